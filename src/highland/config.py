@@ -1,0 +1,53 @@
+"""Settings, read from the environment (prefix HIGHLAND_) or a .env file."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything an operator can configure; secrets never have defaults in the repo."""
+
+    model_config = SettingsConfigDict(env_prefix="HIGHLAND_", env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite:///highland.db"
+    # The signing key for sessions and CSRF. When unset, a random key is created once in
+    # instance_dir and reused, so that a developer's `make run` needs no configuration.
+    secret_key: str | None = None
+    instance_dir: Path = Path("var")
+    city_code: str = "320100"
+    default_language: str = "zh-CN"
+    timezone: str = "Asia/Shanghai"
+    # "auto" marks cookies Secure when the request arrived over HTTPS.
+    cookie_secure: str = "auto"
+    session_hours: int = 12
+    login_max_failures: int = 5
+    login_window_minutes: int = 15
+    lifecycle_rules: Path | None = None
+    max_upload_mb: int = 200
+    search_count_cap: int = Field(default=10000, ge=100)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """Return the process-wide settings."""
+    return Settings()
+
+
+def secret_key(settings: Settings) -> str:
+    """Return the signing key, creating a per-installation random one on first use."""
+    if settings.secret_key:
+        return settings.secret_key
+    path = settings.instance_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    settings.instance_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key

@@ -1,0 +1,85 @@
+"""Request dependencies: the transaction, the principal, permissions and CSRF."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable, Iterator
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from highland.errors import Forbidden, Unauthenticated
+from highland.identity import service as identity
+from highland.identity.permissions import Permission, Principal
+
+SESSION_COOKIE = "highland_session"
+LANG_COOKIE = "highland_lang"
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    """One transaction per request: commit when the handler succeeds, else roll back."""
+    session: Session = request.app.state.sessions()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+DB = Depends(get_db, scope="function")
+
+
+def optional_principal(request: Request, db: Session = DB) -> Principal | None:
+    """Return the caller from a bearer token or a session cookie, or None."""
+    if hasattr(request.state, "principal"):
+        return request.state.principal  # type: ignore[no-any-return]
+    principal: Principal | None = None
+    auth = request.headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        token = auth[7:].strip()
+        principal = identity.token_principal(db, token)
+        if principal is None:
+            raise Unauthenticated("invalid or revoked API token")
+        identity.touch_token(db, token)
+    else:
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if cookie:
+            principal = identity.session_principal(db, cookie)
+    request.state.principal = principal
+    return principal
+
+
+def current_principal(principal: Principal | None = Depends(optional_principal)) -> Principal:
+    """Require a signed-in caller."""
+    if principal is None:
+        raise Unauthenticated("sign in first")
+    return principal
+
+
+def require(permission: Permission) -> Callable[..., Principal]:
+    """Build a dependency that requires a permission."""
+
+    def check(principal: Principal = Depends(current_principal)) -> Principal:
+        if not principal.can(permission):
+            raise Forbidden(f"your role ({principal.role.value}) may not do this")
+        return principal
+
+    return check
+
+
+async def csrf_protect(request: Request, principal: Principal | None = Depends(optional_principal)) -> None:
+    """Cookie-authenticated unsafe requests must carry the session's CSRF token."""
+    if request.method in ("GET", "HEAD", "OPTIONS") or principal is None:
+        return
+    if principal.channel == "api":
+        return  # bearer tokens are not sent by browsers on their own
+    sent = request.headers.get("x-csrf-token")
+    if sent is None:
+        form = await request.form()
+        value = form.get("csrf_token")
+        sent = value if isinstance(value, str) else None
+    if not sent or not principal.csrf_token or not hmac.compare_digest(sent, principal.csrf_token):
+        raise Forbidden("the form has expired or did not come from this site; reload and retry")

@@ -1,0 +1,1 @@
+"""Enterprise registry and portraits."""

@@ -1,0 +1,162 @@
+"""Registry pages: list, portrait, import, export."""
+
+from __future__ import annotations
+
+
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi.responses import Response, StreamingResponse
+from sqlalchemy.orm import Session
+
+from highland.deps import DB, csrf_protect, require
+from highland.enterprises import repository as repo
+from highland.enterprises import service
+from highland.enterprises.imports import read_upload, run_import, save_report
+from highland.enterprises.vocab import OWNERSHIP, QUALIFICATIONS
+from highland.errors import HighlandError, NotFound
+from highland.identity.permissions import Permission, Principal
+from highland.kit.dates import parse_date, today_local
+from highland.kit.industry import DIVISIONS, SECTIONS
+from highland.web.charts import bar_line
+from highland.web.i18n import translate
+from highland.web.render import language, render
+
+router = APIRouter(include_in_schema=False)
+READ = Depends(require(Permission.enterprises_read))
+EXPORT = Depends(require(Permission.enterprises_export))
+IMPORT = Depends(require(Permission.enterprises_import))
+MONEY_COLS = ("revenue", "output_value", "tax_paid", "rd_spend", "total_assets")
+COUNT_COLS = ("employees", "rd_staff", "invention_patents")
+
+
+def filter_params(
+    q: str | None = None, district: str | None = None, section: str | None = None,
+    division: str | None = None, size_class: str | None = None,
+    qualification: str | None = None, ownership: str | None = None,
+) -> repo.EnterpriseFilter:
+    """Read the shared filters from the query string."""
+    return repo.EnterpriseFilter(q, district, section, division, size_class, qualification,
+                                 ownership).cleaned()
+
+
+@router.get("/")
+def home() -> Response:
+    """Send people to the registry."""
+    return Response(status_code=303, headers={"location": "/enterprises"})
+
+
+@router.get("/enterprises")
+def list_page(
+    request: Request, page: int = Query(1, ge=1, le=100_000),
+    flt: repo.EnterpriseFilter = Depends(filter_params), db: Session = DB,
+    principal: Principal = READ,
+) -> Response:
+    """The filtered, searchable list."""
+    result = repo.list_page(db, principal, flt, page, 50,
+                            request.app.state.settings.search_count_cap)
+    return render(request, "enterprises/list.html", {
+        "nav": "enterprises", "flt": flt, "result": result, "query": urlencode(flt.as_query()),
+        "regions": repo.regions(db), "sections": SECTIONS, "divisions": DIVISIONS,
+        "qualifications": QUALIFICATIONS, "ownership": OWNERSHIP,
+    })
+
+
+@router.get("/enterprises/export.csv")
+def export_csv(flt: repo.EnterpriseFilter = Depends(filter_params), db: Session = DB,
+               principal: Principal = EXPORT) -> Response:
+    """Download the filtered list as CSV."""
+    return StreamingResponse(
+        service.export_csv(db, principal, flt), media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": f'attachment; filename="enterprises-{today_local()}.csv"'},
+    )
+
+
+@router.get("/enterprises/export.xlsx")
+def export_xlsx(flt: repo.EnterpriseFilter = Depends(filter_params), db: Session = DB,
+                principal: Principal = EXPORT) -> Response:
+    """Download the filtered list as XLSX."""
+    return Response(
+        service.export_xlsx(db, principal, flt),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"content-disposition": f'attachment; filename="enterprises-{today_local()}.xlsx"'},
+    )
+
+
+def _charts(view: service.PortraitView, lang: str) -> tuple[str, str]:
+    years = [f.year for f in view.figures]
+
+    def wan(v: int | None) -> float | None:
+        return None if v is None else v / 1_000_000
+
+    money = bar_line(years, [
+        (translate(lang, "col.revenue"), [wan(f.revenue) for f in view.figures]),
+        (translate(lang, "col.rd_spend"), [wan(f.rd_spend) for f in view.figures]),
+    ], "万元" if lang == "zh-CN" else "10k yuan")
+    people = bar_line(years, [
+        (translate(lang, "col.employees"), [f.employees for f in view.figures]),
+        (translate(lang, "col.rd_staff"), [f.rd_staff for f in view.figures]),
+    ])
+    return money, people
+
+
+@router.get("/enterprises/{uscc}")
+def portrait_page(request: Request, uscc: str, as_of: str | None = None, db: Session = DB,
+                  principal: Principal = READ) -> Response:
+    """An enterprise's portrait."""
+    when = parse_date(as_of, "as_of") if as_of else today_local()
+    view = service.portrait(db, principal, uscc, when)
+    money, people = _charts(view, language(request)) if view.figures else ("", "")
+    return render(request, "enterprises/portrait.html", {
+        "nav": "enterprises", "e": view.enterprise, "p": view.portrait, "as_of": when,
+        "figures": [_figure_row(f) for f in view.figures], "money_cols": MONEY_COLS,
+        "count_cols": COUNT_COLS, "chart_money": money, "chart_people": people,
+    })
+
+
+def _figure_row(f: object) -> dict[str, object]:
+    cols = ("year", "source", *MONEY_COLS, *COUNT_COLS)
+    return {c: getattr(f, c) for c in cols}
+
+
+@router.get("/imports")
+def import_form(request: Request, principal: Principal = IMPORT) -> Response:
+    """The upload form."""
+    return render(request, "enterprises/import.html", {"nav": "import", "kind": "enterprises"})
+
+
+@router.post("/imports", dependencies=[Depends(csrf_protect)])
+async def import_upload(
+    request: Request, kind: str = Form("enterprises"), file: UploadFile = File(...),
+    dry_run: str | None = Form(None), skip_invalid: str | None = Form(None),
+    principal: Principal = IMPORT,
+) -> Response:
+    """Run an import from the form and show its result and report."""
+    ctx: dict[str, object] = {"nav": "import", "kind": kind}
+    try:
+        data, name = await read_upload(request, file)
+        result = run_import(request.app.state.sessions, principal, kind, data, name,
+                            dry_run=bool(dry_run), skip_invalid=bool(skip_invalid))
+    except HighlandError as exc:
+        ctx["file_error"] = exc.message
+        return render(request, "enterprises/import.html", ctx, status_code=exc.status_code)
+    ctx["result"] = result
+    if result.errors:
+        ctx["report_id"] = save_report(request.app.state.sessions, principal, result)
+    status = 422 if result.errors and not result.written and not skip_invalid else 200
+    return render(request, "enterprises/import.html", ctx, status_code=status)
+
+
+@router.get("/imports/reports/{report_id}.csv")
+def import_report(report_id: str, request: Request, principal: Principal = IMPORT,
+                  db: Session = DB) -> Response:
+    """Download an import's row-level report (only its author may)."""
+    from highland.enterprises.imports import load_report
+
+    text = load_report(db, principal, report_id)
+    if text is None:
+        raise NotFound("no such report")
+    return Response(text, media_type="text/csv; charset=utf-8",
+                    headers={"content-disposition": f'attachment; filename="import-report-{report_id}.csv"'})
+
+

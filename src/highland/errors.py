@@ -1,0 +1,50 @@
+"""Errors a user can act on: each says what is wrong and where."""
+
+from __future__ import annotations
+
+
+class HighlandError(Exception):
+    """Base class of errors shown to users."""
+
+    status_code = 400
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class NotFound(HighlandError):
+    """The object does not exist or is outside the caller's scope (never say which)."""
+
+    status_code = 404
+
+
+class Forbidden(HighlandError):
+    """The caller's role may not do this."""
+
+    status_code = 403
+
+
+class Unauthenticated(HighlandError):
+    """No valid session or token."""
+
+    status_code = 401
+
+
+class Conflict(HighlandError):
+    """The request clashes with the current state (duplicate, stale edit)."""
+
+    status_code = 409
+
+
+class InvalidInput(HighlandError):
+    """A value or a file is wrong; `field` names where."""
+
+    status_code = 422
+
+
+class TooManyRequests(HighlandError):
+    """Rate limit reached."""
+
+    status_code = 429

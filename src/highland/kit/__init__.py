@@ -1,0 +1,1 @@
+"""Pure-logic helpers (codes, regions, industries) with no web or database imports."""

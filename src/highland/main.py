@@ -1,0 +1,119 @@
+"""The ASGI application: pages, API, static files and error handling."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine, exists, select
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from highland import __version__
+from highland.audit import routes as audit_routes
+from highland.config import Settings, get_settings
+from highland.db import get_engine, session_factory
+from highland.enterprises import api as enterprise_api
+from highland.enterprises import pages as enterprise_pages
+from highland.enterprises.models import Enterprise, Region
+from highland.errors import HighlandError, Unauthenticated
+from highland.identity import api as identity_api
+from highland.identity import pages as identity_pages
+from highland.web.i18n import translate
+from highland.web.render import language, render
+
+log = logging.getLogger("highland")
+STATIC = Path(__file__).parent / "web" / "static"
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _load_state(app: FastAPI, sessions: sessionmaker[Session]) -> None:
+    with sessions() as s:
+        app.state.region_names = {
+            r.code: (r.name_zh, r.name_en) for r in s.scalars(select(Region))
+        }
+        app.state.synthetic = bool(
+            s.scalar(select(exists().where(Enterprise.synthetic.is_(True))))
+        )
+
+
+def create_app(engine: Engine | None = None, settings: Settings | None = None) -> FastAPI:
+    """Build the application over a database engine."""
+    settings = settings or get_settings()
+    engine = engine or get_engine()
+    app = FastAPI(
+        title="Highland API",
+        version=__version__,
+        description="Enterprise registry and portraits of the Highland platform. "
+        "Authenticate with `Authorization: Bearer <token>` (`highland tokens create`).",
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = session_factory(engine)
+    app.state.region_names = {}
+    app.state.synthetic = False
+    try:
+        _load_state(app, app.state.sessions)
+    except Exception:  # noqa: BLE001  (a fresh database without schema: start anyway)
+        log.warning("could not read reference data; run `highland init`")
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(identity_pages.router)
+    app.include_router(enterprise_pages.router)
+    app.include_router(audit_routes.pages)
+    app.include_router(identity_api.router)
+    app.include_router(enterprise_api.router)
+    app.include_router(audit_routes.api)
+
+    @app.exception_handler(HighlandError)
+    def highland_error(request: Request, exc: HighlandError) -> Response:
+        if _is_api(request):
+            headers = {"www-authenticate": "Bearer"} if isinstance(exc, Unauthenticated) else None
+            return JSONResponse({"detail": exc.message, "field": exc.field},
+                                status_code=exc.status_code, headers=headers)
+        if isinstance(exc, Unauthenticated):
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+        lang = language(request)
+        message = {404: translate(lang, "error.not_found"),
+                   403: translate(lang, "error.forbidden")}.get(exc.status_code, exc.message)
+        if exc.status_code == 403 and "form" in exc.message:
+            message = exc.message
+        return render(request, "error.html", {"message": message}, status_code=exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        problems = [
+            {"field": ".".join(str(p) for p in e.get("loc", ()) if p not in ("body", "query")),
+             "error": e.get("msg", "")}
+            for e in exc.errors()
+        ]
+        text = "; ".join(f"{p['field']}: {p['error']}" for p in problems)
+        if _is_api(request):
+            return JSONResponse({"detail": text, "errors": problems}, status_code=422)
+        return render(request, "error.html", {"message": text}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if _is_api(request):
+            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
+        lang = language(request)
+        msg = translate(lang, "error.not_found") if exc.status_code == 404 else str(exc.detail)
+        return render(request, "error.html", {"message": msg}, status_code=exc.status_code)
+
+    return app
+
+
+def refresh_state(app: FastAPI) -> None:
+    """Reload cached reference data (after demo loads or region edits)."""
+    _load_state(app, app.state.sessions)

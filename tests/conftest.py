@@ -1,0 +1,96 @@
+"""Shared fixtures: the schema is built once per backend; each test runs in a rolled-back
+transaction. Tests run on SQLite, and on PostgreSQL too when HIGHLAND_TEST_DATABASE_URL is set.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from highland.audit.service import Actor
+from highland.config import Settings
+from highland.db import make_engine
+from highland.enterprises.service import seed_regions
+from highland.schema import upgrade
+
+PG_URL = os.environ.get("HIGHLAND_TEST_DATABASE_URL")
+BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+ACTOR = Actor("tester", "admin", "cli")
+
+
+def _build(backend: str, tmp: Path) -> Engine:
+    if backend == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp / 'test.db'}")
+    else:
+        assert PG_URL
+        engine = make_engine(PG_URL)
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    upgrade(engine)
+    with engine.begin() as conn:
+        s = Session(bind=conn)
+        seed_regions(s, "320100")
+        s.flush()
+    return engine
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """One database per backend for the whole run."""
+    eng = _build(request.param, tmp_path_factory.mktemp(request.param))
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def connection(engine: Engine) -> Iterator[Connection]:
+    """A connection inside an outer transaction that the test never commits."""
+    with engine.connect() as conn:
+        outer = conn.begin()
+        yield conn
+        outer.rollback()
+
+
+@pytest.fixture
+def sessions(connection: Connection) -> sessionmaker[Session]:
+    """Session factory whose commits become savepoints of the test's transaction."""
+    return sessionmaker(bind=connection, join_transaction_mode="create_savepoint",
+                        expire_on_commit=False)
+
+
+@pytest.fixture
+def db(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    """A session for direct service and repository calls."""
+    with sessions() as s:
+        yield s
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings for an app under test."""
+    return Settings(secret_key="test-secret", instance_dir=tmp_path, login_max_failures=5)
+
+
+@pytest.fixture
+def app(engine: Engine, sessions: sessionmaker[Session], settings: Settings):  # type: ignore[no-untyped-def]
+    """The application, bound to the test's transaction."""
+    from highland.main import create_app, refresh_state
+
+    application = create_app(engine, settings)
+    application.state.sessions = sessions
+    refresh_state(application)
+    return application
+
+
+@pytest.fixture
+def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+    """An HTTP client for the app (no cookies yet)."""
+    with TestClient(app, follow_redirects=False) as c:
+        yield c

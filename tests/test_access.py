@@ -1,0 +1,193 @@
+"""The shared access test: every route of the app has a row here, or the suite fails.
+
+For each route: anonymous → 401 (API) or a redirect to sign in (pages); a role without the
+permission → 403; a caller for whom the object is out of scope → 404; an allowed caller → 2xx.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi.routing import APIRoute
+from sqlalchemy import select
+from starlette.routing import Mount, Route
+
+from highland.enterprises.imports import run_import
+from highland.enterprises.models import Enterprise
+from highland.identity import service as identity
+from tests.conftest import ACTOR
+from tests.factories import ENT_HEADER, ent_row, to_csv
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Who may call a route."""
+
+    public: bool = False
+    allowed: str = "admin"
+    denied: str | None = None
+    scoped: bool = False  # the path names an object: an out-of-scope caller gets 404
+    ok: int = 200
+
+
+# (method, path) → rule. A new route without a row here fails test_every_route_has_a_row.
+ROUTES: dict[tuple[str, str], Rule] = {
+    ("GET", "/"): Rule(public=True, ok=303),
+    ("GET", "/login"): Rule(public=True),
+    ("POST", "/login"): Rule(public=True, ok=303),
+    ("GET", "/lang/{lang}"): Rule(public=True, ok=303),
+    ("POST", "/logout"): Rule(allowed="enterprise", ok=303),
+    ("GET", "/enterprises"): Rule(allowed="enterprise"),
+    ("GET", "/enterprises/export.csv"): Rule(allowed="leader", denied="enterprise"),
+    ("GET", "/enterprises/export.xlsx"): Rule(allowed="leader", denied="handler"),
+    ("GET", "/enterprises/{uscc}"): Rule(allowed="enterprise", scoped=True),
+    ("GET", "/imports"): Rule(allowed="analyst", denied="leader"),
+    ("POST", "/imports"): Rule(allowed="analyst", denied="chain_head"),
+    ("GET", "/imports/reports/{report_id}.csv"): Rule(allowed="admin", denied="enterprise",
+                                                     scoped=True),
+    ("GET", "/audit"): Rule(allowed="admin", denied="analyst"),
+    ("GET", "/api/v1/me"): Rule(allowed="enterprise"),
+    ("GET", "/api/v1/enterprises"): Rule(allowed="enterprise"),
+    ("GET", "/api/v1/enterprises/export"): Rule(allowed="chain_team", denied="enterprise"),
+    ("GET", "/api/v1/enterprises/{uscc}"): Rule(allowed="enterprise", scoped=True),
+    ("GET", "/api/v1/regions"): Rule(allowed="handler"),
+    ("POST", "/api/v1/imports/enterprises"): Rule(allowed="analyst", denied="leader"),
+    ("POST", "/api/v1/imports/financials"): Rule(allowed="analyst", denied="enterprise"),
+    ("GET", "/api/v1/audit"): Rule(allowed="admin", denied="analyst"),
+    ("GET", "/api/v1/audit/verify"): Rule(allowed="admin", denied="leader"),
+    ("GET", "/docs"): Rule(public=True),
+    ("GET", "/docs/oauth2-redirect"): Rule(public=True),
+    ("GET", "/openapi.json"): Rule(public=True),
+    ("GET", "/static"): Rule(public=True),
+}
+
+SCOPE_EXTRA = {
+    "enterprise": "enterprise_id",
+    "handler": "institution_code",
+    "chain_head": "chain_id",
+    "chain_team": "chain_id",
+}
+
+
+def app_routes(app: Any) -> set[tuple[str, str]]:
+    """Every (method, path) the application serves."""
+    found: set[tuple[str, str]] = set()
+    for route in app.routes:
+        if isinstance(route, Mount):
+            found.add(("GET", route.path))
+        elif isinstance(route, APIRoute | Route):
+            for method in route.methods or ():
+                if method != "HEAD":
+                    found.add((method, route.path))
+    return found
+
+
+def test_every_route_has_a_row(app: Any) -> None:
+    served = app_routes(app)
+    missing = served - ROUTES.keys()
+    stale = ROUTES.keys() - served
+    assert not missing, f"routes without a row in the access test: {sorted(missing)}"
+    assert not stale, f"rows for routes that no longer exist: {sorted(stale)}"
+
+
+@pytest.fixture
+def world(sessions, db, client):  # type: ignore[no-untyped-def]
+    """Two enterprises, a user of every role (enterprise user owns B), a report by admin."""
+    run_import(sessions, ACTOR, "enterprises", to_csv([ent_row(1), ent_row(2)], ENT_HEADER), "e.csv")
+    a, b = db.scalars(select(Enterprise).order_by(Enterprise.id)).all()
+    users: dict[str, Any] = {}
+    for role in ("admin", "analyst", "chain_head", "chain_team", "handler", "enterprise", "leader"):
+        extra: dict[str, Any] = {}
+        if role == "enterprise":
+            extra["enterprise_id"] = b.id
+        elif role == "handler":
+            extra["institution_code"] = "320115-ZRZY"
+        elif role in ("chain_head", "chain_team"):
+            extra["chain_id"] = 1
+        user = identity.create_user(db, ACTOR, username=f"u_{role}", password="password-123",
+                                    role=role, **extra)
+        token, csrf = identity.open_session(db, user, 1)
+        api = identity.create_token(db, ACTOR, user.username)
+        users[role] = {"cookie": token, "csrf": csrf, "api": api}
+    db.commit()
+    # A report written by the admin (through the real page, so it belongs to them).
+    admin = users["admin"]
+    client.cookies.set("highland_session", admin["cookie"])
+    bad = to_csv([ent_row(3, founded_on="nope")], ENT_HEADER)
+    resp = client.post("/imports", data={"kind": "enterprises", "csrf_token": admin["csrf"]},
+                       files={"file": ("bad.csv", bad, "text/csv")})
+    assert resp.status_code == 422
+    report_id = resp.text.split("/imports/reports/")[1].split(".csv")[0]
+    client.cookies.clear()
+    return {"a": a.uscc, "b": b.uscc, "users": users, "report": report_id}
+
+
+def _fill(path: str, w: dict[str, Any], target: str) -> str:
+    return (path.replace("{uscc}", target).replace("{lang}", "en")
+            .replace("{report_id}", w["report"]))
+
+
+def _call(client: Any, method: str, path: str, user: dict[str, Any] | None, api: bool) -> Any:
+    headers: dict[str, str] = {}
+    client.cookies.clear()
+    if user is not None:
+        if api:
+            headers["authorization"] = f"Bearer {user['api']}"
+        else:
+            client.cookies.set("highland_session", user["cookie"])
+    if method == "GET":
+        return client.get(path, headers=headers)
+    data: dict[str, str] = {"kind": "enterprises"}
+    if user is not None and not api:
+        data["csrf_token"] = user["csrf"]
+    files = None
+    if "import" in path:
+        files = {"file": ("e.csv", to_csv([ent_row(9)], ENT_HEADER), "text/csv")}
+    if path == "/login":
+        data = {"username": "u_admin", "password": "password-123", "csrf_token": "t"}
+        client.cookies.set("highland_login_csrf", "t")
+    return client.post(path, data=data, files=files, headers=headers)
+
+
+CASES = sorted(ROUTES.items())
+
+
+@pytest.mark.parametrize(("key", "rule"), CASES, ids=[f"{m} {p}" for (m, p), _ in CASES])
+def test_route_access(client, world, key, rule: Rule) -> None:  # type: ignore[no-untyped-def]
+    method, path = key
+    api = path.startswith("/api/")
+    if path == "/static":
+        assert client.get("/static/highland.css").status_code == 200
+        return
+    own = world["b"] if rule.allowed == "enterprise" else world["a"]
+    # Anonymous.
+    resp = _call(client, method, _fill(path, world, own), None, api)
+    if rule.public:
+        assert resp.status_code == rule.ok, resp.text[:300]
+        return
+    if api:
+        assert resp.status_code == 401
+    else:
+        assert resp.status_code == 303 and resp.headers["location"].startswith("/login")
+    # Allowed.
+    resp = _call(client, method, _fill(path, world, own), world["users"][rule.allowed], api)
+    assert resp.status_code == rule.ok, resp.text[:500]
+    # Wrong role.
+    if rule.denied:
+        resp = _call(client, method, _fill(path, world, own), world["users"][rule.denied], api)
+        assert resp.status_code == 403, resp.text[:300]
+    # Out of scope: the enterprise user asks for the other enterprise; another importer
+    # asks for the admin's report.
+    if rule.scoped:
+        who = "analyst" if "report" in path else "enterprise"
+        resp = _call(client, method, _fill(path, world, world["a"]), world["users"][who], api)
+        assert resp.status_code == 404, resp.text[:300]
+
+
+def test_cookie_post_without_csrf_is_refused(client, world) -> None:  # type: ignore[no-untyped-def]
+    client.cookies.set("highland_session", world["users"]["analyst"]["cookie"])
+    resp = client.post("/imports", data={"kind": "enterprises"},
+                       files={"file": ("e.csv", b"uscc\n", "text/csv")})
+    assert resp.status_code == 403
