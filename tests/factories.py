@@ -8,10 +8,33 @@ from collections.abc import Sequence
 
 from highland.kit.uscc import make_uscc
 
-ENT_HEADER = ["uscc", "name", "district_code", "industry_code", "founded_on", "name_en",
-              "ownership", "country", "listed", "qualifications", "address"]
-FIN_HEADER = ["uscc", "year", "revenue", "output_value", "tax_paid", "employees", "rd_spend",
-              "rd_staff", "invention_patents", "total_assets", "last_round_usd", "valuation_usd"]
+ENT_HEADER = [
+    "uscc",
+    "name",
+    "district_code",
+    "industry_code",
+    "founded_on",
+    "name_en",
+    "ownership",
+    "country",
+    "listed",
+    "qualifications",
+    "address",
+]
+FIN_HEADER = [
+    "uscc",
+    "year",
+    "revenue",
+    "output_value",
+    "tax_paid",
+    "employees",
+    "rd_spend",
+    "rd_staff",
+    "invention_patents",
+    "total_assets",
+    "last_round_usd",
+    "valuation_usd",
+]
 
 
 def uscc(n: int, region: str = "320115") -> str:
@@ -27,10 +50,17 @@ def uscc(n: int, region: str = "320115") -> str:
 def ent_row(n: int, **over: str) -> dict[str, str]:
     """A valid enterprise row."""
     row = {
-        "uscc": uscc(n), "name": f"南京测试{n}号软件科技有限公司", "district_code": "320115",
-        "industry_code": "6513", "founded_on": "2015-06-01", "name_en": f"Nanjing Test {n}",
-        "ownership": "private", "country": "", "listed": "false",
-        "qualifications": "high_tech@2023-01-01/2025-12-31", "address": "南京市江宁区秣陵街道1号",
+        "uscc": uscc(n),
+        "name": f"南京测试{n}号软件科技有限公司",
+        "district_code": "320115",
+        "industry_code": "6513",
+        "founded_on": "2015-06-01",
+        "name_en": f"Nanjing Test {n}",
+        "ownership": "private",
+        "country": "",
+        "listed": "false",
+        "qualifications": "high_tech@2023-01-01/2025-12-31",
+        "address": "南京市江宁区秣陵街道1号",
     }
     row.update(over)
     return row
@@ -39,17 +69,26 @@ def ent_row(n: int, **over: str) -> dict[str, str]:
 def fin_row(n: int, year: int, **over: str) -> dict[str, str]:
     """A valid yearly-figures row."""
     row = {
-        "uscc": uscc(n), "year": str(year), "revenue": "12000000.00", "output_value": "",
-        "tax_paid": "600000.50", "employees": "150", "rd_spend": "960000.00", "rd_staff": "30",
-        "invention_patents": "4", "total_assets": "20000000.00", "last_round_usd": "",
+        "uscc": uscc(n),
+        "year": str(year),
+        "revenue": "12000000.00",
+        "output_value": "",
+        "tax_paid": "600000.50",
+        "employees": "150",
+        "rd_spend": "960000.00",
+        "rd_staff": "30",
+        "invention_patents": "4",
+        "total_assets": "20000000.00",
+        "last_round_usd": "",
         "valuation_usd": "",
     }
     row.update(over)
     return row
 
 
-def to_csv(rows: Sequence[dict[str, str]], header: Sequence[str] | None = None,
-           encoding: str = "utf-8") -> bytes:
+def to_csv(
+    rows: Sequence[dict[str, str]], header: Sequence[str] | None = None, encoding: str = "utf-8"
+) -> bytes:
     """Serialise rows to CSV bytes."""
     header = list(header or rows[0].keys())
     buf = io.StringIO()

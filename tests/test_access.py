@@ -18,7 +18,7 @@ from highland.enterprises.imports import run_import
 from highland.enterprises.models import Enterprise
 from highland.identity import service as identity
 from tests.conftest import ACTOR
-from tests.factories import ENT_HEADER, ent_row, to_csv
+from tests.factories import ENT_HEADER, FIN_HEADER, ent_row, fin_row, to_csv
 
 
 @dataclass(frozen=True)
@@ -45,8 +45,9 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/enterprises/{uscc}"): Rule(allowed="enterprise", scoped=True),
     ("GET", "/imports"): Rule(allowed="analyst", denied="leader"),
     ("POST", "/imports"): Rule(allowed="analyst", denied="chain_head"),
-    ("GET", "/imports/reports/{report_id}.csv"): Rule(allowed="admin", denied="enterprise",
-                                                     scoped=True),
+    ("GET", "/imports/reports/{report_id}.csv"): Rule(
+        allowed="admin", denied="enterprise", scoped=True
+    ),
     ("GET", "/audit"): Rule(allowed="admin", denied="analyst"),
     ("GET", "/api/v1/me"): Rule(allowed="enterprise"),
     ("GET", "/api/v1/enterprises"): Rule(allowed="enterprise"),
@@ -60,6 +61,7 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/docs"): Rule(public=True),
     ("GET", "/docs/oauth2-redirect"): Rule(public=True),
     ("GET", "/openapi.json"): Rule(public=True),
+    ("GET", "/redoc"): Rule(public=True),
     ("GET", "/static"): Rule(public=True),
 }
 
@@ -72,15 +74,23 @@ SCOPE_EXTRA = {
 
 
 def app_routes(app: Any) -> set[tuple[str, str]]:
-    """Every (method, path) the application serves."""
+    """Every (method, path) the application serves, including those of included routers."""
     found: set[tuple[str, str]] = set()
-    for route in app.routes:
-        if isinstance(route, Mount):
-            found.add(("GET", route.path))
-        elif isinstance(route, APIRoute | Route):
-            for method in route.methods or ():
-                if method != "HEAD":
-                    found.add((method, route.path))
+
+    def walk(routes: Any) -> None:
+        for route in routes:
+            inner = getattr(route, "original_router", None)
+            if inner is not None:
+                # Highland's routers carry their prefix themselves, so paths are complete.
+                walk(inner.routes)
+            elif isinstance(route, Mount):
+                found.add(("GET", route.path))
+            elif isinstance(route, APIRoute | Route):
+                for method in route.methods or ():
+                    if method != "HEAD":
+                        found.add((method, route.path))
+
+    walk(app.routes)
     return found
 
 
@@ -95,7 +105,9 @@ def test_every_route_has_a_row(app: Any) -> None:
 @pytest.fixture
 def world(sessions, db, client):  # type: ignore[no-untyped-def]
     """Two enterprises, a user of every role (enterprise user owns B), a report by admin."""
-    run_import(sessions, ACTOR, "enterprises", to_csv([ent_row(1), ent_row(2)], ENT_HEADER), "e.csv")
+    run_import(
+        sessions, ACTOR, "enterprises", to_csv([ent_row(1), ent_row(2)], ENT_HEADER), "e.csv"
+    )
     a, b = db.scalars(select(Enterprise).order_by(Enterprise.id)).all()
     users: dict[str, Any] = {}
     for role in ("admin", "analyst", "chain_head", "chain_team", "handler", "enterprise", "leader"):
@@ -106,8 +118,9 @@ def world(sessions, db, client):  # type: ignore[no-untyped-def]
             extra["institution_code"] = "320115-ZRZY"
         elif role in ("chain_head", "chain_team"):
             extra["chain_id"] = 1
-        user = identity.create_user(db, ACTOR, username=f"u_{role}", password="password-123",
-                                    role=role, **extra)
+        user = identity.create_user(
+            db, ACTOR, username=f"u_{role}", password="password-123", role=role, **extra
+        )
         token, csrf = identity.open_session(db, user, 1)
         api = identity.create_token(db, ACTOR, user.username)
         users[role] = {"cookie": token, "csrf": csrf, "api": api}
@@ -116,8 +129,11 @@ def world(sessions, db, client):  # type: ignore[no-untyped-def]
     admin = users["admin"]
     client.cookies.set("highland_session", admin["cookie"])
     bad = to_csv([ent_row(3, founded_on="nope")], ENT_HEADER)
-    resp = client.post("/imports", data={"kind": "enterprises", "csrf_token": admin["csrf"]},
-                       files={"file": ("bad.csv", bad, "text/csv")})
+    resp = client.post(
+        "/imports",
+        data={"kind": "enterprises", "csrf_token": admin["csrf"]},
+        files={"file": ("bad.csv", bad, "text/csv")},
+    )
     assert resp.status_code == 422
     report_id = resp.text.split("/imports/reports/")[1].split(".csv")[0]
     client.cookies.clear()
@@ -125,8 +141,9 @@ def world(sessions, db, client):  # type: ignore[no-untyped-def]
 
 
 def _fill(path: str, w: dict[str, Any], target: str) -> str:
-    return (path.replace("{uscc}", target).replace("{lang}", "en")
-            .replace("{report_id}", w["report"]))
+    return (
+        path.replace("{uscc}", target).replace("{lang}", "en").replace("{report_id}", w["report"])
+    )
 
 
 def _call(client: Any, method: str, path: str, user: dict[str, Any] | None, api: bool) -> Any:
@@ -143,7 +160,9 @@ def _call(client: Any, method: str, path: str, user: dict[str, Any] | None, api:
     if user is not None and not api:
         data["csrf_token"] = user["csrf"]
     files = None
-    if "import" in path:
+    if path.endswith("financials"):
+        files = {"file": ("f.csv", to_csv([fin_row(1, 2024)], FIN_HEADER), "text/csv")}
+    elif "import" in path:
         files = {"file": ("e.csv", to_csv([ent_row(9)], ENT_HEADER), "text/csv")}
     if path == "/login":
         data = {"username": "u_admin", "password": "password-123", "csrf_token": "t"}
@@ -188,6 +207,7 @@ def test_route_access(client, world, key, rule: Rule) -> None:  # type: ignore[n
 
 def test_cookie_post_without_csrf_is_refused(client, world) -> None:  # type: ignore[no-untyped-def]
     client.cookies.set("highland_session", world["users"]["analyst"]["cookie"])
-    resp = client.post("/imports", data={"kind": "enterprises"},
-                       files={"file": ("e.csv", b"uscc\n", "text/csv")})
+    resp = client.post(
+        "/imports", data={"kind": "enterprises"}, files={"file": ("e.csv", b"uscc\n", "text/csv")}
+    )
     assert resp.status_code == 403

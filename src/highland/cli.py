@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from sqlalchemy import select
 
 from highland.audit.service import Actor
@@ -19,8 +19,9 @@ from highland.db import get_engine, session_factory, transaction
 from highland.errors import HighlandError
 
 app = typer.Typer(help="Highland: a city's industrial-innovation platform.", no_args_is_help=True)
-import_app = typer.Typer(help="Import enterprises or yearly figures from CSV or XLSX.",
-                         no_args_is_help=True)
+import_app = typer.Typer(
+    help="Import enterprises or yearly figures from CSV or XLSX.", no_args_is_help=True
+)
 export_app = typer.Typer(help="Export the registry.", no_args_is_help=True)
 users_app = typer.Typer(help="Manage users.", no_args_is_help=True)
 tokens_app = typer.Typer(help="Manage API tokens.", no_args_is_help=True)
@@ -69,14 +70,24 @@ def init() -> None:
 
 
 def _progress() -> Progress:
-    return Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:,}/{task.total:,}"),
-                    TimeElapsedColumn(), console=err, transient=False)
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed:,}/{task.total:,}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
+    )
 
 
 @app.command()
 def demo(
-    enterprises: Annotated[int, typer.Option(help="How many enterprises to generate.", min=1)] = 3000,
-    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same data.")] = 2024,
+    enterprises: Annotated[
+        int, typer.Option(help="How many enterprises to generate.", min=1)
+    ] = 3000,
+    seed: Annotated[
+        int, typer.Option(help="Random seed; the same seed gives the same data.")
+    ] = 2024,
     if_empty: Annotated[bool, typer.Option(help="Only load when the registry is empty.")] = False,
 ) -> None:
     """Load a realistic, synthetic Nanjing dataset (marked as synthetic in the UI)."""
@@ -101,18 +112,28 @@ def demo(
         for kind, frame in (("enterprises", ents), ("financials", figs)):
             t = bar.add_task(f"importing {kind}", total=frame.height)
 
-            def tick(stage: str, done: int, total: int, t: int = t) -> None:
+            def tick(
+                stage: str, done: int, total: int, t: TaskID = t, kind: str = kind
+            ) -> None:
                 bar.update(t, description=f"{kind}: {stage}", completed=done)
 
             sha = hashlib.sha256(f"demo:{enterprises}:{seed}:{kind}".encode()).hexdigest()
             with transaction() as s:
                 if kind == "enterprises":
                     res = importer.import_enterprise_frame(
-                        s, actor, frame, f"demo-{kind}", "generated", sha256=sha,
-                        synthetic=True, progress=tick)
+                        s,
+                        actor,
+                        frame,
+                        f"demo-{kind}",
+                        "generated",
+                        sha256=sha,
+                        synthetic=True,
+                        progress=tick,
+                    )
                 else:
                     res = importer.import_financial_frame(
-                        s, actor, frame, f"demo-{kind}", "generated", sha256=sha, progress=tick)
+                        s, actor, frame, f"demo-{kind}", "generated", sha256=sha, progress=tick
+                    )
                 if res.errors:
                     raise _fail(f"demo {kind} did not validate: {res.errors[:3]}")
             bar.update(t, completed=frame.height)
@@ -131,17 +152,27 @@ def _demo_users() -> None:
     lines = []
     with transaction() as s:
         ent = s.scalar(select(Enterprise).order_by(Enterprise.id).limit(1))
-        wanted = [("admin", "admin", {}), ("analyst", "analyst", {}), ("leader", "leader", {}),
-                  ("chainhead", "chain_head", {"chain_id": 1}),
-                  ("handler", "handler", {"institution_code": "320115-ZRZY"})]
+        wanted = [
+            ("admin", "admin", {}),
+            ("analyst", "analyst", {}),
+            ("leader", "leader", {}),
+            ("chainhead", "chain_head", {"chain_id": 1}),
+            ("handler", "handler", {"institution_code": "320115-ZRZY"}),
+        ]
         if ent is not None:
             wanted.append(("enterprise", "enterprise", {"enterprise_id": ent.id}))
         for username, role, extra in wanted:
             if s.scalar(select(User.id).where(User.username == username)):
                 continue
             password = secrets.token_urlsafe(9)
-            create_user(s, Actor("demo", None, "system"), username=username, password=password,
-                        role=role, **extra)  # type: ignore[arg-type]
+            create_user(
+                s,
+                Actor("demo", None, "system"),
+                username=username,
+                password=password,
+                role=role,
+                **extra,
+            )  # type: ignore[arg-type]
             lines.append(f"{username}\t{password}\t{role}")
     if lines:
         settings.instance_dir.mkdir(parents=True, exist_ok=True)
@@ -184,8 +215,14 @@ def _report(result: object, report: Path | None) -> None:
         out.print(f"report written to {report}")
 
 
-def _run_import(kind: str, file: Path, dry_run: bool, skip_invalid: bool, report: Path | None,
-                source: str = "statistics") -> None:
+def _run_import(
+    kind: str,
+    file: Path,
+    dry_run: bool,
+    skip_invalid: bool,
+    report: Path | None,
+    source: str = "statistics",
+) -> None:
     from highland.enterprises.imports import run_import
 
     if not file.exists() or not file.is_file():
@@ -198,40 +235,64 @@ def _run_import(kind: str, file: Path, dry_run: bool, skip_invalid: bool, report
             def tick(stage: str, done: int, total: int) -> None:
                 bar.update(task, description=f"{kind}: {stage}", completed=done, total=total)
 
-            result = run_import(session_factory(), _actor(), kind, data, file.name,
-                                dry_run=dry_run, skip_invalid=skip_invalid, source=source,
-                                progress=tick)
+            result = run_import(
+                session_factory(),
+                _actor(),
+                kind,
+                data,
+                file.name,
+                dry_run=dry_run,
+                skip_invalid=skip_invalid,
+                source=source,
+                progress=tick,
+            )
     except HighlandError as exc:
         raise _fail(f"{file.name}: {exc.message}") from None
     _report(result, report)
     for e in result.errors[:20]:
-        err.print(f"  row {e['row']}, {e['column']}: {e['error']} (value: {e['value']!r})",
-                  highlight=False)
+        err.print(
+            f"  row {e['row']}, {e['column']}: {e['error']} (value: {e['value']!r})",
+            highlight=False,
+        )
     if len(result.errors) > 20:
         err.print(f"  … and {len(result.errors) - 20} more (use --report PATH)")
-    status = "dry run, nothing written" if dry_run else ("written" if result.written else "NOTHING written")
-    out.print(f"{kind}: {result.rows} rows, {result.created} created, {result.updated} updated, "
-              f"{result.unchanged} unchanged, {result.rejected} rejected — {status}")
+    status = (
+        "dry run, nothing written"
+        if dry_run
+        else ("written" if result.written else "NOTHING written")
+    )
+    out.print(
+        f"{kind}: {result.rows} rows, {result.created} created, {result.updated} updated, "
+        f"{result.unchanged} unchanged, {result.rejected} rejected — {status}"
+    )
     if result.errors and not skip_invalid:
         raise typer.Exit(1)
 
 
 DRY = Annotated[bool, typer.Option("--dry-run", help="Validate and count; write nothing.")]
-SKIP = Annotated[bool, typer.Option("--skip-invalid", help="Write the valid rows, report the rest.")]
+SKIP = Annotated[
+    bool, typer.Option("--skip-invalid", help="Write the valid rows, report the rest.")
+]
 REPORT = Annotated[Path | None, typer.Option("--report", help="Write the row report (CSV) here.")]
 
 
 @import_app.command("enterprises")
-def import_enterprises(file: Path, dry_run: DRY = False, skip_invalid: SKIP = False,
-                       report: REPORT = None) -> None:
+def import_enterprises(
+    file: Path, dry_run: DRY = False, skip_invalid: SKIP = False, report: REPORT = None
+) -> None:
     """Import enterprises (uscc, name, district_code, industry_code, founded_on, …)."""
     _run_import("enterprises", file, dry_run, skip_invalid, report)
 
 
 @import_app.command("financials")
 def import_financials(
-    file: Path, dry_run: DRY = False, skip_invalid: SKIP = False, report: REPORT = None,
-    source: Annotated[str, typer.Option(help="Source when the file has no source column.")] = "statistics",
+    file: Path,
+    dry_run: DRY = False,
+    skip_invalid: SKIP = False,
+    report: REPORT = None,
+    source: Annotated[
+        str, typer.Option(help="Source when the file has no source column.")
+    ] = "statistics",
 ) -> None:
     """Import yearly figures (uscc, year, revenue, …); money in yuan, empty = missing."""
     from highland.enterprises.vocab import SOURCES
@@ -244,7 +305,9 @@ def import_financials(
 @export_app.command("enterprises")
 def export_enterprises(
     fmt: Annotated[str, typer.Option("--format", help="csv or xlsx")] = "csv",
-    out_path: Annotated[Path, typer.Option("--out", help="File to write.")] = Path("enterprises.csv"),
+    out_path: Annotated[Path, typer.Option("--out", help="File to write.")] = Path(
+        "enterprises.csv"
+    ),
     q: Annotated[str | None, typer.Option(help="Name substring or USCC prefix.")] = None,
     district: Annotated[str | None, typer.Option(help="District code.")] = None,
     section: Annotated[str | None, typer.Option(help="GB/T 4754 section letter.")] = None,
@@ -262,8 +325,9 @@ def export_enterprises(
         raise _fail("--format must be csv or xlsx", 2)
     everyone = Principal(0, "cli", Role.admin, channel="cli")
     try:
-        flt = EnterpriseFilter(q, district, section, division, size_class, qualification,
-                               ownership).cleaned()
+        flt = EnterpriseFilter(
+            q, district, section, division, size_class, qualification, ownership
+        ).cleaned()
         with session_factory()() as s:
             if fmt == "csv":
                 with out_path.open("w", encoding="utf-8", newline="") as fh:
@@ -279,12 +343,20 @@ def export_enterprises(
 @users_app.command("create")
 def users_create(
     username: Annotated[str, typer.Option(help="Login name.")],
-    password: Annotated[str, typer.Option(help="At least 8 characters.", prompt=True,
-                                          hide_input=True)],
-    role: Annotated[str, typer.Option(help="admin, analyst, chain_head, chain_team, handler, enterprise or leader.")],
+    password: Annotated[
+        str, typer.Option(help="At least 8 characters.", prompt=True, hide_input=True)
+    ],
+    role: Annotated[
+        str,
+        typer.Option(help="admin, analyst, chain_head, chain_team, handler, enterprise or leader."),
+    ],
     enterprise: Annotated[str | None, typer.Option(help="USCC, for an enterprise user.")] = None,
-    institution: Annotated[str | None, typer.Option(help="Institution code, for a handler.")] = None,
-    chain: Annotated[int | None, typer.Option(help="Chain id, for a chain head or team member.")] = None,
+    institution: Annotated[
+        str | None, typer.Option(help="Institution code, for a handler.")
+    ] = None,
+    chain: Annotated[
+        int | None, typer.Option(help="Chain id, for a chain head or team member.")
+    ] = None,
 ) -> None:
     """Create a user."""
     from highland.enterprises.models import Enterprise
@@ -297,8 +369,16 @@ def users_create(
                 eid = s.scalar(select(Enterprise.id).where(Enterprise.uscc == enterprise.upper()))
                 if eid is None:
                     raise _fail(f"no enterprise with USCC {enterprise}")
-            create_user(s, _actor(), username=username, password=password, role=role,
-                        enterprise_id=eid, institution_code=institution, chain_id=chain)
+            create_user(
+                s,
+                _actor(),
+                username=username,
+                password=password,
+                role=role,
+                enterprise_id=eid,
+                institution_code=institution,
+                chain_id=chain,
+            )
     except HighlandError as exc:
         raise _fail(exc.message) from None
     out.print(f"user {username} created ({role})")
@@ -330,8 +410,10 @@ def audit_verify() -> None:
     if r.ok:
         out.print(f"audit log intact: {r.checked} entries verified")
         return
-    raise _fail(f"audit log broken at entry {r.first_bad_seq}: {r.problem} "
-                f"({r.checked} entries before it verified)")
+    raise _fail(
+        f"audit log broken at entry {r.first_bad_seq}: {r.problem} "
+        f"({r.checked} entries before it verified)"
+    )
 
 
 @portraits_app.command("refresh")

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, TypeDecorator, create_engine, event
+from sqlalchemy import DateTime, Engine, MetaData, Table, TypeDecorator, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from highland.config import get_settings
@@ -118,5 +118,16 @@ def transaction(engine: Engine | None = None) -> Iterator[Session]:
 
 def is_sqlite(session_or_engine: Session | Engine) -> bool:
     """Tell whether the bound database is SQLite."""
-    bind = session_or_engine.get_bind() if isinstance(session_or_engine, Session) else session_or_engine
+    bind = (
+        session_or_engine.get_bind()
+        if isinstance(session_or_engine, Session)
+        else session_or_engine
+    )
     return bind.dialect.name == "sqlite"
+
+
+def table_of(model: type[Base]) -> Table:
+    """The Core table of a model, typed as a Table (for set-based statements)."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table

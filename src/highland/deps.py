@@ -35,7 +35,7 @@ DB = Depends(get_db, scope="function")
 def optional_principal(request: Request, db: Session = DB) -> Principal | None:
     """Return the caller from a bearer token or a session cookie, or None."""
     if hasattr(request.state, "principal"):
-        return request.state.principal  # type: ignore[no-any-return]
+        return request.state.principal
     principal: Principal | None = None
     auth = request.headers.get("authorization", "")
     if auth.lower().startswith("bearer "):
@@ -70,7 +70,9 @@ def require(permission: Permission) -> Callable[..., Principal]:
     return check
 
 
-async def csrf_protect(request: Request, principal: Principal | None = Depends(optional_principal)) -> None:
+async def csrf_protect(
+    request: Request, principal: Principal | None = Depends(optional_principal)
+) -> None:
     """Cookie-authenticated unsafe requests must carry the session's CSRF token."""
     if request.method in ("GET", "HEAD", "OPTIONS") or principal is None:
         return

@@ -37,12 +37,8 @@ def _is_api(request: Request) -> bool:
 
 def _load_state(app: FastAPI, sessions: sessionmaker[Session]) -> None:
     with sessions() as s:
-        app.state.region_names = {
-            r.code: (r.name_zh, r.name_en) for r in s.scalars(select(Region))
-        }
-        app.state.synthetic = bool(
-            s.scalar(select(exists().where(Enterprise.synthetic.is_(True))))
-        )
+        app.state.region_names = {r.code: (r.name_zh, r.name_en) for r in s.scalars(select(Region))}
+        app.state.synthetic = bool(s.scalar(select(exists().where(Enterprise.synthetic.is_(True)))))
 
 
 def create_app(engine: Engine | None = None, settings: Settings | None = None) -> FastAPI:
@@ -79,14 +75,19 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
     def highland_error(request: Request, exc: HighlandError) -> Response:
         if _is_api(request):
             headers = {"www-authenticate": "Bearer"} if isinstance(exc, Unauthenticated) else None
-            return JSONResponse({"detail": exc.message, "field": exc.field},
-                                status_code=exc.status_code, headers=headers)
+            return JSONResponse(
+                {"detail": exc.message, "field": exc.field},
+                status_code=exc.status_code,
+                headers=headers,
+            )
         if isinstance(exc, Unauthenticated):
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
         lang = language(request)
-        message = {404: translate(lang, "error.not_found"),
-                   403: translate(lang, "error.forbidden")}.get(exc.status_code, exc.message)
+        message = {
+            404: translate(lang, "error.not_found"),
+            403: translate(lang, "error.forbidden"),
+        }.get(exc.status_code, exc.message)
         if exc.status_code == 403 and "form" in exc.message:
             message = exc.message
         return render(request, "error.html", {"message": message}, status_code=exc.status_code)
@@ -94,8 +95,10 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
     @app.exception_handler(RequestValidationError)
     def validation_error(request: Request, exc: RequestValidationError) -> Response:
         problems = [
-            {"field": ".".join(str(p) for p in e.get("loc", ()) if p not in ("body", "query")),
-             "error": e.get("msg", "")}
+            {
+                "field": ".".join(str(p) for p in e.get("loc", ()) if p not in ("body", "query")),
+                "error": e.get("msg", ""),
+            }
             for e in exc.errors()
         ]
         text = "; ".join(f"{p['field']}: {p['error']}" for p in problems)

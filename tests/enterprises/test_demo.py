@@ -14,11 +14,30 @@ from highland.enterprises.demo import (
 from highland.kit.uscc import is_valid, make_uscc
 
 FIRST, LAST = 2021, 2025
-MONEY = ("revenue", "output_value", "tax_paid", "rd_spend", "total_assets", "last_round_usd",
-         "valuation_usd")
+MONEY = (
+    "revenue",
+    "output_value",
+    "tax_paid",
+    "rd_spend",
+    "total_assets",
+    "last_round_usd",
+    "valuation_usd",
+)
 COUNTS = ("employees", "rd_staff", "invention_patents")
-DISTRICTS = {"320102", "320104", "320105", "320106", "320111", "320113", "320114", "320115",
-             "320116", "320117", "320118", "320100-JBXQ"}
+DISTRICTS = {
+    "320102",
+    "320104",
+    "320105",
+    "320106",
+    "320111",
+    "320113",
+    "320114",
+    "320115",
+    "320116",
+    "320117",
+    "320118",
+    "320100-JBXQ",
+}
 QUALIFICATION = (
     r"^(high_tech|tech_sme|srdi|little_giant|innovative_sme)"
     r"(@\d{4}-\d{2}-\d{2}/\d{4}-\d{2}-\d{2})?$"

@@ -121,16 +121,20 @@ def test_duplicate_uscc_in_file_is_reported(sessions):  # type: ignore[no-untype
 def test_prefix_n_y_a_codes_are_valid(sessions, db):  # type: ignore[no-untyped-def]
     from highland.kit.uscc import make_uscc
 
-    rows = [ent_row(1, uscc=make_uscc("320115", "00000001", "N2")),
-            ent_row(2, uscc=make_uscc("320115", "00000002", "Y1")),
-            ent_row(3, uscc=make_uscc("320115", "00000003", "A1"))]
+    rows = [
+        ent_row(1, uscc=make_uscc("320115", "00000001", "N2")),
+        ent_row(2, uscc=make_uscc("320115", "00000002", "Y1")),
+        ent_row(3, uscc=make_uscc("320115", "00000003", "A1")),
+    ]
     r = _ents(sessions, to_csv(rows, ENT_HEADER))
     assert r.written, r.errors
 
 
 def test_chinese_headers_any_order_extra_columns(sessions, db):  # type: ignore[no-untyped-def]
-    text = ("备注,成立日期,企业名称,统一社会信用代码,行政区划代码,行业代码\n"
-            f"x,2010-01-01,南京中文表头有限公司,{uscc(7)},320106,C3562\n")
+    text = (
+        "备注,成立日期,企业名称,统一社会信用代码,行政区划代码,行业代码\n"
+        f"x,2010-01-01,南京中文表头有限公司,{uscc(7)},320106,C3562\n"
+    )
     r = _ents(sessions, text.encode())
     assert r.written, r.errors
     assert r.ignored_columns == ["备注"]
@@ -162,8 +166,9 @@ def test_unreadable_file(sessions, data):  # type: ignore[no-untyped-def]
 
 def test_xlsx_import_and_excel_numbers(sessions, db):  # type: ignore[no-untyped-def]
     _ents(sessions, to_csv([ent_row(1)], ENT_HEADER))
-    rows = [{"uscc": uscc(1), "year": 2024, "revenue": 1234567.89, "employees": 42.0,
-             "tax_paid": None}]
+    rows = [
+        {"uscc": uscc(1), "year": 2024, "revenue": 1234567.89, "employees": 42.0, "tax_paid": None}
+    ]
     r = _fins(sessions, to_xlsx(rows), name="f.xlsx")
     assert r.written, r.errors
     f = db.scalars(select(Financial)).one()

@@ -191,7 +191,8 @@ def test_expr_output_names() -> None:
     frame = pl.DataFrame({"industry_code": ["C35"]})
     col = pl.col("industry_code")
     out = frame.select(industry_error_expr(col), *industry_parts_expr(col))
-    assert out.columns == ["industry_error", "industry_code", "industry_section", "industry_division"]
+    names = ["industry_error", "industry_code", "industry_section", "industry_division"]
+    assert out.columns == names
 
 
 _SPACE = st.sampled_from(["", " ", "\t", "\u3000", "\u00a0", "\n", "\x1c"])

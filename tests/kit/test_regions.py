@@ -84,4 +84,4 @@ def test_region_is_frozen() -> None:
     region = districts_of(NANJING)[0]
     assert isinstance(region, Region)
     with pytest.raises(dataclasses.FrozenInstanceError):
-        region.code = "000000"  # type: ignore[misc]
+        region.code = "000000"

@@ -38,26 +38,38 @@ def _out(e: Enterprise) -> EnterpriseOut:
 
 @router.get("/enterprises", response_model=EnterprisePage)
 def list_enterprises(
-    request: Request, page: int = Query(1, ge=1, le=100_000),
+    request: Request,
+    page: int = Query(1, ge=1, le=100_000),
     per_page: int = Query(50, ge=1, le=500),
-    flt: repo.EnterpriseFilter = Depends(filter_params), db: Session = DB,
+    flt: repo.EnterpriseFilter = Depends(filter_params),
+    db: Session = DB,
     principal: Principal = READ,
 ) -> EnterprisePage:
     """Search and filter the registry (name substring or USCC prefix in `q`)."""
-    res = repo.list_page(db, principal, flt, page, per_page,
-                         request.app.state.settings.search_count_cap)
-    return EnterprisePage(items=[_out(e) for e in res.items], total=res.total,
-                          capped=res.capped, page=res.page, per_page=res.per_page)
+    res = repo.list_page(
+        db, principal, flt, page, per_page, request.app.state.settings.search_count_cap
+    )
+    return EnterprisePage(
+        items=[_out(e) for e in res.items],
+        total=res.total,
+        capped=res.capped,
+        page=res.page,
+        per_page=res.per_page,
+    )
 
 
 @router.get("/enterprises/export")
-def export(fmt: str = Query("csv", alias="format"),
-           flt: repo.EnterpriseFilter = Depends(filter_params), db: Session = DB,
-           principal: Principal = EXPORT) -> Response:
+def export(
+    fmt: str = Query("csv", alias="format"),
+    flt: repo.EnterpriseFilter = Depends(filter_params),
+    db: Session = DB,
+    principal: Principal = EXPORT,
+) -> Response:
     """Export the filtered list as CSV or XLSX."""
     if fmt == "csv":
-        return StreamingResponse(service.export_csv(db, principal, flt),
-                                 media_type="text/csv; charset=utf-8")
+        return StreamingResponse(
+            service.export_csv(db, principal, flt), media_type="text/csv; charset=utf-8"
+        )
     if fmt == "xlsx":
         return Response(
             service.export_xlsx(db, principal, flt),
@@ -67,8 +79,9 @@ def export(fmt: str = Query("csv", alias="format"),
 
 
 @router.get("/enterprises/{uscc}", response_model=PortraitOut)
-def get_enterprise(uscc: str, as_of: str | None = None, db: Session = DB,
-                   principal: Principal = READ) -> PortraitOut:
+def get_enterprise(
+    uscc: str, as_of: str | None = None, db: Session = DB, principal: Principal = READ
+) -> PortraitOut:
     """An enterprise with its figures and its portrait as of a date (default today)."""
     when: date = parse_date(as_of, "as_of") if as_of else today_local()
     return PortraitOut.of(service.portrait(db, principal, uscc, when))
@@ -80,11 +93,24 @@ def regions(db: Session = DB, principal: Principal = READ) -> list[RegionOut]:
     return [RegionOut.model_validate(r, from_attributes=True) for r in repo.regions(db)]
 
 
-async def _import(request: Request, kind: str, file: UploadFile, dry_run: bool,
-                  skip_invalid: bool, principal: Principal) -> Any:
+async def _import(
+    request: Request,
+    kind: str,
+    file: UploadFile,
+    dry_run: bool,
+    skip_invalid: bool,
+    principal: Principal,
+) -> Any:
     data, name = await read_upload(request, file)
-    result = run_import(request.app.state.sessions, principal, kind, data, name,
-                        dry_run=dry_run, skip_invalid=skip_invalid)
+    result = run_import(
+        request.app.state.sessions,
+        principal,
+        kind,
+        data,
+        name,
+        dry_run=dry_run,
+        skip_invalid=skip_invalid,
+    )
     body = ImportOut(**result.as_dict()).model_dump(mode="json")
     refused = bool(result.errors) and not result.written and not result.dry_run and not skip_invalid
     if result.dry_run and result.errors and not skip_invalid:
@@ -92,21 +118,25 @@ async def _import(request: Request, kind: str, file: UploadFile, dry_run: bool,
     return JSONResponse(body, status_code=422 if refused else 200)
 
 
-@router.post("/imports/enterprises", response_model=ImportOut,
-             dependencies=[Depends(csrf_protect)])
+@router.post("/imports/enterprises", response_model=ImportOut, dependencies=[Depends(csrf_protect)])
 async def import_enterprises(
-    request: Request, file: UploadFile = File(...), dry_run: bool = Form(False),
-    skip_invalid: bool = Form(False), principal: Principal = IMPORT,
+    request: Request,
+    file: UploadFile = File(...),
+    dry_run: bool = Form(False),
+    skip_invalid: bool = Form(False),
+    principal: Principal = IMPORT,
 ) -> Any:
     """Import enterprises from CSV or XLSX (422 with the row report when refused)."""
     return await _import(request, "enterprises", file, dry_run, skip_invalid, principal)
 
 
-@router.post("/imports/financials", response_model=ImportOut,
-             dependencies=[Depends(csrf_protect)])
+@router.post("/imports/financials", response_model=ImportOut, dependencies=[Depends(csrf_protect)])
 async def import_financials(
-    request: Request, file: UploadFile = File(...), dry_run: bool = Form(False),
-    skip_invalid: bool = Form(False), principal: Principal = IMPORT,
+    request: Request,
+    file: UploadFile = File(...),
+    dry_run: bool = Form(False),
+    skip_invalid: bool = Form(False),
+    principal: Principal = IMPORT,
 ) -> Any:
     """Import yearly figures from CSV or XLSX (422 with the row report when refused)."""
     return await _import(request, "financials", file, dry_run, skip_invalid, principal)

@@ -76,75 +76,157 @@ class _District:
 # Weights follow where Nanjing's firms cluster: Jiangning, Qixia, Yuhuatai and Jianye lead.
 _DISTRICTS = (
     _District(
-        "320102", "玄武区", 5,
-        ("梅园新村街道", "新街口街道", "玄武门街道", "锁金村街道", "红山街道", "孝陵卫街道",
-         "玄武湖街道"),
+        "320102",
+        "玄武区",
+        5,
+        (
+            "梅园新村街道",
+            "新街口街道",
+            "玄武门街道",
+            "锁金村街道",
+            "红山街道",
+            "孝陵卫街道",
+            "玄武湖街道",
+        ),
         ("中山路", "珠江路", "龙蟠路", "北京东路", "玄武大道", "童卫路"),
         ("320102",),
     ),
     _District(
-        "320104", "秦淮区", 6,
-        ("夫子庙街道", "秦虹街道", "红花街道", "双塘街道", "中华门街道", "大光路街道",
-         "瑞金路街道", "月牙湖街道", "光华路街道", "朝天宫街道"),
+        "320104",
+        "秦淮区",
+        6,
+        (
+            "夫子庙街道",
+            "秦虹街道",
+            "红花街道",
+            "双塘街道",
+            "中华门街道",
+            "大光路街道",
+            "瑞金路街道",
+            "月牙湖街道",
+            "光华路街道",
+            "朝天宫街道",
+        ),
         ("中山南路", "太平南路", "御道街", "光华路", "白下路", "应天大街"),
         ("320104",),
     ),
     _District(
-        "320105", "建邺区", 10,
+        "320105",
+        "建邺区",
+        10,
         ("南苑街道", "兴隆街道", "沙洲街道", "双闸街道", "莫愁湖街道", "江心洲街道"),
         ("江东中路", "河西大街", "庐山路", "嘉陵江东街", "楠溪江东街", "云龙山路"),
         ("320105",),
     ),
     _District(
-        "320106", "鼓楼区", 8,
-        ("宁海路街道", "华侨路街道", "湖南路街道", "中央门街道", "挹江门街道", "江东街道",
-         "凤凰街道", "热河南路街道", "幕府山街道", "建宁路街道"),
+        "320106",
+        "鼓楼区",
+        8,
+        (
+            "宁海路街道",
+            "华侨路街道",
+            "湖南路街道",
+            "中央门街道",
+            "挹江门街道",
+            "江东街道",
+            "凤凰街道",
+            "热河南路街道",
+            "幕府山街道",
+            "建宁路街道",
+        ),
         ("中山北路", "湖南路", "广州路", "汉中门大街", "幕府东路", "热河南路"),
         ("320106",),
     ),
     _District(
-        "320111", "浦口区", 6,
+        "320111",
+        "浦口区",
+        6,
         ("江浦街道", "桥林街道", "汤泉街道", "星甸街道", "永宁街道"),
         ("浦口大道", "文德路", "凤凰大道", "浦珠北路", "园林路"),
         ("320111",),
     ),
     _District(
-        "320113", "栖霞区", 12,
-        ("尧化街道", "马群街道", "迈皋桥街道", "燕子矶街道", "仙林街道", "栖霞街道",
-         "龙潭街道", "西岗街道"),
+        "320113",
+        "栖霞区",
+        12,
+        (
+            "尧化街道",
+            "马群街道",
+            "迈皋桥街道",
+            "燕子矶街道",
+            "仙林街道",
+            "栖霞街道",
+            "龙潭街道",
+            "西岗街道",
+        ),
         ("仙林大道", "文苑路", "纬地路", "恒竞路", "尧新大道", "栖霞大道"),
         ("320113",),
     ),
     _District(
-        "320114", "雨花台区", 11,
-        ("雨花街道", "赛虹桥街道", "西善桥街道", "板桥街道", "铁心桥街道", "梅山街道",
-         "古雄街道"),
+        "320114",
+        "雨花台区",
+        11,
+        ("雨花街道", "赛虹桥街道", "西善桥街道", "板桥街道", "铁心桥街道", "梅山街道", "古雄街道"),
         ("软件大道", "雨花大道", "宁双路", "凤集大道", "安德门大街", "玉兰路"),
         ("320114",),
     ),
     _District(
-        "320115", "江宁区", 22,
-        ("东山街道", "秣陵街道", "汤山街道", "淳化街道", "禄口街道", "江宁街道", "谷里街道",
-         "湖熟街道", "横溪街道", "麒麟街道"),
-        ("胜太路", "天元中路", "诚信大道", "将军大道", "秣周东路", "清水亭西路", "苏源大道",
-         "双龙大道"),
+        "320115",
+        "江宁区",
+        22,
+        (
+            "东山街道",
+            "秣陵街道",
+            "汤山街道",
+            "淳化街道",
+            "禄口街道",
+            "江宁街道",
+            "谷里街道",
+            "湖熟街道",
+            "横溪街道",
+            "麒麟街道",
+        ),
+        (
+            "胜太路",
+            "天元中路",
+            "诚信大道",
+            "将军大道",
+            "秣周东路",
+            "清水亭西路",
+            "苏源大道",
+            "双龙大道",
+        ),
         ("320115",),
     ),
     _District(
-        "320116", "六合区", 4,
-        ("雄州街道", "龙池街道", "程桥街道", "冶山街道", "横梁街道", "龙袍街道", "马鞍街道",
-         "金牛湖街道"),
+        "320116",
+        "六合区",
+        4,
+        (
+            "雄州街道",
+            "龙池街道",
+            "程桥街道",
+            "冶山街道",
+            "横梁街道",
+            "龙袍街道",
+            "马鞍街道",
+            "金牛湖街道",
+        ),
         ("雄州东路", "雄州南路", "延安路", "长江路", "金牛湖路"),
         ("320116",),
     ),
     _District(
-        "320117", "溧水区", 4,
+        "320117",
+        "溧水区",
+        4,
         ("永阳街道", "柘塘街道", "东屏街道", "石湫街道", "洪蓝街道", "白马镇", "晶桥镇"),
         ("交通路", "通济街", "珍珠南路", "秦淮大道", "柘宁东路"),
         ("320117",),
     ),
     _District(
-        "320118", "高淳区", 3,
+        "320118",
+        "高淳区",
+        3,
         ("淳溪街道", "古柏街道", "漆桥街道", "固城街道", "东坝街道", "桠溪街道", "阳江镇"),
         ("宝塔路", "北岭路", "石臼湖北路", "镇兴路", "古檀大道"),
         ("320118",),
@@ -152,7 +234,9 @@ _DISTRICTS = (
     # Jiangbei New Area is a functional zone, not a GB/T 2260 district: the platform keys it as
     # a custom region, and its firms are registered by the city or by Pukou and Luhe.
     _District(
-        "320100-JBXQ", "江北新区", 5,
+        "320100-JBXQ",
+        "江北新区",
+        5,
         ("泰山街道", "顶山街道", "沿江街道", "盘城街道", "大厂街道", "葛塘街道", "长芦街道"),
         ("浦滨路", "星火路", "团结路", "丽景路", "江淼路", "新锦湖路"),
         ("320100", "320111", "320116"),
@@ -166,7 +250,12 @@ _DISTRICTS = (
 _MFG, _SVC, _CON, _TRADE, _UTIL, _AGRI = "mfg", "svc", "con", "trade", "util", "agri"
 _OUTPUT_KINDS = (_MFG, _CON, _UTIL)
 _REVENUE_PER_EMPLOYEE = {
-    _MFG: 9.0e5, _SVC: 4.5e5, _CON: 8.0e5, _TRADE: 2.5e6, _UTIL: 3.0e6, _AGRI: 3.0e5,
+    _MFG: 9.0e5,
+    _SVC: 4.5e5,
+    _CON: 8.0e5,
+    _TRADE: 2.5e6,
+    _UTIL: 3.0e6,
+    _AGRI: 3.0e5,
 }
 # Typical offset of a firm's log10 revenue from the overall distribution, by kind.
 _KIND_SIZE_SHIFT = {_MFG: 0.1, _SVC: -0.1, _CON: 0.15, _TRADE: 0.2, _UTIL: 0.7, _AGRI: -0.5}
@@ -198,86 +287,186 @@ def _ind(
 
 
 _SW, _AI, _IC, _BIO, _NEV, _GRID, _RAIL, _EQUIP = (
-    "software", "ai", "ic", "biomed", "nev", "grid", "rail", "equipment",
+    "software",
+    "ai",
+    "ic",
+    "biomed",
+    "nev",
+    "grid",
+    "rail",
+    "equipment",
 )
 
 _COMPANY_INDUSTRIES = [
     # Nanjing's eight priority industrial chains. Software and information services.
-    _ind("6511", _SVC, 3.0, "软件科技=Software Technology", "信息技术=Information Technology",
-         "数据科技=Data Technology", chain=_SW),
-    _ind("6513", _SVC, 7.0, "软件科技=Software Technology", "网络科技=Network Technology",
-         "信息科技=Information Technology", "数字科技=Digital Technology", chain=_SW),
-    _ind("6531", _SVC, 3.0, "信息系统=Information Systems", "系统集成=System Integration",
-         chain=_SW),
+    _ind(
+        "6511",
+        _SVC,
+        3.0,
+        "软件科技=Software Technology",
+        "信息技术=Information Technology",
+        "数据科技=Data Technology",
+        chain=_SW,
+    ),
+    _ind(
+        "6513",
+        _SVC,
+        7.0,
+        "软件科技=Software Technology",
+        "网络科技=Network Technology",
+        "信息科技=Information Technology",
+        "数字科技=Digital Technology",
+        chain=_SW,
+    ),
+    _ind(
+        "6531", _SVC, 3.0, "信息系统=Information Systems", "系统集成=System Integration", chain=_SW
+    ),
     _ind("6532", _SVC, 1.5, "物联网科技=IoT Technology", chain=_SW),
     _ind("6540", _SVC, 1.0, "信息技术服务=IT Services", chain=_SW),
-    _ind("6550", _SVC, 1.5, "数据服务=Data Services", "云计算科技=Cloud Computing Technology",
-         chain=_SW),
+    _ind(
+        "6550",
+        _SVC,
+        1.5,
+        "数据服务=Data Services",
+        "云计算科技=Cloud Computing Technology",
+        chain=_SW,
+    ),
     _ind("6560", _SVC, 1.0, "信息技术咨询=IT Consulting", chain=_SW),
-    _ind("6572", _SVC, 0.8, "动漫科技=Animation Technology", "游戏科技=Game Technology",
-         chain=_SW),
+    _ind("6572", _SVC, 0.8, "动漫科技=Animation Technology", "游戏科技=Game Technology", chain=_SW),
     # Artificial intelligence.
-    _ind("6513", _SVC, 3.0, "人工智能科技=Artificial Intelligence Technology",
-         "智能科技=Intelligent Technology", chain=_AI),
-    _ind("3964", _MFG, 1.0, "机器人科技=Robotics Technology", "服务机器人=Service Robot",
-         chain=_AI),
-    _ind("3962", _MFG, 0.7, "智能驾驶科技=Intelligent Driving Technology",
-         "车联网科技=Connected Vehicle Technology", chain=_AI),
+    _ind(
+        "6513",
+        _SVC,
+        3.0,
+        "人工智能科技=Artificial Intelligence Technology",
+        "智能科技=Intelligent Technology",
+        chain=_AI,
+    ),
+    _ind(
+        "3964", _MFG, 1.0, "机器人科技=Robotics Technology", "服务机器人=Service Robot", chain=_AI
+    ),
+    _ind(
+        "3962",
+        _MFG,
+        0.7,
+        "智能驾驶科技=Intelligent Driving Technology",
+        "车联网科技=Connected Vehicle Technology",
+        chain=_AI,
+    ),
     _ind("3963", _MFG, 0.5, "无人机科技=UAV Technology", chain=_AI),
     _ind("3961", _MFG, 0.5, "智能穿戴=Smart Wearables", chain=_AI),
     # Integrated circuits.
-    _ind("6520", _SVC, 2.5, "集成电路设计=IC Design", "微电子=Microelectronics",
-         "芯片设计=Chip Design", chain=_IC),
+    _ind(
+        "6520",
+        _SVC,
+        2.5,
+        "集成电路设计=IC Design",
+        "微电子=Microelectronics",
+        "芯片设计=Chip Design",
+        chain=_IC,
+    ),
     _ind("3973", _MFG, 1.2, "集成电路=Integrated Circuit", "半导体=Semiconductor", chain=_IC),
-    _ind("3972", _MFG, 0.6, "半导体=Semiconductor", "功率半导体=Power Semiconductor",
-         chain=_IC),
-    _ind("3974", _MFG, 0.4, "光电显示=Optoelectronic Display", "显示科技=Display Technology",
-         chain=_IC),
+    _ind("3972", _MFG, 0.6, "半导体=Semiconductor", "功率半导体=Power Semiconductor", chain=_IC),
+    _ind(
+        "3974",
+        _MFG,
+        0.4,
+        "光电显示=Optoelectronic Display",
+        "显示科技=Display Technology",
+        chain=_IC,
+    ),
     _ind("3976", _MFG, 0.5, "光电科技=Optoelectronics Technology", chain=_IC),
     _ind("3983", _MFG, 0.5, "传感技术=Sensing Technology", chain=_IC),
     _ind("3562", _MFG, 0.4, "半导体设备=Semiconductor Equipment", chain=_IC),
     _ind("3985", _MFG, 0.4, "电子材料=Electronic Materials", chain=_IC),
     # New medicine and life health.
-    _ind("2710", _MFG, 0.8, "医药化工=Pharmaceutical Chemical",
-         "化学制药=Chemical Pharmaceutical", chain=_BIO),
+    _ind(
+        "2710",
+        _MFG,
+        0.8,
+        "医药化工=Pharmaceutical Chemical",
+        "化学制药=Chemical Pharmaceutical",
+        chain=_BIO,
+    ),
     _ind("2720", _MFG, 1.2, "制药=Pharmaceutical", "药业=Pharmaceutical", chain=_BIO),
     _ind("2740", _MFG, 0.5, "中药=Traditional Chinese Medicine", chain=_BIO),
-    _ind("2761", _MFG, 1.0, "生物医药=Biopharmaceutical", "生物制药=Biopharmaceutical",
-         chain=_BIO),
-    _ind("2762", _MFG, 0.4, "生物制品=Biological Products", "基因科技=Gene Technology",
-         chain=_BIO),
+    _ind("2761", _MFG, 1.0, "生物医药=Biopharmaceutical", "生物制药=Biopharmaceutical", chain=_BIO),
+    _ind("2762", _MFG, 0.4, "生物制品=Biological Products", "基因科技=Gene Technology", chain=_BIO),
     _ind("2770", _MFG, 0.3, "医用材料=Medical Materials", chain=_BIO),
-    _ind("3581", _MFG, 1.0, "医疗器械=Medical Devices", "医疗科技=Medical Technology",
-         chain=_BIO),
+    _ind("3581", _MFG, 1.0, "医疗器械=Medical Devices", "医疗科技=Medical Technology", chain=_BIO),
     _ind("3586", _MFG, 0.4, "康复器械=Rehabilitation Equipment", chain=_BIO),
-    _ind("7340", _SVC, 1.5, "医药科技=Pharmaceutical Technology", "生物技术=Biotechnology",
-         "医药研发=Pharmaceutical R&D", chain=_BIO),
+    _ind(
+        "7340",
+        _SVC,
+        1.5,
+        "医药科技=Pharmaceutical Technology",
+        "生物技术=Biotechnology",
+        "医药研发=Pharmaceutical R&D",
+        chain=_BIO,
+    ),
     # New energy vehicles.
     _ind("3612", _MFG, 0.4, "新能源汽车=New Energy Vehicle", chain=_NEV),
-    _ind("3670", _MFG, 2.5, "汽车零部件=Auto Parts", "新能源汽车零部件=New Energy Vehicle Parts",
-         "汽车电子=Automotive Electronics", chain=_NEV),
-    _ind("3841", _MFG, 1.0, "新能源科技=New Energy Technology",
-         "锂电科技=Lithium Battery Technology", "储能科技=Energy Storage Technology",
-         chain=_NEV),
+    _ind(
+        "3670",
+        _MFG,
+        2.5,
+        "汽车零部件=Auto Parts",
+        "新能源汽车零部件=New Energy Vehicle Parts",
+        "汽车电子=Automotive Electronics",
+        chain=_NEV,
+    ),
+    _ind(
+        "3841",
+        _MFG,
+        1.0,
+        "新能源科技=New Energy Technology",
+        "锂电科技=Lithium Battery Technology",
+        "储能科技=Energy Storage Technology",
+        chain=_NEV,
+    ),
     _ind("3812", _MFG, 0.6, "电机=Electric Motor", "驱动科技=Drive Technology", chain=_NEV),
     _ind("5267", _SVC, 0.3, "充电科技=EV Charging Technology", chain=_NEV),
     # Smart grid.
     _ind("3821", _MFG, 1.0, "电气=Electric", "电力设备=Power Equipment", chain=_GRID),
-    _ind("3823", _MFG, 1.0, "电力自动化=Power Automation", "电气科技=Electrical Technology",
-         chain=_GRID),
-    _ind("3829", _MFG, 0.8, "电力科技=Electric Power Technology",
-         "智能电网科技=Smart Grid Technology", chain=_GRID),
+    _ind(
+        "3823",
+        _MFG,
+        1.0,
+        "电力自动化=Power Automation",
+        "电气科技=Electrical Technology",
+        chain=_GRID,
+    ),
+    _ind(
+        "3829",
+        _MFG,
+        0.8,
+        "电力科技=Electric Power Technology",
+        "智能电网科技=Smart Grid Technology",
+        chain=_GRID,
+    ),
     _ind("3824", _MFG, 0.4, "电力电子=Power Electronics", chain=_GRID),
     _ind("3825", _MFG, 0.4, "光伏科技=Photovoltaic Technology", chain=_GRID),
     _ind("4011", _MFG, 0.7, "自动化=Automation", "自动化系统=Automation Systems", chain=_GRID),
     _ind("4420", _UTIL, 0.3, "售电=Power Sales", "能源=Energy", chain=_GRID),
     # Rail transit.
     _ind("3711", _MFG, 0.2, "轨道交通装备=Rail Transit Equipment", chain=_RAIL),
-    _ind("3714", _MFG, 0.6, "轨道交通科技=Rail Transit Technology", "铁路配件=Railway Parts",
-         chain=_RAIL),
+    _ind(
+        "3714",
+        _MFG,
+        0.6,
+        "轨道交通科技=Rail Transit Technology",
+        "铁路配件=Railway Parts",
+        chain=_RAIL,
+    ),
     _ind("3716", _MFG, 0.6, "铁路器材=Railway Equipment", chain=_RAIL),
-    _ind("3720", _MFG, 0.6, "轨道交通设备=Rail Transit Equipment",
-         "城轨科技=Urban Rail Technology", chain=_RAIL),
+    _ind(
+        "3720",
+        _MFG,
+        0.6,
+        "轨道交通设备=Rail Transit Equipment",
+        "城轨科技=Urban Rail Technology",
+        chain=_RAIL,
+    ),
     # Intelligent manufacturing equipment.
     _ind("3421", _MFG, 0.8, "数控机床=CNC Machine Tool", "机床=Machine Tool", chain=_EQUIP),
     _ind("3491", _MFG, 1.0, "智能装备=Intelligent Equipment", "机器人=Robotics", chain=_EQUIP),
@@ -285,29 +474,47 @@ _COMPANY_INDUSTRIES = [
     _ind("3441", _MFG, 0.6, "泵业=Pump", "真空设备=Vacuum Equipment", chain=_EQUIP),
     _ind("3443", _MFG, 0.5, "阀门=Valve", "流体控制=Fluid Control", chain=_EQUIP),
     _ind("3444", _MFG, 0.4, "液压=Hydraulics", chain=_EQUIP),
-    _ind("3599", _MFG, 0.8, "智能装备=Intelligent Equipment", "机械设备=Machinery",
-         chain=_EQUIP),
+    _ind("3599", _MFG, 0.8, "智能装备=Intelligent Equipment", "机械设备=Machinery", chain=_EQUIP),
     # The long tail outside the chains.
-    _ind("5179", _TRADE, 7.0, "商贸=Trading", "贸易=Trading",
-         "机电设备=Mechanical and Electrical Equipment"),
+    _ind(
+        "5179",
+        _TRADE,
+        7.0,
+        "商贸=Trading",
+        "贸易=Trading",
+        "机电设备=Mechanical and Electrical Equipment",
+    ),
     _ind("5193", _TRADE, 2.0, "电子商务=E-commerce"),
     _ind("5211", _TRADE, 1.0, "百货=Department Store"),
     _ind("5212", _TRADE, 1.0, "超市=Supermarket"),
     _ind("5261", _TRADE, 1.0, "汽车销售=Automobile Sales"),
-    _ind("4710", _CON, 4.0, "建设工程=Construction Engineering",
-         "建筑工程=Building Engineering", "建设=Construction"),
-    _ind("4813", _CON, 2.0, "市政工程=Municipal Engineering",
-         "路桥工程=Road and Bridge Engineering"),
-    _ind("7010", _SVC, 1.5, "置业=Real Estate", "房地产开发=Real Estate Development",
-         assets=4.0),
+    _ind(
+        "4710",
+        _CON,
+        4.0,
+        "建设工程=Construction Engineering",
+        "建筑工程=Building Engineering",
+        "建设=Construction",
+    ),
+    _ind(
+        "4813", _CON, 2.0, "市政工程=Municipal Engineering", "路桥工程=Road and Bridge Engineering"
+    ),
+    _ind("7010", _SVC, 1.5, "置业=Real Estate", "房地产开发=Real Estate Development", assets=4.0),
     _ind("7020", _SVC, 2.0, "物业管理=Property Management", "物业服务=Property Services"),
-    _ind("7212", _SVC, 3.0, "投资管理=Investment Management", "资产管理=Asset Management",
-         assets=5.0),
+    _ind(
+        "7212", _SVC, 3.0, "投资管理=Investment Management", "资产管理=Asset Management", assets=5.0
+    ),
     _ind("7224", _SVC, 2.0, "供应链管理=Supply Chain Management"),
     _ind("7243", _SVC, 3.0, "企业管理咨询=Management Consulting", "咨询=Consulting"),
     _ind("7251", _SVC, 1.0, "广告传媒=Advertising Media", "文化传媒=Culture Media"),
-    _ind("7320", _SVC, 2.0, "工程技术=Engineering Technology",
-         "新材料科技=New Materials Technology", tech=True),
+    _ind(
+        "7320",
+        _SVC,
+        2.0,
+        "工程技术=Engineering Technology",
+        "新材料科技=New Materials Technology",
+        tech=True,
+    ),
     _ind("7519", _SVC, 3.0, "科技=Technology", "科技发展=Technology Development", tech=True),
     _ind("5431", _SVC, 2.0, "物流=Logistics", "运输=Transportation"),
     _ind("6110", _SVC, 0.5, "酒店管理=Hotel Management"),
@@ -326,27 +533,52 @@ _INDIVIDUAL_INDUSTRIES = [
 ]
 # Farmers' cooperatives (prefix 93).
 _COOP_INDUSTRIES = [
-    _ind("0141", _AGRI, 1.0, "蔬菜专业合作社=Vegetable Cooperative",
-         "果蔬种植专业合作社=Fruit and Vegetable Cooperative"),
+    _ind(
+        "0141",
+        _AGRI,
+        1.0,
+        "蔬菜专业合作社=Vegetable Cooperative",
+        "果蔬种植专业合作社=Fruit and Vegetable Cooperative",
+    ),
 ]
 # Private non-enterprise research institutes (民办非企业单位, prefix 52, registered by civil
 # affairs): the new-type R&D institutions a city counts among its innovation actors.
 _INSTITUTE_INDUSTRIES = [
-    _ind("7320", _SVC, 1.0, "产业技术研究院=Industrial Technology Research Institute",
-         "先进技术研究院=Institute of Advanced Technology", tech=True),
+    _ind(
+        "7320",
+        _SVC,
+        1.0,
+        "产业技术研究院=Industrial Technology Research Institute",
+        "先进技术研究院=Institute of Advanced Technology",
+        tech=True,
+    ),
 ]
 
 # Registration type per entity type, with its share of firms.
-_ETYPES = (("91", 0.955, _COMPANY_INDUSTRIES), ("92", 0.033, _INDIVIDUAL_INDUSTRIES),
-           ("93", 0.006, _COOP_INDUSTRIES), ("52", 0.006, _INSTITUTE_INDUSTRIES))
+_ETYPES = (
+    ("91", 0.955, _COMPANY_INDUSTRIES),
+    ("92", 0.033, _INDIVIDUAL_INDUSTRIES),
+    ("93", 0.006, _COOP_INDUSTRIES),
+    ("52", 0.006, _INSTITUTE_INDUSTRIES),
+)
 
 # --- Ownership -------------------------------------------------------------------------------
 
 _OWNERSHIPS = ("private", "state", "collective", "foreign", "hmt")
 _OWNERSHIP_P = (0.84, 0.06, 0.015, 0.05, 0.035)
 _OWNERSHIP_SIZE_SHIFT = (0.0, 0.6, -0.2, 0.4, 0.3)
-_FOREIGN = (("DE", 14), ("US", 18), ("JP", 16), ("KR", 12), ("SG", 10), ("FR", 6), ("GB", 6),
-            ("NL", 5), ("CH", 5), ("IT", 4))
+_FOREIGN = (
+    ("DE", 14),
+    ("US", 18),
+    ("JP", 16),
+    ("KR", 12),
+    ("SG", 10),
+    ("FR", 6),
+    ("GB", 6),
+    ("NL", 5),
+    ("CH", 5),
+    ("IT", 4),
+)
 _HMT = (("HK", 60), ("TW", 32), ("MO", 8))
 
 # --- Trade names (字号) ----------------------------------------------------------------------
@@ -354,25 +586,120 @@ _HMT = (("HK", 60), ("TW", 32), ("MO", 8))
 # Characters common in Chinese trade names with their pinyin. None starts with a vowel, so the
 # run-together romanisation ("Weimeng") never needs a syllable apostrophe.
 _TRADE_CHARS = (
-    ("华", "hua"), ("瑞", "rui"), ("恒", "heng"), ("远", "yuan"), ("芯", "xin"), ("微", "wei"),
-    ("创", "chuang"), ("泰", "tai"), ("信", "xin"), ("联", "lian"), ("盛", "sheng"), ("鼎", "ding"),
-    ("博", "bo"), ("科", "ke"), ("新", "xin"), ("天", "tian"), ("宏", "hong"), ("康", "kang"),
-    ("金", "jin"), ("正", "zheng"), ("汇", "hui"), ("通", "tong"), ("达", "da"), ("光", "guang"),
-    ("明", "ming"), ("海", "hai"), ("云", "yun"), ("智", "zhi"), ("思", "si"), ("锐", "rui"),
-    ("卓", "zhuo"), ("越", "yue"), ("嘉", "jia"), ("德", "de"), ("宁", "ning"), ("苏", "su"),
-    ("江", "jiang"), ("东", "dong"), ("宇", "yu"), ("星", "xing"), ("辰", "chen"), ("启", "qi"),
-    ("航", "hang"), ("凯", "kai"), ("盟", "meng"), ("景", "jing"), ("源", "yuan"), ("润", "run"),
-    ("丰", "feng"), ("祥", "xiang"), ("和", "he"), ("顺", "shun"), ("益", "yi"), ("元", "yuan"),
-    ("亿", "yi"), ("蓝", "lan"), ("青", "qing"), ("紫", "zi"), ("晶", "jing"), ("聚", "ju"),
-    ("擎", "qing"), ("拓", "tuo"), ("驰", "chi"), ("腾", "teng"), ("飞", "fei"), ("弘", "hong"),
-    ("豪", "hao"), ("力", "li"), ("立", "li"), ("图", "tu"), ("维", "wei"), ("讯", "xun"),
-    ("视", "shi"), ("睿", "rui"), ("沃", "wo"), ("融", "rong"), ("赛", "sai"), ("森", "sen"),
-    ("世", "shi"), ("同", "tong"), ("万", "wan"), ("鑫", "xin"), ("扬", "yang"), ("长", "chang"),
-    ("志", "zhi"), ("众", "zhong"), ("方", "fang"), ("峰", "feng"), ("贝", "bei"), ("诺", "nuo"),
-    ("佳", "jia"), ("捷", "jie"), ("骏", "jun"), ("朗", "lang"), ("麦", "mai"), ("铭", "ming"),
-    ("普", "pu"), ("奇", "qi"), ("清", "qing"), ("容", "rong"), ("尚", "shang"), ("索", "suo"),
-    ("唐", "tang"), ("威", "wei"), ("翔", "xiang"), ("欣", "xin"), ("耀", "yao"), ("誉", "yu"),
-    ("臻", "zhen"), ("钧", "jun"), ("帆", "fan"), ("桥", "qiao"), ("谷", "gu"), ("川", "chuan"),
+    ("华", "hua"),
+    ("瑞", "rui"),
+    ("恒", "heng"),
+    ("远", "yuan"),
+    ("芯", "xin"),
+    ("微", "wei"),
+    ("创", "chuang"),
+    ("泰", "tai"),
+    ("信", "xin"),
+    ("联", "lian"),
+    ("盛", "sheng"),
+    ("鼎", "ding"),
+    ("博", "bo"),
+    ("科", "ke"),
+    ("新", "xin"),
+    ("天", "tian"),
+    ("宏", "hong"),
+    ("康", "kang"),
+    ("金", "jin"),
+    ("正", "zheng"),
+    ("汇", "hui"),
+    ("通", "tong"),
+    ("达", "da"),
+    ("光", "guang"),
+    ("明", "ming"),
+    ("海", "hai"),
+    ("云", "yun"),
+    ("智", "zhi"),
+    ("思", "si"),
+    ("锐", "rui"),
+    ("卓", "zhuo"),
+    ("越", "yue"),
+    ("嘉", "jia"),
+    ("德", "de"),
+    ("宁", "ning"),
+    ("苏", "su"),
+    ("江", "jiang"),
+    ("东", "dong"),
+    ("宇", "yu"),
+    ("星", "xing"),
+    ("辰", "chen"),
+    ("启", "qi"),
+    ("航", "hang"),
+    ("凯", "kai"),
+    ("盟", "meng"),
+    ("景", "jing"),
+    ("源", "yuan"),
+    ("润", "run"),
+    ("丰", "feng"),
+    ("祥", "xiang"),
+    ("和", "he"),
+    ("顺", "shun"),
+    ("益", "yi"),
+    ("元", "yuan"),
+    ("亿", "yi"),
+    ("蓝", "lan"),
+    ("青", "qing"),
+    ("紫", "zi"),
+    ("晶", "jing"),
+    ("聚", "ju"),
+    ("擎", "qing"),
+    ("拓", "tuo"),
+    ("驰", "chi"),
+    ("腾", "teng"),
+    ("飞", "fei"),
+    ("弘", "hong"),
+    ("豪", "hao"),
+    ("力", "li"),
+    ("立", "li"),
+    ("图", "tu"),
+    ("维", "wei"),
+    ("讯", "xun"),
+    ("视", "shi"),
+    ("睿", "rui"),
+    ("沃", "wo"),
+    ("融", "rong"),
+    ("赛", "sai"),
+    ("森", "sen"),
+    ("世", "shi"),
+    ("同", "tong"),
+    ("万", "wan"),
+    ("鑫", "xin"),
+    ("扬", "yang"),
+    ("长", "chang"),
+    ("志", "zhi"),
+    ("众", "zhong"),
+    ("方", "fang"),
+    ("峰", "feng"),
+    ("贝", "bei"),
+    ("诺", "nuo"),
+    ("佳", "jia"),
+    ("捷", "jie"),
+    ("骏", "jun"),
+    ("朗", "lang"),
+    ("麦", "mai"),
+    ("铭", "ming"),
+    ("普", "pu"),
+    ("奇", "qi"),
+    ("清", "qing"),
+    ("容", "rong"),
+    ("尚", "shang"),
+    ("索", "suo"),
+    ("唐", "tang"),
+    ("威", "wei"),
+    ("翔", "xiang"),
+    ("欣", "xin"),
+    ("耀", "yao"),
+    ("誉", "yu"),
+    ("臻", "zhen"),
+    ("钧", "jun"),
+    ("帆", "fan"),
+    ("桥", "qiao"),
+    ("谷", "gu"),
+    ("川", "chuan"),
 )
 
 # --- Qualifications --------------------------------------------------------------------------
@@ -596,20 +923,45 @@ def generate(
     ln_rev = np.where(ln_rev < low_end, low_end - 0.25 * (low_end - ln_rev), ln_rev)
     revenue = np.exp(np.clip(ln_rev, np.log(5e4), np.log(5.5e10)))
 
-    fin = _figures(rng, revenue, valid, later, firm_age, kind, rev_per_emp, is_tech, etype_i,
-                   industries, industry_i, qual["high_tech"], ownership_i)
+    fin = _figures(
+        rng,
+        revenue,
+        valid,
+        later,
+        firm_age,
+        kind,
+        rev_per_emp,
+        is_tech,
+        etype_i,
+        industries,
+        industry_i,
+        qual["high_tech"],
+        ownership_i,
+    )
 
     # -- enterprise strings --
     log_rev_last = np.log10(revenue[:, -1])
-    p_listed = np.where(log_rev_last >= 8.0, np.clip(0.1 + 0.25 * (log_rev_last - 8.0), 0, 0.8),
-                        0.003)
+    p_listed = np.where(
+        log_rev_last >= 8.0, np.clip(0.1 + 0.25 * (log_rev_last - 8.0), 0, 0.8), 0.003
+    )
     listed = company & (rng.random(n) < p_listed)
     listed_unknown = rng.random(n) < 0.08
     share_company = company & (rng.random(n) < np.where(listed, 0.85, 0.03))
 
     enterprises = _enterprise_frame(
-        rng, idx, etype_i, industries, industry_i, district_i, ownership_i, found_year,
-        found_days, listed, listed_unknown, share_company, qual,
+        rng,
+        idx,
+        etype_i,
+        industries,
+        industry_i,
+        district_i,
+        ownership_i,
+        found_year,
+        found_days,
+        listed,
+        listed_unknown,
+        share_company,
+        qual,
     )
     financials = _financial_frame(enterprises["uscc"], fin, valid, years)
     return enterprises, financials
@@ -644,8 +996,9 @@ def _draw_qualifications(
         issue = np.maximum(issue, found_year + 1)
         held[code] = np.where(has & (issue <= last_year), issue, 0)
     # A "little giant" is by definition also an SRDI firm.
-    held["srdi"] = np.where((held["little_giant"] > 0) & (held["srdi"] == 0),
-                            held["little_giant"], held["srdi"])
+    held["srdi"] = np.where(
+        (held["little_giant"] > 0) & (held["srdi"] == 0), held["little_giant"], held["srdi"]
+    )
     return held
 
 
@@ -671,9 +1024,12 @@ def _figures(
 
     # Headcount grows less than proportionally with revenue (elasticity 0.8), anchored so that a
     # ¥100m firm has revenue / (typical revenue per employee of its kind) staff.
-    ln_emp = (np.log(1e8 / rev_per_emp)[:, None] + 0.8 * (np.log(revenue) - np.log(1e8))
-              + rng.normal(0, 0.45, size=n)[:, None]
-              + rng.normal(0, 0.05, size=shape))
+    ln_emp = (
+        np.log(1e8 / rev_per_emp)[:, None]
+        + 0.8 * (np.log(revenue) - np.log(1e8))
+        + rng.normal(0, 0.45, size=n)[:, None]
+        + rng.normal(0, 0.05, size=shape)
+    )
     employees = np.clip(np.rint(np.exp(ln_emp)), 1, 20_000)
     employees = np.where((etype_i == 1)[:, None], np.minimum(employees, 12), employees)
 
@@ -684,13 +1040,17 @@ def _figures(
     rd_ratio = np.where(
         is_tech,
         rng.uniform(0.03, 0.15, size=n),
-        np.where(is_mfg, np.where(u < 0.3, 0.0, rng.uniform(0.002, 0.04, size=n)),
-                 np.where(u < 0.65, 0.0, rng.uniform(0.001, 0.02, size=n))),
+        np.where(
+            is_mfg,
+            np.where(u < 0.3, 0.0, rng.uniform(0.002, 0.04, size=n)),
+            np.where(u < 0.65, 0.0, rng.uniform(0.001, 0.02, size=n)),
+        ),
     )
     rd_ratio = np.where(high_tech > 0, np.maximum(rd_ratio, 0.04), rd_ratio)
     rd_ratio = np.where(etype_i == 1, 0.0, rd_ratio)
-    rd = np.minimum(revenue * rd_ratio[:, None] * np.exp(rng.normal(0, 0.12, size=shape)),
-                    0.15 * revenue)
+    rd = np.minimum(
+        revenue * rd_ratio[:, None] * np.exp(rng.normal(0, 0.12, size=shape)), 0.15 * revenue
+    )
 
     rd_share = np.where(is_tech, rng.uniform(0.1, 0.45, size=n), rng.uniform(0.02, 0.15, size=n))
     rd_staff = np.where(rd > 0, np.clip(np.rint(employees * rd_share[:, None]), 1, employees), 0)
@@ -709,8 +1069,11 @@ def _figures(
     patents = initial[:, None] + np.cumsum(grants, axis=1)
 
     asset_mult = np.array([ind.assets for ind in industries])[industry_i]
-    assets = (revenue * (rng.uniform(0.5, 2.0, size=n) * asset_mult)[:, None]
-              * np.exp(rng.normal(0, 0.06, size=shape)))
+    assets = (
+        revenue
+        * (rng.uniform(0.5, 2.0, size=n) * asset_mult)[:, None]
+        * np.exp(rng.normal(0, 0.06, size=shape))
+    )
 
     has_output = np.isin(kind, _OUTPUT_KINDS)
     output = np.where(has_output[:, None], revenue * rng.uniform(0.93, 1.1, size=shape), np.nan)
@@ -865,8 +1228,11 @@ def _enterprise_frame(
         dated = pl.Series(rng.random(k) < 0.85)
         text = pl.select(
             pl.when(dated)
-            .then(pl.concat_str([pl.lit(code + "@"), _date_strings(start), pl.lit("/"),
-                                 _date_strings(end)]))
+            .then(
+                pl.concat_str(
+                    [pl.lit(code + "@"), _date_strings(start), pl.lit("/"), _date_strings(end)]
+                )
+            )
             .otherwise(pl.lit(code))
         ).to_series()
         cell = pl.repeat(None, n, dtype=pl.String, eager=True).alias(code)
@@ -929,7 +1295,11 @@ def _enterprise_frame(
         .otherwise(
             pl.concat_str(
                 [
-                    pl.lit("南京市"), "dist_zh", "street", "road", pl.col("number").cast(pl.String),
+                    pl.lit("南京市"),
+                    "dist_zh",
+                    "street",
+                    "road",
+                    pl.col("number").cast(pl.String),
                     pl.lit("号"),
                     pl.when("building")
                     .then(pl.format("{}幢{}室", "block", "room"))
@@ -990,8 +1360,15 @@ def _financial_frame(
 ) -> pl.DataFrame:
     """Flatten the (firm, year) matrices into one string row per firm and reported year."""
     firm, year_k = np.nonzero(valid)
-    money = {"revenue", "output_value", "tax_paid", "rd_spend", "total_assets", "last_round_usd",
-             "valuation_usd"}
+    money = {
+        "revenue",
+        "output_value",
+        "tax_paid",
+        "rd_spend",
+        "total_assets",
+        "last_round_usd",
+        "valuation_usd",
+    }
     columns: dict[str, pl.Series] = {
         "uscc": uscc.gather(firm),
         "year": _pick([str(y) for y in years], year_k),

@@ -36,7 +36,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from highland.audit.service import Actor, Change, record, record_many
-from highland.db import utcnow
+from highland.db import table_of, utcnow
 from highland.enterprises import validate
 from highland.enterprises.models import (
     Enterprise,
@@ -54,7 +54,6 @@ from highland.enterprises.vocab import (
     FINANCIAL_COLUMNS,
     FINANCIAL_REQUIRED,
 )
-from highland.errors import InvalidInput
 from highland.kit.dates import today_local
 
 PER_ROW_AUDIT_LIMIT = 5000  # above this, created rows are audited as one batch entry
@@ -99,26 +98,50 @@ _stage_meta = MetaData()
 
 def _make_stage_enterprise() -> Table:
     return Table(
-        "stage_enterprise", _stage_meta,
-        Column("row", Integer), Column("uscc", String(18), primary_key=True),
-        Column("name", String), Column("name_en", String), Column("district_code", String),
-        Column("industry_code", String), Column("industry_section", String),
-        Column("industry_division", String), Column("founded_on", Date),
-        Column("ownership", String), Column("country", String), Column("listed", Boolean),
-        Column("address", String), Column("eid", Integer),
+        "stage_enterprise",
+        _stage_meta,
+        Column("row", Integer),
+        Column("uscc", String(18), primary_key=True),
+        Column("name", String),
+        Column("name_en", String),
+        Column("district_code", String),
+        Column("industry_code", String),
+        Column("industry_section", String),
+        Column("industry_division", String),
+        Column("founded_on", Date),
+        Column("ownership", String),
+        Column("country", String),
+        Column("listed", Boolean),
+        Column("address", String),
+        Column("eid", Integer),
         prefixes=["TEMPORARY"],
     )
 
 
 def _make_stage_financial() -> Table:
-    money = [Column(c, BigInteger) for c in ("revenue", "output_value", "tax_paid", "rd_spend",
-                                             "total_assets", "last_round_usd", "valuation_usd")]
+    money = [
+        Column(c, BigInteger)
+        for c in (
+            "revenue",
+            "output_value",
+            "tax_paid",
+            "rd_spend",
+            "total_assets",
+            "last_round_usd",
+            "valuation_usd",
+        )
+    ]
     counts = [Column(c, Integer) for c in ("employees", "rd_staff", "invention_patents")]
     return Table(
-        "stage_financial", _stage_meta,
-        Column("row", Integer), Column("eid", Integer, primary_key=True),
-        Column("year", Integer, primary_key=True), *money, *counts,
-        Column("source", String), Column("source_date", Date),
+        "stage_financial",
+        _stage_meta,
+        Column("row", Integer),
+        Column("eid", Integer, primary_key=True),
+        Column("year", Integer, primary_key=True),
+        *money,
+        *counts,
+        Column("source", String),
+        Column("source_date", Date),
         prefixes=["TEMPORARY"],
     )
 
@@ -143,10 +166,11 @@ def _load(session: Session, table: Table, frame: pl.DataFrame) -> None:
     cols = [c.name for c in table.columns if c.name in frame.columns]
     frame = frame.select(cols)
     if conn.dialect.name == "postgresql":
-        raw = conn.connection.driver_connection
-        with raw.cursor() as cur, cur.copy(  # type: ignore[union-attr]
-            f"COPY {table.name} ({', '.join(cols)}) FROM STDIN"
-        ) as copy:
+        raw: Any = conn.connection.driver_connection
+        with (
+            raw.cursor() as cur,
+            cur.copy(f"COPY {table.name} ({', '.join(cols)}) FROM STDIN") as copy,
+        ):
             for row in frame.iter_rows():
                 copy.write_row(row)
         return
@@ -199,9 +223,17 @@ def import_enterprises(
     """Validate and import an enterprise file (CSV or XLSX)."""
     table = read_table(data, filename, ENTERPRISE_COLUMNS, ENTERPRISE_REQUIRED)
     return import_enterprise_frame(
-        session, actor, table.frame, filename, table.encoding,
-        sha256=hashlib.sha256(data).hexdigest(), ignored=table.ignored_columns,
-        dry_run=dry_run, skip_invalid=skip_invalid, synthetic=synthetic, progress=progress,
+        session,
+        actor,
+        table.frame,
+        filename,
+        table.encoding,
+        sha256=hashlib.sha256(data).hexdigest(),
+        ignored=table.ignored_columns,
+        dry_run=dry_run,
+        skip_invalid=skip_invalid,
+        synthetic=synthetic,
+        progress=progress,
     )
 
 
@@ -219,9 +251,17 @@ def import_financials(
     """Validate and import a yearly-figures file (CSV or XLSX)."""
     table = read_table(data, filename, FINANCIAL_COLUMNS, FINANCIAL_REQUIRED)
     return import_financial_frame(
-        session, actor, table.frame, filename, table.encoding,
-        sha256=hashlib.sha256(data).hexdigest(), ignored=table.ignored_columns,
-        dry_run=dry_run, skip_invalid=skip_invalid, source=source, progress=progress,
+        session,
+        actor,
+        table.frame,
+        filename,
+        table.encoding,
+        sha256=hashlib.sha256(data).hexdigest(),
+        ignored=table.ignored_columns,
+        dry_run=dry_run,
+        skip_invalid=skip_invalid,
+        source=source,
+        progress=progress,
     )
 
 
@@ -239,9 +279,16 @@ def _finish(
     session: Session, actor: Actor, result: ImportResult, sha256: str, details: list[Change]
 ) -> ImportResult:
     run = ImportRun(
-        kind=result.kind, filename=result.filename[:300], sha256=sha256, actor=actor.name,
-        dry_run=result.dry_run, rows=result.rows, created=result.created,
-        updated=result.updated, unchanged=result.unchanged, rejected=result.rejected,
+        kind=result.kind,
+        filename=result.filename[:300],
+        sha256=sha256,
+        actor=actor.name,
+        dry_run=result.dry_run,
+        rows=result.rows,
+        created=result.created,
+        updated=result.updated,
+        unchanged=result.unchanged,
+        rejected=result.rejected,
     )
     session.add(run)
     session.flush()
@@ -249,26 +296,53 @@ def _finish(
         f"import {result.kind} '{result.filename}': {result.created} created, "
         f"{result.updated} updated, {result.unchanged} unchanged, {result.rejected} rejected"
     )
-    record(session, actor, Change(
-        "import", result.kind, str(run.id),
-        after={"file": result.filename, "sha256": sha256, "rows": result.rows,
-               "created": result.created, "updated": result.updated,
-               "unchanged": result.unchanged, "rejected": result.rejected},
-        summary=summary,
-    ))
+    record(
+        session,
+        actor,
+        Change(
+            "import",
+            result.kind,
+            str(run.id),
+            after={
+                "file": result.filename,
+                "sha256": sha256,
+                "rows": result.rows,
+                "created": result.created,
+                "updated": result.updated,
+                "unchanged": result.unchanged,
+                "rejected": result.rejected,
+            },
+            summary=summary,
+        ),
+    )
     record_many(session, actor, details)
     result.written = not result.dry_run
     return result
 
 
 def import_enterprise_frame(
-    session: Session, actor: Actor, frame: pl.DataFrame, filename: str, encoding: str, *,
-    sha256: str, ignored: Sequence[str] = (), dry_run: bool = False,
-    skip_invalid: bool = False, synthetic: bool = False, progress: Progress = _noop,
+    session: Session,
+    actor: Actor,
+    frame: pl.DataFrame,
+    filename: str,
+    encoding: str,
+    *,
+    sha256: str,
+    ignored: Sequence[str] = (),
+    dry_run: bool = False,
+    skip_invalid: bool = False,
+    synthetic: bool = False,
+    progress: Progress = _noop,
 ) -> ImportResult:
     """Validate and merge an enterprise table already read into strings."""
-    result = ImportResult("enterprises", filename, encoding, frame.height,
-                          ignored_columns=list(ignored), dry_run=dry_run)
+    result = ImportResult(
+        "enterprises",
+        filename,
+        encoding,
+        frame.height,
+        ignored_columns=list(ignored),
+        dry_run=dry_run,
+    )
     progress("validate", 0, frame.height)
     typed, quals, errors = validate.enterprises(frame, _ctx(session))
     if errors.height and not skip_invalid:
@@ -297,22 +371,29 @@ def _changed(target: Table | Any, stage: Table, cols: Iterable[str]) -> Any:
 
 
 def _merge_enterprises(
-    session: Session, result: ImportResult, typed: pl.DataFrame, present: list[str],
+    session: Session,
+    result: ImportResult,
+    typed: pl.DataFrame,
+    present: list[str],
     synthetic: bool,
 ) -> list[Change]:
     ids = _uscc_ids(session, typed.get_column("uscc"))
     typed = typed.join(ids, on="uscc", how="left").rename({ROW: "row"})
     stage = _stage_enterprise()
     _load(session, stage, typed)
-    e = Enterprise.__table__
+    e = table_of(Enterprise)
     compare = [c for c in present if c in e.c]
     details: list[Change] = []
     if compare:
-        changed_rows = session.execute(
-            select(e, *[stage.c[c].label(f"new_{c}") for c in compare])
-            .join(stage, stage.c.eid == e.c.id)
-            .where(or_(*[e.c[c].is_distinct_from(stage.c[c]) for c in compare]))
-        ).mappings().all()
+        changed_rows = (
+            session.execute(
+                select(e, *[stage.c[c].label(f"new_{c}") for c in compare])
+                .join(stage, stage.c.eid == e.c.id)
+                .where(or_(*[e.c[c].is_distinct_from(stage.c[c]) for c in compare]))
+            )
+            .mappings()
+            .all()
+        )
         for r in changed_rows:
             before = {c: r[c] for c in compare if r[c] != r[f"new_{c}"]}
             after = {c: r[f"new_{c}"] for c in before}
@@ -322,8 +403,13 @@ def _merge_enterprises(
             now = utcnow()
             session.execute(
                 update(e)
-                .values({**{c: stage.c[c] for c in compare}, "updated_at": now,
-                         "version": e.c.version + 1})
+                .values(
+                    {
+                        **{c: stage.c[c] for c in compare},
+                        "updated_at": now,
+                        "version": e.c.version + 1,
+                    }
+                )
                 .where(e.c.id == stage.c.eid)
                 .where(or_(*[e.c[c].is_distinct_from(stage.c[c]) for c in compare]))
             )
@@ -331,23 +417,30 @@ def _merge_enterprises(
     new_cols = [c for c in present if c in e.c]
     ins = insert(e).from_select(
         ["uscc", *new_cols, "synthetic", "created_at", "updated_at", "version"],
-        select(stage.c.uscc, *[stage.c[c] for c in new_cols], literal(synthetic),
-               literal(now, e.c.created_at.type), literal(now, e.c.updated_at.type), literal(1))
-        .where(stage.c.eid.is_(None)),
+        select(
+            stage.c.uscc,
+            *[stage.c[c] for c in new_cols],
+            literal(synthetic),
+            literal(now, e.c.created_at.type),
+            literal(now, e.c.updated_at.type),
+            literal(1),
+        ).where(stage.c.eid.is_(None)),
     )
-    created = session.execute(ins).rowcount  # type: ignore[attr-defined]
+    # Counted before inserting: drivers differ in what rowcount says for INSERT … SELECT.
+    created = session.execute(
+        select(func.count()).select_from(stage).where(stage.c.eid.is_(None))
+    ).scalar_one()
+    session.execute(ins)
     result.created = created
     if created and created <= PER_ROW_AUDIT_LIMIT:
-        for r in session.execute(
-            select(stage).where(stage.c.eid.is_(None))
-        ).mappings():
+        for r in session.execute(select(stage).where(stage.c.eid.is_(None))).mappings():
             after = {c: r[c] for c in ("uscc", *new_cols) if r[c] is not None}
             details.append(Change("create", "enterprise", r["uscc"], None, after))
     # Remember which enterprises were created or renamed: their names need indexing.
     session.execute(
-        update(stage).values(
-            eid=select(e.c.id).where(e.c.uscc == stage.c.uscc).scalar_subquery()
-        ).where(stage.c.eid.is_(None))
+        update(stage)
+        .values(eid=select(e.c.id).where(e.c.uscc == stage.c.uscc).scalar_subquery())
+        .where(stage.c.eid.is_(None))
     )
     result.unchanged = typed.height - result.created - result.updated
     return details
@@ -358,10 +451,11 @@ def _merge_qualifications(
 ) -> list[Change]:
     """Make each listed enterprise's qualifications exactly those in the file."""
     stage = _stage_enterprise()
-    q = Qualification.__table__
+    q = table_of(Qualification)
     existing = session.execute(
-        select(stage.c.uscc, q.c.code, q.c.valid_from, q.c.valid_to)
-        .join(q, q.c.enterprise_id == stage.c.eid)
+        select(stage.c.uscc, q.c.code, q.c.valid_from, q.c.valid_to).join(
+            q, q.c.enterprise_id == stage.c.eid
+        )
     ).all()
     old = pl.DataFrame(
         [tuple(r) for r in existing],
@@ -370,36 +464,49 @@ def _merge_qualifications(
     )
     new = quals.select("uscc", "code", "valid_from", "valid_to")
     listed = typed.get_column("uscc")
+
     def _sets(df: pl.DataFrame) -> dict[str, list[tuple[Any, ...]]]:
         out: dict[str, list[tuple[Any, ...]]] = {}
         for u, c, f, t in df.sort(["uscc", "code"]).iter_rows():
             out.setdefault(u, []).append((c, f, t))
         return out
+
     old_sets, new_sets = _sets(old), _sets(new)
     changed = [u for u in listed.to_list() if old_sets.get(u, []) != new_sets.get(u, [])]
     if not changed:
         return []
-    ids = dict(session.execute(
-        select(stage.c.uscc, stage.c.eid).where(stage.c.uscc.in_(changed))
-    ).all()) if len(changed) < 900 else dict(session.execute(select(stage.c.uscc, stage.c.eid)).all())
+    ids = (
+        dict(
+            session.execute(
+                select(stage.c.uscc, stage.c.eid).where(stage.c.uscc.in_(changed))
+            ).all()
+        )
+        if len(changed) < 900
+        else dict(session.execute(select(stage.c.uscc, stage.c.eid)).all())
+    )
     changed_ids = [ids[u] for u in changed]
     for start in range(0, len(changed_ids), 900):
-        session.execute(delete(q).where(q.c.enterprise_id.in_(changed_ids[start:start + 900])))
+        session.execute(delete(q).where(q.c.enterprise_id.in_(changed_ids[start : start + 900])))
     rows = [
         {"enterprise_id": ids[u], "code": c, "valid_from": f, "valid_to": t}
-        for u in changed for (c, f, t) in new_sets.get(u, [])
+        for u in changed
+        for (c, f, t) in new_sets.get(u, [])
     ]
     for start in range(0, len(rows), 50_000):
-        session.execute(insert(q), rows[start:start + 50_000])
+        session.execute(insert(q), rows[start : start + 50_000])
     details: list[Change] = []
     fresh = old_sets.keys()
     for u in changed:
         if u in fresh and len(changed) <= PER_ROW_AUDIT_LIMIT * 10:
-            details.append(Change(
-                "update", "qualifications", u,
-                {"qualifications": [list(map(_iso, x)) for x in old_sets.get(u, [])]},
-                {"qualifications": [list(map(_iso, x)) for x in new_sets.get(u, [])]},
-            ))
+            details.append(
+                Change(
+                    "update",
+                    "qualifications",
+                    u,
+                    {"qualifications": [list(map(_iso, x)) for x in old_sets.get(u, [])]},
+                    {"qualifications": [list(map(_iso, x)) for x in new_sets.get(u, [])]},
+                )
+            )
     # An enterprise whose only change was its qualifications counts as updated.
     only_quals = [u for u in changed if u in fresh]
     result.updated += len(only_quals)
@@ -414,8 +521,8 @@ def _iso(v: object) -> object:
 def _index_names(session: Session) -> None:
     """Rebuild the two-character name index of the staged enterprises, set-based."""
     stage = _stage_enterprise()
-    g = NameGram.__table__
-    e = Enterprise.__table__
+    g = table_of(NameGram)
+    e = table_of(Enterprise)
     session.execute(delete(g).where(g.c.enterprise_id.in_(select(stage.c.eid))))
     if session.get_bind().dialect.name == "postgresql":
         nums: Any = select(func.generate_series(1, 199).label("i")).subquery()
@@ -435,23 +542,41 @@ def _index_names(session: Session) -> None:
 
 
 def import_financial_frame(
-    session: Session, actor: Actor, frame: pl.DataFrame, filename: str, encoding: str, *,
-    sha256: str, ignored: Sequence[str] = (), dry_run: bool = False,
-    skip_invalid: bool = False, source: str = "statistics", progress: Progress = _noop,
+    session: Session,
+    actor: Actor,
+    frame: pl.DataFrame,
+    filename: str,
+    encoding: str,
+    *,
+    sha256: str,
+    ignored: Sequence[str] = (),
+    dry_run: bool = False,
+    skip_invalid: bool = False,
+    source: str = "statistics",
+    progress: Progress = _noop,
 ) -> ImportResult:
     """Validate and merge a yearly-figures table already read into strings."""
-    result = ImportResult("financials", filename, encoding, frame.height,
-                          ignored_columns=list(ignored), dry_run=dry_run)
+    result = ImportResult(
+        "financials",
+        filename,
+        encoding,
+        frame.height,
+        ignored_columns=list(ignored),
+        dry_run=dry_run,
+    )
     progress("validate", 0, frame.height)
     typed, errors = validate.financials(frame, _ctx(session), source)
     ids = _uscc_ids(session, typed.get_column("uscc"))
     typed = typed.join(ids, on="uscc", how="left")
     unknown = typed.filter(pl.col("eid").is_null() & pl.col("uscc").is_not_null()).select(
-        pl.col(ROW).cast(pl.Int64).alias("row"), pl.lit("uscc").alias("column"),
+        pl.col(ROW).cast(pl.Int64).alias("row"),
+        pl.lit("uscc").alias("column"),
         pl.col("uscc").alias("value"),
         pl.lit("no enterprise with this USCC; import the enterprise first").alias("error"),
     )
-    known_bad = errors.get_column("row").unique() if errors.height else pl.Series([], dtype=pl.Int64)
+    known_bad = (
+        errors.get_column("row").unique() if errors.height else pl.Series([], dtype=pl.Int64)
+    )
     unknown = unknown.filter(~pl.col("row").is_in(known_bad.to_list()))
     if unknown.height:
         errors = pl.concat([errors, unknown]).sort(["row", "column"])
@@ -473,37 +598,53 @@ def import_financial_frame(
 def _merge_financials(session: Session, result: ImportResult, typed: pl.DataFrame) -> list[Change]:
     stage = _stage_financial()
     _load(session, stage, typed)
-    f = Financial.__table__
+    f = table_of(Financial)
     compare = [c for c in typed.columns if c in f.c and c not in ("year",)]
     match = and_(f.c.enterprise_id == stage.c.eid, f.c.year == stage.c.year)
     diff = or_(*[f.c[c].is_distinct_from(stage.c[c]) for c in compare])
     details: list[Change] = []
-    changed = session.execute(
-        select(Enterprise.uscc, f, *[stage.c[c].label(f"new_{c}") for c in compare])
-        .join(stage, match).join(Enterprise, Enterprise.id == f.c.enterprise_id).where(diff)
-    ).mappings().all()
+    changed = (
+        session.execute(
+            select(Enterprise.uscc, f, *[stage.c[c].label(f"new_{c}") for c in compare])
+            .join(stage, match)
+            .join(Enterprise, Enterprise.id == f.c.enterprise_id)
+            .where(diff)
+        )
+        .mappings()
+        .all()
+    )
     for r in changed:
         before = {c: r[c] for c in compare if r[c] != r[f"new_{c}"]}
-        details.append(Change("update", "financial", f"{r['uscc']}/{r['year']}", before,
-                              {c: r[f"new_{c}"] for c in before}))
+        details.append(
+            Change(
+                "update",
+                "financial",
+                f"{r['uscc']}/{r['year']}",
+                before,
+                {c: r[f"new_{c}"] for c in before},
+            )
+        )
     if changed:
         session.execute(
-            update(f).values({c: stage.c[c] for c in compare})
-            .where(f.c.enterprise_id == stage.c.eid, f.c.year == stage.c.year).where(diff)
+            update(f)
+            .values({c: stage.c[c] for c in compare})
+            .where(f.c.enterprise_id == stage.c.eid, f.c.year == stage.c.year)
+            .where(diff)
         )
     result.updated = len(changed)
     cols = ["year", *compare]
     fresh = select(stage.c.eid, *[stage.c[c] for c in cols]).where(~exists().where(match))
     if typed.height <= PER_ROW_AUDIT_LIMIT:
-        uscc_of = dict(zip(typed.get_column("eid").to_list(), typed.get_column("uscc").to_list(),
-                           strict=True))
+        uscc_of = dict(
+            zip(typed.get_column("eid").to_list(), typed.get_column("uscc").to_list(), strict=True)
+        )
         for r in session.execute(fresh).mappings():
             after = {c: r[c] for c in cols if r[c] is not None}
-            details.append(Change("create", "financial", f"{uscc_of[r['eid']]}/{r['year']}",
-                                  None, after))
-    created = session.execute(
-        insert(f).from_select(["enterprise_id", *cols], fresh)
-    ).rowcount  # type: ignore[attr-defined]
+            details.append(
+                Change("create", "financial", f"{uscc_of[r['eid']]}/{r['year']}", None, after)
+            )
+    created = session.execute(select(func.count()).select_from(fresh.subquery())).scalar_one()
+    session.execute(insert(f).from_select(["enterprise_id", *cols], fresh))
     result.created = created
     result.unchanged = typed.height - result.created - result.updated
     return details

@@ -56,12 +56,26 @@ def run_import(
         try:
             if kind == "enterprises":
                 result = importer.import_enterprises(
-                    session, actor, data, filename, dry_run=dry_run,
-                    skip_invalid=skip_invalid, synthetic=synthetic, **extra)  # type: ignore[arg-type]
+                    session,
+                    actor,
+                    data,
+                    filename,
+                    dry_run=dry_run,
+                    skip_invalid=skip_invalid,
+                    synthetic=synthetic,
+                    **extra,
+                )
             else:
                 result = importer.import_financials(
-                    session, actor, data, filename, dry_run=dry_run,
-                    skip_invalid=skip_invalid, source=source, **extra)  # type: ignore[arg-type]
+                    session,
+                    actor,
+                    data,
+                    filename,
+                    dry_run=dry_run,
+                    skip_invalid=skip_invalid,
+                    source=source,
+                    **extra,
+                )
             if result.written:
                 session.commit()
             else:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
@@ -31,13 +30,18 @@ COUNT_COLS = ("employees", "rd_staff", "invention_patents")
 
 
 def filter_params(
-    q: str | None = None, district: str | None = None, section: str | None = None,
-    division: str | None = None, size_class: str | None = None,
-    qualification: str | None = None, ownership: str | None = None,
+    q: str | None = None,
+    district: str | None = None,
+    section: str | None = None,
+    division: str | None = None,
+    size_class: str | None = None,
+    qualification: str | None = None,
+    ownership: str | None = None,
 ) -> repo.EnterpriseFilter:
     """Read the shared filters from the query string."""
-    return repo.EnterpriseFilter(q, district, section, division, size_class, qualification,
-                                 ownership).cleaned()
+    return repo.EnterpriseFilter(
+        q, district, section, division, size_class, qualification, ownership
+    ).cleaned()
 
 
 @router.get("/")
@@ -48,33 +52,53 @@ def home() -> Response:
 
 @router.get("/enterprises")
 def list_page(
-    request: Request, page: int = Query(1, ge=1, le=100_000),
-    flt: repo.EnterpriseFilter = Depends(filter_params), db: Session = DB,
+    request: Request,
+    page: int = Query(1, ge=1, le=100_000),
+    flt: repo.EnterpriseFilter = Depends(filter_params),
+    db: Session = DB,
     principal: Principal = READ,
 ) -> Response:
     """The filtered, searchable list."""
-    result = repo.list_page(db, principal, flt, page, 50,
-                            request.app.state.settings.search_count_cap)
-    return render(request, "enterprises/list.html", {
-        "nav": "enterprises", "flt": flt, "result": result, "query": urlencode(flt.as_query()),
-        "regions": repo.regions(db), "sections": SECTIONS, "divisions": DIVISIONS,
-        "qualifications": QUALIFICATIONS, "ownership": OWNERSHIP,
-    })
+    result = repo.list_page(
+        db, principal, flt, page, 50, request.app.state.settings.search_count_cap
+    )
+    return render(
+        request,
+        "enterprises/list.html",
+        {
+            "nav": "enterprises",
+            "flt": flt,
+            "result": result,
+            "query": urlencode(flt.as_query()),
+            "regions": repo.regions(db),
+            "sections": SECTIONS,
+            "divisions": DIVISIONS,
+            "qualifications": QUALIFICATIONS,
+            "ownership": OWNERSHIP,
+        },
+    )
 
 
 @router.get("/enterprises/export.csv")
-def export_csv(flt: repo.EnterpriseFilter = Depends(filter_params), db: Session = DB,
-               principal: Principal = EXPORT) -> Response:
+def export_csv(
+    flt: repo.EnterpriseFilter = Depends(filter_params),
+    db: Session = DB,
+    principal: Principal = EXPORT,
+) -> Response:
     """Download the filtered list as CSV."""
     return StreamingResponse(
-        service.export_csv(db, principal, flt), media_type="text/csv; charset=utf-8",
+        service.export_csv(db, principal, flt),
+        media_type="text/csv; charset=utf-8",
         headers={"content-disposition": f'attachment; filename="enterprises-{today_local()}.csv"'},
     )
 
 
 @router.get("/enterprises/export.xlsx")
-def export_xlsx(flt: repo.EnterpriseFilter = Depends(filter_params), db: Session = DB,
-                principal: Principal = EXPORT) -> Response:
+def export_xlsx(
+    flt: repo.EnterpriseFilter = Depends(filter_params),
+    db: Session = DB,
+    principal: Principal = EXPORT,
+) -> Response:
     """Download the filtered list as XLSX."""
     return Response(
         service.export_xlsx(db, principal, flt),
@@ -89,29 +113,51 @@ def _charts(view: service.PortraitView, lang: str) -> tuple[str, str]:
     def wan(v: int | None) -> float | None:
         return None if v is None else v / 1_000_000
 
-    money = bar_line(years, [
-        (translate(lang, "col.revenue"), [wan(f.revenue) for f in view.figures]),
-        (translate(lang, "col.rd_spend"), [wan(f.rd_spend) for f in view.figures]),
-    ], "万元" if lang == "zh-CN" else "10k yuan")
-    people = bar_line(years, [
-        (translate(lang, "col.employees"), [f.employees for f in view.figures]),
-        (translate(lang, "col.rd_staff"), [f.rd_staff for f in view.figures]),
-    ])
+    money = bar_line(
+        years,
+        [
+            (translate(lang, "col.revenue"), [wan(f.revenue) for f in view.figures]),
+            (translate(lang, "col.rd_spend"), [wan(f.rd_spend) for f in view.figures]),
+        ],
+        "万元" if lang == "zh-CN" else "10k yuan",
+    )
+    people = bar_line(
+        years,
+        [
+            (translate(lang, "col.employees"), [f.employees for f in view.figures]),
+            (translate(lang, "col.rd_staff"), [f.rd_staff for f in view.figures]),
+        ],
+    )
     return money, people
 
 
 @router.get("/enterprises/{uscc}")
-def portrait_page(request: Request, uscc: str, as_of: str | None = None, db: Session = DB,
-                  principal: Principal = READ) -> Response:
+def portrait_page(
+    request: Request,
+    uscc: str,
+    as_of: str | None = None,
+    db: Session = DB,
+    principal: Principal = READ,
+) -> Response:
     """An enterprise's portrait."""
     when = parse_date(as_of, "as_of") if as_of else today_local()
     view = service.portrait(db, principal, uscc, when)
     money, people = _charts(view, language(request)) if view.figures else ("", "")
-    return render(request, "enterprises/portrait.html", {
-        "nav": "enterprises", "e": view.enterprise, "p": view.portrait, "as_of": when,
-        "figures": [_figure_row(f) for f in view.figures], "money_cols": MONEY_COLS,
-        "count_cols": COUNT_COLS, "chart_money": money, "chart_people": people,
-    })
+    return render(
+        request,
+        "enterprises/portrait.html",
+        {
+            "nav": "enterprises",
+            "e": view.enterprise,
+            "p": view.portrait,
+            "as_of": when,
+            "figures": [_figure_row(f) for f in view.figures],
+            "money_cols": MONEY_COLS,
+            "count_cols": COUNT_COLS,
+            "chart_money": money,
+            "chart_people": people,
+        },
+    )
 
 
 def _figure_row(f: object) -> dict[str, object]:
@@ -127,16 +173,26 @@ def import_form(request: Request, principal: Principal = IMPORT) -> Response:
 
 @router.post("/imports", dependencies=[Depends(csrf_protect)])
 async def import_upload(
-    request: Request, kind: str = Form("enterprises"), file: UploadFile = File(...),
-    dry_run: str | None = Form(None), skip_invalid: str | None = Form(None),
+    request: Request,
+    kind: str = Form("enterprises"),
+    file: UploadFile = File(...),
+    dry_run: str | None = Form(None),
+    skip_invalid: str | None = Form(None),
     principal: Principal = IMPORT,
 ) -> Response:
     """Run an import from the form and show its result and report."""
     ctx: dict[str, object] = {"nav": "import", "kind": kind}
     try:
         data, name = await read_upload(request, file)
-        result = run_import(request.app.state.sessions, principal, kind, data, name,
-                            dry_run=bool(dry_run), skip_invalid=bool(skip_invalid))
+        result = run_import(
+            request.app.state.sessions,
+            principal,
+            kind,
+            data,
+            name,
+            dry_run=bool(dry_run),
+            skip_invalid=bool(skip_invalid),
+        )
     except HighlandError as exc:
         ctx["file_error"] = exc.message
         return render(request, "enterprises/import.html", ctx, status_code=exc.status_code)
@@ -148,15 +204,17 @@ async def import_upload(
 
 
 @router.get("/imports/reports/{report_id}.csv")
-def import_report(report_id: str, request: Request, principal: Principal = IMPORT,
-                  db: Session = DB) -> Response:
+def import_report(
+    report_id: str, request: Request, principal: Principal = IMPORT, db: Session = DB
+) -> Response:
     """Download an import's row-level report (only its author may)."""
     from highland.enterprises.imports import load_report
 
     text = load_report(db, principal, report_id)
     if text is None:
         raise NotFound("no such report")
-    return Response(text, media_type="text/csv; charset=utf-8",
-                    headers={"content-disposition": f'attachment; filename="import-report-{report_id}.csv"'})
-
-
+    return Response(
+        text,
+        media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": f'attachment; filename="import-report-{report_id}.csv"'},
+    )

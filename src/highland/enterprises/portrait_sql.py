@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from highland.db import table_of
 from highland.enterprises.models import Enterprise, Financial
 from highland.enterprises.size_sql import size_class_case
 from highland.kit.dates import today_local
@@ -19,8 +20,8 @@ def refresh_size_classes(session: Session, enterprise_ids: Any | None = None) ->
     materialised value matches the portrait as of today; `highland portraits refresh`
     reruns it after New Year, when the year that counts moves on.
     """
-    e = Enterprise.__table__
-    f = Financial.__table__
+    e = table_of(Enterprise)
+    f = table_of(Financial)
     cutoff = today_local().year
     latest = (
         select(func.max(f.c.year))
@@ -31,8 +32,12 @@ def refresh_size_classes(session: Session, enterprise_ids: Any | None = None) ->
     size = (
         select(
             size_class_case(
-                e.c.industry_section, e.c.industry_division, e.c.industry_code,
-                f2.c.employees, f2.c.revenue, f2.c.total_assets,
+                e.c.industry_section,
+                e.c.industry_division,
+                e.c.industry_code,
+                f2.c.employees,
+                f2.c.revenue,
+                f2.c.total_assets,
             )
         )
         .where(f2.c.enterprise_id == e.c.id, f2.c.year == latest)

@@ -47,7 +47,7 @@ class EnterpriseFilter:
         return {f.name: v for f in fields(self) if (v := getattr(self, f.name))}
 
 
-def scoped(principal: Principal) -> Select[tuple[Enterprise]]:
+def scoped(principal: Principal) -> Select[Any]:
     """Enterprises the principal may see: an enterprise account sees only itself."""
     stmt = select(Enterprise)
     if principal.role is Role.enterprise:
@@ -155,9 +155,7 @@ def list_page(
         raise InvalidInput("page must be ≥ 1 and per_page 1–500", field="page")
     base = apply_filter(session, scoped(principal), flt)
     items = list(
-        session.scalars(
-            base.order_by(Enterprise.id).limit(per_page).offset((page - 1) * per_page)
-        )
+        session.scalars(base.order_by(Enterprise.id).limit(per_page).offset((page - 1) * per_page))
     )
     ids = base.with_only_columns(Enterprise.id).limit(count_cap + 1).subquery()
     total = session.execute(select(func.count()).select_from(ids)).scalar_one()
@@ -180,7 +178,9 @@ def figures_of(session: Session, enterprise_id: int) -> list[Financial]:
     """Return an enterprise's yearly figures, oldest first."""
     return list(
         session.scalars(
-            select(Financial).where(Financial.enterprise_id == enterprise_id).order_by(Financial.year)
+            select(Financial)
+            .where(Financial.enterprise_id == enterprise_id)
+            .order_by(Financial.year)
         )
     )
 
@@ -194,7 +194,9 @@ def iter_filtered(
     )
     last = 0
     while True:
-        rows = list(session.scalars(base.where(Enterprise.id > last).order_by(Enterprise.id).limit(chunk)))
+        rows = list(
+            session.scalars(base.where(Enterprise.id > last).order_by(Enterprise.id).limit(chunk))
+        )
         if not rows:
             return
         yield from rows

@@ -44,13 +44,25 @@ class EnterpriseOut(BaseModel):
     def of(cls, e: Enterprise) -> EnterpriseOut:
         """Build from a model."""
         return cls(
-            uscc=e.uscc, name=e.name, name_en=e.name_en, district_code=e.district_code,
-            industry_code=e.industry_code, industry_section=e.industry_section,
-            industry_division=e.industry_division, founded_on=e.founded_on,
-            ownership=e.ownership, country=e.country, listed=e.listed, address=e.address,
-            size_class=e.size_class, figures_year=e.figures_year, synthetic=e.synthetic,
-            qualifications=[QualificationOut(code=q.code, valid_from=q.valid_from,
-                                             valid_to=q.valid_to) for q in e.qualifications],
+            uscc=e.uscc,
+            name=e.name,
+            name_en=e.name_en,
+            district_code=e.district_code,
+            industry_code=e.industry_code,
+            industry_section=e.industry_section,
+            industry_division=e.industry_division,
+            founded_on=e.founded_on,
+            ownership=e.ownership,
+            country=e.country,
+            listed=e.listed,
+            address=e.address,
+            size_class=e.size_class,
+            figures_year=e.figures_year,
+            synthetic=e.synthetic,
+            qualifications=[
+                QualificationOut(code=q.code, valid_from=q.valid_from, valid_to=q.valid_to)
+                for q in e.qualifications
+            ],
         )
 
 
@@ -90,11 +102,19 @@ class FiguresOut(BaseModel):
     def of(cls, f: Financial) -> FiguresOut:
         """Build from a model."""
         return cls(
-            year=f.year, revenue=_money(f.revenue), output_value=_money(f.output_value),
-            tax_paid=_money(f.tax_paid), rd_spend=_money(f.rd_spend),
-            total_assets=_money(f.total_assets), last_round_usd=_money(f.last_round_usd),
-            valuation_usd=_money(f.valuation_usd), employees=f.employees, rd_staff=f.rd_staff,
-            invention_patents=f.invention_patents, source=f.source, source_date=f.source_date,
+            year=f.year,
+            revenue=_money(f.revenue),
+            output_value=_money(f.output_value),
+            tax_paid=_money(f.tax_paid),
+            rd_spend=_money(f.rd_spend),
+            total_assets=_money(f.total_assets),
+            last_round_usd=_money(f.last_round_usd),
+            valuation_usd=_money(f.valuation_usd),
+            employees=f.employees,
+            rd_staff=f.rd_staff,
+            invention_patents=f.invention_patents,
+            source=f.source,
+            source_date=f.source_date,
         )
 
 
@@ -122,12 +142,19 @@ class PortraitOut(BaseModel):
         """Build from a service view."""
         p = view.portrait
         return cls(
-            enterprise=EnterpriseOut.of(view.enterprise), as_of=p.as_of,
+            enterprise=EnterpriseOut.of(view.enterprise),
+            as_of=p.as_of,
             figures_year=p.figures_year,
-            portrait={k: DerivedOut(value=_plain(d.value), inputs={i: _plain(v) for i, v in
-                                                                  d.inputs.items()},
-                                    rule=d.rule, rule_key=d.rule_key, missing=list(d.missing))
-                      for k, d in p.fields.items()},
+            portrait={
+                k: DerivedOut(
+                    value=_plain(d.value),
+                    inputs={i: _plain(v) for i, v in d.inputs.items()},
+                    rule=d.rule,
+                    rule_key=d.rule_key,
+                    missing=list(d.missing),
+                )
+                for k, d in p.fields.items()
+            },
             figures=[FiguresOut.of(f) for f in view.figures],
         )
 

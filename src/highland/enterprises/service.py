@@ -38,8 +38,15 @@ def seed_regions(session: Session, city_code: str) -> int:
     added = 0
     for r in [*districts_of(city_code), *DEFAULT_CUSTOM_REGIONS.get(city_code, [])]:
         if r.code not in have:
-            session.add(Region(code=r.code, city_code=city_code, name_zh=r.name_zh,
-                               name_en=r.name_en, kind=r.kind))
+            session.add(
+                Region(
+                    code=r.code,
+                    city_code=city_code,
+                    name_zh=r.name_zh,
+                    name_en=r.name_en,
+                    kind=r.kind,
+                )
+            )
             added += 1
     session.flush()
     return added
@@ -59,10 +66,17 @@ def lifecycle_rules() -> LifecycleRules:
 def to_year_figures(f: Financial) -> YearFigures:
     """Convert a figures row to the portrait's input."""
     return YearFigures(
-        year=f.year, revenue=f.revenue, output_value=f.output_value, tax_paid=f.tax_paid,
-        rd_spend=f.rd_spend, total_assets=f.total_assets, employees=f.employees,
-        rd_staff=f.rd_staff, invention_patents=f.invention_patents,
-        last_round_usd=f.last_round_usd, valuation_usd=f.valuation_usd,
+        year=f.year,
+        revenue=f.revenue,
+        output_value=f.output_value,
+        tax_paid=f.tax_paid,
+        rd_spend=f.rd_spend,
+        total_assets=f.total_assets,
+        employees=f.employees,
+        rd_staff=f.rd_staff,
+        invention_patents=f.invention_patents,
+        last_round_usd=f.last_round_usd,
+        valuation_usd=f.valuation_usd,
     )
 
 
@@ -79,8 +93,9 @@ def portrait(session: Session, principal: Principal, uscc: str, as_of: date) -> 
     """Return an enterprise's portrait as of a date (NotFound when out of scope)."""
     ent = repo.get_by_uscc(session, principal, uscc)
     figures = repo.figures_of(session, ent.id)
-    facts = EnterpriseFacts(ent.founded_on, ent.industry_code, ent.industry_section,
-                            ent.industry_division)
+    facts = EnterpriseFacts(
+        ent.founded_on, ent.industry_code, ent.industry_section, ent.industry_division
+    )
     p = compute_portrait(facts, [to_year_figures(f) for f in figures], as_of, lifecycle_rules())
     return PortraitView(ent, figures, p)
 
@@ -95,9 +110,19 @@ def _export_row(e: Enterprise) -> list[str]:
     )
     listed = "" if e.listed is None else ("true" if e.listed else "false")
     return [
-        e.uscc, e.name, e.name_en or "", e.district_code, e.industry_code,
-        e.founded_on.isoformat(), e.ownership or "", e.country or "", listed, quals,
-        e.address or "", e.size_class or "", str(e.figures_year or ""),
+        e.uscc,
+        e.name,
+        e.name_en or "",
+        e.district_code,
+        e.industry_code,
+        e.founded_on.isoformat(),
+        e.ownership or "",
+        e.country or "",
+        listed,
+        quals,
+        e.address or "",
+        e.size_class or "",
+        str(e.figures_year or ""),
     ]
 
 
@@ -134,9 +159,20 @@ def export_xlsx(session: Session, principal: Principal, flt: repo.EnterpriseFilt
     return out.getvalue()
 
 
-FIGURE_EXPORT = ("year", "revenue", "output_value", "tax_paid", "employees", "rd_spend",
-                 "rd_staff", "invention_patents", "total_assets", "last_round_usd",
-                 "valuation_usd", "source")
+FIGURE_EXPORT = (
+    "year",
+    "revenue",
+    "output_value",
+    "tax_paid",
+    "employees",
+    "rd_spend",
+    "rd_staff",
+    "invention_patents",
+    "total_assets",
+    "last_round_usd",
+    "valuation_usd",
+    "source",
+)
 
 
 def figure_cell(f: Financial, column: str) -> str:

@@ -111,7 +111,9 @@ def _read_xlsx(data: bytes) -> tuple[list[str], list[list[str | None]]]:
     return headers, body
 
 
-def read_table(data: bytes, filename: str, known: tuple[str, ...], required: tuple[str, ...]) -> Table:
+def read_table(
+    data: bytes, filename: str, known: tuple[str, ...], required: tuple[str, ...]
+) -> Table:
     """Read a CSV or XLSX file into a string table with canonical column names."""
     if not data.strip():
         raise InvalidInput("the file is empty", field="file")
@@ -143,18 +145,19 @@ def read_table(data: bytes, filename: str, known: tuple[str, ...], required: tup
                 quote_char='"',
             )
         except pl.exceptions.PolarsError as exc:
-            raise InvalidInput(f"the CSV file cannot be read: {_first_line(exc)}", field="file") from None
+            raise InvalidInput(
+                f"the CSV file cannot be read: {_first_line(exc)}", field="file"
+            ) from None
     missing = [c for c in required if c not in frame.columns]
     if missing:
         raise InvalidInput(
-            "required column(s) missing: " + ", ".join(missing)
+            "required column(s) missing: "
+            + ", ".join(missing)
             + f" (found: {', '.join(c for c in frame.columns if not c.startswith('__'))})",
             field="header",
         )
     keep = [c for c in frame.columns if not c.startswith("__ignored_")]
-    frame = frame.select(keep).with_columns(
-        [_clean(c) for c in keep]
-    ).with_row_index(ROW, offset=2)
+    frame = frame.select(keep).with_columns([_clean(c) for c in keep]).with_row_index(ROW, offset=2)
     # Rows where every cell is empty are spacing, not data (Excel leaves them behind).
     frame = frame.filter(pl.any_horizontal([pl.col(c).is_not_null() for c in keep]))
     return Table(frame=frame, encoding=encoding, ignored_columns=ignored)

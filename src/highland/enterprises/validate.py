@@ -42,13 +42,17 @@ def _err(df: pl.DataFrame, mask: pl.Expr, column: str, message: pl.Expr | str) -
     value = pl.col(column).cast(pl.String) if column in df.columns else pl.lit(None, pl.String)
     # Mask and message are computed over the whole frame first: window expressions such as
     # "first row with this USCC" must see every row, not only the failing ones.
-    return df.select(
-        pl.col(ROW).cast(pl.Int64).alias("row"),
-        pl.lit(column).alias("column"),
-        value.alias("value"),
-        msg.cast(pl.String).alias("error"),
-        mask.fill_null(False).alias("__mask"),
-    ).filter(pl.col("__mask")).drop("__mask")
+    return (
+        df.select(
+            pl.col(ROW).cast(pl.Int64).alias("row"),
+            pl.lit(column).alias("column"),
+            value.alias("value"),
+            msg.cast(pl.String).alias("error"),
+            mask.fill_null(False).alias("__mask"),
+        )
+        .filter(pl.col("__mask"))
+        .drop("__mask")
+    )
 
 
 def _collect(parts: list[pl.DataFrame]) -> pl.DataFrame:
@@ -71,9 +75,7 @@ def _date(col: str) -> pl.Expr:
 
 
 def _too_long(df: pl.DataFrame, col: str, limit: int) -> pl.DataFrame:
-    return _err(
-        df, pl.col(col).str.len_chars() > limit, col, f"longer than {limit} characters"
-    )
+    return _err(df, pl.col(col).str.len_chars() > limit, col, f"longer than {limit} characters")
 
 
 def enterprises(
@@ -85,30 +87,56 @@ def enterprises(
     if "country" in present:
         df = df.with_columns(pl.col("country").str.to_uppercase())
     errs = _required(df, ("uscc", "name", "district_code", "industry_code", "founded_on"))
-    errs.append(_err(df, uscc_error_expr(pl.col("uscc")).is_not_null(), "uscc",
-                     uscc_error_expr(pl.col("uscc"))))
+    errs.append(
+        _err(
+            df,
+            uscc_error_expr(pl.col("uscc")).is_not_null(),
+            "uscc",
+            uscc_error_expr(pl.col("uscc")),
+        )
+    )
     first = pl.col(ROW).first().over("uscc")
-    errs.append(_err(df, pl.col("uscc").is_not_null() & (pl.col(ROW) != first), "uscc",
-                     pl.format("duplicate USCC in this file: first on row {}", first)))
+    errs.append(
+        _err(
+            df,
+            pl.col("uscc").is_not_null() & (pl.col(ROW) != first),
+            "uscc",
+            pl.format("duplicate USCC in this file: first on row {}", first),
+        )
+    )
     errs.append(_too_long(df, "name", 200))
     known = sorted(ctx.districts)
-    errs.append(_err(
-        df, pl.col("district_code").is_not_null() & ~pl.col("district_code").is_in(known),
-        "district_code",
-        "unknown district: not a GB/T 2260 district of the configured city nor a custom region",
-    ))
+    errs.append(
+        _err(
+            df,
+            pl.col("district_code").is_not_null() & ~pl.col("district_code").is_in(known),
+            "district_code",
+            "unknown district: not a GB/T 2260 district of the configured city nor a custom region",
+        )
+    )
     ind_err = industry_error_expr(pl.col("industry_code"))
     errs.append(_err(df, ind_err.is_not_null(), "industry_code", ind_err))
     founded = _date("founded_on")
-    errs.append(_err(df, pl.col("founded_on").is_not_null() & founded.is_null(), "founded_on",
-                     "not a date; write YYYY-MM-DD"))
+    errs.append(
+        _err(
+            df,
+            pl.col("founded_on").is_not_null() & founded.is_null(),
+            "founded_on",
+            "not a date; write YYYY-MM-DD",
+        )
+    )
     errs.append(_err(df, founded > pl.lit(ctx.today), "founded_on", "in the future"))
     errs.append(_err(df, founded < pl.lit(date(1800, 1, 1)), "founded_on", "before 1800"))
     code, section, division = industry_parts_expr(pl.col("industry_code"))
     out = [
-        pl.col(ROW), pl.col("uscc"), pl.col("name"), pl.col("district_code"),
-        code.alias("industry_code"), section.alias("industry_section"),
-        division.alias("industry_division"), founded.alias("founded_on"),
+        pl.col(ROW),
+        pl.col("uscc"),
+        pl.col("name"),
+        pl.col("district_code"),
+        code.alias("industry_code"),
+        section.alias("industry_section"),
+        division.alias("industry_division"),
+        founded.alias("founded_on"),
     ]
     if "name_en" in present:
         errs.append(_too_long(df, "name_en", 300))
@@ -117,31 +145,72 @@ def enterprises(
         errs.append(_too_long(df, "address", 300))
         out.append(pl.col("address"))
     if "ownership" in present:
-        own = pl.col("ownership").str.to_lowercase().replace_strict(
-            OWNERSHIP_ALIASES, default=None, return_dtype=pl.String
+        own = (
+            pl.col("ownership")
+            .str.to_lowercase()
+            .replace_strict(OWNERSHIP_ALIASES, default=None, return_dtype=pl.String)
         )
-        own = pl.coalesce(own, pl.col("ownership").replace_strict(
-            OWNERSHIP_ALIASES, default=None, return_dtype=pl.String))
-        errs.append(_err(df, pl.col("ownership").is_not_null() & own.is_null(), "ownership",
-                         "unknown ownership; use private, state, collective, foreign or hmt"))
+        own = pl.coalesce(
+            own,
+            pl.col("ownership").replace_strict(
+                OWNERSHIP_ALIASES, default=None, return_dtype=pl.String
+            ),
+        )
+        errs.append(
+            _err(
+                df,
+                pl.col("ownership").is_not_null() & own.is_null(),
+                "ownership",
+                "unknown ownership; use private, state, collective, foreign or hmt",
+            )
+        )
         out.append(own.alias("ownership"))
         if "country" in present:
-            errs.append(_err(df, (own == "foreign") & pl.col("country").is_null(), "country",
-                             "required for a foreign-funded enterprise (ISO 3166 code, e.g. DE)"))
-            errs.append(_err(df, (own == "hmt") & pl.col("country").is_not_null()
-                             & ~pl.col("country").is_in(sorted(HMT_COUNTRIES)), "country",
-                             "Hong Kong, Macao or Taiwan funding takes HK, MO or TW"))
+            errs.append(
+                _err(
+                    df,
+                    (own == "foreign") & pl.col("country").is_null(),
+                    "country",
+                    "required for a foreign-funded enterprise (ISO 3166 code, e.g. DE)",
+                )
+            )
+            errs.append(
+                _err(
+                    df,
+                    (own == "hmt")
+                    & pl.col("country").is_not_null()
+                    & ~pl.col("country").is_in(sorted(HMT_COUNTRIES)),
+                    "country",
+                    "Hong Kong, Macao or Taiwan funding takes HK, MO or TW",
+                )
+            )
     if "country" in present:
-        errs.append(_err(df, pl.col("country").is_not_null()
-                         & ~pl.col("country").is_in(sorted(ISO_COUNTRIES)), "country",
-                         "not an ISO 3166-1 alpha-2 country code (e.g. DE, US, JP)"))
+        errs.append(
+            _err(
+                df,
+                pl.col("country").is_not_null() & ~pl.col("country").is_in(sorted(ISO_COUNTRIES)),
+                "country",
+                "not an ISO 3166-1 alpha-2 country code (e.g. DE, US, JP)",
+            )
+        )
         out.append(pl.col("country"))
     if "listed" in present:
         word = pl.col("listed").str.to_lowercase()
-        listed = (pl.when(word.is_in(sorted(TRUE_WORDS))).then(True)
-                  .when(word.is_in(sorted(FALSE_WORDS))).then(False).otherwise(None))
-        errs.append(_err(df, pl.col("listed").is_not_null() & listed.is_null(), "listed",
-                         "write true or false (是/否)"))
+        listed = (
+            pl.when(word.is_in(sorted(TRUE_WORDS)))
+            .then(True)
+            .when(word.is_in(sorted(FALSE_WORDS)))
+            .then(False)
+            .otherwise(None)
+        )
+        errs.append(
+            _err(
+                df,
+                pl.col("listed").is_not_null() & listed.is_null(),
+                "listed",
+                "write true or false (是/否)",
+            )
+        )
         out.append(listed.alias("listed"))
     quals = None
     if "qualifications" in present:
@@ -166,10 +235,12 @@ def _qualifications(df: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     items = items.with_columns(parts.alias("p")).unnest("p")
     items = items.rename({"1": "raw_code", "2": "from_text", "3": "to_text"})
     code = pl.coalesce(
-        pl.col("raw_code").str.to_lowercase().replace_strict(
-            QUALIFICATION_ALIASES, default=None, return_dtype=pl.String),
+        pl.col("raw_code")
+        .str.to_lowercase()
+        .replace_strict(QUALIFICATION_ALIASES, default=None, return_dtype=pl.String),
         pl.col("raw_code").replace_strict(
-            QUALIFICATION_ALIASES, default=None, return_dtype=pl.String),
+            QUALIFICATION_ALIASES, default=None, return_dtype=pl.String
+        ),
     )
     items = items.with_columns(
         code.alias("code"),
@@ -178,41 +249,77 @@ def _qualifications(df: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     )
     col = "qualifications"
     errs = [
-        _err(items, pl.col("raw_code").is_null(), col,
-             pl.format("'{}' is not code or code@YYYY-MM-DD/YYYY-MM-DD", pl.col(col))),
-        _err(items, pl.col("raw_code").is_not_null() & pl.col("code").is_null(), col,
-             pl.format("unknown qualification '{}'; known: {}", pl.col("raw_code"),
-                       pl.lit(", ".join(sorted({v for v in QUALIFICATION_ALIASES.values()}))))),
-        _err(items, pl.col("from_text").is_not_null() & pl.col("valid_from").is_null(), col,
-             pl.format("'{}' has an impossible start date", pl.col(col))),
-        _err(items, pl.col("to_text").is_not_null() & pl.col("valid_to").is_null(), col,
-             pl.format("'{}' has an impossible end date", pl.col(col))),
-        _err(items, pl.col("valid_from") > pl.col("valid_to"), col,
-             pl.format("'{}' ends before it starts", pl.col(col))),
-        _err(items, pl.col("code").is_not_null() & pl.col("code").is_duplicated().over(ROW),
-             col, pl.format("'{}' is listed twice", pl.col("code"))),
+        _err(
+            items,
+            pl.col("raw_code").is_null(),
+            col,
+            pl.format("'{}' is not code or code@YYYY-MM-DD/YYYY-MM-DD", pl.col(col)),
+        ),
+        _err(
+            items,
+            pl.col("raw_code").is_not_null() & pl.col("code").is_null(),
+            col,
+            pl.format(
+                "unknown qualification '{}'; known: {}",
+                pl.col("raw_code"),
+                pl.lit(", ".join(sorted({v for v in QUALIFICATION_ALIASES.values()}))),
+            ),
+        ),
+        _err(
+            items,
+            pl.col("from_text").is_not_null() & pl.col("valid_from").is_null(),
+            col,
+            pl.format("'{}' has an impossible start date", pl.col(col)),
+        ),
+        _err(
+            items,
+            pl.col("to_text").is_not_null() & pl.col("valid_to").is_null(),
+            col,
+            pl.format("'{}' has an impossible end date", pl.col(col)),
+        ),
+        _err(
+            items,
+            pl.col("valid_from") > pl.col("valid_to"),
+            col,
+            pl.format("'{}' ends before it starts", pl.col(col)),
+        ),
+        _err(
+            items,
+            pl.col("code").is_not_null() & pl.col("code").is_duplicated().over(ROW),
+            col,
+            pl.format("'{}' is listed twice", pl.col("code")),
+        ),
     ]
-    good = items.select(ROW, "uscc", "code", "valid_from", "valid_to").filter(
-        pl.col("code").is_not_null()
-    ).unique(subset=[ROW, "code"], keep="first")
+    good = (
+        items.select(ROW, "uscc", "code", "valid_from", "valid_to")
+        .filter(pl.col("code").is_not_null())
+        .unique(subset=[ROW, "code"], keep="first")
+    )
     return good, _collect(errs)
 
 
 def _money(col: str) -> tuple[pl.Expr, pl.Expr]:
     """Return (value in fen or cents, error message) for a money column."""
     raw = pl.col(col)
-    plain = pl.when(raw.str.contains(THOUSANDS_RE)).then(raw.str.replace_all(",", "")).otherwise(raw)
+    plain = (
+        pl.when(raw.str.contains(THOUSANDS_RE)).then(raw.str.replace_all(",", "")).otherwise(raw)
+    )
     ok = plain.str.contains(MONEY_RE)
     whole = plain.str.extract(r"^(\d+)", 1).cast(pl.Int64, strict=False)
     frac = plain.str.extract(r"\.(\d+)$", 1).fill_null("").str.pad_end(2, "0")
     cents = whole * 100 + frac.cast(pl.Int64, strict=False)
     value = pl.when(ok).then(cents).otherwise(None)
     error = (
-        pl.when(raw.is_null()).then(None)
-        .when(plain.str.starts_with("-")).then(pl.lit("must not be negative"))
-        .when(plain.str.contains(r"^\d+\.\d{3,}$")).then(pl.lit("more than 2 decimal places"))
-        .when(plain.str.contains(r"^\d{16,}")).then(pl.lit("implausibly large"))
-        .when(~ok).then(pl.lit("not an amount; write digits with up to 2 decimals, e.g. 1234.50"))
+        pl.when(raw.is_null())
+        .then(None)
+        .when(plain.str.starts_with("-"))
+        .then(pl.lit("must not be negative"))
+        .when(plain.str.contains(r"^\d+\.\d{3,}$"))
+        .then(pl.lit("more than 2 decimal places"))
+        .when(plain.str.contains(r"^\d{16,}"))
+        .then(pl.lit("implausibly large"))
+        .when(~ok)
+        .then(pl.lit("not an amount; write digits with up to 2 decimals, e.g. 1234.50"))
         .otherwise(None)
     )
     return value, error
@@ -223,9 +330,12 @@ def _count(col: str) -> tuple[pl.Expr, pl.Expr]:
     ok = raw.str.contains(r"^\d{1,9}$")
     value = pl.when(ok).then(raw.cast(pl.Int64, strict=False)).otherwise(None)
     error = (
-        pl.when(raw.is_null()).then(None)
-        .when(raw.str.starts_with("-")).then(pl.lit("must not be negative"))
-        .when(~ok).then(pl.lit("not a whole number"))
+        pl.when(raw.is_null())
+        .then(None)
+        .when(raw.str.starts_with("-"))
+        .then(pl.lit("must not be negative"))
+        .when(~ok)
+        .then(pl.lit("not a whole number"))
         .otherwise(None)
     )
     return value, error
@@ -241,13 +351,31 @@ def financials(
     u_err = uscc_error_expr(pl.col("uscc"))
     errs.append(_err(df, u_err.is_not_null(), "uscc", u_err))
     year = pl.col("year").str.replace(r"\.0$", "").cast(pl.Int64, strict=False)
-    errs.append(_err(df, pl.col("year").is_not_null() & year.is_null(), "year",
-                     "not a year (write e.g. 2024)"))
-    errs.append(_err(df, (year < 1949) | (year > ctx.today.year), "year",
-                     f"implausible year; expected 1949–{ctx.today.year}"))
+    errs.append(
+        _err(
+            df,
+            pl.col("year").is_not_null() & year.is_null(),
+            "year",
+            "not a year (write e.g. 2024)",
+        )
+    )
+    errs.append(
+        _err(
+            df,
+            (year < 1949) | (year > ctx.today.year),
+            "year",
+            f"implausible year; expected 1949–{ctx.today.year}",
+        )
+    )
     first = pl.col(ROW).first().over(["uscc", year])
-    errs.append(_err(df, year.is_not_null() & (pl.col(ROW) != first), "year",
-                     pl.format("duplicate USCC and year in this file: first on row {}", first)))
+    errs.append(
+        _err(
+            df,
+            year.is_not_null() & (pl.col(ROW) != first),
+            "year",
+            pl.format("duplicate USCC and year in this file: first on row {}", first),
+        )
+    )
     out: list[pl.Expr] = [pl.col(ROW), pl.col("uscc"), year.alias("year")]
     for col in (*MONEY_COLUMNS, *USD_COLUMNS):
         if col in present:
@@ -264,18 +392,31 @@ def financials(
         errs.append(_err(df, rd > emp, "rd_staff", "more R&D staff than employees"))
     if "source" in present:
         src = pl.coalesce(
-            pl.col("source").str.to_lowercase().replace_strict(
-                SOURCE_ALIASES, default=None, return_dtype=pl.String),
+            pl.col("source")
+            .str.to_lowercase()
+            .replace_strict(SOURCE_ALIASES, default=None, return_dtype=pl.String),
             pl.col("source").replace_strict(SOURCE_ALIASES, default=None, return_dtype=pl.String),
         )
-        errs.append(_err(df, pl.col("source").is_not_null() & src.is_null(), "source",
-                         "unknown source; use tax, statistics, market_regulator or self_declared"))
+        errs.append(
+            _err(
+                df,
+                pl.col("source").is_not_null() & src.is_null(),
+                "source",
+                "unknown source; use tax, statistics, market_regulator or self_declared",
+            )
+        )
         out.append(src.fill_null(pl.lit(default_source)).alias("source"))
     else:
         out.append(pl.lit(default_source).alias("source"))
     if "source_date" in present:
         sd = _date("source_date")
-        errs.append(_err(df, pl.col("source_date").is_not_null() & sd.is_null(), "source_date",
-                         "not a date; write YYYY-MM-DD"))
+        errs.append(
+            _err(
+                df,
+                pl.col("source_date").is_not_null() & sd.is_null(),
+                "source_date",
+                "not a date; write YYYY-MM-DD",
+            )
+        )
         out.append(sd.alias("source_date"))
     return df.select(out), _collect(errs)

@@ -36,13 +36,28 @@ def _secure(request: Request) -> bool:
     return request.url.scheme == "https" if mode == "auto" else mode.lower() in ("1", "true")
 
 
-def _login_page(request: Request, next_url: str, error: str | None = None,
-                username: str | None = None, status: int = 200) -> Response:
+def _login_page(
+    request: Request,
+    next_url: str,
+    error: str | None = None,
+    username: str | None = None,
+    status: int = 200,
+) -> Response:
     token = secrets.token_urlsafe(24)
-    resp = render(request, "login.html", {"login_csrf": token, "next": next_url, "error": error,
-                                          "username": username}, status_code=status)
-    resp.set_cookie(PRE_CSRF_COOKIE, token, httponly=True, samesite="strict",
-                    secure=_secure(request), max_age=3600)
+    resp = render(
+        request,
+        "login.html",
+        {"login_csrf": token, "next": next_url, "error": error, "username": username},
+        status_code=status,
+    )
+    resp.set_cookie(
+        PRE_CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=_secure(request),
+        max_age=3600,
+    )
     return resp
 
 
@@ -65,13 +80,19 @@ def login(
     lang = language(request)
     expected = request.cookies.get(PRE_CSRF_COOKIE, "")
     if not expected or not hmac.compare_digest(expected, csrf_token):
-        return _login_page(request, _safe_next(next), translate(lang, "login.failed"), username, 403)
+        return _login_page(
+            request, _safe_next(next), translate(lang, "login.failed"), username, 403
+        )
     settings = request.app.state.settings
     ip = request.client.host if request.client else "unknown"
     try:
         user = service.authenticate(
-            db, username, password, ip,
-            max_failures=settings.login_max_failures, window=settings.login_window_minutes,
+            db,
+            username,
+            password,
+            ip,
+            max_failures=settings.login_max_failures,
+            window=settings.login_window_minutes,
         )
     except TooManyRequests:
         msg = translate(lang, "login.limited", minutes=settings.login_window_minutes)
@@ -79,18 +100,27 @@ def login(
     except Unauthenticated:
         # The failed attempt must be kept for rate limiting, so commit it here.
         db.commit()
-        return _login_page(request, _safe_next(next), translate(lang, "login.failed"), username, 401)
+        return _login_page(
+            request, _safe_next(next), translate(lang, "login.failed"), username, 401
+        )
     token, _csrf = service.open_session(db, user, settings.session_hours)
     resp = RedirectResponse(_safe_next(next), status_code=303)
-    resp.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=_secure(request),
-                    max_age=settings.session_hours * 3600)
+    resp.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=_secure(request),
+        max_age=settings.session_hours * 3600,
+    )
     resp.delete_cookie(PRE_CSRF_COOKIE)
     return resp
 
 
 @router.post("/logout", dependencies=[Depends(csrf_protect)])
-def logout(request: Request, db: Session = DB,
-           principal: Principal | None = Depends(optional_principal)) -> Response:
+def logout(
+    request: Request, db: Session = DB, principal: Principal | None = Depends(optional_principal)
+) -> Response:
     """End the session."""
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:

@@ -25,4 +25,6 @@ def parse_date(text: str, field: str = "date") -> date:
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
-        raise InvalidInput(f"{field}: '{text}' is not a date; write YYYY-MM-DD", field=field) from None
+        raise InvalidInput(
+            f"{field}: '{text}' is not a date; write YYYY-MM-DD", field=field
+        ) from None

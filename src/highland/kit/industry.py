@@ -249,7 +249,7 @@ _DIVISION_SECTION = {code: section for code, (section, _, _) in DIVISIONS.items(
 _STRIP = " \t\n\r\f\v\u00a0\u3000"
 # ASCII-only classes: Python and Rust regexes would otherwise both accept other Unicode digits.
 _CODE_RE = re.compile(r"([A-Za-z])?([0-9]{2,4})")
-_CODE_PATTERN = r"^([A-Za-z])?([0-9]{2,4})$"
+_CODE_PATTERN = r"^[A-Za-z]?[0-9]{2,4}$"
 
 _MSG_FORMAT = "industry code must be 2–4 digits, optionally after the section letter, got '{}'"
 _MSG_UNKNOWN = "unknown division '{}' (GB/T 4754-2017 has no division {})"
@@ -298,40 +298,72 @@ def parse_industry(code: str) -> Industry:
     return Industry(code=digits, section=section, division=division)
 
 
-def _parts(col: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr, pl.Expr, pl.Expr]:
-    text = col.str.strip_chars(_STRIP)
-    letter = text.str.extract(_CODE_PATTERN, 1).str.to_uppercase()
-    digits = text.str.extract(_CODE_PATTERN, 2)
-    division = digits.str.slice(0, 2)
-    section = division.replace_strict(_DIVISION_SECTION, default=None, return_dtype=pl.String)
-    return text, letter, digits, division, section
+# --- Tables for the Polars expressions -----------------------------------------------------
+# Eager Polars queries get no common-subexpression elimination, so instead of re-running regex
+# extractions for every output, the expressions look whole inputs up in precomputed tables.
+_ASCII_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def _valid_texts() -> dict[str, str]:
+    # Every accepted (stripped) spelling -> its digits: about 32,000 entries.
+    table: dict[str, str] = {}
+    suffixes = ["", *(str(d) for d in range(10)), *(f"{n:02d}" for n in range(100))]
+    for division, section in _DIVISION_SECTION.items():
+        for suffix in suffixes:
+            digits = division + suffix
+            for prefix in ("", section, section.lower()):
+                table[prefix + digits] = digits
+    return table
+
+
+def _prefix_errors() -> dict[str, str]:
+    # For well-formed codes the first three characters (letter + division, or the division and
+    # the next digit, or just the division) decide every remaining error.
+    table: dict[str, str] = {}
+    digit_prefixes = [f"{n:02d}" for n in range(100)] + [f"{n:03d}" for n in range(1000)]
+    for key in digit_prefixes:
+        if key[:2] not in _DIVISION_SECTION:
+            table[key] = _MSG_UNKNOWN.format(key[:2], key[:2])
+    for letter in _ASCII_LETTERS:
+        for n in range(100):
+            division = f"{n:02d}"
+            section = _DIVISION_SECTION.get(division)
+            if section is None:
+                table[letter + division] = _MSG_UNKNOWN.format(division, division)
+            elif letter.upper() != section:
+                table[letter + division] = _MSG_MISMATCH.format(letter.upper(), division, section)
+    return table
+
+
+_VALID_TEXT = _valid_texts()
+_PREFIX_ERROR = _prefix_errors()
 
 
 def industry_parts_expr(col: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
     """Polars expressions (code, section, division) for raw codes; all null where invalid."""
-    _, letter, digits, division, section = _parts(col)
-    ok = section.is_not_null() & (letter.is_null() | (letter == section))
-    null = pl.lit(None, dtype=pl.String)
+    code = col.str.strip_chars(_STRIP).replace_strict(
+        _VALID_TEXT, default=None, return_dtype=pl.String
+    )
+    division = code.str.head(2)
+    section = division.replace_strict(_DIVISION_SECTION, default=None, return_dtype=pl.String)
     return (
-        pl.when(ok).then(digits).otherwise(null).alias("industry_code"),
-        pl.when(ok).then(section).otherwise(null).alias("industry_section"),
-        pl.when(ok).then(division).otherwise(null).alias("industry_division"),
+        code.alias("industry_code"),
+        section.alias("industry_section"),
+        division.alias("industry_division"),
     )
 
 
 def industry_error_expr(col: pl.Expr) -> pl.Expr:
     """Polars expression: null for valid codes (and null input), else parse_industry's message."""
-    text, letter, digits, division, section = _parts(col)
+    text = col.str.strip_chars(_STRIP)
     return (
         pl.when(col.is_null())
         .then(pl.lit(None, dtype=pl.String))
-        .when(digits.is_null())
+        .when(~text.str.contains(_CODE_PATTERN))
         .then(pl.format(_MSG_FORMAT, text))
-        .when(section.is_null())
-        .then(pl.format(_MSG_UNKNOWN, division, division))
-        .when(letter.is_not_null() & (letter != section))
-        .then(pl.format(_MSG_MISMATCH, letter, division, section))
-        .otherwise(pl.lit(None, dtype=pl.String))
+        .otherwise(
+            text.str.head(3).replace_strict(_PREFIX_ERROR, default=None, return_dtype=pl.String)
+        )
         # A fixed name rather than the input's, so with_columns cannot silently replace the code.
         .alias("industry_error")
     )

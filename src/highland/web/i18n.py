@@ -29,5 +29,5 @@ def translate(lang: str, key: str, **params: Any) -> str:
 def pick_language(cookie: str | None, accept: str | None, default: str) -> str:
     """Choose the language: the user's switch, else zh-CN by default."""
     if cookie in LANGUAGES:
-        return cookie  # type: ignore[return-value]
+        return cookie
     return default if default in LANGUAGES else "zh-CN"

@@ -21,14 +21,18 @@ from highland.kit.money import wan_text
 from highland.web.i18n import pick_language, translate
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
 def _make_templates() -> Jinja2Templates:
     from jinja2 import Environment, select_autoescape
 
     env = Environment(
-        loader=ChoiceLoader([
-            FileSystemLoader(str(ROOT / "web" / "templates")),
-            FileSystemLoader(str(ROOT / "enterprises" / "templates")),
-        ]),
+        loader=ChoiceLoader(
+            [
+                FileSystemLoader(str(ROOT / "web" / "templates")),
+                FileSystemLoader(str(ROOT / "enterprises" / "templates")),
+            ]
+        ),
         autoescape=select_autoescape(["html"]),
     )
     return Jinja2Templates(env=env)
@@ -94,9 +98,9 @@ def render(
         "source_name": pick(SOURCES, 0, 1),
         "wan": wan_text,
         "show_value": _show_value(lang),
-        "local_time": lambda dt: dt.astimezone(CITY_TZ).strftime("%Y-%m-%d %H:%M:%S")
-        if isinstance(dt, datetime)
-        else dt,
+        "local_time": lambda dt: (
+            dt.astimezone(CITY_TZ).strftime("%Y-%m-%d %H:%M:%S") if isinstance(dt, datetime) else dt
+        ),
     }
     base.update(context)
     return TEMPLATES.TemplateResponse(request, name, base, status_code=status_code)
