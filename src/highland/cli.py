@@ -18,7 +18,11 @@ from highland.config import get_settings
 from highland.db import get_engine, session_factory, transaction
 from highland.errors import HighlandError
 
-app = typer.Typer(help="Highland: a city's industrial-innovation platform.", no_args_is_help=True)
+app = typer.Typer(
+    help="Highland: a city's industrial-innovation platform.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
 import_app = typer.Typer(
     help="Import enterprises or yearly figures from CSV or XLSX.", no_args_is_help=True
 )

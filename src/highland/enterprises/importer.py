@@ -177,7 +177,7 @@ def _load(session: Session, table: Table, frame: pl.DataFrame) -> None:
     placeholders = ", ".join("?" for _ in cols)
     sql = f"INSERT INTO {table.name} ({', '.join(cols)}) VALUES ({placeholders})"
     raw = conn.connection.driver_connection
-    cursor = raw.cursor()  # type: ignore[union-attr]
+    cursor = raw.cursor()
     for chunk in frame.iter_slices(200_000):
         cursor.executemany(sql, chunk.iter_rows())
     cursor.close()
@@ -335,6 +335,8 @@ def import_enterprise_frame(
     progress: Progress = _noop,
 ) -> ImportResult:
     """Validate and merge an enterprise table already read into strings."""
+    if ROW not in frame.columns:
+        frame = frame.with_row_index(ROW, offset=2)
     result = ImportResult(
         "enterprises",
         filename,
@@ -556,6 +558,8 @@ def import_financial_frame(
     progress: Progress = _noop,
 ) -> ImportResult:
     """Validate and merge a yearly-figures table already read into strings."""
+    if ROW not in frame.columns:
+        frame = frame.with_row_index(ROW, offset=2)
     result = ImportResult(
         "financials",
         filename,

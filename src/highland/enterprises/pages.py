@@ -127,6 +127,7 @@ def _charts(view: service.PortraitView, lang: str) -> tuple[str, str]:
             (translate(lang, "col.employees"), [f.employees for f in view.figures]),
             (translate(lang, "col.rd_staff"), [f.rd_staff for f in view.figures]),
         ],
+        integers=True,
     )
     return money, people
 

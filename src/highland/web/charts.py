@@ -27,6 +27,7 @@ def bar_line(
     years: Sequence[int],
     series: Sequence[tuple[str, Sequence[float | None]]],
     unit: str = "",
+    integers: bool = False,
 ) -> str:
     """A grouped bar chart of yearly series; missing values stay gaps, never zeros."""
     chart = pygal.Bar(
@@ -41,8 +42,12 @@ def bar_line(
         print_values=False,
         y_title=unit or None,
         margin=8,
-        value_formatter=lambda v: f"{v:,.1f}",
+        value_formatter=(lambda v: f"{v:,.0f}") if integers else (lambda v: f"{v:,.1f}"),
+        y_labels_major_every=None,
     )
+    if integers:
+        chart.config.min_scale = 2
+        chart.config.max_scale = 6
     chart.x_labels = [str(y) for y in years]
     for title, values in series:
         chart.add(title, list(values))
