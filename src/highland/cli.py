@@ -21,7 +21,7 @@ from highland.errors import HighlandError
 app = typer.Typer(
     help="Highland: a city's industrial-innovation platform.",
     no_args_is_help=True,
-    pretty_exceptions_show_locals=False,
+    pretty_exceptions_enable=False,
 )
 import_app = typer.Typer(
     help="Import enterprises or yearly figures from CSV or XLSX.", no_args_is_help=True
@@ -38,8 +38,8 @@ app.add_typer(tokens_app, name="tokens")
 app.add_typer(audit_app, name="audit")
 app.add_typer(portraits_app, name="portraits")
 
-out = Console()
-err = Console(stderr=True)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 DEMO_LOGINS = "demo-logins.txt"
 
 
@@ -116,9 +116,7 @@ def demo(
         for kind, frame in (("enterprises", ents), ("financials", figs)):
             t = bar.add_task(f"importing {kind}", total=frame.height)
 
-            def tick(
-                stage: str, done: int, total: int, t: TaskID = t, kind: str = kind
-            ) -> None:
+            def tick(stage: str, done: int, total: int, t: TaskID = t, kind: str = kind) -> None:
                 bar.update(t, description=f"{kind}: {stage}", completed=done)
 
             sha = hashlib.sha256(f"demo:{enterprises}:{seed}:{kind}".encode()).hexdigest()
@@ -231,10 +229,11 @@ def _run_import(
 
     if not file.exists() or not file.is_file():
         raise _fail(f"no such file: {file}")
+    _init()
     data = file.read_bytes()
     try:
         with _progress() as bar:
-            task = bar.add_task(f"importing {kind}", total=None)
+            task = bar.add_task(f"importing {kind}", total=1)
 
             def tick(stage: str, done: int, total: int) -> None:
                 bar.update(task, description=f"{kind}: {stage}", completed=done, total=total)
@@ -328,6 +327,7 @@ def export_enterprises(
     if fmt not in ("csv", "xlsx"):
         raise _fail("--format must be csv or xlsx", 2)
     everyone = Principal(0, "cli", Role.admin, channel="cli")
+    _init()
     try:
         flt = EnterpriseFilter(
             q, district, section, division, size_class, qualification, ownership
@@ -366,6 +366,7 @@ def users_create(
     from highland.enterprises.models import Enterprise
     from highland.identity.service import create_user
 
+    _init()
     try:
         with transaction() as s:
             eid = None
@@ -396,6 +397,7 @@ def tokens_create(
     """Create an API token and print it (it is shown only once)."""
     from highland.identity.service import create_token
 
+    _init()
     try:
         with transaction() as s:
             token = create_token(s, _actor(), user, name)
@@ -409,6 +411,7 @@ def audit_verify() -> None:
     """Recompute the audit log's hash chain; exit 1 if any entry was tampered with."""
     from highland.audit.service import verify
 
+    _init()
     with session_factory()() as s:
         r = verify(s)
     if r.ok:

@@ -1,0 +1,171 @@
+"""The `highland` command, end to end on a fresh SQLite file per test."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from highland import config, db
+from highland.cli import app
+from tests.factories import ENT_HEADER, FIN_HEADER, ent_row, fin_row, to_csv, uscc
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Point the CLI at a fresh database and instance folder."""
+    monkeypatch.setenv("HIGHLAND_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("HIGHLAND_INSTANCE_DIR", str(tmp_path / "var"))
+    config.get_settings.cache_clear()
+    db.get_engine.cache_clear()
+    yield tmp_path
+    db.get_engine().dispose()
+    config.get_settings.cache_clear()
+    db.get_engine.cache_clear()
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.output
+
+
+def test_every_command_has_help() -> None:
+    for cmd in (
+        ["--help"],
+        ["init", "--help"],
+        ["demo", "--help"],
+        ["serve", "--help"],
+        ["import", "enterprises", "--help"],
+        ["import", "financials", "--help"],
+        ["export", "enterprises", "--help"],
+        ["users", "create", "--help"],
+        ["tokens", "create", "--help"],
+        ["audit", "verify", "--help"],
+        ["portraits", "refresh", "--help"],
+    ):
+        code, out = run(*cmd)
+        assert code == 0 and "Usage" in out, cmd
+
+
+def test_init_demo_export_roundtrip(env: Path) -> None:
+    assert run("init")[0] == 0
+    code, out = run("demo", "--enterprises", "200", "--seed", "3")
+    assert code == 0, out
+    assert "200 enterprises" in out and "admin" in out
+    logins = (env / "var" / "demo-logins.txt").read_text()
+    assert "admin\t" in logins
+    code, out = run("demo", "--if-empty")
+    assert code == 0 and "not loaded" in out
+    out_csv = env / "e.csv"
+    code, out = run(
+        "export", "enterprises", "--format", "csv", "--out", str(out_csv), "--district", "320115"
+    )
+    assert code == 0, out
+    rows = list(csv.DictReader(out_csv.open(encoding="utf-8-sig")))
+    assert rows and all(r["district_code"] == "320115" for r in rows)
+    xlsx = env / "e.xlsx"
+    assert run("export", "enterprises", "--format", "xlsx", "--out", str(xlsx))[0] == 0
+    assert xlsx.read_bytes()[:2] == b"PK"
+    # An exported file imports back without changing anything.
+    code, out = run("import", "enterprises", str(out_csv))
+    assert code == 0 and "0 created, 0 updated" in out, out
+    code, out = run("audit", "verify")
+    assert code == 0 and "intact" in out
+
+
+def test_import_refusal_exit_status_and_report(env: Path) -> None:
+    run("init")
+    bad = env / "bad.csv"
+    bad.write_bytes(to_csv([ent_row(1), ent_row(2, founded_on="2020-02-30")], ENT_HEADER))
+    report = env / "report.csv"
+    code, out = run("import", "enterprises", str(bad), "--report", str(report))
+    assert code == 1 and "NOTHING written" in out
+    lines = list(csv.reader(report.open(encoding="utf-8-sig")))
+    assert lines[0] == ["row", "column", "value", "error"] and lines[1][:2] == ["3", "founded_on"]
+    code, out = run("import", "enterprises", str(bad), "--dry-run", "--skip-invalid")
+    assert code == 0 and "1 created" in out and "dry run" in out
+    code, out = run("import", "enterprises", str(bad), "--skip-invalid")
+    assert code == 0 and "1 created" in out and "1 rejected" in out
+    fins = env / "f.csv"
+    fins.write_bytes(to_csv([fin_row(1, 2024)], FIN_HEADER))
+    assert run("import", "financials", str(fins))[0] == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["import", "enterprises", "/no/such/file.csv"], "no such file"),
+        (["import", "financials", "x.csv", "--source", "rumour"], "--source"),
+        (["export", "enterprises", "--format", "pdf"], "csv or xlsx"),
+        (["export", "enterprises", "--size-class", "huge"], "size_class"),
+        (["users", "create", "--username", "u", "--password", "pw", "--role", "admin"], "8"),
+        (
+            ["users", "create", "--username", "u", "--password", "password1", "--role", "king"],
+            "unknown role",
+        ),
+        (
+            [
+                "users",
+                "create",
+                "--username",
+                "u",
+                "--password",
+                "password1",
+                "--role",
+                "enterprise",
+                "--enterprise",
+                "91320115MA1XXXXX0X",
+            ],
+            "no enterprise",
+        ),
+        (["tokens", "create", "--user", "ghost"], "no user"),
+        (["demo", "--enterprises", "0"], "--enterprises"),
+    ],
+)
+def test_bad_flags_say_what_and_write_nothing(env: Path, args: list[str], needle: str) -> None:
+    run("init")
+    code, out = run(*args)
+    assert code != 0
+    assert needle in out
+
+
+def test_users_tokens_and_audit_tamper(env: Path) -> None:
+    run("init")
+    data = env / "e.csv"
+    data.write_bytes(to_csv([ent_row(1)], ENT_HEADER))
+    run("import", "enterprises", str(data))
+    code, out = run(
+        "users",
+        "create",
+        "--username",
+        "firm",
+        "--password",
+        "password-1",
+        "--role",
+        "enterprise",
+        "--enterprise",
+        uscc(1),
+    )
+    assert code == 0, out
+    code, out = run("tokens", "create", "--user", "firm")
+    assert code == 0 and out.strip().startswith("hl_")
+    from sqlalchemy import text
+
+    engine = db.get_engine()
+    with engine.begin() as conn:
+        conn.execute(text("DROP TRIGGER audit_entry_no_update"))
+        conn.execute(text("UPDATE audit_entry SET actor = 'mallory' WHERE seq = 1"))
+    code, out = run("audit", "verify")
+    assert code == 1 and "broken at entry 1" in out
+
+
+def test_portraits_refresh(env: Path) -> None:
+    run("init")
+    run("demo", "--enterprises", "50")
+    code, out = run("portraits", "refresh")
+    assert code == 0 and "50 enterprises" in out
