@@ -27,12 +27,12 @@ run: $(RUN_STAMP)
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/highland serve
 
 test: $(TEST_STAMP)
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests $(wildcard bench)
 	$(BIN)/mypy src
 	$(BIN)/pytest
 
 lint: $(TEST_STAMP)
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests $(wildcard bench)
 
 typecheck: $(TEST_STAMP)
 	$(BIN)/mypy src
