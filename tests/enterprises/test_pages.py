@@ -14,8 +14,16 @@ from tests.factories import ENT_HEADER, FIN_HEADER, ent_row, fin_row, to_csv, us
 
 @pytest.fixture
 def analyst(client, sessions, db) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    run_import(sessions, ACTOR, "enterprises", to_csv([ent_row(1), ent_row(2)], ENT_HEADER), "e.csv")
-    run_import(sessions, ACTOR, "financials", to_csv([fin_row(1, 2023), fin_row(1, 2024, rd_spend="")], FIN_HEADER), "f.csv")
+    run_import(
+        sessions, ACTOR, "enterprises", to_csv([ent_row(1), ent_row(2)], ENT_HEADER), "e.csv"
+    )
+    run_import(
+        sessions,
+        ACTOR,
+        "financials",
+        to_csv([fin_row(1, 2023), fin_row(1, 2024, rd_spend="")], FIN_HEADER),
+        "f.csv",
+    )
     user = identity.create_user(db, ACTOR, username="ana", password="password-1", role="analyst")
     token, csrf = identity.open_session(db, user, 1)
     db.commit()
@@ -52,30 +60,40 @@ def test_lang_switch_sets_cookie_and_stays_on_site(client: Any) -> None:
         ("/enterprises?page=0", 422, "page"),
     ],
 )
-def test_bad_page_requests(client: Any, analyst: dict[str, str], url: str, status: int,
-                           needle: str) -> None:
+def test_bad_page_requests(
+    client: Any, analyst: dict[str, str], url: str, status: int, needle: str
+) -> None:
     resp = client.get(url.replace("{u}", uscc(1)))
     assert resp.status_code == status and needle in resp.text
 
 
 def test_import_form_rejects_unknown_kind(client: Any, analyst: dict[str, str]) -> None:
-    resp = client.post("/imports", data={"kind": "payroll", "csrf_token": analyst["csrf"]},
-                       files={"file": ("e.csv", b"uscc\n", "text/csv")})
+    resp = client.post(
+        "/imports",
+        data={"kind": "payroll", "csrf_token": analyst["csrf"]},
+        files={"file": ("e.csv", b"uscc\n", "text/csv")},
+    )
     assert resp.status_code == 422 and "kind must be one of" in resp.text
 
 
 def test_import_form_rejects_oversized_file(client: Any, app: Any, analyst: dict[str, str]) -> None:
     app.state.settings.max_upload_mb = 1
     big = b"uscc,name\n" + b"x" * (1024 * 1024 + 10)
-    resp = client.post("/imports", data={"kind": "enterprises", "csrf_token": analyst["csrf"]},
-                       files={"file": ("big.csv", big, "text/csv")})
+    resp = client.post(
+        "/imports",
+        data={"kind": "enterprises", "csrf_token": analyst["csrf"]},
+        files={"file": ("big.csv", big, "text/csv")},
+    )
     assert resp.status_code == 422 and "larger than 1 MB" in resp.text
 
 
 def test_import_form_shows_rows_as_seen_and_report(client: Any, analyst: dict[str, str]) -> None:
     bad = to_csv([ent_row(5), ent_row(6, founded_on="2021-02-29")], ENT_HEADER)
-    resp = client.post("/imports", data={"kind": "enterprises", "csrf_token": analyst["csrf"]},
-                       files={"file": ("bad.csv", bad, "text/csv")})
+    resp = client.post(
+        "/imports",
+        data={"kind": "enterprises", "csrf_token": analyst["csrf"]},
+        files={"file": ("bad.csv", bad, "text/csv")},
+    )
     assert resp.status_code == 422
     assert "未写入任何数据" in resp.text and "founded_on" in resp.text
     rid = resp.text.split("/imports/reports/")[1].split(".csv")[0]
