@@ -6,6 +6,7 @@ import csv
 import io
 from collections.abc import Sequence
 
+from highland.enterprises.vocab import FINANCIAL_COLUMNS
 from highland.kit.uscc import make_uscc
 
 ENT_HEADER = [
@@ -21,20 +22,8 @@ ENT_HEADER = [
     "qualifications",
     "address",
 ]
-FIN_HEADER = [
-    "uscc",
-    "year",
-    "revenue",
-    "output_value",
-    "tax_paid",
-    "employees",
-    "rd_spend",
-    "rd_staff",
-    "invention_patents",
-    "total_assets",
-    "last_round_usd",
-    "valuation_usd",
-]
+# The contract's columns without the optional source ones.
+FIN_HEADER = list(FINANCIAL_COLUMNS[:-2])
 
 
 def uscc(n: int, region: str = "320115") -> str:

@@ -23,10 +23,9 @@ from highland.enterprises.portrait import (
     compute_portrait,
     load_lifecycle_rules,
 )
-from highland.enterprises.vocab import COUNT_COLUMNS, ENTERPRISE_COLUMNS
+from highland.enterprises.vocab import ENTERPRISE_COLUMNS
 from highland.errors import InvalidInput
 from highland.identity.permissions import Principal
-from highland.kit.money import yuan_text
 from highland.kit.regions import DEFAULT_CUSTOM_REGIONS, districts_of
 
 XLSX_MAX_ROWS = 1_048_575
@@ -157,29 +156,3 @@ def export_xlsx(session: Session, principal: Principal, flt: repo.EnterpriseFilt
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
-
-
-FIGURE_EXPORT = (
-    "year",
-    "revenue",
-    "output_value",
-    "tax_paid",
-    "employees",
-    "rd_spend",
-    "rd_staff",
-    "invention_patents",
-    "total_assets",
-    "last_round_usd",
-    "valuation_usd",
-    "source",
-)
-
-
-def figure_cell(f: Financial, column: str) -> str:
-    """Format one figure for display or export: yuan with 2 decimals, counts as integers."""
-    value = getattr(f, column)
-    if value is None:
-        return ""
-    if column in COUNT_COLUMNS or column in ("year", "source"):
-        return str(value)
-    return yuan_text(value)
