@@ -7,8 +7,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, select
+from sqlalchemy import ColumnElement, Select, and_, exists, func, select
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 from highland.enterprises.models import Enterprise, Financial, NameGram, Qualification, Region
 from highland.errors import InvalidInput, NotFound
@@ -70,64 +73,155 @@ def grams_of(text: str) -> list[str]:
     return out
 
 
-def _rarest_gram(session: Session, grams: list[str], probe: int = 20_000) -> str:
+def _rarest_gram(session: Session, grams: list[str], probe: int = 20_000) -> tuple[str, int]:
     """Pick the gram with the fewest postings (counted up to a cap) to drive the search."""
-    best, best_n = grams[0], None
-    for g in grams:
+    best, best_n = grams[0], probe
+    for i, g in enumerate(grams):
         n = session.execute(
             select(func.count()).select_from(
                 select(NameGram.enterprise_id).where(NameGram.gram == g).limit(probe).subquery()
             )
         ).scalar_one()
-        if best_n is None or n < best_n:
+        if i == 0 or n < best_n:
             best, best_n = g, n
         if n == 0:
             break
-    return best
+    return best, best_n
+
+
+def _search_gram(session: Session, q: str | None) -> tuple[str, int] | None:
+    """The name-index piece (and its postings, capped) that a CJK name search is driven by."""
+    if not q:
+        return None
+    q = q.strip()
+    if USCC_PREFIX.match(q.upper()):
+        return None
+    grams = grams_of(q)
+    if CJK.search(q) and grams:
+        return _rarest_gram(session, grams)
+    return None
+
+
+class _unindexed(FunctionElement[Any]):
+    """A column that SQLite must not drive a query by (unary +); the column elsewhere."""
+
+    inherit_cache = True
+
+    def __init__(self, column: Any) -> None:
+        super().__init__(column)
+        self.type = column.type
+
+
+@compiles(_unindexed)
+def _unindexed_default(element: _unindexed, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(_unindexed, "sqlite")
+def _unindexed_sqlite(element: _unindexed, compiler: SQLCompiler, **kw: Any) -> str:
+    return "+" + compiler.process(element.clauses, **kw)
 
 
 def apply_filter(session: Session, stmt: Select[Any], flt: EnterpriseFilter) -> Select[Any]:
     """Add the filter's conditions to a statement over Enterprise."""
+    found = _search_gram(session, flt.q)
+    return _filtered(stmt, flt, gram=found[0] if found else None)[0]
+
+
+def _filtered(
+    stmt: Select[Any],
+    flt: EnterpriseFilter,
+    *,
+    gram: str | None = None,
+    in_id_order: bool = False,
+    by_holders: bool = False,
+) -> tuple[Select[Any], ColumnElement[Any]]:
+    """The filtered statement and the column equal to Enterprise.id to order it by.
+
+    The conditions are the same whatever the flags; the flags only shape the query so that
+    SQLite (which keeps no statistics here) takes the right way through it:
+    `in_id_order` has the enterprises walked in id order, their columns checked on the way,
+    rather than a filter index read and sorted whole: far faster for a page of a filter that
+    matches many enterprises. `by_holders` has the holders of the qualification, read in
+    id order from the (code, enterprise) index, lead the query: best when they are few.
+    """
     e = Enterprise
+
+    def col(c: Any) -> Any:
+        return _unindexed(c) if in_id_order or by_holders else c
+
     if flt.district:
-        stmt = stmt.where(e.district_code == flt.district)
+        stmt = stmt.where(col(e.district_code) == flt.district)
     if flt.section:
-        stmt = stmt.where(e.industry_section == flt.section)
+        stmt = stmt.where(col(e.industry_section) == flt.section)
     if flt.division:
-        stmt = stmt.where(e.industry_division == flt.division)
+        stmt = stmt.where(col(e.industry_division) == flt.division)
     if flt.size_class:
-        stmt = stmt.where(e.size_class == flt.size_class)
+        stmt = stmt.where(col(e.size_class) == flt.size_class)
     if flt.ownership:
-        stmt = stmt.where(e.ownership == flt.ownership)
+        stmt = stmt.where(col(e.ownership) == flt.ownership)
+    order: ColumnElement[Any] = e.id  # type: ignore[assignment]
     if flt.qualification:
-        stmt = stmt.where(
-            exists().where(
-                and_(Qualification.enterprise_id == e.id, Qualification.code == flt.qualification)
-            )
-        )
+        held = Qualification.code == flt.qualification
+        if by_holders:
+            # (enterprise, code) is unique: the join repeats no enterprise.
+            stmt = stmt.join(Qualification, and_(Qualification.enterprise_id == e.id, held))
+            order = Qualification.enterprise_id  # type: ignore[assignment]
+        else:
+            # Checked per enterprise met (one probe of the unique (enterprise, code) index).
+            stmt = stmt.where(exists().where(Qualification.enterprise_id == e.id, held))
     if flt.q:
-        stmt = _apply_search(session, stmt, flt.q)
-    return stmt
+        stmt, by_name = _apply_search(stmt, flt.q, col, gram)
+        if not by_holders:
+            order = by_name
+    return stmt, order
 
 
-def _apply_search(session: Session, stmt: Select[Any], q: str) -> Select[Any]:
+HOLDERS_LEAD = 50_000  # up to this many holders, a qualification may lead the query
+
+
+def _holders_lead(session: Session, flt: EnterpriseFilter, gram: tuple[str, int] | None) -> bool:
+    """Whether the qualification's holders should lead the query (see _filtered).
+
+    They do alone, and with other filters when they are fewer than HOLDERS_LEAD and than the
+    postings of the name piece that would otherwise drive a name search.
+    """
+    if not flt.qualification:
+        return False
+    others = (flt.district, flt.section, flt.division, flt.size_class, flt.ownership, flt.q)
+    if not any(others):
+        return True
+    holders = select(Qualification.enterprise_id).where(Qualification.code == flt.qualification)
+    counted = select(func.count()).select_from(holders.limit(HOLDERS_LEAD + 1).subquery())
+    n = session.execute(counted).scalar_one()
+    return n <= HOLDERS_LEAD and (gram is None or n <= gram[1])
+
+
+def _apply_search(
+    stmt: Select[Any], q: str, col: Any, gram: str | None
+) -> tuple[Select[Any], ColumnElement[Any]]:
     q = q.strip()
     upper = q.upper()
+    e_id: ColumnElement[Any] = Enterprise.id  # type: ignore[assignment]
     if USCC_PREFIX.match(upper):
-        return stmt.where(Enterprise.uscc >= upper, Enterprise.uscc <= upper + "~")
+        uscc = col(Enterprise.uscc)
+        return stmt.where(uscc >= upper, uscc <= upper + "~"), e_id
     pattern = f"%{_like_escape(q.lower())}%"
-    grams = grams_of(q)
-    if CJK.search(q) and grams:
+    if gram is not None:
         # Drive by the rarest two-character piece through the index, then confirm the whole
-        # substring on the name: exact results without scanning the registry.
-        gram = _rarest_gram(session, grams)
+        # substring on the name: exact results without scanning the registry. The postings
+        # of a piece are stored in enterprise order: ordering by them needs no sort.
         stmt = stmt.join(NameGram, NameGram.enterprise_id == Enterprise.id).where(
             NameGram.gram == gram
         )
-        return stmt.where(func.lower(Enterprise.name).like(pattern, escape="\\"))
-    return stmt.where(
-        func.lower(Enterprise.name).like(pattern, escape="\\")
-        | func.lower(Enterprise.name_en).like(pattern, escape="\\")
+        order: ColumnElement[Any] = NameGram.enterprise_id  # type: ignore[assignment]
+        return stmt.where(func.lower(Enterprise.name).like(pattern, escape="\\")), order
+    return (
+        stmt.where(
+            func.lower(Enterprise.name).like(pattern, escape="\\")
+            | func.lower(Enterprise.name_en).like(pattern, escape="\\")
+        ),
+        e_id,
     )
 
 
@@ -153,12 +247,36 @@ def list_page(
     """Return a page of the filtered list and its count (capped, to stay fast at scale)."""
     if page < 1 or per_page < 1 or per_page > 500:
         raise InvalidInput("page must be ≥ 1 and per_page 1–500", field="page")
-    base = apply_filter(session, scoped(principal), flt)
-    items = list(
-        session.scalars(base.order_by(Enterprise.id).limit(per_page).offset((page - 1) * per_page))
-    )
+    found = _search_gram(session, flt.q)
+    gram = found[0] if found else None
+    holders = _holders_lead(session, flt, found)
+    base, order = _filtered(scoped(principal), flt, gram=gram, by_holders=holders)
+    # Counted first (through whatever index suits the filter, stopping after the cap): the
+    # count tells how to fetch the page. When the filter matches more than the cap, walking
+    # the enterprises in id order meets a page's rows early; otherwise the matching rows are
+    # few enough to read through the index and sort.
     ids = base.with_only_columns(Enterprise.id).limit(count_cap + 1).subquery()
     total = session.execute(select(func.count()).select_from(ids)).scalar_one()
+    if flt.qualification and not holders:
+        # The page itself is found walking the holders in id order (a subset of the
+        # enterprises, stored in id order): it stops at the page, and walks at most them all.
+        base, order = _filtered(scoped(principal), flt, gram=gram, by_holders=True)
+    elif total > count_cap and not holders:
+        # Many matches: walking the enterprises in id order meets the page early.
+        base, order = _filtered(scoped(principal), flt, gram=gram, in_id_order=True)
+    offset = (page - 1) * per_page
+    items = (
+        list(
+            session.scalars(
+                base.order_by(order)
+                .limit(per_page)
+                .offset(offset)
+                .options(selectinload(Enterprise.qualifications))
+            )
+        )
+        if offset < total or total > count_cap
+        else []
+    )
     return Page(items, min(total, count_cap), total > count_cap, page, per_page)
 
 

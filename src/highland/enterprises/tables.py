@@ -136,9 +136,15 @@ def read_table(
         first_line = text.split("\n", 1)[0]
         headers = next(iter(_csv_header(first_line)))
         names, ignored = _canonical_headers(headers, known)
+        # Valid UTF-8 is read as it is (without its BOM); only GBK text is re-encoded.
+        if encoding == "utf-8":
+            source = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+        else:
+            source = text.encode("utf-8")
+        del text
         try:
             frame = pl.read_csv(
-                io.BytesIO(text.encode("utf-8")),
+                source,
                 has_header=True,
                 new_columns=names,
                 infer_schema=False,
@@ -164,8 +170,10 @@ def read_table(
 
 
 def _clean(column: str) -> pl.Expr:
-    stripped = pl.col(column).str.strip_chars()
-    return pl.when(stripped == "").then(None).otherwise(stripped).alias(column)
+    # Strip only the cells that need it (most do not), then blank cells become null.
+    cell = pl.col(column)
+    stripped = pl.when(cell.str.contains(r"^\s|\s$")).then(cell.str.strip_chars()).otherwise(cell)
+    return stripped.replace("", None).alias(column)
 
 
 def _csv_header(line: str) -> list[list[str]]:

@@ -62,8 +62,44 @@ def _collect(parts: list[pl.DataFrame]) -> pl.DataFrame:
     return pl.concat(parts).sort(["row", "column"])
 
 
-def _required(df: pl.DataFrame, columns: tuple[str, ...]) -> list[pl.DataFrame]:
-    return [_err(df, pl.col(c).is_null(), c, "required; the cell is empty") for c in columns]
+@dataclass(frozen=True)
+class _Check:
+    """One rule: where `mask` holds, the cell of `column` gets `message`.
+
+    A `local` message depends only on its own row, so it is computed for the failing rows
+    alone; otherwise (window expressions) it is computed over the whole frame, as _err does.
+    """
+
+    column: str
+    mask: pl.Expr
+    message: pl.Expr | str
+    local: bool = True
+
+
+def _run(df: pl.DataFrame, checks: list[_Check]) -> list[pl.DataFrame]:
+    """Evaluate every mask in one parallel pass, then build errors only where a mask holds.
+
+    Eager Polars has no common-subexpression elimination, and most files are clean: the
+    masks are cheap to compute together, the messages are computed only for failing rows.
+    """
+    if not checks:
+        return []
+    flags = df.select([c.mask.fill_null(False).alias(f"__m{i}") for i, c in enumerate(checks)])
+    hits = flags.select(pl.all().any()).row(0)
+    out: list[pl.DataFrame] = []
+    for i, (check, hit) in enumerate(zip(checks, hits, strict=True)):
+        if not hit:
+            continue
+        if not check.local:
+            out.append(_err(df, check.mask, check.column, check.message))
+            continue
+        failing = df.filter(flags.get_column(f"__m{i}"))
+        out.append(_err(failing, pl.lit(True), check.column, check.message))
+    return out
+
+
+def _required(columns: tuple[str, ...]) -> list[_Check]:
+    return [_Check(c, pl.col(c).is_null(), "required; the cell is empty") for c in columns]
 
 
 def _date(col: str) -> pl.Expr:
@@ -74,8 +110,8 @@ def _date(col: str) -> pl.Expr:
     )
 
 
-def _too_long(df: pl.DataFrame, col: str, limit: int) -> pl.DataFrame:
-    return _err(df, pl.col(col).str.len_chars() > limit, col, f"longer than {limit} characters")
+def _too_long(col: str, limit: int) -> _Check:
+    return _Check(col, pl.col(col).str.len_chars() > limit, f"longer than {limit} characters")
 
 
 def enterprises(
@@ -86,64 +122,12 @@ def enterprises(
     df = df.with_columns(pl.col("uscc").str.to_uppercase())
     if "country" in present:
         df = df.with_columns(pl.col("country").str.to_uppercase())
-    errs = _required(df, ("uscc", "name", "district_code", "industry_code", "founded_on"))
-    errs.append(
-        _err(
-            df,
-            uscc_error_expr(pl.col("uscc")).is_not_null(),
-            "uscc",
-            uscc_error_expr(pl.col("uscc")),
-        )
-    )
-    first = pl.col(ROW).first().over("uscc")
-    errs.append(
-        _err(
-            df,
-            pl.col("uscc").is_not_null() & (pl.col(ROW) != first),
-            "uscc",
-            pl.format("duplicate USCC in this file: first on row {}", first),
-        )
-    )
-    errs.append(_too_long(df, "name", 200))
-    known = sorted(ctx.districts)
-    errs.append(
-        _err(
-            df,
-            pl.col("district_code").is_not_null() & ~pl.col("district_code").is_in(known),
-            "district_code",
-            "unknown district: not a GB/T 2260 district of the configured city nor a custom region",
-        )
-    )
-    ind_err = industry_error_expr(pl.col("industry_code"))
-    errs.append(_err(df, ind_err.is_not_null(), "industry_code", ind_err))
-    founded = _date("founded_on")
-    errs.append(
-        _err(
-            df,
-            pl.col("founded_on").is_not_null() & founded.is_null(),
-            "founded_on",
-            "not a date; write YYYY-MM-DD",
-        )
-    )
-    errs.append(_err(df, founded > pl.lit(ctx.today), "founded_on", "in the future"))
-    errs.append(_err(df, founded < pl.lit(date(1800, 1, 1)), "founded_on", "before 1800"))
-    code, section, division = industry_parts_expr(pl.col("industry_code"))
-    out = [
-        pl.col(ROW),
-        pl.col("uscc"),
-        pl.col("name"),
-        pl.col("district_code"),
-        code.alias("industry_code"),
-        section.alias("industry_section"),
-        division.alias("industry_division"),
-        founded.alias("founded_on"),
+    # Every expression that several rules (or the output) use is computed once, in one pass.
+    derived = [
+        uscc_error_expr(pl.col("uscc")).alias("__uscc_error"),
+        industry_error_expr(pl.col("industry_code")).alias("__industry_error"),
+        _date("founded_on").alias("__founded"),
     ]
-    if "name_en" in present:
-        errs.append(_too_long(df, "name_en", 300))
-        out.append(pl.col("name_en"))
-    if "address" in present:
-        errs.append(_too_long(df, "address", 300))
-        out.append(pl.col("address"))
     if "ownership" in present:
         own = (
             pl.col("ownership")
@@ -156,44 +140,7 @@ def enterprises(
                 OWNERSHIP_ALIASES, default=None, return_dtype=pl.String
             ),
         )
-        errs.append(
-            _err(
-                df,
-                pl.col("ownership").is_not_null() & own.is_null(),
-                "ownership",
-                "unknown ownership; use private, state, collective, foreign or hmt",
-            )
-        )
-        out.append(own.alias("ownership"))
-        if "country" in present:
-            errs.append(
-                _err(
-                    df,
-                    (own == "foreign") & pl.col("country").is_null(),
-                    "country",
-                    "required for a foreign-funded enterprise (ISO 3166 code, e.g. DE)",
-                )
-            )
-            errs.append(
-                _err(
-                    df,
-                    (own == "hmt")
-                    & pl.col("country").is_not_null()
-                    & ~pl.col("country").is_in(sorted(HMT_COUNTRIES)),
-                    "country",
-                    "Hong Kong, Macao or Taiwan funding takes HK, MO or TW",
-                )
-            )
-    if "country" in present:
-        errs.append(
-            _err(
-                df,
-                pl.col("country").is_not_null() & ~pl.col("country").is_in(sorted(ISO_COUNTRIES)),
-                "country",
-                "not an ISO 3166-1 alpha-2 country code (e.g. DE, US, JP)",
-            )
-        )
-        out.append(pl.col("country"))
+        derived.append(own.alias("__own"))
     if "listed" in present:
         word = pl.col("listed").str.to_lowercase()
         listed = (
@@ -203,15 +150,109 @@ def enterprises(
             .then(False)
             .otherwise(None)
         )
-        errs.append(
-            _err(
-                df,
-                pl.col("listed").is_not_null() & listed.is_null(),
+        derived.append(listed.alias("__listed"))
+    df = df.with_columns(derived)
+    founded = pl.col("__founded")
+    checks = _required(("uscc", "name", "district_code", "industry_code", "founded_on"))
+    checks.append(_Check("uscc", pl.col("__uscc_error").is_not_null(), pl.col("__uscc_error")))
+    first = pl.col(ROW).first().over("uscc")
+    checks.append(
+        _Check(
+            "uscc",
+            pl.col("uscc").is_not_null() & (pl.col(ROW) != first),
+            pl.format("duplicate USCC in this file: first on row {}", first),
+            local=False,
+        )
+    )
+    checks.append(_too_long("name", 200))
+    known = sorted(ctx.districts)
+    checks.append(
+        _Check(
+            "district_code",
+            pl.col("district_code").is_not_null() & ~pl.col("district_code").is_in(known),
+            "unknown district: not a GB/T 2260 district of the configured city nor a custom region",
+        )
+    )
+    checks.append(
+        _Check(
+            "industry_code",
+            pl.col("__industry_error").is_not_null(),
+            pl.col("__industry_error"),
+        )
+    )
+    checks.append(
+        _Check(
+            "founded_on",
+            pl.col("founded_on").is_not_null() & founded.is_null(),
+            "not a date; write YYYY-MM-DD",
+        )
+    )
+    checks.append(_Check("founded_on", founded > pl.lit(ctx.today), "in the future"))
+    checks.append(_Check("founded_on", founded < pl.lit(date(1800, 1, 1)), "before 1800"))
+    code, section, division = industry_parts_expr(pl.col("industry_code"))
+    out = [
+        pl.col(ROW),
+        pl.col("uscc"),
+        pl.col("name"),
+        pl.col("district_code"),
+        code.alias("industry_code"),
+        section.alias("industry_section"),
+        division.alias("industry_division"),
+        founded.alias("founded_on"),
+    ]
+    if "name_en" in present:
+        checks.append(_too_long("name_en", 300))
+        out.append(pl.col("name_en"))
+    if "address" in present:
+        checks.append(_too_long("address", 300))
+        out.append(pl.col("address"))
+    if "ownership" in present:
+        own = pl.col("__own")
+        checks.append(
+            _Check(
+                "ownership",
+                pl.col("ownership").is_not_null() & own.is_null(),
+                "unknown ownership; use private, state, collective, foreign or hmt",
+            )
+        )
+        out.append(own.alias("ownership"))
+        if "country" in present:
+            checks.append(
+                _Check(
+                    "country",
+                    (own == "foreign") & pl.col("country").is_null(),
+                    "required for a foreign-funded enterprise (ISO 3166 code, e.g. DE)",
+                )
+            )
+            checks.append(
+                _Check(
+                    "country",
+                    (own == "hmt")
+                    & pl.col("country").is_not_null()
+                    & ~pl.col("country").is_in(sorted(HMT_COUNTRIES)),
+                    "Hong Kong, Macao or Taiwan funding takes HK, MO or TW",
+                )
+            )
+    if "country" in present:
+        checks.append(
+            _Check(
+                "country",
+                pl.col("country").is_not_null() & ~pl.col("country").is_in(sorted(ISO_COUNTRIES)),
+                "not an ISO 3166-1 alpha-2 country code (e.g. DE, US, JP)",
+            )
+        )
+        out.append(pl.col("country"))
+    if "listed" in present:
+        listed = pl.col("__listed")
+        checks.append(
+            _Check(
                 "listed",
+                pl.col("listed").is_not_null() & listed.is_null(),
                 "write true or false (是/否)",
             )
         )
         out.append(listed.alias("listed"))
+    errs = _run(df, checks)
     quals = None
     if "qualifications" in present:
         quals, qerrs = _qualifications(df)
@@ -298,18 +339,28 @@ def _qualifications(df: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     return good, _collect(errs)
 
 
-def _money(col: str) -> tuple[pl.Expr, pl.Expr]:
-    """Return (value in fen or cents, error message) for a money column."""
+def _money_plain(col: str) -> pl.Expr:
+    """The cell with thousands separators removed (when it is written with them)."""
     raw = pl.col(col)
-    plain = (
-        pl.when(raw.str.contains(THOUSANDS_RE)).then(raw.str.replace_all(",", "")).otherwise(raw)
-    )
+    return pl.when(raw.str.contains(THOUSANDS_RE)).then(raw.str.replace_all(",", "")).otherwise(raw)
+
+
+def _money_value(plain: pl.Expr) -> pl.Expr:
+    """Fen (or cents) of a cell without separators; null unless it is a valid amount.
+
+    A valid amount has at most 15 digits and 2 decimals, so Decimal(18, 2) holds it exactly
+    and its physical integer is the amount in hundredths.
+    """
+    cents = plain.cast(pl.Decimal(18, 2), strict=False).to_physical().cast(pl.Int64)
+    return pl.when(plain.str.contains(MONEY_RE)).then(cents).otherwise(None)
+
+
+def _money_error(col: str) -> pl.Expr:
+    """The message for a money cell that is not a valid amount (null when it is)."""
+    raw = pl.col(col)
+    plain = _money_plain(col)
     ok = plain.str.contains(MONEY_RE)
-    whole = plain.str.extract(r"^(\d+)", 1).cast(pl.Int64, strict=False)
-    frac = plain.str.extract(r"\.(\d+)$", 1).fill_null("").str.pad_end(2, "0")
-    cents = whole * 100 + frac.cast(pl.Int64, strict=False)
-    value = pl.when(ok).then(cents).otherwise(None)
-    error = (
+    return (
         pl.when(raw.is_null())
         .then(None)
         .when(plain.str.starts_with("-"))
@@ -322,14 +373,18 @@ def _money(col: str) -> tuple[pl.Expr, pl.Expr]:
         .then(pl.lit("not an amount; write digits with up to 2 decimals, e.g. 1234.50"))
         .otherwise(None)
     )
-    return value, error
 
 
-def _count(col: str) -> tuple[pl.Expr, pl.Expr]:
+def _count_value(col: str) -> pl.Expr:
     raw = pl.col(col)
     ok = raw.str.contains(r"^\d{1,9}$")
-    value = pl.when(ok).then(raw.cast(pl.Int64, strict=False)).otherwise(None)
-    error = (
+    return pl.when(ok).then(raw.cast(pl.Int64, strict=False)).otherwise(None)
+
+
+def _count_error(col: str) -> pl.Expr:
+    raw = pl.col(col)
+    ok = raw.str.contains(r"^\d{1,9}$")
+    return (
         pl.when(raw.is_null())
         .then(None)
         .when(raw.str.starts_with("-"))
@@ -338,7 +393,6 @@ def _count(col: str) -> tuple[pl.Expr, pl.Expr]:
         .then(pl.lit("not a whole number"))
         .otherwise(None)
     )
-    return value, error
 
 
 def financials(
@@ -347,49 +401,70 @@ def financials(
     """Validate a yearly-figures table; return (typed rows, errors)."""
     present = set(df.columns)
     df = df.with_columns(pl.col("uscc").str.to_uppercase())
-    errs = _required(df, ("uscc", "year"))
-    u_err = uscc_error_expr(pl.col("uscc"))
-    errs.append(_err(df, u_err.is_not_null(), "uscc", u_err))
+    money = [c for c in (*MONEY_COLUMNS, *USD_COLUMNS) if c in present]
+    counts = [c for c in COUNT_COLUMNS if c in present]
     year = pl.col("year").str.replace(r"\.0$", "").cast(pl.Int64, strict=False)
-    errs.append(
-        _err(
-            df,
-            pl.col("year").is_not_null() & year.is_null(),
+    # Typed values first, each computed once and in parallel; the rules then only compare.
+    # A cell is invalid exactly when it is filled and its typed value is null.
+    # A figures file repeats each USCC once a year: check every distinct code once.
+    bad_usccs = (
+        df.select(pl.col("uscc").unique())
+        .filter(uscc_error_expr(pl.col("uscc")).is_not_null())
+        .get_column("uscc")
+    )
+    df = df.with_columns(
+        pl.col("uscc").is_in(bad_usccs.implode()).alias("__uscc_bad"),
+        year.alias("__year"),
+        *[_money_plain(c).alias(f"__plain_{c}") for c in money],
+        *[_count_value(c).alias(f"__v_{c}") for c in counts],
+    )
+    df = df.with_columns(
+        [_money_value(pl.col(f"__plain_{c}")).alias(f"__v_{c}") for c in money]
+    ).drop([f"__plain_{c}" for c in money])
+    year = pl.col("__year")
+    checks = _required(("uscc", "year"))
+    checks.append(_Check("uscc", pl.col("__uscc_bad"), uscc_error_expr(pl.col("uscc"))))
+    checks.append(
+        _Check(
             "year",
+            pl.col("year").is_not_null() & year.is_null(),
             "not a year (write e.g. 2024)",
         )
     )
-    errs.append(
-        _err(
-            df,
-            (year < 1949) | (year > ctx.today.year),
+    checks.append(
+        _Check(
             "year",
+            (year < 1949) | (year > ctx.today.year),
             f"implausible year; expected 1949–{ctx.today.year}",
         )
     )
     first = pl.col(ROW).first().over(["uscc", year])
-    errs.append(
-        _err(
-            df,
-            year.is_not_null() & (pl.col(ROW) != first),
+    checks.append(
+        _Check(
             "year",
+            year.is_not_null() & (pl.col(ROW) != first),
             pl.format("duplicate USCC and year in this file: first on row {}", first),
+            local=False,
         )
     )
     out: list[pl.Expr] = [pl.col(ROW), pl.col("uscc"), year.alias("year")]
     for col in (*MONEY_COLUMNS, *USD_COLUMNS):
         if col in present:
-            value, error = _money(col)
-            errs.append(_err(df, error.is_not_null(), col, error))
+            value = pl.col(f"__v_{col}")
+            checks.append(
+                _Check(col, pl.col(col).is_not_null() & value.is_null(), _money_error(col))
+            )
             out.append(value.alias(col))
     for col in COUNT_COLUMNS:
         if col in present:
-            value, error = _count(col)
-            errs.append(_err(df, error.is_not_null(), col, error))
+            value = pl.col(f"__v_{col}")
+            checks.append(
+                _Check(col, pl.col(col).is_not_null() & value.is_null(), _count_error(col))
+            )
             out.append(value.alias(col))
     if "rd_staff" in present and "employees" in present:
-        rd, emp = _count("rd_staff")[0], _count("employees")[0]
-        errs.append(_err(df, rd > emp, "rd_staff", "more R&D staff than employees"))
+        rd, emp = pl.col("__v_rd_staff"), pl.col("__v_employees")
+        checks.append(_Check("rd_staff", rd > emp, "more R&D staff than employees"))
     if "source" in present:
         src = pl.coalesce(
             pl.col("source")
@@ -397,11 +472,12 @@ def financials(
             .replace_strict(SOURCE_ALIASES, default=None, return_dtype=pl.String),
             pl.col("source").replace_strict(SOURCE_ALIASES, default=None, return_dtype=pl.String),
         )
-        errs.append(
-            _err(
-                df,
-                pl.col("source").is_not_null() & src.is_null(),
+        df = df.with_columns(src.alias("__source"))
+        src = pl.col("__source")
+        checks.append(
+            _Check(
                 "source",
+                pl.col("source").is_not_null() & src.is_null(),
                 "unknown source; use tax, statistics, market_regulator or self_declared",
             )
         )
@@ -409,14 +485,14 @@ def financials(
     else:
         out.append(pl.lit(default_source).alias("source"))
     if "source_date" in present:
-        sd = _date("source_date")
-        errs.append(
-            _err(
-                df,
-                pl.col("source_date").is_not_null() & sd.is_null(),
+        df = df.with_columns(_date("source_date").alias("__source_date"))
+        sd = pl.col("__source_date")
+        checks.append(
+            _Check(
                 "source_date",
+                pl.col("source_date").is_not_null() & sd.is_null(),
                 "not a date; write YYYY-MM-DD",
             )
         )
         out.append(sd.alias("source_date"))
-    return df.select(out), _collect(errs)
+    return df.select(out), _collect(_run(df, checks))

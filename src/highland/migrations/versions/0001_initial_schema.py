@@ -131,6 +131,9 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_enterprise_industry_division"), ["industry_division"], unique=False
         )
+        batch_op.create_index(
+            batch_op.f("ix_enterprise_industry_section"), ["industry_section"], unique=False
+        )
         batch_op.create_index(batch_op.f("ix_enterprise_ownership"), ["ownership"], unique=False)
         batch_op.create_index(batch_op.f("ix_enterprise_size_class"), ["size_class"], unique=False)
 
@@ -196,7 +199,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("enterprise_qualification", schema=None) as batch_op:
         batch_op.create_index(
-            batch_op.f("ix_enterprise_qualification_code"), ["code"], unique=False
+            "ix_enterprise_qualification_code", ["code", "enterprise_id"], unique=False
         )
 
     op.create_table(
@@ -295,7 +298,7 @@ def downgrade() -> None:
 
     op.drop_table("user_account")
     with op.batch_alter_table("enterprise_qualification", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_enterprise_qualification_code"))
+        batch_op.drop_index("ix_enterprise_qualification_code")
 
     op.drop_table("enterprise_qualification")
     with op.batch_alter_table("enterprise_name_gram", schema=None) as batch_op:
@@ -306,6 +309,7 @@ def downgrade() -> None:
     with op.batch_alter_table("enterprise", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_enterprise_size_class"))
         batch_op.drop_index(batch_op.f("ix_enterprise_ownership"))
+        batch_op.drop_index(batch_op.f("ix_enterprise_industry_section"))
         batch_op.drop_index(batch_op.f("ix_enterprise_industry_division"))
         batch_op.drop_index("ix_enterprise_filter")
 

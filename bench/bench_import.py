@@ -1,0 +1,171 @@
+"""Import N enterprises and 5·N yearly figure rows into SQLite; compare with sqlite3 `.import`.
+
+    python bench/bench_import.py                      # 1,000,000 enterprises, 3 runs
+    python bench/bench_import.py --enterprises 100000 --runs 3
+
+Per run, into fresh database files:
+  peer      the sqlite3 shell: `.mode csv`, `.import` of both CSV files into tables it creates
+            itself (all TEXT, no constraints, no indexes, no validation), one subprocess;
+  highland  `highland init` (not timed), then `highland import enterprises FILE` and
+            `highland import financials FILE` as users run them (each a subprocess: Python
+            start-up, reading, full validation, merge, name index, size classes, audit).
+The data are generated once and cached under bench/data/. The database of the last run is kept
+as bench/data/registry-N.db for bench_search.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sqlite3
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import (  # noqa: E402
+    DATA,
+    SEED,
+    SQLITE3,
+    dataset,
+    fresh_dir,
+    highland_bin,
+    highland_env,
+    machine,
+    median,
+    run,
+    save,
+)
+
+
+def _warm(*paths: Path) -> None:
+    """Read the inputs once so that every contender finds them in the page cache."""
+    for path in paths:
+        with path.open("rb") as fh:
+            while fh.read(1 << 24):
+                pass
+
+
+def _count(db: Path, table: str) -> int:
+    with sqlite3.connect(db) as conn:
+        return int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+
+
+def peer_run(ent: Path, fin: Path, workdir: Path) -> dict[str, float]:
+    """sqlite3 shell `.import` of both files, timed as one subprocess."""
+    db = workdir / "peer.db"
+    script = f".mode csv\n.import '{ent}' enterprises\n.import '{fin}' financials\n"
+    proc = run([SQLITE3, str(db)], stdin=script)
+    return {
+        "seconds": proc.seconds,
+        "peak_rss_mib": proc.peak_rss_mib,
+        "rows_enterprises": _count(db, "enterprises"),
+        "rows_financials": _count(db, "financials"),
+        "db_mib": db.stat().st_size / 2**20,
+    }
+
+
+def highland_run(ent: Path, fin: Path, workdir: Path) -> dict[str, float]:
+    """`highland import enterprises` then `highland import financials` (init not timed)."""
+    db = workdir / "highland.db"
+    env = highland_env(db, workdir / "var")
+    exe = highland_bin()
+    run([exe, "init"], env)
+    e = run([exe, "import", "enterprises", str(ent)], env)
+    f = run([exe, "import", "financials", str(fin)], env)
+    for proc in (e, f):
+        if "— written" not in proc.stdout:
+            raise RuntimeError(f"import did not write:\n{proc.stdout}\n{proc.stderr[-2000:]}")
+    return {
+        "enterprises_seconds": e.seconds,
+        "financials_seconds": f.seconds,
+        "seconds": e.seconds + f.seconds,
+        "peak_rss_mib": max(e.peak_rss_mib, f.peak_rss_mib),
+        "enterprises_peak_rss_mib": e.peak_rss_mib,
+        "financials_peak_rss_mib": f.peak_rss_mib,
+        "rows_enterprises": _count(db, "enterprise"),
+        "rows_financials": _count(db, "enterprise_financial"),
+        "rows_name_grams": _count(db, "enterprise_name_gram"),
+        "db_mib": sum(p.stat().st_size for p in workdir.glob("highland.db*")) / 2**20,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--enterprises", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--skip-peer", action="store_true", help="Time Highland only.")
+    args = parser.parse_args()
+
+    info = machine()
+    print(f"machine: {info['cpu']}, {info['cores']} cores, {info['memory_gib']} GiB", flush=True)
+    data = dataset(args.enterprises, args.seed)
+    print(
+        f"data: {data.n_enterprises:,} enterprises ({data.enterprises.stat().st_size / 2**20:.0f}"
+        f" MiB), {data.n_financials:,} figure rows "
+        f"({data.financials.stat().st_size / 2**20:.0f} MiB)",
+        flush=True,
+    )
+    runs: list[dict[str, object]] = []
+    for i in range(args.runs):
+        workdir = fresh_dir("import-run")
+        _warm(data.enterprises, data.financials)
+        peer = None if args.skip_peer else peer_run(data.enterprises, data.financials, workdir)
+        _warm(data.enterprises, data.financials)
+        hl = highland_run(data.enterprises, data.financials, workdir)
+        for key in ("rows_enterprises", "rows_financials"):
+            want = data.n_enterprises if key == "rows_enterprises" else data.n_financials
+            if hl[key] != want or (peer and peer[key] != want):
+                raise RuntimeError(f"row count mismatch in {key}: {hl[key]}, {peer}")
+        ratio = hl["seconds"] / peer["seconds"] if peer else float("nan")
+        runs.append({"peer": peer, "highland": hl, "ratio": ratio})
+        peer_s = f"{peer['seconds']:.1f}s" if peer else "-"
+        print(
+            f"run {i + 1}: peer {peer_s}; highland enterprises {hl['enterprises_seconds']:.1f}s"
+            f" + financials {hl['financials_seconds']:.1f}s = {hl['seconds']:.1f}s "
+            f"(peak RSS {hl['peak_rss_mib']:.0f} MiB); ratio {ratio:.2f}",
+            flush=True,
+        )
+        keep = DATA / f"registry-{args.enterprises}.db"
+        with sqlite3.connect(workdir / "highland.db") as conn:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        for suffix in ("", "-wal", "-shm"):
+            target = Path(f"{keep}{suffix}")
+            target.unlink(missing_ok=True)
+            source = workdir / f"highland.db{suffix}"
+            if source.exists():
+                shutil.move(source, target)
+        shutil.rmtree(workdir)
+
+    def med(path: tuple[str, str]) -> float:
+        vals = [r[path[0]][path[1]] for r in runs if r[path[0]]]  # type: ignore[index]
+        return median(vals) if vals else float("nan")
+
+    summary = {
+        "enterprises": data.n_enterprises,
+        "financials": data.n_financials,
+        "runs": args.runs,
+        "median_peer_seconds": med(("peer", "seconds")),
+        "median_highland_seconds": med(("highland", "seconds")),
+        "median_enterprises_seconds": med(("highland", "enterprises_seconds")),
+        "median_financials_seconds": med(("highland", "financials_seconds")),
+        "median_ratio": median([r["ratio"] for r in runs]),  # type: ignore[misc]
+        "max_peak_rss_mib": max(r["highland"]["peak_rss_mib"] for r in runs),  # type: ignore[index]
+    }
+    print(
+        f"median of {args.runs}: peer {summary['median_peer_seconds']:.1f}s, highland "
+        f"{summary['median_highland_seconds']:.1f}s (enterprises "
+        f"{summary['median_enterprises_seconds']:.1f}s, financials "
+        f"{summary['median_financials_seconds']:.1f}s), ratio {summary['median_ratio']:.2f} "
+        f"(goal ≤ 3), peak RSS {summary['max_peak_rss_mib']:.0f} MiB"
+    )
+    path = save(
+        f"import-{args.enterprises}",
+        {"machine": info, "summary": summary, "runs": runs},
+    )
+    print(f"written: {path}")
+
+
+if __name__ == "__main__":
+    main()
