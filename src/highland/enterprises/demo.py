@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from highland.enterprises.vocab import MONEY_COLUMNS, USD_COLUMNS
 from highland.kit.uscc import ALPHABET, make_uscc
 
 __all__ = [
@@ -1360,15 +1361,7 @@ def _financial_frame(
 ) -> pl.DataFrame:
     """Flatten the (firm, year) matrices into one string row per firm and reported year."""
     firm, year_k = np.nonzero(valid)
-    money = {
-        "revenue",
-        "output_value",
-        "tax_paid",
-        "rd_spend",
-        "total_assets",
-        "last_round_usd",
-        "valuation_usd",
-    }
+    money = {*MONEY_COLUMNS, *USD_COLUMNS}
     columns: dict[str, pl.Series] = {
         "uscc": uscc.gather(firm),
         "year": _pick([str(y) for y in years], year_k),

@@ -55,6 +55,8 @@ from highland.enterprises.vocab import (
     ENTERPRISE_REQUIRED,
     FINANCIAL_COLUMNS,
     FINANCIAL_REQUIRED,
+    MONEY_COLUMNS,
+    USD_COLUMNS,
 )
 from highland.kit.dates import today_local
 
@@ -135,18 +137,7 @@ def _make_stage_financial_ids() -> Table:
 
 
 def _make_stage_financial() -> Table:
-    money = [
-        Column(c, BigInteger)
-        for c in (
-            "revenue",
-            "output_value",
-            "tax_paid",
-            "rd_spend",
-            "total_assets",
-            "last_round_usd",
-            "valuation_usd",
-        )
-    ]
+    money = [Column(c, BigInteger) for c in (*MONEY_COLUMNS, *USD_COLUMNS)]
     counts = [Column(c, Integer) for c in ("employees", "rd_staff", "invention_patents")]
     return Table(
         "stage_financial",
