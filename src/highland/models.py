@@ -12,6 +12,15 @@ from highland.enterprises.models import (
     Region,
 )
 from highland.identity.models import ApiToken, LoginAttempt, User, UserSession
+from highland.policies.models import (
+    MatchCount,
+    MatchRun,
+    PackageHead,
+    PackageVersion,
+    PolicyHead,
+    PolicyVersion,
+    PortraitSnapshot,
+)
 
 __all__ = [
     "ApiToken",
@@ -23,7 +32,14 @@ __all__ = [
     "ImportReport",
     "ImportRun",
     "LoginAttempt",
+    "MatchCount",
+    "MatchRun",
     "NameGram",
+    "PackageHead",
+    "PackageVersion",
+    "PolicyHead",
+    "PolicyVersion",
+    "PortraitSnapshot",
     "Qualification",
     "Region",
     "User",

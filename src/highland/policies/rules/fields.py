@@ -1,0 +1,85 @@
+"""The portrait fields a rule may name, their types and their exact integer representation.
+
+Every numeric field is held as an integer in a fixed unit so that both evaluators compare
+exactly: money in fen, US dollars in cents, ratios in millionths (the portrait rounds them
+half-up to 6 places), counts and years as they are. Rules state values in human units
+(yuan, USD, fractions such as 0.04); `scale` converts one human unit to the integer unit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Kind = Literal["money", "usd", "count", "years", "ratio", "code", "bool", "set"]
+NUMERIC_KINDS = frozenset({"money", "usd", "count", "years", "ratio"})
+
+SIZE_CLASSES = ("large", "medium", "small", "micro")
+LIFECYCLE_STAGES = ("startup", "growth", "expansion", "mature")
+QUALIFICATION_CODES = (
+    "high_tech",
+    "tech_sme",
+    "innovative_sme",
+    "srdi",
+    "little_giant",
+    "single_champion",
+    "tech_center",
+)
+OWNERSHIP_CODES = ("private", "state", "collective", "foreign", "hmt")
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One field of the enterprise portrait as the rule language sees it."""
+
+    name: str
+    kind: Kind
+    label_zh: str
+    label_en: str
+    scale: int = 1  # integer units per human unit (fen per yuan, millionths per 1.0)
+    choices: tuple[str, ...] = ()  # allowed values of a code or set field ('' = any)
+    # Largest magnitude the integer representation may take; bounds exact amount arithmetic.
+    bound: int = 10**15
+
+    @property
+    def numeric(self) -> bool:
+        """Whether the field holds a number (compared with < <= > >= between)."""
+        return self.kind in NUMERIC_KINDS
+
+
+def _f(name: str, kind: Kind, zh: str, en: str, **kw: object) -> FieldSpec:
+    scale = {"money": 100, "usd": 100, "ratio": 1_000_000}.get(kind, 1)
+    return FieldSpec(name, kind, zh, en, scale, **kw)  # type: ignore[arg-type]
+
+
+# fmt: off
+FIELDS: dict[str, FieldSpec] = {f.name: f for f in (
+    _f("district", "code", "所在区", "district"),
+    _f("industry", "code", "行业代码", "industry code"),
+    _f("industry_section", "code", "行业门类", "industry section"),
+    _f("industry_division", "code", "行业大类", "industry division"),
+    _f("age_years", "years", "成立年限", "age in years", bound=10**4),
+    _f("ownership", "code", "登记注册类型", "ownership", choices=OWNERSHIP_CODES),
+    _f("country", "code", "投资来源国", "country"),
+    _f("listed", "bool", "是否上市", "listed"),
+    _f("qualifications", "set", "资质", "qualifications", choices=QUALIFICATION_CODES),
+    _f("size_class", "code", "企业规模", "size class", choices=SIZE_CLASSES),
+    _f("revenue", "money", "营业收入", "revenue", bound=10**16),
+    _f("output_value", "money", "工业总产值", "output value", bound=10**16),
+    _f("tax_paid", "money", "纳税额", "tax paid", bound=10**16),
+    _f("employees", "count", "从业人员", "employees", bound=10**9),
+    _f("rd_spend", "money", "研发费用", "R&D spend", bound=10**16),
+    _f("rd_staff", "count", "研发人员", "R&D staff", bound=10**9),
+    _f("rd_intensity", "ratio", "研发投入强度", "R&D intensity", bound=10**12),
+    _f("invention_patents", "count", "发明专利", "invention patents", bound=10**9),
+    _f("total_assets", "money", "资产总额", "total assets", bound=10**16),
+    _f("revenue_growth", "ratio", "营收增长率", "revenue growth", bound=10**12),
+    _f("revenue_cagr_3y", "ratio", "营收三年复合增长率", "3-year revenue CAGR", bound=10**12),
+    _f("lifecycle_stage", "code", "生命周期阶段", "lifecycle stage", choices=LIFECYCLE_STAGES),
+    _f("valuation_usd", "usd", "估值（美元）", "valuation (USD)", bound=10**16),
+    _f("last_round_usd", "usd", "最近一轮融资（美元）", "last round (USD)", bound=10**16),
+)}
+# fmt: on
+
+NUMERIC_SCALES: dict[str, int] = {n: f.scale for n, f in FIELDS.items() if f.numeric}
+NUMERIC_BOUNDS: dict[str, int] = {n: f.bound for n, f in FIELDS.items() if f.numeric}
