@@ -38,6 +38,15 @@ app.add_typer(tokens_app, name="tokens")
 app.add_typer(audit_app, name="audit")
 app.add_typer(portraits_app, name="portraits")
 
+
+def _policies_app() -> typer.Typer:
+    from highland.policies.cli import app as policies
+
+    return policies
+
+
+app.add_typer(_policies_app(), name="policies")
+
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 DEMO_LOGINS = "demo-logins.txt"
@@ -106,6 +115,7 @@ def demo(
     with sessions() as s:
         if if_empty and count_all(s) > 0:
             out.print("registry not empty: demo data not loaded")
+            _demo_policies()
             _print_logins()
             return
     with _progress() as bar:
@@ -139,9 +149,19 @@ def demo(
                 if res.errors:
                     raise _fail(f"demo {kind} did not validate: {res.errors[:3]}")
             bar.update(t, completed=frame.height)
+    _demo_policies()
     _demo_users()
     out.print(f"demo data loaded: {ents.height:,} enterprises, {figs.height:,} yearly figure rows")
     _print_logins()
+
+
+def _demo_policies() -> None:
+    from highland.policies.service import load_demo_library
+
+    with transaction() as s:
+        report = load_demo_library(s, Actor("demo", None, "system"))
+    if report.created or report.updated:
+        out.print(f"demo policies loaded: {len(report.created) + len(report.updated)}")
 
 
 def _demo_users() -> None:

@@ -25,6 +25,9 @@ class Permission(StrEnum):
     enterprises_write = "enterprises:write"
     enterprises_import = "enterprises:import"
     enterprises_export = "enterprises:export"
+    policies_read = "policies:read"
+    policies_write = "policies:write"
+    policies_match = "policies:match"
     users_manage = "users:manage"
     audit_read = "audit:read"
 
@@ -33,13 +36,27 @@ P = Permission
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.admin: frozenset(Permission),
     Role.analyst: frozenset(
-        {P.enterprises_read, P.enterprises_write, P.enterprises_import, P.enterprises_export}
+        {
+            P.enterprises_read,
+            P.enterprises_write,
+            P.enterprises_import,
+            P.enterprises_export,
+            P.policies_read,
+            P.policies_write,
+            P.policies_match,
+        }
     ),
-    Role.chain_head: frozenset({P.enterprises_read, P.enterprises_export}),
-    Role.chain_team: frozenset({P.enterprises_read, P.enterprises_export}),
-    Role.handler: frozenset({P.enterprises_read}),
-    Role.enterprise: frozenset({P.enterprises_read}),
-    Role.leader: frozenset({P.enterprises_read, P.enterprises_export}),
+    Role.chain_head: frozenset(
+        {P.enterprises_read, P.enterprises_export, P.policies_read, P.policies_match}
+    ),
+    Role.chain_team: frozenset(
+        {P.enterprises_read, P.enterprises_export, P.policies_read, P.policies_match}
+    ),
+    Role.handler: frozenset({P.enterprises_read, P.policies_read}),
+    Role.enterprise: frozenset({P.enterprises_read, P.policies_read}),
+    Role.leader: frozenset(
+        {P.enterprises_read, P.enterprises_export, P.policies_read, P.policies_match}
+    ),
 }
 
 

@@ -460,7 +460,6 @@ class _Pair:
     den: _Term
     num_max: int  # bound on |num|
     den_max: int
-    den_min: int
     num_refs: int
     den_refs: int
 
@@ -507,7 +506,7 @@ def _affordable(refs: int, column: int) -> None:
 
 def _static(value: Fraction, column: int) -> _Pair:
     num, den = value.numerator, value.denominator
-    return _Pair(num, den, _fit(abs(num), column), _fit(den, column), den, 0, 0)
+    return _Pair(num, den, _fit(abs(num), column), _fit(den, column), 0, 0)
 
 
 def _sum(x: _Pair, y: _Pair, sign: int, column: int) -> _Pair:
@@ -517,14 +516,13 @@ def _sum(x: _Pair, y: _Pair, sign: int, column: int) -> _Pair:
         fx, fy = den // x.den, den // y.den
         num = _add(_mul(x.num, fx), _mul(y.num, fy), sign)
         num_max = _fit(x.num_max * fx + y.num_max * fy, column)
-        return _Pair(num, den, num_max, _fit(den, column), den, x.num_refs + y.num_refs, 0)
+        return _Pair(num, den, num_max, _fit(den, column), x.num_refs + y.num_refs, 0)
     num = _add(_mul(x.num, y.den), _mul(y.num, x.den), sign)
     return _Pair(
         num,
         _mul(x.den, y.den),
         _fit(x.num_max * y.den_max + y.num_max * x.den_max, column),
         _fit(x.den_max * y.den_max, column),
-        x.den_min * y.den_min,
         _all_refs(x) + _all_refs(y),
         x.den_refs + y.den_refs,
     )
@@ -534,22 +532,21 @@ def _all_refs(pair: _Pair) -> int:
     return pair.num_refs + pair.den_refs
 
 
-def _cancel(num: _Term, num_max: int, den: _Term, den_max: int, den_min: int) -> _Pair:
+def _cancel(num: _Term, num_max: int, den: _Term, den_max: int) -> _Pair:
     if isinstance(num, int) and isinstance(den, int) and num:
         g = math.gcd(num, den)
-        return _Pair(num // g, den // g, abs(num) // g, den // g, den // g, 0, 0)
-    return _Pair(num, den, num_max, den_max, den_min, 0, 0)
+        return _Pair(num // g, den // g, abs(num) // g, den // g, 0, 0)
+    return _Pair(num, den, num_max, den_max, 0, 0)
 
 
 def _product(x: _Pair, y: _Pair, column: int) -> _Pair:
-    a = _cancel(x.num, x.num_max, y.den, y.den_max, y.den_min)  # x.num over y.den
-    b = _cancel(y.num, y.num_max, x.den, x.den_max, x.den_min)  # y.num over x.den
+    a = _cancel(x.num, x.num_max, y.den, y.den_max)  # x.num over y.den
+    b = _cancel(y.num, y.num_max, x.den, x.den_max)  # y.num over x.den
     return _Pair(
         _mul(a.num, b.num),
         _mul(b.den, a.den),
         _fit(a.num_max * b.num_max, column),
         _fit(a.den_max * b.den_max, column),
-        a.den_min * b.den_min,
         x.num_refs + y.num_refs,
         x.den_refs + y.den_refs,
     )
@@ -567,7 +564,6 @@ def _quotient(x: _Pair, y: _Pair, column: int) -> _Pair:
         _mul(x.den, nonzero.abs()),
         _fit(x.num_max * y.den_max, column),
         _fit(x.den_max * y.num_max, column),
-        x.den_min,  # times |divisor| >= 1
         x.num_refs + y.den_refs + y.num_refs,
         x.den_refs + y.num_refs,
     )
@@ -594,7 +590,6 @@ def _extreme(func: str, x: _Pair, y: _Pair, column: int) -> _Pair:
         den,
         max(x.num_max, y.num_max),
         max(x.den_max, y.den_max),
-        min(x.den_min, y.den_min),
         2 * refs + x.num_refs + y.num_refs,
         refs + x.den_refs + y.den_refs,
     )
@@ -615,7 +610,7 @@ def _extreme_static(func: str, x: _Pair, y: _Pair, xden: int, yden: int, column:
     twice = _add(_add(a, c, 1), spread, -1 if func == "min" else 1)
     num = _lit(twice) // pl.lit(2, dtype=pl.Int128)  # exact: twice is always even
     refs = 2 * (x.num_refs + y.num_refs)
-    return _Pair(num, den, num_max, _fit(den, column), den, refs, 0)
+    return _Pair(num, den, num_max, _fit(den, column), refs, 0)
 
 
 _BINARY: dict[str, Callable[[_Pair, _Pair, int], _Pair]] = {
@@ -631,7 +626,7 @@ def _compile(node: _Node) -> _Pair:
         return _static(node.value, node.column)
     if isinstance(node, _Ref):
         column = pl.col(node.name).cast(pl.Int128)
-        return _Pair(column, node.scale, node.bound, node.scale, node.scale, 1, 0)
+        return _Pair(column, node.scale, node.bound, node.scale, 1, 0)
     if isinstance(node, _Neg):
         inner = _compile(node.operand)
         return replace(inner, num=_neg(inner.num))
@@ -658,8 +653,8 @@ def _rounded(pair: _Pair, unit_fen: int, column: int) -> pl.Expr:
     _fit(2 * den_max, column)
     _affordable(2 * _all_refs(pair), column)
     if isinstance(num, int) and isinstance(den, int):
-        static = _half_up(num, den) * unit_fen
-        return pl.lit(static if _fits_int64(static) else None, dtype=pl.Int64)
+        exact = _half_up(num, den) * unit_fen
+        return pl.lit(exact if _fits_int64(exact) else None, dtype=pl.Int64)
     # Half-up on the magnitude, then the sign back; both operands of // are non-negative, so
     # Polars' floor division cannot differ from truncation here.
     magnitude = (_lit(num).abs() * 2 + _lit(den)) // (_lit(den) * 2)

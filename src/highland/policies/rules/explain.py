@@ -138,7 +138,9 @@ def evaluate(compiled: Compiled, values: Mapping[str, Any], explain: bool = True
     result = evaluate_tree(compiled.tree, leaves)
     status = STATUS[result]
     benefit = compiled.policy.benefit
-    potential = amount_fen(benefit.amount, values, benefit.rounding) if benefit.amount else None
+    potential = None
+    if benefit.amount is not None and in_bounds(benefit.amount.fields, values):
+        potential = amount_fen(benefit.amount, values, benefit.rounding)
     failed: tuple[str, ...] = ()
     missing: tuple[str, ...] = ()
     near: tuple[int, ...] = ()
@@ -163,6 +165,15 @@ def evaluate(compiled: Compiled, values: Mapping[str, Any], explain: bool = True
 
 
 _ORDER = {name: i for i, name in enumerate(FIELDS)}
+
+
+def in_bounds(names: Sequence[str], values: Mapping[str, Any]) -> bool:
+    """Whether every amount input lies within its field's bound (beyond it, no exact amount)."""
+    for name in names:
+        v = values.get(name)
+        if isinstance(v, int) and abs(v) > FIELDS[name].bound:
+            return False
+    return True
 
 
 def _unique(names: Any) -> tuple[str, ...]:

@@ -215,8 +215,10 @@ def _resolve_numeric(op: str, value: Value, spec: FieldSpec, base: dict[str, obj
     t = _scaled(value, spec)  # type: ignore[arg-type]
     if op in ("==", "!="):
         exact = _integral(t)
-        if exact is None:  # no integer equals it: == never holds, != always does
-            return Criterion(kind="range" if op == "==" else "not_equal", lo=1, hi=0, **base)  # type: ignore[arg-type]
+        if exact is None:  # no integer equals it: == never holds, != holds for any known value
+            if op == "==":
+                return Criterion(kind="range", lo=1, hi=0, **base)  # type: ignore[arg-type]
+            return Criterion(kind="range", **base)  # type: ignore[arg-type]
         kind = "range" if op == "==" else "not_equal"
         return Criterion(kind=kind, lo=exact, hi=exact, **base)  # type: ignore[arg-type]
     bounds = {

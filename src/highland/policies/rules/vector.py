@@ -137,7 +137,9 @@ class PolicyPlan:
         if benefit.amount is None:
             return pl.lit(None, dtype=pl.Int64)
         value = polars_amount_fen(benefit.amount, benefit.rounding)
-        return pl.when(self.status()).then(value).otherwise(pl.lit(None, dtype=pl.Int64))
+        inside = [pl.col(f).abs().fill_null(0) <= FIELDS[f].bound for f in benefit.amount.fields]
+        ok = reduce(lambda a, b: a & b, inside, self.status())
+        return pl.when(ok).then(value).otherwise(pl.lit(None, dtype=pl.Int64))
 
 
 def _path_exprs(tree: Tree, leaves: Sequence[pl.Expr], want: bool | None, parity: bool,
