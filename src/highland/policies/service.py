@@ -36,7 +36,13 @@ from highland.policies.models import (
 )
 from highland.policies.rules import stacking
 from highland.policies.rules.explain import PolicyResult, evaluate
-from highland.policies.rules.loader import Library, check_references, read_paths, read_text
+from highland.policies.rules.loader import (
+    Library,
+    RuleError,
+    check_references,
+    read_paths,
+    read_text,
+)
 from highland.policies.rules.model import Compiled, Package, Policy, compile_policy
 from highland.policies.rules.vector import Summary, details, prepare, summarise
 
@@ -58,8 +64,12 @@ def parse_version(row: PolicyVersion | PackageVersion) -> Policy | Package:
         if lib.errors:  # stored only after validation, so this means a corrupted row
             raise InvalidInput(f"stored {key[0]} {name} v{row.version} no longer parses: "
                                f"{lib.errors[0]}")  # fmt: skip
-        items = lib.policies if key[0] == "policy" else lib.packages
-        _parsed[key] = next(iter(items.values()))
+        parsed: Policy | Package = (
+            next(iter(lib.policies.values()))
+            if key[0] == "policy"
+            else next(iter(lib.packages.values()))
+        )
+        _parsed[key] = parsed
     return _parsed[key]
 
 
@@ -150,9 +160,7 @@ def check_text(session: Session, text: str, name: str = "upload.yaml") -> Librar
     return check_library(session, read_text(text, name))
 
 
-def _empty(name: str) -> object:
-    from highland.policies.rules.loader import RuleError
-
+def _empty(name: str) -> RuleError:
     return RuleError(name, 1, "no policy or package in the text")
 
 
@@ -323,23 +331,14 @@ def _to_parquet(frame: pl.DataFrame) -> bytes:
     return buf.getvalue()
 
 
-def frame_sha(frame: pl.DataFrame) -> str:
-    """A digest of a portrait frame's content (row order fixed by USCC)."""
-    digest = hashlib.sha256()
-    hashes = frame.sort("uscc").hash_rows(seed=0, seed_1=1, seed_2=2, seed_3=3)
-    digest.update(hashes.to_numpy().tobytes())
-    digest.update(str(frame.schema).encode())
-    return digest.hexdigest()
-
-
 def build_snapshot(session: Session, as_of: date) -> PortraitSnapshot:
     """Freeze the registry's portraits as of a date (reused if identical to a stored one)."""
     frame = snapshot.portrait_frame(session, as_of).sort("uscc")
-    sha = frame_sha(frame)
+    data = _to_parquet(frame)
+    sha = hashlib.sha256(data).hexdigest()
     row = session.scalar(select(PortraitSnapshot).where(PortraitSnapshot.sha256 == sha))
     if row is None:
-        row = PortraitSnapshot(sha256=sha, as_of=as_of, rows=frame.height,
-                               data=_to_parquet(frame))  # fmt: skip
+        row = PortraitSnapshot(sha256=sha, as_of=as_of, rows=frame.height, data=data)
         session.add(row)
         session.flush()
     _remember(row.id, frame)
@@ -390,8 +389,12 @@ def policy_details(
     version = get_version(session, policy_id)
     policy = _policy(version)
     if not policy.in_force(as_of):
-        raise InvalidInput(f"policy {policy_id} is not in force on {as_of} (effective "
-                           f"{policy.effective}, expires {policy.expires or '—'})", field="as_of")  # fmt: skip
+        expires = policy.expires or "—"
+        raise InvalidInput(
+            f"policy {policy_id} is not in force on {as_of} (effective {policy.effective}, "
+            f"expires {expires})",
+            field="as_of",
+        )
     compiled = compile_policy(policy, as_of)
     snap = snapshot_for(session, as_of, refresh)
     frame = details(snapshot_frame(session, snap), compiled, extra=("near",))
@@ -459,9 +462,10 @@ def what_if(
 
 
 def _result_digest(frames: Iterable[pl.DataFrame]) -> str:
+    """SHA-256 of the results as CSV text (stable across library versions, unlike row hashes)."""
     digest = hashlib.sha256()
     for frame in frames:
-        digest.update(frame.hash_rows(seed=0, seed_1=1, seed_2=2, seed_3=3).to_numpy().tobytes())
+        digest.update(frame.sort("uscc").write_csv().encode())
     return digest.hexdigest()
 
 

@@ -5,11 +5,10 @@ Revises: 0001
 Create Date: 2026-11-22 05:51:38.747075
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import highland.db
-
 
 revision = "0002"
 down_revision = "0001"

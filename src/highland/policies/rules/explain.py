@@ -60,7 +60,7 @@ class PolicyResult:
         return self.compiled.policy.id
 
 
-def test_criterion(c: Criterion, v: object | None) -> Truth:
+def criterion_truth(c: Criterion, v: object | None) -> Truth:
     """The predicate's truth for one value (None when the value is missing)."""
     kind = c.kind
     if kind == "exists":
@@ -85,12 +85,12 @@ def evaluate_tree(tree: Tree, leaves: Sequence[Truth], forced: int = -1) -> Trut
     """Kleene evaluation of a tree of criterion indexes; `forced` makes one criterion pass."""
     kind = tree[0]
     if kind == "leaf":
-        i: int = tree[1]  # type: ignore[assignment]
+        i: int = tree[1]
         return leaves[i]
     if kind == "not":
-        inner = evaluate_tree(tree[1], leaves, forced)  # type: ignore[arg-type]
+        inner = evaluate_tree(tree[1], leaves, forced)
         return None if inner is None else not inner
-    children: tuple[Tree, ...] = tree[1]  # type: ignore[assignment]
+    children: tuple[Tree, ...] = tree[1]
     seen_unknown = False
     decisive = kind == "any"  # the child value that decides the group at once
     for child in children:
@@ -122,11 +122,11 @@ def decided_by(tree: Tree, leaves: Sequence[Truth], want: Truth, parity: bool = 
         return []
     kind = tree[0]
     if kind == "leaf":
-        return [tree[1]]  # type: ignore[list-item]
+        return [tree[1]]
     if kind == "not":
-        return decided_by(tree[1], leaves, want, not parity)  # type: ignore[arg-type]
+        return decided_by(tree[1], leaves, want, not parity)
     out: list[int] = []
-    for child in tree[1]:  # type: ignore[union-attr]
+    for child in tree[1]:
         out.extend(decided_by(child, leaves, want, parity))
     return out
 
@@ -134,7 +134,7 @@ def decided_by(tree: Tree, leaves: Sequence[Truth], want: Truth, parity: bool = 
 def evaluate(compiled: Compiled, values: Mapping[str, Any], explain: bool = True) -> PolicyResult:
     """Evaluate one compiled policy for one enterprise's portrait values."""
     crits = compiled.criteria
-    leaves = [test_criterion(c, values.get(c.field)) for c in crits]
+    leaves = [criterion_truth(c, values.get(c.field)) for c in crits]
     result = evaluate_tree(compiled.tree, leaves)
     status = STATUS[result]
     benefit = compiled.policy.benefit

@@ -146,15 +146,26 @@ def _decimal(loader: _Loader, node: yaml.ScalarNode) -> Decimal:
     return value
 
 
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)  # type: ignore[arg-type]
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _sequence)  # type: ignore[arg-type]
-_Loader.add_constructor("tag:yaml.org,2002:float", _decimal)  # type: ignore[arg-type]
+def _timestamp(loader: _Loader, node: yaml.ScalarNode) -> object:
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        raise yaml.MarkedYAMLError(
+            problem=f"{node.value!r} is not a date (write YYYY-MM-DD, e.g. 2025-01-01)",
+            problem_mark=node.start_mark,
+        ) from None
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _sequence)
+_Loader.add_constructor("tag:yaml.org,2002:float", _decimal)
 
 
 def split_documents(text: str) -> list[tuple[int, str]]:
     """Split a YAML stream at `---` lines: (first line number, text) of each document."""
     docs: list[tuple[int, str]] = []
-    start, current = 1, []
+    start, current = 1, list[str]()
     for number, raw in enumerate(text.splitlines(), 1):
         if _DOC_SPLIT.match(raw):
             docs.append((start, "\n".join(current)))
@@ -503,8 +514,10 @@ def _predicate(raw: LineDict, doc: _Doc, counter: list[int], effective: date | N
         return None
     if op not in OPERATORS:
         known = " ".join(OPERATORS)
-        message = f"unknown operator {op!r}; use one of {known}"
-        doc.error(raw.lines.get("op", raw.line), message if "op" in raw else "criterion without 'op'")
+        message = f"unknown operator {op!r}; use one of {known}" if "op" in raw else (
+            "criterion without 'op'"
+        )
+        doc.error(raw.lines.get("op", raw.line), message)
         return None
     if "value" not in raw:
         doc.error(raw.line, f"{name} {op}: missing 'value'")

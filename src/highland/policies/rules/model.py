@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from highland.policies.rules.amount import AmountExpr
 from highland.policies.rules.fields import FIELDS, QUALIFICATION_CODES, FieldSpec
@@ -208,7 +208,9 @@ def _resolve_numeric(op: str, value: Value, spec: FieldSpec, base: dict[str, obj
         items = tuple(sorted({v for v in scaled if v is not None}))
         return Criterion(kind="one_of" if op == "in" else "none_of", items=items, **base)  # type: ignore[arg-type]
     if op == "between":
-        low, high = value  # type: ignore[misc]
+        assert isinstance(value, tuple)
+        low, high = value
+        assert isinstance(low, Decimal) and isinstance(high, Decimal)
         lo = math.ceil(_scaled(low, spec))
         hi = math.floor(_scaled(high, spec))
         return Criterion(kind="range", lo=lo, hi=hi, **base)  # type: ignore[arg-type]
@@ -261,7 +263,7 @@ class Compiled:
 
 
 # A tree whose leaves are criterion indexes: ("leaf", i) | ("all"|"any", (...)) | ("not", t).
-Tree = tuple[object, ...]
+Tree = tuple[Any, ...]
 
 
 def compile_policy(policy: Policy, as_of: date) -> Compiled:

@@ -50,7 +50,8 @@ def keep(long: pl.DataFrame, rules: Rules) -> pl.DataFrame:
     pairs = rules.pairs()
     kept = pl.DataFrame(schema={"uscc": pl.String, "other": pl.String})
     out = []
-    top = int(ranked["rank"].max() or 0)
+    top = ranked["rank"].max()
+    top = int(top) if isinstance(top, int) else 0
     for r in range(1, top + 1):
         step = ranked.filter(pl.col("rank") == r)
         if step.is_empty():

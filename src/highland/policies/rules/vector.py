@@ -73,10 +73,10 @@ def tree_expr(tree: Tree, leaves: Sequence[pl.Expr]) -> pl.Expr:
     """The Kleene combination of criterion columns following a policy's tree."""
     kind = tree[0]
     if kind == "leaf":
-        return leaves[tree[1]]  # type: ignore[index,call-overload]
+        return leaves[tree[1]]
     if kind == "not":
-        return ~tree_expr(tree[1], leaves)  # type: ignore[arg-type]
-    children = [tree_expr(t, leaves) for t in tree[1]]  # type: ignore[union-attr]
+        return ~tree_expr(tree[1], leaves)
+    children = [tree_expr(t, leaves) for t in tree[1]]
     op = (lambda a, b: a & b) if kind == "all" else (lambda a, b: a | b)
     return reduce(op, children)
 
@@ -150,11 +150,11 @@ def _path_exprs(tree: Tree, leaves: Sequence[pl.Expr], want: bool | None, parity
     acc = acc & here.fill_null(False)
     kind = tree[0]
     if kind == "leaf":
-        out[tree[1]] = acc  # type: ignore[index]
+        out[tree[1]] = acc
     elif kind == "not":
-        _path_exprs(tree[1], leaves, want, not parity, acc, out)  # type: ignore[arg-type]
+        _path_exprs(tree[1], leaves, want, not parity, acc, out)
     else:
-        for child in tree[1]:  # type: ignore[union-attr]
+        for child in tree[1]:
             _path_exprs(child, leaves, want, parity, acc, out)
 
 
