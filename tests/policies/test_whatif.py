@@ -16,7 +16,8 @@ from tests.policies.test_loader import GOOD
 POLICY = read_text(GOOD, "p.yaml").policies["nj-2025-rd-subsidy"]
 AS_OF = date(2025, 6, 1)
 ENTERPRISE = portrait_from_human({
-    "district": "320115", "rd_intensity": Decimal("0.035"), "rd_spend": 3_500_000, "revenue": 100_000_000,
+    "district": "320115", "rd_intensity": Decimal("0.035"), "rd_spend": 3_500_000,
+    "revenue": 100_000_000,
     "qualifications": ["high_tech"], "listed": False, "lifecycle_stage": "growth",
 })  # fmt: skip
 
