@@ -7,6 +7,7 @@ permission → 403; a caller for whom the object is out of scope → 404; an all
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import pytest
@@ -17,6 +18,8 @@ from starlette.routing import Mount, Route
 from highland.enterprises.imports import run_import
 from highland.enterprises.models import Enterprise
 from highland.identity import service as identity
+from highland.policies import service
+from highland.policies.rules.loader import read_paths
 from tests.conftest import ACTOR
 from tests.factories import ENT_HEADER, FIN_HEADER, ent_row, fin_row, to_csv
 
@@ -49,6 +52,22 @@ ROUTES: dict[tuple[str, str], Rule] = {
         allowed="admin", denied="enterprise", scoped=True
     ),
     ("GET", "/audit"): Rule(allowed="admin", denied="analyst"),
+    ("GET", "/policies"): Rule(allowed="enterprise"),
+    ("POST", "/policies"): Rule(allowed="analyst", denied="leader"),
+    ("GET", "/policies/{policy_id}"): Rule(allowed="handler"),
+    ("GET", "/policies/{policy_id}/export.csv"): Rule(allowed="chain_team", denied="enterprise"),
+    ("GET", "/policies/{policy_id}/export.xlsx"): Rule(allowed="leader", denied="handler"),
+    ("POST", "/policies/{policy_id}/refresh"): Rule(
+        allowed="chain_head", denied="enterprise", ok=303
+    ),
+    ("POST", "/policies/{policy_id}/what-if"): Rule(allowed="leader", denied="handler"),
+    ("GET", "/enterprises/{uscc}/policies"): Rule(allowed="enterprise", scoped=True),
+    ("GET", "/policy-packages"): Rule(allowed="enterprise"),
+    ("GET", "/policy-packages/{package_id}"): Rule(allowed="handler"),
+    ("GET", "/policy-runs"): Rule(allowed="leader", denied="enterprise"),
+    ("POST", "/policy-runs"): Rule(allowed="analyst", denied="leader", ok=303),
+    ("GET", "/policy-runs/{run_id}"): Rule(allowed="chain_team", denied="handler"),
+    ("GET", "/policy-runs/{run_id}/replay"): Rule(allowed="leader", denied="enterprise"),
     ("GET", "/api/v1/me"): Rule(allowed="enterprise"),
     ("GET", "/api/v1/enterprises"): Rule(allowed="enterprise"),
     ("GET", "/api/v1/enterprises/export"): Rule(allowed="chain_team", denied="enterprise"),
@@ -56,6 +75,23 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/regions"): Rule(allowed="handler"),
     ("POST", "/api/v1/imports/enterprises"): Rule(allowed="analyst", denied="leader"),
     ("POST", "/api/v1/imports/financials"): Rule(allowed="analyst", denied="enterprise"),
+    ("GET", "/api/v1/policies"): Rule(allowed="enterprise"),
+    ("POST", "/api/v1/policies"): Rule(allowed="analyst", denied="leader", ok=201),
+    ("POST", "/api/v1/policies/check"): Rule(allowed="analyst", denied="chain_head"),
+    ("GET", "/api/v1/policies/{policy_id}"): Rule(allowed="handler"),
+    ("GET", "/api/v1/policies/{policy_id}/versions/{version}"): Rule(allowed="enterprise"),
+    ("GET", "/api/v1/policies/{policy_id}/matches"): Rule(allowed="chain_team", denied="handler"),
+    ("GET", "/api/v1/policies/{policy_id}/matches/export"): Rule(
+        allowed="leader", denied="handler"
+    ),
+    ("POST", "/api/v1/policies/{policy_id}/what-if"): Rule(allowed="chain_head", denied="handler"),
+    ("GET", "/api/v1/enterprises/{uscc}/policies"): Rule(allowed="enterprise", scoped=True),
+    ("GET", "/api/v1/policy-packages"): Rule(allowed="enterprise"),
+    ("GET", "/api/v1/policy-packages/{package_id}"): Rule(allowed="leader", denied="enterprise"),
+    ("POST", "/api/v1/policy-runs"): Rule(allowed="analyst", denied="chain_team", ok=201),
+    ("GET", "/api/v1/policy-runs"): Rule(allowed="chain_head", denied="enterprise"),
+    ("GET", "/api/v1/policy-runs/{run_id}"): Rule(allowed="leader", denied="handler"),
+    ("GET", "/api/v1/policy-runs/{run_id}/replay"): Rule(allowed="chain_team", denied="enterprise"),
     ("GET", "/api/v1/audit"): Rule(allowed="admin", denied="analyst"),
     ("GET", "/api/v1/audit/verify"): Rule(allowed="admin", denied="leader"),
     ("GET", "/docs"): Rule(public=True),
@@ -64,6 +100,9 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/redoc"): Rule(public=True),
     ("GET", "/static"): Rule(public=True),
 }
+
+POLICY = "nj-2025-rd-subsidy"
+DEMO = read_paths([service.DEMO_LIBRARY])
 
 SCOPE_EXTRA = {
     "enterprise": "enterprise_id",
@@ -124,6 +163,8 @@ def world(sessions, db, client):  # type: ignore[no-untyped-def]
         token, csrf = identity.open_session(db, user, 1)
         api = identity.create_token(db, ACTOR, user.username)
         users[role] = {"cookie": token, "csrf": csrf, "api": api}
+    service.load_demo_library(db, ACTOR)
+    run = service.run_match(db, date(2026, 6, 30), ACTOR)
     db.commit()
     # A report written by the admin (through the real page, so it belongs to them).
     admin = users["admin"]
@@ -137,12 +178,18 @@ def world(sessions, db, client):  # type: ignore[no-untyped-def]
     assert resp.status_code == 422
     report_id = resp.text.split("/imports/reports/")[1].split(".csv")[0]
     client.cookies.clear()
-    return {"a": a.uscc, "b": b.uscc, "users": users, "report": report_id}
+    return {"a": a.uscc, "b": b.uscc, "users": users, "report": report_id, "run": run.id}
 
 
 def _fill(path: str, w: dict[str, Any], target: str) -> str:
     return (
-        path.replace("{uscc}", target).replace("{lang}", "en").replace("{report_id}", w["report"])
+        path.replace("{uscc}", target)
+        .replace("{lang}", "en")
+        .replace("{report_id}", w["report"])
+        .replace("{policy_id}", POLICY)
+        .replace("{package_id}", "nj-2025-no1")
+        .replace("{run_id}", str(w["run"]))
+        .replace("{version}", "1")
     )
 
 
@@ -164,10 +211,27 @@ def _call(client: Any, method: str, path: str, user: dict[str, Any] | None, api:
         files = {"file": ("f.csv", to_csv([fin_row(1, 2024)], FIN_HEADER), "text/csv")}
     elif "import" in path:
         files = {"file": ("e.csv", to_csv([ent_row(9)], ENT_HEADER), "text/csv")}
+    if path == "/policies":
+        data["yaml"] = DEMO.policies[POLICY].source
+    elif path.endswith("/what-if"):
+        data["rule"] = DEMO.policies[POLICY].source
+    if path.startswith("/api/v1/polic"):
+        return _policy_api_post(client, path, headers)
     if path == "/login":
         data = {"username": "u_admin", "password": "password-123", "csrf_token": "t"}
         client.cookies.set("highland_login_csrf", "t")
     return client.post(path, data=data, files=files, headers=headers)
+
+
+def _policy_api_post(client: Any, path: str, headers: dict[str, str]) -> Any:
+    """The policy API reads YAML bodies and JSON, not forms."""
+    source = DEMO.policies[POLICY].source
+    if path.endswith("/what-if"):
+        return client.post(path, json={"yaml": source}, headers=headers)
+    if path.endswith("/policy-runs"):
+        return client.post(path, json={"as_of": "2026-06-30"}, headers=headers)
+    headers = {**headers, "content-type": "application/yaml"}
+    return client.post(path, content=source.encode(), headers=headers)
 
 
 CASES = sorted(ROUTES.items())

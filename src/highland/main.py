@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -24,6 +25,8 @@ from highland.enterprises.models import Enterprise, Region
 from highland.errors import HighlandError, Unauthenticated
 from highland.identity import api as identity_api
 from highland.identity import pages as identity_pages
+from highland.policies import api as policy_api
+from highland.policies import pages as policy_pages
 from highland.web.i18n import translate
 from highland.web.render import language, render
 
@@ -41,6 +44,14 @@ def _load_state(app: FastAPI, sessions: sessionmaker[Session]) -> None:
         app.state.synthetic = bool(s.scalar(select(exists().where(Enterprise.synthetic.is_(True)))))
 
 
+def _problem(e: Any) -> dict[str, str]:
+    """One validation error as {field, error}; the field without its body/query/path prefix."""
+    if e.get("type") == "json_invalid":  # the location is a character offset: name the body
+        return {"field": "body", "error": f"malformed JSON: {e.get('ctx', {}).get('error', '')}"}
+    where = [str(p) for p in e.get("loc", ()) if p not in ("body", "query", "path")]
+    return {"field": ".".join(where), "error": e.get("msg", "")}
+
+
 def create_app(engine: Engine | None = None, settings: Settings | None = None) -> FastAPI:
     """Build the application over a database engine."""
     settings = settings or get_settings()
@@ -48,7 +59,7 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
     app = FastAPI(
         title="Highland API",
         version=__version__,
-        description="Enterprise registry and portraits of the Highland platform. "
+        description="Enterprise registry, portraits and policy matching of the Highland platform. "
         "Authenticate with `Authorization: Bearer <token>` (`highland tokens create`).",
         docs_url="/docs",
         openapi_url="/openapi.json",
@@ -66,9 +77,11 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(identity_pages.router)
     app.include_router(enterprise_pages.router)
+    app.include_router(policy_pages.router)
     app.include_router(audit_routes.pages)
     app.include_router(identity_api.router)
     app.include_router(enterprise_api.router)
+    app.include_router(policy_api.router)
     app.include_router(audit_routes.api)
 
     @app.exception_handler(HighlandError)
@@ -94,13 +107,7 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
 
     @app.exception_handler(RequestValidationError)
     def validation_error(request: Request, exc: RequestValidationError) -> Response:
-        problems = [
-            {
-                "field": ".".join(str(p) for p in e.get("loc", ()) if p not in ("body", "query")),
-                "error": e.get("msg", ""),
-            }
-            for e in exc.errors()
-        ]
+        problems = [_problem(e) for e in exc.errors()]
         text = "; ".join(f"{p['field']}: {p['error']}" for p in problems)
         if _is_api(request):
             return JSONResponse({"detail": text, "errors": problems}, status_code=422)

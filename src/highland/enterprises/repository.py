@@ -330,3 +330,20 @@ def regions(session: Session) -> list[Region]:
 def count_all(session: Session) -> int:
     """Return the number of enterprises in the registry."""
     return session.execute(select(func.count()).select_from(Enterprise)).scalar_one()
+
+
+def names_by_uscc(
+    session: Session, principal: Principal, usccs: list[str], chunk: int = 1000
+) -> dict[str, tuple[str, str | None]]:
+    """The (name, English name) of each enterprise in scope among the USCCs given."""
+    out: dict[str, tuple[str, str | None]] = {}
+    for start in range(0, len(usccs), chunk):
+        part = usccs[start : start + chunk]
+        stmt = (
+            scoped(principal)
+            .with_only_columns(Enterprise.uscc, Enterprise.name, Enterprise.name_en)
+            .where(Enterprise.uscc.in_(part))
+        )
+        for uscc, name, name_en in session.execute(stmt):
+            out[uscc] = (name, name_en)
+    return out

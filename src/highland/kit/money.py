@@ -24,3 +24,12 @@ def wan_text(fen: int | None, digits: int = 1) -> str:
         return "—"
     wan = (Decimal(fen) / 1_000_000).quantize(Decimal(1).scaleb(-digits))
     return f"{wan:,}"
+
+
+def yuan_display(fen: int | None, symbol: str = "¥") -> str:
+    """Format fen for reading: ¥1,234,567 (cents only when there are any), '—' for missing."""
+    if fen is None:
+        return "—"
+    sign = "-" if fen < 0 else ""
+    whole, cents = divmod(abs(fen), 100)
+    return f"{sign}{symbol}{whole:,}" + (f".{cents:02d}" if cents else "")

@@ -97,7 +97,9 @@ class PortraitSnapshot(Base):
     as_of: Mapped[date] = mapped_column(Date)
     built_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     rows: Mapped[int] = mapped_column(Integer)
-    data: Mapped[bytes] = mapped_column(LargeBinary)
+    # Deferred: finding the newest snapshot must not fetch tens of MB of Parquet every request
+    # (the frame is usually in the process's cache already).
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
 
 
 class MatchRun(Base):

@@ -52,12 +52,13 @@ DEMO_LIBRARY = Path(__file__).with_name("demo")
 
 # --------------------------------------------------------------------------- reading versions
 
-_parsed: dict[tuple[str, int], Policy | Package] = {}
+# Keyed by sha too: SQLite may hand a rolled-back version's id to a different text.
+_parsed: dict[tuple[str, int, str], Policy | Package] = {}
 
 
 def parse_version(row: PolicyVersion | PackageVersion) -> Policy | Package:
     """The stored YAML of a version, parsed (versions never change, so this is cached)."""
-    key = ("policy" if isinstance(row, PolicyVersion) else "package", row.id)
+    key = ("policy" if isinstance(row, PolicyVersion) else "package", row.id, row.sha256)
     if key not in _parsed:
         name = row.policy_id if isinstance(row, PolicyVersion) else row.package_id
         lib = read_text(row.source, f"{name}@v{row.version}")
@@ -157,7 +158,10 @@ def check_text(session: Session, text: str, name: str = "upload.yaml") -> Librar
         lib = Library()
         lib.errors.append(_empty(name))
         return lib
-    return check_library(session, read_text(text, name))
+    lib = check_library(session, read_text(text, name))
+    if not (lib.errors or lib.policies or lib.packages or lib.tests):  # only comments
+        lib.errors.append(_empty(name))
+    return lib
 
 
 def _empty(name: str) -> RuleError:
@@ -293,7 +297,8 @@ def enterprise_match(
     session: Session, principal: Principal, uscc: str, as_of: date
 ) -> EnterpriseMatch:
     """Every policy in force for one enterprise, explained; NotFound when out of scope."""
-    enterprise_repo.get_by_uscc(session, principal, uscc)  # scoping: 404 outside it
+    # Scoping (404 outside it); the registry's spelling of the USCC, as the lookup normalises.
+    uscc = enterprise_repo.get_by_uscc(session, principal, uscc).uscc
     values = snapshot.portrait_values(session, uscc, as_of)
     if values is None:
         raise NotFound(f"no enterprise {uscc}")
@@ -321,7 +326,9 @@ def enterprise_match(
 # --------------------------------------------------------------------------- snapshots
 
 
-_frames: OrderedDict[int, pl.DataFrame] = OrderedDict()
+# Keyed by content (sha256), not id: a rolled-back or deleted snapshot's id can come back for
+# other data (SQLite reuses ids; tests run two databases in one process).
+_frames: OrderedDict[str, pl.DataFrame] = OrderedDict()
 _FRAME_CACHE = 2
 
 
@@ -341,23 +348,23 @@ def build_snapshot(session: Session, as_of: date) -> PortraitSnapshot:
         row = PortraitSnapshot(sha256=sha, as_of=as_of, rows=frame.height, data=data)
         session.add(row)
         session.flush()
-    _remember(row.id, frame)
+    _remember(row.sha256, frame)
     return row
 
 
-def _remember(snapshot_id: int, frame: pl.DataFrame) -> None:
-    _frames[snapshot_id] = prepare(frame)
-    _frames.move_to_end(snapshot_id)
+def _remember(sha256: str, frame: pl.DataFrame) -> None:
+    _frames[sha256] = prepare(frame)
+    _frames.move_to_end(sha256)
     while len(_frames) > _FRAME_CACHE:
         _frames.popitem(last=False)
 
 
 def snapshot_frame(session: Session, snap: PortraitSnapshot) -> pl.DataFrame:
     """A stored snapshot as a frame (kept in memory for the next request)."""
-    if snap.id not in _frames:
-        _remember(snap.id, pl.read_parquet(io.BytesIO(snap.data)))
-    _frames.move_to_end(snap.id)
-    return _frames[snap.id]
+    if snap.sha256 not in _frames:
+        _remember(snap.sha256, pl.read_parquet(io.BytesIO(snap.data)))
+    _frames.move_to_end(snap.sha256)
+    return _frames[snap.sha256]
 
 
 def latest_snapshot(session: Session, as_of: date) -> PortraitSnapshot | None:
@@ -427,6 +434,14 @@ def counts(frame: pl.DataFrame) -> dict[str, int]:
 # --------------------------------------------------------------------------- what-if
 
 
+class RuleErrors(InvalidInput):
+    """Rule text that does not validate; `errors` keeps every error with its line."""
+
+    def __init__(self, errors: Sequence[RuleError], field: str | None = None) -> None:
+        super().__init__("; ".join(str(e) for e in errors[:5]), field=field)
+        self.errors = list(errors)
+
+
 @dataclass
 class WhatIf:
     """A policy's reach before and after an unsaved change."""
@@ -443,7 +458,7 @@ def what_if(
     version = get_version(session, policy_id)
     lib = read_text(edited_yaml, f"{policy_id} (edited)")
     if lib.errors:
-        raise InvalidInput("; ".join(str(e) for e in lib.errors[:5]), field="rule")
+        raise RuleErrors(lib.errors, field="rule")
     if set(lib.policies) != {policy_id}:
         raise InvalidInput(f"the edited text must hold exactly policy {policy_id}", field="rule")
     edited = lib.policies[policy_id]
@@ -587,7 +602,7 @@ def match_csv(
     with out.open("wb") as fh:
         fh.write(b"uscc,policy_id,status,amount,failed,missing\n")
         for _, compiled in pairs:
-            part = details(frame, compiled).with_columns(_yuan_expr().alias("amount"))
+            part = details(frame, compiled).with_columns(yuan_expr().alias("amount"))
             part.select("uscc", "policy_id", "status", "amount", "failed", "missing").write_csv(
                 fh, include_header=False
             )
@@ -597,7 +612,7 @@ def match_csv(
     return tally
 
 
-def _yuan_expr() -> pl.Expr:
+def yuan_expr() -> pl.Expr:
     """amount_fen as yuan with exactly two decimals, empty when null (no float involved)."""
     fen = pl.col("amount_fen")
     sign = pl.when(fen < 0).then(pl.lit("-")).otherwise(pl.lit(""))
@@ -621,3 +636,77 @@ def retire(session: Session, policy_id: str, actor: Actor) -> None:
 def with_source(policy: Policy, text: str) -> Policy:
     """A policy with its source replaced (for forms that show the text)."""
     return replace(policy, source=text)
+
+
+# --------------------------------------------------------------------------- package reach
+
+
+@dataclass
+class PackageReach:
+    """A package over the registry: who is eligible for any of its policies, and the cost."""
+
+    package_id: str
+    as_of: date
+    snapshot: PortraitSnapshot
+    summaries: list[tuple[PolicyVersion, Summary]]  # its policies in force, with counts
+    enterprises: int  # distinct enterprises eligible for at least one of its policies
+    total_fen: int  # after exclusions (across the whole library) and the package cap
+    amount_unknown: int  # kept benefits of the package whose amount cannot be computed
+
+
+def package_reach(session: Session, package_id: str, as_of: date) -> PackageReach:
+    """A package's counts and reach as of a date, stacked as an enterprise's page stacks."""
+    if package_id not in current_packages(session):
+        raise NotFound(f"no policy package {package_id!r}")
+    snap = snapshot_for(session, as_of)
+    frame = snapshot_frame(session, snap)
+    pairs = compiled_in_force(session, as_of)
+    mine = [(v, c) for v, c in pairs if v.package_id == package_id]
+    summaries = list(zip([v for v, _ in mine], summarise(frame, [c for _, c in mine]),
+                         strict=True))  # fmt: skip
+    eligible = [
+        details(frame, c).filter(pl.col("status") == "eligible").select(*stacking.LONG_SCHEMA)
+        for _, c in pairs
+    ]
+    long = pl.concat(eligible) if eligible else pl.DataFrame(schema=stacking.LONG_SCHEMA)
+    ids = [v.policy_id for v, _ in mine]
+    reached = long.filter(pl.col("policy_id").is_in(ids)).select("uscc").unique()
+    rules = stacking_rules(session)
+    kept = stacking.keep(long.join(reached, on="uscc", how="semi"), rules)
+    totals = stacking.totals(kept, rules).filter(pl.col("package_id") == package_id)
+    return PackageReach(
+        package_id, as_of, snap, summaries, reached.height,
+        int(totals["total_fen"].sum() or 0), int(totals["amount_unknown"].sum() or 0),
+    )  # fmt: skip
+
+
+def get_snapshot(session: Session, snapshot_id: int) -> PortraitSnapshot:
+    """A stored portrait snapshot; NotFound when there is none."""
+    snap = session.get(PortraitSnapshot, snapshot_id)
+    if snap is None:
+        raise NotFound(f"no portrait snapshot {snapshot_id}")
+    return snap
+
+
+def what_if_thresholds(
+    session: Session,
+    policy_id: str,
+    as_of: date,
+    thresholds: dict[int, str],
+    amount: str | None = None,
+) -> WhatIf:
+    """What-if with new values for some criteria (by index) and optionally a new amount."""
+    from highland.policies.rules.whatif import edit_policy
+
+    original = _policy(get_version(session, policy_id))
+    if not original.in_force(as_of):
+        raise InvalidInput(f"policy {policy_id} is not in force on {as_of}", field="as_of")
+    try:
+        edited = edit_policy(original, thresholds, amount)
+    except ValueError as exc:
+        raise InvalidInput(str(exc), field="thresholds") from None
+    frame = snapshot_frame(session, snapshot_for(session, as_of))
+    before, after = summarise(
+        frame, [compile_policy(original, as_of), compile_policy(edited, as_of)]
+    )
+    return WhatIf(before, after, original.source)

@@ -31,6 +31,7 @@ def _make_templates() -> Jinja2Templates:
             [
                 FileSystemLoader(str(ROOT / "web" / "templates")),
                 FileSystemLoader(str(ROOT / "enterprises" / "templates")),
+                FileSystemLoader(str(ROOT / "policies" / "templates")),
             ]
         ),
         autoescape=select_autoescape(["html"]),

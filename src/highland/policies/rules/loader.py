@@ -150,10 +150,9 @@ def _timestamp(loader: _Loader, node: yaml.ScalarNode) -> object:
     try:
         return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
     except ValueError:
-        raise yaml.MarkedYAMLError(
-            problem=f"{node.value!r} is not a date (write YYYY-MM-DD, e.g. 2025-01-01)",
-            problem_mark=node.start_mark,
-        ) from None
+        # Kept as text: the reader then says "not a date" at the key's line and goes on, so
+        # the document's other errors are reported in the same pass.
+        return str(node.value)
 
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)

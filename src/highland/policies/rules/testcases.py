@@ -88,7 +88,10 @@ def _case_problems(lib: Library, case: Any, as_of: date | None) -> list[str]:
         return [f"policy {case.get('policy')!r} is not in the files given"]
     when = case.get("as_of", as_of)
     if isinstance(when, str):
-        when = date.fromisoformat(when)
+        try:
+            when = date.fromisoformat(when.strip())
+        except ValueError:
+            return [f"as_of: {when!r} is not a date (write YYYY-MM-DD, e.g. 2025-01-01)"]
     if not isinstance(when, date):
         return ["no as_of date (set as_of on the case or the document)"]
     expect = case.get("expect")

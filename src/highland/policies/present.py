@@ -1,0 +1,341 @@
+"""How policies and results read on the pages: values in human units, criteria, near misses.
+
+Values arrive in the rules' integer representation (fen, millionths, …; see rules/fields.py)
+and thresholds as written (Decimal in human units); both become text here, never floats.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from highland.enterprises.vocab import OWNERSHIP, QUALIFICATIONS
+from highland.kit.industry import DIVISIONS, SECTIONS
+from highland.kit.money import yuan_display
+from highland.policies.models import PackageVersion, PolicyVersion
+from highland.policies.rules.explain import CriterionResult, PolicyResult
+from highland.policies.rules.fields import FIELDS
+from highland.policies.rules.model import (
+    AllOf,
+    AnyOf,
+    Criterion,
+    Node,
+    Not,
+    Package,
+    Policy,
+    Predicate,
+    Value,
+)
+from highland.policies.service import EnterpriseMatch
+from highland.web.i18n import translate
+
+SYMBOLS = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "=", "!=": "≠"}
+# The wording of a gap's target, by the comparison the criterion makes.
+CODE_TABLES: dict[str, Mapping[str, tuple[Any, ...]]] = {
+    "industry_section": SECTIONS,
+    "ownership": OWNERSHIP,
+    "qualifications": QUALIFICATIONS,
+}
+NEED = {
+    ">=": "gap.at_least",
+    ">": "gap.above",
+    "<=": "gap.at_most",
+    "<": "gap.below",
+    "==": "gap.equal",
+}
+
+
+def _plain(d: Decimal) -> str:
+    """A Decimal without exponent or trailing zeros: 3.5, 4, 100."""
+    text = format(d.normalize(), "f")
+    return "0" if text in ("-0", "0") else text
+
+
+@dataclass
+class CriterionRow:
+    """One line of an enterprise's per-criterion table."""
+
+    text: str
+    label: str
+    cite: str | None
+    value: str
+    threshold: str
+    passed: bool | None
+    gap: str | None
+
+
+@dataclass
+class PolicyCard:
+    """One policy on an enterprise's page: the result, explained."""
+
+    version: PolicyVersion
+    policy: Policy
+    result: PolicyResult
+    title: str
+    rows: list[CriterionRow]
+    missing: list[str]
+    near: list[str] = field(default_factory=list)
+    excluded_by: str | None = None
+
+    @property
+    def status(self) -> str:
+        """eligible | unknown | ineligible."""
+        return self.result.status
+
+
+class Formatter:
+    """Text for one language; `regions` maps a district code to its (zh, en) names."""
+
+    def __init__(self, lang: str, regions: Mapping[str, tuple[str, str]]) -> None:
+        self.lang = lang
+        self.zh = lang == "zh-CN"
+        self.regions = regions
+
+    def t(self, key: str, **params: Any) -> str:
+        """Translate a key."""
+        return translate(self.lang, key, **params)
+
+    def title(self, item: PolicyVersion | PackageVersion | Policy | Package) -> str:
+        """A policy's or package's title in the current language (Chinese when no English)."""
+        en = getattr(item, "title_en", None)
+        return item.title if self.zh or not en else en
+
+    def field(self, name: str, capital: bool = False) -> str:
+        """A portrait field's name."""
+        spec = FIELDS.get(name)
+        if spec is None:
+            return name
+        text = spec.label_zh if self.zh else spec.label_en
+        return text[:1].upper() + text[1:] if capital else text
+
+    def money(self, fen: int | None) -> str:
+        """Fen as ¥1,234,567; '—' when missing."""
+        return yuan_display(fen)
+
+    # ------------------------------------------------------------------ values
+
+    def value(self, name: str, v: object) -> str:
+        """A portrait value (integer representation) in human units; '—' when missing."""
+        if v is None:
+            return "—"
+        spec = FIELDS.get(name)
+        if spec is None:
+            return str(v)
+        if spec.numeric and isinstance(v, int) and not isinstance(v, bool):
+            return self.scaled(name, Decimal(v) / spec.scale)
+        if spec.kind == "bool":
+            return self.t("bool.yes") if v else self.t("bool.no")
+        if isinstance(v, (list, tuple, set, frozenset)):
+            return self.join([self.code(name, str(i)) for i in v]) if v else self.t("pol.none")
+        return self.code(name, str(v))
+
+    def scaled(self, name: str, human: Decimal) -> str:
+        """A number in the field's human unit: ¥ for money, % for ratios, years, counts."""
+        kind = FIELDS[name].kind
+        if kind == "money":
+            fen = human * 100
+            return yuan_display(int(fen)) if fen == fen.to_integral_value() else f"¥{human:,}"
+        if kind == "usd":
+            return f"US${human:,.0f}" if human == human.to_integral_value() else f"US${human:,}"
+        if kind == "ratio":
+            return f"{_plain(human * 100)}%"
+        number = f"{int(human):,}" if human == human.to_integral_value() else _plain(human)
+        return self.t("unit.years", n=number) if kind == "years" else number
+
+    def code(self, name: str, code: str) -> str:
+        """A code's name: districts, industries, ownership, size, stage, qualifications."""
+        i = 0 if self.zh else 1
+        if name == "district":
+            names = self.regions.get(code)
+            return names[i] if names else code
+        table = CODE_TABLES.get(name)
+        if table is not None:
+            row = table.get(code)
+            return str(row[i]) if row else code
+        if name == "industry_division":
+            division = DIVISIONS.get(code)
+            return str(division[i + 1]) if division else code
+        if name in ("size_class", "lifecycle_stage"):
+            return self.t(("size." if name == "size_class" else "stage.") + code)
+        return code
+
+    def join(self, parts: list[str]) -> str:
+        """List items the way each language lists them."""
+        return ("、" if self.zh else ", ").join(parts)
+
+    def written(self, name: str, value: Value) -> str:
+        """A threshold as written in a rule (human units) as text."""
+        if isinstance(value, tuple):
+            return self.join([self.written(name, v) for v in value])
+        if isinstance(value, bool):
+            return self.t("bool.yes") if value else self.t("bool.no")
+        spec = FIELDS.get(name)
+        if isinstance(value, Decimal) and spec is not None and spec.numeric:
+            return self.scaled(name, value)
+        return self.code(name, str(value))
+
+    # ------------------------------------------------------------------ criteria
+
+    def condition(self, name: str, op: str, value: Value | None) -> str:
+        """`op value` in words: ≥ 3.5%, is one of A、B, between 1 and 2, is recorded."""
+        if op == "exists":
+            return self.t("op.exists" if value is True else "op.missing")
+        if value is None:
+            return "—"
+        if op == "between" and isinstance(value, tuple):
+            low, high = (self.written(name, v) for v in value)
+            return self.t("op.between", low=low, high=high)
+        if op in SYMBOLS:
+            return f"{SYMBOLS[op]} {self.written(name, value)}"
+        return f"{self.t('op.' + op)} {self.written(name, value)}"
+
+    def criterion(self, c: Criterion) -> str:
+        """A criterion resolved for a date, as a sentence fragment."""
+        text = f"{self.field(c.field, True)} {self.condition(c.field, c.predicate.op, c.threshold)}"
+        return self.t("pol.negated", text=text) if c.negated else text
+
+    def threshold(self, c: Criterion) -> str:
+        """What the criterion asks of the value."""
+        text = self.condition(c.field, c.predicate.op, c.threshold)
+        return self.t("pol.negated", text=text) if c.negated else text
+
+    def predicate(self, p: Predicate) -> str:
+        """A criterion as written, with its dated values when it has them."""
+        head = self.field(p.field, True)
+        if not p.dated:
+            return f"{head} {self.condition(p.field, p.op, p.values[0][1])}"
+        steps = [
+            self.t("pol.since", text=self.condition(p.field, p.op, v), date=since.isoformat())
+            for since, v in p.values
+        ]
+        return f"{head} " + ("；" if self.zh else "; ").join(steps)
+
+    def cite(self, cite: str | None) -> str | None:
+        """A criterion's citation (the stages criterion points at the policy's stages)."""
+        return self.t("pol.cite_stages") if cite == "stages" else cite
+
+    def tree(self, node: Node) -> dict[str, Any]:
+        """An eligibility tree as nested dicts for the template (all / any / not / leaf)."""
+        if isinstance(node, Predicate):
+            return {
+                "kind": "leaf",
+                "text": self.predicate(node),
+                "cite": self.cite(node.cite),
+                "field": node.field,
+                "line": node.line,
+            }
+        if isinstance(node, Not):
+            return {"kind": "not", "children": [self.tree(node.child)]}
+        kind = "all" if isinstance(node, AllOf) else "any"
+        assert isinstance(node, AllOf | AnyOf)
+        return {"kind": kind, "children": [self.tree(c) for c in node.children]}
+
+    # ------------------------------------------------------------------ gaps
+
+    def amount(self, name: str, n: int) -> str:
+        """A shortfall in the field's integer unit, in human units (percentage points)."""
+        spec = FIELDS[name]
+        if spec.kind == "ratio":
+            return self.t("unit.points", n=_plain(Decimal(n) / 10_000))
+        return self.scaled(name, Decimal(n) / spec.scale)
+
+    def gap(self, cr: CriterionResult) -> str | None:
+        """The near-miss sentence: 'R&D intensity 3.5%, needs 4%: ¥99,990 more R&D spend'."""
+        g, c = cr.gap, cr.criterion
+        if g is None:
+            return None
+        op, target = c.predicate.op, c.threshold
+        if op == "between" and isinstance(target, tuple):
+            op, target = (">=", target[0]) if g.shortfall > 0 else ("<=", target[1])
+        if op not in NEED or target is None:
+            return None
+        need = self.t(NEED[op], t=self.written(g.field, target))
+        if g.via_field is not None and g.via_amount is not None:
+            fix = self.t(
+                "gap.via",
+                field=self.field(g.via_field),
+                amount=self.value(g.via_field, g.via_amount),
+            )
+        elif g.shortfall > 0:
+            fix = self.t("gap.more", amount=self.amount(g.field, g.shortfall))
+        else:
+            fix = self.t("gap.less", amount=self.amount(g.field, -g.shortfall))
+        value = self.value(g.field, cr.value)
+        return self.t(
+            "gap.sentence", field=self.field(g.field, True), value=value, need=need, fix=fix
+        )
+
+    def near(self, result: PolicyResult) -> list[str]:
+        """One line per criterion that alone keeps the enterprise out."""
+        out = []
+        for i in result.near_miss:
+            cr = result.criteria[i] if i < len(result.criteria) else None
+            sentence = self.gap(cr) if cr is not None else None
+            crit = result.compiled.criteria[i]
+            out.append(sentence or self.t("pol.one_away", text=self.criterion(crit)))
+        return out
+
+    # ------------------------------------------------------------------ cards
+
+    def card(
+        self,
+        version: PolicyVersion,
+        result: PolicyResult,
+        kept: tuple[bool, str | None] | None,
+        titles: Mapping[str, str],
+    ) -> PolicyCard:
+        """An enterprise's result for one policy, ready for the template."""
+        policy = result.compiled.policy
+        rows = [
+            CriterionRow(
+                self.field(cr.criterion.field, True),
+                cr.criterion.label,
+                self.cite(cr.criterion.predicate.cite),
+                self.value(cr.criterion.field, cr.value),
+                self.threshold(cr.criterion),
+                cr.passed,
+                self.gap(cr),
+            )
+            for cr in result.criteria
+        ]
+        excluded = None
+        if kept is not None and not kept[0] and kept[1]:
+            excluded = titles.get(kept[1], kept[1])
+        missing = [self.field(f) for f in result.missing]
+        near = self.near(result) if result.status == "ineligible" else []
+        return PolicyCard(
+            version, policy, result, self.title(version), rows, missing, near, excluded
+        )
+
+    def labels(self, indexes: str, criteria: tuple[Criterion, ...]) -> list[str]:
+        """';'-joined criterion indexes (the near column of a details frame) as sentences."""
+        return [self.criterion(criteria[int(i)]) for i in indexes.split(";") if i]
+
+    def fields(self, names: str) -> list[str]:
+        """';'-joined field names as their labels."""
+        return [self.field(n) for n in names.split(";") if n]
+
+    def sections(self, match: EnterpriseMatch) -> dict[str, Any]:
+        """An enterprise's cards by section, near misses first, and what its total leaves out."""
+        titles = {v.policy_id: self.title(v) for v, _ in match.results}
+        cards = [self.card(v, r, match.kept.get(v.policy_id), titles) for v, r in match.results]
+        eligible = [c for c in cards if c.status == "eligible"]
+        ineligible = [c for c in cards if c.status == "ineligible"]
+        ineligible.sort(key=lambda c: (not c.near, -(c.result.potential_fen or 0)))
+        pending = [
+            c
+            for c in eligible
+            if c.policy.benefit.amount is not None
+            and c.result.amount_fen is None
+            and not c.excluded_by
+        ]
+        return {
+            "eligible": eligible,
+            "unknown": [c for c in cards if c.status == "unknown"],
+            "ineligible": ineligible,
+            "nearly": [c for c in ineligible if c.near][:5],
+            "pending": len(pending),
+            "package_rows": [r for r in match.packages if r["kept_fen"]],
+        }

@@ -1,0 +1,164 @@
+"""`highland policies …` end to end on a fresh SQLite file per test."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from highland import config, db
+from highland.cli import app
+from highland.policies.service import DEMO_LIBRARY
+from tests.factories import ENT_HEADER, FIN_HEADER, ent_row, fin_row, to_csv, uscc
+from tests.policies.test_api import AS_OF, BROKEN, LIBRARY, RD
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A fresh database with five enterprises and their 2024 figures."""
+    monkeypatch.setenv("HIGHLAND_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("HIGHLAND_INSTANCE_DIR", str(tmp_path / "var"))
+    config.get_settings.cache_clear()
+    db.get_engine.cache_clear()
+    assert cli("init")[0] == 0
+    ents = [ent_row(n) for n in (1, 2, 3)] + [ent_row(4, district_code="320106")]
+    (tmp_path / "e.csv").write_bytes(to_csv(ents, ENT_HEADER))
+    fins = [
+        fin_row(1, 2024, revenue="12000000.00", rd_spend="960000.00"),
+        fin_row(2, 2024, revenue="10000000.00", rd_spend="350000.00"),
+        fin_row(4, 2024, revenue="12000000.00", rd_spend="960000.00"),
+    ]
+    (tmp_path / "f.csv").write_bytes(to_csv(fins, FIN_HEADER))
+    assert cli("import", "enterprises", str(tmp_path / "e.csv"))[0] == 0
+    assert cli("import", "financials", str(tmp_path / "f.csv"))[0] == 0
+    (tmp_path / "lib.yaml").write_text(LIBRARY, encoding="utf-8")
+    yield tmp_path
+    db.get_engine().dispose()
+    config.get_settings.cache_clear()
+    db.get_engine.cache_clear()
+
+
+def cli(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.output
+
+
+def run(*args: str) -> tuple[int, str]:
+    return cli("policies", *args)
+
+
+def test_check_prints_every_error_with_file_and_line(env: Path) -> None:
+    bad = env / "bad.yaml"
+    bad.write_text(BROKEN, encoding="utf-8")
+    code, out = run("check", str(bad))
+    assert code == 1
+    lines = [ln for ln in out.splitlines() if ln.startswith(f"{bad}:")]
+    assert len(lines) >= 7, out
+    assert f"{bad}:5: effective: '2025-13-01' is not a date" in out
+    assert f"{bad}:9: unknown field 'revenu'" in out
+    assert "error(s) in 1 path(s)" in out
+    code, out = run("check", str(env / "lib.yaml"))
+    assert code == 0 and "ok: 3 policies, 1 packages" in out
+
+
+def test_load_keeps_versions(env: Path) -> None:
+    code, out = run("load", str(env / "lib.yaml"))
+    assert code == 0 and "stored: 4 new, 0 new versions, 0 unchanged" in out, out
+    code, out = run("load", str(env / "lib.yaml"))
+    assert code == 0 and "0 new, 0 new versions, 4 unchanged" in out
+    (env / "rd.yaml").write_text(RD.replace("value: 0.04", "value: 0.03"), encoding="utf-8")
+    code, out = run("load", str(env / "rd.yaml"))
+    assert code == 0 and "0 new, 1 new versions, 0 unchanged" in out
+    bad = env / "bad.yaml"
+    bad.write_text(BROKEN, encoding="utf-8")
+    code, out = run("load", str(bad))
+    assert code == 1 and "nothing was stored" in out and f"{bad}:9:" in out
+
+
+def test_test_command_passes_on_the_demo_and_fails_on_a_wrong_expectation(env: Path) -> None:
+    code, out = run("test", str(DEMO_LIBRARY))
+    assert code == 0 and "case(s) passed" in out, out
+    cases = env / "cases.yaml"
+    cases.write_text(
+        "kind: tests\nas_of: 2025-06-30\ncases:\n"
+        "  - name: right\n    policy: t-rd\n"
+        "    portrait: {district: '320115', rd_intensity: 0.05, revenue: 6000000,"
+        " rd_spend: 300000}\n"
+        "    expect: {status: eligible, amount: 30000}\n"
+        "  - name: wrong\n    policy: t-rd\n"
+        "    portrait: {district: '320115', rd_intensity: 0.03, revenue: 6000000}\n"
+        "    expect: {status: eligible}\n",
+        encoding="utf-8",
+    )
+    code, out = run("test", str(cases), "--policies", str(env / "lib.yaml"))
+    assert code == 1 and "1 of 2 case(s) failed" in out
+    assert f"{cases}:8: wrong: status: expected 'eligible', got 'ineligible'" in out
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_match_writes_the_csv(env: Path) -> None:
+    run("load", str(env / "lib.yaml"))
+    out_csv = env / "m.csv"
+    code, out = run("match", "--as-of", AS_OF, "--out", str(out_csv))
+    assert code == 0 and "12 rows written" in out, out
+    assert out_csv.read_text(encoding="utf-8").splitlines()[0] == (
+        "uscc,policy_id,status,amount,failed,missing"
+    )
+    rows = {(r["uscc"], r["policy_id"]): r for r in _rows(out_csv)}
+    assert rows[(uscc(1), "t-rd")]["amount"] == "96000.00"
+    assert rows[(uscc(1), "t-award")]["amount"] == "300000.00"
+    assert rows[(uscc(2), "t-rd")]["failed"] == "rd_intensity >= 0.04"
+    assert rows[(uscc(3), "t-rd")] == {"uscc": uscc(3), "policy_id": "t-rd", "status": "unknown",
+                                       "amount": "", "failed": "",
+                                       "missing": "revenue;rd_intensity"}  # fmt: skip
+    code, out = run("match", "--as-of", AS_OF, "--out", str(out_csv), "--policy", "t-rd",
+                    "--enterprise", uscc(1).lower())  # fmt: skip
+    assert code == 0, out
+    assert [(r["uscc"], r["policy_id"], r["status"]) for r in _rows(out_csv)] == [
+        (uscc(1), "t-rd", "eligible")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "needle"),
+    [
+        (["--policy", "nope"], 1, "no policy 'nope'"),
+        (["--enterprise", "91320115MA1XXXXX0X"], 1, "no enterprise"),
+        (["--as-of", "2025-02-30"], 2, "--as-of"),
+        (["--as-of", "2024-06-30", "--policy", "t-rd"], 1, "not in force"),
+    ],
+)
+def test_match_refusals_leave_no_file(env: Path, args: list[str], code: int, needle: str) -> None:
+    run("load", str(env / "lib.yaml"))
+    out_csv = env / "m.csv"
+    full = ["match", "--out", str(out_csv), *args]
+    if "--as-of" not in args:
+        full += ["--as-of", AS_OF]
+    got, out = run(*full)
+    assert got == code and needle in out, out
+    assert not out_csv.exists() and not (env / "m.csv.part").exists()
+
+
+def test_run_and_replay(env: Path) -> None:
+    run("load", str(env / "lib.yaml"))
+    code, out = run("run", "--as-of", AS_OF)
+    assert code == 0 and out.startswith("run 1: 4 enterprises as of 2025-06-30"), out
+    (env / "rd.yaml").write_text(RD.replace("value: 0.04", "value: 0.03"), encoding="utf-8")
+    assert run("load", str(env / "rd.yaml"))[0] == 0
+    results = env / "replay.csv"
+    code, out = run("replay", "1", "--out", str(results))
+    assert code == 0 and "run 1 replayed exactly: 3 policies" in out, out
+    # The replay still shows the first version's results: enterprise 2 (3.5 %) stays out.
+    rows = {(r["uscc"], r["policy_id"]): r["status"] for r in _rows(results)}
+    assert rows[(uscc(2), "t-rd")] == "ineligible"
+    code, out = run("replay", "9")
+    assert code == 1 and "no match run 9" in out
