@@ -6,6 +6,7 @@ permission → 403; a caller for whom the object is out of scope → 404; an all
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -19,7 +20,7 @@ from highland.enterprises.imports import run_import
 from highland.enterprises.models import Enterprise
 from highland.identity import service as identity
 from highland.policies import service
-from highland.policies.rules.loader import read_paths
+from highland.policies.rules.loader import Library, load_library, read_paths
 from tests.conftest import ACTOR
 from tests.factories import ENT_HEADER, FIN_HEADER, ent_row, fin_row, to_csv
 
@@ -141,6 +142,21 @@ def test_every_route_has_a_row(app: Any) -> None:
     assert not stale, f"rows for routes that no longer exist: {sorted(stale)}"
 
 
+@functools.cache
+def _demo() -> Library:
+    return load_library([service.DEMO_LIBRARY])
+
+
+def _small_library() -> Library:
+    """Two demo policies that exclude each other, and their packages: enough for every route,
+    and much cheaper per test than the whole demo library."""
+    demo = _demo()
+    policies = {k: demo.policies[k] for k in (POLICY, "jn-2025-rd-subsidy")}
+    wanted = {p.package for p in policies.values()} | {"nj-2025-no1"}
+    packages = {k: v for k, v in demo.packages.items() if k in wanted}
+    return Library(policies=policies, packages=packages)
+
+
 @pytest.fixture
 def world(sessions, db, client):  # type: ignore[no-untyped-def]
     """Two enterprises, a user of every role (enterprise user owns B), a report by admin."""
@@ -163,7 +179,7 @@ def world(sessions, db, client):  # type: ignore[no-untyped-def]
         token, csrf = identity.open_session(db, user, 1)
         api = identity.create_token(db, ACTOR, user.username)
         users[role] = {"cookie": token, "csrf": csrf, "api": api}
-    service.load_demo_library(db, ACTOR)
+    service.store(db, _small_library(), ACTOR)
     run = service.run_match(db, date(2026, 6, 30), ACTOR)
     db.commit()
     # A report written by the admin (through the real page, so it belongs to them).

@@ -6,6 +6,7 @@ None for missing. Three-valued logic: True, False, or None for unknown.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -43,7 +44,12 @@ class CriterionResult:
 
 @dataclass(frozen=True, slots=True)
 class PolicyResult:
-    """One policy for one enterprise."""
+    """One policy for one enterprise.
+
+    `potential_fen` is computed when first read: an eligible result has it at once (it is
+    the amount), other results keep their inputs and compute it on access, so that
+    evaluating many policies pays for the Fraction arithmetic only where it is shown.
+    """
 
     compiled: Compiled
     status: str  # eligible | ineligible | unknown
@@ -102,13 +108,6 @@ def evaluate_tree(tree: Tree, leaves: Sequence[Truth], forced: int = -1) -> Trut
     return None if seen_unknown else not decisive
 
 
-def _forced_leaves(compiled: Compiled, leaves: Sequence[Truth], i: int) -> list[Truth]:
-    """The leaves with criterion i set to its passing value."""
-    out = list(leaves)
-    out[i] = not compiled.criteria[i].negated
-    return out
-
-
 def decided_by(tree: Tree, leaves: Sequence[Truth], want: Truth, parity: bool = False
                ) -> list[int]:  # fmt: skip
     """Criteria whose whole path to the root evaluates to `want` (after `not` flips).
@@ -131,37 +130,392 @@ def decided_by(tree: Tree, leaves: Sequence[Truth], want: Truth, parity: bool = 
     return out
 
 
+class _Pending(tuple):  # type: ignore[type-arg,unused-ignore]
+    """(compiled, amount input values): a potential amount not computed yet (PolicyResult)."""
+
+    __slots__ = ()
+
+    def compute(self) -> int | None:
+        compiled, inputs = self
+        benefit = compiled.policy.benefit
+        assert benefit.amount is not None
+        values = dict(zip(benefit.amount.fields, inputs, strict=True))
+        if not in_bounds(benefit.amount.fields, values):
+            return None
+        return amount_fen(benefit.amount, values, benefit.rounding)
+
+
+class _LazyPotential:
+    """PolicyResult.potential_fen: the slot, resolving a _Pending value on first read."""
+
+    __slots__ = ("slot",)
+
+    def __init__(self, slot: Any) -> None:
+        self.slot = slot
+
+    def __get__(self, obj: Any, owner: Any = None) -> Any:
+        if obj is None:
+            return self
+        value = self.slot.__get__(obj, owner)
+        if value.__class__ is _Pending:
+            value = value.compute()
+            self.slot.__set__(obj, value)
+        return value
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        self.slot.__set__(obj, value)
+
+
+_SLOT = PolicyResult.__dict__["potential_fen"]
+setattr(PolicyResult, "potential_fen", _LazyPotential(_SLOT))  # noqa: B010 - not a field write
+
+# Fast construction of the frozen slotted results: a twin class with the same slots is filled
+# by plain attribute stores and then given the real class (the very same objects result).
+_new = object.__new__
+
+
+class _CRBuild:
+    """CriterionResult's slots without the frozen __init__: built, then given its class."""
+
+    __slots__ = ("criterion", "value", "outcome", "passed", "gap")
+
+    def __init__(self, c: Criterion, v: object, t: Truth, passed: Truth, gap: Gap | None) -> None:
+        self.criterion = c
+        self.value = v
+        self.outcome = t
+        self.passed = passed
+        self.gap = gap
+
+
+class _PRBuild:
+    """PolicyResult's slots without the frozen __init__ (see _CRBuild)."""
+
+    __slots__ = PolicyResult.__slots__
+
+    def __init__(self, *args: Any) -> None:
+        (
+            self.compiled,
+            self.status,
+            self.amount_fen,
+            self.criteria,
+            self.failed,
+            self.missing,
+            self.near_miss,
+            self.potential_fen,
+        ) = args
+
+
+if _CRBuild.__slots__ != CriterionResult.__slots__:  # the same layout, for __class__
+    raise TypeError("_CRBuild must list CriterionResult's slots in order")
+_GAP_SET = tuple(Gap.__dict__[n].__set__ for n in ("field", "shortfall", "via_field", "via_amount"))
+
+
+def _plain_gap(name: str, shortfall: int) -> Gap:
+    """Gap(name, shortfall), built without the frozen __init__."""
+    gap = _new(Gap)
+    g_field, g_short, g_via, g_amount = _GAP_SET
+    g_field(gap, name)
+    g_short(gap, shortfall)
+    g_via(gap, None)
+    g_amount(gap, None)
+    return gap
+
+
+# Criterion kinds as small ints, the range split by which bounds it has.
+_RANGE_LO, _RANGE_HI, _RANGE_BOTH, _RANGE_OPEN = 0, 1, 2, 3
+_NOT_EQUAL, _ONE_OF, _NONE_OF, _HAS_ALL, _EXISTS, _MISSING = 4, 5, 6, 7, 8, 9
+_SET_TYPES = (list, tuple, frozenset, set)
+_CODES = {"not_equal": _NOT_EQUAL, "one_of": _ONE_OF, "none_of": _NONE_OF, "has_all": _HAS_ALL,
+          "exists": _EXISTS, "missing": _MISSING}  # fmt: skip
+# Values whose criterion result is cached per criterion: immutable, and never with a gap.
+_CACHEABLE = frozenset({type(None), str, bool})
+_CACHE_SIZE = 1024
+
+
+class _Plan:
+    """What evaluate needs of a Compiled, worked out once: criteria as flat tuples, the tree."""
+
+    __slots__ = ("specs", "flat", "ops", "paths", "amount", "amount_fields", "rounding", "n")
+
+    def __init__(self, compiled: Compiled) -> None:
+        specs: list[tuple[Any, ...]] = []
+        for c in compiled.criteria:
+            kind = c.kind
+            if kind == "range":
+                code = (_RANGE_OPEN, _RANGE_LO, _RANGE_HI, _RANGE_BOTH)[
+                    (c.lo is not None) + 2 * (c.hi is not None)
+                ]
+            else:
+                code = _CODES[kind]
+            items: Any = c.items
+            with contextlib.suppress(TypeError):  # an unhashable item: keep the tuple
+                items = frozenset(items)
+            gapped = kind == "range" and not c.negated
+            specs.append((c, c.field, code, c.lo, c.hi, items, c.negated, gapped, {}))
+        self.specs = tuple(specs)
+        self.n = len(specs)
+        tree = compiled.tree
+        self.flat = _all_leaves(tree)
+        ops: list[tuple[str, Any]] = []
+        _postfix(tree, ops)
+        self.ops = tuple(ops)
+        paths: list[tuple[tuple[str, tuple[int, ...]], ...]] = [()] * len(specs)
+        _paths(self.ops, len(ops) - 1, (), paths)
+        self.paths = tuple(paths)
+        benefit = compiled.policy.benefit
+        self.amount = benefit.amount
+        self.amount_fields: tuple[str, ...] = (
+            () if benefit.amount is None else tuple(benefit.amount.fields)
+        )
+        self.rounding = benefit.rounding
+
+
+def _all_leaves(tree: Tree) -> bool:
+    """Whether the tree is only `all` groups of plain leaves (then no `not` either)."""
+    if tree[0] == "leaf":
+        return True
+    if tree[0] != "all":
+        return False
+    return all(_all_leaves(child) for child in tree[1])
+
+
+def _postfix(tree: Tree, ops: list[tuple[str, Any]]) -> int:
+    """Append the tree's nodes children first; return the node's position."""
+    kind = tree[0]
+    if kind == "leaf":
+        ops.append(("leaf", tree[1]))
+    elif kind == "not":
+        ops.append(("not", _postfix(tree[1], ops)))
+    else:
+        ops.append((kind, tuple([_postfix(child, ops) for child in tree[1]])))
+    return len(ops) - 1
+
+
+def _paths(ops: tuple[tuple[str, Any], ...], pos: int,
+           above: tuple[tuple[str, tuple[int, ...]], ...],
+           out: list[tuple[tuple[str, tuple[int, ...]], ...]]) -> None:  # fmt: skip
+    """Each leaf's path from the root: (group kind, the other children's positions) per step."""
+    kind, arg = ops[pos]
+    if kind == "leaf":
+        out[arg] = above
+    elif kind == "not":
+        _paths(ops, arg, (*above, ("not", ())), out)
+    else:
+        for j in arg:
+            _paths(ops, j, (*above, (kind, tuple(k for k in arg if k != j))), out)
+
+
+def _lifts(path: tuple[tuple[str, tuple[int, ...]], ...], vals: list[Truth], forced: bool
+           ) -> bool:  # fmt: skip
+    """Whether setting the leaf at the end of `path` to `forced` makes the root true.
+
+    Top-down: each group needs its path child to reach a target value given the other
+    children's stored values (Kleene), unless those settle the group already.
+    """
+    target = True
+    for kind, others in path:
+        if kind == "not":
+            target = not target
+        elif (kind == "all") == target:  # all→True or any→False: every other child must agree
+            for o in others:
+                if vals[o] is not target:
+                    return False
+        else:  # all→False or any→True: one other child with the target settles it
+            for o in others:
+                if vals[o] is target:
+                    return True
+    return forced is target
+
+
+def _node_values(ops: tuple[tuple[str, Any], ...], leaves: Sequence[Truth]) -> list[Truth]:
+    """Every node's Kleene value, in postfix order (the root last)."""
+    vals: list[Truth] = []
+    append = vals.append
+    for kind, arg in ops:
+        if kind == "leaf":
+            append(leaves[arg])
+        elif kind == "not":
+            v = vals[arg]
+            append(None if v is None else not v)
+        else:
+            decisive = kind == "any"
+            unknown = False
+            for j in arg:
+                v = vals[j]
+                if v is decisive:
+                    append(decisive)
+                    break
+                if v is None:
+                    unknown = True
+            else:
+                append(None if unknown else not decisive)
+    return vals
+
+
+def _decided(ops: tuple[tuple[str, Any], ...], vals: list[Truth], pos: int, want: Truth,
+             parity: bool, out: list[int]) -> None:  # fmt: skip
+    """decided_by over stored node values: the leaves whose path to the root reads `want`."""
+    v = vals[pos]
+    seen = None if v is None else (v != parity)
+    if seen is not want:
+        return
+    kind, arg = ops[pos]
+    if kind == "leaf":
+        out.append(arg)
+    elif kind == "not":
+        _decided(ops, vals, arg, want, not parity, out)
+    else:
+        for j in arg:
+            _decided(ops, vals, j, want, parity, out)
+
+
+_PLANS: dict[int, tuple[Compiled, _Plan]] = {}
+_MAX_PLANS = 4096
+
+
+def _plan(compiled: Compiled) -> _Plan:
+    """The compiled policy's plan, cached by identity (what-if compiles throwaway policies)."""
+    entry = _PLANS.get(id(compiled))
+    if entry is not None and entry[0] is compiled:
+        return entry[1]
+    if len(_PLANS) >= _MAX_PLANS:
+        _PLANS.clear()
+    plan = _Plan(compiled)
+    _PLANS[id(compiled)] = (compiled, plan)
+    return plan
+
+
 def evaluate(compiled: Compiled, values: Mapping[str, Any], explain: bool = True) -> PolicyResult:
     """Evaluate one compiled policy for one enterprise's portrait values."""
-    crits = compiled.criteria
-    leaves = [criterion_truth(c, values.get(c.field)) for c in crits]
-    result = evaluate_tree(compiled.tree, leaves)
-    status = STATUS[result]
-    benefit = compiled.policy.benefit
-    potential = None
-    if benefit.amount is not None and in_bounds(benefit.amount.fields, values):
-        potential = amount_fen(benefit.amount, values, benefit.rounding)
+    entry = _PLANS.get(id(compiled))
+    plan = entry[1] if entry is not None and entry[0] is compiled else _plan(compiled)
+    get = values.get
+    leaves: list[Truth] = []
+    built: list[CriterionResult] = []
+    n_false = n_none = 0
+    add_leaf = leaves.append
+    add_result = built.append
+    for c, name, code, lo, hi, items, negated, gapped, cache in plan.specs:
+        v = get(name)
+        cacheable = v.__class__ in _CACHEABLE
+        if cacheable:
+            hit = cache.get(v)
+            if hit is not None:
+                t = hit[0]
+                if t is None:
+                    n_none += 1
+                elif t == negated:
+                    n_false += 1
+                add_leaf(t)
+                add_result(hit[1])
+                continue
+        if code >= _EXISTS:
+            t = (v is not None) if code == _EXISTS else (v is None)
+        elif v is None:
+            t = None
+        elif code == _RANGE_LO:
+            t = v >= lo
+        elif code == _RANGE_HI:
+            t = v <= hi
+        elif code == _RANGE_BOTH:
+            t = lo <= v <= hi
+        elif code == _RANGE_OPEN:
+            t = True
+        elif code == _NOT_EQUAL:
+            t = v != lo
+        else:
+            try:
+                if isinstance(v, _SET_TYPES):
+                    if code == _HAS_ALL:
+                        t = items.issubset(v)
+                    else:
+                        t = (not items.isdisjoint(v)) == (code == _ONE_OF)
+                elif code == _ONE_OF:
+                    t = v in items
+                else:
+                    t = v not in items
+            except (TypeError, AttributeError):  # unhashable values or items: the plain test
+                t = criterion_truth(c, v)
+        if t is None:
+            n_none += 1
+            passed: Truth = None
+        else:
+            passed = t != negated
+            if not passed:
+                n_false += 1
+        add_leaf(t)
+        if explain or cacheable:
+            gap = None
+            if passed is False and gapped:
+                if v.__class__ is int and name != "rd_intensity":
+                    if lo is not None and v < lo:
+                        gap = _plain_gap(name, lo - v)
+                    elif hi is not None and v > hi:
+                        gap = _plain_gap(name, hi - v)
+                else:
+                    gap = _gap(c, values, v)
+            r: Any = _CRBuild(c, v, t, passed, gap)
+            r.__class__ = CriterionResult
+            add_result(r)
+            if cacheable and len(cache) < _CACHE_SIZE:
+                cache[v] = (t, r)
     failed: tuple[str, ...] = ()
     missing: tuple[str, ...] = ()
     near: tuple[int, ...] = ()
-    if result is False:
-        failed = tuple(crits[i].label for i in decided_by(compiled.tree, leaves, False))
-        near = tuple(
-            i
-            for i, c in enumerate(crits)
-            if leaves[i] is not None
-            and leaves[i] == c.negated
-            and evaluate_tree(compiled.tree, _forced_leaves(compiled, leaves, i)) is True
-        )
-    elif result is None:
-        missing = _unique(crits[i].field for i in decided_by(compiled.tree, leaves, None))
-    elif benefit.amount is not None and potential is None:
-        missing = _unique(f for f in benefit.amount.fields if values.get(f) is None)
-    results: tuple[CriterionResult, ...] = ()
-    if explain:
-        results = tuple(_explain(c, values, leaves[i]) for i, c in enumerate(crits))
-    amount = potential if result is True else None
-    return PolicyResult(compiled, status, amount, results, failed, missing, near, potential)
+    specs = plan.specs
+    if plan.flat:  # all of plain leaves: read everything off the counts
+        result: Truth = False if n_false else (None if n_none else True)
+        if n_false:
+            failed = tuple([specs[i][0].label for i in range(plan.n) if leaves[i] is False])
+            if n_false == 1 and not n_none:
+                near = tuple([i for i in range(plan.n) if leaves[i] is False])
+        elif n_none:
+            missing = _unique([specs[i][1] for i in range(plan.n) if leaves[i] is None])
+    else:
+        ops = plan.ops
+        vals = _node_values(ops, leaves)
+        result = vals[-1]
+        if result is False:
+            out: list[int] = []
+            _decided(ops, vals, len(ops) - 1, False, False, out)
+            failed = tuple([specs[i][0].label for i in out])
+            if n_false:
+                paths = plan.paths
+                near = tuple(
+                    [
+                        i
+                        for i in range(plan.n)
+                        if leaves[i] is not None
+                        and leaves[i] == specs[i][6]
+                        and _lifts(paths[i], vals, not specs[i][6])
+                    ]
+                )
+        elif result is None:
+            out = []
+            _decided(ops, vals, len(ops) - 1, None, False, out)
+            missing = _unique([specs[i][1] for i in out])
+    potential: Any = None
+    amount_expr = plan.amount
+    if amount_expr is not None:
+        if result is True:
+            if in_bounds(plan.amount_fields, values):
+                potential = amount_fen(amount_expr, values, plan.rounding)
+            if potential is None:
+                missing = _unique([f for f in plan.amount_fields if get(f) is None])
+        else:
+            potential = _Pending((compiled, tuple(map(get, plan.amount_fields))))
+    pr: Any = _PRBuild(
+        compiled,
+        STATUS[result],
+        potential if result is True else None,
+        tuple(built) if explain else (),
+        failed,
+        missing,
+        near,
+        potential,
+    )
+    pr.__class__ = PolicyResult
+    return pr
 
 
 _ORDER = {name: i for i, name in enumerate(FIELDS)}
@@ -179,13 +533,6 @@ def in_bounds(names: Sequence[str], values: Mapping[str, Any]) -> bool:
 def _unique(names: Any) -> tuple[str, ...]:
     """Field names once each, in catalogue order (the order both evaluators list them)."""
     return tuple(sorted(set(names), key=_ORDER.__getitem__))
-
-
-def _explain(c: Criterion, values: Mapping[str, Any], outcome: Truth) -> CriterionResult:
-    passed = None if outcome is None else (outcome != c.negated)
-    value = values.get(c.field)
-    gap = _gap(c, values, value) if passed is False else None
-    return CriterionResult(c, value, outcome, passed, gap)
 
 
 def _gap(c: Criterion, values: Mapping[str, Any], v: object) -> Gap | None:

@@ -228,20 +228,114 @@ class Summary:
     amount_unknown: int  # eligible enterprises whose amount cannot be computed
 
 
-def _summary_exprs(plan: PolicyPlan) -> list[pl.Expr]:
-    status, p = plan.status(), plan.prefix
-    near = plan.near_misses()
-    any_near = reduce(lambda a, b: a | b, near) if near else pl.lit(False)
-    amount = plan.amount()
-    return [
-        status.fill_null(False).sum().alias(f"{p}eligible"),
-        status.not_().fill_null(False).sum().alias(f"{p}ineligible"),
-        status.is_null().sum().alias(f"{p}unknown"),
-        any_near.sum().alias(f"{p}near"),
-        *(e.sum().alias(f"{p}near{i}") for i, e in enumerate(near)),
-        amount.cast(pl.Int64).sum().alias(f"{p}amount"),
-        (status.fill_null(False) & amount.is_null()).sum().alias(f"{p}amount_unknown"),
-    ]
+# --------------------------------------------------------------------------- shared leaves
+
+CODE_PREFIX = "__code_"
+LeafKey = tuple[object, ...]
+
+
+def _key(c: Criterion) -> LeafKey:
+    """What makes two criteria the same column (negation lives in the tree, not here)."""
+    items = tuple(sorted({(type(x).__name__, str(x)) for x in c.items}))
+    return (c.field, c.kind, c.lo, c.hi, items)
+
+
+def _coded(c: Criterion, frame: pl.DataFrame) -> bool:
+    """Whether a criterion tests a String code column by membership (encoded as integers)."""
+    return (
+        c.kind in ("one_of", "none_of")
+        and FIELDS[c.field].kind == "code"
+        and frame.schema.get(c.field) == pl.String
+        and all(isinstance(x, str) for x in c.items)
+    )
+
+
+def _encode(frame: pl.DataFrame, criteria: Sequence[Criterion]
+            ) -> tuple[pl.DataFrame, dict[str, dict[str, int]]]:  # fmt: skip
+    """Add integer codes of the String code fields the criteria test by membership.
+
+    The dictionary is the field's distinct values in the data; an item not in it can match no
+    row. Nulls stay null, so the test stays unknown on a missing value.
+    """
+    uses: dict[str, set[LeafKey]] = {}
+    for c in criteria:
+        if _coded(c, frame):
+            uses.setdefault(c.field, set()).add(_key(c))
+    # Encoding costs about two passes over the column: worth it for several tests only.
+    fields = sorted(f for f, keys in uses.items() if len(keys) >= 3)
+    codes: dict[str, dict[str, int]] = {}
+    cols: list[pl.Expr] = []
+    for f in fields:
+        cats = frame.get_column(f).unique().drop_nulls().sort()
+        codes[f] = {v: i for i, v in enumerate(cats.to_list())}
+        cols.append(pl.col(f).cast(pl.Enum(cats)).to_physical().cast(pl.UInt32)
+                    .alias(CODE_PREFIX + f))  # fmt: skip
+    return (frame.with_columns(cols) if cols else frame), codes
+
+
+def _leaf_expr(c: Criterion, codes: dict[str, dict[str, int]], coded: bool) -> pl.Expr:
+    """criterion_expr; for a String code field (`coded`), on its integer codes if it has them."""
+    if not coded:
+        return criterion_expr(c)
+    table = codes.get(c.field)
+    values: Sequence[object]
+    if table is not None:
+        col = pl.col(CODE_PREFIX + c.field)
+        values = sorted({table[x] for x in c.items if isinstance(x, str) and x in table})
+    else:
+        col, values = pl.col(c.field), sorted({str(x) for x in c.items})
+    if not values:  # no value in the data can match
+        hit = pl.when(col.is_null()).then(_NULL_BOOL).otherwise(pl.lit(False))
+    elif len(values) <= 4:  # a few equalities beat a hash lookup; null stays null
+        hit = reduce(lambda a, b: a | b, [col == pl.lit(v) for v in values])
+    else:
+        hit = pl.when(col.is_null()).then(_NULL_BOOL).otherwise(col.is_in(values))
+    return hit if c.kind == "one_of" else ~hit
+
+
+def _leaves(frame: pl.DataFrame, compiled: Sequence[Compiled]
+            ) -> tuple[pl.DataFrame, list[list[str]]]:  # fmt: skip
+    """Each distinct criterion once as a boolean column; per policy, its criteria's columns."""
+    crits = [c for cp in compiled for c in cp.criteria]
+    coded, codes = _encode(frame, crits)
+    names: dict[LeafKey, str] = {}
+    exprs: list[pl.Expr] = []
+    per_policy: list[list[str]] = []
+    for cp in compiled:
+        cols = []
+        for c in cp.criteria:
+            k = _key(c)
+            if k not in names:
+                names[k] = f"__leaf{len(names)}"
+                exprs.append(_leaf_expr(c, codes, _coded(c, frame)).alias(names[k]))
+            cols.append(names[k])
+        per_policy.append(cols)
+    return coded.select(exprs) if exprs else coded.select([]), per_policy
+
+
+def _status(cp: Compiled, cols: Sequence[str]) -> pl.Expr:
+    return tree_expr(cp.tree, [pl.col(n) for n in cols])
+
+
+def _forced(cp: Compiled, cols: Sequence[str], i: int) -> pl.Expr:
+    leaves = [pl.col(n) for n in cols]
+    leaves[i] = pl.lit(not cp.criteria[i].negated, dtype=pl.Boolean)
+    return tree_expr(cp.tree, leaves)
+
+
+def _amounts(frame: pl.DataFrame, cp: Compiled, ok: pl.Series) -> pl.Series | None:
+    """The amount (Int64, null when it cannot be computed) on the rows where `ok` is true."""
+    benefit = cp.policy.benefit
+    if benefit.amount is None:
+        return None
+    fields = list(dict.fromkeys(benefit.amount.fields))
+    rows = frame.select(fields).filter(ok) if fields else ok.filter(ok).to_frame("__ok")
+    value = polars_amount_fen(benefit.amount, benefit.rounding)
+    inside = [pl.col(f).abs().fill_null(0) <= FIELDS[f].bound for f in fields]
+    if inside:
+        value = pl.when(reduce(lambda a, b: a & b, inside)).then(value)
+        value = value.otherwise(pl.lit(None, dtype=pl.Int64))
+    return rows.with_columns(value.cast(pl.Int64).alias("__a")).get_column("__a")
 
 
 def summarise(
@@ -249,32 +343,61 @@ def summarise(
 ) -> list[Summary]:
     """Status counts, near-miss counts per criterion and total amount of each policy.
 
-    Policies are taken in batches so that the criterion columns of only one batch are held in
-    memory at a time, whatever the number of policies.
+    Each distinct criterion is evaluated once, as a shared boolean column. Policies are then
+    taken in batches: statuses and near-miss flags of one batch are materialised as columns
+    and counted, and amounts are computed on each policy's eligible rows only.
     """
     frame = prepare(frame)
-    all_plans = plans(compiled)
+    leaves, cols = _leaves(frame, compiled)
     out: list[Summary] = []
-    for start in range(0, len(all_plans), batch_size):
-        batch = all_plans[start : start + batch_size]
+    for start in range(0, len(compiled), max(batch_size, 1)):
+        batch = range(start, min(start + batch_size, len(compiled)))
+        status = leaves.select([_status(compiled[j], cols[j]).alias(f"s{j}") for j in batch])
+        near: list[pl.Expr] = []
+        for j in batch:
+            s = pl.col(f"s{j}")
+            near += [
+                (s.not_() & _forced(compiled[j], cols[j], i)).fill_null(False).alias(f"n{j}_{i}")
+                for i in range(len(cols[j]))
+            ]
+        aggs: list[pl.Expr] = []
+        for j in batch:
+            s = pl.col(f"s{j}")
+            flags = [pl.col(f"n{j}_{i}") for i in range(len(cols[j]))]
+            any_near = pl.any_horizontal(flags) if flags else pl.lit(False)
+            aggs += [
+                s.sum().alias(f"e{j}"),
+                s.not_().sum().alias(f"i{j}"),
+                s.null_count().alias(f"u{j}"),
+                any_near.sum().alias(f"n{j}"),
+                *(f.sum() for f in flags),
+            ]
         row = (
-            with_leaves(frame, batch)
-            .select([e for p in batch for e in _summary_exprs(p)])
+            pl.concat([leaves, status], how="horizontal")
+            .lazy()
+            .with_columns(near)
+            .select(aggs)
             .collect()
             .row(0, named=True)
         )
-        for p in batch:
-            x = p.prefix
+        for j in batch:
+            cp = compiled[j]
+            eligible = int(row[f"e{j}"])
+            amounts = _amounts(frame, cp, status.get_column(f"s{j}").fill_null(False))
+            if amounts is None:
+                total, unknown = 0, eligible
+            else:
+                total, unknown = int(amounts.sum() or 0), amounts.null_count()
             out.append(
                 Summary(
-                    p.compiled.policy.id,
-                    int(row[f"{x}eligible"]),
-                    int(row[f"{x}ineligible"]),
-                    int(row[f"{x}unknown"]),
-                    int(row[f"{x}near"]),
-                    tuple(int(row[f"{x}near{i}"]) for i in range(p.width)),
-                    int(row[f"{x}amount"] or 0),
-                    int(row[f"{x}amount_unknown"]),
+                    cp.policy.id,
+                    eligible,
+                    int(row[f"i{j}"]),
+                    int(row[f"u{j}"]),
+                    int(row[f"n{j}"]),
+                    tuple(int(row[f"n{j}_{i}"]) for i in range(len(cols[j]))),
+                    total,
+                    unknown,
                 )
             )
     return out
@@ -290,21 +413,127 @@ DETAIL_SCHEMA = {
 }
 
 
+def _detail_exprs(cp: Compiled, leaves: Sequence[pl.Expr], status: pl.Expr) -> list[pl.Expr]:
+    """status, failed and missing columns, as `policies match` writes them."""
+    crits = cp.criteria
+    failed_paths: dict[int, pl.Expr] = {}
+    _path_exprs(cp.tree, leaves, False, False, _TRUE, failed_paths)
+    unknown_paths: dict[int, pl.Expr] = {}
+    _path_exprs(cp.tree, leaves, None, False, _TRUE, unknown_paths)
+    failed = _joined([pl.when(failed_paths[i]).then(pl.lit(c.label)) for i, c in enumerate(crits)])
+    # One name per field, in criterion order, as the plain evaluator lists them.
+    by_field: dict[str, pl.Expr] = {}
+    for i, c in sorted(enumerate(crits), key=lambda ic: FIELD_ORDER[ic[1].field]):
+        by_field[c.field] = (
+            by_field[c.field] | unknown_paths[i] if c.field in by_field else (unknown_paths[i])
+        )
+    missing_unknown = _joined([pl.when(e).then(pl.lit(f)) for f, e in by_field.items()])
+    benefit = cp.policy.benefit
+    if benefit.amount is not None:
+        amount_missing = _joined(
+            [
+                pl.when(pl.col(f).is_null()).then(pl.lit(f))
+                for f in sorted(benefit.amount.fields, key=FIELD_ORDER.__getitem__)
+            ]
+        )
+    else:
+        amount_missing = pl.lit("")
+    missing = (
+        pl.when(status.is_null())
+        .then(missing_unknown)
+        .when(status)
+        .then(amount_missing)
+        .otherwise(pl.lit(""))
+    )
+    code = pl.when(status).then(pl.lit("eligible")).when(status.not_()).then(pl.lit("ineligible"))
+    return [
+        code.otherwise(pl.lit("unknown")).alias("status"),
+        pl.when(status.not_()).then(failed).otherwise(pl.lit("")).fill_null("").alias("failed"),
+        missing.fill_null("").alias("missing"),
+    ]
+
+
+def _texts(cp: Compiled, base: pl.DataFrame, leaf_names: Sequence[str],
+           fields: Sequence[str], near: bool) -> pl.DataFrame:  # fmt: skip
+    """status, failed, missing (and near) per row of `base` (leaf columns and amount inputs).
+
+    These depend only on each criterion's truth and on which amount inputs are null, so when
+    that combination fits in an integer they are built once per distinct combination and
+    joined back, instead of once per row.
+    """
+
+    def text_exprs(s: pl.Expr) -> list[pl.Expr]:
+        exprs = _detail_exprs(cp, [pl.col(n) for n in leaf_names], s)
+        if near:
+            flags = [
+                (s.not_() & _forced(cp, leaf_names, i)).fill_null(False)
+                for i in range(len(leaf_names))
+            ]
+            joined = _joined([pl.when(e).then(pl.lit(str(i))) for i, e in enumerate(flags)])
+            exprs.append(joined.fill_null("").alias("near"))
+        return exprs
+
+    k = len(leaf_names)
+    if 3**k * 2 ** len(fields) >= 2**62:
+        status = tree_expr(cp.tree, [pl.col(n) for n in leaf_names]).alias("__status")
+        return base.lazy().with_columns(status).select(text_exprs(pl.col("__status"))).collect()
+    parts = [pl.col(n).cast(pl.Int64).fill_null(2) * 3**i for i, n in enumerate(leaf_names)]
+    parts += [pl.col(f).is_null().cast(pl.Int64) * (3**k * 2**j) for j, f in enumerate(fields)]
+    key = pl.sum_horizontal(parts) if parts else pl.lit(0, dtype=pl.Int64)
+    keys = base.select(key.cast(pl.Int64).alias("__key"))
+    digit = [(pl.col("__key") // 3**i) % 3 for i in range(k)]
+    decoded = [
+        pl.when(d == 2).then(_NULL_BOOL).otherwise(d == 1).alias(n)
+        for d, n in zip(digit, leaf_names, strict=True)
+    ]
+    decoded += [
+        pl.when((pl.col("__key") // (3**k * 2**j)) % 2 == 1)
+        .then(pl.lit(None, dtype=pl.Int64))
+        .otherwise(pl.lit(0, dtype=pl.Int64))
+        .alias(f)
+        for j, f in enumerate(fields)
+    ]
+    table = (
+        keys.unique()
+        .lazy()
+        .with_columns(decoded)
+        .with_columns(tree_expr(cp.tree, [pl.col(n) for n in leaf_names]).alias("__status"))
+        .select(pl.col("__key"), *text_exprs(pl.col("__status")))
+        .collect()
+    )
+    table = table.sort("__key")
+    rows = table.get_column("__key").search_sorted(keys.get_column("__key"), side="left")
+    return table.drop("__key")[rows]
+
+
 def details(frame: pl.DataFrame, compiled: Compiled, extra: Sequence[str] = ()) -> pl.DataFrame:
     """Per enterprise: status, amount, failed criteria and missing fields of one policy.
 
     `extra` names further criterion-level columns to keep: "near" adds `near` (the indexes
     of criteria that alone keep an ineligible enterprise out, ';'-joined).
     """
-    plan = plans([compiled])[0]
-    lazy = with_leaves(prepare(frame), [plan])
-    cols = [
-        pl.col("uscc"),
-        pl.lit(compiled.policy.id).alias("policy_id"),
-        *detail_exprs(plan),
-    ]
-    if "near" in extra:
-        near = plan.near_misses()
-        joined = _joined([pl.when(e).then(pl.lit(str(i))) for i, e in enumerate(near)])
-        cols.append(joined.fill_null("").alias("near"))
-    return lazy.select(cols).collect()
+    frame = prepare(frame)
+    leaf_frame, per_policy = _leaves(frame, [compiled])
+    cols = per_policy[0]
+    status = leaf_frame.select(_status(compiled, cols).alias("__status")).get_column("__status")
+    eligible = status.fill_null(False)
+    amount = pl.Series("amount_fen", [], dtype=pl.Int64).extend_constant(None, frame.height)
+    amounts = _amounts(frame, compiled, eligible)
+    if amounts is not None and len(amounts):
+        amount = amount.scatter(eligible.arg_true(), amounts)
+    benefit = compiled.policy.benefit
+    fields = list(dict.fromkeys(benefit.amount.fields if benefit.amount is not None else ()))
+    leaf_names = [f"__c{i}" for i in range(len(cols))]
+    base = pl.concat(
+        [
+            leaf_frame.select([pl.col(c).alias(n) for c, n in zip(cols, leaf_names, strict=True)]),
+            frame.select(fields),
+        ],
+        how="horizontal",
+    )
+    texts = _texts(compiled, base, leaf_names, fields, "near" in extra)
+    order = ["uscc", "policy_id", "status", "amount_fen", "failed", "missing"]
+    return pl.concat([frame.select("uscc"), amount.to_frame(), texts], how="horizontal").select(
+        *(pl.lit(compiled.policy.id).alias(c) if c == "policy_id" else pl.col(c) for c in order),
+        *(["near"] if "near" in extra else []),
+    )
