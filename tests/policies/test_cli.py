@@ -113,6 +113,7 @@ def test_match_writes_the_csv(env: Path) -> None:
     assert out_csv.read_text(encoding="utf-8").splitlines()[0] == (
         "uscc,policy_id,status,amount,failed,missing"
     )
+    assert '""' not in out_csv.read_text(encoding="utf-8")  # empty fields are bare
     rows = {(r["uscc"], r["policy_id"]): r for r in _rows(out_csv)}
     assert rows[(uscc(1), "t-rd")]["amount"] == "96000.00"
     assert rows[(uscc(1), "t-award")]["amount"] == "300000.00"

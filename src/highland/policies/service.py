@@ -603,9 +603,11 @@ def match_csv(
         fh.write(b"uscc,policy_id,status,amount,failed,missing\n")
         for _, compiled in pairs:
             part = details(frame, compiled).with_columns(yuan_expr().alias("amount"))
-            part.select("uscc", "policy_id", "status", "amount", "failed", "missing").write_csv(
-                fh, include_header=False
-            )
+            # Empty text as a null, so the CSV has a bare empty field rather than "".
+            cols = ("uscc", "policy_id", "status", "amount", "failed", "missing")
+            part.select(
+                pl.when(pl.col(c) != "").then(pl.col(c)).alias(c) for c in cols
+            ).write_csv(fh, include_header=False)
             tally["rows"] += part.height
             for status, n in part.group_by("status").len().iter_rows():
                 tally[status] += n
