@@ -450,6 +450,29 @@ def test_what_if_lowering_a_threshold(client, world) -> None:  # type: ignore[no
     assert _ok(_get(client, token, "/api/v1/policies/t-rd"))["version"] == 1
 
 
+def test_what_if_by_criterion_value_and_amount(client, world) -> None:  # type: ignore[no-untyped-def]
+    token = world["leader"]
+    payload = {"as_of": AS_OF, "thresholds": {"1": "0.03"}}
+    r = client.post("/api/v1/policies/t-rd/what-if", json=payload, headers=_auth(token))
+    body = _ok(r)
+    assert body["before"]["eligible"] == 2 and body["after"]["eligible"] == 3
+    assert body["delta"]["amount"] == "35000.00"
+    r = client.post("/api/v1/policies/t-rd/what-if",
+                    json={"as_of": AS_OF, "amount": "100000"}, headers=_auth(token))  # fmt: skip
+    body = _ok(r)
+    assert body["after"]["eligible"] == 2 and body["after"]["amount"] == "200000.00"
+    for payload, message in (
+        ({"thresholds": {"1": '"0.03"'}}, "criterion 2 (rd_intensity >=)"),
+        ({"thresholds": {"7": "1"}}, "criterion 8 does not exist"),
+        ({"amount": "rd_spend *"}, "amount: column"),
+        ({"yaml": RD, "amount": "1"}, "either yaml"),
+    ):
+        r = client.post("/api/v1/policies/t-rd/what-if", json={"as_of": AS_OF, **payload},
+                        headers=_auth(token))  # fmt: skip
+        assert r.status_code == 422 and message in r.json()["detail"], r.json()
+    assert _ok(_get(client, token, "/api/v1/policies/t-rd"))["version"] == 1
+
+
 def test_what_if_errors_have_lines(client, world) -> None:  # type: ignore[no-untyped-def]
     token = world["analyst"]
     bad = RD.replace("field: revenue", "field: turnover")

@@ -352,8 +352,15 @@ def what_if(
 ) -> Any:
     """Counts and cost of an edited, unsaved copy of a policy against the current version."""
     when = _when(body.as_of)
+    if (body.yaml is None) == (body.thresholds is None and body.amount is None):
+        raise InvalidInput("give either yaml, or thresholds and/or amount", field="yaml")
     try:
-        result = service.what_if(db, policy_id, when, body.yaml)
+        if body.yaml is None:
+            result = service.what_if_thresholds(
+                db, policy_id, when, body.thresholds or {}, body.amount
+            )
+        else:
+            result = service.what_if(db, policy_id, when, body.yaml)
     except service.RuleErrors as exc:
         return _refusal(exc.errors)
     except InvalidInput as exc:

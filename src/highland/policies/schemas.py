@@ -315,9 +315,17 @@ class SummaryOut(BaseModel):
 
 
 class WhatIfIn(BaseModel):
-    """An edited copy of a policy's YAML, evaluated without storing it."""
+    """An unsaved change of a policy: an edited copy of its YAML, or new criterion values."""
 
-    yaml: str = Field(description="The policy's source with a threshold or amount changed")
+    yaml: str | None = Field(
+        None, description="The policy's source with a threshold or amount changed"
+    )
+    thresholds: dict[int, str] | None = Field(
+        None,
+        description="Criterion index (as in GET /policies/{id} criteria) → new value written "
+        'as in YAML, e.g. {"1": "0.03"}',
+    )
+    amount: str | None = Field(None, description="A new amount expression")
     as_of: str | None = Field(None, description="YYYY-MM-DD; default today")
 
 
