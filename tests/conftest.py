@@ -20,6 +20,10 @@ from highland.enterprises.service import seed_regions
 from highland.schema import upgrade
 
 PG_URL = os.environ.get("HIGHLAND_TEST_DATABASE_URL")
+# Cheap argon2id for the hundreds of users the tests create (production keeps the defaults;
+# sign-in still verifies real argon2id hashes).
+os.environ.setdefault("HIGHLAND_PASSWORD_HASH_MEMORY_KIB", "1024")
+os.environ.setdefault("HIGHLAND_PASSWORD_HASH_TIME_COST", "1")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 ACTOR = Actor("tester", "admin", "cli")
 

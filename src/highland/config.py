@@ -27,6 +27,11 @@ class Settings(BaseSettings):
     cookie_secure: str = "auto"
     session_hours: int = 12
     login_max_failures: int = 5
+    # Argon2id cost of new password hashes (argon2-cffi's defaults, RFC 9106's second
+    # recommendation). Lowering them only makes sense for test suites; stored hashes carry
+    # their own parameters, so changing these never locks anyone out.
+    password_hash_memory_kib: int = 65536
+    password_hash_time_cost: int = 3
     login_window_minutes: int = 15
     lifecycle_rules: Path | None = None
     max_upload_mb: int = 200

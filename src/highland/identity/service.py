@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from datetime import datetime, timedelta
@@ -12,13 +13,24 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from highland.audit.service import Actor, Change, record
+from highland.config import get_settings
 from highland.db import utcnow
 from highland.errors import Conflict, InvalidInput, NotFound, TooManyRequests, Unauthenticated
 from highland.identity.models import ApiToken, LoginAttempt, User, UserSession
 from highland.identity.permissions import Principal, Role
 
-_hasher = PasswordHasher()
 MIN_PASSWORD = 8
+
+
+@functools.cache
+def _argon2(memory_kib: int, time_cost: int) -> PasswordHasher:
+    return PasswordHasher(memory_cost=memory_kib, time_cost=time_cost)
+
+
+def _hasher() -> PasswordHasher:
+    """The argon2id hasher with the configured cost."""
+    settings = get_settings()
+    return _argon2(settings.password_hash_memory_kib, settings.password_hash_time_cost)
 
 
 def _sha(token: str) -> str:
@@ -27,13 +39,13 @@ def _sha(token: str) -> str:
 
 def hash_password(password: str) -> str:
     """Hash a password with argon2id."""
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def check_password(stored: str, password: str) -> bool:
     """Tell whether the password matches the stored argon2 hash."""
     try:
-        return _hasher.verify(stored, password)
+        return _hasher().verify(stored, password)
     except (VerificationError, InvalidHashError):
         return False
 
