@@ -403,19 +403,20 @@ def test_export_csv_and_xlsx(client, world) -> None:  # type: ignore[no-untyped-
     assert "attachment" in r.headers["content-disposition"]
     assert r.content.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
-    assert rows[0] == ["uscc", "name", "status", "amount", "failed", "missing"]
+    assert rows[0] == ["uscc", "name", "status", "amount", "failed", "missing", "near"]
     by = {row[0]: row for row in rows[1:]}
     assert len(by) == 5
     assert by[uscc(1)][1:4] == ["南京测试1号软件科技有限公司", "eligible", "96000.00"]
-    assert by[uscc(3)][3:] == ["", "", "revenue;rd_intensity"]
+    assert by[uscc(3)][3:] == ["", "", "revenue;rd_intensity", ""]
     r = _get(client, token, url, format="csv", as_of=AS_OF, status="eligible")
     assert len(r.content.decode("utf-8-sig").strip().splitlines()) == 3
     r = _get(client, token, url, format="xlsx", as_of=AS_OF, status="near")
     ws = load_workbook(io.BytesIO(r.content)).active
     assert ws is not None
     values = list(ws.iter_rows(values_only=True))
-    assert values[0] == ("uscc", "name", "status", "amount", "failed", "missing")
+    assert values[0] == ("uscc", "name", "status", "amount", "failed", "missing", "near")
     assert sorted(v[0] for v in values[1:]) == [uscc(2), uscc(4)]
+    assert all(v[6] for v in values[1:])  # the criterion that alone keeps each one out
     r = _get(client, token, url, format="xlsx", as_of=AS_OF, status="eligible")
     ws = load_workbook(io.BytesIO(r.content)).active
     assert ws is not None
@@ -424,9 +425,9 @@ def test_export_csv_and_xlsx(client, world) -> None:  # type: ignore[no-untyped-
 
 
 def test_xlsx_refuses_more_rows_than_a_sheet_holds(client, world, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from highland.policies import api
+    from highland.enterprises import service as enterprise_service
 
-    monkeypatch.setattr(api, "XLSX_MAX_ROWS", 4)
+    monkeypatch.setattr(enterprise_service, "XLSX_MAX_ROWS", 4)
     r = _get(client, world["admin"], "/api/v1/policies/t-rd/matches/export", format="xlsx",
              as_of=AS_OF)  # fmt: skip
     assert r.status_code == 422 and r.json()["field"] == "format" and "CSV" in r.json()["detail"]

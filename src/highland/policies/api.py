@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 from datetime import date
 from typing import Any, Literal
@@ -10,7 +9,6 @@ from typing import Any, Literal
 import polars as pl
 from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
-from openpyxl import Workbook
 from sqlalchemy.orm import Session
 
 from highland.audit.service import Actor
@@ -19,7 +17,6 @@ from highland.enterprises import repository as enterprise_repo
 from highland.errors import HighlandError, InvalidInput, NotFound
 from highland.identity.permissions import Permission, Principal
 from highland.kit.dates import parse_date, today_local
-from highland.kit.money import fen_to_yuan
 from highland.policies import service
 from highland.policies.models import MatchRun, PolicyVersion
 from highland.policies.rules.loader import RuleError
@@ -70,10 +67,6 @@ AS_OF = Query(None, description="YYYY-MM-DD in the city's time zone; default tod
 PAGE = Query(1, ge=1, le=1_000_000)
 PER_PAGE = Query(50, ge=1, le=500)
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-XLSX_MAX_ROWS = 1_048_575  # a sheet holds 1,048,576 rows, one of them the header
-NAME_CHUNK = 5_000  # USCCs per name query: far fewer round trips for large exports
-EXPORT_COLUMNS = ("uscc", "name", "status", "amount", "failed", "missing")
 
 YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml", "text/plain")
 YAML_BODY: dict[str, Any] = {
@@ -285,14 +278,6 @@ def matches(
     )
 
 
-def _names_frame(db: Session, principal: Principal, usccs: list[str]) -> pl.DataFrame:
-    names = enterprise_repo.names_by_uscc(db, principal, usccs, chunk=NAME_CHUNK)
-    return pl.DataFrame(
-        {"uscc": list(names), "name": [n for n, _ in names.values()]},
-        schema={"uscc": pl.String, "name": pl.String},
-    )
-
-
 @router.get("/policies/{policy_id}/matches/export")
 def export_matches(
     policy_id: str,
@@ -302,43 +287,10 @@ def export_matches(
     db: Session = DB,
     principal: Principal = MATCH,
 ) -> Response:
-    """Who qualifies as a file: uscc,name,status,amount,failed,missing (amount in yuan)."""
-    when = _when(as_of)
-    _, _, _, frame = service.policy_details(db, policy_id, when)
-    chosen = service.filter_details(frame, status)
-    if fmt == "xlsx" and chosen.height > XLSX_MAX_ROWS:
-        raise InvalidInput(
-            f"{chosen.height:,} rows do not fit one XLSX sheet ({XLSX_MAX_ROWS:,} at most); "
-            "export CSV or choose a status",
-            field="format",
-        )
-    rows = chosen.join(
-        _names_frame(db, principal, chosen["uscc"].to_list()),
-        on="uscc",
-        how="left",
-        maintain_order="left",
-    )
-    stem = f"policy-{policy_id}-{when}-{status}"
-    disposition = {"content-disposition": f'attachment; filename="{stem}.{fmt}"'}
-    if fmt == "csv":
-        buf = io.BytesIO()
-        buf.write("\ufeff".encode())  # so that Excel reads the Chinese names as UTF-8
-        rows.with_columns(service.yuan_expr().alias("amount")).select(EXPORT_COLUMNS).write_csv(buf)
-        return Response(buf.getvalue(), media_type="text/csv; charset=utf-8", headers=disposition)
-    return Response(_xlsx(policy_id, rows), media_type=XLSX, headers=disposition)
-
-
-def _xlsx(policy_id: str, rows: pl.DataFrame) -> bytes:
-    """The rows as a one-sheet workbook; amounts as exact decimals of yuan."""
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(policy_id[:31])
-    ws.append(list(EXPORT_COLUMNS))
-    cols = ("uscc", "name", "status", "amount_fen", "failed", "missing")
-    for uscc, name, status, fen, failed, missing in rows.select(cols).iter_rows():
-        ws.append([uscc, name, status, fen_to_yuan(fen), failed, missing])
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    """Who qualifies as a file: uscc,name,status,amount,failed,missing,near (amount in yuan)."""
+    file = service.export_who(db, principal, policy_id, _when(as_of), status, fmt)
+    disposition = {"content-disposition": f'attachment; filename="{file.filename}"'}
+    return Response(file.content, media_type=file.media_type, headers=disposition)
 
 
 @router.post(

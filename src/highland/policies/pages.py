@@ -3,15 +3,12 @@ official runs and replay. Thin adapters over policies.service."""
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 from typing import Any
 
 import polars as pl
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
-from openpyxl import Workbook
 from sqlalchemy.orm import Session
 
 from highland.audit.service import Actor
@@ -20,7 +17,6 @@ from highland.enterprises import repository as enterprise_repo
 from highland.errors import InvalidInput, NotFound
 from highland.identity.permissions import Permission, Principal
 from highland.kit.dates import parse_date, today_local
-from highland.kit.money import fen_to_yuan, yuan_text
 from highland.policies import service
 from highland.policies.models import PolicyVersion
 from highland.policies.present import Formatter
@@ -33,8 +29,6 @@ WRITE = Depends(require(Permission.policies_write))
 MATCH = Depends(require(Permission.policies_match))
 PER_PAGE = 50
 TABS = ("eligible", "unknown", "near", "ineligible")
-EXPORT_HEADER = ("uscc", "name", "status", "amount", "failed", "missing", "near")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _fmt(request: Request) -> Formatter:
@@ -230,24 +224,12 @@ def policy_page(
     return render(request, "policies/detail.html", ctx)
 
 
-def _export_rows(
-    db: Session,
-    principal: Principal,
-    policy_id: str,
-    as_of: str | None,
-    status: str,
-) -> tuple[str, list[list[Any]]]:
-    """The rows of an export and its file stem."""
-    when = _when(as_of)
-    _, compiled, _, frame = service.policy_details(db, policy_id, when)
-    part = service.filter_details(frame, status)
-    names = enterprise_repo.names_by_uscc(db, principal, part["uscc"].to_list())
-    out = []
-    for r in part.iter_rows(named=True):
-        near = ";".join(compiled.criteria[int(i)].label for i in r["near"].split(";") if i)
-        name = names.get(r["uscc"], ("", None))[0]
-        out.append([r["uscc"], name, r["status"], r["amount_fen"], r["failed"], r["missing"], near])
-    return f"policy-{policy_id}-{when}-{status}", out
+def _export(
+    db: Session, principal: Principal, policy_id: str, as_of: str | None, status: str, fmt: str
+) -> Response:
+    file = service.export_who(db, principal, policy_id, _when(as_of), status, fmt)
+    disposition = {"content-disposition": f'attachment; filename="{file.filename}"'}
+    return Response(file.content, media_type=file.media_type, headers=disposition)
 
 
 @router.get("/policies/{policy_id}/export.csv")
@@ -260,17 +242,7 @@ def export_csv(
     principal: Principal = MATCH,
 ) -> Response:
     """Who qualifies, as CSV (UTF-8 with BOM so that Excel reads Chinese; amount in yuan)."""
-    stem, rows = _export_rows(db, principal, policy_id, as_of, status)
-    buf = io.StringIO()
-    buf.write("\ufeff")
-    writer = csv.writer(buf)
-    writer.writerow(EXPORT_HEADER)
-    writer.writerows([*r[:3], yuan_text(r[3]), *r[4:]] for r in rows)
-    return Response(
-        buf.getvalue().encode("utf-8"),
-        media_type="text/csv; charset=utf-8",
-        headers={"content-disposition": f'attachment; filename="{stem}.csv"'},
-    )
+    return _export(db, principal, policy_id, as_of, status, "csv")
 
 
 @router.get("/policies/{policy_id}/export.xlsx")
@@ -283,19 +255,7 @@ def export_xlsx(
     principal: Principal = MATCH,
 ) -> Response:
     """Who qualifies, as XLSX (amount in yuan, an exact decimal)."""
-    stem, rows = _export_rows(db, principal, policy_id, as_of, status)
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(policy_id[:31])
-    ws.append(list(EXPORT_HEADER))
-    for r in rows:
-        ws.append([*r[:3], fen_to_yuan(r[3]), *r[4:]])
-    out = io.BytesIO()
-    wb.save(out)
-    return Response(
-        out.getvalue(),
-        media_type=XLSX,
-        headers={"content-disposition": f'attachment; filename="{stem}.xlsx"'},
-    )
+    return _export(db, principal, policy_id, as_of, status, "xlsx")
 
 
 @router.post("/policies/{policy_id}/refresh", dependencies=[Depends(csrf_protect)])
