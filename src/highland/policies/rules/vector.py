@@ -16,7 +16,7 @@ import polars as pl
 
 from highland.policies.rules.amount import polars_amount_fen
 from highland.policies.rules.fields import FIELDS, QUALIFICATION_CODES
-from highland.policies.rules.model import Compiled, Criterion, Tree, qualification_bit
+from highland.policies.rules.model import Benefit, Compiled, Criterion, Tree, qualification_bit
 
 QMASK = "__qualification_mask"
 FIELD_ORDER = {name: i for i, name in enumerate(FIELDS)}
@@ -86,6 +86,33 @@ def _joined(parts: list[pl.Expr]) -> pl.Expr:
     if not parts:
         return pl.lit("")
     return pl.concat_str(parts, separator=";", ignore_nulls=True)
+
+
+def _status_and_missing(
+    status: pl.Expr, missing_unknown: pl.Expr, benefit: Benefit
+) -> tuple[pl.Expr, pl.Expr]:
+    """The status text and the `missing` text of a policy.
+
+    `missing` lists the undecided fields when the status is unknown, and the missing amount
+    inputs when it is eligible.
+    """
+    amount_missing = pl.lit("")
+    if benefit.amount is not None:
+        amount_missing = _joined(
+            [
+                pl.when(pl.col(f).is_null()).then(pl.lit(f))
+                for f in sorted(benefit.amount.fields, key=FIELD_ORDER.__getitem__)
+            ]
+        )
+    missing = (
+        pl.when(status.is_null())
+        .then(missing_unknown)
+        .when(status)
+        .then(amount_missing)
+        .otherwise(pl.lit(""))
+    )
+    code = pl.when(status).then(pl.lit("eligible")).when(status.not_()).then(pl.lit("ineligible"))
+    return code.otherwise(pl.lit("unknown")), missing
 
 
 def _leaf_names(prefix: str, n: int) -> list[str]:
@@ -176,26 +203,9 @@ def detail_exprs(plan: PolicyPlan) -> list[pl.Expr]:
         )
     missing_unknown = _joined([pl.when(e).then(pl.lit(f)) for f, e in by_field.items()])
     amount = plan.amount()
-    benefit = plan.compiled.policy.benefit
-    if benefit.amount is not None:
-        amount_missing = _joined(
-            [
-                pl.when(pl.col(f).is_null()).then(pl.lit(f))
-                for f in sorted(benefit.amount.fields, key=FIELD_ORDER.__getitem__)
-            ]
-        )
-    else:
-        amount_missing = pl.lit("")
-    missing = (
-        pl.when(status.is_null())
-        .then(missing_unknown)
-        .when(status)
-        .then(amount_missing)
-        .otherwise(pl.lit(""))
-    )
-    code = pl.when(status).then(pl.lit("eligible")).when(status.not_()).then(pl.lit("ineligible"))
+    code, missing = _status_and_missing(status, missing_unknown, plan.compiled.policy.benefit)
     return [
-        code.otherwise(pl.lit("unknown")).alias("status"),
+        code.alias("status"),
         amount.alias("amount_fen"),
         pl.when(status.not_()).then(failed).otherwise(pl.lit("")).fill_null("").alias("failed"),
         missing.fill_null("").alias("missing"),
@@ -428,26 +438,9 @@ def _detail_exprs(cp: Compiled, leaves: Sequence[pl.Expr], status: pl.Expr) -> l
             by_field[c.field] | unknown_paths[i] if c.field in by_field else (unknown_paths[i])
         )
     missing_unknown = _joined([pl.when(e).then(pl.lit(f)) for f, e in by_field.items()])
-    benefit = cp.policy.benefit
-    if benefit.amount is not None:
-        amount_missing = _joined(
-            [
-                pl.when(pl.col(f).is_null()).then(pl.lit(f))
-                for f in sorted(benefit.amount.fields, key=FIELD_ORDER.__getitem__)
-            ]
-        )
-    else:
-        amount_missing = pl.lit("")
-    missing = (
-        pl.when(status.is_null())
-        .then(missing_unknown)
-        .when(status)
-        .then(amount_missing)
-        .otherwise(pl.lit(""))
-    )
-    code = pl.when(status).then(pl.lit("eligible")).when(status.not_()).then(pl.lit("ineligible"))
+    code, missing = _status_and_missing(status, missing_unknown, cp.policy.benefit)
     return [
-        code.otherwise(pl.lit("unknown")).alias("status"),
+        code.alias("status"),
         pl.when(status.not_()).then(failed).otherwise(pl.lit("")).fill_null("").alias("failed"),
         missing.fill_null("").alias("missing"),
     ]
