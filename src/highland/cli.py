@@ -47,6 +47,24 @@ def _policies_app() -> typer.Typer:
 
 app.add_typer(_policies_app(), name="policies")
 
+
+def _demands_app() -> typer.Typer:
+    from highland.demands.cli import app as demands
+
+    return demands
+
+
+app.add_typer(_demands_app(), name="demands")
+
+
+def _calendar_app() -> typer.Typer:
+    from highland.demands.calendar_cli import app as calendar
+
+    return calendar
+
+
+app.add_typer(_calendar_app(), name="calendar")
+
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 DEMO_LOGINS = "demo-logins.txt"

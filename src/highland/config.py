@@ -36,6 +36,22 @@ class Settings(BaseSettings):
     lifecycle_rules: Path | None = None
     max_upload_mb: int = 200
     search_count_cap: int = Field(default=10000, ge=100)
+    # Demands: an attachment's size limit; escalation once a resolution deadline has been
+    # passed by this many working days; rankings of institutions only from this volume.
+    demand_attachment_max_mb: int = Field(default=10, ge=1)
+    demand_escalate_after_days: int = Field(default=3, ge=1)
+    demand_ranking_min_volume: int = Field(default=10, ge=1)
+    # The server runs the overdue sweep every this many minutes (0: never; use the CLI).
+    demand_sweep_minutes: int = Field(default=15, ge=0)
+    # Outgoing e-mail for notifications. No host: notices appear only in the UI.
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    smtp_from: str = "highland@localhost"
+    # The public address of the platform, for links in e-mails.
+    base_url: str = "http://127.0.0.1:8000"
 
 
 @lru_cache

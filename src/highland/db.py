@@ -71,7 +71,23 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(conn: Any) -> None:
-    conn.exec_driver_sql("BEGIN")
+    # A writing transaction starts IMMEDIATE (see begin_write): it takes SQLite's write lock
+    # at once, so that concurrent writers queue on busy_timeout instead of failing when they
+    # later upgrade a read snapshot that another writer has made stale.
+    mode = conn.get_execution_options().get("highland_sqlite_begin", "")
+    conn.exec_driver_sql(f"BEGIN {mode}".strip())
+
+
+def begin_write(session: Session) -> None:
+    """Declare, before its first statement, that the session's transaction will write.
+
+    On SQLite this starts the transaction with BEGIN IMMEDIATE; on PostgreSQL it changes
+    nothing (row locks and version checks do the work there). A session that has already
+    begun keeps its transaction as it is.
+    """
+    if session.in_transaction() or not is_sqlite(session):
+        return
+    session.connection(execution_options={"highland_sqlite_begin": "IMMEDIATE"})
 
 
 def make_engine(url: str) -> Engine:

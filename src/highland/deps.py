@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from highland.db import begin_write
 from highland.errors import Forbidden, Unauthenticated
 from highland.identity import service as identity
 from highland.identity.permissions import Permission, Principal
@@ -19,6 +20,8 @@ LANG_COOKIE = "highland_lang"
 def get_db(request: Request) -> Iterator[Session]:
     """One transaction per request: commit when the handler succeeds, else roll back."""
     session: Session = request.app.state.sessions()
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        begin_write(session)
     try:
         yield session
         session.commit()

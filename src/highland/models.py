@@ -2,6 +2,20 @@
 
 from highland.audit.models import AuditEntry, AuditHead
 from highland.db import Base
+from highland.demands.models import (
+    ApiKey,
+    Attachment,
+    CalendarDay,
+    CalendarYear,
+    Demand,
+    DemandCategory,
+    DemandEvent,
+    Institution,
+    Meeting,
+    MeetingAttendee,
+    Notification,
+    RoutingRule,
+)
 from highland.enterprises.models import (
     Enterprise,
     Financial,
@@ -23,18 +37,29 @@ from highland.policies.models import (
 )
 
 __all__ = [
+    "ApiKey",
     "ApiToken",
+    "Attachment",
     "AuditEntry",
     "AuditHead",
     "Base",
+    "CalendarDay",
+    "CalendarYear",
+    "Demand",
+    "DemandCategory",
+    "DemandEvent",
     "Enterprise",
     "Financial",
     "ImportReport",
     "ImportRun",
+    "Institution",
     "LoginAttempt",
     "MatchCount",
     "MatchRun",
+    "Meeting",
+    "MeetingAttendee",
     "NameGram",
+    "Notification",
     "PackageHead",
     "PackageVersion",
     "PolicyHead",
@@ -42,6 +67,7 @@ __all__ = [
     "PortraitSnapshot",
     "Qualification",
     "Region",
+    "RoutingRule",
     "User",
     "UserSession",
 ]

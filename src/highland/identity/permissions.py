@@ -28,6 +28,11 @@ class Permission(StrEnum):
     policies_read = "policies:read"
     policies_write = "policies:write"
     policies_match = "policies:match"
+    demands_read = "demands:read"
+    demands_file = "demands:file"
+    demands_route = "demands:route"
+    demands_metrics = "demands:metrics"
+    demands_admin = "demands:admin"
     users_manage = "users:manage"
     audit_read = "audit:read"
 
@@ -44,18 +49,46 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.policies_read,
             P.policies_write,
             P.policies_match,
+            P.demands_read,
+            P.demands_file,
+            P.demands_route,
+            P.demands_metrics,
         }
     ),
     Role.chain_head: frozenset(
-        {P.enterprises_read, P.enterprises_export, P.policies_read, P.policies_match}
+        {
+            P.enterprises_read,
+            P.enterprises_export,
+            P.policies_read,
+            P.policies_match,
+            P.demands_read,
+            P.demands_metrics,
+        }
     ),
     Role.chain_team: frozenset(
-        {P.enterprises_read, P.enterprises_export, P.policies_read, P.policies_match}
+        {
+            P.enterprises_read,
+            P.enterprises_export,
+            P.policies_read,
+            P.policies_match,
+            P.demands_read,
+            P.demands_file,
+            P.demands_metrics,
+        }
     ),
-    Role.handler: frozenset({P.enterprises_read, P.policies_read}),
-    Role.enterprise: frozenset({P.enterprises_read, P.policies_read}),
+    Role.handler: frozenset({P.enterprises_read, P.policies_read, P.demands_read}),
+    Role.enterprise: frozenset(
+        {P.enterprises_read, P.policies_read, P.demands_read, P.demands_file}
+    ),
     Role.leader: frozenset(
-        {P.enterprises_read, P.enterprises_export, P.policies_read, P.policies_match}
+        {
+            P.enterprises_read,
+            P.enterprises_export,
+            P.policies_read,
+            P.policies_match,
+            P.demands_read,
+            P.demands_metrics,
+        }
     ),
 }
 

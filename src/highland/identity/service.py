@@ -61,6 +61,7 @@ def create_user(
     institution_code: str | None = None,
     chain_id: int | None = None,
     display_name: str | None = None,
+    email: str | None = None,
 ) -> User:
     """Create a user after checking the role's scope fields."""
     username = username.strip()
@@ -91,6 +92,7 @@ def create_user(
         enterprise_id=enterprise_id,
         institution_code=institution_code,
         chain_id=chain_id,
+        email=email,
     )
     session.add(user)
     session.flush()
@@ -107,6 +109,7 @@ def create_user(
                 "enterprise_id": enterprise_id,
                 "institution_code": institution_code,
                 "chain_id": chain_id,
+                "email": email,
             },
         ),
     )

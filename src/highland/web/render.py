@@ -32,6 +32,7 @@ def _make_templates() -> Jinja2Templates:
                 FileSystemLoader(str(ROOT / "web" / "templates")),
                 FileSystemLoader(str(ROOT / "enterprises" / "templates")),
                 FileSystemLoader(str(ROOT / "policies" / "templates")),
+                FileSystemLoader(str(ROOT / "demands" / "templates")),
             ]
         ),
         autoescape=select_autoescape(["html"]),

@@ -1,0 +1,395 @@
+"""REST API of enterprise demands (JSON), over the same services as the pages and the CLI."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Depends, File, Header, Query, Request, UploadFile
+from fastapi.responses import Response
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from highland.audit.service import Actor
+from highland.db import begin_write
+from highland.demands import attachments as files
+from highland.demands import meetings, reference, service
+from highland.demands.calendar import SHANGHAI, load_calendar
+from highland.demands.models import (
+    Attachment,
+    Demand,
+    DemandCategory,
+    Institution,
+    Meeting,
+    RoutingRule,
+)
+from highland.demands.schemas import (
+    ActionIn,
+    AttachmentOut,
+    CategoryIn,
+    CategoryOut,
+    DeadlineOut,
+    DemandIn,
+    DemandOut,
+    DemandPage,
+    EventOut,
+    InstitutionIn,
+    InstitutionOut,
+    MeetingIn,
+    MeetingOut,
+    RouteIn,
+)
+from highland.deps import DB, csrf_protect, require
+from highland.enterprises.models import Enterprise
+from highland.errors import InvalidInput, NotFound
+from highland.identity.permissions import Permission, Principal
+
+router = APIRouter(prefix="/api/v1", tags=["demands"])
+READ = Depends(require(Permission.demands_read))
+FILE = Depends(require(Permission.demands_file))
+ADMIN = Depends(require(Permission.demands_admin))
+CSRF = [Depends(csrf_protect)]
+
+
+def _actor(principal: Principal) -> Actor:
+    return Actor(principal.username, principal.role.value, "api")
+
+
+def _input(body: DemandIn) -> service.DemandInput:
+    return service.DemandInput(
+        enterprise=body.enterprise,
+        category=body.category,
+        title=body.title,
+        description=body.description,
+        priority=body.priority,
+        chain_id=body.chain_id,
+        tags=list(body.tags),
+        meeting_id=body.meeting_id,
+        address=body.address,
+        contact_name=body.contact_name,
+        contact_phone=body.contact_phone,
+        contact_email=body.contact_email,
+        public=body.public,
+    )
+
+
+def _out(
+    db: Session, principal: Principal, d: Demand, *, detail: bool = False, ent: Any = None
+) -> DemandOut:
+    ent = ent or db.get(Enterprise, d.enterprise_id)
+    out = DemandOut.of(d, ent.uscc, ent.name, service.actions_for(principal, d))
+    if detail:
+        out.events = [EventOut.of(e) for e in service.events(db, d.id)]
+        out.attachments = [
+            AttachmentOut(
+                id=a.id,
+                filename=a.filename,
+                content_type=a.content_type,
+                size=a.size,
+                sha256=a.sha256,
+                url=f"/api/v1/demands/{d.id}/attachments/{a.id}",
+            )
+            for a in db.scalars(
+                select(Attachment).where(Attachment.demand_id == d.id).order_by(Attachment.id)
+            )
+        ]
+    return out
+
+
+@router.get("/demands", response_model=DemandPage)
+def list_demands(
+    db: Session = DB,
+    principal: Principal = READ,
+    state: str | None = None,
+    open: bool | None = None,
+    institution: str | None = None,
+    category: str | None = None,
+    meeting_id: int | None = None,
+    chain_id: int | None = None,
+    overdue: bool | None = None,
+    q: str | None = Query(None, max_length=100),
+    page: int = Query(1, ge=1, le=100_000),
+    per_page: int = Query(50, ge=1, le=500),
+) -> DemandPage:
+    """Demands the caller may see (enterprises: their own; handlers: their institution's)."""
+    flt = service.DemandFilter(
+        state=state,
+        open=open,
+        institution=institution,
+        category=category,
+        meeting_id=meeting_id,
+        chain_id=chain_id,
+        overdue=overdue,
+        q=q,
+    )
+    stmt = service.list_query(principal, flt)
+    total = db.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    rows = db.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).all()
+    ents = {
+        e.id: e
+        for e in db.scalars(
+            select(Enterprise).where(Enterprise.id.in_({d.enterprise_id for d in rows}))
+        )
+    }
+    items = [_out(db, principal, d, ent=ents[d.enterprise_id]) for d in rows]
+    return DemandPage(total=total, page=page, per_page=per_page, items=items)
+
+
+@router.post("/demands", response_model=DemandOut, status_code=201, dependencies=CSRF)
+def file_demand(body: DemandIn, db: Session = DB, principal: Principal = FILE) -> DemandOut:
+    """File a demand (an enterprise for itself; staff on behalf of one)."""
+    d = service.file_demand(db, principal, _actor(principal), _input(body), dispatch=body.dispatch)
+    return _out(db, principal, d)
+
+
+@router.get("/demands/{demand_id}", response_model=DemandOut)
+def get_demand(demand_id: int, db: Session = DB, principal: Principal = READ) -> DemandOut:
+    """One demand with its event log, attachments and the actions the caller may take."""
+    return _out(db, principal, service.get_demand(db, principal, demand_id), detail=True)
+
+
+@router.get("/demands/{demand_id}/events", response_model=list[EventOut])
+def demand_events(demand_id: int, db: Session = DB, principal: Principal = READ) -> list[EventOut]:
+    """The demand's append-only event log."""
+    service.get_demand(db, principal, demand_id)
+    return [EventOut.of(e) for e in service.events(db, demand_id)]
+
+
+@router.post("/demands/{demand_id}/actions/{action}", response_model=DemandOut, dependencies=CSRF)
+def take_action(
+    demand_id: int,
+    action: str,
+    body: ActionIn,
+    db: Session = DB,
+    principal: Principal = READ,
+    if_match: str | None = Header(None, description="the version you loaded (instead of body)"),
+) -> DemandOut:
+    """Take an action; send the version you loaded: a stale version gets 409 and changes nothing."""
+    version = body.version
+    if version is None and if_match:
+        try:
+            version = int(if_match.strip().strip('"').removeprefix("W/").strip('"'))
+        except ValueError:
+            raise InvalidInput(
+                f"If-Match: '{if_match}' is not a version number", field="If-Match"
+            ) from None
+    data = body.model_dump(exclude={"version"}, exclude_none=True)
+    d = service.act(db, principal, _actor(principal), demand_id, action, version=version, data=data)
+    return _out(db, principal, d, detail=True)
+
+
+@router.post(
+    "/demands/{demand_id}/attachments",
+    response_model=list[AttachmentOut],
+    status_code=201,
+    dependencies=CSRF,
+)
+async def add_attachments(
+    demand_id: int,
+    request: Request,
+    upload: list[UploadFile] = File(..., alias="file"),
+    db: Session = DB,
+    principal: Principal = READ,
+) -> list[AttachmentOut]:
+    """Attach files (the enterprise, staff or the handling institution); all or nothing."""
+    begin_write(db)
+    d = service.get_demand(db, principal, demand_id)
+    if not service.parts_of(principal, d) or not d.open:
+        raise InvalidInput(
+            "attachments can be added only to an open demand you take part in", field="file"
+        )
+    received = [files.Upload(u.filename or "", await u.read()) for u in upload]
+    checked = files.check_all(received)
+    files.store(db, d.id, checked, _actor(principal))
+    db.flush()
+    rows = db.scalars(
+        select(Attachment).where(Attachment.demand_id == d.id).order_by(Attachment.id.desc())
+    ).all()[: len(checked)]
+    return [
+        AttachmentOut(
+            id=a.id,
+            filename=a.filename,
+            content_type=a.content_type,
+            size=a.size,
+            sha256=a.sha256,
+            url=f"/api/v1/demands/{d.id}/attachments/{a.id}",
+        )
+        for a in reversed(rows)
+    ]
+
+
+@router.get("/demands/{demand_id}/attachments/{attachment_id}")
+def get_attachment(
+    demand_id: int, attachment_id: int, db: Session = DB, principal: Principal = READ
+) -> Response:
+    """Download an attachment."""
+    service.get_demand(db, principal, demand_id)
+    a = db.get(Attachment, attachment_id)
+    if a is None or a.demand_id != demand_id:
+        raise NotFound(f"attachment {attachment_id} not found")
+    return Response(
+        a.data,
+        media_type=a.content_type,
+        headers={
+            "content-disposition": f"attachment; filename*=UTF-8''{_quote(a.filename)}",
+            "x-content-type-options": "nosniff",
+        },
+    )
+
+
+def _quote(name: str) -> str:
+    from urllib.parse import quote
+
+    return quote(name)
+
+
+# ---------------------------------------------------------------- reference data
+
+
+@router.get("/demand-categories", response_model=list[CategoryOut])
+def list_categories(db: Session = DB, principal: Principal = READ) -> list[CategoryOut]:
+    """Categories with their response and resolution limits in working days."""
+    rows = db.scalars(select(DemandCategory).order_by(DemandCategory.code))
+    return [CategoryOut.model_validate(c) for c in rows]
+
+
+@router.put("/demand-categories/{code}", response_model=CategoryOut, dependencies=CSRF)
+def put_category(
+    code: str, body: CategoryIn, db: Session = DB, principal: Principal = ADMIN
+) -> CategoryOut:
+    """Create or change a category (admins)."""
+    row = reference.upsert_category(db, _actor(principal), {"code": code, **body.model_dump()})
+    return CategoryOut.model_validate(row)
+
+
+def _inst(i: Institution) -> InstitutionOut:
+    return InstitutionOut(
+        code=i.code, name=i.name, name_en=i.name_en, parent=i.parent_code,
+        district=i.district_code, contact_name=i.contact_name, contact_phone=i.contact_phone,
+        contact_email=i.contact_email, active=i.active,
+    )  # fmt: skip
+
+
+@router.get("/institutions", response_model=list[InstitutionOut])
+def list_institutions(db: Session = DB, principal: Principal = READ) -> list[InstitutionOut]:
+    """Responsible institutions."""
+    return [_inst(i) for i in db.scalars(select(Institution).order_by(Institution.code))]
+
+
+@router.put("/institutions/{code}", response_model=InstitutionOut, dependencies=CSRF)
+def put_institution(
+    code: str, body: InstitutionIn, db: Session = DB, principal: Principal = ADMIN
+) -> InstitutionOut:
+    """Create or change an institution (admins)."""
+    return _inst(
+        reference.upsert_institution(db, _actor(principal), {"code": code, **body.model_dump()})
+    )
+
+
+@router.get("/demand-routing", response_model=list[RouteIn])
+def list_routing(db: Session = DB, principal: Principal = READ) -> list[RouteIn]:
+    """The routing table: category × district → lead institution and co-handlers."""
+    rows = db.scalars(
+        select(RoutingRule).order_by(RoutingRule.category_code, RoutingRule.district_key)
+    )
+    return [
+        RouteIn(
+            category=r.category_code,
+            district=r.district_key,
+            lead=r.lead_code,
+            co=list(r.co_handlers),
+        )
+        for r in rows
+    ]
+
+
+@router.put("/demand-routing", response_model=RouteIn, dependencies=CSRF)
+def put_route(body: RouteIn, db: Session = DB, principal: Principal = ADMIN) -> RouteIn:
+    """Set one cell of the routing table (admins)."""
+    r = reference.set_route(db, _actor(principal), body.model_dump())
+    return RouteIn(
+        category=r.category_code, district=r.district_key, lead=r.lead_code, co=list(r.co_handlers)
+    )
+
+
+@router.delete("/demand-routing/{category}/{district}", status_code=204, dependencies=CSRF)
+def delete_route(
+    category: str, district: str, db: Session = DB, principal: Principal = ADMIN
+) -> Response:
+    """Remove one cell of the routing table (admins)."""
+    reference.delete_route(db, _actor(principal), category, district)
+    return Response(status_code=204)
+
+
+# ---------------------------------------------------------------- meetings
+
+
+def _meeting_out(db: Session, principal: Principal, m: Meeting) -> MeetingOut:
+    rows = db.scalars(
+        service.list_query(principal, service.DemandFilter(meeting_id=m.id))
+        .order_by(None)
+        .order_by(Demand.id)
+    ).all()
+    ents = {
+        e.id: e
+        for e in db.scalars(
+            select(Enterprise).where(Enterprise.id.in_({d.enterprise_id for d in rows}))
+        )
+    }
+    return MeetingOut(
+        id=m.id, kind=m.kind, title=m.title, held_at=m.held_at, place=m.place, leader=m.leader,
+        district=m.district_code, notes=m.notes,
+        attendees=[e.uscc for e in meetings.attendees(db, m.id)],
+        demands=[_out(db, principal, d, ent=ents[d.enterprise_id]) for d in rows],
+        by_state=dict(Counter(d.state for d in rows)),
+    )  # fmt: skip
+
+
+@router.post("/demand-meetings", response_model=MeetingOut, status_code=201, dependencies=CSRF)
+def create_meeting(body: MeetingIn, db: Session = DB, principal: Principal = FILE) -> MeetingOut:
+    """Record a meeting or visit and file its demands in one request (all or nothing)."""
+    m, _ = meetings.create_meeting(
+        db,
+        principal,
+        _actor(principal),
+        meetings.MeetingInput(
+            title=body.title,
+            held_at=body.held_at,
+            place=body.place,
+            leader=body.leader,
+            kind=body.kind,
+            district=body.district,
+            notes=body.notes,
+            attendees=list(body.attendees),
+        ),  # fmt: skip
+        [_input(d) for d in body.demands],
+        dispatch=body.dispatch,
+    )
+    return _meeting_out(db, principal, m)
+
+
+@router.get("/demand-meetings/{meeting_id}", response_model=MeetingOut)
+def get_meeting(meeting_id: int, db: Session = DB, principal: Principal = READ) -> MeetingOut:
+    """The leader's board: the meeting's demands with institution, deadlines and state."""
+    m = db.get(Meeting, meeting_id)
+    if m is None:
+        raise NotFound(f"meeting {meeting_id} not found")
+    return _meeting_out(db, principal, m)
+
+
+# ---------------------------------------------------------------- calendar
+
+
+@router.get("/calendar/deadline", response_model=DeadlineOut)
+def deadline(
+    start: datetime = Query(..., alias="from", description="ISO 8601 datetime with offset"),
+    working_days: int = Query(..., ge=0, le=365),
+    db: Session = DB,
+    principal: Principal = READ,
+) -> DeadlineOut:
+    """The end (23:59:59 Asia/Shanghai) of the Nth working day after the start's date."""
+    if start.tzinfo is None:
+        start = start.replace(tzinfo=SHANGHAI)
+    due = load_calendar(db).add_working_days(start, working_days)
+    return DeadlineOut(start=start, working_days=working_days, deadline=due)

@@ -1,0 +1,169 @@
+"""`highland calendar …`: working-day deadlines and the admin-entered holiday years."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from sqlalchemy import select
+
+from highland.audit.service import Actor
+from highland.db import session_factory, transaction
+from highland.errors import HighlandError
+
+app = typer.Typer(
+    help="The working-day calendar: deadlines, known years, admin-entered years.",
+    no_args_is_help=True,
+)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+DATETIME_HELP = (
+    "Start: YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS] or 'YYYY-MM-DD HH:MM[:SS]', optionally with an "
+    "offset (+08:00, Z); without one it is Asia/Shanghai time."
+)
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+def _init() -> None:
+    from highland.cli import _init as init_db
+
+    init_db()
+
+
+def _init_and_actor() -> Actor:
+    from highland.cli import _actor
+
+    _init()
+    return _actor()
+
+
+def parse_when(text: str, flag: str = "--from") -> datetime:
+    """A date or date-time; naive means Asia/Shanghai. Raises ValueError naming the flag."""
+    from highland.demands.calendar import SHANGHAI
+
+    value = text.strip()
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(
+            f"{flag}: '{text}' is not a date or date-time; write YYYY-MM-DD, "
+            "YYYY-MM-DDTHH:MM[:SS] or add an offset such as +08:00"
+        ) from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=SHANGHAI)
+    return when
+
+
+@app.command("deadline")
+def deadline(
+    start: Annotated[str, typer.Option("--from", help=DATETIME_HELP)],
+    working_days: Annotated[
+        int, typer.Option("--working-days", help="Number of working days (0 or more).")
+    ],
+) -> None:
+    """Print the deadline N working days after a moment (ISO 8601 with offset)."""
+    from highland.demands.calendar import load_calendar
+
+    try:
+        when = parse_when(start)
+    except ValueError as exc:
+        raise _fail(str(exc), 2) from None
+    if working_days < 0:
+        raise _fail(f"--working-days: must be 0 or more, got {working_days}", 2)
+    _init()
+    try:
+        with session_factory()() as s:
+            cal = load_calendar(s)
+        due = cal.add_working_days(when, working_days)
+    except HighlandError as exc:
+        raise _fail(exc.message) from None
+    typer.echo(due.isoformat())
+
+
+@app.command("years")
+def years() -> None:
+    """List the years Highland knows, with where each comes from."""
+    from highland.demands.calendar import OFFICIAL, load_calendar, official_calendar
+    from highland.demands.models import CalendarYear
+
+    _init()
+    with session_factory()() as s:
+        cal = load_calendar(s)
+        rows = {r.year: r for r in s.scalars(select(CalendarYear))}
+    official = official_calendar().kinds
+    for year, kind in cal.known_years().items():
+        if kind == OFFICIAL:
+            line = f"{year}  official  {cal.notices.get(year, '')}"
+        else:
+            row = rows[year]
+            when = row.entered_at.date().isoformat()
+            note = ", overrides the official schedule" if year in official else ""
+            line = f"{year}  admin     {row.source} (entered by {row.entered_by} on {when}{note})"
+        out.print(line, highlight=False, markup=False)
+    later = max(cal.kinds, default=None)
+    if later is not None:
+        out.print(
+            f"Deadlines cannot fall after {later}: enter {later + 1} with "
+            "`highland calendar load FILE` once its notice is published.",
+            highlight=False,
+            markup=False,
+        )
+
+
+@app.command("load")
+def load(file: Annotated[Path, typer.Argument(help="A year's calendar in YAML.")]) -> None:
+    """Enter (or replace) a year from a YAML file: all of it or nothing."""
+    from highland.demands.calendar import enter_year, official_calendar, parse_year_file
+
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _fail(f"cannot read {file}: {exc}", 2) from None
+    try:
+        year, source, days = parse_year_file(text, str(file))
+    except HighlandError as exc:
+        raise _fail(f"{exc.message}; nothing was stored") from None
+    actor = _init_and_actor()
+    try:
+        with transaction() as s:
+            enter_year(s, actor, year, source, days)
+    except HighlandError as exc:
+        raise _fail(f"{exc.message}; nothing was stored") from None
+    off = sorted(d for d, (w, _) in days.items() if not w)
+    worked = sorted(d for d, (w, _) in days.items() if w)
+    note = " (overrides the official schedule)" if year in official_calendar().kinds else ""
+    out.print(f"entered {year}{note} following {source}: {len(off)} weekday holidays, "
+              f"{len(worked)} make-up working days", highlight=False, markup=False)  # fmt: skip
+    for d in off:
+        name = days[d][1]
+        out.print(f"  off     {d} {d:%a}" + (f"  {name}" if name else ""), markup=False)
+    for d in worked:
+        name = days[d][1]
+        out.print(f"  worked  {d} {d:%a}" + (f"  {name}" if name else ""), markup=False)
+
+
+@app.command("delete")
+def delete(year: Annotated[int, typer.Argument(help="The admin-entered year to remove.")]) -> None:
+    """Remove an admin-entered year (the official schedule, if any, applies again)."""
+    from highland.demands.calendar import delete_year, official_calendar
+
+    actor = _init_and_actor()
+    try:
+        with transaction() as s:
+            delete_year(s, actor, year)
+    except HighlandError as exc:
+        raise _fail(exc.message) from None
+    then = (
+        "the official schedule applies again"
+        if year in official_calendar().kinds
+        else f"deadlines can no longer fall in {year}"
+    )
+    out.print(f"deleted the admin-entered calendar of {year}; {then}", highlight=False)

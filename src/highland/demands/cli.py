@@ -1,0 +1,95 @@
+"""`highland demands …`: reference data, the overdue sweep, lists and exports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from highland.audit.service import Actor
+from highland.db import transaction
+from highland.errors import HighlandError
+
+app = typer.Typer(help="Enterprise demands: routing, sweep, exports.", no_args_is_help=True)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}", highlight=False, markup=False)
+    return typer.Exit(code)
+
+
+def _init_and_actor() -> Actor:
+    from highland.cli import _actor, _init
+
+    _init()
+    return _actor()
+
+
+@app.command("load-reference")
+def load_reference(
+    path: Annotated[Path, typer.Argument(help="YAML with categories, institutions, routing.")],
+) -> None:
+    """Load categories, institutions and the routing table from a YAML file (all or nothing)."""
+    from highland.demands import reference
+
+    actor = _init_and_actor()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _fail(f"{path}: cannot read the file ({exc.__class__.__name__})", 2) from None
+    try:
+        with transaction() as s:
+            counts = reference.load_reference(s, actor, text, str(path))
+    except HighlandError as exc:
+        raise _fail(exc.message) from None
+    out.print(
+        f"loaded {counts['categories']} categories, {counts['institutions']} institutions, "
+        f"{counts['routing']} routing rows from {path}",
+        highlight=False,
+    )
+
+
+@app.command("routing")
+def routing() -> None:
+    """Print the routing table (category, district, lead, co-handlers), one row a line."""
+    from sqlalchemy import select
+
+    from highland.db import session_factory
+    from highland.demands.models import RoutingRule
+
+    _init_and_actor()
+    with session_factory()() as s:
+        rows = s.scalars(
+            select(RoutingRule).order_by(RoutingRule.category_code, RoutingRule.district_key)
+        )
+        for r in rows:
+            out.print(
+                f"{r.category_code}\t{r.district_key}\t{r.lead_code}\t{','.join(r.co_handlers)}",
+                highlight=False,
+                markup=False,
+            )
+
+
+@app.command("board")
+def board(
+    meeting_id: Annotated[int, typer.Argument(help="The meeting record's id.")],
+    out_path: Annotated[Path, typer.Option("--out", help="XLSX file to write.")],
+) -> None:
+    """Export a meeting's demand list (institution, deadlines, state) to XLSX."""
+    from highland.db import session_factory
+    from highland.demands.export import board_xlsx
+    from highland.identity.permissions import Principal, Role
+
+    actor = _init_and_actor()
+    staff = Principal(user_id=0, username=actor.name, role=Role.admin, channel="cli")
+    try:
+        with session_factory()() as s:
+            data = board_xlsx(s, staff, meeting_id)
+    except HighlandError as exc:
+        raise _fail(exc.message) from None
+    out_path.write_bytes(data)
+    out.print(f"wrote {out_path}", highlight=False)

@@ -1,0 +1,146 @@
+"""Meeting and visit records, and the batch of demands entered from one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from highland.audit.service import Actor, Change, record
+from highland.db import begin_write, utcnow
+from highland.demands.models import Demand, Meeting, MeetingAttendee
+from highland.demands.service import FILERS, DemandInput, file_demand
+from highland.enterprises.models import Enterprise, Region
+from highland.errors import Forbidden, HighlandError, InvalidInput
+from highland.identity.permissions import Principal
+
+KINDS = ("meeting", "visit")
+
+
+@dataclass
+class MeetingInput:
+    """A meeting or visit record."""
+
+    title: str
+    held_at: datetime
+    place: str
+    leader: str
+    kind: str = "meeting"
+    district: str | None = None
+    notes: str | None = None
+    attendees: list[str] = field(default_factory=list)  # USCCs
+
+
+def _check(session: Session, m: MeetingInput) -> list[int]:
+    for name, limit in (("title", 300), ("place", 200), ("leader", 100)):
+        value = (getattr(m, name) or "").strip()
+        if not value:
+            raise InvalidInput(f"meeting.{name}: is required", field=name)
+        if len(value) > limit:
+            raise InvalidInput(f"meeting.{name}: at most {limit} characters", field=name)
+    if m.kind not in KINDS:
+        raise InvalidInput(
+            f"meeting.kind: '{m.kind}' is not one of {', '.join(KINDS)}", field="kind"
+        )
+    if m.held_at.tzinfo is None:
+        raise InvalidInput("meeting.held_at: give a time zone (e.g. +08:00)", field="held_at")
+    if m.held_at > utcnow():
+        raise InvalidInput(
+            "meeting.held_at: a meeting record is of a meeting already held", field="held_at"
+        )
+    if m.district and session.get(Region, m.district) is None:
+        raise InvalidInput(
+            f"meeting.district: '{m.district}' is not a known district", field="district"
+        )
+    ids: list[int] = []
+    for i, uscc in enumerate(m.attendees, 1):
+        ent_id = session.scalar(
+            select(Enterprise.id).where(Enterprise.uscc == uscc.strip().upper())
+        )
+        if ent_id is None:
+            raise InvalidInput(
+                f"meeting.attendees[{i}]: no enterprise with USCC '{uscc}'", field="attendees"
+            )
+        if ent_id not in ids:
+            ids.append(ent_id)
+    return ids
+
+
+def create_meeting(
+    session: Session,
+    principal: Principal,
+    actor: Actor,
+    m: MeetingInput,
+    rows: list[DemandInput],
+    *,
+    dispatch: bool = False,
+) -> tuple[Meeting, list[Demand]]:
+    """Record a meeting and file its demands, all or nothing.
+
+    Every row is checked; the error lists each bad row as `row N, field: problem`.
+    Enterprises that raised a demand count as attendees even if not listed.
+    """
+    if principal.role not in FILERS:
+        raise Forbidden(f"your role ({principal.role.value}) may not record meetings")
+    begin_write(session)
+    attendee_ids = _check(session, m)
+    meeting = Meeting(
+        kind=m.kind,
+        title=m.title.strip(),
+        held_at=m.held_at,
+        place=m.place.strip(),
+        leader=m.leader.strip(),
+        district_code=m.district or None,
+        notes=(m.notes or "").strip() or None,
+        created_by=actor.name,
+    )
+    session.add(meeting)
+    session.flush()
+    problems: list[str] = []
+    demands: list[Demand] = []
+    for n, row in enumerate(rows, 1):
+        row.meeting_id = meeting.id
+        try:
+            with session.begin_nested():
+                d = file_demand(session, principal, actor, row, source="meeting", dispatch=dispatch)
+            demands.append(d)
+            if d.enterprise_id not in attendee_ids:
+                attendee_ids.append(d.enterprise_id)
+        except HighlandError as exc:
+            problems.append(f"row {n}, {exc.message}")
+    if not rows:
+        problems.append("no demands: enter at least one row")
+    if problems:
+        raise InvalidInput("; ".join(problems), field="rows")
+    for ent_id in attendee_ids:
+        session.add(MeetingAttendee(meeting_id=meeting.id, enterprise_id=ent_id))
+    record(
+        session,
+        actor,
+        Change(
+            "create",
+            "demand_meeting",
+            str(meeting.id),
+            after={
+                "title": meeting.title,
+                "held_at": meeting.held_at.isoformat(),
+                "demands": [d.id for d in demands],
+            },
+        ),
+    )
+    session.flush()
+    return meeting, demands
+
+
+def attendees(session: Session, meeting_id: int) -> list[Enterprise]:
+    """The enterprises recorded at a meeting."""
+    return list(
+        session.scalars(
+            select(Enterprise)
+            .join(MeetingAttendee, MeetingAttendee.enterprise_id == Enterprise.id)
+            .where(MeetingAttendee.meeting_id == meeting_id)
+            .order_by(Enterprise.name)
+        )
+    )

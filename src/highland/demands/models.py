@@ -1,0 +1,279 @@
+"""Demand tables: institutions, categories, routing, meetings, demands and their event log,
+attachments, notifications, Open311 API keys and admin-entered holiday calendars."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from highland.db import Base, UTCDateTime, utcnow
+
+
+class Institution(Base):
+    """A responsible institution (责任单位): a bureau, a district office, a service centre."""
+
+    __tablename__ = "institution"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str | None] = mapped_column(String(200))
+    parent_code: Mapped[str | None] = mapped_column(
+        ForeignKey("institution.code", ondelete="RESTRICT"), index=True
+    )
+    district_code: Mapped[str | None] = mapped_column(String(6))
+    contact_name: Mapped[str | None] = mapped_column(String(100))
+    contact_phone: Mapped[str | None] = mapped_column(String(40))
+    contact_email: Mapped[str | None] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class DemandCategory(Base):
+    """A demand category with its two limits in working days."""
+
+    __tablename__ = "demand_category"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str | None] = mapped_column(Text)
+    response_days: Mapped[int] = mapped_column(Integer)
+    resolution_days: Mapped[int] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class RoutingRule(Base):
+    """Category × district → lead institution and co-handlers.
+
+    `district_code` NULL is the fallback for every district without a rule of its own.
+    """
+
+    __tablename__ = "demand_routing"
+    __table_args__ = (UniqueConstraint("category_code", "district_key", name="uq_routing_cell"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    category_code: Mapped[str] = mapped_column(
+        ForeignKey("demand_category.code", ondelete="RESTRICT")
+    )
+    # "*" for the fallback row (a NULL would not take part in the unique constraint).
+    district_key: Mapped[str] = mapped_column(String(6), default="*")
+    lead_code: Mapped[str] = mapped_column(ForeignKey("institution.code", ondelete="RESTRICT"))
+    co_handlers: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class Meeting(Base):
+    """A meeting or visit record (e.g. a district leader's breakfast with the top-30 firms)."""
+
+    __tablename__ = "demand_meeting"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), default="meeting")  # meeting | visit
+    title: Mapped[str] = mapped_column(String(300))
+    held_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    place: Mapped[str] = mapped_column(String(200))
+    leader: Mapped[str] = mapped_column(String(100))
+    district_code: Mapped[str | None] = mapped_column(String(6))
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(64))
+
+
+class MeetingAttendee(Base):
+    """An enterprise that attended a meeting."""
+
+    __tablename__ = "demand_meeting_attendee"
+
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("demand_meeting.id", ondelete="CASCADE"), primary_key=True
+    )
+    enterprise_id: Mapped[int] = mapped_column(
+        ForeignKey("enterprise.id", ondelete="RESTRICT"), primary_key=True
+    )
+
+
+class Demand(Base):
+    """One demand. Its columns after `state` are a projection of its event log, written in the
+    same transaction as each event (workflow.apply); metrics read them, and
+    `metrics.from_log` recomputes them from the events to prove they agree."""
+
+    __tablename__ = "demand"
+    __table_args__ = (
+        Index("ix_demand_institution_state", "institution_code", "state"),
+        Index("ix_demand_open_due", "open", "resolution_due"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(
+        ForeignKey("enterprise.id", ondelete="RESTRICT"), index=True
+    )
+    category_code: Mapped[str] = mapped_column(
+        ForeignKey("demand_category.code", ondelete="RESTRICT")
+    )
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    priority: Mapped[str] = mapped_column(String(8), default="normal")  # low|normal|high|urgent
+    chain_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    meeting_id: Mapped[int | None] = mapped_column(
+        ForeignKey("demand_meeting.id", ondelete="RESTRICT"), index=True
+    )
+    source: Mapped[str] = mapped_column(String(16))  # enterprise|staff|meeting|open311
+    # Open311 extras (optional): a public location and the requester's contact (confidential).
+    address: Mapped[str | None] = mapped_column(String(300))
+    lat: Mapped[str | None] = mapped_column(String(20))
+    lon: Mapped[str | None] = mapped_column(String(20))
+    contact_name: Mapped[str | None] = mapped_column(String(100))
+    contact_phone: Mapped[str | None] = mapped_column(String(40))
+    contact_email: Mapped[str | None] = mapped_column(String(200))
+    public: Mapped[bool] = mapped_column(Boolean, default=False)  # shown in Open311 GETs
+    token: Mapped[str | None] = mapped_column(String(64), unique=True)  # Open311 token
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(64))
+    # Optimistic lock: every change increments it; a stale edit is refused with 409.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    # Events so far (the next event's seq is this + 1); the sweep adds events without
+    # bumping `version`, so that its marks never make a handler's open form stale.
+    event_count: Mapped[int] = mapped_column(Integer, default=0)
+
+    # Projection of the event log.
+    state: Mapped[str] = mapped_column(String(16), default="submitted", index=True)
+    open: Mapped[bool] = mapped_column(Boolean, default=True)
+    institution_code: Mapped[str | None] = mapped_column(
+        ForeignKey("institution.code", ondelete="RESTRICT")
+    )
+    co_handlers: Mapped[list[str]] = mapped_column(JSON, default=list)
+    dispatched_by: Mapped[str | None] = mapped_column(String(64))
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    clock_start: Mapped[datetime | None] = mapped_column(UTCDateTime())  # dispatch or reopen
+    paused_days: Mapped[int] = mapped_column(Integer, default=0)  # working days spent waiting
+    response_due: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolution_due: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    warn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # 1 working day before
+    escalate_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resume_state: Mapped[str | None] = mapped_column(String(16))
+    warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    response_breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    responded_on_time: Mapped[bool | None] = mapped_column(Boolean)
+    resolved_on_time: Mapped[bool | None] = mapped_column(Boolean)
+    returns: Mapped[int] = mapped_column(SmallInteger, default=0)
+    reopens: Mapped[int] = mapped_column(SmallInteger, default=0)
+    resolution: Mapped[str | None] = mapped_column(Text)
+    verdict: Mapped[str | None] = mapped_column(String(8))  # solved|partly|not
+    rating: Mapped[int | None] = mapped_column(SmallInteger)
+    feedback: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class DemandEvent(Base):
+    """One transition of a demand. Append-only: database triggers refuse UPDATE and DELETE."""
+
+    __tablename__ = "demand_event"
+    __table_args__ = (UniqueConstraint("demand_id", "seq", name="uq_demand_event_seq"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    demand_id: Mapped[int] = mapped_column(ForeignKey("demand.id", ondelete="RESTRICT"))
+    seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    actor_role: Mapped[str | None] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(16))
+    from_state: Mapped[str | None] = mapped_column(String(16))
+    to_state: Mapped[str] = mapped_column(String(16))
+    institution_code: Mapped[str | None] = mapped_column(String(32), index=True)
+    data: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+
+
+class Attachment(Base):
+    """A file attached to a demand (size- and type-checked at upload)."""
+
+    __tablename__ = "demand_attachment"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    demand_id: Mapped[int] = mapped_column(ForeignKey("demand.id", ondelete="RESTRICT"), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(64))
+
+
+class Notification(Base):
+    """A notice for a user (shown in the UI; e-mailed when the user has an address)."""
+
+    __tablename__ = "notification"
+    __table_args__ = (
+        UniqueConstraint("user_id", "demand_id", "kind", "due_key", name="uq_notification_once"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    demand_id: Mapped[int | None] = mapped_column(ForeignKey("demand.id", ondelete="RESTRICT"))
+    kind: Mapped[str] = mapped_column(String(16))  # warning|breach|escalation|assigned|...
+    due_key: Mapped[str] = mapped_column(String(40), default="")  # de-duplicates per deadline
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    email_to: Mapped[str | None] = mapped_column(String(200))
+    emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    email_error: Mapped[str | None] = mapped_column(String(300))
+
+
+class ApiKey(Base):
+    """An Open311 API key (for POST requests); only its SHA-256 is stored."""
+
+    __tablename__ = "open311_api_key"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(64))
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class CalendarYear(Base):
+    """A year whose working-day calendar an admin entered (overrides the packaged schedule)."""
+
+    __tablename__ = "calendar_year"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(Text)  # the notice it follows, e.g. 国办发明电〔2026〕x号
+    entered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    entered_by: Mapped[str] = mapped_column(String(64))
+
+
+class CalendarDay(Base):
+    """A day of an admin-entered year that differs from Monday–Friday working, Saturday and
+    Sunday off: a holiday on a weekday (working False) or a make-up working weekend day."""
+
+    __tablename__ = "calendar_day"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    year: Mapped[int] = mapped_column(ForeignKey("calendar_year.year", ondelete="CASCADE"))
+    working: Mapped[bool] = mapped_column(Boolean)
+    name: Mapped[str | None] = mapped_column(String(100))

@@ -1,0 +1,448 @@
+"""Reference data of demands: institutions, categories and the routing table.
+
+Admins edit them one by one in the UI (upsert_*, set_route, delete_route) or load a whole
+YAML file with `highland demands load-reference FILE` (load_reference: all or nothing).
+Every change is audited.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from highland.audit.service import Actor, Change, record
+from highland.demands.models import DemandCategory, Institution, RoutingRule
+from highland.enterprises.models import Region
+from highland.errors import InvalidInput, NotFound
+
+CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+ANY_DISTRICT = "*"
+MAX_DAYS = 365
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where a demand of a category in a district goes."""
+
+    lead: str
+    co: tuple[str, ...] = ()
+
+
+def _text(value: Any, where: str, *, required: bool = True, limit: int = 200) -> str | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise InvalidInput(f"{where}: is required", field=where)
+        return None
+    if not isinstance(value, str | int):
+        raise InvalidInput(f"{where}: must be text", field=where)
+    text = str(value).strip()
+    if len(text) > limit:
+        raise InvalidInput(f"{where}: at most {limit} characters", field=where)
+    return text
+
+
+def _code(value: Any, where: str) -> str:
+    text = _text(value, where, limit=32)
+    assert text is not None
+    if not CODE.match(text):
+        raise InvalidInput(
+            f"{where}: '{text}' is not a code (letters, digits, '-', '_', '.'; ≤ 32)", field=where
+        )
+    return text
+
+
+def _days(value: Any, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        try:
+            value = int(str(value).strip())
+        except ValueError:
+            raise InvalidInput(f"{where}: '{value}' is not a whole number", field=where) from None
+    if not 1 <= value <= MAX_DAYS:
+        raise InvalidInput(f"{where}: must be between 1 and {MAX_DAYS} working days", field=where)
+    return int(value)
+
+
+def _district(session: Session, value: Any, where: str) -> str:
+    text = _text(value, where, limit=6)
+    assert text is not None
+    if text == ANY_DISTRICT:
+        return text
+    if session.get(Region, text) is None:
+        raise InvalidInput(f"{where}: '{text}' is not a known district code", field=where)
+    return text
+
+
+@dataclass
+class _Plan:
+    categories: list[dict[str, Any]] = field(default_factory=list)
+    institutions: list[dict[str, Any]] = field(default_factory=list)
+    routes: list[dict[str, Any]] = field(default_factory=list)
+
+
+def check_category(data: dict[str, Any], where: str = "category") -> dict[str, Any]:
+    """Validate one category's fields; return them cleaned."""
+    unknown = set(data) - {
+        "code",
+        "name",
+        "name_en",
+        "description",
+        "response_days",
+        "resolution_days",
+        "active",
+    }
+    if unknown:
+        raise InvalidInput(f"{where}: unknown field(s) {', '.join(sorted(unknown))}", field=where)
+    response = _days(data.get("response_days"), f"{where}.response_days")
+    resolution = _days(data.get("resolution_days"), f"{where}.resolution_days")
+    if response > resolution:
+        raise InvalidInput(
+            f"{where}: the response limit ({response}) cannot be longer than the "
+            f"resolution limit ({resolution})",
+            field=f"{where}.response_days",
+        )
+    return {
+        "code": _code(data.get("code"), f"{where}.code"),
+        "name": _text(data.get("name"), f"{where}.name", limit=100),
+        "name_en": _text(data.get("name_en"), f"{where}.name_en", limit=100),
+        "description": _text(
+            data.get("description"), f"{where}.description", required=False, limit=2000
+        ),
+        "response_days": response,
+        "resolution_days": resolution,
+        "active": bool(data.get("active", True)),
+    }
+
+
+def check_institution(
+    session: Session, data: dict[str, Any], where: str = "institution"
+) -> dict[str, Any]:
+    """Validate one institution's fields (the parent is checked by the caller)."""
+    unknown = set(data) - {
+        "code", "name", "name_en", "parent", "district", "contact", "active",
+        "contact_name", "contact_phone", "contact_email",
+    }  # fmt: skip
+    if unknown:
+        raise InvalidInput(f"{where}: unknown field(s) {', '.join(sorted(unknown))}", field=where)
+    contact = data.get("contact") or {}
+    if not isinstance(contact, dict):
+        raise InvalidInput(f"{where}.contact: must be a mapping of name, phone, email")
+    email = _text(
+        contact.get("email", data.get("contact_email")), f"{where}.contact.email",
+        required=False,
+    )  # fmt: skip
+    if email and not EMAIL.match(email):
+        raise InvalidInput(f"{where}.contact.email: '{email}' is not an e-mail address")
+    district = data.get("district")
+    return {
+        "code": _code(data.get("code"), f"{where}.code"),
+        "name": _text(data.get("name"), f"{where}.name"),
+        "name_en": _text(data.get("name_en"), f"{where}.name_en", required=False),
+        "parent_code": _code(data["parent"], f"{where}.parent") if data.get("parent") else None,
+        "district_code": _district(session, district, f"{where}.district") if district else None,
+        "contact_name": _text(
+            contact.get("name", data.get("contact_name")),
+            f"{where}.contact.name",
+            required=False,
+            limit=100,
+        ),  # fmt: skip
+        "contact_phone": _text(
+            contact.get("phone", data.get("contact_phone")),
+            f"{where}.contact.phone",
+            required=False,
+            limit=40,
+        ),  # fmt: skip
+        "contact_email": email,
+        "active": bool(data.get("active", True)),
+    }
+
+
+def _cycle(parents: dict[str, str | None], start: str) -> list[str] | None:
+    seen = [start]
+    node = parents.get(start)
+    while node is not None:
+        if node in seen:
+            return [*seen[seen.index(node) :], node]
+        seen.append(node)
+        node = parents.get(node)
+    return None
+
+
+def _save_institution(session: Session, actor: Actor, data: dict[str, Any]) -> None:
+    row = session.get(Institution, data["code"])
+    before = None
+    if row is None:
+        row = Institution(code=data["code"])
+        session.add(row)
+    else:
+        before = {k: getattr(row, k) for k in data}
+    for k, v in data.items():
+        setattr(row, k, v)
+    if before != data:
+        record(session, actor, Change("upsert", "institution", data["code"], before, data))
+
+
+def _save_category(session: Session, actor: Actor, data: dict[str, Any]) -> None:
+    row = session.get(DemandCategory, data["code"])
+    before = None
+    if row is None:
+        row = DemandCategory(code=data["code"])
+        session.add(row)
+    else:
+        before = {k: getattr(row, k) for k in data}
+    for k, v in data.items():
+        setattr(row, k, v)
+    if before != data:
+        record(session, actor, Change("upsert", "demand_category", data["code"], before, data))
+
+
+def upsert_category(session: Session, actor: Actor, data: dict[str, Any]) -> DemandCategory:
+    """Create or change a category (UI and API)."""
+    clean = check_category(data)
+    _save_category(session, actor, clean)
+    session.flush()
+    row = session.get(DemandCategory, clean["code"])
+    assert row is not None
+    return row
+
+
+def upsert_institution(session: Session, actor: Actor, data: dict[str, Any]) -> Institution:
+    """Create or change an institution; its parent must exist and not make a cycle."""
+    clean = check_institution(session, data)
+    parent = clean["parent_code"]
+    if parent is not None:
+        if session.get(Institution, parent) is None:
+            raise InvalidInput(
+                f"institution.parent: '{parent}' is not an institution", field="parent"
+            )
+        parents = dict(session.execute(select(Institution.code, Institution.parent_code)).all())
+        parents[clean["code"]] = parent
+        loop = _cycle(parents, clean["code"])
+        if loop:
+            raise InvalidInput(
+                f"institution.parent: '{parent}' would make a cycle: {' → '.join(loop)}",
+                field="parent",
+            )
+    _save_institution(session, actor, clean)
+    session.flush()
+    row = session.get(Institution, clean["code"])
+    assert row is not None
+    return row
+
+
+def check_route(session: Session, data: dict[str, Any], where: str = "route") -> dict[str, Any]:
+    """Validate a routing row against the stored categories and institutions."""
+    unknown = set(data) - {"category", "district", "lead", "co"}
+    if unknown:
+        raise InvalidInput(f"{where}: unknown field(s) {', '.join(sorted(unknown))}", field=where)
+    co_raw = data.get("co") or []
+    if isinstance(co_raw, str):
+        co_raw = [c for c in re.split(r"[\s,，;；]+", co_raw) if c]
+    if not isinstance(co_raw, list):
+        raise InvalidInput(f"{where}.co: must be a list of institution codes", field=f"{where}.co")
+    return {
+        "category": _code(data.get("category"), f"{where}.category"),
+        "district": _district(session, data.get("district") or ANY_DISTRICT, f"{where}.district"),
+        "lead": _code(data.get("lead"), f"{where}.lead"),
+        "co": [_code(c, f"{where}.co") for c in co_raw],
+    }
+
+
+def _known(session: Session, model: Any, code: str, where: str, what: str) -> None:
+    if session.get(model, code) is None:
+        raise InvalidInput(f"{where}: '{code}' is not a known {what}", field=where)
+
+
+def _save_route(session: Session, actor: Actor, r: dict[str, Any]) -> RoutingRule:
+    if r["lead"] in r["co"]:
+        raise InvalidInput(
+            f"route {r['category']}×{r['district']}: the lead '{r['lead']}' is also a co-handler",
+            field="co",
+        )
+    row = session.scalar(
+        select(RoutingRule).where(
+            RoutingRule.category_code == r["category"], RoutingRule.district_key == r["district"]
+        )
+    )
+    after = {"lead": r["lead"], "co": r["co"]}
+    before = None
+    if row is None:
+        row = RoutingRule(category_code=r["category"], district_key=r["district"])
+        session.add(row)
+    else:
+        before = {"lead": row.lead_code, "co": list(row.co_handlers)}
+    row.lead_code = r["lead"]
+    row.co_handlers = list(r["co"])
+    if before != after:
+        key = f"{r['category']}:{r['district']}"
+        record(session, actor, Change("upsert", "demand_routing", key, before, after))
+    return row
+
+
+def set_route(session: Session, actor: Actor, data: dict[str, Any]) -> RoutingRule:
+    """Create or change one cell of the routing table."""
+    r = check_route(session, data)
+    _known(session, DemandCategory, r["category"], "route.category", "category")
+    for code in [r["lead"], *r["co"]]:
+        _known(
+            session,
+            Institution,
+            code,
+            "route.lead" if code == r["lead"] else "route.co",
+            "institution",
+        )
+    row = _save_route(session, actor, r)
+    session.flush()
+    return row
+
+
+def delete_route(session: Session, actor: Actor, category: str, district: str) -> None:
+    """Remove one cell of the routing table."""
+    row = session.scalar(
+        select(RoutingRule).where(
+            RoutingRule.category_code == category, RoutingRule.district_key == district
+        )
+    )
+    if row is None:
+        raise NotFound(f"no routing row for {category} in {district}")
+    before = {"lead": row.lead_code, "co": list(row.co_handlers)}
+    session.delete(row)
+    record(session, actor, Change("delete", "demand_routing", f"{category}:{district}", before))
+    session.flush()
+
+
+def route_for(session: Session, category: str, district: str | None) -> Route:
+    """The lead institution and co-handlers for a category in a district (the district's own
+    row, else the category's fallback row '*'); a missing row is an error that says so."""
+    rows = {
+        r.district_key: r
+        for r in session.scalars(
+            select(RoutingRule).where(
+                RoutingRule.category_code == category,
+                RoutingRule.district_key.in_([district or ANY_DISTRICT, ANY_DISTRICT]),
+            )
+        )
+    }
+    row = rows.get(district or ANY_DISTRICT) or rows.get(ANY_DISTRICT)
+    if row is None:
+        raise InvalidInput(
+            f"no routing for category '{category}' in district '{district or '-'}': an admin "
+            "must add a row to the routing table (or choose the institution by hand)",
+            field="category",
+        )
+    return Route(row.lead_code, tuple(row.co_handlers))
+
+
+def load_reference(session: Session, actor: Actor, text: str, where: str) -> dict[str, int]:
+    """Load categories, institutions and routing rows from YAML, all or nothing.
+
+    Returns counts per section. Raises InvalidInput naming the file, section and item.
+    """
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f", line {mark.line + 1}" if mark is not None else ""
+        raise InvalidInput(f"{where}{line}: not valid YAML ({exc.__class__.__name__})") from None
+    if not isinstance(doc, dict):
+        raise InvalidInput(f"{where}: expected a mapping with categories, institutions, routing")
+    unknown = set(doc) - {"categories", "institutions", "routing"}
+    if unknown:
+        raise InvalidInput(f"{where}: unknown section(s) {', '.join(sorted(unknown))}")
+    plan = _Plan()
+    for section in ("categories", "institutions", "routing"):
+        items = doc.get(section) or []
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            raise InvalidInput(f"{where}: '{section}' must be a list of mappings")
+    for i, item in enumerate(doc.get("categories") or [], 1):
+        plan.categories.append(check_category(item, f"{where}: categories[{i}]"))
+    for i, item in enumerate(doc.get("institutions") or [], 1):
+        plan.institutions.append(check_institution(session, item, f"{where}: institutions[{i}]"))
+    for i, item in enumerate(doc.get("routing") or [], 1):
+        plan.routes.append(check_route(session, item, f"{where}: routing[{i}]"))
+    _check_plan(session, plan, where)
+    for c in plan.categories:
+        _save_category(session, actor, c)
+    # Parents first, so that foreign keys hold at every flush.
+    for inst in _parents_first(plan.institutions):
+        _save_institution(session, actor, inst)
+        session.flush()
+    for r in plan.routes:
+        _save_route(session, actor, r)
+    session.flush()
+    return {
+        "categories": len(plan.categories),
+        "institutions": len(plan.institutions),
+        "routing": len(plan.routes),
+    }
+
+
+def _dupes(codes: list[str]) -> set[str]:
+    seen: set[str] = set()
+    return {c for c in codes if c in seen or seen.add(c)}  # type: ignore[func-returns-value]
+
+
+def _check_plan(session: Session, plan: _Plan, where: str) -> None:
+    for section, codes in (
+        ("categories", [c["code"] for c in plan.categories]),
+        ("institutions", [i["code"] for i in plan.institutions]),
+        ("routing", [f"{r['category']}×{r['district']}" for r in plan.routes]),
+    ):
+        dup = _dupes(codes)
+        if dup:
+            raise InvalidInput(f"{where}: {section}: listed twice: {', '.join(sorted(dup))}")
+    stored_inst = dict(session.execute(select(Institution.code, Institution.parent_code)).all())
+    parents = {**stored_inst, **{i["code"]: i["parent_code"] for i in plan.institutions}}
+    for n, inst in enumerate(plan.institutions, 1):
+        if inst["parent_code"] and inst["parent_code"] not in parents:
+            raise InvalidInput(
+                f"{where}: institutions[{n}] ({inst['code']}): parent '{inst['parent_code']}' "
+                "is not an institution"
+            )
+        loop = _cycle(parents, inst["code"])
+        if loop:
+            raise InvalidInput(
+                f"{where}: institutions[{n}] ({inst['code']}): parents make a cycle: "
+                + " → ".join(loop)
+            )
+    categories = set(session.scalars(select(DemandCategory.code))) | {
+        c["code"] for c in plan.categories
+    }
+    for n, r in enumerate(plan.routes, 1):
+        label = f"{where}: routing[{n}]"
+        if r["category"] not in categories:
+            raise InvalidInput(f"{label}: category '{r['category']}' is not defined")
+        for code in [r["lead"], *r["co"]]:
+            if code not in parents:
+                raise InvalidInput(f"{label}: institution '{code}' is not defined")
+        if r["lead"] in r["co"]:
+            raise InvalidInput(f"{label}: the lead '{r['lead']}' is also a co-handler")
+
+
+def _parents_first(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    by_code = {i["code"]: i for i in items}
+    done: set[str] = set()
+    out: list[dict[str, Any]] = []
+
+    def visit(code: str) -> None:
+        if code in done or code not in by_code:
+            return
+        parent = by_code[code]["parent_code"]
+        if parent:
+            visit(parent)
+        done.add(code)
+        out.append(by_code[code])
+
+    for code in by_code:
+        visit(code)
+    return out
+
+
+def clear_routing(session: Session) -> None:
+    """Remove every routing row (tests and demo reloads)."""
+    session.execute(delete(RoutingRule))

@@ -1,0 +1,280 @@
+"""JSON shapes of the demands API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from highland.demands.models import Demand, DemandEvent
+
+
+class DemandIn(BaseModel):
+    """A demand to file."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enterprise: str = Field(description="USCC of the enterprise that raises the demand")
+    category: str
+    title: str
+    description: str
+    priority: str = "normal"
+    chain_id: int | None = None
+    tags: list[str] = []
+    meeting_id: int | None = None
+    address: str | None = None
+    contact_name: str | None = None
+    contact_phone: str | None = None
+    contact_email: str | None = None
+    public: bool = False
+    dispatch: bool = Field(False, description="route and dispatch at once (routers only)")
+
+
+class ActionIn(BaseModel):
+    """An action on a demand; `version` is the version you loaded (or send If-Match)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: int | None = None
+    reason: str | None = None
+    note: str | None = None
+    institution: str | None = None
+    co: list[str] | None = None
+    resolution: str | None = None
+    verdict: str | None = None
+    rating: int | None = None
+    comment: str | None = None
+    category: str | None = None
+
+
+class EventOut(BaseModel):
+    """One event of the log."""
+
+    seq: int
+    at: datetime
+    actor: str
+    actor_role: str | None
+    action: str
+    from_state: str | None
+    to_state: str
+    institution: str | None
+    data: dict[str, Any]
+
+    @classmethod
+    def of(cls, e: DemandEvent) -> EventOut:
+        """From a row."""
+        return cls(
+            seq=e.seq,
+            at=e.at,
+            actor=e.actor,
+            actor_role=e.actor_role,
+            action=e.action,
+            from_state=e.from_state,
+            to_state=e.to_state,
+            institution=e.institution_code,
+            data=dict(e.data or {}),
+        )
+
+
+class AttachmentOut(BaseModel):
+    """An attachment's description (download it from its URL)."""
+
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    url: str
+
+
+class DemandOut(BaseModel):
+    """A demand as the caller may see it."""
+
+    id: int
+    version: int
+    enterprise: str
+    enterprise_name: str
+    category: str
+    title: str
+    description: str
+    priority: str
+    chain_id: int | None
+    tags: list[str]
+    meeting_id: int | None
+    source: str
+    state: str
+    open: bool
+    institution: str | None
+    co_handlers: list[str]
+    created_at: datetime
+    dispatched_at: datetime | None
+    response_due: datetime | None
+    resolution_due: datetime | None
+    responded_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    paused_days: int
+    warned: bool
+    breached: bool
+    escalated: bool
+    returns: int
+    reopens: int
+    resolution: str | None
+    verdict: str | None
+    rating: int | None
+    feedback: str | None
+    actions: list[str] = []
+    attachments: list[AttachmentOut] = []
+    events: list[EventOut] | None = None
+
+    @classmethod
+    def of(cls, d: Demand, uscc: str, name: str, actions: list[str]) -> DemandOut:
+        """From a row and its enterprise."""
+        return cls(
+            id=d.id,
+            version=d.version,
+            enterprise=uscc,
+            enterprise_name=name,
+            category=d.category_code,
+            title=d.title,
+            description=d.description,
+            priority=d.priority,
+            chain_id=d.chain_id,
+            tags=list(d.tags or []),
+            meeting_id=d.meeting_id,
+            source=d.source,
+            state=d.state,
+            open=d.open,
+            institution=d.institution_code,
+            co_handlers=list(d.co_handlers or []),
+            created_at=d.created_at,
+            dispatched_at=d.dispatched_at,
+            response_due=d.response_due,
+            resolution_due=d.resolution_due,
+            responded_at=d.responded_at,
+            resolved_at=d.resolved_at,
+            closed_at=d.closed_at,
+            paused_days=d.paused_days or 0,
+            warned=d.warned_at is not None,
+            breached=d.breached_at is not None,
+            escalated=d.escalated_at is not None,
+            returns=d.returns or 0,
+            reopens=d.reopens or 0,
+            resolution=d.resolution,
+            verdict=d.verdict,
+            rating=d.rating,
+            feedback=d.feedback,
+            actions=actions,
+        )
+
+
+class DemandPage(BaseModel):
+    """A page of demands."""
+
+    total: int
+    page: int
+    per_page: int
+    items: list[DemandOut]
+
+
+class CategoryIn(BaseModel):
+    """A category's fields."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    name_en: str
+    description: str | None = None
+    response_days: int
+    resolution_days: int
+    active: bool = True
+
+
+class CategoryOut(CategoryIn):
+    """A category."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    code: str
+
+
+class InstitutionIn(BaseModel):
+    """An institution's fields."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    name_en: str | None = None
+    parent: str | None = None
+    district: str | None = None
+    contact_name: str | None = None
+    contact_phone: str | None = None
+    contact_email: str | None = None
+    active: bool = True
+
+
+class InstitutionOut(BaseModel):
+    """An institution."""
+
+    code: str
+    name: str
+    name_en: str | None
+    parent: str | None
+    district: str | None
+    contact_name: str | None
+    contact_phone: str | None
+    contact_email: str | None
+    active: bool
+
+
+class RouteIn(BaseModel):
+    """One cell of the routing table ('*' district: every district without its own row)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    category: str
+    district: str = "*"
+    lead: str
+    co: list[str] = []
+
+
+class MeetingIn(BaseModel):
+    """A meeting or visit record with its batch of demands."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str
+    held_at: datetime
+    place: str
+    leader: str
+    kind: str = "meeting"
+    district: str | None = None
+    notes: str | None = None
+    attendees: list[str] = []
+    demands: list[DemandIn]
+    dispatch: bool = False
+
+
+class MeetingOut(BaseModel):
+    """A meeting record and its demands (the leader's board)."""
+
+    id: int
+    kind: str
+    title: str
+    held_at: datetime
+    place: str
+    leader: str
+    district: str | None
+    notes: str | None
+    attendees: list[str]
+    demands: list[DemandOut]
+    by_state: dict[str, int]
+
+
+class DeadlineOut(BaseModel):
+    """A deadline computed in working days."""
+
+    start: datetime
+    working_days: int
+    deadline: datetime

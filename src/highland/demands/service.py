@@ -1,0 +1,796 @@
+"""Demands: filing, scope, the workflow's transitions and their clocks.
+
+Every change of a demand is one call of `act` (or `file_demand` for its first event): it
+locks the demand row, refuses a stale version with 409, checks that the action is declared
+for the current state and the caller's part, appends one event to the log and updates the
+demand's projection columns in the same transaction.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy.orm import Session
+
+from highland.audit.service import Actor
+from highland.db import begin_write, utcnow
+from highland.demands import attachments as files
+from highland.demands.calendar import WorkCalendar, load_calendar
+from highland.demands.models import Demand, DemandCategory, DemandEvent, Institution, Meeting
+from highland.demands.reference import route_for
+from highland.demands.workflow import (
+    PRIORITIES,
+    RETURN_WINDOW_DAYS,
+    TRANSITIONS,
+    VERDICTS,
+    Action,
+    Part,
+    State,
+    allowed_actions,
+)
+from highland.enterprises.models import Enterprise
+from highland.errors import Conflict, Forbidden, InvalidInput, NotFound
+from highland.identity.permissions import Principal, Role
+
+ROUTERS = frozenset({Role.admin, Role.analyst})
+FILERS = frozenset({Role.admin, Role.analyst, Role.chain_team})
+TAG = re.compile(r"^[^\s,，;；]{1,32}$")
+MAX_TAGS = 10
+
+
+@dataclass
+class DemandInput:
+    """What a demand is filed with (every channel builds one of these)."""
+
+    enterprise: str  # USCC
+    category: str
+    title: str
+    description: str
+    priority: str = "normal"
+    chain_id: int | None = None
+    tags: list[str] = field(default_factory=list)
+    meeting_id: int | None = None
+    address: str | None = None
+    lat: str | None = None
+    lon: str | None = None
+    contact_name: str | None = None
+    contact_phone: str | None = None
+    contact_email: str | None = None
+    public: bool = False
+
+
+def parts_of(principal: Principal, d: Demand) -> frozenset[Part]:
+    """The parts the caller plays for this demand (empty: no business with it)."""
+    parts: set[Part] = set()
+    if principal.role is Role.enterprise and principal.enterprise_id == d.enterprise_id:
+        parts.add(Part.owner)
+    if principal.role in ROUTERS:
+        parts |= {Part.router, Part.staff}
+    if principal.role is Role.chain_team:
+        parts.add(Part.staff)
+    if principal.role is Role.admin or (
+        principal.role is Role.handler and principal.institution_code == d.institution_code
+    ):
+        parts.add(Part.handler)
+    return frozenset(parts)
+
+
+def can_see(principal: Principal, d: Demand) -> bool:
+    """Enterprises see their own demands; handlers their institution's (lead or co-handler);
+    staff, chain heads and teams and leaders see all."""
+    if principal.role is Role.enterprise:
+        return principal.enterprise_id == d.enterprise_id
+    if principal.role is Role.handler:
+        code = principal.institution_code
+        return code is not None and (code == d.institution_code or code in (d.co_handlers or []))
+    return True
+
+
+def scope_filter(principal: Principal) -> ColumnElement[bool]:
+    """The SQL condition of `can_see` for lists (co-handlers see theirs in the queue too)."""
+    if principal.role is Role.enterprise:
+        return Demand.enterprise_id == principal.enterprise_id
+    if principal.role is Role.handler:
+        if not principal.institution_code:
+            return false()
+        return Demand.institution_code == principal.institution_code
+    return true()
+
+
+def get_demand(session: Session, principal: Principal, demand_id: int) -> Demand:
+    """One demand, or 404 when it does not exist or is outside the caller's scope."""
+    d = session.get(Demand, demand_id)
+    if d is None or not can_see(principal, d):
+        raise NotFound(f"demand {demand_id} not found")
+    return d
+
+
+def events(session: Session, demand_id: int) -> list[DemandEvent]:
+    """The demand's log, oldest first."""
+    return list(
+        session.scalars(
+            select(DemandEvent).where(DemandEvent.demand_id == demand_id).order_by(DemandEvent.seq)
+        )
+    )
+
+
+def actions_for(principal: Principal, d: Demand) -> list[str]:
+    """The actions the caller may take on the demand now."""
+    return [a.value for a in allowed_actions(d.state, parts_of(principal, d))]
+
+
+# ---------------------------------------------------------------- filing
+
+
+def _clean_text(value: str | None, where: str, limit: int, *, required: bool = True) -> str:
+    text = (value or "").strip()
+    if required and not text:
+        raise InvalidInput(f"{where}: is required", field=where)
+    if len(text) > limit:
+        raise InvalidInput(f"{where}: at most {limit} characters (got {len(text)})", field=where)
+    return text
+
+
+def _clean_tags(tags: list[str] | str | None) -> list[str]:
+    if tags is None:
+        return []
+    if isinstance(tags, str):
+        tags = [t for t in re.split(r"[\s,，;；]+", tags) if t]
+    out: list[str] = []
+    for t in tags:
+        if not isinstance(t, str) or not TAG.match(t):
+            raise InvalidInput(
+                f"tags: '{t}' is not a tag (1–32 characters, no spaces)", field="tags"
+            )
+        if t not in out:
+            out.append(t)
+    if len(out) > MAX_TAGS:
+        raise InvalidInput(f"tags: at most {MAX_TAGS} tags", field="tags")
+    return out
+
+
+def _enterprise(session: Session, uscc: str, where: str = "enterprise") -> Enterprise:
+    ent = session.scalar(select(Enterprise).where(Enterprise.uscc == (uscc or "").strip().upper()))
+    if ent is None:
+        raise InvalidInput(
+            f"{where}: no enterprise with USCC '{uscc}' in the registry", field=where
+        )
+    return ent
+
+
+def _category(session: Session, code: str, where: str = "category") -> DemandCategory:
+    cat = session.get(DemandCategory, (code or "").strip())
+    if cat is None or not cat.active:
+        known = ", ".join(
+            sorted(
+                session.scalars(select(DemandCategory.code).where(DemandCategory.active.is_(True)))
+            )
+        )
+        raise InvalidInput(
+            f"{where}: unknown category '{code}'; categories are: {known}", field=where
+        )
+    return cat
+
+
+def check_input(session: Session, principal: Principal, data: DemandInput) -> dict[str, Any]:
+    """Validate a demand's fields; return the column values (nothing is written)."""
+    ent = _enterprise(session, data.enterprise)
+    if principal.role is Role.enterprise and principal.enterprise_id != ent.id:
+        # An enterprise files only for itself; say so without telling whether the other exists.
+        raise InvalidInput(
+            "enterprise: you can file demands only for your own enterprise", field="enterprise"
+        )
+    cat = _category(session, data.category)
+    if data.priority not in PRIORITIES:
+        raise InvalidInput(
+            f"priority: '{data.priority}' is not one of {', '.join(PRIORITIES)}", field="priority"
+        )
+    if data.chain_id is not None and not 1 <= data.chain_id <= 10_000:
+        raise InvalidInput(f"chain: '{data.chain_id}' is not a chain id", field="chain")
+    if data.meeting_id is not None and session.get(Meeting, data.meeting_id) is None:
+        raise InvalidInput(f"meeting: no meeting {data.meeting_id}", field="meeting")
+    return {
+        "enterprise_id": ent.id,
+        "district_code": ent.district_code,
+        "category_code": cat.code,
+        "title": _clean_text(data.title, "title", 200),
+        "description": _clean_text(data.description, "description", 10_000),
+        "priority": data.priority,
+        "chain_id": data.chain_id,
+        "tags": _clean_tags(data.tags),
+        "meeting_id": data.meeting_id,
+        "address": _clean_text(data.address, "address", 300, required=False) or None,
+        "lat": data.lat,
+        "lon": data.lon,
+        "contact_name": _clean_text(data.contact_name, "contact_name", 100, required=False) or None,
+        "contact_phone": _clean_text(data.contact_phone, "contact_phone", 40, required=False)
+        or None,
+        "contact_email": _clean_text(data.contact_email, "contact_email", 200, required=False)
+        or None,
+        "public": bool(data.public),
+    }
+
+
+def file_demand(
+    session: Session,
+    principal: Principal,
+    actor: Actor,
+    data: DemandInput,
+    uploads: list[files.Upload] | None = None,
+    *,
+    source: str | None = None,
+    dispatch: bool = False,
+    now: datetime | None = None,
+) -> Demand:
+    """File one demand (and dispatch it at once when a router asks); all or nothing."""
+    if principal.role is not Role.enterprise and principal.role not in FILERS:
+        raise Forbidden(f"your role ({principal.role.value}) may not file demands")
+    begin_write(session)
+    now = now or utcnow()
+    values = check_input(session, principal, data)
+    checked = files.check_all(uploads or [])
+    district = values.pop("district_code")
+    src = source or ("enterprise" if principal.role is Role.enterprise else "staff")
+    if data.meeting_id is not None and source is None:
+        src = "meeting"
+    d = Demand(
+        **values,
+        source=src,
+        created_at=now,
+        created_by=actor.name,
+        version=1,
+        event_count=0,
+        state=State.submitted.value,
+        open=True,
+        co_handlers=[],
+        paused_days=0,
+        returns=0,
+        reopens=0,
+        updated_at=now,
+        token=secrets.token_hex(16) if src == "open311" else None,
+    )
+    session.add(d)
+    session.flush()
+    _log(session, d, actor, "submit", None, State.submitted, {"category": d.category_code}, now)
+    files.store(session, d.id, checked, actor)
+    if dispatch:
+        if Part.router not in parts_of(principal, d):
+            raise Forbidden("only staff who route demands may dispatch them")
+        route = route_for(session, d.category_code, district)
+        _dispatch(session, d, actor, route.lead, list(route.co), now, load_calendar(session))
+    session.flush()
+    return d
+
+
+# ---------------------------------------------------------------- transitions
+
+
+def _log(
+    session: Session,
+    d: Demand,
+    actor: Actor,
+    action: str,
+    from_state: State | str | None,
+    to_state: State | str,
+    data: dict[str, Any],
+    now: datetime,
+) -> None:
+    d.event_count = (d.event_count or 0) + 1
+    session.add(
+        DemandEvent(
+            demand_id=d.id,
+            seq=d.event_count,
+            at=now,
+            actor=actor.name,
+            actor_role=actor.role,
+            action=action,
+            from_state=None if from_state is None else str(from_state),
+            to_state=str(to_state),
+            institution_code=d.institution_code,
+            data=data,
+        )
+    )
+
+
+def _set_clocks(d: Demand, cat: DemandCategory, cal: WorkCalendar, escalate_after: int) -> None:
+    """Deadlines from the clock start, the category's limits and the working days paused."""
+    assert d.clock_start is not None and d.dispatched_at is not None
+    paused = d.paused_days or 0
+    if d.responded_at is None:
+        d.response_due = cal.add_working_days(d.dispatched_at, cat.response_days + paused)
+    due = cal.add_working_days(d.clock_start, cat.resolution_days + paused)
+    d.resolution_due = due
+    d.warn_at = cal.add_working_days(d.clock_start, cat.resolution_days + paused - 1)
+    d.escalate_at = cal.add_working_days(due, escalate_after)
+
+
+def _escalate_after(session: Session) -> int:
+    from highland.config import get_settings
+
+    return int(session.info.get("escalate_after", get_settings().demand_escalate_after_days))
+
+
+def _dispatch(
+    session: Session,
+    d: Demand,
+    actor: Actor,
+    lead: str,
+    co: list[str],
+    now: datetime,
+    cal: WorkCalendar,
+) -> None:
+    if session.get(Institution, lead) is None:
+        raise InvalidInput(f"institution: '{lead}' is not an institution", field="institution")
+    prev = d.state
+    d.institution_code = lead
+    d.co_handlers = co
+    d.dispatched_by = actor.name
+    if d.dispatched_at is None:
+        # Both clocks start at the first dispatch and are never restarted by a return or a
+        # transfer: bouncing a demand between units does not buy time.
+        d.dispatched_at = now
+        d.clock_start = now
+        cat = session.get(DemandCategory, d.category_code)
+        assert cat is not None
+        _set_clocks(d, cat, cal, _escalate_after(session))
+    d.state = State.dispatched.value
+    _log(
+        session, d, actor, "dispatch", prev, State.dispatched, {"institution": lead, "co": co}, now
+    )
+
+
+def _lock(session: Session, demand_id: int) -> Demand | None:
+    return session.get(Demand, demand_id, with_for_update=True, populate_existing=True)
+
+
+def act(
+    session: Session,
+    principal: Principal,
+    actor: Actor,
+    demand_id: int,
+    action: str,
+    *,
+    version: int | None,
+    data: dict[str, Any] | None = None,
+    now: datetime | None = None,
+) -> Demand:
+    """Take one declared action on a demand."""
+    begin_write(session)
+    now = now or utcnow()
+    data = dict(data or {})
+    try:
+        act_v = Action(action)
+    except ValueError:
+        names = ", ".join(a.value for a in Action)
+        raise InvalidInput(
+            f"action: unknown action '{action}'; actions are: {names}", field="action"
+        ) from None
+    d = _lock(session, demand_id)
+    if d is None or not can_see(principal, d):
+        raise NotFound(f"demand {demand_id} not found")
+    if version is None:
+        raise InvalidInput(
+            "version: send the version of the demand you are acting on", field="version"
+        )
+    if version != d.version:
+        raise Conflict(
+            f"demand {d.id} has changed since you loaded it (you have version {version}, it is "
+            f"now version {d.version}, last changed {d.updated_at:%Y-%m-%d %H:%M} UTC); reload "
+            "it and try again",
+            field="version",
+        )
+    t = TRANSITIONS[act_v]
+    parts = parts_of(principal, d)
+    if not t.parts & parts:
+        who = ", ".join(sorted(p.value for p in t.parts))
+        raise Forbidden(f"'{action}' may be done only by: {who}")
+    if State(d.state) not in t.sources:
+        allowed = ", ".join(a.value for a in allowed_actions(d.state, parts)) or "none"
+        raise Conflict(
+            f"cannot {action} a demand that is {d.state}; allowed now: {allowed}", field="action"
+        )
+    for need in t.needs:
+        if data.get(need) in (None, ""):
+            raise InvalidInput(f"{need}: is required to {action}", field=need)
+    cal = load_calendar(session)
+    handler = _HANDLERS[act_v]
+    handler(session, d, actor, data, now, cal)
+    d.version += 1
+    d.updated_at = now
+    d.open = State(d.state) not in (State.confirmed, State.withdrawn)
+    session.flush()
+    return d
+
+
+Handler = Any
+
+
+def _do_dispatch(
+    session: Session,
+    d: Demand,
+    actor: Actor,
+    data: dict[str, Any],
+    now: datetime,
+    cal: WorkCalendar,
+) -> None:
+    lead = data.get("institution")
+    if lead:
+        co = list(data.get("co") or [])
+        for code in co:
+            if session.get(Institution, code) is None:
+                raise InvalidInput(f"co: '{code}' is not an institution", field="co")
+    else:
+        ent = session.get(Enterprise, d.enterprise_id)
+        assert ent is not None
+        route = route_for(session, d.category_code, ent.district_code)
+        lead, co = route.lead, list(route.co)
+    _dispatch(session, d, actor, str(lead), co, now, cal)
+
+
+def _simple(to: State) -> Handler:
+    def run(
+        session: Session,
+        d: Demand,
+        actor: Actor,
+        data: dict[str, Any],
+        now: datetime,
+        cal: WorkCalendar,
+    ) -> None:
+        prev = d.state
+        d.state = to.value
+        note = {"note": str(data["note"])[:2000]} if data.get("note") else {}
+        _log(
+            session,
+            d,
+            actor,
+            to.value if to is not State.in_progress else "start",
+            prev,
+            to,
+            note,
+            now,
+        )
+
+    return run
+
+
+def _do_accept(
+    session: Session,
+    d: Demand,
+    actor: Actor,
+    data: dict[str, Any],
+    now: datetime,
+    cal: WorkCalendar,
+) -> None:
+    prev = d.state
+    if d.responded_at is None:
+        d.responded_at = now
+        d.responded_on_time = d.response_due is None or now <= d.response_due
+    d.state = State.accepted.value
+    _log(
+        session,
+        d,
+        actor,
+        "accept",
+        prev,
+        State.accepted,
+        {"note": str(data.get("note") or "")[:2000]},
+        now,
+    )
+
+
+def _do_wait(
+    session: Session,
+    d: Demand,
+    actor: Actor,
+    data: dict[str, Any],
+    now: datetime,
+    cal: WorkCalendar,
+) -> None:
+    prev = d.state
+    d.resume_state = prev
+    d.paused_at = now
+    d.state = State.waiting.value
+    _log(
+        session, d, actor, "wait", prev, State.waiting, {"reason": str(data["reason"])[:2000]}, now
+    )
+
+
+def _do_resume(
+    session: Session,
+    d: Demand,
+    actor: Actor,
+    data: dict[str, Any],
+    now: datetime,
+    cal: WorkCalendar,
+) -> None:
+    assert d.paused_at is not None
+    days = cal.working_days_between(d.paused_at, now)
+    d.paused_days = (d.paused_days or 0) + days
+    to = State(d.resume_state or State.in_progress.value)
+    d.state = to.value
+    d.paused_at = None
+    d.resume_state = None
+    cat = session.get(DemandCategory, d.category_code)
+    assert cat is not None
+    _set_clocks(d, cat, cal, _escalate_after(session))
+    _clear_marks_if_future(d, now)
+    _log(
+        session,
+        d,
+        actor,
+        "resume",
+        State.waiting,
+        to,
+        {"paused_working_days": days, "note": str(data.get("note") or "")[:2000]},
+        now,
+    )
+
+
+def _clear_marks_if_future(d: Demand, now: datetime) -> None:
+    """After a deadline moved, marks whose moment has not come again are cleared."""
+    if d.warn_at is not None and d.warn_at > now:
+        d.warned_at = None
+    if d.resolution_due is not None and d.resolution_due > now:
+        d.breached_at = None
+    if d.escalate_at is not None and d.escalate_at > now:
+        d.escalated_at = None
+
+
+def _do_resolve(
+    session: Session,
+    d: Demand,
+    actor: Actor,
+    data: dict[str, Any],
+    now: datetime,
+    cal: WorkCalendar,
+) -> None:
+    prev = d.state
+    d.resolution = str(data["resolution"])[:10_000]
+    d.resolved_at = now
+    d.resolved_on_time = d.resolution_due is None or now <= d.resolution_due
+    d.state = State.resolved.value
+    _log(
+        session,
+        d,
+        actor,
+        "resolve",
+        prev,
+        State.resolved,
+        {"resolution": d.resolution, "on_time": d.resolved_on_time},
+        now,
+    )
+
+
+def _do_confirm(
+    session: Session,
+    d: Demand,
+    actor: Actor,
+    data: dict[str, Any],
+    now: datetime,
+    cal: WorkCalendar,
+) -> None:
+    verdict = str(data["verdict"])
+    if verdict not in VERDICTS:
+        raise InvalidInput(
+            f"verdict: '{verdict}' is not one of {', '.join(VERDICTS)}", field="verdict"
+        )
+    try:
+        rating = int(data["rating"])
+    except (TypeError, ValueError):
+        raise InvalidInput(
+            f"rating: '{data['rating']}' is not a whole number from 1 to 5", field="rating"
+        ) from None
+    if not 1 <= rating <= 5:
+        raise InvalidInput(f"rating: {rating} is outside 1–5", field="rating")
+    comment = _clean_text(data.get("comment"), "comment", 2000, required=False) or None
+    d.verdict, d.rating, d.feedback = verdict, rating, comment
+    prev = d.state
+    payload: dict[str, Any] = {"verdict": verdict, "rating": rating, "comment": comment}
+    if actor.role != Role.enterprise.value:
+        payload["on_behalf"] = True
+    if verdict == "not":
+        # Not solved: the demand goes back to the institution with a fresh resolution clock.
+        d.state = State.reopened.value
+        d.reopens = (d.reopens or 0) + 1
+        d.clock_start = now
+        d.paused_days = 0
+        d.resolved_at = None
+        d.resolved_on_time = None
+        cat = session.get(DemandCategory, d.category_code)
+        assert cat is not None
+        _set_clocks(d, cat, cal, _escalate_after(session))
+        d.warned_at = d.breached_at = d.escalated_at = None
+        _log(session, d, actor, "confirm", prev, State.reopened, payload, now)
+        return
+    d.state = State.confirmed.value
+    d.closed_at = now
+    _log(session, d, actor, "confirm", prev, State.confirmed, payload, now)
+
+
+def _do_return(
+    session: Session,
+    d: Demand,
+    actor: Actor,
+    data: dict[str, Any],
+    now: datetime,
+    cal: WorkCalendar,
+) -> None:
+    reached = _reached_at(session, d)
+    limit = cal.add_working_days(reached, RETURN_WINDOW_DAYS)
+    if now > limit:
+        raise Conflict(
+            f"a demand can be returned only within {RETURN_WINDOW_DAYS} working days of reaching "
+            f"the institution (until {limit:%Y-%m-%d %H:%M %Z}); ask a router to transfer it",
+            field="action",
+        )
+    prev = d.state
+    d.returns = (d.returns or 0) + 1
+    payload = {
+        "reason": str(data["reason"])[:2000],
+        "institution": d.institution_code,
+        "router": d.dispatched_by,
+    }
+    d.state = State.returned.value
+    _log(session, d, actor, "return", prev, State.returned, payload, now)
+    d.institution_code = None
+    d.co_handlers = []
+
+
+def _reached_at(session: Session, d: Demand) -> datetime:
+    at = session.scalar(
+        select(DemandEvent.at)
+        .where(
+            DemandEvent.demand_id == d.id,
+            DemandEvent.action.in_(("dispatch", "transfer", "recategorise")),
+        )
+        .order_by(DemandEvent.seq.desc())
+        .limit(1)
+    )
+    assert at is not None
+    return at
+
+
+def _do_transfer(
+    session: Session,
+    d: Demand,
+    actor: Actor,
+    data: dict[str, Any],
+    now: datetime,
+    cal: WorkCalendar,
+) -> None:
+    to = str(data["institution"])
+    if session.get(Institution, to) is None:
+        raise InvalidInput(f"institution: '{to}' is not an institution", field="institution")
+    if to == d.institution_code:
+        raise InvalidInput(f"institution: the demand is already at '{to}'", field="institution")
+    prev, prev_inst = d.state, d.institution_code
+    d.institution_code = to
+    d.co_handlers = [c for c in (data.get("co") or []) if c != to]
+    d.state = State.transferred.value
+    _log(
+        session,
+        d,
+        actor,
+        "transfer",
+        prev,
+        State.transferred,
+        {"from": prev_inst, "to": to, "reason": str(data["reason"])[:2000]},
+        now,
+    )
+
+
+def _do_withdraw(
+    session: Session,
+    d: Demand,
+    actor: Actor,
+    data: dict[str, Any],
+    now: datetime,
+    cal: WorkCalendar,
+) -> None:
+    prev = d.state
+    d.state = State.withdrawn.value
+    d.closed_at = now
+    _log(
+        session,
+        d,
+        actor,
+        "withdraw",
+        prev,
+        State.withdrawn,
+        {"reason": str(data["reason"])[:2000]},
+        now,
+    )
+
+
+def _do_recategorise(
+    session: Session,
+    d: Demand,
+    actor: Actor,
+    data: dict[str, Any],
+    now: datetime,
+    cal: WorkCalendar,
+) -> None:
+    cat = _category(session, str(data["category"]))
+    if cat.code == d.category_code:
+        raise InvalidInput(f"category: the demand is already '{cat.code}'", field="category")
+    prev_cat, prev_state, prev_inst = d.category_code, d.state, d.institution_code
+    d.category_code = cat.code
+    payload: dict[str, Any] = {"from": prev_cat, "to": cat.code}
+    if d.dispatched_at is not None and d.state not in (State.returned.value,):
+        ent = session.get(Enterprise, d.enterprise_id)
+        assert ent is not None
+        route = route_for(session, cat.code, ent.district_code)
+        # The new category's limits apply from the original dispatch (the clock never restarts).
+        _set_clocks(d, cat, cal, _escalate_after(session))
+        _clear_marks_if_future(d, now)
+        if route.lead != prev_inst:
+            d.institution_code = route.lead
+            d.co_handlers = list(route.co)
+            d.state = State.transferred.value
+            payload.update({"institution_from": prev_inst, "institution_to": route.lead})
+    _log(session, d, actor, "recategorise", prev_state, d.state, payload, now)
+
+
+_HANDLERS: dict[Action, Handler] = {
+    Action.dispatch: _do_dispatch,
+    Action.accept: _do_accept,
+    Action.start: _simple(State.in_progress),
+    Action.wait: _do_wait,
+    Action.resume: _do_resume,
+    Action.resolve: _do_resolve,
+    Action.confirm: _do_confirm,
+    Action.return_: _do_return,
+    Action.transfer: _do_transfer,
+    Action.withdraw: _do_withdraw,
+    Action.recategorise: _do_recategorise,
+}
+
+
+# ---------------------------------------------------------------- lists
+
+
+@dataclass(frozen=True)
+class DemandFilter:
+    """Filters of the demand lists (queue, board, API)."""
+
+    state: str | None = None
+    open: bool | None = None
+    institution: str | None = None
+    category: str | None = None
+    meeting_id: int | None = None
+    enterprise_id: int | None = None
+    chain_id: int | None = None
+    overdue: bool | None = None
+    q: str | None = None
+
+
+def list_query(principal: Principal, flt: DemandFilter) -> Any:
+    """The SELECT of demands the caller may see, filtered (newest first)."""
+    stmt = select(Demand).where(scope_filter(principal))
+    if flt.state:
+        if flt.state not in {s.value for s in State}:
+            raise InvalidInput(f"state: unknown state '{flt.state}'", field="state")
+        stmt = stmt.where(Demand.state == flt.state)
+    if flt.open is not None:
+        stmt = stmt.where(Demand.open.is_(flt.open))
+    if flt.institution:
+        stmt = stmt.where(Demand.institution_code == flt.institution)
+    if flt.category:
+        stmt = stmt.where(Demand.category_code == flt.category)
+    if flt.meeting_id is not None:
+        stmt = stmt.where(Demand.meeting_id == flt.meeting_id)
+    if flt.enterprise_id is not None:
+        stmt = stmt.where(Demand.enterprise_id == flt.enterprise_id)
+    if flt.chain_id is not None:
+        stmt = stmt.where(Demand.chain_id == flt.chain_id)
+    if flt.overdue:
+        stmt = stmt.where(Demand.open.is_(True), Demand.breached_at.is_not(None))
+    if flt.q:
+        like = f"%{flt.q.strip()}%"
+        stmt = stmt.where(or_(Demand.title.like(like), Demand.description.like(like)))
+    return stmt.order_by(Demand.id.desc())
