@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import pytest
@@ -95,6 +95,35 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/policy-runs/{run_id}/replay"): Rule(allowed="chain_team", denied="enterprise"),
     ("GET", "/api/v1/audit"): Rule(allowed="admin", denied="analyst"),
     ("GET", "/api/v1/audit/verify"): Rule(allowed="admin", denied="leader"),
+    # --- demands: REST API (rows kept by the API's author) ---
+    ("GET", "/api/v1/demands"): Rule(allowed="enterprise"),
+    ("POST", "/api/v1/demands"): Rule(allowed="analyst", denied="leader", ok=201),
+    ("GET", "/api/v1/demands/{demand_id}"): Rule(allowed="enterprise", scoped=True),
+    ("GET", "/api/v1/demands/{demand_id}/events"): Rule(allowed="handler", scoped=True),
+    ("POST", "/api/v1/demands/{demand_id}/actions/{action}"): Rule(
+        allowed="handler", denied="leader", scoped=True
+    ),
+    ("POST", "/api/v1/demands/{demand_id}/attachments"): Rule(
+        allowed="enterprise", scoped=True, ok=201
+    ),
+    ("GET", "/api/v1/demands/{demand_id}/attachments/{attachment_id}"): Rule(
+        allowed="enterprise", scoped=True
+    ),
+    ("GET", "/api/v1/demand-categories"): Rule(allowed="enterprise"),
+    ("PUT", "/api/v1/demand-categories/{category}"): Rule(allowed="admin", denied="analyst"),
+    ("GET", "/api/v1/institutions"): Rule(allowed="handler"),
+    ("PUT", "/api/v1/institutions/{institution}"): Rule(allowed="admin", denied="analyst"),
+    ("GET", "/api/v1/demand-routing"): Rule(allowed="handler"),
+    ("PUT", "/api/v1/demand-routing"): Rule(allowed="admin", denied="leader"),
+    ("DELETE", "/api/v1/demand-routing/{category}/{district}"): Rule(
+        allowed="admin", denied="analyst", ok=204
+    ),
+    ("POST", "/api/v1/demand-meetings"): Rule(allowed="analyst", denied="handler", ok=201),
+    ("GET", "/api/v1/demand-meetings/{meeting_id}"): Rule(allowed="leader"),
+    ("GET", "/api/v1/calendar/deadline"): Rule(allowed="enterprise"),
+    # --- demands: pages ---
+    # --- demands: Open311 ---
+    # --- demands: calendar and notifications ---
     ("GET", "/docs"): Rule(public=True),
     ("GET", "/docs/oauth2-redirect"): Rule(public=True),
     ("GET", "/openapi.json"): Rule(public=True),
@@ -164,6 +193,8 @@ def world(sessions, db, client):  # type: ignore[no-untyped-def]
         sessions, ACTOR, "enterprises", to_csv([ent_row(1), ent_row(2)], ENT_HEADER), "e.csv"
     )
     a, b = db.scalars(select(Enterprise).order_by(Enterprise.id)).all()
+    global _WORLD_A
+    _WORLD_A = a.uscc
     users: dict[str, Any] = {}
     for role in ("admin", "analyst", "chain_head", "chain_team", "handler", "enterprise", "leader"):
         extra: dict[str, Any] = {}
@@ -179,6 +210,7 @@ def world(sessions, db, client):  # type: ignore[no-untyped-def]
         token, csrf = identity.open_session(db, user, 1)
         api = identity.create_token(db, ACTOR, user.username)
         users[role] = {"cookie": token, "csrf": csrf, "api": api}
+    demands = _demand_world(db, a, b)
     service.store(db, _small_library(), ACTOR)
     run = service.run_match(db, date(2026, 6, 30), ACTOR)
     db.commit()
@@ -194,18 +226,87 @@ def world(sessions, db, client):  # type: ignore[no-untyped-def]
     assert resp.status_code == 422
     report_id = resp.text.split("/imports/reports/")[1].split(".csv")[0]
     client.cookies.clear()
-    return {"a": a.uscc, "b": b.uscc, "users": users, "report": report_id, "run": run.id}
+    return {
+        "a": a.uscc,
+        "b": b.uscc,
+        "users": users,
+        "report": report_id,
+        "run": run.id,
+        **demands,
+    }
+
+
+DEMAND_REFERENCE = """\
+categories:
+  - {code: land, name: 土地, name_en: Land, response_days: 1, resolution_days: 10}
+institutions:
+  - {code: 320115-GOV, name: 区政府办}
+  - {code: 320115-ZRZY, name: 区自然资源和规划分局, parent: 320115-GOV}
+  - {code: 320115-HR, name: 区人社局, parent: 320115-GOV}
+routing:
+  - {category: land, district: "320115", lead: 320115-ZRZY}
+  - {category: land, district: "*", lead: 320115-GOV}
+"""
+
+
+def _demand_world(db: Any, a: Enterprise, b: Enterprise) -> dict[str, Any]:
+    """Demands for the access rows: both are at the handler's institution; the enterprise
+    user owns B's and gets 404 for A's (tests/demands cover handlers out of scope). A meeting
+    holds B's demand; B's demand has an attachment."""
+    from highland.demands import meetings as demand_meetings
+    from highland.demands import reference as demand_reference
+    from highland.demands import service as demands
+    from highland.demands.attachments import Upload, check_all, store
+    from highland.demands.calendar import SHANGHAI
+    from highland.demands.models import Attachment
+    from highland.identity.permissions import Principal, Role
+
+    demand_reference.load_reference(db, ACTOR, DEMAND_REFERENCE, "access.yaml")
+    staff = Principal(user_id=0, username="tester", role=Role.admin)
+    at = datetime(2026, 3, 2, 9, 0, tzinfo=SHANGHAI)
+    held = demand_meetings.MeetingInput(
+        title="早餐会", held_at=at, place="区政府", leader="区长", attendees=[a.uscc]
+    )
+    row = demands.DemandInput(enterprise=b.uscc, category="land", title="用地", description="扩产")
+    meeting, (mine,) = demand_meetings.create_meeting(db, staff, ACTOR, held, [row], dispatch=True)
+    theirs = demands.file_demand(
+        db,
+        staff,
+        ACTOR,
+        demands.DemandInput(enterprise=a.uscc, category="land", title="用地", description="x"),
+        [Upload("a.pdf", b"%PDF-1.4")],
+        dispatch=False,
+    )
+    demands.act(
+        db, staff, ACTOR, theirs.id, "dispatch", version=1, data={"institution": "320115-ZRZY"}
+    )
+    store(db, mine.id, check_all([Upload("b.pdf", b"%PDF-1.4")]), ACTOR)
+    db.flush()
+    attachment = db.scalar(select(Attachment.id).where(Attachment.demand_id == mine.id))
+    return {
+        "demand_b": mine.id,
+        "demand_b_version": mine.version,
+        "demand_a": theirs.id,
+        "meeting": meeting.id,
+        "attachment_b": attachment,
+    }
 
 
 def _fill(path: str, w: dict[str, Any], target: str) -> str:
-    return (
-        path.replace("{uscc}", target)
-        .replace("{lang}", "en")
-        .replace("{report_id}", w["report"])
-        .replace("{policy_id}", POLICY)
-        .replace("{package_id}", "nj-2025-no1")
-        .replace("{run_id}", str(w["run"]))
-        .replace("{version}", "1")
+    return path.replace("{uscc}", target).replace("{lang}", "en").replace(
+        "{report_id}", w["report"]
+    ).replace("{policy_id}", POLICY).replace("{package_id}", "nj-2025-no1").replace(
+        "{run_id}", str(w["run"])
+    ).replace("{version}", "1").replace(
+        "{demand_id}", str(w["demand_a"] if target == w["a"] else w["demand_b"])
+    ).replace("{attachment_id}", str(w["attachment_b"])).replace(
+        "{meeting_id}", str(w["meeting"])
+    ).replace("{action}", "accept").replace("{category}", "land").replace(
+        "{institution}", "320115-ZRZY"
+    ).replace("{district}", "320115") + (
+        "?from=2026-09-30T10%3A00%3A00%2B08%3A00&working_days=5"
+        if path.endswith("/calendar/deadline")
+        else ""
     )
 
 
@@ -219,6 +320,8 @@ def _call(client: Any, method: str, path: str, user: dict[str, Any] | None, api:
             client.cookies.set("highland_session", user["cookie"])
     if method == "GET":
         return client.get(path, headers=headers)
+    if path.startswith("/api/v1/demand") or path.startswith("/api/v1/institutions"):
+        return _demand_api_post(client, method, path, headers)
     data: dict[str, str] = {"kind": "enterprises"}
     if user is not None and not api:
         data["csrf_token"] = user["csrf"]
@@ -248,6 +351,46 @@ def _policy_api_post(client: Any, path: str, headers: dict[str, str]) -> Any:
         return client.post(path, json={"as_of": "2026-06-30"}, headers=headers)
     headers = {**headers, "content-type": "application/yaml"}
     return client.post(path, content=source.encode(), headers=headers)
+
+
+def _demand_api_post(client: Any, method: str, path: str, headers: dict[str, str]) -> Any:
+    """JSON bodies and files of the demands API's unsafe routes."""
+    if method == "DELETE":
+        return client.delete(path, headers=headers)
+    if method == "PUT":
+        if "/demand-categories/" in path:
+            payload: dict[str, Any] = {
+                "name": "土地",
+                "name_en": "Land",
+                "response_days": 1,
+                "resolution_days": 10,
+            }
+        elif "/institutions/" in path:
+            payload = {"name": "区自然资源和规划分局", "parent": "320115-GOV"}
+        else:
+            payload = {"category": "land", "district": "320115", "lead": "320115-ZRZY"}
+        return client.put(path, json=payload, headers=headers)
+    if path.endswith("/attachments"):
+        return client.post(
+            path, files={"file": ("c.pdf", b"%PDF-1.4", "application/pdf")}, headers=headers
+        )
+    if "/actions/" in path:
+        return client.post(path, json={"version": 2}, headers=headers)
+    demand = {"enterprise": _WORLD_A, "category": "land", "title": "用地", "description": "x"}
+    if path.endswith("/demand-meetings"):
+        meeting = {
+            "title": "走访",
+            "held_at": "2026-03-02T09:00:00+08:00",
+            "place": "企业",
+            "leader": "区长",
+            "kind": "visit",
+            "demands": [demand],
+        }
+        return client.post(path, json=meeting, headers=headers)
+    return client.post(path, json=demand, headers=headers)
+
+
+_WORLD_A = ""
 
 
 CASES = sorted(ROUTES.items())

@@ -42,8 +42,9 @@ def counts(db) -> tuple[int, int, int]:  # type: ignore[no-untyped-def]
 
 
 def filed(db, w: World, **kw):  # type: ignore[no-untyped-def]
-    return service.file_demand(db, w.analyst, actor(w.analyst), data(w.b, **kw), dispatch=True,
-                               now=T0)
+    return service.file_demand(
+        db, w.analyst, actor(w.analyst), data(w.b, **kw), dispatch=True, now=T0
+    )
 
 
 def step(db, p: Principal, d: Demand, action: str, at: datetime, **payload):  # type: ignore[no-untyped-def]
@@ -152,12 +153,19 @@ def test_full_path_to_confirmation_with_every_event_logged(db, w: World) -> None
     d = step(db, w.land, d, "start", sh(2026, 2, 24))
     d = step(db, w.land, d, "resolve", sh(2026, 2, 26), resolution="已协调新增用地指标 30 亩。")
     assert d.resolved_on_time is True and d.open
-    d = step(db, w.owner_b, d, "confirm", sh(2026, 2, 27), verdict="solved", rating=5,
-             comment="感谢")
+    d = step(
+        db, w.owner_b, d, "confirm", sh(2026, 2, 27), verdict="solved", rating=5, comment="感谢"
+    )
     assert d.state == "confirmed" and not d.open and d.closed_at == sh(2026, 2, 27)
     log = service.events(db, d.id)
-    assert [e.action for e in log] == ["submit", "dispatch", "accept", "start", "resolve",
-                                      "confirm"]
+    assert [e.action for e in log] == [
+        "submit",
+        "dispatch",
+        "accept",
+        "start",
+        "resolve",
+        "confirm",
+    ]
     assert [e.seq for e in log] == [1, 2, 3, 4, 5, 6]
     assert log[-1].data == {"verdict": "solved", "rating": 5, "comment": "感谢"}
     assert d.version == 5
@@ -176,8 +184,7 @@ def test_not_solved_reopens_and_restarts_the_handlers_clock(db, w: World) -> Non
     d = step(db, w.land, d, "accept", sh(2026, 2, 14))
     d = step(db, w.land, d, "resolve", sh(2026, 2, 25), resolution="已答复")
     reopened_at = sh(2026, 3, 2, 15)
-    d = step(db, w.owner_b, d, "confirm", reopened_at, verdict="not", rating=1,
-             comment="没有解决")
+    d = step(db, w.owner_b, d, "confirm", reopened_at, verdict="not", rating=1, comment="没有解决")
     assert d.state == "reopened" and d.open and d.reopens == 1
     assert d.clock_start == reopened_at
     # 10 working days from Monday 2026-03-02: 2026-03-16.
@@ -224,8 +231,9 @@ def test_return_after_two_working_days_is_refused(db, w: World) -> None:
 def test_transfer_keeps_the_clock_and_moves_scope(db, w: World) -> None:
     d = filed(db, w)
     due = d.resolution_due
-    d = step(db, w.analyst, d, "transfer", sh(2026, 2, 14), institution="T-HR",
-             reason="涉及人才公寓")
+    d = step(
+        db, w.analyst, d, "transfer", sh(2026, 2, 14), institution="T-HR", reason="涉及人才公寓"
+    )
     assert d.state == "transferred" and d.institution_code == "T-HR" and d.resolution_due == due
     with pytest.raises(NotFound):
         service.get_demand(db, w.land, d.id)
@@ -240,8 +248,12 @@ def test_recategorise_reroutes_and_is_logged(db, w: World) -> None:
     assert d.state == "transferred" and d.co_handlers == ["T-BANK"]
     ev = service.events(db, d.id)[-1]
     assert ev.action == "recategorise"
-    assert ev.data == {"from": "land", "to": "financing", "institution_from": "T-LAND",
-                       "institution_to": "T-FIN"}
+    assert ev.data == {
+        "from": "land",
+        "to": "financing",
+        "institution_from": "T-LAND",
+        "institution_to": "T-FIN",
+    }
     # financing resolves in 5 working days from the original dispatch: Sat 14 (make-up day),
     # then Tue 24 to Fri 27 February after the Spring Festival.
     assert d.resolution_due.astimezone(SHANGHAI).date().isoformat() == "2026-02-27"
@@ -320,8 +332,10 @@ def test_out_of_scope_is_not_found(db, w: World) -> None:
 
 def test_lists_are_scoped(db, w: World) -> None:
     mine = filed(db, w)
-    other = service.file_demand(db, w.analyst, actor(w.analyst), data(w.a, category="talent"),
-                                dispatch=True, now=T0)
+    other = service.file_demand(
+        db, w.analyst, actor(w.analyst), data(w.a, category="talent"), dispatch=True, now=T0
+    )
+
     def ids(p: Principal) -> set[int]:
         return set(db.scalars(service.list_query(p, service.DemandFilter())))
 

@@ -254,12 +254,13 @@ def list_categories(db: Session = DB, principal: Principal = READ) -> list[Categ
     return [CategoryOut.model_validate(c) for c in rows]
 
 
-@router.put("/demand-categories/{code}", response_model=CategoryOut, dependencies=CSRF)
+@router.put("/demand-categories/{category}", response_model=CategoryOut, dependencies=CSRF)
 def put_category(
-    code: str, body: CategoryIn, db: Session = DB, principal: Principal = ADMIN
+    category: str, body: CategoryIn, db: Session = DB, principal: Principal = ADMIN
 ) -> CategoryOut:
     """Create or change a category (admins)."""
-    row = reference.upsert_category(db, _actor(principal), {"code": code, **body.model_dump()})
+    data = {"code": category, **body.model_dump()}
+    row = reference.upsert_category(db, _actor(principal), data)
     return CategoryOut.model_validate(row)
 
 
@@ -277,14 +278,13 @@ def list_institutions(db: Session = DB, principal: Principal = READ) -> list[Ins
     return [_inst(i) for i in db.scalars(select(Institution).order_by(Institution.code))]
 
 
-@router.put("/institutions/{code}", response_model=InstitutionOut, dependencies=CSRF)
+@router.put("/institutions/{institution}", response_model=InstitutionOut, dependencies=CSRF)
 def put_institution(
-    code: str, body: InstitutionIn, db: Session = DB, principal: Principal = ADMIN
+    institution: str, body: InstitutionIn, db: Session = DB, principal: Principal = ADMIN
 ) -> InstitutionOut:
     """Create or change an institution (admins)."""
-    return _inst(
-        reference.upsert_institution(db, _actor(principal), {"code": code, **body.model_dump()})
-    )
+    data = {"code": institution, **body.model_dump()}
+    return _inst(reference.upsert_institution(db, _actor(principal), data))
 
 
 @router.get("/demand-routing", response_model=list[RouteIn])

@@ -373,6 +373,11 @@ def act(
     d = _lock(session, demand_id)
     if d is None or not can_see(principal, d):
         raise NotFound(f"demand {demand_id} not found")
+    t = TRANSITIONS[act_v]
+    parts = parts_of(principal, d)
+    if not t.parts & parts:
+        who = ", ".join(sorted(p.value for p in t.parts))
+        raise Forbidden(f"'{action}' may be done only by: {who}")
     if version is None:
         raise InvalidInput(
             "version: send the version of the demand you are acting on", field="version"
@@ -384,11 +389,6 @@ def act(
             "it and try again",
             field="version",
         )
-    t = TRANSITIONS[act_v]
-    parts = parts_of(principal, d)
-    if not t.parts & parts:
-        who = ", ".join(sorted(p.value for p in t.parts))
-        raise Forbidden(f"'{action}' may be done only by: {who}")
     if State(d.state) not in t.sources:
         allowed = ", ".join(a.value for a in allowed_actions(d.state, parts)) or "none"
         raise Conflict(
