@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from highland.audit.service import Actor
 from highland.db import make_engine, session_factory
@@ -83,49 +83,50 @@ def _setup(engine: Engine) -> list[int]:
     return ids
 
 
+def _race(sessions: sessionmaker[Session], demand_id: int, version: int) -> list[str]:
+    """WRITERS threads act on the same version at the same moment; their outcomes."""
+    barrier = threading.Barrier(WRITERS)
+    outcomes: list[str] = []
+
+    def write(i: int) -> None:
+        # The handler accepts while a router withdraws: different changes from the same
+        # version, each of which would overwrite the other without the version check.
+        if i % 2:
+            caller, action, data = HANDLER, "accept", {}
+        else:
+            caller, action, data = ROUTER, "withdraw", {"reason": f"writer {i}"}
+        who = Actor(f"w{i}", caller.role.value, "api")
+        s = sessions()
+        try:
+            barrier.wait(timeout=30)
+            service.act(s, caller, who, demand_id, action, version=version, data=data, now=T0)
+            s.commit()
+            result = "ok"
+        except Conflict:
+            s.rollback()
+            result = "409"
+        except Exception as exc:  # noqa: BLE001  (any other error fails the test)
+            s.rollback()
+            result = f"error: {exc!r}"
+        finally:
+            s.close()
+        outcomes.append(result)  # list.append is atomic
+
+    threads = [threading.Thread(target=write, args=(i,)) for i in range(WRITERS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return outcomes
+
+
 def test_racing_writers_one_wins_the_rest_get_409(own_engine: Engine) -> None:
     ids = _setup(own_engine)
     sessions = session_factory(own_engine)
     for demand_id in ids:
         with sessions() as s:
             version = s.get(Demand, demand_id).version  # type: ignore[union-attr]
-        barrier = threading.Barrier(WRITERS)
-        outcomes: list[str] = []
-
-        def write(
-            i: int,
-            demand_id: int = demand_id,
-            version: int = version,
-            barrier: threading.Barrier = barrier,
-        ) -> None:
-            # The handler accepts while a router withdraws: different changes from the same
-            # version, each of which would overwrite the other without the version check.
-            if i % 2:
-                caller, action, data = HANDLER, "accept", {}
-            else:
-                caller, action, data = ROUTER, "withdraw", {"reason": f"writer {i}"}
-            who = Actor(f"w{i}", caller.role.value, "api")
-            s: Session = sessions()
-            try:
-                barrier.wait(timeout=30)
-                service.act(s, caller, who, demand_id, action, version=version, data=data, now=T0)
-                s.commit()
-                result = "ok"
-            except Conflict:
-                s.rollback()
-                result = "409"
-            except Exception as exc:  # noqa: BLE001  (any other error fails the test below)
-                s.rollback()
-                result = f"error: {exc!r}"
-            finally:
-                s.close()
-            outcomes.append(result)  # list.append is atomic
-
-        threads = [threading.Thread(target=write, args=(i,)) for i in range(WRITERS)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=60)
+        outcomes = _race(sessions, demand_id, version)
         assert sorted(outcomes) == ["409"] * (WRITERS - 1) + ["ok"], outcomes
         with sessions() as s:
             d = s.get(Demand, demand_id)
