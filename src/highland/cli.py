@@ -65,6 +65,15 @@ def _calendar_app() -> typer.Typer:
 
 app.add_typer(_calendar_app(), name="calendar")
 
+
+def _apikeys_app() -> typer.Typer:
+    from highland.demands.apikeys_cli import app as apikeys
+
+    return apikeys
+
+
+app.add_typer(_apikeys_app(), name="apikeys")
+
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 DEMO_LOGINS = "demo-logins.txt"
@@ -399,6 +408,9 @@ def users_create(
     chain: Annotated[
         int | None, typer.Option(help="Chain id, for a chain head or team member.")
     ] = None,
+    email: Annotated[
+        str | None, typer.Option(help="E-mail address for notifications (optional).")
+    ] = None,
 ) -> None:
     """Create a user."""
     from highland.enterprises.models import Enterprise
@@ -421,6 +433,7 @@ def users_create(
                 enterprise_id=eid,
                 institution_code=institution,
                 chain_id=chain,
+                email=email,
             )
     except HighlandError as exc:
         raise _fail(exc.message) from None

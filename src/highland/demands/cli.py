@@ -93,3 +93,12 @@ def board(
         raise _fail(exc.message) from None
     out_path.write_bytes(data)
     out.print(f"wrote {out_path}", highlight=False)
+
+
+def _mount_sweep() -> None:
+    from highland.demands.sweep_cli import sweep_command
+
+    app.command("sweep")(sweep_command)
+
+
+_mount_sweep()

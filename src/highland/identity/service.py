@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import re
 import secrets
 from datetime import datetime, timedelta
 
@@ -82,6 +83,10 @@ def create_user(
         raise InvalidInput("a handler needs an institution code", field="institution")
     if role_v in (Role.chain_head, Role.chain_team) and chain_id is None:
         raise InvalidInput("a chain head or team member needs a chain id", field="chain")
+    if email is not None:
+        email = email.strip() or None
+        if email and (len(email) > 200 or not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email)):
+            raise InvalidInput(f"email: '{email}' is not an e-mail address", field="email")
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict(f"username '{username}' is taken", field="username")
     user = User(
