@@ -116,6 +116,7 @@ def test_api_token_works_and_is_stored_hashed(client, db) -> None:  # type: igno
         ({"role": "handler"}, InvalidInput, "institution"),
         ({"role": "chain_head"}, InvalidInput, "chain"),
         ({"username": ""}, InvalidInput, "username"),
+        ({"email": "not-an-address"}, InvalidInput, "email: 'not-an-address'"),
     ],
 )
 def test_create_user_rejects_bad_input(db, kwargs, error, needle) -> None:  # type: ignore[no-untyped-def]
