@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -19,6 +21,10 @@ from highland import __version__
 from highland.audit import routes as audit_routes
 from highland.config import Settings, get_settings
 from highland.db import get_engine, session_factory
+from highland.demands import api as demand_api
+from highland.demands import open311
+from highland.demands import pages as demand_pages
+from highland.demands.scheduler import start_scheduler, stop_scheduler
 from highland.enterprises import api as enterprise_api
 from highland.enterprises import pages as enterprise_pages
 from highland.enterprises.models import Enterprise, Region
@@ -52,6 +58,16 @@ def _problem(e: Any) -> dict[str, str]:
     return {"field": ".".join(where), "error": e.get("msg", "")}
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Background jobs of a serving app: the overdue sweep of demands (and its e-mails)."""
+    start_scheduler(app)
+    try:
+        yield
+    finally:
+        stop_scheduler(app)
+
+
 def create_app(engine: Engine | None = None, settings: Settings | None = None) -> FastAPI:
     """Build the application over a database engine."""
     settings = settings or get_settings()
@@ -59,10 +75,12 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
     app = FastAPI(
         title="Highland API",
         version=__version__,
-        description="Enterprise registry, portraits and policy matching of the Highland platform. "
+        description="Enterprise registry, portraits, policy matching and enterprise demands of the "
+        "Highland platform. Open311 GeoReport v2 is served at /open311/v2/. "
         "Authenticate with `Authorization: Bearer <token>` (`highland tokens create`).",
         docs_url="/docs",
         openapi_url="/openapi.json",
+        lifespan=_lifespan,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -78,10 +96,13 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
     app.include_router(identity_pages.router)
     app.include_router(enterprise_pages.router)
     app.include_router(policy_pages.router)
+    app.include_router(demand_pages.router)
     app.include_router(audit_routes.pages)
     app.include_router(identity_api.router)
     app.include_router(enterprise_api.router)
     app.include_router(policy_api.router)
+    app.include_router(demand_api.router)
+    app.include_router(open311.router)
     app.include_router(audit_routes.api)
 
     @app.exception_handler(HighlandError)

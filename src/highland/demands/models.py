@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -113,7 +114,25 @@ class Demand(Base):
     __tablename__ = "demand"
     __table_args__ = (
         Index("ix_demand_institution_state", "institution_code", "state"),
-        Index("ix_demand_open_due", "open", "resolution_due"),
+        # The sweep's marks read only open, unmarked rows through these partial indexes.
+        *(
+            Index(
+                name,
+                column,
+                sqlite_where=text(f"{cond} AND open = 1"),
+                postgresql_where=text(f"{cond} AND open"),
+            )
+            for name, column, cond in (
+                ("ix_demand_warn_due", "warn_at", "warned_at IS NULL"),
+                ("ix_demand_breach_due", "resolution_due", "breached_at IS NULL"),
+                (
+                    "ix_demand_response_due",
+                    "response_due",
+                    "response_breached_at IS NULL AND responded_at IS NULL",
+                ),
+                ("ix_demand_escalate_due", "escalate_at", "escalated_at IS NULL"),
+            )
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -1,0 +1,285 @@
+"""The overdue sweep: set-based marks of warnings, breaches and escalations, with their events
+and notices.
+
+Each mark is one `UPDATE demand … WHERE <due condition> RETURNING …` over the indexed columns
+(no Python loop over demands), followed by one bulk INSERT of the marks' events. The UPDATE
+increments `event_count` (the event's seq) but never `version`, so that a handler's open form
+does not become stale because the sweep ran. A mark is set once: running the sweep twice at
+the same moment changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, insert, select, true, update
+from sqlalchemy.orm import Session
+
+from highland.config import Settings, get_settings
+from highland.db import begin_write, table_of, utcnow
+from highland.demands import notify
+from highland.demands.models import Demand, DemandEvent, Institution
+from highland.demands.workflow import AWAITING_RESPONSE, RUNNING
+from highland.enterprises.models import Enterprise
+
+SYSTEM = "system"
+CHUNK = 5000
+
+
+@dataclass
+class SweepResult:
+    """What one sweep did."""
+
+    warned: int = 0
+    breached: int = 0
+    response_breached: int = 0
+    escalated: int = 0
+    notifications: int = 0
+    emails_sent: int = 0
+    emails_failed: int = 0
+    skipped: bool = False  # another worker held the sweep lock (PostgreSQL)
+
+    def summary(self) -> str:
+        """One line for logs and the CLI."""
+        text = (
+            f"warned {self.warned}, breached {self.breached}, response breached "
+            f"{self.response_breached}, escalated {self.escalated}; notifications "
+            f"{self.notifications}; e-mails sent {self.emails_sent}, failed {self.emails_failed}"
+        )
+        return "skipped: another sweep is running" if self.skipped else text
+
+
+@dataclass(frozen=True)
+class _Marked:
+    """One demand marked by one UPDATE (a row of its RETURNING)."""
+
+    kind: str
+    id: int
+    seq: int
+    state: str
+    institution_code: str | None
+    co_handlers: list[str]
+    chain_id: int | None
+    title: str
+    enterprise_id: int
+    due: datetime | None
+    escalate_at: datetime | None
+
+
+def _iso(at: datetime) -> str:
+    return at.isoformat()
+
+
+def sweep(
+    session: Session,
+    now: datetime | None = None,
+    *,
+    calendar: Any = None,
+    settings: Settings | None = None,
+) -> SweepResult:
+    """Mark warnings, response breaches, breaches and escalations due at `now`, log an event
+    for each mark and create the notices. `calendar` (a WorkCalendar, loaded when needed) only
+    counts the working days overdue in escalation notices; the marks use the deadlines stored
+    on each demand."""
+    now = now or utcnow()
+    if now.tzinfo is None:
+        raise ValueError("sweep: `now` must be timezone-aware")
+    settings = settings or get_settings()
+    begin_write(session)
+    session.flush()  # the UPDATEs below must see the session's pending changes
+    t = table_of(Demand)
+    # `open = true` (not `open IS true`): the form the partial indexes' WHERE is written in.
+    markable = and_(
+        t.c.open == true(),
+        t.c.institution_code.is_not(None),
+        t.c.state.in_(sorted(s.value for s in RUNNING)),
+    )
+    result = SweepResult()
+    marks: dict[str, list[_Marked]] = {}
+    for kind, stamp, condition, due in (
+        (
+            "warning",
+            t.c.warned_at,
+            and_(t.c.warn_at <= now, t.c.resolved_at.is_(None)),
+            t.c.resolution_due,
+        ),
+        (
+            "response_breach",
+            t.c.response_breached_at,
+            and_(
+                t.c.state.in_(sorted(s.value for s in AWAITING_RESPONSE)),
+                t.c.responded_at.is_(None),
+                t.c.response_due < now,
+            ),
+            t.c.response_due,
+        ),
+        ("breach", t.c.breached_at, t.c.resolution_due < now, t.c.resolution_due),
+        ("escalation", t.c.escalated_at, t.c.escalate_at < now, t.c.resolution_due),
+    ):
+        rows = _mark(session, kind, stamp, and_(markable, condition, stamp.is_(None)), due, now)
+        marks[kind] = rows
+        _log_events(session, rows, now)
+    _expire_demands(session)
+    result.warned = len(marks["warning"])
+    result.response_breached = len(marks["response_breach"])
+    result.breached = len(marks["breach"])
+    result.escalated = len(marks["escalation"])
+    result.notifications = _notify(session, marks, now, settings, calendar)
+    return result
+
+
+def _mark(
+    session: Session,
+    kind: str,
+    stamp: Any,
+    where: ColumnElement[bool],
+    due: Any,
+    now: datetime,
+) -> list[_Marked]:
+    t = table_of(Demand)
+    stmt = (
+        update(t)
+        .where(where)
+        .values({stamp.key: now, t.c.event_count.key: t.c.event_count + 1})
+        .returning(
+            t.c.id,
+            t.c.event_count,
+            t.c.state,
+            t.c.institution_code,
+            t.c.co_handlers,
+            t.c.chain_id,
+            t.c.title,
+            t.c.enterprise_id,
+            due,
+            t.c.escalate_at,
+        )
+    )
+    rows: Sequence[tuple[Any, ...]] = [tuple(r) for r in session.execute(stmt)]
+    return [
+        _Marked(kind, r[0], r[1], r[2], r[3], list(r[4] or []), r[5], r[6], r[7], r[8], r[9])
+        for r in rows
+    ]
+
+
+def _log_events(session: Session, rows: list[_Marked], now: datetime) -> None:
+    if not rows:
+        return
+    events = []
+    for m in rows:
+        data: dict[str, Any] = {"due": _iso(m.due) if m.due is not None else None}
+        if m.kind == "escalation" and m.escalate_at is not None:
+            data["escalate_at"] = _iso(m.escalate_at)
+        events.append(
+            {
+                "demand_id": m.id,
+                "seq": m.seq,
+                "at": now,
+                "actor": SYSTEM,
+                "actor_role": None,
+                "action": m.kind,
+                "from_state": m.state,
+                "to_state": m.state,
+                "institution_code": m.institution_code,
+                "data": data,
+            }
+        )
+    table = table_of(DemandEvent)
+    for start in range(0, len(events), CHUNK):
+        session.execute(insert(table), events[start : start + CHUNK])
+
+
+def _expire_demands(session: Session) -> None:
+    """Demands loaded in this session are stale after the Core UPDATEs: reload on next use."""
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, Demand):
+            session.expire(obj)
+
+
+# ---------------------------------------------------------------- notices
+
+
+def _names(
+    session: Session, marks: dict[str, list[_Marked]]
+) -> tuple[dict[int, tuple[str, str | None]], dict[str, tuple[str, str | None]]]:
+    ent_ids = sorted({m.enterprise_id for rows in marks.values() for m in rows})
+    enterprises: dict[int, tuple[str, str | None]] = {}
+    for start in range(0, len(ent_ids), CHUNK):
+        chunk = ent_ids[start : start + CHUNK]
+        for eid, name, name_en in session.execute(
+            select(Enterprise.id, Enterprise.name, Enterprise.name_en).where(
+                Enterprise.id.in_(chunk)
+            )
+        ):
+            enterprises[eid] = (name, name_en)
+    institutions = {
+        code: (name, name_en)
+        for code, name, name_en in session.execute(
+            select(Institution.code, Institution.name, Institution.name_en)
+        )
+    }
+    return enterprises, institutions
+
+
+def _notify(
+    session: Session,
+    marks: dict[str, list[_Marked]],
+    now: datetime,
+    settings: Settings,
+    calendar: Any,
+) -> int:
+    """Notices for the marks just made (see docs/demands-sweep.md for who gets which)."""
+    if not any(marks.values()):
+        return 0
+    who = notify.recipients(session)
+    enterprises, institutions = _names(session, marks)
+    if marks["escalation"] and calendar is None:
+        from highland.demands.calendar import load_calendar
+
+        calendar = load_calendar(session)
+    rows: list[dict[str, Any]] = []
+    for kind, marked in marks.items():
+        for m in marked:
+            if m.due is None:
+                continue
+            if kind == "warning" and m.due < now:
+                continue  # first sweep after the deadline itself: the breach notice says it
+            if kind == "escalation":
+                users = who.escalation(m.chain_id)
+            elif kind == "breach":
+                users = who.of_institutions([m.institution_code, *m.co_handlers])
+            else:
+                users = who.of_institutions([m.institution_code])
+            if not users:
+                continue
+            ent = enterprises.get(m.enterprise_id, ("?", None))
+            inst = institutions.get(m.institution_code or "", (m.institution_code or "?", None))
+            info = notify.DemandInfo(m.id, m.title, ent[0], ent[1], inst[0], inst[1])
+            overdue = _overdue_days(calendar, m.due, now) if kind == "escalation" else None
+            subject, body = notify.message(kind, info, m.due, settings, overdue)
+            rows.extend(
+                notify.notice_row(
+                    uid,
+                    m.id,
+                    kind,
+                    subject,
+                    body,
+                    due_key=_iso(m.due),
+                    email=who.emails.get(uid),
+                    now=now,
+                )
+                for uid in users
+            )
+    return notify.store_notices(session, rows)
+
+
+def _overdue_days(calendar: Any, due: datetime, now: datetime) -> int | None:
+    """Working days wholly past since the deadline (those before today's date)."""
+    from highland.demands.calendar import CalendarUnknown
+
+    try:
+        return int(calendar.working_days_between(due, now - timedelta(days=1)))
+    except CalendarUnknown:
+        return None
