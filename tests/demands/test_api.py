@@ -305,3 +305,35 @@ def test_calendar_deadline(client, tokens) -> None:  # type: ignore[no-untyped-d
         headers=h(tokens["leader"]),
     )
     assert r.status_code == 422 and "from" in r.text
+
+
+def test_metrics_and_board_export(client, db, w, tokens) -> None:  # type: ignore[no-untyped-def]
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    meeting = {
+        "title": "早餐会", "held_at": "2026-03-02T07:30:00+08:00", "place": "区政府",
+        "leader": "区长", "demands": [body(w)], "dispatch": True,
+    }  # fmt: skip
+    m = client.post("/api/v1/demand-meetings", json=meeting, headers=h(tokens["analyst"])).json()
+    r = client.get(f"/api/v1/demand-meetings/{m['id']}/export.xlsx", headers=h(tokens["leader"]))
+    assert r.status_code == 200
+    sheet = load_workbook(BytesIO(r.content)).active
+    text = " ".join(str(c.value) for row in sheet.iter_rows() for c in row if c.value)
+    assert "扩产用地指标" in text and "测试自然资源分局" in text
+    got = client.get("/api/v1/demand-metrics", headers=h(tokens["leader"])).json()
+    row = next(i for i in got["institutions"] if i["institution"] == "T-LAND")
+    assert row["volume"] == 1 and row["ranked"] is False and row["rank"] is None
+    assert row["satisfaction"] is None  # no ratings: missing, not zero
+    assert client.get("/api/v1/demand-metrics", headers=h(tokens["land"])).status_code == 403
+    bad = client.get(
+        "/api/v1/demand-metrics",
+        params={"start": "2026-03-01T00:00:00"},
+        headers=h(tokens["leader"]),
+    )
+    assert bad.status_code == 422 and "start: give a time zone" in bad.text
+    bad = client.get(
+        "/api/v1/demand-metrics", params={"rank_by": "luck"}, headers=h(tokens["leader"])
+    )
+    assert bad.status_code == 422 and "rank_by" in bad.text

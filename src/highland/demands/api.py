@@ -393,3 +393,53 @@ def deadline(
         start = start.replace(tzinfo=SHANGHAI)
     due = load_calendar(db).add_working_days(start, working_days)
     return DeadlineOut(start=start, working_days=working_days, deadline=due)
+
+
+# ---------------------------------------------------------------- metrics and exports
+
+
+@router.get("/demand-metrics")
+def demand_metrics(
+    db: Session = DB,
+    principal: Principal = Depends(require(Permission.demands_metrics)),
+    start: datetime | None = Query(None, description="dispatched at or after (ISO 8601)"),
+    end: datetime | None = Query(None, description="dispatched before (ISO 8601)"),
+    category: str | None = None,
+    chain_id: int | None = None,
+    rank_by: str = Query("composite", pattern="^(composite|response|on_time|solved|satisfaction)$"),
+) -> dict[str, Any]:
+    """Per-institution response rate, on-time rate, actual resolution rate and satisfaction.
+
+    Every rate comes as numerator/denominator with the volume; institutions below the minimum
+    volume (HIGHLAND_DEMAND_RANKING_MIN_VOLUME) are listed without a rank.
+    """
+    from highland.demands.metrics import institution_metrics
+
+    for name, value in (("start", start), ("end", end)):
+        if value is not None and value.tzinfo is None:
+            raise InvalidInput(f"{name}: give a time zone (e.g. +08:00)", field=name)
+    if start is not None and end is not None and end <= start:
+        raise InvalidInput("end: must be after start", field="end")
+    report = institution_metrics(db, start, end, category=category, chain_id=chain_id)
+    return {
+        "start": start,
+        "end": end,
+        "now": report.now,
+        "min_volume": report.min_volume,
+        "rank_by": rank_by,
+        "institutions": report.as_rows(rank_by),
+        "returns_by_router": report.returns,
+    }
+
+
+@router.get("/demand-meetings/{meeting_id}/export.xlsx")
+def meeting_export(meeting_id: int, db: Session = DB, principal: Principal = READ) -> Response:
+    """The meeting's demand list (the leader's board) as XLSX."""
+    from highland.demands.export import board_xlsx
+
+    data = board_xlsx(db, principal, meeting_id)
+    return Response(
+        data,
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"content-disposition": f'attachment; filename="meeting-{meeting_id}.xlsx"'},
+    )
