@@ -119,10 +119,60 @@ ROUTES: dict[tuple[str, str], Rule] = {
         allowed="admin", denied="analyst", ok=204
     ),
     ("POST", "/api/v1/demand-meetings"): Rule(allowed="analyst", denied="handler", ok=201),
-    ("GET", "/api/v1/demand-meetings/{meeting_id}"): Rule(allowed="leader"),
+    ("GET", "/api/v1/demand-meetings/{meeting_id}"): Rule(allowed="enterprise", scoped=True),
     ("GET", "/api/v1/calendar/deadline"): Rule(allowed="enterprise"),
+    ("GET", "/api/v1/demand-metrics"): Rule(allowed="leader", denied="handler"),
+    ("GET", "/api/v1/demand-meetings/{meeting_id}/export.xlsx"): Rule(
+        allowed="enterprise", scoped=True
+    ),
     # --- demands: pages ---
+    ("GET", "/demands"): Rule(allowed="enterprise"),
+    ("GET", "/demands/new"): Rule(allowed="enterprise", denied="handler"),
+    ("POST", "/demands/new"): Rule(allowed="enterprise", denied="leader", ok=303),
+    ("GET", "/demands/{demand_id}"): Rule(allowed="enterprise", scoped=True),
+    ("POST", "/demands/{demand_id}/actions/{action}"): Rule(
+        allowed="handler", denied="leader", scoped=True, ok=303
+    ),
+    ("GET", "/demands/{demand_id}/attachments/{attachment_id}"): Rule(
+        allowed="enterprise", scoped=True
+    ),
+    ("GET", "/demand-meetings"): Rule(allowed="enterprise"),
+    ("GET", "/demand-meetings/new"): Rule(allowed="analyst", denied="leader"),
+    ("POST", "/demand-meetings/new"): Rule(allowed="chain_team", denied="handler", ok=303),
+    ("GET", "/demand-meetings/{meeting_id}"): Rule(allowed="enterprise", scoped=True),
+    ("GET", "/demand-meetings/{meeting_id}/export.xlsx"): Rule(allowed="enterprise", scoped=True),
+    ("GET", "/demand-metrics"): Rule(allowed="leader", denied="handler"),
+    ("GET", "/notices"): Rule(allowed="enterprise"),
+    ("POST", "/notices/read"): Rule(allowed="handler", ok=303),
+    ("GET", "/admin/institutions"): Rule(allowed="admin", denied="analyst"),
+    ("POST", "/admin/institutions"): Rule(allowed="admin", denied="analyst", ok=303),
+    ("GET", "/admin/demand-categories"): Rule(allowed="admin", denied="leader"),
+    ("POST", "/admin/demand-categories"): Rule(allowed="admin", denied="analyst", ok=303),
+    ("GET", "/admin/routing"): Rule(allowed="admin", denied="analyst"),
+    ("POST", "/admin/routing"): Rule(allowed="admin", denied="analyst", ok=303),
+    ("POST", "/admin/routing/delete"): Rule(allowed="admin", denied="handler", ok=303),
+    ("GET", "/admin/calendar"): Rule(allowed="admin", denied="analyst"),
+    ("POST", "/admin/calendar"): Rule(allowed="admin", denied="analyst", ok=303),
+    ("POST", "/admin/calendar/{year}/delete"): Rule(allowed="admin", denied="analyst", ok=303),
     # --- demands: Open311 ---
+    # Public reads; "{...}" placeholders stay unfilled here, so those objects are unknown (404).
+    # POST without an api_key is refused with 403 in Open311's error format.
+    ("GET", "/open311/v2/discovery.json"): Rule(public=True),
+    ("GET", "/open311/v2/discovery.xml"): Rule(public=True),
+    ("GET", "/open311/v2/services.json"): Rule(public=True),
+    ("GET", "/open311/v2/services.xml"): Rule(public=True),
+    ("GET", "/open311/v2/services/{service_code}.json"): Rule(public=True, ok=404),
+    ("GET", "/open311/v2/services/{service_code}.xml"): Rule(public=True, ok=404),
+    ("GET", "/open311/v2/requests.json"): Rule(public=True),
+    ("GET", "/open311/v2/requests.xml"): Rule(public=True),
+    ("POST", "/open311/v2/requests.json"): Rule(public=True, ok=403),
+    ("POST", "/open311/v2/requests.xml"): Rule(public=True, ok=403),
+    ("GET", "/open311/v2/requests/{service_request_id}.json"): Rule(public=True, ok=404),
+    ("GET", "/open311/v2/requests/{service_request_id}.xml"): Rule(public=True, ok=404),
+    ("GET", "/open311/v2/tokens/{token}.json"): Rule(public=True, ok=404),
+    ("GET", "/open311/v2/tokens/{token}.xml"): Rule(public=True, ok=404),
+    ("GET", "/open311/v2/{rest:path}"): Rule(public=True, ok=404),
+    ("POST", "/open311/v2/{rest:path}"): Rule(public=True, ok=404),
     # --- demands: calendar and notifications ---
     ("GET", "/docs"): Rule(public=True),
     ("GET", "/docs/oauth2-redirect"): Rule(public=True),
@@ -211,6 +261,7 @@ def world(sessions, db, client):  # type: ignore[no-untyped-def]
         api = identity.create_token(db, ACTOR, user.username)
         users[role] = {"cookie": token, "csrf": csrf, "api": api}
     demands = _demand_world(db, a, b)
+    demands.update(_page_world(db, a))
     service.store(db, _small_library(), ACTOR)
     run = service.run_match(db, date(2026, 6, 30), ACTOR)
     db.commit()
@@ -292,6 +343,56 @@ def _demand_world(db: Any, a: Enterprise, b: Enterprise) -> dict[str, Any]:
     }
 
 
+PAGE_YEAR = 2031
+
+
+def _page_world(db: Any, a: Enterprise) -> dict[str, Any]:
+    """For the demand pages' rows: a meeting that only A attended (the enterprise user, B's,
+    gets 404 for it) and an admin-entered calendar year to delete."""
+    from highland.demands import calendar as demand_calendar
+    from highland.demands import meetings as demand_meetings
+    from highland.demands import service as demands
+    from highland.demands.calendar import SHANGHAI
+    from highland.identity.permissions import Principal, Role
+
+    staff = Principal(user_id=0, username="tester", role=Role.admin)
+    held = demand_meetings.MeetingInput(
+        title="A 企业走访", held_at=datetime(2026, 3, 3, 9, 0, tzinfo=SHANGHAI), place="A",
+        leader="区长", kind="visit", attendees=[a.uscc],
+    )  # fmt: skip
+    row = demands.DemandInput(enterprise=a.uscc, category="land", title="厂房", description="x")
+    meeting, _ = demand_meetings.create_meeting(db, staff, ACTOR, held, [row])
+    demand_calendar.enter_year(db, ACTOR, PAGE_YEAR, "access test", {})
+    return {"meeting_a": meeting.id}
+
+
+def _page_form(path: str) -> dict[str, Any]:
+    """Form fields of the demand pages' unsafe routes (a valid submission for each)."""
+    if path == "/demands/new":
+        return {"enterprise": _WORLD_A, "category": "land", "title": "用地", "description": "x"}
+    if "/actions/" in path:  # accept A's demand (filed, then dispatched: version 2)
+        return {"version": "2"}
+    if path == "/demand-meetings/new":
+        return {
+            "title": "走访", "held_at": "2026-03-02T09:00", "place": "企业", "leader": "区长",
+            "kind": "visit",
+            "row_enterprise": _WORLD_A, "row_category": "land", "row_title": "用地",
+            "row_description": "x", "row_priority": "normal",
+        }  # fmt: skip
+    if path == "/admin/institutions":
+        return {"code": "320115-NEW", "name": "新单位", "parent": "320115-GOV"}
+    if path == "/admin/demand-categories":
+        return {"code": "land", "name": "土地", "name_en": "Land", "response_days": "2",
+                "resolution_days": "12"}  # fmt: skip
+    if path == "/admin/routing":
+        return {"category": "land", "district": "320115", "lead": "320115-HR"}
+    if path == "/admin/routing/delete":
+        return {"category": "land", "district": "*"}
+    if path == "/admin/calendar":
+        return {"yaml": "year: 2032\nsource: test\nholidays: []\nworkdays: []\n"}
+    return {}
+
+
 def _fill(path: str, w: dict[str, Any], target: str) -> str:
     return path.replace("{uscc}", target).replace("{lang}", "en").replace(
         "{report_id}", w["report"]
@@ -300,10 +401,10 @@ def _fill(path: str, w: dict[str, Any], target: str) -> str:
     ).replace("{version}", "1").replace(
         "{demand_id}", str(w["demand_a"] if target == w["a"] else w["demand_b"])
     ).replace("{attachment_id}", str(w["attachment_b"])).replace(
-        "{meeting_id}", str(w["meeting"])
-    ).replace("{action}", "accept").replace("{category}", "land").replace(
-        "{institution}", "320115-ZRZY"
-    ).replace("{district}", "320115") + (
+        "{meeting_id}", str(w["meeting_a"] if target == w["a"] else w["meeting"])
+    ).replace("{year}", str(PAGE_YEAR)).replace("{action}", "accept").replace(
+        "{category}", "land"
+    ).replace("{institution}", "320115-ZRZY").replace("{district}", "320115") + (
         "?from=2026-09-30T10%3A00%3A00%2B08%3A00&working_days=5"
         if path.endswith("/calendar/deadline")
         else ""
@@ -336,6 +437,7 @@ def _call(client: Any, method: str, path: str, user: dict[str, Any] | None, api:
         data["rule"] = DEMO.policies[POLICY].source
     if path.startswith("/api/v1/polic"):
         return _policy_api_post(client, path, headers)
+    data.update(_page_form(path))
     if path == "/login":
         data = {"username": "u_admin", "password": "password-123", "csrf_token": "t"}
         client.cookies.set("highland_login_csrf", "t")

@@ -17,10 +17,20 @@ SESSION_COOKIE = "highland_session"
 LANG_COOKIE = "highland_lang"
 
 
+# Routes whose work runs in sessions of its own (imports commit in chunks): their request
+# session must not hold SQLite's write lock, or those sessions would wait for it.
+OWN_TRANSACTIONS = ("/imports", "/api/v1/imports/")
+
+
 def get_db(request: Request) -> Iterator[Session]:
-    """One transaction per request: commit when the handler succeeds, else roll back."""
+    """One transaction per request: commit when the handler succeeds, else roll back.
+
+    An unsafe request's transaction is declared as writing from the start (SQLite: BEGIN
+    IMMEDIATE), so that concurrent writers queue instead of failing on a stale snapshot.
+    """
     session: Session = request.app.state.sessions()
-    if request.method not in ("GET", "HEAD", "OPTIONS"):
+    path = request.url.path
+    if request.method not in ("GET", "HEAD", "OPTIONS") and not path.startswith(OWN_TRANSACTIONS):
         begin_write(session)
     try:
         yield session

@@ -343,6 +343,12 @@ def test_lists_are_scoped(db, w: World) -> None:
     assert {d.id for d in ids(w.land)} == {mine.id}
     assert {d.id for d in ids(w.hr)} == {other.id}
     assert {d.id for d in ids(w.leader)} >= {mine.id, other.id}
+    # T-GOV co-handles land demands in 320115: its queue lists them (read-only).
+    gov = Principal(user_id=0, username="gov", role=w.land.role, institution_code="T-GOV")
+    assert {d.id for d in ids(gov)} == {mine.id}
+    # A code that differs only where LIKE has wildcards matches nothing.
+    near = Principal(user_id=0, username="x", role=w.land.role, institution_code="T_GOV")
+    assert ids(near) == set()
 
 
 def test_event_log_is_append_only_in_the_database(db, w: World) -> None:

@@ -372,10 +372,9 @@ def create_meeting(body: MeetingIn, db: Session = DB, principal: Principal = FIL
 @router.get("/demand-meetings/{meeting_id}", response_model=MeetingOut)
 def get_meeting(meeting_id: int, db: Session = DB, principal: Principal = READ) -> MeetingOut:
     """The leader's board: the meeting's demands with institution, deadlines and state."""
-    m = db.get(Meeting, meeting_id)
-    if m is None:
-        raise NotFound(f"meeting {meeting_id} not found")
-    return _meeting_out(db, principal, m)
+    from highland.demands.export import get_meeting as scoped_meeting
+
+    return _meeting_out(db, principal, scoped_meeting(db, principal, meeting_id))
 
 
 # ---------------------------------------------------------------- calendar

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy import ColumnElement, String, cast, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from highland.audit.service import Actor
@@ -92,13 +92,19 @@ def can_see(principal: Principal, d: Demand) -> bool:
 
 
 def scope_filter(principal: Principal) -> ColumnElement[bool]:
-    """The SQL condition of `can_see` for lists (co-handlers see theirs in the queue too)."""
+    """The SQL condition of `can_see` for lists: a handler's queue holds its institution's
+    demands and those it co-handles (matched in the JSON list by the quoted code)."""
     if principal.role is Role.enterprise:
         return Demand.enterprise_id == principal.enterprise_id
     if principal.role is Role.handler:
-        if not principal.institution_code:
+        code = principal.institution_code
+        if not code:
             return false()
-        return Demand.institution_code == principal.institution_code
+        quoted = '%"' + code.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + '"%'
+        return or_(
+            Demand.institution_code == code,
+            cast(Demand.co_handlers, String).like(quoted, escape="\\"),
+        )
     return true()
 
 

@@ -1,0 +1,160 @@
+"""The leader's board of a meeting: its demands with institution, deadlines, state and flags,
+for the page and as an XLSX file (the meeting's demand list, 诉求清单)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+from io import BytesIO
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from highland.db import utcnow
+from highland.demands.models import Demand, Meeting, MeetingAttendee
+from highland.demands.present import Names, flag, local, state_label
+from highland.demands.service import DemandFilter, list_query
+from highland.enterprises.models import Enterprise
+from highland.errors import NotFound
+from highland.identity.permissions import Principal, Role
+from highland.web.i18n import translate
+
+# (message key, column width) of the export, in order; the header row is bilingual.
+COLUMNS: tuple[tuple[str, int], ...] = (
+    ("demands.col.no", 6),
+    ("demands.col.enterprise", 30),
+    ("demands.col.uscc", 22),
+    ("demands.col.title", 36),
+    ("demands.col.category", 14),
+    ("demands.col.institution", 24),
+    ("demands.col.co_handlers", 24),
+    ("demands.col.response_due", 18),
+    ("demands.col.resolution_due", 18),
+    ("demands.col.state", 12),
+    ("demands.col.overdue", 12),
+    ("demands.col.verdict", 12),
+)
+
+
+def get_meeting(session: Session, principal: Principal, meeting_id: int) -> Meeting:
+    """A meeting, or 404 when it does not exist or an enterprise user was not part of it."""
+    m = session.get(Meeting, meeting_id)
+    if m is None:
+        raise NotFound(f"meeting {meeting_id} not found")
+    if principal.role is Role.enterprise:
+        attended = session.scalar(
+            select(
+                exists().where(
+                    MeetingAttendee.meeting_id == meeting_id,
+                    MeetingAttendee.enterprise_id == principal.enterprise_id,
+                )
+            )
+        )
+        if not attended:
+            raise NotFound(f"meeting {meeting_id} not found")
+    return m
+
+
+def board_rows(
+    session: Session,
+    principal: Principal,
+    meeting_id: int,
+    lang: str = "zh-CN",
+    now: datetime | None = None,
+) -> list[dict[str, Any]]:
+    """The meeting's demands the caller may see, in filing order, ready to show."""
+    get_meeting(session, principal, meeting_id)
+    now = now or utcnow()
+    names = Names.load(session, lang)
+    stmt = list_query(principal, DemandFilter(meeting_id=meeting_id)).order_by(None)
+    stmt = stmt.add_columns(Enterprise.name, Enterprise.name_en, Enterprise.uscc).join(
+        Enterprise, Enterprise.id == Demand.enterprise_id
+    )
+    rows = []
+    for n, (d, name, name_en, uscc) in enumerate(session.execute(stmt.order_by(Demand.id)), 1):
+        f = flag(d, now)
+        rows.append(
+            {
+                "no": n,
+                "id": d.id,
+                "enterprise": (name_en or name) if lang == "en" else name,
+                "uscc": uscc,
+                "title": d.title,
+                "category": names.category(d.category_code),
+                "institution": names.institution(d.institution_code),
+                "institution_code": d.institution_code,
+                "co_handlers": ", ".join(names.institution(c) for c in d.co_handlers or []),
+                "response_due": local(d.response_due),
+                "resolution_due": local(d.resolution_due),
+                "state": d.state,
+                "state_label": state_label(lang, d.state),
+                "flag": f,
+                "flag_label": translate(lang, f"demands.flag.{f}") if f else "",
+                "verdict": translate(lang, f"demands.verdict.{d.verdict}") if d.verdict else "",
+                "rating": d.rating,
+            }
+        )
+    return rows
+
+
+def state_counts(rows: list[dict[str, Any]]) -> dict[str, int]:
+    """How many of the rows are in each state, and how many are overdue."""
+    counts = Counter(r["state"] for r in rows)
+    out = dict(sorted(counts.items()))
+    out["overdue"] = sum(1 for r in rows if r["flag"] in ("overdue", "response_overdue"))
+    return out
+
+
+def board_xlsx(
+    session: Session, principal: Principal, meeting_id: int, now: datetime | None = None
+) -> bytes:
+    """The meeting's demand list as XLSX: one bilingual header row, times in Asia/Shanghai,
+    Chinese names and labels (the list that goes to the leader's table)."""
+    meeting = get_meeting(session, principal, meeting_id)
+    rows = board_rows(session, principal, meeting_id, "zh-CN", now)
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "诉求清单"
+    ws.append([f"{translate('zh-CN', k)} / {translate('en', k)}" for k, _ in COLUMNS])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="E8F0FA")
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+    for r in rows:
+        ws.append(
+            [
+                r["no"],
+                r["enterprise"],
+                r["uscc"],
+                r["title"],
+                r["category"],
+                r["institution"],
+                r["co_handlers"],
+                r["response_due"] if r["response_due"] != "—" else "",
+                r["resolution_due"] if r["resolution_due"] != "—" else "",
+                r["state_label"],
+                r["flag_label"],
+                r["verdict"] + (f" ({r['rating']}/5)" if r["rating"] else ""),
+            ]
+        )
+    for i, (_, width) in enumerate(COLUMNS, 1):
+        ws.column_dimensions[ws.cell(1, i).column_letter].width = width
+    ws.freeze_panes = "A2"
+    info = wb.create_sheet("会议 Meeting")
+    for label, value in (
+        ("会议 / Meeting", meeting.title),
+        ("时间 / Held at (Asia/Shanghai)", local(meeting.held_at)),
+        ("地点 / Place", meeting.place),
+        ("主持领导 / Leader", meeting.leader),
+        ("导出时间 / Exported at (Asia/Shanghai)", local(now or utcnow())),
+    ):
+        info.append([label, value])
+    info.column_dimensions["A"].width = 36
+    info.column_dimensions["B"].width = 48
+    buf = BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
