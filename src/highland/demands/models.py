@@ -106,6 +106,26 @@ class MeetingAttendee(Base):
     )
 
 
+METRIC_COLUMNS = (
+    "institution_code",
+    "dispatched_by",
+    "responded_on_time",
+    "resolved_on_time",
+    "verdict",
+    "rating",
+    "dispatched_at",
+    "category_code",
+    "chain_id",
+    "open",
+    "state",
+    "response_due",
+    "closed_at",
+    "resolution_due",
+    "paused_at",
+    "returns",
+)
+
+
 class Demand(Base):
     """One demand. Its columns after `state` are a projection of its event log, written in the
     same transaction as each event (workflow.apply); metrics read them, and
@@ -114,6 +134,9 @@ class Demand(Base):
     __tablename__ = "demand"
     __table_args__ = (
         Index("ix_demand_institution_state", "institution_code", "state"),
+        # Covers every column the per-institution metrics group by or filter on, so that the
+        # one GROUP BY over a million demands is a single pass over this index (≤ 1 s).
+        Index("ix_demand_metrics", *METRIC_COLUMNS),
         # The sweep's marks read only open, unmarked rows through these partial indexes.
         *(
             Index(

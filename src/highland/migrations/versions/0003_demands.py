@@ -5,17 +5,23 @@ Revises: 0002
 Create Date: 2026-11-29 13:47:42.155492
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import highland.db
-
 
 revision = "0003"
 down_revision = "0002"
 branch_labels = None
 depends_on = None
 
+
+# The covering index of the per-institution metrics (one pass, no sort).
+_METRIC_COLUMNS = (
+    "institution_code", "dispatched_by", "responded_on_time", "resolved_on_time", "verdict",
+    "rating", "dispatched_at", "category_code", "chain_id", "open", "state", "response_due",
+    "closed_at", "resolution_due", "paused_at", "returns",
+)  # fmt: skip
 
 # Partial indexes of the overdue sweep: only open rows not yet marked.
 _SWEEP_INDEXES = (
@@ -227,6 +233,7 @@ def upgrade() -> None:
             "ix_demand_institution_state", ["institution_code", "state"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_demand_meeting_id"), ["meeting_id"], unique=False)
+        batch_op.create_index("ix_demand_metrics", list(_METRIC_COLUMNS), unique=False)
         for name, column, cond in _SWEEP_INDEXES:
             batch_op.create_index(
                 name,
@@ -394,6 +401,7 @@ def downgrade() -> None:
         for name, _column, _cond in _SWEEP_INDEXES:
             batch_op.drop_index(name)
         batch_op.drop_index(batch_op.f("ix_demand_meeting_id"))
+        batch_op.drop_index("ix_demand_metrics")
         batch_op.drop_index("ix_demand_institution_state")
         batch_op.drop_index(batch_op.f("ix_demand_enterprise_id"))
         batch_op.drop_index(batch_op.f("ix_demand_chain_id"))
