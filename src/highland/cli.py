@@ -6,7 +6,7 @@ import getpass
 import secrets
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -143,6 +143,8 @@ def demo(
         if if_empty and count_all(s) > 0:
             out.print("registry not empty: demo data not loaded")
             _demo_policies()
+            _demo_demands()
+            _demo_users()
             _print_logins()
             return
     with _progress() as bar:
@@ -177,6 +179,7 @@ def demo(
                     raise _fail(f"demo {kind} did not validate: {res.errors[:3]}")
             bar.update(t, completed=frame.height)
     _demo_policies()
+    _demo_demands()
     _demo_users()
     out.print(f"demo data loaded: {ents.height:,} enterprises, {figs.height:,} yearly figure rows")
     _print_logins()
@@ -191,7 +194,26 @@ def _demo_policies() -> None:
         out.print(f"demo policies loaded: {len(report.created) + len(report.updated)}")
 
 
+def _demo_demands() -> None:
+    from highland.demands.demo import load_demo
+
+    try:
+        with transaction() as s:
+            counts = load_demo(s, Actor("demo", None, "system"))
+    except HighlandError as exc:
+        out.print(f"demo demands not loaded: {exc.message}", highlight=False)
+        return
+    if counts.get("demands"):
+        out.print(
+            f"demo demands loaded: {counts['demands']} demands of "
+            f"{counts['institutions']} institutions, one breakfast meeting",
+            highlight=False,
+        )
+
+
 def _demo_users() -> None:
+    from highland.demands.demo import DEMO_USERS
+    from highland.demands.models import Demand, Institution
     from highland.enterprises.models import Enterprise
     from highland.identity.models import User
     from highland.identity.service import create_user
@@ -200,14 +222,23 @@ def _demo_users() -> None:
     path = settings.instance_dir / DEMO_LOGINS
     lines = []
     with transaction() as s:
-        ent = s.scalar(select(Enterprise).order_by(Enterprise.id).limit(1))
-        wanted = [
+        # The enterprise account belongs to a firm with demo demands, so that it has some.
+        owner = s.scalar(select(Demand.enterprise_id).order_by(Demand.id).limit(1))
+        ent = s.get(Enterprise, owner) if owner is not None else None
+        ent = ent or s.scalar(select(Enterprise).order_by(Enterprise.id).limit(1))
+        wanted: list[tuple[str, str, dict[str, Any]]] = [
             ("admin", "admin", {}),
             ("analyst", "analyst", {}),
             ("leader", "leader", {}),
             ("chainhead", "chain_head", {"chain_id": 1}),
             ("handler", "handler", {"institution_code": "320115-ZRZY"}),
         ]
+        for username, role, institution, name in DEMO_USERS:
+            if institution is None or s.get(Institution, institution) is not None:
+                extra: dict[str, Any] = {"display_name": name}
+                if institution:
+                    extra["institution_code"] = institution
+                wanted.append((username, role, extra))
         if ent is not None:
             wanted.append(("enterprise", "enterprise", {"enterprise_id": ent.id}))
         for username, role, extra in wanted:
@@ -221,7 +252,7 @@ def _demo_users() -> None:
                 password=password,
                 role=role,
                 **extra,
-            )  # type: ignore[arg-type]
+            )
             lines.append(f"{username}\t{password}\t{role}")
     if lines:
         settings.instance_dir.mkdir(parents=True, exist_ok=True)
