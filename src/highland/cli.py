@@ -196,10 +196,13 @@ def _demo_policies() -> None:
 
 def _demo_demands() -> None:
     from highland.demands.demo import load_demo
+    from highland.demands.sweep import sweep
 
     try:
         with transaction() as s:
             counts = load_demo(s, Actor("demo", None, "system"))
+            if counts.get("demands"):
+                sweep(s)  # the overdue demo demands show their marks at once
     except HighlandError as exc:
         out.print(f"demo demands not loaded: {exc.message}", highlight=False)
         return
