@@ -254,6 +254,16 @@ def test_recategorise_reroutes_and_is_logged(db, w: World) -> None:
         "institution_from": "T-LAND",
         "institution_to": "T-FIN",
     }
+    audit = db.scalars(
+        select(AuditEntry).where(AuditEntry.entity == "demand", AuditEntry.entity_key == str(d.id))
+    ).all()
+    assert [(a.action, a.before, a.after) for a in audit] == [
+        (
+            "recategorise",
+            {"category": "land", "institution": "T-LAND"},
+            {"category": "financing", "institution": "T-FIN"},
+        )
+    ]
     # financing resolves in 5 working days from the original dispatch: Sat 14 (make-up day),
     # then Tue 24 to Fri 27 February after the Spring Festival.
     assert d.resolution_due.astimezone(SHANGHAI).date().isoformat() == "2026-02-27"

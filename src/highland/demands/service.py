@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, String, cast, false, or_, select, true
 from sqlalchemy.orm import Session
 
-from highland.audit.service import Actor
+from highland.audit.service import Actor, Change, record
 from highland.db import begin_write, utcnow
 from highland.demands import attachments as files
 from highland.demands.calendar import WorkCalendar, load_calendar
@@ -688,6 +688,7 @@ def _do_transfer(
         {"from": prev_inst, "to": to, "reason": str(data["reason"])[:2000]},
         now,
     )
+    _audit_owner(session, actor, d, "transfer", {"institution": prev_inst}, {"institution": to})
 
 
 def _do_withdraw(
@@ -740,6 +741,27 @@ def _do_recategorise(
             d.state = State.transferred.value
             payload.update({"institution_from": prev_inst, "institution_to": route.lead})
     _log(session, d, actor, "recategorise", prev_state, d.state, payload, now)
+    _audit_owner(
+        session,
+        actor,
+        d,
+        "recategorise",
+        {"category": prev_cat, "institution": prev_inst},
+        {"category": d.category_code, "institution": d.institution_code},
+    )
+
+
+def _audit_owner(
+    session: Session,
+    actor: Actor,
+    d: Demand,
+    action: str,
+    before: dict[str, Any],
+    after: dict[str, Any],
+) -> None:
+    """Changes of a demand's category or institution also enter the hash-chained audit log
+    (every transition is in the demand's own event log)."""
+    record(session, actor, Change(action, "demand", str(d.id), before, after))
 
 
 _HANDLERS: dict[Action, Handler] = {
