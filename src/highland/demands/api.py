@@ -42,7 +42,7 @@ from highland.demands.schemas import (
 )
 from highland.deps import DB, csrf_protect, require
 from highland.enterprises.models import Enterprise
-from highland.errors import InvalidInput, NotFound
+from highland.errors import InvalidInput
 from highland.identity.permissions import Permission, Principal
 
 router = APIRouter(prefix="/api/v1", tags=["demands"])
@@ -224,24 +224,7 @@ def get_attachment(
     demand_id: int, attachment_id: int, db: Session = DB, principal: Principal = READ
 ) -> Response:
     """Download an attachment."""
-    service.get_demand(db, principal, demand_id)
-    a = db.get(Attachment, attachment_id)
-    if a is None or a.demand_id != demand_id:
-        raise NotFound(f"attachment {attachment_id} not found")
-    return Response(
-        a.data,
-        media_type=a.content_type,
-        headers={
-            "content-disposition": f"attachment; filename*=UTF-8''{_quote(a.filename)}",
-            "x-content-type-options": "nosniff",
-        },
-    )
-
-
-def _quote(name: str) -> str:
-    from urllib.parse import quote
-
-    return quote(name)
+    return files.download(service.attachment(db, principal, demand_id, attachment_id))
 
 
 # ---------------------------------------------------------------- reference data

@@ -7,8 +7,10 @@ import re
 import zipfile
 from dataclasses import dataclass
 from io import BytesIO
+from urllib.parse import quote
 
 from sqlalchemy.orm import Session
+from starlette.responses import Response
 
 from highland.audit.service import Actor
 from highland.config import get_settings
@@ -128,3 +130,15 @@ def store(session: Session, demand_id: int, checked: list[Checked], actor: Actor
                 created_by=actor.name,
             )
         )
+
+
+def download(a: Attachment) -> Response:
+    """The HTTP response of a stored attachment (always a download, never rendered inline)."""
+    return Response(
+        a.data,
+        media_type=a.content_type,
+        headers={
+            "content-disposition": f"attachment; filename*=UTF-8''{quote(a.filename)}",
+            "x-content-type-options": "nosniff",
+        },
+    )

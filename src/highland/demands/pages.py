@@ -343,18 +343,7 @@ def attachment_download(
     demand_id: int, attachment_id: int, db: Session = DB, principal: Principal = READ
 ) -> Response:
     """Download an attachment of a demand the caller may see."""
-    service.get_demand(db, principal, demand_id)
-    a = db.get(Attachment, attachment_id)
-    if a is None or a.demand_id != demand_id:
-        raise NotFound(f"attachment {attachment_id} not found")
-    return Response(
-        a.data,
-        media_type=a.content_type,
-        headers={
-            "content-disposition": f"attachment; filename*=UTF-8''{quote(a.filename)}",
-            "x-content-type-options": "nosniff",
-        },
-    )
+    return files.download(service.attachment(db, principal, demand_id, attachment_id))
 
 
 # --------------------------------------------------------------------------- meetings

@@ -173,32 +173,27 @@ def _cycle(parents: dict[str, str | None], start: str) -> list[str] | None:
     return None
 
 
-def _save_institution(session: Session, actor: Actor, data: dict[str, Any]) -> None:
-    row = session.get(Institution, data["code"])
+def _save(session: Session, actor: Actor, model: Any, entity: str, data: dict[str, Any]) -> None:
+    """Create or change one row by its code; audited when anything changed."""
+    row = session.get(model, data["code"])
     before = None
     if row is None:
-        row = Institution(code=data["code"])
+        row = model(code=data["code"])
         session.add(row)
     else:
         before = {k: getattr(row, k) for k in data}
     for k, v in data.items():
         setattr(row, k, v)
     if before != data:
-        record(session, actor, Change("upsert", "institution", data["code"], before, data))
+        record(session, actor, Change("upsert", entity, data["code"], before, data))
+
+
+def _save_institution(session: Session, actor: Actor, data: dict[str, Any]) -> None:
+    _save(session, actor, Institution, "institution", data)
 
 
 def _save_category(session: Session, actor: Actor, data: dict[str, Any]) -> None:
-    row = session.get(DemandCategory, data["code"])
-    before = None
-    if row is None:
-        row = DemandCategory(code=data["code"])
-        session.add(row)
-    else:
-        before = {k: getattr(row, k) for k in data}
-    for k, v in data.items():
-        setattr(row, k, v)
-    if before != data:
-        record(session, actor, Change("upsert", "demand_category", data["code"], before, data))
+    _save(session, actor, DemandCategory, "demand_category", data)
 
 
 def upsert_category(session: Session, actor: Actor, data: dict[str, Any]) -> DemandCategory:

@@ -116,6 +116,17 @@ def get_demand(session: Session, principal: Principal, demand_id: int) -> Demand
     return d
 
 
+def attachment(session: Session, principal: Principal, demand_id: int, attachment_id: int) -> Any:
+    """An attachment of a demand the caller may see (404 otherwise)."""
+    from highland.demands.models import Attachment
+
+    get_demand(session, principal, demand_id)
+    a = session.get(Attachment, attachment_id)
+    if a is None or a.demand_id != demand_id:
+        raise NotFound(f"attachment {attachment_id} not found")
+    return a
+
+
 def events(session: Session, demand_id: int) -> list[DemandEvent]:
     """The demand's log, oldest first."""
     return list(
