@@ -253,6 +253,7 @@ def test_recategorise_reroutes_and_is_logged(db, w: World) -> None:
         "to": "financing",
         "institution_from": "T-LAND",
         "institution_to": "T-FIN",
+        "limits": [1, 5],
     }
     audit = db.scalars(
         select(AuditEntry).where(AuditEntry.entity == "demand", AuditEntry.entity_key == str(d.id))
@@ -382,3 +383,18 @@ def test_declared_machine_reaches_every_state_and_finals_are_final() -> None:
     assert Action.accept in allowed_actions("dispatched", frozenset({Part.handler}))
     assert allowed_actions("confirmed", frozenset(Part)) == []
     assert allowed_actions("withdrawn", frozenset(Part)) == []
+
+
+def test_the_log_keeps_the_limits_it_used_when_an_admin_changes_them(db, w: World) -> None:
+    from highland.demands.metrics import replay
+
+    d = filed(db, w)
+    assert service.events(db, d.id)[-1].data["limits"] == [1, 10]
+    reference.upsert_category(
+        db,
+        ACTOR,
+        {"code": "land", "name": "土地", "name_en": "Land", "response_days": 3,
+         "resolution_days": 30},
+    )  # fmt: skip
+    again = replay(db, [d.id])[d.id]
+    assert again.resolution_due == d.resolution_due and again.response_due == d.response_due

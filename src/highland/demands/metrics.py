@@ -480,9 +480,13 @@ class Replay:
         return self.state not in ("confirmed", "withdrawn")
 
 
-def _set_clocks(r: Replay, limits: tuple[int, int], clock: _Clock) -> None:
+def _set_clocks(
+    r: Replay, limits: tuple[int, int], clock: _Clock, data: dict[str, Any] | None = None
+) -> None:
     assert r.dispatched_at is not None and r.clock_start is not None
-    response_days, resolution_days = limits
+    # The limits the event recorded (service._set_clocks) win over today's category limits.
+    recorded = (data or {}).get("limits")
+    response_days, resolution_days = (int(recorded[0]), int(recorded[1])) if recorded else limits
     if r.responded_at is None:
         r.response_due = clock.add(r.dispatched_at, response_days + r.paused_days)
     r.resolution_due = clock.add(r.clock_start, resolution_days + r.paused_days)
@@ -507,7 +511,7 @@ def apply_event(
         r.dispatched_by = actor
         if r.dispatched_at is None:
             r.dispatched_at = r.clock_start = at
-            _set_clocks(r, limits[str(r.category)], clock)
+            _set_clocks(r, limits[str(r.category)], clock, data)
     elif action == "accept":
         if r.responded_at is None:
             r.responded_at = at
@@ -517,7 +521,7 @@ def apply_event(
     elif action == "resume":
         r.paused_days += int(data.get("paused_working_days") or 0)
         r.paused_at = None
-        _set_clocks(r, limits[str(r.category)], clock)
+        _set_clocks(r, limits[str(r.category)], clock, data)
     elif action == "resolve":
         r.resolved_on_time = r.resolution_due is None or at <= r.resolution_due
     elif action == "confirm":
@@ -528,7 +532,7 @@ def apply_event(
             r.clock_start = at
             r.paused_days = 0
             r.resolved_on_time = None
-            _set_clocks(r, limits[str(r.category)], clock)
+            _set_clocks(r, limits[str(r.category)], clock, data)
         else:
             r.closed_at = at
     elif action == "return":
@@ -541,7 +545,7 @@ def apply_event(
     elif action == "recategorise":
         r.category = str(data.get("to"))
         if r.dispatched_at is not None and prev != "returned":
-            _set_clocks(r, limits[r.category], clock)
+            _set_clocks(r, limits[r.category], clock, data)
         if data.get("institution_to"):
             r.institution = data["institution_to"]
     # Other actions (the sweep's marks) change no column that metrics read.

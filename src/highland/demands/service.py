@@ -298,6 +298,9 @@ def _log(
     now: datetime,
 ) -> None:
     d.event_count = (d.event_count or 0) + 1
+    limits = d.__dict__.pop("_clock_limits", None)
+    if limits is not None:
+        data = {**data, "limits": limits}
     session.add(
         DemandEvent(
             demand_id=d.id,
@@ -317,6 +320,9 @@ def _log(
 def _set_clocks(d: Demand, cat: DemandCategory, cal: WorkCalendar, escalate_after: int) -> None:
     """Deadlines from the clock start, the category's limits and the working days paused."""
     assert d.clock_start is not None and d.dispatched_at is not None
+    # The limits used go into the next event's data, so that the log alone re-derives the
+    # deadlines even after an admin changes the category's limits.
+    d.__dict__["_clock_limits"] = [cat.response_days, cat.resolution_days]
     paused = d.paused_days or 0
     if d.responded_at is None:
         d.response_due = cal.add_working_days(d.dispatched_at, cat.response_days + paused)
