@@ -1,6 +1,15 @@
 """Imports every domain's models so that the metadata is complete (Alembic, tests)."""
 
 from highland.audit.models import AuditEntry, AuditHead
+from highland.chains.models import (
+    Chain,
+    ChainVersion,
+    EnterpriseSegment,
+    LeadingFirm,
+    Prospect,
+    ReferenceFigure,
+    Segment,
+)
 from highland.db import Base
 from highland.demands.models import (
     ApiKey,
@@ -45,14 +54,18 @@ __all__ = [
     "Base",
     "CalendarDay",
     "CalendarYear",
+    "Chain",
+    "ChainVersion",
     "Demand",
     "DemandCategory",
     "DemandEvent",
     "Enterprise",
+    "EnterpriseSegment",
     "Financial",
     "ImportReport",
     "ImportRun",
     "Institution",
+    "LeadingFirm",
     "LoginAttempt",
     "MatchCount",
     "MatchRun",
@@ -65,9 +78,12 @@ __all__ = [
     "PolicyHead",
     "PolicyVersion",
     "PortraitSnapshot",
+    "Prospect",
     "Qualification",
+    "ReferenceFigure",
     "Region",
     "RoutingRule",
+    "Segment",
     "User",
     "UserSession",
 ]

@@ -1,0 +1,158 @@
+"""Chain tables: chains, their versions and segments, enterprises in segments, leading firms,
+reference figures for location quotients and the prospect list for gaps."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from highland.db import Base, UTCDateTime, utcnow
+
+
+class Chain(Base):
+    """An industrial chain. Its id is the number users' `chain_id` and demands' `chain_id`
+    refer to; its segments live in versions (the current one is `version_id`)."""
+
+    __tablename__ = "chain"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str | None] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    version_id: Mapped[int | None] = mapped_column(Integer)  # chain_version.id (current)
+    person_in_charge: Mapped[str | None] = mapped_column(String(100))
+    retired: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ChainVersion(Base):
+    """One version of a chain's segment tree, as loaded (the YAML kept as written)."""
+
+    __tablename__ = "chain_version"
+    __table_args__ = (UniqueConstraint("chain_id", "version", name="uq_chain_version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chain_id: Mapped[int] = mapped_column(ForeignKey("chain.id", ondelete="RESTRICT"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(64))
+
+
+class Segment(Base):
+    """A segment (环节) of one chain version: a node of the tree."""
+
+    __tablename__ = "chain_segment"
+    __table_args__ = (UniqueConstraint("version_id", "code", name="uq_chain_segment_code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("chain_version.id", ondelete="CASCADE"), index=True
+    )
+    code: Mapped[str] = mapped_column(String(64))
+    parent_code: Mapped[str | None] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str | None] = mapped_column(String(200))
+    stream: Mapped[str] = mapped_column(String(10))  # upstream | midstream | downstream
+    position: Mapped[int] = mapped_column(Integer)  # order within its parent, from 1
+    industry_codes: Mapped[list[str]] = mapped_column(JSON, default=list)  # GB/T 4754-2017
+    products: Mapped[list[str]] = mapped_column(JSON, default=list)  # key products, technologies
+    keywords: Mapped[list[str]] = mapped_column(JSON, default=list)  # for business-scope matches
+    bottleneck: Mapped[bool] = mapped_column(Boolean, default=False)  # 卡脖子
+
+
+class EnterpriseSegment(Base):
+    """An enterprise in a segment of a chain, with the evidence and a confidence (0–100).
+
+    Suggestions (by industry code or keyword) wait for a person to accept or reject them;
+    manual links are accepted when made. One row per enterprise, chain and segment.
+    """
+
+    __tablename__ = "chain_enterprise_segment"
+    __table_args__ = (
+        UniqueConstraint("enterprise_id", "chain_id", "segment_code", name="uq_enterprise_segment"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(
+        ForeignKey("enterprise.id", ondelete="RESTRICT"), index=True
+    )
+    chain_id: Mapped[int] = mapped_column(ForeignKey("chain.id", ondelete="RESTRICT"), index=True)
+    segment_code: Mapped[str] = mapped_column(String(64))
+    evidence: Mapped[str] = mapped_column(String(10))  # manual | industry | keyword
+    detail: Mapped[str | None] = mapped_column(String(300))  # the code or keyword that matched
+    confidence: Mapped[int] = mapped_column(SmallInteger)  # 0–100
+    status: Mapped[str] = mapped_column(
+        String(10), default="suggested"
+    )  # suggested|accepted|rejected
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class LeadingFirm(Base):
+    """A chain's leading enterprise (链主), marked by a person (possibly from a suggestion)."""
+
+    __tablename__ = "chain_leading_firm"
+    __table_args__ = (UniqueConstraint("chain_id", "enterprise_id", name="uq_chain_leading_firm"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chain_id: Mapped[int] = mapped_column(ForeignKey("chain.id", ondelete="RESTRICT"), index=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id", ondelete="RESTRICT"))
+    reason: Mapped[str | None] = mapped_column(String(300))
+    marked_by: Mapped[str] = mapped_column(String(64))
+    marked_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ReferenceFigure(Base):
+    """A published figure of a region for an industry (GB/T 4754 class, group or division):
+    the base of location quotients (e.g. the province's or nation's employment by industry)."""
+
+    __tablename__ = "chain_reference_figure"
+    __table_args__ = (
+        UniqueConstraint(
+            "region", "year", "industry_code", "measure", name="uq_chain_reference_figure"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    region: Mapped[str] = mapped_column(String(16), index=True)  # e.g. 320000, CN
+    year: Mapped[int] = mapped_column(Integer)
+    industry_code: Mapped[str] = mapped_column(String(5))  # "*" for the region's total
+    measure: Mapped[str] = mapped_column(String(16))  # employment | revenue_fen | enterprises
+    value: Mapped[int] = mapped_column(BigInteger)
+    source: Mapped[str] = mapped_column(String(300))
+    loaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    loaded_by: Mapped[str] = mapped_column(String(64))
+
+
+class Prospect(Base):
+    """An enterprise outside the city that the bureau might attract (招商), from an import."""
+
+    __tablename__ = "chain_prospect"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    uscc: Mapped[str | None] = mapped_column(String(18), unique=True)
+    region: Mapped[str | None] = mapped_column(String(100))
+    industry_code: Mapped[str | None] = mapped_column(String(4))
+    revenue_fen: Mapped[int | None] = mapped_column(BigInteger)
+    employees: Mapped[int | None] = mapped_column(Integer)
+    products: Mapped[str | None] = mapped_column(Text)
+    patents: Mapped[int | None] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(300))
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
