@@ -174,6 +174,9 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/open311/v2/{rest:path}"): Rule(public=True, ok=404),
     ("POST", "/open311/v2/{rest:path}"): Rule(public=True, ok=404),
     # --- demands: calendar and notifications ---
+    # --- chains: data (chain list, segment trees, versions) ---
+    # --- chains: enterprises in segments, leading firms ---
+    # --- chains: analytics ---
     ("GET", "/docs"): Rule(public=True),
     ("GET", "/docs/oauth2-redirect"): Rule(public=True),
     ("GET", "/openapi.json"): Rule(public=True),

@@ -19,6 +19,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from highland import __version__
 from highland.audit import routes as audit_routes
+from highland.chains import analytics_api as chain_analytics_api
+from highland.chains import analytics_pages as chain_analytics_pages
+from highland.chains import api as chain_api
+from highland.chains import mapping_api as chain_mapping_api
+from highland.chains import mapping_pages as chain_mapping_pages
+from highland.chains import pages as chain_pages
 from highland.config import Settings, get_settings
 from highland.db import get_engine, session_factory
 from highland.demands import api as demand_api
@@ -97,12 +103,18 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
     app.include_router(enterprise_pages.router)
     app.include_router(policy_pages.router)
     app.include_router(demand_pages.router)
+    app.include_router(chain_pages.router)
+    app.include_router(chain_mapping_pages.router)
+    app.include_router(chain_analytics_pages.router)
     app.include_router(audit_routes.pages)
     app.include_router(identity_api.router)
     app.include_router(enterprise_api.router)
     app.include_router(policy_api.router)
     app.include_router(demand_api.router)
     app.include_router(open311.router)
+    app.include_router(chain_api.router)
+    app.include_router(chain_mapping_api.router)
+    app.include_router(chain_analytics_api.router)
     app.include_router(audit_routes.api)
 
     @app.exception_handler(HighlandError)

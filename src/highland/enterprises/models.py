@@ -54,6 +54,8 @@ class Enterprise(Base):
     country: Mapped[str | None] = mapped_column(String(2))
     listed: Mapped[bool | None] = mapped_column(Boolean)
     address: Mapped[str | None] = mapped_column(String(300))
+    # 经营范围 as registered; chain segments suggest enterprises by keywords found in it.
+    business_scope: Mapped[str | None] = mapped_column(Text)
     # Materialised from the latest year's figures so that lists can filter on it.
     size_class: Mapped[str | None] = mapped_column(String(8), index=True)
     figures_year: Mapped[int | None] = mapped_column(Integer)

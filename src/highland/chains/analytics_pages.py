@@ -1,0 +1,5 @@
+"""Chains: analytics_pages (being written)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

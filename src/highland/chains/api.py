@@ -1,0 +1,5 @@
+"""Chains: api (being written)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,5 @@
+"""Chains: mapping_pages (being written)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

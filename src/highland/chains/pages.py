@@ -1,0 +1,5 @@
+"""Chains: pages (being written)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()
