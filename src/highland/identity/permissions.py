@@ -33,6 +33,9 @@ class Permission(StrEnum):
     demands_route = "demands:route"
     demands_metrics = "demands:metrics"
     demands_admin = "demands:admin"
+    chains_read = "chains:read"
+    chains_write = "chains:write"
+    chains_data = "chains:data"
     users_manage = "users:manage"
     audit_read = "audit:read"
 
@@ -53,6 +56,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.demands_file,
             P.demands_route,
             P.demands_metrics,
+            P.chains_read,
+            P.chains_write,
+            P.chains_data,
         }
     ),
     Role.chain_head: frozenset(
@@ -63,6 +69,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.policies_match,
             P.demands_read,
             P.demands_metrics,
+            P.chains_read,
+            P.chains_write,
         }
     ),
     Role.chain_team: frozenset(
@@ -74,9 +82,11 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.demands_read,
             P.demands_file,
             P.demands_metrics,
+            P.chains_read,
+            P.chains_write,
         }
     ),
-    Role.handler: frozenset({P.enterprises_read, P.policies_read, P.demands_read}),
+    Role.handler: frozenset({P.enterprises_read, P.policies_read, P.demands_read, P.chains_read}),
     Role.enterprise: frozenset(
         {P.enterprises_read, P.policies_read, P.demands_read, P.demands_file}
     ),
@@ -88,6 +98,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.policies_match,
             P.demands_read,
             P.demands_metrics,
+            P.chains_read,
         }
     ),
 }
