@@ -33,6 +33,7 @@ def _make_templates() -> Jinja2Templates:
                 FileSystemLoader(str(ROOT / "enterprises" / "templates")),
                 FileSystemLoader(str(ROOT / "policies" / "templates")),
                 FileSystemLoader(str(ROOT / "demands" / "templates")),
+                FileSystemLoader(str(ROOT / "chains" / "templates")),
             ]
         ),
         autoescape=select_autoescape(["html"]),
