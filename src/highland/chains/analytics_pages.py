@@ -1,5 +1,49 @@
-"""Chains: analytics_pages (being written)."""
+"""Chain analytics page: the numbers of analytics.analyse with each method next to them."""
 
-from fastapi import APIRouter
+from __future__ import annotations
 
-router = APIRouter()
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from highland.chains import analytics
+from highland.deps import DB, require
+from highland.errors import InvalidInput
+from highland.identity.permissions import Permission, Principal
+from highland.web.render import render
+
+router = APIRouter(include_in_schema=False)
+READ = Depends(require(Permission.chains_read))
+
+
+@router.get("/chains/{chain_id}/analytics")
+def analytics_page(
+    request: Request,
+    chain_id: int,
+    region: str = Query(analytics.DEFAULT_REGION, max_length=16),
+    year: str | None = Query(None, max_length=8),
+    measure: str = Query("employment", max_length=16),
+    few: int = Query(analytics.DEFAULT_FEW, ge=1, le=1000),
+    db: Session = DB,
+    principal: Principal = READ,
+) -> Response:
+    """LQ of the chain, segments and districts; concentration; gaps with prospects."""
+    the_year: int | None = None
+    if year:
+        if not year.isdigit():
+            raise InvalidInput(f"year must be a year such as 2024, got {year!r}", field="year")
+        the_year = int(year)
+    result = analytics.analyse(
+        db, chain_id, region=region or analytics.DEFAULT_REGION, year=the_year,
+        measure=measure, few=few,
+    )  # fmt: skip
+    ctx = {
+        "nav": "chains",
+        "a": result,
+        "measures": analytics.MEASURES,
+        "f": {"region": region, "year": year or "", "measure": measure, "few": few},
+        "hhi_high": analytics.HHI_HIGH,
+        "hhi_moderate": analytics.HHI_MODERATE,
+        "weight": analytics.BOTTLENECK_WEIGHT,
+    }
+    return render(request, "chains/analytics_chain.html", ctx)

@@ -1,0 +1,661 @@
+"""Chain analytics: location quotients, concentration, gaps and prospects for each gap.
+
+Every method is written out in docs/chains.md ("## Analytics") and shown next to its number
+in the UI. Figures are summed by SQL GROUP BY and Polars over frames; ratios are exact
+`Fraction`s (rounded for display only), money stays in fen, and a missing figure is None,
+never 0.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+import polars as pl
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from highland.chains.models import Chain, EnterpriseSegment, Prospect, ReferenceFigure, Segment
+from highland.enterprises.models import Enterprise, Financial
+from highland.errors import InvalidInput, NotFound
+
+MEASURES = ("employment", "revenue_fen", "enterprises")
+DEFAULT_REGION = "320000"  # Jiangsu province
+DEFAULT_FEW = 3  # a segment with fewer accepted members than this is a gap
+BOTTLENECK_WEIGHT = 2  # a bottleneck (卡脖子) segment's shortfall counts double
+ECO_STAR_LQ = 2  # European Cluster Observatory: specialisation star at LQ >= 2
+# 1992 US Horizontal Merger Guidelines bands; 2023 Merger Guidelines: > 1,800 = highly.
+HHI_HIGH = 1800
+HHI_MODERATE = 1000
+# Shares of the largest firm: EC Guidance on Art. 102 (2009) para 14 (dominance unlikely
+# below 40%); CJEU C-62/86 AKZO (a share of 50% or more presumes dominance).
+SHARE_HIGH = Fraction(1, 2)
+SHARE_ELEVATED = Fraction(2, 5)
+
+
+def show(value: Fraction | None, places: int = 3) -> str | None:
+    """A ratio rounded half-up for display (the exact value stays a Fraction)."""
+    if value is None:
+        return None
+    scaled = value * 10**places
+    whole = math.floor(scaled + Fraction(1, 2))
+    sign = "-" if whole < 0 else ""
+    digits = str(abs(whole)).rjust(places + 1, "0")
+    return f"{sign}{digits[:-places]}.{digits[-places:]}" if places else f"{sign}{digits}"
+
+
+def exact(value: Fraction | None) -> str | None:
+    """A Fraction as 'numerator/denominator' (or None)."""
+    return None if value is None else f"{value.numerator}/{value.denominator}"
+
+
+# --------------------------------------------------------------------------- codes
+
+
+def prune(codes: set[str]) -> list[str]:
+    """Codes without any code that another code of the set already contains (its prefix)."""
+    return sorted(c for c in codes if not any(c != o and c.startswith(o) for o in codes))
+
+
+def roll_up(codes: list[str], available: set[str]) -> tuple[list[str], list[str]]:
+    """Each code mapped to its most specific form the reference has (class → group →
+    division); returns (the pruned codes measured, the codes with no reference at any level)."""
+    chosen: set[str] = set()
+    missing: list[str] = []
+    for code in codes:
+        hit = next((code[:k] for k in range(len(code), 1, -1) if code[:k] in available), None)
+        if hit is None:
+            missing.append(code)
+        else:
+            chosen.add(hit)
+    return prune(chosen), sorted(missing)
+
+
+def _within(col: str, codes: list[str]) -> pl.Expr:
+    expr = pl.lit(False)
+    for c in codes:
+        expr = expr | pl.col(col).str.starts_with(c)
+    return expr
+
+
+# --------------------------------------------------------------------------- LQ
+
+
+@dataclass(frozen=True)
+class Quotient:
+    """A location quotient with its four figures; `value` None when it cannot be computed."""
+
+    value: Fraction | None
+    part: int | None  # local figure of the chain / segment
+    total: int | None  # local total
+    ref_part: int | None
+    ref_total: int | None
+    codes: tuple[str, ...] = ()  # the industry codes measured
+    reason: str | None = None  # why value is None
+    tier: str | None = None  # strong | specialised | below (None: no value)
+    eco_star: bool | None = None
+    missing: int | None = None  # local enterprises in the codes without a figure (excluded)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON form: rounded and exact values and every input."""
+        return {
+            "lq": show(self.value),
+            "lq_exact": exact(self.value),
+            "local": self.part,
+            "local_total": self.total,
+            "reference": self.ref_part,
+            "reference_total": self.ref_total,
+            "codes": list(self.codes),
+            "reason": self.reason,
+            "tier": self.tier,
+            "eco_star": self.eco_star,
+            "local_missing": self.missing,
+        }
+
+
+def quotient(
+    part: int | None, total: int | None, ref_part: int | None, ref_total: int | None
+) -> Fraction | None:
+    """LQ = (part / total) / (ref_part / ref_total); None when any share is undefined."""
+    if part is None or total is None or ref_part is None or ref_total is None:
+        return None
+    if total <= 0 or ref_total <= 0 or ref_part <= 0:
+        return None
+    return Fraction(part * ref_total, total * ref_part)
+
+
+def _tier(value: Fraction | None, strong: bool = False) -> tuple[str | None, bool | None]:
+    if value is None:
+        return None, None
+    if value >= 1:
+        return ("strong" if strong else "specialised"), value >= ECO_STAR_LQ
+    return "below", False
+
+
+def top_quartile(values: dict[str, Fraction | None]) -> set[str]:
+    """Keys in the top quartile: the first ceil(n/4) by value, with ties at the cut-off."""
+    known = sorted((v for v in values.values() if v is not None), reverse=True)
+    if not known:
+        return set()
+    cut = known[math.ceil(len(known) / 4) - 1]
+    return {k for k, v in values.items() if v is not None and v >= cut}
+
+
+# --------------------------------------------------------------------------- loading
+
+
+@dataclass
+class ChainData:
+    """What the analytics read: the chain, its current segments and the local figures."""
+
+    chain: Chain
+    segments: list[Segment]
+    year: int | None
+    measure: str
+    region: str
+    local: pl.DataFrame  # industry_code, district_code, value (sum), known (n), missing (n)
+    reference: dict[str, int]  # industry code ("*" = total) → value
+    reference_source: str | None
+
+
+def _value_column(measure: str) -> Any:
+    if measure == "employment":
+        return Financial.employees
+    if measure == "revenue_fen":
+        return Financial.revenue
+    return None
+
+
+def default_year(db: Session, region: str, measure: str) -> int | None:
+    """The latest year with reference figures for the region, else the latest yearly figures."""
+    year = db.scalar(
+        select(func.max(ReferenceFigure.year)).where(
+            ReferenceFigure.region == region, ReferenceFigure.measure == measure
+        )
+    )
+    return year if year is not None else db.scalar(select(func.max(Financial.year)))
+
+
+def local_figures(db: Session, measure: str, year: int | None) -> pl.DataFrame:
+    """Registry figures by industry code and district (SQL GROUP BY): the sum of the known
+    values, how many enterprises have one and how many do not."""
+    schema = {
+        "industry_code": pl.String,
+        "district_code": pl.String,
+        "value": pl.Int64,
+        "known": pl.Int64,
+        "missing": pl.Int64,
+    }
+    col = _value_column(measure)
+    stmt: Any
+    if col is None:  # enterprises: a count, never missing
+        stmt = select(
+            Enterprise.industry_code,
+            Enterprise.district_code,
+            func.count(),
+            func.count(),
+            func.count() - func.count(),
+        ).group_by(Enterprise.industry_code, Enterprise.district_code)
+    else:
+        stmt = (
+            select(
+                Enterprise.industry_code,
+                Enterprise.district_code,
+                func.sum(col),
+                func.count(col),
+                func.count() - func.count(col),
+            )
+            .select_from(Enterprise)
+            .outerjoin(
+                Financial, (Financial.enterprise_id == Enterprise.id) & (Financial.year == year)
+            )
+            .group_by(Enterprise.industry_code, Enterprise.district_code)
+        )
+    # PostgreSQL sums BIGINT as NUMERIC: back to exact ints.
+    rows = [
+        (a, b, None if v is None else int(v), int(k), int(m)) for a, b, v, k, m in db.execute(stmt)
+    ]
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def load(db: Session, chain_id: int, region: str, year: int | None, measure: str) -> ChainData:
+    """Read the chain, its current segments, the registry figures and the reference figures."""
+    if measure not in MEASURES:
+        raise InvalidInput(f"measure must be one of {', '.join(MEASURES)}", field="measure")
+    chain = db.get(Chain, chain_id)
+    if chain is None:
+        raise NotFound(f"no chain {chain_id}")
+    segments = (
+        list(
+            db.scalars(
+                select(Segment)
+                .where(Segment.version_id == chain.version_id)
+                .order_by(Segment.position, Segment.code)
+            )
+        )
+        if chain.version_id is not None
+        else []
+    )
+    if year is None:
+        year = default_year(db, region, measure)
+    refs = db.execute(
+        select(ReferenceFigure.industry_code, ReferenceFigure.value, ReferenceFigure.source).where(
+            ReferenceFigure.region == region,
+            ReferenceFigure.year == year,
+            ReferenceFigure.measure == measure,
+        )
+    ).all()
+    sources = sorted({s for _, _, s in refs})
+    return ChainData(
+        chain=chain,
+        segments=segments,
+        year=year,
+        measure=measure,
+        region=region,
+        local=local_figures(db, measure, year),
+        reference={code: value for code, value, _ in refs},
+        reference_source="; ".join(sources) or None,
+    )
+
+
+# --------------------------------------------------------------------------- computing
+
+
+def _sum(frame: pl.DataFrame, codes: list[str], district: str | None = None) -> tuple[int, int]:
+    """(sum of known values, number of enterprises without a value) within codes."""
+    f = frame.filter(_within("industry_code", codes)) if codes else frame
+    if district is not None:
+        f = f.filter(pl.col("district_code") == district)
+    return int(f["value"].sum() or 0), int(f["missing"].sum() or 0)
+
+
+def reference_lq(data: ChainData, codes: list[str]) -> Quotient:
+    """The city against the reference region, both measured over the same (rolled-up) codes."""
+    if not codes:
+        return Quotient(None, None, None, None, None, reason="no industry codes")
+    ref_total = data.reference.get("*")
+    measured, missing = roll_up(codes, set(data.reference) - {"*"})
+    if ref_total is None or not data.reference:
+        return Quotient(None, None, None, None, ref_total, reason="no reference figures")
+    if missing:
+        return Quotient(
+            None, None, None, None, ref_total, tuple(measured),
+            reason="no reference figure for " + ", ".join(missing),
+        )  # fmt: skip
+    part, missing_n = _sum(data.local, measured)
+    total, _ = _sum(data.local, [])
+    ref_part = sum(data.reference[c] for c in measured)
+    value = quotient(part, total, ref_part, ref_total)
+    tier, star = _tier(value)
+    reason = None if value is not None else "a share is undefined (a zero total or reference)"
+    return Quotient(
+        value, part, total, ref_part, ref_total, tuple(measured), reason, tier, star, missing_n
+    )
+
+
+def district_lqs(data: ChainData, codes: list[str]) -> list[tuple[str, Quotient]]:
+    """Each district against the city (both sides from the registry), with the US Cluster
+    Mapping 'strong' tier: LQ >= 1 and in the top quartile of the districts."""
+    measured = prune(set(codes))
+    if not measured:
+        return []
+    city_part, _ = _sum(data.local, measured)
+    city_total, _ = _sum(data.local, [])
+    totals = data.local.group_by("district_code").agg(pl.col("value").sum().alias("total"))
+    parts = (
+        data.local.filter(_within("industry_code", measured))
+        .group_by("district_code")
+        .agg(pl.col("value").sum().alias("part"))
+    )
+    joined = totals.join(parts, on="district_code", how="left").sort("district_code")
+    raw: dict[str, tuple[int, int, Fraction | None]] = {}
+    for d, total, part in joined.select("district_code", "total", "part").iter_rows():
+        part = int(part or 0)
+        raw[d] = (part, int(total or 0), quotient(part, int(total or 0), city_part, city_total))
+    top = top_quartile({d: v for d, (_, _, v) in raw.items()})
+    out = []
+    for d, (part, total, value) in raw.items():
+        tier, star = _tier(value, strong=d in top)
+        reason = None if value is not None else "a share is undefined (a zero total)"
+        q = Quotient(value, part, total, city_part, city_total, tuple(measured), reason, tier, star)
+        out.append((d, q))
+    return out
+
+
+def _subtrees(segments: list[Segment]) -> dict[str, list[str]]:
+    """Segment code → the codes of itself and all its descendants."""
+    children: dict[str | None, list[str]] = defaultdict(list)
+    for s in segments:
+        children[s.parent_code].append(s.code)
+    out: dict[str, list[str]] = {}
+    for s in segments:
+        stack, seen = [s.code], []
+        while stack:
+            code = stack.pop()
+            if code in seen:
+                continue
+            seen.append(code)
+            stack.extend(children.get(code, []))
+        out[s.code] = seen
+    return out
+
+
+def segment_codes(segments: list[Segment]) -> dict[str, list[str]]:
+    """A segment's industry codes: its own, or (when it has none) its descendants'."""
+    by_code = {s.code: s for s in segments}
+    out: dict[str, list[str]] = {}
+    for code, tree in _subtrees(segments).items():
+        own = by_code[code].industry_codes or []
+        if own:
+            out[code] = prune(set(own))
+        else:
+            out[code] = prune({c for t in tree for c in (by_code[t].industry_codes or [])})
+    return out
+
+
+def members(db: Session, chain_id: int) -> dict[str, set[int]]:
+    """Accepted enterprises of each segment of a chain (one query)."""
+    rows = db.execute(
+        select(EnterpriseSegment.segment_code, EnterpriseSegment.enterprise_id).where(
+            EnterpriseSegment.chain_id == chain_id, EnterpriseSegment.status == "accepted"
+        )
+    ).all()
+    out: dict[str, set[int]] = defaultdict(set)
+    for code, ent in rows:
+        out[code].add(ent)
+    return out
+
+
+@dataclass(frozen=True)
+class Concentration:
+    """HHI (0–10,000) of accepted members' revenue, and the largest firm's share."""
+
+    members: int
+    with_revenue: int
+    total_fen: int | None
+    hhi: Fraction | None
+    band: str | None
+    largest_id: int | None = None
+    largest_name: str | None = None
+    largest_fen: int | None = None
+    largest_share: Fraction | None = None
+    dependence: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return {
+            "members": self.members,
+            "members_with_revenue": self.with_revenue,
+            "revenue_fen": self.total_fen,
+            "hhi": show(self.hhi, 1),
+            "hhi_exact": exact(self.hhi),
+            "band": self.band,
+            "largest": None
+            if self.largest_id is None
+            else {
+                "enterprise_id": self.largest_id,
+                "name": self.largest_name,
+                "revenue_fen": self.largest_fen,
+                "share": show(self.largest_share, 4),
+                "share_exact": exact(self.largest_share),
+            },
+            "dependence": self.dependence,
+        }
+
+
+def hhi_band(hhi: Fraction) -> str:
+    """unconcentrated (< 1,000), moderate (1,000–1,800), high (> 1,800)."""
+    if hhi > HHI_HIGH:
+        return "high"
+    return "moderate" if hhi >= HHI_MODERATE else "unconcentrated"
+
+
+def dependence_band(share: Fraction) -> str:
+    """high (≥ 50%), elevated (40–50%), low (< 40%)."""
+    if share >= SHARE_HIGH:
+        return "high"
+    return "elevated" if share >= SHARE_ELEVATED else "low"
+
+
+def concentration(db: Session, ids: set[int], year: int | None) -> Concentration:
+    """HHI = 10,000 × Σ rᵢ² / (Σ rᵢ)² over members with a known revenue for the year."""
+    if not ids or year is None:
+        return Concentration(len(ids), 0, None, None, None)
+    found = db.execute(
+        select(Enterprise.id, Enterprise.name, Financial.revenue)
+        .join(Financial, Financial.enterprise_id == Enterprise.id)
+        .where(Enterprise.id.in_(ids), Financial.year == year, Financial.revenue.is_not(None))
+    ).all()
+    rows = [(eid, name, int(r)) for eid, name, r in found if r is not None]
+    total = sum(r for _, _, r in rows)
+    if not rows or total <= 0:
+        return Concentration(len(ids), len(rows), total if rows else None, None, None)
+    hhi = Fraction(10_000 * sum(int(r) ** 2 for _, _, r in rows), total**2)
+    eid, name, top = max(rows, key=lambda r: (int(r[2]), -r[0]))
+    share = Fraction(int(top), total)
+    return Concentration(
+        len(ids), len(rows), total, hhi, hhi_band(hhi), eid, name, int(top), share,
+        dependence_band(share),
+    )  # fmt: skip
+
+
+# --------------------------------------------------------------------------- gaps
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A segment short of local firms or specialisation, scored for priority."""
+
+    segment: Segment
+    members: int
+    lq: Quotient
+    member_shortfall: Fraction
+    lq_shortfall: Fraction
+    weight: int
+    score: Fraction
+    prospects: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return {
+            "segment": self.segment.code,
+            "name": self.segment.name,
+            "name_en": self.segment.name_en,
+            "stream": self.segment.stream,
+            "bottleneck": self.segment.bottleneck,
+            "members": self.members,
+            "lq": self.lq.as_dict(),
+            "member_shortfall": show(self.member_shortfall),
+            "lq_shortfall": show(self.lq_shortfall),
+            "weight": self.weight,
+            "score": show(self.score),
+            "score_exact": exact(self.score),
+            "prospects": self.prospects,
+        }
+
+
+def gap_of(segment: Segment, count: int, lq: Quotient, few: int) -> Gap | None:
+    """Shortfall = max(0, few − members) / few + max(0, 1 − LQ) (LQ term only when known);
+    score = weight × shortfall (weight 2 for bottleneck segments). None when no shortfall."""
+    member_short = Fraction(max(0, few - count), few)
+    lq_short = max(Fraction(0), 1 - lq.value) if lq.value is not None else Fraction(0)
+    if member_short == 0 and lq_short == 0:
+        return None
+    weight = BOTTLENECK_WEIGHT if segment.bottleneck else 1
+    return Gap(
+        segment, count, lq, member_short, lq_short, weight, weight * (member_short + lq_short)
+    )
+
+
+# --------------------------------------------------------------------------- prospects
+
+CODE_IN = 30  # the prospect's class lies within one of the segment's codes
+CODE_DIVISION = 10  # only its division matches
+KEYWORD = 10  # per distinct keyword or product term found in the prospect's products
+KEYWORD_CAP = 30
+REVENUE_BANDS = ((100_000_000_000, 20), (10_000_000_000, 12), (1_000_000_000, 6))  # fen
+EMPLOYEE_BANDS = ((1000, 10), (300, 6), (100, 3))
+PATENT_CAP = 10  # one point per patent
+
+
+def prospect_frame(db: Session) -> pl.DataFrame:
+    """Every imported prospect as a frame."""
+    cols = [
+        Prospect.id, Prospect.name, Prospect.uscc, Prospect.region, Prospect.industry_code,
+        Prospect.revenue_fen, Prospect.employees, Prospect.products, Prospect.patents,
+    ]  # fmt: skip
+    schema = {
+        "id": pl.Int64, "name": pl.String, "uscc": pl.String, "region": pl.String,
+        "industry_code": pl.String, "revenue_fen": pl.Int64, "employees": pl.Int64,
+        "products": pl.String, "patents": pl.Int64,
+    }  # fmt: skip
+    return pl.DataFrame([tuple(r) for r in db.execute(select(*cols))], schema=schema, orient="row")
+
+
+def _bands(col: str, bands: tuple[tuple[int, int], ...]) -> pl.Expr:
+    expr: Any = pl.when(pl.col(col).is_null()).then(0)
+    for floor, points in bands:
+        expr = expr.when(pl.col(col) >= floor).then(points)
+    return expr.otherwise(0)
+
+
+def rank_prospects(
+    frame: pl.DataFrame, codes: list[str], terms: list[str], top: int
+) -> list[dict[str, Any]]:
+    """Prospects matching a segment by code or keyword, scored feature by feature (Polars)."""
+    if frame.is_empty() or (not codes and not terms):
+        return []
+    words = sorted({t.strip().lower() for t in terms if t and t.strip()})
+    divisions = sorted({c[:2] for c in codes})
+    code = pl.col("industry_code").fill_null("")
+    code_pts = (
+        pl.when(_within("industry_code", codes).fill_null(False))
+        .then(CODE_IN)
+        .when(code.str.head(2).is_in(divisions) & (code != ""))
+        .then(CODE_DIVISION)
+        .otherwise(0)
+    )
+    products = pl.col("products").fill_null("").str.to_lowercase()
+    hits = [products.str.contains(w, literal=True).alias(f"kw{i}") for i, w in enumerate(words)]
+    scored = frame.with_columns(
+        code_pts.alias("p_code"),
+        _bands("revenue_fen", REVENUE_BANDS).alias("p_revenue"),
+        _bands("employees", EMPLOYEE_BANDS).alias("p_employees"),
+        pl.min_horizontal(pl.col("patents").fill_null(0), pl.lit(PATENT_CAP)).alias("p_patents"),
+        *hits,
+    )
+    kw_cols = [f"kw{i}" for i in range(len(words))]
+    n_hits = (
+        pl.sum_horizontal([pl.col(c).cast(pl.Int64) for c in kw_cols])
+        if kw_cols
+        else pl.lit(0, dtype=pl.Int64)
+    )
+    scored = scored.with_columns(
+        pl.min_horizontal(n_hits * KEYWORD, pl.lit(KEYWORD_CAP)).alias("p_keywords")
+    ).filter((pl.col("p_code") > 0) | (pl.col("p_keywords") > 0))
+    scored = scored.with_columns(
+        (
+            pl.col("p_code")
+            + pl.col("p_keywords")
+            + pl.col("p_revenue")
+            + pl.col("p_employees")
+            + pl.col("p_patents")
+        ).alias("score")  # fmt: skip
+    ).sort(["score", "revenue_fen", "name"], descending=[True, True, False], nulls_last=True)
+    out = []
+    for rank, row in enumerate(scored.head(top).iter_rows(named=True), start=1):
+        found = [w for i, w in enumerate(words) if row[f"kw{i}"]]
+        out.append(
+            {
+                "rank": rank,
+                "id": row["id"],
+                "name": row["name"],
+                "uscc": row["uscc"],
+                "region": row["region"],
+                "score": row["score"],
+                "features": [
+                    {"feature": "industry_code", "value": row["industry_code"],
+                     "points": row["p_code"]},
+                    {"feature": "keywords", "value": found, "points": row["p_keywords"]},
+                    {"feature": "revenue_fen", "value": row["revenue_fen"],
+                     "points": row["p_revenue"]},
+                    {"feature": "employees", "value": row["employees"],
+                     "points": row["p_employees"]},
+                    {"feature": "patents", "value": row["patents"], "points": row["p_patents"]},
+                ],
+            }
+        )  # fmt: skip
+    return out
+
+
+# --------------------------------------------------------------------------- the whole
+
+
+def analyse(
+    db: Session,
+    chain_id: int,
+    *,
+    region: str = DEFAULT_REGION,
+    year: int | None = None,
+    measure: str = "employment",
+    few: int = DEFAULT_FEW,
+    top: int = 5,
+) -> dict[str, Any]:
+    """Everything the API and the page show for one chain: LQs of the chain, its segments and
+    the districts, concentration, and the ranked gaps with their ranked prospects."""
+    if few < 1:
+        raise InvalidInput("few must be at least 1", field="few")
+    data = load(db, chain_id, region, year, measure)
+    seg_codes = segment_codes(data.segments)
+    chain_codes = prune({c for cs in seg_codes.values() for c in cs})
+    per_segment = members(db, chain_id)
+    trees = _subtrees(data.segments)
+    all_members = {e for ids in per_segment.values() for e in ids}
+    chain_lq = reference_lq(data, chain_codes)
+    frame = prospect_frame(db)
+    segments_out, gaps = [], []
+    for s in data.segments:
+        count = len({e for t in trees[s.code] for e in per_segment.get(t, set())})
+        lq = reference_lq(data, seg_codes[s.code])
+        segments_out.append(
+            {
+                "segment": s.code,
+                "parent": s.parent_code,
+                "name": s.name,
+                "name_en": s.name_en,
+                "stream": s.stream,
+                "bottleneck": s.bottleneck,
+                "members": count,
+                "lq": lq.as_dict(),
+            }
+        )
+        gap = gap_of(s, count, lq, few)
+        if gap is not None:
+            gaps.append(gap)
+    gaps.sort(key=lambda g: (-g.score, g.segment.position, g.segment.code))
+    gap_out = []
+    for g in gaps:
+        terms = list(g.segment.keywords or []) + list(g.segment.products or [])
+        g.prospects.extend(rank_prospects(frame, seg_codes[g.segment.code], terms, top))
+        gap_out.append(g.as_dict())
+    return {
+        "chain": {
+            "id": data.chain.id,
+            "code": data.chain.code,
+            "name": data.chain.name,
+            "name_en": data.chain.name_en,
+        },  # fmt: skip
+        "region": region,
+        "year": data.year,
+        "measure": measure,
+        "reference_source": data.reference_source,
+        "few": few,
+        "lq": chain_lq.as_dict(),
+        "segments": segments_out,
+        "districts": [{"district": d, **q.as_dict()} for d, q in district_lqs(data, chain_codes)],
+        "concentration": concentration(db, all_members, data.year).as_dict(),
+        "gaps": gap_out,
+    }

@@ -1,0 +1,124 @@
+"""`highland chains …` analytics commands: load reference figures and prospects, print a
+chain's analytics summary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from highland.audit.service import Actor
+from highland.db import transaction
+from highland.errors import HighlandError
+
+app = typer.Typer(help="Chain analytics: reference figures, prospects, summaries.")
+reference_app = typer.Typer(help="Reference figures for location quotients.", no_args_is_help=True)
+prospects_app = typer.Typer(help="Prospect lists (outside enterprises to attract).")
+app.add_typer(reference_app, name="reference")
+app.add_typer(prospects_app, name="prospects")
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"error: {message}", highlight=False, markup=False)
+    return typer.Exit(code)
+
+
+def _init_and_actor() -> Actor:
+    from highland.cli import _actor, _init
+
+    _init()
+    return _actor()
+
+
+def _load(kind: str, path: Path) -> None:
+    from highland.chains import reference_data
+
+    actor = _init_and_actor()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise _fail(f"{path}: cannot read the file ({exc.__class__.__name__})", 2) from None
+    loader = reference_data.load_reference if kind == "reference" else reference_data.load_prospects
+    try:
+        with transaction() as s:
+            counts = loader(s, actor, data, path.name)
+    except reference_data.FileErrors as exc:
+        for e in exc.errors:
+            err.print(f"{path}: {e}", highlight=False, markup=False)
+        raise _fail(f"{len(exc.errors)} error(s); nothing was written") from None
+    except HighlandError as exc:
+        raise _fail(f"{path}: {exc.message}") from None
+    summary = ", ".join(f"{v} {k}" for k, v in counts.items())
+    out.print(f"{kind}: {summary} from {path}", highlight=False, markup=False)
+
+
+@reference_app.command("load")
+def reference_load(
+    path: Annotated[Path, typer.Argument(help="CSV/XLSX: region,year,industry_code,measure,...")],
+) -> None:
+    """Load reference figures (all or nothing; every error with its row and column)."""
+    _load("reference", path)
+
+
+@prospects_app.command("load")
+def prospects_load(
+    path: Annotated[Path, typer.Argument(help="CSV/XLSX: name,uscc,region,industry_code,...")],
+) -> None:
+    """Load a prospect list (all or nothing; every error with its row and column)."""
+    _load("prospects", path)
+
+
+def summary_lines(result: dict[str, Any]) -> list[str]:
+    """The printed summary of analytics.analyse's result."""
+    c = result["chain"]
+    lq = result["lq"]
+    conc = result["concentration"]
+    lines = [
+        f"chain {c['id']} {c['name']} · region {result['region']} · year {result['year']} · "
+        f"measure {result['measure']}",
+        f"LQ {lq['lq'] or '–'} ({lq['tier'] or lq['reason']})"
+        + (" ★ECO" if lq["eco_star"] else ""),
+    ]
+    for s in result["segments"]:
+        q = s["lq"]
+        lines.append(
+            f"  segment {s['segment']} members {s['members']} LQ {q['lq'] or '–'}"
+            + (f" ({q['reason']})" if q["lq"] is None else f" {q['tier']}")
+        )
+    for d in result["districts"]:
+        lines.append(f"  district {d['district']} LQ {d['lq'] or '–'} {d['tier'] or ''}".rstrip())
+    largest = conc["largest"]
+    lines.append(
+        f"HHI {conc['hhi'] or '–'} ({conc['band'] or 'no revenue'}) · members {conc['members']}"
+        + (f" · largest {largest['name']} {largest['share']}" if largest else "")
+    )
+    for i, g in enumerate(result["gaps"], start=1):
+        names = ", ".join(f"{p['name']} ({p['score']})" for p in g["prospects"]) or "no prospect"
+        lines.append(f"gap {i}: {g['segment']} score {g['score']} → {names}")
+    return lines
+
+
+@app.command("analytics")
+def analytics_command(
+    chain_id: Annotated[int, typer.Argument(help="The chain's id")],
+    region: Annotated[str, typer.Option(help="Reference region (GB/T 2260 or CN)")] = "320000",
+    year: Annotated[int | None, typer.Option(help="Year (default: latest reference)")] = None,
+    measure: Annotated[str, typer.Option(help="employment | revenue_fen | enterprises")] = (
+        "employment"
+    ),
+) -> None:
+    """Print a chain's LQs, concentration and gaps with their prospects."""
+    from highland.chains import analytics
+
+    _init_and_actor()
+    try:
+        with transaction() as s:
+            result = analytics.analyse(s, chain_id, region=region, year=year, measure=measure)
+    except HighlandError as exc:
+        raise _fail(exc.message) from None
+    for line in summary_lines(result):
+        out.print(line, highlight=False, markup=False)
