@@ -175,8 +175,47 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("POST", "/open311/v2/{rest:path}"): Rule(public=True, ok=404),
     # --- demands: calendar and notifications ---
     # --- chains: data (chain list, segment trees, versions) ---
+    ("GET", "/chains"): Rule(allowed="handler", denied="enterprise"),
+    ("POST", "/chains"): Rule(allowed="chain_head", denied="leader"),
+    ("GET", "/chains/{chain_id}"): Rule(allowed="handler", denied="enterprise"),
+    ("GET", "/chains/{chain_id}/edit"): Rule(allowed="chain_team", denied="leader"),
+    ("POST", "/chains/{chain_id}/edit"): Rule(allowed="chain_head", denied="handler", ok=303),
+    ("GET", "/api/v1/chains"): Rule(allowed="leader", denied="enterprise"),
+    ("POST", "/api/v1/chains"): Rule(allowed="chain_team", denied="leader", ok=201),
+    ("GET", "/api/v1/chains/{chain_id}"): Rule(allowed="handler", denied="enterprise"),
+    ("GET", "/api/v1/chains/{chain_id}/versions/{version}"): Rule(
+        allowed="chain_team", denied="enterprise"
+    ),
     # --- chains: enterprises in segments, leading firms ---
+    ("GET", "/api/v1/chains/{chain_id}/members"): Rule(allowed="handler", denied="enterprise"),
+    ("POST", "/api/v1/chains/{chain_id}/members"): Rule(
+        allowed="chain_head", denied="leader", ok=201
+    ),
+    ("POST", "/api/v1/chains/{chain_id}/members/decide"): Rule(
+        allowed="chain_team", denied="handler"
+    ),
+    ("GET", "/api/v1/chains/{chain_id}/leading"): Rule(allowed="leader", denied="enterprise"),
+    ("POST", "/api/v1/chains/{chain_id}/leading"): Rule(
+        allowed="chain_head", denied="leader", ok=201
+    ),
+    ("DELETE", "/api/v1/chains/{chain_id}/leading/{uscc}"): Rule(
+        allowed="chain_team", denied="leader", ok=204
+    ),
+    ("GET", "/chains/{chain_id}/members"): Rule(allowed="handler", denied="enterprise"),
+    ("POST", "/chains/{chain_id}/members"): Rule(allowed="chain_head", denied="leader", ok=303),
+    ("POST", "/chains/{chain_id}/members/decide"): Rule(
+        allowed="analyst", denied="handler", ok=303
+    ),
+    ("GET", "/chains/{chain_id}/leading"): Rule(allowed="leader", denied="enterprise"),
+    ("POST", "/chains/{chain_id}/leading"): Rule(allowed="chain_team", denied="leader", ok=303),
+    ("POST", "/chains/{chain_id}/leading/{uscc}/unmark"): Rule(
+        allowed="chain_head", denied="handler", ok=303
+    ),
     # --- chains: analytics ---
+    ("GET", "/api/v1/chains/{chain_id}/analytics"): Rule(allowed="handler", denied="enterprise"),
+    ("GET", "/chains/{chain_id}/analytics"): Rule(allowed="leader", denied="enterprise"),
+    ("POST", "/api/v1/chain-reference-figures"): Rule(allowed="analyst", denied="chain_head"),
+    ("POST", "/api/v1/chain-prospects"): Rule(allowed="analyst", denied="leader"),
     ("GET", "/docs"): Rule(public=True),
     ("GET", "/docs/oauth2-redirect"): Rule(public=True),
     ("GET", "/openapi.json"): Rule(public=True),
@@ -264,6 +303,7 @@ def world(sessions, db, client):  # type: ignore[no-untyped-def]
         api = identity.create_token(db, ACTOR, user.username)
         users[role] = {"cookie": token, "csrf": csrf, "api": api}
     demands = _demand_world(db, a, b)
+    _chain_world(db)
     demands.update(_page_world(db, a))
     service.store(db, _small_library(), ACTOR)
     run = service.run_match(db, date(2026, 6, 30), ACTOR)
@@ -369,6 +409,61 @@ def _page_world(db: Any, a: Enterprise) -> dict[str, Any]:
     return {"meeting_a": meeting.id}
 
 
+# Chain 1 for the chains rows: the world's chain head and chain team (chain_id=1) own it, so
+# they may write it; posting this same file again stores nothing new (201/200/303 all the same).
+CHAIN_YAML = """\
+id: 1
+code: access
+name: 访问测试链
+segments:
+  - {code: up, name: 上游, stream: upstream, industry: ["6511"], bottleneck: true}
+  - {code: down, name: 下游, stream: downstream}
+"""
+
+
+def _chain_world(db: Any) -> None:
+    """Chain 1 (one small chain) for the `{chain_id}` routes."""
+    from highland.chains import service as chains
+    from highland.chains.loader import read_yaml
+
+    chains.store(db, [read_yaml(CHAIN_YAML, "access.yaml")], ACTOR)
+
+
+def _chain_post(client: Any, path: str, headers: dict[str, str], data: dict[str, str]) -> Any:
+    """Chains: data — the API reads a YAML body; the pages a form with the YAML."""
+    if path.startswith("/api/"):
+        headers = {**headers, "content-type": "application/yaml"}
+        return client.post(path, content=CHAIN_YAML.encode(), headers=headers)
+    return client.post(path, data={**data, "yaml": CHAIN_YAML}, headers=headers)
+
+
+def _mapping_post(
+    client: Any, method: str, path: str, headers: dict[str, str], data: dict[str, str]
+) -> Any:
+    """Chains: enterprises in segments — A goes into segment `up` of chain 1 (and is marked a
+    leading firm for unmarking) with the same credentials before the call under test."""
+    api = path.startswith("/api/")
+    base = "/api/v1/chains/1" if api else "/chains/1"
+    member = {"uscc": _WORLD_A, "segment": "up"}
+
+    def post(url: str, body: dict[str, str]) -> Any:
+        if api:
+            return client.post(url, json=body, headers=headers)
+        return client.post(url, data={**data, **body}, headers=headers)
+
+    if path.endswith("/decide"):
+        return post(path, {"decision": "accept", "segment": "up"})
+    if path.endswith("/members"):
+        return post(path, member)
+    post(f"{base}/members", member)
+    if path.endswith("/leading"):
+        return post(path, {"uscc": _WORLD_A, "reason": "access"})
+    post(f"{base}/leading", {"uscc": _WORLD_A})
+    if method == "DELETE":
+        return client.delete(path, headers=headers)
+    return post(path, {})
+
+
 def _page_form(path: str) -> dict[str, Any]:
     """Form fields of the demand pages' unsafe routes (a valid submission for each)."""
     if path == "/demands/new":
@@ -397,6 +492,7 @@ def _page_form(path: str) -> dict[str, Any]:
 
 
 def _fill(path: str, w: dict[str, Any], target: str) -> str:
+    # {chain_id}: the world's chain 1 (see _chain_world).
     return path.replace("{uscc}", target).replace("{lang}", "en").replace(
         "{report_id}", w["report"]
     ).replace("{policy_id}", POLICY).replace("{package_id}", "nj-2025-no1").replace(
@@ -407,7 +503,9 @@ def _fill(path: str, w: dict[str, Any], target: str) -> str:
         "{meeting_id}", str(w["meeting_a"] if target == w["a"] else w["meeting"])
     ).replace("{year}", str(PAGE_YEAR)).replace("{action}", "accept").replace(
         "{category}", "land"
-    ).replace("{institution}", "320115-ZRZY").replace("{district}", "320115") + (
+    ).replace("{institution}", "320115-ZRZY").replace("{district}", "320115").replace(
+        "{chain_id}", "1"
+    ) + (
         "?from=2026-09-30T10%3A00%3A00%2B08%3A00&working_days=5"
         if path.endswith("/calendar/deadline")
         else ""
@@ -432,6 +530,11 @@ def _call(client: Any, method: str, path: str, user: dict[str, Any] | None, api:
     files = None
     if path.endswith("financials"):
         files = {"file": ("f.csv", to_csv([fin_row(1, 2024)], FIN_HEADER), "text/csv")}
+    elif path.endswith("/chain-reference-figures"):
+        header = b"region,year,industry_code,measure,value,source\n"
+        files = {"file": ("r.csv", header + b"320000,2024,*,employment,10,access\n", "text/csv")}
+    elif path.endswith("/chain-prospects"):
+        files = {"file": ("p.csv", "name,source\n示例,access\n".encode(), "text/csv")}
     elif "import" in path:
         files = {"file": ("e.csv", to_csv([ent_row(9)], ENT_HEADER), "text/csv")}
     if path == "/policies":
@@ -440,6 +543,12 @@ def _call(client: Any, method: str, path: str, user: dict[str, Any] | None, api:
         data["rule"] = DEMO.policies[POLICY].source
     if path.startswith("/api/v1/polic"):
         return _policy_api_post(client, path, headers)
+    if path in ("/chains", "/api/v1/chains") or (
+        path.startswith("/chains/") and path.endswith("/edit")
+    ):
+        return _chain_post(client, path, headers, data)
+    if "/members" in path or "/leading" in path:
+        return _mapping_post(client, method, path, headers, data)
     data.update(_page_form(path))
     if path == "/login":
         data = {"username": "u_admin", "password": "password-123", "csrf_token": "t"}

@@ -57,6 +57,26 @@ def _demands_app() -> typer.Typer:
 app.add_typer(_demands_app(), name="demands")
 
 
+def _chains_app() -> typer.Typer:
+    from highland.chains import analytics_cli, mapping_cli
+    from highland.chains.cli import app as chains
+
+    chains.add_typer(analytics_cli.reference_app, name="reference")
+    chains.add_typer(analytics_cli.prospects_app, name="prospects")
+    chains.command("analytics")(analytics_cli.analytics_command)
+    for name, command in (
+        ("suggest", mapping_cli.suggest),
+        ("accept", mapping_cli.accept),
+        ("reject", mapping_cli.reject),
+        ("leading", mapping_cli.leading),
+    ):
+        chains.command(name)(command)
+    return chains
+
+
+app.add_typer(_chains_app(), name="chains")
+
+
 def _calendar_app() -> typer.Typer:
     from highland.demands.calendar_cli import app as calendar
 
@@ -143,6 +163,7 @@ def demo(
         if if_empty and count_all(s) > 0:
             out.print("registry not empty: demo data not loaded")
             _demo_policies()
+            _demo_chains()
             _demo_demands()
             _demo_users()
             _print_logins()
@@ -179,6 +200,7 @@ def demo(
                     raise _fail(f"demo {kind} did not validate: {res.errors[:3]}")
             bar.update(t, completed=frame.height)
     _demo_policies()
+    _demo_chains()
     _demo_demands()
     _demo_users()
     out.print(f"demo data loaded: {ents.height:,} enterprises, {figs.height:,} yearly figure rows")
@@ -192,6 +214,18 @@ def _demo_policies() -> None:
         report = load_demo_library(s, Actor("demo", None, "system"))
     if report.created or report.updated:
         out.print(f"demo policies loaded: {len(report.created) + len(report.updated)}")
+
+
+def _demo_chains() -> None:
+    from highland.chains.demo import load_demo_chains
+
+    with transaction() as s:
+        counts = load_demo_chains(s, Actor("demo", None, "system"))
+    if counts["created"] or counts["updated"]:
+        out.print(
+            f"demo chains loaded: {counts['created']} new, {counts['updated']} updated",
+            highlight=False,
+        )
 
 
 def _demo_demands() -> None:

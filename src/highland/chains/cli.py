@@ -1,0 +1,130 @@
+"""`highland chains …`: list, check, load and show chain files (an operator's tool)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from highland.db import session_factory, transaction
+from highland.errors import HighlandError
+
+app = typer.Typer(help="Industrial chains: list, check, load, show.", no_args_is_help=True)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+FILES = Annotated[list[Path], typer.Argument(help="Chain files: YAML, or XLSX (chain, segments).")]
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"error: {message}", highlight=False, markup=False)
+    return typer.Exit(code)
+
+
+def _init() -> None:
+    from highland.cli import _init as init
+
+    init()
+
+
+@app.command("list")
+def list_chains(
+    all_: Annotated[bool, typer.Option("--all", help="Include retired chains.")] = False,
+) -> None:
+    """Print `id<TAB>name`, one chain a line, and nothing else."""
+    from highland.chains import service
+
+    _init()
+    with session_factory()() as s:
+        rows = service.list_chains(s, include_retired=all_)
+    for r in rows:
+        typer.echo(f"{r.id}\t{r.name}")
+
+
+@app.command("check")
+def check(files: FILES) -> None:
+    """Validate chain files; print every error with file and line; exit 1 on any error."""
+    from highland.chains import service
+
+    _init()
+    with session_factory()() as s:
+        errors = service.check(s, service.read_files(files))
+    if errors:
+        for e in errors:
+            err.print(str(e), highlight=False, markup=False)
+        raise _fail(f"{len(errors)} error(s) in {len(files)} file(s)")
+    out.print(f"ok: {len(files)} chain file(s)", highlight=False)
+
+
+@app.command("load")
+def load(files: FILES) -> None:
+    """Validate and store chain files, all or nothing: a changed chain gets a new version."""
+    from highland.chains import service
+    from highland.cli import _actor
+
+    _init()
+    try:
+        with transaction() as s:
+            parsed = service.read_files(files)
+            errors = service.check(s, parsed)
+            if errors:
+                for e in errors:
+                    err.print(str(e), highlight=False, markup=False)
+                raise _fail(f"{len(errors)} error(s); nothing was stored")
+            report = service.store(s, parsed, _actor())
+    except HighlandError as exc:
+        raise _fail(exc.message) from None
+    c = report.counts()
+    out.print(f"stored: {c['created']} new, {c['updated']} new versions, "
+              f"{c['unchanged']} unchanged", highlight=False)  # fmt: skip
+
+
+@app.command("show")
+def show(
+    chain_id: Annotated[int, typer.Argument(help="The chain's id.")],
+    version: Annotated[int | None, typer.Option(help="A stored version (default current).")] = None,
+) -> None:
+    """Print a chain's segment tree, indented: (stream), ★ bottleneck, [industry classes]."""
+    from highland.chains import service
+
+    _init()
+    try:
+        with session_factory()() as s:
+            lines = service.show_lines(s, chain_id, version)
+    except HighlandError as exc:
+        raise _fail(exc.message) from None
+    for line in lines:
+        typer.echo(line)
+
+
+@app.command("retire")
+def retire(
+    chain_id: Annotated[int, typer.Argument(help="The chain's id.")],
+    restore: Annotated[bool, typer.Option("--restore", help="Bring it back instead.")] = False,
+) -> None:
+    """Retire a chain (it leaves the lists; its versions stay), or restore it."""
+    from highland.chains import service
+    from highland.cli import _actor
+
+    _init()
+    try:
+        with transaction() as s:
+            service.retire(s, chain_id, _actor(), retired=not restore)
+    except HighlandError as exc:
+        raise _fail(exc.message) from None
+    out.print(f"chain {chain_id} {'restored' if restore else 'retired'}", highlight=False)
+
+
+@app.command("demo")
+def demo() -> None:
+    """Load (or refresh) Nanjing's eight demo chains; idempotent."""
+    from highland.chains.demo import load_demo_chains
+    from highland.cli import _actor
+
+    _init()
+    with transaction() as s:
+        counts = load_demo_chains(s, _actor())
+    out.print(f"demo chains: {counts['created']} new, {counts['updated']} new versions, "
+              f"{counts['unchanged']} unchanged", highlight=False)  # fmt: skip

@@ -1,0 +1,17 @@
+"""The demo chains: Nanjing's eight industrial chains (ids 1–8), from chains/demo/*.yaml.
+
+The segment trees are illustrative: a reasonable reading of each chain, not an official
+catalogue. Loading is idempotent: unchanged files add no version.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from highland.audit.service import Actor
+from highland.chains import service
+
+
+def load_demo_chains(session: Session, actor: Actor) -> dict[str, int]:
+    """Load or refresh the eight demo chains; counts of created, updated and unchanged."""
+    return service.load_demo(session, actor).counts()

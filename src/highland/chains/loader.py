@@ -1,0 +1,572 @@
+"""Read chain files (YAML, or XLSX with the sheets `chain` and `segments`) into checked specs.
+
+Every problem is reported with its file and line, and reading goes on after an error, so that
+one pass shows them all. A file with any error yields no chain: nothing of it may be stored.
+Checks that need the database (a clash with another stored chain) live in chains.service.
+
+A GB/T 4754-2017 code is checked by its form and its division (kit.industry): the class list
+itself (~1,380 classes) is not tabulated, so `6519` passes because division 65 exists.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import yaml
+
+from highland.kit.industry import IndustryError, parse_industry
+
+STREAMS = ("upstream", "midstream", "downstream")
+CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+CHAIN_CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
+MAX_ID = 2**31 - 1
+CHAIN_KEYS = ("id", "code", "name", "name_en", "description", "person_in_charge", "segments")
+SEGMENT_KEYS = (
+    "code", "parent", "name", "name_en", "stream", "industry", "products", "keywords",
+    "bottleneck", "segments",
+)  # fmt: skip
+_TEXT_LIMITS = {"name": 100, "name_en": 200, "person_in_charge": 100, "description": 4000}
+
+
+@dataclass(frozen=True)
+class ChainError:
+    """One problem in a chain file: where, and what is wrong."""
+
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+@dataclass(frozen=True)
+class SegmentSpec:
+    """A checked segment: its parent's code (None at the top) and its order there."""
+
+    code: str
+    parent_code: str | None
+    name: str
+    name_en: str | None
+    stream: str
+    position: int
+    industry_codes: tuple[str, ...]
+    products: tuple[str, ...]
+    keywords: tuple[str, ...]
+    bottleneck: bool
+    line: int = 0
+
+    def content(self) -> dict[str, Any]:
+        """The fields that make a version (line numbers excluded)."""
+        return {
+            "code": self.code, "parent": self.parent_code, "name": self.name,
+            "name_en": self.name_en, "stream": self.stream, "position": self.position,
+            "industry": list(self.industry_codes), "products": list(self.products),
+            "keywords": list(self.keywords), "bottleneck": self.bottleneck,
+        }  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ChainSpec:
+    """A checked chain file: the chain's fields, its segments in tree order, its source."""
+
+    id: int
+    code: str
+    name: str
+    name_en: str | None
+    description: str | None
+    person_in_charge: str | None
+    segments: tuple[SegmentSpec, ...]
+    source: str
+    path: str
+    lines: dict[str, int] = field(default_factory=dict)  # line of `id`, `code`, the file
+
+    def content(self) -> dict[str, Any]:
+        """Everything a version holds, for comparing versions (not the text's layout)."""
+        return {
+            "id": self.id, "code": self.code, "name": self.name, "name_en": self.name_en,
+            "description": self.description, "person_in_charge": self.person_in_charge,
+            "segments": [s.content() for s in self.segments],
+        }  # fmt: skip
+
+    @property
+    def sha256(self) -> str:
+        """Digest of the content: an unchanged chain (whatever its layout) has the same one."""
+        text = json.dumps(self.content(), ensure_ascii=False, sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass
+class ChainFile:
+    """What was read from one file: the chain, or the errors."""
+
+    path: str
+    chain: ChainSpec | None = None
+    errors: list[ChainError] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- YAML with lines
+
+
+class _Map(dict[Any, Any]):
+    """A mapping that knows its own line and each key's line."""
+
+    line = 0
+    key_lines: dict[Any, int]
+
+
+class _Seq(list[Any]):
+    """A list that knows its own line and each item's line."""
+
+    line = 0
+    item_lines: list[int]
+
+
+class _LineLoader(yaml.SafeLoader):
+    """SafeLoader building _Map/_Seq; a key given twice is an error, not a silent overwrite."""
+
+
+def _construct_map(loader: _LineLoader, node: yaml.MappingNode) -> _Map:
+    loader.flatten_mapping(node)
+    result = _Map()
+    result.line, result.key_lines = node.start_mark.line + 1, {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in result:
+            raise yaml.MarkedYAMLError(
+                problem=f"key {key!r} is given twice", problem_mark=key_node.start_mark
+            )
+        result[key] = loader.construct_object(value_node, deep=True)
+        result.key_lines[key] = key_node.start_mark.line + 1
+    return result
+
+
+def _construct_seq(loader: _LineLoader, node: yaml.SequenceNode) -> _Seq:
+    result = _Seq(loader.construct_object(child, deep=True) for child in node.value)
+    result.line = node.start_mark.line + 1
+    result.item_lines = [child.start_mark.line + 1 for child in node.value]
+    return result
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_map)
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_seq)
+
+
+def _line_of(data: Any, key: Any, default: int = 1) -> int:
+    if isinstance(data, _Map):
+        return data.key_lines.get(key, data.line)
+    return getattr(data, "line", default) or default
+
+
+# --------------------------------------------------------------------------- checking
+
+
+class _Reader:
+    """Checks one chain document, collecting errors with lines."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.errors: list[ChainError] = []
+
+    def error(self, line: int, message: str) -> None:
+        self.errors.append(ChainError(self.path, line, message))
+
+    def keys(self, data: _Map, allowed: tuple[str, ...], what: str) -> None:
+        for key in data:
+            if key not in allowed:
+                self.error(
+                    data.key_lines.get(key, data.line),
+                    f"unknown key {key!r} in {what} (allowed: {', '.join(allowed)})",
+                )
+
+    def text(self, data: _Map, key: str, what: str, required: bool = False) -> str | None:
+        value = data.get(key)
+        if value is None:
+            if required:
+                self.error(data.line, f"{what} is missing the field {key!r}")
+            return None
+        if not isinstance(value, str) or not value.strip():
+            self.error(_line_of(data, key), f"{key} must be non-empty text, got {value!r}")
+            return None
+        limit = _TEXT_LIMITS.get(key)
+        if limit is not None and len(value) > limit:
+            self.error(_line_of(data, key), f"{key} is longer than {limit} characters")
+            return None
+        return value.strip()
+
+    def strings(self, data: _Map, key: str) -> tuple[str, ...]:
+        value = data.get(key)
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            self.error(_line_of(data, key), f"{key} must be a list, e.g. [a, b]")
+            return ()
+        lines = getattr(value, "item_lines", [])
+        out: list[str] = []
+        for i, item in enumerate(value):
+            line = lines[i] if i < len(lines) else _line_of(data, key)
+            if not isinstance(item, str) or not item.strip():
+                self.error(line, f"{key}: each item must be quoted text, got {item!r}")
+            else:
+                out.append(item.strip())
+        return tuple(out)
+
+    def industry(self, data: _Map) -> tuple[str, ...]:
+        out: list[str] = []
+        for code in self.strings(data, "industry"):
+            try:
+                out.append(parse_industry(code).code)
+            except IndustryError as exc:
+                self.error(_line_of(data, "industry"), f"industry {code!r}: {exc.message}")
+        return tuple(dict.fromkeys(out))
+
+
+@dataclass
+class _Raw:
+    """A segment as read, before the tree is checked."""
+
+    data: _Map
+    code: str | None
+    parent: str | None  # from nesting, or from `parent:`
+    stream: str | None
+    line: int
+    fields: dict[str, Any] = field(default_factory=dict)
+
+
+def _check_chain_head(data: _Map, r: _Reader) -> dict[str, Any]:
+    r.keys(data, CHAIN_KEYS, "the chain")
+    raw_id = data.get("id")
+    chain_id: int | None = None
+    if raw_id is None:
+        r.error(data.line, "the chain is missing the field 'id' (a positive integer)")
+    elif isinstance(raw_id, bool) or not isinstance(raw_id, int) or not 0 < raw_id <= MAX_ID:
+        r.error(_line_of(data, "id"), f"id must be a positive integer, got {raw_id!r}")
+    else:
+        chain_id = raw_id
+    code = data.get("code")
+    if code is None:
+        r.error(data.line, "the chain is missing the field 'code'")
+    elif not isinstance(code, str):
+        r.error(_line_of(data, "code"), f"code must be text (quote it), got {code!r}")
+        code = None
+    elif not CHAIN_CODE_RE.match(code):
+        r.error(_line_of(data, "code"), f"code {code!r}: use letters, digits, - _ . (max 32)")
+        code = None
+    return {
+        "id": chain_id,
+        "code": code,
+        "name": r.text(data, "name", "the chain", required=True),
+        "name_en": r.text(data, "name_en", "the chain"),
+        "description": r.text(data, "description", "the chain"),
+        "person_in_charge": r.text(data, "person_in_charge", "the chain"),
+    }
+
+
+def _walk(items: Any, parent: str | None, r: _Reader, out: list[_Raw], line: int) -> None:
+    """Collect segments depth-first, in file order (children follow their parent)."""
+    if not isinstance(items, list):
+        r.error(line, "segments must be a list of segments")
+        return
+    lines = getattr(items, "item_lines", [])
+    for i, item in enumerate(items):
+        item_line = lines[i] if i < len(lines) else line
+        if not isinstance(item, _Map):
+            r.error(item_line, f"a segment must be a mapping (code: …, name: …), got {item!r}")
+            continue
+        r.keys(item, SEGMENT_KEYS, "a segment")
+        code = item.get("code")
+        if code is None:
+            r.error(item.line, "a segment is missing the field 'code'")
+        elif not isinstance(code, str):
+            r.error(_line_of(item, "code"), f"segment code must be text (quote it), got {code!r}")
+            code = None
+        elif not CODE_RE.match(code):
+            r.error(_line_of(item, "code"), f"segment code {code!r}: use letters, digits, - _ .")
+            code = None
+        named = item.get("parent")
+        if named is not None and not isinstance(named, str):
+            r.error(_line_of(item, "parent"), f"parent must be a segment code, got {named!r}")
+            named = None
+        if named is not None and parent is not None and named != parent:
+            r.error(_line_of(item, "parent"), f"segment {code!r} is nested under {parent!r} "
+                    f"but names parent {named!r}")  # fmt: skip
+        stream = item.get("stream")
+        if stream is not None and stream not in STREAMS:
+            r.error(_line_of(item, "stream"), f"stream {stream!r}: use {', '.join(STREAMS)}")
+            stream = None
+        bottleneck = item.get("bottleneck", False)
+        if not isinstance(bottleneck, bool):
+            r.error(_line_of(item, "bottleneck"), f"bottleneck must be true or false, "
+                    f"got {bottleneck!r}")  # fmt: skip
+        fields = {
+            "name": r.text(item, "name", f"segment {code!r}", required=True) or "",
+            "name_en": r.text(item, "name_en", "a segment"),
+            "industry_codes": r.industry(item),
+            "products": r.strings(item, "products"),
+            "keywords": r.strings(item, "keywords"),
+            "bottleneck": bottleneck is True,
+        }
+        out.append(_Raw(item, code, parent or named, stream, item.line, fields))
+        if "segments" in item:
+            _walk(item["segments"], code, r, out, _line_of(item, "segments"))
+
+
+def _check_tree(raws: list[_Raw], r: _Reader) -> list[SegmentSpec]:
+    before = len(r.errors)
+    first: dict[str, _Raw] = {}
+    for raw in raws:
+        if raw.code is None:
+            continue
+        if raw.code in first:
+            r.error(raw.line, f"duplicate segment code {raw.code!r} (lines "
+                    f"{first[raw.code].line} and {raw.line})")  # fmt: skip
+        else:
+            first[raw.code] = raw
+    for raw in raws:
+        if raw.parent is not None and raw.parent not in first and raw.code is not None:
+            r.error(_line_of(raw.data, "parent"), f"segment {raw.code!r}: parent "
+                    f"{raw.parent!r} names no segment of this chain (orphan)")  # fmt: skip
+    parent_of: dict[str, str | None] = {
+        c: raw.parent for c, raw in first.items() if raw.parent in first
+    }
+    in_cycle: set[str] = set()
+    for start in first:
+        path, node = [start], parent_of.get(start)
+        while node is not None and node not in path and node not in in_cycle:
+            path.append(node)
+            node = parent_of.get(node)
+        if node is not None and node in path:
+            loop = path[path.index(node) :]
+            if not in_cycle & set(loop):
+                shown = " → ".join([*loop, node])
+                r.error(_line_of(first[node].data, "parent"), f"segments form a cycle "
+                        f"through parent: {shown}")  # fmt: skip
+            in_cycle.update(loop)
+    if len(r.errors) > before or any(raw.code is None for raw in raws):
+        return []  # the tree itself is broken: streams cannot be inherited
+    return _build(raws, first, parent_of, r)
+
+
+def _stream_of(code: str, first: dict[str, _Raw], parent_of: dict[str, str | None]) -> str | None:
+    node: str | None = code
+    while node is not None:
+        if first[node].stream is not None:
+            return first[node].stream
+        node = parent_of.get(node)
+    return None
+
+
+def _build(
+    raws: list[_Raw], first: dict[str, _Raw], parent_of: dict[str, str | None], r: _Reader
+) -> list[SegmentSpec]:
+    """Segments in tree order (each parent before its children), positions from 1."""
+    children: dict[str | None, list[_Raw]] = {}
+    for raw in raws:
+        children.setdefault(raw.parent, []).append(raw)
+    out: list[SegmentSpec] = []
+
+    def visit(parent: str | None) -> None:
+        for pos, raw in enumerate(children.get(parent, []), 1):
+            assert raw.code is not None
+            stream = _stream_of(raw.code, first, parent_of)
+            if stream is None:
+                r.error(raw.line, f"segment {raw.code!r} is missing the field 'stream' "
+                        f"({', '.join(STREAMS)}; children inherit their parent's)")  # fmt: skip
+            out.append(
+                SegmentSpec(
+                    code=raw.code, parent_code=parent, stream=stream or "", position=pos,
+                    line=raw.line, **raw.fields,
+                )
+            )  # fmt: skip
+            visit(raw.code)
+
+    visit(None)
+    return out
+
+
+def check_document(data: Any, source: str, path: str) -> ChainFile:
+    """Check one chain document (already parsed, with lines) into a ChainFile."""
+    result = ChainFile(path)
+    r = _Reader(path)
+    if not isinstance(data, _Map):
+        r.error(1, "a chain file must be a mapping (id: …, code: …, name: …, segments: …)")
+        result.errors = r.errors
+        return result
+    head = _check_chain_head(data, r)
+    raws: list[_Raw] = []
+    if "segments" not in data:
+        r.error(data.line, "the chain is missing the field 'segments'")
+    elif not data["segments"]:
+        r.error(_line_of(data, "segments"), "segments is empty: a chain needs at least one")
+    else:
+        _walk(data["segments"], None, r, raws, _line_of(data, "segments"))
+    segments = _check_tree(raws, r) if raws else []
+    if not r.errors and head["id"] is not None and head["code"] and head["name"]:
+        lines = {"id": _line_of(data, "id"), "code": _line_of(data, "code"), "file": data.line}
+        result.chain = ChainSpec(
+            segments=tuple(segments), source=source, path=path, lines=lines, **head
+        )
+    result.errors = sorted(r.errors, key=lambda e: e.line)  # stable: same line keeps order
+    return result
+
+
+def read_yaml(text: str, path: str) -> ChainFile:
+    """Read and check the YAML text of one chain file."""
+    if not text.strip():
+        return ChainFile(path, errors=[ChainError(path, 1, "the file is empty")])
+    try:
+        data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        return ChainFile(path, errors=[ChainError(path, line, f"YAML: {exc.problem or exc}")])
+    except yaml.YAMLError as exc:
+        return ChainFile(path, errors=[ChainError(path, 1, f"YAML: {exc}")])
+    return check_document(data, text, path)
+
+
+# --------------------------------------------------------------------------- XLSX
+
+_SPLIT = re.compile(r"[;,；，、\n]")
+
+
+def _cells(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return value
+
+
+def _sheet_rows(ws: Any) -> list[tuple[int, dict[str, Any]]]:
+    rows = ws.iter_rows(values_only=True)
+    header = next(rows, None)
+    if header is None:
+        return []
+    names = [str(h).strip() if h is not None else "" for h in header]
+    out = []
+    for number, row in enumerate(rows, 2):
+        values = {n: _cells(v) for n, v in zip(names, row, strict=False) if n}
+        if any(v is not None for v in values.values()):
+            out.append((number, values))
+    return out
+
+
+def _as_list(value: Any) -> Any:
+    if value is None:
+        return None
+    text = str(value)
+    return [p.strip() for p in _SPLIT.split(text) if p.strip()]
+
+
+def _as_bool(value: Any) -> Any:
+    if value is None:
+        return False
+    if isinstance(value, bool | int):
+        return bool(value)
+    low = str(value).lower()
+    if low in ("true", "yes", "y", "1", "是", "√"):
+        return True
+    if low in ("false", "no", "n", "0", "否", ""):
+        return False
+    return value
+
+
+def _mapping_at(values: dict[str, Any], line: int) -> _Map:
+    m = _Map({k: v for k, v in values.items() if v is not None})
+    m.line, m.key_lines = line, dict.fromkeys(m, line)
+    return m
+
+
+def read_xlsx(data: bytes, path: str) -> ChainFile:
+    """Read an XLSX chain file: sheet `chain` (a header row and one row) and sheet `segments`
+    (a header row, one segment a row, `parent` naming the parent's code; lists split on ; , 、).
+    Errors name the sheet and row. The stored source is the equivalent YAML."""
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a bad file
+        return ChainFile(path, errors=[ChainError(path, 0, f"not a readable XLSX file: {exc}")])
+    missing = [s for s in ("chain", "segments") if s not in wb.sheetnames]
+    if missing:
+        return ChainFile(path, errors=[ChainError(path, 0, f"missing sheet(s): {', '.join(missing)}"
+                                                  " (need `chain` and `segments`)")])  # fmt: skip
+    chain_rows = _sheet_rows(wb["chain"])
+    seg_rows = _sheet_rows(wb["segments"])
+    wb.close()
+    if len(chain_rows) != 1:
+        msg = f"sheet `chain` must have a header row and exactly one row, has {len(chain_rows)}"
+        return ChainFile(path, errors=[ChainError(f"{path}:chain", 1, msg)])
+    chain_line, values = chain_rows[0]
+    head = _mapping_at(values, 0)  # line 0 marks the `chain` sheet's row (mapped below)
+    segs = _Seq()
+    segs.line, segs.item_lines = 0, []
+    for number, row in seg_rows:
+        for key in ("industry", "products", "keywords"):
+            if key in row:
+                row[key] = _as_list(row[key])
+        row["bottleneck"] = _as_bool(row.get("bottleneck"))
+        if isinstance(row.get("code"), int):
+            row["code"] = str(row["code"])
+        segs.append(_mapping_at(row, number))
+        segs.item_lines.append(number)
+    head["segments"] = segs
+    checked = check_document(head, "", path)
+    errors = [
+        ChainError(f"{path}[chain]", chain_line, e.message)
+        if e.line == 0
+        else ChainError(f"{path}[segments]", e.line, e.message)
+        for e in checked.errors
+    ]
+    if checked.chain is None:
+        return ChainFile(path, errors=errors)
+    spec = replace(checked.chain, lines={"id": 0, "code": 0, "file": 0})
+    return ChainFile(path, replace(spec, source=to_yaml(spec)))
+
+
+def read_bytes(data: bytes, path: str) -> ChainFile:
+    """Read a chain file by its name: .xlsx as a workbook, anything else as UTF-8 YAML."""
+    if path.lower().endswith(".xlsx"):
+        return read_xlsx(data, path)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return ChainFile(path, errors=[ChainError(path, 0, "the file is not UTF-8 text")])
+    return read_yaml(text, path)
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def to_yaml(spec: ChainSpec) -> str:
+    """The chain as a YAML chain file (nested segments), e.g. for a workbook's source."""
+
+    def seg(s: SegmentSpec) -> dict[str, Any]:
+        out: dict[str, Any] = {"code": s.code, "name": s.name}
+        if s.name_en:
+            out["name_en"] = s.name_en
+        out["stream"] = s.stream
+        for key, value in (("industry", s.industry_codes), ("products", s.products),
+                           ("keywords", s.keywords)):  # fmt: skip
+            if value:
+                out[key] = list(value)
+        if s.bottleneck:
+            out["bottleneck"] = True
+        kids = [seg(c) for c in spec.segments if c.parent_code == s.code]
+        if kids:
+            out["segments"] = kids
+        return out
+
+    doc: dict[str, Any] = {"id": spec.id, "code": spec.code, "name": spec.name}
+    for key in ("name_en", "description", "person_in_charge"):
+        if getattr(spec, key):
+            doc[key] = getattr(spec, key)
+    doc["segments"] = [seg(s) for s in spec.segments if s.parent_code is None]
+    return yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=100)

@@ -1,0 +1,86 @@
+"""`highland chains …` end to end on a fresh SQLite file per test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from highland import config, db
+from highland.chains.cli import app
+from highland.chains.service import DEMO_DIR
+from tests.chains.chain_files import BROKEN, FLAT, SMALL
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A fresh database, and two good chain files and a broken one."""
+    monkeypatch.setenv("HIGHLAND_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("HIGHLAND_INSTANCE_DIR", str(tmp_path / "var"))
+    config.get_settings.cache_clear()
+    db.get_engine.cache_clear()
+    (tmp_path / "small.yaml").write_text(SMALL, encoding="utf-8")
+    (tmp_path / "flat.yaml").write_text(FLAT, encoding="utf-8")
+    (tmp_path / "bad.yaml").write_text(BROKEN, encoding="utf-8")
+    yield tmp_path
+    db.get_engine().dispose()
+    config.get_settings.cache_clear()
+    db.get_engine.cache_clear()
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_check_prints_every_error_and_exits_1(env: Path) -> None:
+    code, out, err = run("check", str(env / "bad.yaml"), str(env / "small.yaml"))
+    assert code == 1
+    assert f"{env / 'bad.yaml'}:1: id must be a positive integer, got 0" in err
+    assert f"{env / 'bad.yaml'}:10: duplicate segment code 'a' (lines 6 and 10)" in err
+    assert "error(s) in 2 file(s)" in err
+    code, out, _ = run("check", str(env / "small.yaml"), str(env / "flat.yaml"))
+    assert code == 0 and "ok: 2 chain file(s)" in out
+    code, _, err = run("check", str(env / "missing.yaml"))
+    assert code == 1 and "missing.yaml:0: cannot read" in err
+
+
+def test_load_all_or_nothing_then_list_and_show(env: Path) -> None:
+    code, _, err = run("load", str(env / "small.yaml"), str(env / "bad.yaml"))
+    assert code == 1 and "nothing was stored" in err
+    code, out, _ = run("list")
+    assert code == 0 and out == ""
+    code, out, _ = run("load", str(env / "small.yaml"), str(env / "flat.yaml"))
+    assert code == 0 and "stored: 2 new, 0 new versions, 0 unchanged" in out
+    code, out, _ = run("load", str(env / "small.yaml"))
+    assert code == 0 and "stored: 0 new, 0 new versions, 1 unchanged" in out
+    (env / "small.yaml").write_text(SMALL.replace("基础软件", "基础软件（新）"), encoding="utf-8")
+    code, out, _ = run("load", str(env / "small.yaml"))
+    assert code == 0 and "stored: 0 new, 1 new versions, 0 unchanged" in out
+    code, out, _ = run("list")
+    assert out == "1\t软件和信息服务\n2\t扁平写法\n"
+    code, out, _ = run("show", "1")
+    lines = out.splitlines()
+    assert lines[0] == "1\t软件和信息服务 (software) v2"
+    assert lines[1] == "  basic 基础软件（新） (upstream) ★ [6511]"
+    assert lines[2] == "    os 操作系统 (upstream) [6511]"
+    code, out, _ = run("show", "1", "--version", "1")
+    assert code == 0 and "  basic 基础软件 (upstream) ★ [6511]" in out
+    code, _, err = run("show", "9")
+    assert code == 1 and "no chain 9" in err
+    assert run("retire", "2")[0] == 0
+    assert run("list")[1] == "1\t软件和信息服务\n"
+    assert run("list", "--all")[1].count("\n") == 2
+
+
+def test_demo_and_list(env: Path) -> None:
+    code, out, _ = run("demo")
+    assert code == 0 and "demo chains: 8 new" in out
+    code, out, _ = run("list")
+    assert [ln.split("\t")[0] for ln in out.splitlines()] == [str(i) for i in range(1, 9)]
+    code, out, _ = run("load", *[str(p) for p in sorted(DEMO_DIR.glob("*.yaml"))])
+    assert code == 0 and "8 unchanged" in out
