@@ -25,6 +25,7 @@ from highland.chains import api as chain_api
 from highland.chains import mapping_api as chain_mapping_api
 from highland.chains import mapping_pages as chain_mapping_pages
 from highland.chains import pages as chain_pages
+from highland.chains import pictures_pages as chain_pictures_pages
 from highland.config import Settings, get_settings
 from highland.db import get_engine, session_factory
 from highland.demands import api as demand_api
@@ -106,6 +107,7 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
     app.include_router(chain_pages.router)
     app.include_router(chain_mapping_pages.router)
     app.include_router(chain_analytics_pages.router)
+    app.include_router(chain_pictures_pages.router)
     app.include_router(audit_routes.pages)
     app.include_router(identity_api.router)
     app.include_router(enterprise_api.router)

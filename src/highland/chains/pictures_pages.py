@@ -1,0 +1,5 @@
+"""Chains: pictures (being written)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()
