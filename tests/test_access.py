@@ -216,6 +216,10 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/chains/{chain_id}/analytics"): Rule(allowed="leader", denied="enterprise"),
     ("POST", "/api/v1/chain-reference-figures"): Rule(allowed="analyst", denied="chain_head"),
     ("POST", "/api/v1/chain-prospects"): Rule(allowed="analyst", denied="leader"),
+    # --- chains: pictures ---
+    ("GET", "/chains/{chain_id}/map"): Rule(allowed="handler", denied="enterprise"),
+    ("GET", "/chains/{chain_id}/map.svg"): Rule(allowed="handler", denied="enterprise"),
+    ("GET", "/chains/{chain_id}/districts"): Rule(allowed="handler", denied="enterprise"),
     ("GET", "/docs"): Rule(public=True),
     ("GET", "/docs/oauth2-redirect"): Rule(public=True),
     ("GET", "/openapi.json"): Rule(public=True),

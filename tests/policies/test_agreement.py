@@ -26,6 +26,7 @@ AS_OF = date(2026, 6, 30)
 NUMERIC = ["revenue", "rd_spend", "employees", "rd_intensity", "age_years", "valuation_usd"]
 CODES = {"size_class": SIZE_CLASSES, "lifecycle_stage": LIFECYCLE_STAGES,
          "district": ("320115", "320106", "320114")}  # fmt: skip
+OPEN_SETS = {"chains": ("ic", "nev", "ai"), "segments": ("ic/design", "ic/make", "nev/battery")}
 # Thresholds and values come from the same small grid so that boundaries are hit often.
 GRID = [Decimal(x) for x in ("0", "0.5", "1", "2", "3", "10", "100", "1000.01")]
 
@@ -45,7 +46,7 @@ def _yaml(value: Any) -> str:
 
 @st.composite
 def predicates(draw: st.DrawFn) -> dict[str, Any]:
-    kind = draw(st.sampled_from(["num", "num", "code", "bool", "set", "exists"]))
+    kind = draw(st.sampled_from(["num", "num", "code", "bool", "set", "chain", "exists"]))
     if kind == "num":
         field = draw(st.sampled_from(NUMERIC))
         op = draw(st.sampled_from(["==", "!=", "<", "<=", ">", ">=", "between", "in", "not_in"]))
@@ -72,6 +73,12 @@ def predicates(draw: st.DrawFn) -> dict[str, Any]:
         op = draw(st.sampled_from(["contains", "in", "not_in"]))
         codes = draw(st.lists(st.sampled_from(QUALIFICATION_CODES[:4]), min_size=1, max_size=2))
         return {"field": "qualifications", "op": op, "value": codes}
+    if kind == "chain":  # open sets: any code, an empty set is known
+        field = draw(st.sampled_from(sorted(OPEN_SETS)))
+        op = draw(st.sampled_from(["contains", "in", "not_in"]))
+        codes = draw(st.lists(st.sampled_from(OPEN_SETS[field]), min_size=1, max_size=2))
+        value: Any = codes[0] if op == "contains" and draw(st.booleans()) else codes
+        return {"field": field, "op": op, "value": value}
     return {"field": draw(st.sampled_from([*NUMERIC, "listed"])), "op": "exists",
             "value": draw(st.booleans())}  # fmt: skip
 
@@ -124,12 +131,14 @@ def _value(draw: st.DrawFn, name: str) -> Any:
         return draw(st.booleans())
     if name == "qualifications":
         return sorted(set(draw(st.lists(st.sampled_from(QUALIFICATION_CODES[:4]), max_size=3))))
+    if name in OPEN_SETS:  # often empty: no membership is a known empty set
+        return sorted(set(draw(st.lists(st.sampled_from(OPEN_SETS[name]), max_size=2))))
     return draw(st.sampled_from(CODES[name]))
 
 
 @st.composite
 def portraits(draw: st.DrawFn) -> dict[str, Any]:
-    names = [*NUMERIC, *CODES, "listed", "qualifications"]
+    names = [*NUMERIC, *CODES, "listed", "qualifications", *OPEN_SETS]
     return {n: (None if draw(st.integers(0, 4)) == 0 else _value(draw, n)) for n in names}
 
 

@@ -35,6 +35,7 @@ ENTERPRISE_COLUMNS = (
     "listed",
     "qualifications",
     "address",
+    "business_scope",
 )
 FINANCIAL_COLUMNS = (
     "uscc",
@@ -1327,6 +1328,7 @@ def _enterprise_frame(
         listed=pl.Series(listed_s, dtype=pl.String),
         qualifications=qualifications,
         address=address,
+        business_scope=_business_scope(industries, industry_i),
     )
     return frame.with_columns(
         pl.when(pl.col("country") == "").then(None).otherwise("country").alias("country"),
@@ -1335,6 +1337,54 @@ def _enterprise_frame(
         .otherwise("listed")
         .alias("listed"),
     )
+
+
+# Business scope (经营范围): phrases of the national list of business-scope items, by chain
+# and by kind, led by the industry's own words; the chains' keyword suggestions read them.
+_CHAIN_SCOPE = {
+    _SW: ("软件开发", "信息系统集成服务", "数据处理和存储支持服务", "信息技术咨询服务"),
+    _AI: ("人工智能应用软件开发", "人工智能基础软件开发", "智能机器人的研发", "云计算装备技术服务"),
+    _IC: ("集成电路设计", "集成电路制造", "半导体分立器件制造", "电子元器件制造"),
+    _BIO: ("药品生产", "医学研究和试验发展", "第二类医疗器械销售", "生物化工产品技术研发"),
+    _NEV: ("新能源汽车整车销售", "汽车零部件研发", "电池制造", "新能源汽车电附件销售"),
+    _GRID: ("输配电及控制设备制造", "智能输配电及控制设备销售", "光伏设备及元器件制造",
+            "电力电子元器件制造"),
+    _RAIL: ("城市轨道交通设备制造", "高铁设备、配件制造", "铁路机车车辆配件制造",
+             "轨道交通专用设备、关键系统及部件销售"),
+    _EQUIP: ("工业机器人制造", "智能基础制造装备制造", "数控机床制造", "通用设备制造"),
+}  # fmt: skip
+_KIND_SCOPE = {
+    _MFG: ("货物进出口", "技术进出口"),
+    _SVC: ("技术服务、技术开发、技术咨询、技术交流、技术转让、技术推广", "信息咨询服务"),
+    _CON: ("建设工程施工", "工程管理服务"),
+    _TRADE: ("日用百货销售", "五金产品零售"),
+    _UTIL: ("发电业务、输电业务、供（配）电业务", "合同能源管理"),
+    _AGRI: ("农产品的生产、销售、加工、运输、贮藏及其他相关服务", "谷物种植"),
+}
+
+
+def _scope_texts(ind: _Industry) -> tuple[str, str]:
+    """Two plausible business scopes of an industry (firms alternate between them)."""
+    words = [zh for zh, _ in ind.words]
+    lead = [f"{words[0]}产品的研发、生产和销售" if ind.kind == _MFG else f"{words[0]}服务"]
+    lead += [f"{w}技术开发" for w in words[1:2]] if ind.tech else []
+    chain = list(_CHAIN_SCOPE.get(ind.chain or "", ()))
+    kind = list(_KIND_SCOPE.get(ind.kind, ()))
+    first = "；".join([*lead, *chain[:2], *kind[:1]])
+    second = "；".join([*lead[:1], *chain[2:], *kind])
+    return "一般项目：" + first + "。", "一般项目：" + second + "。"
+
+
+def _business_scope(industries: list[_Industry], industry_i: np.ndarray) -> pl.Series:
+    """A business scope per firm from its industry; about one firm in 19 has none."""
+    texts = [_scope_texts(ind) for ind in industries]
+    n = industry_i.size
+    row = np.arange(n)
+    variant = industry_i * 2 + (row % 2)
+    flat = [t for pair in texts for t in pair]
+    scope = _pick(flat, variant)
+    none = pl.Series(row % 19 == 7)
+    return pl.select(pl.when(none).then(None).otherwise(scope)).to_series().alias("")
 
 
 def _cross_check_uscc(

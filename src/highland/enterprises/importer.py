@@ -24,6 +24,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
     and_,
     delete,
     exists,
@@ -51,7 +52,7 @@ from highland.enterprises.models import (
 from highland.enterprises.portrait_sql import refresh_size_classes
 from highland.enterprises.tables import ROW, read_table
 from highland.enterprises.vocab import (
-    ENTERPRISE_COLUMNS,
+    ENTERPRISE_IMPORT_COLUMNS,
     ENTERPRISE_REQUIRED,
     FINANCIAL_COLUMNS,
     FINANCIAL_REQUIRED,
@@ -119,6 +120,7 @@ def _make_stage_enterprise() -> Table:
         Column("country", String),
         Column("listed", Boolean),
         Column("address", String),
+        Column("business_scope", Text),
         Column("eid", Integer),
         # Set by the merge: created by this import; name index to rebuild (created or renamed).
         Column("fresh", Boolean),
@@ -275,7 +277,7 @@ def import_enterprises(
     progress: Progress = _noop,
 ) -> ImportResult:
     """Validate and import an enterprise file (CSV or XLSX)."""
-    table = read_table(data, filename, ENTERPRISE_COLUMNS, ENTERPRISE_REQUIRED)
+    table = read_table(data, filename, ENTERPRISE_IMPORT_COLUMNS, ENTERPRISE_REQUIRED)
     return import_enterprise_frame(
         session,
         actor,

@@ -41,6 +41,7 @@ PORTRAIT_SCHEMA: dict[str, pl.DataType] = {
     "tax_paid": _I, "employees": _I, "rd_spend": _I, "rd_staff": _I, "rd_intensity": _I,
     "invention_patents": _I, "total_assets": _I, "revenue_growth": _I, "revenue_cagr_3y": _I,
     "lifecycle_stage": _S, "valuation_usd": _I, "last_round_usd": _I, "figures_year": _I,
+    "chains": pl.List(pl.String()), "segments": pl.List(pl.String()),
 }  # fmt: skip
 FIGURES = (
     "revenue", "output_value", "tax_paid", "employees", "rd_spend", "rd_staff",
@@ -60,8 +61,15 @@ Scope = Callable[[Any], ColumnElement[bool]]
 # --------------------------------------------------------------------------- the one-row path
 
 
-def row_values(view: service.PortraitView, as_of: date) -> dict[str, object]:
-    """One enterprise's frame row from an already computed PortraitView."""
+def row_values(
+    view: service.PortraitView,
+    as_of: date,
+    memberships: tuple[list[str], list[str]] = ([], []),
+) -> dict[str, object]:
+    """One enterprise's frame row from an already computed PortraitView.
+
+    `memberships` are its chains and segments (memberships_of); none is an empty set.
+    """
     p, ent = view.portrait, view.enterprise
     if p.as_of != as_of:
         raise ValueError(f"the portrait is as of {p.as_of}, not {as_of}")
@@ -88,8 +96,27 @@ def row_values(view: service.PortraitView, as_of: date) -> dict[str, object]:
         "size_class": value["size_class"],
         "lifecycle_stage": value["lifecycle_stage"],
         "figures_year": p.figures_year,
+        "chains": sorted(set(memberships[0])),
+        "segments": sorted(set(memberships[1])),
     }
     return {name: row[name] for name in PORTRAIT_SCHEMA}
+
+
+def memberships_of(session: Session, enterprise_id: int) -> tuple[list[str], list[str]]:
+    """The chain codes and "chaincode/segmentcode" of an enterprise's accepted memberships
+    (chains not retired); both lists sorted."""
+    from highland.chains.models import Chain, EnterpriseSegment
+
+    rows = session.execute(
+        select(Chain.code, EnterpriseSegment.segment_code)
+        .join(Chain, Chain.id == EnterpriseSegment.chain_id)
+        .where(
+            EnterpriseSegment.enterprise_id == enterprise_id,
+            EnterpriseSegment.status == "accepted",
+            Chain.retired.is_(False),
+        )
+    ).all()
+    return sorted({c for c, _ in rows}), sorted({f"{c}/{seg}" for c, seg in rows})
 
 
 def _millionths(value: object, uscc: str, name: str) -> int | None:
@@ -116,7 +143,7 @@ def portrait_values(session: Session, uscc: str, as_of: date) -> dict[str, objec
     )
     years = [service.to_year_figures(f) for f in figures]
     p = compute_portrait(facts, years, as_of, service.lifecycle_rules())
-    return row_values(service.PortraitView(ent, figures, p), as_of)
+    return row_values(service.PortraitView(ent, figures, p), as_of, memberships_of(session, ent.id))
 
 
 # --------------------------------------------------------------------------- loading
@@ -127,15 +154,17 @@ def portrait_frame(
 ) -> pl.DataFrame:
     """The portrait of every enterprise (or of those usccs) as of a date, one row each by uscc."""
     agg = _json_array_agg(session.connection().dialect.name)
-    raws, quals = [], []
+    raws, quals, members = [], [], []
     for scope in _scopes(session, usccs):
         enterprises = _load(session, agg, *_registry_query(scope, as_of))
         if enterprises.height:
             raws.append(enterprises)
             quals.append(_load(session, agg, *_qualification_query(scope, as_of)))
+            members.append(_load(session, agg, *_membership_query(scope)))
     if not raws:
         return pl.DataFrame(schema=PORTRAIT_SCHEMA)
-    return _derive(pl.concat(raws), pl.concat(quals), as_of).sort("uscc")
+    frame = _derive(pl.concat(raws), pl.concat(quals), as_of, pl.concat(members))
+    return frame.sort("uscc")
 
 
 _Agg = Callable[[ColumnElement[Any]], ColumnElement[str]]
@@ -222,6 +251,20 @@ def _qualification_query(scope: Scope, as_of: date) -> tuple[Any, ColumnElement[
         scope(q.c.enterprise_id),
     )
     return q, valid, {"id": (q.c.enterprise_id, _I), "code": (q.c.code, _S)}
+
+
+def _membership_query(scope: Scope) -> tuple[Any, ColumnElement[bool], _Columns]:
+    """Accepted memberships in chains not retired: enterprise id, chain code, segment code."""
+    from highland.chains.models import Chain, EnterpriseSegment
+
+    m, c = table_of(EnterpriseSegment), table_of(Chain)
+    where = and_(m.c.status == "accepted", c.c.retired.is_(False), scope(m.c.enterprise_id))
+    columns: _Columns = {
+        "id": (m.c.enterprise_id, _I),
+        "chain": (c.c.code, _S),
+        "segment": (m.c.segment_code, _S),
+    }
+    return m.join(c, c.c.id == m.c.chain_id), where, columns
 
 
 def _load(
@@ -356,15 +399,28 @@ def _lifecycle() -> pl.Expr:
     return stage_expr
 
 
-def _derive(raw: pl.DataFrame, quals: pl.DataFrame, as_of: date) -> pl.DataFrame:
+def _derive(
+    raw: pl.DataFrame, quals: pl.DataFrame, as_of: date, members: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """The portrait fields from the loaded rows, in PORTRAIT_SCHEMA's order and types."""
     held = quals.group_by("id").agg(pl.col("code").sort().alias("qualifications"))
+    if members is None:
+        members = pl.DataFrame(schema={"id": _I, "chain": _S, "segment": _S})
+    member_of = members.group_by("id").agg(
+        pl.col("chain").unique().sort().alias("chains"),
+        pl.concat_str("chain", pl.lit("/"), "segment").unique().sort().alias("segments"),
+    )
+    empty = pl.lit([], dtype=pl.List(pl.String))
     revenue, base1 = pl.col("revenue"), pl.col("base1_revenue")
     lazy = (
         raw.lazy()
         .join(held.lazy(), on="id", how="left")
+        .join(member_of.lazy(), on="id", how="left")
         .with_columns(
             pl.col("qualifications").fill_null(pl.lit([], dtype=pl.List(pl.String))),
+            # No accepted membership: the empty set, which is known (not missing).
+            pl.col("chains").fill_null(empty),
+            pl.col("segments").fill_null(empty),
             listed=pl.col("listed").cast(pl.Boolean),
             age_years=_age(as_of),
             rd_intensity=pl.when(revenue != 0).then(_round_ratio(pl.col("rd_spend"), revenue)),

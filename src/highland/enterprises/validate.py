@@ -24,6 +24,7 @@ from highland.kit.industry import industry_error_expr, industry_parts_expr
 from highland.kit.uscc import uscc_error_expr
 
 ERROR_SCHEMA = {"row": pl.Int64, "column": pl.String, "value": pl.String, "error": pl.String}
+BUSINESS_SCOPE_MAX = 2000  # characters of 经营范围
 MAX_MONEY_DIGITS = 15  # a quadrillion yuan: anything longer is a typing slip
 MONEY_RE = r"^\d{1,15}(\.\d{1,2})?$"
 THOUSANDS_RE = r"^\d{1,3}(,\d{3})+(\.\d+)?$"
@@ -206,6 +207,9 @@ def enterprises(
     if "address" in present:
         checks.append(_too_long("address", 300))
         out.append(pl.col("address"))
+    if "business_scope" in present:
+        checks.append(_too_long("business_scope", BUSINESS_SCOPE_MAX))
+        out.append(pl.col("business_scope"))
     if "ownership" in present:
         own = pl.col("__own")
         checks.append(

@@ -83,6 +83,9 @@ ENTERPRISE_COLUMNS = (
     "qualifications",
     "address",
 )
+# What an enterprise import reads: the export's columns and the business scope (经营范围,
+# optional, at most 2,000 characters; it feeds the chains' keyword suggestions).
+ENTERPRISE_IMPORT_COLUMNS = (*ENTERPRISE_COLUMNS, "business_scope")
 ENTERPRISE_REQUIRED = ("uscc", "name", "district_code", "industry_code", "founded_on")
 
 MONEY_COLUMNS = ("revenue", "output_value", "tax_paid", "rd_spend", "total_assets")
@@ -133,6 +136,7 @@ HEADER_ALIASES: dict[str, str] = {
     "企业资质": "qualifications",
     "地址": "address",
     "注册地址": "address",
+    "经营范围": "business_scope",
     "年份": "year",
     "年度": "year",
     "营业收入": "revenue",

@@ -1,5 +1,8 @@
 """The portrait fields a rule may name, their types and their exact integer representation.
 
+Set fields (qualifications, chains, segments) hold a list of codes; `contains` tests that the
+set holds every listed code, `in` that it holds any, `not_in` that it holds none.
+
 Every numeric field is held as an integer in a fixed unit so that both evaluators compare
 exactly: money in fen, US dollars in cents, ratios in millionths (the portrait rounds them
 half-up to 6 places), counts and years as they are. Rules state values in human units
@@ -78,6 +81,11 @@ FIELDS: dict[str, FieldSpec] = {f.name: f for f in (
     _f("lifecycle_stage", "code", "生命周期阶段", "lifecycle stage", choices=LIFECYCLE_STAGES),
     _f("valuation_usd", "usd", "估值（美元）", "valuation (USD)", bound=10**16),
     _f("last_round_usd", "usd", "最近一轮融资（美元）", "last round (USD)", bound=10**16),
+    # Open sets (any code): the chains an enterprise is an accepted member of (chain codes) and
+    # its segments ("chaincode/segmentcode"). No membership is a known EMPTY set, never
+    # missing: `chains contains ic` is false for it, `chains not_in [ic]` true.
+    _f("chains", "set", "所属产业链", "chains"),
+    _f("segments", "set", "所属产业链环节", "chain segments"),
 )}
 # fmt: on
 

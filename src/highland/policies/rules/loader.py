@@ -571,7 +571,9 @@ def check_value(name: str, op: str, value: object) -> Value:
     if spec.kind == "set":
         return _set_value(name, op, value, spec.choices)
     if op == "contains":
-        raise ValueError(f"{name}: 'contains' applies to qualifications only")
+        raise ValueError(
+            f"{name}: 'contains' applies to set fields only (qualifications, chains, segments)"
+        )
     if op in ("in", "not_in"):
         if not isinstance(value, list) or not value:
             raise ValueError(f"{name} {op}: value must be a non-empty list, e.g. [a, b]")

@@ -44,6 +44,13 @@ def criterion_expr(c: Criterion) -> pl.Expr:
         return col.is_not_null()
     if kind == "missing":
         return col.is_null()
+    if FIELDS[c.field].kind == "set" and c.field != "qualifications":
+        # An open set (chains, segments): membership per item; a null list stays unknown.
+        found = [col.list.contains(pl.lit(str(i))) for i in c.items]
+        if kind == "has_all":
+            return reduce(lambda a, b: a & b, found)
+        hit = reduce(lambda a, b: a | b, found)
+        return hit if kind == "one_of" else ~hit
     if FIELDS[c.field].kind == "set":
         mask = sum(qualification_bit(code) for code in {str(i) for i in c.items})
         q = pl.col(QMASK)

@@ -1,0 +1,490 @@
+"""Enterprises in chain segments: suggestions, decisions, manual links and leading firms.
+
+Suggestions are computed set-based over the whole registry (Polars frames joined with the
+segments of each chain's current version), never enterprise by enterprise:
+
+- industry evidence: the enterprise's 4-digit class equals a class the segment lists (80), or
+  starts with a listed 3-digit group (60) or 2-digit division (40); detail = the code;
+- keyword evidence: a segment keyword occurs in the business scope (50, +10 per further
+  distinct keyword, at most 90); detail = the keywords.
+
+One row per enterprise, chain and segment: the strongest evidence wins (industry before
+keyword at equal confidence). A rerun inserts new suggestions, updates suggestions still
+`suggested` whose evidence changed, withdraws (deletes) suggestions still `suggested` that no
+longer match, and never touches accepted or rejected rows. Manual links have confidence 100
+and are accepted when made.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import polars as pl
+from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from highland.audit.service import Actor, Change, record
+from highland.chains.models import Chain, EnterpriseSegment, Segment
+from highland.db import utcnow
+from highland.enterprises.models import Enterprise
+from highland.errors import Conflict, Forbidden, InvalidInput, NotFound
+from highland.identity.permissions import Permission, Principal, Role
+
+EVIDENCE = ("manual", "industry", "keyword")
+STATUSES = ("suggested", "accepted", "rejected")
+INDUSTRY_CONFIDENCE = {4: 80, 3: 60, 2: 40}
+KEYWORD_BASE, KEYWORD_STEP, KEYWORD_MAX = 50, 10, 90
+STREAM_RANK = {"upstream": 0, "midstream": 1, "downstream": 2}
+DETAIL_MAX = 300
+_CANDIDATE_SCHEMA = {
+    "enterprise_id": pl.Int64,
+    "segment_code": pl.String,
+    "evidence": pl.String,
+    "detail": pl.String,
+    "confidence": pl.Int64,
+}
+
+
+# --------------------------------------------------------------------------- access
+
+
+def get_chain(session: Session, chain_id: int) -> Chain:
+    """The chain, or 404."""
+    chain = session.get(Chain, chain_id)
+    if chain is None:
+        raise NotFound(f"chain {chain_id} does not exist")
+    return chain
+
+
+def check_write(principal: Principal, chain_id: int) -> None:
+    """Chain heads and teams write only their own chain; chains:data holders write any."""
+    if principal.can(Permission.chains_data):
+        return
+    if not principal.can(Permission.chains_write):
+        raise Forbidden(f"your role ({principal.role.value}) may not change chains")
+    if principal.role in (Role.chain_head, Role.chain_team) and principal.chain_id != chain_id:
+        raise Forbidden(f"you may change only your own chain, not chain {chain_id}")
+
+
+def current_segments(session: Session, chain: Chain) -> list[Segment]:
+    """The segments of the chain's current version (empty when it has none)."""
+    if chain.version_id is None:
+        return []
+    stmt = select(Segment).where(Segment.version_id == chain.version_id).order_by(Segment.id)
+    return list(session.scalars(stmt))
+
+
+# --------------------------------------------------------------------------- suggestions
+
+
+@dataclass
+class SuggestResult:
+    """What one suggestion run did, per chain and in total."""
+
+    inserted: int = 0
+    updated: int = 0
+    withdrawn: int = 0
+    chains: dict[str, tuple[int, int, int]] = field(default_factory=dict)
+
+
+def registry_frame(session: Session) -> pl.DataFrame:
+    """Every enterprise's id, industry class and business scope (lower-cased)."""
+    rows = session.execute(
+        select(Enterprise.id, Enterprise.industry_code, Enterprise.business_scope)
+    ).all()
+    frame = pl.DataFrame(
+        [tuple(r) for r in rows],
+        schema={"enterprise_id": pl.Int64, "industry_code": pl.String, "scope": pl.String},
+        orient="row",
+    )
+    return frame.with_columns(pl.col("scope").str.to_lowercase())
+
+
+def _digits(code: str) -> str:
+    code = code.strip()
+    return code[1:] if code[:1].isalpha() else code
+
+
+def candidates(registry: pl.DataFrame, segments: Sequence[Segment]) -> pl.DataFrame:
+    """The best evidence per enterprise and segment, over the whole registry."""
+    codes = [
+        (s.code, _digits(c), len(_digits(c)))
+        for s in segments
+        for c in (s.industry_codes or [])
+        if len(_digits(c)) in INDUSTRY_CONFIDENCE
+    ]
+    parts: list[pl.DataFrame] = []
+    if codes:
+        seg_codes = pl.DataFrame(
+            codes, schema={"segment_code": pl.String, "code": pl.String, "n": pl.Int64},
+            orient="row",
+        )  # fmt: skip
+        for n, confidence in INDUSTRY_CONFIDENCE.items():
+            level = seg_codes.filter(pl.col("n") == n).drop("n")
+            if level.is_empty():
+                continue
+            hits = registry.with_columns(pl.col("industry_code").str.slice(0, n).alias("code"))
+            parts.append(
+                hits.join(level, on="code").select(
+                    "enterprise_id",
+                    "segment_code",
+                    pl.lit("industry").alias("evidence"),
+                    pl.col("code").alias("detail"),
+                    pl.lit(confidence, dtype=pl.Int64).alias("confidence"),
+                )
+            )
+    words: list[pl.DataFrame] = []
+    scoped = registry.filter(pl.col("scope").is_not_null())
+    for s in segments:
+        for kw in sorted({k.strip() for k in (s.keywords or []) if k.strip()}):
+            hit = scoped.filter(pl.col("scope").str.contains(kw.lower(), literal=True))
+            words.append(
+                hit.select(
+                    "enterprise_id", pl.lit(s.code).alias("segment_code"), pl.lit(kw).alias("kw")
+                )
+            )
+    if words:
+        found = (
+            pl.concat(words)
+            .group_by("enterprise_id", "segment_code")
+            .agg(pl.col("kw").unique().sort().alias("kws"))
+        )
+        nkw = pl.col("kws").list.len()
+        parts.append(
+            found.select(
+                "enterprise_id",
+                "segment_code",
+                pl.lit("keyword").alias("evidence"),
+                pl.col("kws").list.join("、").str.slice(0, DETAIL_MAX).alias("detail"),
+                pl.min_horizontal(KEYWORD_BASE + KEYWORD_STEP * (nkw - 1), pl.lit(KEYWORD_MAX))
+                .cast(pl.Int64)
+                .alias("confidence"),
+            )
+        )
+    if not parts:
+        return pl.DataFrame(schema=_CANDIDATE_SCHEMA)
+    every = pl.concat([p.cast(_CANDIDATE_SCHEMA) for p in parts])  # type: ignore[arg-type]
+    return (
+        every.sort(
+            ["enterprise_id", "segment_code", "confidence", "evidence", "detail"],
+            descending=[False, False, True, False, False],
+        )
+        .unique(["enterprise_id", "segment_code"], keep="first", maintain_order=True)
+        .select(list(_CANDIDATE_SCHEMA))
+    )
+
+
+def _existing(session: Session, chain_id: int) -> pl.DataFrame:
+    rows = session.execute(
+        select(
+            EnterpriseSegment.id,
+            EnterpriseSegment.enterprise_id,
+            EnterpriseSegment.segment_code,
+            EnterpriseSegment.status,
+            EnterpriseSegment.evidence,
+            EnterpriseSegment.detail,
+            EnterpriseSegment.confidence,
+        ).where(EnterpriseSegment.chain_id == chain_id)
+    ).all()
+    schema = {
+        "id": pl.Int64,
+        "enterprise_id": pl.Int64,
+        "segment_code": pl.String,
+        "status": pl.String,
+        "old_evidence": pl.String,
+        "old_detail": pl.String,
+        "old_confidence": pl.Int64,
+    }
+    return pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
+
+
+def suggest(
+    session: Session,
+    actor: Actor,
+    chain_id: int | None = None,
+    registry: pl.DataFrame | None = None,
+) -> SuggestResult:
+    """Suggest enterprises for the segments of one chain (or every chain not retired)."""
+    if chain_id is not None:
+        chains = [get_chain(session, chain_id)]
+    else:
+        chains = list(session.scalars(select(Chain).where(Chain.retired.is_(False))))
+    registry = registry_frame(session) if registry is None else registry
+    result = SuggestResult()
+    now = utcnow()
+    for chain in sorted(chains, key=lambda c: c.id):
+        found = candidates(registry, current_segments(session, chain))
+        old = _existing(session, chain.id)
+        keys = ["enterprise_id", "segment_code"]
+        new = found.join(old, on=keys, how="anti")
+        joined = found.join(old, on=keys, how="inner").filter(
+            (pl.col("status") == "suggested")
+            & (pl.col("old_evidence") != "manual")
+            & (
+                (pl.col("evidence") != pl.col("old_evidence"))
+                | (pl.col("detail") != pl.col("old_detail"))
+                | (pl.col("confidence") != pl.col("old_confidence"))
+            )
+        )
+        stale = old.filter(
+            (pl.col("status") == "suggested") & (pl.col("old_evidence") != "manual")
+        ).join(found, on=keys, how="anti")
+        rows = [
+            {**r, "chain_id": chain.id, "status": "suggested", "created_at": now}
+            for r in new.to_dicts()
+        ]
+        for start in range(0, len(rows), 5000):
+            session.execute(insert(EnterpriseSegment), rows[start : start + 5000])
+        if not joined.is_empty():
+            stmt = (
+                update(EnterpriseSegment.__table__)  # type: ignore[arg-type]
+                .where(EnterpriseSegment.__table__.c.id == bindparam("row_id"))
+                .values(
+                    evidence=bindparam("new_evidence"),
+                    detail=bindparam("new_detail"),
+                    confidence=bindparam("new_confidence"),
+                )
+            )
+            session.execute(
+                stmt,
+                joined.select(
+                    pl.col("id").alias("row_id"),
+                    pl.col("evidence").alias("new_evidence"),
+                    pl.col("detail").alias("new_detail"),
+                    pl.col("confidence").alias("new_confidence"),
+                ).to_dicts(),
+            )
+        stale_ids = stale["id"].to_list()
+        for start in range(0, len(stale_ids), 5000):
+            session.execute(
+                delete(EnterpriseSegment).where(
+                    EnterpriseSegment.id.in_(stale_ids[start : start + 5000])
+                )
+            )
+        counts = (len(rows), joined.height, len(stale_ids))
+        result.chains[chain.code] = counts
+        result.inserted += counts[0]
+        result.updated += counts[1]
+        result.withdrawn += counts[2]
+        record(
+            session,
+            actor,
+            Change(
+                "chain.suggest",
+                "chain",
+                chain.code,
+                after={"inserted": counts[0], "updated": counts[1], "withdrawn": counts[2]},
+                summary=f"suggested enterprises for chain {chain.code}",
+            ),
+        )
+    session.flush()
+    return result
+
+
+# --------------------------------------------------------------------------- decisions
+
+
+def decide(
+    session: Session,
+    actor: Actor,
+    chain_id: int,
+    decision: str,
+    *,
+    ids: Sequence[int] = (),
+    segment: str | None = None,
+    min_confidence: int | None = None,
+) -> int:
+    """Accept or reject rows in bulk: given ids, or every suggestion of a segment whose
+    confidence is at least `min_confidence`. Returns how many rows changed. Nothing is
+    written when any id is unknown or belongs to another chain."""
+    chain = get_chain(session, chain_id)
+    if decision not in ("accept", "reject"):
+        raise InvalidInput(f"decision must be accept or reject, not {decision!r}", field="decision")
+    status = "accepted" if decision == "accept" else "rejected"
+    if ids and segment is not None:
+        raise InvalidInput("give either ids or a segment, not both", field="ids")
+    if ids:
+        wanted = sorted(set(ids))
+        found = set(
+            session.scalars(
+                select(EnterpriseSegment.id).where(
+                    EnterpriseSegment.id.in_(wanted), EnterpriseSegment.chain_id == chain.id
+                )
+            )
+        )
+        unknown = [i for i in wanted if i not in found]
+        if unknown:
+            raise InvalidInput(
+                f"no suggestion with id {', '.join(map(str, unknown[:10]))} in chain {chain.code}",
+                field="ids",
+            )
+        where = [EnterpriseSegment.id.in_(wanted), EnterpriseSegment.status != status]
+    elif segment is not None:
+        codes = {s.code for s in current_segments(session, chain)}
+        if segment not in codes:
+            raise InvalidInput(f"chain {chain.code} has no segment {segment!r}", field="segment")
+        if min_confidence is not None and not 0 <= min_confidence <= 100:
+            raise InvalidInput("min_confidence must be between 0 and 100", field="min_confidence")
+        where = [
+            EnterpriseSegment.chain_id == chain.id,
+            EnterpriseSegment.segment_code == segment,
+            EnterpriseSegment.status == "suggested",
+            EnterpriseSegment.confidence >= (min_confidence or 0),
+        ]
+    else:
+        raise InvalidInput("give the ids to decide, or a segment", field="ids")
+    changed = list(session.scalars(select(EnterpriseSegment.id).where(*where)))
+    if not changed:
+        return 0
+    now = utcnow()
+    session.execute(
+        update(EnterpriseSegment)
+        .where(EnterpriseSegment.id.in_(changed))
+        .values(status=status, decided_by=actor.name, decided_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    record(
+        session,
+        actor,
+        Change(
+            f"chain.{decision}",
+            "chain",
+            chain.code,
+            after={"status": status, "ids": changed},
+            summary=f"{status} {len(changed)} enterprise(s) in chain {chain.code}",
+        ),
+    )
+    session.flush()
+    session.expire_all()
+    return len(changed)
+
+
+def enterprise_by_uscc(session: Session, uscc: str, field_name: str = "uscc") -> Enterprise:
+    """The enterprise with this USCC, or 422 naming the field."""
+    ent = session.scalar(select(Enterprise).where(Enterprise.uscc == uscc.strip().upper()))
+    if ent is None:
+        raise InvalidInput(f"no enterprise with USCC {uscc!r} in the registry", field=field_name)
+    return ent
+
+
+def add_member(
+    session: Session, actor: Actor, chain_id: int, uscc: str, segment: str, note: str | None = None
+) -> EnterpriseSegment:
+    """Put an enterprise in a segment by hand (confidence 100, accepted at once).
+
+    An existing suggestion (or rejected one) for the same segment becomes the manual link;
+    an enterprise already accepted in the segment is a conflict and nothing is written.
+    """
+    chain = get_chain(session, chain_id)
+    seg = next((s for s in current_segments(session, chain) if s.code == segment), None)
+    if seg is None:
+        raise InvalidInput(f"chain {chain.code} has no segment {segment!r}", field="segment")
+    ent = enterprise_by_uscc(session, uscc)
+    row = session.scalar(
+        select(EnterpriseSegment).where(
+            EnterpriseSegment.enterprise_id == ent.id,
+            EnterpriseSegment.chain_id == chain.id,
+            EnterpriseSegment.segment_code == segment,
+        )
+    )
+    if row is not None and row.status == "accepted":
+        when = row.decided_at.date().isoformat() if row.decided_at else "?"
+        raise Conflict(
+            f"{ent.uscc} is already in segment {segment} ({seg.name}) of chain {chain.code} "
+            f"(accepted on {when} by {row.decided_by or '?'})"
+        )
+    before = None
+    now = utcnow()
+    detail = (note or "").strip()[:DETAIL_MAX] or None
+    if row is not None:
+        before = {"evidence": row.evidence, "status": row.status, "confidence": row.confidence}
+    try:
+        with session.begin_nested():  # a concurrent add of the same link loses cleanly
+            if row is None:
+                row = EnterpriseSegment(
+                    enterprise_id=ent.id, chain_id=chain.id, segment_code=segment
+                )
+                session.add(row)
+            row.evidence, row.detail, row.confidence = "manual", detail, 100
+            row.status, row.decided_by, row.decided_at = "accepted", actor.name, now
+            session.flush()
+    except IntegrityError:
+        raise Conflict(
+            f"{ent.uscc} was just put in segment {segment} of chain {chain.code} by someone "
+            "else; reload the page"
+        ) from None
+    record(
+        session,
+        actor,
+        Change(
+            "chain.add",
+            "chain_enterprise_segment",
+            f"{chain.code}/{ent.uscc}",
+            before=before,
+            after={
+                "segment": segment,
+                "evidence": "manual",
+                "status": "accepted",
+                "confidence": 100,
+            },
+        ),
+    )
+    return row
+
+
+@dataclass(frozen=True)
+class MemberFilter:
+    """Filters of the member list."""
+
+    segment: str | None = None
+    status: str | None = None
+    evidence: str | None = None
+    min_confidence: int | None = None
+
+
+def check_filter(flt: MemberFilter) -> None:
+    """422 for a filter value outside the vocabularies."""
+    if flt.status is not None and flt.status not in STATUSES:
+        raise InvalidInput(f"status must be one of {', '.join(STATUSES)}", field="status")
+    if flt.evidence is not None and flt.evidence not in EVIDENCE:
+        raise InvalidInput(f"evidence must be one of {', '.join(EVIDENCE)}", field="evidence")
+    if flt.min_confidence is not None and not 0 <= flt.min_confidence <= 100:
+        raise InvalidInput("min_confidence must be between 0 and 100", field="min_confidence")
+
+
+def members(
+    session: Session, chain_id: int, flt: MemberFilter, page: int = 1, per_page: int = 50
+) -> tuple[int, list[tuple[EnterpriseSegment, Enterprise]]]:
+    """One page of a chain's rows (highest confidence first) and the total."""
+    check_filter(flt)
+    where = [EnterpriseSegment.chain_id == chain_id]
+    if flt.segment:
+        where.append(EnterpriseSegment.segment_code == flt.segment)
+    if flt.status:
+        where.append(EnterpriseSegment.status == flt.status)
+    if flt.evidence:
+        where.append(EnterpriseSegment.evidence == flt.evidence)
+    if flt.min_confidence is not None:
+        where.append(EnterpriseSegment.confidence >= flt.min_confidence)
+    total = session.scalar(select(func.count(EnterpriseSegment.id)).where(*where)) or 0
+    stmt = (
+        select(EnterpriseSegment, Enterprise)
+        .join(Enterprise, Enterprise.id == EnterpriseSegment.enterprise_id)
+        .where(*where)
+        .order_by(
+            EnterpriseSegment.confidence.desc(),
+            EnterpriseSegment.segment_code,
+            EnterpriseSegment.id,
+        )
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    return total, [(r[0], r[1]) for r in session.execute(stmt)]
+
+
+def when_text(at: datetime | None) -> str:
+    """A decision time as a date for messages and tables."""
+    return at.date().isoformat() if at else ""

@@ -1,0 +1,141 @@
+"""`highland chains suggest | accept | reject | leading`: enterprises in segments from the CLI."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from highland.audit.service import Actor
+from highland.db import transaction
+from highland.errors import HighlandError, InvalidInput
+
+app = typer.Typer(help="Enterprises in chain segments and leading firms.", no_args_is_help=True)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+ChainOpt = Annotated[str, typer.Option("--chain", help="Chain id (or code).")]
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"error: {message}", highlight=False, markup=False)
+    return typer.Exit(code)
+
+
+def _init_and_actor() -> Actor:
+    from highland.cli import _actor, _init
+
+    _init()
+    return _actor()
+
+
+def _chain_id(s: Session, chain: str) -> int:
+    """A chain given by id or code."""
+    from highland.chains.models import Chain
+
+    found = s.scalar(select(Chain.id).where(Chain.code == chain))
+    if found is None and chain.isdigit():
+        found = s.scalar(select(Chain.id).where(Chain.id == int(chain)))
+    if found is None:
+        raise InvalidInput(f"no chain {chain!r}", field="chain")
+    return found
+
+
+@app.command("suggest")
+def suggest(
+    chain: Annotated[str | None, typer.Option("--chain", help="Chain id or code (default: all).")]
+    = None,
+) -> None:  # fmt: skip
+    """Suggest enterprises for segments (industry code, business-scope keywords)."""
+    from highland.chains import mapping
+
+    actor = _init_and_actor()
+    try:
+        with transaction() as s:
+            cid = None if chain is None else _chain_id(s, chain)
+            result = mapping.suggest(s, actor, cid)
+    except HighlandError as exc:
+        raise _fail(exc.message) from None
+    for code, (ins, upd, wd) in result.chains.items():
+        out.print(f"{code}: {ins} new, {upd} updated, {wd} withdrawn", highlight=False)
+
+
+def _decide(decision: str, chain: str, ids: str | None, segment: str | None,
+            min_confidence: int | None) -> None:  # fmt: skip
+    from highland.chains import mapping
+
+    actor = _init_and_actor()
+    try:
+        id_list = [int(x) for x in ids.split(",") if x.strip()] if ids else []
+    except ValueError:
+        raise _fail(f"--ids must be numbers separated by commas, not {ids!r}", 2) from None
+    try:
+        with transaction() as s:
+            n = mapping.decide(
+                s, actor, _chain_id(s, chain), decision, ids=id_list, segment=segment,
+                min_confidence=min_confidence,
+            )  # fmt: skip
+    except HighlandError as exc:
+        raise _fail(exc.message) from None
+    out.print(f"{decision}ed {n} row(s)" if decision == "reject" else f"accepted {n} row(s)")
+
+
+IdsOpt = Annotated[str | None, typer.Option("--ids", help="Row ids, comma-separated.")]
+SegOpt = Annotated[str | None, typer.Option("--segment", help="Every suggestion of a segment.")]
+ConfOpt = Annotated[
+    int | None, typer.Option("--min-confidence", help="With --segment: at least this (0–100).")
+]
+
+
+@app.command("accept")
+def accept(chain: ChainOpt, ids: IdsOpt = None, segment: SegOpt = None,
+           min_confidence: ConfOpt = None) -> None:  # fmt: skip
+    """Accept suggestions in bulk (audited)."""
+    _decide("accept", chain, ids, segment, min_confidence)
+
+
+@app.command("reject")
+def reject(chain: ChainOpt, ids: IdsOpt = None, segment: SegOpt = None,
+           min_confidence: ConfOpt = None) -> None:  # fmt: skip
+    """Reject suggestions in bulk (audited)."""
+    _decide("reject", chain, ids, segment, min_confidence)
+
+
+@app.command("leading")
+def leading(
+    chain: ChainOpt,
+    mark: Annotated[str | None, typer.Option("--mark", help="USCC to mark as 链主.")] = None,
+    unmark: Annotated[str | None, typer.Option("--unmark", help="USCC to unmark.")] = None,
+    reason: Annotated[str | None, typer.Option("--reason", help="Why (with --mark).")] = None,
+) -> None:
+    """List leading firms and ranked suggestions, or mark / unmark one."""
+    from highland.chains import mapping_leading as lead
+
+    actor = _init_and_actor()
+    try:
+        with transaction() as s:
+            cid = _chain_id(s, chain)
+            if mark:
+                lead.mark_leading(s, actor, cid, mark, reason)
+                out.print(f"marked {mark}", highlight=False)
+                return
+            if unmark:
+                lead.unmark_leading(s, actor, cid, unmark)
+                out.print(f"unmarked {unmark}", highlight=False)
+                return
+            for firm, ent in lead.leading_firms(s, cid):
+                out.print(f"leading\t{ent.uscc}\t{ent.name}\t{firm.reason or ''}", highlight=False)
+            rows, year = lead.leading_suggestions(s, cid)
+            for r in rows:
+                share = "missing" if r.share_percent is None else f"{r.share_percent}%"
+                out.print(
+                    f"suggest\t{r.uscc}\t{r.name}\trevenue share {year}: {share}\t"
+                    f"upstream members: {r.upstream_members}",
+                    highlight=False,
+                    markup=False,
+                )
+    except HighlandError as exc:
+        raise _fail(exc.message) from None
