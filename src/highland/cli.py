@@ -226,6 +226,37 @@ def _demo_chains() -> None:
             f"demo chains loaded: {counts['created']} new, {counts['updated']} updated",
             highlight=False,
         )
+    _demo_chain_members()
+
+
+def _demo_chain_members() -> None:
+    """Demo reference figures and prospects, suggestions for every chain, and the strong
+    ones (industry class matches, confidence ≥ 80) accepted — once, on an empty mapping."""
+    from pathlib import Path
+
+    from highland.chains import mapping, reference_data
+    from highland.chains.models import EnterpriseSegment, ReferenceFigure
+
+    actor = Actor("demo", None, "system")
+    folder = Path(mapping.__file__).parent / "demo_reference"
+    with transaction() as s:
+        if s.scalar(select(ReferenceFigure.id).limit(1)) is None:
+            for name, load in (
+                ("reference_figures.csv", reference_data.load_reference),
+                ("prospects.csv", reference_data.load_prospects),
+            ):
+                load(s, actor, (folder / name).read_bytes(), name)
+        if s.scalar(select(EnterpriseSegment.id).limit(1)) is not None:
+            return
+        mapping.suggest(s, actor)
+        accepted = 0
+        for chain_id, segment in s.execute(
+            select(EnterpriseSegment.chain_id, EnterpriseSegment.segment_code).distinct()
+        ).all():
+            accepted += mapping.decide(
+                s, actor, chain_id, "accept", segment=segment, min_confidence=80
+            )
+    out.print(f"demo chain members accepted: {accepted}", highlight=False)
 
 
 def _demo_demands() -> None:
