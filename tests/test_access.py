@@ -211,6 +211,7 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("POST", "/chains/{chain_id}/leading/{uscc}/unmark"): Rule(
         allowed="chain_head", denied="handler", ok=303
     ),
+    # --- chains: governance (monthly scheduling, tasks) ---
     # --- chains: analytics ---
     ("GET", "/api/v1/chains/{chain_id}/analytics"): Rule(allowed="handler", denied="enterprise"),
     ("GET", "/chains/{chain_id}/analytics"): Rule(allowed="leader", denied="enterprise"),

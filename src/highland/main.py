@@ -22,6 +22,8 @@ from highland.audit import routes as audit_routes
 from highland.chains import analytics_api as chain_analytics_api
 from highland.chains import analytics_pages as chain_analytics_pages
 from highland.chains import api as chain_api
+from highland.chains import governance_api as chain_governance_api
+from highland.chains import governance_pages as chain_governance_pages
 from highland.chains import mapping_api as chain_mapping_api
 from highland.chains import mapping_pages as chain_mapping_pages
 from highland.chains import pages as chain_pages
@@ -108,6 +110,7 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
     app.include_router(chain_mapping_pages.router)
     app.include_router(chain_analytics_pages.router)
     app.include_router(chain_pictures_pages.router)
+    app.include_router(chain_governance_pages.router)
     app.include_router(audit_routes.pages)
     app.include_router(identity_api.router)
     app.include_router(enterprise_api.router)
@@ -117,6 +120,7 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
     app.include_router(chain_api.router)
     app.include_router(chain_mapping_api.router)
     app.include_router(chain_analytics_api.router)
+    app.include_router(chain_governance_api.router)
     app.include_router(audit_routes.api)
 
     @app.exception_handler(HighlandError)

@@ -3,6 +3,9 @@
 from highland.audit.models import AuditEntry, AuditHead
 from highland.chains.models import (
     Chain,
+    ChainMeeting,
+    ChainTask,
+    ChainTaskEvent,
     ChainVersion,
     EnterpriseSegment,
     LeadingFirm,
@@ -55,6 +58,9 @@ __all__ = [
     "CalendarDay",
     "CalendarYear",
     "Chain",
+    "ChainMeeting",
+    "ChainTask",
+    "ChainTaskEvent",
     "ChainVersion",
     "Demand",
     "DemandCategory",

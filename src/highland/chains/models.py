@@ -156,3 +156,78 @@ class Prospect(Base):
     patents: Mapped[int | None] = mapped_column(Integer)
     source: Mapped[str] = mapped_column(String(300))
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ChainMeeting(Base):
+    """The monthly scheduling (月度调度) of one chain: the indicators computed from the data
+    as of that month (kept as computed, with each one's freshness), the matters discussed and
+    the decisions (which become tasks)."""
+
+    __tablename__ = "chain_meeting"
+    __table_args__ = (UniqueConstraint("chain_id", "month", name="uq_chain_meeting_month"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chain_id: Mapped[int] = mapped_column(ForeignKey("chain.id", ondelete="RESTRICT"), index=True)
+    month: Mapped[str] = mapped_column(String(7))  # YYYY-MM
+    held_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    place: Mapped[str | None] = mapped_column(String(200))
+    chaired_by: Mapped[str | None] = mapped_column(String(100))
+    attendees: Mapped[str | None] = mapped_column(Text)
+    matters: Mapped[str | None] = mapped_column(Text)
+    indicators: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(64))
+
+
+class ChainTask(Base):
+    """A decision of a chain's monthly scheduling, tracked like a demand: an owner, a deadline
+    in working days of the same calendar, states, an event log and the overdue sweep."""
+
+    __tablename__ = "chain_task"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chain_id: Mapped[int] = mapped_column(ForeignKey("chain.id", ondelete="RESTRICT"), index=True)
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("chain_meeting.id", ondelete="RESTRICT"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(300))
+    detail: Mapped[str | None] = mapped_column(Text)
+    owner_institution: Mapped[str | None] = mapped_column(
+        ForeignKey("institution.code", ondelete="RESTRICT")
+    )
+    owner_name: Mapped[str | None] = mapped_column(String(100))
+    working_days: Mapped[int] = mapped_column(Integer)
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    due: Mapped[datetime] = mapped_column(UTCDateTime())
+    warn_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    state: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    open: Mapped[bool] = mapped_column(Boolean, default=True)
+    paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    paused_days: Mapped[int] = mapped_column(Integer, default=0)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    done_on_time: Mapped[bool | None] = mapped_column(Boolean)
+    result: Mapped[str | None] = mapped_column(Text)
+    warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    event_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ChainTaskEvent(Base):
+    """One change of a chain task. Append-only: database triggers refuse UPDATE and DELETE."""
+
+    __tablename__ = "chain_task_event"
+    __table_args__ = (UniqueConstraint("task_id", "seq", name="uq_chain_task_event_seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("chain_task.id", ondelete="RESTRICT"))
+    seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor: Mapped[str] = mapped_column(String(64))
+    actor_role: Mapped[str | None] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(16))
+    from_state: Mapped[str | None] = mapped_column(String(16))
+    to_state: Mapped[str] = mapped_column(String(16))
+    data: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)

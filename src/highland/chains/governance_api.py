@@ -1,0 +1,5 @@
+"""Chains: governance_api (being written)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,5 @@
+"""Chains: governance_pages (being written)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()
