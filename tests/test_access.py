@@ -212,6 +212,36 @@ ROUTES: dict[tuple[str, str], Rule] = {
         allowed="chain_head", denied="handler", ok=303
     ),
     # --- chains: governance (monthly scheduling, tasks) ---
+    # The shared helpers fill neither {month} nor {task_id} and post a bare form: ok=422 is
+    # the handler's answer to that input, reached only past the access check (the full
+    # flows: tests/chains/test_governance_pages.py).
+    ("GET", "/api/v1/chains/{chain_id}/meetings"): Rule(allowed="handler", denied="enterprise"),
+    ("POST", "/api/v1/chains/{chain_id}/meetings"): Rule(
+        allowed="chain_head", denied="leader", ok=422
+    ),
+    ("GET", "/api/v1/chains/{chain_id}/meetings/{month}"): Rule(
+        allowed="leader", denied="enterprise", ok=422
+    ),
+    ("POST", "/api/v1/chains/{chain_id}/meetings/{month}/indicators"): Rule(
+        allowed="chain_team", denied="handler", ok=422
+    ),
+    ("GET", "/api/v1/chains/{chain_id}/indicators"): Rule(allowed="leader", denied="enterprise"),
+    ("GET", "/api/v1/chain-tasks/{task_id}"): Rule(allowed="handler", denied="enterprise", ok=422),
+    ("POST", "/api/v1/chain-tasks/{task_id}/actions/{action}"): Rule(
+        allowed="chain_head", denied="leader", ok=422
+    ),
+    ("GET", "/chains/{chain_id}/meetings"): Rule(allowed="leader", denied="enterprise"),
+    ("POST", "/chains/{chain_id}/meetings"): Rule(allowed="chain_team", denied="handler", ok=422),
+    ("GET", "/chains/{chain_id}/meetings/{month}"): Rule(
+        allowed="handler", denied="enterprise", ok=422
+    ),
+    ("POST", "/chains/{chain_id}/meetings/{month}/indicators"): Rule(
+        allowed="chain_head", denied="leader", ok=422
+    ),
+    ("GET", "/chain-tasks/{task_id}"): Rule(allowed="leader", denied="enterprise", ok=422),
+    ("POST", "/chain-tasks/{task_id}/actions/{action}"): Rule(
+        allowed="chain_team", denied="handler", ok=422
+    ),
     # --- chains: analytics ---
     ("GET", "/api/v1/chains/{chain_id}/analytics"): Rule(allowed="handler", denied="enterprise"),
     ("GET", "/chains/{chain_id}/analytics"): Rule(allowed="leader", denied="enterprise"),

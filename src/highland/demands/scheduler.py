@@ -48,6 +48,12 @@ def run_once(engine: Engine, settings: Settings, now: datetime | None = None) ->
             log.info("demand sweep skipped: another worker is sweeping")
             return SweepResult(skipped=True)
         result = sweep(s, now, settings=settings)
+        # Tasks of the chains' monthly scheduling run on the same clock and sweep.
+        from highland.chains.task_sweep import sweep_tasks
+
+        tasks = sweep_tasks(s, now, settings=settings)
+        result.notifications += tasks.notifications
+        log.info("%s", tasks.summary())
     if settings.smtp_host:
         started = time.monotonic()
         while time.monotonic() - started < EMAIL_BUDGET_SECONDS:

@@ -1,0 +1,223 @@
+"""The indicators of a chain as of a month, for its monthly scheduling (月度调度).
+
+Everything is computed set-based, in a handful of SQL aggregates over the whole chain (no
+Python loop over enterprises), from the data as of the end of the month in Asia/Shanghai:
+
+- members: enterprises with an accepted link to any segment of the chain, decided (or created,
+  for links without a decision time) by the end of the month;
+- new members: those of them founded in the month's calendar year, up to the month's end;
+- output value, revenue, tax: sums over each member's latest yearly Financial row with a year
+  up to the month's year and a source date (when known) up to the month's end; a member without
+  the figure is *missing*, counted and never added as 0; no figure at all gives None;
+- growth: revenue of year Y (the newest year any member reports) against Y-1, over the members
+  with a revenue in both years;
+- open and overdue demands of the chain (Demand.chain_id): the demands open now, and of them
+  those breached or due before the month's end;
+- key projects: Highland has no project data yet: reported as not available, never 0.
+
+Each indicator carries its freshness: the newest source date (or year) of the figures used, or
+the computation time for counts that only exist now.
+"""
+
+from __future__ import annotations
+
+import re
+from calendar import monthrange
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from highland.chains.models import EnterpriseSegment
+from highland.db import utcnow
+from highland.demands.calendar import SHANGHAI, end_of_day
+from highland.demands.models import Demand
+from highland.enterprises.models import Enterprise, Financial
+from highland.errors import InvalidInput
+
+MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+MONEY = (("output_value", "output_value"), ("revenue", "revenue"), ("tax", "tax_paid"))
+ORDER = (
+    "members",
+    "new_members",
+    "output_value",
+    "revenue",
+    "tax",
+    "growth",
+    "open_demands",
+    "overdue_demands",
+    "key_projects",
+)
+
+
+def parse_month(text: str | None, field: str = "month") -> tuple[int, int]:
+    """(year, month) of a "YYYY-MM" text; InvalidInput naming the field otherwise."""
+    m = MONTH.match((text or "").strip())
+    if m is None or not 2000 <= int(m.group(1)) <= 2100:
+        raise InvalidInput(
+            f"{field}: '{text or ''}' is not a month; write it as YYYY-MM, e.g. 2026-09",
+            field=field,
+        )
+    return int(m.group(1)), int(m.group(2))
+
+
+def month_end(year: int, month: int) -> datetime:
+    """23:59:59 Asia/Shanghai of the month's last day (aware)."""
+    return end_of_day(date(year, month, monthrange(year, month)[1]))
+
+
+def current_month(now: datetime | None = None) -> str:
+    """The month of `now` in Asia/Shanghai, as YYYY-MM."""
+    return (now or utcnow()).astimezone(SHANGHAI).strftime("%Y-%m")
+
+
+def _members(chain_id: int, as_of: datetime) -> Select[Any]:
+    es = EnterpriseSegment
+    return (
+        select(es.enterprise_id)
+        .where(
+            es.chain_id == chain_id,
+            es.status == "accepted",
+            func.coalesce(es.decided_at, es.created_at) <= as_of,
+        )
+        .distinct()
+    )
+
+
+def _visible(as_of: datetime, year: int) -> Any:
+    return and_(
+        Financial.year <= year,
+        or_(Financial.source_date.is_(None), Financial.source_date <= as_of.date()),
+    )
+
+
+def _iso(d: date | None) -> str | None:
+    return d.isoformat() if d is not None else None
+
+
+def _money(session: Session, chain_id: int, as_of: datetime, year: int) -> dict[str, Any]:
+    members = _members(chain_id, as_of).subquery()
+    latest = (
+        select(Financial.enterprise_id, func.max(Financial.year).label("year"))
+        .where(Financial.enterprise_id.in_(select(members.c.enterprise_id)), _visible(as_of, year))
+        .group_by(Financial.enterprise_id)
+        .subquery()
+    )
+    f = Financial
+    joined = and_(f.enterprise_id == latest.c.enterprise_id, f.year == latest.c.year)
+    out: dict[str, Any] = {}
+    total = session.scalar(select(func.count()).select_from(members)) or 0
+    for name, column in MONEY:
+        col = getattr(f, column)
+        row = session.execute(
+            select(
+                func.sum(col),
+                func.count(col),
+                func.min(f.year).filter(col.is_not(None)),
+                func.max(f.year).filter(col.is_not(None)),
+                func.max(f.source_date).filter(col.is_not(None)),
+            )
+            .select_from(f)
+            .join(latest, joined)
+        ).one()
+        reported = int(row[1] or 0)
+        out[name] = {
+            "value": int(row[0]) if reported else None,
+            "unit": "fen",
+            "reported": reported,
+            "missing": int(total) - reported,
+            "years": [row[2], row[3]] if reported else [],
+            "freshness": _iso(row[4]) or (str(row[3]) if reported else None),
+        }
+    return out
+
+
+def _growth(session: Session, chain_id: int, as_of: datetime, year: int) -> dict[str, Any]:
+    members = select(_members(chain_id, as_of).subquery().c.enterprise_id)
+    f = Financial
+    newest = session.scalar(
+        select(func.max(f.year)).where(
+            f.enterprise_id.in_(members), _visible(as_of, year), f.revenue.is_not(None)
+        )
+    )
+    empty = {"value": None, "year": newest, "enterprises": 0, "current_fen": None,
+             "previous_fen": None, "freshness": None}  # fmt: skip
+    if newest is None:
+        return empty
+    cur = f.__table__.alias("cur")
+    prev = f.__table__.alias("prev")
+    visible_cur = or_(cur.c.source_date.is_(None), cur.c.source_date <= as_of.date())
+    visible_prev = or_(prev.c.source_date.is_(None), prev.c.source_date <= as_of.date())
+    row = session.execute(
+        select(
+            func.count(),
+            func.sum(cur.c.revenue),
+            func.sum(prev.c.revenue),
+            func.max(cur.c.source_date),
+        )
+        .select_from(cur)
+        .join(
+            prev,
+            and_(prev.c.enterprise_id == cur.c.enterprise_id, prev.c.year == newest - 1),
+        )
+        .where(
+            cur.c.year == newest,
+            cur.c.enterprise_id.in_(members),
+            cur.c.revenue.is_not(None),
+            prev.c.revenue.is_not(None),
+            visible_cur,
+            visible_prev,
+        )
+    ).one()
+    n, now_fen, before_fen = int(row[0] or 0), row[1], row[2]
+    if not n:
+        return empty
+    value = None
+    if before_fen:
+        ratio = Decimal(int(now_fen)) / Decimal(int(before_fen)) - 1
+        value = str(ratio.quantize(Decimal("0.000001"), ROUND_HALF_UP))
+    return {"value": value, "year": newest, "enterprises": n, "current_fen": int(now_fen),
+            "previous_fen": int(before_fen), "freshness": _iso(row[3]) or str(newest)}  # fmt: skip
+
+
+def compute(
+    session: Session, chain_id: int, month: str, now: datetime | None = None
+) -> dict[str, Any]:
+    """The indicators of a chain for a month (see the module's docstring), as a JSON-ready dict
+    with `month`, `as_of`, `computed_at` and `items` (one entry per indicator, in ORDER)."""
+    year, mon = parse_month(month)
+    now = now or utcnow()
+    as_of = month_end(year, mon)
+    stamp = now.isoformat()
+    members_q = _members(chain_id, as_of).subquery()
+    n_members = int(session.scalar(select(func.count()).select_from(members_q)) or 0)
+    n_new = int(
+        session.scalar(
+            select(func.count())
+            .select_from(Enterprise)
+            .where(
+                Enterprise.id.in_(select(members_q.c.enterprise_id)),
+                Enterprise.founded_on >= date(year, 1, 1),
+                Enterprise.founded_on <= as_of.date(),
+            )
+        )
+        or 0
+    )
+    d = Demand
+    open_q = and_(d.chain_id == chain_id, d.open.is_(True))
+    overdue = or_(d.breached_at.is_not(None), d.resolution_due < as_of)
+    n_open, n_overdue = session.execute(
+        select(func.count(), func.count().filter(overdue)).select_from(d).where(open_q)
+    ).one()
+    items: dict[str, Any] = {
+        "members": {"value": n_members, "freshness": stamp},
+        "new_members": {"value": n_new, "year": year, "freshness": stamp},
+        **_money(session, chain_id, as_of, year),
+        "growth": _growth(session, chain_id, as_of, year),
+        "open_demands": {"value": int(n_open or 0), "freshness": stamp},
+        "overdue_demands": {"value": int(n_overdue or 0), "freshness": stamp},
+        "key_projects": {"value": None, "available": False, "freshness": None},
+    }
+    return {"month": month, "as_of": as_of.isoformat(), "computed_at": stamp, "items": items}

@@ -1,0 +1,156 @@
+"""Indicators of a chain as of a month, checked by hand on a small world (missing figures,
+late data, members decided after the month, demands of other chains)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session
+
+from highland.chains import indicators
+from highland.chains.models import Chain, EnterpriseSegment
+from highland.demands.calendar import SHANGHAI
+from highland.demands.models import Demand, DemandCategory, Institution
+from highland.enterprises.models import Enterprise, Financial
+from highland.errors import InvalidInput
+
+NOW = datetime(2026, 10, 1, 12, 0, tzinfo=SHANGHAI)
+
+
+def at(y: int, m: int, d: int, h: int = 10) -> datetime:
+    """A Shanghai time."""
+    return datetime(y, m, d, h, 0, tzinfo=SHANGHAI)
+
+
+@dataclass
+class GovWorld:
+    """Chain 1 (ic) with members E1–E4, chain 2 (nev) with E5; an institution."""
+
+    chain: Chain
+    other: Chain
+    ents: dict[int, int]
+
+
+def _ent(db: Session, n: int, founded: date) -> int:
+    e = Enterprise(uscc=f"91320115MA{n:07d}X"[:18], name=f"企业{n}", district_code="320115",
+                   industry_code="3972", industry_section="C", industry_division="39",
+                   founded_on=founded)  # fmt: skip
+    db.add(e)
+    db.flush()
+    return e.id
+
+
+def _fin(db: Session, eid: int, year: int, src: date | None, **fig: int | None) -> None:
+    db.add(Financial(enterprise_id=eid, year=year, source="test", source_date=src, **fig))
+
+
+def build_world(db: Session) -> GovWorld:
+    """The world of these tests (also used by the governance tests)."""
+    chain = Chain(id=1, code="ic", name="集成电路", person_in_charge="张链长")
+    other = Chain(id=2, code="nev", name="新能源汽车")
+    db.add_all([chain, other])
+    db.add(Institution(code="320115-ZRZY", name="区自然资源和规划分局"))
+    db.flush()
+    ents = {
+        1: _ent(db, 1, date(2026, 3, 1)),  # new in 2026
+        2: _ent(db, 2, date(2010, 5, 1)),
+        3: _ent(db, 3, date(2026, 11, 1)),  # founded after September: not new for 2026-09
+        4: _ent(db, 4, date(2020, 1, 1)),  # accepted only in October
+        5: _ent(db, 5, date(2026, 2, 1)),  # the other chain's member
+    }
+    may = at(2026, 5, 1)
+    links = [
+        (1, 1, "design", "accepted", may), (1, 1, "make", "accepted", may),
+        (2, 1, "design", "accepted", may), (2, 1, "make", "suggested", None),
+        (3, 1, "pack", "accepted", may), (4, 1, "design", "accepted", at(2026, 10, 5)),
+        (5, 1, "design", "rejected", may), (5, 2, "battery", "accepted", may),
+    ]  # fmt: skip
+    for n, cid, seg, status, decided in links:
+        db.add(EnterpriseSegment(enterprise_id=ents[n], chain_id=cid, segment_code=seg,
+                                 evidence="manual", confidence=100, status=status,
+                                 decided_by="t" if decided else None, decided_at=decided,
+                                 created_at=at(2026, 4, 1)))  # fmt: skip
+    e1, e2, e4 = ents[1], ents[2], ents[4]
+    _fin(db, e1, 2025, date(2026, 4, 30), revenue=100_000, output_value=200_000, tax_paid=10_000)
+    _fin(db, e1, 2024, date(2025, 4, 30), revenue=80_000)
+    _fin(db, e2, 2025, date(2026, 5, 20), revenue=50_000, output_value=None, tax_paid=5_000)
+    _fin(db, e2, 2024, None, revenue=40_000)
+    _fin(db, e2, 2026, date(2026, 10, 15), revenue=999_999)  # published after September
+    _fin(db, e4, 2025, date(2026, 4, 1), revenue=7_000_000)  # not a member in September
+    db.add(DemandCategory(code="land", name="土地", name_en="Land", response_days=1,
+                          resolution_days=10))  # fmt: skip
+    db.flush()
+    demands: list[tuple[int, bool, datetime | None, datetime | None]] = [
+        (1, True, at(2026, 9, 20), None),  # overdue: due before the month's end
+        (1, True, at(2026, 10, 20), None),  # open, not overdue
+        (1, True, at(2026, 10, 1), at(2026, 10, 2)),  # breached
+        (1, False, at(2026, 9, 1), at(2026, 9, 2)),  # closed: not counted
+        (2, True, at(2026, 9, 1), None),  # another chain
+    ]
+    for cid, is_open, due, breached in demands:
+        db.add(Demand(enterprise_id=e1, category_code="land", title="用地", description="x",
+                      chain_id=cid, source="staff", created_by="t", open=is_open,
+                      state="dispatched" if is_open else "confirmed", resolution_due=due,
+                      breached_at=breached))  # fmt: skip
+    db.flush()
+    return GovWorld(chain, other, ents)
+
+
+@pytest.fixture
+def gw(db: Session) -> GovWorld:
+    return build_world(db)
+
+
+def test_indicators_by_hand(db: Session, gw: GovWorld) -> None:
+    out = indicators.compute(db, 1, "2026-09", NOW)
+    assert out["month"] == "2026-09"
+    assert out["as_of"] == "2026-09-30T23:59:59+08:00"
+    i: dict[str, Any] = out["items"]
+    assert list(i) == list(indicators.ORDER)
+    assert i["members"]["value"] == 3  # E1 (twice), E2, E3; E4 decided in October
+    assert i["new_members"] == {"value": 1, "year": 2026, "freshness": NOW.isoformat()}
+    assert i["revenue"] == {"value": 150_000, "unit": "fen", "reported": 2, "missing": 1,
+                            "years": [2025, 2025], "freshness": "2026-05-20"}  # fmt: skip
+    assert i["output_value"] == {"value": 200_000, "unit": "fen", "reported": 1, "missing": 2,
+                                 "years": [2025, 2025], "freshness": "2026-04-30"}  # fmt: skip
+    assert i["tax"]["value"] == 15_000 and i["tax"]["missing"] == 1
+    assert i["growth"] == {"value": "0.250000", "year": 2025, "enterprises": 2,
+                           "current_fen": 150_000, "previous_fen": 120_000,
+                           "freshness": "2026-05-20"}  # fmt: skip
+    assert i["open_demands"]["value"] == 3 and i["overdue_demands"]["value"] == 2
+    assert i["key_projects"] == {"value": None, "available": False, "freshness": None}
+
+
+def test_later_month_sees_later_data(db: Session, gw: GovWorld) -> None:
+    i = indicators.compute(db, 1, "2026-10", NOW)["items"]
+    assert i["members"]["value"] == 4  # E4 accepted on 5 October
+    # E2's 2026 figure is published on 15 October; E4's revenue counts now.
+    assert i["revenue"]["value"] == 100_000 + 999_999 + 7_000_000
+    assert i["revenue"]["years"] == [2025, 2026] and i["revenue"]["freshness"] == "2026-10-15"
+    # Growth: 2026 vs 2025 over E2 only (the one member with both years).
+    assert i["growth"]["year"] == 2026 and i["growth"]["enterprises"] == 1
+    assert i["growth"]["value"] == "18.999980"  # 999 999 / 50 000 - 1
+    assert i["overdue_demands"]["value"] == 3  # due 20 October is before the end of October
+
+
+def test_missing_stays_missing(db: Session, gw: GovWorld) -> None:
+    i = indicators.compute(db, 2, "2026-09", NOW)["items"]
+    assert i["members"]["value"] == 1 and i["new_members"]["value"] == 1
+    for key in ("revenue", "output_value", "tax"):
+        assert i[key]["value"] is None and i[key]["reported"] == 0 and i[key]["missing"] == 1
+        assert i[key]["freshness"] is None
+    assert i["growth"]["value"] is None and i["growth"]["enterprises"] == 0
+    assert i["open_demands"]["value"] == 1 and i["overdue_demands"]["value"] == 1
+    # A month before any data: nothing, reported as zero members (a count) and missing sums.
+    early = indicators.compute(db, 1, "2025-01", NOW)["items"]
+    assert early["members"]["value"] == 0 and early["revenue"]["value"] is None
+
+
+@pytest.mark.parametrize("bad", ["", "2026-13", "2026/09", "26-09", "2026-9", "1999-01"])
+def test_bad_month(db: Session, gw: GovWorld, bad: str) -> None:
+    with pytest.raises(InvalidInput) as err:
+        indicators.compute(db, 1, bad, NOW)
+    assert err.value.field == "month" and "YYYY-MM" in err.value.message
