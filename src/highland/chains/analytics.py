@@ -420,24 +420,37 @@ def dependence_band(share: Fraction) -> str:
     return "elevated" if share >= SHARE_ELEVATED else "low"
 
 
-def concentration(db: Session, ids: set[int], year: int | None) -> Concentration:
-    """HHI = 10,000 × Σ rᵢ² / (Σ rᵢ)² over members with a known revenue for the year."""
-    if not ids or year is None:
-        return Concentration(len(ids), 0, None, None, None)
+def concentration(db: Session, chain_id: int, year: int | None) -> Concentration:
+    """HHI = 10,000 × Σ rᵢ² / (Σ rᵢ)² over the chain's accepted members with a known revenue
+    for the year. Members are selected by a sub-query, never as a list of ids: a chain can
+    have more members than a statement may carry parameters (SQLite 250,000; PostgreSQL
+    65,535)."""
+    member_ids = (
+        select(EnterpriseSegment.enterprise_id)
+        .where(EnterpriseSegment.chain_id == chain_id, EnterpriseSegment.status == "accepted")
+        .distinct()
+    )
+    n = db.scalar(select(func.count()).select_from(member_ids.subquery())) or 0
+    if not n or year is None:
+        return Concentration(n, 0, None, None, None)
     found = db.execute(
         select(Enterprise.id, Enterprise.name, Financial.revenue)
         .join(Financial, Financial.enterprise_id == Enterprise.id)
-        .where(Enterprise.id.in_(ids), Financial.year == year, Financial.revenue.is_not(None))
+        .where(
+            Enterprise.id.in_(member_ids),
+            Financial.year == year,
+            Financial.revenue.is_not(None),
+        )
     ).all()
     rows = [(eid, name, int(r)) for eid, name, r in found if r is not None]
     total = sum(r for _, _, r in rows)
     if not rows or total <= 0:
-        return Concentration(len(ids), len(rows), total if rows else None, None, None)
+        return Concentration(n, len(rows), total if rows else None, None, None)
     hhi = Fraction(10_000 * sum(int(r) ** 2 for _, _, r in rows), total**2)
     eid, name, top = max(rows, key=lambda r: (int(r[2]), -r[0]))
     share = Fraction(int(top), total)
     return Concentration(
-        len(ids), len(rows), total, hhi, hhi_band(hhi), eid, name, int(top), share,
+        n, len(rows), total, hhi, hhi_band(hhi), eid, name, int(top), share,
         dependence_band(share),
     )  # fmt: skip
 
@@ -613,7 +626,6 @@ def analyse(
     chain_codes = prune({c for cs in seg_codes.values() for c in cs})
     per_segment = members(db, chain_id)
     trees = _subtrees(data.segments)
-    all_members = {e for ids in per_segment.values() for e in ids}
     chain_lq = reference_lq(data, chain_codes)
     frame = prospect_frame(db)
     segments_out, gaps = [], []
@@ -656,6 +668,6 @@ def analyse(
         "lq": chain_lq.as_dict(),
         "segments": segments_out,
         "districts": [{"district": d, **q.as_dict()} for d, q in district_lqs(data, chain_codes)],
-        "concentration": concentration(db, all_members, data.year).as_dict(),
+        "concentration": concentration(db, chain_id, data.year).as_dict(),
         "gaps": gap_out,
     }
