@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import polars as pl
 from sqlalchemy import bindparam, delete, func, insert, select, update
@@ -46,6 +47,9 @@ _CANDIDATE_SCHEMA = {
     "detail": pl.String,
     "confidence": pl.Int64,
 }
+
+# Audit rows list the ids decided up to this many; beyond, they record the criteria.
+AUDIT_ID_LIMIT = 1000
 
 
 # --------------------------------------------------------------------------- access
@@ -336,16 +340,28 @@ def decide(
         ]
     else:
         raise InvalidInput("give the ids to decide, or a segment", field="ids")
-    changed = list(session.scalars(select(EnterpriseSegment.id).where(*where)))
-    if not changed:
+    # Counted and updated by the criteria, not by a list of ids: a segment can hold more rows
+    # than one statement may carry parameters (SQLite 250,000; PostgreSQL 65,535).
+    n = session.scalar(select(func.count()).select_from(EnterpriseSegment).where(*where)) or 0
+    if not n:
         return 0
+    listed = (
+        list(session.scalars(select(EnterpriseSegment.id).where(*where)))
+        if n <= AUDIT_ID_LIMIT
+        else None
+    )
     now = utcnow()
     session.execute(
         update(EnterpriseSegment)
-        .where(EnterpriseSegment.id.in_(changed))
+        .where(*where)
         .values(status=status, decided_by=actor.name, decided_at=now)
         .execution_options(synchronize_session=False)
     )
+    after: dict[str, Any] = {"status": status, "count": n}
+    if listed is not None:
+        after["ids"] = listed
+    else:  # the audit row names the criteria instead of 10^5 ids
+        after.update({"segment": segment, "min_confidence": min_confidence})
     record(
         session,
         actor,
@@ -353,13 +369,13 @@ def decide(
             f"chain.{decision}",
             "chain",
             chain.code,
-            after={"status": status, "ids": changed},
-            summary=f"{status} {len(changed)} enterprise(s) in chain {chain.code}",
+            after=after,
+            summary=f"{status} {n} enterprise(s) in chain {chain.code}",
         ),
     )
     session.flush()
     session.expire_all()
-    return len(changed)
+    return n
 
 
 def enterprise_by_uscc(session: Session, uscc: str, field_name: str = "uscc") -> Enterprise:
