@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from highland.db import begin_write
-from highland.errors import Forbidden, Unauthenticated
+from highland.errors import Forbidden, InvalidInput, Unauthenticated
 from highland.identity import service as identity
 from highland.identity.permissions import Permission, Principal
 
@@ -98,3 +98,15 @@ async def csrf_protect(
         sent = value if isinstance(value, str) else None
     if not sent or not principal.csrf_token or not hmac.compare_digest(sent, principal.csrf_token):
         raise Forbidden("the form has expired or did not come from this site; reload and retry")
+
+
+async def read_body(request: Request) -> bytes:
+    """The raw request body, refused with a clear error once it passes the upload limit
+    (`HIGHLAND_MAX_UPLOAD_MB`) — read in chunks, never more than the limit."""
+    limit = request.app.state.settings.max_upload_mb * 1024 * 1024
+    data = bytearray()
+    async for chunk in request.stream():
+        data += chunk
+        if len(data) > limit:
+            raise InvalidInput(f"the body is larger than {limit // (1024 * 1024)} MB", field="body")
+    return bytes(data)

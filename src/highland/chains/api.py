@@ -18,8 +18,8 @@ from highland.audit.service import Actor
 from highland.chains import service
 from highland.chains.loader import ChainError
 from highland.chains.models import ChainVersion
-from highland.deps import DB, csrf_protect, require
-from highland.errors import HighlandError, InvalidInput
+from highland.deps import DB, csrf_protect, read_body, require
+from highland.errors import HighlandError
 from highland.identity.permissions import Permission, Principal
 
 router = APIRouter(prefix="/api/v1", tags=["chains"])
@@ -190,13 +190,8 @@ async def _body(request: Request) -> tuple[bytes, str]:
             f"{XLSX_TYPE}; got {ctype or 'no content type'}",
             field="content-type",
         )
-    limit = request.app.state.settings.max_upload_mb * 1024 * 1024
-    data = bytearray()
-    async for chunk in request.stream():
-        data += chunk
-        if len(data) > limit:
-            raise InvalidInput(f"the body is larger than {limit // (1024 * 1024)} MB", field="body")
-    return bytes(data), "upload.xlsx" if ctype == XLSX_TYPE else "upload.yaml"
+    data = await read_body(request)
+    return data, "upload.xlsx" if ctype == XLSX_TYPE else "upload.yaml"
 
 
 def refusal(errors: list[ChainError]) -> JSONResponse:

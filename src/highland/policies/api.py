@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 
 from highland.audit.service import Actor
-from highland.deps import DB, csrf_protect, require
+from highland.deps import DB, csrf_protect, read_body, require
 from highland.enterprises import repository as enterprise_repo
 from highland.errors import HighlandError, InvalidInput, NotFound
 from highland.identity.permissions import Permission, Principal
@@ -121,12 +121,7 @@ async def _yaml_text(request: Request) -> str:
             f'{{"yaml": "..."}}; got {ctype or "no content type"}',
             field="content-type",
         )
-    limit = request.app.state.settings.max_upload_mb * 1024 * 1024
-    data = bytearray()
-    async for chunk in request.stream():
-        data += chunk
-        if len(data) > limit:
-            raise InvalidInput(f"the body is larger than {limit // (1024 * 1024)} MB", field="body")
+    data = await read_body(request)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
