@@ -67,10 +67,9 @@ def routing() -> None:
             select(RoutingRule).order_by(RoutingRule.category_code, RoutingRule.district_key)
         )
         for r in rows:
-            out.print(
-                f"{r.category_code}\t{r.district_key}\t{r.lead_code}\t{','.join(r.co_handlers)}",
-                highlight=False,
-                markup=False,
+            # Plain tab-separated lines (Rich would expand the tabs).
+            typer.echo(
+                f"{r.category_code}\t{r.district_key}\t{r.lead_code}\t{','.join(r.co_handlers)}"
             )
 
 
