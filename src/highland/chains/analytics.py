@@ -1,9 +1,11 @@
 """Chain analytics: location quotients, concentration, gaps and prospects for each gap.
 
 Every method is written out in docs/chains.md ("## Analytics") and shown next to its number
-in the UI. Figures are summed by SQL GROUP BY and Polars over frames; ratios are exact
-`Fraction`s (rounded for display only), money stays in fen, and a missing figure is None,
-never 0.
+in the UI. The registry and member figures come from the aggregates of chains.figures (built
+set-based, rebuilt whenever their sources change); `local_figures` is the same registry
+GROUP BY done directly in SQL (kept as the reference the tests compare with). Ratios are
+exact `Fraction`s (rounded for display only), money stays in fen, and a missing figure is
+None, never 0.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import polars as pl
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from highland.chains import figures as chain_figures
 from highland.chains.models import Chain, EnterpriseSegment, Prospect, ReferenceFigure, Segment
 from highland.enterprises.models import Enterprise, Financial
 from highland.errors import InvalidInput, NotFound
@@ -159,6 +162,7 @@ class ChainData:
     local: pl.DataFrame  # industry_code, district_code, value (sum), known (n), missing (n)
     reference: dict[str, int]  # industry code ("*" = total) → value
     reference_source: str | None
+    figures: chain_figures.Figures
 
 
 def _value_column(measure: str) -> Any:
@@ -249,15 +253,17 @@ def load(db: Session, chain_id: int, region: str, year: int | None, measure: str
         )
     ).all()
     sources = sorted({s for _, _, s in refs})
+    figures = chain_figures.current(db)
     return ChainData(
         chain=chain,
         segments=segments,
         year=year,
         measure=measure,
         region=region,
-        local=local_figures(db, measure, year),
+        local=figures.local(measure, year),
         reference={code: value for code, value, _ in refs},
         reference_source="; ".join(sources) or None,
+        figures=figures,
     )
 
 
@@ -420,39 +426,40 @@ def dependence_band(share: Fraction) -> str:
     return "elevated" if share >= SHARE_ELEVATED else "low"
 
 
-def concentration(db: Session, chain_id: int, year: int | None) -> Concentration:
+def concentration(
+    db: Session, chain_id: int, year: int | None, figures: chain_figures.Figures | None = None
+) -> Concentration:
     """HHI = 10,000 × Σ rᵢ² / (Σ rᵢ)² over the chain's accepted members with a known revenue
-    for the year. Members are selected by a sub-query, never as a list of ids: a chain can
-    have more members than a statement may carry parameters (SQLite 250,000; PostgreSQL
-    65,535)."""
-    member_ids = (
-        select(EnterpriseSegment.enterprise_id)
-        .where(EnterpriseSegment.chain_id == chain_id, EnterpriseSegment.status == "accepted")
-        .distinct()
+    for the year, from the chain's member figures (Σ r, Σ r² exact, and the largest firm:
+    the highest revenue, the lowest id among equals)."""
+    rows = (
+        (figures or chain_figures.current(db)).chain(chain_id).filter(pl.col("segment_code") == "")
     )
-    n = db.scalar(select(func.count()).select_from(member_ids.subquery())) or 0
+    count = rows.filter(pl.col("year") == 0)["members"]
+    n = int(count[0]) if count.len() else 0
     if not n or year is None:
         return Concentration(n, 0, None, None, None)
-    found = db.execute(
-        select(Enterprise.id, Enterprise.name, Financial.revenue)
-        .join(Financial, Financial.enterprise_id == Enterprise.id)
-        .where(
-            Enterprise.id.in_(member_ids),
-            Financial.year == year,
-            Financial.revenue.is_not(None),
-        )
-    ).all()
-    rows = [(eid, name, int(r)) for eid, name, r in found if r is not None]
-    total = sum(r for _, _, r in rows)
-    if not rows or total <= 0:
-        return Concentration(n, len(rows), total if rows else None, None, None)
-    hhi = Fraction(10_000 * sum(int(r) ** 2 for _, _, r in rows), total**2)
-    eid, name, top = max(rows, key=lambda r: (int(r[2]), -r[0]))
-    share = Fraction(int(top), total)
+    found = rows.filter(pl.col("year") == year).to_dicts()
+    if not found:
+        return Concentration(n, 0, None, None, None)
+    row = found[0]
+    with_revenue, total = int(row["members"]), int(row["revenue"])
+    if total <= 0:
+        return Concentration(n, with_revenue, total, None, None)
+    hhi = Fraction(10_000 * int(row["revenue_squares"]), total**2)
+    eid, top = int(row["largest_id"]), int(row["largest_revenue"])
+    name = db.scalar(select(Enterprise.name).where(Enterprise.id == eid))
+    share = Fraction(top, total)
     return Concentration(
-        n, len(rows), total, hhi, hhi_band(hhi), eid, name, int(top), share,
+        n, with_revenue, total, hhi, hhi_band(hhi), eid, name, top, share,
         dependence_band(share),
     )  # fmt: skip
+
+
+def subtree_members(figures: chain_figures.Figures, chain_id: int) -> dict[str, int]:
+    """Accepted members of each segment of the chain with its sub-segments."""
+    rows = figures.chain(chain_id).filter((pl.col("year") == 0) & (pl.col("segment_code") != ""))
+    return dict(zip(rows["segment_code"].to_list(), rows["members"].to_list(), strict=True))
 
 
 # --------------------------------------------------------------------------- gaps
@@ -624,13 +631,12 @@ def analyse(
     data = load(db, chain_id, region, year, measure)
     seg_codes = segment_codes(data.segments)
     chain_codes = prune({c for cs in seg_codes.values() for c in cs})
-    per_segment = members(db, chain_id)
-    trees = _subtrees(data.segments)
+    counts = subtree_members(data.figures, chain_id)
     chain_lq = reference_lq(data, chain_codes)
     frame = prospect_frame(db)
     segments_out, gaps = [], []
     for s in data.segments:
-        count = len({e for t in trees[s.code] for e in per_segment.get(t, set())})
+        count = counts.get(s.code, 0)
         lq = reference_lq(data, seg_codes[s.code])
         segments_out.append(
             {
@@ -668,6 +674,7 @@ def analyse(
         "lq": chain_lq.as_dict(),
         "segments": segments_out,
         "districts": [{"district": d, **q.as_dict()} for d, q in district_lqs(data, chain_codes)],
-        "concentration": concentration(db, chain_id, data.year).as_dict(),
+        "concentration": concentration(db, chain_id, data.year, data.figures).as_dict(),
+        "figures_built_at": data.figures.built_at.isoformat(),
         "gaps": gap_out,
     }

@@ -231,3 +231,65 @@ class ChainTaskEvent(Base):
     from_state: Mapped[str | None] = mapped_column(String(16))
     to_state: Mapped[str] = mapped_column(String(16))
     data: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+
+
+# --------------------------------------------------------------------------- figures
+# Aggregates the chain analytics read instead of the registry's millions of rows (see
+# chains/figures.py). They are rebuilt set-based when the data they come from has changed:
+# database triggers on enterprise, enterprise_financial, enterprise_segment and chain bump a
+# generation number in data_generation, and each build records the generations it read.
+
+
+class DataGeneration(Base):
+    """A change counter for one kind of source data ("registry", "links"): database triggers
+    add one to `value` for every write to the tables the figures come from."""
+
+    __tablename__ = "data_generation"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class FigureState(Base):
+    """The generations the stored figures were built from, and when and how fast."""
+
+    __tablename__ = "figure_state"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)  # "registry" | "links"
+    built_from: Mapped[int] = mapped_column(BigInteger)
+    built_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    rows: Mapped[int] = mapped_column(Integer)
+    milliseconds: Mapped[int] = mapped_column(Integer)
+
+
+class RegistryCell(Base):
+    """Registry figures by industry class and district. Year 0 holds the enterprise count;
+    a year's row holds the sums and counts of the known employees and revenue that year."""
+
+    __tablename__ = "registry_cell"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    industry_code: Mapped[str] = mapped_column(String(4), primary_key=True)
+    district_code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    enterprises: Mapped[int] = mapped_column(Integer)
+    employees: Mapped[int | None] = mapped_column(BigInteger)
+    employees_known: Mapped[int] = mapped_column(Integer)
+    revenue: Mapped[int | None] = mapped_column(BigInteger)
+    revenue_known: Mapped[int] = mapped_column(Integer)
+
+
+class ChainFigure(Base):
+    """Accepted members of a chain ("" = the whole chain) or of a segment with its
+    sub-segments; year 0 holds the member count, a year's row the members' revenue that
+    year: how many have one, Σ r, Σ r² (exact, as text) and the largest."""
+
+    __tablename__ = "chain_figure"
+
+    chain_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    segment_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    members: Mapped[int] = mapped_column(Integer)
+    revenue: Mapped[int | None] = mapped_column(BigInteger)
+    revenue_squares: Mapped[str | None] = mapped_column(String(80))
+    largest_id: Mapped[int | None] = mapped_column(Integer)
+    largest_revenue: Mapped[int | None] = mapped_column(BigInteger)

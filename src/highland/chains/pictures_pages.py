@@ -1,10 +1,10 @@
 """Chain pictures: the chain map (/chains/{id}/map, and map.svg for embedding) and the
 district breakdown (/chains/{id}/districts).
 
-The figures come from the registry in a few set-based queries: accepted members per segment
-(EnterpriseSegment), their revenue for one year — the latest year in which any member has a
-revenue figure — summed by SQL GROUP BY, the leading firms, and the LQs of
-chains.analytics.analyse. Missing revenue stays missing (None), never 0.
+The map's figures come from the chain member figures of chains.figures (accepted members of
+each segment with its sub-segments and their revenue for one year — the latest year in which
+any member has a revenue figure), the leading firms, and the LQs of chains.analytics.analyse;
+the district breakdown is one SQL GROUP BY. Missing revenue stays missing (None), never 0.
 """
 
 from __future__ import annotations
@@ -13,12 +13,14 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+import polars as pl
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import false, func, select
 from sqlalchemy.orm import Session
 
 from highland.chains import analytics, pictures, service
+from highland.chains import figures as chain_figures
 from highland.chains.models import Chain, EnterpriseSegment, LeadingFirm, Segment
 from highland.db import utcnow
 from highland.deps import DB, require
@@ -43,27 +45,12 @@ def _accepted(chain_id: int) -> Any:
     )
 
 
-def revenue_year(db: Session, chain_id: int) -> int | None:
+def revenue_year(figures: chain_figures.Figures, chain_id: int) -> int | None:
     """The latest year in which any accepted member of the chain has a revenue figure."""
-    return db.scalar(
-        select(func.max(Financial.year)).where(
-            Financial.enterprise_id.in_(_accepted(chain_id)), Financial.revenue.is_not(None)
-        )
-    )
-
-
-def revenues(db: Session, chain_id: int, year: int | None) -> dict[int, int]:
-    """Accepted members' revenue (fen) in the year; members without a figure are absent."""
-    if year is None:
-        return {}
-    rows = db.execute(
-        select(Financial.enterprise_id, Financial.revenue).where(
-            Financial.enterprise_id.in_(_accepted(chain_id)),
-            Financial.year == year,
-            Financial.revenue.is_not(None),
-        )
-    ).all()
-    return {int(e): int(r) for e, r in rows if r is not None}
+    years = figures.chain(chain_id).filter((pl.col("segment_code") == "") & (pl.col("year") > 0))[
+        "year"
+    ]
+    return int(years.max()) if years.len() else None  # type: ignore[arg-type]
 
 
 def leading_names(db: Session, chain_id: int, lang: str = "zh-CN") -> dict[int, str]:
@@ -94,23 +81,6 @@ def _ordered(segments: list[Segment]) -> list[tuple[Segment, int, str]]:
     return out
 
 
-def _descendants(segments: list[Segment]) -> dict[str, set[str]]:
-    children: dict[str | None, list[str]] = defaultdict(list)
-    for s in segments:
-        children[s.parent_code].append(s.code)
-    out: dict[str, set[str]] = {}
-    for s in segments:
-        seen: set[str] = set()
-        stack = [s.code]
-        while stack:
-            code = stack.pop()
-            if code not in seen:
-                seen.add(code)
-                stack.extend(children.get(code, []))
-        out[s.code] = seen
-    return out
-
-
 @dataclass
 class MapData:
     """What the map page shows."""
@@ -127,32 +97,42 @@ def map_data(db: Session, chain_id: int, lang: str, region: str, measure: str, f
     chain = service.get_chain(db, chain_id)
     result = analytics.analyse(db, chain_id, region=region, measure=measure, few=few, top=0)
     segments = service.segments(db, chain.version_id) if chain.version_id is not None else []
-    per_segment = analytics.members(db, chain_id)
-    year = revenue_year(db, chain_id)
-    money = revenues(db, chain_id, year)
+    figures = chain_figures.current(db)
+    year = revenue_year(figures, chain_id)
+    rows = figures.chain(chain_id).filter(pl.col("year").is_in([0, year or 0]))
+    members = {r["segment_code"]: r["members"] for r in rows.to_dicts() if r["year"] == 0}
+    output = {r["segment_code"]: r for r in rows.to_dicts() if r["year"] != 0}
     leaders = leading_names(db, chain_id, lang)
+    own: dict[str, set[int]] = defaultdict(set)
+    if leaders:  # the segments the leading firms are accepted in (a handful of rows)
+        for code, ent in db.execute(
+            select(EnterpriseSegment.segment_code, EnterpriseSegment.enterprise_id).where(
+                EnterpriseSegment.chain_id == chain_id,
+                EnterpriseSegment.status == "accepted",
+                EnterpriseSegment.enterprise_id.in_(list(leaders)),
+            )
+        ):
+            own[code].add(int(ent))
     lqs = {s["segment"]: s["lq"] for s in result["segments"]}
-    trees = _descendants(segments)
     boxes = []
     for s, depth, column in _ordered(segments):
-        ids = {e for code in trees[s.code] for e in per_segment.get(code, set())}
-        known = [money[e] for e in ids if e in money]
         lq = lqs.get(s.code, {})
         name = s.name if lang == "zh-CN" or not s.name_en else s.name_en
-        own = per_segment.get(s.code, set())
+        count = int(members.get(s.code, 0))
+        out = output.get(s.code)
         boxes.append(
             pictures.Box(
                 code=s.code,
                 stream=column,
                 depth=depth,
                 name=name,
-                members=len(ids),
-                output_fen=sum(known) if known else None,
-                with_output=len(known),
-                tier=pictures.strength(lq.get("tier"), len(ids), few),
+                members=count,
+                output_fen=int(out["revenue"]) if out else None,
+                with_output=int(out["members"]) if out else 0,
+                tier=pictures.strength(lq.get("tier"), count, few),
                 lq=lq.get("lq"),
                 bottleneck=bool(s.bottleneck),
-                leading=tuple(n for e, n in leaders.items() if e in own),
+                leading=tuple(n for e, n in leaders.items() if e in own.get(s.code, set())),
                 parent=s.parent_code,
             )
         )
@@ -292,7 +272,7 @@ def districts_page(
     result = analytics.analyse(
         db, chain_id, region=region or analytics.DEFAULT_REGION, measure=measure, top=0
     )
-    year = revenue_year(db, chain_id)
+    year = revenue_year(chain_figures.current(db), chain_id)
     regions = request.app.state.region_names
     names = {c: (v[0] if lang == "zh-CN" else v[1]) for c, v in regions.items()}
     rows = district_rows(db, chain_id, year, result["districts"], names)

@@ -1,0 +1,378 @@
+"""The figures the chain analytics read: registry cells and chain member figures.
+
+Reading a million enterprises, five million yearly figures and millions of accepted links on
+every analytics request would take tens of seconds, so two small aggregate tables stand in
+for them (see docs/chains.md, "How fresh the figures are"):
+
+- registry_cell: enterprises by industry class and district (year 0), and each year's known
+  employees and revenue (sum and how many enterprises have one);
+- chain_figure: accepted members of each chain and of each segment with its sub-segments
+  (year 0), and each year's members' revenue: how many have one, Σ r, Σ r² (exact) and the
+  largest firm.
+
+Both are built set-based (Polars group-bys over plain column reads, so the same rules can run
+on a distributed engine) and never trusted blindly: database triggers on the source tables
+add one to a generation number (`data_generation`) for every write, and a reader uses the
+stored figures only when they were built from the generations it sees; otherwise it builds
+them from its own view of the data. It stores what it built for the next reader only when
+its view is the committed state (the generations it saw are the committed ones — never from
+a session with writes of its own not yet committed). Within one process the frames of the
+current generations are also kept in memory.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import polars as pl
+from sqlalchemy import delete, insert, select, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from highland.chains.models import (
+    Chain,
+    ChainFigure,
+    DataGeneration,
+    FigureState,
+    RegistryCell,
+    Segment,
+)
+from highland.db import is_sqlite, utcnow
+
+NAMES = ("registry", "links")
+INT64_MAX = 2**63 - 1
+_BATCH = 5000
+
+CELL_SCHEMA = {
+    "year": pl.Int64,
+    "industry_code": pl.String,
+    "district_code": pl.String,
+    "enterprises": pl.Int64,
+    "employees": pl.Int64,
+    "employees_known": pl.Int64,
+    "revenue": pl.Int64,
+    "revenue_known": pl.Int64,
+}
+FIGURE_SCHEMA = {
+    "chain_id": pl.Int64,
+    "segment_code": pl.String,
+    "year": pl.Int64,
+    "members": pl.Int64,
+    "revenue": pl.Int64,
+    "revenue_squares": pl.String,
+    "largest_id": pl.Int64,
+    "largest_revenue": pl.Int64,
+}
+
+
+@dataclass(frozen=True)
+class Figures:
+    """The aggregates of one generation pair, with when they were built."""
+
+    generations: tuple[int, int]  # (registry, links)
+    cells: pl.DataFrame  # CELL_SCHEMA
+    chains: pl.DataFrame  # FIGURE_SCHEMA
+    built_at: datetime
+
+    def local(self, measure: str, year: int | None) -> pl.DataFrame:
+        """industry_code, district_code, value (sum of the known values or None), known and
+        missing enterprises — what a registry GROUP BY for the measure and year gives."""
+        base = self.cells.filter(pl.col("year") == 0).select(
+            "industry_code", "district_code", "enterprises"
+        )
+        if measure == "enterprises":
+            return base.select(
+                "industry_code",
+                "district_code",
+                pl.col("enterprises").alias("value"),
+                pl.col("enterprises").alias("known"),
+                pl.lit(0, dtype=pl.Int64).alias("missing"),
+            )
+        col = "employees" if measure == "employment" else "revenue"
+        yearly = self.cells.filter(pl.col("year") == (year if year is not None else -1)).select(
+            "industry_code", "district_code", pl.col(col).alias("value"),
+            pl.col(f"{col}_known").alias("known"),
+        )  # fmt: skip
+        joined = base.join(yearly, on=["industry_code", "district_code"], how="left")
+        return joined.select(
+            "industry_code",
+            "district_code",
+            "value",
+            pl.col("known").fill_null(0),
+            (pl.col("enterprises") - pl.col("known").fill_null(0)).alias("missing"),
+        )
+
+    def chain(self, chain_id: int) -> pl.DataFrame:
+        """The chain's figure rows."""
+        return self.chains.filter(pl.col("chain_id") == chain_id)
+
+
+_cache: dict[tuple[str, tuple[int, int], str], Figures] = {}
+_lock = threading.Lock()
+
+
+def generations(session: Session) -> dict[str, int]:
+    """name → value, as the session sees them."""
+    return {
+        n: int(v) for n, v in session.execute(select(DataGeneration.name, DataGeneration.value))
+    }
+
+
+def _built(session: Session) -> dict[str, tuple[int, datetime]]:
+    rows = session.execute(select(FigureState.name, FigureState.built_from, FigureState.built_at))
+    return {n: (int(b), at) for n, b, at in rows}
+
+
+def _want(gens: dict[str, int]) -> tuple[int, int]:
+    return gens.get("registry", 0), gens.get("links", 0)
+
+
+def current(session: Session) -> Figures:
+    """The figures of the data as the session sees it: from memory or the tables when they
+    were built from the generations it sees, else built now (and stored when that is safe)."""
+    gens = generations(session)
+    want = _want(gens)
+    built = _built(session)
+    url = str(session.get_bind().engine.url)
+    if all(n in built and built[n][0] == gens.get(n) for n in NAMES):
+        key = (url, want, built["links"][1].isoformat())
+        with _lock:
+            cached = _cache.get(key)
+        if cached is not None:
+            return cached
+        figures = _read(session, want, built["links"][1])
+    else:
+        started = time.perf_counter()
+        figures = Figures(want, registry_cells(session), chain_figures(session), utcnow())
+        if not _store(session, figures, int((time.perf_counter() - started) * 1000)):
+            return figures
+        key = (url, want, figures.built_at.isoformat())
+    with _lock:
+        if len(_cache) > 8:
+            _cache.clear()
+        _cache[key] = figures
+    return figures
+
+
+def _read(session: Session, gens: tuple[int, int], at: datetime) -> Figures:
+    cells = pl.DataFrame(
+        [tuple(r) for r in session.execute(select(*RegistryCell.__table__.c))],
+        schema=CELL_SCHEMA,
+        orient="row",
+    )
+    chains = pl.DataFrame(
+        [tuple(r) for r in session.execute(select(*ChainFigure.__table__.c))],
+        schema=FIGURE_SCHEMA,
+        orient="row",
+    )
+    return Figures(gens, cells, chains, at)
+
+
+def _store(session: Session, figures: Figures, ms: int) -> bool:
+    """Store the figures in a session of their own when the caller's view is the committed
+    state; False when it is not, or when another writer holds the database."""
+    from highland.db import session_factory
+
+    factory = session_factory(session.get_bind().engine)
+    with factory() as s:
+        if _want(generations(s)) != figures.generations:
+            return False  # the caller's view is older, or has writes of its own
+        sqlite = is_sqlite(s)
+        try:
+            if sqlite:  # do not queue behind a long writer: skip storing instead
+                s.connection().exec_driver_sql("PRAGMA busy_timeout=200")
+            else:
+                s.execute(text("SET LOCAL lock_timeout = '200ms'"))
+                s.execute(text("SELECT pg_advisory_xact_lock(hashtext('highland.figures'))"))
+            if _want(generations(s)) != figures.generations:
+                s.rollback()
+                return False
+            built = _built(s)
+            gens = dict(zip(NAMES, figures.generations, strict=True))
+            if all(n in built and built[n][0] >= gens[n] for n in NAMES):
+                s.rollback()
+                return False
+            s.execute(delete(RegistryCell))
+            s.execute(delete(ChainFigure))
+            for table, frame in ((RegistryCell, figures.cells), (ChainFigure, figures.chains)):
+                rows = frame.to_dicts()
+                for i in range(0, len(rows), _BATCH):
+                    s.execute(insert(table), rows[i : i + _BATCH])
+            s.execute(delete(FigureState))
+            height = {"registry": figures.cells.height, "links": figures.chains.height}
+            s.execute(
+                insert(FigureState),
+                [
+                    {"name": n, "built_from": gens[n], "built_at": figures.built_at,
+                     "rows": height[n], "milliseconds": ms}
+                    for n in NAMES
+                ],
+            )  # fmt: skip
+            s.commit()
+            return True
+        except OperationalError:
+            s.rollback()
+            return False
+        finally:
+            if sqlite:
+                s.connection().exec_driver_sql("PRAGMA busy_timeout=30000")
+
+
+# --------------------------------------------------------------------------- the builds
+
+
+def _frame(session: Session, sql: str, schema: dict[str, Any]) -> pl.DataFrame:
+    rows = session.connection().exec_driver_sql(sql).fetchall()
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def _check_int64(frame: pl.DataFrame, cols: list[str]) -> pl.DataFrame:
+    for c in cols:
+        top = frame[c].max()
+        if top is not None and int(top) > INT64_MAX:  # type: ignore[arg-type]
+            raise OverflowError(f"a sum of {c} exceeds 64-bit integers")
+    return frame.with_columns(pl.col(c).cast(pl.Int64) for c in cols)
+
+
+def registry_cells(session: Session) -> pl.DataFrame:
+    """Year 0: enterprises per (industry_code, district_code); each year: the sums and counts
+    of the known employees and revenue."""
+    ent = _frame(
+        session,
+        "SELECT id, industry_code, district_code FROM enterprise",
+        {"id": pl.Int64, "industry_code": pl.String, "district_code": pl.String},
+    )
+    fin = _frame(
+        session,
+        "SELECT enterprise_id, year, employees, revenue FROM enterprise_financial",
+        {"enterprise_id": pl.Int64, "year": pl.Int64, "employees": pl.Int64, "revenue": pl.Int64},
+    )
+    keys = ["industry_code", "district_code"]
+    base = ent.group_by(keys).agg(pl.len().cast(pl.Int64).alias("enterprises"))
+    yearly = (
+        fin.join(ent, left_on="enterprise_id", right_on="id", how="inner")
+        .group_by(["year", *keys])
+        .agg(
+            pl.col("employees").cast(pl.Int128).sum().alias("employees"),
+            pl.col("employees").count().cast(pl.Int64).alias("employees_known"),
+            pl.col("revenue").cast(pl.Int128).sum().alias("revenue"),
+            pl.col("revenue").count().cast(pl.Int64).alias("revenue_known"),
+            pl.len().cast(pl.Int64).alias("enterprises"),
+        )
+    )
+    yearly = _check_int64(yearly, ["employees", "revenue"]).with_columns(
+        pl.when(pl.col("employees_known") > 0).then(pl.col("employees")).alias("employees"),
+        pl.when(pl.col("revenue_known") > 0).then(pl.col("revenue")).alias("revenue"),
+    )
+    zero = base.with_columns(
+        pl.lit(0, dtype=pl.Int64).alias("year"),
+        pl.lit(None, dtype=pl.Int64).alias("employees"),
+        pl.lit(0, dtype=pl.Int64).alias("employees_known"),
+        pl.lit(None, dtype=pl.Int64).alias("revenue"),
+        pl.lit(0, dtype=pl.Int64).alias("revenue_known"),
+    )
+    cols = list(CELL_SCHEMA)
+    return pl.concat([zero.select(cols), yearly.select(cols)]).sort(["year", *keys])
+
+
+def closure(session: Session) -> pl.DataFrame:
+    """(chain_id, segment_code, ancestor): each current segment under itself and each of its
+    ancestors, so that a segment's figures include its sub-segments."""
+    rows = session.execute(
+        select(Chain.id, Segment.code, Segment.parent_code).join(
+            Segment, Segment.version_id == Chain.version_id
+        )
+    ).all()
+    parents: dict[tuple[int, str], str | None] = {(c, s): p for c, s, p in rows}
+    out: list[tuple[int, str, str]] = []
+    for (chain, code), _ in parents.items():
+        node: str | None = code
+        seen: set[str] = set()
+        while node is not None and node not in seen and (chain, node) in parents:
+            seen.add(node)
+            out.append((chain, code, node))
+            node = parents[(chain, node)]
+    schema = {"chain_id": pl.Int64, "segment_code": pl.String, "ancestor": pl.String}
+    return pl.DataFrame(out, schema=schema, orient="row")
+
+
+def chain_figures(session: Session) -> pl.DataFrame:
+    """Members of each chain ("") and segment subtree (year 0) and their revenue by year."""
+    links = _frame(
+        session,
+        "SELECT DISTINCT chain_id, segment_code, enterprise_id FROM chain_enterprise_segment "
+        "WHERE status = 'accepted'",
+        {"chain_id": pl.Int64, "segment_code": pl.String, "enterprise_id": pl.Int64},
+    )
+    whole = links.select("chain_id", pl.lit("").alias("code"), "enterprise_id").unique()
+    subtree = (
+        links.join(closure(session), on=["chain_id", "segment_code"], how="inner")
+        .select("chain_id", pl.col("ancestor").alias("code"), "enterprise_id")
+        .unique()
+    )
+    members = pl.concat([whole, subtree])
+    counts = members.group_by(["chain_id", "code"]).agg(
+        pl.lit(0, dtype=pl.Int64).alias("year"),
+        pl.len().cast(pl.Int64).alias("members"),
+    )
+    fin = _frame(
+        session,
+        "SELECT enterprise_id, year, revenue FROM enterprise_financial "
+        "WHERE revenue IS NOT NULL AND enterprise_id IN (SELECT enterprise_id FROM "
+        "chain_enterprise_segment WHERE status = 'accepted')",
+        {"enterprise_id": pl.Int64, "year": pl.Int64, "revenue": pl.Int64},
+    )
+    yearly = (
+        members.join(fin, on="enterprise_id", how="inner")
+        .group_by(["chain_id", "code", "year"])
+        .agg(
+            pl.len().cast(pl.Int64).alias("members"),
+            pl.col("revenue").cast(pl.Int128).sum().alias("revenue"),
+            (pl.col("revenue").cast(pl.Int128) ** 2).sum().alias("squares"),
+            pl.col("enterprise_id")
+            .sort_by(["revenue", "enterprise_id"], descending=[True, False])
+            .first()
+            .alias("largest_id"),
+            pl.col("revenue").max().alias("largest_revenue"),
+        )
+    )
+    yearly = _check_int64(yearly, ["revenue"]).with_columns(
+        pl.col("squares").cast(pl.String).alias("revenue_squares")
+    )
+    out = pl.concat(
+        [
+            counts.select(
+                "chain_id", pl.col("code").alias("segment_code"), "year", "members",
+                pl.lit(None, dtype=pl.Int64).alias("revenue"),
+                pl.lit(None, dtype=pl.String).alias("revenue_squares"),
+                pl.lit(None, dtype=pl.Int64).alias("largest_id"),
+                pl.lit(None, dtype=pl.Int64).alias("largest_revenue"),
+            ),
+            yearly.select(
+                "chain_id", pl.col("code").alias("segment_code"), "year", "members", "revenue",
+                "revenue_squares", "largest_id", "largest_revenue",
+            ),
+        ]
+    )  # fmt: skip
+    return out.sort(["chain_id", "segment_code", "year"])
+
+
+def state(session: Session) -> dict[str, Any]:
+    """What the stored figures were built from and when (for pages and the API)."""
+    gens = generations(session)
+    rows = session.execute(select(FigureState)).scalars().all()
+    return {
+        r.name: {
+            "built_from": r.built_from,
+            "current": gens.get(r.name),
+            "fresh": gens.get(r.name) == r.built_from,
+            "built_at": r.built_at.isoformat(),
+            "rows": r.rows,
+            "milliseconds": r.milliseconds,
+        }
+        for r in rows
+    }

@@ -1,0 +1,161 @@
+"""The aggregates the chain analytics read (chains.figures): equal to the direct SQL, kept
+fresh by the generation triggers, stored only from a committed view, rebuilt after writes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from highland.chains import analytics, figures
+from highland.chains.models import ChainFigure, EnterpriseSegment, FigureState, RegistryCell
+from highland.db import make_engine, session_factory
+from highland.enterprises.models import Enterprise, Financial
+from highland.enterprises.service import seed_regions
+from highland.schema import upgrade
+from tests.chains.analytics_world import YEAR, build
+
+KEYS = ["industry_code", "district_code"]
+
+
+def _same(a: pl.DataFrame, b: pl.DataFrame) -> None:
+    cols = ["industry_code", "district_code", "value", "known", "missing"]
+    left = a.select(cols).sort(KEYS)
+    right = b.select(cols).sort(KEYS)
+    assert left.to_dicts() == right.to_dicts()
+
+
+@pytest.mark.parametrize("measure", ["employment", "revenue_fen", "enterprises"])
+@pytest.mark.parametrize("year", [YEAR, YEAR - 1])
+def test_registry_cells_equal_the_sql_group_by(db: Session, measure: str, year: int) -> None:
+    build(db)
+    got = figures.current(db).local(measure, year)
+    _same(got, analytics.local_figures(db, measure, year))
+
+
+def test_member_figures_by_segment_subtree_and_year(db: Session) -> None:
+    w = build(db)
+    chain = w["chain"].id
+    f = figures.current(db)
+    rows = {(r["segment_code"], r["year"]): r for r in f.chain(chain).to_dicts()}
+    # Accepted: E1, E2, E5 in design; E3 in fab (E6 suggested, E1 rejected in fab).
+    assert rows[("", 0)]["members"] == 4
+    assert rows[("design", 0)]["members"] == 3 and rows[("fab", 0)]["members"] == 1
+    assert ("equip", 0) not in rows  # no members: no row, read as 0
+    whole = rows[("", YEAR)]
+    assert (whole["members"], whole["revenue"], whole["revenue_squares"]) == (
+        3, 1000, str(600**2 + 300**2 + 100**2)
+    )  # fmt: skip
+    assert whole["largest_id"] == w["ents"][1].id and whole["largest_revenue"] == 600
+    assert analytics.subtree_members(f, chain) == {"design": 3, "fab": 1}
+
+
+def test_sub_segments_count_once_in_their_parent(db: Session) -> None:
+    w = build(db)
+    chain = w["chain"]
+    from highland.chains.models import Segment
+
+    # Put "fab" under "design": design's subtree now has E1, E2, E5 and E3 (E1 twice → once).
+    db.execute(
+        update(Segment)
+        .where(Segment.version_id == chain.version_id, Segment.code == "fab")
+        .values(parent_code="design")
+    )
+    db.execute(  # E1's rejected fab link becomes accepted: E1 is in design and in fab
+        update(EnterpriseSegment)
+        .where(EnterpriseSegment.segment_code == "fab", EnterpriseSegment.status == "rejected")
+        .values(status="accepted")
+    )
+    db.flush()
+    counts = analytics.subtree_members(figures.current(db), chain.id)
+    assert counts == {"design": 4, "fab": 2}
+
+
+def test_writes_bump_the_generations(db: Session) -> None:
+    w = build(db)
+    before = figures.generations(db)
+    e1 = w["ents"][1]
+    db.execute(update(Enterprise).where(Enterprise.id == e1.id).values(name="renamed"))
+    db.flush()
+    assert figures.generations(db) == before  # a name does not change any figure
+    db.execute(update(Enterprise).where(Enterprise.id == e1.id).values(district_code="320106"))
+    after_move = figures.generations(db)
+    assert after_move["registry"] > before["registry"]
+    assert after_move["links"] == before["links"]
+    db.execute(update(Financial).where(Financial.enterprise_id == e1.id).values(revenue=700))
+    after_rev = figures.generations(db)
+    assert after_rev["registry"] > after_move["registry"]
+    assert after_rev["links"] > after_move["links"]  # a member's revenue feeds the chain figures
+    db.execute(
+        update(EnterpriseSegment)
+        .where(EnterpriseSegment.status == "suggested")
+        .values(status="accepted")
+    )
+    assert figures.generations(db)["links"] > after_rev["links"]
+
+
+def test_analytics_follow_a_write_in_the_same_session(db: Session) -> None:
+    w = build(db)
+    chain = w["chain"].id
+    first = analytics.analyse(db, chain)["concentration"]
+    assert first["revenue_fen"] == 1000
+    db.add(Financial(enterprise_id=w["ents"][3].id, year=YEAR - 1, revenue=5, source="x"))
+    db.execute(
+        update(Financial)
+        .where(Financial.enterprise_id == w["ents"][3].id, Financial.year == YEAR)
+        .values(revenue=1100)
+    )
+    db.flush()
+    again = analytics.analyse(db, chain)["concentration"]
+    assert again["revenue_fen"] == 2000 and again["largest"]["name"] == "E3"
+    # 10,000 × (600² + 300² + 1,100²) / 2,000² = 4,150
+    assert again["hhi_exact"] == "4150/1"
+
+
+def test_uncommitted_figures_are_never_stored(db: Session) -> None:
+    build(db)
+    figures.current(db)
+    engine = db.get_bind().engine
+    with session_factory(engine)() as other:  # the committed state: no figures of this world
+        stored = other.scalar(select(FigureState.built_from).where(FigureState.name == "links"))
+        committed = figures.generations(other)["links"]
+    assert stored is None or stored <= committed
+
+
+def test_committed_flow_stores_reuses_and_rebuilds(tmp_path: Path) -> None:
+    """On a database of its own (committed data): the first read builds and stores, the next
+    reads the tables, a committed write makes the next read rebuild."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'figures.db'}")
+    upgrade(engine)
+    factory = session_factory(engine)
+    with factory() as s:
+        seed_regions(s, "320100")
+        w = build(s)
+        chain, e3 = w["chain"].id, w["ents"][3].id
+        s.commit()
+    with factory() as s:
+        first = analytics.analyse(s, chain)
+        assert first["concentration"]["revenue_fen"] == 1000
+    with factory() as s:
+        state = figures.state(s)
+        assert state["registry"]["fresh"] and state["links"]["fresh"]
+        assert s.scalar(select(RegistryCell.enterprises).where(RegistryCell.year == 0)) is not None
+        assert s.query(ChainFigure).count() > 0
+        figures._cache.clear()
+        again = analytics.analyse(s, chain)  # from the tables
+        assert again["concentration"] == first["concentration"]
+        assert again["figures_built_at"] == first["figures_built_at"]
+    with factory() as s:
+        s.execute(update(Financial).where(Financial.enterprise_id == e3).values(revenue=1100))
+        s.commit()
+    with factory() as s:
+        assert not figures.state(s)["links"]["fresh"]
+        third = analytics.analyse(s, chain)
+        assert third["concentration"]["revenue_fen"] == 2000
+        assert third["figures_built_at"] != first["figures_built_at"]
+    with factory() as s:
+        assert figures.state(s)["links"]["fresh"]
+    engine.dispose()
