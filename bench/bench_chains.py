@@ -186,12 +186,18 @@ def bench_setup(engine: Any) -> dict[str, Any]:
 # ---------------------------------------------------------------- the goal
 
 
-def analyse_all(engine: Any) -> tuple[float, dict[int, float], dict[int, dict[str, Any]]]:
-    """One pass: `analyse` for each of the eight chains in one session; (total, per chain)."""
+def analyse_all(
+    engine: Any, fresh_worker: bool = False
+) -> tuple[float, dict[int, float], dict[int, dict[str, Any]]]:
+    """One pass: `analyse` for each of the eight chains in one session; (total, per chain).
+    `fresh_worker`: forget the in-process figures first, as a worker that has not read them
+    yet (it reads the stored aggregate tables once)."""
     from sqlalchemy.orm import Session
 
-    from highland.chains import analytics
+    from highland.chains import analytics, figures
 
+    if fresh_worker:
+        figures._cache.clear()
     per: dict[int, float] = {}
     results: dict[int, dict[str, Any]] = {}
     start = time.perf_counter()
@@ -204,18 +210,30 @@ def analyse_all(engine: Any) -> tuple[float, dict[int, float], dict[int, dict[st
 
 
 def bench_goal(engine: Any, runs: int) -> tuple[dict[str, Any], dict[int, dict[str, Any]]]:
-    """Cold first pass, then `runs` timed passes; medians."""
+    """First pass after the data changed (builds and stores the figures), then `runs` passes
+    as a fresh worker (THE GOAL: reads the stored figures) and `runs` warm passes; medians."""
+    from sqlalchemy.orm import Session
+
+    from highland.chains import figures
+
+    figures._cache.clear()
     cold, _, _ = analyse_all(engine)
+    with Session(engine) as s:
+        state = figures.state(s)
     totals, pers = [], []
     results: dict[int, dict[str, Any]] = {}
     for _ in range(runs):
-        total, per, results = analyse_all(engine)
+        total, per, results = analyse_all(engine, fresh_worker=True)
         totals.append(total)
         pers.append(per)
+    warm = [analyse_all(engine)[0] for _ in range(runs)]
     return {
-        "first_pass_s": round(cold, 2),
-        "median_s": round(median(totals), 2),
-        "runs_s": [round(x, 2) for x in totals],
+        "first_pass_after_change_s": round(cold, 2),
+        "figures_build_ms": state.get("links", {}).get("milliseconds"),
+        "figures_rows": {k: v["rows"] for k, v in state.items()},
+        "median_s": round(median(totals), 3),
+        "runs_s": [round(x, 3) for x in totals],
+        "warm_median_s": round(median(warm), 3),
         "per_chain_median_s": {
             results[c]["chain"]["code"]: round(median([p[c] for p in pers]), 3) for c in range(1, 9)
         },
@@ -229,58 +247,49 @@ def bench_goal(engine: Any, runs: int) -> tuple[dict[str, Any], dict[int, dict[s
 
 
 def breakdown(engine: Any, year: int, runs: int) -> dict[str, float]:
-    """Medians of the heavy pieces of `analyse`, timed alone: the registry GROUP BY (which
-    `analyse` repeats for each chain), members() and concentration() of the eight chains."""
+    """Medians of the pieces, timed alone: building the registry cells and the chain member
+    figures (what a change costs), and, for comparison, the registry GROUP BY in SQL that
+    `analyse` ran once per chain before the figures existed."""
     from sqlalchemy.orm import Session
 
-    from highland.chains import analytics
+    from highland.chains import analytics, figures
 
-    figs, mems, concs = [], [], []
+    cells, members, group_by = [], [], []
     with Session(engine) as s:
         for _ in range(runs):
             t = time.perf_counter()
+            figures.registry_cells(s)
+            cells.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            figures.chain_figures(s)
+            members.append(time.perf_counter() - t)
+            t = time.perf_counter()
             analytics.local_figures(s, "employment", year)
-            figs.append(time.perf_counter() - t)
-            t = time.perf_counter()
-            found = {c: analytics.members(s, c) for c in range(1, 9)}
-            mems.append(time.perf_counter() - t)
-            t = time.perf_counter()
-            for chain_id in found:
-                analytics.concentration(s, chain_id, year)
-            concs.append(time.perf_counter() - t)
+            group_by.append(time.perf_counter() - t)
     return {
-        "local_figures_once_s": round(median(figs), 3),
-        "members_8_chains_s": round(median(mems), 3),
-        "concentration_8_chains_s": round(median(concs), 3),
+        "registry_cells_build_s": round(median(cells), 3),
+        "chain_figures_build_s": round(median(members), 3),
+        "sql_group_by_once_s": round(median(group_by), 3),
     }
 
 
-def what_if(engine: Any, year: int, runs: int) -> dict[str, Any]:
-    """What the two fixes proposed in docs/PERFORMANCE.md would give, measured without
-    touching src/: the registry GROUP BY once per (measure, year) instead of once per chain
-    (`local_figures` memoised for one pass)."""
-    from highland.chains import analytics
+def bench_indicators(engine: Any, runs: int) -> dict[str, Any]:
+    """The monthly indicators (as of a month's end, straight from the registry) of the eight
+    chains for the current month: what a scheduling record snapshots."""
+    from sqlalchemy.orm import Session
 
-    original = analytics.local_figures
-    memo: dict[tuple[str, int | None], Any] = {}
+    from highland.chains import indicators
 
-    def once(db: Any, measure: str, yr: int | None) -> Any:
-        if (measure, yr) not in memo:
-            memo[(measure, yr)] = original(db, measure, yr)
-        return memo[(measure, yr)]
-
-    shared = []
-    analytics.local_figures = once
-    try:
-        for _ in range(runs):
-            memo.clear()
-            shared.append(analyse_all(engine)[0])
-    finally:
-        analytics.local_figures = original
-    return {
-        "analyse_8_with_figures_once_s": round(median(shared), 2),
-        "runs_s": [round(x, 2) for x in shared],
-    }
+    month = indicators.current_month()
+    totals = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        with Session(engine) as s:
+            for cid in range(1, 9):
+                indicators.compute(s, cid, month)
+        totals.append(time.perf_counter() - t)
+    return {"month": month, "median_s": round(median(totals), 2),
+            "runs_s": [round(x, 2) for x in totals]}  # fmt: skip
 
 
 def profile(engine: Any, top: int = 25) -> str:
@@ -499,8 +508,8 @@ def bench_size(
     print(f"[{n:,}] analyse: {out['analyse']}", flush=True)
     out["breakdown"] = breakdown(engine, results[1]["year"], runs)
     print(f"[{n:,}] breakdown: {out['breakdown']}", flush=True)
-    out["what_if"] = what_if(engine, results[1]["year"], 1)
-    print(f"[{n:,}] what if: {out['what_if']}", flush=True)
+    out["indicators"] = bench_indicators(engine, runs)
+    print(f"[{n:,}] monthly indicators: {out['indicators']}", flush=True)
     out["peer"] = bench_peer(work, results, runs)
     print(f"[{n:,}] peer: {out['peer']}", flush=True)
     if with_profile:

@@ -64,6 +64,7 @@ def _chains_app() -> typer.Typer:
     chains.add_typer(analytics_cli.reference_app, name="reference")
     chains.add_typer(analytics_cli.prospects_app, name="prospects")
     chains.command("analytics")(analytics_cli.analytics_command)
+    chains.command("figures")(analytics_cli.figures_command)
     for name, command in (
         ("suggest", mapping_cli.suggest),
         ("accept", mapping_cli.accept),

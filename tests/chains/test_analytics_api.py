@@ -64,8 +64,10 @@ def test_page(client, db, users) -> None:  # type: ignore[no-untyped-def]
     html = resp.text
     assert "1.579" in html and 'id="method-lq"' in html and 'data-segment="equip"' in html
     assert "P1" in html and "4600.0" in html
+    assert 'id="figures-at"' in html and "本地汇总数据生成于" in html
     client.cookies.set("highland_lang", "en")
-    assert "Location quotient" in client.get(f"/chains/{w['chain'].id}/analytics").text
+    english = client.get(f"/chains/{w['chain'].id}/analytics").text
+    assert "Location quotient" in english and "Local figures built" in english
     assert client.get(f"/chains/{w['chain'].id}/analytics?year=x").status_code == 422
 
 

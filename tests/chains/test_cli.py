@@ -84,3 +84,25 @@ def test_demo_and_list(env: Path) -> None:
     assert [ln.split("\t")[0] for ln in out.splitlines()] == [str(i) for i in range(1, 9)]
     code, out, _ = run("load", *[str(p) for p in sorted(DEMO_DIR.glob("*.yaml"))])
     assert code == 0 and "8 unchanged" in out
+
+
+def test_figures_state_and_refresh(env: Path) -> None:
+    from highland.cli import app as highland
+
+    def top(*args: str) -> tuple[int, str]:
+        result = runner.invoke(highland, ["chains", *args])
+        return result.exit_code, result.stdout
+
+    assert run("load", str(env / "small.yaml"))[0] == 0
+    code, out = top("figures")
+    assert code == 0 and "never built" in out
+    code, out = top("figures", "--refresh")
+    assert code == 0
+    lines = out.strip().splitlines()
+    assert [line.split("\t")[0] for line in lines] == ["links", "registry"]
+    assert all(line.endswith("\tcurrent") for line in lines)
+    assert run("load", str(env / "flat.yaml"))[0] == 0  # a new chain: the links are stale
+    code, out = top("figures")
+    assert "links\t" in out and "stale (data now at generation" in out
+    code, out = top("figures", "--bogus")
+    assert code == 2

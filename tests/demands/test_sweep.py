@@ -421,6 +421,25 @@ def test_run_once_commits_and_logs(fresh: Engine) -> None:
         assert s.scalar(select(func.count()).select_from(DemandEvent)) == 6
 
 
+def test_run_once_rebuilds_stale_chain_figures(fresh: Engine) -> None:
+    from highland.chains import figures
+
+    with hdb.transaction(fresh) as s:
+        assert not figures.state(s)  # never built
+    run_once(fresh, SETTINGS)
+    with hdb.transaction(fresh) as s:
+        state = figures.state(s)
+        assert state["registry"]["fresh"] and state["links"]["fresh"]
+        before = state["registry"]["built_from"]
+        s.execute(text("UPDATE enterprise SET district_code = '320106'"))
+    with hdb.transaction(fresh) as s:
+        assert not figures.state(s)["registry"]["fresh"]
+    run_once(fresh, SETTINGS)
+    with hdb.transaction(fresh) as s:
+        state = figures.state(s)
+        assert state["registry"]["fresh"] and state["registry"]["built_from"] > before
+
+
 def test_scheduler_runs_and_survives_errors(
     fresh: Engine, caplog: pytest.LogCaptureFixture
 ) -> None:

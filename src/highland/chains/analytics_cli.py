@@ -122,3 +122,24 @@ def analytics_command(
         raise _fail(exc.message) from None
     for line in summary_lines(result):
         out.print(line, highlight=False, markup=False)
+
+
+def figures_command(
+    refresh: Annotated[
+        bool, typer.Option("--refresh", help="Rebuild what is stale now (e.g. after an import)")
+    ] = False,
+) -> None:
+    """Show when the chain analytics' aggregates were built and whether they are current."""
+    from highland.chains import figures
+
+    _init_and_actor()
+    with transaction() as s:
+        state = figures.refresh(s) if refresh else figures.state(s)
+    if not state:
+        out.print("figures: never built (the first analytics view builds them)", markup=False)
+    for name, st in sorted(state.items()):
+        status = "current" if st["fresh"] else f"stale (data now at generation {st['current']})"
+        typer.echo(  # plain tab-separated lines (Rich would expand the tabs)
+            f"{name}\tbuilt {st['built_at']}\tfrom generation {st['built_from']}\t"
+            f"{st['rows']} rows\t{st['milliseconds']} ms\t{status}"
+        )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
@@ -10,6 +12,7 @@ from highland.chains import analytics
 from highland.deps import DB, require
 from highland.errors import InvalidInput
 from highland.identity.permissions import Permission, Principal
+from highland.kit.dates import CITY_TZ
 from highland.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -37,9 +40,11 @@ def analytics_page(
         db, chain_id, region=region or analytics.DEFAULT_REGION, year=the_year,
         measure=measure, few=few,
     )  # fmt: skip
+    built = datetime.fromisoformat(result["figures_built_at"]).astimezone(CITY_TZ)
     ctx = {
         "nav": "chains",
         "a": result,
+        "figures_at": built.strftime("%Y-%m-%d %H:%M"),
         "measures": analytics.MEASURES,
         "f": {"region": region, "year": year or "", "measure": measure, "few": few},
         "hhi_high": analytics.HHI_HIGH,

@@ -70,13 +70,36 @@ FIGURE_SCHEMA = {
 
 
 @dataclass(frozen=True)
-class Figures:
-    """The aggregates of one generation pair, with when they were built."""
+class Part:
+    """One aggregate ("registry": cells, "links": chain figures) of one generation."""
 
-    generations: tuple[int, int]  # (registry, links)
-    cells: pl.DataFrame  # CELL_SCHEMA
-    chains: pl.DataFrame  # FIGURE_SCHEMA
+    name: str
+    generation: int
+    frame: pl.DataFrame
     built_at: datetime
+
+
+@dataclass(frozen=True)
+class Figures:
+    """The two aggregates as a reader sees them."""
+
+    registry: Part
+    links: Part
+
+    @property
+    def cells(self) -> pl.DataFrame:
+        """registry_cell rows (CELL_SCHEMA)."""
+        return self.registry.frame
+
+    @property
+    def chains(self) -> pl.DataFrame:
+        """chain_figure rows (FIGURE_SCHEMA)."""
+        return self.links.frame
+
+    @property
+    def built_at(self) -> datetime:
+        """When the older of the two aggregates was built."""
+        return min(self.registry.built_at, self.links.built_at)
 
     def local(self, measure: str, year: int | None) -> pl.DataFrame:
         """industry_code, district_code, value (sum of the known values or None), known and
@@ -111,8 +134,10 @@ class Figures:
         return self.chains.filter(pl.col("chain_id") == chain_id)
 
 
-_cache: dict[tuple[str, tuple[int, int], str], Figures] = {}
+_cache: dict[tuple[str, str], Part] = {}  # (database, name) → the latest part read or built
 _lock = threading.Lock()
+SCHEMAS = {"registry": CELL_SCHEMA, "links": FIGURE_SCHEMA}
+TABLES: dict[str, Any] = {"registry": RegistryCell, "links": ChainFigure}
 
 
 def generations(session: Session) -> dict[str, int]:
@@ -127,59 +152,60 @@ def _built(session: Session) -> dict[str, tuple[int, datetime]]:
     return {n: (int(b), at) for n, b, at in rows}
 
 
-def _want(gens: dict[str, int]) -> tuple[int, int]:
-    return gens.get("registry", 0), gens.get("links", 0)
-
-
 def current(session: Session) -> Figures:
-    """The figures of the data as the session sees it: from memory or the tables when they
-    were built from the generations it sees, else built now (and stored when that is safe)."""
+    """The figures of the data as the session sees it. Each part comes from memory or its
+    table when it was built from the generation the session sees, else it is built now from
+    the session's view (and stored when that view is the committed state)."""
     gens = generations(session)
-    want = _want(gens)
     built = _built(session)
     url = str(session.get_bind().engine.url)
-    if all(n in built and built[n][0] == gens.get(n) for n in NAMES):
-        key = (url, want, built["links"][1].isoformat())
-        with _lock:
-            cached = _cache.get(key)
-        if cached is not None:
-            return cached
-        figures = _read(session, want, built["links"][1])
-    else:
+    parts: dict[str, Part] = {}
+    for name in NAMES:
+        gen = gens.get(name, 0)
+        stored = built.get(name)
+        if stored is not None and stored[0] == gen:
+            with _lock:
+                cached = _cache.get((url, name))
+            if cached is None or (cached.generation, cached.built_at) != stored:
+                cached = Part(name, gen, _read(session, name), stored[1])
+                with _lock:
+                    _cache[(url, name)] = cached
+            parts[name] = cached
+            continue
         started = time.perf_counter()
-        figures = Figures(want, registry_cells(session), chain_figures(session), utcnow())
-        if not _store(session, figures, int((time.perf_counter() - started) * 1000)):
-            return figures
-        key = (url, want, figures.built_at.isoformat())
-    with _lock:
-        if len(_cache) > 8:
-            _cache.clear()
-        _cache[key] = figures
-    return figures
+        frame = registry_cells(session) if name == "registry" else chain_figures(session)
+        part = Part(name, gen, frame, utcnow())
+        if _store(session, part, int((time.perf_counter() - started) * 1000)):
+            with _lock:
+                _cache[(url, name)] = part
+        parts[name] = part
+    return Figures(parts["registry"], parts["links"])
 
 
-def _read(session: Session, gens: tuple[int, int], at: datetime) -> Figures:
-    cells = pl.DataFrame(
-        [tuple(r) for r in session.execute(select(*RegistryCell.__table__.c))],
-        schema=CELL_SCHEMA,
-        orient="row",
-    )
-    chains = pl.DataFrame(
-        [tuple(r) for r in session.execute(select(*ChainFigure.__table__.c))],
-        schema=FIGURE_SCHEMA,
-        orient="row",
-    )
-    return Figures(gens, cells, chains, at)
+def refresh(session: Session) -> dict[str, Any]:
+    """Build and store whatever part is stale (the server's job and `highland chains figures
+    refresh` call this after imports, so that readers rarely wait); returns the state."""
+    from highland.db import session_factory
+
+    current(session)
+    with session_factory(session.get_bind().engine)() as fresh:  # sees what was just stored
+        return state(fresh)
 
 
-def _store(session: Session, figures: Figures, ms: int) -> bool:
-    """Store the figures in a session of their own when the caller's view is the committed
-    state; False when it is not, or when another writer holds the database."""
+def _read(session: Session, name: str) -> pl.DataFrame:
+    table = TABLES[name].__table__
+    rows = session.execute(select(*table.c)).all()
+    return pl.DataFrame([tuple(r) for r in rows], schema=SCHEMAS[name], orient="row")
+
+
+def _store(session: Session, part: Part, ms: int) -> bool:
+    """Store a part in a session of its own when the caller's view of its generation is the
+    committed one; False when it is not, or when another writer holds the database."""
     from highland.db import session_factory
 
     factory = session_factory(session.get_bind().engine)
     with factory() as s:
-        if _want(generations(s)) != figures.generations:
+        if generations(s).get(part.name) != part.generation:
             return False  # the caller's view is older, or has writes of its own
         sqlite = is_sqlite(s)
         try:
@@ -188,30 +214,21 @@ def _store(session: Session, figures: Figures, ms: int) -> bool:
             else:
                 s.execute(text("SET LOCAL lock_timeout = '200ms'"))
                 s.execute(text("SELECT pg_advisory_xact_lock(hashtext('highland.figures'))"))
-            if _want(generations(s)) != figures.generations:
+            built = _built(s).get(part.name)
+            if generations(s).get(part.name) != part.generation or (
+                built is not None and built[0] >= part.generation
+            ):
                 s.rollback()
                 return False
-            built = _built(s)
-            gens = dict(zip(NAMES, figures.generations, strict=True))
-            if all(n in built and built[n][0] >= gens[n] for n in NAMES):
-                s.rollback()
-                return False
-            s.execute(delete(RegistryCell))
-            s.execute(delete(ChainFigure))
-            for table, frame in ((RegistryCell, figures.cells), (ChainFigure, figures.chains)):
-                rows = frame.to_dicts()
-                for i in range(0, len(rows), _BATCH):
-                    s.execute(insert(table), rows[i : i + _BATCH])
-            s.execute(delete(FigureState))
-            height = {"registry": figures.cells.height, "links": figures.chains.height}
-            s.execute(
-                insert(FigureState),
-                [
-                    {"name": n, "built_from": gens[n], "built_at": figures.built_at,
-                     "rows": height[n], "milliseconds": ms}
-                    for n in NAMES
-                ],
-            )  # fmt: skip
+            table = TABLES[part.name]
+            s.execute(delete(table))
+            rows = part.frame.to_dicts()
+            for i in range(0, len(rows), _BATCH):
+                s.execute(insert(table), rows[i : i + _BATCH])
+            s.execute(delete(FigureState).where(FigureState.name == part.name))
+            s.add(FigureState(name=part.name, built_from=part.generation,
+                              built_at=part.built_at, rows=part.frame.height,
+                              milliseconds=ms))  # fmt: skip
             s.commit()
             return True
         except OperationalError:
@@ -226,7 +243,14 @@ def _store(session: Session, figures: Figures, ms: int) -> bool:
 
 
 def _frame(session: Session, sql: str, schema: dict[str, Any]) -> pl.DataFrame:
-    rows = session.connection().exec_driver_sql(sql).fetchall()
+    """Rows of a plain SELECT in the session's transaction, read with the driver's own cursor
+    (millions of rows: no SQLAlchemy row objects)."""
+    cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(sql)
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
     return pl.DataFrame(rows, schema=schema, orient="row")
 
 
@@ -302,47 +326,63 @@ def closure(session: Session) -> pl.DataFrame:
 
 def chain_figures(session: Session) -> pl.DataFrame:
     """Members of each chain ("") and segment subtree (year 0) and their revenue by year."""
-    links = _frame(
+    links = _frame(  # one row per enterprise, chain and segment (a unique constraint)
         session,
-        "SELECT DISTINCT chain_id, segment_code, enterprise_id FROM chain_enterprise_segment "
+        "SELECT chain_id, segment_code, enterprise_id FROM chain_enterprise_segment "
         "WHERE status = 'accepted'",
         {"chain_id": pl.Int64, "segment_code": pl.String, "enterprise_id": pl.Int64},
     )
-    whole = links.select("chain_id", pl.lit("").alias("code"), "enterprise_id").unique()
-    subtree = (
-        links.join(closure(session), on=["chain_id", "segment_code"], how="inner")
-        .select("chain_id", pl.col("ancestor").alias("code"), "enterprise_id")
-        .unique()
+    # Scopes as small integers (0 = the whole chain) so that the de-duplication of millions
+    # of (chain, scope, enterprise) rows compares integers, not strings.
+    tree = closure(session)
+    names = tree.select("chain_id", "ancestor").unique().sort(["chain_id", "ancestor"])
+    names = names.with_row_index("scope", offset=1).with_columns(pl.col("scope").cast(pl.Int64))
+    scopes = tree.join(names, on=["chain_id", "ancestor"]).select(
+        "chain_id", "segment_code", "scope"
     )
-    members = pl.concat([whole, subtree])
-    counts = members.group_by(["chain_id", "code"]).agg(
+    whole = links.select("chain_id", pl.lit(0, dtype=pl.Int64).alias("scope"), "enterprise_id")
+    subtree = links.join(scopes, on=["chain_id", "segment_code"], how="inner").select(
+        "chain_id", "scope", "enterprise_id"
+    )
+    members = pl.concat([whole, subtree]).unique()
+    code_of = pl.concat(
+        [
+            names.select("scope", pl.col("ancestor").alias("code")),
+            pl.DataFrame(
+                {"scope": [0], "code": [""]}, schema={"scope": pl.Int64, "code": pl.String}
+            ),
+        ]
+    )
+    counts = members.group_by(["chain_id", "scope"]).agg(
         pl.lit(0, dtype=pl.Int64).alias("year"),
         pl.len().cast(pl.Int64).alias("members"),
     )
     fin = _frame(
         session,
-        "SELECT enterprise_id, year, revenue FROM enterprise_financial "
-        "WHERE revenue IS NOT NULL AND enterprise_id IN (SELECT enterprise_id FROM "
-        "chain_enterprise_segment WHERE status = 'accepted')",
+        "SELECT enterprise_id, year, revenue FROM enterprise_financial WHERE revenue IS NOT NULL",
         {"enterprise_id": pl.Int64, "year": pl.Int64, "revenue": pl.Int64},
     )
-    yearly = (
-        members.join(fin, on="enterprise_id", how="inner")
-        .group_by(["chain_id", "code", "year"])
-        .agg(
-            pl.len().cast(pl.Int64).alias("members"),
-            pl.col("revenue").cast(pl.Int128).sum().alias("revenue"),
-            (pl.col("revenue").cast(pl.Int128) ** 2).sum().alias("squares"),
-            pl.col("enterprise_id")
-            .sort_by(["revenue", "enterprise_id"], descending=[True, False])
-            .first()
-            .alias("largest_id"),
-            pl.col("revenue").max().alias("largest_revenue"),
-        )
+    keys = ["chain_id", "scope", "year"]
+    joined = members.join(fin, on="enterprise_id", how="inner")
+    big = pl.col("revenue").cast(pl.Int128)
+    yearly = joined.group_by(keys).agg(
+        pl.len().cast(pl.Int64).alias("members"),
+        big.sum().alias("revenue"),
+        (big * big).sum().alias("squares"),
+        pl.col("revenue").max().alias("largest_revenue"),
     )
+    largest = (  # the highest revenue; the lowest id among equals
+        joined.join(yearly.select(*keys, "largest_revenue"), on=keys)
+        .filter(pl.col("revenue") == pl.col("largest_revenue"))
+        .group_by(keys)
+        .agg(pl.col("enterprise_id").min().alias("largest_id"))
+    )
+    yearly = yearly.join(largest, on=keys, how="left")
     yearly = _check_int64(yearly, ["revenue"]).with_columns(
         pl.col("squares").cast(pl.String).alias("revenue_squares")
     )
+    counts = counts.join(code_of, on="scope")
+    yearly = yearly.join(code_of, on="scope")
     out = pl.concat(
         [
             counts.select(

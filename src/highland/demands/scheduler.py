@@ -66,7 +66,21 @@ def run_once(engine: Engine, settings: Settings, now: datetime | None = None) ->
             result.emails_failed += failed
             if sent == 0 or sent + failed < EMAIL_BATCH:
                 break
+    _refresh_figures(engine)
     return result
+
+
+def _refresh_figures(engine: Engine) -> None:
+    """Rebuild the chain analytics' aggregates if their sources changed since they were built,
+    so that the next reader does not wait for it (see chains.figures)."""
+    from highland.chains import figures
+
+    try:
+        with transaction(engine) as s:
+            state = figures.refresh(s)
+        log.info("chain figures: %s", {k: v["built_from"] for k, v in state.items()})
+    except Exception:  # noqa: BLE001  (a failed rebuild is retried by the next reader)
+        log.exception("chain figures: rebuild failed")
 
 
 class SweepScheduler:
