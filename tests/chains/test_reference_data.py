@@ -136,3 +136,24 @@ def test_demo_files_load(db) -> None:  # type: ignore[no-untyped-def]
     assert ref["created"] > 50
     pros = rd.load_prospects(db, ACTOR, (base / "prospects.csv").read_bytes(), "p.csv")
     assert pros["created"] >= 40
+
+
+def test_demo_reference_covers_every_demo_chain(db) -> None:  # type: ignore[no-untyped-def]
+    """Each demo chain's industry codes have a Jiangsu and a national figure, so the demo
+    shows a location quotient for every chain and segment, never "no reference figure"."""
+    from pathlib import Path
+
+    import highland.chains
+    from highland.chains import analytics
+    from highland.chains.demo import load_demo_chains
+
+    base = Path(highland.chains.__file__).parent / "demo_reference"
+    rd.load_reference(db, ACTOR, (base / "reference_figures.csv").read_bytes(), "r.csv")
+    load_demo_chains(db, ACTOR)
+    for chain_id in range(1, 9):
+        for region in ("320000", "CN"):
+            result = analytics.analyse(db, chain_id, region=region, top=0)
+            reasons = [result["lq"]["reason"]] + [s["lq"]["reason"] for s in result["segments"]]
+            assert not [r for r in reasons if r and r.startswith("no reference figure")], (
+                chain_id, region, reasons,
+            )  # fmt: skip
