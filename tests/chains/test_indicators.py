@@ -154,3 +154,60 @@ def test_bad_month(db: Session, gw: GovWorld, bad: str) -> None:
     with pytest.raises(InvalidInput) as err:
         indicators.compute(db, 1, bad, NOW)
     assert err.value.field == "month" and "YYYY-MM" in err.value.message
+
+
+def test_registry_part_is_kept_while_the_data_is_unchanged(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """On a database of its own (committed data): the first computation keeps the registry
+    part; the next reuses it (same numbers, demand counts counted again); a committed
+    write to the links makes the next computation count again."""
+    from sqlalchemy import select, update
+
+    from highland.chains.models import ChainMonthFigure
+    from highland.db import make_engine, session_factory
+    from highland.enterprises.service import seed_regions
+    from highland.schema import upgrade
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'kept.db'}")
+    upgrade(engine)
+    factory = session_factory(engine)
+    with factory() as s:
+        seed_regions(s, "320100")
+        gw = build_world(s)
+        s.commit()
+    with factory() as s:
+        first = indicators.compute(s, 1, "2026-09", NOW)
+    with factory() as s:
+        kept = s.scalars(select(ChainMonthFigure)).all()
+        assert [(k.chain_id, k.month) for k in kept] == [(1, "2026-09")]
+        assert kept[0].items["members"] == {"value": 3}
+        stamp = kept[0].computed_at
+        s.execute(update(Demand).where(Demand.chain_id == 1).values(open=False))
+        s.commit()
+    with factory() as s:
+        second = indicators.compute(s, 1, "2026-09", NOW)
+        assert second["items"]["members"] == first["items"]["members"]
+        assert second["items"]["revenue"] == first["items"]["revenue"]
+        assert second["items"]["open_demands"]["value"] == 0  # counted, never kept
+        assert s.scalar(select(ChainMonthFigure.computed_at)) == stamp  # reused
+        s.execute(
+            update(EnterpriseSegment)
+            .where(EnterpriseSegment.enterprise_id == gw.ents[4])
+            .values(decided_at=at(2026, 9, 5))
+        )
+        s.commit()
+    with factory() as s:
+        third = indicators.compute(s, 1, "2026-09", NOW)
+        assert third["items"]["members"]["value"] == 4  # E4 now accepted in September
+        assert third["items"]["revenue"]["value"] == 150_000 + 7_000_000
+    engine.dispose()
+
+
+def test_a_session_with_its_own_writes_keeps_nothing(db: Session, gw: GovWorld) -> None:
+    from sqlalchemy import select
+
+    from highland.chains.models import ChainMonthFigure
+    from highland.db import session_factory
+
+    indicators.compute(db, 1, "2026-09", NOW)
+    with session_factory(db.get_bind().engine)() as other:
+        assert other.scalar(select(ChainMonthFigure).where(ChainMonthFigure.chain_id == 1)) is None

@@ -27,11 +27,13 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, delete, func, or_, select, text
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from highland.chains.models import EnterpriseSegment
-from highland.db import utcnow
+from highland.chains import figures
+from highland.chains.models import ChainMonthFigure, EnterpriseSegment
+from highland.db import is_sqlite, session_factory, utcnow
 from highland.demands.calendar import SHANGHAI, end_of_day
 from highland.demands.models import Demand
 from highland.enterprises.models import Enterprise, Financial
@@ -97,7 +99,9 @@ def _iso(d: date | None) -> str | None:
     return d.isoformat() if d is not None else None
 
 
-def _money(session: Session, chain_id: int, as_of: datetime, year: int) -> dict[str, Any]:
+def _money(
+    session: Session, chain_id: int, as_of: datetime, year: int, total: int
+) -> dict[str, Any]:
     members = _members(chain_id, as_of).subquery()
     latest = (
         select(Financial.enterprise_id, func.max(Financial.year).label("year"))
@@ -107,7 +111,6 @@ def _money(session: Session, chain_id: int, as_of: datetime, year: int) -> dict[
     )
     f = Financial
     joined = and_(f.enterprise_id == latest.c.enterprise_id, f.year == latest.c.year)
-    total = session.scalar(select(func.count()).select_from(members)) or 0
     columns = [getattr(f, column) for _, column in MONEY]
     row = session.execute(  # the three sums in one pass over the members' latest rows
         select(
@@ -189,15 +192,8 @@ def _growth(session: Session, chain_id: int, as_of: datetime, year: int) -> dict
             "previous_fen": int(before_fen), "freshness": _iso(row[3]) or str(newest)}  # fmt: skip
 
 
-def compute(
-    session: Session, chain_id: int, month: str, now: datetime | None = None
-) -> dict[str, Any]:
-    """The indicators of a chain for a month (see the module's docstring), as a JSON-ready dict
-    with `month`, `as_of`, `computed_at` and `items` (one entry per indicator, in ORDER)."""
-    year, mon = parse_month(month)
-    now = now or utcnow()
-    as_of = month_end(year, mon)
-    stamp = now.isoformat()
+def _registry_items(session: Session, chain_id: int, as_of: datetime, year: int) -> dict[str, Any]:
+    """Members, new members, money and growth as of the month's end (no stamps)."""
     members_q = _members(chain_id, as_of).subquery()
     n_members = int(session.scalar(select(func.count()).select_from(members_q)) or 0)
     n_new = int(
@@ -212,6 +208,71 @@ def compute(
         )
         or 0
     )
+    return {
+        "members": {"value": n_members},
+        "new_members": {"value": n_new, "year": year},
+        **_money(session, chain_id, as_of, year, n_members),
+        "growth": _growth(session, chain_id, as_of, year),
+    }
+
+
+def _kept(session: Session, chain_id: int, month: str, gens: dict[str, int]) -> Any:
+    row = session.get(ChainMonthFigure, (chain_id, month))
+    if row is None or (row.registry_generation, row.links_generation) != (
+        gens.get("registry"), gens.get("links"),
+    ):  # fmt: skip
+        return None
+    return row.items
+
+
+def _keep(session: Session, chain_id: int, month: str, gens: dict[str, int], items: Any) -> None:
+    """Keep the items for the next reader when the session's view is the committed state
+    (a session of its own; skipped rather than queued behind another writer)."""
+    factory = session_factory(session.get_bind().engine)
+    with factory() as s:
+        if figures.generations(s) != gens:
+            return
+        sqlite = is_sqlite(s)
+        try:
+            if sqlite:
+                s.connection().exec_driver_sql("PRAGMA busy_timeout=200")
+            else:
+                s.execute(text("SET LOCAL lock_timeout = '200ms'"))
+            s.execute(
+                delete(ChainMonthFigure).where(
+                    ChainMonthFigure.chain_id == chain_id, ChainMonthFigure.month == month
+                )
+            )
+            s.add(ChainMonthFigure(
+                chain_id=chain_id, month=month, registry_generation=gens["registry"],
+                links_generation=gens["links"], items=items, computed_at=utcnow(),
+            ))  # fmt: skip
+            s.commit()
+        except (OperationalError, IntegrityError):
+            s.rollback()
+        finally:
+            if sqlite:
+                s.connection().exec_driver_sql("PRAGMA busy_timeout=30000")
+
+
+def compute(
+    session: Session, chain_id: int, month: str, now: datetime | None = None
+) -> dict[str, Any]:
+    """The indicators of a chain for a month (see the module's docstring), as a JSON-ready dict
+    with `month`, `as_of`, `computed_at` and `items` (one entry per indicator, in ORDER).
+
+    The registry part is kept per chain and month with the generations of chains.figures it
+    was computed from, and reused while they are unchanged (a write to the registry or the
+    links anywhere makes it stale); the demand counts are counted on every call."""
+    year, mon = parse_month(month)
+    now = now or utcnow()
+    as_of = month_end(year, mon)
+    stamp = now.isoformat()
+    gens = figures.generations(session)
+    registry = _kept(session, chain_id, month, gens)
+    if registry is None:
+        registry = _registry_items(session, chain_id, as_of, year)
+        _keep(session, chain_id, month, gens, registry)
     d = Demand
     open_q = and_(d.chain_id == chain_id, d.open.is_(True))
     overdue = or_(d.breached_at.is_not(None), d.resolution_due < as_of)
@@ -219,10 +280,10 @@ def compute(
         select(func.count(), func.count().filter(overdue)).select_from(d).where(open_q)
     ).one()
     items: dict[str, Any] = {
-        "members": {"value": n_members, "freshness": stamp},
-        "new_members": {"value": n_new, "year": year, "freshness": stamp},
-        **_money(session, chain_id, as_of, year),
-        "growth": _growth(session, chain_id, as_of, year),
+        "members": {**registry["members"], "freshness": stamp},
+        "new_members": {**registry["new_members"], "freshness": stamp},
+        **{name: registry[name] for name, _ in MONEY},
+        "growth": registry["growth"],
         "open_demands": {"value": int(n_open or 0), "freshness": stamp},
         "overdue_demands": {"value": int(n_overdue or 0), "freshness": stamp},
         "key_projects": {"value": None, "available": False, "freshness": None},

@@ -293,3 +293,18 @@ class ChainFigure(Base):
     revenue_squares: Mapped[str | None] = mapped_column(String(80))
     largest_id: Mapped[int | None] = mapped_column(Integer)
     largest_revenue: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class ChainMonthFigure(Base):
+    """A chain's registry indicators as of a month's end (members, new members, output value,
+    revenue, tax, growth), kept with the generations they were computed from: valid while the
+    registry and the links are unchanged (chains/indicators.py). Demand counts are never kept."""
+
+    __tablename__ = "chain_month_figure"
+
+    chain_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    registry_generation: Mapped[int] = mapped_column(BigInteger)
+    links_generation: Mapped[int] = mapped_column(BigInteger)
+    items: Mapped[dict[str, object]] = mapped_column(JSON)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime())
