@@ -251,6 +251,15 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/chains/{chain_id}/map"): Rule(allowed="handler", denied="enterprise"),
     ("GET", "/chains/{chain_id}/map.svg"): Rule(allowed="handler", denied="enterprise"),
     ("GET", "/chains/{chain_id}/districts"): Rule(allowed="handler", denied="enterprise"),
+    # --- chains: trends (rows kept by the trends helper) ---
+    ("GET", "/api/v1/chains/{chain_id}/trends"): Rule(allowed="handler", denied="enterprise"),
+    ("GET", "/chains/{chain_id}/trends"): Rule(allowed="leader", denied="enterprise"),
+    # --- end chains: trends ---
+    # --- chains: report (rows kept by the report helper) ---
+    # Without ?month= the report is the current month's: a real 200 (HTML) for the allowed.
+    ("GET", "/chains/{chain_id}/report"): Rule(allowed="leader", denied="enterprise"),
+    ("GET", "/api/v1/chains/{chain_id}/report"): Rule(allowed="handler", denied="enterprise"),
+    # --- end chains: report ---
     ("GET", "/docs"): Rule(public=True),
     ("GET", "/docs/oauth2-redirect"): Rule(public=True),
     ("GET", "/openapi.json"): Rule(public=True),

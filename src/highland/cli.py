@@ -78,6 +78,15 @@ def _chains_app() -> typer.Typer:
 app.add_typer(_chains_app(), name="chains")
 
 
+def _report_app() -> typer.Typer:
+    from highland.chains.report_cli import app as report
+
+    return report
+
+
+app.add_typer(_report_app(), name="report")
+
+
 def _calendar_app() -> typer.Typer:
     from highland.demands.calendar_cli import app as calendar
 

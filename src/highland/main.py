@@ -28,6 +28,10 @@ from highland.chains import mapping_api as chain_mapping_api
 from highland.chains import mapping_pages as chain_mapping_pages
 from highland.chains import pages as chain_pages
 from highland.chains import pictures_pages as chain_pictures_pages
+from highland.chains import report_api as chain_report_api
+from highland.chains import report_pages as chain_report_pages
+from highland.chains import trends_api as chain_trends_api
+from highland.chains import trends_pages as chain_trends_pages
 from highland.config import Settings, get_settings
 from highland.db import get_engine, session_factory
 from highland.demands import api as demand_api
@@ -110,7 +114,9 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
     app.include_router(chain_mapping_pages.router)
     app.include_router(chain_analytics_pages.router)
     app.include_router(chain_pictures_pages.router)
+    app.include_router(chain_trends_pages.router)
     app.include_router(chain_governance_pages.router)
+    app.include_router(chain_report_pages.router)
     app.include_router(audit_routes.pages)
     app.include_router(identity_api.router)
     app.include_router(enterprise_api.router)
@@ -121,6 +127,8 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
     app.include_router(chain_mapping_api.router)
     app.include_router(chain_analytics_api.router)
     app.include_router(chain_governance_api.router)
+    app.include_router(chain_report_api.router)
+    app.include_router(chain_trends_api.router)
     app.include_router(audit_routes.api)
 
     @app.exception_handler(HighlandError)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import pygal
@@ -51,4 +52,60 @@ def bar_line(
     chart.x_labels = [str(y) for y in years]
     for title, values in series:
         chart.add(title, list(values))
+    return str(chart.render(is_unicode=True))
+
+
+def _count_ticks(values: Sequence[float | None]) -> list[int]:
+    """Whole-number y ticks from 0 (or the least value) to past the largest, at most ~6."""
+    known = [v for v in values if v is not None]
+    low = min(0, math.floor(min(known, default=0)))
+    high = max(1, math.ceil(max(known, default=1)))
+    raw = (high - low) / 5
+    step = min(c for c in (b * 10**p for b in (1, 2, 5) for p in range(13)) if c >= raw)
+    return list(range(math.floor(low / step) * step, math.ceil(high / step) * step + 1, step))
+
+
+def _short(v: float) -> str:
+    return f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.1f}"
+
+
+def line(
+    x_labels: Sequence[str],
+    series: Sequence[tuple[str, Sequence[float | None]]],
+    unit: str = "",
+    integers: bool = False,
+    title: str | None = None,
+    no_data: str = "No data",
+) -> str:
+    """A line chart over labelled points (e.g. months); a None value is a gap in its line,
+    never a zero, and a chart with no value at all says `no_data`. Counts (`integers`) get
+    whole-number ticks."""
+    many = len(x_labels) > 6
+    chart = pygal.Line(
+        style=_STYLE,
+        js=(),
+        disable_xml_declaration=True,
+        height=300 if many else 280,
+        width=560,
+        title=title,
+        legend_at_bottom=True,
+        legend_at_bottom_columns=max(1, len(series)),
+        allow_interruptions=True,
+        show_y_guides=True,
+        print_values=False,
+        y_title=unit or None,
+        margin=8,
+        dots_size=3,
+        x_label_rotation=-40 if many else 0,
+        show_minor_x_labels=len(x_labels) <= 18,
+        x_labels_major_every=None if len(x_labels) <= 18 else 3,
+        truncate_label=-1,
+        no_data_text=no_data,
+        value_formatter=(lambda v: f"{v:,.0f}") if integers else _short,
+    )
+    if integers:
+        chart.y_labels = _count_ticks([v for _, values in series for v in values])
+    chart.x_labels = list(x_labels)
+    for name, values in series:
+        chart.add(name, list(values))
     return str(chart.render(is_unicode=True))

@@ -1,0 +1,43 @@
+"""REST API of the monthly chain report: GET /api/v1/chains/{id}/report?month=&format=&lang=
+returns the printable HTML (text/html) or the XLSX workbook; 422 JSON naming the field for a
+malformed or future month, another format or language; 404 for an unknown chain."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from highland.chains import indicators, report
+from highland.chains.report_pages import FORMAT, MONTH, respond
+from highland.db import utcnow
+from highland.deps import DB, require
+from highland.identity.permissions import Permission, Principal
+
+router = APIRouter(prefix="/api/v1", tags=["chains"])
+READ = Depends(require(Permission.chains_read))
+LANG = Query("zh-CN", max_length=16, description="zh-CN | en")
+
+
+@router.get(
+    "/chains/{chain_id}/report",
+    response_class=Response,
+    responses={200: {"content": {"text/html": {}, "application/vnd.openxmlformats-"
+                                 "officedocument.spreadsheetml.sheet": {}}}},
+)  # fmt: skip
+def chain_report(
+    chain_id: int,
+    month: str | None = MONTH,
+    fmt: str = FORMAT,
+    lang: str = LANG,
+    db: Session = DB,
+    principal: Principal = READ,
+) -> Response:
+    """The chain's monthly report: indicators with their freshness (the month's scheduling
+    snapshot, else computed now), the chain map, gaps with prospects, the month's decisions and
+    their tasks, earlier tasks still open. format html (default) or xlsx."""
+    now = utcnow()
+    report.check_format(fmt)
+    month = indicators.current_month(now) if month is None else month
+    r = report.build(db, chain_id, month, lang, now, by=principal.username)
+    return respond(r, fmt, links=False)

@@ -1,0 +1,117 @@
+"""`highland report chain CHAIN --month YYYY-MM --format html|xlsx --out PATH`: the monthly
+chain report written to a file, atomically (a temporary file in the same folder, renamed at
+the end), so a failure leaves no half-written file. Every bad flag exits non-zero with a
+message naming it, and nothing is written."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from sqlalchemy import select
+
+from highland.db import transaction
+from highland.errors import HighlandError
+
+app = typer.Typer(help="Reports: the monthly chain report.", no_args_is_help=True)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+FLAGS = {"month": "--month", "format": "--format", "lang": "--lang"}
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"error: {message}", highlight=False, markup=False)
+    return typer.Exit(code)
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write to a temporary file beside `path`, then rename it over `path`."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _out_problem(path: Path) -> str | None:
+    """Why the report cannot be written at `path` (None: it can)."""
+    folder = path.parent
+    if path.is_dir():
+        return f"--out: {path} is a folder; give a file name, e.g. {path / 'report.html'}"
+    if not folder.is_dir():
+        return f"--out: the folder {folder} does not exist"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return f"--out: cannot write in the folder {folder}"
+    if path.exists() and not os.access(path, os.W_OK):
+        return f"--out: {path} cannot be overwritten"
+    return None
+
+
+def _chain_id(session: object, chain: str) -> int:
+    from sqlalchemy.orm import Session
+
+    from highland.chains.models import Chain
+
+    assert isinstance(session, Session)
+    text = chain.strip()
+    if text.isdigit():
+        return int(text)
+    found = session.scalar(select(Chain.id).where(Chain.code == text))
+    if found is None:
+        raise _fail(f"CHAIN: no chain with id or code '{chain}'", 2)
+    return int(found)
+
+
+def chain(
+    chain: Annotated[str, typer.Argument(help="The chain's id or code")],
+    month: Annotated[str, typer.Option("--month", help="The month, YYYY-MM")],
+    out_path: Annotated[Path, typer.Option("--out", help="The file to write")],
+    fmt: Annotated[str, typer.Option("--format", help="html | xlsx")] = "html",
+    lang: Annotated[str, typer.Option("--lang", help="zh-CN | en")] = "zh-CN",
+) -> None:
+    """Write a chain's monthly report (printable HTML or XLSX) to --out."""
+    from highland.chains import report
+    from highland.cli import _actor, _init
+
+    for check in (lambda: report.check_format(fmt), lambda: report.check_lang(lang)):
+        try:
+            check()
+        except HighlandError as exc:
+            raise _fail(_flag(exc), 2) from None
+    problem = _out_problem(out_path)
+    if problem:
+        raise _fail(problem, 2)
+    _init()
+    try:
+        with transaction() as s:
+            r = report.build(s, _chain_id(s, chain), month, lang, by=_actor().name)
+            data = report.to_xlsx(r) if fmt == "xlsx" else report.to_html(r).encode("utf-8")
+    except HighlandError as exc:
+        raise _fail(_flag(exc), 2 if exc.status_code in (404, 422) else 1) from None
+    try:
+        write_atomically(out_path, data)
+    except OSError as exc:
+        raise _fail(
+            f"--out: cannot write {out_path} ({exc.strerror or exc}); nothing written"
+        ) from None
+    out.print(f"chain {r.chain_id} {r.month}: {fmt} report written to {out_path} "
+              f"({len(data):,} bytes)", highlight=False, markup=False)  # fmt: skip
+
+
+def _flag(exc: HighlandError) -> str:
+    """The message with the field named as the command's flag (month → --month)."""
+    if exc.field in FLAGS and exc.message.startswith(exc.field + ":"):
+        return FLAGS[exc.field] + exc.message[len(exc.field) :]
+    if exc.status_code == 404:
+        return f"CHAIN: {exc.message}"
+    return exc.message
+
+
+app.command("chain")(chain)

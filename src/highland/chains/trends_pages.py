@@ -1,0 +1,152 @@
+"""The trends page of a chain (/chains/{id}/trends): its indicators month by month as SVG line
+charts (members, money in 万元, growth in %, demands) and a table of every month with the exact
+values, each one's freshness and whether the month comes from its scheduling record or was
+computed. Missing values are gaps in the lines and "no data" in the table, never 0."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from highland.chains import indicators, trends
+from highland.chains.governance import get_chain
+from highland.deps import DB, require
+from highland.errors import InvalidInput
+from highland.identity.permissions import Permission, Principal
+from highland.kit.dates import CITY_TZ
+from highland.kit.money import wan_text, yuan_display
+from highland.web import charts
+from highland.web.i18n import translate
+from highland.web.render import language, render
+
+router = APIRouter(include_in_schema=False)
+READ = Depends(require(Permission.chains_read))
+T = "chains.trends."
+# (chart id, title key, unit key, indicators, integers)
+CHARTS = (
+    ("members", "chart.members", "unit.firms", ("members", "new_members"), True),
+    ("money", "chart.money", "unit.money", ("output_value", "revenue", "tax"), False),
+    ("growth", "chart.growth", "unit.pct", ("growth",), False),
+    ("demands", "chart.demands", "unit.demands", ("open_demands", "overdue_demands"), True),
+)
+COLUMNS = tuple(k for k in indicators.ORDER if k != "key_projects")
+
+
+def fresh_text(value: object) -> str:
+    """A freshness for reading: a time in Asia/Shanghai to the minute, a date or year as is."""
+    if value is None or value == "":
+        return "—"
+    raw = str(value)
+    if len(raw) > 10:
+        try:
+            return datetime.fromisoformat(raw).astimezone(CITY_TZ).strftime("%Y-%m-%d %H:%M")
+        except ValueError:
+            return raw
+    return raw
+
+
+def plotted(key: str, value: object) -> float | None:
+    """The number drawn for a value: counts as they are, fen in 万元, growth in %."""
+    if value is None:
+        return None
+    if key in trends.MONEY:
+        return int(str(value)) / 1_000_000
+    if key == "growth":
+        return float(Decimal(str(value)) * 100)
+    return float(str(value))
+
+
+def exact(key: str, value: object) -> str:
+    """The value for the table, exactly: yuan to the fen, growth in % to four places."""
+    if key in trends.MONEY:
+        return yuan_display(int(str(value)))
+    if key == "growth":
+        return f"{Decimal(str(value)) * 100:.4f}%"
+    return str(value)
+
+
+@dataclass
+class Cell:
+    """One value of the table."""
+
+    key: str
+    value: object
+    text: str
+    short: str  # 万元 for money
+    fresh: str
+
+
+@dataclass
+class Chart:
+    """One chart and its months without data, per indicator."""
+
+    id: str
+    svg: str
+    gaps: list[tuple[str, list[str]]] = field(default_factory=list)
+
+
+def build_charts(data: dict[str, Any], lang: str) -> list[Chart]:
+    """The four line charts of a series (see CHARTS), labelled in the page's language."""
+    months = [p["month"] for p in data["points"]]
+    out = []
+    for cid, title, unit, keys, integers in CHARTS:
+        lines = []
+        gaps = []
+        for key in keys:
+            points = data["indicators"][key]
+            name = translate(lang, T + "s." + key)
+            lines.append((name, [plotted(key, p["value"]) for p in points]))
+            missing = [p["month"] for p in points if p["value"] is None]
+            if missing:
+                gaps.append((name, missing))
+        svg = charts.line(months, lines, unit=translate(lang, T + unit), integers=integers,
+                          title=translate(lang, T + title),
+                          no_data=translate(lang, T + "no_data"))  # fmt: skip
+        out.append(Chart(cid, svg, gaps))
+    return out
+
+
+def table(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row a month, newest first: source, computation time and a cell per indicator."""
+    rows = []
+    for p in reversed(data["points"]):
+        cells = []
+        for key in COLUMNS:
+            v = p["values"][key]
+            short = wan_text(int(str(v))) if key in trends.MONEY and v is not None else ""
+            text = "" if v is None else exact(key, v)
+            cells.append(Cell(key, v, text, short, fresh_text(p["freshness"][key])))
+        rows.append({"month": p["month"], "source": p["source"], "cells": cells,
+                     "computed_at": fresh_text(p["computed_at"])})  # fmt: skip
+    return rows
+
+
+@router.get("/chains/{chain_id}/trends")
+def trends_page(
+    request: Request,
+    chain_id: int,
+    to: str | None = Query(None, max_length=20, description="Last month, YYYY-MM"),
+    months: str | None = Query(None, max_length=10, description="1 to 36 (default 12)"),
+    db: Session = DB,
+    principal: Principal = READ,
+) -> Response:
+    """A chain's indicators month by month: charts and a table (422 naming a bad parameter)."""
+    lang = language(request)
+    chain = get_chain(db, chain_id)
+    form = {"to": to if to is not None else indicators.current_month(),
+            "months": months if months is not None else str(trends.DEFAULT_MONTHS)}  # fmt: skip
+    ctx: dict[str, Any] = {"nav": "chains", "chain": chain, "form": form, "error": None,
+                           "columns": COLUMNS, "data": None}  # fmt: skip
+    try:
+        data = trends.series(db, chain_id, form["to"], form["months"])
+    except InvalidInput as exc:
+        ctx["error"] = exc
+        return render(request, "chains/trends.html", ctx, status_code=exc.status_code)
+    ctx.update(data=data, charts=build_charts(data, lang), rows=table(data))
+    return render(request, "chains/trends.html", ctx)
