@@ -24,7 +24,8 @@ from highland.demands.models import Institution
 from highland.deps import DB, csrf_protect, require
 from highland.errors import HighlandError, InvalidInput
 from highland.identity.permissions import Permission, Principal
-from highland.web.render import render
+from highland.web.i18n import translate
+from highland.web.render import language, render
 
 router = APIRouter(include_in_schema=False)
 READ = Depends(require(Permission.chains_read))
@@ -163,7 +164,21 @@ def meeting_page(
     """One record: indicators with freshness, tasks with deadlines, states and actions."""
     chain = gov.get_chain(db, chain_id)
     meeting = gov.get_meeting(db, chain_id, month)
-    return _meeting_page(request, db, principal, chain, meeting, done=(done or "")[:200] or None)
+    return _meeting_page(request, db, principal, chain, meeting, done=_done(request, done))
+
+
+def _done(request: Request, done: str | None) -> str | None:
+    """The saved notice in the page's language: "#12 start" → "#12 开始办理"."""
+    text = (done or "").strip()[:200]
+    if not text:
+        return None
+    lang = language(request)
+    if text == "indicators":
+        return translate(lang, "chains.governance.recompute")
+    number, _, action = text.partition(" ")
+    if number.startswith("#") and action in gov.TRANSITIONS:
+        return f"{number} {translate(lang, 'chains.governance.a.' + action)}"
+    return text
 
 
 @router.post("/chains/{chain_id}/meetings/{month}/indicators", dependencies=CSRF)
