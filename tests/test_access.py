@@ -212,35 +212,32 @@ ROUTES: dict[tuple[str, str], Rule] = {
         allowed="chain_head", denied="handler", ok=303
     ),
     # --- chains: governance (monthly scheduling, tasks) ---
-    # The shared helpers fill neither {month} nor {task_id} and post a bare form: ok=422 is
-    # the handler's answer to that input, reached only past the access check (the full
-    # flows: tests/chains/test_governance_pages.py).
+    # The world has chain 1's record of 2026-03 with one task ({month}, {task_id}); a new
+    # record is posted for 2026-04 and the task is started ({action} = start here).
     ("GET", "/api/v1/chains/{chain_id}/meetings"): Rule(allowed="handler", denied="enterprise"),
     ("POST", "/api/v1/chains/{chain_id}/meetings"): Rule(
-        allowed="chain_head", denied="leader", ok=422
+        allowed="chain_head", denied="leader", ok=201
     ),
     ("GET", "/api/v1/chains/{chain_id}/meetings/{month}"): Rule(
-        allowed="leader", denied="enterprise", ok=422
+        allowed="leader", denied="enterprise"
     ),
     ("POST", "/api/v1/chains/{chain_id}/meetings/{month}/indicators"): Rule(
-        allowed="chain_team", denied="handler", ok=422
+        allowed="chain_team", denied="handler"
     ),
     ("GET", "/api/v1/chains/{chain_id}/indicators"): Rule(allowed="leader", denied="enterprise"),
-    ("GET", "/api/v1/chain-tasks/{task_id}"): Rule(allowed="handler", denied="enterprise", ok=422),
+    ("GET", "/api/v1/chain-tasks/{task_id}"): Rule(allowed="handler", denied="enterprise"),
     ("POST", "/api/v1/chain-tasks/{task_id}/actions/{action}"): Rule(
-        allowed="chain_head", denied="leader", ok=422
+        allowed="chain_head", denied="leader"
     ),
     ("GET", "/chains/{chain_id}/meetings"): Rule(allowed="leader", denied="enterprise"),
-    ("POST", "/chains/{chain_id}/meetings"): Rule(allowed="chain_team", denied="handler", ok=422),
-    ("GET", "/chains/{chain_id}/meetings/{month}"): Rule(
-        allowed="handler", denied="enterprise", ok=422
-    ),
+    ("POST", "/chains/{chain_id}/meetings"): Rule(allowed="chain_team", denied="handler", ok=303),
+    ("GET", "/chains/{chain_id}/meetings/{month}"): Rule(allowed="handler", denied="enterprise"),
     ("POST", "/chains/{chain_id}/meetings/{month}/indicators"): Rule(
-        allowed="chain_head", denied="leader", ok=422
+        allowed="chain_head", denied="leader", ok=303
     ),
-    ("GET", "/chain-tasks/{task_id}"): Rule(allowed="leader", denied="enterprise", ok=422),
+    ("GET", "/chain-tasks/{task_id}"): Rule(allowed="leader", denied="enterprise", ok=303),
     ("POST", "/chain-tasks/{task_id}/actions/{action}"): Rule(
-        allowed="chain_team", denied="handler", ok=422
+        allowed="chain_team", denied="handler", ok=303
     ),
     # --- chains: analytics ---
     ("GET", "/api/v1/chains/{chain_id}/analytics"): Rule(allowed="handler", denied="enterprise"),
@@ -347,7 +344,7 @@ def world(sessions, db, client):  # type: ignore[no-untyped-def]
         api = identity.create_token(db, ACTOR, user.username)
         users[role] = {"cookie": token, "csrf": csrf, "api": api}
     demands = _demand_world(db, a, b)
-    _chain_world(db)
+    demands.update(_chain_world(db))
     demands.update(_page_world(db, a))
     service.store(db, _small_library(), ACTOR)
     run = service.run_match(db, date(2026, 6, 30), ACTOR)
@@ -465,12 +462,44 @@ segments:
 """
 
 
-def _chain_world(db: Any) -> None:
-    """Chain 1 (one small chain) for the `{chain_id}` routes."""
+def _chain_world(db: Any) -> dict[str, Any]:
+    """Chain 1 (one small chain) for the `{chain_id}` routes, with its scheduling record of
+    2026-03 and one task ({month}, {task_id})."""
+    from highland.chains import governance as gov
     from highland.chains import service as chains
     from highland.chains.loader import read_yaml
+    from highland.demands.calendar import SHANGHAI
+    from highland.identity.permissions import Principal, Role
 
     chains.store(db, [read_yaml(CHAIN_YAML, "access.yaml")], ACTOR)
+    admin = Principal(user_id=0, username="tester", role=Role.admin)
+    held = datetime(2026, 3, 20, 9, 30, tzinfo=SHANGHAI)
+    _, tasks = gov.create_meeting(
+        db, admin, ACTOR, 1, gov.MeetingInput(month=CHAIN_MONTH, held_at=held),
+        [gov.DecisionInput(title="走访", owner_name="张三", working_days=5)],
+    )  # fmt: skip
+    return {"chain_task": tasks[0].id}
+
+
+CHAIN_MONTH = "2026-03"
+NEW_MONTH = {"month": "2026-04", "held_at": "2026-04-10T09:30"}
+
+
+def _governance_post(client: Any, path: str, headers: dict[str, str], data: dict[str, str]) -> Any:
+    """Chains: governance — a new record of 2026-04, a recomputation, a task started."""
+    api = path.startswith("/api/")
+    if path.endswith("/meetings"):
+        if api:
+            body = {"month": "2026-04", "held_at": "2026-04-10T09:30:00+08:00"}
+            return client.post(path, json=body, headers=headers)
+        return client.post(path, data={**data, **NEW_MONTH}, headers=headers)
+    if "/actions/" in path:
+        if api:
+            return client.post(path, json={"version": 1}, headers=headers)
+        return client.post(path, data={**data, "version": "1"}, headers=headers)
+    if api:
+        return client.post(path, headers=headers)
+    return client.post(path, data=data, headers=headers)
 
 
 def _chain_post(client: Any, path: str, headers: dict[str, str], data: dict[str, str]) -> Any:
@@ -545,6 +574,9 @@ def _fill(path: str, w: dict[str, Any], target: str) -> str:
         "{demand_id}", str(w["demand_a"] if target == w["a"] else w["demand_b"])
     ).replace("{attachment_id}", str(w["attachment_b"])).replace(
         "{meeting_id}", str(w["meeting_a"] if target == w["a"] else w["meeting"])
+    ).replace("{month}", CHAIN_MONTH).replace("{task_id}", str(w["chain_task"])).replace(
+        "/chain-tasks/" + str(w["chain_task"]) + "/actions/{action}",
+        "/chain-tasks/" + str(w["chain_task"]) + "/actions/start",
     ).replace("{year}", str(PAGE_YEAR)).replace("{action}", "accept").replace(
         "{category}", "land"
     ).replace("{institution}", "320115-ZRZY").replace("{district}", "320115").replace(
@@ -593,6 +625,12 @@ def _call(client: Any, method: str, path: str, user: dict[str, Any] | None, api:
         return _chain_post(client, path, headers, data)
     if "/members" in path or "/leading" in path:
         return _mapping_post(client, method, path, headers, data)
+    if (
+        "/meetings" in path
+        and path.startswith(("/chains/", "/api/v1/chains/"))
+        or ("/chain-tasks/" in path)
+    ):
+        return _governance_post(client, path, headers, data)
     data.update(_page_form(path))
     if path == "/login":
         data = {"username": "u_admin", "password": "password-123", "csrf_token": "t"}
