@@ -26,6 +26,14 @@ from sqlalchemy.orm import Session, sessionmaker
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
+try:  # for the test modules: `from tests.browser.conftest import expect, Shot, SignIn`
+    from playwright.sync_api import expect
+except ImportError:  # the tests are skipped (or fail, in CI) without Playwright
+    expect = None  # type: ignore[assignment]
+
+Shot = Callable[..., Path]  # the `shot` fixture: shot(page, "step", docs=…, full_page=…)
+SignIn = Callable[..., None]  # the `sign_in` fixture: sign_in(page, username, password)
+
 HERE = Path(__file__).resolve().parent
 SHOTS = HERE / "screenshots"
 DOCS_SHOTS = HERE.parent.parent / "docs" / "screenshots"

@@ -14,7 +14,6 @@ docs/screenshots/.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,19 +22,12 @@ from sqlalchemy import func, select
 
 from highland.chains import indicators, reference_data
 from highland.chains.models import ChainMeeting, ChainTask, Prospect
-from tests.browser.conftest import LiveServer
+from tests.browser.conftest import LiveServer, Shot, SignIn, expect
 from tests.browser.test_chain_pictures import CHAIN, pictured  # noqa: F401 (a fixture)
-
-try:
-    from playwright.sync_api import expect
-except ImportError:  # the conftest skips (or fails) every test here
-    expect = None  # type: ignore[assignment]
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
-Shot = Callable[..., Path]
-SignIn = Callable[..., None]
 GOVERNED = 2  # new energy vehicles
 FOLDER = Path(reference_data.__file__).parent / "demo_reference"
 

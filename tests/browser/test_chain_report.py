@@ -9,7 +9,6 @@ Screenshots: tests/browser/screenshots/, and chain-report.png in docs/screenshot
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,19 +25,12 @@ from highland.db import utcnow
 from highland.demands.calendar import SHANGHAI
 from highland.demands.models import Institution
 from highland.identity.permissions import Principal, Role
-from tests.browser.conftest import LiveServer
+from tests.browser.conftest import LiveServer, Shot, SignIn, expect
 from tests.browser.test_chain_pictures import CHAIN, pictured  # noqa: F401 (a fixture)
-
-try:
-    from playwright.sync_api import expect
-except ImportError:  # the conftest skips (or fails) every test here
-    expect = None  # type: ignore[assignment]
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
-Shot = Callable[..., Path]
-SignIn = Callable[..., None]
 FOLDER = Path(mapping.__file__).parent / "demo_reference"
 ADMIN = Principal(user_id=0, username="browser-test", role=Role.admin)
 

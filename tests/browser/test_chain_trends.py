@@ -6,8 +6,6 @@ Screenshots: tests/browser/screenshots/, and chain-trends.png in docs/screenshot
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -18,18 +16,11 @@ from highland.chains import indicators, mapping, trends
 from highland.chains.demo import load_demo_chains
 from highland.chains.models import ChainMeeting, EnterpriseSegment
 from highland.db import utcnow
-from tests.browser.conftest import LiveServer
-
-try:
-    from playwright.sync_api import expect
-except ImportError:  # the conftest skips (or fails) every test here
-    expect = None  # type: ignore[assignment]
+from tests.browser.conftest import LiveServer, Shot, SignIn, expect
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
-Shot = Callable[..., Path]
-SignIn = Callable[..., None]
 CHAIN = 1  # software & information services
 
 

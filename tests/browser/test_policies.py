@@ -257,8 +257,9 @@ def test_broken_upload_shows_line_numbered_errors(
     page.fill("#yaml", "")
     page.set_input_files(
         "#file",
-        files=[{"name": "规则-有错.yaml", "mimeType": "application/x-yaml",
-                "buffer": BROKEN.encode()}],  # fmt: skip
+        files=[
+            {"name": "规则-有错.yaml", "mimeType": "application/x-yaml", "buffer": BROKEN.encode()}
+        ],  # fmt: skip
     )
     submit(page, "#upload-submit")
     expect(page.locator("#upload-errors")).to_contain_text("规则-有错.yaml:12:")

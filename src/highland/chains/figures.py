@@ -24,13 +24,14 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import polars as pl
 from sqlalchemy import delete, insert, select, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from highland.chains.models import (
@@ -198,45 +199,62 @@ def _read(session: Session, name: str) -> pl.DataFrame:
     return pl.DataFrame([tuple(r) for r in rows], schema=SCHEMAS[name], orient="row")
 
 
-def _store(session: Session, part: Part, ms: int) -> bool:
-    """Store a part in a session of its own when the caller's view of its generation is the
-    committed one; False when it is not, or when another writer holds the database."""
+def store_if_committed(
+    session: Session, committed: Callable[[Session], bool], write: Callable[[Session], None]
+) -> bool:
+    """Run `write` in a session of its own on the caller's engine and commit, when
+    `committed(s)` says that what the caller computed matches the committed state — checked
+    before writing and again inside the writing transaction. False when it does not, or when
+    another writer holds the database: this never queues more than 200 ms behind one."""
     from highland.db import session_factory
 
-    factory = session_factory(session.get_bind().engine)
-    with factory() as s:
-        if generations(s).get(part.name) != part.generation:
-            return False  # the caller's view is older, or has writes of its own
+    with session_factory(session.get_bind().engine)() as s:
+        if not committed(s):
+            return False
         sqlite = is_sqlite(s)
         try:
-            if sqlite:  # do not queue behind a long writer: skip storing instead
+            if sqlite:
                 s.connection().exec_driver_sql("PRAGMA busy_timeout=200")
             else:
                 s.execute(text("SET LOCAL lock_timeout = '200ms'"))
-                s.execute(text("SELECT pg_advisory_xact_lock(hashtext('highland.figures'))"))
-            built = _built(s).get(part.name)
-            if generations(s).get(part.name) != part.generation or (
-                built is not None and built[0] >= part.generation
-            ):
+            if not committed(s):
                 s.rollback()
                 return False
-            table = TABLES[part.name]
-            s.execute(delete(table))
-            rows = part.frame.to_dicts()
-            for i in range(0, len(rows), _BATCH):
-                s.execute(insert(table), rows[i : i + _BATCH])
-            s.execute(delete(FigureState).where(FigureState.name == part.name))
-            s.add(FigureState(name=part.name, built_from=part.generation,
-                              built_at=part.built_at, rows=part.frame.height,
-                              milliseconds=ms))  # fmt: skip
+            write(s)
             s.commit()
             return True
-        except OperationalError:
+        except (OperationalError, IntegrityError):
             s.rollback()
             return False
         finally:
             if sqlite:
                 s.connection().exec_driver_sql("PRAGMA busy_timeout=30000")
+
+
+def _store(session: Session, part: Part, ms: int) -> bool:
+    """Store a part when the caller's view of its generation is the committed one and no
+    newer part is stored."""
+
+    def committed(s: Session) -> bool:
+        built = _built(s).get(part.name)
+        newer = built is not None and built[0] >= part.generation
+        return generations(s).get(part.name) == part.generation and not newer
+
+    def write(s: Session) -> None:
+        if not is_sqlite(s):  # one builder at a time
+            s.execute(text("SELECT pg_advisory_xact_lock(hashtext('highland.figures'))"))
+            if not committed(s):
+                return
+        table = TABLES[part.name]
+        s.execute(delete(table))
+        rows = part.frame.to_dicts()
+        for i in range(0, len(rows), _BATCH):
+            s.execute(insert(table), rows[i : i + _BATCH])
+        s.execute(delete(FigureState).where(FigureState.name == part.name))
+        s.add(FigureState(name=part.name, built_from=part.generation, built_at=part.built_at,
+                          rows=part.frame.height, milliseconds=ms))  # fmt: skip
+
+    return store_if_committed(session, committed, write)
 
 
 # --------------------------------------------------------------------------- the builds

@@ -27,13 +27,12 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, func, or_, select, text
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy import Select, and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from highland.chains import figures
 from highland.chains.models import ChainMonthFigure, EnterpriseSegment
-from highland.db import is_sqlite, session_factory, utcnow
+from highland.db import utcnow
 from highland.demands.calendar import SHANGHAI, end_of_day
 from highland.demands.models import Demand
 from highland.enterprises.models import Enterprise, Financial
@@ -226,33 +225,20 @@ def _kept(session: Session, chain_id: int, month: str, gens: dict[str, int]) -> 
 
 
 def _keep(session: Session, chain_id: int, month: str, gens: dict[str, int], items: Any) -> None:
-    """Keep the items for the next reader when the session's view is the committed state
-    (a session of its own; skipped rather than queued behind another writer)."""
-    factory = session_factory(session.get_bind().engine)
-    with factory() as s:
-        if figures.generations(s) != gens:
-            return
-        sqlite = is_sqlite(s)
-        try:
-            if sqlite:
-                s.connection().exec_driver_sql("PRAGMA busy_timeout=200")
-            else:
-                s.execute(text("SET LOCAL lock_timeout = '200ms'"))
-            s.execute(
-                delete(ChainMonthFigure).where(
-                    ChainMonthFigure.chain_id == chain_id, ChainMonthFigure.month == month
-                )
+    """Keep the items for the next reader when the session's view is the committed state."""
+
+    def write(s: Session) -> None:
+        s.execute(
+            delete(ChainMonthFigure).where(
+                ChainMonthFigure.chain_id == chain_id, ChainMonthFigure.month == month
             )
-            s.add(ChainMonthFigure(
-                chain_id=chain_id, month=month, registry_generation=gens["registry"],
-                links_generation=gens["links"], items=items, computed_at=utcnow(),
-            ))  # fmt: skip
-            s.commit()
-        except (OperationalError, IntegrityError):
-            s.rollback()
-        finally:
-            if sqlite:
-                s.connection().exec_driver_sql("PRAGMA busy_timeout=30000")
+        )
+        s.add(ChainMonthFigure(
+            chain_id=chain_id, month=month, registry_generation=gens["registry"],
+            links_generation=gens["links"], items=items, computed_at=utcnow(),
+        ))  # fmt: skip
+
+    figures.store_if_committed(session, lambda s: figures.generations(s) == gens, write)
 
 
 def compute(
