@@ -53,6 +53,7 @@ def _accepted(path: Path) -> int:
 def working_copy(n: int, seed: int, reuse: bool) -> tuple[Path, dict[str, Any]]:
     """The database the reports are built over, with accepted members (see the docstring)."""
     from highland.db import make_engine
+    from highland.schema import upgrade
 
     work = DATA / f"chain-report-{n}-work.db"
     if reuse and work.exists():
@@ -64,6 +65,7 @@ def working_copy(n: int, seed: int, reuse: bool) -> tuple[Path, dict[str, Any]]:
         return work, {"copied": done.name, "accepted": _accepted(work)}
     _copy(src, work)
     engine = make_engine(f"sqlite:///{work}")
+    upgrade(engine)  # a cached database from an older schema: bring it up to date
     try:
         setup = bench_setup(engine)
     finally:
@@ -132,9 +134,11 @@ def one_pass(engine: Any, month: str, lang: str) -> dict[int, dict[str, float]]:
 def bench(n: int, seed: int, runs: int, month: str, lang: str, reuse: bool) -> dict[str, Any]:
     """Set-up, then a cold pass and `runs` timed passes."""
     from highland.db import make_engine
+    from highland.schema import upgrade
 
     work, setup = working_copy(n, seed, reuse)
     engine = make_engine(f"sqlite:///{work}")
+    upgrade(engine)  # a cached database from an older schema: bring it up to date
     result: dict[str, Any] = {"enterprises": n, "month": month, "lang": lang, "setup": setup}
     result["records"] = records(engine, month)
     print(f"[{n:,}] set-up: {json.dumps(result['setup'])[:400]} {result['records']}", flush=True)

@@ -533,6 +533,7 @@ def bench_size(
     """Set-up, goal, peer (and profile) over a fresh working copy of the cached database
     (or, with `reuse`, over the working copy a previous run left, set-up skipped)."""
     from highland.db import make_engine
+    from highland.schema import upgrade
 
     src = chains_db(n, seed)
     work = DATA / f"chains-{n}-work.db"
@@ -540,6 +541,7 @@ def bench_size(
     if not reuse:
         _copy(src, work)
     engine = make_engine(f"sqlite:///{work}")
+    upgrade(engine)  # a cached database from an older schema: bring it up to date
     out: dict[str, Any] = {"enterprises": n}
     if reuse:
         print(f"[{n:,}] set-up skipped: reusing {work.name}", flush=True)

@@ -159,3 +159,42 @@ def test_committed_flow_stores_reuses_and_rebuilds(tmp_path: Path) -> None:
     with factory() as s:
         assert figures.state(s)["links"]["fresh"]
     engine.dispose()
+
+
+def test_one_long_session_builds_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A session that began before the figures were stored (it cannot see them: SQLite keeps
+    its snapshot) still builds them once, not once per chain."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'long.db'}")
+    upgrade(engine)
+    factory = session_factory(engine)
+    with factory() as s:
+        seed_regions(s, "320100")
+        chain = build(s)["chain"].id
+        s.commit()
+    calls = {"registry": 0, "links": 0}
+    real_cells, real_chains = figures.registry_cells, figures.chain_figures
+
+    def cells(session: Session) -> pl.DataFrame:
+        calls["registry"] += 1
+        return real_cells(session)
+
+    def chains(session: Session) -> pl.DataFrame:
+        calls["links"] += 1
+        return real_chains(session)
+
+    monkeypatch.setattr(figures, "registry_cells", cells)
+    monkeypatch.setattr(figures, "chain_figures", chains)
+    with factory() as s:
+        for _ in range(3):
+            analytics.analyse(s, chain)
+    assert calls == {"registry": 1, "links": 1}
+    with factory() as s:  # a session with a write of its own builds for itself, every time
+        s.execute(update(Financial).values(revenue=Financial.revenue + 1))
+        analytics.analyse(s, chain)
+        analytics.analyse(s, chain)
+        s.rollback()
+    assert calls == {"registry": 3, "links": 3}
+    with factory() as s:  # back to the committed state: remembered
+        analytics.analyse(s, chain)
+    assert calls == {"registry": 3, "links": 3}
+    engine.dispose()

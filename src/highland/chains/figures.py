@@ -135,7 +135,7 @@ class Figures:
         return self.chains.filter(pl.col("chain_id") == chain_id)
 
 
-_cache: dict[tuple[str, str], Part] = {}  # (database, name) → the latest part read or built
+_cache: dict[tuple[str, int, str], Part] = {}  # (database, instance, name) → the latest part
 _lock = threading.Lock()
 SCHEMAS = {"registry": CELL_SCHEMA, "links": FIGURE_SCHEMA}
 TABLES: dict[str, Any] = {"registry": RegistryCell, "links": ChainFigure}
@@ -156,29 +156,35 @@ def _built(session: Session) -> dict[str, tuple[int, datetime]]:
 def current(session: Session) -> Figures:
     """The figures of the data as the session sees it. Each part comes from memory or its
     table when it was built from the generation the session sees, else it is built now from
-    the session's view (and stored when that view is the committed state)."""
+    the session's view (and stored when that view is the committed state).
+
+    The memory is keyed by the database (its URL and the random `instance` number its schema
+    was created with) and the part's generation; it only holds parts read from the tables or
+    built from a committed view, never from a session with writes of its own."""
     gens = generations(session)
     built = _built(session)
     url = str(session.get_bind().engine.url)
     parts: dict[str, Part] = {}
     for name in NAMES:
         gen = gens.get(name, 0)
-        stored = built.get(name)
-        if stored is not None and stored[0] == gen:
-            with _lock:
-                cached = _cache.get((url, name))
-            if cached is None or (cached.generation, cached.built_at) != stored:
-                cached = Part(name, gen, _read(session, name), stored[1])
-                with _lock:
-                    _cache[(url, name)] = cached
+        key = (url, gens.get("instance", 0), name)
+        with _lock:
+            cached = _cache.get(key)
+        if cached is not None and cached.generation == gen:
             parts[name] = cached
             continue
-        started = time.perf_counter()
-        frame = registry_cells(session) if name == "registry" else chain_figures(session)
-        part = Part(name, gen, frame, utcnow())
-        if _store(session, part, int((time.perf_counter() - started) * 1000)):
-            with _lock:
-                _cache[(url, name)] = part
+        stored = built.get(name)
+        if stored is not None and stored[0] == gen:
+            part = Part(name, gen, _read(session, name), stored[1])
+        else:
+            started = time.perf_counter()
+            frame = registry_cells(session) if name == "registry" else chain_figures(session)
+            part = Part(name, gen, frame, utcnow())
+            if not _store(session, part, int((time.perf_counter() - started) * 1000)):
+                parts[name] = part  # the session's own view: used once, not remembered
+                continue
+        with _lock:
+            _cache[key] = part
         parts[name] = part
     return Figures(parts["registry"], parts["links"])
 
@@ -232,19 +238,18 @@ def store_if_committed(
 
 
 def _store(session: Session, part: Part, ms: int) -> bool:
-    """Store a part when the caller's view of its generation is the committed one and no
-    newer part is stored."""
+    """Store a part when the caller's view of its generation is the committed one (True: the
+    part is the committed state's, stored now or already by another reader)."""
 
     def committed(s: Session) -> bool:
-        built = _built(s).get(part.name)
-        newer = built is not None and built[0] >= part.generation
-        return generations(s).get(part.name) == part.generation and not newer
+        return generations(s).get(part.name) == part.generation
 
     def write(s: Session) -> None:
         if not is_sqlite(s):  # one builder at a time
             s.execute(text("SELECT pg_advisory_xact_lock(hashtext('highland.figures'))"))
-            if not committed(s):
-                return
+        built = _built(s).get(part.name)
+        if built is not None and built[0] >= part.generation:
+            return  # another reader stored this generation (or a newer one) already
         table = TABLES[part.name]
         s.execute(delete(table))
         rows = part.frame.to_dicts()
