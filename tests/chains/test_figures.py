@@ -198,3 +198,40 @@ def test_one_long_session_builds_once(tmp_path: Path, monkeypatch: pytest.Monkey
         analytics.analyse(s, chain)
     assert calls == {"registry": 3, "links": 3}
     engine.dispose()
+
+
+def test_concurrent_readers_build_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Four requests at once after a change: one builds, the others wait and reuse it."""
+    import threading
+    import time as clock
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'busy.db'}")
+    upgrade(engine)
+    factory = session_factory(engine)
+    with factory() as s:
+        seed_regions(s, "320100")
+        chain = build(s)["chain"].id
+        s.commit()
+    calls = []
+    real = figures.registry_cells
+
+    def slow(session: Session) -> pl.DataFrame:
+        calls.append(1)
+        clock.sleep(0.3)  # long enough for the other readers to arrive
+        return real(session)
+
+    monkeypatch.setattr(figures, "registry_cells", slow)
+    results: list[str] = []
+
+    def reader() -> None:
+        with factory() as s:
+            results.append(analytics.analyse(s, chain)["figures_built_at"])
+
+    threads = [threading.Thread(target=reader) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert len(results) == 4 and len(set(results)) == 1
+    assert len(calls) == 1
+    engine.dispose()

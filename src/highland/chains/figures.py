@@ -137,6 +137,14 @@ class Figures:
 
 _cache: dict[tuple[str, int, str], Part] = {}  # (database, instance, name) → the latest part
 _lock = threading.Lock()
+_builders: dict[tuple[str, int, str], threading.Lock] = {}
+
+
+def _builder(key: tuple[str, int, str]) -> threading.Lock:
+    with _lock:
+        return _builders.setdefault(key, threading.Lock())
+
+
 SCHEMAS = {"registry": CELL_SCHEMA, "links": FIGURE_SCHEMA}
 TABLES: dict[str, Any] = {"registry": RegistryCell, "links": ChainFigure}
 
@@ -177,12 +185,20 @@ def current(session: Session) -> Figures:
         if stored is not None and stored[0] == gen:
             part = Part(name, gen, _read(session, name), stored[1])
         else:
-            started = time.perf_counter()
-            frame = registry_cells(session) if name == "registry" else chain_figures(session)
-            part = Part(name, gen, frame, utcnow())
-            if not _store(session, part, int((time.perf_counter() - started) * 1000)):
-                parts[name] = part  # the session's own view: used once, not remembered
-                continue
+            with _builder(key):  # one build per process at a time: the others wait for it
+                with _lock:
+                    cached = _cache.get(key)
+                if cached is not None and cached.generation == gen:
+                    parts[name] = cached
+                    continue
+                started = time.perf_counter()
+                frame = registry_cells(session) if name == "registry" else chain_figures(session)
+                part = Part(name, gen, frame, utcnow())
+                if not _store(session, part, int((time.perf_counter() - started) * 1000)):
+                    parts[name] = part  # the session's own view: used once, not remembered
+                    continue
+                with _lock:
+                    _cache[key] = part
         with _lock:
             _cache[key] = part
         parts[name] = part
