@@ -423,14 +423,18 @@ def test_run_once_commits_and_logs(fresh: Engine) -> None:
 
 def test_run_once_rebuilds_stale_chain_figures(fresh: Engine) -> None:
     from highland.chains import figures
+    from highland.chains.models import Chain, ChainMonthFigure
 
     with hdb.transaction(fresh) as s:
         assert not figures.state(s)  # never built
+        s.add(Chain(id=1, code="c1", name="一号链"))
     run_once(fresh, SETTINGS)
     with hdb.transaction(fresh) as s:
         state = figures.state(s)
         assert state["registry"]["fresh"] and state["links"]["fresh"]
         before = state["registry"]["built_from"]
+        kept = s.scalars(select(ChainMonthFigure.chain_id)).all()
+        assert kept == [1]  # this month's indicators of the world's chain, kept
         s.execute(text("UPDATE enterprise SET district_code = '320106'"))
     with hdb.transaction(fresh) as s:
         assert not figures.state(s)["registry"]["fresh"]

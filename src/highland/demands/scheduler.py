@@ -71,14 +71,22 @@ def run_once(engine: Engine, settings: Settings, now: datetime | None = None) ->
 
 
 def _refresh_figures(engine: Engine) -> None:
-    """Rebuild the chain analytics' aggregates if their sources changed since they were built,
-    so that the next reader does not wait for it (see chains.figures)."""
-    from highland.chains import figures
+    """Rebuild the chain analytics' aggregates, and this month's indicators of every chain,
+    if their sources changed since they were built, so that the next reader does not wait
+    for it (see chains.figures and chains.indicators)."""
+    from sqlalchemy import select
+
+    from highland.chains import figures, indicators
+    from highland.chains.models import Chain
 
     try:
         with transaction(engine) as s:
             state = figures.refresh(s)
         log.info("chain figures: %s", {k: v["built_from"] for k, v in state.items()})
+        month = indicators.current_month()
+        with transaction(engine) as s:
+            for chain_id in s.scalars(select(Chain.id).where(Chain.retired.is_(False))):
+                indicators.compute(s, chain_id, month)
     except Exception:  # noqa: BLE001  (a failed rebuild is retried by the next reader)
         log.exception("chain figures: rebuild failed")
 
