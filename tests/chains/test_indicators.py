@@ -211,3 +211,32 @@ def test_a_session_with_its_own_writes_keeps_nothing(db: Session, gw: GovWorld) 
     indicators.compute(db, 1, "2026-09", NOW)
     with session_factory(db.get_bind().engine)() as other:
         assert other.scalar(select(ChainMonthFigure).where(ChainMonthFigure.chain_id == 1)) is None
+
+
+def test_a_session_that_reads_then_writes_is_not_disturbed(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Keeping the indicators waits for the end of the caller's transaction: on SQLite a
+    commit by another connection in between would refuse the caller's later write."""
+    from sqlalchemy import func, select
+
+    from highland.chains import analytics
+    from highland.chains.models import ChainMonthFigure
+    from highland.db import make_engine, session_factory
+    from highland.enterprises.service import seed_regions
+    from highland.schema import upgrade
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'rw.db'}")
+    upgrade(engine)
+    factory = session_factory(engine)
+    with factory() as s:
+        seed_regions(s, "320100")
+        build_world(s)
+        s.commit()
+    with factory() as s:
+        indicators.compute(s, 1, "2026-09", NOW)
+        analytics.analyse(s, 1)
+        s.add(Institution(code="320115-NEW", name="新单位"))
+        s.commit()  # no "database is locked"
+    with factory() as s:
+        assert s.scalar(select(func.count()).select_from(ChainMonthFigure)) == 1
+        assert s.get(Institution, "320115-NEW") is not None
+    engine.dispose()

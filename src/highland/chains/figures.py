@@ -30,9 +30,9 @@ from datetime import datetime
 from typing import Any
 
 import polars as pl
-from sqlalchemy import delete, insert, select, text
+from sqlalchemy import delete, event, insert, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from highland.chains.models import (
     Chain,
@@ -211,6 +211,7 @@ def refresh(session: Session) -> dict[str, Any]:
     from highland.db import session_factory
 
     current(session)
+    session.commit()  # the stores wait for the end of the caller's transaction
     with session_factory(session.get_bind().engine)() as fresh:  # sees what was just stored
         return state(fresh)
 
@@ -224,33 +225,50 @@ def _read(session: Session, name: str) -> pl.DataFrame:
 def store_if_committed(
     session: Session, committed: Callable[[Session], bool], write: Callable[[Session], None]
 ) -> bool:
-    """Run `write` in a session of its own on the caller's engine and commit, when
-    `committed(s)` says that what the caller computed matches the committed state — checked
-    before writing and again inside the writing transaction. False when it does not, or when
-    another writer holds the database: this never queues more than 200 ms behind one."""
+    """Keep what the caller computed for the next reader, when `committed(s)` says it matches
+    the committed state (checked now in a session of its own: True means the caller's view is
+    the committed one, so the result may be remembered in memory too).
+
+    The write itself waits until the caller's transaction has ended: on SQLite a commit by
+    another connection would make the caller's read snapshot stale and refuse its own later
+    writes. It then runs in a session of its own, checks `committed` again inside its
+    transaction, and gives up rather than queue more than 200 ms behind another writer."""
     from highland.db import session_factory
 
-    with session_factory(session.get_bind().engine)() as s:
+    factory = session_factory(session.get_bind().engine)
+    with factory() as s:
         if not committed(s):
             return False
-        sqlite = is_sqlite(s)
-        try:
-            if sqlite:
-                s.connection().exec_driver_sql("PRAGMA busy_timeout=200")
-            else:
-                s.execute(text("SET LOCAL lock_timeout = '200ms'"))
-            if not committed(s):
+
+    def run(*_: Any) -> None:
+        with factory() as s:
+            sqlite = is_sqlite(s)
+            try:
+                if sqlite:
+                    s.connection().exec_driver_sql("PRAGMA busy_timeout=200")
+                else:
+                    s.execute(text("SET LOCAL lock_timeout = '200ms'"))
+                if committed(s):
+                    write(s)
+                    s.commit()
+            except (OperationalError, IntegrityError):
                 s.rollback()
-                return False
-            write(s)
-            s.commit()
-            return True
-        except (OperationalError, IntegrityError):
-            s.rollback()
-            return False
-        finally:
-            if sqlite:
-                s.connection().exec_driver_sql("PRAGMA busy_timeout=30000")
+            finally:
+                if sqlite:
+                    s.connection().exec_driver_sql("PRAGMA busy_timeout=30000")
+
+    if not session.in_transaction():
+        run()
+        return True
+    done = [False]
+
+    def after(_: Session, transaction: SessionTransaction) -> None:
+        if transaction.parent is None and not done[0]:
+            done[0] = True
+            run()
+
+    event.listen(session, "after_transaction_end", after)
+    return True
 
 
 def _store(session: Session, part: Part, ms: int) -> bool:
