@@ -4,7 +4,7 @@ late data, members decided after the month, demands of other chains)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from highland.chains import indicators
 from highland.chains.models import Chain, EnterpriseSegment
 from highland.demands.calendar import SHANGHAI
-from highland.demands.models import Demand, DemandCategory, Institution
+from highland.demands.models import Demand, DemandCategory, DemandEvent, Institution
 from highland.enterprises.models import Enterprise, Financial
 from highland.errors import InvalidInput
 
@@ -91,10 +91,24 @@ def build_world(db: Session) -> GovWorld:
         (2, True, at(2026, 9, 1), None),  # another chain
     ]
     for cid, is_open, due, breached in demands:
-        db.add(Demand(enterprise_id=e1, category_code="land", title="用地", description="x",
-                      chain_id=cid, source="staff", created_by="t", open=is_open,
-                      state="dispatched" if is_open else "confirmed", resolution_due=due,
-                      breached_at=breached))  # fmt: skip
+        demand = Demand(enterprise_id=e1, category_code="land", title="用地", description="x",
+                        chain_id=cid, source="staff", created_by="t", open=is_open,
+                        state="dispatched" if is_open else "confirmed", resolution_due=due,
+                        breached_at=breached, created_at=at(2026, 8, 31))  # fmt: skip
+        db.add(demand)
+        db.flush()
+        # Its log, which past months are counted from: filed and dispatched on 31 August and
+        # 1 September, marked breached the day after its deadline, the closed one confirmed
+        # on 15 September.
+        log = [("file", None, "submitted", at(2026, 8, 31)),
+               ("dispatch", "submitted", "dispatched", at(2026, 9, 1))]  # fmt: skip
+        if breached is not None or (due is not None and due < at(2026, 9, 30)):
+            log.append(("breach", "dispatched", "dispatched", breached or due + timedelta(days=1)))
+        if not is_open:
+            log.append(("confirm", "dispatched", "confirmed", at(2026, 9, 15)))
+        for seq, (action, before, after, when) in enumerate(log, start=1):
+            db.add(DemandEvent(demand_id=demand.id, seq=seq, at=when, actor="t", action=action,
+                               from_state=before, to_state=after))  # fmt: skip
     db.flush()
     return GovWorld(chain, other, ents)
 
@@ -120,7 +134,11 @@ def test_indicators_by_hand(db: Session, gw: GovWorld) -> None:
     assert i["growth"] == {"value": "0.250000", "year": 2025, "enterprises": 2,
                            "current_fen": 150_000, "previous_fen": 120_000,
                            "freshness": "2026-05-20"}  # fmt: skip
-    assert i["open_demands"]["value"] == 3 and i["overdue_demands"]["value"] == 2
+    # September is over (NOW is 1 October): counted from the log as of 30 September. Open:
+    # the three not confirmed; overdue: only the one marked breached by then (21 September) —
+    # the third was breached on 2 October, after the month.
+    assert i["open_demands"]["value"] == 3 and i["overdue_demands"]["value"] == 1
+    assert i["open_demands"]["freshness"] == at(2026, 9, 21).isoformat()  # newest event
     assert i["key_projects"] == {"value": None, "available": False, "freshness": None}
 
 
@@ -160,7 +178,7 @@ def test_registry_part_is_kept_while_the_data_is_unchanged(tmp_path) -> None:  #
     """On a database of its own (committed data): the first computation keeps the registry
     part; the next reuses it (same numbers, demand counts counted again); a committed
     write to the links makes the next computation count again."""
-    from sqlalchemy import select, update
+    from sqlalchemy import func, select, update
 
     from highland.chains.models import ChainMonthFigure
     from highland.db import make_engine, session_factory
@@ -181,7 +199,13 @@ def test_registry_part_is_kept_while_the_data_is_unchanged(tmp_path) -> None:  #
         assert [(k.chain_id, k.month) for k in kept] == [(1, "2026-09")]
         assert kept[0].items["members"] == {"value": 3}
         stamp = kept[0].computed_at
-        s.execute(update(Demand).where(Demand.chain_id == 1).values(open=False))
+        for demand in s.scalars(select(Demand).where(Demand.chain_id == 1, Demand.open)):
+            seq = s.scalar(
+                select(func.max(DemandEvent.seq)).where(DemandEvent.demand_id == demand.id)
+            )
+            s.add(DemandEvent(demand_id=demand.id, seq=(seq or 0) + 1, at=at(2026, 9, 29),
+                              actor="t", action="withdraw", from_state="dispatched",
+                              to_state="withdrawn"))  # fmt: skip
         s.commit()
     with factory() as s:
         second = indicators.compute(s, 1, "2026-09", NOW)
@@ -240,3 +264,27 @@ def test_a_session_that_reads_then_writes_is_not_disturbed(tmp_path) -> None:  #
         assert s.scalar(select(func.count()).select_from(ChainMonthFigure)) == 1
         assert s.get(Institution, "320115-NEW") is not None
     engine.dispose()
+
+
+def test_a_reopened_demand_is_overdue_only_if_breached_again(db: Session, gw: GovWorld) -> None:
+    from sqlalchemy import func, select
+
+    demand = db.scalars(
+        select(Demand).where(Demand.chain_id == 1, Demand.resolution_due == at(2026, 10, 20))
+    ).one()
+
+    def log(action: str, before: str, to_state: str, when: datetime) -> None:
+        seq = db.scalar(select(func.max(DemandEvent.seq)).where(DemandEvent.demand_id == demand.id))
+        db.add(DemandEvent(demand_id=demand.id, seq=(seq or 0) + 1, at=when, actor="t",
+                           action=action, from_state=before, to_state=to_state))  # fmt: skip
+        db.flush()
+
+    log("breach", "dispatched", "dispatched", at(2026, 9, 10))
+    log("close", "resolved", "reopened", at(2026, 9, 12))  # "not solved": a fresh clock
+    before = indicators.compute(db, 1, "2026-09", NOW)["items"]
+    assert before["open_demands"]["value"] == 3 and before["overdue_demands"]["value"] == 1
+    log("breach", "reopened", "reopened", at(2026, 9, 25))  # the sweep, while reopened
+    after = indicators.compute(db, 1, "2026-09", NOW)["items"]
+    assert after["overdue_demands"]["value"] == 2
+    august = indicators.compute(db, 1, "2026-08", NOW)["items"]  # filed, nothing dispatched yet
+    assert august["open_demands"]["value"] == 4 and august["overdue_demands"]["value"] == 0

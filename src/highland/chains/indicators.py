@@ -34,7 +34,9 @@ from highland.chains import figures
 from highland.chains.models import ChainMonthFigure, EnterpriseSegment
 from highland.db import utcnow
 from highland.demands.calendar import SHANGHAI, end_of_day
-from highland.demands.models import Demand
+from highland.demands.models import Demand, DemandEvent
+from highland.demands.workflow import FINAL as DEMAND_FINAL
+from highland.demands.workflow import State as DemandState
 from highland.enterprises.models import Enterprise, Financial
 from highland.errors import InvalidInput
 
@@ -241,6 +243,69 @@ def _keep(session: Session, chain_id: int, month: str, gens: dict[str, int], ite
     figures.store_if_committed(session, lambda s: figures.generations(s) == gens, write)
 
 
+def _demands(
+    session: Session, chain_id: int, as_of: datetime, now: datetime
+) -> tuple[int, int, str | None]:
+    """(open, overdue, freshness) of the chain's demands at the month's end.
+
+    A month not yet over: the demands open now; overdue = breached or due before the month's
+    end (what the scheduling has to chase). A past month: replayed from the append-only
+    demand log — a demand is open at the month's end when its last event up to then left it
+    in an open state, and overdue when it was also marked breached (by the sweep) since its
+    last reopening up to then; freshness is the newest event counted."""
+    d = Demand
+    if as_of >= now:
+        overdue = or_(d.breached_at.is_not(None), d.resolution_due < as_of)
+        n_open, n_overdue = session.execute(
+            select(func.count(), func.count().filter(overdue))
+            .select_from(d)
+            .where(d.chain_id == chain_id, d.open.is_(True))
+        ).one()
+        return int(n_open or 0), int(n_overdue or 0), None
+    e = DemandEvent
+    mine = and_(e.demand_id == d.id, d.chain_id == chain_id, e.at <= as_of)
+    last = (
+        select(e.demand_id, func.max(e.seq).label("seq"), func.max(e.at).label("at"))
+        .join(d, mine)
+        .group_by(e.demand_id)
+        .subquery()
+    )
+    reopened = (
+        select(e.demand_id, func.max(e.seq).label("seq"))
+        .join(d, mine)
+        .where(  # a transition into "reopened", not a sweep mark made while reopened
+            e.to_state == DemandState.reopened.value,
+            or_(e.from_state.is_(None), e.from_state != DemandState.reopened.value),
+        )
+        .group_by(e.demand_id)
+        .subquery()
+    )
+    state = e.__table__.alias("state")
+    opened = (
+        select(last.c.demand_id, last.c.at, func.coalesce(reopened.c.seq, 0).label("since"))
+        .join(state, and_(state.c.demand_id == last.c.demand_id, state.c.seq == last.c.seq))
+        .outerjoin(reopened, reopened.c.demand_id == last.c.demand_id)
+        .where(state.c.to_state.not_in([s.value for s in DEMAND_FINAL]))
+        .subquery()
+    )
+    breach = e.__table__.alias("breach")
+    breached = (
+        select(breach.c.id)
+        .where(
+            breach.c.demand_id == opened.c.demand_id,
+            breach.c.action == "breach",
+            breach.c.at <= as_of,
+            breach.c.seq > opened.c.since,
+        )
+        .exists()
+    )
+    n_open, n_overdue, newest = session.execute(
+        select(func.count(), func.count().filter(breached), func.max(opened.c.at))
+    ).one()
+    fresh = newest.astimezone(SHANGHAI).isoformat() if isinstance(newest, datetime) else None
+    return int(n_open or 0), int(n_overdue or 0), fresh
+
+
 def compute(
     session: Session, chain_id: int, month: str, now: datetime | None = None
 ) -> dict[str, Any]:
@@ -259,19 +324,14 @@ def compute(
     if registry is None:
         registry = _registry_items(session, chain_id, as_of, year)
         _keep(session, chain_id, month, gens, registry)
-    d = Demand
-    open_q = and_(d.chain_id == chain_id, d.open.is_(True))
-    overdue = or_(d.breached_at.is_not(None), d.resolution_due < as_of)
-    n_open, n_overdue = session.execute(
-        select(func.count(), func.count().filter(overdue)).select_from(d).where(open_q)
-    ).one()
+    n_open, n_overdue, demand_fresh = _demands(session, chain_id, as_of, now)
     items: dict[str, Any] = {
         "members": {**registry["members"], "freshness": stamp},
         "new_members": {**registry["new_members"], "freshness": stamp},
         **{name: registry[name] for name, _ in MONEY},
         "growth": registry["growth"],
-        "open_demands": {"value": int(n_open or 0), "freshness": stamp},
-        "overdue_demands": {"value": int(n_overdue or 0), "freshness": stamp},
+        "open_demands": {"value": n_open, "freshness": demand_fresh or stamp},
+        "overdue_demands": {"value": n_overdue, "freshness": demand_fresh or stamp},
         "key_projects": {"value": None, "available": False, "freshness": None},
     }
     return {"month": month, "as_of": as_of.isoformat(), "computed_at": stamp, "items": items}
