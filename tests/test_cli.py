@@ -52,11 +52,40 @@ def test_every_command_has_help() -> None:
         assert code == 0 and "Usage" in out, cmd
 
 
+def _check_demo_governance() -> None:
+    """Each demo chain has the two months before this one recorded, with tasks in several
+    states, and its accepted members decided over the past year (so trends have a history)."""
+    from sqlalchemy import func, select
+
+    from highland.chains import indicators
+    from highland.chains.demo_governance import shift
+    from highland.chains.models import ChainMeeting, ChainTask, EnterpriseSegment
+    from highland.db import transaction
+
+    this = indicators.current_month()
+    with transaction() as s:
+        months = s.execute(select(ChainMeeting.chain_id, ChainMeeting.month)).all()
+        assert {m for _, m in months} == {shift(this, -1), shift(this, -2)}
+        assert len({c for c, _ in months}) == 8
+        states = dict(
+            s.execute(select(ChainTask.state, func.count()).group_by(ChainTask.state)).all()
+        )
+        assert states == {"open": 24, "in_progress": 8, "confirmed": 16}
+        spread = s.scalar(
+            select(func.count(func.distinct(EnterpriseSegment.decided_at))).where(
+                EnterpriseSegment.status == "accepted"
+            )
+        )
+        assert spread == 12
+
+
 def test_init_demo_export_roundtrip(env: Path) -> None:
     assert run("init")[0] == 0
     code, out = run("demo", "--enterprises", "200", "--seed", "3")
     assert code == 0, out
     assert "200 enterprises" in out and "admin" in out
+    assert "demo chain scheduling: 16 monthly records, 48 tasks" in out
+    _check_demo_governance()
     logins = (env / "var" / "demo-logins.txt").read_text()
     assert "admin\t" in logins
     code, out = run("demo", "--if-empty")

@@ -175,6 +175,7 @@ def demo(
             _demo_policies()
             _demo_chains()
             _demo_demands()
+            _demo_governance()
             _demo_users()
             _print_logins()
             return
@@ -212,6 +213,7 @@ def demo(
     _demo_policies()
     _demo_chains()
     _demo_demands()
+    _demo_governance()
     _demo_users()
     out.print(f"demo data loaded: {ents.height:,} enterprises, {figs.height:,} yearly figure rows")
     _print_logins()
@@ -285,6 +287,19 @@ def _demo_demands() -> None:
         out.print(
             f"demo demands loaded: {counts['demands']} demands of "
             f"{counts['institutions']} institutions, one breakfast meeting",
+            highlight=False,
+        )
+
+
+def _demo_governance() -> None:
+    """The chains' scheduling records of the last two months, with tasks (once)."""
+    from highland.chains.demo_governance import load_demo_governance
+
+    with transaction() as s:
+        counts = load_demo_governance(s)
+    if counts["records"]:
+        out.print(
+            f"demo chain scheduling: {counts['records']} monthly records, {counts['tasks']} tasks",
             highlight=False,
         )
 
