@@ -17,6 +17,7 @@ from highland.chains.models import Chain
 from highland.deps import DB, csrf_protect, require
 from highland.errors import HighlandError, InvalidInput
 from highland.identity.permissions import Permission, Principal
+from highland.web.i18n import translate
 from highland.web.render import language, render
 
 router = APIRouter(include_in_schema=False)
@@ -25,72 +26,11 @@ WRITE = Depends(require(Permission.chains_write))
 CSRF = [Depends(csrf_protect)]
 PER_PAGE = 50
 
-# The pages' own words (zh-CN, en): kept here so the shared catalogue need not change.
-WORDS: dict[str, tuple[str, str]] = {
-    "members": ("链上企业", "Enterprises in the chain"),
-    "leading": ("链主企业", "Leading firms"),
-    "segment": ("环节", "Segment"),
-    "status": ("状态", "Status"),
-    "evidence": ("依据", "Evidence"),
-    "detail": ("匹配内容", "Matched"),
-    "confidence": ("置信度", "Confidence"),
-    "min_confidence": ("最低置信度", "Min. confidence"),
-    "decided": ("决定人 / 时间", "Decided by / on"),
-    "enterprise": ("企业", "Enterprise"),
-    "uscc": ("统一社会信用代码", "USCC"),
-    "note": ("备注", "Note"),
-    "reason": ("理由", "Reason"),
-    "filter": ("筛选", "Filter"),
-    "any": ("全部", "Any"),
-    "accept": ("采纳所选", "Accept selected"),
-    "reject": ("驳回所选", "Reject selected"),
-    "accept_segment": ("采纳该环节不低于此置信度的全部建议", "Accept every suggestion of the "
-                       "segment at or above the confidence"),
-    "bulk": ("按环节批量处理", "In bulk by segment"),
-    "add": ("手工加入环节", "Add to a segment by hand"),
-    "add_btn": ("加入", "Add"),
-    "empty": ("暂无记录。运行 highland chains suggest 生成建议。",
-              "Nothing yet. Run highland chains suggest for suggestions."),
-    "total": ("共 {n} 条", "{n} rows"),
-    "prev": ("上一页", "Previous"),
-    "next": ("下一页", "Next"),
-    "done": ("已保存：{what}", "Saved: {what}"),
-    "marked": ("已标记的链主", "Marked leading firms"),
-    "suggestions": ("链主建议", "Suggested leading firms"),
-    "mark": ("标记为链主", "Mark as leading firm"),
-    "unmark": ("取消标记", "Unmark"),
-    "marked_by": ("标记人 / 时间", "Marked by / on"),
-    "revenue": ("营业收入（{year}年，万元）", "Revenue ({year}, 10k yuan)"),
-    "share": ("占链上本地营收", "Share of the chain's local revenue"),
-    "upstream": ("上游本地企业数", "Local firms upstream"),
-    "missing": ("缺失", "missing"),
-    "method": (
-        "排序依据：(1) {year} 年营业收入占本链已采纳企业营收合计的比重（缺少营收的企业不计为 0，"
-        "排在最后）；(2) 位于其所在环节上游环节的其他本地已采纳企业数量——这是“带动本地配套企业”"
-        "的替代指标：系统没有供应商数据。",
-        "Ranked by (1) the share of the chain's local revenue in {year} (accepted members only; "
-        "a firm without revenue is missing, not zero, and ranks last), then (2) how many other "
-        "accepted local firms sit in segments upstream of the firm's own — a proxy for linked "
-        "local suppliers: there is no supplier data.",
-    ),
-    "no_members": ("本链尚无已采纳的企业。", "The chain has no accepted members yet."),
-    "yes": ("是", "yes"),
-    "s.suggested": ("待定", "suggested"),
-    "s.accepted": ("已采纳", "accepted"),
-    "s.rejected": ("已驳回", "rejected"),
-    "e.manual": ("手工", "manual"),
-    "e.industry": ("行业代码", "industry code"),
-    "e.keyword": ("经营范围关键词", "business-scope keyword"),
-}  # fmt: skip
-
-
 def _words(lang: str) -> Any:
-    i = 0 if lang == "zh-CN" else 1
+    """The pages' own words (`chains.members.*` in the message catalogue)."""
 
     def w(key: str, **kw: object) -> str:
-        pair = WORDS.get(key)
-        text = pair[i] if pair else key
-        return text.format(**kw) if kw else text
+        return translate(lang, "chains.members." + key, **kw)
 
     return w
 
