@@ -4,6 +4,7 @@ fresh by the generation triggers, stored only from a committed view, rebuilt aft
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
@@ -235,3 +236,63 @@ def test_concurrent_readers_build_once(tmp_path: Path, monkeypatch: pytest.Monke
     assert len(results) == 4 and len(set(results)) == 1
     assert len(calls) == 1
     engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def own_database(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
+    """A database of its own, committed to (SQLite file; a throw-away PostgreSQL database
+    when HIGHLAND_TEST_DATABASE_URL is set)."""
+    import os
+    import secrets
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'own.db'}")
+        yield engine
+        engine.dispose()
+        return
+    base = os.environ.get("HIGHLAND_TEST_DATABASE_URL")
+    if not base:
+        pytest.skip("PostgreSQL: HIGHLAND_TEST_DATABASE_URL is not set")
+    name = f"highland_figures_{secrets.token_hex(4)}"
+    url = make_url(base.replace("postgresql://", "postgresql+psycopg://", 1))
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine = make_engine(url.set(database=name).render_as_string(hide_password=False))
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
+def test_store_and_reuse_on_each_database(own_database: Any) -> None:
+    """Committed data: built and stored once, read back by a fresh worker, rebuilt after a
+    committed change — on SQLite and on PostgreSQL (advisory lock, lock timeout)."""
+    engine = own_database
+    upgrade(engine)
+    factory = session_factory(engine)
+    with factory() as s:
+        seed_regions(s, "320100")
+        w = build(s)
+        chain, e3 = w["chain"].id, w["ents"][3].id
+        s.commit()
+    with factory() as s:
+        first = analytics.analyse(s, chain)
+    with factory() as s:
+        state = figures.state(s)
+        assert state["registry"]["fresh"] and state["links"]["fresh"]
+    figures._cache.clear()
+    with factory() as s:
+        assert analytics.analyse(s, chain)["figures_built_at"] == first["figures_built_at"]
+        s.execute(update(Financial).where(Financial.enterprise_id == e3).values(revenue=1100))
+        s.commit()
+    with factory() as s:
+        assert analytics.analyse(s, chain)["concentration"]["revenue_fen"] == 2000
+    with factory() as s:
+        assert figures.state(s)["links"]["fresh"]
