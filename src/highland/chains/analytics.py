@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from highland.chains import figures as chain_figures
-from highland.chains.models import Chain, EnterpriseSegment, Prospect, ReferenceFigure, Segment
+from highland.chains.models import Chain, Prospect, ReferenceFigure, Segment
 from highland.enterprises.models import Enterprise, Financial
 from highland.errors import InvalidInput, NotFound
 
@@ -359,19 +359,6 @@ def segment_codes(segments: list[Segment]) -> dict[str, list[str]]:
             out[code] = prune(set(own))
         else:
             out[code] = prune({c for t in tree for c in (by_code[t].industry_codes or [])})
-    return out
-
-
-def members(db: Session, chain_id: int) -> dict[str, set[int]]:
-    """Accepted enterprises of each segment of a chain (one query)."""
-    rows = db.execute(
-        select(EnterpriseSegment.segment_code, EnterpriseSegment.enterprise_id).where(
-            EnterpriseSegment.chain_id == chain_id, EnterpriseSegment.status == "accepted"
-        )
-    ).all()
-    out: dict[str, set[int]] = defaultdict(set)
-    for code, ent in rows:
-        out[code].add(ent)
     return out
 
 

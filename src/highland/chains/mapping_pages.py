@@ -26,6 +26,7 @@ WRITE = Depends(require(Permission.chains_write))
 CSRF = [Depends(csrf_protect)]
 PER_PAGE = 50
 
+
 def _words(lang: str) -> Any:
     """The pages' own words (`chains.members.*` in the message catalogue)."""
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import polars as pl
@@ -25,7 +26,6 @@ from highland.chains.models import Chain, EnterpriseSegment, LeadingFirm, Segmen
 from highland.db import utcnow
 from highland.deps import DB, require
 from highland.enterprises.models import Enterprise, Financial
-from highland.errors import InvalidInput
 from highland.identity.permissions import Permission, Principal
 from highland.kit.dates import CITY_TZ
 from highland.web.i18n import translate
@@ -91,11 +91,22 @@ class MapData:
     lq: dict[str, Any]  # analytics.analyse output
 
 
-def map_data(db: Session, chain_id: int, lang: str, region: str, measure: str, few: int) -> MapData:
+def map_data(
+    db: Session,
+    chain_id: int,
+    lang: str,
+    region: str,
+    measure: str,
+    few: int,
+    result: dict[str, Any] | None = None,
+) -> MapData:
     """The boxes of the chain map: members and output of each segment and its sub-segments,
-    the segment's LQ tier (or member-count tier), bottleneck flag and leading firms."""
+    the segment's LQ tier (or member-count tier), bottleneck flag and leading firms. `result`:
+    the chain's analytics.analyse output when the caller has it already (same region,
+    measure and few), so that it is not computed twice."""
     chain = service.get_chain(db, chain_id)
-    result = analytics.analyse(db, chain_id, region=region, measure=measure, few=few, top=0)
+    if result is None:
+        result = analytics.analyse(db, chain_id, region=region, measure=measure, few=few, top=0)
     segments = service.segments(db, chain.version_id) if chain.version_id is not None else []
     figures = chain_figures.current(db)
     year = revenue_year(figures, chain_id)
@@ -191,8 +202,9 @@ def _labels(lang: str) -> dict[str, str]:
     return out
 
 
-def _as_of(lang: str, d: MapData) -> str:
-    today = utcnow().astimezone(CITY_TZ).date().isoformat()
+def as_of_text(lang: str, d: MapData, now: datetime | None = None) -> str:
+    """The map's "data as of" line: today, the revenue year, the LQ year and region."""
+    today = (now or utcnow()).astimezone(CITY_TZ).date().isoformat()
     year = d.revenue_year if d.revenue_year is not None else "—"
     lq_year = d.lq["year"] if d.lq["year"] is not None else "—"
     return translate(lang, P + "as_of_detail", today=today, year=year, lq_year=lq_year,
@@ -208,12 +220,9 @@ def _query(
     few: int,
 ) -> tuple[str, MapData, str]:
     lang = language(request)
-    if measure not in analytics.MEASURES:
-        raise InvalidInput(f"measure must be one of {', '.join(analytics.MEASURES)}",
-                           field="measure")  # fmt: skip
     d = map_data(db, chain_id, lang, region or analytics.DEFAULT_REGION, measure, few)
     labels = _labels(lang)
-    svg = pictures.chain_map_svg(d.boxes, labels, lang, _as_of(lang, d))
+    svg = pictures.chain_map_svg(d.boxes, labels, lang, as_of_text(lang, d))
     return lang, d, svg
 
 
@@ -265,11 +274,8 @@ def districts_page(
 ) -> Response:
     """The chain's member enterprises and output by district, with the district LQs."""
     lang = language(request)
-    if measure not in analytics.MEASURES:
-        raise InvalidInput(f"measure must be one of {', '.join(analytics.MEASURES)}",
-                           field="measure")  # fmt: skip
     chain = service.get_chain(db, chain_id)
-    result = analytics.analyse(
+    result = analytics.analyse(  # refuses an unknown measure, naming it
         db, chain_id, region=region or analytics.DEFAULT_REGION, measure=measure, top=0
     )
     year = revenue_year(chain_figures.current(db), chain_id)

@@ -352,16 +352,10 @@ def build(
         snapshot: dict[str, Any] = dict(meeting.indicators)
     else:
         snapshot = indicators.compute(session, chain_id, month, now)
-    d = pictures_pages.map_data(session, chain_id, lang, region, measure, few)
-    labels = pictures_pages._labels(lang)
-    today = now.astimezone(SHANGHAI).date().isoformat()
-    as_of_text = translate(
-        lang, pictures_pages.P + "as_of_detail", today=today,
-        year=d.revenue_year if d.revenue_year is not None else "—",
-        lq_year=d.lq["year"] if d.lq["year"] is not None else "—", region=d.lq["region"],
-    )  # fmt: skip
-    svg = pictures.chain_map_svg(d.boxes, labels, lang, as_of_text)
     found = analytics.analyse(session, chain_id, region=region, measure=measure, few=few, top=TOP)
+    d = pictures_pages.map_data(session, chain_id, lang, region, measure, few, result=found)
+    labels = pictures_pages._labels(lang)
+    svg = pictures.chain_map_svg(d.boxes, labels, lang, pictures_pages.as_of_text(lang, d, now))
     decisions: list[TaskLine] = []
     facts = None
     if meeting is not None:
