@@ -46,6 +46,11 @@ GOOD_INST = "{code: A, name: 甲}"
     ("text", "words"),
     [
         ("categories: [\n  {code: land\n", "ref.yaml, line"),
+        (  # a key given twice would silently drop the first value
+            "categories:\n  - {code: land, name: 土地, name: 土地2, name_en: Land, "
+            "response_days: 1, resolution_days: 10}\n",
+            "ref.yaml, line 2: not valid YAML (key 'name' is given twice)",
+        ),
         ("- just a list\n", "expected a mapping"),
         ("colours: []\n", "unknown section(s) colours"),
         ("categories: {code: land}\n", "'categories' must be a list of mappings"),

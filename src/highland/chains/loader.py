@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from highland.kit.industry import IndustryError, parse_industry
+from highland.kit.yaml_lines import LineDict, LineList, line_loader
 
 STREAMS = ("upstream", "midstream", "downstream")
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -113,53 +114,12 @@ class ChainFile:
 # --------------------------------------------------------------------------- YAML with lines
 
 
-class _Map(dict[Any, Any]):
-    """A mapping that knows its own line and each key's line."""
-
-    line = 0
-    key_lines: dict[Any, int]
-
-
-class _Seq(list[Any]):
-    """A list that knows its own line and each item's line."""
-
-    line = 0
-    item_lines: list[int]
-
-
-class _LineLoader(yaml.SafeLoader):
-    """SafeLoader building _Map/_Seq; a key given twice is an error, not a silent overwrite."""
-
-
-def _construct_map(loader: _LineLoader, node: yaml.MappingNode) -> _Map:
-    loader.flatten_mapping(node)
-    result = _Map()
-    result.line, result.key_lines = node.start_mark.line + 1, {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if key in result:
-            raise yaml.MarkedYAMLError(
-                problem=f"key {key!r} is given twice", problem_mark=key_node.start_mark
-            )
-        result[key] = loader.construct_object(value_node, deep=True)
-        result.key_lines[key] = key_node.start_mark.line + 1
-    return result
-
-
-def _construct_seq(loader: _LineLoader, node: yaml.SequenceNode) -> _Seq:
-    result = _Seq(loader.construct_object(child, deep=True) for child in node.value)
-    result.line = node.start_mark.line + 1
-    result.item_lines = [child.start_mark.line + 1 for child in node.value]
-    return result
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_map)
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_seq)
+_LineLoader = line_loader("key {key!r} is given twice")  # LineDict / LineList with lines
 
 
 def _line_of(data: Any, key: Any, default: int = 1) -> int:
-    if isinstance(data, _Map):
-        return data.key_lines.get(key, data.line)
+    if isinstance(data, LineDict):
+        return data.lines.get(key, data.line)
     return getattr(data, "line", default) or default
 
 
@@ -176,15 +136,15 @@ class _Reader:
     def error(self, line: int, message: str) -> None:
         self.errors.append(ChainError(self.path, line, message))
 
-    def keys(self, data: _Map, allowed: tuple[str, ...], what: str) -> None:
+    def keys(self, data: LineDict, allowed: tuple[str, ...], what: str) -> None:
         for key in data:
             if key not in allowed:
                 self.error(
-                    data.key_lines.get(key, data.line),
+                    data.lines.get(key, data.line),
                     f"unknown key {key!r} in {what} (allowed: {', '.join(allowed)})",
                 )
 
-    def text(self, data: _Map, key: str, what: str, required: bool = False) -> str | None:
+    def text(self, data: LineDict, key: str, what: str, required: bool = False) -> str | None:
         value = data.get(key)
         if value is None:
             if required:
@@ -199,14 +159,14 @@ class _Reader:
             return None
         return value.strip()
 
-    def strings(self, data: _Map, key: str) -> tuple[str, ...]:
+    def strings(self, data: LineDict, key: str) -> tuple[str, ...]:
         value = data.get(key)
         if value is None:
             return ()
         if not isinstance(value, list):
             self.error(_line_of(data, key), f"{key} must be a list, e.g. [a, b]")
             return ()
-        lines = getattr(value, "item_lines", [])
+        lines = getattr(value, "lines", [])
         out: list[str] = []
         for i, item in enumerate(value):
             line = lines[i] if i < len(lines) else _line_of(data, key)
@@ -216,7 +176,7 @@ class _Reader:
                 out.append(item.strip())
         return tuple(out)
 
-    def industry(self, data: _Map) -> tuple[str, ...]:
+    def industry(self, data: LineDict) -> tuple[str, ...]:
         out: list[str] = []
         for code in self.strings(data, "industry"):
             try:
@@ -230,7 +190,7 @@ class _Reader:
 class _Raw:
     """A segment as read, before the tree is checked."""
 
-    data: _Map
+    data: LineDict
     code: str | None
     parent: str | None  # from nesting, or from `parent:`
     stream: str | None
@@ -238,7 +198,7 @@ class _Raw:
     fields: dict[str, Any] = field(default_factory=dict)
 
 
-def _check_chain_head(data: _Map, r: _Reader) -> dict[str, Any]:
+def _check_chain_head(data: LineDict, r: _Reader) -> dict[str, Any]:
     r.keys(data, CHAIN_KEYS, "the chain")
     raw_id = data.get("id")
     chain_id: int | None = None
@@ -272,10 +232,10 @@ def _walk(items: Any, parent: str | None, r: _Reader, out: list[_Raw], line: int
     if not isinstance(items, list):
         r.error(line, "segments must be a list of segments")
         return
-    lines = getattr(items, "item_lines", [])
+    lines = getattr(items, "lines", [])
     for i, item in enumerate(items):
         item_line = lines[i] if i < len(lines) else line
-        if not isinstance(item, _Map):
+        if not isinstance(item, LineDict):
             r.error(item_line, f"a segment must be a mapping (code: …, name: …), got {item!r}")
             continue
         r.keys(item, SEGMENT_KEYS, "a segment")
@@ -393,7 +353,7 @@ def check_document(data: Any, source: str, path: str) -> ChainFile:
     """Check one chain document (already parsed, with lines) into a ChainFile."""
     result = ChainFile(path)
     r = _Reader(path)
-    if not isinstance(data, _Map):
+    if not isinstance(data, LineDict):
         r.error(1, "a chain file must be a mapping (id: …, code: …, name: …, segments: …)")
         result.errors = r.errors
         return result
@@ -478,9 +438,9 @@ def _as_bool(value: Any) -> Any:
     return value
 
 
-def _mapping_at(values: dict[str, Any], line: int) -> _Map:
-    m = _Map({k: v for k, v in values.items() if v is not None})
-    m.line, m.key_lines = line, dict.fromkeys(m, line)
+def _mapping_at(values: dict[str, Any], line: int) -> LineDict:
+    m = LineDict({k: v for k, v in values.items() if v is not None})
+    m.line, m.lines = line, dict.fromkeys(m, line)
     return m
 
 
@@ -506,8 +466,8 @@ def read_xlsx(data: bytes, path: str) -> ChainFile:
         return ChainFile(path, errors=[ChainError(f"{path}:chain", 1, msg)])
     chain_line, values = chain_rows[0]
     head = _mapping_at(values, 0)  # line 0 marks the `chain` sheet's row (mapped below)
-    segs = _Seq()
-    segs.line, segs.item_lines = 0, []
+    segs = LineList()
+    segs.line, segs.lines = 0, []
     for number, row in seg_rows:
         for key in ("industry", "products", "keywords"):
             if key in row:
@@ -516,7 +476,7 @@ def read_xlsx(data: bytes, path: str) -> ChainFile:
         if isinstance(row.get("code"), int):
             row["code"] = str(row["code"])
         segs.append(_mapping_at(row, number))
-        segs.item_lines.append(number)
+        segs.lines.append(number)
     head["segments"] = segs
     checked = check_document(head, "", path)
     errors = [

@@ -19,6 +19,7 @@ from highland.audit.service import Actor, Change, record
 from highland.demands.models import DemandCategory, Institution, RoutingRule
 from highland.enterprises.models import Region
 from highland.errors import InvalidInput, NotFound
+from highland.kit.yaml_lines import line_loader
 
 CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -333,17 +334,21 @@ def route_for(session: Session, category: str, district: str | None) -> Route:
     return Route(row.lead_code, tuple(row.co_handlers))
 
 
+_LOADER = line_loader("key {key!r} is given twice")  # a repeated key is an error, not a loss
+
+
 def load_reference(session: Session, actor: Actor, text: str, where: str) -> dict[str, int]:
     """Load categories, institutions and routing rows from YAML, all or nothing.
 
     Returns counts per section. Raises InvalidInput naming the file, section and item.
     """
     try:
-        doc = yaml.safe_load(text)
+        doc = yaml.load(text, Loader=_LOADER)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f", line {mark.line + 1}" if mark is not None else ""
-        raise InvalidInput(f"{where}{line}: not valid YAML ({exc.__class__.__name__})") from None
+        problem = getattr(exc, "problem", None) or exc.__class__.__name__
+        raise InvalidInput(f"{where}{line}: not valid YAML ({problem})") from None
     if not isinstance(doc, dict):
         raise InvalidInput(f"{where}: expected a mapping with categories, institutions, routing")
     unknown = set(doc) - {"categories", "institutions", "routing"}

@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from highland.kit.yaml_lines import LineDict, LineList, line_loader
 from highland.policies.rules.amount import AmountSyntaxError, parse_amount
 from highland.policies.rules.fields import FIELDS, LIFECYCLE_STAGES
 from highland.policies.rules.model import (
@@ -90,50 +91,10 @@ class Library:
 # --------------------------------------------------------------------------- YAML with lines
 
 
-class LineDict(dict[Any, Any]):
-    """A mapping that remembers the line of itself and of each key."""
-
-    line: int = 0
-    lines: dict[Any, int]
+_Loader = line_loader("duplicate key {key!r}")  # LineDict / LineList with their lines
 
 
-class LineList(list[Any]):
-    """A sequence that remembers the line of itself and of each item."""
-
-    line: int = 0
-    lines: list[int]
-
-
-class DuplicateKey(yaml.YAMLError):
-    """A mapping names the same key twice."""
-
-
-class _Loader(yaml.SafeLoader):
-    pass
-
-
-def _mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
-    loader.flatten_mapping(node)
-    out = LineDict()
-    out.line, out.lines = node.start_mark.line + 1, {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if key in out:
-            raise yaml.MarkedYAMLError(
-                problem=f"duplicate key {key!r}", problem_mark=key_node.start_mark
-            )
-        out[key] = loader.construct_object(value_node, deep=True)
-        out.lines[key] = key_node.start_mark.line + 1
-    return out
-
-
-def _sequence(loader: _Loader, node: yaml.SequenceNode) -> LineList:
-    out = LineList(loader.construct_object(n, deep=True) for n in node.value)
-    out.line, out.lines = node.start_mark.line + 1, [n.start_mark.line + 1 for n in node.value]
-    return out
-
-
-def _decimal(loader: _Loader, node: yaml.ScalarNode) -> Decimal:
+def _decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decimal:
     text = str(loader.construct_scalar(node)).replace("_", "")
     try:
         value = Decimal(text)
@@ -146,7 +107,7 @@ def _decimal(loader: _Loader, node: yaml.ScalarNode) -> Decimal:
     return value
 
 
-def _timestamp(loader: _Loader, node: yaml.ScalarNode) -> object:
+def _timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> object:
     try:
         return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
     except ValueError:
@@ -156,8 +117,6 @@ def _timestamp(loader: _Loader, node: yaml.ScalarNode) -> object:
 
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _sequence)
 _Loader.add_constructor("tag:yaml.org,2002:float", _decimal)
 
 
@@ -513,8 +472,10 @@ def _predicate(raw: LineDict, doc: _Doc, counter: list[int], effective: date | N
         return None
     if op not in OPERATORS:
         known = " ".join(OPERATORS)
-        message = f"unknown operator {op!r}; use one of {known}" if "op" in raw else (
-            "criterion without 'op'"
+        message = (
+            f"unknown operator {op!r}; use one of {known}"
+            if "op" in raw
+            else ("criterion without 'op'")
         )
         doc.error(raw.lines.get("op", raw.line), message)
         return None
@@ -597,7 +558,7 @@ def _scalar(name: str, op: str, value: object) -> Value:
     spec = FIELDS[name]
     if spec.numeric:
         if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
-            raise ValueError(f"{name} {op}: {value!r} is not a number (write 0.04, not \"0.04\")")
+            raise ValueError(f'{name} {op}: {value!r} is not a number (write 0.04, not "0.04")')
         number = Decimal(value)
         if abs(number * spec.scale) >= MAX_BOUND:
             raise ValueError(f"{name} {op}: {value} is too large")
