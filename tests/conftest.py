@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from highland.audit.service import Actor
@@ -18,8 +18,8 @@ from highland.config import Settings
 from highland.db import make_engine
 from highland.enterprises.service import seed_regions
 from highland.schema import upgrade
+from tests.pg import PG_URL, throwaway_database
 
-PG_URL = os.environ.get("HIGHLAND_TEST_DATABASE_URL")
 # Cheap argon2id for the hundreds of users the tests create (production keeps the defaults;
 # sign-in still verifies real argon2id hashes).
 os.environ.setdefault("HIGHLAND_PASSWORD_HASH_MEMORY_KIB", "1024")
@@ -28,15 +28,7 @@ BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 ACTOR = Actor("tester", "admin", "cli")
 
 
-def _build(backend: str, tmp: Path) -> Engine:
-    if backend == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp / 'test.db'}")
-    else:
-        assert PG_URL
-        engine = make_engine(PG_URL)
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
+def _build(engine: Engine) -> Engine:
     upgrade(engine)
     with engine.begin() as conn:
         s = Session(bind=conn)
@@ -49,10 +41,17 @@ def _build(backend: str, tmp: Path) -> Engine:
 def engine(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Engine]:
-    """One database per backend for the whole run."""
-    eng = _build(request.param, tmp_path_factory.mktemp(request.param))
-    yield eng
-    eng.dispose()
+    """One database per backend for the whole run (on PostgreSQL a throw-away database of the
+    run's own, dropped at the end)."""
+    if request.param == "sqlite":
+        eng = _build(make_engine(f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'test.db'}"))
+        yield eng
+        eng.dispose()
+        return
+    with throwaway_database("highland_test") as url:
+        eng = _build(make_engine(url))
+        yield eng
+        eng.dispose()
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from sqlalchemy import DateTime, Engine, MetaData, Table, TypeDecorator, create_
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from highland.config import get_settings
+from highland.kit import clock
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -52,8 +53,8 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 def utcnow() -> datetime:
-    """Return the current time, timezone-aware."""
-    return datetime.now(UTC)
+    """Return the current time, timezone-aware (from the one clock, `kit.clock`)."""
+    return clock.now()
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -2,16 +2,32 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class HighlandError(Exception):
-    """Base class of errors shown to users."""
+    """Base class of errors shown to users.
+
+    `message` is the English text for logs, the CLI and API clients. `code` (with `params`)
+    names the catalogue entry `error.<code>` that pages show in the reader's language; an
+    error without a code falls back to its message.
+    """
 
     status_code = 400
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        code: str | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        self.code = code
+        self.params: dict[str, Any] = dict(params or {})
 
 
 class NotFound(HighlandError):

@@ -46,11 +46,23 @@ from highland.identity import api as identity_api
 from highland.identity import pages as identity_pages
 from highland.policies import api as policy_api
 from highland.policies import pages as policy_pages
-from highland.web.i18n import translate
+from highland.web.i18n import error_text, translate
 from highland.web.render import language, render
 
 log = logging.getLogger("highland")
 STATIC = Path(__file__).parent / "web" / "static"
+
+
+def _api_language(request: Request) -> str:
+    """An API client's language: English when its Accept-Language starts with en."""
+    accept = (request.headers.get("accept-language") or "").strip().lower()
+    return "en" if accept.startswith("en") else "zh-CN"
+
+
+def _json_params(params: dict[str, Any]) -> dict[str, Any]:
+    """Error parameters as JSON values (dates and the like as text)."""
+    ok = (str, int, float, bool, type(None))
+    return {k: v if isinstance(v, ok) else str(v) for k, v in params.items()}
 
 
 def _is_api(request: Request) -> bool:
@@ -135,8 +147,14 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
     def highland_error(request: Request, exc: HighlandError) -> Response:
         if _is_api(request):
             headers = {"www-authenticate": "Bearer"} if isinstance(exc, Unauthenticated) else None
+            body: dict[str, Any] = {"detail": exc.message, "field": exc.field}
+            if exc.code:
+                body |= {"code": exc.code, "params": _json_params(exc.params)}
+                lang = _api_language(request)
+                if lang != "en":
+                    body["message"] = error_text(lang, exc)
             return JSONResponse(
-                {"detail": exc.message, "field": exc.field},
+                body,
                 status_code=exc.status_code,
                 headers=headers,
             )
@@ -147,7 +165,7 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
         message = {
             404: translate(lang, "error.not_found"),
             403: translate(lang, "error.forbidden"),
-        }.get(exc.status_code, exc.message)
+        }.get(exc.status_code, error_text(lang, exc))
         if exc.status_code == 403 and "form" in exc.message:
             message = exc.message
         return render(request, "error.html", {"message": message}, status_code=exc.status_code)

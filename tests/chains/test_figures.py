@@ -18,6 +18,7 @@ from highland.enterprises.models import Enterprise, Financial
 from highland.enterprises.service import seed_regions
 from highland.schema import upgrade
 from tests.chains.analytics_world import YEAR, build
+from tests.pg import throwaway_database
 
 KEYS = ["industry_code", "district_code"]
 
@@ -243,32 +244,21 @@ def own_database(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
     """A database of its own, committed to (SQLite file; a throw-away PostgreSQL database
     when HIGHLAND_TEST_DATABASE_URL is set)."""
     import os
-    import secrets
 
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
 
     if request.param == "sqlite":
         engine = make_engine(f"sqlite:///{tmp_path / 'own.db'}")
         yield engine
         engine.dispose()
         return
-    base = os.environ.get("HIGHLAND_TEST_DATABASE_URL")
-    if not base:
+    if not os.environ.get("HIGHLAND_TEST_DATABASE_URL"):
         pytest.skip("PostgreSQL: HIGHLAND_TEST_DATABASE_URL is not set")
-    name = f"highland_figures_{secrets.token_hex(4)}"
-    url = make_url(base.replace("postgresql://", "postgresql+psycopg://", 1))
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = make_engine(url.set(database=name).render_as_string(hide_password=False))
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
+    with throwaway_database("highland_figures") as url:
+        engine = make_engine(url)
+        try:
+            yield engine
+        finally:
+            engine.dispose()
 
 
 def test_store_and_reuse_on_each_database(own_database: Any) -> None:

@@ -4,12 +4,11 @@ database of their own (SQLite file; PostgreSQL when configured)."""
 from __future__ import annotations
 
 import threading
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from highland.audit.service import Actor
@@ -22,9 +21,10 @@ from highland.enterprises.service import seed_regions
 from highland.errors import Conflict
 from highland.identity.permissions import Principal, Role
 from highland.schema import upgrade
-from tests.conftest import ACTOR, BACKENDS, PG_URL
+from tests.conftest import ACTOR, BACKENDS
 from tests.demands.world import REFERENCE, T0
 from tests.factories import ENT_HEADER, ent_row, to_csv
+from tests.pg import throwaway_database
 
 ROUTER = Principal(user_id=0, username="router", role=Role.analyst)
 HANDLER = Principal(user_id=0, username="land", role=Role.handler, institution_code="T-LAND")
@@ -38,20 +38,13 @@ def _fresh(backend: str, tmp: Path) -> Iterator[Engine]:
         yield engine
         engine.dispose()
         return
-    assert PG_URL
-    name = f"highland_conc_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(PG_URL).execution_options(isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name}"))
-    engine = make_engine(PG_URL.rsplit("/", 1)[0] + "/" + name)
-    try:
-        upgrade(engine)
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f"DROP DATABASE IF EXISTS {name}"))
-        admin.dispose()
+    with throwaway_database("highland_conc") as url:
+        engine = make_engine(url)
+        try:
+            upgrade(engine)
+            yield engine
+        finally:
+            engine.dispose()
 
 
 @pytest.fixture(params=BACKENDS)

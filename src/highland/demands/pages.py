@@ -28,7 +28,7 @@ from highland.deps import DB, csrf_protect, require
 from highland.enterprises.models import Enterprise
 from highland.errors import HighlandError, InvalidInput, NotFound
 from highland.identity.permissions import Permission, Principal, Role
-from highland.web.i18n import translate
+from highland.web.i18n import error_text, translate
 from highland.web.render import language
 
 router = APIRouter(include_in_schema=False)
@@ -63,7 +63,8 @@ def _error(lang: str, exc: HighlandError) -> dict[str, Any]:
     """An error for a form: the field it belongs to and the message, with a lead-in."""
     field = present.form_field(exc.field)
     lead = translate(lang, f"demands.error.{exc.status_code}")
-    return {"field": field, "message": exc.message, "lead": lead, "status": exc.status_code}
+    message = error_text(lang, exc)
+    return {"field": field, "message": message, "lead": lead, "status": exc.status_code}
 
 
 # --------------------------------------------------------------------------- queue
@@ -398,7 +399,7 @@ def meeting_new_page(request: Request, db: Session = DB, principal: Principal = 
     """The meeting form: the record, its attendees and a batch of demand rows on one screen."""
     if principal.role is Role.enterprise:
         raise NotFound("meeting records are entered by staff")
-    now = datetime.now(SHANGHAI).replace(second=0, microsecond=0)
+    now = utcnow().astimezone(SHANGHAI).replace(second=0, microsecond=0)
     form = {
         "kind": "meeting",
         "held_at": now.strftime("%Y-%m-%dT%H:%M"),

@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
-CITY_TZ = ZoneInfo("Asia/Shanghai")
+from highland.kit.clock import CITY_TZ, now_local, today_local
 
-
-def now_local() -> datetime:
-    """Return the current time in the city's time zone (aware)."""
-    return datetime.now(CITY_TZ)
-
-
-def today_local() -> date:
-    """Return today's date in the city's time zone."""
-    return now_local().date()
+__all__ = ["CITY_TZ", "now_local", "parse_date", "today_local"]
 
 
 def parse_date(text: str, field: str = "date") -> date:

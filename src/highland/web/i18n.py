@@ -10,13 +10,56 @@ import yaml
 
 LANGUAGES = ("zh-CN", "en")
 CATALOG = Path(__file__).with_name("messages.yaml")
+# Further catalogue files, one per area of work (messages/*.yaml beside messages.yaml); a key
+# may be defined in one file only.
+CATALOG_DIR = Path(__file__).with_name("messages")
+
+
+def catalog_files() -> list[Path]:
+    """The catalogue's files: messages.yaml first, then messages/*.yaml by name."""
+    extra = sorted(CATALOG_DIR.glob("*.yaml")) if CATALOG_DIR.is_dir() else []
+    return [CATALOG, *extra]
 
 
 @lru_cache
 def catalog() -> dict[str, dict[str, str]]:
     """Return key → {language → text}."""
-    data = yaml.safe_load(CATALOG.read_text(encoding="utf-8"))
-    return {str(k): {"zh-CN": v["zh"], "en": v["en"]} for k, v in data.items()}
+    merged: dict[str, dict[str, str]] = {}
+    seen: dict[str, str] = {}
+    for path in catalog_files():
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for k, v in data.items():
+            key = str(k)
+            if key in seen:
+                raise ValueError(f"message key {key} is defined in {seen[key]} and {path.name}")
+            seen[key] = path.name
+            merged[key] = {"zh-CN": v["zh"], "en": v["en"]}
+    return merged
+
+
+def has(key: str) -> bool:
+    """Whether the catalogue has a key."""
+    return key in catalog()
+
+
+def error_text(lang: str, exc: Any) -> str:
+    """An error in the reader's language: its catalogue entry `error.<code>` when it has one
+    (parameters filled in), else its own message."""
+    code = getattr(exc, "code", None)
+    if code and has(f"error.{code}"):
+        params = {k: _param(lang, v) for k, v in (getattr(exc, "params", None) or {}).items()}
+        try:
+            return translate(lang, f"error.{code}", **params)
+        except (KeyError, IndexError, ValueError):
+            return str(getattr(exc, "message", exc))
+    return str(getattr(exc, "message", exc))
+
+
+def _param(lang: str, value: Any) -> Any:
+    """A parameter that is itself a catalogue key (written `@key`) is translated."""
+    if isinstance(value, str) and value.startswith("@") and has(value[1:]):
+        return translate(lang, value[1:])
+    return value
 
 
 def translate(lang: str, key: str, **params: Any) -> str:
