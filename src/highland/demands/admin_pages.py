@@ -20,7 +20,7 @@ from highland.demands.present import render_page as _page
 from highland.deps import DB, csrf_protect, require
 from highland.errors import HighlandError, InvalidInput, NotFound
 from highland.identity.permissions import Permission, Principal
-from highland.web.i18n import error_text, translate
+from highland.web.i18n import error_text, has, translate
 from highland.web.render import language
 
 router = APIRouter(include_in_schema=False)
@@ -33,10 +33,14 @@ def _actor(principal: Principal) -> Actor:
 
 
 def _error(request: Request, exc: HighlandError) -> dict[str, Any]:
+    lang = language(request)
+    field = form_field(exc.field)
+    key = f"demands.field.{field}"
     return {
-        "field": form_field(exc.field),
-        "message": error_text(language(request), exc),
-        "lead": translate(language(request), f"demands.error.{exc.status_code}"),
+        "field": field,
+        "label": translate(lang, key) if field and has(key) else None,
+        "message": error_text(lang, exc),
+        "lead": translate(lang, f"demands.error.{exc.status_code}"),
     }
 
 

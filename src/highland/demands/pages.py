@@ -28,7 +28,7 @@ from highland.deps import DB, csrf_protect, require
 from highland.enterprises.models import Enterprise
 from highland.errors import HighlandError, InvalidInput, NotFound
 from highland.identity.permissions import Permission, Principal, Role
-from highland.web.i18n import error_text, translate
+from highland.web.i18n import error_text, has, translate
 from highland.web.render import language
 
 router = APIRouter(include_in_schema=False)
@@ -64,7 +64,14 @@ def _error(lang: str, exc: HighlandError) -> dict[str, Any]:
     field = present.form_field(exc.field)
     lead = translate(lang, f"demands.error.{exc.status_code}")
     message = error_text(lang, exc)
-    return {"field": field, "message": message, "lead": lead, "status": exc.status_code}
+    label = translate(lang, f"demands.field.{field}") if has(f"demands.field.{field}") else None
+    return {
+        "field": field,
+        "label": label,
+        "message": message,
+        "lead": lead,
+        "status": exc.status_code,
+    }
 
 
 # --------------------------------------------------------------------------- queue
