@@ -36,6 +36,7 @@ from highland.demands.workflow import (
 from highland.enterprises.models import Enterprise
 from highland.errors import Conflict, Forbidden, InvalidInput, NotFound
 from highland.identity.permissions import Principal, Role
+from highland.kit.dates import local_minute
 
 ROUTERS = frozenset({Role.admin, Role.analyst})
 FILERS = frozenset({Role.admin, Role.analyst, Role.chain_team})
@@ -112,7 +113,9 @@ def get_demand(session: Session, principal: Principal, demand_id: int) -> Demand
     """One demand, or 404 when it does not exist or is outside the caller's scope."""
     d = session.get(Demand, demand_id)
     if d is None or not can_see(principal, d):
-        raise NotFound(f"demand {demand_id} not found")
+        raise NotFound(
+            f"demand {demand_id} not found", code="demand.not_found", params={"id": demand_id}
+        )
     return d
 
 
@@ -123,7 +126,11 @@ def attachment(session: Session, principal: Principal, demand_id: int, attachmen
     get_demand(session, principal, demand_id)
     a = session.get(Attachment, attachment_id)
     if a is None or a.demand_id != demand_id:
-        raise NotFound(f"attachment {attachment_id} not found")
+        raise NotFound(
+            f"attachment {attachment_id} not found",
+            code="demand.attachment_not_found",
+            params={"id": attachment_id},
+        )
     return a
 
 
@@ -147,9 +154,19 @@ def actions_for(principal: Principal, d: Demand) -> list[str]:
 def _clean_text(value: str | None, where: str, limit: int, *, required: bool = True) -> str:
     text = (value or "").strip()
     if required and not text:
-        raise InvalidInput(f"{where}: is required", field=where)
+        raise InvalidInput(
+            f"{where}: is required",
+            field=where,
+            code="demand.required",
+            params={"field": f"@demands.field.{where}"},
+        )
     if len(text) > limit:
-        raise InvalidInput(f"{where}: at most {limit} characters (got {len(text)})", field=where)
+        raise InvalidInput(
+            f"{where}: at most {limit} characters (got {len(text)})",
+            field=where,
+            code="demand.too_long",
+            params={"field": f"@demands.field.{where}", "limit": limit, "got": len(text)},
+        )
     return text
 
 
@@ -162,12 +179,20 @@ def _clean_tags(tags: list[str] | str | None) -> list[str]:
     for t in tags:
         if not isinstance(t, str) or not TAG.match(t):
             raise InvalidInput(
-                f"tags: '{t}' is not a tag (1–32 characters, no spaces)", field="tags"
+                f"tags: '{t}' is not a tag (1–32 characters, no spaces)",
+                field="tags",
+                code="demand.bad_tag",
+                params={"tag": t},
             )
         if t not in out:
             out.append(t)
     if len(out) > MAX_TAGS:
-        raise InvalidInput(f"tags: at most {MAX_TAGS} tags", field="tags")
+        raise InvalidInput(
+            f"tags: at most {MAX_TAGS} tags",
+            field="tags",
+            code="demand.too_many_tags",
+            params={"limit": MAX_TAGS},
+        )
     return out
 
 
@@ -175,7 +200,10 @@ def _enterprise(session: Session, uscc: str, where: str = "enterprise") -> Enter
     ent = session.scalar(select(Enterprise).where(Enterprise.uscc == (uscc or "").strip().upper()))
     if ent is None:
         raise InvalidInput(
-            f"{where}: no enterprise with USCC '{uscc}' in the registry", field=where
+            f"{where}: no enterprise with USCC '{uscc}' in the registry",
+            field=where,
+            code="demand.unknown_enterprise",
+            params={"uscc": uscc},
         )
     return ent
 
@@ -189,7 +217,10 @@ def _category(session: Session, code: str, where: str = "category") -> DemandCat
             )
         )
         raise InvalidInput(
-            f"{where}: unknown category '{code}'; categories are: {known}", field=where
+            f"{where}: unknown category '{code}'; categories are: {known}",
+            field=where,
+            code="demand.unknown_category",
+            params={"category": code},
         )
     return cat
 
@@ -200,17 +231,32 @@ def check_input(session: Session, principal: Principal, data: DemandInput) -> di
     if principal.role is Role.enterprise and principal.enterprise_id != ent.id:
         # An enterprise files only for itself; say so without telling whether the other exists.
         raise InvalidInput(
-            "enterprise: you can file demands only for your own enterprise", field="enterprise"
+            "enterprise: you can file demands only for your own enterprise",
+            field="enterprise",
+            code="demand.own_enterprise_only",
         )
     cat = _category(session, data.category)
     if data.priority not in PRIORITIES:
         raise InvalidInput(
-            f"priority: '{data.priority}' is not one of {', '.join(PRIORITIES)}", field="priority"
+            f"priority: '{data.priority}' is not one of {', '.join(PRIORITIES)}",
+            field="priority",
+            code="demand.bad_priority",
+            params={"value": data.priority},
         )
     if data.chain_id is not None and not 1 <= data.chain_id <= 10_000:
-        raise InvalidInput(f"chain: '{data.chain_id}' is not a chain id", field="chain")
+        raise InvalidInput(
+            f"chain: '{data.chain_id}' is not a chain id",
+            field="chain",
+            code="demand.bad_chain",
+            params={"value": data.chain_id},
+        )
     if data.meeting_id is not None and session.get(Meeting, data.meeting_id) is None:
-        raise InvalidInput(f"meeting: no meeting {data.meeting_id}", field="meeting")
+        raise InvalidInput(
+            f"meeting: no meeting {data.meeting_id}",
+            field="meeting",
+            code="demand.unknown_meeting",
+            params={"id": data.meeting_id},
+        )
     return {
         "enterprise_id": ent.id,
         "district_code": ent.district_code,
@@ -246,7 +292,11 @@ def file_demand(
 ) -> Demand:
     """File one demand (and dispatch it at once when a router asks); all or nothing."""
     if principal.role is not Role.enterprise and principal.role not in FILERS:
-        raise Forbidden(f"your role ({principal.role.value}) may not file demands")
+        raise Forbidden(
+            f"your role ({principal.role.value}) may not file demands",
+            code="demand.may_not_file",
+            params={"role": f"@role.{principal.role.value}"},
+        )
     begin_write(session)
     now = now or utcnow()
     values = check_input(session, principal, data)
@@ -277,7 +327,9 @@ def file_demand(
     files.store(session, d.id, checked, actor)
     if dispatch:
         if Part.router not in parts_of(principal, d):
-            raise Forbidden("only staff who route demands may dispatch them")
+            raise Forbidden(
+                "only staff who route demands may dispatch them", code="demand.may_not_dispatch"
+            )
         route = route_for(session, d.category_code, district)
         _dispatch(session, d, actor, route.lead, list(route.co), now, load_calendar(session))
     session.flush()
@@ -348,7 +400,12 @@ def _dispatch(
     cal: WorkCalendar,
 ) -> None:
     if session.get(Institution, lead) is None:
-        raise InvalidInput(f"institution: '{lead}' is not an institution", field="institution")
+        raise InvalidInput(
+            f"institution: '{lead}' is not an institution",
+            field="institution",
+            code="demand.unknown_institution",
+            params={"code": lead},
+        )
     prev = d.state
     d.institution_code = lead
     d.co_handlers = co
@@ -391,19 +448,30 @@ def act(
     except ValueError:
         names = ", ".join(a.value for a in Action)
         raise InvalidInput(
-            f"action: unknown action '{action}'; actions are: {names}", field="action"
+            f"action: unknown action '{action}'; actions are: {names}",
+            field="action",
+            code="demand.unknown_action",
+            params={"action": action},
         ) from None
     d = _lock(session, demand_id)
     if d is None or not can_see(principal, d):
-        raise NotFound(f"demand {demand_id} not found")
+        raise NotFound(
+            f"demand {demand_id} not found", code="demand.not_found", params={"id": demand_id}
+        )
     t = TRANSITIONS[act_v]
     parts = parts_of(principal, d)
     if not t.parts & parts:
         who = ", ".join(sorted(p.value for p in t.parts))
-        raise Forbidden(f"'{action}' may be done only by: {who}")
+        raise Forbidden(
+            f"'{action}' may be done only by: {who}",
+            code="demand.not_your_part",
+            params={"action": f"@demands.action.{action}"},
+        )
     if version is None:
         raise InvalidInput(
-            "version: send the version of the demand you are acting on", field="version"
+            "version: send the version of the demand you are acting on",
+            field="version",
+            code="demand.version_missing",
         )
     if version != d.version:
         raise Conflict(
@@ -411,15 +479,30 @@ def act(
             f"now version {d.version}, last changed {d.updated_at:%Y-%m-%d %H:%M} UTC); reload "
             "it and try again",
             field="version",
+            code="demand.stale",
+            params={
+                "id": d.id,
+                "yours": version,
+                "now": d.version,
+                "at": local_minute(d.updated_at),
+            },
         )
     if State(d.state) not in t.sources:
         allowed = ", ".join(a.value for a in allowed_actions(d.state, parts)) or "none"
         raise Conflict(
-            f"cannot {action} a demand that is {d.state}; allowed now: {allowed}", field="action"
+            f"cannot {action} a demand that is {d.state}; allowed now: {allowed}",
+            field="action",
+            code="demand.wrong_state",
+            params={"action": f"@demands.action.{action}", "state": f"@demands.state.{d.state}"},
         )
     for need in t.needs:
         if data.get(need) in (None, ""):
-            raise InvalidInput(f"{need}: is required to {action}", field=need)
+            raise InvalidInput(
+                f"{need}: is required to {action}",
+                field=need,
+                code="demand.required_for",
+                params={"field": f"@demands.field.{need}", "action": f"@demands.action.{action}"},
+            )
     cal = load_calendar(session)
     handler = _HANDLERS[act_v]
     handler(session, d, actor, data, now, cal)
@@ -446,7 +529,12 @@ def _do_dispatch(
         co = list(data.get("co") or [])
         for code in co:
             if session.get(Institution, code) is None:
-                raise InvalidInput(f"co: '{code}' is not an institution", field="co")
+                raise InvalidInput(
+                    f"co: '{code}' is not an institution",
+                    field="co",
+                    code="demand.unknown_institution",
+                    params={"code": code},
+                )
     else:
         ent = session.get(Enterprise, d.enterprise_id)
         assert ent is not None
@@ -600,16 +688,27 @@ def _do_confirm(
     verdict = str(data["verdict"])
     if verdict not in VERDICTS:
         raise InvalidInput(
-            f"verdict: '{verdict}' is not one of {', '.join(VERDICTS)}", field="verdict"
+            f"verdict: '{verdict}' is not one of {', '.join(VERDICTS)}",
+            field="verdict",
+            code="demand.bad_verdict",
+            params={"value": verdict},
         )
     try:
         rating = int(data["rating"])
     except (TypeError, ValueError):
         raise InvalidInput(
-            f"rating: '{data['rating']}' is not a whole number from 1 to 5", field="rating"
+            f"rating: '{data['rating']}' is not a whole number from 1 to 5",
+            field="rating",
+            code="demand.bad_rating",
+            params={"value": data["rating"]},
         ) from None
     if not 1 <= rating <= 5:
-        raise InvalidInput(f"rating: {rating} is outside 1–5", field="rating")
+        raise InvalidInput(
+            f"rating: {rating} is outside 1–5",
+            field="rating",
+            code="demand.bad_rating",
+            params={"value": rating},
+        )
     comment = _clean_text(data.get("comment"), "comment", 2000, required=False) or None
     d.verdict, d.rating, d.feedback = verdict, rating, comment
     prev = d.state
@@ -650,6 +749,8 @@ def _do_return(
             f"a demand can be returned only within {RETURN_WINDOW_DAYS} working days of reaching "
             f"the institution (until {limit:%Y-%m-%d %H:%M %Z}); ask a router to transfer it",
             field="action",
+            code="demand.return_window",
+            params={"days": RETURN_WINDOW_DAYS, "until": local_minute(limit)},
         )
     prev = d.state
     d.returns = (d.returns or 0) + 1
@@ -688,9 +789,18 @@ def _do_transfer(
 ) -> None:
     to = str(data["institution"])
     if session.get(Institution, to) is None:
-        raise InvalidInput(f"institution: '{to}' is not an institution", field="institution")
+        raise InvalidInput(
+            f"institution: '{to}' is not an institution",
+            field="institution",
+            code="demand.unknown_institution",
+            params={"code": to},
+        )
     if to == d.institution_code:
-        raise InvalidInput(f"institution: the demand is already at '{to}'", field="institution")
+        raise InvalidInput(
+            f"institution: the demand is already at '{to}'",
+            field="institution",
+            code="demand.already_there",
+        )
     prev, prev_inst = d.state, d.institution_code
     d.institution_code = to
     d.co_handlers = [c for c in (data.get("co") or []) if c != to]
@@ -741,7 +851,11 @@ def _do_recategorise(
 ) -> None:
     cat = _category(session, str(data["category"]))
     if cat.code == d.category_code:
-        raise InvalidInput(f"category: the demand is already '{cat.code}'", field="category")
+        raise InvalidInput(
+            f"category: the demand is already '{cat.code}'",
+            field="category",
+            code="demand.same_category",
+        )
     prev_cat, prev_state, prev_inst = d.category_code, d.state, d.institution_code
     d.category_code = cat.code
     payload: dict[str, Any] = {"from": prev_cat, "to": cat.code}
@@ -819,7 +933,12 @@ def list_query(principal: Principal, flt: DemandFilter) -> Any:
     stmt = select(Demand).where(scope_filter(principal))
     if flt.state:
         if flt.state not in {s.value for s in State}:
-            raise InvalidInput(f"state: unknown state '{flt.state}'", field="state")
+            raise InvalidInput(
+                f"state: unknown state '{flt.state}'",
+                field="state",
+                code="demand.unknown_state",
+                params={"value": flt.state},
+            )
         stmt = stmt.where(Demand.state == flt.state)
     if flt.open is not None:
         stmt = stmt.where(Demand.open.is_(flt.open))
