@@ -199,14 +199,14 @@ def test_staff_file_on_behalf_and_dispatch_now(client: Any, w: dict[str, Any], d
             {},
             [("attachments", ("virus.exe", b"MZ\x90\x00", "application/x-msdownload"))],
             "attachments",
-            "type '.exe' is not accepted",
+            "附件“virus.exe”的类型（.exe）不被接受",
         ),
         (
             "owner",
             {},
             [("attachments", ("fake.pdf", b"not a pdf at all", "application/pdf"))],
             "attachments",
-            "the content is not a .pdf file",
+            "附件“fake.pdf”的内容不是 .pdf 文件",
         ),
         (
             "owner",
@@ -218,7 +218,7 @@ def test_staff_file_on_behalf_and_dispatch_now(client: Any, w: dict[str, Any], d
                 )
             ],
             "attachments",
-            "over the 10 MB limit",
+            "超过 10 MB 的上限",
         ),
     ],
     ids=["category", "uscc", "title", "chain", "priority", "tags", "type", "content", "size"],
