@@ -107,6 +107,16 @@ def test_stale_version_is_409_and_changes_nothing(client, db, w: World, tokens) 
     assert second.status_code == 409
     assert "has changed since you loaded it" in second.json()["detail"]
     assert second.json()["field"] == "version"
+    # A code and parameters for clients; the message in the client's language.
+    assert second.json()["code"] == "demand.stale"
+    assert second.json()["params"]["yours"] == d["version"]
+    assert "您看到的是第" in second.json()["message"]
+    english = client.post(
+        f"{url}/return",
+        json={"version": d["version"], "reason": "x"},
+        headers=h(tokens["land"], **{"accept-language": "en-GB,en"}),
+    )
+    assert english.status_code == 409 and "message" not in english.json()
     assert counts(db) == before
 
 
