@@ -109,7 +109,7 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
         openapi_url="/openapi.json",
         lifespan=_lifespan,
         # The header of every page shows the signed-in user's unread notices (counted lazily).
-        dependencies=[Depends(notice_pages.header_count)],
+        dependencies=[Depends(notice_pages.header_count, scope="function")],
     )
     app.state.settings = settings
     app.state.engine = engine

@@ -13,7 +13,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from highland.demands import notify
+from highland.notices import service as notices
 from highland.demands.models import (
     Attachment,
     CalendarYear,
@@ -529,7 +529,10 @@ def test_metrics_show_volume_next_to_rates(client: Any, w: dict[str, Any], db: A
 
 def test_notices_list_and_mark_read(client: Any, w: dict[str, Any], db: Any, one: int) -> None:
     uid = w["users"]["zrzy"]["id"]
-    notify.notify_user(db, uid, one, "assigned", "新诉求已交办：扩产用地需求", "请在时限内受理。")
+    notices.mark_read(db, uid)  # the dispatch of the fixture's demand
+    n = notices.Notice("legacy", "demand:1", f"/demands/{one}",
+                       {"subject": "新诉求已交办：扩产用地需求", "body": "请在时限内受理。"})  # fmt: skip
+    notices.notify(db, [uid], n)
     db.commit()
     csrf = _as(client, w, "zrzy")
     page = client.get("/notices")
@@ -539,7 +542,7 @@ def test_notices_list_and_mark_read(client: Any, w: dict[str, Any], db: Any, one
     resp = client.post("/notices/read", data={"csrf_token": csrf})
     assert resp.status_code == 303
     assert 'id="no-unread"' in client.get("/notices").text
-    assert notify.count_unread(db, uid) == 0
+    assert notices.unread_count(db, uid) == 0
 
 
 # --------------------------------------------------------------------------- admin

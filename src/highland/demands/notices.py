@@ -211,7 +211,7 @@ def sweep_notices(
             sends: list[tuple[list[int], str]]
             if kind == "escalation":
                 params["overdue_days"] = _overdue_days(calendar, m.due, now)
-                sends = [(owners, "demand.escalated"), (who.escalation(m.chain_id), kind)]
+                sends = [(owners, "escalated"), (who.escalation(m.chain_id), kind)]
             elif kind == "breach":
                 sends = [(who.of_institutions([m.institution_code, *m.co_handlers]), kind)]
             else:
