@@ -15,11 +15,11 @@ from highland.chains import governance as gov
 from highland.chains import task_sweep
 from highland.chains.models import ChainMeeting, ChainTask, ChainTaskEvent
 from highland.demands.calendar import SHANGHAI
-from highland.notices.models import Notification
-from highland.notices.service import text
 from highland.errors import Conflict, Forbidden, InvalidInput, NotFound
 from highland.identity import service as identity
 from highland.identity.permissions import Principal, Role
+from highland.notices.models import Notification
+from highland.notices.service import text
 from tests.chains.test_indicators import GovWorld, at, build_world
 from tests.conftest import ACTOR
 

@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from highland.config import Settings
