@@ -201,8 +201,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     # Lossy: the old table kept rendered text; a notice comes back as its kind and reference.
     bind = op.get_bind()
-    with op.batch_alter_table("user_account", schema=None) as batch_op:
-        batch_op.drop_column("language")
     rows = bind.execute(
         sa.text(
             "SELECT id, user_id, kind, ref, dedupe_key, link, created_at, read_at, email_to, "
@@ -222,6 +220,10 @@ def downgrade() -> None:
     with op.batch_alter_table("notification", schema=None) as batch_op:
         batch_op.drop_index("ix_notification_user_unread")
     op.drop_table("notification")
+    # After the notices are out of the way: SQLite rebuilds user_account for this, and its
+    # DROP would cascade to the notices.
+    with op.batch_alter_table("user_account", schema=None) as batch_op:
+        batch_op.drop_column("language")
     _old_table()
     table = sa.table(
         "notification",
