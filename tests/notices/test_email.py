@@ -254,3 +254,18 @@ def test_a_user_with_a_language_gets_mail_in_it_only(
     body = msg.get_content()
     assert "Beijing time" in body and "北京时间" not in body
     assert f"Open: https://highland.example.org/demands/{n.params['id']}" in body
+
+
+def test_a_language_other_than_zh_or_en_is_refused(db: Session, world: World) -> None:
+    from highland.errors import InvalidInput
+    from highland.identity import service as identity
+    from tests.conftest import ACTOR
+
+    with pytest.raises(InvalidInput) as err:
+        identity.create_user(db, ACTOR, username="fr1", password="password-123",
+                             role="leader", language="fr")  # fmt: skip
+    assert (err.value.field, err.value.code) == ("language", "notices.bad_language")
+    assert db.query(User).filter(User.username == "fr1").count() == 0
+    u = identity.create_user(db, ACTOR, username="en1", password="password-123",
+                             role="leader", language="en")  # fmt: skip
+    assert u.language == "en"
