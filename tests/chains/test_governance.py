@@ -223,7 +223,9 @@ def test_sweep_marks_and_notifies(db: Session, gw: GovWorld) -> None:
     assert evs == [(1, "create", "tester"), (2, "warning", "system"), (3, "breach", "system")]
     notes = db.scalars(select(Notification).where(Notification.user_id == head.id)).all()
     assert [n.kind for n in notes] == ["task.breach"]  # overdue: the chain head too
-    mine = db.scalars(select(Notification).where(Notification.user_id == owner.id)).all()
+    mine = db.scalars(
+        select(Notification).where(Notification.user_id == owner.id).order_by(Notification.id)
+    ).all()
     assert [n.kind for n in mine] == ["task.assigned", "task.warning", "task.breach"]
     assert {n.link for n in mine} == {f"/chain-tasks/{task.id}"}
     assert "产业链任务" in text("zh-CN", mine[1].kind, mine[1].params)[0]
