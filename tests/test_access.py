@@ -173,7 +173,9 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/open311/v2/tokens/{token}.xml"): Rule(public=True, ok=404),
     ("GET", "/open311/v2/{rest:path}"): Rule(public=True, ok=404),
     ("POST", "/open311/v2/{rest:path}"): Rule(public=True, ok=404),
-    # --- demands: calendar and notifications ---
+    # --- notices (every signed-in user reads and marks only their own) ---
+    ("GET", "/api/v1/notices"): Rule(allowed="enterprise"),
+    ("POST", "/api/v1/notices/read"): Rule(allowed="chain_team"),
     # --- chains: data (chain list, segment trees, versions) ---
     ("GET", "/chains"): Rule(allowed="handler", denied="enterprise"),
     ("POST", "/chains"): Rule(allowed="chain_head", denied="leader"),
@@ -619,6 +621,8 @@ def _call(client: Any, method: str, path: str, user: dict[str, Any] | None, api:
         data["rule"] = DEMO.policies[POLICY].source
     if path.startswith("/api/v1/polic"):
         return _policy_api_post(client, path, headers)
+    if path == "/api/v1/notices/read":
+        return client.post(path, json={"all": True}, headers=headers)
     if path in ("/chains", "/api/v1/chains") or (
         path.startswith("/chains/") and path.endswith("/edit")
     ):

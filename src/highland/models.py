@@ -25,7 +25,6 @@ from highland.demands.models import (
     Institution,
     Meeting,
     MeetingAttendee,
-    Notification,
     RoutingRule,
 )
 from highland.enterprises.models import (
@@ -38,6 +37,7 @@ from highland.enterprises.models import (
     Region,
 )
 from highland.identity.models import ApiToken, LoginAttempt, User, UserSession
+from highland.notices.models import Notification
 from highland.policies.models import (
     MatchCount,
     MatchRun,

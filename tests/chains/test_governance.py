@@ -15,10 +15,11 @@ from highland.chains import governance as gov
 from highland.chains import task_sweep
 from highland.chains.models import ChainMeeting, ChainTask, ChainTaskEvent
 from highland.demands.calendar import SHANGHAI
-from highland.demands.models import Notification
 from highland.errors import Conflict, Forbidden, InvalidInput, NotFound
 from highland.identity import service as identity
 from highland.identity.permissions import Principal, Role
+from highland.notices.models import Notification
+from highland.notices.service import text
 from tests.chains.test_indicators import GovWorld, at, build_world
 from tests.conftest import ACTOR
 
@@ -205,10 +206,12 @@ def test_stale_version_and_reopen(db: Session, gw: GovWorld) -> None:
 def test_sweep_marks_and_notifies(db: Session, gw: GovWorld) -> None:
     head = identity.create_user(db, ACTOR, username="g_head", password="password-123",
                                 role="chain_head", chain_id=1)  # fmt: skip
+    owner = identity.create_user(db, ACTOR, username="g_zrzy", password="password-123",
+                                 role="handler", institution_code="320115-ZRZY")  # fmt: skip
     _, (task, short) = create(db)
     act(db, TEAM, short, "wait", at(2026, 10, 1), reason="等待")
     r = task_sweep.sweep_tasks(db, at(2026, 10, 13, 1))
-    assert (r.warned, r.breached, r.notifications) == (1, 0, 1)
+    assert (r.warned, r.breached, r.notifications) == (1, 0, 1)  # the owner's handler
     db.refresh(task)
     assert task.warned_at is not None and task.version == 1 and task.event_count == 2
     assert task_sweep.sweep_tasks(db, at(2026, 10, 13, 2)).warned == 0
@@ -219,8 +222,13 @@ def test_sweep_marks_and_notifies(db: Session, gw: GovWorld) -> None:
     evs = [(e.seq, e.action, e.actor) for e in gov.events(db, task.id)]
     assert evs == [(1, "create", "tester"), (2, "warning", "system"), (3, "breach", "system")]
     notes = db.scalars(select(Notification).where(Notification.user_id == head.id)).all()
-    assert [n.kind for n in notes] == ["task_warning", "task_breach"]
-    assert "产业链任务" in notes[0].subject and f"/chain-tasks/{task.id}" in notes[0].body
+    assert [n.kind for n in notes] == ["task.breach"]  # overdue: the chain head too
+    mine = db.scalars(
+        select(Notification).where(Notification.user_id == owner.id).order_by(Notification.id)
+    ).all()
+    assert [n.kind for n in mine] == ["task.assigned", "task.warning", "task.breach"]
+    assert {n.link for n in mine} == {f"/chain-tasks/{task.id}"}
+    assert "产业链任务" in text("zh-CN", mine[1].kind, mine[1].params)[0]
     # Acting after the sweep: the version did not move, so a form loaded before still works.
     act(db, TEAM, task, "done", at(2026, 10, 14, 10), result="完成")
     assert task.event_count == 4 and task.version == 2

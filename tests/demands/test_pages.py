@@ -13,7 +13,6 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from highland.demands import notify
 from highland.demands.models import (
     Attachment,
     CalendarYear,
@@ -27,6 +26,7 @@ from highland.demands.models import (
 from highland.enterprises.imports import run_import
 from highland.enterprises.models import Enterprise
 from highland.identity import service as identity
+from highland.notices import service as notices
 from tests.conftest import ACTOR
 from tests.demands.page_helpers import PDF, meeting_with, seed_reference
 from tests.factories import ENT_HEADER, ent_row, to_csv, uscc
@@ -530,7 +530,10 @@ def test_metrics_show_volume_next_to_rates(client: Any, w: dict[str, Any], db: A
 
 def test_notices_list_and_mark_read(client: Any, w: dict[str, Any], db: Any, one: int) -> None:
     uid = w["users"]["zrzy"]["id"]
-    notify.notify_user(db, uid, one, "assigned", "新诉求已交办：扩产用地需求", "请在时限内受理。")
+    notices.mark_read(db, uid)  # the dispatch of the fixture's demand
+    text = {"subject": "新诉求已交办：扩产用地需求", "body": "请在时限内受理。"}
+    n = notices.Notice("legacy", "demand:1", f"/demands/{one}", text)
+    notices.notify(db, [uid], n)
     db.commit()
     csrf = _as(client, w, "zrzy")
     page = client.get("/notices")
@@ -540,7 +543,7 @@ def test_notices_list_and_mark_read(client: Any, w: dict[str, Any], db: Any, one
     resp = client.post("/notices/read", data={"csrf_token": csrf})
     assert resp.status_code == 303
     assert 'id="no-unread"' in client.get("/notices").text
-    assert notify.count_unread(db, uid) == 0
+    assert notices.unread_count(db, uid) == 0
 
 
 # --------------------------------------------------------------------------- admin

@@ -1,5 +1,5 @@
 """Demand tables: institutions, categories, routing, meetings, demands and their event log,
-attachments, notifications, Open311 API keys and admin-entered holiday calendars."""
+attachments, Open311 API keys and admin-entered holiday calendars."""
 
 from __future__ import annotations
 
@@ -259,30 +259,6 @@ class Attachment(Base):
     data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     created_by: Mapped[str] = mapped_column(String(64))
-
-
-class Notification(Base):
-    """A notice for a user (shown in the UI; e-mailed when the user has an address)."""
-
-    __tablename__ = "notification"
-    __table_args__ = (
-        UniqueConstraint("user_id", "demand_id", "kind", "due_key", name="uq_notification_once"),
-    )
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    user_id: Mapped[int] = mapped_column(
-        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
-    )
-    demand_id: Mapped[int | None] = mapped_column(ForeignKey("demand.id", ondelete="RESTRICT"))
-    kind: Mapped[str] = mapped_column(String(16))  # warning|breach|escalation|assigned|...
-    due_key: Mapped[str] = mapped_column(String(40), default="")  # de-duplicates per deadline
-    subject: Mapped[str] = mapped_column(String(300))
-    body: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    email_to: Mapped[str | None] = mapped_column(String(200))
-    emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    email_error: Mapped[str | None] = mapped_column(String(300))
 
 
 class ApiKey(Base):

@@ -587,39 +587,3 @@ def metrics_page(
     return _page(request, db, "demands/metrics.html", ctx, 422 if error else 200)
 
 
-# --------------------------------------------------------------------------- notices
-
-
-@router.get("/notices")
-def notices_page(request: Request, db: Session = DB, principal: Principal = READ) -> Response:
-    """The signed-in user's notices: unread first, then the latest read ones."""
-    from highland.demands import notify
-    from highland.demands.models import Notification
-
-    fresh = notify.unread(db, principal.user_id, limit=200)
-    seen = list(
-        db.scalars(
-            select(Notification)
-            .where(Notification.user_id == principal.user_id, Notification.read_at.is_not(None))
-            .order_by(Notification.id.desc())
-            .limit(50)
-        )
-    )
-    ctx = {"nav": "notices", "fresh": fresh, "seen": seen, "local": local}
-    return _page(request, db, "demands/notices.html", ctx)
-
-
-@router.post("/notices/read", dependencies=CSRF)
-async def notices_read(request: Request, db: Session = DB, principal: Principal = READ) -> Response:
-    """Mark notices read: the ones ticked, or all when none is named."""
-    from highland.demands import notify
-
-    raw = await request.form()
-    ids: list[int] = []
-    for v in raw.getlist("id"):
-        try:
-            ids.append(int(str(v)))
-        except ValueError:
-            raise InvalidInput(f"id: '{v}' is not a notice id", field="id") from None
-    notify.mark_read(db, principal.user_id, ids or None)
-    return RedirectResponse("/notices", status_code=303)

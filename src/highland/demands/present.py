@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 
 from highland.demands.models import Demand, DemandCategory, DemandEvent, Institution
 from highland.demands.workflow import State
-from highland.identity.permissions import Principal
 from highland.kit.dates import CITY_TZ
 from highland.web.i18n import translate
 from highland.web.render import render
@@ -187,10 +186,5 @@ def parse_lines(text: str | None) -> list[str]:
 def render_page(
     request: Request, db: Session, name: str, ctx: dict[str, Any], status_code: int = 200
 ) -> Response:
-    """Render a demand page, with the signed-in user's unread notices counted for the nav."""
-    from highland.demands import notify
-
-    principal: Principal | None = getattr(request.state, "principal", None)
-    if principal is not None:
-        ctx = {**ctx, "unread_notices": notify.count_unread(db, principal.user_id)}
+    """Render a demand page (the header's unread count comes from the notices package)."""
     return render(request, name, ctx, status_code=status_code)

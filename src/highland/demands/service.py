@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from highland.audit.service import Actor, Change, record
 from highland.db import begin_write, utcnow
 from highland.demands import attachments as files
+from highland.demands import notices as demand_notices
 from highland.demands.calendar import WorkCalendar, load_calendar
 from highland.demands.models import Demand, DemandCategory, DemandEvent, Institution, Meeting
 from highland.demands.reference import route_for
@@ -367,6 +368,8 @@ def _log(
             data=data,
         )
     )
+    # The one place demand events become notices (demands/notices.py maps who gets which).
+    demand_notices.on_event(session, d, actor, action, str(to_state), data, now)
 
 
 def _set_clocks(d: Demand, cat: DemandCategory, cal: WorkCalendar, escalate_after: int) -> None:
