@@ -29,7 +29,7 @@ from bisect import bisect_right
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -372,7 +372,8 @@ def provisional_notice(year: int) -> str:
     """What a provisional year follows: the law's statutory days, no notice yet."""
     import holidays
 
-    return f"{LAW}: statutory holidays only, no notice for {year} yet (holidays {holidays.__version__})"
+    version = holidays.__version__
+    return f"{LAW}: statutory holidays only, no notice for {year} yet (holidays {version})"
 
 
 def _provisional_data(
@@ -477,7 +478,6 @@ def load_calendar(session: Session) -> WorkCalendar:
         while len(_cache) > _CACHE_SIZE:
             _cache.popitem(last=False)
     return cal
-
 
 
 # The schedule file and the admin-entered years live beside this module (re-exported here).

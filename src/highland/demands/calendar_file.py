@@ -25,17 +25,17 @@ _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
 _NULL = "tag:yaml.org,2002:null"
 
 
-def _error(where: str, line: int | None, fld: str, problem: str, code: str,
+def _error(where: str, line: int | None, fld: str, text: str, code: str,
            **params: Any) -> InvalidInput:  # fmt: skip
     """The file's error: "file:line: field: problem" in English, a coded entry for pages."""
     at = f":{line}" if line is not None else ""
-    message = f"{where}{at}: {fld}: {problem}" if fld != "-" else f"{where}{at}: {problem}"
+    message = f"{where}{at}: {fld}: {text}" if fld != "-" else f"{where}{at}: {text}"
     return InvalidInput(
         message,
         field=fld if fld != "-" else "file",
         code=f"calendar.file.{code}",
-        params={"file": where, "line": line if line is not None else "–", "field": fld,
-                **params},
+        params={"file": where, "line": line if line is not None else "–",
+                "field": f"@demands.field.{fld}" if fld in _TOP_KEYS else fld, **params},
     )  # fmt: skip
 
 

@@ -76,8 +76,12 @@ def enter_year(
         raise InvalidInput("source: say which notice this year follows", field="source",
                            code="calendar.no_source")  # fmt: skip
     if len(source) > MAX_SOURCE:
-        raise InvalidInput(f"source: longer than {MAX_SOURCE} characters", field="source",
-                           code="calendar.source_too_long", params={"limit": MAX_SOURCE})  # fmt: skip
+        raise InvalidInput(
+            f"source: longer than {MAX_SOURCE} characters",
+            field="source",
+            code="calendar.source_too_long",
+            params={"limit": MAX_SOURCE},
+        )
     kept: dict[date, tuple[bool, str | None]] = {}
     for d, (working, name) in sorted(days.items()):
         if d.year != year:

@@ -57,9 +57,7 @@ def _iso(value: datetime) -> str:
     return value.astimezone(SHANGHAI).isoformat()
 
 
-def recount(
-    old: WorkCalendar, new: WorkCalendar, start: datetime, due: datetime
-) -> datetime:
+def recount(old: WorkCalendar, new: WorkCalendar, start: datetime, due: datetime) -> datetime:
     """The deadline `due` (counted from start with the old calendar) counted again with the
     new one: the same number of working days."""
     n = old.working_days_between(start, due)
