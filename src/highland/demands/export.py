@@ -165,11 +165,6 @@ def board_xlsx(
     for i, (_, width) in enumerate(COLUMNS, 1):
         ws.column_dimensions[ws.cell(1, i).column_letter].width = width
     ws.freeze_panes = "A2"
-    if any(_provisional_cell(r) for r in rows):
-        # The note under the list says what the mark means, in both languages.
-        ws.append([])
-        for lang in ("zh-CN", "en"):
-            ws.append([translate(lang, "calendar.provisional.export_note")])
     info = wb.create_sheet("会议 Meeting")
     for label, value in (
         ("会议 / Meeting", meeting.title),
@@ -179,6 +174,10 @@ def board_xlsx(
         ("导出时间 / Exported at (Asia/Shanghai)", local(now or utcnow())),
     ):
         info.append([label, value])
+    if any(_provisional_cell(r) for r in rows):
+        # What the list's provisional mark means (docs/calendar.md), in both languages.
+        for lang in ("zh-CN", "en"):
+            info.append(["说明 / Note", translate(lang, "calendar.provisional.export_note")])
     info.column_dimensions["A"].width = 36
     info.column_dimensions["B"].width = 48
     buf = BytesIO()

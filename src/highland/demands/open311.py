@@ -290,7 +290,6 @@ def _request_item(r: Any, english: bool, cal: WorkCalendar) -> dict[str, Any]:
         "requested_datetime": _w3c(r.created_at),
         "updated_datetime": _w3c(r.updated_at),
         "expected_datetime": _w3c(r.resolution_due),
-        "expected_datetime_provisional": year is not None,
         "address": r.address,
         "address_id": None,
         "zipcode": None,
