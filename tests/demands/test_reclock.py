@@ -15,8 +15,13 @@ from highland.audit.models import AuditEntry
 from highland.chains import governance as gov
 from highland.chains.models import ChainTaskEvent
 from highland.demands import metrics, service, sweep
-from highland.demands.calendar import SHANGHAI, delete_year, enter_year, load_calendar
-from highland.demands.calendar import parse_year_file
+from highland.demands.calendar import (
+    SHANGHAI,
+    delete_year,
+    enter_year,
+    load_calendar,
+    parse_year_file,
+)
 from highland.demands.models import Demand, DemandEvent
 from highland.demands.provisional import demand_marks, task_due_provisional
 from highland.identity.permissions import Principal, Role

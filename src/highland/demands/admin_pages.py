@@ -309,7 +309,7 @@ def _calendar_page(
         "provisional_later": (later[0], later[-1]) if later else None,
         "form": form or {},
         "error": error,
-        "saved": q.get("saved"),
+        "entered": q.get("entered"),
         "moved": {"demands": q.get("demands", "0"), "tasks": q.get("tasks", "0")},
         "deleted": q.get("deleted"),
         "calendar_warning": next_year_missing(work, clock.today_local()),
@@ -351,7 +351,7 @@ def calendar_enter(
     except HighlandError as exc:
         db.rollback()
         return _calendar_page(request, db, form, _error(request, exc), exc.status_code)
-    return RedirectResponse(f"/admin/calendar?saved={year}&demands={len(moved.demands)}"
+    return RedirectResponse(f"/admin/calendar?entered={year}&demands={len(moved.demands)}"
                             f"&tasks={len(moved.tasks)}", status_code=303)  # fmt: skip
 
 
