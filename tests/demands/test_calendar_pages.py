@@ -37,11 +37,11 @@ workdays:
 MARK_ZH = 'data-provisional="1"'
 
 
-def _sign_in(client: Any, db: Any, w: dict[str, Any], who: str) -> str:
+def _sign_in(client: Any, db: Any, world: dict[str, Any], who: str) -> str:
     """A session opened at the clock's "now" (sessions expire after an hour of it)."""
     from highland.identity.models import User
 
-    user = db.get(User, w["users"][who]["id"])
+    user = db.get(User, world["users"][who]["id"])
     token, csrf = identity.open_session(db, user, 1)
     db.commit()
     client.cookies.set("highland_session", token)
@@ -88,7 +88,8 @@ def test_provisional_marks_everywhere_then_gone_once_2027_is_entered(
         rows = list(wb["诉求清单"].iter_rows(values_only=True))
         assert rows[0][-1] == "时限暂定 / Provisional deadline"
         assert all(r[-1] == "暂定：办结时限" for r in rows[1:])
-        notes = [r[1] for r in wb["会议 Meeting"].iter_rows(values_only=True) if r[0] == "说明 / Note"]
+        info = wb["会议 Meeting"].iter_rows(values_only=True)
+        notes = [r[1] for r in info if r[0] == "说明 / Note"]
         assert len(notes) == 2 and "尚未公布放假安排" in notes[0] and "not published" in notes[1]
         # The API: one boolean per deadline.
         api = client.get(f"/api/v1/demands/{land}").json()
@@ -155,7 +156,8 @@ def test_calendar_page_bad_input_in_both_languages(
     bad = client.post("/admin/calendar", data={"csrf_token": csrf,
                       "yaml": NOTICE_2027.replace("2027-02-20", "2027-02-22")})  # fmt: skip
     text = html.unescape(bad.text)
-    assert bad.status_code == 422 and "pasted.yaml 第 6 行" in text and "2027-02-22 是星期一" in text
+    assert bad.status_code == 422 and "pasted.yaml 第 6 行" in text
+    assert "2027-02-22 是星期一" in text
     bad = client.post("/admin/calendar", cookies={"highland_lang": "en"},
                       data={"csrf_token": csrf, "yaml": "year: 2027\n"})  # fmt: skip
     text = html.unescape(bad.text)
