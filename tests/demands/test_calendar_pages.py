@@ -20,6 +20,7 @@ from highland.demands.models import Demand, DemandEvent
 from highland.demands.service import DemandInput
 from highland.identity import service as identity
 from highland.kit import clock
+from tests.chains.test_governance_pages import users  # noqa: F401  (chains and their users)
 from tests.conftest import ACTOR
 from tests.demands.page_helpers import STAFF
 from tests.demands.test_pages import _as, w  # noqa: F401  (the pages' world fixture)
@@ -167,3 +168,31 @@ def test_calendar_page_bad_input_in_both_languages(
     assert gone.status_code == 404 and "2027 年没有管理员录入的放假安排" in text
     for t in (text, html.unescape(bad.text)):
         assert "highland calendar load" not in t and "[demands.field" not in t
+
+
+def test_chain_meeting_page_and_api_mark_a_provisional_task(
+    client: Any,
+    db: Any,
+    users: dict[str, dict[str, str]],  # noqa: F811
+) -> None:
+    from highland.chains import governance as gov
+    from highland.identity.permissions import Principal, Role
+
+    admin = Principal(user_id=0, username="tester", role=Role.admin)
+    record = gov.MeetingInput(month="2026-12", held_at=DEC_28, chaired_by="张链长")
+    decisions = [gov.DecisionInput(title="协调用地", owner_name="李科长", working_days=10),
+                 gov.DecisionInput(title="走访", owner_name="王科长", working_days=1)]  # fmt: skip
+    now = datetime(2026, 12, 28, 15, 0, tzinfo=SHANGHAI)
+    _, (far, near) = gov.create_meeting(db, admin, ACTOR, 1, record, decisions, now)
+    db.commit()
+    client.cookies.set("highland_session", users["leader"]["cookie"])
+    page = html.unescape(client.get("/chains/1/meetings/2026-12").text)
+    assert page.count(MARK_ZH) == 1 and 'id="provisional-note"' in page
+    row = page.split(f'id="task-{far.id}"')[1].split("</tr>")[0]
+    assert MARK_ZH in row and "2027-01-12 23:59:59" in row
+    headers = {"authorization": f"Bearer {users['leader']['token']}"}
+    api = client.get("/api/v1/chains/1/meetings/2026-12", headers=headers).json()
+    flags = {t["id"]: t["due_provisional"] for t in api["tasks"]}
+    assert flags == {far.id: True, near.id: False}
+    one = client.get(f"/api/v1/chain-tasks/{far.id}", headers=headers).json()
+    assert one["due_provisional"] is True
