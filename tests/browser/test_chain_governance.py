@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 
 from highland.chains import indicators, reference_data
 from highland.chains.models import ChainMeeting, ChainTask, Prospect
+from highland.kit import clock
 from tests.browser.conftest import LiveServer, Shot, SignIn, expect
 from tests.browser.test_chain_pictures import CHAIN, pictured  # noqa: F401 (a fixture)
 
@@ -105,7 +106,8 @@ def test_monthly_scheduling_and_tasks(
     assert _records(server) == before
     # This month, two decisions.
     page.fill("#f-month", month)
-    page.fill("#f-held", f"{month}-20T09:30")
+    # Held today at midnight: this month, never in the future, whatever today is.
+    page.fill("#f-held", f"{clock.today_local():%Y-%m-%d}T00:00")
     page.fill("#f-place", "区政府第二会议室")
     page.fill("#f-matters", "一、研究动力电池环节补链；\n二、协调充换电设施用地。")
     rows = page.locator("#decision-rows tr:has(input[name='row_title'])")

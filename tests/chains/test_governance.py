@@ -14,7 +14,8 @@ from highland.audit.models import AuditEntry
 from highland.chains import governance as gov
 from highland.chains import task_sweep
 from highland.chains.models import ChainMeeting, ChainTask, ChainTaskEvent
-from highland.demands.calendar import SHANGHAI
+from highland.demands.calendar import SHANGHAI, load_calendar
+from highland.demands.provisional import task_due_provisional
 from highland.errors import Conflict, Forbidden, InvalidInput, NotFound
 from highland.identity import service as identity
 from highland.identity.permissions import Principal, Role
@@ -93,13 +94,14 @@ def test_duplicate_month_is_409(db: Session, gw: GovWorld) -> None:
     assert counts(db) == before
 
 
-def test_unknown_year_is_refused(db: Session, gw: GovWorld) -> None:
+def test_a_year_without_a_notice_is_provisional_not_refused(db: Session, gw: GovWorld) -> None:
     now = datetime(2026, 12, 30, 12, 0, tzinfo=SHANGHAI)
-    with pytest.raises(InvalidInput) as err:
-        gov.create_meeting(db, ADMIN, ACTOR, 1, meeting_in(month="2026-12",
-                           held_at=at(2026, 12, 28)), [decision(working_days=10)], now)  # fmt: skip
-    assert err.value.field == "calendar" and "2027" in err.value.message
-    assert counts(db) == (0, 0, 0)
+    record = meeting_in(month="2026-12", held_at=at(2026, 12, 28))
+    _, [task] = gov.create_meeting(db, ADMIN, ACTOR, 1, record, [decision(working_days=10)], now)
+    # Dec 29–31, then 2027 by the law's statutory days only (1 January off): 12 January.
+    assert task.due == datetime(2027, 1, 12, 23, 59, 59, tzinfo=SHANGHAI)
+    assert task_due_provisional(load_calendar(db), task) is True
+    assert counts(db) == (1, 1, 1)
 
 
 BAD: list[tuple[dict[str, Any], str, str]] = [

@@ -20,9 +20,6 @@ from highland.identity.permissions import Principal, Role
 
 ACTOR = Actor("tester", "admin", "cli")
 STAFF = Principal(user_id=0, username="tester", role=Role.admin)
-# Weekday-only calendars for the years after the packaged schedule, so that deadlines from
-# "now" can always be computed in tests (a test fixture, not a real notice).
-FUTURE_YEARS = range(2027, 2031)
 PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 
 
@@ -32,12 +29,9 @@ def reference_text() -> str:
 
 
 def seed_reference(session: Session) -> None:
-    """Categories, institutions, routing, and calendars for the coming years."""
+    """Categories, institutions and routing. (Years after the packaged schedule need no
+    fixture: they are provisional, counted with the statutory holidays.)"""
     load_reference(session, ACTOR, reference_text(), "demo_reference.yaml")
-    known = cal.load_calendar(session).known_years()
-    for year in FUTURE_YEARS:
-        if year not in known:
-            cal.enter_year(session, ACTOR, year, f"test fixture {year}", {})
     session.flush()
 
 

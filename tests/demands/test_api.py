@@ -303,12 +303,23 @@ def test_calendar_deadline(client, tokens) -> None:  # type: ignore[no-untyped-d
         headers=h(tokens["leader"]),
     )
     assert r.status_code == 200 and r.json()["deadline"] == "2026-10-13T23:59:59+08:00"
+    assert r.json()["provisional"] is False and r.json()["provisional_year"] is None
+    # A year without a notice: counted with the statutory days, and said to be provisional.
     r = client.get(
         "/api/v1/calendar/deadline",
-        params={"from": "2027-03-01T10:00:00+08:00", "working_days": 1},
+        params={"from": "2026-12-28T10:00:00+08:00", "working_days": 10},
         headers=h(tokens["leader"]),
     )
-    assert r.status_code == 422 and "2027" in r.json()["detail"]
+    assert r.status_code == 200 and r.json()["deadline"] == "2027-01-12T23:59:59+08:00"
+    assert r.json()["provisional"] is True and r.json()["provisional_year"] == 2027
+    # Outside the years Highland counts in at all: refused with a code and its parameters.
+    r = client.get(
+        "/api/v1/calendar/deadline",
+        params={"from": "2100-12-30T10:00:00+08:00", "working_days": 5},
+        headers=h(tokens["leader"]),
+    )
+    assert r.status_code == 422 and "2101" in r.json()["detail"]
+    assert r.json()["code"] == "calendar.unknown_year" and r.json()["params"]["year"] == 2101
     r = client.get(
         "/api/v1/calendar/deadline",
         params={"from": "soon", "working_days": 1},

@@ -663,6 +663,8 @@ def test_admin_calendar(client: Any, w: dict[str, Any], db: Any) -> None:
     assert 'data-year="2031"' in html.unescape(
         page.text
     ) and "国办发明电〔2030〕1号" in html.unescape(page.text)
+    # The years between the last notice and 2031 are rows of their own, provisional.
+    assert 'data-year="2028" data-kind="provisional"' in page.text
     up = client.post(
         "/admin/calendar",
         data={"csrf_token": csrf},
@@ -675,8 +677,8 @@ def test_admin_calendar(client: Any, w: dict[str, Any], db: Any) -> None:
     )
     assert (
         bad.status_code == 422
-        and "pasted.yaml:4" in html.unescape(bad.text)
-        and "2031-13-01" in html.unescape(bad.text)
+        and "pasted.yaml 第 4 行" in html.unescape(bad.text)
+        and "“2031-13-01”不是日期" in html.unescape(bad.text)
     )
     db.expire_all()
     assert db.get(CalendarYear, 2031).source.endswith("2号（测试）")

@@ -15,7 +15,7 @@ from highland.audit.service import Actor
 from highland.db import begin_write
 from highland.demands import attachments as files
 from highland.demands import meetings, reference, service
-from highland.demands.calendar import SHANGHAI, load_calendar
+from highland.demands.calendar import SHANGHAI, WorkCalendar, load_calendar
 from highland.demands.models import (
     Attachment,
     Demand,
@@ -24,6 +24,7 @@ from highland.demands.models import (
     Meeting,
     RoutingRule,
 )
+from highland.demands.provisional import demand_marks
 from highland.demands.schemas import (
     ActionIn,
     AttachmentOut,
@@ -75,10 +76,17 @@ def _input(body: DemandIn) -> service.DemandInput:
 
 
 def _out(
-    db: Session, principal: Principal, d: Demand, *, detail: bool = False, ent: Any = None
+    db: Session,
+    principal: Principal,
+    d: Demand,
+    *,
+    detail: bool = False,
+    ent: Any = None,
+    cal: WorkCalendar | None = None,
 ) -> DemandOut:
     ent = ent or db.get(Enterprise, d.enterprise_id)
-    out = DemandOut.of(d, ent.uscc, ent.name, service.actions_for(principal, d))
+    marks = demand_marks(cal or load_calendar(db), d)
+    out = DemandOut.of(d, ent.uscc, ent.name, service.actions_for(principal, d), marks)
     if detail:
         out.events = [EventOut.of(e) for e in service.events(db, d.id)]
         out.attachments = [
@@ -132,7 +140,8 @@ def list_demands(
             select(Enterprise).where(Enterprise.id.in_({d.enterprise_id for d in rows}))
         )
     }
-    items = [_out(db, principal, d, ent=ents[d.enterprise_id]) for d in rows]
+    cal = load_calendar(db)
+    items = [_out(db, principal, d, ent=ents[d.enterprise_id], cal=cal) for d in rows]
     return DemandPage(total=total, page=page, per_page=per_page, items=items)
 
 
@@ -320,11 +329,12 @@ def _meeting_out(db: Session, principal: Principal, m: Meeting) -> MeetingOut:
             select(Enterprise).where(Enterprise.id.in_({d.enterprise_id for d in rows}))
         )
     }
+    cal = load_calendar(db)
     return MeetingOut(
         id=m.id, kind=m.kind, title=m.title, held_at=m.held_at, place=m.place, leader=m.leader,
         district=m.district_code, notes=m.notes,
         attendees=[e.uscc for e in meetings.attendees(db, m.id)],
-        demands=[_out(db, principal, d, ent=ents[d.enterprise_id]) for d in rows],
+        demands=[_out(db, principal, d, ent=ents[d.enterprise_id], cal=cal) for d in rows],
         by_state=dict(Counter(d.state for d in rows)),
     )  # fmt: skip
 
@@ -373,8 +383,11 @@ def deadline(
     """The end (23:59:59 Asia/Shanghai) of the Nth working day after the start's date."""
     if start.tzinfo is None:
         start = start.replace(tzinfo=SHANGHAI)
-    due = load_calendar(db).add_working_days(start, working_days)
-    return DeadlineOut(start=start, working_days=working_days, deadline=due)
+    cal = load_calendar(db)
+    due = cal.add_working_days(start, working_days)
+    year = cal.provisional_year(start, due)
+    return DeadlineOut(start=start, working_days=working_days, deadline=due,
+                       provisional=year is not None, provisional_year=year)  # fmt: skip
 
 
 # ---------------------------------------------------------------- metrics and exports

@@ -382,22 +382,19 @@ def _reference_text() -> str:
 
 
 def demo_time(session: Session, now: datetime) -> datetime:
-    """The moment the demo happens 'now': `now`, or earlier when deadlines from `now` would
-    fall in a year whose calendar is unknown (then the latest week that fits)."""
+    """The moment the demo happens 'now': `now` itself. A deadline reaching a year without a
+    holiday notice is counted provisionally (docs/calendar.md), never refused; only a moment
+    whose deadlines leave the years Highland counts in at all is refused."""
     from highland.config import get_settings
 
-    cal = load_calendar(session)
     margin = 20 + int(get_settings().demand_escalate_after_days) + 5
-    t = now
-    for _ in range(60):
-        try:
-            cal.add_working_days(t, margin)
-            return t
-        except CalendarUnknown:
-            t -= timedelta(days=7)
-    raise InvalidInput(
-        "demo: no known calendar year near now; enter a calendar year first", field="calendar"
-    )
+    try:
+        load_calendar(session).add_working_days(now, margin)
+    except CalendarUnknown as exc:
+        raise InvalidInput(
+            f"demo: {exc.message}", field="calendar", code=exc.code, params=exc.params
+        ) from None
+    return now
 
 
 def _enterprises(session: Session) -> list[Enterprise]:

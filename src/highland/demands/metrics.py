@@ -490,6 +490,27 @@ def _set_clocks(
     if r.responded_at is None:
         r.response_due = clock.add(r.dispatched_at, response_days + r.paused_days)
     r.resolution_due = clock.add(r.clock_start, resolution_days + r.paused_days)
+    # The deadlines the event recorded win over a recount: a year counted provisionally then
+    # may have been entered since (its `reclock` event comes later in the log).
+    _take_deadlines(r, (data or {}).get("deadlines"), response=r.responded_at is None)
+
+
+def _take_deadlines(r: Replay, recorded: Any, *, response: bool = True) -> None:
+    if not isinstance(recorded, dict):
+        return
+    value = recorded.get("response_due")
+    if response and value:
+        r.response_due = _when(value)
+    value = recorded.get("resolution_due")
+    if value:
+        r.resolution_due = _when(value)
+
+
+def _when(value: Any) -> datetime:
+    """An ISO date-time from an event's data (a `[old, new]` pair gives its new value)."""
+    if isinstance(value, list):
+        value = value[-1]
+    return datetime.fromisoformat(str(value))
 
 
 def apply_event(
@@ -548,6 +569,9 @@ def apply_event(
             _set_clocks(r, limits[r.category], clock, data)
         if data.get("institution_to"):
             r.institution = data["institution_to"]
+    elif action == "reclock":
+        # A year's schedule was entered: the deadlines that moved, as [old, new].
+        _take_deadlines(r, data)
     # Other actions (the sweep's marks) change no column that metrics read.
     r.state = to_state
 

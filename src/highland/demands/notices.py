@@ -122,12 +122,13 @@ def on_event(
     elif action == "confirm" and to_state == "reopened":
         add(who.of_institutions([d.institution_code, *(d.co_handlers or [])]), "demand.reopened",
             inst | {"comment": str(data.get("comment") or "")[:500]})  # fmt: skip
-    elif action == "reclock":
-        old_new = data.get("resolution_due") or [None, _iso(d.resolution_due)]
-        resp = data.get("response_due") or [None, None]
-        add(who.of_institutions([d.institution_code]), "demand.reclock",
-            inst | {"year": data.get("year"), "old_due": old_new[0], "new_due": old_new[1],
-                    "old_response_due": resp[0], "new_response_due": resp[1]})  # fmt: skip
+    elif action == "reclock" and (data.get("resolution_due") or data.get("response_due")):
+        # Only a moved response or resolution deadline is news to the handler; a reclock that
+        # moved only the warning or escalation time notifies nobody.
+        kind = "demand.reclock" if data.get("resolution_due") else "demand.reclock_response"
+        old_new = data.get("resolution_due") or data.get("response_due")
+        moved = {"year": data.get("year"), "old_due": old_new[0], "new_due": old_new[1]}
+        add(who.of_institutions([d.institution_code]), kind, inst | moved)
     elif action == "extend_ask":
         add([*who.named(d.dispatched_by), *who.leaders], "demand.extend_ask",
             inst | {"days": data.get("days"),

@@ -28,7 +28,7 @@ from starlette.datastructures import FormData, UploadFile
 from highland.audit.service import Actor
 from highland.db import utcnow
 from highland.demands import apikeys
-from highland.demands.calendar import SHANGHAI
+from highland.demands.calendar import SHANGHAI, WorkCalendar, load_calendar
 from highland.demands.models import Demand, DemandCategory, Institution
 from highland.demands.service import DemandInput, file_demand
 from highland.demands.workflow import FINAL, PRIORITIES
@@ -36,6 +36,7 @@ from highland.deps import DB
 from highland.enterprises.models import Enterprise
 from highland.errors import HighlandError
 from highland.identity.permissions import Principal, Role
+from highland.web.i18n import translate
 
 router = APIRouter()
 BASE = "/open311/v2"
@@ -241,7 +242,8 @@ def _columns() -> Any:
     return (
         select(
             Demand.id, Demand.state, Demand.description, Demand.category_code,
-            Demand.created_at, Demand.updated_at, Demand.resolution_due, Demand.address,
+            Demand.created_at, Demand.updated_at, Demand.resolution_due, Demand.clock_start,
+            Demand.address,
             Demand.lat, Demand.lon, DemandCategory.name.label("cat_name"),
             DemandCategory.name_en.label("cat_name_en"), DemandCategory.response_days,
             DemandCategory.resolution_days, Institution.name.label("inst_name"),
@@ -267,13 +269,19 @@ def _notice(response_days: int, resolution_days: int, english: bool) -> str:
     return f"分派后 {response_days} 个工作日内响应，{resolution_days} 个工作日内办结。"
 
 
-def _request_item(r: Any, english: bool) -> dict[str, Any]:
+def _request_item(r: Any, english: bool, cal: WorkCalendar) -> dict[str, Any]:
     agency = (r.inst_name_en or r.inst_name) if english else r.inst_name
     note = STATE_NOTES.get(r.state, (r.state, r.state))[1 if english else 0]
+    notes = f"{note} · {agency}" if agency else note
+    # A deadline counted through a year without a holiday notice says so (docs/calendar.md).
+    year = cal.provisional_year(r.clock_start, r.resolution_due)
+    if year is not None:
+        lang = "en" if english else "zh-CN"
+        notes += " · " + translate(lang, "calendar.provisional.open311", year=year)
     return {
         "service_request_id": r.id,
         "status": "closed" if r.state in CLOSED else "open",
-        "status_notes": f"{note} · {agency}" if agency else note,
+        "status_notes": notes,
         "service_name": r.cat_name_en if english else r.cat_name,
         "service_code": r.category_code,
         "description": r.description,
@@ -365,7 +373,8 @@ def requests_list(request: Request, db: Session = DB) -> Response:
         return error(request, exc.status, exc.descriptions)
     rows = db.execute(stmt.order_by(Demand.created_at.desc(), Demand.id.desc()).limit(MAX_RESULTS))
     english = _english(request)
-    items = [_request_item(r, english) for r in rows]
+    cal = load_calendar(db)
+    items = [_request_item(r, english, cal) for r in rows]
     return render(request, items, "service_requests", "request")
 
 
@@ -379,7 +388,8 @@ def request_one(request: Request, service_request_id: str, db: Session = DB) -> 
     row = db.execute(_columns().where(Demand.id == int(service_request_id))).first()
     if row is None:
         return error(request, 404, missing)
-    return render(request, [_request_item(row, _english(request))], "service_requests",
+    item = _request_item(row, _english(request), load_calendar(db))
+    return render(request, [item], "service_requests",
                   "request")  # fmt: skip
 
 

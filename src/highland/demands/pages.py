@@ -17,12 +17,13 @@ from highland.audit.service import Actor
 from highland.db import utcnow
 from highland.demands import admin_pages, present, service
 from highland.demands import attachments as files
-from highland.demands.calendar import SHANGHAI
+from highland.demands.calendar import SHANGHAI, load_calendar
 from highland.demands.export import board_rows, board_xlsx, get_meeting, state_counts
 from highland.demands.meetings import KINDS, MeetingInput, attendees, create_meeting
 from highland.demands.models import Attachment, Demand, DemandCategory, Institution, Meeting
 from highland.demands.present import Names, local
 from highland.demands.present import render_page as _page
+from highland.demands.provisional import demand_marks
 from highland.demands.workflow import PRIORITIES, VERDICTS, State
 from highland.deps import DB, csrf_protect, require
 from highland.enterprises.models import Enterprise
@@ -112,9 +113,11 @@ def queue_page(
     )
     names = Names.load(db, lang)
     now = utcnow()
+    cal = load_calendar(db)
     rows = [
         {
             "d": d,
+            "marks": demand_marks(cal, d),
             "enterprise": (name_en or name) if lang == "en" else name,
             "uscc": uscc,
             "category": names.category(d.category_code),
@@ -278,6 +281,7 @@ def _demand_page(
         "size": present.size,
         "state": present.state_label(lang, d.state),
         "flag": present.flag(d, utcnow()),
+        "marks": demand_marks(load_calendar(db), d),
         "attachments": atts,
         "meeting": meeting,
         "log": present.event_rows(lang, names, service.events(db, d.id)),

@@ -157,6 +157,10 @@ def event_rows(lang: str, names: Names, evs: list[DemandEvent]) -> list[dict[str
             )
         if data.get("paused_working_days") is not None:
             detail.append(translate(lang, "demands.paused_days", n=data["paused_working_days"]))
+        if e.action == "reclock":
+            from highland.demands.provisional import reclock_text
+
+            detail.append(reclock_text(lang, data))
         rows.append(
             {
                 "seq": e.seq,

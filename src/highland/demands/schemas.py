@@ -111,6 +111,10 @@ class DemandOut(BaseModel):
     dispatched_at: datetime | None
     response_due: datetime | None
     resolution_due: datetime | None
+    # Counted through a year without a holiday notice (statutory days only): may still move
+    # when the year's notice is entered (docs/calendar.md).
+    response_due_provisional: bool = False
+    resolution_due_provisional: bool = False
     responded_at: datetime | None
     resolved_at: datetime | None
     closed_at: datetime | None
@@ -129,9 +133,13 @@ class DemandOut(BaseModel):
     events: list[EventOut] | None = None
 
     @classmethod
-    def of(cls, d: Demand, uscc: str, name: str, actions: list[str]) -> DemandOut:
-        """From a row and its enterprise."""
+    def of(
+        cls, d: Demand, uscc: str, name: str, actions: list[str], marks: Any = None
+    ) -> DemandOut:
+        """From a row and its enterprise (`marks`: its provisional deadlines)."""
         return cls(
+            response_due_provisional=bool(marks and marks.response_due),
+            resolution_due_provisional=bool(marks and marks.resolution_due),
             id=d.id,
             version=d.version,
             enterprise=uscc,
@@ -278,3 +286,5 @@ class DeadlineOut(BaseModel):
     start: datetime
     working_days: int
     deadline: datetime
+    provisional: bool = False
+    provisional_year: int | None = None

@@ -354,6 +354,9 @@ def _log(
     limits = d.__dict__.pop("_clock_limits", None)
     if limits is not None:
         data = {**data, "limits": limits}
+    deadlines = d.__dict__.pop("_clock_deadlines", None)
+    if deadlines is not None:
+        data = {**data, "deadlines": deadlines}
     session.add(
         DemandEvent(
             demand_id=d.id,
@@ -385,6 +388,12 @@ def _set_clocks(d: Demand, cat: DemandCategory, cal: WorkCalendar, escalate_afte
     d.resolution_due = due
     d.warn_at = cal.add_working_days(d.clock_start, cat.resolution_days + paused - 1)
     d.escalate_at = cal.add_working_days(due, escalate_after)
+    # The deadlines themselves too: counted in a provisional year, they may be recounted later
+    # (a `reclock` event), and the replay must judge what happened before with these.
+    d.__dict__["_clock_deadlines"] = {
+        "response_due": None if d.response_due is None else d.response_due.isoformat(),
+        "resolution_due": due.isoformat(),
+    }
 
 
 def _escalate_after(session: Session) -> int:
