@@ -126,7 +126,7 @@ def on_event(
         # Only a moved response or resolution deadline is news to the handler; a reclock that
         # moved only the warning or escalation time notifies nobody.
         kind = "demand.reclock" if data.get("resolution_due") else "demand.reclock_response"
-        old_new = data.get("resolution_due") or data.get("response_due")
+        old_new = data.get("resolution_due") or data.get("response_due") or [None, None]
         moved = {"year": data.get("year"), "old_due": old_new[0], "new_due": old_new[1]}
         add(who.of_institutions([d.institution_code]), kind, inst | moved)
     elif action == "extend_ask":
