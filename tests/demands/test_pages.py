@@ -555,8 +555,12 @@ def test_admin_institutions(client: Any, w: dict[str, Any], db: Any) -> None:
     assert page.status_code == 200 and 'data-code="320115-ZRZY"' in html.unescape(page.text)
     data = {"csrf_token": csrf, "code": "320115-TEST", "name": "测试中心", "parent": "320115-ZFB",
             "active": "true", "contact_email": "ops@example.cn"}  # fmt: skip
-    assert client.post("/admin/institutions", data=data).status_code == 303
+    saved = client.post("/admin/institutions", data=data)
+    assert saved.status_code == 303
     assert db.get(Institution, "320115-TEST").parent_code == "320115-ZFB"
+    # The page the save leads to says so (its notice once failed on the word it names).
+    after = client.get(saved.headers["location"])
+    assert after.status_code == 200 and 'id="saved"' in after.text
     edit = client.get("/admin/institutions", params={"edit": "320115-TEST"})
     assert 'value="测试中心"' in html.unescape(edit.text) and "readonly" in html.unescape(edit.text)
     bad = client.post("/admin/institutions", data=data | {"code": "X2", "parent": "NOPE"})

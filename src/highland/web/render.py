@@ -90,7 +90,7 @@ def render(
     base = {
         "request": request,
         "lang": lang,
-        "_": lambda key, **kw: translate(lang, key, **kw),
+        "_": lambda msg_key, /, **kw: translate(lang, msg_key, **kw),
         "principal": principal,
         "can": lambda perm: bool(principal and principal.can(Permission(perm))),
         "synthetic": request.app.state.synthetic,
