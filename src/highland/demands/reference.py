@@ -96,6 +96,7 @@ def check_category(data: dict[str, Any], where: str = "category") -> dict[str, A
         "response_days",
         "resolution_days",
         "active",
+        *URGENT_FIELDS,
     }
     if unknown:
         raise InvalidInput(f"{where}: unknown field(s) {', '.join(sorted(unknown))}", field=where)
@@ -107,6 +108,7 @@ def check_category(data: dict[str, Any], where: str = "category") -> dict[str, A
             f"resolution limit ({resolution})",
             field=f"{where}.response_days",
         )
+    urgent = check_urgent(data, where, response, resolution)
     return {
         "code": _code(data.get("code"), f"{where}.code"),
         "name": _text(data.get("name"), f"{where}.name", limit=100),
@@ -116,8 +118,91 @@ def check_category(data: dict[str, Any], where: str = "category") -> dict[str, A
         ),
         "response_days": response,
         "resolution_days": resolution,
+        "urgent_response_days": urgent[0],
+        "urgent_resolution_days": urgent[1],
         "active": bool(data.get("active", True)),
     }
+
+
+URGENT_FIELDS = ("urgent", "urgent_response_days", "urgent_resolution_days")
+
+
+def _tier_days(value: Any, where: str, low: int) -> int:
+    bad = isinstance(value, bool) or value is None or isinstance(value, float)
+    if not bad and not isinstance(value, int):
+        try:
+            value = int(str(value).strip())
+        except ValueError:
+            bad = True
+    if bad or not low <= value <= MAX_DAYS:
+        raise InvalidInput(
+            f"{where}: '{value}' is not a whole number of working days from {low} to {MAX_DAYS}",
+            field=where,
+            code="practice.tier_days",
+            params={"where": where, "value": value, "low": low, "high": MAX_DAYS},
+        )
+    return int(value)
+
+
+def check_urgent(
+    data: dict[str, Any], where: str, response: int, resolution: int
+) -> tuple[int | None, int | None]:
+    """The urgent tier (紧急) of a category: `urgent: {response_days, resolution_days}` in the
+    reference file, or `urgent_response_days` / `urgent_resolution_days` (form, API); both or
+    neither. Response 0 = the same working day; the tier may not be slower than normal."""
+    nested = data.get("urgent")
+    if nested is not None:
+        if not isinstance(nested, dict):
+            raise InvalidInput(
+                f"{where}.urgent: must be a mapping of response_days and resolution_days",
+                field=f"{where}.urgent",
+                code="practice.tier_mapping",
+                params={"where": f"{where}.urgent"},
+            )
+        unknown = set(nested) - {"response_days", "resolution_days"}
+        if unknown:
+            raise InvalidInput(
+                f"{where}.urgent: unknown field(s) {', '.join(sorted(map(str, unknown)))}",
+                field=f"{where}.urgent",
+                code="practice.tier_unknown_field",
+                params={"where": f"{where}.urgent", "fields": ", ".join(sorted(map(str, unknown)))},
+            )
+        raw = (nested.get("response_days"), nested.get("resolution_days"))
+        names = (f"{where}.urgent.response_days", f"{where}.urgent.resolution_days")
+    else:
+        raw = (data.get("urgent_response_days"), data.get("urgent_resolution_days"))
+        names = (f"{where}.urgent_response_days", f"{where}.urgent_resolution_days")
+    given = [v is not None and str(v).strip() != "" for v in raw]
+    if not any(given):
+        return None, None
+    if not all(given):
+        missing = names[given.index(False)]
+        raise InvalidInput(
+            f"{missing}: the urgent tier needs both a response and a resolution limit",
+            field=missing,
+            code="practice.tier_incomplete",
+            params={"where": missing},
+        )
+    u_resp = _tier_days(raw[0], names[0], 0)
+    u_reso = _tier_days(raw[1], names[1], 1)
+    if u_resp > u_reso:
+        raise InvalidInput(
+            f"{names[0]}: the urgent response limit ({u_resp}) cannot be longer than the "
+            f"urgent resolution limit ({u_reso})",
+            field=names[0],
+            code="practice.tier_order",
+            params={"where": names[0], "response": u_resp, "resolution": u_reso},
+        )
+    for name, value, normal in ((names[0], u_resp, response), (names[1], u_reso, resolution)):
+        if value > normal:
+            raise InvalidInput(
+                f"{name}: the urgent limit ({value}) cannot be longer than the normal one "
+                f"({normal})",
+                field=name,
+                code="practice.tier_slower",
+                params={"where": name, "value": value, "normal": normal},
+            )
+    return u_resp, u_reso
 
 
 def check_institution(

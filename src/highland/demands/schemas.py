@@ -188,6 +188,10 @@ class CategoryIn(BaseModel):
     description: str | None = None
     response_days: int
     resolution_days: int
+    urgent_response_days: int | None = Field(
+        None, description="urgent tier (紧急, priority urgent): 0 = the same working day"
+    )
+    urgent_resolution_days: int | None = None
     active: bool = True
 
 
