@@ -204,6 +204,7 @@ def practice_metrics(
             _n(ext.state == "approved"),
             _n(ext.state == "refused"),
         )
+        .select_from(ext)
         .join(Demand, Demand.id == ext.demand_id)
         .where(*conds)
         .group_by(Demand.institution_code)
@@ -212,6 +213,7 @@ def practice_metrics(
     cb = DemandCallback
     for code, calls in session.execute(
         select(Demand.institution_code, func.count())
+        .select_from(cb)
         .join(Demand, Demand.id == cb.demand_id)
         .where(*conds)
         .group_by(Demand.institution_code)
