@@ -82,12 +82,12 @@ def record_callback(
     """Record one follow-up call on a resolved or confirmed demand."""
     begin_write(session)
     now = now or utcnow()
+    d = locked(session, principal, demand_id)
     if principal.role not in CALLERS:
         raise Forbidden(
             "only staff who route demands (admin, analyst) record callbacks",
             code="practice.callback_forbidden",
         )
-    d = locked(session, principal, demand_id)
     if d.state not in CALLABLE:
         raise Conflict(
             f"a callback is recorded only after the institution resolved the demand; it is "

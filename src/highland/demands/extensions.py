@@ -272,12 +272,12 @@ def decide(
     """A router or a leader approves or refuses a pending request (a refusal says why)."""
     begin_write(session)
     now = now or utcnow()
+    d = locked(session, principal, demand_id)
     if not can_decide(principal):
         raise Forbidden(
             "only a router (admin, analyst) or a leader may decide extension requests",
             code="practice.extension_decide_forbidden",
         )
-    d = locked(session, principal, demand_id)
     req = session.get(DemandExtension, request_id)
     if req is None or req.demand_id != d.id:
         raise NotFound(

@@ -55,6 +55,7 @@ class DemandInput:
     description: str
     priority: str = "normal"
     request_type: str | None = None  # REQUEST_TYPES; None: not given
+    require_type: bool = False  # the web forms make a choice of request type compulsory
     chain_id: int | None = None
     tags: list[str] = field(default_factory=list)
     meeting_id: int | None = None
@@ -211,6 +212,12 @@ def check_input(session: Session, principal: Principal, data: DemandInput) -> di
             f"priority: '{data.priority}' is not one of {', '.join(PRIORITIES)}", field="priority"
         )
     rtype = (data.request_type or "").strip() or None
+    if rtype is None and data.require_type:
+        raise InvalidInput(
+            "request_type: choose consult, help, complaint or suggest",
+            field="request_type",
+            code="practice.request_type_required",
+        )
     if rtype is not None and rtype not in REQUEST_TYPES:
         raise InvalidInput(
             f"request_type: '{rtype}' is not one of {', '.join(REQUEST_TYPES)}",
