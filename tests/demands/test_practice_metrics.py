@@ -276,3 +276,25 @@ def test_callbacks_and_request_types_figures(ents, db: Session):  # type: ignore
     assert rows["help"]["on_time"]["percent"] is None  # missing is not zero
     # Without a period, everything that fell due before now counts: two on time, one open.
     assert report.total() == PracticeCounts(calls=4, reached=2, satisfied=1, due=3, due_on_time=2)
+
+
+def test_demo_shows_the_practice(ents, db: Session):  # type: ignore[no-untyped-def]
+    from highland.demands import demo
+    from highland.demands.models import DemandCategory
+    from highland.demands.practice_models import DemandCallback, DemandExtension
+
+    now = datetime(2026, 6, 15, 11, tzinfo=SHANGHAI)
+    # The fixture loaded the reference already: the demo reloads it (same file) and adds demands.
+    demo.load_demo(db, ACTOR, now=now)
+    types = set(db.scalars(select(Demand.request_type)))
+    assert set(REQUEST_TYPES) <= types
+    urgent = db.scalars(select(DemandCategory).where(DemandCategory.urgent_response_days == 0))
+    assert {c.code for c in urgent} == {"financing", "permits"}
+    states = set(db.scalars(select(DemandExtension.state)))
+    assert states == {"approved", "refused", "pending"}
+    calls = list(db.scalars(select(DemandCallback)))
+    assert {(c.reached, c.satisfied) for c in calls} == {(True, True), (False, None), (True, False)}
+    _assert_projection_is_the_log(db)
+    _assert_extension_columns_are_the_log(db)
+    report = _agree(db, now=now)
+    assert report.total().ext_ok == 1 and report.total().calls == len(calls)
