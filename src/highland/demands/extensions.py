@@ -118,7 +118,7 @@ def _days(value: Any, lim: Limits) -> int:
     if isinstance(value, bool) or not text:
         raise InvalidInput(
             "days: give the number of working days to add",
-            field="days",
+            field="extension_days",
             code="practice.extension_days_required",
         )
     try:
@@ -126,21 +126,21 @@ def _days(value: Any, lim: Limits) -> int:
     except ValueError:
         raise InvalidInput(
             f"days: '{text}' is not a whole number of working days",
-            field="days",
+            field="extension_days",
             code="practice.extension_days_invalid",
             params={"value": text},
         ) from None
     if isinstance(value, float) and not value.is_integer():
         raise InvalidInput(
             f"days: '{text}' is not a whole number of working days",
-            field="days",
+            field="extension_days",
             code="practice.extension_days_invalid",
             params={"value": text},
         )
     if not 1 <= days <= lim.max_days:
         raise InvalidInput(
             f"days: an extension is 1 to {lim.max_days} working days (got {days})",
-            field="days",
+            field="extension_days",
             code="practice.extension_days_range",
             params={"value": days, "max": lim.max_days},
         )
