@@ -77,7 +77,7 @@ def S(action: str, days: float, **data: Any) -> Step:  # noqa: N802 - a short bu
 
 
 ACC, START = S("accept", 0.3), S("start", 1)
-# 诉求类型 of the demo demands by title (all four types; two are left "not given", as rows
+# 诉求类型 of the demo demands by title (all four types; three are left "not given", as rows
 # filed before types existed are).
 REQUEST_TYPE = {
     "扩产用地需求约50亩": "help", "申请人才公寓20套": "help", "厂区电力增容至10000千伏安": "help",

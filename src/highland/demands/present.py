@@ -167,7 +167,10 @@ def event_rows(lang: str, names: Names, evs: list[DemandEvent]) -> list[dict[str
                 "role": e.actor_role,
                 "action": translate(lang, f"demands.action.{e.action}"),
                 "action_code": e.action,
-                "from": state_label(lang, e.from_state) if e.from_state else "",
+                # An event that leaves the state (a callback, an extension) shows only the state.
+                "from": state_label(lang, e.from_state)
+                if e.from_state and e.from_state != e.to_state
+                else "",
                 "to": state_label(lang, e.to_state),
                 "detail": " · ".join(detail),
             }
