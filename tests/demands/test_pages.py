@@ -274,7 +274,7 @@ def test_stale_version_shows_the_conflict_and_changes_nothing(
     assert "已被他人修改" in html.unescape(resp.text) and "请刷新页面后重试" in html.unescape(
         resp.text
     )
-    assert f"you have version {v}" in html.unescape(resp.text)
+    assert f"您看到的是第 {v} 版" in html.unescape(resp.text)
     assert _demand(db, one).state == "accepted" and _count(db, DemandEvent) == events
     client.cookies.set("highland_lang", "en")
     resp = _act(client, csrf, one, "start", v)
@@ -293,15 +293,19 @@ def test_illegal_and_forbidden_actions_say_so(
     assert resp.status_code == 409
     assert "当前状态下不能执行此操作" in html.unescape(
         resp.text
-    ) and "cannot start a demand that is dispatched" in html.unescape(resp.text)
+    ) and "诉求当前为“已交办”，不能执行“开始办理”" in html.unescape(resp.text)
     resp = _act(client, csrf, one, "resolve", v, resolution="x")  # a handler's action
-    assert resp.status_code == 403 and "may be done only by: handler" in html.unescape(resp.text)
+    assert resp.status_code == 403 and "您在该诉求中的角色不能执行“办复”" in html.unescape(
+        resp.text
+    )
     resp = _act(client, csrf, one, "fly", v)
-    assert resp.status_code == 422 and "unknown action 'fly'" in html.unescape(resp.text)
+    assert resp.status_code == 422 and "没有“fly”这项办理操作" in html.unescape(resp.text)
     csrf = _as(client, w, "zrzy")
     resp = _act(client, csrf, one, "accept", v)
     resp = _act(client, csrf, one, "wait", v + 1)  # no reason
-    assert resp.status_code == 422 and "reason: is required to wait" in html.unescape(resp.text)
+    assert resp.status_code == 422 and "请填写“理由”后再执行“请企业补充材料”" in html.unescape(
+        resp.text
+    )
     resp = _act(client, csrf, one, "start", "x")  # type: ignore[arg-type]
     assert resp.status_code == 422 and "is not a version number" in html.unescape(resp.text)
     assert _count(db, DemandEvent) == events + 1  # only the accept

@@ -421,7 +421,10 @@ def act(
     except ValueError:
         names = ", ".join(a.value for a in Action)
         raise InvalidInput(
-            f"action: unknown action '{action}'; actions are: {names}", field="action"
+            f"action: unknown action '{action}'; actions are: {names}",
+            field="action",
+            code="workflow.action_unknown",
+            params={"action": action},
         ) from None
     d = _lock(session, demand_id)
     if d is None or not can_see(principal, d):
@@ -430,10 +433,16 @@ def act(
     parts = parts_of(principal, d)
     if not t.parts & parts:
         who = ", ".join(sorted(p.value for p in t.parts))
-        raise Forbidden(f"'{action}' may be done only by: {who}")
+        raise Forbidden(
+            f"'{action}' may be done only by: {who}",
+            code="workflow.action_forbidden",
+            params={"action": f"@demands.action.{action}"},
+        )
     if version is None:
         raise InvalidInput(
-            "version: send the version of the demand you are acting on", field="version"
+            "version: send the version of the demand you are acting on",
+            field="version",
+            code="practice.version_required",
         )
     if version != d.version:
         raise Conflict(
@@ -441,15 +450,25 @@ def act(
             f"now version {d.version}, last changed {d.updated_at:%Y-%m-%d %H:%M} UTC); reload "
             "it and try again",
             field="version",
+            code="practice.version_stale",
+            params={"have": version, "now": d.version},
         )
     if State(d.state) not in t.sources:
         allowed = ", ".join(a.value for a in allowed_actions(d.state, parts)) or "none"
         raise Conflict(
-            f"cannot {action} a demand that is {d.state}; allowed now: {allowed}", field="action"
+            f"cannot {action} a demand that is {d.state}; allowed now: {allowed}",
+            field="action",
+            code="workflow.action_state",
+            params={"action": f"@demands.action.{action}", "state": f"@demands.state.{d.state}"},
         )
     for need in t.needs:
         if data.get(need) in (None, ""):
-            raise InvalidInput(f"{need}: is required to {action}", field=need)
+            raise InvalidInput(
+                f"{need}: is required to {action}",
+                field=need,
+                code="workflow.field_required",
+                params={"field": f"@demands.field.{need}", "action": f"@demands.action.{action}"},
+            )
     cal = load_calendar(session)
     handler = _HANDLERS[act_v]
     handler(session, d, actor, data, now, cal)
@@ -684,6 +703,8 @@ def _do_return(
             f"a demand can be returned only within {RETURN_WINDOW_DAYS} working days of reaching "
             f"the institution (until {limit:%Y-%m-%d %H:%M %Z}); ask a router to transfer it",
             field="action",
+            code="workflow.return_window",
+            params={"days": RETURN_WINDOW_DAYS, "until": f"{limit:%Y-%m-%d %H:%M}"},
         )
     prev = d.state
     d.returns = (d.returns or 0) + 1
