@@ -598,9 +598,9 @@ def test_admin_categories(client: Any, w: dict[str, Any], db: Any) -> None:
     assert db.get(DemandCategory, "land").resolution_days == 25
     bad = client.post("/admin/demand-categories", data=data | {"response_days": "30"})
     assert bad.status_code == 422 and 'id="error-response_days"' in html.unescape(bad.text)
-    assert "cannot be longer than the resolution limit" in html.unescape(bad.text)
+    assert "响应时限（30）不能长于办结时限（25）" in html.unescape(bad.text)
     nan = client.post("/admin/demand-categories", data=data | {"resolution_days": "many"})
-    assert nan.status_code == 422 and "'many' is not a whole number" in html.unescape(nan.text)
+    assert nan.status_code == 422 and "“many”不是整数" in html.unescape(nan.text)
     db.expire_all()
     assert db.get(DemandCategory, "land").response_days == 3
 

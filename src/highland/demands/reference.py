@@ -38,13 +38,21 @@ class Route:
 def _text(value: Any, where: str, *, required: bool = True, limit: int = 200) -> str | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            raise InvalidInput(f"{where}: is required", field=where)
+            raise InvalidInput(
+                f"{where}: is required", field=where, code="reference.required",
+                params={"where": where},
+            )  # fmt: skip
         return None
     if not isinstance(value, str | int):
-        raise InvalidInput(f"{where}: must be text", field=where)
+        raise InvalidInput(
+            f"{where}: must be text", field=where, code="reference.text", params={"where": where}
+        )
     text = str(value).strip()
     if len(text) > limit:
-        raise InvalidInput(f"{where}: at most {limit} characters", field=where)
+        raise InvalidInput(
+            f"{where}: at most {limit} characters", field=where, code="reference.too_long",
+            params={"where": where, "limit": limit},
+        )  # fmt: skip
     return text
 
 
@@ -53,7 +61,10 @@ def _code(value: Any, where: str) -> str:
     assert text is not None
     if not CODE.match(text):
         raise InvalidInput(
-            f"{where}: '{text}' is not a code (letters, digits, '-', '_', '.'; ≤ 32)", field=where
+            f"{where}: '{text}' is not a code (letters, digits, '-', '_', '.'; ≤ 32)",
+            field=where,
+            code="reference.code",
+            params={"where": where, "value": text},
         )
     return text
 
@@ -63,9 +74,15 @@ def _days(value: Any, where: str) -> int:
         try:
             value = int(str(value).strip())
         except ValueError:
-            raise InvalidInput(f"{where}: '{value}' is not a whole number", field=where) from None
+            raise InvalidInput(
+                f"{where}: '{value}' is not a whole number", field=where,
+                code="reference.whole_number", params={"where": where, "value": value},
+            ) from None  # fmt: skip
     if not 1 <= value <= MAX_DAYS:
-        raise InvalidInput(f"{where}: must be between 1 and {MAX_DAYS} working days", field=where)
+        raise InvalidInput(
+            f"{where}: must be between 1 and {MAX_DAYS} working days", field=where,
+            code="reference.days_range", params={"where": where, "high": MAX_DAYS},
+        )  # fmt: skip
     return int(value)
 
 
@@ -99,7 +116,11 @@ def check_category(data: dict[str, Any], where: str = "category") -> dict[str, A
         *URGENT_FIELDS,
     }
     if unknown:
-        raise InvalidInput(f"{where}: unknown field(s) {', '.join(sorted(unknown))}", field=where)
+        raise InvalidInput(
+            f"{where}: unknown field(s) {', '.join(sorted(unknown))}", field=where,
+            code="reference.unknown_fields",
+            params={"where": where, "fields": ", ".join(sorted(unknown))},
+        )  # fmt: skip
     response = _days(data.get("response_days"), f"{where}.response_days")
     resolution = _days(data.get("resolution_days"), f"{where}.resolution_days")
     if response > resolution:
@@ -107,6 +128,8 @@ def check_category(data: dict[str, Any], where: str = "category") -> dict[str, A
             f"{where}: the response limit ({response}) cannot be longer than the "
             f"resolution limit ({resolution})",
             field=f"{where}.response_days",
+            code="reference.response_longer",
+            params={"where": where, "response": response, "resolution": resolution},
         )
     urgent = check_urgent(data, where, response, resolution)
     return {
