@@ -115,13 +115,15 @@ def lapse_pending(session: Session, d: Demand, now: datetime) -> None:
 
 def _days(value: Any, lim: Limits) -> int:
     text = str(value).strip() if value is not None else ""
-    if isinstance(value, bool) or not text:
+    if not text:
         raise InvalidInput(
             "days: give the number of working days to add",
             field="extension_days",
             code="practice.extension_days_required",
         )
     try:
+        if isinstance(value, bool):
+            raise ValueError(text)
         days = int(text) if not isinstance(value, int) else value
     except ValueError:
         raise InvalidInput(
