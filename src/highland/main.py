@@ -37,6 +37,7 @@ from highland.db import get_engine, session_factory
 from highland.demands import api as demand_api
 from highland.demands import open311
 from highland.demands import pages as demand_pages
+from highland.demands import practice_api as demand_practice_api
 from highland.demands.scheduler import start_scheduler, stop_scheduler
 from highland.enterprises import api as enterprise_api
 from highland.enterprises import pages as enterprise_pages
@@ -140,6 +141,7 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
     app.include_router(policy_api.router)
     app.include_router(demand_api.router)
     app.include_router(notice_api.router)
+    app.include_router(demand_practice_api.router)
     app.include_router(open311.router)
     app.include_router(chain_api.router)
     app.include_router(chain_mapping_api.router)

@@ -27,6 +27,7 @@ from highland.demands.models import (
     MeetingAttendee,
     RoutingRule,
 )
+from highland.demands.practice_models import DemandCallback, DemandExtension
 from highland.enterprises.models import (
     Enterprise,
     Financial,
@@ -63,8 +64,10 @@ __all__ = [
     "ChainTaskEvent",
     "ChainVersion",
     "Demand",
+    "DemandCallback",
     "DemandCategory",
     "DemandEvent",
+    "DemandExtension",
     "Enterprise",
     "EnterpriseSegment",
     "Financial",

@@ -82,7 +82,7 @@ def _count(db: Any, model: Any) -> int:
 
 def _file(client: Any, csrf: str, files: Any = None, **fields: str) -> Any:
     data = {"category": "land", "title": "扩产用地需求", "description": "需新增 30 亩工业用地。",
-            "priority": "normal", "csrf_token": csrf} | fields  # fmt: skip
+            "priority": "normal", "request_type": "help", "csrf_token": csrf} | fields  # fmt: skip
     return client.post("/demands/new", data=data, files=files or [])
 
 
@@ -413,6 +413,7 @@ def _meeting_form(csrf: str, rows: list[tuple[str, str, str]], **extra: str) -> 
         "row_title": [r[2] for r in rows],
         "row_description": [f"{r[2]}的具体情况" if r[2] else "" for r in rows],
         "row_priority": ["normal"] * len(rows),
+        "row_request_type": ["help" if r[0] else "" for r in rows],
     } | extra
 
 
@@ -449,9 +450,11 @@ def test_meeting_with_three_rows_in_one_screen_and_the_board(
     assert x.status_code == 200 and "spreadsheetml" in x.headers["content-type"]
     sheet = load_workbook(io.BytesIO(x.content)).worksheets[0]
     values = list(sheet.values)
-    assert values[0][0] == "序号 / No." and values[0][5] == "牵头单位 / Lead institution"
-    assert len(values) == 4 and values[1][3] == "扩产用地需求" and values[1][9] == "已交办"
-    assert re.fullmatch(r"\d{4}-\d\d-\d\d 23:59", values[1][8])
+    assert values[0][0] == "序号 / No." and values[0][6] == "牵头单位 / Lead institution"
+    assert len(values) == 4 and values[1][3] == "扩产用地需求" and values[1][12] == "已交办"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d 23:59", values[1][10])
+    # Request type, and the original and current resolution deadlines (no extension: equal).
+    assert values[1][5] == "求助" and values[1][9] == values[1][10] and values[1][11] == 0
     # The enterprise sees the meeting with its own row only; handlers their institution's.
     _as(client, w, "owner")
     own = client.get(f"/demand-meetings/{meeting_id}")
@@ -599,9 +602,9 @@ def test_admin_categories(client: Any, w: dict[str, Any], db: Any) -> None:
     assert db.get(DemandCategory, "land").resolution_days == 25
     bad = client.post("/admin/demand-categories", data=data | {"response_days": "30"})
     assert bad.status_code == 422 and 'id="error-response_days"' in html.unescape(bad.text)
-    assert "cannot be longer than the resolution limit" in html.unescape(bad.text)
+    assert "响应时限（30）不能长于办结时限（25）" in html.unescape(bad.text)
     nan = client.post("/admin/demand-categories", data=data | {"resolution_days": "many"})
-    assert nan.status_code == 422 and "'many' is not a whole number" in html.unescape(nan.text)
+    assert nan.status_code == 422 and "“many”不是整数" in html.unescape(nan.text)
     db.expire_all()
     assert db.get(DemandCategory, "land").response_days == 3
 

@@ -137,7 +137,12 @@ def test_dispatch_on_28_december_then_2027_entered(db: Session, w: World) -> Non
     assert ev.data["year"] == 2027 and "response_due" not in ev.data
     assert ev.data["resolution_due"] == ["2027-01-12T23:59:59+08:00", "2027-01-13T23:59:59+08:00"]
     assert ev.data["warn_at"] == ["2027-01-11T23:59:59+08:00", "2027-01-12T23:59:59+08:00"]
-    assert set(ev.data) == {"year", "resolution_due", "warn_at", "escalate_at"}
+    # The deadline before extensions (none here) moves with it.
+    assert ev.data["resolution_due_original"] == ev.data["resolution_due"]
+    assert a.resolution_due_original == a.resolution_due
+    assert set(ev.data) == {
+        "year", "resolution_due", "resolution_due_original", "warn_at", "escalate_at"
+    }
     assert not demand_marks(load_calendar(db), a).any  # the year is known now
     entry = db.scalars(select(AuditEntry).where(AuditEntry.action == "calendar.enter")).one()
     assert entry.after is not None and entry.after["reclocked"]["n_demands"] == 4
@@ -197,3 +202,33 @@ def test_a_chain_meeting_held_on_28_december_then_2027_entered(db: Session) -> N
     assert ev.action == "reclock" and ev.data["year"] == 2027
     assert ev.data["due"] == ["2027-01-12T23:59:59+08:00", "2027-01-13T23:59:59+08:00"]
     assert not task_due_provisional(load_calendar(db), t1)
+
+
+def test_an_extended_deadline_and_its_original_both_move_when_the_year_is_entered(
+    db: Session, w: World
+) -> None:
+    from highland.demands import extensions
+
+    a = dispatched(db, w, sh(2026, 12, 28))  # land: 10 working days → 12 January (provisional)
+    a = step(db, w.land, a, "accept", sh(2026, 12, 29))
+    req = extensions.ask(db, w.land, actor(w.land), a.id, version=a.version, days=3,
+                         reason="需现场踏勘", now=sh(2026, 12, 30))  # fmt: skip
+    db.refresh(a)
+    extensions.decide(db, w.analyst, actor(w.analyst), a.id, req.id, version=a.version,
+                      approve=True, now=sh(2026, 12, 30, 15))  # fmt: skip
+    db.refresh(a)
+    assert (a.resolution_due_original, a.resolution_due) == (eod(2027, 1, 12), eod(2027, 1, 15))
+    assert demand_marks(load_calendar(db), a).resolution_due
+
+    enter_2027(db, sh(2027, 1, 5, 9))  # 4 January off as well
+    db.refresh(a)
+    assert (a.resolution_due_original, a.resolution_due) == (eod(2027, 1, 13), eod(2027, 1, 18))
+    ev = service.events(db, a.id)[-1]
+    assert ev.action == "reclock"
+    assert ev.data["resolution_due_original"][1] == "2027-01-13T23:59:59+08:00"
+    replayed = metrics.replay(db, [a.id])[a.id]
+    assert (replayed.resolution_due_original, replayed.resolution_due) == (
+        a.resolution_due_original,
+        a.resolution_due,
+    )
+    assert_replay_agrees(db)

@@ -257,6 +257,7 @@ def test_recategorise_reroutes_and_is_logged(db, w: World) -> None:
         "deadlines": {
             "response_due": "2026-02-14T23:59:59+08:00",
             "resolution_due": "2026-02-27T23:59:59+08:00",
+            "resolution_due_original": "2026-02-27T23:59:59+08:00",
         },
     }
     audit = db.scalars(

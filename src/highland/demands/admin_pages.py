@@ -131,6 +131,10 @@ def institution_save(
 # --------------------------------------------------------------------------- categories
 
 
+def _blank(value: int | None) -> str:
+    return "" if value is None else str(value)
+
+
 def _categories_page(
     request: Request,
     db: Session,
@@ -165,6 +169,8 @@ def categories_page(
             "code": row.code, "name": row.name, "name_en": row.name_en,
             "description": row.description or "", "response_days": row.response_days,
             "resolution_days": row.resolution_days, "active": row.active, "editing": True,
+            "urgent_response_days": _blank(row.urgent_response_days),
+            "urgent_resolution_days": _blank(row.urgent_resolution_days),
         }  # fmt: skip
     return _categories_page(request, db, form)
 
@@ -178,16 +184,19 @@ def category_save(
     description: str = Form(""),
     response_days: str = Form(""),
     resolution_days: str = Form(""),
+    urgent_response_days: str = Form(""),
+    urgent_resolution_days: str = Form(""),
     active: bool = Form(False),
     editing: bool = Form(False),
     db: Session = DB,
     principal: Principal = ADMIN,
 ) -> Response:
-    """Add a category or change its names and limits."""
+    """Add a category or change its names and limits (normal and urgent tier)."""
     form = {
         "code": code, "name": name, "name_en": name_en, "description": description,
         "response_days": response_days, "resolution_days": resolution_days, "active": active,
-        "editing": editing,
+        "urgent_response_days": urgent_response_days,
+        "urgent_resolution_days": urgent_resolution_days, "editing": editing,
     }  # fmt: skip
     data = {k: v for k, v in form.items() if k != "editing"}
     data["description"] = description.strip() or None

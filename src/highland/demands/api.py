@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from highland.audit.service import Actor
 from highland.db import begin_write
 from highland.demands import attachments as files
-from highland.demands import meetings, reference, service
+from highland.demands import meetings, practice_api, reference, service
 from highland.demands.calendar import SHANGHAI, WorkCalendar, load_calendar
 from highland.demands.models import (
     Attachment,
@@ -64,6 +64,7 @@ def _input(body: DemandIn) -> service.DemandInput:
         title=body.title,
         description=body.description,
         priority=body.priority,
+        request_type=body.request_type,
         chain_id=body.chain_id,
         tags=list(body.tags),
         meeting_id=body.meeting_id,
@@ -113,6 +114,7 @@ def list_demands(
     open: bool | None = None,
     institution: str | None = None,
     category: str | None = None,
+    request_type: str | None = Query(None, description="consult|help|complaint|suggest|none"),
     meeting_id: int | None = None,
     chain_id: int | None = None,
     overdue: bool | None = None,
@@ -126,6 +128,7 @@ def list_demands(
         open=open,
         institution=institution,
         category=category,
+        request_type=request_type,
         meeting_id=meeting_id,
         chain_id=chain_id,
         overdue=overdue,
@@ -402,6 +405,9 @@ def demand_metrics(
     category: str | None = None,
     chain_id: int | None = None,
     rank_by: str = Query("composite", pattern="^(composite|response|on_time|solved|satisfaction)$"),
+    due_month: str | None = Query(None, description="fell-due period: a month, YYYY-MM"),
+    due_from: str | None = Query(None, description="fell-due period: first day, YYYY-MM-DD"),
+    due_to: str | None = Query(None, description="fell-due period: last day, YYYY-MM-DD"),
 ) -> dict[str, Any]:
     """Per-institution response rate, on-time rate, actual resolution rate and satisfaction.
 
@@ -415,6 +421,7 @@ def demand_metrics(
             raise InvalidInput(f"{name}: give a time zone (e.g. +08:00)", field=name)
     if start is not None and end is not None and end <= start:
         raise InvalidInput("end: must be after start", field="end")
+    due = practice_api.practice_section(due_month, due_from, due_to)
     report = institution_metrics(db, start, end, category=category, chain_id=chain_id)
     return {
         "start": start,
@@ -424,6 +431,7 @@ def demand_metrics(
         "rank_by": rank_by,
         "institutions": report.as_rows(rank_by),
         "returns_by_router": report.returns,
+        **due(db, report, start, end, category, chain_id),
     }
 
 

@@ -31,7 +31,7 @@ from highland.demands import apikeys
 from highland.demands.calendar import SHANGHAI, WorkCalendar, load_calendar
 from highland.demands.models import Demand, DemandCategory, Institution
 from highland.demands.service import DemandInput, file_demand
-from highland.demands.workflow import FINAL, PRIORITIES
+from highland.demands.workflow import FINAL, PRIORITIES, REQUEST_TYPES
 from highland.deps import DB
 from highland.enterprises.models import Enterprise
 from highland.errors import HighlandError
@@ -53,7 +53,7 @@ CLOSED = sorted(s.value for s in FINAL)
 IGNORED = {"jurisdiction_id", "device_id", "account_id", "address_id", "media_url", "locale"}
 FIELDS = {"api_key", "service_code", "description", "lat", "long", "address_string", "email",
           "first_name", "last_name", "phone"} | IGNORED  # fmt: skip
-ATTRIBUTES = ("uscc", "title", "priority")
+ATTRIBUTES = ("uscc", "title", "priority", "request_type")
 # Plural XML elements and the name of their items.
 ITEMS = {"endpoints": "endpoint", "formats": "format", "attributes": "attribute",
          "values": "value"}  # fmt: skip
@@ -209,6 +209,10 @@ def _definition(code: str) -> dict[str, Any]:
                  "A short title (at most 200 characters); default: the description's start."),
             attr("priority", "singlevaluelist", False, 3, "low, normal (default), high, urgent",
                  [{"key": p, "name": p} for p in PRIORITIES]),
+            attr("request_type", "singlevaluelist", False, 4,
+                 "The request type of the 12345 practice: consult (咨询), help (求助), "
+                 "complaint (投诉), suggest (建议); none given: shown as not given.",
+                 [{"key": t, "name": t} for t in REQUEST_TYPES]),
         ],
     }  # fmt: skip
 
@@ -478,6 +482,11 @@ def check_post(db: Session, form: FormData) -> DemandInput:
     priority = _text(form, "attribute[priority]", 16, problems) or "normal"
     if priority not in PRIORITIES:
         problems.append(f"attribute[priority]: '{priority}' is not one of " + ", ".join(PRIORITIES))
+    request_type = _text(form, "attribute[request_type]", 16, problems) or None
+    if request_type is not None and request_type not in REQUEST_TYPES:
+        problems.append(
+            f"attribute[request_type]: '{request_type}' is not one of " + ", ".join(REQUEST_TYPES)
+        )
     lat = _coordinate(_text(form, "lat", 40, problems), "lat", 90, problems)
     lon = _coordinate(_text(form, "long", 40, problems), "long", 180, problems)
     if (form.get("lat") is None) != (form.get("long") is None):
@@ -500,6 +509,7 @@ def check_post(db: Session, form: FormData) -> DemandInput:
         title=title or description.splitlines()[0][:60],
         description=description,
         priority=priority,
+        request_type=request_type,
         address=address,
         lat=lat,
         lon=lon,
@@ -512,7 +522,8 @@ def check_post(db: Session, form: FormData) -> DemandInput:
 
 # HighlandError fields of file_demand → the Open311 parameter names.
 PARAMS = {"enterprise": "attribute[uscc]", "category": "service_code", "title": "attribute[title]",
-          "priority": "attribute[priority]", "address": "address_string", "contact_email": "email",
+          "priority": "attribute[priority]", "request_type": "attribute[request_type]",
+          "address": "address_string", "contact_email": "email",
           "contact_phone": "phone", "contact_name": "first_name"}  # fmt: skip
 
 

@@ -161,6 +161,7 @@ def event_rows(lang: str, names: Names, evs: list[DemandEvent]) -> list[dict[str
             from highland.demands.provisional import reclock_text
 
             detail.append(reclock_text(lang, data))
+        detail[:0] = _practice_detail(lang, e.action, data)
         rows.append(
             {
                 "seq": e.seq,
@@ -169,12 +170,39 @@ def event_rows(lang: str, names: Names, evs: list[DemandEvent]) -> list[dict[str
                 "role": e.actor_role,
                 "action": translate(lang, f"demands.action.{e.action}"),
                 "action_code": e.action,
-                "from": state_label(lang, e.from_state) if e.from_state else "",
+                # An event that leaves the state (a callback, an extension) shows only the state.
+                "from": state_label(lang, e.from_state)
+                if e.from_state and e.from_state != e.to_state
+                else "",
                 "to": state_label(lang, e.to_state),
                 "detail": " · ".join(detail),
             }
         )
     return rows
+
+
+def _practice_detail(lang: str, action: str, data: dict[str, Any]) -> list[str]:
+    """The 12345 practice's events in words: days asked, the deadline moved, the call's answer."""
+    if action == "extend_ask":
+        return [translate(lang, "practice.extension.days") + f" {data.get('days')}"]
+    if action == "extend_ok":
+        old, new = (_iso_local(data.get(k)) for k in ("old_due", "new_due"))
+        return [translate(lang, "practice.extension.moved", old=old, new=new)]
+    if action == "callback":
+        reached = "yes_reached" if data.get("reached") else "not_reached"
+        out = [translate(lang, f"practice.callback.{reached}")]
+        if data.get("satisfied") is not None:
+            key = "yes_satisfied" if data["satisfied"] else "not_satisfied"
+            out.append(translate(lang, f"practice.callback.{key}"))
+        return out
+    return []
+
+
+def _iso_local(value: Any) -> str:
+    try:
+        return local(datetime.fromisoformat(str(value)))
+    except ValueError:
+        return "—"
 
 
 def parse_lines(text: str | None) -> list[str]:

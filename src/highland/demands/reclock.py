@@ -133,6 +133,10 @@ def _demands(
             n = old.working_days_between(d.resolution_due, d.escalate_at)
             changes["escalate_at"] = (d.escalate_at, new.add_working_days(resolution, n))
         changes["resolution_due"] = (d.resolution_due, resolution)
+        if d.resolution_due_original is not None:
+            # The deadline before extensions moves with the calendar too.
+            original = recount(old, new, d.clock_start, d.resolution_due_original)
+            changes["resolution_due_original"] = (d.resolution_due_original, original)
         for name, (before, after) in changes.items():
             if after != before and before is not None and after is not None:
                 data[name] = [_iso(before), _iso(after)]

@@ -24,8 +24,10 @@ from highland.demands import notices as demand_notices
 from highland.demands.calendar import WorkCalendar, load_calendar
 from highland.demands.models import Demand, DemandCategory, DemandEvent, Institution, Meeting
 from highland.demands.reference import route_for
+from highland.demands.tiers import due_after, limits_of
 from highland.demands.workflow import (
     PRIORITIES,
+    REQUEST_TYPES,
     RETURN_WINDOW_DAYS,
     TRANSITIONS,
     VERDICTS,
@@ -54,6 +56,8 @@ class DemandInput:
     title: str
     description: str
     priority: str = "normal"
+    request_type: str | None = None  # REQUEST_TYPES; None: not given
+    require_type: bool = False  # the web forms make a choice of request type compulsory
     chain_id: int | None = None
     tags: list[str] = field(default_factory=list)
     meeting_id: int | None = None
@@ -244,6 +248,20 @@ def check_input(session: Session, principal: Principal, data: DemandInput) -> di
             code="demand.bad_priority",
             params={"value": data.priority},
         )
+    rtype = (data.request_type or "").strip() or None
+    if rtype is None and data.require_type:
+        raise InvalidInput(
+            "request_type: choose consult, help, complaint or suggest",
+            field="request_type",
+            code="practice.request_type_required",
+        )
+    if rtype is not None and rtype not in REQUEST_TYPES:
+        raise InvalidInput(
+            f"request_type: '{rtype}' is not one of {', '.join(REQUEST_TYPES)}",
+            field="request_type",
+            code="practice.request_type_unknown",
+            params={"value": rtype},
+        )
     if data.chain_id is not None and not 1 <= data.chain_id <= 10_000:
         raise InvalidInput(
             f"chain: '{data.chain_id}' is not a chain id",
@@ -265,6 +283,7 @@ def check_input(session: Session, principal: Principal, data: DemandInput) -> di
         "title": _clean_text(data.title, "title", 200),
         "description": _clean_text(data.description, "description", 10_000),
         "priority": data.priority,
+        "request_type": rtype,
         "chain_id": data.chain_id,
         "tags": _clean_tags(data.tags),
         "meeting_id": data.meeting_id,
@@ -317,6 +336,7 @@ def file_demand(
         open=True,
         co_handlers=[],
         paused_days=0,
+        extension_days=0,
         returns=0,
         reopens=0,
         updated_at=now,
@@ -324,7 +344,8 @@ def file_demand(
     )
     session.add(d)
     session.flush()
-    _log(session, d, actor, "submit", None, State.submitted, {"category": d.category_code}, now)
+    submitted = {"category": d.category_code, "request_type": d.request_type}
+    _log(session, d, actor, "submit", None, State.submitted, submitted, now)
     files.store(session, d.id, checked, actor)
     if dispatch:
         if Part.router not in parts_of(principal, d):
@@ -357,6 +378,9 @@ def _log(
     deadlines = d.__dict__.pop("_clock_deadlines", None)
     if deadlines is not None:
         data = {**data, "deadlines": deadlines}
+    tier = d.__dict__.pop("_clock_tier", None)
+    if tier is not None:
+        data = {**data, "tier": tier}
     session.add(
         DemandEvent(
             demand_id=d.id,
@@ -376,23 +400,30 @@ def _log(
 
 
 def _set_clocks(d: Demand, cat: DemandCategory, cal: WorkCalendar, escalate_after: int) -> None:
-    """Deadlines from the clock start, the category's limits and the working days paused."""
+    """Deadlines from the clock start, the limits of the category's tier for the demand's
+    priority (demands/tiers.py), the working days paused and those granted by extensions."""
     assert d.clock_start is not None and d.dispatched_at is not None
+    response_days, resolution_days, tier = limits_of(cat, d.priority)
     # The limits used go into the next event's data, so that the log alone re-derives the
     # deadlines even after an admin changes the category's limits.
-    d.__dict__["_clock_limits"] = [cat.response_days, cat.resolution_days]
+    d.__dict__["_clock_limits"] = [response_days, resolution_days]
+    if tier != "normal":
+        d.__dict__["_clock_tier"] = tier
     paused = d.paused_days or 0
+    extended = d.extension_days or 0
     if d.responded_at is None:
-        d.response_due = cal.add_working_days(d.dispatched_at, cat.response_days + paused)
-    due = cal.add_working_days(d.clock_start, cat.resolution_days + paused)
+        d.response_due = due_after(cal, d.dispatched_at, response_days + paused)
+    d.resolution_due_original = due_after(cal, d.clock_start, resolution_days + paused)
+    due = due_after(cal, d.clock_start, resolution_days + paused + extended)
     d.resolution_due = due
-    d.warn_at = cal.add_working_days(d.clock_start, cat.resolution_days + paused - 1)
+    d.warn_at = cal.add_working_days(d.clock_start, resolution_days + paused + extended - 1)
     d.escalate_at = cal.add_working_days(due, escalate_after)
     # The deadlines themselves too: counted in a provisional year, they may be recounted later
     # (a `reclock` event), and the replay must judge what happened before with these.
     d.__dict__["_clock_deadlines"] = {
         "response_due": None if d.response_due is None else d.response_due.isoformat(),
         "resolution_due": due.isoformat(),
+        "resolution_due_original": d.resolution_due_original.isoformat(),
     }
 
 
@@ -521,6 +552,9 @@ def act(
     d.version += 1
     d.updated_at = now
     d.open = State(d.state) not in (State.confirmed, State.withdrawn)
+    from highland.demands.extensions import lapse_pending
+
+    lapse_pending(session, d, now)  # a pending extension request ends with the handler's work
     session.flush()
     return d
 
@@ -733,6 +767,7 @@ def _do_confirm(
         d.reopens = (d.reopens or 0) + 1
         d.clock_start = now
         d.paused_days = 0
+        d.extension_days = 0  # a fresh resolution round: earlier extensions do not carry over
         d.resolved_at = None
         d.resolved_on_time = None
         cat = session.get(DemandCategory, d.category_code)
@@ -933,6 +968,7 @@ class DemandFilter:
     open: bool | None = None
     institution: str | None = None
     category: str | None = None
+    request_type: str | None = None  # REQUEST_TYPES, or "none" for demands without one
     meeting_id: int | None = None
     enterprise_id: int | None = None
     chain_id: int | None = None
@@ -958,6 +994,19 @@ def list_query(principal: Principal, flt: DemandFilter) -> Any:
         stmt = stmt.where(Demand.institution_code == flt.institution)
     if flt.category:
         stmt = stmt.where(Demand.category_code == flt.category)
+    if flt.request_type:
+        if flt.request_type not in (*REQUEST_TYPES, "none"):
+            raise InvalidInput(
+                f"request_type: unknown request type '{flt.request_type}'",
+                field="request_type",
+                code="practice.request_type_unknown",
+                params={"value": flt.request_type},
+            )
+        stmt = stmt.where(
+            Demand.request_type.is_(None)
+            if flt.request_type == "none"
+            else Demand.request_type == flt.request_type
+        )
     if flt.meeting_id is not None:
         stmt = stmt.where(Demand.meeting_id == flt.meeting_id)
     if flt.enterprise_id is not None:
