@@ -313,7 +313,7 @@ def test_stale_version_is_refused(db: Session, w: World) -> None:
         extensions.ask(
             db, w.land, actor(w.land), d.id, version=d.version - 1, days=2, reason="r", now=T0
         )
-    assert info.value.code == "practice.version_stale" and written(db) == before
+    assert info.value.code == "demand.stale" and written(db) == before
 
 
 # ---------------------------------------------------------------- callbacks

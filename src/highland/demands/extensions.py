@@ -172,21 +172,8 @@ def locked(session: Session, principal: Principal, demand_id: int) -> Demand:
 
 
 def check_version(d: Demand, version: int | None) -> None:
-    """Refuse a missing or stale version (the caller acts on what they loaded)."""
-    if version is None:
-        raise InvalidInput(
-            "version: send the version of the demand you are acting on",
-            field="version",
-            code="practice.version_required",
-        )
-    if version != d.version:
-        raise Conflict(
-            f"demand {d.id} has changed since you loaded it (you have version {version}, it is "
-            f"now version {d.version}); reload it and try again",
-            field="version",
-            code="practice.version_stale",
-            params={"have": version, "now": d.version},
-        )
+    """Refuse a missing or stale version (the same check as every demand action)."""
+    service.check_version(d, version)
 
 
 def ask(

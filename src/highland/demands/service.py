@@ -471,6 +471,31 @@ def _lock(session: Session, demand_id: int) -> Demand | None:
     return session.get(Demand, demand_id, with_for_update=True, populate_existing=True)
 
 
+def check_version(d: Demand, version: int | None) -> None:
+    """Refuse a missing or stale version: the caller acts on what they loaded (409 if the
+    demand changed since)."""
+    if version is None:
+        raise InvalidInput(
+            "version: send the version of the demand you are acting on",
+            field="version",
+            code="demand.version_missing",
+        )
+    if version != d.version:
+        raise Conflict(
+            f"demand {d.id} has changed since you loaded it (you have version {version}, it is "
+            f"now version {d.version}, last changed {d.updated_at:%Y-%m-%d %H:%M} UTC); reload "
+            "it and try again",
+            field="version",
+            code="demand.stale",
+            params={
+                "id": d.id,
+                "yours": version,
+                "now": d.version,
+                "at": local_minute(d.updated_at),
+            },
+        )
+
+
 def act(
     session: Session,
     principal: Principal,
@@ -510,26 +535,7 @@ def act(
             code="demand.not_your_part",
             params={"action": f"@demands.action.{action}"},
         )
-    if version is None:
-        raise InvalidInput(
-            "version: send the version of the demand you are acting on",
-            field="version",
-            code="demand.version_missing",
-        )
-    if version != d.version:
-        raise Conflict(
-            f"demand {d.id} has changed since you loaded it (you have version {version}, it is "
-            f"now version {d.version}, last changed {d.updated_at:%Y-%m-%d %H:%M} UTC); reload "
-            "it and try again",
-            field="version",
-            code="demand.stale",
-            params={
-                "id": d.id,
-                "yours": version,
-                "now": d.version,
-                "at": local_minute(d.updated_at),
-            },
-        )
+    check_version(d, version)
     if State(d.state) not in t.sources:
         allowed = ", ".join(a.value for a in allowed_actions(d.state, parts)) or "none"
         raise Conflict(
