@@ -79,6 +79,30 @@ def _check_demo_governance() -> None:
         assert spread == 12
 
 
+def _check_demo_notices() -> None:
+    """The demo's accounts exist before its demands and its first official policy run, so the
+    people it names have notices at their first sign-in (a handler, a leader, the enterprise)."""
+    from sqlalchemy import select
+
+    from highland.db import transaction
+    from highland.identity.models import User
+    from highland.notices.models import Notification
+
+    with transaction() as s:
+        kinds = {
+            (u, k)
+            for u, k in s.execute(
+                select(User.username, Notification.kind).join(
+                    User, User.id == Notification.user_id
+                )
+            )
+        }
+    assert ("jn-zrzy", "demand.dispatched") in kinds
+    assert ("jn-leader", "demand.escalation") in kinds
+    assert ("enterprise", "demand.resolved") in kinds
+    assert any(u == "enterprise" and k.startswith("policy.") for u, k in kinds)
+
+
 def test_init_demo_export_roundtrip(env: Path) -> None:
     assert run("init")[0] == 0
     code, out = run("demo", "--enterprises", "200", "--seed", "3")
@@ -88,6 +112,7 @@ def test_init_demo_export_roundtrip(env: Path) -> None:
     _check_demo_governance()
     logins = (env / "var" / "demo-logins.txt").read_text()
     assert "admin\t" in logins
+    _check_demo_notices()
     code, out = run("demo", "--if-empty")
     assert code == 0 and "not loaded" in out
     out_csv = env / "e.csv"

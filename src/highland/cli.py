@@ -174,9 +174,9 @@ def demo(
             out.print("registry not empty: demo data not loaded")
             _demo_policies()
             _demo_chains()
+            _demo_people()
             _demo_demands()
             _demo_governance()
-            _demo_users()
             _print_logins()
             return
     with _progress() as bar:
@@ -212,9 +212,10 @@ def demo(
             bar.update(t, completed=frame.height)
     _demo_policies()
     _demo_chains()
+    _demo_people()
     _demo_demands()
     _demo_governance()
-    _demo_users()
+    _demo_policy_run(enterprises)
     out.print(f"demo data loaded: {ents.height:,} enterprises, {figs.height:,} yearly figure rows")
     _print_logins()
 
@@ -304,8 +305,43 @@ def _demo_governance() -> None:
         )
 
 
+# Above this many demo enterprises the demo leaves the first official policy run to the user
+# (`highland policies run`): it is a bench-sized registry, not a desk to walk through.
+DEMO_POLICY_RUN_MAX = 200_000
+
+
+def _demo_policy_run(enterprises: int) -> None:
+    """A first official policy run, so that the demo's enterprise account is told what it
+    qualifies for (the notices an official run sends)."""
+    from highland.kit.dates import today_local
+    from highland.policies import service as policies
+    from highland.policies.models import MatchRun
+
+    if enterprises > DEMO_POLICY_RUN_MAX:
+        out.print("demo policy run skipped (large registry): run `highland policies run`")
+        return
+    with transaction() as s:
+        if s.scalar(select(MatchRun.id).limit(1)) is not None:
+            return
+        r = policies.run_match(s, today_local(), Actor("demo", None, "system"))
+    out.print(f"demo official policy run: {r.enterprises:,} enterprises", highlight=False)
+
+
+def _demo_people() -> None:
+    """The demo's institutions and accounts come first, so that the demo's demands and tasks
+    reach real people (their notices are there at the first sign-in)."""
+    from highland.demands.demo import load_demo_reference
+
+    try:
+        with transaction() as s:
+            load_demo_reference(s, Actor("demo", None, "system"))
+    except HighlandError as exc:
+        out.print(f"demo institutions not loaded: {exc.message}", highlight=False)
+    _demo_users()
+
+
 def _demo_users() -> None:
-    from highland.demands.demo import DEMO_USERS
+    from highland.demands.demo import DEMO_USERS, first_owner
     from highland.demands.models import Demand, Institution
     from highland.enterprises.models import Enterprise
     from highland.identity.models import User
@@ -315,8 +351,10 @@ def _demo_users() -> None:
     path = settings.instance_dir / DEMO_LOGINS
     lines = []
     with transaction() as s:
-        # The enterprise account belongs to a firm with demo demands, so that it has some.
+        # The enterprise account belongs to the firm of the first demo demand, so that it has
+        # some (the account is made before the demands, which then notify it).
         owner = s.scalar(select(Demand.enterprise_id).order_by(Demand.id).limit(1))
+        owner = owner if owner is not None else first_owner(s)
         ent = s.get(Enterprise, owner) if owner is not None else None
         ent = ent or s.scalar(select(Enterprise).order_by(Enterprise.id).limit(1))
         wanted: list[tuple[str, str, dict[str, Any]]] = [

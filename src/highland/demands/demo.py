@@ -540,6 +540,19 @@ def _practice_step(session: Session, d: Demand, step: Step, at: datetime) -> Non
         )  # fmt: skip
 
 
+def load_demo_reference(session: Session, actor: Actor) -> dict[str, int]:
+    """The demo's institutions, categories and routing alone (idempotent), so that the demo's
+    handler accounts can exist before its demands are filed and dispatched to them."""
+    begin_write(session)
+    return load_reference(session, actor, _reference_text(), "demo_reference.yaml")
+
+
+def first_owner(session: Session) -> int | None:
+    """The enterprise of the first demo demand (the demo's enterprise account belongs to it)."""
+    ents = _enterprises(session) if session.scalar(select(Enterprise.id).limit(1)) else []
+    return ents[MEETING[0].ent % len(ents)].id if ents else None
+
+
 def load_demo(session: Session, actor: Actor, now: datetime | None = None) -> dict[str, int]:
     """Load the demo reference data, meeting and demands; return counts (all zero but
     `already` when the demo meeting is there already)."""
