@@ -6,6 +6,7 @@ and the Calendar page (docs/calendar.md)."""
 from __future__ import annotations
 
 import html
+import re
 import io
 import xml.etree.ElementTree as ET
 from datetime import datetime
@@ -168,6 +169,19 @@ def test_calendar_page_bad_input_in_both_languages(
     assert gone.status_code == 404 and "2027 年没有管理员录入的放假安排" in text
     for t in (text, html.unescape(bad.text)):
         assert "highland calendar load" not in t and "[demands.field" not in t
+    # Uploaded files that cannot be a schedule: named, in the page's language, nothing stored.
+    gbk_text = "year: 2027\nsource: 国务院办公厅通知\n".encode("gbk")
+    gbk = client.post("/admin/calendar", data={"csrf_token": csrf},
+                      files={"file": ("2027.yaml", gbk_text)})  # fmt: skip
+    assert gbk.status_code == 422
+    assert "文件“2027.yaml”不是 UTF-8 编码的文本" in html.unescape(gbk.text), re.sub(
+        r"\s+", " ", html.unescape(gbk.text).split("form-error")[-1][:400]
+    )
+    huge = client.post("/admin/calendar", data={"csrf_token": csrf},
+                       files={"file": ("big.yaml", b"#" * (1024 * 1024 + 2))})  # fmt: skip
+    assert huge.status_code == 422 and "文件“big.yaml”超过 1 MB" in html.unescape(huge.text)
+    page = html.unescape(client.get("/admin/calendar").text)
+    assert 'data-kind="admin"' not in page
 
 
 def test_chain_meeting_page_and_api_mark_a_provisional_task(

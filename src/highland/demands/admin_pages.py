@@ -307,7 +307,8 @@ def _calendar_page(
         {
             "year": y,
             "kind": kind,
-            "source": work.notices.get(y, ""),
+            # The source in the page's language: an admin's own words for an entered year.
+            "source": work.notices.get(y, "") if kind == cal.ADMIN else "",
             "entered_by": admin[y].entered_by if y in admin else "",
             "entered_at": local(admin[y].entered_at) if y in admin else "",
         }
@@ -326,9 +327,17 @@ def _calendar_page(
         "moved": {"demands": q.get("demands", "0"), "tasks": q.get("tasks", "0")},
         "deleted": q.get("deleted"),
         "calendar_warning": next_year_missing(work, clock.today_local()),
+        "holidays_version": holidays_version(),
         "on_calendar_page": True,
     }
     return _page(request, db, "demands/admin_calendar.html", ctx, status_code=status_code)
+
+
+def holidays_version() -> str:
+    """The version of the package the official years come from."""
+    import holidays
+
+    return str(holidays.__version__)
 
 
 @router.get("/admin/calendar")
@@ -353,11 +362,21 @@ def calendar_enter(
         if file is not None and file.filename:
             raw = file.file.read(1024 * 1024 + 1)
             if len(raw) > 1024 * 1024:
-                raise InvalidInput(f"{file.filename}: larger than 1 MB", field="file")
+                raise InvalidInput(
+                    f"{file.filename}: larger than 1 MB",
+                    field="file",
+                    code="calendar.upload_too_big",
+                    params={"name": file.filename},
+                )
             try:
                 text, name = raw.decode("utf-8-sig"), file.filename
             except UnicodeDecodeError:
-                raise InvalidInput(f"{file.filename}: not UTF-8 text", field="file") from None
+                raise InvalidInput(
+                    f"{file.filename}: not UTF-8 text",
+                    field="file",
+                    code="calendar.upload_not_utf8",
+                    params={"name": file.filename},
+                ) from None
             form["yaml"] = text
         year, source, days = cal.parse_year_file(text, name)
         moved = cal.enter_year(db, _actor(principal), year, source, days)
