@@ -6,8 +6,8 @@ and the Calendar page (docs/calendar.md)."""
 from __future__ import annotations
 
 import html
-import re
 import io
+import re
 import xml.etree.ElementTree as ET
 from datetime import datetime
 from typing import Any
