@@ -49,7 +49,7 @@ from highland.notices import api as notice_api
 from highland.notices import pages as notice_pages
 from highland.policies import api as policy_api
 from highland.policies import pages as policy_pages
-from highland.web.i18n import error_text, translate
+from highland.web.i18n import error_text, has, translate
 from highland.web.render import language, render
 
 log = logging.getLogger("highland")
@@ -84,6 +84,35 @@ def _problem(e: Any) -> dict[str, str]:
         return {"field": "body", "error": f"malformed JSON: {e.get('ctx', {}).get('error', '')}"}
     where = [str(p) for p in e.get("loc", ()) if p not in ("body", "query", "path")]
     return {"field": ".".join(where), "error": e.get("msg", "")}
+
+
+# Pydantic's error types → the catalogue's words for a person (error.request.<kind>).
+_REQUEST_PROBLEMS = {
+    "missing": "required",
+    "int_parsing": "integer",
+    "int_type": "integer",
+    "bool_parsing": "boolean",
+    "date_from_datetime_parsing": "date",
+    "date_parsing": "date",
+    "string_too_long": "too_long",
+    "string_too_short": "required",
+    "greater_than_equal": "too_small",
+    "less_than_equal": "too_big",
+    "json_invalid": "json",
+}
+
+
+def _page_problem(lang: str, e: Any) -> str:
+    """One validation error for a page: the field's label where the catalogue has one, and what
+    is wrong with it in the page's language (never the validator's English)."""
+    where = [str(p) for p in e.get("loc", ()) if p not in ("body", "query", "path")]
+    name = where[-1] if where else ""
+    label = next(
+        (translate(lang, k) for k in (f"field.{name}", f"demands.field.{name}") if has(k)),
+        name,
+    )
+    kind = _REQUEST_PROBLEMS.get(str(e.get("type")), "invalid")
+    return translate(lang, f"error.request.{kind}", field=label)
 
 
 @asynccontextmanager
@@ -184,7 +213,9 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
         text = "; ".join(f"{p['field']}: {p['error']}" for p in problems)
         if _is_api(request):
             return JSONResponse({"detail": text, "errors": problems}, status_code=422)
-        return render(request, "error.html", {"message": text}, status_code=422)
+        lang = language(request)
+        page_text = "；".join(_page_problem(lang, e) for e in exc.errors())
+        return render(request, "error.html", {"message": page_text}, status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     def http_error(request: Request, exc: StarletteHTTPException) -> Response:

@@ -67,3 +67,25 @@ def test_an_error_reads_in_the_page_language_with_translated_parameters() -> Non
     assert "Submitted" in i18n.error_text("en", exc)
     # An error without a code keeps its own message.
     assert i18n.error_text("zh-CN", Conflict("plain")) == "plain"
+
+
+def test_a_malformed_address_reads_in_the_page_language(client, db) -> None:  # type: ignore[no-untyped-def]
+    """A page reached with a malformed path or query says which field and what is wrong, in the
+    page's language, never the validator's English; the API keeps its machine-readable list."""
+    from highland.identity import service as identity
+    from tests.conftest import ACTOR
+
+    identity.create_user(db, ACTOR, username="reader", password="pw-reader-1234", role="analyst")
+    db.commit()
+    page = client.get("/login")
+    token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
+    login = client.post(
+        "/login",
+        data={"username": "reader", "password": "pw-reader-1234", "csrf_token": token},
+    )
+    assert login.status_code == 303
+    page = client.get("/demands/abc")
+    assert page.status_code == 422
+    assert "“诉求编号”须为整数。" in page.text and "Input should be" not in page.text
+    en = client.get("/demands/abc", cookies={"highland_lang": "en"})
+    assert "“Demand number” must be a whole number." in en.text
