@@ -5,7 +5,9 @@ transaction. Tests run on SQLite, and on PostgreSQL too when HIGHLAND_TEST_DATAB
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -18,6 +20,7 @@ from highland.config import Settings
 from highland.db import make_engine
 from highland.enterprises.service import seed_regions
 from highland.schema import upgrade
+from tests.clock import Moment, frozen
 from tests.pg import PG_URL, throwaway_database
 
 # Cheap argon2id for the hundreds of users the tests create (production keeps the defaults;
@@ -26,6 +29,29 @@ os.environ.setdefault("HIGHLAND_PASSWORD_HASH_MEMORY_KIB", "1024")
 os.environ.setdefault("HIGHLAND_PASSWORD_HASH_TIME_COST", "1")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 ACTOR = Actor("tester", "admin", "cli")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test marked `clock_at(...)` sets its clock before any of its other fixtures."""
+    for item in items:
+        if item.get_closest_marker("clock_at") and "clock_at" not in item.fixturenames:  # type: ignore[attr-defined]
+            item.fixturenames.insert(0, "clock_at")  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def clock_at(request: pytest.FixtureRequest) -> Iterator[Callable[..., datetime]]:
+    """clock_at("2026-12-28 10:00", tick=True): from here to the end of the test, "now" (the
+    process clock, so `kit.clock` and every thread) is that Beijing moment; returns it.
+    `@pytest.mark.clock_at("…")` does the same for a whole test or module."""
+    with ExitStack() as stack:
+
+        def travel(moment: Moment, *, tick: bool = True) -> datetime:
+            return stack.enter_context(frozen(moment, tick=tick))
+
+        marker = request.node.get_closest_marker("clock_at")
+        if marker is not None:
+            travel(*marker.args, **marker.kwargs)
+        yield travel
 
 
 def _build(engine: Engine) -> Engine:
