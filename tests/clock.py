@@ -23,6 +23,9 @@ moments of issue 11 (2026-12-28 and 2027-01-04, 10:00 Beijing time).
 
 from __future__ import annotations
 
+import os
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -69,3 +72,26 @@ def now() -> datetime:
 def now_local() -> datetime:
     """The current moment in Beijing time."""
     return clock.now_local()
+
+
+def under_faketime() -> bool:
+    """Whether this process runs under libfaketime (`make test-dates`)."""
+    return "faketime" in os.environ.get("LD_PRELOAD", "")
+
+
+def mend_sleep_under_faketime() -> None:
+    """Under faketime with FAKETIME_DONT_FAKE_MONOTONIC=1, libfaketime 0.9.10 (Debian's) hands
+    a negative deadline to clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME), which time.sleep
+    uses from Python 3.11: every sleep fails with EINVAL (wolfcw/libfaketime#426). Faking the
+    monotonic clock instead hangs every timed lock wait (#390). So, under faketime only,
+    time.sleep waits on a lock (sem_clockwait on the real monotonic clock, which works)."""
+    if not under_faketime() or getattr(time.sleep, "mended", False):
+        return
+
+    def sleep(seconds: float) -> None:
+        if seconds < 0:
+            raise ValueError("sleep length must be non-negative")
+        threading.Event().wait(seconds)
+
+    sleep.mended = True  # type: ignore[attr-defined]
+    time.sleep = sleep

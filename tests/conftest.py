@@ -20,13 +20,14 @@ from highland.config import Settings
 from highland.db import make_engine
 from highland.enterprises.service import seed_regions
 from highland.schema import upgrade
-from tests.clock import Moment, frozen
+from tests.clock import Moment, frozen, mend_sleep_under_faketime
 from tests.pg import PG_URL, throwaway_database
 
 # Cheap argon2id for the hundreds of users the tests create (production keeps the defaults;
 # sign-in still verifies real argon2id hashes).
 os.environ.setdefault("HIGHLAND_PASSWORD_HASH_MEMORY_KIB", "1024")
 os.environ.setdefault("HIGHLAND_PASSWORD_HASH_TIME_COST", "1")
+mend_sleep_under_faketime()
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 ACTOR = Actor("tester", "admin", "cli")
 

@@ -273,13 +273,24 @@ def live_server(
 # --------------------------------------------------------------------------- browser
 
 
+def browser_environment() -> dict[str, str]:
+    """The browser's environment: ours, but never libfaketime's (under `make test-dates`
+    Chromium faked is slow to a crawl; it keeps the real date, as PostgreSQL does: pages
+    compute no dates, the server does, and its clock is the one under test)."""
+    return {
+        k: v for k, v in os.environ.items() if k != "LD_PRELOAD" and not k.startswith("FAKETIME")
+    }
+
+
 @pytest.fixture(scope="session")
 def chromium(browser_executable: str) -> Iterator[Browser]:
     """One Chromium for the whole run."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=browser_executable, args=BROWSER_ARGS)
+        browser = p.chromium.launch(
+            executable_path=browser_executable, args=BROWSER_ARGS, env=browser_environment()
+        )
         yield browser
         browser.close()
 
