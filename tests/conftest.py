@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -19,8 +20,9 @@ from highland.audit.service import Actor
 from highland.config import Settings
 from highland.db import make_engine
 from highland.enterprises.service import seed_regions
+from highland.kit import clock
 from highland.schema import upgrade
-from tests.clock import Moment, frozen, mend_sleep_under_faketime
+from tests.clock import Moment, frozen, mend_sleep_under_faketime, under_faketime
 from tests.pg import PG_URL, throwaway_database
 
 # Cheap argon2id for the hundreds of users the tests create (production keeps the defaults;
@@ -28,8 +30,25 @@ from tests.pg import PG_URL, throwaway_database
 os.environ.setdefault("HIGHLAND_PASSWORD_HASH_MEMORY_KIB", "1024")
 os.environ.setdefault("HIGHLAND_PASSWORD_HASH_TIME_COST", "1")
 mend_sleep_under_faketime()
+STARTED = clock.now_local()
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 ACTOR = Actor("tester", "admin", "cli")
+
+
+def _clock_line() -> str:
+    faked = " (process clock moved by faketime)" if under_faketime() else ""
+    return f"clock at the start of the run: {STARTED:%Y-%m-%d %H:%M} Beijing time{faked}"
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    """Say which day the suite runs on (the header is hidden under -q; the summary is not)."""
+    return _clock_line()
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    """Under faketime, end with the day the suite ran on, so a log shows it."""
+    if under_faketime():
+        terminalreporter.write_line(_clock_line())
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
