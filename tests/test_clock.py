@@ -230,3 +230,16 @@ def test_a_live_server_thread_sees_the_day(clock_at: Callable[..., datetime]) ->
         sock.close()
     assert first == "2026-12-31T23:59:59+08:00"
     assert second == "2027-01-04T10:00:00+08:00"
+
+
+def test_an_email_is_dated_by_the_clock() -> None:
+    """The Date header of a notice's e-mail is the clock's "now", not the process clock's."""
+    from email.utils import parsedate_to_datetime
+
+    from highland.config import Settings
+    from highland.demands.notify import build_email
+
+    at = beijing("2027-01-01 00:00:30")
+    with clock.use(at):
+        msg = build_email(Settings(secret_key="k"), "a@example.com", "主题", "正文")
+    assert parsedate_to_datetime(msg["Date"]) == at

@@ -21,9 +21,9 @@ from highland.kit import clock
 
 ACTOR = Actor("tester", "admin", "cli")
 STAFF = Principal(user_id=0, username="tester", role=Role.admin)
-# Weekday-only calendars for the years after the packaged schedule, so that deadlines from
-# "now" can always be computed in tests (a test fixture, not a real notice).
-FUTURE_YEARS = range(2027, 2031)
+# Weekday-only calendars for the years around "now" that the packaged schedule lacks, so that
+# deadlines from "now" can always be computed in tests (a test fixture, not a real notice).
+YEARS_AHEAD = 3
 PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 
 
@@ -36,7 +36,8 @@ def seed_reference(session: Session) -> None:
     """Categories, institutions, routing, and calendars for the coming years."""
     load_reference(session, ACTOR, reference_text(), "demo_reference.yaml")
     known = cal.load_calendar(session).known_years()
-    for year in FUTURE_YEARS:
+    this = clock.today_local().year
+    for year in range(this, this + YEARS_AHEAD + 1):
         if year not in known:
             cal.enter_year(session, ACTOR, year, f"test fixture {year}", {})
     session.flush()
