@@ -52,10 +52,14 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """A test marked `clock_at(...)` sets its clock before any of its other fixtures."""
+    """A test marked `clock_at(...)` sets its clock before its other function-scoped fixtures
+    (session- and module-scoped ones, such as the browser tests' server, are built first)."""
     for item in items:
-        if item.get_closest_marker("clock_at") and "clock_at" not in item.fixturenames:  # type: ignore[attr-defined]
-            item.fixturenames.insert(0, "clock_at")  # type: ignore[attr-defined]
+        if item.get_closest_marker("clock_at"):
+            names: list[str] = item.fixturenames  # type: ignore[attr-defined]
+            if "clock_at" in names:
+                names.remove("clock_at")
+            names.insert(0, "clock_at")
 
 
 @pytest.fixture

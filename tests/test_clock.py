@@ -176,6 +176,17 @@ def test_the_marker_fixes_the_day() -> None:
     assert time.time() == clock.now().timestamp()  # the process clock, for the libraries
 
 
+@pytest.fixture
+def set_up_at() -> datetime:
+    """When a fixture of the test was set up."""
+    return clock.now()
+
+
+@pytest.mark.clock_at("2027-01-04 10:00", tick=False)
+def test_the_marker_comes_before_the_other_fixtures(set_up_at: datetime) -> None:
+    assert set_up_at == beijing("2027-01-04 10:00")
+
+
 def test_the_fixture_travels_within_a_test(clock_at: Callable[..., datetime]) -> None:
     at = clock_at("2027-01-04 10:00")
     assert at == datetime(2027, 1, 4, 10, tzinfo=BEIJING)
