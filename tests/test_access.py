@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.routing import APIRoute
@@ -19,6 +20,7 @@ from starlette.routing import Mount, Route
 from highland.enterprises.imports import run_import
 from highland.enterprises.models import Enterprise
 from highland.identity import service as identity
+from highland.kit import clock
 from highland.policies import service
 from highland.policies.rules.loader import Library, load_library, read_paths
 from tests.conftest import ACTOR
@@ -125,6 +127,27 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/demand-meetings/{meeting_id}/export.xlsx"): Rule(
         allowed="enterprise", scoped=True
     ),
+    # --- demands: the 12345 practice (extensions, callbacks; see _practice_world) ---
+    ("GET", "/api/v1/demands/{demand_id}/extensions"): Rule(allowed="handler", scoped=True),
+    ("POST", "/api/v1/demands/{demand_id}/extensions"): Rule(
+        allowed="handler", denied="leader", scoped=True, ok=201
+    ),
+    ("POST", "/api/v1/demands/{demand_id}/extensions/{request_id}/decision"): Rule(
+        allowed="leader", denied="handler", scoped=True
+    ),
+    ("GET", "/api/v1/demands/{demand_id}/callbacks"): Rule(allowed="leader", scoped=True),
+    ("POST", "/api/v1/demands/{demand_id}/callbacks"): Rule(
+        allowed="analyst", denied="leader", scoped=True, ok=201
+    ),
+    ("POST", "/demands/{demand_id}/extensions"): Rule(
+        allowed="handler", denied="leader", scoped=True, ok=303
+    ),
+    ("POST", "/demands/{demand_id}/extensions/{request_id}/decision"): Rule(
+        allowed="leader", denied="handler", scoped=True, ok=303
+    ),
+    ("POST", "/demands/{demand_id}/callbacks"): Rule(
+        allowed="analyst", denied="chain_team", scoped=True, ok=303
+    ),
     # --- demands: pages ---
     ("GET", "/demands"): Rule(allowed="enterprise"),
     ("GET", "/demands/new"): Rule(allowed="enterprise", denied="handler"),
@@ -173,7 +196,9 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/open311/v2/tokens/{token}.xml"): Rule(public=True, ok=404),
     ("GET", "/open311/v2/{rest:path}"): Rule(public=True, ok=404),
     ("POST", "/open311/v2/{rest:path}"): Rule(public=True, ok=404),
-    # --- demands: calendar and notifications ---
+    # --- notices (every signed-in user reads and marks only their own) ---
+    ("GET", "/api/v1/notices"): Rule(allowed="enterprise"),
+    ("POST", "/api/v1/notices/read"): Rule(allowed="chain_team"),
     # --- chains: data (chain list, segment trees, versions) ---
     ("GET", "/chains"): Rule(allowed="handler", denied="enterprise"),
     ("POST", "/chains"): Rule(allowed="chain_head", denied="leader"),
@@ -346,6 +371,7 @@ def world(sessions, db, client):  # type: ignore[no-untyped-def]
     demands = _demand_world(db, a, b)
     demands.update(_chain_world(db))
     demands.update(_page_world(db, a))
+    demands.update(_practice_world(db, a))
     service.store(db, _small_library(), ACTOR)
     run = service.run_match(db, date(2026, 6, 30), ACTOR)
     db.commit()
@@ -428,6 +454,46 @@ def _demand_world(db: Any, a: Enterprise, b: Enterprise) -> dict[str, Any]:
 
 
 PAGE_YEAR = 2031
+# Versions of the practice world's demands: filed and dispatched 1, accepted 2, asked 3.
+ASK_VERSION, DECIDE_VERSION = 2, 3
+PRACTICE_AT = datetime(2026, 3, 2, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+def _practice_world(db: Any, a: Enterprise) -> dict[str, Any]:
+    """A's demands at the handler's institution for the practice rows: one accepted (ask an
+    extension), one with a pending request by another handler (decide it), one resolved
+    (record a callback). The enterprise user (B's) gets 404 for all three."""
+    from highland.audit.service import Actor
+    from highland.demands import extensions
+    from highland.demands import service as demands
+    from highland.identity.permissions import Principal, Role
+
+    staff = Principal(user_id=0, username="tester", role=Role.admin)
+    handler = Principal(user_id=0, username="colleague", role=Role.handler,
+                        institution_code="320115-ZRZY")  # fmt: skip
+    hand = Actor("colleague", "handler", "ui")
+    at = PRACTICE_AT
+    out: dict[str, Any] = {}
+    for key in ("ask_a", "ext_a", "cb_a"):
+        d = demands.file_demand(
+            db, staff, ACTOR,
+            demands.DemandInput(enterprise=a.uscc, category="land", title=key, description="x",
+                                request_type="help"),
+            dispatch=True, now=at,
+        )  # fmt: skip
+        d = demands.act(db, handler, hand, d.id, "accept", version=d.version, now=at)
+        assert d.version == ASK_VERSION
+        if key == "ext_a":
+            req = extensions.ask(
+                db, handler, hand, d.id, version=d.version, days=2, reason="r", now=at
+            )
+            assert d.version == DECIDE_VERSION
+            out["ext_request"] = req.id
+        if key == "cb_a":
+            data = {"resolution": "done"}
+            demands.act(db, handler, hand, d.id, "resolve", version=d.version, data=data, now=at)
+        out[key] = d.id
+    return out
 
 
 def _page_world(db: Any, a: Enterprise) -> dict[str, Any]:
@@ -540,15 +606,24 @@ def _mapping_post(
 def _page_form(path: str) -> dict[str, Any]:
     """Form fields of the demand pages' unsafe routes (a valid submission for each)."""
     if path == "/demands/new":
-        return {"enterprise": _WORLD_A, "category": "land", "title": "用地", "description": "x"}
+        return {
+            "enterprise": _WORLD_A, "category": "land", "title": "用地", "description": "x",
+            "request_type": "help",
+        }  # fmt: skip
     if "/actions/" in path:  # accept A's demand (filed, then dispatched: version 2)
         return {"version": "2"}
+    if path.endswith("/decision"):
+        return {"version": str(DECIDE_VERSION), "decision": "approve"}
+    if path.endswith("/extensions"):
+        return {"version": str(ASK_VERSION), "days": "2", "reason": "测绘未完成"}
+    if path.endswith("/callbacks"):
+        return {"reached": "yes", "satisfied": "yes", "note": "满意"}
     if path == "/demand-meetings/new":
         return {
             "title": "走访", "held_at": "2026-03-02T09:00", "place": "企业", "leader": "区长",
             "kind": "visit",
             "row_enterprise": _WORLD_A, "row_category": "land", "row_title": "用地",
-            "row_description": "x", "row_priority": "normal",
+            "row_description": "x", "row_priority": "normal", "row_request_type": "suggest",
         }  # fmt: skip
     if path == "/admin/institutions":
         return {"code": "320115-NEW", "name": "新单位", "parent": "320115-GOV"}
@@ -565,6 +640,16 @@ def _page_form(path: str) -> dict[str, Any]:
 
 
 def _fill(path: str, w: dict[str, Any], target: str) -> str:
+    if target == w["a"]:  # the practice rows act on demands in the state they need
+        for part, key in (
+            ("/extensions/", "ext_a"),
+            ("/extensions", "ask_a"),
+            ("/callbacks", "cb_a"),
+        ):
+            if part in path:
+                path = path.replace("{demand_id}", str(w[key]))
+                path = path.replace("{request_id}", str(w["ext_request"]))
+                break
     # {chain_id}: the world's chain 1 (see _chain_world).
     return path.replace("{uscc}", target).replace("{lang}", "en").replace(
         "{report_id}", w["report"]
@@ -589,6 +674,14 @@ def _fill(path: str, w: dict[str, Any], target: str) -> str:
 
 
 def _call(client: Any, method: str, path: str, user: dict[str, Any] | None, api: bool) -> Any:
+    if "/extensions" in path or "/callbacks" in path:
+        # The practice world's deadlines are fixed in March 2026: act the day after filing.
+        with clock.use(PRACTICE_AT + timedelta(days=1)):
+            return _call_now(client, method, path, user, api)
+    return _call_now(client, method, path, user, api)
+
+
+def _call_now(client: Any, method: str, path: str, user: dict[str, Any] | None, api: bool) -> Any:
     headers: dict[str, str] = {}
     client.cookies.clear()
     if user is not None:
@@ -619,6 +712,8 @@ def _call(client: Any, method: str, path: str, user: dict[str, Any] | None, api:
         data["rule"] = DEMO.policies[POLICY].source
     if path.startswith("/api/v1/polic"):
         return _policy_api_post(client, path, headers)
+    if path == "/api/v1/notices/read":
+        return client.post(path, json={"all": True}, headers=headers)
     if path in ("/chains", "/api/v1/chains") or (
         path.startswith("/chains/") and path.endswith("/edit")
     ):
@@ -672,6 +767,14 @@ def _demand_api_post(client: Any, method: str, path: str, headers: dict[str, str
         )
     if "/actions/" in path:
         return client.post(path, json={"version": 2}, headers=headers)
+    if path.endswith("/decision"):
+        body = {"version": DECIDE_VERSION, "decision": "approve"}
+        return client.post(path, json=body, headers=headers)
+    if path.endswith("/extensions"):
+        body = {"version": ASK_VERSION, "days": 2, "reason": "测绘未完成"}
+        return client.post(path, json=body, headers=headers)
+    if path.endswith("/callbacks"):
+        return client.post(path, json={"reached": True, "satisfied": False}, headers=headers)
     demand = {"enterprise": _WORLD_A, "category": "land", "title": "用地", "description": "x"}
     if path.endswith("/demand-meetings"):
         meeting = {

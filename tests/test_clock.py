@@ -248,7 +248,7 @@ def test_an_email_is_dated_by_the_clock() -> None:
     from email.utils import parsedate_to_datetime
 
     from highland.config import Settings
-    from highland.demands.notify import build_email
+    from highland.notices.email import build_email
 
     at = beijing("2027-01-01 00:00:30")
     with clock.use(at):

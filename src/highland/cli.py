@@ -535,6 +535,10 @@ def users_create(
     email: Annotated[
         str | None, typer.Option(help="E-mail address for notifications (optional).")
     ] = None,
+    language: Annotated[
+        str | None,
+        typer.Option(help="Language of the user's e-mails: zh-CN or en (default: both)."),
+    ] = None,
 ) -> None:
     """Create a user."""
     from highland.enterprises.models import Enterprise
@@ -558,6 +562,7 @@ def users_create(
                 institution_code=institution,
                 chain_id=chain,
                 email=email,
+                language=language,
             )
     except HighlandError as exc:
         raise _fail(exc.message) from None

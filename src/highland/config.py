@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     demand_attachment_max_mb: int = Field(default=10, ge=1)
     demand_escalate_after_days: int = Field(default=3, ge=1)
     demand_ranking_min_volume: int = Field(default=10, ge=1)
+    # Extension requests (延期申请): at most this many per demand, each of at most this many
+    # working days.
+    demand_extension_max_count: int = Field(default=2, ge=0)
+    demand_extension_max_days: int = Field(default=15, ge=1)
     # The server runs the overdue sweep every this many minutes (0: never; use the CLI).
     demand_sweep_minutes: int = Field(default=15, ge=0)
     # Outgoing e-mail for notifications. No host: notices appear only in the UI.

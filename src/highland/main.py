@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -37,6 +37,7 @@ from highland.db import get_engine, session_factory
 from highland.demands import api as demand_api
 from highland.demands import open311
 from highland.demands import pages as demand_pages
+from highland.demands import practice_api as demand_practice_api
 from highland.demands.scheduler import start_scheduler, stop_scheduler
 from highland.enterprises import api as enterprise_api
 from highland.enterprises import pages as enterprise_pages
@@ -44,6 +45,8 @@ from highland.enterprises.models import Enterprise, Region
 from highland.errors import HighlandError, Unauthenticated
 from highland.identity import api as identity_api
 from highland.identity import pages as identity_pages
+from highland.notices import api as notice_api
+from highland.notices import pages as notice_pages
 from highland.policies import api as policy_api
 from highland.policies import pages as policy_pages
 from highland.web.i18n import error_text, translate
@@ -106,6 +109,8 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
         docs_url="/docs",
         openapi_url="/openapi.json",
         lifespan=_lifespan,
+        # The header of every page shows the signed-in user's unread notices (counted lazily).
+        dependencies=[Depends(notice_pages.header_count, scope="function")],
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -122,6 +127,7 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
     app.include_router(enterprise_pages.router)
     app.include_router(policy_pages.router)
     app.include_router(demand_pages.router)
+    app.include_router(notice_pages.router)
     app.include_router(chain_pages.router)
     app.include_router(chain_mapping_pages.router)
     app.include_router(chain_analytics_pages.router)
@@ -134,6 +140,8 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
     app.include_router(enterprise_api.router)
     app.include_router(policy_api.router)
     app.include_router(demand_api.router)
+    app.include_router(notice_api.router)
+    app.include_router(demand_practice_api.router)
     app.include_router(open311.router)
     app.include_router(chain_api.router)
     app.include_router(chain_mapping_api.router)

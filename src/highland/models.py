@@ -25,9 +25,9 @@ from highland.demands.models import (
     Institution,
     Meeting,
     MeetingAttendee,
-    Notification,
     RoutingRule,
 )
+from highland.demands.practice_models import DemandCallback, DemandExtension
 from highland.enterprises.models import (
     Enterprise,
     Financial,
@@ -38,6 +38,7 @@ from highland.enterprises.models import (
     Region,
 )
 from highland.identity.models import ApiToken, LoginAttempt, User, UserSession
+from highland.notices.models import Notification
 from highland.policies.models import (
     MatchCount,
     MatchRun,
@@ -63,8 +64,10 @@ __all__ = [
     "ChainTaskEvent",
     "ChainVersion",
     "Demand",
+    "DemandCallback",
     "DemandCategory",
     "DemandEvent",
+    "DemandExtension",
     "Enterprise",
     "EnterpriseSegment",
     "Financial",

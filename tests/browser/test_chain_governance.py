@@ -14,7 +14,6 @@ docs/screenshots/.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -82,21 +81,11 @@ def _records(server: LiveServer) -> int:
         return int(s.scalar(select(func.count()).select_from(ChainMeeting).where(where)) or 0)
 
 
-def _held_this_month() -> str:
-    """A datetime-local value this month and not in the future, whatever day today is: an
-    hour ago, or the month's first minute on its first hour."""
-    now = clock.now_local().replace(second=0, microsecond=0)
-    first = now.replace(day=1, hour=0, minute=0)
-    held: datetime = max(now - timedelta(hours=1), first)
-    return held.strftime("%Y-%m-%dT%H:%M")
-
-
 def test_monthly_scheduling_and_tasks(
     page: Page, analysed: LiveServer, shot: Shot, sign_in: SignIn
 ) -> None:
     server = analysed
     month = indicators.current_month()
-    held = _held_this_month()
     sign_in(page)
     page.goto(f"{server.url}/chains/{GOVERNED}")
     page.click("#chain-links a[href$='/meetings']")
@@ -117,7 +106,8 @@ def test_monthly_scheduling_and_tasks(
     assert _records(server) == before
     # This month, two decisions.
     page.fill("#f-month", month)
-    page.fill("#f-held", held)
+    # Held today at midnight: this month, never in the future, whatever today is.
+    page.fill("#f-held", f"{clock.today_local():%Y-%m-%d}T00:00")
     page.fill("#f-place", "区政府第二会议室")
     page.fill("#f-matters", "一、研究动力电池环节补链；\n二、协调充换电设施用地。")
     rows = page.locator("#decision-rows tr:has(input[name='row_title'])")

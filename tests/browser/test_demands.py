@@ -98,6 +98,7 @@ def test_a_demand_from_filing_to_not_solved_and_the_language_switch(
     page.select_option("#category", "land")
     page.fill("#title", "浏览器测试：扩产用地需求")
     page.fill("#description", "二期扩产需新增工业用地约 30 亩，希望协调用地指标。")
+    page.select_option("#request_type", "help")
     page.set_input_files("#attachments", str(pdf))
     submit(page, "#submit-demand")
     expect(page.locator("#filed-ok")).to_be_visible()
@@ -170,6 +171,7 @@ def test_staff_record_a_meeting_with_three_rows_and_the_board_shows_them(
         row.locator('input[name="row_enterprise"]').fill(uscc)
         row.locator('select[name="row_category"]').select_option(category)
         row.locator('input[name="row_title"]').fill(title)
+        row.locator('select[name="row_request_type"]').select_option("help")
         row.locator('textarea[name="row_description"]').fill(f"{title}：会上企业提出。")
     page.click("#add-row")  # one more line; left empty, it is not a demand
     expect(rows).to_have_count(4)

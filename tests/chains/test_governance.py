@@ -14,11 +14,13 @@ from highland.audit.models import AuditEntry
 from highland.chains import governance as gov
 from highland.chains import task_sweep
 from highland.chains.models import ChainMeeting, ChainTask, ChainTaskEvent
-from highland.demands.calendar import SHANGHAI
-from highland.demands.models import Notification
+from highland.demands.calendar import SHANGHAI, load_calendar
+from highland.demands.provisional import task_due_provisional
 from highland.errors import Conflict, Forbidden, InvalidInput, NotFound
 from highland.identity import service as identity
 from highland.identity.permissions import Principal, Role
+from highland.notices.models import Notification
+from highland.notices.service import text
 from tests.chains.test_indicators import GovWorld, at, build_world
 from tests.conftest import ACTOR
 
@@ -92,13 +94,14 @@ def test_duplicate_month_is_409(db: Session, gw: GovWorld) -> None:
     assert counts(db) == before
 
 
-def test_unknown_year_is_refused(db: Session, gw: GovWorld) -> None:
+def test_a_year_without_a_notice_is_provisional_not_refused(db: Session, gw: GovWorld) -> None:
     now = datetime(2026, 12, 30, 12, 0, tzinfo=SHANGHAI)
-    with pytest.raises(InvalidInput) as err:
-        gov.create_meeting(db, ADMIN, ACTOR, 1, meeting_in(month="2026-12",
-                           held_at=at(2026, 12, 28)), [decision(working_days=10)], now)  # fmt: skip
-    assert err.value.field == "calendar" and "2027" in err.value.message
-    assert counts(db) == (0, 0, 0)
+    record = meeting_in(month="2026-12", held_at=at(2026, 12, 28))
+    _, [task] = gov.create_meeting(db, ADMIN, ACTOR, 1, record, [decision(working_days=10)], now)
+    # Dec 29–31, then 2027 by the law's statutory days only (1 January off): 12 January.
+    assert task.due == datetime(2027, 1, 12, 23, 59, 59, tzinfo=SHANGHAI)
+    assert task_due_provisional(load_calendar(db), task) is True
+    assert counts(db) == (1, 1, 1)
 
 
 BAD: list[tuple[dict[str, Any], str, str]] = [
@@ -205,10 +208,12 @@ def test_stale_version_and_reopen(db: Session, gw: GovWorld) -> None:
 def test_sweep_marks_and_notifies(db: Session, gw: GovWorld) -> None:
     head = identity.create_user(db, ACTOR, username="g_head", password="password-123",
                                 role="chain_head", chain_id=1)  # fmt: skip
+    owner = identity.create_user(db, ACTOR, username="g_zrzy", password="password-123",
+                                 role="handler", institution_code="320115-ZRZY")  # fmt: skip
     _, (task, short) = create(db)
     act(db, TEAM, short, "wait", at(2026, 10, 1), reason="等待")
     r = task_sweep.sweep_tasks(db, at(2026, 10, 13, 1))
-    assert (r.warned, r.breached, r.notifications) == (1, 0, 1)
+    assert (r.warned, r.breached, r.notifications) == (1, 0, 1)  # the owner's handler
     db.refresh(task)
     assert task.warned_at is not None and task.version == 1 and task.event_count == 2
     assert task_sweep.sweep_tasks(db, at(2026, 10, 13, 2)).warned == 0
@@ -219,8 +224,13 @@ def test_sweep_marks_and_notifies(db: Session, gw: GovWorld) -> None:
     evs = [(e.seq, e.action, e.actor) for e in gov.events(db, task.id)]
     assert evs == [(1, "create", "tester"), (2, "warning", "system"), (3, "breach", "system")]
     notes = db.scalars(select(Notification).where(Notification.user_id == head.id)).all()
-    assert [n.kind for n in notes] == ["task_warning", "task_breach"]
-    assert "产业链任务" in notes[0].subject and f"/chain-tasks/{task.id}" in notes[0].body
+    assert [n.kind for n in notes] == ["task.breach"]  # overdue: the chain head too
+    mine = db.scalars(
+        select(Notification).where(Notification.user_id == owner.id).order_by(Notification.id)
+    ).all()
+    assert [n.kind for n in mine] == ["task.assigned", "task.warning", "task.breach"]
+    assert {n.link for n in mine} == {f"/chain-tasks/{task.id}"}
+    assert "产业链任务" in text("zh-CN", mine[1].kind, mine[1].params)[0]
     # Acting after the sweep: the version did not move, so a form loaded before still works.
     act(db, TEAM, task, "done", at(2026, 10, 14, 10), result="完成")
     assert task.event_count == 4 and task.version == 2

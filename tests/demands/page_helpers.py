@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 
 from highland.audit.service import Actor
 from highland.demands import attachments as files
-from highland.demands import calendar as cal
 from highland.demands.meetings import MeetingInput, create_meeting
 from highland.demands.reference import load_reference
 from highland.demands.service import DemandInput
@@ -21,9 +20,6 @@ from highland.kit import clock
 
 ACTOR = Actor("tester", "admin", "cli")
 STAFF = Principal(user_id=0, username="tester", role=Role.admin)
-# Weekday-only calendars for the years around "now" that the packaged schedule lacks, so that
-# deadlines from "now" can always be computed in tests (a test fixture, not a real notice).
-YEARS_AHEAD = 3
 PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 
 
@@ -33,13 +29,9 @@ def reference_text() -> str:
 
 
 def seed_reference(session: Session) -> None:
-    """Categories, institutions, routing, and calendars for the coming years."""
+    """Categories, institutions and routing. (Years after the packaged schedule need no
+    fixture: they are provisional, counted with the statutory holidays.)"""
     load_reference(session, ACTOR, reference_text(), "demo_reference.yaml")
-    known = cal.load_calendar(session).known_years()
-    this = clock.today_local().year
-    for year in range(this, this + YEARS_AHEAD + 1):
-        if year not in known:
-            cal.enter_year(session, ACTOR, year, f"test fixture {year}", {})
     session.flush()
 
 

@@ -107,6 +107,16 @@ def test_stale_version_is_409_and_changes_nothing(client, db, w: World, tokens) 
     assert second.status_code == 409
     assert "has changed since you loaded it" in second.json()["detail"]
     assert second.json()["field"] == "version"
+    # A code and parameters for clients; the message in the client's language.
+    assert second.json()["code"] == "demand.stale"
+    assert second.json()["params"]["yours"] == d["version"]
+    assert "您看到的是第" in second.json()["message"]
+    english = client.post(
+        f"{url}/return",
+        json={"version": d["version"], "reason": "x"},
+        headers=h(tokens["land"], **{"accept-language": "en-GB,en"}),
+    )
+    assert english.status_code == 409 and "message" not in english.json()
     assert counts(db) == before
 
 
@@ -293,12 +303,23 @@ def test_calendar_deadline(client, tokens) -> None:  # type: ignore[no-untyped-d
         headers=h(tokens["leader"]),
     )
     assert r.status_code == 200 and r.json()["deadline"] == "2026-10-13T23:59:59+08:00"
+    assert r.json()["provisional"] is False and r.json()["provisional_year"] is None
+    # A year without a notice: counted with the statutory days, and said to be provisional.
     r = client.get(
         "/api/v1/calendar/deadline",
-        params={"from": "2027-03-01T10:00:00+08:00", "working_days": 1},
+        params={"from": "2026-12-28T10:00:00+08:00", "working_days": 10},
         headers=h(tokens["leader"]),
     )
-    assert r.status_code == 422 and "2027" in r.json()["detail"]
+    assert r.status_code == 200 and r.json()["deadline"] == "2027-01-12T23:59:59+08:00"
+    assert r.json()["provisional"] is True and r.json()["provisional_year"] == 2027
+    # Outside the years Highland counts in at all: refused with a code and its parameters.
+    r = client.get(
+        "/api/v1/calendar/deadline",
+        params={"from": "2100-12-30T10:00:00+08:00", "working_days": 5},
+        headers=h(tokens["leader"]),
+    )
+    assert r.status_code == 422 and "2101" in r.json()["detail"]
+    assert r.json()["code"] == "calendar.unknown_year" and r.json()["params"]["year"] == 2101
     r = client.get(
         "/api/v1/calendar/deadline",
         params={"from": "soon", "working_days": 1},

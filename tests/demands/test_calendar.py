@@ -30,13 +30,29 @@ from highland.demands.calendar import (
 )
 from highland.demands.models import CalendarDay, CalendarYear
 from highland.errors import InvalidInput, NotFound
+from highland.kit import clock
 from tests.conftest import ACTOR
 
-UNKNOWN_2027 = (
-    "No official holiday schedule for 2027 is known to Highland; an admin must enter the 2027 "
-    "calendar (`highland calendar load FILE` or the Calendar page) before deadlines can fall in "
-    "that year."
+OUTSIDE_2101 = (
+    "2101 is outside the years Highland counts working days in (2000–2100); no deadline can "
+    "fall in it."
 )
+# 2027 by the law alone (全国年节及纪念日放假办法, 2024 revision): the weekday days off.
+STATUTORY_2027 = {
+    date(2027, 1, 1): "元旦",  # Friday
+    date(2027, 2, 5): "农历除夕",  # Friday; 初一 and 初二 fall on the weekend …
+    date(2027, 2, 8): "春节",  # 初三, Monday
+    date(2027, 2, 9): "春节（补假）",  # … so they are made up on Tuesday and Wednesday
+    date(2027, 2, 10): "春节（补假）",
+    date(2027, 4, 5): "清明节",
+    date(2027, 5, 3): "劳动节（补假）",  # 1 and 2 May are a Saturday and a Sunday
+    date(2027, 5, 4): "劳动节（补假）",
+    date(2027, 6, 9): "端午节",
+    date(2027, 9, 15): "中秋节",
+    date(2027, 10, 1): "国庆节",  # Friday; 2 and 3 October are the weekend
+    date(2027, 10, 4): "国庆节（补假）",
+    date(2027, 10, 5): "国庆节（补假）",
+}
 
 # A made-up 2027 schedule (the real notice is not published yet): a test fixture only.
 YEAR_2027 = """\
@@ -138,10 +154,13 @@ def test_working_days_between_edges(cal: WorkCalendar) -> None:
     )  # 261 weekdays - 19 off + 6 worked
 
 
-def test_known_years_are_the_official_notices(cal: WorkCalendar) -> None:
+def test_known_years_are_the_official_notices_then_provisional_ones(cal: WorkCalendar) -> None:
     years = cal.known_years()
-    assert list(years) == list(range(2001, 2027))
-    assert set(years.values()) == {"official"}
+    assert list(years) == list(range(2000, 2101))
+    assert {y for y, k in years.items() if k == "official"} == set(range(2001, 2027))
+    assert {y for y, k in years.items() if k == "provisional"} == {2000, *range(2027, 2101)}
+    assert cal.is_provisional(2027) and not cal.is_provisional(2026)
+    assert "全国年节及纪念日放假办法" in cal.notices[2027]
     assert cal.day_name(date(2026, 10, 1)) == "国庆节"
     assert cal.day_name(date(2026, 10, 2)) == "国庆节"
     assert cal.day_name(date(2026, 2, 14)) == "调休上班"
@@ -160,51 +179,90 @@ def test_official_data_agrees_with_the_holidays_package(cal: WorkCalendar) -> No
         d += timedelta(days=1)
 
 
-# -- refusing unknown years -----------------------------------------------------------------
+# -- provisional years ----------------------------------------------------------------------
 
 
-def test_a_deadline_that_needs_2027_is_refused(cal: WorkCalendar) -> None:
-    # Dec 29, 30, 31 are three working days; the fourth would be in 2027.
-    assert cal.add_working_days(sh(2026, 12, 28), 3).isoformat() == "2026-12-31T23:59:59+08:00"
+def test_2027_has_the_statutory_days_of_the_law(cal: WorkCalendar) -> None:
+    off = {
+        d: cal.day_name(d)
+        for d in (date(2027, 1, 1) + timedelta(days=i) for i in range(365))
+        if d.weekday() < 5 and not cal.is_working_day(d)
+    }
+    assert off == STATUTORY_2027
+    # 13 statutory days, each on a weekday or made up on one; no 调休 swap is guessed.
+    assert len(off) == 13
+    assert not any(cal.is_working_day(d) for d in (date(2027, 2, 6), date(2027, 10, 2)))
+    assert cal.working_days_between(sh(2026, 12, 31, 12), sh(2027, 12, 31, 12)) == 261 - 13
+
+
+def test_ten_working_days_from_the_last_monday_of_2026(cal: WorkCalendar) -> None:
+    start = datetime.fromisoformat("2026-12-28T10:00:00+08:00")
+    due = cal.add_working_days(start, 10)
+    # Dec 29, 30, 31; 1 January is off; then 4–8 and 11–12 January.
+    assert due.isoformat() == "2027-01-12T23:59:59+08:00"
+    assert cal.provisional_year(start, due) == 2027 and cal.is_provisional_deadline(start, due)
+    # A count that ends in 2026 does not touch 2027, even from a start near it.
+    near = cal.add_working_days(start, 3)
+    assert near.isoformat() == "2026-12-31T23:59:59+08:00"
+    assert cal.provisional_year(start, near) is None
+    # Without a start, only the deadline's year is looked at.
+    assert cal.provisional_year(None, due) == 2027 and cal.provisional_year(None, near) is None
+
+
+def test_a_count_spanning_2026_and_2027(cal: WorkCalendar) -> None:
+    assert cal.working_days_between(sh(2026, 12, 28), sh(2027, 1, 5)) == 5
+    assert cal.add_working_days(sh(2026, 12, 31, 9), 1).isoformat() == "2027-01-04T23:59:59+08:00"
+    assert cal.add_working_days_many([sh(2026, 12, 1), sh(2026, 12, 28)], 5) == [
+        sh(2026, 12, 8, 23, 59, 59),
+        sh(2027, 1, 5, 23, 59, 59),
+    ]
+    # The Spring Festival of 2027: from Thursday 4 February, 5–10 February are off.
+    assert cal.add_working_days(sh(2027, 2, 4), 1).date() == date(2027, 2, 11)
+
+
+def test_years_outside_the_range_are_refused(cal: WorkCalendar) -> None:
     with pytest.raises(CalendarUnknown) as info:
-        cal.add_working_days(sh(2026, 12, 28), 5)
-    assert info.value.message == UNKNOWN_2027
-    assert info.value.year == 2027
+        cal.add_working_days(sh(2100, 12, 30), 5)
+    assert info.value.message == OUTSIDE_2101 and info.value.year == 2101
+    assert info.value.code == "calendar.unknown_year"
+    assert info.value.params == {"year": 2101, "first": 2000, "last": 2100}
     assert isinstance(info.value, InvalidInput) and info.value.status_code == 422
-    with pytest.raises(CalendarUnknown, match="2027"):
-        cal.add_working_days(sh(2026, 12, 31, 9), 1)
-    with pytest.raises(CalendarUnknown, match="2027"):
-        cal.add_working_days_many([sh(2026, 12, 1), sh(2026, 12, 28)], 5)
-    with pytest.raises(CalendarUnknown, match="2027"):
-        cal.is_working_day(date(2027, 1, 4))
-    with pytest.raises(CalendarUnknown, match="2027"):
-        cal.working_days_between(sh(2026, 12, 28), sh(2027, 1, 5))
-    assert cal.working_days_between(sh(2026, 12, 28), sh(2026, 12, 31, 23)) == 3
-
-
-def test_years_before_the_first_notice_are_refused(cal: WorkCalendar) -> None:
-    with pytest.raises(CalendarUnknown, match="for 2000 is known"):
-        cal.add_working_days(sh(2000, 6, 1), 1)
-    with pytest.raises(CalendarUnknown, match="for 1999 is known"):
+    with pytest.raises(CalendarUnknown, match="2101"):
+        cal.add_working_days_many([sh(2100, 6, 1), sh(2100, 12, 30)], 5)
+    with pytest.raises(CalendarUnknown, match="1999 is outside"):
         cal.is_working_day(date(1999, 5, 3))
-    # Only days after the start count: from 2000-12-31 the first needed day is in 2001.
-    assert cal.add_working_days(sh(2000, 12, 31), 1).date() == date(2001, 1, 2)
+    with pytest.raises(CalendarUnknown, match="2101"):
+        cal.working_days_between(sh(2100, 12, 28), sh(2101, 1, 5))
+    # 2000 has no notice in the package: provisional, counted by the law of the time.
+    assert cal.is_provisional(2000) and cal.add_working_days(sh(2000, 6, 1), 1).year == 2000
+    assert cal.add_working_days(sh(2100, 12, 28), 3).date() == date(2100, 12, 31)
 
 
 def test_a_gap_between_known_years_is_refused() -> None:
+    # A calendar built by hand can still have a gap (the loaded one never has: every year
+    # without a notice is provisional).
     official = official_calendar()
     cal = WorkCalendar.build({2026: official.exceptions[2026]}, {2028: {date(2028, 1, 3): False}})
     assert cal.known_years() == {2026: "official", 2028: "admin"}
-    with pytest.raises(CalendarUnknown, match="for 2027 is known"):
+    with pytest.raises(CalendarUnknown, match="2027"):
         cal.add_working_days(sh(2026, 12, 28), 5)
-    with pytest.raises(CalendarUnknown, match="for 2027 is known"):
+    with pytest.raises(CalendarUnknown, match="2027"):
         cal.add_working_days_many([sh(2026, 12, 28)], 5)
-    with pytest.raises(CalendarUnknown, match="for 2027 is known"):
+    with pytest.raises(CalendarUnknown, match="2027"):
         cal.add_working_days(sh(2027, 6, 1), 1)
     assert (
         cal.add_working_days_many([sh(2027, 12, 31), sh(2028, 1, 1)], 1)
         == [sh(2028, 1, 4, 23, 59, 59)] * 2
     )
+    filled = WorkCalendar.build(
+        {2026: official.exceptions[2026]},
+        {2028: {date(2028, 1, 3): False}},
+        provisional={2027: official.exceptions[2027]},
+    )
+    assert filled.known_years() == {2026: "official", 2027: "provisional", 2028: "admin"}
+    assert filled.add_working_days(sh(2026, 12, 28), 5) == sh(2027, 1, 5, 23, 59, 59)
+    due = filled.add_working_days(sh(2026, 12, 28), 260)
+    assert due.year == 2028 and filled.provisional_year(sh(2026, 12, 28), due) == 2027
 
 
 # -- the property ---------------------------------------------------------------------------
@@ -221,7 +279,7 @@ def naive_deadline(cal: WorkCalendar, start: datetime, n: int) -> datetime:
 
 
 starts = st.datetimes(
-    min_value=datetime(2023, 1, 1), max_value=datetime(2026, 10, 31, 23, 59, 59)
+    min_value=datetime(2023, 1, 1), max_value=datetime(2028, 10, 31, 23, 59, 59)
 ).flatmap(
     lambda naive: st.sampled_from([SHANGHAI, UTC, timezone(timedelta(hours=-8))]).map(
         lambda tz: naive.replace(tzinfo=tz)
@@ -243,7 +301,8 @@ def test_deadline_property(start: datetime, n: int) -> None:
 
 
 def test_vectorised_matches_scalar_for_every_day(cal: WorkCalendar) -> None:
-    days = [sh(2023, 1, 1) + timedelta(days=i, hours=13) for i in range(365 * 4 - 70)]
+    # 2023 to 2028: official years, the turn of 2026 into the provisional 2027, and beyond.
+    days = [sh(2023, 1, 1) + timedelta(days=i, hours=13) for i in range(365 * 6)]
     for n in (1, 5, 10, 20):
         assert cal.add_working_days_many(days, n) == [cal.add_working_days(s, n) for s in days]
 
@@ -322,11 +381,15 @@ def test_load_calendar_without_admin_years_is_the_official_one(db: Session) -> N
 
 
 def test_admin_entered_2027_is_accepted_then_deleted(db: Session) -> None:
-    with pytest.raises(CalendarUnknown):
-        load_calendar(db).add_working_days(sh(2026, 12, 28), 5)
+    before = load_calendar(db)
+    assert before.is_provisional(2027)
+    # Provisional: 1 January off, nothing else known yet.
+    assert before.add_working_days(sh(2026, 12, 28), 5) == sh(2027, 1, 5, 23, 59, 59)
     year, source, days = parse_year_file(YEAR_2027, "2027.yaml")
-    enter_year(db, ACTOR, year, source, days)
+    moved = enter_year(db, ACTOR, year, source, days)
+    assert (moved.demands, moved.tasks) == ([], [])
     cal = load_calendar(db)
+    assert not cal.is_provisional(2027)
     assert cal.known_years()[2027] == "admin" and cal.notices[2027] == source
     # Dec 29, 30, 31, then Jan 1 2027 is off: Jan 4 and Jan 5.
     assert cal.add_working_days(sh(2026, 12, 28), 5).isoformat() == "2027-01-05T23:59:59+08:00"
@@ -348,8 +411,8 @@ def test_admin_entered_2027_is_accepted_then_deleted(db: Session) -> None:
     assert "2027-01-01" in entry.after["days_off"]
 
     delete_year(db, ACTOR, 2027)
-    with pytest.raises(CalendarUnknown):
-        load_calendar(db).add_working_days(sh(2026, 12, 28), 5)
+    assert load_calendar(db).is_provisional(2027)
+    assert load_calendar(db).is_working_day(date(2027, 2, 11))  # the fixture's 春节 is gone
     assert db.scalar(select(func.count()).select_from(CalendarDay)) == 0
     assert db.scalars(select(AuditEntry).where(AuditEntry.action == "calendar.delete")).one()
     with pytest.raises(NotFound):
@@ -433,30 +496,51 @@ def test_cli_deadline_errors(env: Path) -> None:
     assert code == 2 and out == "" and "--from" in err and "'2026-13-01'" in err
     code, out, err = run("deadline", "--from", "2026-09-30", "--working-days", "-1")
     assert code == 2 and out == "" and "--working-days" in err
-    code, out, err = run("deadline", "--from", "2026-12-28", "--working-days", "5")
+    code, out, err = run("deadline", "--from", "2100-12-30", "--working-days", "5")
     assert code == 1 and out == ""
-    assert " ".join(err.split()) == "error: " + UNKNOWN_2027
+    assert " ".join(err.split()) == "error: " + OUTSIDE_2101
+    code, out, err = run("deadline", "--from", "2026-12-28T10:00:00", "--working-days", "x")
+    assert code == 2 and out == ""
+
+
+def test_cli_deadline_in_a_provisional_year(env: Path) -> None:
+    code, out, err = run(
+        "deadline", "--from", "2026-12-28T10:00:00+08:00", "--working-days", "10"
+    )
+    assert code == 0 and err == ""
+    first, second = out.splitlines()
+    assert first == "2027-01-12T23:59:59+08:00"
+    assert second.startswith("provisional: 2027 has no official holiday schedule yet")
+    # A date alone works too, and a deadline within 2026 is not provisional.
+    code, out, _ = run("deadline", "--from", "2026-12-28", "--working-days", "3")
+    assert (code, out) == (0, "2026-12-31T23:59:59+08:00\n")
 
 
 def test_cli_load_years_delete(env: Path) -> None:
-    code, out, _ = run("years")
+    with clock.use(sh(2026, 12, 7, 9)):
+        code, out, _ = run("years")
     assert code == 0 and out.startswith("2001  official  国务院办公厅 notice for 2001")
-    assert "2026  official" in out and "2027" in out.splitlines()[-1]
+    assert "2026  official" in out and "2027–2100  provisional  statutory holidays" in out
+    assert out.splitlines()[-1].startswith("2027 has no official holiday schedule")
     (env / "2027.yaml").write_text(YEAR_2027, encoding="utf-8")
     code, out, err = run("load", str(env / "2027.yaml"))
     assert code == 0, err
     assert "entered 2027 following test fixture" in out and "12 weekday holidays" in out
     assert "2 make-up working days" in out
-    code, out, _ = run("deadline", "--from", "2026-12-28", "--working-days", "5")
-    assert (code, out) == (0, "2027-01-05T23:59:59+08:00\n")
-    code, out, _ = run("years")
+    assert "0 open demand(s) and 0 open chain task(s) had their deadlines recomputed" in out
+    code, out, _ = run("deadline", "--from", "2026-12-28", "--working-days", "10")
+    assert (code, out) == (0, "2027-01-12T23:59:59+08:00\n")  # final now: no mark
+    with clock.use(sh(2026, 12, 7, 9)):
+        code, out, _ = run("years")
     assert code == 0 and "2027  admin     test fixture, not the real notice (entered by" in out
+    assert "2028–2100  provisional" in out and "2027 has no official" not in out
     code, out, _ = run("delete", "2027")
     assert code == 0 and "deleted the admin-entered calendar of 2027" in out
+    assert "2027 is provisional again" in out
     code, _, err = run("delete", "2027")
     assert code == 1 and "no admin-entered calendar for 2027" in err
-    code, out, _ = run("deadline", "--from", "2026-12-28", "--working-days", "5")
-    assert code == 1 and out == ""
+    code, out, _ = run("deadline", "--from", "2026-12-28", "--working-days", "10")
+    assert code == 0 and out.startswith("2027-01-12T23:59:59+08:00\nprovisional: 2027")
 
 
 @pytest.mark.parametrize(("body", "message"), BAD_FILES[:1] + BAD_FILES[2:3] + BAD_FILES[5:8])

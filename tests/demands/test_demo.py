@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from highland.demands import demo, metrics
+from highland.demands.calendar import SHANGHAI
 from highland.demands.models import (
     Demand,
     DemandCategory,
@@ -106,12 +107,13 @@ def test_demo_twice_adds_nothing(enterprises, db: Session):  # type: ignore[no-u
     assert db.scalar(select(func.count()).select_from(DemandEvent)) == n
 
 
-def test_demo_time_moves_back_into_a_known_year(enterprises, db: Session):  # type: ignore[no-untyped-def]
-    late = datetime(2026, 12, 28, 3, 0, tzinfo=UTC)  # deadlines would fall in 2027
-    t = demo.demo_time(db, late)
-    assert t < late and t.year == 2026
+def test_demo_at_year_end_makes_provisional_deadlines(enterprises, db: Session):  # type: ignore[no-untyped-def]
+    late = datetime(2026, 12, 28, 3, 0, tzinfo=UTC)  # deadlines fall in 2027, no notice yet
+    assert demo.demo_time(db, late) == late
     demo.load_demo(db, ACTOR, now=late)
-    assert db.scalar(select(func.max(DemandEvent.at))) <= t  # type: ignore[operator]
+    assert db.scalar(select(func.max(DemandEvent.at))) <= late  # type: ignore[operator]
+    latest = db.scalar(select(func.max(Demand.resolution_due)))
+    assert latest is not None and latest.astimezone(SHANGHAI).year == 2027
 
 
 def test_demo_without_enterprises_is_refused_and_writes_nothing(db: Session):  # type: ignore[no-untyped-def]

@@ -163,14 +163,19 @@ def test_service_definition(client: TestClient, world: dict[str, Any], fmt: str)
     b = body(resp, fmt)
     if fmt == "json":
         assert b["service_code"] == "land"
-        assert [a["code"] for a in b["attributes"]] == ["uscc", "title", "priority"]
+        assert [a["code"] for a in b["attributes"]] == ["uscc", "title", "priority", "request_type"]
         assert b["attributes"][0]["required"] is True
         assert [v["key"] for v in b["attributes"][2]["values"]] == [
             "low", "normal", "high", "urgent"
         ]  # fmt: skip
     else:
         assert b.tag == "service_definition" and b.findtext("service_code") == "land"
-        assert [a.findtext("code") for a in b.iter("attribute")] == ["uscc", "title", "priority"]
+        assert [a.findtext("code") for a in b.iter("attribute")] == [
+            "uscc",
+            "title",
+            "priority",
+            "request_type",
+        ]
     for code in ("nope", "old"):
         (msg,) = errors(get(client, f"services/{code}", fmt), fmt, 404)
         assert msg == f"service_code: no service '{code}'"

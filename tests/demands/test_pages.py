@@ -13,7 +13,6 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from highland.demands import notify
 from highland.demands.models import (
     Attachment,
     CalendarYear,
@@ -27,6 +26,7 @@ from highland.demands.models import (
 from highland.enterprises.imports import run_import
 from highland.enterprises.models import Enterprise
 from highland.identity import service as identity
+from highland.notices import service as notices
 from tests.conftest import ACTOR
 from tests.demands.page_helpers import PDF, meeting_with, seed_reference
 from tests.factories import ENT_HEADER, ent_row, to_csv, uscc
@@ -82,7 +82,7 @@ def _count(db: Any, model: Any) -> int:
 
 def _file(client: Any, csrf: str, files: Any = None, **fields: str) -> Any:
     data = {"category": "land", "title": "扩产用地需求", "description": "需新增 30 亩工业用地。",
-            "priority": "normal", "csrf_token": csrf} | fields  # fmt: skip
+            "priority": "normal", "request_type": "help", "csrf_token": csrf} | fields  # fmt: skip
     return client.post("/demands/new", data=data, files=files or [])
 
 
@@ -182,31 +182,31 @@ def test_staff_file_on_behalf_and_dispatch_now(client: Any, w: dict[str, Any], d
 @pytest.mark.parametrize(
     ("who", "fields", "files", "field", "words"),
     [
-        ("owner", {"category": "astrology"}, None, "category", "unknown category 'astrology'"),
+        ("owner", {"category": "astrology"}, None, "category", "没有“astrology”这一诉求类别"),
         (
             "analyst",
             {"enterprise": "91320115XXXXXXXX0X"},
             None,
             "enterprise",
-            "no enterprise with USCC",
+            "企业库中没有统一社会信用代码为 91320115XXXXXXXX0X 的企业",
         ),
-        ("owner", {"title": "  "}, None, "title", "title: is required"),
+        ("owner", {"title": "  "}, None, "title", "请填写“诉求标题”"),
         ("owner", {"chain": "abc"}, None, "chain", "is not a chain id"),
-        ("owner", {"priority": "asap"}, None, "priority", "'asap' is not one of"),
-        ("owner", {"tags": "a b c d e f g h i j k"}, None, "tags", "at most 10 tags"),
+        ("owner", {"priority": "asap"}, None, "priority", "紧急程度“asap”无效"),
+        ("owner", {"tags": "a b c d e f g h i j k"}, None, "tags", "标签最多 10 个"),
         (
             "owner",
             {},
             [("attachments", ("virus.exe", b"MZ\x90\x00", "application/x-msdownload"))],
             "attachments",
-            "type '.exe' is not accepted",
+            "附件“virus.exe”的类型（.exe）不被接受",
         ),
         (
             "owner",
             {},
             [("attachments", ("fake.pdf", b"not a pdf at all", "application/pdf"))],
             "attachments",
-            "the content is not a .pdf file",
+            "附件“fake.pdf”的内容不是 .pdf 文件",
         ),
         (
             "owner",
@@ -218,7 +218,7 @@ def test_staff_file_on_behalf_and_dispatch_now(client: Any, w: dict[str, Any], d
                 )
             ],
             "attachments",
-            "over the 10 MB limit",
+            "超过 10 MB 的上限",
         ),
     ],
     ids=["category", "uscc", "title", "chain", "priority", "tags", "type", "content", "size"],
@@ -274,7 +274,7 @@ def test_stale_version_shows_the_conflict_and_changes_nothing(
     assert "已被他人修改" in html.unescape(resp.text) and "请刷新页面后重试" in html.unescape(
         resp.text
     )
-    assert f"you have version {v}" in html.unescape(resp.text)
+    assert f"您看到的是第 {v} 版" in html.unescape(resp.text)
     assert _demand(db, one).state == "accepted" and _count(db, DemandEvent) == events
     client.cookies.set("highland_lang", "en")
     resp = _act(client, csrf, one, "start", v)
@@ -293,15 +293,16 @@ def test_illegal_and_forbidden_actions_say_so(
     assert resp.status_code == 409
     assert "当前状态下不能执行此操作" in html.unescape(
         resp.text
-    ) and "cannot start a demand that is dispatched" in html.unescape(resp.text)
+    ) and "诉求当前状态为“已交办”，不能执行“开始办理”" in html.unescape(resp.text)
     resp = _act(client, csrf, one, "resolve", v, resolution="x")  # a handler's action
-    assert resp.status_code == 403 and "may be done only by: handler" in html.unescape(resp.text)
+    assert resp.status_code == 403 and "您不能对该诉求执行“办复”" in html.unescape(resp.text)
     resp = _act(client, csrf, one, "fly", v)
-    assert resp.status_code == 422 and "unknown action 'fly'" in html.unescape(resp.text)
+    assert resp.status_code == 422 and "不支持的操作" in html.unescape(resp.text)
     csrf = _as(client, w, "zrzy")
     resp = _act(client, csrf, one, "accept", v)
     resp = _act(client, csrf, one, "wait", v + 1)  # no reason
-    assert resp.status_code == 422 and "reason: is required to wait" in html.unescape(resp.text)
+    assert resp.status_code == 422
+    assert "执行“请企业补充材料”需要填写“理由”" in html.unescape(resp.text)
     resp = _act(client, csrf, one, "start", "x")  # type: ignore[arg-type]
     assert resp.status_code == 422 and "is not a version number" in html.unescape(resp.text)
     assert _count(db, DemandEvent) == events + 1  # only the accept
@@ -318,7 +319,7 @@ def test_transfer_recategorise_and_confirm_forms(
     resp = _act(client, csrf, one, "transfer", v, institution="320115-JRJ", reason="属金融事项")
     assert resp.status_code == 303
     resp = _act(client, csrf, one, "recategorise", v + 1, category="nonsense")
-    assert resp.status_code == 422 and "unknown category 'nonsense'" in html.unescape(resp.text)
+    assert resp.status_code == 422 and "没有“nonsense”这一诉求类别" in html.unescape(resp.text)
     resp = _act(client, csrf, one, "recategorise", v + 1, category="financing")
     assert resp.status_code == 303
     page = client.get(f"/demands/{one}")
@@ -412,6 +413,7 @@ def _meeting_form(csrf: str, rows: list[tuple[str, str, str]], **extra: str) -> 
         "row_title": [r[2] for r in rows],
         "row_description": [f"{r[2]}的具体情况" if r[2] else "" for r in rows],
         "row_priority": ["normal"] * len(rows),
+        "row_request_type": ["help" if r[0] else "" for r in rows],
     } | extra
 
 
@@ -448,9 +450,11 @@ def test_meeting_with_three_rows_in_one_screen_and_the_board(
     assert x.status_code == 200 and "spreadsheetml" in x.headers["content-type"]
     sheet = load_workbook(io.BytesIO(x.content)).worksheets[0]
     values = list(sheet.values)
-    assert values[0][0] == "序号 / No." and values[0][5] == "牵头单位 / Lead institution"
-    assert len(values) == 4 and values[1][3] == "扩产用地需求" and values[1][9] == "已交办"
-    assert re.fullmatch(r"\d{4}-\d\d-\d\d 23:59", values[1][8])
+    assert values[0][0] == "序号 / No." and values[0][6] == "牵头单位 / Lead institution"
+    assert len(values) == 4 and values[1][3] == "扩产用地需求" and values[1][12] == "已交办"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d 23:59", values[1][10])
+    # Request type, and the original and current resolution deadlines (no extension: equal).
+    assert values[1][5] == "求助" and values[1][9] == values[1][10] and values[1][11] == 0
     # The enterprise sees the meeting with its own row only; handlers their institution's.
     _as(client, w, "owner")
     own = client.get(f"/demand-meetings/{meeting_id}")
@@ -529,7 +533,10 @@ def test_metrics_show_volume_next_to_rates(client: Any, w: dict[str, Any], db: A
 
 def test_notices_list_and_mark_read(client: Any, w: dict[str, Any], db: Any, one: int) -> None:
     uid = w["users"]["zrzy"]["id"]
-    notify.notify_user(db, uid, one, "assigned", "新诉求已交办：扩产用地需求", "请在时限内受理。")
+    notices.mark_read(db, uid)  # the dispatch of the fixture's demand
+    text = {"subject": "新诉求已交办：扩产用地需求", "body": "请在时限内受理。"}
+    n = notices.Notice("legacy", "demand:1", f"/demands/{one}", text)
+    notices.notify(db, [uid], n)
     db.commit()
     csrf = _as(client, w, "zrzy")
     page = client.get("/notices")
@@ -539,7 +546,7 @@ def test_notices_list_and_mark_read(client: Any, w: dict[str, Any], db: Any, one
     resp = client.post("/notices/read", data={"csrf_token": csrf})
     assert resp.status_code == 303
     assert 'id="no-unread"' in client.get("/notices").text
-    assert notify.count_unread(db, uid) == 0
+    assert notices.unread_count(db, uid) == 0
 
 
 # --------------------------------------------------------------------------- admin
@@ -551,8 +558,12 @@ def test_admin_institutions(client: Any, w: dict[str, Any], db: Any) -> None:
     assert page.status_code == 200 and 'data-code="320115-ZRZY"' in html.unescape(page.text)
     data = {"csrf_token": csrf, "code": "320115-TEST", "name": "测试中心", "parent": "320115-ZFB",
             "active": "true", "contact_email": "ops@example.cn"}  # fmt: skip
-    assert client.post("/admin/institutions", data=data).status_code == 303
+    saved = client.post("/admin/institutions", data=data)
+    assert saved.status_code == 303
     assert db.get(Institution, "320115-TEST").parent_code == "320115-ZFB"
+    # The page the save leads to says so (its notice once failed on the word it names).
+    after = client.get(saved.headers["location"])
+    assert after.status_code == 200 and 'id="saved"' in after.text
     edit = client.get("/admin/institutions", params={"edit": "320115-TEST"})
     assert 'value="测试中心"' in html.unescape(edit.text) and "readonly" in html.unescape(edit.text)
     bad = client.post("/admin/institutions", data=data | {"code": "X2", "parent": "NOPE"})
@@ -591,9 +602,9 @@ def test_admin_categories(client: Any, w: dict[str, Any], db: Any) -> None:
     assert db.get(DemandCategory, "land").resolution_days == 25
     bad = client.post("/admin/demand-categories", data=data | {"response_days": "30"})
     assert bad.status_code == 422 and 'id="error-response_days"' in html.unescape(bad.text)
-    assert "cannot be longer than the resolution limit" in html.unescape(bad.text)
+    assert "响应时限（30）不能长于办结时限（25）" in html.unescape(bad.text)
     nan = client.post("/admin/demand-categories", data=data | {"resolution_days": "many"})
-    assert nan.status_code == 422 and "'many' is not a whole number" in html.unescape(nan.text)
+    assert nan.status_code == 422 and "“many”不是整数" in html.unescape(nan.text)
     db.expire_all()
     assert db.get(DemandCategory, "land").response_days == 3
 
@@ -659,6 +670,8 @@ def test_admin_calendar(client: Any, w: dict[str, Any], db: Any) -> None:
     assert 'data-year="2031"' in html.unescape(
         page.text
     ) and "国办发明电〔2030〕1号" in html.unescape(page.text)
+    # The years between the last notice and 2031 are rows of their own, provisional.
+    assert 'data-year="2028" data-kind="provisional"' in page.text
     up = client.post(
         "/admin/calendar",
         data={"csrf_token": csrf},
@@ -671,8 +684,8 @@ def test_admin_calendar(client: Any, w: dict[str, Any], db: Any) -> None:
     )
     assert (
         bad.status_code == 422
-        and "pasted.yaml:4" in html.unescape(bad.text)
-        and "2031-13-01" in html.unescape(bad.text)
+        and "pasted.yaml 第 4 行" in html.unescape(bad.text)
+        and "“2031-13-01”不是日期" in html.unescape(bad.text)
     )
     db.expire_all()
     assert db.get(CalendarYear, 2031).source.endswith("2号（测试）")

@@ -21,7 +21,7 @@ from highland import db as hdb
 from highland.config import Settings
 from highland.demands import service, sweep_cli
 from highland.demands.calendar import SHANGHAI, load_calendar
-from highland.demands.models import Demand, DemandEvent, Notification
+from highland.demands.models import Demand, DemandEvent
 from highland.demands.reference import set_route, upsert_category, upsert_institution
 from highland.demands.scheduler import (
     LOCK_KEY,
@@ -34,6 +34,8 @@ from highland.demands.sweep import sweep
 from highland.enterprises.imports import run_import
 from highland.identity import service as identity
 from highland.identity.permissions import Principal, Role
+from highland.notices import service as notice_service
+from highland.notices.models import Notification
 from tests.conftest import ACTOR
 from tests.factories import ENT_HEADER, ent_row, to_csv, uscc
 
@@ -129,10 +131,20 @@ def log_of(s: Session, d: Demand) -> list[tuple[int, str, str | None, str, str |
 
 
 def notices(s: Session, **where: Any) -> list[Notification]:
+    """Stored notices; `kind="warning"` means demand.warning, `demand_id=` the demand's ref."""
     stmt = select(Notification).order_by(Notification.id)
     for k, v in where.items():
+        if k == "kind" and "." not in v:
+            v = f"demand.{v}"
+        if k == "demand_id":
+            k, v = "ref", f"demand:{v}"
         stmt = stmt.where(getattr(Notification, k) == v)
     return list(s.scalars(stmt))
+
+
+def text_of(n: Notification, lang: str = "zh-CN") -> tuple[str, str]:
+    """A stored notice's subject and body in a language."""
+    return notice_service.text(lang, n.kind, n.params)
 
 
 def run(s: Session, at: datetime) -> Any:
@@ -230,15 +242,19 @@ def test_escalation_after_n_working_days(db: Session, world: World) -> None:
         "escalate_at": d.escalate_at.isoformat(),
     }
     (n,) = notices(db, kind="escalation")
-    assert n.user_id == world.users["head1"] and n.due_key == d.resolution_due.isoformat()
-    assert "已超期 2 个工作日" in n.body and "overdue by 2 working days" in n.body
+    assert n.user_id == world.users["head1"] and n.dedupe_key == d.resolution_due.isoformat()
+    assert "已超期 2 个工作日" in text_of(n)[1] and "2 working days late" in text_of(n, "en")[1]
+    # The owner (the institution's handlers) is told that it was escalated.
+    owners = notices(db, kind="escalated")
+    assert [o.user_id for o in owners] == [world.users["zw1"], world.users["zw2"]]
 
 
 def test_escalation_without_chain_or_head_goes_to_leaders(db: Session, world: World) -> None:
     plain, headless = file(db), file(db, chain=7, n=2)
     run(db, plain.escalate_at + SEC)
-    got = {(n.demand_id, n.user_id) for n in notices(db, kind="escalation")}
-    assert got == {(plain.id, world.users["boss"]), (headless.id, world.users["boss"])}
+    got = {(n.ref, n.user_id) for n in notices(db, kind="escalation")}
+    assert got == {(f"demand:{plain.id}", world.users["boss"]),
+                   (f"demand:{headless.id}", world.users["boss"])}  # fmt: skip
 
 
 def test_waiting_demands_get_no_marks(db: Session, world: World) -> None:
@@ -294,9 +310,11 @@ def test_all_marks_in_one_sweep_keep_seq_and_version(db: Session, world: World) 
     assert d.version == version + 1 and log_of(db, d)[-1][:2] == (7, "accept")
     # Warning notice suppressed: the deadline had already passed at the first sweep.
     assert {n.kind for n in notices(db, demand_id=d.id)} == {
-        "response_breach",
-        "breach",
-        "escalation",
+        "demand.dispatched",
+        "demand.response_breach",
+        "demand.breach",
+        "demand.escalated",
+        "demand.escalation",
     }
 
 
@@ -341,22 +359,19 @@ def test_notices_go_to_the_institutions_handlers(db: Session, world: World) -> N
     u = world.users
     warn = notices(db, kind="warning")
     assert [n.user_id for n in warn] == [u["zw1"], u["zw2"]]
-    assert [n.email_to for n in warn] == ["zw1@example.org", None]
     n = warn[0]
-    assert n.subject == f"【即将超期】诉求 #{d.id}：厂房消防验收 / [Due soon] Demand #{d.id}"
-    assert n.due_key == d.resolution_due.isoformat()
-    for part in (
-        "诉求：厂房消防验收",
-        "企业：南京测试1号软件科技有限公司",
-        "责任单位：区政务服务管理办公室",
-        "办理时限：2026-03-09 23:59（北京时间）",
-        "Enterprise: Nanjing Test 1",
-        "Institution: District Government Services Office",
-        "Deadline: 2026-03-09 23:59 (Asia/Shanghai)",
-        f"https://highland.example.org/demands/{d.id}",
-    ):
-        assert part in n.body, part
-    assert n.body.index("诉求：") < n.body.index("Demand:")
+    assert n.link == f"/demands/{d.id}" and n.ref == f"demand:{d.id}"
+    zh_subject, zh_body = text_of(n)
+    en_subject, en_body = text_of(n, "en")
+    assert zh_subject == f"【即将超期】诉求 #{d.id}：厂房消防验收"
+    assert en_subject == f"[Due soon] Demand #{d.id}: 厂房消防验收"
+    assert n.dedupe_key == d.resolution_due.isoformat()
+    for part in ("企业：南京测试1号软件科技有限公司", "责任单位：区政务服务管理办公室",
+                 "办理时限 2026-03-09 23:59（北京时间）"):  # fmt: skip
+        assert part in zh_body, part
+    for part in ("Enterprise: Nanjing Test 1", "institution: District Government Services Office",
+                 "2026-03-09 23:59 (Beijing time)"):  # fmt: skip
+        assert part in en_body, part
     # A breach reaches the co-handlers too; never an unrelated institution.
     run(db, d.resolution_due + SEC)
     assert [n.user_id for n in notices(db, kind="breach")] == [u["zw1"], u["zw2"], u["sj1"]]
@@ -384,7 +399,7 @@ def test_a_restarted_clock_warns_again(db: Session, world: World) -> None:
     assert d.state == "reopened" and d.warned_at is None and d.resolution_due != first_due
     r = run(db, d.warn_at)
     assert r.warned == 1
-    keys = [n.due_key for n in notices(db, kind="warning", user_id=world.users["zw1"])]
+    keys = [n.dedupe_key for n in notices(db, kind="warning", user_id=world.users["zw1"])]
     assert keys == [first_due.isoformat(), d.resolution_due.isoformat()]
 
 
@@ -414,7 +429,8 @@ def test_run_once_commits_and_logs(fresh: Engine) -> None:
         at = d.escalate_at + SEC
     r = run_once(fresh, SETTINGS, at)
     assert (r.warned, r.breached, r.response_breached, r.escalated) == (1, 1, 1, 1)
-    assert r.notifications == 2 + 3 + 1  # response breach, breach, escalation (no warning)
+    # response breach (2), breach (3), escalation: the owners (2) and the chain head (no warning)
+    assert r.notifications == 2 + 3 + 2 + 1
     assert (r.emails_sent, r.emails_failed) == (0, 0)  # no SMTP host: UI only
     assert run_once(fresh, SETTINGS, at).summary().startswith("warned 0, breached 0")
     with hdb.transaction(fresh) as s:

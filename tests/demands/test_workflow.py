@@ -254,6 +254,11 @@ def test_recategorise_reroutes_and_is_logged(db, w: World) -> None:
         "institution_from": "T-LAND",
         "institution_to": "T-FIN",
         "limits": [1, 5],
+        "deadlines": {
+            "response_due": "2026-02-14T23:59:59+08:00",
+            "resolution_due": "2026-02-27T23:59:59+08:00",
+            "resolution_due_original": "2026-02-27T23:59:59+08:00",
+        },
     }
     audit = db.scalars(
         select(AuditEntry).where(AuditEntry.entity == "demand", AuditEntry.entity_key == str(d.id))

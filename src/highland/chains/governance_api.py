@@ -18,6 +18,8 @@ from highland.audit.service import Actor
 from highland.chains import governance as gov
 from highland.chains import indicators
 from highland.chains.models import ChainMeeting, ChainTask, ChainTaskEvent
+from highland.demands.calendar import WorkCalendar, load_calendar
+from highland.demands.provisional import task_due_provisional
 from highland.deps import DB, csrf_protect, require
 from highland.identity.permissions import Permission, Principal
 
@@ -84,6 +86,8 @@ class TaskOut(BaseModel):
     working_days: int
     assigned_at: datetime
     due: datetime
+    # Counted through a year without a holiday notice: may move when it is entered.
+    due_provisional: bool = False
     warn_at: datetime
     state: str
     paused_days: int
@@ -97,9 +101,12 @@ class TaskOut(BaseModel):
     events: list[EventOut] | None = None
 
     @classmethod
-    def of(cls, t: ChainTask, month: str, actions: list[str]) -> TaskOut:
-        """From a row."""
+    def of(
+        cls, t: ChainTask, month: str, actions: list[str], cal: WorkCalendar | None = None
+    ) -> TaskOut:
+        """From a row (`cal`: the working-day calendar its provisional mark is read from)."""
         return cls(
+            due_provisional=cal is not None and task_due_provisional(cal, t),
             id=t.id, chain_id=t.chain_id, month=month, title=t.title, detail=t.detail,
             owner_institution=t.owner_institution, owner_name=t.owner_name,
             working_days=t.working_days, assigned_at=t.assigned_at, due=t.due,
@@ -138,11 +145,12 @@ class MeetingSummary(BaseModel):
 
 def _meeting_out(db: Session, principal: Principal, m: ChainMeeting) -> MeetingOut:
     rows = gov.tasks(db, m.id)
+    cal = load_calendar(db)
     return MeetingOut(
         id=m.id, chain_id=m.chain_id, month=m.month, held_at=m.held_at, place=m.place,
         chaired_by=m.chaired_by, attendees=m.attendees, matters=m.matters,
         indicators=m.indicators or {}, created_at=m.created_at, created_by=m.created_by,
-        tasks=[TaskOut.of(t, m.month, gov.allowed_actions(principal, t)) for t in rows],
+        tasks=[TaskOut.of(t, m.month, gov.allowed_actions(principal, t), cal) for t in rows],
     )  # fmt: skip
 
 
@@ -229,7 +237,8 @@ def get_task(task_id: int, db: Session = DB, principal: Principal = READ) -> Tas
     task = gov.get_task(db, task_id)
     meeting = db.get(ChainMeeting, task.meeting_id)
     assert meeting is not None
-    out = TaskOut.of(task, meeting.month, gov.allowed_actions(principal, task))
+    cal = load_calendar(db)
+    out = TaskOut.of(task, meeting.month, gov.allowed_actions(principal, task), cal)
     out.events = [EventOut.of(e) for e in gov.events(db, task.id)]
     return out
 
@@ -250,4 +259,5 @@ def act(
                    data=data)  # fmt: skip
     meeting = db.get(ChainMeeting, task.meeting_id)
     assert meeting is not None
-    return TaskOut.of(task, meeting.month, gov.allowed_actions(principal, task))
+    cal = load_calendar(db)
+    return TaskOut.of(task, meeting.month, gov.allowed_actions(principal, task), cal)

@@ -19,8 +19,9 @@ from highland.chains import indicators
 from highland.chains.mapping import check_write
 from highland.chains.models import Chain, ChainMeeting
 from highland.db import utcnow
-from highland.demands.calendar import SHANGHAI
+from highland.demands.calendar import SHANGHAI, load_calendar
 from highland.demands.models import Institution
+from highland.demands.provisional import reclock_text, task_due_provisional
 from highland.deps import DB, csrf_protect, require
 from highland.errors import HighlandError, InvalidInput
 from highland.identity.permissions import Permission, Principal
@@ -139,12 +140,15 @@ def _meeting_page(
 ) -> Response:
     rows = [(t, gov.allowed_actions(principal, t), gov.events(db, t.id))
             for t in gov.tasks(db, meeting.id)]  # fmt: skip
+    cal = load_calendar(db)
+    provisional = {t.id for t, _a, _e in rows if task_due_provisional(cal, t)}
     snapshot: dict[str, Any] = dict(meeting.indicators or {})
     items: dict[str, Any] = dict(snapshot.get("items") or {})
     context = {
         "chain": chain, "meeting": meeting, "rows": rows, "snapshot": snapshot,
         "items": [(k, items[k]) for k in indicators.ORDER if k in items],
         "error": error, "done": done, "writable": _writable(principal, chain.id),
+        "provisional_ids": provisional, "reclock_text": reclock_text,
         "institutions": dict(_institutions(db)), "needs": {a: t.needs for a, t in
                                                            gov.TRANSITIONS.items()},
     }  # fmt: skip

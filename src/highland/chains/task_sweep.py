@@ -1,5 +1,5 @@
 """The overdue sweep of chain tasks: set-based warning and breach marks, their events and the
-notices to the chain's head users — the approach of highland.demands.sweep.
+notices (chains/task_notices.py) — the approach of highland.demands.sweep.
 
 Each mark is one `UPDATE chain_task … WHERE <due condition> RETURNING …` (no Python loop over
 tasks to find them), then one bulk INSERT of the marks' events. The UPDATE increments
@@ -19,19 +19,12 @@ from sqlalchemy.orm import Session
 
 from highland.chains.governance import RUNNING
 from highland.chains.models import ChainTask, ChainTaskEvent
-from highland.config import Settings, get_settings
+from highland.chains.task_notices import sweep_notices
+from highland.config import Settings
 from highland.db import begin_write, table_of, utcnow
-from highland.demands import notify
-from highland.demands.calendar import SHANGHAI
 
 SYSTEM = "system"
 CHUNK = 5000
-KINDS = {
-    "warning": ("task_warning", "即将超期", "Due soon", "距完成时限已不足一个工作日。",
-                "Less than one working day is left before the deadline."),
-    "breach": ("task_breach", "已超期", "Overdue", "已超过完成时限，任务尚未完成。",
-               "The deadline has passed and the task is not done."),
-}  # fmt: skip
 
 
 @dataclass
@@ -65,7 +58,7 @@ def sweep_tasks(
     session: Session, now: datetime | None = None, *, settings: Settings | None = None
 ) -> TaskSweepResult:
     """Mark the warnings and breaches of chain tasks due at `now`, log an event for each mark
-    and notify the chain's head users."""
+    and notify the owners (and, when overdue, the chain's heads)."""
     now = now or utcnow()
     if now.tzinfo is None:
         raise ValueError("sweep_tasks: `now` must be timezone-aware")
@@ -87,7 +80,7 @@ def sweep_tasks(
         warned=sum(m.kind == "warning" for m in marks),
         breached=sum(m.kind == "breach" for m in marks),
     )
-    result.notifications = _notify(session, marks, now, settings or get_settings())
+    result.notifications = sweep_notices(session, marks, now)
     return result
 
 
@@ -113,31 +106,3 @@ def _log(session: Session, marks: list[_Marked], now: datetime) -> None:
     ]  # fmt: skip
     for start in range(0, len(rows), CHUNK):
         session.execute(insert(table_of(ChainTaskEvent)), rows[start : start + CHUNK])
-
-
-def _notify(session: Session, marks: list[_Marked], now: datetime, settings: Settings) -> int:
-    """One notice per mark to each active chain-head user of the task's chain (UI and e-mail);
-    a warning found only after the deadline is left to the breach notice."""
-    if not marks:
-        return 0
-    who = notify.recipients(session)
-    base = settings.base_url.rstrip("/")
-    rows: list[dict[str, Any]] = []
-    for m in marks:
-        if m.kind == "warning" and m.due < now:
-            continue
-        kind, zh, en, zh_line, en_line = KINDS[m.kind]
-        when = m.due.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
-        url = f"{base}/chain-tasks/{m.id}"
-        subject = f"【{zh}】产业链任务 #{m.id}：{m.title[:80]} / [{en}] Chain task #{m.id}"
-        body = (
-            f"任务：{m.title}\n完成时限：{when}（北京时间）\n{zh_line}\n查看：{url}\n\n"
-            f"Task: {m.title}\nDeadline: {when} (Asia/Shanghai)\n{en_line}\nOpen: {url}"
-        )
-        for uid in who.chain_heads.get(m.chain_id, []):
-            rows.append(
-                notify.notice_row(uid, None, kind, subject, body,
-                                  due_key=f"t{m.id}:{m.due:%Y%m%d%H%M}",
-                                  email=who.emails.get(uid), now=now)
-            )  # fmt: skip
-    return notify.store_notices(session, rows)

@@ -17,10 +17,12 @@ from highland.demands import reference
 from highland.demands.models import CalendarYear, DemandCategory, Institution, RoutingRule
 from highland.demands.present import Names, form_field, local
 from highland.demands.present import render_page as _page
+from highland.demands.provisional import next_year_missing
 from highland.deps import DB, csrf_protect, require
 from highland.errors import HighlandError, InvalidInput, NotFound
 from highland.identity.permissions import Permission, Principal
-from highland.web.i18n import error_text, translate
+from highland.kit import clock
+from highland.web.i18n import error_text, has, translate
 from highland.web.render import language
 
 router = APIRouter(include_in_schema=False)
@@ -33,10 +35,14 @@ def _actor(principal: Principal) -> Actor:
 
 
 def _error(request: Request, exc: HighlandError) -> dict[str, Any]:
+    lang = language(request)
+    field = form_field(exc.field)
+    key = f"demands.field.{field}"
     return {
-        "field": form_field(exc.field),
-        "message": error_text(language(request), exc),
-        "lead": translate(language(request), f"demands.error.{exc.status_code}"),
+        "field": field,
+        "label": translate(lang, key) if field and has(key) else None,
+        "message": error_text(lang, exc),
+        "lead": translate(lang, f"demands.error.{exc.status_code}"),
     }
 
 
@@ -125,6 +131,10 @@ def institution_save(
 # --------------------------------------------------------------------------- categories
 
 
+def _blank(value: int | None) -> str:
+    return "" if value is None else str(value)
+
+
 def _categories_page(
     request: Request,
     db: Session,
@@ -159,6 +169,8 @@ def categories_page(
             "code": row.code, "name": row.name, "name_en": row.name_en,
             "description": row.description or "", "response_days": row.response_days,
             "resolution_days": row.resolution_days, "active": row.active, "editing": True,
+            "urgent_response_days": _blank(row.urgent_response_days),
+            "urgent_resolution_days": _blank(row.urgent_resolution_days),
         }  # fmt: skip
     return _categories_page(request, db, form)
 
@@ -172,16 +184,19 @@ def category_save(
     description: str = Form(""),
     response_days: str = Form(""),
     resolution_days: str = Form(""),
+    urgent_response_days: str = Form(""),
+    urgent_resolution_days: str = Form(""),
     active: bool = Form(False),
     editing: bool = Form(False),
     db: Session = DB,
     principal: Principal = ADMIN,
 ) -> Response:
-    """Add a category or change its names and limits."""
+    """Add a category or change its names and limits (normal and urgent tier)."""
     form = {
         "code": code, "name": name, "name_en": name_en, "description": description,
         "response_days": response_days, "resolution_days": resolution_days, "active": active,
-        "editing": editing,
+        "urgent_response_days": urgent_response_days,
+        "urgent_resolution_days": urgent_resolution_days, "editing": editing,
     }  # fmt: skip
     data = {k: v for k, v in form.items() if k != "editing"}
     data["description"] = description.strip() or None
@@ -283,6 +298,11 @@ def _calendar_page(
 ) -> Response:
     work = cal.load_calendar(db)
     admin = {r.year: r for r in db.scalars(select(CalendarYear))}
+    known = work.known_years()
+    # Provisional years after the last notice are one span under the table; a provisional
+    # year between notices (or before the first) is a row of its own.
+    last = max((y for y, k in known.items() if k != cal.PROVISIONAL), default=cal.MIN_YEAR - 1)
+    later = [y for y, k in known.items() if k == cal.PROVISIONAL and y > last]
     years = [
         {
             "year": y,
@@ -291,14 +311,22 @@ def _calendar_page(
             "entered_by": admin[y].entered_by if y in admin else "",
             "entered_at": local(admin[y].entered_at) if y in admin else "",
         }
-        for y, kind in sorted(work.known_years().items(), reverse=True)
+        for y, kind in sorted(known.items(), reverse=True)
+        if y <= last
     ]
+    q = request.query_params
     ctx = {
         "nav": "demands",
         "years": years,
+        # Provisional years: those after the last notice as one span, any gap before listed.
+        "provisional_later": (later[0], later[-1]) if later else None,
         "form": form or {},
         "error": error,
-        "saved": request.query_params.get("saved"),
+        "entered": q.get("entered"),
+        "moved": {"demands": q.get("demands", "0"), "tasks": q.get("tasks", "0")},
+        "deleted": q.get("deleted"),
+        "calendar_warning": next_year_missing(work, clock.today_local()),
+        "on_calendar_page": True,
     }
     return _page(request, db, "demands/admin_calendar.html", ctx, status_code=status_code)
 
@@ -332,17 +360,24 @@ def calendar_enter(
                 raise InvalidInput(f"{file.filename}: not UTF-8 text", field="file") from None
             form["yaml"] = text
         year, source, days = cal.parse_year_file(text, name)
-        cal.enter_year(db, _actor(principal), year, source, days)
+        moved = cal.enter_year(db, _actor(principal), year, source, days)
     except HighlandError as exc:
         db.rollback()
         return _calendar_page(request, db, form, _error(request, exc), exc.status_code)
-    return _done("/admin/calendar", str(year))
+    return RedirectResponse(f"/admin/calendar?entered={year}&demands={len(moved.demands)}"
+                            f"&tasks={len(moved.tasks)}", status_code=303)  # fmt: skip
 
 
 @router.post("/admin/calendar/{year}/delete", dependencies=CSRF)
 def calendar_delete(
     request: Request, year: int, db: Session = DB, principal: Principal = ADMIN
 ) -> Response:
-    """Remove an admin-entered year (the packaged schedule applies again, if there is one)."""
-    cal.delete_year(db, _actor(principal), year)
-    return _done("/admin/calendar", str(year))
+    """Remove an admin-entered year (the packaged schedule applies again, if there is one;
+    otherwise the year is provisional again). Open deadlines that change are recomputed."""
+    try:
+        moved = cal.delete_year(db, _actor(principal), year)
+    except HighlandError as exc:
+        db.rollback()
+        return _calendar_page(request, db, None, _error(request, exc), exc.status_code)
+    return RedirectResponse(f"/admin/calendar?deleted={year}&demands={len(moved.demands)}"
+                            f"&tasks={len(moved.tasks)}", status_code=303)  # fmt: skip

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 from highland.audit.service import Actor
 from highland.db import begin_write
 from highland.demands import attachments as files
-from highland.demands import meetings, reference, service
-from highland.demands.calendar import SHANGHAI, load_calendar
+from highland.demands import meetings, practice_api, reference, service
+from highland.demands.calendar import SHANGHAI, WorkCalendar, load_calendar
 from highland.demands.models import (
     Attachment,
     Demand,
@@ -24,6 +24,7 @@ from highland.demands.models import (
     Meeting,
     RoutingRule,
 )
+from highland.demands.provisional import demand_marks
 from highland.demands.schemas import (
     ActionIn,
     AttachmentOut,
@@ -63,6 +64,7 @@ def _input(body: DemandIn) -> service.DemandInput:
         title=body.title,
         description=body.description,
         priority=body.priority,
+        request_type=body.request_type,
         chain_id=body.chain_id,
         tags=list(body.tags),
         meeting_id=body.meeting_id,
@@ -75,10 +77,17 @@ def _input(body: DemandIn) -> service.DemandInput:
 
 
 def _out(
-    db: Session, principal: Principal, d: Demand, *, detail: bool = False, ent: Any = None
+    db: Session,
+    principal: Principal,
+    d: Demand,
+    *,
+    detail: bool = False,
+    ent: Any = None,
+    cal: WorkCalendar | None = None,
 ) -> DemandOut:
     ent = ent or db.get(Enterprise, d.enterprise_id)
-    out = DemandOut.of(d, ent.uscc, ent.name, service.actions_for(principal, d))
+    marks = demand_marks(cal or load_calendar(db), d)
+    out = DemandOut.of(d, ent.uscc, ent.name, service.actions_for(principal, d), marks)
     if detail:
         out.events = [EventOut.of(e) for e in service.events(db, d.id)]
         out.attachments = [
@@ -105,6 +114,7 @@ def list_demands(
     open: bool | None = None,
     institution: str | None = None,
     category: str | None = None,
+    request_type: str | None = Query(None, description="consult|help|complaint|suggest|none"),
     meeting_id: int | None = None,
     chain_id: int | None = None,
     overdue: bool | None = None,
@@ -118,6 +128,7 @@ def list_demands(
         open=open,
         institution=institution,
         category=category,
+        request_type=request_type,
         meeting_id=meeting_id,
         chain_id=chain_id,
         overdue=overdue,
@@ -132,7 +143,8 @@ def list_demands(
             select(Enterprise).where(Enterprise.id.in_({d.enterprise_id for d in rows}))
         )
     }
-    items = [_out(db, principal, d, ent=ents[d.enterprise_id]) for d in rows]
+    cal = load_calendar(db)
+    items = [_out(db, principal, d, ent=ents[d.enterprise_id], cal=cal) for d in rows]
     return DemandPage(total=total, page=page, per_page=per_page, items=items)
 
 
@@ -320,11 +332,12 @@ def _meeting_out(db: Session, principal: Principal, m: Meeting) -> MeetingOut:
             select(Enterprise).where(Enterprise.id.in_({d.enterprise_id for d in rows}))
         )
     }
+    cal = load_calendar(db)
     return MeetingOut(
         id=m.id, kind=m.kind, title=m.title, held_at=m.held_at, place=m.place, leader=m.leader,
         district=m.district_code, notes=m.notes,
         attendees=[e.uscc for e in meetings.attendees(db, m.id)],
-        demands=[_out(db, principal, d, ent=ents[d.enterprise_id]) for d in rows],
+        demands=[_out(db, principal, d, ent=ents[d.enterprise_id], cal=cal) for d in rows],
         by_state=dict(Counter(d.state for d in rows)),
     )  # fmt: skip
 
@@ -373,8 +386,11 @@ def deadline(
     """The end (23:59:59 Asia/Shanghai) of the Nth working day after the start's date."""
     if start.tzinfo is None:
         start = start.replace(tzinfo=SHANGHAI)
-    due = load_calendar(db).add_working_days(start, working_days)
-    return DeadlineOut(start=start, working_days=working_days, deadline=due)
+    cal = load_calendar(db)
+    due = cal.add_working_days(start, working_days)
+    year = cal.provisional_year(start, due)
+    return DeadlineOut(start=start, working_days=working_days, deadline=due,
+                       provisional=year is not None, provisional_year=year)  # fmt: skip
 
 
 # ---------------------------------------------------------------- metrics and exports
@@ -389,6 +405,9 @@ def demand_metrics(
     category: str | None = None,
     chain_id: int | None = None,
     rank_by: str = Query("composite", pattern="^(composite|response|on_time|solved|satisfaction)$"),
+    due_month: str | None = Query(None, description="fell-due period: a month, YYYY-MM"),
+    due_from: str | None = Query(None, description="fell-due period: first day, YYYY-MM-DD"),
+    due_to: str | None = Query(None, description="fell-due period: last day, YYYY-MM-DD"),
 ) -> dict[str, Any]:
     """Per-institution response rate, on-time rate, actual resolution rate and satisfaction.
 
@@ -402,6 +421,7 @@ def demand_metrics(
             raise InvalidInput(f"{name}: give a time zone (e.g. +08:00)", field=name)
     if start is not None and end is not None and end <= start:
         raise InvalidInput("end: must be after start", field="end")
+    due = practice_api.practice_section(due_month, due_from, due_to)
     report = institution_metrics(db, start, end, category=category, chain_id=chain_id)
     return {
         "start": start,
@@ -411,6 +431,7 @@ def demand_metrics(
         "rank_by": rank_by,
         "institutions": report.as_rows(rank_by),
         "returns_by_router": report.returns,
+        **due(db, report, start, end, category, chain_id),
     }
 
 

@@ -88,23 +88,44 @@ def check(upload: Upload, where: str = "attachment") -> Checked:
     name = (upload.filename or "").strip().replace("\\", "/").rsplit("/", 1)[-1]
     label = f"{where} '{name or upload.filename}'"
     if not name or BAD_NAME.search(name) or len(name) > 200:
-        raise InvalidInput(f"{label}: not a usable file name", field=where)
+        raise InvalidInput(
+            f"{label}: not a usable file name",
+            field=where,
+            code="attachment.bad_name",
+            params={"name": name or upload.filename or ""},
+        )
     limit_mb = get_settings().demand_attachment_max_mb
     if len(upload.data) > limit_mb * 1024 * 1024:
         size_mb = len(upload.data) / 1024 / 1024
         raise InvalidInput(
-            f"{label}: {size_mb:.1f} MB is over the {limit_mb} MB limit", field=where
+            f"{label}: {size_mb:.1f} MB is over the {limit_mb} MB limit",
+            field=where,
+            code="attachment.too_big",
+            params={"name": name, "size": f"{size_mb:.1f}", "limit": limit_mb},
         )
     if not upload.data:
-        raise InvalidInput(f"{label}: the file is empty", field=where)
+        raise InvalidInput(
+            f"{label}: the file is empty",
+            field=where,
+            code="attachment.empty",
+            params={"name": name},
+        )
     ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if ext not in TYPES:
         allowed = ", ".join(sorted(TYPES))
         raise InvalidInput(
-            f"{label}: type '.{ext}' is not accepted; accepted: {allowed}", field=where
+            f"{label}: type '.{ext}' is not accepted; accepted: {allowed}",
+            field=where,
+            code="attachment.bad_type",
+            params={"name": name, "ext": ext, "allowed": allowed},
         )
     if not _looks_like(ext, upload.data):
-        raise InvalidInput(f"{label}: the content is not a .{ext} file", field=where)
+        raise InvalidInput(
+            f"{label}: the content is not a .{ext} file",
+            field=where,
+            code="attachment.wrong_content",
+            params={"name": name, "ext": ext},
+        )
     return Checked(name, TYPES[ext], upload.data, hashlib.sha256(upload.data).hexdigest())
 
 
@@ -112,7 +133,12 @@ def check_all(uploads: list[Upload]) -> list[Checked]:
     """Check every file before anything is written."""
     uploads = [u for u in uploads if u.filename or u.data]
     if len(uploads) > MAX_FILES:
-        raise InvalidInput(f"attachments: at most {MAX_FILES} files", field="attachments")
+        raise InvalidInput(
+            f"attachments: at most {MAX_FILES} files",
+            field="attachments",
+            code="attachment.too_many",
+            params={"limit": MAX_FILES},
+        )
     return [check(u) for u in uploads]
 
 

@@ -3,9 +3,19 @@
 A working day is Monday to Friday unless it is a statutory day off, or a weekend day that the
 State Council's yearly notice (国务院办公厅关于…部分节假日安排的通知) makes a working day
 (调休上班).
-The packaged data come from the `holidays` package; a year an admin entered (tables
-`calendar_year` and `calendar_day`) overrides it. A year that is neither is refused, never
-guessed: `CalendarUnknown`.
+
+Every year from MIN_YEAR to MAX_YEAR is one of three kinds:
+
+- "official": the notice as packaged in the `holidays` package;
+- "admin": entered by an admin from the notice (tables `calendar_year` and `calendar_day`),
+  overriding the package;
+- "provisional": neither. Its days off are the statutory holidays of 全国年节及纪念日放假办法
+  (lunar dates and the 补假 of a holiday falling on a weekend computed by `holidays.China`);
+  only the notice's 调休 swaps are unknown. A deadline whose count touches such a year is
+  marked provisional wherever it is shown (docs/calendar.md), and recomputed when the year's
+  notice is entered.
+
+A year outside MIN_YEAR..MAX_YEAR is refused: `CalendarUnknown`.
 
 Deadlines: N working days from a moment t end at 23:59:59 Asia/Shanghai of the Nth working day
 after t's date (t's own date never counts). Every known working day is kept as a sorted array of
@@ -14,38 +24,39 @@ ordinals, so a deadline is a bisection.
 
 from __future__ import annotations
 
-import re
 import threading
 from bisect import bisect_right
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
-import yaml
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from highland.audit.service import Actor, Change, record
-from highland.db import utcnow
 from highland.demands.models import CalendarDay, CalendarYear
-from highland.errors import InvalidInput, NotFound
+from highland.errors import InvalidInput
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 END_OF_DAY = time(23, 59, 59)
 OFFICIAL = "official"
 ADMIN = "admin"
+PROVISIONAL = "provisional"
 MAKEUP_NAME = "调休上班"
-# Years an admin may enter (a sanity bound, not a policy).
+# Years Highland counts in and an admin may enter (a sanity bound, not a policy).
 MIN_YEAR, MAX_YEAR = 2000, 2100
+LAW = "全国年节及纪念日放假办法"
 MAX_NAME = 100  # calendar_day.name
 MAX_SOURCE = 500
 
 __all__ = [
+    "ADMIN",
+    "OFFICIAL",
+    "PROVISIONAL",
     "SHANGHAI",
     "CalendarUnknown",
     "WorkCalendar",
@@ -58,14 +69,15 @@ __all__ = [
 
 
 class CalendarUnknown(InvalidInput):
-    """A deadline needs a day of a year whose holiday schedule Highland does not know."""
+    """A deadline needs a day outside the years Highland counts in (MIN_YEAR..MAX_YEAR)."""
 
     def __init__(self, year: int) -> None:
         super().__init__(
-            f"No official holiday schedule for {year} is known to Highland; an admin must enter "
-            f"the {year} calendar (`highland calendar load FILE` or the Calendar page) before "
-            "deadlines can fall in that year.",
+            f"{year} is outside the years Highland counts working days in "
+            f"({MIN_YEAR}–{MAX_YEAR}); no deadline can fall in it.",
             field="calendar",
+            code="calendar.unknown_year",
+            params={"year": year, "first": MIN_YEAR, "last": MAX_YEAR},
         )
         self.year = year
 
@@ -95,7 +107,8 @@ class WorkCalendar:
 
     `exceptions[year]` maps each day that differs from the rule to whether it is worked: a
     weekday holiday to False, a make-up working weekend day to True. `kinds[year]` says where
-    the year comes from ("official" or "admin"), `notices[year]` which notice it follows.
+    the year comes from ("official", "admin" or "provisional"), `notices[year]` which notice
+    (or, for a provisional year, which law) it follows.
     """
 
     exceptions: Mapping[int, Mapping[date, bool]]
@@ -112,6 +125,7 @@ class WorkCalendar:
     # Runs of consecutive known years: first ordinal and limit ordinal of each run.
     _run_starts: np.ndarray = field(init=False, repr=False, compare=False)
     _run_limits: np.ndarray = field(init=False, repr=False, compare=False)
+    _provisional: frozenset[int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if set(self.exceptions) != set(self.kinds):
@@ -152,6 +166,7 @@ class WorkCalendar:
             ("_limit", limit),
             ("_run_starts", np.array(run_starts, dtype=np.int64)),
             ("_run_limits", np.array(run_limits, dtype=np.int64)),
+            ("_provisional", frozenset(y for y, k in self.kinds.items() if k == PROVISIONAL)),
         ):
             object.__setattr__(self, name, value)
 
@@ -161,25 +176,53 @@ class WorkCalendar:
         official: Mapping[int, Mapping[date, bool]],
         admin: Mapping[int, Mapping[date, bool]] | None = None,
         *,
+        provisional: Mapping[int, Mapping[date, bool]] | None = None,
         notices: Mapping[int, str] | None = None,
         names: Mapping[date, str] | None = None,
     ) -> WorkCalendar:
-        """Official years overlaid with admin-entered ones (an admin year replaces its year)."""
+        """Official and provisional years overlaid with admin-entered ones (an admin year
+        replaces its year, whatever it was)."""
         admin = admin or {}
-        exceptions = {**official, **admin}
-        kinds = {y: OFFICIAL for y in official} | {y: ADMIN for y in admin}
+        provisional = {y: v for y, v in (provisional or {}).items() if y not in official}
+        exceptions = {**provisional, **official, **admin}
+        kinds = (
+            {y: PROVISIONAL for y in provisional}
+            | {y: OFFICIAL for y in official}
+            | {y: ADMIN for y in admin}
+        )
         return cls(
             exceptions=exceptions,
             kinds=kinds,
-            notices=dict(notices or {}),
+            notices={y: n for y, n in (notices or {}).items() if y in exceptions},
             names={d: n for d, n in (names or {}).items() if d.year in exceptions},
         )
 
     # -- queries ---------------------------------------------------------------------------
 
     def known_years(self) -> dict[int, str]:
-        """Year → "official" | "admin", in year order."""
+        """Year → "official" | "admin" | "provisional", in year order."""
         return {y: self.kinds[y] for y in sorted(self.kinds)}
+
+    def is_provisional(self, year: int) -> bool:
+        """Whether a year has no notice (official or entered): only statutory days are known."""
+        return year in self._provisional
+
+    def provisional_year(self, start: datetime | None, due: datetime | None) -> int | None:
+        """The first provisional year a count from `start` to the deadline `due` touches (the
+        days after start's Shanghai date up to due's), or None when every day of it is known
+        from a notice. Without a start, only the deadline's own year is looked at."""
+        if due is None or not self._provisional:
+            return None
+        last = _local_date(due, "due").year
+        first = last if start is None else self._first_needed_year(_local_date(start))
+        for year in range(first, last + 1):
+            if year in self._provisional:
+                return year
+        return None
+
+    def is_provisional_deadline(self, start: datetime | None, due: datetime | None) -> bool:
+        """Whether a deadline counted from start touches a provisional year."""
+        return self.provisional_year(start, due) is not None
 
     def is_working_day(self, d: date) -> bool:
         """Whether a date is worked; an aware datetime is taken at its Shanghai date."""
@@ -325,13 +368,55 @@ def official_notice(year: int) -> str:
     return f"国务院办公厅 notice for {year} (holidays {holidays.__version__})"
 
 
+def provisional_notice(year: int) -> str:
+    """What a provisional year follows: the law's statutory days, no notice yet."""
+    import holidays
+
+    version = holidays.__version__
+    return f"{LAW}: statutory holidays only, no notice for {year} yet (holidays {version})"
+
+
+def _provisional_data(
+    years: Iterable[int],
+) -> tuple[dict[int, dict[date, bool]], dict[date, str]]:
+    """Weekday days off of years without a notice: the statutory holidays of the law in force
+    that year and their 补假 (a holiday on a Saturday or Sunday is made up on the next working
+    day, 办法 第六条), as `holidays.China` computes them, lunar dates included."""
+    import holidays
+
+    wanted = sorted(years)
+    exceptions: dict[int, dict[date, bool]] = {y: {} for y in wanted}
+    names: dict[date, str] = {}
+    if not wanted:
+        return exceptions, names
+    days_off = holidays.China(years=wanted, language="zh_CN")
+    for d, name in days_off.items():
+        if d.year in exceptions and d.weekday() < 5:
+            exceptions[d.year][d] = False
+            names[d] = name
+    return exceptions, names
+
+
 @lru_cache(maxsize=1)
 def official_calendar() -> WorkCalendar:
-    """The packaged schedule alone (years that have an official notice in `holidays`)."""
+    """The packaged schedule alone: years with an official notice in `holidays`, and every
+    other year from MIN_YEAR to MAX_YEAR as a provisional one."""
     exceptions, names = _official_data()
+    rest = [y for y in range(MIN_YEAR, MAX_YEAR + 1) if y not in exceptions]
+    provisional, provisional_names = _provisional_data(rest)
+    notices = {y: official_notice(y) for y in exceptions}
+    notices |= {y: provisional_notice(y) for y in provisional}
     return WorkCalendar.build(
-        exceptions, notices={y: official_notice(y) for y in exceptions}, names=names
+        exceptions,
+        provisional=provisional,
+        notices=notices,
+        names=names | provisional_names,
     )
+
+
+def is_official(year: int) -> bool:
+    """Whether the package has the State Council's notice for a year."""
+    return official_calendar().kinds.get(year) == OFFICIAL
 
 
 # -- admin-entered years --------------------------------------------------------------------
@@ -376,11 +461,18 @@ def load_calendar(session: Session) -> WorkCalendar:
         admin.setdefault(day.year, {})[day.day] = day.working
         if day.name:
             names[day.day] = day.name
-    official = official_calendar()
-    merged_names = {d: n for d, n in official.names.items() if d.year not in admin} | names
-    merged_notices = {**official.notices, **notices}
-    official_years = {y: official.exceptions[y] for y in official.exceptions if y not in admin}
-    cal = WorkCalendar.build(official_years, admin, notices=merged_notices, names=merged_names)
+    base = official_calendar()
+    merged_names = {d: n for d, n in base.names.items() if d.year not in admin} | names
+    merged_notices = {**base.notices, **notices}
+    official_years = {y: base.exceptions[y] for y, k in base.kinds.items() if k == OFFICIAL}
+    provisional = {y: base.exceptions[y] for y, k in base.kinds.items() if k == PROVISIONAL}
+    cal = WorkCalendar.build(
+        {y: v for y, v in official_years.items() if y not in admin},
+        admin,
+        provisional={y: v for y, v in provisional.items() if y not in admin},
+        notices=merged_notices,
+        names=merged_names,
+    )
     with _cache_lock:
         _cache[key] = cal
         while len(_cache) > _CACHE_SIZE:
@@ -388,253 +480,6 @@ def load_calendar(session: Session) -> WorkCalendar:
     return cal
 
 
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_TOP_KEYS = ("year", "source", "holidays", "workdays")
-_ITEM_KEYS = ("date", "name")
-_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-
-
-def parse_year_file(text: str, where: str) -> tuple[int, str, dict[date, tuple[bool, str | None]]]:
-    """Read a year's calendar from YAML; return (year, source, {day: (working, name)}).
-
-    ```yaml
-    year: 2027
-    source: 国办发明电〔2026〕N号
-    holidays:            # days off: dates or ranges, optionally named
-      - 2027-01-01
-      - {date: 2027-02-06..2027-02-13, name: 春节}
-    workdays:            # weekend days worked (调休上班)
-      - 2027-02-14
-    ```
-
-    Only exceptions are returned: weekday holidays (False) and worked weekend days (True);
-    weekend days inside a holiday range are off anyway and left out. Any problem raises
-    InvalidInput naming the file, the line and the field.
-    """
-    from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
-
-    def fail(node: Node | None, fld: str, problem: str) -> InvalidInput:
-        line = f":{node.start_mark.line + 1}" if node is not None else ""
-        return InvalidInput(f"{where}{line}: {fld}: {problem}", field=fld)
-
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise InvalidInput(f"{where}{line}: not valid YAML: {problem}", field="file") from None
-    if root is None:
-        raise InvalidInput(f"{where}: the file is empty; expected year, source, holidays and "
-                           "workdays", field="file")  # fmt: skip
-    if not isinstance(root, MappingNode):
-        raise fail(root, "file", "expected a mapping with year, source, holidays and workdays")
-
-    fields: dict[str, tuple[Node, Node]] = {}
-    for key_node, value_node in root.value:
-        if not isinstance(key_node, ScalarNode):
-            raise fail(key_node, "file", "keys must be plain names")
-        key = key_node.value
-        if key not in _TOP_KEYS:
-            raise fail(key_node, key, f"unknown field '{key}'; expected {', '.join(_TOP_KEYS)}")
-        if key in fields:
-            raise fail(key_node, key, "given twice")
-        fields[key] = (key_node, value_node)
-    for key in _TOP_KEYS:
-        if key not in fields:
-            raise fail(root, key, "missing (write `workdays: []` if no weekend day is worked)"
-                       if key == "workdays" else "missing")  # fmt: skip
-
-    def scalar(node: Node, fld: str) -> str:
-        if not isinstance(node, ScalarNode) or node.tag == "tag:yaml.org,2002:null":
-            raise fail(node, fld, "expected a single value")
-        return str(node.value).strip()
-
-    year_node = fields["year"][1]
-    year_text = scalar(year_node, "year")
-    if not re.fullmatch(r"\d{4}", year_text) or not MIN_YEAR <= int(year_text) <= MAX_YEAR:
-        raise fail(year_node, "year", f"'{year_text}' is not a year between {MIN_YEAR} and "
-                   f"{MAX_YEAR}")  # fmt: skip
-    year = int(year_text)
-    source_node = fields["source"][1]
-    source = scalar(source_node, "source")
-    if not source:
-        raise fail(source_node, "source", "say which notice this follows")
-    if len(source) > MAX_SOURCE:
-        raise fail(source_node, "source", f"longer than {MAX_SOURCE} characters")
-
-    def one_date(node: Node, fld: str, text: str) -> date:
-        if not _DATE.fullmatch(text):
-            raise fail(node, fld, f"'{text}' is not a date; write YYYY-MM-DD")
-        try:
-            d = date.fromisoformat(text)
-        except ValueError:
-            raise fail(node, fld, f"'{text}' is not a date; write YYYY-MM-DD") from None
-        if d.year != year:
-            raise fail(node, fld, f"{d} is outside {year}")
-        return d
-
-    def dates_of(node: Node, fld: str, text: str) -> list[date]:
-        if ".." in text:
-            lo_text, _, hi_text = text.partition("..")
-            lo, hi = one_date(node, fld, lo_text.strip()), one_date(node, fld, hi_text.strip())
-            if hi < lo:
-                raise fail(node, fld, f"range {text} ends before it starts")
-            return [lo + timedelta(days=i) for i in range((hi - lo).days + 1)]
-        return [one_date(node, fld, text)]
-
-    def items(key: str) -> Iterable[tuple[Node, date, str | None]]:
-        node = fields[key][1]
-        if isinstance(node, ScalarNode) and node.tag == "tag:yaml.org,2002:null":
-            return
-        if not isinstance(node, SequenceNode):
-            raise fail(node, key, "expected a list of dates")
-        for item in node.value:
-            name: str | None = None
-            if isinstance(item, MappingNode):
-                parts: dict[str, Node] = {}
-                for k, v in item.value:
-                    k_text = k.value if isinstance(k, ScalarNode) else "?"
-                    if k_text not in _ITEM_KEYS:
-                        raise fail(k, key, f"unknown field '{k_text}'; expected date and name")
-                    if k_text in parts:
-                        raise fail(k, key, f"'{k_text}' given twice")
-                    parts[k_text] = v
-                if "date" not in parts:
-                    raise fail(item, key, "each entry needs a date")
-                text = scalar(parts["date"], key)
-                if "name" in parts:
-                    name = scalar(parts["name"], key) or None
-                    if name is not None and len(name) > MAX_NAME:
-                        raise fail(parts["name"], key, f"name longer than {MAX_NAME} characters")
-                where_node: Node = parts["date"]
-            else:
-                text = scalar(item, key)
-                where_node = item
-            for d in dates_of(where_node, key, text):
-                yield where_node, d, name
-
-    off: dict[date, tuple[Node, str | None]] = {}
-    for node, d, name in items("holidays"):
-        if d not in off or name is not None:
-            off[d] = (node, name)
-    days: dict[date, tuple[bool, str | None]] = {}
-    for d, (_node, name) in off.items():
-        if d.weekday() < 5:
-            days[d] = (False, name)
-    for node, d, name in items("workdays"):
-        if d in off:
-            other = off[d][0].start_mark.line + 1
-            raise fail(node, "workdays", f"{d} is also listed in holidays (line {other}); a day "
-                       "cannot be both")  # fmt: skip
-        if d.weekday() < 5:
-            raise fail(node, "workdays", f"{d} is a {_WEEKDAYS[d.weekday()]}, a working day "
-                       "anyway; list only the weekend days that are worked")  # fmt: skip
-        days[d] = (True, name or MAKEUP_NAME)
-    return year, source, dict(sorted(days.items()))
-
-
-def _summary(
-    year: int, source: str, days: Mapping[date, tuple[bool, str | None]]
-) -> dict[str, Any]:
-    return {
-        "year": year,
-        "source": source,
-        "days_off": {d.isoformat(): n for d, (w, n) in sorted(days.items()) if not w},
-        "workdays": {d.isoformat(): n for d, (w, n) in sorted(days.items()) if w},
-    }
-
-
-def _stored(session: Session, year: int) -> tuple[CalendarYear | None, dict[str, Any] | None]:
-    row = session.get(CalendarYear, year)
-    if row is None:
-        return None, None
-    days = {
-        r.day: (r.working, r.name)
-        for r in session.scalars(select(CalendarDay).where(CalendarDay.year == year))
-    }
-    return row, _summary(year, row.source, days)
-
-
-def enter_year(
-    session: Session,
-    actor: Actor,
-    year: int,
-    source: str,
-    days: Mapping[date, tuple[bool, str | None]],
-) -> None:
-    """Store (or replace) an admin-entered year; it overrides the packaged schedule.
-
-    Only exceptions are kept: weekday days off and worked weekend days; a day that matches the
-    Monday–Friday rule anyway is dropped.
-    """
-    if not MIN_YEAR <= year <= MAX_YEAR:
-        raise InvalidInput(f"year: {year} is not between {MIN_YEAR} and {MAX_YEAR}", field="year")
-    source = (source or "").strip()
-    if not source:
-        raise InvalidInput("source: say which notice this year follows", field="source")
-    if len(source) > MAX_SOURCE:
-        raise InvalidInput(f"source: longer than {MAX_SOURCE} characters", field="source")
-    kept: dict[date, tuple[bool, str | None]] = {}
-    for d, (working, name) in sorted(days.items()):
-        if d.year != year:
-            raise InvalidInput(f"days: {d} is outside {year}", field="days")
-        if name is not None and len(name) > MAX_NAME:
-            raise InvalidInput(f"days: the name of {d} is longer than {MAX_NAME} characters",
-                               field="days")  # fmt: skip
-        if bool(working) != _default_working(d):
-            kept[d] = (bool(working), name)
-    row, before = _stored(session, year)
-    session.execute(delete(CalendarDay).where(CalendarDay.year == year))
-    if row is None:
-        row = CalendarYear(
-            year=year, source=source, entered_at=utcnow(), entered_by=actor.name[:64]
-        )
-        session.add(row)
-    else:
-        row.source = source
-        row.entered_at = utcnow()
-        row.entered_by = actor.name[:64]
-    session.flush()
-    session.add_all(CalendarDay(day=d, year=year, working=w, name=n) for d, (w, n) in kept.items())
-    session.flush()
-    after = _summary(year, source, kept)
-    n_off = len(after["days_off"])
-    n_work = len(after["workdays"])
-    overrides = " (overrides the official schedule)" if year in official_calendar().kinds else ""
-    record(
-        session,
-        actor,
-        Change(
-            action="calendar.enter",
-            entity="calendar_year",
-            key=str(year),
-            before=before,
-            after=after,
-            summary=(
-                f"{year}: {n_off} weekday holidays, {n_work} make-up working days{overrides}, "
-                f"following {source}"
-            )[:500],
-        ),
-    )
-
-
-def delete_year(session: Session, actor: Actor, year: int) -> None:
-    """Remove an admin-entered year (the packaged schedule, if any, applies again)."""
-    row, before = _stored(session, year)
-    if row is None:
-        raise NotFound(f"no admin-entered calendar for {year}", field="year")
-    session.execute(delete(CalendarDay).where(CalendarDay.year == year))
-    session.delete(row)
-    session.flush()
-    record(
-        session,
-        actor,
-        Change(
-            action="calendar.delete",
-            entity="calendar_year",
-            key=str(year),
-            before=before,
-            summary=f"{year}: admin-entered calendar removed",
-        ),
-    )
+# The schedule file and the admin-entered years live beside this module (re-exported here).
+from highland.demands.calendar_file import parse_year_file  # noqa: E402
+from highland.demands.calendar_years import delete_year, enter_year  # noqa: E402

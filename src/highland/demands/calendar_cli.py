@@ -69,7 +69,8 @@ def deadline(
         int, typer.Option("--working-days", help="Number of working days (0 or more).")
     ],
 ) -> None:
-    """Print the deadline N working days after a moment (ISO 8601 with offset)."""
+    """Print the deadline N working days after a moment (ISO 8601 with offset); a deadline
+    counted through a year without a holiday notice is said to be provisional."""
     from highland.demands.calendar import load_calendar
 
     try:
@@ -86,42 +87,68 @@ def deadline(
     except HighlandError as exc:
         raise _fail(exc.message) from None
     typer.echo(due.isoformat())
+    year = cal.provisional_year(when, due)
+    if year is not None:
+        typer.echo(
+            f"provisional: {year} has no official holiday schedule yet; counted with the "
+            "statutory holidays of 全国年节及纪念日放假办法 only (no 调休 swaps). Enter the "
+            f"{year} notice with `highland calendar load FILE` to make it final."
+        )
 
 
 @app.command("years")
 def years() -> None:
     """List the years Highland knows, with where each comes from."""
-    from highland.demands.calendar import OFFICIAL, load_calendar, official_calendar
+    from highland.demands.calendar import LAW, OFFICIAL, PROVISIONAL, is_official, load_calendar
     from highland.demands.models import CalendarYear
+    from highland.kit import clock
 
     _init()
     with session_factory()() as s:
         cal = load_calendar(s)
         rows = {r.year: r for r in s.scalars(select(CalendarYear))}
-    official = official_calendar().kinds
+    provisional: list[int] = []
     for year, kind in cal.known_years().items():
+        if kind == PROVISIONAL:
+            provisional.append(year)
+            continue
         if kind == OFFICIAL:
             line = f"{year}  official  {cal.notices.get(year, '')}"
         else:
             row = rows[year]
             when = row.entered_at.date().isoformat()
-            note = ", overrides the official schedule" if year in official else ""
+            note = ", overrides the official schedule" if is_official(year) else ""
             line = f"{year}  admin     {row.source} (entered by {row.entered_by} on {when}{note})"
         out.print(line, highlight=False, markup=False)
-    later = max(cal.kinds, default=None)
-    if later is not None:
+    for first, last in _runs(provisional):
+        span = str(first) if first == last else f"{first}–{last}"
+        out.print(f"{span}  provisional  statutory holidays of {LAW} only; no notice yet",
+                  highlight=False, markup=False)  # fmt: skip
+    nxt = clock.today_local().year + 1
+    if cal.is_provisional(nxt):
         out.print(
-            f"Deadlines cannot fall after {later}: enter {later + 1} with "
-            "`highland calendar load FILE` once its notice is published.",
+            f"{nxt} has no official holiday schedule: deadlines reaching it are provisional. "
+            f"Enter it with `highland calendar load FILE` once its notice is published.",
             highlight=False,
             markup=False,
         )
 
 
+def _runs(years: list[int]) -> list[tuple[int, int]]:
+    """Consecutive years as (first, last) runs."""
+    runs: list[tuple[int, int]] = []
+    for y in years:
+        if runs and runs[-1][1] == y - 1:
+            runs[-1] = (runs[-1][0], y)
+        else:
+            runs.append((y, y))
+    return runs
+
+
 @app.command("load")
 def load(file: Annotated[Path, typer.Argument(help="A year's calendar in YAML.")]) -> None:
     """Enter (or replace) a year from a YAML file: all of it or nothing."""
-    from highland.demands.calendar import enter_year, official_calendar, parse_year_file
+    from highland.demands.calendar import enter_year, is_official, parse_year_file
 
     try:
         text = file.read_text(encoding="utf-8")
@@ -134,12 +161,12 @@ def load(file: Annotated[Path, typer.Argument(help="A year's calendar in YAML.")
     actor = _init_and_actor()
     try:
         with transaction() as s:
-            enter_year(s, actor, year, source, days)
+            moved = enter_year(s, actor, year, source, days)
     except HighlandError as exc:
         raise _fail(f"{exc.message}; nothing was stored") from None
     off = sorted(d for d, (w, _) in days.items() if not w)
     worked = sorted(d for d, (w, _) in days.items() if w)
-    note = " (overrides the official schedule)" if year in official_calendar().kinds else ""
+    note = " (overrides the official schedule)" if is_official(year) else ""
     out.print(f"entered {year}{note} following {source}: {len(off)} weekday holidays, "
               f"{len(worked)} make-up working days", highlight=False, markup=False)  # fmt: skip
     for d in off:
@@ -148,22 +175,24 @@ def load(file: Annotated[Path, typer.Argument(help="A year's calendar in YAML.")
     for d in worked:
         name = days[d][1]
         out.print(f"  worked  {d} {d:%a}" + (f"  {name}" if name else ""), markup=False)
+    out.print(moved.text(), highlight=False, markup=False)
 
 
 @app.command("delete")
 def delete(year: Annotated[int, typer.Argument(help="The admin-entered year to remove.")]) -> None:
     """Remove an admin-entered year (the official schedule, if any, applies again)."""
-    from highland.demands.calendar import delete_year, official_calendar
+    from highland.demands.calendar import delete_year, is_official
 
     actor = _init_and_actor()
     try:
         with transaction() as s:
-            delete_year(s, actor, year)
+            moved = delete_year(s, actor, year)
     except HighlandError as exc:
         raise _fail(exc.message) from None
     then = (
         "the official schedule applies again"
-        if year in official_calendar().kinds
-        else f"deadlines can no longer fall in {year}"
+        if is_official(year)
+        else f"{year} is provisional again (statutory holidays only)"
     )
-    out.print(f"deleted the admin-entered calendar of {year}; {then}", highlight=False)
+    out.print(f"deleted the admin-entered calendar of {year}; {then}; {moved.text()}",
+              highlight=False, markup=False)  # fmt: skip

@@ -65,6 +65,11 @@ class Spec:
     tags: tuple[str, ...] = ()
     dispatch: bool = True
 
+    @property
+    def request_type(self) -> str | None:
+        """The demo's request type (诉求类型) of this demand; None: not given."""
+        return REQUEST_TYPE.get(self.title)
+
 
 def S(action: str, days: float, **data: Any) -> Step:  # noqa: N802 - a short builder
     """A step."""
@@ -72,6 +77,22 @@ def S(action: str, days: float, **data: Any) -> Step:  # noqa: N802 - a short bu
 
 
 ACC, START = S("accept", 0.3), S("start", 1)
+# 诉求类型 of the demo demands by title (all four types; three are left "not given", as rows
+# filed before types existed are).
+REQUEST_TYPE = {
+    "扩产用地需求约50亩": "help", "申请人才公寓20套": "help", "厂区电力增容至10000千伏安": "help",
+    "拓展中东出口订单": "help", "申请3000万元贷款担保": "help", "新产线施工许可办理": "complaint",
+    "研发费用加计扣除政策咨询": "consult", "共建校企联合实验室": "suggest",
+    "租赁标准厂房5000平方米": "help", "申请参加广交会展位补贴": "consult",
+    "开通员工通勤班车": "suggest", "转贷资金续贷支持": "help", "一线技能工招聘200人": "help",
+    "厂区污水管网接入": "complaint", "环评批复加快办理": "complaint",
+    "高企认定奖励兑现进度": "consult", "申报省级工程技术研究中心": "consult",
+    "调整地块容积率": "help", "上市辅导与备案": "consult", "天然气管道接入": "complaint",
+    "员工子女入学协调": "help", "消防验收办理": "help", "厂区周边道路交通改善": "suggest",
+    "稳岗补贴申领": "consult", "申请知识产权质押贷款": "help", "5G专网覆盖厂区": "suggest",
+    "首台套装备认定咨询": "consult",
+}  # fmt: skip
+PRACTICE_STEPS = ("extend_ask", "extend_ok", "extend_no", "callback")
 
 
 def _done(days: float, verdict: str, rating: int, comment: str | None = None) -> Step:
@@ -84,7 +105,12 @@ MEETING: tuple[Spec, ...] = (
         "land",
         "扩产用地需求约50亩",
         "企业新能源汽车零部件二期项目拟扩产，需在开发区内新增工业用地约50亩，希望纳入年度供地计划。",
-        (S("accept", 1), S("start", 2)),
+        (
+            S("accept", 1),
+            S("start", 2),
+            S("extend_ask", 3, add=10, reason="用地指标需报市规划委员会审议，会期在下月初。"),
+            S("extend_ok", 4, by="leader"),
+        ),
         "high",
         ("扩产", "供地"),
     ),
@@ -98,6 +124,7 @@ MEETING: tuple[Spec, ...] = (
             START,
             S("resolve", 6, resolution="已协调人才公寓18套，另2套下月交付。"),
             _done(8, "solved", 5, "非常满意，入住很快"),
+            S("callback", 9, reached=True, satisfied=True, note="企业表示员工已全部入住。"),
         ),
         tags=("人才公寓",),
     ),
@@ -128,6 +155,8 @@ MEETING: tuple[Spec, ...] = (
             START,
             S("resolve", 5, resolution="已对接区融资担保公司，批复担保2000万元。"),
             _done(7, "partly", 3, "担保额度低于需求"),
+            S("callback", 8, reached=False, note="财务负责人出差，电话未接通。"),
+            S("callback", 9, reached=True, satisfied=False, note="企业仍希望提高担保额度。"),
         ),
         "high",
         ("贷款", "担保"),
@@ -162,7 +191,10 @@ MEETING: tuple[Spec, ...] = (
         (
             S("accept", 1),
             S("start", 2),
+            S("extend_ask", 5, add=5, reason="高校合同审批流程较长。"),
+            S("extend_no", 6, reason="协议签署可与平台申报并行推进，不予延期。"),
             S("resolve", 10, resolution="已组织与东南大学对接会，实验室协议进入签署阶段。"),
+            S("callback", 11, reached=True, satisfied=True),
         ),
     ),
     Spec(
@@ -291,6 +323,7 @@ MEETING: tuple[Spec, ...] = (
             S("start", 10),
             S("resolve", 13, resolution="管道已接通并通气。"),
             _done(15, "solved", 4),
+            S("callback", 16, reached=True, satisfied=True, note="企业确认已通气使用。"),
         ),
     ),
     Spec(
@@ -304,7 +337,14 @@ MEETING: tuple[Spec, ...] = (
             S("accept", 2.5),
         ),
     ),
-    Spec(10, "permits", "消防验收办理", "新厂房已竣工，申请消防验收。", (ACC, START), "high"),
+    Spec(
+        10,
+        "permits",
+        "消防验收办理",
+        "新厂房已竣工，申请消防验收。",
+        (ACC, START, S("extend_ask", 2, add=3, reason="需等待第三方检测报告。")),
+        "high",
+    ),
     Spec(
         11,
         "other",
@@ -382,22 +422,19 @@ def _reference_text() -> str:
 
 
 def demo_time(session: Session, now: datetime) -> datetime:
-    """The moment the demo happens 'now': `now`, or earlier when deadlines from `now` would
-    fall in a year whose calendar is unknown (then the latest week that fits)."""
+    """The moment the demo happens 'now': `now` itself. A deadline reaching a year without a
+    holiday notice is counted provisionally (docs/calendar.md), never refused; only a moment
+    whose deadlines leave the years Highland counts in at all is refused."""
     from highland.config import get_settings
 
-    cal = load_calendar(session)
     margin = 20 + int(get_settings().demand_escalate_after_days) + 5
-    t = now
-    for _ in range(60):
-        try:
-            cal.add_working_days(t, margin)
-            return t
-        except CalendarUnknown:
-            t -= timedelta(days=7)
-    raise InvalidInput(
-        "demo: no known calendar year near now; enter a calendar year first", field="calendar"
-    )
+    try:
+        load_calendar(session).add_working_days(now, margin)
+    except CalendarUnknown as exc:
+        raise InvalidInput(
+            f"demo: {exc.message}", field="calendar", code=exc.code, params=exc.params
+        ) from None
+    return now
 
 
 def _enterprises(session: Session) -> list[Enterprise]:
@@ -439,7 +476,7 @@ def _run(
     data = service.DemandInput(
         enterprise=ent.uscc, category=spec.category, title=spec.title,
         description=spec.description, priority=spec.priority, tags=list(spec.tags),
-        meeting_id=meeting_id,
+        meeting_id=meeting_id, request_type=spec.request_type,
     )  # fmt: skip
     who, who_actor = (owner, owner_actor) if by_owner else (router, router_actor)
     d = service.file_demand(
@@ -453,6 +490,9 @@ def _run(
         )
     for step in spec.steps:
         at = base + timedelta(days=step.days)
+        if step.action in PRACTICE_STEPS:
+            _practice_step(session, d, step, at)
+            continue
         if step.action in ("dispatch", "transfer", "recategorise"):
             p, a = router, router_actor
         elif step.action == "confirm" or (step.action == "withdraw" and by_owner):
@@ -465,6 +505,39 @@ def _run(
             a = Actor(name, Role.handler.value, "system")
         d = service.act(session, p, a, d.id, step.action, version=d.version, data=step.data, now=at)
     return d
+
+
+def _practice_step(session: Session, d: Demand, step: Step, at: datetime) -> None:
+    """An extension asked (by the handler) or decided (by the router or the leader), or a
+    callback (by the router): the 12345 practice's own services, not workflow actions."""
+    from highland.demands import callbacks, extensions
+
+    router = _principal(Role.analyst, ROUTER)
+    router_actor = Actor(ROUTER, Role.analyst.value, "system")
+    if step.action == "extend_ask":
+        name = _handler_name(d.institution_code)
+        p = _principal(Role.handler, name, institution_code=d.institution_code)
+        a = Actor(name, Role.handler.value, "system")
+        extensions.ask(
+            session, p, a, d.id, version=d.version, days=step.data["add"],
+            reason=step.data["reason"], now=at,
+        )  # fmt: skip
+    elif step.action in ("extend_ok", "extend_no"):
+        pending = extensions.pending_of(session, d.id)
+        assert pending is not None
+        p, a = router, router_actor
+        if step.data.get("by") == "leader":
+            p = _principal(Role.leader, "jn-leader")
+            a = Actor("jn-leader", Role.leader.value, "system")
+        extensions.decide(
+            session, p, a, d.id, pending.id, version=d.version,
+            approve=step.action == "extend_ok", reason=step.data.get("reason"), now=at,
+        )  # fmt: skip
+    else:
+        callbacks.record_callback(
+            session, router, router_actor, d.id, reached=step.data["reached"],
+            satisfied=step.data.get("satisfied"), note=step.data.get("note"), now=at,
+        )  # fmt: skip
 
 
 def load_demo(session: Session, actor: Actor, now: datetime | None = None) -> dict[str, int]:

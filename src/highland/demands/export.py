@@ -14,8 +14,10 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from highland.db import utcnow
+from highland.demands.calendar import load_calendar
 from highland.demands.models import Demand, Meeting, MeetingAttendee
 from highland.demands.present import Names, flag, local, state_label
+from highland.demands.provisional import demand_marks
 from highland.demands.service import DemandFilter, list_query
 from highland.enterprises.models import Enterprise
 from highland.errors import NotFound
@@ -29,13 +31,17 @@ COLUMNS: tuple[tuple[str, int], ...] = (
     ("demands.col.uscc", 22),
     ("demands.col.title", 36),
     ("demands.col.category", 14),
+    ("practice.request_type", 10),
     ("demands.col.institution", 24),
     ("demands.col.co_handlers", 24),
     ("demands.col.response_due", 18),
+    ("practice.col.resolution_original", 18),
     ("demands.col.resolution_due", 18),
+    ("practice.col.extension_days", 10),
     ("demands.col.state", 12),
     ("demands.col.overdue", 12),
     ("demands.col.verdict", 12),
+    ("calendar.col.provisional", 14),
 )
 
 
@@ -69,6 +75,7 @@ def board_rows(
     get_meeting(session, principal, meeting_id)
     now = now or utcnow()
     names = Names.load(session, lang)
+    cal = load_calendar(session)
     stmt = list_query(principal, DemandFilter(meeting_id=meeting_id)).order_by(None)
     stmt = stmt.add_columns(Enterprise.name, Enterprise.name_en, Enterprise.uscc).join(
         Enterprise, Enterprise.id == Demand.enterprise_id
@@ -76,6 +83,7 @@ def board_rows(
     rows = []
     for n, (d, name, name_en, uscc) in enumerate(session.execute(stmt.order_by(Demand.id)), 1):
         f = flag(d, now)
+        marks = demand_marks(cal, d)
         rows.append(
             {
                 "no": n,
@@ -84,11 +92,19 @@ def board_rows(
                 "uscc": uscc,
                 "title": d.title,
                 "category": names.category(d.category_code),
+                "request_type": translate(
+                    lang, f"practice.request_type.{d.request_type or 'none'}"
+                ),
                 "institution": names.institution(d.institution_code),
                 "institution_code": d.institution_code,
                 "co_handlers": ", ".join(names.institution(c) for c in d.co_handlers or []),
                 "response_due": local(d.response_due),
                 "resolution_due": local(d.resolution_due),
+                "response_due_provisional": marks.response_due,
+                "resolution_due_provisional": marks.resolution_due,
+                # The deadline before extensions, and the working days they added (0: none).
+                "resolution_original": local(d.resolution_due_original or d.resolution_due),
+                "extension_days": d.extension_days or 0,
                 "state": d.state,
                 "state_label": state_label(lang, d.state),
                 "flag": f,
@@ -106,6 +122,19 @@ def state_counts(rows: list[dict[str, Any]]) -> dict[str, int]:
     out = dict(sorted(counts.items()))
     out["overdue"] = sum(1 for r in rows if r["flag"] in ("overdue", "response_overdue"))
     return out
+
+
+def _provisional_cell(r: dict[str, Any]) -> str:
+    """The export's mark: which of the row's deadlines are provisional (empty: none)."""
+    parts = [
+        translate("zh-CN", key)
+        for key, on in (
+            ("demands.col.response_due", r["response_due_provisional"]),
+            ("demands.col.resolution_due", r["resolution_due_provisional"]),
+        )
+        if on
+    ]
+    return f"{translate('zh-CN', 'calendar.provisional.mark')}：{'、'.join(parts)}" if parts else ""
 
 
 def board_xlsx(
@@ -132,13 +161,17 @@ def board_xlsx(
                 r["uscc"],
                 r["title"],
                 r["category"],
+                r["request_type"],
                 r["institution"],
                 r["co_handlers"],
                 r["response_due"] if r["response_due"] != "—" else "",
+                r["resolution_original"] if r["resolution_original"] != "—" else "",
                 r["resolution_due"] if r["resolution_due"] != "—" else "",
+                r["extension_days"],
                 r["state_label"],
                 r["flag_label"],
                 r["verdict"] + (f" ({r['rating']}/5)" if r["rating"] else ""),
+                _provisional_cell(r),
             ]
         )
     for i, (_, width) in enumerate(COLUMNS, 1):
@@ -153,6 +186,10 @@ def board_xlsx(
         ("导出时间 / Exported at (Asia/Shanghai)", local(now or utcnow())),
     ):
         info.append([label, value])
+    if any(_provisional_cell(r) for r in rows):
+        # What the list's provisional mark means (docs/calendar.md), in both languages.
+        for lang in ("zh-CN", "en"):
+            info.append(["说明 / Note", translate(lang, "calendar.provisional.export_note")])
     info.column_dimensions["A"].width = 36
     info.column_dimensions["B"].width = 48
     buf = BytesIO()

@@ -44,55 +44,12 @@ from sqlalchemy.orm import Session
 from highland.db import utcnow
 from highland.demands.calendar import SHANGHAI, WorkCalendar, load_calendar
 from highland.demands.models import Demand, DemandCategory, DemandEvent, Institution
+from highland.demands.rates import Rate, Satisfaction
+from highland.demands.tiers import due_after
 
 # States in which an open demand cannot be overdue for its institution.
 NOT_OVERDUE = ("submitted", "resolved", "returned")
 RANK_KEYS = ("composite", "response", "on_time", "solved", "satisfaction")
-
-
-@dataclass(frozen=True)
-class Rate:
-    """An exact rate: numerator over denominator (None when the denominator is 0)."""
-
-    num: int
-    den: int
-
-    @property
-    def value(self) -> Fraction | None:
-        """The exact fraction, or None when nothing counts."""
-        return Fraction(self.num, self.den) if self.den else None
-
-    @property
-    def percent(self) -> float | None:
-        """Rounded percentage for display (one decimal), or None."""
-        return round(100 * self.num / self.den, 1) if self.den else None
-
-    def __str__(self) -> str:
-        return "–" if not self.den else f"{self.percent}% ({self.num}/{self.den})"
-
-
-@dataclass(frozen=True)
-class Satisfaction:
-    """Ratings: how many, their sum, and how many are 4 or 5."""
-
-    count: int
-    total: int
-    high: int
-
-    @property
-    def mean(self) -> Fraction | None:
-        """Exact mean rating, or None without ratings."""
-        return Fraction(self.total, self.count) if self.count else None
-
-    @property
-    def mean_display(self) -> float | None:
-        """Mean rating rounded to two decimals, or None."""
-        return round(self.total / self.count, 2) if self.count else None
-
-    @property
-    def high_share(self) -> Rate:
-        """Share of ratings ≥ 4."""
-        return Rate(self.high, self.count)
 
 
 @dataclass(frozen=True)
@@ -446,7 +403,7 @@ class _Clock:
         key = (start.astimezone(SHANGHAI).date(), n)
         hit = self.memo.get(key)
         if hit is None:
-            hit = self.memo[key] = self.cal.add_working_days(start, n)
+            hit = self.memo[key] = due_after(self.cal, start, n)  # 0: the same working day
         return hit
 
 
@@ -473,6 +430,16 @@ class Replay:
     verdict: str | None = None
     rating: int | None = None
     returns: int = 0
+    # The 12345 practice (demands/practice_metrics.py reads these).
+    request_type: str | None = None
+    resolved_at: datetime | None = None
+    extension_days: int = 0
+    resolution_due_original: datetime | None = None
+    ext_asked: int = 0
+    ext_ok: int = 0
+    ext_no: int = 0
+    callbacks: int = 0
+    callback_satisfied: bool | None = None  # the latest call that reached the enterprise
 
     @property
     def open(self) -> bool:
@@ -489,7 +456,32 @@ def _set_clocks(
     response_days, resolution_days = (int(recorded[0]), int(recorded[1])) if recorded else limits
     if r.responded_at is None:
         r.response_due = clock.add(r.dispatched_at, response_days + r.paused_days)
-    r.resolution_due = clock.add(r.clock_start, resolution_days + r.paused_days)
+    r.resolution_due_original = clock.add(r.clock_start, resolution_days + r.paused_days)
+    r.resolution_due = clock.add(r.clock_start, resolution_days + r.paused_days + r.extension_days)
+    # The deadlines the event recorded win over a recount: a year counted provisionally then
+    # may have been entered since (its `reclock` event comes later in the log).
+    _take_deadlines(r, (data or {}).get("deadlines"), response=r.responded_at is None)
+
+
+def _take_deadlines(r: Replay, recorded: Any, *, response: bool = True) -> None:
+    if not isinstance(recorded, dict):
+        return
+    value = recorded.get("response_due")
+    if response and value:
+        r.response_due = _when(value)
+    value = recorded.get("resolution_due")
+    if value:
+        r.resolution_due = _when(value)
+    value = recorded.get("resolution_due_original")
+    if value:
+        r.resolution_due_original = _when(value)
+
+
+def _when(value: Any) -> datetime:
+    """An ISO date-time from an event's data (a `[old, new]` pair gives its new value)."""
+    if isinstance(value, list):
+        value = value[-1]
+    return datetime.fromisoformat(str(value))
 
 
 def apply_event(
@@ -506,6 +498,7 @@ def apply_event(
     prev = r.state
     if action == "submit":
         r.category = str(data.get("category") or r.category)
+        r.request_type = data.get("request_type")
     elif action == "dispatch":
         r.institution = data.get("institution")
         r.dispatched_by = actor
@@ -523,6 +516,7 @@ def apply_event(
         r.paused_at = None
         _set_clocks(r, limits[str(r.category)], clock, data)
     elif action == "resolve":
+        r.resolved_at = at
         r.resolved_on_time = r.resolution_due is None or at <= r.resolution_due
     elif action == "confirm":
         r.verdict = data.get("verdict")
@@ -530,8 +524,8 @@ def apply_event(
         r.rating = None if rating is None else int(rating)
         if to_state == "reopened":
             r.clock_start = at
-            r.paused_days = 0
-            r.resolved_on_time = None
+            r.paused_days = r.extension_days = 0
+            r.resolved_at = r.resolved_on_time = None
             _set_clocks(r, limits[str(r.category)], clock, data)
         else:
             r.closed_at = at
@@ -548,6 +542,13 @@ def apply_event(
             _set_clocks(r, limits[r.category], clock, data)
         if data.get("institution_to"):
             r.institution = data["institution_to"]
+    elif action == "reclock":
+        # A year's schedule was entered: the deadlines that moved, as [old, new].
+        _take_deadlines(r, data)
+    elif action in ("extend_ask", "extend_ok", "extend_no", "callback"):
+        from highland.demands.practice_metrics import apply_practice_event
+
+        apply_practice_event(r, action, data, limits, clock)
     # Other actions (the sweep's marks) change no column that metrics read.
     r.state = to_state
 

@@ -1,5 +1,5 @@
 """Demand tables: institutions, categories, routing, meetings, demands and their event log,
-attachments, notifications, Open311 API keys and admin-entered holiday calendars."""
+attachments, Open311 API keys and admin-entered holiday calendars."""
 
 from __future__ import annotations
 
@@ -54,6 +54,10 @@ class DemandCategory(Base):
     description: Mapped[str | None] = mapped_column(Text)
     response_days: Mapped[int] = mapped_column(Integer)
     resolution_days: Mapped[int] = mapped_column(Integer)
+    # The urgent tier (紧急), chosen by priority "urgent" (demands/tiers.py): both set or both
+    # NULL (no tier: urgent demands keep the normal limits). Response 0 = the same working day.
+    urgent_response_days: Mapped[int | None] = mapped_column(Integer)
+    urgent_resolution_days: Mapped[int | None] = mapped_column(Integer)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
@@ -168,6 +172,8 @@ class Demand(Base):
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text)
     priority: Mapped[str] = mapped_column(String(8), default="normal")  # low|normal|high|urgent
+    # 诉求类型 consult|help|complaint|suggest; NULL: not given (rows filed before types existed).
+    request_type: Mapped[str | None] = mapped_column(String(12), index=True)
     chain_id: Mapped[int | None] = mapped_column(Integer, index=True)
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     meeting_id: Mapped[int | None] = mapped_column(
@@ -202,6 +208,10 @@ class Demand(Base):
     dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     clock_start: Mapped[datetime | None] = mapped_column(UTCDateTime())  # dispatch or reopen
     paused_days: Mapped[int] = mapped_column(Integer, default=0)  # working days spent waiting
+    # Working days granted by approved extension requests in the current resolution round.
+    extension_days: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The resolution deadline without those extensions (equals resolution_due when none).
+    resolution_due_original: Mapped[datetime | None] = mapped_column(UTCDateTime())
     response_due: Mapped[datetime | None] = mapped_column(UTCDateTime())
     resolution_due: Mapped[datetime | None] = mapped_column(UTCDateTime())
     warn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # 1 working day before
@@ -259,30 +269,6 @@ class Attachment(Base):
     data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     created_by: Mapped[str] = mapped_column(String(64))
-
-
-class Notification(Base):
-    """A notice for a user (shown in the UI; e-mailed when the user has an address)."""
-
-    __tablename__ = "notification"
-    __table_args__ = (
-        UniqueConstraint("user_id", "demand_id", "kind", "due_key", name="uq_notification_once"),
-    )
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    user_id: Mapped[int] = mapped_column(
-        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
-    )
-    demand_id: Mapped[int | None] = mapped_column(ForeignKey("demand.id", ondelete="RESTRICT"))
-    kind: Mapped[str] = mapped_column(String(16))  # warning|breach|escalation|assigned|...
-    due_key: Mapped[str] = mapped_column(String(40), default="")  # de-duplicates per deadline
-    subject: Mapped[str] = mapped_column(String(300))
-    body: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    email_to: Mapped[str | None] = mapped_column(String(200))
-    emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    email_error: Mapped[str | None] = mapped_column(String(300))
 
 
 class ApiKey(Base):

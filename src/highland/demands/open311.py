@@ -28,14 +28,15 @@ from starlette.datastructures import FormData, UploadFile
 from highland.audit.service import Actor
 from highland.db import utcnow
 from highland.demands import apikeys
-from highland.demands.calendar import SHANGHAI
+from highland.demands.calendar import SHANGHAI, WorkCalendar, load_calendar
 from highland.demands.models import Demand, DemandCategory, Institution
 from highland.demands.service import DemandInput, file_demand
-from highland.demands.workflow import FINAL, PRIORITIES
+from highland.demands.workflow import FINAL, PRIORITIES, REQUEST_TYPES
 from highland.deps import DB
 from highland.enterprises.models import Enterprise
 from highland.errors import HighlandError
 from highland.identity.permissions import Principal, Role
+from highland.web.i18n import translate
 
 router = APIRouter()
 BASE = "/open311/v2"
@@ -52,7 +53,7 @@ CLOSED = sorted(s.value for s in FINAL)
 IGNORED = {"jurisdiction_id", "device_id", "account_id", "address_id", "media_url", "locale"}
 FIELDS = {"api_key", "service_code", "description", "lat", "long", "address_string", "email",
           "first_name", "last_name", "phone"} | IGNORED  # fmt: skip
-ATTRIBUTES = ("uscc", "title", "priority")
+ATTRIBUTES = ("uscc", "title", "priority", "request_type")
 # Plural XML elements and the name of their items.
 ITEMS = {"endpoints": "endpoint", "formats": "format", "attributes": "attribute",
          "values": "value"}  # fmt: skip
@@ -208,6 +209,10 @@ def _definition(code: str) -> dict[str, Any]:
                  "A short title (at most 200 characters); default: the description's start."),
             attr("priority", "singlevaluelist", False, 3, "low, normal (default), high, urgent",
                  [{"key": p, "name": p} for p in PRIORITIES]),
+            attr("request_type", "singlevaluelist", False, 4,
+                 "The request type of the 12345 practice: consult (咨询), help (求助), "
+                 "complaint (投诉), suggest (建议); none given: shown as not given.",
+                 [{"key": t, "name": t} for t in REQUEST_TYPES]),
         ],
     }  # fmt: skip
 
@@ -241,7 +246,8 @@ def _columns() -> Any:
     return (
         select(
             Demand.id, Demand.state, Demand.description, Demand.category_code,
-            Demand.created_at, Demand.updated_at, Demand.resolution_due, Demand.address,
+            Demand.created_at, Demand.updated_at, Demand.resolution_due, Demand.clock_start,
+            Demand.address,
             Demand.lat, Demand.lon, DemandCategory.name.label("cat_name"),
             DemandCategory.name_en.label("cat_name_en"), DemandCategory.response_days,
             DemandCategory.resolution_days, Institution.name.label("inst_name"),
@@ -267,13 +273,19 @@ def _notice(response_days: int, resolution_days: int, english: bool) -> str:
     return f"分派后 {response_days} 个工作日内响应，{resolution_days} 个工作日内办结。"
 
 
-def _request_item(r: Any, english: bool) -> dict[str, Any]:
+def _request_item(r: Any, english: bool, cal: WorkCalendar) -> dict[str, Any]:
     agency = (r.inst_name_en or r.inst_name) if english else r.inst_name
     note = STATE_NOTES.get(r.state, (r.state, r.state))[1 if english else 0]
+    notes = f"{note} · {agency}" if agency else note
+    # A deadline counted through a year without a holiday notice says so (docs/calendar.md).
+    year = cal.provisional_year(r.clock_start, r.resolution_due)
+    if year is not None:
+        lang = "en" if english else "zh-CN"
+        notes += " · " + translate(lang, "calendar.provisional.open311", year=year)
     return {
         "service_request_id": r.id,
         "status": "closed" if r.state in CLOSED else "open",
-        "status_notes": f"{note} · {agency}" if agency else note,
+        "status_notes": notes,
         "service_name": r.cat_name_en if english else r.cat_name,
         "service_code": r.category_code,
         "description": r.description,
@@ -365,7 +377,8 @@ def requests_list(request: Request, db: Session = DB) -> Response:
         return error(request, exc.status, exc.descriptions)
     rows = db.execute(stmt.order_by(Demand.created_at.desc(), Demand.id.desc()).limit(MAX_RESULTS))
     english = _english(request)
-    items = [_request_item(r, english) for r in rows]
+    cal = load_calendar(db)
+    items = [_request_item(r, english, cal) for r in rows]
     return render(request, items, "service_requests", "request")
 
 
@@ -379,7 +392,8 @@ def request_one(request: Request, service_request_id: str, db: Session = DB) -> 
     row = db.execute(_columns().where(Demand.id == int(service_request_id))).first()
     if row is None:
         return error(request, 404, missing)
-    return render(request, [_request_item(row, _english(request))], "service_requests",
+    item = _request_item(row, _english(request), load_calendar(db))
+    return render(request, [item], "service_requests",
                   "request")  # fmt: skip
 
 
@@ -468,6 +482,11 @@ def check_post(db: Session, form: FormData) -> DemandInput:
     priority = _text(form, "attribute[priority]", 16, problems) or "normal"
     if priority not in PRIORITIES:
         problems.append(f"attribute[priority]: '{priority}' is not one of " + ", ".join(PRIORITIES))
+    request_type = _text(form, "attribute[request_type]", 16, problems) or None
+    if request_type is not None and request_type not in REQUEST_TYPES:
+        problems.append(
+            f"attribute[request_type]: '{request_type}' is not one of " + ", ".join(REQUEST_TYPES)
+        )
     lat = _coordinate(_text(form, "lat", 40, problems), "lat", 90, problems)
     lon = _coordinate(_text(form, "long", 40, problems), "long", 180, problems)
     if (form.get("lat") is None) != (form.get("long") is None):
@@ -490,6 +509,7 @@ def check_post(db: Session, form: FormData) -> DemandInput:
         title=title or description.splitlines()[0][:60],
         description=description,
         priority=priority,
+        request_type=request_type,
         address=address,
         lat=lat,
         lon=lon,
@@ -502,7 +522,8 @@ def check_post(db: Session, form: FormData) -> DemandInput:
 
 # HighlandError fields of file_demand → the Open311 parameter names.
 PARAMS = {"enterprise": "attribute[uscc]", "category": "service_code", "title": "attribute[title]",
-          "priority": "attribute[priority]", "address": "address_string", "contact_email": "email",
+          "priority": "attribute[priority]", "request_type": "attribute[request_type]",
+          "address": "address_string", "contact_email": "email",
           "contact_phone": "phone", "contact_name": "first_name"}  # fmt: skip
 
 

@@ -15,30 +15,32 @@ from sqlalchemy.orm import Session
 
 from highland.audit.service import Actor
 from highland.db import utcnow
-from highland.demands import admin_pages, present, service
+from highland.demands import admin_pages, practice_pages, present, service
 from highland.demands import attachments as files
-from highland.demands.calendar import SHANGHAI
+from highland.demands.calendar import SHANGHAI, load_calendar
 from highland.demands.export import board_rows, board_xlsx, get_meeting, state_counts
 from highland.demands.meetings import KINDS, MeetingInput, attendees, create_meeting
 from highland.demands.models import Attachment, Demand, DemandCategory, Institution, Meeting
 from highland.demands.present import Names, local
 from highland.demands.present import render_page as _page
-from highland.demands.workflow import PRIORITIES, VERDICTS, State
+from highland.demands.provisional import demand_marks
+from highland.demands.workflow import PRIORITIES, REQUEST_TYPES, VERDICTS, State
 from highland.deps import DB, csrf_protect, require
 from highland.enterprises.models import Enterprise
 from highland.errors import HighlandError, InvalidInput, NotFound
 from highland.identity.permissions import Permission, Principal, Role
-from highland.web.i18n import error_text, translate
+from highland.web.i18n import error_text, has, translate
 from highland.web.render import language
 
 router = APIRouter(include_in_schema=False)
 router.include_router(admin_pages.router)
+router.include_router(practice_pages.router)
 READ = Depends(require(Permission.demands_read))
 FILE = Depends(require(Permission.demands_file))
 METRICS = Depends(require(Permission.demands_metrics))
 CSRF = [Depends(csrf_protect)]
 PER_PAGE = 50
-ROW_FIELDS = ("enterprise", "category", "title", "description", "priority")
+ROW_FIELDS = ("enterprise", "category", "title", "description", "priority", "request_type")
 
 
 def _actor(principal: Principal) -> Actor:
@@ -64,7 +66,14 @@ def _error(lang: str, exc: HighlandError) -> dict[str, Any]:
     field = present.form_field(exc.field)
     lead = translate(lang, f"demands.error.{exc.status_code}")
     message = error_text(lang, exc)
-    return {"field": field, "message": message, "lead": lead, "status": exc.status_code}
+    label = translate(lang, f"demands.field.{field}") if has(f"demands.field.{field}") else None
+    return {
+        "field": field,
+        "label": label,
+        "message": message,
+        "lead": lead,
+        "status": exc.status_code,
+    }
 
 
 # --------------------------------------------------------------------------- queue
@@ -76,6 +85,7 @@ def queue_page(
     state: str | None = Query(None, max_length=16),
     institution: str | None = Query(None, max_length=32),
     category: str | None = Query(None, max_length=32),
+    request_type: str | None = Query(None, max_length=12),
     overdue: bool = False,
     open_only: bool = Query(False, alias="open"),
     q: str | None = Query(None, max_length=100),
@@ -91,6 +101,7 @@ def queue_page(
         state=state or None,
         institution=institution or None,
         category=category or None,
+        request_type=request_type or None,
         overdue=overdue or None,
         open=True if open_only else None,
         q=q or None,
@@ -105,9 +116,11 @@ def queue_page(
     )
     names = Names.load(db, lang)
     now = utcnow()
+    cal = load_calendar(db)
     rows = [
         {
             "d": d,
+            "marks": demand_marks(cal, d),
             "enterprise": (name_en or name) if lang == "en" else name,
             "uscc": uscc,
             "category": names.category(d.category_code),
@@ -123,6 +136,7 @@ def queue_page(
         "state": state or "",
         "institution": institution or "",
         "category": category or "",
+        "request_type": request_type or "",
         "overdue": "true" if overdue else "",
         "open": "true" if open_only else "",
         "q": q or "",
@@ -140,6 +154,7 @@ def queue_page(
         "categories": _categories(db),
         "institutions": _institutions(db),
         "names": names,
+        "request_types": REQUEST_TYPES,
         "fixed_institution": principal.role is Role.handler,
     }
     return _page(request, db, "demands/queue.html", ctx)
@@ -165,6 +180,7 @@ def _new_form(
         "categories": _categories(db),
         "names": Names.load(db, language(request)),
         "priorities": PRIORITIES,
+        "request_types": REQUEST_TYPES,
         "form": form or {"priority": "normal"},
         "error": error,
         "can_route": principal.can(Permission.demands_route),
@@ -200,6 +216,7 @@ async def file_page(
     title: str = Form(""),
     description: str = Form(""),
     priority: str = Form("normal"),
+    request_type: str = Form(""),
     chain: str = Form(""),
     tags: str = Form(""),
     dispatch: bool = Form(False),
@@ -211,7 +228,7 @@ async def file_page(
     form = {
         "enterprise": enterprise, "category": category, "title": title,
         "description": description, "priority": priority, "chain": chain, "tags": tags,
-        "dispatch": dispatch,
+        "dispatch": dispatch, "request_type": request_type,
     }  # fmt: skip
     if principal.role is Role.enterprise:
         own = db.get(Enterprise, principal.enterprise_id) if principal.enterprise_id else None
@@ -224,6 +241,8 @@ async def file_page(
             title=title,
             description=description,
             priority=priority,
+            request_type=request_type,
+            require_type=True,
             chain_id=_chain(chain),
             tags=tags,  # type: ignore[arg-type]  # the service splits a text of tags
         )
@@ -271,10 +290,12 @@ def _demand_page(
         "size": present.size,
         "state": present.state_label(lang, d.state),
         "flag": present.flag(d, utcnow()),
+        "marks": demand_marks(load_calendar(db), d),
         "attachments": atts,
         "meeting": meeting,
         "log": present.event_rows(lang, names, service.events(db, d.id)),
         "actions": actions,
+        "practice": practice_pages.demand_context(db, principal, d),
         "inputs": present.ACTION_INPUTS,
         "categories": _categories(db),
         "institutions": _institutions(db),
@@ -388,6 +409,7 @@ def _meeting_form(
         "categories": _categories(db),
         "names": Names.load(db, language(request)),
         "priorities": PRIORITIES,
+        "request_types": REQUEST_TYPES,
         "error": error,
         "can_route": False,
     }
@@ -440,7 +462,7 @@ async def meeting_create(
         for i in range(n)
     ]
     # Trailing empty rows are the unused lines of the table, not demands.
-    while rows and not any(v for k, v in rows[-1].items() if k != "priority"):
+    while rows and not any(v for k, v in rows[-1].items() if k not in ("priority", "request_type")):
         rows.pop()
     form: dict[str, Any] = {
         k: one(k) for k in ("kind", "title", "held_at", "place", "leader", "notes", "attendees")
@@ -465,6 +487,8 @@ async def meeting_create(
                 title=r["title"],
                 description=r["description"],
                 priority=r["priority"] or "normal",
+                request_type=r["request_type"],
+                require_type=True,
             )  # fmt: skip
             for r in rows
         ]
@@ -534,12 +558,16 @@ def metrics_page(
     category: str | None = Query(None, max_length=32),
     chain: str | None = Query(None, max_length=6),
     sort: str = Query("composite", pattern="^(composite|response|on_time|solved|satisfaction)$"),
+    due_month: str | None = Query(None, max_length=7),
+    due_from: str | None = Query(None, max_length=10),
+    due_to: str | None = Query(None, max_length=10),
     db: Session = DB,
     principal: Principal = METRICS,
 ) -> Response:
     """Per-institution response, on-time, actual resolution rate and satisfaction, each with
     its volume; ranks only for institutions above the minimum volume."""
     from highland.demands import metrics
+    from highland.demands.practice_metrics import practice_metrics
 
     lang = language(request)
     f = {
@@ -551,22 +579,26 @@ def metrics_page(
     }
     error = None
     rows: list[dict[str, Any]] = []
-    report = None
+    report = practice = None
+    f.update({"due_month": due_month or "", "due_from": due_from or "", "due_to": due_to or ""})
     try:
+        filters: dict[str, Any] = {"category": category or None, "chain_id": _chain(chain or "")}
+        period = (_day(start, "start"), _day(end, "end", end=True))
+        due_start, due_end, shown = practice_pages.due_period(due_month, due_from, due_to)
+        f.update(shown)
         report = metrics.institution_metrics(
-            db,
-            _day(start, "start"),
-            _day(end, "end", end=True),
-            category=category or None,
-            chain_id=_chain(chain or ""),
-            min_volume=request.app.state.settings.demand_ranking_min_volume,
+            db, *period, **filters, min_volume=request.app.state.settings.demand_ranking_min_volume
         )
         rows = report.as_rows(sort)
+        practice = practice_metrics(
+            db, *period, **filters, due_start=due_start, due_end=due_end, now=report.now
+        )
     except InvalidInput as exc:
         error = _error(lang, exc)
     names = Names.load(db, lang)
     for r in rows:
         r["label"] = names.institution(r["institution"])
+        r["practice"] = practice.institution_row(r["institution"]) if practice else None
     ctx = {
         "nav": "demands",
         "rows": rows,
@@ -576,43 +608,10 @@ def metrics_page(
         "categories": _categories(db),
         "names": names,
         "min_volume": report.min_volume if report else None,
+        "practice": practice,
+        "due_rows": practice_pages.due_rows(practice, names) if practice else [],
+        "due_span": practice_pages.span(practice) if practice else "",
     }
     return _page(request, db, "demands/metrics.html", ctx, 422 if error else 200)
 
 
-# --------------------------------------------------------------------------- notices
-
-
-@router.get("/notices")
-def notices_page(request: Request, db: Session = DB, principal: Principal = READ) -> Response:
-    """The signed-in user's notices: unread first, then the latest read ones."""
-    from highland.demands import notify
-    from highland.demands.models import Notification
-
-    fresh = notify.unread(db, principal.user_id, limit=200)
-    seen = list(
-        db.scalars(
-            select(Notification)
-            .where(Notification.user_id == principal.user_id, Notification.read_at.is_not(None))
-            .order_by(Notification.id.desc())
-            .limit(50)
-        )
-    )
-    ctx = {"nav": "notices", "fresh": fresh, "seen": seen, "local": local}
-    return _page(request, db, "demands/notices.html", ctx)
-
-
-@router.post("/notices/read", dependencies=CSRF)
-async def notices_read(request: Request, db: Session = DB, principal: Principal = READ) -> Response:
-    """Mark notices read: the ones ticked, or all when none is named."""
-    from highland.demands import notify
-
-    raw = await request.form()
-    ids: list[int] = []
-    for v in raw.getlist("id"):
-        try:
-            ids.append(int(str(v)))
-        except ValueError:
-            raise InvalidInput(f"id: '{v}' is not a notice id", field="id") from None
-    notify.mark_read(db, principal.user_id, ids or None)
-    return RedirectResponse("/notices", status_code=303)

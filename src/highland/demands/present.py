@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 
 from highland.demands.models import Demand, DemandCategory, DemandEvent, Institution
 from highland.demands.workflow import State
-from highland.identity.permissions import Principal
 from highland.kit.dates import CITY_TZ
 from highland.web.i18n import translate
 from highland.web.render import render
@@ -158,6 +157,11 @@ def event_rows(lang: str, names: Names, evs: list[DemandEvent]) -> list[dict[str
             )
         if data.get("paused_working_days") is not None:
             detail.append(translate(lang, "demands.paused_days", n=data["paused_working_days"]))
+        if e.action == "reclock":
+            from highland.demands.provisional import reclock_text
+
+            detail.append(reclock_text(lang, data))
+        detail[:0] = _practice_detail(lang, e.action, data)
         rows.append(
             {
                 "seq": e.seq,
@@ -166,12 +170,39 @@ def event_rows(lang: str, names: Names, evs: list[DemandEvent]) -> list[dict[str
                 "role": e.actor_role,
                 "action": translate(lang, f"demands.action.{e.action}"),
                 "action_code": e.action,
-                "from": state_label(lang, e.from_state) if e.from_state else "",
+                # An event that leaves the state (a callback, an extension) shows only the state.
+                "from": state_label(lang, e.from_state)
+                if e.from_state and e.from_state != e.to_state
+                else "",
                 "to": state_label(lang, e.to_state),
                 "detail": " · ".join(detail),
             }
         )
     return rows
+
+
+def _practice_detail(lang: str, action: str, data: dict[str, Any]) -> list[str]:
+    """The 12345 practice's events in words: days asked, the deadline moved, the call's answer."""
+    if action == "extend_ask":
+        return [translate(lang, "practice.extension.days") + f" {data.get('days')}"]
+    if action == "extend_ok":
+        old, new = (_iso_local(data.get(k)) for k in ("old_due", "new_due"))
+        return [translate(lang, "practice.extension.moved", old=old, new=new)]
+    if action == "callback":
+        reached = "yes_reached" if data.get("reached") else "not_reached"
+        out = [translate(lang, f"practice.callback.{reached}")]
+        if data.get("satisfied") is not None:
+            key = "yes_satisfied" if data["satisfied"] else "not_satisfied"
+            out.append(translate(lang, f"practice.callback.{key}"))
+        return out
+    return []
+
+
+def _iso_local(value: Any) -> str:
+    try:
+        return local(datetime.fromisoformat(str(value)))
+    except ValueError:
+        return "—"
 
 
 def parse_lines(text: str | None) -> list[str]:
@@ -187,10 +218,5 @@ def parse_lines(text: str | None) -> list[str]:
 def render_page(
     request: Request, db: Session, name: str, ctx: dict[str, Any], status_code: int = 200
 ) -> Response:
-    """Render a demand page, with the signed-in user's unread notices counted for the nav."""
-    from highland.demands import notify
-
-    principal: Principal | None = getattr(request.state, "principal", None)
-    if principal is not None:
-        ctx = {**ctx, "unread_notices": notify.count_unread(db, principal.user_id)}
+    """Render a demand page (the header's unread count comes from the notices package)."""
     return render(request, name, ctx, status_code=status_code)

@@ -38,13 +38,21 @@ class Route:
 def _text(value: Any, where: str, *, required: bool = True, limit: int = 200) -> str | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            raise InvalidInput(f"{where}: is required", field=where)
+            raise InvalidInput(
+                f"{where}: is required", field=where, code="reference.required",
+                params={"where": where},
+            )  # fmt: skip
         return None
     if not isinstance(value, str | int):
-        raise InvalidInput(f"{where}: must be text", field=where)
+        raise InvalidInput(
+            f"{where}: must be text", field=where, code="reference.text", params={"where": where}
+        )
     text = str(value).strip()
     if len(text) > limit:
-        raise InvalidInput(f"{where}: at most {limit} characters", field=where)
+        raise InvalidInput(
+            f"{where}: at most {limit} characters", field=where, code="reference.too_long",
+            params={"where": where, "limit": limit},
+        )  # fmt: skip
     return text
 
 
@@ -53,7 +61,10 @@ def _code(value: Any, where: str) -> str:
     assert text is not None
     if not CODE.match(text):
         raise InvalidInput(
-            f"{where}: '{text}' is not a code (letters, digits, '-', '_', '.'; ≤ 32)", field=where
+            f"{where}: '{text}' is not a code (letters, digits, '-', '_', '.'; ≤ 32)",
+            field=where,
+            code="reference.code",
+            params={"where": where, "value": text},
         )
     return text
 
@@ -63,9 +74,15 @@ def _days(value: Any, where: str) -> int:
         try:
             value = int(str(value).strip())
         except ValueError:
-            raise InvalidInput(f"{where}: '{value}' is not a whole number", field=where) from None
+            raise InvalidInput(
+                f"{where}: '{value}' is not a whole number", field=where,
+                code="reference.whole_number", params={"where": where, "value": value},
+            ) from None  # fmt: skip
     if not 1 <= value <= MAX_DAYS:
-        raise InvalidInput(f"{where}: must be between 1 and {MAX_DAYS} working days", field=where)
+        raise InvalidInput(
+            f"{where}: must be between 1 and {MAX_DAYS} working days", field=where,
+            code="reference.days_range", params={"where": where, "high": MAX_DAYS},
+        )  # fmt: skip
     return int(value)
 
 
@@ -96,9 +113,14 @@ def check_category(data: dict[str, Any], where: str = "category") -> dict[str, A
         "response_days",
         "resolution_days",
         "active",
+        *URGENT_FIELDS,
     }
     if unknown:
-        raise InvalidInput(f"{where}: unknown field(s) {', '.join(sorted(unknown))}", field=where)
+        raise InvalidInput(
+            f"{where}: unknown field(s) {', '.join(sorted(unknown))}", field=where,
+            code="reference.unknown_fields",
+            params={"where": where, "fields": ", ".join(sorted(unknown))},
+        )  # fmt: skip
     response = _days(data.get("response_days"), f"{where}.response_days")
     resolution = _days(data.get("resolution_days"), f"{where}.resolution_days")
     if response > resolution:
@@ -106,7 +128,10 @@ def check_category(data: dict[str, Any], where: str = "category") -> dict[str, A
             f"{where}: the response limit ({response}) cannot be longer than the "
             f"resolution limit ({resolution})",
             field=f"{where}.response_days",
+            code="reference.response_longer",
+            params={"where": where, "response": response, "resolution": resolution},
         )
+    urgent = check_urgent(data, where, response, resolution)
     return {
         "code": _code(data.get("code"), f"{where}.code"),
         "name": _text(data.get("name"), f"{where}.name", limit=100),
@@ -116,8 +141,91 @@ def check_category(data: dict[str, Any], where: str = "category") -> dict[str, A
         ),
         "response_days": response,
         "resolution_days": resolution,
+        "urgent_response_days": urgent[0],
+        "urgent_resolution_days": urgent[1],
         "active": bool(data.get("active", True)),
     }
+
+
+URGENT_FIELDS = ("urgent", "urgent_response_days", "urgent_resolution_days")
+
+
+def _tier_days(value: Any, where: str, low: int) -> int:
+    bad = isinstance(value, bool) or value is None or isinstance(value, float)
+    if not bad and not isinstance(value, int):
+        try:
+            value = int(str(value).strip())
+        except ValueError:
+            bad = True
+    if bad or not low <= value <= MAX_DAYS:
+        raise InvalidInput(
+            f"{where}: '{value}' is not a whole number of working days from {low} to {MAX_DAYS}",
+            field=where,
+            code="practice.tier_days",
+            params={"where": where, "value": value, "low": low, "high": MAX_DAYS},
+        )
+    return int(value)
+
+
+def check_urgent(
+    data: dict[str, Any], where: str, response: int, resolution: int
+) -> tuple[int | None, int | None]:
+    """The urgent tier (紧急) of a category: `urgent: {response_days, resolution_days}` in the
+    reference file, or `urgent_response_days` / `urgent_resolution_days` (form, API); both or
+    neither. Response 0 = the same working day; the tier may not be slower than normal."""
+    nested = data.get("urgent")
+    if nested is not None:
+        if not isinstance(nested, dict):
+            raise InvalidInput(
+                f"{where}.urgent: must be a mapping of response_days and resolution_days",
+                field=f"{where}.urgent",
+                code="practice.tier_mapping",
+                params={"where": f"{where}.urgent"},
+            )
+        unknown = set(nested) - {"response_days", "resolution_days"}
+        if unknown:
+            raise InvalidInput(
+                f"{where}.urgent: unknown field(s) {', '.join(sorted(map(str, unknown)))}",
+                field=f"{where}.urgent",
+                code="practice.tier_unknown_field",
+                params={"where": f"{where}.urgent", "fields": ", ".join(sorted(map(str, unknown)))},
+            )
+        raw = (nested.get("response_days"), nested.get("resolution_days"))
+        names = (f"{where}.urgent.response_days", f"{where}.urgent.resolution_days")
+    else:
+        raw = (data.get("urgent_response_days"), data.get("urgent_resolution_days"))
+        names = (f"{where}.urgent_response_days", f"{where}.urgent_resolution_days")
+    given = [v is not None and str(v).strip() != "" for v in raw]
+    if not any(given):
+        return None, None
+    if not all(given):
+        missing = names[given.index(False)]
+        raise InvalidInput(
+            f"{missing}: the urgent tier needs both a response and a resolution limit",
+            field=missing,
+            code="practice.tier_incomplete",
+            params={"where": missing},
+        )
+    u_resp = _tier_days(raw[0], names[0], 0)
+    u_reso = _tier_days(raw[1], names[1], 1)
+    if u_resp > u_reso:
+        raise InvalidInput(
+            f"{names[0]}: the urgent response limit ({u_resp}) cannot be longer than the "
+            f"urgent resolution limit ({u_reso})",
+            field=names[0],
+            code="practice.tier_order",
+            params={"where": names[0], "response": u_resp, "resolution": u_reso},
+        )
+    for name, value, normal in ((names[0], u_resp, response), (names[1], u_reso, resolution)):
+        if value > normal:
+            raise InvalidInput(
+                f"{name}: the urgent limit ({value}) cannot be longer than the normal one "
+                f"({normal})",
+                field=name,
+                code="practice.tier_slower",
+                params={"where": name, "value": value, "normal": normal},
+            )
+    return u_resp, u_reso
 
 
 def check_institution(

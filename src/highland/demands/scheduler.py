@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 
 from highland.config import Settings
 from highland.db import begin_write, transaction
-from highland.demands.notify import send_pending
 from highland.demands.sweep import SweepResult, sweep
+from highland.notices.email import send_pending
 
 log = logging.getLogger("highland.demands.scheduler")
 

@@ -20,6 +20,9 @@ class DemandIn(BaseModel):
     title: str
     description: str
     priority: str = "normal"
+    request_type: str | None = Field(
+        None, description="诉求类型: consult, help, complaint or suggest (none: not given)"
+    )
     chain_id: int | None = None
     tags: list[str] = []
     meeting_id: int | None = None
@@ -99,6 +102,7 @@ class DemandOut(BaseModel):
     title: str
     description: str
     priority: str
+    request_type: str | None
     chain_id: int | None
     tags: list[str]
     meeting_id: int | None
@@ -111,6 +115,14 @@ class DemandOut(BaseModel):
     dispatched_at: datetime | None
     response_due: datetime | None
     resolution_due: datetime | None
+    # Counted through a year without a holiday notice (statutory days only): may still move
+    # when the year's notice is entered (docs/calendar.md).
+    response_due_provisional: bool = False
+    resolution_due_provisional: bool = False
+    resolution_due_original: datetime | None = Field(
+        None, description="the resolution deadline before approved extensions"
+    )
+    extension_days: int = Field(0, description="working days added by approved extensions")
     responded_at: datetime | None
     resolved_at: datetime | None
     closed_at: datetime | None
@@ -129,9 +141,13 @@ class DemandOut(BaseModel):
     events: list[EventOut] | None = None
 
     @classmethod
-    def of(cls, d: Demand, uscc: str, name: str, actions: list[str]) -> DemandOut:
-        """From a row and its enterprise."""
+    def of(
+        cls, d: Demand, uscc: str, name: str, actions: list[str], marks: Any = None
+    ) -> DemandOut:
+        """From a row and its enterprise (`marks`: its provisional deadlines)."""
         return cls(
+            response_due_provisional=bool(marks and marks.response_due),
+            resolution_due_provisional=bool(marks and marks.resolution_due),
             id=d.id,
             version=d.version,
             enterprise=uscc,
@@ -140,6 +156,7 @@ class DemandOut(BaseModel):
             title=d.title,
             description=d.description,
             priority=d.priority,
+            request_type=d.request_type,
             chain_id=d.chain_id,
             tags=list(d.tags or []),
             meeting_id=d.meeting_id,
@@ -152,6 +169,8 @@ class DemandOut(BaseModel):
             dispatched_at=d.dispatched_at,
             response_due=d.response_due,
             resolution_due=d.resolution_due,
+            resolution_due_original=d.resolution_due_original,
+            extension_days=d.extension_days or 0,
             responded_at=d.responded_at,
             resolved_at=d.resolved_at,
             closed_at=d.closed_at,
@@ -188,6 +207,10 @@ class CategoryIn(BaseModel):
     description: str | None = None
     response_days: int
     resolution_days: int
+    urgent_response_days: int | None = Field(
+        None, description="urgent tier (紧急, priority urgent): 0 = the same working day"
+    )
+    urgent_resolution_days: int | None = None
     active: bool = True
 
 
@@ -278,3 +301,70 @@ class DeadlineOut(BaseModel):
     start: datetime
     working_days: int
     deadline: datetime
+    provisional: bool = False
+    provisional_year: int | None = None
+
+
+class ExtensionAskIn(BaseModel):
+    """An extension request: working days to add and why (send the version you loaded)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: int | None = None
+    days: Any = Field(None, description="a whole number of working days (1 to the maximum)")
+    reason: str | None = None
+
+
+class ExtensionDecisionIn(BaseModel):
+    """A decision on a pending extension request (a refusal says why)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: int | None = None
+    decision: str = Field(description="approve or refuse")
+    reason: str | None = None
+
+
+class ExtensionOut(BaseModel):
+    """An extension request and its decision."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    demand_id: int
+    institution_code: str | None
+    days: int
+    reason: str
+    state: str
+    asked_at: datetime
+    asked_by: str
+    decided_at: datetime | None
+    decided_by: str | None
+    decision_reason: str | None
+    old_due: datetime | None
+    new_due: datetime | None
+
+
+class CallbackIn(BaseModel):
+    """A follow-up call: reached, and (only if reached) satisfied, with a note."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reached: Any = None
+    satisfied: Any = None
+    note: str | None = None
+
+
+class CallbackOut(BaseModel):
+    """A recorded follow-up call."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    demand_id: int
+    institution_code: str | None
+    at: datetime
+    by: str
+    reached: bool
+    satisfied: bool | None
+    note: str | None

@@ -20,11 +20,14 @@ from sqlalchemy.orm import Session
 from highland.audit.service import Actor, Change, record
 from highland.db import begin_write, utcnow
 from highland.demands import attachments as files
+from highland.demands import notices as demand_notices
 from highland.demands.calendar import WorkCalendar, load_calendar
 from highland.demands.models import Demand, DemandCategory, DemandEvent, Institution, Meeting
 from highland.demands.reference import route_for
+from highland.demands.tiers import due_after, limits_of
 from highland.demands.workflow import (
     PRIORITIES,
+    REQUEST_TYPES,
     RETURN_WINDOW_DAYS,
     TRANSITIONS,
     VERDICTS,
@@ -36,6 +39,7 @@ from highland.demands.workflow import (
 from highland.enterprises.models import Enterprise
 from highland.errors import Conflict, Forbidden, InvalidInput, NotFound
 from highland.identity.permissions import Principal, Role
+from highland.kit.dates import local_minute
 
 ROUTERS = frozenset({Role.admin, Role.analyst})
 FILERS = frozenset({Role.admin, Role.analyst, Role.chain_team})
@@ -52,6 +56,8 @@ class DemandInput:
     title: str
     description: str
     priority: str = "normal"
+    request_type: str | None = None  # REQUEST_TYPES; None: not given
+    require_type: bool = False  # the web forms make a choice of request type compulsory
     chain_id: int | None = None
     tags: list[str] = field(default_factory=list)
     meeting_id: int | None = None
@@ -112,7 +118,9 @@ def get_demand(session: Session, principal: Principal, demand_id: int) -> Demand
     """One demand, or 404 when it does not exist or is outside the caller's scope."""
     d = session.get(Demand, demand_id)
     if d is None or not can_see(principal, d):
-        raise NotFound(f"demand {demand_id} not found")
+        raise NotFound(
+            f"demand {demand_id} not found", code="demand.not_found", params={"id": demand_id}
+        )
     return d
 
 
@@ -123,7 +131,11 @@ def attachment(session: Session, principal: Principal, demand_id: int, attachmen
     get_demand(session, principal, demand_id)
     a = session.get(Attachment, attachment_id)
     if a is None or a.demand_id != demand_id:
-        raise NotFound(f"attachment {attachment_id} not found")
+        raise NotFound(
+            f"attachment {attachment_id} not found",
+            code="demand.attachment_not_found",
+            params={"id": attachment_id},
+        )
     return a
 
 
@@ -147,9 +159,19 @@ def actions_for(principal: Principal, d: Demand) -> list[str]:
 def _clean_text(value: str | None, where: str, limit: int, *, required: bool = True) -> str:
     text = (value or "").strip()
     if required and not text:
-        raise InvalidInput(f"{where}: is required", field=where)
+        raise InvalidInput(
+            f"{where}: is required",
+            field=where,
+            code="demand.required",
+            params={"field": f"@demands.field.{where}"},
+        )
     if len(text) > limit:
-        raise InvalidInput(f"{where}: at most {limit} characters (got {len(text)})", field=where)
+        raise InvalidInput(
+            f"{where}: at most {limit} characters (got {len(text)})",
+            field=where,
+            code="demand.too_long",
+            params={"field": f"@demands.field.{where}", "limit": limit, "got": len(text)},
+        )
     return text
 
 
@@ -162,12 +184,20 @@ def _clean_tags(tags: list[str] | str | None) -> list[str]:
     for t in tags:
         if not isinstance(t, str) or not TAG.match(t):
             raise InvalidInput(
-                f"tags: '{t}' is not a tag (1–32 characters, no spaces)", field="tags"
+                f"tags: '{t}' is not a tag (1–32 characters, no spaces)",
+                field="tags",
+                code="demand.bad_tag",
+                params={"tag": t},
             )
         if t not in out:
             out.append(t)
     if len(out) > MAX_TAGS:
-        raise InvalidInput(f"tags: at most {MAX_TAGS} tags", field="tags")
+        raise InvalidInput(
+            f"tags: at most {MAX_TAGS} tags",
+            field="tags",
+            code="demand.too_many_tags",
+            params={"limit": MAX_TAGS},
+        )
     return out
 
 
@@ -175,7 +205,10 @@ def _enterprise(session: Session, uscc: str, where: str = "enterprise") -> Enter
     ent = session.scalar(select(Enterprise).where(Enterprise.uscc == (uscc or "").strip().upper()))
     if ent is None:
         raise InvalidInput(
-            f"{where}: no enterprise with USCC '{uscc}' in the registry", field=where
+            f"{where}: no enterprise with USCC '{uscc}' in the registry",
+            field=where,
+            code="demand.unknown_enterprise",
+            params={"uscc": uscc},
         )
     return ent
 
@@ -189,7 +222,10 @@ def _category(session: Session, code: str, where: str = "category") -> DemandCat
             )
         )
         raise InvalidInput(
-            f"{where}: unknown category '{code}'; categories are: {known}", field=where
+            f"{where}: unknown category '{code}'; categories are: {known}",
+            field=where,
+            code="demand.unknown_category",
+            params={"category": code},
         )
     return cat
 
@@ -200,17 +236,46 @@ def check_input(session: Session, principal: Principal, data: DemandInput) -> di
     if principal.role is Role.enterprise and principal.enterprise_id != ent.id:
         # An enterprise files only for itself; say so without telling whether the other exists.
         raise InvalidInput(
-            "enterprise: you can file demands only for your own enterprise", field="enterprise"
+            "enterprise: you can file demands only for your own enterprise",
+            field="enterprise",
+            code="demand.own_enterprise_only",
         )
     cat = _category(session, data.category)
     if data.priority not in PRIORITIES:
         raise InvalidInput(
-            f"priority: '{data.priority}' is not one of {', '.join(PRIORITIES)}", field="priority"
+            f"priority: '{data.priority}' is not one of {', '.join(PRIORITIES)}",
+            field="priority",
+            code="demand.bad_priority",
+            params={"value": data.priority},
+        )
+    rtype = (data.request_type or "").strip() or None
+    if rtype is None and data.require_type:
+        raise InvalidInput(
+            "request_type: choose consult, help, complaint or suggest",
+            field="request_type",
+            code="practice.request_type_required",
+        )
+    if rtype is not None and rtype not in REQUEST_TYPES:
+        raise InvalidInput(
+            f"request_type: '{rtype}' is not one of {', '.join(REQUEST_TYPES)}",
+            field="request_type",
+            code="practice.request_type_unknown",
+            params={"value": rtype},
         )
     if data.chain_id is not None and not 1 <= data.chain_id <= 10_000:
-        raise InvalidInput(f"chain: '{data.chain_id}' is not a chain id", field="chain")
+        raise InvalidInput(
+            f"chain: '{data.chain_id}' is not a chain id",
+            field="chain",
+            code="demand.bad_chain",
+            params={"value": data.chain_id},
+        )
     if data.meeting_id is not None and session.get(Meeting, data.meeting_id) is None:
-        raise InvalidInput(f"meeting: no meeting {data.meeting_id}", field="meeting")
+        raise InvalidInput(
+            f"meeting: no meeting {data.meeting_id}",
+            field="meeting",
+            code="demand.unknown_meeting",
+            params={"id": data.meeting_id},
+        )
     return {
         "enterprise_id": ent.id,
         "district_code": ent.district_code,
@@ -218,6 +283,7 @@ def check_input(session: Session, principal: Principal, data: DemandInput) -> di
         "title": _clean_text(data.title, "title", 200),
         "description": _clean_text(data.description, "description", 10_000),
         "priority": data.priority,
+        "request_type": rtype,
         "chain_id": data.chain_id,
         "tags": _clean_tags(data.tags),
         "meeting_id": data.meeting_id,
@@ -246,7 +312,11 @@ def file_demand(
 ) -> Demand:
     """File one demand (and dispatch it at once when a router asks); all or nothing."""
     if principal.role is not Role.enterprise and principal.role not in FILERS:
-        raise Forbidden(f"your role ({principal.role.value}) may not file demands")
+        raise Forbidden(
+            f"your role ({principal.role.value}) may not file demands",
+            code="demand.may_not_file",
+            params={"role": f"@role.{principal.role.value}"},
+        )
     begin_write(session)
     now = now or utcnow()
     values = check_input(session, principal, data)
@@ -266,6 +336,7 @@ def file_demand(
         open=True,
         co_handlers=[],
         paused_days=0,
+        extension_days=0,
         returns=0,
         reopens=0,
         updated_at=now,
@@ -273,11 +344,14 @@ def file_demand(
     )
     session.add(d)
     session.flush()
-    _log(session, d, actor, "submit", None, State.submitted, {"category": d.category_code}, now)
+    submitted = {"category": d.category_code, "request_type": d.request_type}
+    _log(session, d, actor, "submit", None, State.submitted, submitted, now)
     files.store(session, d.id, checked, actor)
     if dispatch:
         if Part.router not in parts_of(principal, d):
-            raise Forbidden("only staff who route demands may dispatch them")
+            raise Forbidden(
+                "only staff who route demands may dispatch them", code="demand.may_not_dispatch"
+            )
         route = route_for(session, d.category_code, district)
         _dispatch(session, d, actor, route.lead, list(route.co), now, load_calendar(session))
     session.flush()
@@ -301,6 +375,12 @@ def _log(
     limits = d.__dict__.pop("_clock_limits", None)
     if limits is not None:
         data = {**data, "limits": limits}
+    deadlines = d.__dict__.pop("_clock_deadlines", None)
+    if deadlines is not None:
+        data = {**data, "deadlines": deadlines}
+    tier = d.__dict__.pop("_clock_tier", None)
+    if tier is not None:
+        data = {**data, "tier": tier}
     session.add(
         DemandEvent(
             demand_id=d.id,
@@ -315,21 +395,36 @@ def _log(
             data=data,
         )
     )
+    # The one place demand events become notices (demands/notices.py maps who gets which).
+    demand_notices.on_event(session, d, actor, action, str(to_state), data, now)
 
 
 def _set_clocks(d: Demand, cat: DemandCategory, cal: WorkCalendar, escalate_after: int) -> None:
-    """Deadlines from the clock start, the category's limits and the working days paused."""
+    """Deadlines from the clock start, the limits of the category's tier for the demand's
+    priority (demands/tiers.py), the working days paused and those granted by extensions."""
     assert d.clock_start is not None and d.dispatched_at is not None
+    response_days, resolution_days, tier = limits_of(cat, d.priority)
     # The limits used go into the next event's data, so that the log alone re-derives the
     # deadlines even after an admin changes the category's limits.
-    d.__dict__["_clock_limits"] = [cat.response_days, cat.resolution_days]
+    d.__dict__["_clock_limits"] = [response_days, resolution_days]
+    if tier != "normal":
+        d.__dict__["_clock_tier"] = tier
     paused = d.paused_days or 0
+    extended = d.extension_days or 0
     if d.responded_at is None:
-        d.response_due = cal.add_working_days(d.dispatched_at, cat.response_days + paused)
-    due = cal.add_working_days(d.clock_start, cat.resolution_days + paused)
+        d.response_due = due_after(cal, d.dispatched_at, response_days + paused)
+    d.resolution_due_original = due_after(cal, d.clock_start, resolution_days + paused)
+    due = due_after(cal, d.clock_start, resolution_days + paused + extended)
     d.resolution_due = due
-    d.warn_at = cal.add_working_days(d.clock_start, cat.resolution_days + paused - 1)
+    d.warn_at = cal.add_working_days(d.clock_start, resolution_days + paused + extended - 1)
     d.escalate_at = cal.add_working_days(due, escalate_after)
+    # The deadlines themselves too: counted in a provisional year, they may be recounted later
+    # (a `reclock` event), and the replay must judge what happened before with these.
+    d.__dict__["_clock_deadlines"] = {
+        "response_due": None if d.response_due is None else d.response_due.isoformat(),
+        "resolution_due": due.isoformat(),
+        "resolution_due_original": d.resolution_due_original.isoformat(),
+    }
 
 
 def _escalate_after(session: Session) -> int:
@@ -348,7 +443,12 @@ def _dispatch(
     cal: WorkCalendar,
 ) -> None:
     if session.get(Institution, lead) is None:
-        raise InvalidInput(f"institution: '{lead}' is not an institution", field="institution")
+        raise InvalidInput(
+            f"institution: '{lead}' is not an institution",
+            field="institution",
+            code="demand.unknown_institution",
+            params={"code": lead},
+        )
     prev = d.state
     d.institution_code = lead
     d.co_handlers = co
@@ -391,19 +491,30 @@ def act(
     except ValueError:
         names = ", ".join(a.value for a in Action)
         raise InvalidInput(
-            f"action: unknown action '{action}'; actions are: {names}", field="action"
+            f"action: unknown action '{action}'; actions are: {names}",
+            field="action",
+            code="demand.unknown_action",
+            params={"action": action},
         ) from None
     d = _lock(session, demand_id)
     if d is None or not can_see(principal, d):
-        raise NotFound(f"demand {demand_id} not found")
+        raise NotFound(
+            f"demand {demand_id} not found", code="demand.not_found", params={"id": demand_id}
+        )
     t = TRANSITIONS[act_v]
     parts = parts_of(principal, d)
     if not t.parts & parts:
         who = ", ".join(sorted(p.value for p in t.parts))
-        raise Forbidden(f"'{action}' may be done only by: {who}")
+        raise Forbidden(
+            f"'{action}' may be done only by: {who}",
+            code="demand.not_your_part",
+            params={"action": f"@demands.action.{action}"},
+        )
     if version is None:
         raise InvalidInput(
-            "version: send the version of the demand you are acting on", field="version"
+            "version: send the version of the demand you are acting on",
+            field="version",
+            code="demand.version_missing",
         )
     if version != d.version:
         raise Conflict(
@@ -411,21 +522,39 @@ def act(
             f"now version {d.version}, last changed {d.updated_at:%Y-%m-%d %H:%M} UTC); reload "
             "it and try again",
             field="version",
+            code="demand.stale",
+            params={
+                "id": d.id,
+                "yours": version,
+                "now": d.version,
+                "at": local_minute(d.updated_at),
+            },
         )
     if State(d.state) not in t.sources:
         allowed = ", ".join(a.value for a in allowed_actions(d.state, parts)) or "none"
         raise Conflict(
-            f"cannot {action} a demand that is {d.state}; allowed now: {allowed}", field="action"
+            f"cannot {action} a demand that is {d.state}; allowed now: {allowed}",
+            field="action",
+            code="demand.wrong_state",
+            params={"action": f"@demands.action.{action}", "state": f"@demands.state.{d.state}"},
         )
     for need in t.needs:
         if data.get(need) in (None, ""):
-            raise InvalidInput(f"{need}: is required to {action}", field=need)
+            raise InvalidInput(
+                f"{need}: is required to {action}",
+                field=need,
+                code="demand.required_for",
+                params={"field": f"@demands.field.{need}", "action": f"@demands.action.{action}"},
+            )
     cal = load_calendar(session)
     handler = _HANDLERS[act_v]
     handler(session, d, actor, data, now, cal)
     d.version += 1
     d.updated_at = now
     d.open = State(d.state) not in (State.confirmed, State.withdrawn)
+    from highland.demands.extensions import lapse_pending
+
+    lapse_pending(session, d, now)  # a pending extension request ends with the handler's work
     session.flush()
     return d
 
@@ -446,7 +575,12 @@ def _do_dispatch(
         co = list(data.get("co") or [])
         for code in co:
             if session.get(Institution, code) is None:
-                raise InvalidInput(f"co: '{code}' is not an institution", field="co")
+                raise InvalidInput(
+                    f"co: '{code}' is not an institution",
+                    field="co",
+                    code="demand.unknown_institution",
+                    params={"code": code},
+                )
     else:
         ent = session.get(Enterprise, d.enterprise_id)
         assert ent is not None
@@ -600,16 +734,27 @@ def _do_confirm(
     verdict = str(data["verdict"])
     if verdict not in VERDICTS:
         raise InvalidInput(
-            f"verdict: '{verdict}' is not one of {', '.join(VERDICTS)}", field="verdict"
+            f"verdict: '{verdict}' is not one of {', '.join(VERDICTS)}",
+            field="verdict",
+            code="demand.bad_verdict",
+            params={"value": verdict},
         )
     try:
         rating = int(data["rating"])
     except (TypeError, ValueError):
         raise InvalidInput(
-            f"rating: '{data['rating']}' is not a whole number from 1 to 5", field="rating"
+            f"rating: '{data['rating']}' is not a whole number from 1 to 5",
+            field="rating",
+            code="demand.bad_rating",
+            params={"value": data["rating"]},
         ) from None
     if not 1 <= rating <= 5:
-        raise InvalidInput(f"rating: {rating} is outside 1–5", field="rating")
+        raise InvalidInput(
+            f"rating: {rating} is outside 1–5",
+            field="rating",
+            code="demand.bad_rating",
+            params={"value": rating},
+        )
     comment = _clean_text(data.get("comment"), "comment", 2000, required=False) or None
     d.verdict, d.rating, d.feedback = verdict, rating, comment
     prev = d.state
@@ -622,6 +767,7 @@ def _do_confirm(
         d.reopens = (d.reopens or 0) + 1
         d.clock_start = now
         d.paused_days = 0
+        d.extension_days = 0  # a fresh resolution round: earlier extensions do not carry over
         d.resolved_at = None
         d.resolved_on_time = None
         cat = session.get(DemandCategory, d.category_code)
@@ -650,6 +796,8 @@ def _do_return(
             f"a demand can be returned only within {RETURN_WINDOW_DAYS} working days of reaching "
             f"the institution (until {limit:%Y-%m-%d %H:%M %Z}); ask a router to transfer it",
             field="action",
+            code="demand.return_window",
+            params={"days": RETURN_WINDOW_DAYS, "until": local_minute(limit)},
         )
     prev = d.state
     d.returns = (d.returns or 0) + 1
@@ -688,9 +836,18 @@ def _do_transfer(
 ) -> None:
     to = str(data["institution"])
     if session.get(Institution, to) is None:
-        raise InvalidInput(f"institution: '{to}' is not an institution", field="institution")
+        raise InvalidInput(
+            f"institution: '{to}' is not an institution",
+            field="institution",
+            code="demand.unknown_institution",
+            params={"code": to},
+        )
     if to == d.institution_code:
-        raise InvalidInput(f"institution: the demand is already at '{to}'", field="institution")
+        raise InvalidInput(
+            f"institution: the demand is already at '{to}'",
+            field="institution",
+            code="demand.already_there",
+        )
     prev, prev_inst = d.state, d.institution_code
     d.institution_code = to
     d.co_handlers = [c for c in (data.get("co") or []) if c != to]
@@ -741,7 +898,11 @@ def _do_recategorise(
 ) -> None:
     cat = _category(session, str(data["category"]))
     if cat.code == d.category_code:
-        raise InvalidInput(f"category: the demand is already '{cat.code}'", field="category")
+        raise InvalidInput(
+            f"category: the demand is already '{cat.code}'",
+            field="category",
+            code="demand.same_category",
+        )
     prev_cat, prev_state, prev_inst = d.category_code, d.state, d.institution_code
     d.category_code = cat.code
     payload: dict[str, Any] = {"from": prev_cat, "to": cat.code}
@@ -807,6 +968,7 @@ class DemandFilter:
     open: bool | None = None
     institution: str | None = None
     category: str | None = None
+    request_type: str | None = None  # REQUEST_TYPES, or "none" for demands without one
     meeting_id: int | None = None
     enterprise_id: int | None = None
     chain_id: int | None = None
@@ -819,7 +981,12 @@ def list_query(principal: Principal, flt: DemandFilter) -> Any:
     stmt = select(Demand).where(scope_filter(principal))
     if flt.state:
         if flt.state not in {s.value for s in State}:
-            raise InvalidInput(f"state: unknown state '{flt.state}'", field="state")
+            raise InvalidInput(
+                f"state: unknown state '{flt.state}'",
+                field="state",
+                code="demand.unknown_state",
+                params={"value": flt.state},
+            )
         stmt = stmt.where(Demand.state == flt.state)
     if flt.open is not None:
         stmt = stmt.where(Demand.open.is_(flt.open))
@@ -827,6 +994,19 @@ def list_query(principal: Principal, flt: DemandFilter) -> Any:
         stmt = stmt.where(Demand.institution_code == flt.institution)
     if flt.category:
         stmt = stmt.where(Demand.category_code == flt.category)
+    if flt.request_type:
+        if flt.request_type not in (*REQUEST_TYPES, "none"):
+            raise InvalidInput(
+                f"request_type: unknown request type '{flt.request_type}'",
+                field="request_type",
+                code="practice.request_type_unknown",
+                params={"value": flt.request_type},
+            )
+        stmt = stmt.where(
+            Demand.request_type.is_(None)
+            if flt.request_type == "none"
+            else Demand.request_type == flt.request_type
+        )
     if flt.meeting_id is not None:
         stmt = stmt.where(Demand.meeting_id == flt.meeting_id)
     if flt.enterprise_id is not None:

@@ -12,18 +12,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, insert, select, true, update
+from sqlalchemy import ColumnElement, and_, insert, true, update
 from sqlalchemy.orm import Session
 
-from highland.config import Settings, get_settings
+from highland.config import Settings
 from highland.db import begin_write, table_of, utcnow
-from highland.demands import notify
-from highland.demands.models import Demand, DemandEvent, Institution
+from highland.demands.models import Demand, DemandEvent
+from highland.demands.notices import sweep_notices
 from highland.demands.workflow import AWAITING_RESPONSE, RUNNING
-from highland.enterprises.models import Enterprise
 
 SYSTEM = "system"
 CHUNK = 5000
@@ -87,7 +86,7 @@ def sweep(
     now = now or utcnow()
     if now.tzinfo is None:
         raise ValueError("sweep: `now` must be timezone-aware")
-    settings = settings or get_settings()
+    del settings  # notices are stored with their paths; e-mails take base_url when sent
     begin_write(session)
     session.flush()  # the UPDATEs below must see the session's pending changes
     t = table_of(Demand)
@@ -127,7 +126,7 @@ def sweep(
     result.response_breached = len(marks["response_breach"])
     result.breached = len(marks["breach"])
     result.escalated = len(marks["escalation"])
-    result.notifications = _notify(session, marks, now, settings, calendar)
+    result.notifications = sweep_notices(session, marks, now, calendar)
     return result
 
 
@@ -196,90 +195,3 @@ def _expire_demands(session: Session) -> None:
     for obj in list(session.identity_map.values()):
         if isinstance(obj, Demand):
             session.expire(obj)
-
-
-# ---------------------------------------------------------------- notices
-
-
-def _names(
-    session: Session, marks: dict[str, list[_Marked]]
-) -> tuple[dict[int, tuple[str, str | None]], dict[str, tuple[str, str | None]]]:
-    ent_ids = sorted({m.enterprise_id for rows in marks.values() for m in rows})
-    enterprises: dict[int, tuple[str, str | None]] = {}
-    for start in range(0, len(ent_ids), CHUNK):
-        chunk = ent_ids[start : start + CHUNK]
-        for eid, name, name_en in session.execute(
-            select(Enterprise.id, Enterprise.name, Enterprise.name_en).where(
-                Enterprise.id.in_(chunk)
-            )
-        ):
-            enterprises[eid] = (name, name_en)
-    institutions = {
-        code: (name, name_en)
-        for code, name, name_en in session.execute(
-            select(Institution.code, Institution.name, Institution.name_en)
-        )
-    }
-    return enterprises, institutions
-
-
-def _notify(
-    session: Session,
-    marks: dict[str, list[_Marked]],
-    now: datetime,
-    settings: Settings,
-    calendar: Any,
-) -> int:
-    """Notices for the marks just made (see docs/demands-sweep.md for who gets which)."""
-    if not any(marks.values()):
-        return 0
-    who = notify.recipients(session)
-    enterprises, institutions = _names(session, marks)
-    if marks["escalation"] and calendar is None:
-        from highland.demands.calendar import load_calendar
-
-        calendar = load_calendar(session)
-    rows: list[dict[str, Any]] = []
-    for kind, marked in marks.items():
-        for m in marked:
-            if m.due is None:
-                continue
-            if kind == "warning" and m.due < now:
-                continue  # first sweep after the deadline itself: the breach notice says it
-            if kind == "escalation":
-                users = who.escalation(m.chain_id)
-            elif kind == "breach":
-                users = who.of_institutions([m.institution_code, *m.co_handlers])
-            else:
-                users = who.of_institutions([m.institution_code])
-            if not users:
-                continue
-            ent = enterprises.get(m.enterprise_id, ("?", None))
-            inst = institutions.get(m.institution_code or "", (m.institution_code or "?", None))
-            info = notify.DemandInfo(m.id, m.title, ent[0], ent[1], inst[0], inst[1])
-            overdue = _overdue_days(calendar, m.due, now) if kind == "escalation" else None
-            subject, body = notify.message(kind, info, m.due, settings, overdue)
-            rows.extend(
-                notify.notice_row(
-                    uid,
-                    m.id,
-                    kind,
-                    subject,
-                    body,
-                    due_key=_iso(m.due),
-                    email=who.emails.get(uid),
-                    now=now,
-                )
-                for uid in users
-            )
-    return notify.store_notices(session, rows)
-
-
-def _overdue_days(calendar: Any, due: datetime, now: datetime) -> int | None:
-    """Working days wholly past since the deadline (those before today's date)."""
-    from highland.demands.calendar import CalendarUnknown
-
-    try:
-        return int(calendar.working_days_between(due, now - timedelta(days=1)))
-    except CalendarUnknown:
-        return None

@@ -155,6 +155,8 @@ TRANSITIONS: dict[Action, Transition] = {
 
 VERDICTS = ("solved", "partly", "not")
 PRIORITIES = ("low", "normal", "high", "urgent")
+# 诉求类型 of the 12345 practice: 咨询, 求助, 投诉, 建议 (None on a demand: not given).
+REQUEST_TYPES = ("consult", "help", "complaint", "suggest")
 # A handler may return a demand only this many working days after it reached them.
 RETURN_WINDOW_DAYS = 2
 

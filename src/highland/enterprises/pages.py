@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response, StreamingResponse
 from sqlalchemy.orm import Session
 
+from highland.demands.provisional import calendar_warning
 from highland.deps import DB, csrf_protect, require
 from highland.enterprises import repository as repo
 from highland.enterprises import service
@@ -75,6 +76,9 @@ def list_page(
             "divisions": DIVISIONS,
             "qualifications": QUALIFICATIONS,
             "ownership": OWNERSHIP,
+            # The page an admin lands on after signing in: warns from 1 November when next
+            # year's holiday schedule is missing (docs/calendar.md).
+            "calendar_warning": calendar_warning(db, principal),
         },
     )
 

@@ -63,8 +63,10 @@ def create_user(
     chain_id: int | None = None,
     display_name: str | None = None,
     email: str | None = None,
+    language: str | None = None,
 ) -> User:
-    """Create a user after checking the role's scope fields."""
+    """Create a user after checking the role's scope fields (`language`: of the user's
+    e-mails, zh-CN or en; None: Chinese with the English underneath)."""
     username = username.strip()
     if not username or len(username) > 64:
         raise InvalidInput("username must be 1–64 characters", field="username")
@@ -87,6 +89,13 @@ def create_user(
         email = email.strip() or None
         if email and (len(email) > 200 or not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email)):
             raise InvalidInput(f"email: '{email}' is not an e-mail address", field="email")
+    if language is not None and language not in ("zh-CN", "en"):
+        raise InvalidInput(
+            f"language: '{language}' is not zh-CN or en",
+            field="language",
+            code="notices.bad_language",
+            params={"value": language[:20]},
+        )
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict(f"username '{username}' is taken", field="username")
     user = User(
@@ -98,6 +107,7 @@ def create_user(
         institution_code=institution_code,
         chain_id=chain_id,
         email=email,
+        language=language,
     )
     session.add(user)
     session.flush()
@@ -115,6 +125,7 @@ def create_user(
                 "institution_code": institution_code,
                 "chain_id": chain_id,
                 "email": email,
+                "language": language,
             },
         ),
     )

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from highland.kit.clock import CITY_TZ, now_local, today_local
 
-__all__ = ["CITY_TZ", "now_local", "parse_date", "today_local"]
+__all__ = ["CITY_TZ", "local_minute", "now_local", "parse_date", "today_local"]
 
 
 def parse_date(text: str, field: str = "date") -> date:
@@ -19,3 +19,8 @@ def parse_date(text: str, field: str = "date") -> date:
         raise InvalidInput(
             f"{field}: '{text}' is not a date; write YYYY-MM-DD", field=field
         ) from None
+
+
+def local_minute(value: datetime) -> str:
+    """An aware moment as Beijing time to the minute: YYYY-MM-DD HH:MM."""
+    return value.astimezone(CITY_TZ).strftime("%Y-%m-%d %H:%M")

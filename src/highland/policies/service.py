@@ -516,6 +516,10 @@ def run_match(session: Session, as_of: date, actor: Actor) -> MatchRun:
         )
     run.finished_at = utcnow()
     session.flush()
+    # Enterprises that newly qualify are told (policies/notices.py: who, and "newly").
+    from highland.policies import notices as policy_notices
+
+    policy_notices.after_official_run(session, run, frame, pairs)
     audit.record(session, actor, Change("create", "policy_match_run", str(run.id), None,
                  {"as_of": as_of, "policies": len(pairs), "enterprises": frame.height,
                   "snapshot": snap.sha256, "result_sha256": digest}))  # fmt: skip

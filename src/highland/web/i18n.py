@@ -62,7 +62,7 @@ def _param(lang: str, value: Any) -> Any:
     return value
 
 
-def translate(lang: str, key: str, **params: Any) -> str:
+def translate(lang: str, key: str, /, **params: Any) -> str:
     """Translate a key; an unknown key shows itself, so gaps are visible, not fatal."""
     entry = catalog().get(key)
     text = entry.get(lang, entry["zh-CN"]) if entry else key

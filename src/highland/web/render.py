@@ -34,6 +34,7 @@ def _make_templates() -> Jinja2Templates:
                 FileSystemLoader(str(ROOT / "policies" / "templates")),
                 FileSystemLoader(str(ROOT / "demands" / "templates")),
                 FileSystemLoader(str(ROOT / "chains" / "templates")),
+                FileSystemLoader(str(ROOT / "notices" / "templates")),
             ]
         ),
         autoescape=select_autoescape(["html"]),
@@ -89,7 +90,7 @@ def render(
     base = {
         "request": request,
         "lang": lang,
-        "_": lambda key, **kw: translate(lang, key, **kw),
+        "_": lambda msg_key, /, **kw: translate(lang, msg_key, **kw),
         "principal": principal,
         "can": lambda perm: bool(principal and principal.can(Permission(perm))),
         "synthetic": request.app.state.synthetic,
@@ -105,5 +106,10 @@ def render(
             dt.astimezone(CITY_TZ).strftime("%Y-%m-%d %H:%M:%S") if isinstance(dt, datetime) else dt
         ),
     }
+    # The header's unread count: a callable put on request.state by the notices package's
+    # app-wide dependency (this layer imports no module that stores notices).
+    counter = getattr(request.state, "unread_notices", None)
+    if principal is not None and callable(counter) and "unread_notices" not in context:
+        base["unread_notices"] = counter()
     base.update(context)
     return TEMPLATES.TemplateResponse(request, name, base, status_code=status_code)

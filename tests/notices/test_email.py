@@ -1,4 +1,5 @@
-"""Notices in the UI and by e-mail, against a real local SMTP server (aiosmtpd)."""
+"""Notices by e-mail, against a real local SMTP server (aiosmtpd): sent once, in the user's
+language or Chinese with the English underneath, errors recorded without the password."""
 
 from __future__ import annotations
 
@@ -12,13 +13,13 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from highland.config import Settings
-from highland.demands import notify
-from highland.demands.models import Notification
 from highland.identity.models import User
+from highland.notices import email as notify
+from highland.notices import service
+from highland.notices.models import Notification
 from tests.demands.test_sweep import NOW, SETTINGS, World, act, file, notices, run, world
 
 __all__ = ["world"]  # the fixture, imported for pytest
@@ -94,9 +95,17 @@ def smtp(port: int, **over: Any) -> Settings:
     )
 
 
+def quiet_file(db: Session) -> Any:
+    """A demand dispatched to ZW (SJ co-handling), its dispatch notices already read."""
+    d = file(db)
+    for n in notices(db, kind="demand.dispatched"):
+        service.mark_read(db, n.user_id)
+    return d
+
+
 def warned(db: Session) -> list[Notification]:
     """A demand at ZW swept at its warning: notices for zw1 (e-mail) and zw2 (none)."""
-    d = file(db)
+    d = quiet_file(db)
     act(db, d, "accept", NOW)
     run(db, d.warn_at)
     return notices(db, kind="warning")
@@ -113,10 +122,15 @@ def test_pending_notices_are_mailed_once(
     assert (notify.send_pending(db, smtp(port))) == (1, 0)  # zw2 has no address
     ((sender, rcpts, msg),) = box.received
     assert sender == "noreply@highland.example.org" and rcpts == ["zw1@example.org"]
-    assert msg["Subject"] == warn[0].subject and "即将超期" in msg["Subject"]
+    assert msg["Subject"] == f"【即将超期】诉求 #{warn[0].params['id']}：新厂房施工许可"
     assert msg["To"] == "zw1@example.org"
     body = msg.get_content()
-    assert "办理时限：2026-03-09 23:59（北京时间）" in body and "Due soon" not in body
+    # Chinese first, the English underneath, each with the link to the demand.
+    assert "办理时限 2026-03-09 23:59（北京时间）" in body
+    assert "2026-03-09 23:59 (Beijing time)" in body
+    link = f"https://highland.example.org/demands/{warn[0].params['id']}"
+    assert f"查看：{link}" in body and f"Open: {link}" in body
+    assert body.index("办理时限") < body.index("Beijing time")
     db.refresh(warn[0])
     assert warn[0].emailed_at is not None and warn[0].email_error is None
     assert warn[0].email_to == "zw1@example.org"
@@ -194,7 +208,7 @@ def test_read_and_inactive_users_notices_are_not_mailed(
     d = file(db)
     run(db, d.resolution_due + timedelta(seconds=1))  # breach: zw1, zw2, sj1
     u = world.users
-    notify.mark_read(db, u["zw1"])
+    service.mark_read(db, u["zw1"])
     sj1 = db.get(User, u["sj1"])
     assert sj1 is not None
     sj1.is_active = False
@@ -210,11 +224,11 @@ def test_a_refused_recipient_does_not_block_the_others(
     sj1 = db.get(User, world.users["sj1"])
     assert sj1 is not None
     sj1.email = "refuse@example.org"
-    d = file(db)
+    d = quiet_file(db)
     run(db, d.resolution_due + timedelta(seconds=1))  # zw1: response breach and breach
     sent, failed = notify.send_pending(db, smtp(port))
     assert (sent, failed) == (2, 1), [n.email_error for n in notices(db)]
-    bad = notices(db, user_id=world.users["sj1"])[0]
+    (bad,) = notices(db, user_id=world.users["sj1"], kind="breach")
     assert bad.emailed_at is None and bad.email_error is not None
     assert bad.email_error == (
         f"SMTP 127.0.0.1:{port}: sending failed: recipient refused: refuse@example.org (550)"
@@ -222,29 +236,36 @@ def test_a_refused_recipient_does_not_block_the_others(
     assert [r for _, r, _ in box.received] == [["zw1@example.org"]] * 2
 
 
-# ---------------------------------------------------------------- the UI helpers
+# ---------------------------------------------------------------- the user's language
 
 
-def test_notify_user_unread_count_and_mark_read(db: Session, world: World) -> None:
-    d = file(db)
-    u = world.users
-    first = notify.notify_user(
-        db, u["zw1"], d.id, "assigned", "新诉求 / New demand", "正文", due_key="2"
-    )
-    assert first is not None
-    assert notify.notify_user(db, u["zw1"], d.id, "assigned", "again", "x", due_key="2") is None
-    second = notify.notify_user(db, u["zw1"], None, "note", "通知 / Note", "正文")
-    other = notify.notify_user(db, u["sj1"], d.id, "assigned", "新诉求", "正文")
-    assert second is not None and other is not None
-    row = db.get(Notification, first)
-    assert row is not None and row.email_to == "zw1@example.org" and row.subject.startswith("新")
-    assert notify.count_unread(db, u["zw1"]) == 2
-    assert [n.id for n in notify.unread(db, u["zw1"], 10)] == [second, first]
-    assert [n.id for n in notify.unread(db, u["zw1"], 1)] == [second]
-    # Someone else's notice is not touched; unknown and empty id lists change nothing.
-    assert notify.mark_read(db, u["zw1"], [first, other, 999_999]) == 1
-    assert notify.mark_read(db, u["zw1"], []) == 0
-    assert notify.count_unread(db, u["zw1"]) == 1 and notify.count_unread(db, u["sj1"]) == 1
-    assert notify.mark_read(db, u["zw1"]) == 1
-    assert notify.count_unread(db, u["zw1"]) == 0
-    assert db.scalar(select(Notification.read_at).where(Notification.id == other)) is None
+def test_a_user_with_a_language_gets_mail_in_it_only(
+    db: Session, world: World, inbox: tuple[Inbox, int]
+) -> None:
+    box, port = inbox
+    zw1 = db.get(User, world.users["zw1"])
+    assert zw1 is not None
+    zw1.language = "en"
+    db.flush()
+    (n, _) = warned(db)
+    assert notify.send_pending(db, smtp(port)) == (1, 0)
+    ((_, _, msg),) = box.received
+    assert msg["Subject"] == f"[Due soon] Demand #{n.params['id']}: 新厂房施工许可"
+    body = msg.get_content()
+    assert "Beijing time" in body and "北京时间" not in body
+    assert f"Open: https://highland.example.org/demands/{n.params['id']}" in body
+
+
+def test_a_language_other_than_zh_or_en_is_refused(db: Session, world: World) -> None:
+    from highland.errors import InvalidInput
+    from highland.identity import service as identity
+    from tests.conftest import ACTOR
+
+    with pytest.raises(InvalidInput) as err:
+        identity.create_user(db, ACTOR, username="fr1", password="password-123",
+                             role="leader", language="fr")  # fmt: skip
+    assert (err.value.field, err.value.code) == ("language", "notices.bad_language")
+    assert db.query(User).filter(User.username == "fr1").count() == 0
+    u = identity.create_user(db, ACTOR, username="en1", password="password-123",
+                             role="leader", language="en")  # fmt: skip
+    assert u.language == "en"

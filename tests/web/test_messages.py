@@ -1,0 +1,69 @@
+"""The message catalogue: every error code raised in the code has its text in both languages,
+and catalogue files do not define a key twice."""
+
+from __future__ import annotations
+
+import re
+import string
+from pathlib import Path
+
+import pytest
+import yaml
+
+from highland.errors import Conflict
+from highland.web import i18n
+
+SRC = Path(__file__).resolve().parents[2] / "src" / "highland"
+CODE = re.compile(r"""\bcode=["']([a-z0-9_]+(?:\.[a-z0-9_]+)+)["']""")
+
+
+def _codes() -> set[str]:
+    found: set[str] = set()
+    for path in SRC.rglob("*.py"):
+        found.update(CODE.findall(path.read_text(encoding="utf-8")))
+    return found
+
+
+def test_every_error_code_in_the_code_has_both_languages() -> None:
+    codes = _codes()
+    assert codes, "no error codes found: the scan is broken"
+    missing = sorted(c for c in codes if not i18n.has(f"error.{c}"))
+    assert not missing, f"error codes without a catalogue entry: {missing}"
+
+
+def test_each_text_uses_the_same_parameters_in_both_languages() -> None:
+    fields = string.Formatter()
+    for key, texts in i18n.catalog().items():
+        names = [{f for _, f, _, _ in fields.parse(t) if f} for t in texts.values()]
+        assert names[0] == names[1], f"{key}: {names[0]} (zh) vs {names[1]} (en)"
+
+
+def test_a_key_defined_in_two_files_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    main = tmp_path / "messages.yaml"
+    main.write_text(yaml.safe_dump({"a.b": {"zh": "甲", "en": "A"}}, allow_unicode=True))
+    extra = tmp_path / "messages"
+    extra.mkdir()
+    (extra / "x.yaml").write_text('a.b: {zh: "乙", en: "B"}\n', encoding="utf-8")
+    monkeypatch.setattr(i18n, "CATALOG", main)
+    monkeypatch.setattr(i18n, "CATALOG_DIR", extra)
+    i18n.catalog.cache_clear()
+    try:
+        with pytest.raises(ValueError, match="a.b is defined in messages.yaml and x.yaml"):
+            i18n.catalog()
+    finally:
+        monkeypatch.undo()
+        i18n.catalog.cache_clear()
+
+
+def test_an_error_reads_in_the_page_language_with_translated_parameters() -> None:
+    exc = Conflict(
+        "cannot resolve a demand that is submitted",
+        code="demand.wrong_state",
+        params={"action": "@demands.action.resolve", "state": "@demands.state.submitted"},
+    )
+    assert i18n.error_text("zh-CN", exc) == "诉求当前状态为“待分派”，不能执行“办复”。"
+    assert "Submitted" in i18n.error_text("en", exc)
+    # An error without a code keeps its own message.
+    assert i18n.error_text("zh-CN", Conflict("plain")) == "plain"
