@@ -5,8 +5,11 @@ transaction. Tests run on SQLite, and on PostgreSQL too when HIGHLAND_TEST_DATAB
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -17,15 +20,62 @@ from highland.audit.service import Actor
 from highland.config import Settings
 from highland.db import make_engine
 from highland.enterprises.service import seed_regions
+from highland.kit import clock
 from highland.schema import upgrade
+from tests.clock import Moment, frozen, mend_sleep_under_faketime, under_faketime
 from tests.pg import PG_URL, throwaway_database
 
 # Cheap argon2id for the hundreds of users the tests create (production keeps the defaults;
 # sign-in still verifies real argon2id hashes).
 os.environ.setdefault("HIGHLAND_PASSWORD_HASH_MEMORY_KIB", "1024")
 os.environ.setdefault("HIGHLAND_PASSWORD_HASH_TIME_COST", "1")
+mend_sleep_under_faketime()
+STARTED = clock.now_local()
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 ACTOR = Actor("tester", "admin", "cli")
+
+
+def _clock_line() -> str:
+    faked = " (process clock moved by faketime)" if under_faketime() else ""
+    return f"clock at the start of the run: {STARTED:%Y-%m-%d %H:%M} Beijing time{faked}"
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    """Say which day the suite runs on (the header is hidden under -q; the summary is not)."""
+    return _clock_line()
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    """Under faketime, end with the day the suite ran on, so a log shows it."""
+    if under_faketime():
+        terminalreporter.write_line(_clock_line())
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test marked `clock_at(...)` sets its clock before its other function-scoped fixtures
+    (session- and module-scoped ones, such as the browser tests' server, are built first)."""
+    for item in items:
+        if item.get_closest_marker("clock_at"):
+            names: list[str] = item.fixturenames  # type: ignore[attr-defined]
+            if "clock_at" in names:
+                names.remove("clock_at")
+            names.insert(0, "clock_at")
+
+
+@pytest.fixture
+def clock_at(request: pytest.FixtureRequest) -> Iterator[Callable[..., datetime]]:
+    """clock_at("2026-12-28 10:00", tick=True): from here to the end of the test, "now" (the
+    process clock, so `kit.clock` and every thread) is that Beijing moment; returns it.
+    `@pytest.mark.clock_at("…")` does the same for a whole test or module."""
+    with ExitStack() as stack:
+
+        def travel(moment: Moment, *, tick: bool = True) -> datetime:
+            return stack.enter_context(frozen(moment, tick=tick))
+
+        marker = request.node.get_closest_marker("clock_at")
+        if marker is not None:
+            travel(*marker.args, **marker.kwargs)
+        yield travel
 
 
 def _build(engine: Engine) -> Engine:

@@ -273,13 +273,24 @@ def live_server(
 # --------------------------------------------------------------------------- browser
 
 
+def browser_environment() -> dict[str, str]:
+    """The browser's environment: ours, but never libfaketime's (under `make test-dates`
+    Chromium faked is slow to a crawl; it keeps the real date, as PostgreSQL does: pages
+    compute no dates, the server does, and its clock is the one under test)."""
+    return {
+        k: v for k, v in os.environ.items() if k != "LD_PRELOAD" and not k.startswith("FAKETIME")
+    }
+
+
 @pytest.fixture(scope="session")
 def chromium(browser_executable: str) -> Iterator[Browser]:
     """One Chromium for the whole run."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=browser_executable, args=BROWSER_ARGS)
+        browser = p.chromium.launch(
+            executable_path=browser_executable, args=BROWSER_ARGS, env=browser_environment()
+        )
         yield browser
         browser.close()
 
@@ -329,6 +340,10 @@ def sign_in(_signed_in_cookies: dict[str, list[Any]]) -> Callable[..., None]:
             return
         page.context.add_cookies(_signed_in_cookies[username])
         page.goto("/enterprises")
+        if "/login" in page.url:  # the session ran out (a test moved the clock on): again
+            page.context.clear_cookies()
+            sign_in_with_form(page, username, password)
+            _signed_in_cookies[username] = page.context.cookies()
 
     return sign
 

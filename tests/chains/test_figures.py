@@ -205,7 +205,7 @@ def test_one_long_session_builds_once(tmp_path: Path, monkeypatch: pytest.Monkey
 def test_concurrent_readers_build_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Four requests at once after a change: one builds, the others wait and reuse it."""
     import threading
-    import time as clock
+    import time
 
     engine = make_engine(f"sqlite:///{tmp_path / 'busy.db'}")
     upgrade(engine)
@@ -219,7 +219,7 @@ def test_concurrent_readers_build_once(tmp_path: Path, monkeypatch: pytest.Monke
 
     def slow(session: Session) -> pl.DataFrame:
         calls.append(1)
-        clock.sleep(0.3)  # long enough for the other readers to arrive
+        time.sleep(0.3)  # long enough for the other readers to arrive
         return real(session)
 
     monkeypatch.setattr(figures, "registry_cells", slow)

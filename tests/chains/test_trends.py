@@ -174,13 +174,35 @@ def test_page_shows_gaps(client: Any, db: Session, users: Any) -> None:
     assert "Revenue: 2026-04; Tax: 2026-04" in en and ">no data<" in en
 
 
-def test_page_default_window(client: Any, db: Session, users: Any) -> None:
+@pytest.fixture(
+    params=[
+        # The first hours of a year in Beijing are still the last day of the old one in UTC.
+        ("2027-01-01 07:00", "2027-01", "2026-02", "2026-01"),
+        ("2026-12-31 23:59", "2026-12", "2026-01", "2025-12"),
+        ("2027-01-04 10:00", "2027-01", "2026-02", "2026-01"),
+    ],
+    ids=["new-year-morning", "new-year-eve", "first-monday"],
+)
+def turn(request: pytest.FixtureRequest, clock_at: Any) -> tuple[str, str, str]:
+    """The clock at the turn of a year (set before the users' sessions are opened)."""
+    moment, last, first, before = request.param
+    clock_at(moment)
+    return last, first, before
+
+
+def test_page_default_window(turn: tuple[str, str, str], client: Any, users: Any) -> None:
+    """Twelve months to the current month in Beijing, across the turn of the year."""
+    last, first, before = turn
     client.cookies.set("highland_session", users["leader"]["cookie"])
     r = client.get("/chains/1/trends")
     assert r.status_code == 200
-    now = indicators.current_month()
-    assert f'data-month="{now}"' in r.text and f'data-month="{trends.shift(now, -11)}"' in r.text
-    assert f'data-month="{trends.shift(now, -12)}"' not in r.text
+    assert indicators.current_month() == last
+    assert f'data-month="{last}"' in r.text and f'data-month="{first}"' in r.text
+    assert f'data-month="{before}"' not in r.text
+    assert trends.window(last, 12)[0] == first
+    nxt = trends.shift(last, 1)
+    late = client.get(f"/chains/1/trends?to={nxt}")
+    assert late.status_code == 422 and nxt in late.text
 
 
 def test_page_and_api_bad_input(client: Any, db: Session, users: Any) -> None:

@@ -4,7 +4,7 @@ filed from meetings through the real services."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from importlib import resources
 from typing import Any
 
@@ -12,11 +12,11 @@ from sqlalchemy.orm import Session
 
 from highland.audit.service import Actor
 from highland.demands import attachments as files
-from highland.demands import calendar as cal
 from highland.demands.meetings import MeetingInput, create_meeting
 from highland.demands.reference import load_reference
 from highland.demands.service import DemandInput
 from highland.identity.permissions import Principal, Role
+from highland.kit import clock
 
 ACTOR = Actor("tester", "admin", "cli")
 STAFF = Principal(user_id=0, username="tester", role=Role.admin)
@@ -49,7 +49,7 @@ def meeting_with(
     """
     m = MeetingInput(
         title=title,
-        held_at=datetime.now(cal.SHANGHAI) - timedelta(days=1),
+        held_at=clock.now_local() - timedelta(days=1),
         place="江宁区行政中心",
         leader="区长",
         attendees=[r[0] for r in rows],
@@ -78,7 +78,7 @@ def meeting_with(
 
 def today() -> date:
     """Today in Shanghai."""
-    return datetime.now(cal.SHANGHAI).date()
+    return clock.today_local()
 
 
 def world_demands(session: Session, a: str, b: str) -> dict[str, Any]:

@@ -570,3 +570,14 @@ def test_georeport_client(live: str, db: Session, world: dict[str, Any]) -> None
         assert float(one["lat"]) == 31.95 and one["status"] == "open"
     with pytest.raises(requests.HTTPError):
         GeoReport(live).get_service_definition("nope")
+
+
+@pytest.mark.clock_at("2027-01-04 10:00")
+def test_default_window_spans_the_turn_of_the_year(
+    client: TestClient, db: Session, world: dict[str, Any]
+) -> None:
+    """The last 90 days from the first Monday of a year reach back into October."""
+    inside = demand(db, world["a"], ago=timedelta(days=89, hours=23))
+    demand(db, world["a"], ago=timedelta(days=90, hours=1))
+    new_year = demand(db, world["b"], ago=timedelta(days=3, hours=3))  # 2027-01-01 07:00 Beijing
+    assert ids(get(client, "requests"), "json") == [new_year.id, inside.id]

@@ -15,7 +15,7 @@ import socket
 import ssl
 from datetime import datetime
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import format_datetime, make_msgid
 
 from sqlalchemy import case, select
 from sqlalchemy.orm import Session
@@ -100,7 +100,7 @@ def build_email(settings: Settings, to: str, subject: str, body: str) -> EmailMe
     msg["From"] = settings.smtp_from
     msg["To"] = to
     msg["Subject"] = subject
-    msg["Date"] = formatdate(localtime=False)
+    msg["Date"] = format_datetime(utcnow())
     msg["Message-ID"] = make_msgid(domain=settings.smtp_from.rpartition("@")[2] or "localhost")
     msg.set_content(body, charset="utf-8")
     return msg
