@@ -104,6 +104,15 @@ def _apikeys_app() -> typer.Typer:
 
 app.add_typer(_apikeys_app(), name="apikeys")
 
+
+def _credentials_commands() -> None:
+    from highland.identity.cli import register
+
+    register(users_app, tokens_app)
+
+
+_credentials_commands()
+
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 DEMO_LOGINS = "demo-logins.txt"
@@ -415,7 +424,9 @@ def serve(
     _init()
     out.print(f"Highland is running: [bold]http://{host}:{port}/[/]  (API docs: /docs)")
     _print_logins()
-    uvicorn.run(create_app(), host=host, port=port, log_level="info")
+    # Proxy headers are read by the app itself, only from HIGHLAND_TRUSTED_PROXIES (uvicorn's
+    # own default would believe X-Forwarded-For from any local process).
+    uvicorn.run(create_app(), host=host, port=port, log_level="info", proxy_headers=False)
 
 
 def _report(result: object, report: Path | None) -> None:
@@ -611,6 +622,10 @@ def users_create(
 def tokens_create(
     user: Annotated[str, typer.Option(help="Username the token acts as.")],
     name: Annotated[str, typer.Option(help="What the token is for.")] = "cli",
+    days: Annotated[
+        int | None,
+        typer.Option(help="Days until it expires (default HIGHLAND_API_TOKEN_DAYS; 0: never)."),
+    ] = None,
 ) -> None:
     """Create an API token and print it (it is shown only once)."""
     from highland.identity.service import create_token
@@ -618,7 +633,7 @@ def tokens_create(
     _init()
     try:
         with transaction() as s:
-            token = create_token(s, _actor(), user, name)
+            token = create_token(s, _actor(), user, name, days)
     except HighlandError as exc:
         raise _fail(exc.message) from None
     sys.stdout.write(token + "\n")

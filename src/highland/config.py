@@ -6,7 +6,7 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -26,13 +26,24 @@ class Settings(BaseSettings):
     # "auto" marks cookies Secure when the request arrived over HTTPS.
     cookie_secure: str = "auto"
     session_hours: int = 12
-    login_max_failures: int = 5
+    # Sign-in: this many failures of one (username, address) pair are free; each further one
+    # doubles the wait before that pair may try again (1 s, 2 s, 4 s, … up to
+    # login_max_delay_seconds). Failures older than login_window_minutes are forgotten. Other
+    # addresses (the real owner) and other usernames are never slowed by them.
+    login_max_failures: int = Field(default=5, ge=1)
+    login_max_delay_seconds: int = Field(default=900, ge=1)
+    # X-Forwarded-For is read only when the direct peer is one of these addresses or networks
+    # (comma-separated, e.g. "127.0.0.1,10.0.0.0/8"); empty: never (the peer is the client).
+    trusted_proxies: str = ""
+    # API tokens expire this many days after creation unless `--days` says otherwise (0: a
+    # token never expires unless asked for one that does).
+    api_token_days: int = Field(default=90, ge=0, le=3650)
     # Argon2id cost of new password hashes (argon2-cffi's defaults, RFC 9106's second
     # recommendation). Lowering them only makes sense for test suites; stored hashes carry
     # their own parameters, so changing these never locks anyone out.
     password_hash_memory_kib: int = 65536
     password_hash_time_cost: int = 3
-    login_window_minutes: int = 15
+    login_window_minutes: int = Field(default=15, ge=1)
     lifecycle_rules: Path | None = None
     max_upload_mb: int = 200
     search_count_cap: int = Field(default=10000, ge=100)
@@ -56,6 +67,14 @@ class Settings(BaseSettings):
     smtp_from: str = "highland@localhost"
     # The public address of the platform, for links in e-mails.
     base_url: str = "http://127.0.0.1:8000"
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies(cls, value: str) -> str:
+        from highland.identity.proxies import parse_networks
+
+        parse_networks(value)  # refuses a malformed entry at start-up, naming it
+        return value
 
 
 @lru_cache

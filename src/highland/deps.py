@@ -17,9 +17,10 @@ SESSION_COOKIE = "highland_session"
 LANG_COOKIE = "highland_lang"
 
 
-# Routes whose work runs in sessions of its own (imports commit in chunks): their request
-# session must not hold SQLite's write lock, or those sessions would wait for it.
-OWN_TRANSACTIONS = ("/imports", "/api/v1/imports/")
+# Routes whose work runs in sessions of its own (imports commit in chunks) or that write only
+# after slow work (sign-in checks the password first): their request session must not hold
+# SQLite's write lock, or the other requests would wait for it.
+OWN_TRANSACTIONS = ("/imports", "/api/v1/imports/", "/login")
 
 
 def get_db(request: Request) -> Iterator[Session]:

@@ -43,6 +43,7 @@ from highland.enterprises import api as enterprise_api
 from highland.enterprises import pages as enterprise_pages
 from highland.enterprises.models import Enterprise, Region
 from highland.errors import HighlandError, Unauthenticated
+from highland.identity import admin_pages as identity_admin_pages
 from highland.identity import api as identity_api
 from highland.identity import pages as identity_pages
 from highland.notices import api as notice_api
@@ -153,6 +154,7 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(identity_pages.router)
+    app.include_router(identity_admin_pages.router)
     app.include_router(enterprise_pages.router)
     app.include_router(policy_pages.router)
     app.include_router(demand_pages.router)

@@ -10,11 +10,14 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from highland.db import begin_write
 from highland.deps import DB, LANG_COOKIE, SESSION_COOKIE, csrf_protect, optional_principal
-from highland.errors import TooManyRequests, Unauthenticated
+from highland.errors import TooManyRequests
+from highland.identity import login as signin
 from highland.identity import service
 from highland.identity.permissions import Principal
-from highland.web.i18n import LANGUAGES, translate
+from highland.identity.proxies import client_address
+from highland.web.i18n import LANGUAGES, error_text, translate
 from highland.web.render import language, render
 
 router = APIRouter(include_in_schema=False)
@@ -84,21 +87,32 @@ def login(
             request, _safe_next(next), translate(lang, "login.failed"), username, 403
         )
     settings = request.app.state.settings
-    ip = request.client.host if request.client else "unknown"
+    ip = client_address(
+        request.client.host if request.client else None,
+        request.headers.get("x-forwarded-for"),
+        settings.trusted_proxies,
+    )
     try:
-        user = service.authenticate(
+        candidate = signin.prepare(
             db,
             username,
-            password,
             ip,
-            max_failures=settings.login_max_failures,
+            free=settings.login_max_failures,
+            cap=settings.login_max_delay_seconds,
             window=settings.login_window_minutes,
         )
-    except TooManyRequests:
-        msg = translate(lang, "login.limited", minutes=settings.login_window_minutes)
-        return _login_page(request, _safe_next(next), msg, username, 429)
-    except Unauthenticated:
-        # The failed attempt must be kept for rate limiting, so commit it here.
+    except TooManyRequests as exc:
+        resp = _login_page(request, _safe_next(next), error_text(lang, exc), username, 429)
+        resp.headers["retry-after"] = str(exc.params.get("seconds", 1))
+        return resp
+    # End the read before argon2 runs: no connection nor SQLite write lock is held meanwhile,
+    # so concurrent sign-ins (and everyone else) do not queue behind the hashing.
+    db.commit()
+    ok = signin.verify(candidate, password)
+    begin_write(db)
+    user = signin.record(db, candidate, ip, ok)
+    if user is None:
+        # The failed attempt must be kept for the delays, so commit it here.
         db.commit()
         return _login_page(
             request, _safe_next(next), translate(lang, "login.failed"), username, 401

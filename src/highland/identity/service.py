@@ -10,17 +10,18 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from highland.audit.service import Actor, Change, record
 from highland.config import get_settings
 from highland.db import utcnow
-from highland.errors import Conflict, InvalidInput, NotFound, TooManyRequests, Unauthenticated
-from highland.identity.models import ApiToken, LoginAttempt, User, UserSession
+from highland.errors import Conflict, InvalidInput, NotFound
+from highland.identity.models import ApiToken, User, UserSession
 from highland.identity.permissions import Principal, Role
 
 MIN_PASSWORD = 8
+MAX_TOKEN_DAYS = 3650
 
 
 @functools.cache
@@ -51,6 +52,15 @@ def check_password(stored: str, password: str) -> bool:
         return False
 
 
+def _short_password() -> InvalidInput:
+    return InvalidInput(
+        f"password must have at least {MIN_PASSWORD} characters",
+        field="password",
+        code="creds.short_password",
+        params={"min": MIN_PASSWORD},
+    )
+
+
 def create_user(
     session: Session,
     actor: Actor,
@@ -69,26 +79,41 @@ def create_user(
     e-mails, zh-CN or en; None: Chinese with the English underneath)."""
     username = username.strip()
     if not username or len(username) > 64:
-        raise InvalidInput("username must be 1–64 characters", field="username")
+        raise InvalidInput(
+            "username must be 1–64 characters", field="username", code="creds.bad_username"
+        )
     try:
         role_v = Role(role)
     except ValueError:
         roles = ", ".join(r.value for r in Role)
-        raise InvalidInput(f"unknown role '{role}'; roles are: {roles}", field="role") from None
-    if len(password) < MIN_PASSWORD:
         raise InvalidInput(
-            f"password must have at least {MIN_PASSWORD} characters", field="password"
-        )
+            f"unknown role '{role}'; roles are: {roles}", field="role", code="creds.bad_role",
+            params={"value": role[:20], "roles": roles},
+        ) from None  # fmt: skip
+    if len(password) < MIN_PASSWORD:
+        raise _short_password()
     if role_v is Role.enterprise and enterprise_id is None:
-        raise InvalidInput("an enterprise user needs its enterprise (USCC)", field="enterprise")
+        raise InvalidInput(
+            "an enterprise user needs its enterprise (USCC)", field="enterprise",
+            code="creds.needs_enterprise",
+        )  # fmt: skip
     if role_v is Role.handler and not institution_code:
-        raise InvalidInput("a handler needs an institution code", field="institution")
+        raise InvalidInput(
+            "a handler needs an institution code", field="institution",
+            code="creds.needs_institution",
+        )  # fmt: skip
     if role_v in (Role.chain_head, Role.chain_team) and chain_id is None:
-        raise InvalidInput("a chain head or team member needs a chain id", field="chain")
+        raise InvalidInput(
+            "a chain head or team member needs a chain id", field="chain",
+            code="creds.needs_chain",
+        )  # fmt: skip
     if email is not None:
         email = email.strip() or None
         if email and (len(email) > 200 or not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email)):
-            raise InvalidInput(f"email: '{email}' is not an e-mail address", field="email")
+            raise InvalidInput(
+                f"email: '{email}' is not an e-mail address", field="email",
+                code="creds.bad_email", params={"value": email[:200]},
+            )  # fmt: skip
     if language is not None and language not in ("zh-CN", "en"):
         raise InvalidInput(
             f"language: '{language}' is not zh-CN or en",
@@ -97,7 +122,10 @@ def create_user(
             params={"value": language[:20]},
         )
     if session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise Conflict(f"username '{username}' is taken", field="username")
+        raise Conflict(
+            f"username '{username}' is taken", field="username", code="creds.username_taken",
+            params={"username": username},
+        )  # fmt: skip
     user = User(
         username=username,
         display_name=display_name,
@@ -146,36 +174,6 @@ def principal_of(user: User, channel: str, csrf: str | None = None) -> Principal
     )
 
 
-def _check_rate(session: Session, username: str, ip: str, max_failures: int, window: int) -> None:
-    since = utcnow() - timedelta(minutes=window)
-    failures = session.scalar(
-        select(func.count())
-        .select_from(LoginAttempt)
-        .where(LoginAttempt.at >= since, LoginAttempt.success.is_(False))
-        .where((LoginAttempt.username == username) | (LoginAttempt.ip == ip))
-    )
-    if failures is not None and failures >= max_failures:
-        raise TooManyRequests(
-            f"too many failed sign-ins; try again in {window} minutes", field="username"
-        )
-
-
-def authenticate(
-    session: Session, username: str, password: str, ip: str, *, max_failures: int, window: int
-) -> User:
-    """Check a username and password, counting failures for rate limiting."""
-    username = username.strip()
-    _check_rate(session, username, ip, max_failures, window)
-    user = session.scalar(select(User).where(User.username == username))
-    ok = user is not None and user.is_active and check_password(user.password_hash, password)
-    session.add(LoginAttempt(username=username[:64], ip=ip[:64], success=ok))
-    session.flush()
-    if not ok or user is None:
-        raise Unauthenticated("wrong username or password", field="password")
-    user.last_login_at = utcnow()
-    return user
-
-
 def open_session(session: Session, user: User, hours: int) -> tuple[str, str]:
     """Start a browser session; return (cookie token, CSRF token)."""
     token = secrets.token_urlsafe(32)
@@ -212,24 +210,67 @@ def close_session(session: Session, token: str) -> None:
     session.execute(delete(UserSession).where(UserSession.token_hash == _sha(token)))
 
 
-def create_token(session: Session, actor: Actor, username: str, name: str = "cli") -> str:
-    """Create an API token for a user and return it (shown once, stored hashed)."""
+def token_expiry(days: int | None, now: datetime | None = None) -> datetime | None:
+    """When a token created now expires: after `days` (None: HIGHLAND_API_TOKEN_DAYS; 0:
+    never). A negative or absurd number is refused."""
+    if days is None:
+        days = get_settings().api_token_days
+    if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= MAX_TOKEN_DAYS:
+        raise InvalidInput(
+            f"days: '{days}' is not a number of days from 0 (never expires) to {MAX_TOKEN_DAYS}",
+            field="days",
+            code="creds.bad_days",
+            params={"value": str(days)[:20], "max": MAX_TOKEN_DAYS},
+        )
+    return None if days == 0 else (now or utcnow()) + timedelta(days=days)
+
+
+def create_token(
+    session: Session, actor: Actor, username: str, name: str = "cli", days: int | None = None
+) -> str:
+    """Create an API token for a user and return it (shown once, stored hashed). It expires
+    after `days` (None: the configured default; 0: never)."""
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise InvalidInput(
+            "token name must be 1–100 characters", field="name", code="creds.bad_token_name"
+        )
+    expires = token_expiry(days)
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
-        raise NotFound(f"no user '{username}'", field="user")
+        raise NotFound(
+            f"no user '{username}'", field="user", code="creds.no_user",
+            params={"username": username[:64]},
+        )  # fmt: skip
+    if not user.is_active:
+        raise Conflict(
+            f"user '{username}' is disabled; enable it first", field="user",
+            code="creds.user_disabled", params={"username": username},
+        )  # fmt: skip
     token = "hl_" + secrets.token_urlsafe(32)
-    session.add(ApiToken(token_hash=_sha(token), user_id=user.id, name=name))
+    row = ApiToken(token_hash=_sha(token), user_id=user.id, name=name, expires_at=expires)
+    session.add(row)
     session.flush()
-    record(session, actor, Change("create", "api_token", username, after={"name": name}))
+    record(
+        session,
+        actor,
+        Change(
+            "create", "api_token", str(row.id),
+            after={"user": username, "name": name, "expires_at": expires},
+        ),
+    )  # fmt: skip
     return token
 
 
 def token_principal(session: Session, token: str) -> Principal | None:
-    """Return the principal of a bearer token, or None."""
+    """Return the principal of a bearer token, or None (unknown, revoked, expired, or its
+    user disabled: checked on every request, so revoking or disabling takes effect at once)."""
+    now = utcnow()
     row = session.execute(
         select(User, ApiToken.id)
         .join(ApiToken, ApiToken.user_id == User.id)
         .where(ApiToken.token_hash == _sha(token), ApiToken.revoked.is_(False))
+        .where(ApiToken.expires_at.is_(None) | (ApiToken.expires_at > now))
     ).first()
     if row is None or not row[0].is_active:
         return None
