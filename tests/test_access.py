@@ -282,6 +282,15 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/chains/{chain_id}/report"): Rule(allowed="leader", denied="enterprise"),
     ("GET", "/api/v1/chains/{chain_id}/report"): Rule(allowed="handler", denied="enterprise"),
     # --- end chains: report ---
+    # --- identity: accounts and tokens (creds; rows act on the world's spare users) ---
+    ("GET", "/admin/users"): Rule(allowed="admin", denied="analyst"),
+    ("POST", "/admin/users/{user_id}/disable"): Rule(allowed="admin", denied="leader", ok=303),
+    ("POST", "/admin/users/{user_id}/enable"): Rule(allowed="admin", denied="analyst", ok=303),
+    ("POST", "/admin/users/{user_id}/reset-password"): Rule(
+        allowed="admin", denied="handler", ok=303
+    ),
+    ("POST", "/admin/tokens/{token_id}/revoke"): Rule(allowed="admin", denied="enterprise", ok=303),
+    # --- end identity ---
     ("GET", "/docs"): Rule(public=True),
     ("GET", "/docs/oauth2-redirect"): Rule(public=True),
     ("GET", "/openapi.json"): Rule(public=True),
@@ -372,6 +381,7 @@ def world(sessions, db, client):  # type: ignore[no-untyped-def]
     demands.update(_chain_world(db))
     demands.update(_page_world(db, a))
     demands.update(_practice_world(db, a))
+    demands.update(_creds_world(db))
     service.store(db, _small_library(), ACTOR)
     run = service.run_match(db, date(2026, 6, 30), ACTOR)
     db.commit()
@@ -408,6 +418,21 @@ routing:
   - {category: land, district: "320115", lead: 320115-ZRZY}
   - {category: land, district: "*", lead: 320115-GOV}
 """
+
+
+def _creds_world(db: Any) -> dict[str, Any]:
+    """A spare user with a token (disabled, reset, its token revoked) and a disabled one
+    (enabled again) for the account rows."""
+    from highland.identity import credentials
+
+    spare = identity.create_user(
+        db, ACTOR, username="u_spare", password="password-123", role="leader"
+    )
+    off = identity.create_user(db, ACTOR, username="u_off", password="password-123", role="leader")
+    identity.create_token(db, ACTOR, "u_spare", "spare")
+    credentials.set_active(db, ACTOR, "u_off", False, acting_user_id=None)
+    token = credentials.list_tokens(db, "u_spare")[0]
+    return {"spare_user": spare.id, "off_user": off.id, "spare_token": token.id}
 
 
 def _demand_world(db: Any, a: Enterprise, b: Enterprise) -> dict[str, Any]:
@@ -634,12 +659,17 @@ def _page_form(path: str) -> dict[str, Any]:
         return {"category": "land", "district": "320115", "lead": "320115-HR"}
     if path == "/admin/routing/delete":
         return {"category": "land", "district": "*"}
+    if path.endswith("/reset-password"):
+        return {"password": "new-password-1", "password_again": "new-password-1"}
     if path == "/admin/calendar":
         return {"yaml": "year: 2032\nsource: test\nholidays: []\nworkdays: []\n"}
     return {}
 
 
 def _fill(path: str, w: dict[str, Any], target: str) -> str:
+    if "{user_id}" in path or "{token_id}" in path:  # the account rows (see _creds_world)
+        user = w["off_user"] if path.endswith("/enable") else w["spare_user"]
+        return path.replace("{user_id}", str(user)).replace("{token_id}", str(w["spare_token"]))
     if target == w["a"]:  # the practice rows act on demands in the state they need
         for part, key in (
             ("/extensions/", "ext_a"),
