@@ -1,0 +1,114 @@
+"""`highland tokens list|revoke` and `highland users list|disable|enable|reset-password`, end
+to end on a fresh SQLite file."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from highland import config, db
+from highland.cli import app
+from highland.identity import service as identity
+from highland.identity.models import ApiToken, User
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.setenv("HIGHLAND_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("HIGHLAND_INSTANCE_DIR", str(tmp_path / "var"))
+    config.get_settings.cache_clear()
+    db.get_engine.cache_clear()
+    yield tmp_path
+    db.get_engine().dispose()
+    config.get_settings.cache_clear()
+    db.get_engine.cache_clear()
+
+
+def run(*args: str, input: str | None = None) -> tuple[int, str]:
+    result = runner.invoke(app, list(args), input=input)
+    return result.exit_code, result.output
+
+
+def _token_row(name: str) -> ApiToken:
+    with db.session_factory()() as s:
+        row = s.scalars(select(ApiToken).where(ApiToken.name == name)).one()
+        s.expunge(row)
+        return row
+
+
+def test_help_of_every_credentials_command() -> None:
+    for cmd in (
+        ["tokens", "list"], ["tokens", "revoke"], ["users", "list"], ["users", "disable"],
+        ["users", "enable"], ["users", "reset-password"],
+    ):  # fmt: skip
+        code, out = run(*cmd, "--help")
+        assert code == 0 and "Usage" in out, cmd
+
+
+def test_tokens_create_list_revoke(env: Path) -> None:
+    assert run("users", "create", "--username", "ana", "--password", "long-enough",
+               "--role", "analyst")[0] == 0  # fmt: skip
+    code, token = run("tokens", "create", "--user", "ana", "--name", "nightly", "--days", "7")
+    assert code == 0 and token.startswith("hl_")
+    assert run("tokens", "create", "--user", "ana", "--name", "forever", "--days", "0")[0] == 0
+    code, out = run("tokens", "list")
+    assert code == 0 and "nightly" in out and "forever" in out and "never" in out
+    assert token.strip() not in out and "active" in out
+    row = _token_row("nightly")
+    assert row.expires_at is not None and row.expires_at > row.created_at
+    code, out = run("tokens", "revoke", str(row.id))
+    assert code == 0 and "revoked" in out
+    assert _token_row("nightly").revoked
+    code, out = run("tokens", "list", "--user", "ana")
+    assert "revoked" in out
+    code, out = run("tokens", "revoke", str(row.id))
+    assert code == 1 and "already revoked" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["tokens", "revoke", "424242"], "no API token with id 424242"),
+        (["tokens", "revoke", "9223372036854775808"], "no API token"),
+        (["tokens", "list", "--user", "nobody"], "no user 'nobody'"),
+        (["tokens", "create", "--user", "ana", "--days", "-3"], "not a number of days"),
+        (["tokens", "create", "--user", "ana", "--days", "99999"], "not a number of days"),
+        (["tokens", "create", "--user", "nobody"], "no user 'nobody'"),
+        (["users", "disable", "nobody"], "no user 'nobody'"),
+        (["users", "enable", "ana"], "already enabled"),
+        (["users", "reset-password", "ana", "--password", "short"], "at least 8"),
+        (["users", "reset-password", "nobody", "--password", "long-enough"], "no user"),
+    ],
+)
+def test_refusals(env: Path, args: list[str], needle: str) -> None:
+    run("users", "create", "--username", "ana", "--password", "long-enough", "--role", "analyst")
+    code, out = run(*args)
+    assert code == 1 and needle in out, out
+    with db.session_factory()() as s:
+        assert s.scalars(select(ApiToken)).all() == []
+        user = s.scalars(select(User)).one()
+        assert user.is_active and identity.check_password(user.password_hash, "long-enough")
+
+
+def test_users_disable_enable_reset(env: Path) -> None:
+    run("users", "create", "--username", "ana", "--password", "long-enough", "--role", "analyst")
+    code, out = run("users", "disable", "ana")
+    assert code == 0 and "disabled; 0 session(s) ended" in out
+    assert "disabled" in run("users", "list")[1]
+    code, out = run("users", "disable", "ana")
+    assert code == 1 and "already disabled" in out
+    assert run("users", "enable", "ana")[0] == 0
+    # The new password is asked twice, never echoed.
+    code, out = run("users", "reset-password", "ana", input="new-secret-1\nnew-secret-1\n")
+    assert code == 0 and "new-secret-1" not in out
+    with db.session_factory()() as s:
+        user = s.scalars(select(User)).one()
+        assert identity.check_password(user.password_hash, "new-secret-1")
+    code, out = run("audit", "verify")
+    assert code == 0
