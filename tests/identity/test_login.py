@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,8 @@ from highland.identity import service as identity
 from highland.identity.models import LoginAttempt
 from highland.identity.proxies import client_address
 from highland.kit import clock
-from tests.conftest import ACTOR
+from tests.conftest import ACTOR, BACKENDS
+from tests.pg import throwaway_database
 
 PW = "correct-horse"
 
@@ -182,9 +184,26 @@ def test_forwarded_for_counts_only_behind_a_trusted_proxy(app, db) -> None:  # t
 # ---------------------------------------------------------------- concurrency
 
 
-@pytest.fixture
-def live(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """A real server over a fresh SQLite file with 40 users, hashed at a realistic cost."""
+@pytest.fixture(params=BACKENDS)
+def live(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
+    """A real server over a fresh database (SQLite file; PostgreSQL when configured) with 40
+    users, hashed at a realistic cost."""
+    monkeypatch.setenv("HIGHLAND_PASSWORD_HASH_MEMORY_KIB", "8192")
+    monkeypatch.setenv("HIGHLAND_PASSWORD_HASH_TIME_COST", "2")
+    config.get_settings.cache_clear()
+    with ExitStack() as stack:
+        if request.param == "sqlite":
+            url = f"sqlite:///{tmp_path / 'logins.db'}"
+        else:
+            url = stack.enter_context(throwaway_database("highland_logins"))
+        yield from _serve(url, tmp_path)
+    monkeypatch.undo()
+    config.get_settings.cache_clear()
+
+
+def _serve(url: str, tmp_path: Path) -> Iterator[str]:
     import uvicorn
 
     from highland.db import make_engine, session_factory
@@ -192,10 +211,7 @@ def live(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     from highland.main import create_app
     from highland.schema import upgrade
 
-    monkeypatch.setenv("HIGHLAND_PASSWORD_HASH_MEMORY_KIB", "8192")
-    monkeypatch.setenv("HIGHLAND_PASSWORD_HASH_TIME_COST", "2")
-    config.get_settings.cache_clear()
-    engine = make_engine(f"sqlite:///{tmp_path / 'logins.db'}")
+    engine = make_engine(url)
     upgrade(engine)
     with session_factory(engine)() as s:
         seed_regions(s, "320100")
@@ -221,8 +237,6 @@ def live(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
         thread.join(timeout=10)
         sock.close()
         engine.dispose()
-        monkeypatch.undo()
-        config.get_settings.cache_clear()
 
 
 def test_forty_concurrent_sign_ins_no_server_error(live: str) -> None:
@@ -243,3 +257,22 @@ def test_forty_concurrent_sign_ins_no_server_error(live: str) -> None:
         codes = list(pool.map(one, range(40)))
     assert [c for c in codes if c >= 500] == []
     assert codes == [303 if i % 2 == 0 else 401 for i in range(40)]
+
+
+def test_parallel_guesses_of_one_pair_count_at_once(live: str) -> None:
+    """Twelve guesses at once from one address for one user: the first five are checked, the
+    rest wait (each attempt is counted before its password is checked). The clock stands
+    still, so the 1-second wait cannot run out while they race."""
+    start = threading.Barrier(12)
+
+    def one(_: int) -> int:
+        with httpx.Client(base_url=live, follow_redirects=False, timeout=120) as c:
+            page = c.get("/login")
+            csrf = page.text.split('name="csrf_token" value="')[1].split('"')[0]
+            start.wait()
+            data = {"username": "u0", "password": "wrong-wrong", "csrf_token": csrf}
+            return c.post("/login", data=data).status_code
+
+    with clock.use(clock.now()), ThreadPoolExecutor(12) as pool:
+        codes = sorted(pool.map(one, range(12)))
+    assert codes == [401] * 5 + [429] * 7

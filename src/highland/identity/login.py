@@ -2,11 +2,14 @@
 growing delays per (username, address) instead of a lock of the account.
 
 The work is split so that no database connection (nor SQLite's write lock) is held while
-argon2 runs: `prepare` reads, the caller ends that read, `verify` hashes, `record` writes."""
+argon2 runs: `prepare` checks the wait and writes the attempt as a failure in a short write
+transaction (so parallel guesses of one pair count against each other at once), the caller
+commits, `verify` hashes, and `finish` marks a success and stamps the user."""
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import math
 import secrets
 from dataclasses import dataclass
@@ -15,7 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from highland.db import utcnow
+from highland.db import is_sqlite, utcnow
 from highland.errors import TooManyRequests
 from highland.identity.models import LoginAttempt, User
 from highland.identity.service import _hasher, check_password, hash_password
@@ -83,13 +86,19 @@ class Candidate:
     user_id: int | None
     password_hash: str
     active: bool
+    attempt_id: int
 
 
 def prepare(
     session: Session, username: str, ip: str, *, free: int, cap: int, window: int
 ) -> Candidate:
-    """Refuse a pair that must still wait (429, no argon2 work spent), else read the user."""
+    """Refuse a pair that must still wait (429: no argon2 work spent, nothing written), else
+    keep the attempt as a failure until `finish` says otherwise, and read the user. Call it in
+    a write transaction (SQLite: begun IMMEDIATE) so concurrent attempts queue here."""
     username = username.strip()
+    if not is_sqlite(session):  # SQLite's BEGIN IMMEDIATE already queues every attempt
+        key = int.from_bytes(hashlib.sha256(f"{username}\0{ip}".encode()).digest()[:8], "big")
+        session.execute(select(func.pg_advisory_xact_lock(key - 2**63)))
     left = wait_left(session, username, ip, free=free, cap=cap, window=window)
     if left:
         raise TooManyRequests(
@@ -98,12 +107,15 @@ def prepare(
             code="creds.login_wait",
             params={"seconds": left},
         )
+    attempt = LoginAttempt(username=username[:64], ip=ip[:64], success=False)
+    session.add(attempt)
+    session.flush()
     row = session.execute(
         select(User.id, User.password_hash, User.is_active).where(User.username == username)
     ).first()
     if row is None:
-        return Candidate(username, None, dummy_hash(), False)
-    return Candidate(username, row[0], row[1], bool(row[2]))
+        return Candidate(username, None, dummy_hash(), False, attempt.id)
+    return Candidate(username, row[0], row[1], bool(row[2]), attempt.id)
 
 
 def verify(candidate: Candidate, password: str) -> bool:
@@ -112,14 +124,17 @@ def verify(candidate: Candidate, password: str) -> bool:
     return ok and candidate.user_id is not None and candidate.active
 
 
-def record(session: Session, candidate: Candidate, ip: str, ok: bool) -> User | None:
-    """Keep the attempt (for the delays); on success stamp and return the user."""
-    session.add(LoginAttempt(username=candidate.username[:64], ip=ip[:64], success=ok))
-    session.flush()
+def finish(session: Session, candidate: Candidate, ok: bool) -> User | None:
+    """On success mark the attempt so and stamp and return the user (None: the sign-in
+    failed, or the user was disabled while the password was being checked)."""
     if not ok or candidate.user_id is None:
         return None
     user = session.get(User, candidate.user_id)
-    if user is None or not user.is_active:  # disabled while its password was being checked
+    if user is None or not user.is_active:
         return None
+    attempt = session.get(LoginAttempt, candidate.attempt_id)
+    if attempt is not None:
+        attempt.success = True
     user.last_login_at = utcnow()
+    session.flush()
     return user

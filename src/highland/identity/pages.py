@@ -92,6 +92,7 @@ def login(
         request.headers.get("x-forwarded-for"),
         settings.trusted_proxies,
     )
+    begin_write(db)  # attempts of one pair queue here, so parallel guesses count at once
     try:
         candidate = signin.prepare(
             db,
@@ -105,15 +106,18 @@ def login(
         resp = _login_page(request, _safe_next(next), error_text(lang, exc), username, 429)
         resp.headers["retry-after"] = str(exc.params.get("seconds", 1))
         return resp
-    # End the read before argon2 runs: no connection nor SQLite write lock is held meanwhile,
-    # so concurrent sign-ins (and everyone else) do not queue behind the hashing.
+    # Keep the attempt and end the transaction before argon2 runs: no connection nor SQLite
+    # write lock is held meanwhile, so concurrent sign-ins (and everyone else) do not queue
+    # behind the hashing.
     db.commit()
     ok = signin.verify(candidate, password)
+    if not ok:
+        return _login_page(
+            request, _safe_next(next), translate(lang, "login.failed"), username, 401
+        )
     begin_write(db)
-    user = signin.record(db, candidate, ip, ok)
+    user = signin.finish(db, candidate, ok)
     if user is None:
-        # The failed attempt must be kept for the delays, so commit it here.
-        db.commit()
         return _login_page(
             request, _safe_next(next), translate(lang, "login.failed"), username, 401
         )
