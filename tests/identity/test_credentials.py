@@ -318,3 +318,12 @@ def test_admin_page_refusals(client, db, path, form, status, zh, en) -> None:  #
     assert db.scalar(select(func.count()).select_from(AuditEntry)) == before
     db.refresh(ana)
     assert ana.is_active and ana.password_hash == hash_before
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["?done=disabled&n=abc&u=x", "?done=nope", "?n=99999999999999999999", "?done=reset&n=-1"],
+)
+def test_admin_page_ignores_a_malformed_query(client, db, query) -> None:  # type: ignore[no-untyped-def]
+    _, cookie, _ = _admin(db)
+    assert _page_as(client, cookie, "/admin/users" + query).status_code == 200

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -54,16 +54,20 @@ def _back(done: str, **params: Any) -> Response:
 @router.get("/admin/users")
 def users_page(
     request: Request,
-    done: str | None = Query(None, max_length=20),
-    u: str = Query("", max_length=100),
-    n: int = Query(0, ge=0, le=1_000_000),
+    done: str = "",
+    u: str = "",
+    n: str = "",
     db: Session = DB,
     principal: Principal = ADMIN,
 ) -> Response:
-    """Every account (state, last sign-in, live sessions) and every API token."""
+    """Every account (state, last sign-in, live sessions) and every API token. The query
+    names what was just done (a malformed one is ignored, never an error)."""
     message = None
     if done in DONE:
-        message = translate(language(request), f"creds.done.{done}", username=u, sessions=n, name=u)
+        count = int(n) if n.isdigit() and len(n) < 7 else 0
+        message = translate(
+            language(request), f"creds.done.{done}", username=u[:64], sessions=count, name=u[:64]
+        )
     return _page(request, db, message)
 
 
