@@ -327,3 +327,26 @@ def test_admin_page_refusals(client, db, path, form, status, zh, en) -> None:  #
 def test_admin_page_ignores_a_malformed_query(client, db, query) -> None:  # type: ignore[no-untyped-def]
     _, cookie, _ = _admin(db)
     assert _page_as(client, cookie, "/admin/users" + query).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "code"),
+    [
+        ({"role": "emperor"}, "creds.bad_role"),
+        ({"password": "short"}, "creds.short_password"),
+        ({"role": "enterprise"}, "creds.needs_enterprise"),
+        ({"role": "handler"}, "creds.needs_institution"),
+        ({"role": "chain_head"}, "creds.needs_chain"),
+        ({"username": ""}, "creds.bad_username"),
+        ({"email": "not-an-address"}, "creds.bad_email"),
+        ({"username": "ana"}, "creds.username_taken"),
+    ],
+)
+def test_create_user_errors_have_codes_in_both_languages(db, kwargs, code) -> None:  # type: ignore[no-untyped-def]
+    _user(db)
+    args = {"username": "x", "password": "long-enough", "role": "analyst", **kwargs}
+    with pytest.raises((InvalidInput, Conflict)) as caught:
+        identity.create_user(db, ACTOR, **args)
+    assert caught.value.code == code
+    zh, en = error_text("zh-CN", caught.value), error_text("en", caught.value)
+    assert zh != en and "error." not in zh and "{" not in zh + en
