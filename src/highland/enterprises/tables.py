@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import io
 import re
-import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -13,6 +11,7 @@ import polars as pl
 
 from highland.enterprises.vocab import HEADER_ALIASES
 from highland.errors import InvalidInput
+from highland.kit import sheets
 
 ROW = "__row"  # the row number a person sees in the sheet (header = row 1)
 
@@ -91,23 +90,17 @@ def _cell(value: object) -> str | None:
 
 
 def _read_xlsx(data: bytes) -> tuple[list[str], list[list[str | None]]]:
-    from openpyxl import load_workbook
-
+    # Rows as stored (not the declared <dimension>), within the caps of kit.sheets.
+    wb = sheets.open_workbook(data, "the XLSX file")
     try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise InvalidInput(f"the XLSX file cannot be read: {exc}", field="file") from None
-    ws = wb.worksheets[0]
-    rows = ws.iter_rows(values_only=True)
-    header_row = next(rows, None)
-    if header_row is None:
-        raise InvalidInput("the sheet is empty: no header row", field="file")
-    headers = [_cell(v) or "" for v in header_row]
-    body: list[list[str | None]] = []
-    for r in rows:
-        cells = [_cell(v) for v in r]
-        body.append(cells)
-    wb.close()
+        rows = sheets.sheet_rows(wb.worksheets[0], "the XLSX file")
+        header_row = next(rows, None)
+        if header_row is None:
+            raise InvalidInput("the sheet is empty: no header row", field="file")
+        headers = [_cell(v) or "" for v in header_row]
+        body: list[list[str | None]] = [[_cell(v) for v in r] for r in rows]
+    finally:
+        wb.close()
     return headers, body
 
 
@@ -132,6 +125,7 @@ def read_table(
                 cols[n].append(v)
         frame = pl.DataFrame(cols, schema={n: pl.String for n in names})
     else:
+        sheets.check_csv(data, "the CSV file")
         text, encoding = _decode(data)
         first_line = text.split("\n", 1)[0]
         headers = next(iter(_csv_header(first_line)))
@@ -154,6 +148,11 @@ def read_table(
             raise InvalidInput(
                 f"the CSV file cannot be read: {_first_line(exc)}", field="file"
             ) from None
+    if frame.height >= sheets.MAX_ROWS:
+        raise sheets.too_many_rows("the CSV file")
+    longest = frame.select(pl.all().str.len_chars().max()).max_horizontal().item()
+    if longest is not None and longest > sheets.MAX_CELL_CHARS:
+        raise sheets.cell_too_big("the CSV file")
     missing = [c for c in required if c not in frame.columns]
     if missing:
         raise InvalidInput(

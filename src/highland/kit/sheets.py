@@ -1,0 +1,118 @@
+"""Uploaded workbooks and CSV files read within limits: no file may cost more than its rows.
+
+A workbook declares its size in `<dimension ref="A1:XFD1048576"/>`; openpyxl's read-only mode
+believes it and pads every row to the declared width, so a 2 KB file became 8 GB. Here the
+declared dimension is dropped (`reset_dimensions`) and rows are read as they are stored, with
+caps on rows, columns and the characters of one cell. A cell's size is checked in the
+compressed XML before any parser builds it in memory: no text run between two tags may be
+longer than the cap (Excel itself keeps at most 32,767 characters in a cell).
+
+Every refusal is an InvalidInput (422) whose message and code name the limit.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections.abc import Iterator
+from typing import Any
+
+from highland.errors import InvalidInput
+
+MAX_ROWS = 500_000  # rows of one sheet (or CSV file), header included
+MAX_COLUMNS = 256  # columns of one sheet (Excel allows 16,384; no upload has more than ~60)
+MAX_CELL_CHARS = 32_767  # characters of one cell: Excel's own limit
+_CHUNK = 1 << 20
+_XML_TEXT = re.compile(rb"[^<]{%d,}" % MAX_CELL_CHARS)
+_CSV_CELL = re.compile(rb"[^,\n]{%d,}" % (MAX_CELL_CHARS * 4))  # 4 bytes a character at most
+
+
+def too_many_rows(where: str) -> InvalidInput:
+    """The refusal of a file with more rows than MAX_ROWS."""
+    return InvalidInput(
+        f"{where}: more than {MAX_ROWS:,} rows (the limit is {MAX_ROWS:,} rows a sheet); "
+        "split the file",
+        field="file",
+        code="upload.too_many_rows",
+        params={"where": where, "limit": MAX_ROWS},
+    )
+
+
+def too_many_columns(where: str, row: int, width: int) -> InvalidInput:
+    """The refusal of a row wider than MAX_COLUMNS."""
+    return InvalidInput(
+        f"{where}: row {row} reaches column {width:,} (the limit is {MAX_COLUMNS} columns)",
+        field="file",
+        code="upload.too_many_columns",
+        params={"where": where, "row": row, "width": width, "limit": MAX_COLUMNS},
+    )
+
+
+def cell_too_big(where: str) -> InvalidInput:
+    """The refusal of a file with a cell longer than MAX_CELL_CHARS."""
+    return InvalidInput(
+        f"{where}: a cell is longer than {MAX_CELL_CHARS:,} characters "
+        f"(the limit is {MAX_CELL_CHARS:,} characters a cell)",
+        field="file",
+        code="upload.cell_too_big",
+        params={"where": where, "limit": MAX_CELL_CHARS},
+    )
+
+
+def _scan_member(zf: zipfile.ZipFile, name: str, where: str) -> None:
+    """Refuse a cell longer than the cap without building it: stream the member and look for a
+    run of text between tags that long (CDATA, which Excel never writes, is refused too)."""
+    carry = b""
+    with zf.open(name) as src:
+        while chunk := src.read(_CHUNK):
+            block = carry + chunk
+            if _XML_TEXT.search(block) or b"<![CDATA[" in block:
+                raise cell_too_big(where)
+            cut = block.rfind(b"<")
+            carry = block[cut:] if cut >= 0 else block
+            carry = carry[-(MAX_CELL_CHARS + 16) :]
+
+
+def open_workbook(data: bytes, where: str) -> Any:
+    """An openpyxl read-only workbook after checking the size of every cell in the file.
+
+    Raises InvalidInput for a file that is not a workbook or has a cell over the cap."""
+    from openpyxl import load_workbook
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            for info in zf.infolist():
+                name = info.filename
+                if name == "xl/sharedStrings.xml" or (
+                    name.startswith("xl/worksheets/") and name.endswith(".xml")
+                ):
+                    _scan_member(zf, name, where)
+        return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except InvalidInput:
+        raise
+    except Exception as exc:  # noqa: BLE001 - zipfile and openpyxl raise many kinds
+        raise InvalidInput(
+            f"not a readable XLSX file ({where}): {str(exc)[:200]}",
+            field="file",
+            code="upload.not_xlsx",
+            params={"where": where},
+        ) from None
+
+
+def sheet_rows(ws: Any, where: str) -> Iterator[tuple[Any, ...]]:
+    """The rows of a read-only sheet as stored (the declared dimension ignored), each no
+    wider than its last stored cell; refuses past MAX_ROWS rows or MAX_COLUMNS columns."""
+    ws.reset_dimensions()
+    for number, row in enumerate(ws.iter_rows(values_only=True), 1):
+        if number > MAX_ROWS:
+            raise too_many_rows(where)
+        if len(row) > MAX_COLUMNS:
+            raise too_many_columns(where, number, len(row))
+        yield row
+
+
+def check_csv(data: bytes, where: str) -> None:
+    """Refuse CSV bytes holding a run longer than any allowed cell (before it is parsed)."""
+    if _CSV_CELL.search(data):
+        raise cell_too_big(where)
