@@ -8,6 +8,7 @@ import zipfile
 
 from openpyxl import Workbook
 
+DIMENSION = r"<dimension ref=\"[^\"]*\"/>"
 FAR_ROW = '<row r="1048576"><c r="A1048576" t="inlineStr"><is><t>x</t></is></c></row>'
 
 
@@ -43,7 +44,7 @@ def dimension_bomb(sheets: dict[str, list[list[object]]]) -> bytes:
     """Every sheet declares A1:XFD1048576 and has one more cell at row 1,048,576."""
     return _rewrite(
         workbook(sheets),
-        {r"<dimension ref=\"[^\"]*\"/>": '<dimension ref="A1:XFD1048576"/>',
+        {DIMENSION: '<dimension ref="A1:XFD1048576"/>',
          "</sheetData>": FAR_ROW + "</sheetData>"},
     )  # fmt: skip
 
