@@ -25,6 +25,8 @@ MAX_COLUMNS = 256  # columns of one sheet (Excel allows 16,384; no upload has mo
 MAX_CELL_CHARS = 32_767  # characters of one cell: Excel's own limit
 _CHUNK = 1 << 20
 _XML_TEXT = re.compile(rb"[^<]{%d,}" % MAX_CELL_CHARS)
+_ROW_REF = re.compile(rb'<row\b[^>]*?\sr="(\d+)"')
+_WIDE_REF = re.compile(rb'<c\b[^>]*?\sr="([A-Z]{2,3})(\d+)"')  # columns AA and beyond
 _CSV_CELL = re.compile(rb"[^,\n]{%d,}" % (MAX_CELL_CHARS * 4))  # 4 bytes a character at most
 
 
@@ -60,15 +62,37 @@ def cell_too_big(where: str) -> InvalidInput:
     )
 
 
-def _scan_member(zf: zipfile.ZipFile, name: str, where: str) -> None:
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n
+
+
+def _check_refs(block: bytes, where: str) -> None:
+    """Refuse rows and cells whose stored references lie past the caps (cheap, before any
+    parser pads up to them); sheet_rows still counts rows stored without a reference."""
+    rows = [int(r) for r in _ROW_REF.findall(block)]
+    if rows and max(rows) > MAX_ROWS:
+        raise too_many_rows(where)
+    for letters, row in _WIDE_REF.findall(block):
+        width = _column_number(letters)
+        if width > MAX_COLUMNS:
+            raise too_many_columns(where, int(row), width)
+
+
+def _scan_member(zf: zipfile.ZipFile, name: str, where: str, sheet: bool) -> None:
     """Refuse a cell longer than the cap without building it: stream the member and look for a
-    run of text between tags that long (CDATA, which Excel never writes, is refused too)."""
+    run of text between tags that long (CDATA, which Excel never writes, is refused too).
+    In a sheet, row and column references past the caps are refused too."""
     carry = b""
     with zf.open(name) as src:
         while chunk := src.read(_CHUNK):
             block = carry + chunk
             if _XML_TEXT.search(block) or b"<![CDATA[" in block:
                 raise cell_too_big(where)
+            if sheet:
+                _check_refs(block, where)
             cut = block.rfind(b"<")
             carry = block[cut:] if cut >= 0 else block
             carry = carry[-(MAX_CELL_CHARS + 16) :]
@@ -84,10 +108,9 @@ def open_workbook(data: bytes, where: str) -> Any:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             for info in zf.infolist():
                 name = info.filename
-                if name == "xl/sharedStrings.xml" or (
-                    name.startswith("xl/worksheets/") and name.endswith(".xml")
-                ):
-                    _scan_member(zf, name, where)
+                sheet = name.startswith("xl/worksheets/") and name.endswith(".xml")
+                if sheet or name == "xl/sharedStrings.xml":
+                    _scan_member(zf, name, where, sheet)
         return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except InvalidInput:
         raise
