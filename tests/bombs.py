@@ -34,7 +34,7 @@ def _rewrite(data: bytes, change: dict[str, str]) -> bytes:
             if info.filename.startswith("xl/worksheets/sheet"):
                 text = body.decode()
                 for old, new in change.items():
-                    text = re.sub(old, new, text)
+                    text = re.sub(old, lambda _m, new=new: new, text, count=1 if "B2" in old else 0)
                 body = text.encode()
             dst.writestr(info.filename, body)
     return out.getvalue()
@@ -56,11 +56,10 @@ def wide_bomb(sheets: dict[str, list[list[object]]]) -> bytes:
 
 
 def huge_cell(sheets: dict[str, list[list[object]]], chars: int) -> bytes:
-    """The first sheet's cell B2 holds `chars` characters (compressed to almost nothing)."""
-    first = next(iter(sheets))
-    rows = [list(r) for r in sheets[first]]
-    rows[1][1] = "A" * chars
-    return workbook({**sheets, first: rows})
+    """Cell B2 of every sheet holds `chars` characters (compressed to almost nothing); written
+    into the XML, as openpyxl itself cuts a cell to Excel's 32,767 characters."""
+    big = '<c r="B2" t="inlineStr"><is><t>' + "A" * chars + "</t></is></c>"
+    return _rewrite(workbook(sheets), {r'<c r="B2"[^>]*?(/>|>.*?</c>)': big})
 
 
 def alias_bomb(levels: int = 9) -> str:

@@ -3,9 +3,11 @@
 A workbook declares its size in `<dimension ref="A1:XFD1048576"/>`; openpyxl's read-only mode
 believes it and pads every row to the declared width, so a 2 KB file became 8 GB. Here the
 declared dimension is dropped (`reset_dimensions`) and rows are read as they are stored, with
-caps on rows, columns and the characters of one cell. A cell's size is checked in the
-compressed XML before any parser builds it in memory: no text run between two tags may be
-longer than the cap (Excel itself keeps at most 32,767 characters in a cell).
+caps on rows, columns and the characters of one cell. A cell's size is first checked in the
+compressed XML before any parser builds it in memory (no text run between two tags may be
+longer than ten bytes a character), then exactly on the values (Excel itself keeps at most
+32,767 characters in a cell); row and column references past the caps are refused from the
+XML too, before openpyxl pads anything.
 
 Every refusal is an InvalidInput (422) whose message and code name the limit.
 """
@@ -24,10 +26,12 @@ MAX_ROWS = 500_000  # rows of one sheet (or CSV file), header included
 MAX_COLUMNS = 256  # columns of one sheet (Excel allows 16,384; no upload has more than ~60)
 MAX_CELL_CHARS = 32_767  # characters of one cell: Excel's own limit
 _CHUNK = 1 << 20
-_XML_TEXT = re.compile(rb"[^<]{%d,}" % MAX_CELL_CHARS)
+# A character is at most 10 bytes of XML (`&#x10FFFF;`), so a longer text run is surely a
+# cell over the cap; the exact count is checked on the values (sheet_rows).
+_XML_TEXT = re.compile(rb"[^<]{%d,}" % (MAX_CELL_CHARS * 10 + 1))
 _ROW_REF = re.compile(rb'<row\b[^>]*?\sr="(\d+)"')
 _WIDE_REF = re.compile(rb'<c\b[^>]*?\sr="([A-Z]{2,3})(\d+)"')  # columns AA and beyond
-_CSV_CELL = re.compile(rb"[^,\n]{%d,}" % (MAX_CELL_CHARS * 4))  # 4 bytes a character at most
+_CSV_CELL = re.compile(rb"[^,\n]{%d,}" % (MAX_CELL_CHARS * 4 + 1))  # UTF-8: 4 bytes a char
 
 
 def too_many_rows(where: str) -> InvalidInput:
@@ -132,6 +136,9 @@ def sheet_rows(ws: Any, where: str) -> Iterator[tuple[Any, ...]]:
             raise too_many_rows(where)
         if len(row) > MAX_COLUMNS:
             raise too_many_columns(where, number, len(row))
+        for value in row:
+            if type(value) is str and len(value) > MAX_CELL_CHARS:
+                raise cell_too_big(where)
         yield row
 
 
