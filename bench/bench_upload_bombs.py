@@ -64,6 +64,8 @@ def bombs_of(cell_mb: int) -> list[Bomb]:
     return [
         Bomb("chain XLSX, declared A1:XFD1048576", "/api/v1/chains",
              bombs.dimension_bomb(CHAIN), XLSX),
+        Bomb("chain XLSX, 500,001 rows without refs", "/api/v1/chains",
+             bombs.rowless_bomb(CHAIN), XLSX),
         Bomb("chain XLSX, a cell at column XFD", "/api/v1/chains", bombs.wide_bomb(CHAIN), XLSX),
         Bomb("chain YAML, alias bomb (9^9)", "/api/v1/chains",
              bombs.alias_bomb().encode(), "application/yaml"),

@@ -74,3 +74,9 @@ def alias_bomb(levels: int = 9) -> str:
 def deep_not(depth: int) -> str:
     """A policy rule whose criteria are {not: {not: …}} `depth` levels deep."""
     return "{not: " * depth + "{field: revenue, op: '>=', value: 1}" + "}" * depth
+
+
+def rowless_bomb(sheets: dict[str, list[list[object]]], rows: int = 500_001) -> bytes:
+    """Every sheet ends with `rows` empty rows stored without references (`<row/>`): no
+    reference to refuse up front, so the rows are counted as they are read."""
+    return _rewrite(workbook(sheets), {"</sheetData>": "<row/>" * rows + "</sheetData>"})

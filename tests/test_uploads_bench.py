@@ -18,7 +18,7 @@ def test_bench_smoke_refuses_every_bomb_and_login_answers(tmp_path: Path) -> Non
     sys.modules[spec.name] = module  # its dataclasses look themselves up there
     spec.loader.exec_module(module)
     result = module.main(["--smoke", "--work", str(tmp_path)])
-    assert len(result["bombs"]) == 7
+    assert len(result["bombs"]) == 8
     for row in result["bombs"]:
         assert row["status"] == 422, row
         assert "limit" in row["answer"] or "not accepted" in row["answer"], row

@@ -46,6 +46,7 @@ def _count(db: Any, model: Any) -> int:
     ("body", "ctype", "limit"),
     [
         (bombs.dimension_bomb(CHAIN), XLSX, "the limit is 500,000 rows"),
+        (bombs.rowless_bomb(CHAIN), XLSX, "the limit is 500,000 rows"),
         (bombs.wide_bomb(CHAIN), XLSX, "the limit is 256 columns"),
         (bombs.huge_cell(CHAIN, 40_000), XLSX, "the limit is 32,767 characters"),
         (bombs.alias_bomb().encode(), "application/yaml", "aliases (*name) are not accepted"),

@@ -30,6 +30,7 @@ _CHUNK = 1 << 20
 # cell over the cap; the exact count is checked on the values (sheet_rows).
 _XML_TEXT = re.compile(rb"[^<]{%d,}" % (MAX_CELL_CHARS * 10 + 1))
 _ROW_REF = re.compile(rb'<row\b[^>]*?\sr="(\d+)"')
+_ROW_TAG = re.compile(rb"<row[\s/>]")
 _WIDE_REF = re.compile(rb'<c\b[^>]*?\sr="([A-Z]{2,3})(\d+)"')  # columns AA and beyond
 _CSV_CELL = re.compile(rb"[^,\n]{%d,}" % (MAX_CELL_CHARS * 4 + 1))  # UTF-8: 4 bytes a char
 
@@ -90,6 +91,7 @@ def _scan_member(zf: zipfile.ZipFile, name: str, where: str, sheet: bool) -> Non
     run of text between tags that long (CDATA, which Excel never writes, is refused too).
     In a sheet, row and column references past the caps are refused too."""
     carry = b""
+    rows = 0
     with zf.open(name) as src:
         while chunk := src.read(_CHUNK):
             block = carry + chunk
@@ -97,6 +99,9 @@ def _scan_member(zf: zipfile.ZipFile, name: str, where: str, sheet: bool) -> Non
                 raise cell_too_big(where)
             if sheet:
                 _check_refs(block, where)
+                rows += len(_ROW_TAG.findall(block)) - len(_ROW_TAG.findall(carry))
+                if rows > MAX_ROWS:  # rows stored without references count too
+                    raise too_many_rows(where)
             cut = block.rfind(b"<")
             carry = block[cut:] if cut >= 0 else block
             carry = carry[-(MAX_CELL_CHARS + 16) :]
