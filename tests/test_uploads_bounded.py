@@ -220,3 +220,12 @@ def test_a_bomb_is_not_a_zip() -> None:
     with pytest.raises(InvalidInput) as err:
         sheets.open_workbook(io.BytesIO(b"PK\x03\x04junk").getvalue(), "the file")
     assert err.value.code == "upload.not_xlsx"
+
+
+def test_demand_reference_file_refuses_aliases_and_depth(db: Any) -> None:
+    from highland.demands.reference import load_reference
+
+    for text, needle in ((bombs.alias_bomb(), "aliases"), ("a: " + "[" * 60 + "]" * 60, "50")):
+        with pytest.raises(InvalidInput) as err:
+            load_reference(db, ACTOR, text, "r.yaml")
+        assert needle in err.value.message
