@@ -27,7 +27,12 @@ async def read_upload(request: Request, upload: UploadFile) -> tuple[bytes, str]
     limit = request.app.state.settings.max_upload_mb * 1024 * 1024
     data = await upload.read(limit + 1)
     if len(data) > limit:
-        raise InvalidInput(f"the file is larger than {limit // (1024 * 1024)} MB", field="file")
+        raise InvalidInput(
+            f"the file is larger than {limit // (1024 * 1024)} MB",
+            field="file",
+            code="upload.too_big",
+            params={"mb": limit // (1024 * 1024)},
+        )
     return data, upload.filename or "upload"
 
 
@@ -51,7 +56,12 @@ def run_import(
 ) -> importer.ImportResult:
     """Import in one transaction of its own: committed, or rolled back (dry run, refusal)."""
     if kind not in KINDS:
-        raise InvalidInput(f"kind must be one of {', '.join(KINDS)}", field="kind")
+        raise InvalidInput(
+            f"kind must be one of {', '.join(KINDS)}",
+            field="kind",
+            code="upload.bad_kind",
+            params={"kinds": ", ".join(KINDS)},
+        )
     actor = principal if isinstance(principal, Actor) else actor_of(principal)
     extra = {"progress": progress} if progress else {}
     with sessions() as session:

@@ -41,6 +41,8 @@ def _decode(data: bytes) -> tuple[str, str]:
                 f"(undecodable byte 0x{data[utf_err.start]:02x} at byte {utf_err.start}); "
                 "save it as CSV UTF-8 or as XLSX",
                 field="file",
+                code="upload.not_text",
+                params={"byte": f"0x{data[utf_err.start]:02x}", "at": utf_err.start},
             ) from None
 
 
@@ -65,6 +67,8 @@ def _canonical_headers(headers: list[str], known: tuple[str, ...]) -> tuple[list
             raise InvalidInput(
                 f"columns '{seen[name]}' and '{raw}' both mean '{name}'; keep one",
                 field="header",
+                code="upload.same_column",
+                params={"first": seen[name], "second": raw, "column": name},
             )
         seen[name] = raw
         out.append(name)
@@ -96,7 +100,9 @@ def _read_xlsx(data: bytes) -> tuple[list[str], list[list[str | None]]]:
         rows = sheets.sheet_rows(wb.worksheets[0], "the XLSX file")
         header_row = next(rows, None)
         if header_row is None:
-            raise InvalidInput("the sheet is empty: no header row", field="file")
+            raise InvalidInput(
+                "the sheet is empty: no header row", field="file", code="upload.no_header"
+            )
         headers = [_cell(v) or "" for v in header_row]
         body: list[list[str | None]] = [[_cell(v) for v in r] for r in rows]
     finally:
@@ -109,10 +115,14 @@ def read_table(
 ) -> Table:
     """Read a CSV or XLSX file into a string table with canonical column names."""
     if not data.strip():
-        raise InvalidInput("the file is empty", field="file")
+        raise InvalidInput("the file is empty", field="file", code="upload.empty")
     lower = filename.lower()
     if lower.endswith(".xls"):
-        raise InvalidInput("old .xls workbooks are not read; save it as .xlsx or CSV", field="file")
+        raise InvalidInput(
+            "old .xls workbooks are not read; save it as .xlsx or CSV",
+            field="file",
+            code="upload.xls",
+        )
     if lower.endswith(".xlsx") or data[:4] == b"PK\x03\x04":
         headers, body = _read_xlsx(data)
         encoding = "xlsx"
@@ -146,7 +156,10 @@ def read_table(
             )
         except pl.exceptions.PolarsError as exc:
             raise InvalidInput(
-                f"the CSV file cannot be read: {_first_line(exc)}", field="file"
+                f"the CSV file cannot be read: {_first_line(exc)}",
+                field="file",
+                code="upload.bad_csv",
+                params={"problem": _first_line(exc)},
             ) from None
     if frame.height >= sheets.MAX_ROWS:
         raise sheets.too_many_rows("the CSV file")
@@ -160,6 +173,8 @@ def read_table(
             + ", ".join(missing)
             + f" (found: {', '.join(c for c in frame.columns if not c.startswith('__'))})",
             field="header",
+            code="upload.missing_columns",
+            params={"columns": ", ".join(missing)},
         )
     keep = [c for c in frame.columns if not c.startswith("__ignored_")]
     frame = frame.select(keep).with_columns([_clean(c) for c in keep]).with_row_index(ROW, offset=2)
