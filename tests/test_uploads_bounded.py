@@ -229,3 +229,23 @@ def test_demand_reference_file_refuses_aliases_and_depth(db: Any) -> None:
         with pytest.raises(InvalidInput) as err:
             load_reference(db, ACTOR, text, "r.yaml")
         assert needle in err.value.message
+
+
+def test_chain_and_policy_pages_refuse_bombs(client: Any, db: Any, users: Any) -> None:
+    client.cookies.set("highland_session", users["admin"]["cookie"])
+    csrf = users["admin"]["csrf"]
+    before = _count(db, ChainVersion)
+    resp = client.post(
+        "/chains",
+        data={"csrf_token": csrf},
+        files={"file": ("bomb.xlsx", bombs.dimension_bomb(CHAIN), XLSX)},
+    )
+    assert resp.status_code == 422 and "the limit is 500,000 rows" in resp.text
+    resp = client.post("/chains", data={"yaml": bombs.alias_bomb(), "csrf_token": csrf})
+    assert resp.status_code == 422 and "aliases (*name) are not accepted" in resp.text
+    assert _count(db, ChainVersion) == before
+    resp = client.post(
+        "/policies", data={"yaml": _policy(bombs.deep_not(1000)), "csrf_token": csrf}
+    )
+    assert resp.status_code == 422 and "nested more than 50 levels deep" in resp.text
+    assert _count(db, PolicyVersion) == 0
