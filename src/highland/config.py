@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     login_window_minutes: int = Field(default=15, ge=1)
     lifecycle_rules: Path | None = None
     max_upload_mb: int = 200
+    # Row-level import reports (kept for download) are deleted after this many days.
+    import_report_keep_days: int = Field(default=30, ge=1)
     search_count_cap: int = Field(default=10000, ge=100)
     # Demands: an attachment's size limit; escalation once a resolution deadline has been
     # passed by this many working days; rankings of institutions only from this volume.

@@ -73,7 +73,7 @@ def test_import_form_rejects_unknown_kind(client: Any, analyst: dict[str, str]) 
         data={"kind": "payroll", "csrf_token": analyst["csrf"]},
         files={"file": ("e.csv", b"uscc\n", "text/csv")},
     )
-    assert resp.status_code == 422 and "kind must be one of" in resp.text
+    assert resp.status_code == 422 and "导入类型须为以下之一" in resp.text  # in the page language
 
 
 def test_import_form_rejects_oversized_file(client: Any, app: Any, analyst: dict[str, str]) -> None:
@@ -84,7 +84,7 @@ def test_import_form_rejects_oversized_file(client: Any, app: Any, analyst: dict
         data={"kind": "enterprises", "csrf_token": analyst["csrf"]},
         files={"file": ("big.csv", big, "text/csv")},
     )
-    assert resp.status_code == 422 and "larger than 1 MB" in resp.text
+    assert resp.status_code == 422 and "文件超过 1 MB 的上限" in resp.text
 
 
 def test_import_form_shows_rows_as_seen_and_report(client: Any, analyst: dict[str, str]) -> None:

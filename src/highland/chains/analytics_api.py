@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from highland.chains import analytics, reference_data
 from highland.deps import DB, csrf_protect, require
@@ -59,7 +60,9 @@ async def upload_reference(
     or XLSX; 422 with every error (row, column) and nothing written when any row is wrong."""
     data, name = await read_upload(request, file)
     try:
-        return reference_data.load_reference(db, actor_of(principal), data, name)
+        return await run_in_threadpool(  # parsing off the event loop
+            reference_data.load_reference, db, actor_of(principal), data, name
+        )
     except reference_data.FileErrors as exc:
         return _refused(exc)
 
@@ -75,6 +78,8 @@ async def upload_prospects(
     products, patents, source); 422 with every error and nothing written when any is wrong."""
     data, name = await read_upload(request, file)
     try:
-        return reference_data.load_prospects(db, actor_of(principal), data, name)
+        return await run_in_threadpool(  # parsing off the event loop
+            reference_data.load_prospects, db, actor_of(principal), data, name
+        )
     except reference_data.FileErrors as exc:
         return _refused(exc)

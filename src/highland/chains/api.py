@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from highland.audit.service import Actor
 from highland.chains import service
@@ -215,7 +216,8 @@ def refusal(errors: list[ChainError]) -> JSONResponse:
 async def load(request: Request, db: Session = DB, principal: Principal = WRITE) -> Any:
     """Validate and store one chain file: a changed chain becomes a new version."""
     data, name = await _body(request)
-    parsed, errors = service.check_text(db, data, name)
+    # Parsing a workbook or YAML is CPU work: in a worker thread, never on the event loop.
+    parsed, errors = await run_in_threadpool(service.check_text, db, data, name)
     if parsed.chain is not None:
         service.require_write(principal, parsed.chain.id)
     if errors:

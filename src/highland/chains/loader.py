@@ -11,7 +11,6 @@ itself (~1,380 classes) is not tabulated, so `6519` passes because division 65 e
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import re
 from dataclasses import dataclass, field, replace
@@ -19,6 +18,8 @@ from typing import Any
 
 import yaml
 
+from highland.errors import InvalidInput
+from highland.kit import sheets
 from highland.kit.industry import IndustryError, parse_industry
 from highland.kit.yaml_lines import LineDict, LineList, line_loader
 
@@ -404,8 +405,8 @@ def _cells(value: Any) -> Any:
     return value
 
 
-def _sheet_rows(ws: Any) -> list[tuple[int, dict[str, Any]]]:
-    rows = ws.iter_rows(values_only=True)
+def _sheet_rows(ws: Any, where: str) -> list[tuple[int, dict[str, Any]]]:
+    rows = sheets.sheet_rows(ws, where)  # as stored, within row / column caps
     header = next(rows, None)
     if header is None:
         return []
@@ -448,19 +449,21 @@ def read_xlsx(data: bytes, path: str) -> ChainFile:
     """Read an XLSX chain file: sheet `chain` (a header row and one row) and sheet `segments`
     (a header row, one segment a row, `parent` naming the parent's code; lists split on ; , 、).
     Errors name the sheet and row. The stored source is the equivalent YAML."""
-    from openpyxl import load_workbook
-
     try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a bad file
-        return ChainFile(path, errors=[ChainError(path, 0, f"not a readable XLSX file: {exc}")])
-    missing = [s for s in ("chain", "segments") if s not in wb.sheetnames]
-    if missing:
-        return ChainFile(path, errors=[ChainError(path, 0, f"missing sheet(s): {', '.join(missing)}"
-                                                  " (need `chain` and `segments`)")])  # fmt: skip
-    chain_rows = _sheet_rows(wb["chain"])
-    seg_rows = _sheet_rows(wb["segments"])
-    wb.close()
+        wb = sheets.open_workbook(data, "the workbook")
+    except InvalidInput as exc:  # not a workbook, or a cell over the cap
+        return ChainFile(path, errors=[ChainError(path, 0, exc.message)])
+    try:
+        missing = [s for s in ("chain", "segments") if s not in wb.sheetnames]
+        if missing:
+            return ChainFile(path, errors=[ChainError(path, 0, "missing sheet(s): "
+                             f"{', '.join(missing)} (need `chain` and `segments`)")])  # fmt: skip
+        chain_rows = _sheet_rows(wb["chain"], "sheet `chain`")
+        seg_rows = _sheet_rows(wb["segments"], "sheet `segments`")
+    except InvalidInput as exc:  # a row or column cap
+        return ChainFile(path, errors=[ChainError(path, 0, exc.message)])
+    finally:
+        wb.close()
     if len(chain_rows) != 1:
         msg = f"sheet `chain` must have a header row and exactly one row, has {len(chain_rows)}"
         return ChainFile(path, errors=[ChainError(f"{path}:chain", 1, msg)])

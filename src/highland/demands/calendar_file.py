@@ -17,6 +17,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from highland.demands.calendar import MAKEUP_NAME, MAX_NAME, MAX_SOURCE, MAX_YEAR, MIN_YEAR
 from highland.errors import InvalidInput
+from highland.kit.yaml_lines import BoundedLoader
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _TOP_KEYS = ("year", "source", "holidays", "workdays")
@@ -62,7 +63,7 @@ def parse_year_file(text: str, where: str) -> tuple[int, str, dict[date, tuple[b
         return _error(where, line, fld, problem, code, **params)
 
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=BoundedLoader)  # no aliases, bounded depth
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from highland.deps import DB, csrf_protect, require
 from highland.enterprises import repository as repo
@@ -102,7 +103,8 @@ async def _import(
     principal: Principal,
 ) -> Any:
     data, name = await read_upload(request, file)
-    result = run_import(
+    result = await run_in_threadpool(  # reading and checking the file: off the event loop
+        run_import,
         request.app.state.sessions,
         principal,
         kind,

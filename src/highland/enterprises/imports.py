@@ -6,9 +6,10 @@ import csv
 import io
 import secrets
 from collections.abc import Callable
+from datetime import timedelta
 
 from fastapi import Request, UploadFile
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from highland.audit.service import Actor
@@ -16,6 +17,7 @@ from highland.enterprises import importer
 from highland.enterprises.models import ImportReport
 from highland.errors import InvalidInput
 from highland.identity.permissions import Principal
+from highland.kit import clock
 
 KINDS = ("enterprises", "financials")
 
@@ -25,7 +27,12 @@ async def read_upload(request: Request, upload: UploadFile) -> tuple[bytes, str]
     limit = request.app.state.settings.max_upload_mb * 1024 * 1024
     data = await upload.read(limit + 1)
     if len(data) > limit:
-        raise InvalidInput(f"the file is larger than {limit // (1024 * 1024)} MB", field="file")
+        raise InvalidInput(
+            f"the file is larger than {limit // (1024 * 1024)} MB",
+            field="file",
+            code="upload.too_big",
+            params={"mb": limit // (1024 * 1024)},
+        )
     return data, upload.filename or "upload"
 
 
@@ -49,7 +56,12 @@ def run_import(
 ) -> importer.ImportResult:
     """Import in one transaction of its own: committed, or rolled back (dry run, refusal)."""
     if kind not in KINDS:
-        raise InvalidInput(f"kind must be one of {', '.join(KINDS)}", field="kind")
+        raise InvalidInput(
+            f"kind must be one of {', '.join(KINDS)}",
+            field="kind",
+            code="upload.bad_kind",
+            params={"kinds": ", ".join(KINDS)},
+        )
     actor = principal if isinstance(principal, Actor) else actor_of(principal)
     extra = {"progress": progress} if progress else {}
     with sessions() as session:
@@ -86,23 +98,44 @@ def run_import(
     return result
 
 
+REPORT_MAX_BYTES = 1_000_000  # a stored report: about 10,000 rows of errors, never more
+REPORT_MAX_VALUE = 200  # characters of a cell's value quoted in a report row
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= REPORT_MAX_VALUE else text[:REPORT_MAX_VALUE] + "…"
+
+
 def report_csv(result: importer.ImportResult) -> str:
-    """The row-level report: row,column,value,error (row as the person sees it)."""
+    """The row-level report: row,column,value,error (row as the person sees it).
+
+    Capped: a value is quoted to REPORT_MAX_VALUE characters and the report stops near
+    REPORT_MAX_BYTES with a last row saying how many errors were left out."""
     buf = io.StringIO()
     buf.write("\ufeff")
     writer = csv.writer(buf)
     writer.writerow(["row", "column", "value", "error"])
-    for e in result.errors:
-        writer.writerow([e["row"], e["column"], e["value"] or "", e["error"]])
+    for i, e in enumerate(result.errors):
+        if buf.tell() > REPORT_MAX_BYTES:
+            left = len(result.errors) - i
+            writer.writerow(["", "", "", f"… {left} more error(s) not shown (report size limit)"])
+            break
+        writer.writerow([e["row"], e["column"], _short(e["value"] or ""), _short(e["error"])])
     return buf.getvalue()
 
 
 def save_report(
-    sessions: sessionmaker[Session], principal: Principal, result: importer.ImportResult
+    sessions: sessionmaker[Session],
+    principal: Principal,
+    result: importer.ImportResult,
+    keep_days: int = 30,
 ) -> str:
-    """Keep an import's report for download; return its id."""
+    """Keep an import's report for download; return its id. Reports older than `keep_days`
+    (setting HIGHLAND_IMPORT_REPORT_KEEP_DAYS) are deleted at the same time."""
     rid = secrets.token_hex(16)
     with sessions() as session:
+        cutoff = clock.now() - timedelta(days=keep_days)
+        session.execute(delete(ImportReport).where(ImportReport.created_at < cutoff))
         session.add(ImportReport(id=rid, user_id=principal.user_id, csv_text=report_csv(result)))
         session.commit()
     return rid

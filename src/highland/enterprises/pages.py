@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response, StreamingResponse
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from highland.demands.provisional import calendar_warning
 from highland.deps import DB, csrf_protect, require
@@ -19,7 +20,7 @@ from highland.identity.permissions import Permission, Principal
 from highland.kit.dates import parse_date, today_local
 from highland.kit.industry import DIVISIONS, SECTIONS
 from highland.web.charts import bar_line
-from highland.web.i18n import translate
+from highland.web.i18n import error_text, translate
 from highland.web.render import language, render
 
 router = APIRouter(include_in_schema=False)
@@ -189,7 +190,8 @@ async def import_upload(
     ctx: dict[str, object] = {"nav": "import", "kind": kind}
     try:
         data, name = await read_upload(request, file)
-        result = run_import(
+        result = await run_in_threadpool(  # reading and checking the file: off the event loop
+            run_import,
             request.app.state.sessions,
             principal,
             kind,
@@ -199,11 +201,17 @@ async def import_upload(
             skip_invalid=bool(skip_invalid),
         )
     except HighlandError as exc:
-        ctx["file_error"] = exc.message
+        ctx["file_error"] = error_text(language(request), exc)  # in the reader's language
         return render(request, "enterprises/import.html", ctx, status_code=exc.status_code)
     ctx["result"] = result
     if result.errors:
-        ctx["report_id"] = save_report(request.app.state.sessions, principal, result)
+        ctx["report_id"] = await run_in_threadpool(
+            save_report,
+            request.app.state.sessions,
+            principal,
+            result,
+            request.app.state.settings.import_report_keep_days,
+        )
     status = 422 if result.errors and not result.written and not skip_invalid else 200
     return render(request, "enterprises/import.html", ctx, status_code=status)
 

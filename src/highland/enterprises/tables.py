@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import io
 import re
-import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -13,6 +11,7 @@ import polars as pl
 
 from highland.enterprises.vocab import HEADER_ALIASES
 from highland.errors import InvalidInput
+from highland.kit import sheets
 
 ROW = "__row"  # the row number a person sees in the sheet (header = row 1)
 
@@ -42,6 +41,8 @@ def _decode(data: bytes) -> tuple[str, str]:
                 f"(undecodable byte 0x{data[utf_err.start]:02x} at byte {utf_err.start}); "
                 "save it as CSV UTF-8 or as XLSX",
                 field="file",
+                code="upload.not_text",
+                params={"byte": f"0x{data[utf_err.start]:02x}", "at": utf_err.start},
             ) from None
 
 
@@ -66,6 +67,8 @@ def _canonical_headers(headers: list[str], known: tuple[str, ...]) -> tuple[list
             raise InvalidInput(
                 f"columns '{seen[name]}' and '{raw}' both mean '{name}'; keep one",
                 field="header",
+                code="upload.same_column",
+                params={"first": seen[name], "second": raw, "column": name},
             )
         seen[name] = raw
         out.append(name)
@@ -91,23 +94,19 @@ def _cell(value: object) -> str | None:
 
 
 def _read_xlsx(data: bytes) -> tuple[list[str], list[list[str | None]]]:
-    from openpyxl import load_workbook
-
+    # Rows as stored (not the declared <dimension>), within the caps of kit.sheets.
+    wb = sheets.open_workbook(data, "the XLSX file")
     try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise InvalidInput(f"the XLSX file cannot be read: {exc}", field="file") from None
-    ws = wb.worksheets[0]
-    rows = ws.iter_rows(values_only=True)
-    header_row = next(rows, None)
-    if header_row is None:
-        raise InvalidInput("the sheet is empty: no header row", field="file")
-    headers = [_cell(v) or "" for v in header_row]
-    body: list[list[str | None]] = []
-    for r in rows:
-        cells = [_cell(v) for v in r]
-        body.append(cells)
-    wb.close()
+        rows = sheets.sheet_rows(wb.worksheets[0], "the XLSX file")
+        header_row = next(rows, None)
+        if header_row is None:
+            raise InvalidInput(
+                "the sheet is empty: no header row", field="file", code="upload.no_header"
+            )
+        headers = [_cell(v) or "" for v in header_row]
+        body: list[list[str | None]] = [[_cell(v) for v in r] for r in rows]
+    finally:
+        wb.close()
     return headers, body
 
 
@@ -116,10 +115,14 @@ def read_table(
 ) -> Table:
     """Read a CSV or XLSX file into a string table with canonical column names."""
     if not data.strip():
-        raise InvalidInput("the file is empty", field="file")
+        raise InvalidInput("the file is empty", field="file", code="upload.empty")
     lower = filename.lower()
     if lower.endswith(".xls"):
-        raise InvalidInput("old .xls workbooks are not read; save it as .xlsx or CSV", field="file")
+        raise InvalidInput(
+            "old .xls workbooks are not read; save it as .xlsx or CSV",
+            field="file",
+            code="upload.xls",
+        )
     if lower.endswith(".xlsx") or data[:4] == b"PK\x03\x04":
         headers, body = _read_xlsx(data)
         encoding = "xlsx"
@@ -132,6 +135,7 @@ def read_table(
                 cols[n].append(v)
         frame = pl.DataFrame(cols, schema={n: pl.String for n in names})
     else:
+        sheets.check_csv(data, "the CSV file")
         text, encoding = _decode(data)
         first_line = text.split("\n", 1)[0]
         headers = next(iter(_csv_header(first_line)))
@@ -152,8 +156,16 @@ def read_table(
             )
         except pl.exceptions.PolarsError as exc:
             raise InvalidInput(
-                f"the CSV file cannot be read: {_first_line(exc)}", field="file"
+                f"the CSV file cannot be read: {_first_line(exc)}",
+                field="file",
+                code="upload.bad_csv",
+                params={"problem": _first_line(exc)},
             ) from None
+    if frame.height >= sheets.MAX_ROWS:
+        raise sheets.too_many_rows("the CSV file")
+    longest = frame.select(pl.all().str.len_chars().max()).max_horizontal().item()
+    if longest is not None and longest > sheets.MAX_CELL_CHARS:
+        raise sheets.cell_too_big("the CSV file")
     missing = [c for c in required if c not in frame.columns]
     if missing:
         raise InvalidInput(
@@ -161,6 +173,8 @@ def read_table(
             + ", ".join(missing)
             + f" (found: {', '.join(c for c in frame.columns if not c.startswith('__'))})",
             field="header",
+            code="upload.missing_columns",
+            params={"columns": ", ".join(missing)},
         )
     keep = [c for c in frame.columns if not c.startswith("__ignored_")]
     frame = frame.select(keep).with_columns([_clean(c) for c in keep]).with_row_index(ROW, offset=2)

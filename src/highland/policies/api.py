@@ -10,6 +10,7 @@ import polars as pl
 from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from highland.audit.service import Actor
 from highland.deps import DB, csrf_protect, read_body, require
@@ -175,7 +176,8 @@ def list_policies(
 @router.post("/policies/check", response_model=CheckOut, openapi_extra=YAML_BODY, dependencies=CSRF)
 async def check(request: Request, db: Session = DB, principal: Principal = WRITE) -> CheckOut:
     """Validate policy YAML without storing it: every error with its line."""
-    return CheckOut.of(service.check_text(db, await _yaml_text(request)))
+    text = await _yaml_text(request)
+    return CheckOut.of(await run_in_threadpool(service.check_text, db, text))  # off the loop
 
 
 @router.post(
@@ -188,7 +190,8 @@ async def check(request: Request, db: Session = DB, principal: Principal = WRITE
 )
 async def load(request: Request, db: Session = DB, principal: Principal = WRITE) -> Any:
     """Validate and store policy YAML: a changed policy becomes a new version (history kept)."""
-    lib = service.check_text(db, await _yaml_text(request))
+    text = await _yaml_text(request)
+    lib = await run_in_threadpool(service.check_text, db, text)  # parsing off the event loop
     if lib.errors:
         return _refusal(lib.errors)  # checking wrote nothing, so nothing needs undoing
     report = service.store(db, lib, _actor(principal))
