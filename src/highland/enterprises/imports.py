@@ -16,6 +16,7 @@ from highland.enterprises import importer
 from highland.enterprises.models import ImportReport
 from highland.errors import InvalidInput
 from highland.identity.permissions import Principal
+from highland.kit import inert
 
 KINDS = ("enterprises", "financials")
 
@@ -93,7 +94,7 @@ def report_csv(result: importer.ImportResult) -> str:
     writer = csv.writer(buf)
     writer.writerow(["row", "column", "value", "error"])
     for e in result.errors:
-        writer.writerow([e["row"], e["column"], e["value"] or "", e["error"]])
+        writer.writerow(inert.csv_row([e["row"], e["column"], e["value"] or "", e["error"]]))
     return buf.getvalue()
 
 

@@ -13,6 +13,7 @@ import polars as pl
 
 from highland.enterprises.vocab import HEADER_ALIASES
 from highland.errors import InvalidInput
+from highland.kit import inert
 
 ROW = "__row"  # the row number a person sees in the sheet (header = row 1)
 
@@ -154,6 +155,8 @@ def read_table(
             raise InvalidInput(
                 f"the CSV file cannot be read: {_first_line(exc)}", field="file"
             ) from None
+        # A cell exported with a leading ' (kit.inert) comes back as the value it was.
+        frame = frame.with_columns(inert.csv_in_expr(c) for c in frame.columns)
     missing = [c for c in required if c not in frame.columns]
     if missing:
         raise InvalidInput(
