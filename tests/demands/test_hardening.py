@@ -155,3 +155,16 @@ def test_search_takes_percent_and_underscore_literally(client, w, tokens) -> Non
     assert found("a_b") == ["a_b 用地"]
     assert found("%") == ["完成率100%"]
     assert found("\\") == []
+
+
+def test_action_text_with_a_control_character_refused(client, w, tokens) -> None:  # type: ignore[no-untyped-def]
+    r = client.post("/api/v1/demands", json=body(w), headers=h(tokens["analyst"]))
+    url = f"/api/v1/demands/{r.json()['id']}"
+    r = client.post(
+        f"{url}/actions/return",
+        json={"version": 1, "reason": "不属实\x1b[2J"},
+        headers=h(tokens["analyst"]),
+    )
+    assert r.status_code == 422 and r.json()["code"] == "text.control_char"
+    assert r.json()["field"] == "reason"
+    assert client.get(url, headers=h(tokens["analyst"])).json()["version"] == 1

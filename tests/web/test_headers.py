@@ -58,3 +58,11 @@ def test_pages_have_no_inline_scripts() -> None:
         assert not re.search(r"<script(?![^>]*\bsrc=)", text), path
         assert not re.search(r"\son[a-z]+\s*=", text), path
         assert "javascript:" not in text, path
+
+
+def test_charts_carry_no_script() -> None:
+    """pygal writes an inline config script into every chart; the pages drop it."""
+    from highland.web import charts
+
+    svg = charts.bar_line([2024, 2025], [("a", [1.0, 2.0]), ("b", [1.0, None])], "u")
+    assert "<svg" in svg and "<script" not in svg

@@ -550,6 +550,9 @@ def act(
     begin_write(session)
     now = now or utcnow()
     data = dict(data or {})
+    for key in ("reason", "note", "resolution", "comment"):  # free text: lines, no controls
+        if isinstance(data.get(key), str):
+            inert.check_text(data[key], key, f"demands.field.{key}", multiline=True)
     try:
         act_v = Action(action)
     except ValueError:
