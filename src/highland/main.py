@@ -50,6 +50,7 @@ from highland.notices import api as notice_api
 from highland.notices import pages as notice_pages
 from highland.policies import api as policy_api
 from highland.policies import pages as policy_pages
+from highland.web.headers import SecurityHeaders
 from highland.web.i18n import error_text, has, translate
 from highland.web.render import language, render
 
@@ -152,6 +153,10 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
     except Exception:  # noqa: BLE001  (a fresh database without schema: start anyway)
         log.warning("could not read reference data; run `highland init`")
 
+    # Outside every other layer, Starlette's error middleware too: every answer gets the
+    # security headers (pages, API, static files, even a 500).
+    build_stack = app.build_middleware_stack
+    app.build_middleware_stack = lambda: SecurityHeaders(build_stack())  # type: ignore[method-assign]
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(identity_pages.router)
     app.include_router(identity_admin_pages.router)

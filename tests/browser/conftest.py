@@ -308,11 +308,20 @@ def page(
     )
     context.set_default_timeout(10_000)
     pg = context.new_page()
+    # The Content-Security-Policy (docs/security.md) must not block anything a page uses.
+    blocked: list[str] = []
+
+    def _console(message: Any) -> None:
+        if "Content Security Policy" in message.text:
+            blocked.append(f"{pg.url}: {message.text}")
+
+    pg.on("console", _console)
     yield pg
     rep = getattr(request.node, "rep_call", None)
     if rep is not None and rep.failed:
         pg.screenshot(path=screenshots_dir / f"FAILED-{request.node.name}.png", full_page=True)
     context.close()
+    assert not blocked, f"the CSP blocked: {blocked}"
 
 
 def sign_in_with_form(page: Page, username: str, password: str) -> None:

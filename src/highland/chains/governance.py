@@ -27,6 +27,7 @@ from highland.demands.calendar import WorkCalendar, load_calendar
 from highland.demands.models import Institution
 from highland.errors import Conflict, Forbidden, InvalidInput, NotFound
 from highland.identity.permissions import Principal, Role
+from highland.kit import inert
 
 MAX_DAYS = 60
 MAX_DECISIONS = 100
@@ -181,6 +182,8 @@ class MeetingInput:
 
 def _text(value: str | None, field: str, limit: int, required: bool = False) -> str | None:
     text = (value or "").strip()
+    # Long texts may hold tab and newlines; none may hold other control characters.
+    inert.check_text(text, field, "text.this_field", multiline=limit > 300, visible=required)
     if required and not text:
         raise InvalidInput(f"{field}: is required", field=field)
     if len(text) > limit:

@@ -24,7 +24,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pygal
 
-from highland.web.charts import _STYLE
+from highland.web.charts import _STYLE, svg_of
 
 STREAMS = ("upstream", "midstream", "downstream")
 LQ_TIERS = ("strong", "specialised", "below")
@@ -349,7 +349,7 @@ def _chart(title: str, names: list[str], values: list[float | None], fmt: str) -
     chart.config.max_scale = 5
     chart.x_labels = names[::-1]
     chart.add(title, values[::-1])
-    return str(chart.render(is_unicode=True))
+    return svg_of(chart)
 
 
 def district_charts(rows: Sequence[DistrictRow], labels: Mapping[str, str]) -> list[str]:

@@ -25,6 +25,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
+from highland.kit.inert import append
+
 if TYPE_CHECKING:
     from highland.chains.report import Report
 
@@ -48,7 +50,7 @@ def _sheet(
     ws = wb.active if first else wb.create_sheet()
     assert ws is not None
     ws.title = title
-    ws.append(headers)
+    append(ws, headers)
     for i, cell in enumerate(ws[1]):
         cell.font = Font(bold=True)
         cell.fill = HEAD_FILL
@@ -80,8 +82,8 @@ def _indicators(wb: Workbook, r: Report) -> None:
             value, fmt = yuan(int(value)), YUAN
         elif value is not None and it.unit == "ratio":
             value, fmt = Decimal(str(value)), "0.0%"
-        ws.append([it.key, it.name, value, t(R + "xunit." + it.unit), it.reported, it.missing,
-                   it.freshness_text, it.basis, source])  # fmt: skip
+        append(ws, [it.key, it.name, value, t(R + "xunit." + it.unit), it.reported, it.missing,
+                       it.freshness_text, it.basis, source])  # fmt: skip
         if fmt:
             _formats(ws, ws.max_row, {3: fmt})
 
@@ -93,7 +95,7 @@ def _segments(wb: Workbook, r: Report) -> None:
              t(R + "gap.tier"), t("chains.bottleneck"), t("chains.pictures.leading")]  # fmt: skip
     ws = _sheet(wb, "Segments", heads, [10, 14, 26, 14, 10, 12, 20, 10, 24, 10, 30])
     for b in r.boxes:
-        ws.append([
+        append(ws, [
             t("chains.stream." + b.stream), b.code, ("　" * b.depth) + b.name, b.parent or None,
             b.members, b.with_output, yuan(b.output_fen), _lq(b.lq),
             r.labels.get("tier." + b.tier, b.tier), t(R + ("yes" if b.bottleneck else "no")),
@@ -109,7 +111,7 @@ def _gaps(wb: Workbook, r: Report) -> None:
              t(R + "gap.score"), t(R + "gap.prospects")]  # fmt: skip
     ws = _sheet(wb, "Gaps", heads, [6, 14, 26, 10, 10, 10, 10, 24, 10, 60])
     for g in r.gaps:
-        ws.append([
+        append(ws, [
             g.rank, g.segment, g.name, t("chains.stream." + g.stream),
             t(R + ("yes" if g.bottleneck else "no")), g.members, _lq(g.lq),
             r.labels.get("tier." + g.tier, g.tier) if g.tier else None,
@@ -126,12 +128,12 @@ def _decisions(wb: Workbook, r: Report) -> None:
              t(g + "result")]  # fmt: skip
     ws = _sheet(wb, "Decisions", heads, [16, 10, 8, 40, 30, 18, 14, 8, 10, 40])
     if not r.recorded:
-        ws.append([t(R + "x.this_month"), r.month, None, t(R + "no_record")])
+        append(ws, [t(R + "x.this_month"), r.month, None, t(R + "no_record")])
     for group, lines in (("x.this_month", r.decisions), ("x.earlier", r.earlier)):
         for x in lines:
             on_time = None if x.done_on_time is None else t(R + ("yes" if x.done_on_time else "no"))
             due = x.due.astimezone(_shanghai()).replace(tzinfo=None)
-            ws.append([t(R + group), x.month, x.id, x.title, x.owner, due, x.state_text,
+            append(ws, [t(R + group), x.month, x.id, x.title, x.owner, due, x.state_text,
                        t(R + ("yes" if x.overdue else "no")), on_time, x.result])  # fmt: skip
             _formats(ws, ws.max_row, {6: "yyyy-mm-dd hh:mm"})
 
@@ -159,7 +161,7 @@ def _about(wb: Workbook, r: Report) -> None:
         (t(R + "map_note_key"), t(R + "map_note")),
     ]  # fmt: skip
     for k, v in rows:
-        ws.append([k, v])
+        append(ws, [k, v])
         ws.cell(row=ws.max_row, column=2).alignment = Alignment(wrap_text=True)
 
 

@@ -336,7 +336,7 @@ def _meeting_out(db: Session, principal: Principal, m: Meeting) -> MeetingOut:
     return MeetingOut(
         id=m.id, kind=m.kind, title=m.title, held_at=m.held_at, place=m.place, leader=m.leader,
         district=m.district_code, notes=m.notes,
-        attendees=[e.uscc for e in meetings.attendees(db, m.id)],
+        attendees=[e.uscc for e in meetings.attendees(db, m.id, principal)],
         demands=[_out(db, principal, d, ent=ents[d.enterprise_id], cal=cal) for d in rows],
         by_state=dict(Counter(d.state for d in rows)),
     )  # fmt: skip

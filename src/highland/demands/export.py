@@ -22,6 +22,7 @@ from highland.demands.service import DemandFilter, list_query
 from highland.enterprises.models import Enterprise
 from highland.errors import NotFound
 from highland.identity.permissions import Principal, Role
+from highland.kit.inert import append
 from highland.web.i18n import translate
 
 # (message key, column width) of the export, in order; the header row is bilingual.
@@ -148,13 +149,14 @@ def board_xlsx(
     ws = wb.active
     assert ws is not None
     ws.title = "诉求清单"
-    ws.append([f"{translate('zh-CN', k)} / {translate('en', k)}" for k, _ in COLUMNS])
+    append(ws, [f"{translate('zh-CN', k)} / {translate('en', k)}" for k, _ in COLUMNS])
     for cell in ws[1]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="E8F0FA")
         cell.alignment = Alignment(wrap_text=True, vertical="center")
     for r in rows:
-        ws.append(
+        append(
+            ws,
             [
                 r["no"],
                 r["enterprise"],
@@ -172,7 +174,7 @@ def board_xlsx(
                 r["flag_label"],
                 r["verdict"] + (f" ({r['rating']}/5)" if r["rating"] else ""),
                 _provisional_cell(r),
-            ]
+            ],
         )
     for i, (_, width) in enumerate(COLUMNS, 1):
         ws.column_dimensions[ws.cell(1, i).column_letter].width = width
@@ -185,11 +187,11 @@ def board_xlsx(
         ("主持领导 / Leader", meeting.leader),
         ("导出时间 / Exported at (Asia/Shanghai)", local(now or utcnow())),
     ):
-        info.append([label, value])
+        append(info, [label, value])
     if any(_provisional_cell(r) for r in rows):
         # What the list's provisional mark means (docs/calendar.md), in both languages.
         for lang in ("zh-CN", "en"):
-            info.append(["说明 / Note", translate(lang, "calendar.provisional.export_note")])
+            append(info, ["说明 / Note", translate(lang, "calendar.provisional.export_note")])
     info.column_dimensions["A"].width = 36
     info.column_dimensions["B"].width = 48
     buf = BytesIO()

@@ -14,7 +14,8 @@ from highland.demands.models import Demand, Meeting, MeetingAttendee
 from highland.demands.service import FILERS, DemandInput, file_demand
 from highland.enterprises.models import Enterprise, Region
 from highland.errors import Forbidden, HighlandError, InvalidInput
-from highland.identity.permissions import Principal
+from highland.identity.permissions import Principal, Role
+from highland.kit import inert
 
 KINDS = ("meeting", "visit")
 
@@ -36,10 +37,13 @@ class MeetingInput:
 def _check(session: Session, m: MeetingInput) -> list[int]:
     for name, limit in (("title", 300), ("place", 200), ("leader", 100)):
         value = (getattr(m, name) or "").strip()
+        label = "demands.meeting.title" if name == "title" else f"demands.field.{name}"
+        inert.check_text(getattr(m, name), name, label, visible=True)  # as it is stored
         if not value:
             raise InvalidInput(f"meeting.{name}: is required", field=name)
         if len(value) > limit:
             raise InvalidInput(f"meeting.{name}: at most {limit} characters", field=name)
+    inert.check_text(m.notes, "notes", "demands.field.note", multiline=True)
     if m.kind not in KINDS:
         raise InvalidInput(
             f"meeting.kind: '{m.kind}' is not one of {', '.join(KINDS)}", field="kind"
@@ -134,13 +138,17 @@ def create_meeting(
     return meeting, demands
 
 
-def attendees(session: Session, meeting_id: int) -> list[Enterprise]:
-    """The enterprises recorded at a meeting."""
-    return list(
-        session.scalars(
-            select(Enterprise)
-            .join(MeetingAttendee, MeetingAttendee.enterprise_id == Enterprise.id)
-            .where(MeetingAttendee.meeting_id == meeting_id)
-            .order_by(Enterprise.name)
-        )
+def attendees(
+    session: Session, meeting_id: int, principal: Principal | None = None
+) -> list[Enterprise]:
+    """The enterprises recorded at a meeting; an enterprise user sees only itself among them
+    (who else attended is the bureau's business, docs/security.md)."""
+    stmt = (
+        select(Enterprise)
+        .join(MeetingAttendee, MeetingAttendee.enterprise_id == Enterprise.id)
+        .where(MeetingAttendee.meeting_id == meeting_id)
+        .order_by(Enterprise.name)
     )
+    if principal is not None and principal.role is Role.enterprise:
+        stmt = stmt.where(Enterprise.id == principal.enterprise_id)
+    return list(session.scalars(stmt))

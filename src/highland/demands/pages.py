@@ -514,7 +514,7 @@ def board_page(
         "m": m,
         "rows": rows,
         "counts": state_counts(rows),
-        "attendees": attendees(db, meeting_id),
+        "attendees": attendees(db, meeting_id, principal),
         "local": local,
         "states": [s.value for s in State],
     }
@@ -613,5 +613,3 @@ def metrics_page(
         "due_span": practice_pages.span(practice) if practice else "",
     }
     return _page(request, db, "demands/metrics.html", ctx, 422 if error else 200)
-
-

@@ -22,7 +22,14 @@ from highland.db import begin_write, utcnow
 from highland.demands import attachments as files
 from highland.demands import notices as demand_notices
 from highland.demands.calendar import WorkCalendar, load_calendar
-from highland.demands.models import Demand, DemandCategory, DemandEvent, Institution, Meeting
+from highland.demands.models import (
+    Demand,
+    DemandCategory,
+    DemandEvent,
+    Institution,
+    Meeting,
+    MeetingAttendee,
+)
 from highland.demands.reference import route_for
 from highland.demands.tiers import due_after, limits_of
 from highland.demands.workflow import (
@@ -39,6 +46,7 @@ from highland.demands.workflow import (
 from highland.enterprises.models import Enterprise
 from highland.errors import Conflict, Forbidden, InvalidInput, NotFound
 from highland.identity.permissions import Principal, Role
+from highland.kit import inert
 from highland.kit.dates import local_minute
 
 ROUTERS = frozenset({Role.admin, Role.analyst})
@@ -156,8 +164,12 @@ def actions_for(principal: Principal, d: Demand) -> list[str]:
 # ---------------------------------------------------------------- filing
 
 
-def _clean_text(value: str | None, where: str, limit: int, *, required: bool = True) -> str:
+def _clean_text(
+    value: str | None, where: str, limit: int, *, required: bool = True, multiline: bool = False
+) -> str:
     text = (value or "").strip()
+    # No control characters (they broke the board's XLSX) nor a text that shows nothing.
+    inert.check_text(text, where, f"demands.field.{where}", multiline=multiline, visible=True)
     if required and not text:
         raise InvalidInput(
             f"{where}: is required",
@@ -230,6 +242,24 @@ def _category(session: Session, code: str, where: str = "category") -> DemandCat
     return cat
 
 
+def _check_attended(session: Session, principal: Principal, meeting_id: int) -> None:
+    """An enterprise files into a meeting only when it attended it (the same answer whether
+    the meeting does not exist or is someone else's)."""
+    attended = session.scalar(
+        select(MeetingAttendee.meeting_id).where(
+            MeetingAttendee.meeting_id == meeting_id,
+            MeetingAttendee.enterprise_id == principal.enterprise_id,
+        )
+    )
+    if attended is None:
+        raise InvalidInput(
+            f"meeting: your enterprise did not attend meeting {meeting_id}",
+            field="meeting",
+            code="demand.meeting_not_attended",
+            params={"id": meeting_id},
+        )
+
+
 def check_input(session: Session, principal: Principal, data: DemandInput) -> dict[str, Any]:
     """Validate a demand's fields; return the column values (nothing is written)."""
     ent = _enterprise(session, data.enterprise)
@@ -269,6 +299,15 @@ def check_input(session: Session, principal: Principal, data: DemandInput) -> di
             code="demand.bad_chain",
             params={"value": data.chain_id},
         )
+    if data.public and principal.role is Role.enterprise:
+        # Only staff publish a demand to the anonymous Open311 list (docs/security.md).
+        raise InvalidInput(
+            "public: only staff may make a demand public",
+            field="public",
+            code="demand.public_staff_only",
+        )
+    if data.meeting_id is not None and principal.role is Role.enterprise:
+        _check_attended(session, principal, data.meeting_id)
     if data.meeting_id is not None and session.get(Meeting, data.meeting_id) is None:
         raise InvalidInput(
             f"meeting: no meeting {data.meeting_id}",
@@ -281,7 +320,7 @@ def check_input(session: Session, principal: Principal, data: DemandInput) -> di
         "district_code": ent.district_code,
         "category_code": cat.code,
         "title": _clean_text(data.title, "title", 200),
-        "description": _clean_text(data.description, "description", 10_000),
+        "description": _clean_text(data.description, "description", 10_000, multiline=True),
         "priority": data.priority,
         "request_type": rtype,
         "chain_id": data.chain_id,
@@ -511,6 +550,9 @@ def act(
     begin_write(session)
     now = now or utcnow()
     data = dict(data or {})
+    for key in ("reason", "note", "resolution", "comment"):  # free text: lines, no controls
+        if isinstance(data.get(key), str):
+            inert.check_text(data[key], key, f"demands.field.{key}", multiline=True)
     try:
         act_v = Action(action)
     except ValueError:
@@ -761,7 +803,9 @@ def _do_confirm(
             code="demand.bad_rating",
             params={"value": rating},
         )
-    comment = _clean_text(data.get("comment"), "comment", 2000, required=False) or None
+    comment = (
+        _clean_text(data.get("comment"), "comment", 2000, required=False, multiline=True) or None
+    )
     d.verdict, d.rating, d.feedback = verdict, rating, comment
     prev = d.state
     payload: dict[str, Any] = {"verdict": verdict, "rating": rating, "comment": comment}
@@ -1022,6 +1066,9 @@ def list_query(principal: Principal, flt: DemandFilter) -> Any:
     if flt.overdue:
         stmt = stmt.where(Demand.open.is_(True), Demand.breached_at.is_not(None))
     if flt.q:
-        like = f"%{flt.q.strip()}%"
-        stmt = stmt.where(or_(Demand.title.like(like), Demand.description.like(like)))
+        # % and _ are what the person typed, not wildcards.
+        like = "%" + re.sub(r"([\\%_])", r"\\\1", flt.q.strip()) + "%"
+        stmt = stmt.where(
+            or_(Demand.title.like(like, escape="\\"), Demand.description.like(like, escape="\\"))
+        )
     return stmt.order_by(Demand.id.desc())

@@ -17,7 +17,7 @@ from highland.enterprises import importer
 from highland.enterprises.models import ImportReport
 from highland.errors import InvalidInput
 from highland.identity.permissions import Principal
-from highland.kit import clock
+from highland.kit import clock, inert
 
 KINDS = ("enterprises", "financials")
 
@@ -120,7 +120,9 @@ def report_csv(result: importer.ImportResult) -> str:
             left = len(result.errors) - i
             writer.writerow(["", "", "", f"… {left} more error(s) not shown (report size limit)"])
             break
-        writer.writerow([e["row"], e["column"], _short(e["value"] or ""), _short(e["error"])])
+        writer.writerow(
+            inert.csv_row([e["row"], e["column"], _short(e["value"] or ""), _short(e["error"])])
+        )
     return buf.getvalue()
 
 

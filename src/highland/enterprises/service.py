@@ -26,6 +26,7 @@ from highland.enterprises.portrait import (
 from highland.enterprises.vocab import ENTERPRISE_COLUMNS
 from highland.errors import InvalidInput
 from highland.identity.permissions import Principal
+from highland.kit import inert
 from highland.kit.regions import DEFAULT_CUSTOM_REGIONS, districts_of
 
 XLSX_MAX_ROWS = 1_048_575
@@ -132,7 +133,7 @@ def export_csv(session: Session, principal: Principal, flt: repo.EnterpriseFilte
     buf.write("\ufeff")
     writer.writerow(EXPORT_COLUMNS)
     for i, e in enumerate(repo.iter_filtered(session, principal, flt), 1):
-        writer.writerow(_export_row(e))
+        writer.writerow(inert.csv_row(_export_row(e)))
         if i % 2000 == 0:
             yield buf.getvalue()
             buf.seek(0)
@@ -144,7 +145,7 @@ def export_xlsx(session: Session, principal: Principal, flt: repo.EnterpriseFilt
     """Return the filtered list as an XLSX workbook."""
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("enterprises")
-    ws.append(list(EXPORT_COLUMNS))
+    inert.append(ws, EXPORT_COLUMNS)
     for i, e in enumerate(repo.iter_filtered(session, principal, flt), 1):
         if i > XLSX_MAX_ROWS:
             raise InvalidInput(
@@ -152,7 +153,7 @@ def export_xlsx(session: Session, principal: Principal, flt: repo.EnterpriseFilt
                 "export CSV",
                 field="format",
             )
-        ws.append(_export_row(e))
+        inert.append(ws, _export_row(e))
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

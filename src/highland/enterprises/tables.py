@@ -11,7 +11,7 @@ import polars as pl
 
 from highland.enterprises.vocab import HEADER_ALIASES
 from highland.errors import InvalidInput
-from highland.kit import sheets
+from highland.kit import inert, sheets
 
 ROW = "__row"  # the row number a person sees in the sheet (header = row 1)
 
@@ -161,6 +161,8 @@ def read_table(
                 code="upload.bad_csv",
                 params={"problem": _first_line(exc)},
             ) from None
+        # A cell exported with a leading ' (kit.inert) comes back as the value it was.
+        frame = frame.with_columns(inert.csv_in_expr(c) for c in frame.columns)
     if frame.height >= sheets.MAX_ROWS:
         raise sheets.too_many_rows("the CSV file")
     longest = frame.select(pl.all().str.len_chars().max()).max_horizontal().item()

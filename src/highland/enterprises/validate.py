@@ -115,6 +115,32 @@ def _too_long(col: str, limit: int) -> _Check:
     return _Check(col, pl.col(col).str.len_chars() > limit, f"longer than {limit} characters")
 
 
+# A control character in one-line text (multi-line text may hold tab and newlines), and a
+# name that shows nothing: only zero-width, bidi-override and other format characters.
+_CONTROLS = r"[\x00-\x1f\x7f-\x9f]"
+_BLOCK_CONTROLS = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
+_INVISIBLE = r"^[\p{Cf}\p{Cc}\p{Z}\p{Mn}\s]+$"
+
+
+def _text_checks(col: str, *, multiline: bool = False, visible: bool = False) -> list[_Check]:
+    checks = [
+        _Check(
+            col,
+            pl.col(col).str.contains(_BLOCK_CONTROLS if multiline else _CONTROLS),
+            "contains a control character; remove it",
+        )
+    ]
+    if visible:
+        checks.append(
+            _Check(
+                col,
+                pl.col(col).str.contains(_INVISIBLE),
+                "shows nothing: only invisible characters (zero-width spaces, direction marks)",
+            )
+        )
+    return checks
+
+
 def enterprises(
     df: pl.DataFrame, ctx: Context
 ) -> tuple[pl.DataFrame, pl.DataFrame | None, pl.DataFrame]:
@@ -166,6 +192,7 @@ def enterprises(
         )
     )
     checks.append(_too_long("name", 200))
+    checks.extend(_text_checks("name", visible=True))
     known = sorted(ctx.districts)
     checks.append(
         _Check(
@@ -203,12 +230,15 @@ def enterprises(
     ]
     if "name_en" in present:
         checks.append(_too_long("name_en", 300))
+        checks.extend(_text_checks("name_en", visible=True))
         out.append(pl.col("name_en"))
     if "address" in present:
         checks.append(_too_long("address", 300))
+        checks.extend(_text_checks("address"))
         out.append(pl.col("address"))
     if "business_scope" in present:
         checks.append(_too_long("business_scope", BUSINESS_SCOPE_MAX))
+        checks.extend(_text_checks("business_scope", multiline=True))
         out.append(pl.col("business_scope"))
     if "ownership" in present:
         own = pl.col("__own")

@@ -174,7 +174,11 @@ def replay(
     except HighlandError as exc:
         raise _fail(exc.message) from None
     if out_path is not None and rep.frames:
-        pl.concat(list(rep.frames.values())).write_csv(out_path)
+        from highland.kit import inert
+
+        results = pl.concat(list(rep.frames.values()))
+        texts = [c for c, t in results.schema.items() if t == pl.String]
+        results.with_columns(inert.csv_out_expr(c) for c in texts).write_csv(out_path)
     if not rep.verified:
         raise _fail(f"run {run_id} replays differently: {rep.digest[:12]} vs "
                     f"{rep.run.result_sha256[:12]}")  # fmt: skip

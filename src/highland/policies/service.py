@@ -28,6 +28,7 @@ from highland.enterprises import repository as enterprise_repo
 from highland.enterprises import snapshot
 from highland.errors import InvalidInput, NotFound
 from highland.identity.permissions import Principal
+from highland.kit import inert
 from highland.kit.money import fen_to_yuan, yuan_text
 from highland.policies.models import (
     MatchCount,
@@ -615,6 +616,8 @@ def match_csv(
             cols = ("uscc", "policy_id", "status", "amount", "failed", "missing")
             part.select(
                 pl.when(pl.col(c) != "").then(pl.col(c)).alias(c) for c in cols
+            ).with_columns(
+                inert.csv_out_expr(c) for c in ("policy_id", "failed", "missing")
             ).write_csv(fh, include_header=False)
             tally["rows"] += part.height
             for status, n in part.group_by("status").len().iter_rows():
@@ -780,16 +783,16 @@ def _csv_bytes(rows: list[tuple[Any, ...]]) -> bytes:
     buf.write("\ufeff")
     writer = csv.writer(buf)
     writer.writerow(EXPORT_COLUMNS)
-    writer.writerows((*r[:3], yuan_text(r[3]), *r[4:]) for r in rows)
+    writer.writerows(inert.csv_row((*r[:3], yuan_text(r[3]), *r[4:])) for r in rows)
     return buf.getvalue().encode("utf-8")
 
 
 def _xlsx_bytes(sheet: str, rows: list[tuple[Any, ...]]) -> bytes:
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(sheet[:31])
-    ws.append(list(EXPORT_COLUMNS))
+    inert.append(ws, EXPORT_COLUMNS)
     for r in rows:
-        ws.append([*r[:3], fen_to_yuan(r[3]), *r[4:]])
+        inert.append(ws, [*r[:3], fen_to_yuan(r[3]), *r[4:]])
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 
 import pygal
@@ -22,6 +23,16 @@ _STYLE = Style(
     value_font_size=11,
     tooltip_font_size=12,
 )
+
+
+# pygal always writes an inline <script> with its tooltip config; its script itself is never
+# loaded (`js=[]`), so the config is dead weight, and the CSP (docs/security.md) forbids it.
+_PYGAL_SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>", re.S)
+
+
+def svg_of(chart: pygal.graph.graph.Graph) -> str:
+    """A chart's SVG without pygal's inline script."""
+    return _PYGAL_SCRIPT.sub("", str(chart.render(is_unicode=True)))
 
 
 def bar_line(
@@ -52,7 +63,7 @@ def bar_line(
     chart.x_labels = [str(y) for y in years]
     for title, values in series:
         chart.add(title, list(values))
-    return str(chart.render(is_unicode=True))
+    return svg_of(chart)
 
 
 def _count_ticks(values: Sequence[float | None]) -> list[int]:
@@ -108,4 +119,4 @@ def line(
     chart.x_labels = list(x_labels)
     for name, values in series:
         chart.add(name, list(values))
-    return str(chart.render(is_unicode=True))
+    return svg_of(chart)
