@@ -42,7 +42,7 @@ from highland.demands.scheduler import start_scheduler, stop_scheduler
 from highland.enterprises import api as enterprise_api
 from highland.enterprises import pages as enterprise_pages
 from highland.enterprises.models import Enterprise, Region
-from highland.errors import HighlandError, Unauthenticated
+from highland.errors import HighlandError, InvalidInput, Unauthenticated
 from highland.identity import admin_pages as identity_admin_pages
 from highland.identity import api as identity_api
 from highland.identity import pages as identity_pages
@@ -50,24 +50,20 @@ from highland.notices import api as notice_api
 from highland.notices import pages as notice_pages
 from highland.policies import api as policy_api
 from highland.policies import pages as policy_pages
+from highland.web.api_errors import (
+    api_language,
+    document_errors,
+    highland_body,
+    http_body,
+    request_problem,
+    validation_body,
+)
 from highland.web.headers import SecurityHeaders
 from highland.web.i18n import error_text, has, translate
 from highland.web.render import language, render
 
 log = logging.getLogger("highland")
 STATIC = Path(__file__).parent / "web" / "static"
-
-
-def _api_language(request: Request) -> str:
-    """An API client's language: English when its Accept-Language starts with en."""
-    accept = (request.headers.get("accept-language") or "").strip().lower()
-    return "en" if accept.startswith("en") else "zh-CN"
-
-
-def _json_params(params: dict[str, Any]) -> dict[str, Any]:
-    """Error parameters as JSON values (dates and the like as text)."""
-    ok = (str, int, float, bool, type(None))
-    return {k: v if isinstance(v, ok) else str(v) for k, v in params.items()}
 
 
 def _is_api(request: Request) -> bool:
@@ -80,40 +76,15 @@ def _load_state(app: FastAPI, sessions: sessionmaker[Session]) -> None:
         app.state.synthetic = bool(s.scalar(select(exists().where(Enterprise.synthetic.is_(True)))))
 
 
-def _problem(e: Any) -> dict[str, str]:
-    """One validation error as {field, error}; the field without its body/query/path prefix."""
-    if e.get("type") == "json_invalid":  # the location is a character offset: name the body
-        return {"field": "body", "error": f"malformed JSON: {e.get('ctx', {}).get('error', '')}"}
-    where = [str(p) for p in e.get("loc", ()) if p not in ("body", "query", "path")]
-    return {"field": ".".join(where), "error": e.get("msg", "")}
-
-
-# Pydantic's error types → the catalogue's words for a person (error.request.<kind>).
-_REQUEST_PROBLEMS = {
-    "missing": "required",
-    "int_parsing": "integer",
-    "int_type": "integer",
-    "bool_parsing": "boolean",
-    "date_from_datetime_parsing": "date",
-    "date_parsing": "date",
-    "string_too_long": "too_long",
-    "string_too_short": "required",
-    "greater_than_equal": "too_small",
-    "less_than_equal": "too_big",
-    "json_invalid": "json",
-}
-
-
 def _page_problem(lang: str, e: Any) -> str:
     """One validation error for a page: the field's label where the catalogue has one, and what
     is wrong with it in the page's language (never the validator's English)."""
-    where = [str(p) for p in e.get("loc", ()) if p not in ("body", "query", "path")]
-    name = where[-1] if where else ""
+    where, kind = request_problem(e)
+    name = where.rsplit(".", 1)[-1]
     label = next(
         (translate(lang, k) for k in (f"field.{name}", f"demands.field.{name}") if has(k)),
         name,
     )
-    kind = _REQUEST_PROBLEMS.get(str(e.get("type")), "invalid")
     return translate(lang, f"error.request.{kind}", field=label)
 
 
@@ -186,21 +157,14 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
     app.include_router(chain_report_api.router)
     app.include_router(chain_trends_api.router)
     app.include_router(audit_routes.api)
+    document_errors(app)
 
     @app.exception_handler(HighlandError)
     def highland_error(request: Request, exc: HighlandError) -> Response:
         if _is_api(request):
             headers = {"www-authenticate": "Bearer"} if isinstance(exc, Unauthenticated) else None
-            body: dict[str, Any] = {"detail": exc.message, "field": exc.field}
-            if exc.code:
-                body |= {"code": exc.code, "params": _json_params(exc.params)}
-                lang = _api_language(request)
-                if lang != "en":
-                    body["message"] = error_text(lang, exc)
             return JSONResponse(
-                body,
-                status_code=exc.status_code,
-                headers=headers,
+                highland_body(request, exc), status_code=exc.status_code, headers=headers
             )
         if isinstance(exc, Unauthenticated):
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
@@ -214,23 +178,32 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
             message = exc.message
         return render(request, "error.html", {"message": message}, status_code=exc.status_code)
 
+    @app.exception_handler(OverflowError)
+    def overflow_error(request: Request, exc: OverflowError) -> Response:
+        # Belt and braces: parameters are bounded (web.params.DbInt); a number that still
+        # reaches the database driver out of range is the caller's, not a server error.
+        refused = InvalidInput(str(exc), code="request.too_large_number")
+        return highland_error(request, refused)
+
     @app.exception_handler(RequestValidationError)
     def validation_error(request: Request, exc: RequestValidationError) -> Response:
-        problems = [_problem(e) for e in exc.errors()]
-        text = "; ".join(f"{p['field']}: {p['error']}" for p in problems)
         if _is_api(request):
-            return JSONResponse({"detail": text, "errors": problems}, status_code=422)
+            return JSONResponse(validation_body(request, list(exc.errors())), status_code=422)
         lang = language(request)
         page_text = "；".join(_page_problem(lang, e) for e in exc.errors())
         return render(request, "error.html", {"message": page_text}, status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        headers = getattr(exc, "headers", None)  # e.g. Allow on a 405
         if _is_api(request):
-            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
+            body = http_body(request, exc.status_code, exc.detail, headers, api_language(request))
+            return JSONResponse(body, status_code=exc.status_code, headers=headers)
         lang = language(request)
-        msg = translate(lang, "error.not_found") if exc.status_code == 404 else str(exc.detail)
-        return render(request, "error.html", {"message": msg}, status_code=exc.status_code)
+        msg = http_body(request, exc.status_code, exc.detail, headers, lang)["message"]
+        page = render(request, "error.html", {"message": msg}, status_code=exc.status_code)
+        page.headers.update(headers or {})
+        return page
 
     return app
 

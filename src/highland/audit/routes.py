@@ -13,6 +13,7 @@ from highland.audit.models import AuditEntry
 from highland.audit.service import verify
 from highland.deps import DB, require
 from highland.identity.permissions import Permission, Principal
+from highland.web.params import DbInt
 from highland.web.render import render
 
 pages = APIRouter(include_in_schema=False)
@@ -34,7 +35,10 @@ def _entries(db: Session, page: int) -> list[AuditEntry]:
 
 @pages.get("/audit")
 def audit_page(
-    request: Request, page: int = Query(1, ge=1), db: Session = DB, principal: Principal = AUDIT
+    request: Request,
+    page: DbInt = Query(1, ge=1, le=100_000),
+    db: Session = DB,
+    principal: Principal = AUDIT,
 ) -> Response:
     """Newest changes first, with the chain's verification."""
     rows = _entries(db, page)
@@ -53,7 +57,7 @@ def audit_page(
 
 @api.get("")
 def audit_list(
-    page: int = Query(1, ge=1), db: Session = DB, principal: Principal = AUDIT
+    page: DbInt = Query(1, ge=1, le=100_000), db: Session = DB, principal: Principal = AUDIT
 ) -> dict[str, Any]:
     """A page of audit entries, newest first."""
     rows = _entries(db, page)

@@ -14,6 +14,7 @@ from highland.chains import analytics, reference_data
 from highland.deps import DB, csrf_protect, require
 from highland.enterprises.imports import actor_of, read_upload
 from highland.identity.permissions import Permission, Principal
+from highland.web.params import DbInt
 
 router = APIRouter(prefix="/api/v1", tags=["chains"])
 READ = Depends(require(Permission.chains_read))
@@ -23,12 +24,14 @@ CSRF = [Depends(csrf_protect)]
 
 @router.get("/chains/{chain_id}/analytics")
 def chain_analytics(
-    chain_id: int,
+    chain_id: DbInt,
     region: str = Query(analytics.DEFAULT_REGION, max_length=16, description="Reference region"),
-    year: int | None = Query(None, ge=1978, le=2100, description="Default: latest reference year"),
+    year: DbInt | None = Query(
+        None, ge=1978, le=2100, description="Default: latest reference year"
+    ),
     measure: str = Query("employment", description="employment | revenue_fen | enterprises"),
-    few: int = Query(analytics.DEFAULT_FEW, ge=1, le=1000, description="Gap below this many"),
-    top: int = Query(5, ge=1, le=50, description="Prospects per gap"),
+    few: DbInt = Query(analytics.DEFAULT_FEW, ge=1, le=1000, description="Gap below this many"),
+    top: DbInt = Query(5, ge=1, le=50, description="Prospects per gap"),
     db: Session = DB,
     principal: Principal = READ,
 ) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from highland.deps import DB, require
 from highland.errors import InvalidInput
 from highland.identity.permissions import Permission, Principal
 from highland.kit.dates import CITY_TZ
+from highland.web.params import DbInt
 from highland.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -22,11 +23,11 @@ READ = Depends(require(Permission.chains_read))
 @router.get("/chains/{chain_id}/analytics")
 def analytics_page(
     request: Request,
-    chain_id: int,
+    chain_id: DbInt,
     region: str = Query(analytics.DEFAULT_REGION, max_length=16),
     year: str | None = Query(None, max_length=8),
     measure: str = Query("employment", max_length=16),
-    few: int = Query(analytics.DEFAULT_FEW, ge=1, le=1000),
+    few: DbInt = Query(analytics.DEFAULT_FEW, ge=1, le=1000),
     db: Session = DB,
     principal: Principal = READ,
 ) -> Response:

@@ -22,6 +22,7 @@ from highland.chains.models import ChainVersion
 from highland.deps import DB, csrf_protect, read_body, require
 from highland.errors import HighlandError
 from highland.identity.permissions import Permission, Principal
+from highland.web.params import DbInt
 
 router = APIRouter(prefix="/api/v1", tags=["chains"])
 READ = Depends(require(Permission.chains_read))
@@ -161,7 +162,7 @@ def list_chains(db: Session = DB, principal: Principal = READ) -> list[ChainOut]
 
 
 @router.get("/chains/{chain_id}", response_model=ChainDetailOut)
-def get_chain(chain_id: int, db: Session = DB, principal: Principal = READ) -> ChainDetailOut:
+def get_chain(chain_id: DbInt, db: Session = DB, principal: Principal = READ) -> ChainDetailOut:
     """A chain's current tree (segments with `parent`), its source and every version."""
     out = _version_out(db, chain_id, None)
     chain = service.get_chain(db, chain_id)
@@ -171,7 +172,7 @@ def get_chain(chain_id: int, db: Session = DB, principal: Principal = READ) -> C
 
 @router.get("/chains/{chain_id}/versions/{version}", response_model=ChainVersionOut)
 def get_chain_version(
-    chain_id: int, version: int, db: Session = DB, principal: Principal = READ
+    chain_id: DbInt, version: DbInt, db: Session = DB, principal: Principal = READ
 ) -> ChainVersionOut:
     """One stored version of a chain, as loaded."""
     return ChainVersionOut(**_version_out(db, chain_id, version))

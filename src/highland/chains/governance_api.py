@@ -22,6 +22,7 @@ from highland.demands.calendar import WorkCalendar, load_calendar
 from highland.demands.provisional import task_due_provisional
 from highland.deps import DB, csrf_protect, require
 from highland.identity.permissions import Permission, Principal
+from highland.web.params import DbInt
 
 router = APIRouter(prefix="/api/v1", tags=["chains"])
 READ = Depends(require(Permission.chains_read))
@@ -39,7 +40,7 @@ class DecisionIn(BaseModel):
     title: str = Field(max_length=300)
     owner_institution: str | None = Field(None, max_length=32)
     owner_name: str | None = Field(None, max_length=100)
-    working_days: int
+    working_days: DbInt
     detail: str | None = Field(None, max_length=10_000)
 
 
@@ -77,7 +78,7 @@ class TaskOut(BaseModel):
     """A task with its clock, its state and what the caller may do now."""
 
     id: int
-    chain_id: int
+    chain_id: DbInt
     month: str
     title: str
     detail: str | None
@@ -120,7 +121,7 @@ class MeetingOut(BaseModel):
     """A scheduling record with its indicators as snapshotted and its tasks."""
 
     id: int
-    chain_id: int
+    chain_id: DbInt
     month: str
     held_at: datetime
     place: str | None
@@ -156,7 +157,7 @@ def _meeting_out(db: Session, principal: Principal, m: ChainMeeting) -> MeetingO
 
 @router.get("/chains/{chain_id}/meetings", response_model=list[MeetingSummary])
 def list_meetings(
-    chain_id: int, db: Session = DB, principal: Principal = READ
+    chain_id: DbInt, db: Session = DB, principal: Principal = READ
 ) -> list[MeetingSummary]:
     """A chain's scheduling records, newest month first."""
     out = []
@@ -176,7 +177,7 @@ def list_meetings(
     responses={409: {"description": "the month is recorded already"}},
 )
 def create_meeting(
-    chain_id: int, body: MeetingIn, db: Session = DB, principal: Principal = WRITE
+    chain_id: DbInt, body: MeetingIn, db: Session = DB, principal: Principal = WRITE
 ) -> MeetingOut:
     """Record a month's scheduling; each decision becomes a task with its deadline."""
     data = gov.MeetingInput(month=body.month, held_at=body.held_at, place=body.place,
@@ -189,7 +190,7 @@ def create_meeting(
 
 @router.get("/chains/{chain_id}/meetings/{month}", response_model=MeetingOut)
 def get_meeting(
-    chain_id: int, month: str, db: Session = DB, principal: Principal = READ
+    chain_id: DbInt, month: str, db: Session = DB, principal: Principal = READ
 ) -> MeetingOut:
     """One month's record with its indicators and tasks."""
     return _meeting_out(db, principal, gov.get_meeting(db, chain_id, month))
@@ -201,7 +202,7 @@ def get_meeting(
     dependencies=CSRF,
 )
 def recompute_indicators(
-    chain_id: int, month: str, db: Session = DB, principal: Principal = WRITE
+    chain_id: DbInt, month: str, db: Session = DB, principal: Principal = WRITE
 ) -> MeetingOut:
     """Compute the record's indicators again from today's data (audited)."""
     meeting = gov.recompute(db, principal, _actor(principal), chain_id, month)
@@ -210,7 +211,7 @@ def recompute_indicators(
 
 @router.get("/chains/{chain_id}/indicators")
 def chain_indicators(
-    chain_id: int,
+    chain_id: DbInt,
     month: str | None = Query(None, max_length=7, examples=["2026-09"]),
     db: Session = DB,
     principal: Principal = READ,
@@ -224,15 +225,15 @@ def chain_indicators(
 class ActionIn(BaseModel):
     """An action on a task: the version you loaded and the action's fields."""
 
-    version: int | None = None
+    version: DbInt | None = None
     result: str | None = Field(None, max_length=10_000)
     reason: str | None = Field(None, max_length=2000)
     note: str | None = Field(None, max_length=2000)
-    working_days: int | None = None
+    working_days: DbInt | None = None
 
 
 @router.get("/chain-tasks/{task_id}", response_model=TaskOut)
-def get_task(task_id: int, db: Session = DB, principal: Principal = READ) -> TaskOut:
+def get_task(task_id: DbInt, db: Session = DB, principal: Principal = READ) -> TaskOut:
     """A task with its log."""
     task = gov.get_task(db, task_id)
     meeting = db.get(ChainMeeting, task.meeting_id)
@@ -250,7 +251,7 @@ def get_task(task_id: int, db: Session = DB, principal: Principal = READ) -> Tas
     responses={409: {"description": "stale version, or not allowed in the task's state"}},
 )
 def act(
-    task_id: int, action: str, body: ActionIn, db: Session = DB, principal: Principal = WRITE
+    task_id: DbInt, action: str, body: ActionIn, db: Session = DB, principal: Principal = WRITE
 ) -> TaskOut:
     """Take an action: start, done (result), confirm, reopen (reason, working_days), wait
     (reason), resume, cancel (reason)."""

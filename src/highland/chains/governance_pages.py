@@ -26,6 +26,7 @@ from highland.deps import DB, csrf_protect, require
 from highland.errors import HighlandError, InvalidInput
 from highland.identity.permissions import Permission, Principal
 from highland.web.i18n import translate
+from highland.web.params import DbInt
 from highland.web.render import language, render
 
 router = APIRouter(include_in_schema=False)
@@ -94,7 +95,7 @@ def _institutions(db: Session) -> list[tuple[str, str]]:
 
 @router.get("/chains/{chain_id}/meetings")
 def meetings_page(
-    request: Request, chain_id: int, db: Session = DB, principal: Principal = READ
+    request: Request, chain_id: DbInt, db: Session = DB, principal: Principal = READ
 ) -> Response:
     """A chain's monthly scheduling records and the form for a new one."""
     return _list_page(request, db, principal, gov.get_chain(db, chain_id))
@@ -102,7 +103,7 @@ def meetings_page(
 
 @router.post("/chains/{chain_id}/meetings", dependencies=CSRF)
 async def create_page(
-    request: Request, chain_id: int, db: Session = DB, principal: Principal = WRITE
+    request: Request, chain_id: DbInt, db: Session = DB, principal: Principal = WRITE
 ) -> Response:
     """Create a record from the form; decision rows with an empty title are skipped."""
     chain = gov.get_chain(db, chain_id)
@@ -159,7 +160,7 @@ def _meeting_page(
 @router.get("/chains/{chain_id}/meetings/{month}")
 def meeting_page(
     request: Request,
-    chain_id: int,
+    chain_id: DbInt,
     month: str,
     done: str | None = None,
     db: Session = DB,
@@ -187,7 +188,7 @@ def _done(request: Request, done: str | None) -> str | None:
 
 @router.post("/chains/{chain_id}/meetings/{month}/indicators", dependencies=CSRF)
 def recompute_page(
-    request: Request, chain_id: int, month: str, db: Session = DB, principal: Principal = WRITE
+    request: Request, chain_id: DbInt, month: str, db: Session = DB, principal: Principal = WRITE
 ) -> Response:
     """Recompute the record's indicators (the old ones stay in the audit log)."""
     gov.recompute(db, principal, _actor(principal), chain_id, month)
@@ -196,7 +197,7 @@ def recompute_page(
 
 
 @router.get("/chain-tasks/{task_id}")
-def task_page(task_id: int, db: Session = DB, principal: Principal = READ) -> Response:
+def task_page(task_id: DbInt, db: Session = DB, principal: Principal = READ) -> Response:
     """A task's address (used in notices): its record's page, at the task."""
     task = gov.get_task(db, task_id)
     meeting = db.get(ChainMeeting, task.meeting_id)
@@ -208,7 +209,7 @@ def task_page(task_id: int, db: Session = DB, principal: Principal = READ) -> Re
 
 @router.post("/chain-tasks/{task_id}/actions/{action}", dependencies=CSRF)
 async def act_page(
-    request: Request, task_id: int, action: str, db: Session = DB, principal: Principal = WRITE
+    request: Request, task_id: DbInt, action: str, db: Session = DB, principal: Principal = WRITE
 ) -> Response:
     """Take an action from a task's buttons; errors re-render the record with the message."""
     task = gov.get_task(db, task_id)

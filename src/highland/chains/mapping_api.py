@@ -17,6 +17,7 @@ from highland.chains.models import EnterpriseSegment, LeadingFirm
 from highland.deps import DB, csrf_protect, require
 from highland.enterprises.models import Enterprise
 from highland.identity.permissions import Permission, Principal
+from highland.web.params import DbInt
 
 router = APIRouter(prefix="/api/v1", tags=["chains"])
 READ = Depends(require(Permission.chains_read))
@@ -74,9 +75,9 @@ class DecideIn(BaseModel):
     confidence."""
 
     decision: Literal["accept", "reject"]
-    ids: list[int] = Field(default_factory=list, max_length=10_000)
+    ids: list[DbInt] = Field(default_factory=list, max_length=10_000)
     segment: str | None = Field(None, max_length=64)
-    min_confidence: int | None = Field(None, ge=0, le=100)
+    min_confidence: DbInt | None = Field(None, ge=0, le=100)
 
 
 class DecideOut(BaseModel):
@@ -135,15 +136,15 @@ class LeadingPage(BaseModel):
 
 @router.get("/chains/{chain_id}/members", response_model=MemberPage)
 def list_members(
-    chain_id: int,
+    chain_id: DbInt,
     db: Session = DB,
     principal: Principal = READ,
     segment: str | None = Query(None, max_length=64),
     status: str | None = Query(None, max_length=10),
     evidence: str | None = Query(None, max_length=10),
-    min_confidence: int | None = Query(None, ge=0, le=100),
-    page: int = Query(1, ge=1, le=100_000),
-    per_page: int = Query(50, ge=1, le=500),
+    min_confidence: DbInt | None = Query(None, ge=0, le=100),
+    page: DbInt = Query(1, ge=1, le=100_000),
+    per_page: DbInt = Query(50, ge=1, le=500),
 ) -> MemberPage:
     """Enterprises in the chain's segments and suggestions, highest confidence first."""
     mapping.get_chain(db, chain_id)
@@ -157,7 +158,7 @@ def list_members(
     "/chains/{chain_id}/members", response_model=MemberOut, status_code=201, dependencies=CSRF
 )
 def add_member(
-    chain_id: int, body: MemberIn, db: Session = DB, principal: Principal = WRITE
+    chain_id: DbInt, body: MemberIn, db: Session = DB, principal: Principal = WRITE
 ) -> MemberOut:
     """Put an enterprise in a segment by hand (confidence 100, accepted)."""
     mapping.get_chain(db, chain_id)
@@ -169,7 +170,7 @@ def add_member(
 
 
 @router.post("/chains/{chain_id}/members/decide", response_model=DecideOut, dependencies=CSRF)
-def decide(chain_id: int, body: DecideIn, db: Session = DB, principal: Principal = WRITE
+def decide(chain_id: DbInt, body: DecideIn, db: Session = DB, principal: Principal = WRITE
            ) -> DecideOut:  # fmt: skip
     """Accept or reject in bulk (audited)."""
     mapping.get_chain(db, chain_id)
@@ -192,10 +193,10 @@ def _suggestion(s: lead.LeadingSuggestion) -> SuggestionOut:
 
 @router.get("/chains/{chain_id}/leading", response_model=LeadingPage)
 def list_leading(
-    chain_id: int,
+    chain_id: DbInt,
     db: Session = DB,
     principal: Principal = READ,
-    limit: int = Query(20, ge=1, le=200),
+    limit: DbInt = Query(20, ge=1, le=200),
 ) -> LeadingPage:
     """The chain's leading firms and ranked suggestions with their reasons."""
     mapping.get_chain(db, chain_id)
@@ -211,7 +212,7 @@ def list_leading(
     "/chains/{chain_id}/leading", response_model=LeadingOut, status_code=201, dependencies=CSRF
 )
 def mark_leading(
-    chain_id: int, body: LeadingIn, db: Session = DB, principal: Principal = WRITE
+    chain_id: DbInt, body: LeadingIn, db: Session = DB, principal: Principal = WRITE
 ) -> LeadingOut:
     """Mark a leading firm (audited)."""
     mapping.get_chain(db, chain_id)
@@ -227,7 +228,7 @@ def mark_leading(
     dependencies=CSRF,
 )  # fmt: skip
 def unmark_leading(
-    chain_id: int, uscc: str, db: Session = DB, principal: Principal = WRITE
+    chain_id: DbInt, uscc: str, db: Session = DB, principal: Principal = WRITE
 ) -> Response:
     """Remove a leading-firm mark (audited)."""
     mapping.get_chain(db, chain_id)

@@ -18,6 +18,7 @@ from highland.deps import DB, csrf_protect, require
 from highland.errors import HighlandError, InvalidInput
 from highland.identity.permissions import Permission, Principal
 from highland.web.i18n import translate
+from highland.web.params import DbInt
 from highland.web.render import language, render
 
 router = APIRouter(include_in_schema=False)
@@ -101,7 +102,7 @@ def _chain_or_404(db: Session, chain_id: int) -> Chain:
 @router.get("/chains/{chain_id}/members")
 def members_page(
     request: Request,
-    chain_id: int,
+    chain_id: DbInt,
     segment: str | None = Query(None, max_length=64),
     status: str | None = Query(None, max_length=10),
     evidence: str | None = Query(None, max_length=10),
@@ -129,7 +130,7 @@ def _back(path: str, done: str) -> RedirectResponse:
 @router.post("/chains/{chain_id}/members", dependencies=CSRF)
 def add_member_page(
     request: Request,
-    chain_id: int,
+    chain_id: DbInt,
     uscc: str = Form(""),
     segment: str = Form(""),
     note: str = Form(""),
@@ -152,7 +153,7 @@ def add_member_page(
 
 @router.post("/chains/{chain_id}/members/decide", dependencies=CSRF)
 async def decide_page(
-    request: Request, chain_id: int, db: Session = DB, principal: Principal = WRITE
+    request: Request, chain_id: DbInt, db: Session = DB, principal: Principal = WRITE
 ) -> Response:
     """Accept or reject the ticked rows, or every suggestion of a segment above a confidence."""
     chain = _chain_or_404(db, chain_id)
@@ -198,7 +199,7 @@ def _leading_page(
 @router.get("/chains/{chain_id}/leading")
 def leading_page(
     request: Request,
-    chain_id: int,
+    chain_id: DbInt,
     done: str | None = Query(None, max_length=200),
     db: Session = DB,
     principal: Principal = READ,
@@ -210,7 +211,7 @@ def leading_page(
 @router.post("/chains/{chain_id}/leading", dependencies=CSRF)
 def mark_page(
     request: Request,
-    chain_id: int,
+    chain_id: DbInt,
     uscc: str = Form(""),
     reason: str = Form(""),
     db: Session = DB,
@@ -229,7 +230,7 @@ def mark_page(
 
 @router.post("/chains/{chain_id}/leading/{uscc}/unmark", dependencies=CSRF)
 def unmark_page(
-    request: Request, chain_id: int, uscc: str, db: Session = DB, principal: Principal = WRITE
+    request: Request, chain_id: DbInt, uscc: str, db: Session = DB, principal: Principal = WRITE
 ) -> Response:
     """Remove a leading-firm mark."""
     chain = _chain_or_404(db, chain_id)

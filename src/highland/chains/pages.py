@@ -19,6 +19,7 @@ from highland.chains.loader import ChainError, ChainFile
 from highland.deps import DB, csrf_protect, require
 from highland.errors import InvalidInput
 from highland.identity.permissions import Permission, Principal
+from highland.web.params import DbInt
 from highland.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -105,8 +106,8 @@ def chains_upload(
 @router.get("/chains/{chain_id}")
 def chain_page(
     request: Request,
-    chain_id: int,
-    version: int | None = Query(None, ge=1, le=1_000_000),
+    chain_id: DbInt,
+    version: DbInt | None = Query(None, ge=1, le=1_000_000),
     db: Session = DB,
     principal: Principal = READ,
 ) -> Response:
@@ -138,7 +139,7 @@ def _edit(
 
 @router.get("/chains/{chain_id}/edit")
 def edit_page(
-    request: Request, chain_id: int, db: Session = DB, principal: Principal = WRITE
+    request: Request, chain_id: DbInt, db: Session = DB, principal: Principal = WRITE
 ) -> Response:
     """The current version's YAML in a form (own chain, or chains:data)."""
     service.get_chain(db, chain_id)
@@ -150,7 +151,7 @@ def edit_page(
 @router.post("/chains/{chain_id}/edit", dependencies=CSRF)
 def edit_submit(
     request: Request,
-    chain_id: int,
+    chain_id: DbInt,
     yaml_text: str = Form("", alias="yaml"),
     db: Session = DB,
     principal: Principal = WRITE,

@@ -29,6 +29,7 @@ from highland.enterprises.models import Enterprise, Financial
 from highland.identity.permissions import Permission, Principal
 from highland.kit.dates import CITY_TZ
 from highland.web.i18n import translate
+from highland.web.params import DbInt
 from highland.web.render import language, render
 
 router = APIRouter(include_in_schema=False)
@@ -93,7 +94,7 @@ class MapData:
 
 def map_data(
     db: Session,
-    chain_id: int,
+    chain_id: DbInt,
     lang: str,
     region: str,
     measure: str,
@@ -151,7 +152,7 @@ def map_data(
 
 
 def district_rows(
-    db: Session, chain_id: int, year: int | None, lqs: list[dict[str, Any]], names: dict[str, str]
+    db: Session, chain_id: DbInt, year: int | None, lqs: list[dict[str, Any]], names: dict[str, str]
 ) -> list[pictures.DistrictRow]:
     """Members and their output by district (SQL GROUP BY), with the district LQs."""
     on = (Financial.enterprise_id == Enterprise.id) & (Financial.year == year) if year else false()
@@ -213,7 +214,7 @@ def as_of_text(lang: str, d: MapData, now: datetime | None = None) -> str:
 
 def _query(
     request: Request,
-    chain_id: int,
+    chain_id: DbInt,
     db: Session,
     region: str,
     measure: str,
@@ -234,10 +235,10 @@ FEW = Query(analytics.DEFAULT_FEW, ge=1, le=1000)
 @router.get("/chains/{chain_id}/map")
 def map_page(
     request: Request,
-    chain_id: int,
+    chain_id: DbInt,
     region: str = REGION,
     measure: str = MEASURE,
-    few: int = FEW,
+    few: DbInt = FEW,
     db: Session = DB,
     principal: Principal = READ,
 ) -> Response:
@@ -251,10 +252,10 @@ def map_page(
 @router.get("/chains/{chain_id}/map.svg")
 def map_svg(
     request: Request,
-    chain_id: int,
+    chain_id: DbInt,
     region: str = REGION,
     measure: str = MEASURE,
-    few: int = FEW,
+    few: DbInt = FEW,
     db: Session = DB,
     principal: Principal = READ,
 ) -> Response:
@@ -266,7 +267,7 @@ def map_svg(
 @router.get("/chains/{chain_id}/districts")
 def districts_page(
     request: Request,
-    chain_id: int,
+    chain_id: DbInt,
     region: str = REGION,
     measure: str = MEASURE,
     db: Session = DB,

@@ -13,6 +13,7 @@ from highland.chains.report_pages import FORMAT, MONTH, respond
 from highland.db import utcnow
 from highland.deps import DB, require
 from highland.identity.permissions import Permission, Principal
+from highland.web.params import DbInt
 
 router = APIRouter(prefix="/api/v1", tags=["chains"])
 READ = Depends(require(Permission.chains_read))
@@ -26,7 +27,7 @@ LANG = Query("zh-CN", max_length=16, description="zh-CN | en")
                                  "officedocument.spreadsheetml.sheet": {}}}},
 )  # fmt: skip
 def chain_report(
-    chain_id: int,
+    chain_id: DbInt,
     month: str | None = MONTH,
     fmt: str = FORMAT,
     lang: str = LANG,

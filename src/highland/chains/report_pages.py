@@ -15,6 +15,7 @@ from highland.chains import indicators, report
 from highland.db import utcnow
 from highland.deps import DB, require
 from highland.identity.permissions import Permission, Principal
+from highland.web.params import DbInt
 from highland.web.render import language
 
 router = APIRouter(include_in_schema=False)
@@ -37,7 +38,7 @@ def respond(r: report.Report, fmt: str, links: bool) -> Response:
 @router.get("/chains/{chain_id}/report")
 def report_page(
     request: Request,
-    chain_id: int,
+    chain_id: DbInt,
     month: str | None = MONTH,
     fmt: str = FORMAT,
     db: Session = DB,

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from highland.chains import indicators, trends
 from highland.deps import DB, require
 from highland.identity.permissions import Permission, Principal
+from highland.web.params import DbInt
 
 router = APIRouter(prefix="/api/v1", tags=["chains"])
 READ = Depends(require(Permission.chains_read))
@@ -18,7 +19,7 @@ READ = Depends(require(Permission.chains_read))
 
 @router.get("/chains/{chain_id}/trends")
 def chain_trends(
-    chain_id: int,
+    chain_id: DbInt,
     to: str | None = Query(None, max_length=20, description="Last month, YYYY-MM (default: now)"),
     months: str | None = Query(None, max_length=10, description="Months, 1 to 36 (default 12)"),
     db: Session = DB,

@@ -23,6 +23,7 @@ from highland.kit.dates import CITY_TZ
 from highland.kit.money import wan_text, yuan_display
 from highland.web import charts
 from highland.web.i18n import translate
+from highland.web.params import DbInt
 from highland.web.render import language, render
 
 router = APIRouter(include_in_schema=False)
@@ -130,7 +131,7 @@ def table(data: dict[str, Any]) -> list[dict[str, Any]]:
 @router.get("/chains/{chain_id}/trends")
 def trends_page(
     request: Request,
-    chain_id: int,
+    chain_id: DbInt,
     to: str | None = Query(None, max_length=20, description="Last month, YYYY-MM"),
     months: str | None = Query(None, max_length=10, description="1 to 36 (default 12)"),
     db: Session = DB,

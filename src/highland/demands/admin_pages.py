@@ -23,6 +23,7 @@ from highland.errors import HighlandError, InvalidInput, NotFound
 from highland.identity.permissions import Permission, Principal
 from highland.kit import clock
 from highland.web.i18n import error_text, has, translate
+from highland.web.params import DbInt
 from highland.web.render import language
 
 router = APIRouter(include_in_schema=False)
@@ -389,7 +390,7 @@ def calendar_enter(
 
 @router.post("/admin/calendar/{year}/delete", dependencies=CSRF)
 def calendar_delete(
-    request: Request, year: int, db: Session = DB, principal: Principal = ADMIN
+    request: Request, year: DbInt, db: Session = DB, principal: Principal = ADMIN
 ) -> Response:
     """Remove an admin-entered year (the packaged schedule applies again, if there is one;
     otherwise the year is provisional again). Open deadlines that change are recomputed."""

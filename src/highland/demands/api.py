@@ -45,6 +45,7 @@ from highland.deps import DB, csrf_protect, require
 from highland.enterprises.models import Enterprise
 from highland.errors import InvalidInput
 from highland.identity.permissions import Permission, Principal
+from highland.web.params import DbInt
 
 router = APIRouter(prefix="/api/v1", tags=["demands"])
 READ = Depends(require(Permission.demands_read))
@@ -115,12 +116,12 @@ def list_demands(
     institution: str | None = None,
     category: str | None = None,
     request_type: str | None = Query(None, description="consult|help|complaint|suggest|none"),
-    meeting_id: int | None = None,
-    chain_id: int | None = None,
+    meeting_id: DbInt | None = None,
+    chain_id: DbInt | None = None,
     overdue: bool | None = None,
     q: str | None = Query(None, max_length=100),
-    page: int = Query(1, ge=1, le=100_000),
-    per_page: int = Query(50, ge=1, le=500),
+    page: DbInt = Query(1, ge=1, le=100_000),
+    per_page: DbInt = Query(50, ge=1, le=500),
 ) -> DemandPage:
     """Demands the caller may see (enterprises: their own; handlers: their institution's)."""
     flt = service.DemandFilter(
@@ -156,13 +157,15 @@ def file_demand(body: DemandIn, db: Session = DB, principal: Principal = FILE) -
 
 
 @router.get("/demands/{demand_id}", response_model=DemandOut)
-def get_demand(demand_id: int, db: Session = DB, principal: Principal = READ) -> DemandOut:
+def get_demand(demand_id: DbInt, db: Session = DB, principal: Principal = READ) -> DemandOut:
     """One demand with its event log, attachments and the actions the caller may take."""
     return _out(db, principal, service.get_demand(db, principal, demand_id), detail=True)
 
 
 @router.get("/demands/{demand_id}/events", response_model=list[EventOut])
-def demand_events(demand_id: int, db: Session = DB, principal: Principal = READ) -> list[EventOut]:
+def demand_events(
+    demand_id: DbInt, db: Session = DB, principal: Principal = READ
+) -> list[EventOut]:
     """The demand's append-only event log."""
     service.get_demand(db, principal, demand_id)
     return [EventOut.of(e) for e in service.events(db, demand_id)]
@@ -170,7 +173,7 @@ def demand_events(demand_id: int, db: Session = DB, principal: Principal = READ)
 
 @router.post("/demands/{demand_id}/actions/{action}", response_model=DemandOut, dependencies=CSRF)
 def take_action(
-    demand_id: int,
+    demand_id: DbInt,
     action: str,
     body: ActionIn,
     db: Session = DB,
@@ -198,7 +201,7 @@ def take_action(
     dependencies=CSRF,
 )
 async def add_attachments(
-    demand_id: int,
+    demand_id: DbInt,
     request: Request,
     upload: list[UploadFile] = File(..., alias="file"),
     db: Session = DB,
@@ -233,7 +236,7 @@ async def add_attachments(
 
 @router.get("/demands/{demand_id}/attachments/{attachment_id}")
 def get_attachment(
-    demand_id: int, attachment_id: int, db: Session = DB, principal: Principal = READ
+    demand_id: DbInt, attachment_id: DbInt, db: Session = DB, principal: Principal = READ
 ) -> Response:
     """Download an attachment."""
     return files.download(service.attachment(db, principal, demand_id, attachment_id))
@@ -366,7 +369,7 @@ def create_meeting(body: MeetingIn, db: Session = DB, principal: Principal = FIL
 
 
 @router.get("/demand-meetings/{meeting_id}", response_model=MeetingOut)
-def get_meeting(meeting_id: int, db: Session = DB, principal: Principal = READ) -> MeetingOut:
+def get_meeting(meeting_id: DbInt, db: Session = DB, principal: Principal = READ) -> MeetingOut:
     """The leader's board: the meeting's demands with institution, deadlines and state."""
     from highland.demands.export import get_meeting as scoped_meeting
 
@@ -379,7 +382,7 @@ def get_meeting(meeting_id: int, db: Session = DB, principal: Principal = READ) 
 @router.get("/calendar/deadline", response_model=DeadlineOut)
 def deadline(
     start: datetime = Query(..., alias="from", description="ISO 8601 datetime with offset"),
-    working_days: int = Query(..., ge=0, le=365),
+    working_days: DbInt = Query(..., ge=0, le=365),
     db: Session = DB,
     principal: Principal = READ,
 ) -> DeadlineOut:
@@ -403,7 +406,7 @@ def demand_metrics(
     start: datetime | None = Query(None, description="dispatched at or after (ISO 8601)"),
     end: datetime | None = Query(None, description="dispatched before (ISO 8601)"),
     category: str | None = None,
-    chain_id: int | None = None,
+    chain_id: DbInt | None = None,
     rank_by: str = Query("composite", pattern="^(composite|response|on_time|solved|satisfaction)$"),
     due_month: str | None = Query(None, description="fell-due period: a month, YYYY-MM"),
     due_from: str | None = Query(None, description="fell-due period: first day, YYYY-MM-DD"),
@@ -436,7 +439,7 @@ def demand_metrics(
 
 
 @router.get("/demand-meetings/{meeting_id}/export.xlsx")
-def meeting_export(meeting_id: int, db: Session = DB, principal: Principal = READ) -> Response:
+def meeting_export(meeting_id: DbInt, db: Session = DB, principal: Principal = READ) -> Response:
     """The meeting's demand list (the leader's board) as XLSX."""
     from highland.demands.export import board_xlsx
 

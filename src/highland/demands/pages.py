@@ -30,6 +30,7 @@ from highland.enterprises.models import Enterprise
 from highland.errors import HighlandError, InvalidInput, NotFound
 from highland.identity.permissions import Permission, Principal, Role
 from highland.web.i18n import error_text, has, translate
+from highland.web.params import DbInt
 from highland.web.render import language
 
 router = APIRouter(include_in_schema=False)
@@ -89,7 +90,7 @@ def queue_page(
     overdue: bool = False,
     open_only: bool = Query(False, alias="open"),
     q: str | None = Query(None, max_length=100),
-    page: int = Query(1, ge=1, le=100_000),
+    page: DbInt = Query(1, ge=1, le=100_000),
     db: Session = DB,
     principal: Principal = READ,
 ) -> Response:
@@ -264,7 +265,7 @@ def _demand_page(
     request: Request,
     db: Session,
     principal: Principal,
-    demand_id: int,
+    demand_id: DbInt,
     error: dict[str, Any] | None = None,
     form: dict[str, Any] | None = None,
     status_code: int = 200,
@@ -309,7 +310,7 @@ def _demand_page(
 
 @router.get("/demands/{demand_id}")
 def demand_page(
-    request: Request, demand_id: int, db: Session = DB, principal: Principal = READ
+    request: Request, demand_id: DbInt, db: Session = DB, principal: Principal = READ
 ) -> Response:
     """A demand: fields, clocks, attachments, the event log and one form per allowed action."""
     return _demand_page(request, db, principal, demand_id)
@@ -318,7 +319,7 @@ def demand_page(
 @router.post("/demands/{demand_id}/actions/{action}", dependencies=CSRF)
 def action_page(
     request: Request,
-    demand_id: int,
+    demand_id: DbInt,
     action: str,
     version: str = Form(""),
     reason: str = Form(""),
@@ -362,7 +363,7 @@ def action_page(
 
 @router.get("/demands/{demand_id}/attachments/{attachment_id}")
 def attachment_download(
-    demand_id: int, attachment_id: int, db: Session = DB, principal: Principal = READ
+    demand_id: DbInt, attachment_id: DbInt, db: Session = DB, principal: Principal = READ
 ) -> Response:
     """Download an attachment of a demand the caller may see."""
     return files.download(service.attachment(db, principal, demand_id, attachment_id))
@@ -503,7 +504,7 @@ async def meeting_create(
 
 @router.get("/demand-meetings/{meeting_id}")
 def board_page(
-    request: Request, meeting_id: int, db: Session = DB, principal: Principal = READ
+    request: Request, meeting_id: DbInt, db: Session = DB, principal: Principal = READ
 ) -> Response:
     """The leader's board: the meeting's demands live, with institution, deadlines, state."""
     lang = language(request)
@@ -522,7 +523,7 @@ def board_page(
 
 
 @router.get("/demand-meetings/{meeting_id}/export.xlsx")
-def board_export(meeting_id: int, db: Session = DB, principal: Principal = READ) -> Response:
+def board_export(meeting_id: DbInt, db: Session = DB, principal: Principal = READ) -> Response:
     """The meeting's demand list as XLSX."""
     content = board_xlsx(db, principal, meeting_id)
     name = f"meeting-{meeting_id}-demands.xlsx"

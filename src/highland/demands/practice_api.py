@@ -25,6 +25,7 @@ from highland.demands.schemas import (
 from highland.deps import DB, csrf_protect, require
 from highland.errors import Forbidden
 from highland.identity.permissions import Permission, Principal, Role
+from highland.web.params import DbInt
 
 router = APIRouter(prefix="/api/v1", tags=["demands"])
 READ = Depends(require(Permission.demands_read))
@@ -37,7 +38,7 @@ def _actor(principal: Principal) -> Actor:
 
 @router.get("/demands/{demand_id}/extensions", response_model=list[ExtensionOut])
 def list_extensions(
-    demand_id: int, db: Session = DB, principal: Principal = READ
+    demand_id: DbInt, db: Session = DB, principal: Principal = READ
 ) -> list[ExtensionOut]:
     """The demand's extension requests (延期申请), oldest first."""
     service.get_demand(db, principal, demand_id)
@@ -51,7 +52,7 @@ def list_extensions(
     dependencies=CSRF,
 )
 def ask_extension(
-    demand_id: int, body: ExtensionAskIn, db: Session = DB, principal: Principal = READ
+    demand_id: DbInt, body: ExtensionAskIn, db: Session = DB, principal: Principal = READ
 ) -> ExtensionOut:
     """The handling institution asks for N more working days with a reason."""
     req = extensions.ask(
@@ -67,8 +68,8 @@ def ask_extension(
     dependencies=CSRF,
 )
 def decide_extension(
-    demand_id: int,
-    request_id: int,
+    demand_id: DbInt,
+    request_id: DbInt,
     body: ExtensionDecisionIn,
     db: Session = DB,
     principal: Principal = READ,
@@ -84,7 +85,7 @@ def decide_extension(
 
 @router.get("/demands/{demand_id}/callbacks", response_model=list[CallbackOut])
 def list_callbacks(
-    demand_id: int, db: Session = DB, principal: Principal = READ
+    demand_id: DbInt, db: Session = DB, principal: Principal = READ
 ) -> list[CallbackOut]:
     """The demand's follow-up calls (回访); not shown to the enterprise."""
     service.get_demand(db, principal, demand_id)
@@ -102,7 +103,7 @@ def list_callbacks(
     dependencies=CSRF,
 )
 def record_callback(
-    demand_id: int, body: CallbackIn, db: Session = DB, principal: Principal = READ
+    demand_id: DbInt, body: CallbackIn, db: Session = DB, principal: Principal = READ
 ) -> CallbackOut:
     """Staff record a follow-up call on a resolved or confirmed demand."""
     cb = callbacks.record_callback(

@@ -20,6 +20,7 @@ from highland.deps import DB, csrf_protect, require
 from highland.errors import HighlandError, InvalidInput, NotFound
 from highland.identity.permissions import Permission, Principal, Role
 from highland.kit import clock
+from highland.web.params import DbInt
 
 router = APIRouter(include_in_schema=False)
 READ = Depends(require(Permission.demands_read))
@@ -70,7 +71,7 @@ def _again(
     request: Request,
     db: Session,
     principal: Principal,
-    demand_id: int,
+    demand_id: DbInt,
     exc: HighlandError,
     form: dict[str, Any],
 ) -> Response:
@@ -90,7 +91,7 @@ def _again(
 @router.post("/demands/{demand_id}/extensions", dependencies=CSRF)
 def extension_ask(
     request: Request,
-    demand_id: int,
+    demand_id: DbInt,
     version: str = Form(""),
     days: str = Form(""),
     reason: str = Form(""),
@@ -114,8 +115,8 @@ def extension_ask(
 @router.post("/demands/{demand_id}/extensions/{request_id}/decision", dependencies=CSRF)
 def extension_decide(
     request: Request,
-    demand_id: int,
-    request_id: int,
+    demand_id: DbInt,
+    request_id: DbInt,
     version: str = Form(""),
     decision: str = Form(""),
     reason: str = Form(""),
@@ -140,7 +141,7 @@ def extension_decide(
 @router.post("/demands/{demand_id}/callbacks", dependencies=CSRF)
 def callback_record(
     request: Request,
-    demand_id: int,
+    demand_id: DbInt,
     reached: str = Form(""),
     satisfied: str = Form(""),
     note: str = Form(""),

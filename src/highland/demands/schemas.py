@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from highland.demands.models import Demand, DemandEvent
+from highland.web.params import DbInt
 
 
 class DemandIn(BaseModel):
@@ -23,9 +24,9 @@ class DemandIn(BaseModel):
     request_type: str | None = Field(
         None, description="诉求类型: consult, help, complaint or suggest (none: not given)"
     )
-    chain_id: int | None = None
+    chain_id: DbInt | None = None
     tags: list[str] = []
-    meeting_id: int | None = None
+    meeting_id: DbInt | None = None
     address: str | None = None
     contact_name: str | None = None
     contact_phone: str | None = None
@@ -39,14 +40,14 @@ class ActionIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    version: int | None = None
+    version: DbInt | None = None
     reason: str | None = None
     note: str | None = None
     institution: str | None = None
     co: list[str] | None = None
     resolution: str | None = None
     verdict: str | None = None
-    rating: int | None = None
+    rating: DbInt | None = None
     comment: str | None = None
     category: str | None = None
 
@@ -205,12 +206,12 @@ class CategoryIn(BaseModel):
     name: str
     name_en: str
     description: str | None = None
-    response_days: int
-    resolution_days: int
-    urgent_response_days: int | None = Field(
+    response_days: DbInt
+    resolution_days: DbInt
+    urgent_response_days: DbInt | None = Field(
         None, description="urgent tier (紧急, priority urgent): 0 = the same working day"
     )
-    urgent_resolution_days: int | None = None
+    urgent_resolution_days: DbInt | None = None
     active: bool = True
 
 
@@ -310,7 +311,7 @@ class ExtensionAskIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    version: int | None = None
+    version: DbInt | None = None
     days: Any = Field(None, description="a whole number of working days (1 to the maximum)")
     reason: str | None = None
 
@@ -320,7 +321,7 @@ class ExtensionDecisionIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    version: int | None = None
+    version: DbInt | None = None
     decision: str = Field(description="approve or refuse")
     reason: str | None = None
 

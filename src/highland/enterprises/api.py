@@ -26,6 +26,7 @@ from highland.enterprises.schemas import (
 from highland.errors import InvalidInput
 from highland.identity.permissions import Permission, Principal
 from highland.kit.dates import parse_date, today_local
+from highland.web.params import DbInt
 
 router = APIRouter(prefix="/api/v1", tags=["enterprises"])
 READ = Depends(require(Permission.enterprises_read))
@@ -40,8 +41,8 @@ def _out(e: Enterprise) -> EnterpriseOut:
 @router.get("/enterprises", response_model=EnterprisePage)
 def list_enterprises(
     request: Request,
-    page: int = Query(1, ge=1, le=100_000),
-    per_page: int = Query(50, ge=1, le=500),
+    page: DbInt = Query(1, ge=1, le=100_000),
+    per_page: DbInt = Query(50, ge=1, le=500),
     flt: repo.EnterpriseFilter = Depends(filter_params),
     db: Session = DB,
     principal: Principal = READ,

@@ -21,6 +21,7 @@ from highland.kit.dates import parse_date, today_local
 from highland.kit.industry import DIVISIONS, SECTIONS
 from highland.web.charts import bar_line
 from highland.web.i18n import error_text, translate
+from highland.web.params import DbInt
 from highland.web.render import language, render
 
 router = APIRouter(include_in_schema=False)
@@ -55,7 +56,7 @@ def home() -> Response:
 @router.get("/enterprises")
 def list_page(
     request: Request,
-    page: int = Query(1, ge=1, le=100_000),
+    page: DbInt = Query(1, ge=1, le=100_000),
     flt: repo.EnterpriseFilter = Depends(filter_params),
     db: Session = DB,
     principal: Principal = READ,

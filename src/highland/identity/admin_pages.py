@@ -16,6 +16,7 @@ from highland.identity import credentials
 from highland.identity.permissions import Permission, Principal
 from highland.kit import clock
 from highland.web.i18n import error_text, translate
+from highland.web.params import DbInt
 from highland.web.render import language, render
 
 router = APIRouter(include_in_schema=False)
@@ -73,7 +74,7 @@ def users_page(
 
 @router.post("/admin/users/{user_id}/disable", dependencies=CSRF)
 def disable(
-    request: Request, user_id: int, db: Session = DB, principal: Principal = ADMIN
+    request: Request, user_id: DbInt, db: Session = DB, principal: Principal = ADMIN
 ) -> Response:
     """Disable an account: its sessions end and its tokens stop at once."""
     try:
@@ -89,7 +90,7 @@ def disable(
 
 @router.post("/admin/users/{user_id}/enable", dependencies=CSRF)
 def enable(
-    request: Request, user_id: int, db: Session = DB, principal: Principal = ADMIN
+    request: Request, user_id: DbInt, db: Session = DB, principal: Principal = ADMIN
 ) -> Response:
     """Enable a disabled account again."""
     try:
@@ -104,7 +105,7 @@ def enable(
 @router.post("/admin/users/{user_id}/reset-password", dependencies=CSRF)
 def reset_password(
     request: Request,
-    user_id: int,
+    user_id: DbInt,
     password: str = Form(""),
     password_again: str = Form(""),
     db: Session = DB,
@@ -126,7 +127,7 @@ def reset_password(
 
 @router.post("/admin/tokens/{token_id}/revoke", dependencies=CSRF)
 def revoke(
-    request: Request, token_id: int, db: Session = DB, principal: Principal = ADMIN
+    request: Request, token_id: DbInt, db: Session = DB, principal: Principal = ADMIN
 ) -> Response:
     """Revoke an API token: the next request carrying it is refused."""
     try:

@@ -54,6 +54,7 @@ from highland.policies.schemas import (
     split,
     yuan,
 )
+from highland.web.params import DbInt
 
 router = APIRouter(prefix="/api/v1", tags=["policies"])
 READ = Depends(require(Permission.policies_read))
@@ -218,7 +219,7 @@ def get_policy(
 @router.get("/policies/{policy_id}/versions/{version}", response_model=PolicyVersionOut)
 def get_policy_version(
     policy_id: str,
-    version: int,
+    version: DbInt,
     as_of: str | None = AS_OF,
     db: Session = DB,
     principal: Principal = READ,
@@ -237,8 +238,8 @@ def matches(
     policy_id: str,
     as_of: str | None = AS_OF,
     status: Status = "eligible",
-    page: int = PAGE,
-    per_page: int = PER_PAGE,
+    page: DbInt = PAGE,
+    per_page: DbInt = PER_PAGE,
     refresh: bool = Query(False, description="Freeze a new portrait snapshot first"),
     db: Session = DB,
     principal: Principal = MATCH,
@@ -411,14 +412,14 @@ def start_run(
 
 @router.get("/policy-runs", response_model=list[RunOut])
 def list_runs(
-    limit: int = Query(50, ge=1, le=500), db: Session = DB, principal: Principal = MATCH
+    limit: DbInt = Query(50, ge=1, le=500), db: Session = DB, principal: Principal = MATCH
 ) -> list[RunOut]:
     """Official match runs, newest first."""
     return [_run_out(db, r) for r in service.runs(db, limit)]
 
 
 @router.get("/policy-runs/{run_id}", response_model=RunDetailOut)
-def get_run(run_id: int, db: Session = DB, principal: Principal = MATCH) -> RunDetailOut:
+def get_run(run_id: DbInt, db: Session = DB, principal: Principal = MATCH) -> RunDetailOut:
     """A run with the counts it stored for each policy version."""
     run = service.get_run(db, run_id)
     counts = [
@@ -430,11 +431,11 @@ def get_run(run_id: int, db: Session = DB, principal: Principal = MATCH) -> RunD
 
 @router.get("/policy-runs/{run_id}/replay", response_model=ReplayOut)
 def replay(
-    run_id: int,
+    run_id: DbInt,
     policy: str | None = Query(None, max_length=64),
     status: RunStatus = "all",
-    page: int = PAGE,
-    per_page: int = PER_PAGE,
+    page: DbInt = PAGE,
+    per_page: DbInt = PER_PAGE,
     db: Session = DB,
     principal: Principal = MATCH,
 ) -> ReplayOut:

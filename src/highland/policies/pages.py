@@ -21,6 +21,7 @@ from highland.policies import service
 from highland.policies.models import PolicyVersion
 from highland.policies.present import Formatter
 from highland.policies.rules.model import LEVELS, Compiled, Policy, compile_policy
+from highland.web.params import DbInt
 from highland.web.render import language, render
 
 router = APIRouter(include_in_schema=False)
@@ -195,7 +196,7 @@ def policy_page(
     policy_id: str,
     as_of: str | None = None,
     status: str = Query("eligible", pattern="^(eligible|unknown|near|ineligible)$"),
-    page: int = Query(1, ge=1, le=100_000),
+    page: DbInt = Query(1, ge=1, le=100_000),
     db: Session = DB,
     principal: Principal = READ,
 ) -> Response:
@@ -404,7 +405,7 @@ def run_now(
 
 @router.get("/policy-runs/{run_id}")
 def run_page(
-    request: Request, run_id: int, db: Session = DB, principal: Principal = MATCH
+    request: Request, run_id: DbInt, db: Session = DB, principal: Principal = MATCH
 ) -> Response:
     """A run: its date, snapshot, rule versions, counts and result digest."""
     run = service.get_run(db, run_id)
@@ -444,9 +445,9 @@ def _replayed(
 @router.get("/policy-runs/{run_id}/replay")
 def replay_page(
     request: Request,
-    run_id: int,
+    run_id: DbInt,
     policy: str | None = Query(None, max_length=64),
-    page: int = Query(1, ge=1, le=100_000),
+    page: DbInt = Query(1, ge=1, le=100_000),
     db: Session = DB,
     principal: Principal = MATCH,
 ) -> Response:

@@ -456,9 +456,7 @@ class WhatIf:
     changed_text: str
 
 
-def what_if(
-    session: Session, policy_id: str, as_of: date, edited_yaml: str
-) -> WhatIf:
+def what_if(session: Session, policy_id: str, as_of: date, edited_yaml: str) -> WhatIf:
     """Evaluate an edited (unsaved) version of a policy against the snapshot of the date."""
     version = get_version(session, policy_id)
     lib = read_text(edited_yaml, f"{policy_id} (edited)")
@@ -509,10 +507,15 @@ def run_match(session: Session, as_of: date, actor: Actor) -> MatchRun:
     for (v, _), s in zip(pairs, summaries, strict=True):
         session.add(
             MatchCount(
-                run_id=run.id, policy_version_id=v.id, eligible=s.eligible,
-                ineligible=s.ineligible, unknown=s.unknown, near_miss=s.near_miss,
+                run_id=run.id,
+                policy_version_id=v.id,
+                eligible=s.eligible,
+                ineligible=s.ineligible,
+                unknown=s.unknown,
+                near_miss=s.near_miss,
                 near_by_criterion=json.dumps(list(s.near_by_criterion)),
-                amount_fen=s.amount_fen, amount_unknown=s.amount_unknown,
+                amount_fen=s.amount_fen,
+                amount_unknown=s.amount_unknown,
             )  # fmt: skip
         )
     run.finished_at = utcnow()
@@ -631,8 +634,10 @@ def yuan_expr() -> pl.Expr:
     sign = pl.when(fen < 0).then(pl.lit("-")).otherwise(pl.lit(""))
     whole = (fen.abs() // 100).cast(pl.String)
     cents = (fen.abs() % 100).cast(pl.String).str.zfill(2)
-    return pl.when(fen.is_null()).then(pl.lit("")).otherwise(
-        pl.concat_str([sign, whole, pl.lit("."), cents])
+    return (
+        pl.when(fen.is_null())
+        .then(pl.lit(""))
+        .otherwise(pl.concat_str([sign, whole, pl.lit("."), cents]))
     )
 
 

@@ -36,9 +36,7 @@ def _rebuild(node: Node, edits: Mapping[int, Predicate]) -> Node:
     return AllOf(children) if isinstance(node, AllOf) else AnyOf(children)
 
 
-def edit_policy(
-    policy: Policy, thresholds: Mapping[int, str], amount: str | None = None
-) -> Policy:
+def edit_policy(policy: Policy, thresholds: Mapping[int, str], amount: str | None = None) -> Policy:
     """A copy of the policy with new values for criteria (by index) and optionally an amount.
 
     Raises ValueError naming the criterion (1-based, as pages number them) and what is wrong.
