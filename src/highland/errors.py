@@ -60,6 +60,12 @@ class InvalidInput(HighlandError):
     status_code = 422
 
 
+class UnsupportedMediaType(HighlandError):
+    """The body is in a format the endpoint does not read."""
+
+    status_code = 415
+
+
 class TooManyRequests(HighlandError):
     """Rate limit reached."""
 

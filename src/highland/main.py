@@ -51,6 +51,7 @@ from highland.notices import pages as notice_pages
 from highland.policies import api as policy_api
 from highland.policies import pages as policy_pages
 from highland.web.api_errors import (
+    allowed_methods,
     api_language,
     document_errors,
     highland_body,
@@ -195,7 +196,11 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
 
     @app.exception_handler(StarletteHTTPException)
     def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        headers = getattr(exc, "headers", None)  # e.g. Allow on a 405
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405:  # every method served at the path, not just one route's
+            headers = {**(headers or {}), "Allow": allowed_methods(request)}
+        if request.url.path.startswith(open311.BASE + "/"):  # in the spec's own error shape
+            return open311.error(request, exc.status_code, [str(exc.detail)], headers)
         if _is_api(request):
             body = http_body(request, exc.status_code, exc.detail, headers, api_language(request))
             return JSONResponse(body, status_code=exc.status_code, headers=headers)

@@ -153,6 +153,14 @@ def test_unreadable_encoding_is_one_clear_message(sessions, db):  # type: ignore
     assert _count(db, Enterprise) == 0
 
 
+def test_a_lone_carriage_return_in_the_header_is_a_clear_refusal(sessions, db):  # type: ignore[no-untyped-def]
+    # Found by the API fuzzer: csv refused the header line with an error the import did not catch.
+    with pytest.raises(InvalidInput, match="CSV file cannot be read") as caught:
+        _ents(sessions, b'uscc,na"me\rx,district_code\nx,y,320115\n')
+    assert caught.value.code == "upload.bad_csv"
+    assert _count(db, Enterprise) == 0
+
+
 def test_missing_required_column(sessions):  # type: ignore[no-untyped-def]
     with pytest.raises(InvalidInput, match="required column.*founded_on"):
         _ents(sessions, b"uscc,name,district_code,industry_code\nx,y,320115,6513\n")

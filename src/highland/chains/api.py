@@ -20,7 +20,7 @@ from highland.chains import service
 from highland.chains.loader import ChainError
 from highland.chains.models import ChainVersion
 from highland.deps import DB, csrf_protect, read_body, require
-from highland.errors import HighlandError
+from highland.errors import UnsupportedMediaType
 from highland.identity.permissions import Permission, Principal
 from highland.web.params import DbInt
 
@@ -178,12 +178,6 @@ def get_chain_version(
     return ChainVersionOut(**_version_out(db, chain_id, version))
 
 
-class UnsupportedMediaType(HighlandError):
-    """The body is in a format the endpoint does not read."""
-
-    status_code = 415
-
-
 async def _body(request: Request) -> tuple[bytes, str]:
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if ctype not in (*YAML_TYPES, XLSX_TYPE):
@@ -191,6 +185,11 @@ async def _body(request: Request) -> tuple[bytes, str]:
             f"send the chain file as application/yaml (or text/yaml, text/plain) or as "
             f"{XLSX_TYPE}; got {ctype or 'no content type'}",
             field="content-type",
+            code="upload.content_type",
+            params={
+                "accepted": "application/yaml, text/yaml, text/plain, XLSX",
+                "got": ctype or "—",
+            },
         )
     data = await read_body(request)
     return data, "upload.xlsx" if ctype == XLSX_TYPE else "upload.yaml"

@@ -45,7 +45,7 @@ from highland.deps import DB, csrf_protect, require
 from highland.enterprises.models import Enterprise
 from highland.errors import InvalidInput
 from highland.identity.permissions import Permission, Principal
-from highland.web.params import DbInt
+from highland.web.params import XLSX_TYPE, DbInt
 
 router = APIRouter(prefix="/api/v1", tags=["demands"])
 READ = Depends(require(Permission.demands_read))
@@ -438,7 +438,11 @@ def demand_metrics(
     }
 
 
-@router.get("/demand-meetings/{meeting_id}/export.xlsx")
+@router.get(
+    "/demand-meetings/{meeting_id}/export.xlsx",
+    response_class=Response,
+    responses={200: {"content": {XLSX_TYPE: {}}}},
+)
 def meeting_export(meeting_id: DbInt, db: Session = DB, principal: Principal = READ) -> Response:
     """The meeting's demand list (the leader's board) as XLSX."""
     from highland.demands.export import board_xlsx

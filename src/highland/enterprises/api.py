@@ -26,7 +26,7 @@ from highland.enterprises.schemas import (
 from highland.errors import InvalidInput
 from highland.identity.permissions import Permission, Principal
 from highland.kit.dates import parse_date, today_local
-from highland.web.params import DbInt
+from highland.web.params import XLSX_TYPE, DbInt
 
 router = APIRouter(prefix="/api/v1", tags=["enterprises"])
 READ = Depends(require(Permission.enterprises_read))
@@ -60,7 +60,11 @@ def list_enterprises(
     )
 
 
-@router.get("/enterprises/export")
+@router.get(
+    "/enterprises/export",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}, XLSX_TYPE: {}}}},
+)
 def export(
     fmt: str = Query("csv", alias="format"),
     flt: repo.EnterpriseFilter = Depends(filter_params),

@@ -195,7 +195,15 @@ def _clean(column: str) -> pl.Expr:
 def _csv_header(line: str) -> list[list[str]]:
     import csv
 
-    return [next(csv.reader([line.rstrip("\r")]))]
+    try:
+        return [next(csv.reader([line.rstrip("\r")]))]
+    except csv.Error as exc:  # e.g. a lone carriage return inside the header line
+        raise InvalidInput(
+            f"the CSV file cannot be read: header line: {exc}",
+            field="file",
+            code="upload.bad_csv",
+            params={"problem": f"header: {exc}"},
+        ) from None
 
 
 def _first_line(exc: Exception) -> str:

@@ -17,7 +17,7 @@ from highland.notices import service
 from highland.web.i18n import error_text
 from highland.web.render import language, render
 
-router = APIRouter(tags=["notices"])
+router = APIRouter(tags=["notices"], include_in_schema=False)
 CSRF = [Depends(csrf_protect)]
 PER_PAGE = 50
 

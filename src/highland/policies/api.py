@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from highland.audit.service import Actor
 from highland.deps import DB, csrf_protect, read_body, require
 from highland.enterprises import repository as enterprise_repo
-from highland.errors import HighlandError, InvalidInput, NotFound
+from highland.errors import InvalidInput, NotFound, UnsupportedMediaType
 from highland.identity.permissions import Permission, Principal
 from highland.kit.dates import parse_date, today_local
 from highland.policies import service
@@ -54,7 +54,7 @@ from highland.policies.schemas import (
     split,
     yuan,
 )
-from highland.web.params import DbInt
+from highland.web.params import XLSX_TYPE, DbInt
 
 router = APIRouter(prefix="/api/v1", tags=["policies"])
 READ = Depends(require(Permission.policies_read))
@@ -90,12 +90,6 @@ YAML_BODY: dict[str, Any] = {
 }
 
 
-class UnsupportedMediaType(HighlandError):
-    """The body is in a format the endpoint does not read."""
-
-    status_code = 415
-
-
 def _when(as_of: str | None) -> date:
     return parse_date(as_of, "as_of") if as_of else today_local()
 
@@ -122,6 +116,11 @@ async def _yaml_text(request: Request) -> str:
             f"send the YAML as application/yaml, text/yaml or text/plain, or as JSON "
             f'{{"yaml": "..."}}; got {ctype or "no content type"}',
             field="content-type",
+            code="upload.content_type",
+            params={
+                "accepted": "application/yaml, text/yaml, text/plain, application/json",
+                "got": ctype or "—",
+            },
         )
     data = await read_body(request)
     try:
@@ -277,7 +276,11 @@ def matches(
     )
 
 
-@router.get("/policies/{policy_id}/matches/export")
+@router.get(
+    "/policies/{policy_id}/matches/export",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}, XLSX_TYPE: {}}}},
+)
 def export_matches(
     policy_id: str,
     fmt: Literal["csv", "xlsx"] = Query("csv", alias="format"),

@@ -1,6 +1,6 @@
 """The one shape of an API error, and its place in the OpenAPI document.
 
-Every refusal of `/api/` answers the same JSON body (`ErrorOut`): the English `detail` for logs,
+Every refusal of `/api/` answers the same JSON body (`ApiError`): the English `detail` for logs,
 a `code` naming the catalogue entry `error.<code>`, its `params`, and `message` — the entry in
 the caller's language (Accept-Language: en → English, else Chinese). Request validation adds
 one `errors` item per problem. `document_errors` declares these answers on every operation of
@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel, Field
+from starlette.routing import Match
 
 from highland.errors import (
     Conflict,
@@ -58,7 +59,7 @@ REQUEST_PROBLEMS = {
 }
 
 
-class ProblemOut(BaseModel):
+class ApiProblem(BaseModel):
     """One problem of a request: where, what (English), and its catalogue code."""
 
     field: str
@@ -66,7 +67,7 @@ class ProblemOut(BaseModel):
     code: str
 
 
-class ErrorOut(BaseModel):
+class ApiError(BaseModel):
     """The body of every API error."""
 
     detail: str = Field(description="What is wrong, in English (for logs and developers)")
@@ -74,7 +75,7 @@ class ErrorOut(BaseModel):
     params: dict[str, Any] = Field(default_factory=dict, description="Values the entry shows")
     message: str = Field(description="The problem in the caller's language (Accept-Language)")
     field: str | None = Field(None, description="The field or parameter at fault, if one")
-    errors: list[ProblemOut] | None = Field(None, description="Each problem of a request")
+    errors: list[ApiProblem] | None = Field(None, description="Each problem of a request")
 
 
 def api_language(request: Request) -> str:
@@ -136,6 +137,32 @@ def validation_body(request: Request, errors: list[Any]) -> dict[str, Any]:
     }
 
 
+def allowed_methods(request: Request) -> str:
+    """The methods served at the request's path by its most specific routes.
+
+    Starlette's own Allow names only the methods of the first route that matched the path.
+    Where several routes match, the most specific win: fewer catch-all `{…:path}` parts, then
+    fewer parameters (so `/api/v1/policies/check` answers POST, not the GET of
+    `/api/v1/policies/{policy_id}`).
+    """
+    best: dict[tuple[int, int], set[str]] = {}
+
+    def walk(routes: Any) -> None:
+        for route in routes:
+            inner = getattr(route, "original_router", None)
+            if inner is not None:
+                walk(inner.routes)
+                continue
+            methods = getattr(route, "methods", None)
+            if methods and route.matches(request.scope)[0] != Match.NONE:
+                path = str(getattr(route, "path", ""))
+                rank = (path.count(":path}"), path.count("{"))
+                best.setdefault(rank, set()).update(methods)
+
+    walk(request.app.router.routes)
+    return ", ".join(sorted(best[min(best)])) if best else ""
+
+
 def http_body(
     request: Request, status: int, detail: Any, headers: dict[str, str] | None, lang: str
 ) -> dict[str, Any]:
@@ -169,8 +196,9 @@ _ALWAYS = {
 _WRITES = {
     "409": "Changed meanwhile (stale version) or clashes with the current state",
     "413": "The body or file is larger than the limit",
+    "415": "The body is in a format the operation does not read",
 }
-_REF = {"$ref": "#/components/schemas/ErrorOut"}
+_REF = {"$ref": "#/components/schemas/ApiError"}
 
 
 def _declare(operation: dict[str, Any], method: str) -> None:
@@ -193,6 +221,36 @@ def _declare(operation: dict[str, Any], method: str) -> None:
             answer["content"]["application/json"]["schema"] = {"anyOf": [schema, _REF]}
 
 
+# Open311 GeoReport v2 answers its errors in the spec's own shape, as JSON or XML.
+_OPEN311_ERRORS = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "properties": {"code": {"type": "integer"}, "description": {"type": "string"}},
+        "required": ["code", "description"],
+    },
+}
+_OPEN311_STATUSES = {
+    "400": "A parameter is missing or not valid",
+    "403": "The api_key is missing or not valid",
+    "404": "No such service or request",
+    "429": "Too many requests from this key",
+    "503": "The database is busy; retry after the seconds in Retry-After",
+}
+
+
+def _declare_open311(path: str, operation: dict[str, Any]) -> None:
+    xml = path.endswith(".xml")
+    media = "text/xml" if xml else "application/json"
+    schema = {"type": "string"} if xml else _OPEN311_ERRORS
+    responses = operation.setdefault("responses", {})
+    ok = responses.setdefault("200", {"description": "Successful Response"})
+    ok["content"] = {media: {"schema": {"type": "string"}} if xml else {}}
+    responses.pop("422", None)
+    for status, description in _OPEN311_STATUSES.items():
+        responses[status] = {"description": description, "content": {media: {"schema": schema}}}
+
+
 def document_errors(app: FastAPI) -> None:
     """Make the app's OpenAPI document declare the error answers of every operation."""
 
@@ -206,18 +264,21 @@ def document_errors(app: FastAPI) -> None:
             routes=app.routes,
         )
         schemas = doc.setdefault("components", {}).setdefault("schemas", {})
-        for model in (ErrorOut, ProblemOut):
+        for model in (ApiError, ApiProblem):
             schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
             schema.pop("$defs", None)
+            assert model.__name__ not in schemas, f"{model.__name__} is taken in the document"
             schemas[model.__name__] = schema
         for name in ("HTTPValidationError", "ValidationError"):
             schemas.pop(name, None)
         for path, item in doc.get("paths", {}).items():
-            if not path.startswith("/api/"):
-                continue
             for method, operation in item.items():
-                if isinstance(operation, dict) and "responses" in operation:
+                if not isinstance(operation, dict) or "responses" not in operation:
+                    continue
+                if path.startswith("/api/"):
                     _declare(operation, method)
+                elif path.startswith("/open311/"):
+                    _declare_open311(path, operation)
         app.openapi_schema = doc
         return doc
 

@@ -15,3 +15,6 @@ DB_INT_MAX = 2**63 - 1
 
 DbInt = Annotated[int, Interval(ge=-DB_INT_MAX - 1, le=DB_INT_MAX)]
 """An integer the database can hold (ids, versions, pages, years, counts)."""
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+"""The media type of an XLSX workbook (exports declare it in the OpenAPI document)."""
