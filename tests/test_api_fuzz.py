@@ -56,10 +56,10 @@ def _fuzz(base: str, token: str, work: Path) -> subprocess.CompletedProcess[str]
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_the_whole_api_survives_schemathesis(tmp_path: Path, backend: str) -> None:
-    with throwaway_database("fuzz") if backend == "postgresql" else _sqlite(tmp_path) as url:
-        with live_server(tmp_path, url) as live:
-            done = _fuzz(live.base, live.token, tmp_path)
-            server_log = live.log.read_text(errors="replace")
+    database = throwaway_database("fuzz") if backend == "postgresql" else _sqlite(tmp_path)
+    with database as url, live_server(tmp_path, url) as live:
+        done = _fuzz(live.base, live.token, tmp_path)
+        server_log = live.log.read_text(errors="replace")
     out = done.stdout + done.stderr
     tested = next((line for line in out.splitlines() if "Tested:" in line), "")
     assert done.returncode == 0, f"{out[-12000:]}\n--- server log ---\n{server_log[-4000:]}"

@@ -92,9 +92,7 @@ def _check_demo_notices() -> None:
         kinds = {
             (u, k)
             for u, k in s.execute(
-                select(User.username, Notification.kind).join(
-                    User, User.id == Notification.user_id
-                )
+                select(User.username, Notification.kind).join(User, User.id == Notification.user_id)
             )
         }
     assert ("jn-zrzy", "demand.dispatched") in kinds

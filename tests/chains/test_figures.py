@@ -245,7 +245,6 @@ def own_database(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
     when HIGHLAND_TEST_DATABASE_URL is set)."""
     import os
 
-
     if request.param == "sqlite":
         engine = make_engine(f"sqlite:///{tmp_path / 'own.db'}")
         yield engine

@@ -504,9 +504,7 @@ def test_cli_deadline_errors(env: Path) -> None:
 
 
 def test_cli_deadline_in_a_provisional_year(env: Path) -> None:
-    code, out, err = run(
-        "deadline", "--from", "2026-12-28T10:00:00+08:00", "--working-days", "10"
-    )
+    code, out, err = run("deadline", "--from", "2026-12-28T10:00:00+08:00", "--working-days", "10")
     assert code == 0 and err == ""
     first, second = out.splitlines()
     assert first == "2027-01-12T23:59:59+08:00"

@@ -141,7 +141,11 @@ def test_dispatch_on_28_december_then_2027_entered(db: Session, w: World) -> Non
     assert ev.data["resolution_due_original"] == ev.data["resolution_due"]
     assert a.resolution_due_original == a.resolution_due
     assert set(ev.data) == {
-        "year", "resolution_due", "resolution_due_original", "warn_at", "escalate_at"
+        "year",
+        "resolution_due",
+        "resolution_due_original",
+        "warn_at",
+        "escalate_at",
     }
     assert not demand_marks(load_calendar(db), a).any  # the year is known now
     entry = db.scalars(select(AuditEntry).where(AuditEntry.action == "calendar.enter")).one()

@@ -284,7 +284,13 @@ def test_admin_page_disables_resets_revokes(client, db) -> None:  # type: ignore
         ("/admin/users/{self}/disable", {}, 409, "不能停用自己的账号", "cannot disable your own"),
         ("/admin/users/{ana}/enable", {}, 409, "已处于启用状态", "already enabled"),
         ("/admin/users/999999/disable", {}, 404, "没有用户名为", "There is no user"),
-        ("/admin/users/9223372036854775808/enable", {}, 422, "“用户编号”过大", "“User number” is too large"),
+        (
+            "/admin/users/9223372036854775808/enable",
+            {},
+            422,
+            "“用户编号”过大",
+            "“User number” is too large",
+        ),
         (
             "/admin/users/{ana}/reset-password",
             {"password": "fresh-pw-123", "password_again": "fresh-pw-124"},

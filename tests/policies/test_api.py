@@ -354,8 +354,8 @@ def test_who_qualifies_counts_match_a_direct_computation(client, db, world) -> N
     assert items[uscc(1)]["name"] == "南京测试1号软件科技有限公司"
     assert items[uscc(1)]["amount"] == "96000.00"
     assert items[uscc(3)]["missing"] == ["revenue", "rd_intensity"]
-    assert items[uscc(4)]["failed"] == ['district == 320115']
-    assert items[uscc(4)]["near"] == ['district == 320115']
+    assert items[uscc(4)]["failed"] == ["district == 320115"]
+    assert items[uscc(4)]["near"] == ["district == 320115"]
 
 
 @pytest.mark.parametrize(
@@ -568,25 +568,49 @@ def test_run_without_body_uses_today(client, world) -> None:  # type: ignore[no-
         ("GET", "/api/v1/policies/t-rd/matches", {"params": {"status": "maybe"}}, 422, "status"),
         ("GET", "/api/v1/policies/t-rd/matches", {"params": {"per_page": 501}}, 422, "per_page"),
         ("GET", "/api/v1/policies/t-rd/matches", {"params": {"page": 0}}, 422, "page"),
-        ("GET", "/api/v1/policies/t-rd/matches", {"params": {"as_of": "2024-12-31"}}, 422,
-         "as_of"),
+        ("GET", "/api/v1/policies/t-rd/matches", {"params": {"as_of": "2024-12-31"}}, 422, "as_of"),
         ("GET", "/api/v1/policies/t-rd/matches", {"params": {"as_of": "soon"}}, 422, "as_of"),
         ("GET", "/api/v1/policies/nope/matches", {}, 404, None),
-        ("GET", "/api/v1/policies/t-rd/matches/export", {"params": {"format": "pdf"}}, 422,
-         "format"),
+        (
+            "GET",
+            "/api/v1/policies/t-rd/matches/export",
+            {"params": {"format": "pdf"}},
+            422,
+            "format",
+        ),
         ("POST", "/api/v1/policies/check", {"content": b"", "headers": YAML}, 422, "yaml"),
-        ("POST", "/api/v1/policies/check", {"content": b"# only a comment\n", "headers": YAML},
-         200, None),
+        (
+            "POST",
+            "/api/v1/policies/check",
+            {"content": b"# only a comment\n", "headers": YAML},
+            200,
+            None,
+        ),
         ("POST", "/api/v1/policies", {"content": b"  \n", "headers": YAML}, 422, "yaml"),
-        ("POST", "/api/v1/policies", {"content": b"id: x", "headers": {"content-type":
-         "application/pdf"}}, 415, "content-type"),
-        ("POST", "/api/v1/policies", {"content": b"{nope", "headers": {"content-type":
-         "application/json"}}, 422, "body"),
+        (
+            "POST",
+            "/api/v1/policies",
+            {"content": b"id: x", "headers": {"content-type": "application/pdf"}},
+            415,
+            "content-type",
+        ),
+        (
+            "POST",
+            "/api/v1/policies",
+            {"content": b"{nope", "headers": {"content-type": "application/json"}},
+            422,
+            "body",
+        ),
         ("POST", "/api/v1/policies", {"json": {"text": "id: x"}}, 422, "yaml"),
         ("POST", "/api/v1/policies", {"content": b"\xff\xfe", "headers": YAML}, 422, "body"),
         ("POST", "/api/v1/policies/t-rd/what-if", {"json": {"as_of": AS_OF}}, 422, "yaml"),
-        ("POST", "/api/v1/policies/t-rd/what-if", {"content": b"{", "headers": {
-         "content-type": "application/json"}}, 422, "body"),
+        (
+            "POST",
+            "/api/v1/policies/t-rd/what-if",
+            {"content": b"{", "headers": {"content-type": "application/json"}},
+            422,
+            "body",
+        ),
         ("POST", "/api/v1/policies/t-rd/what-if", {"json": {"yaml": ""}}, 422, "yaml"),
         ("POST", "/api/v1/policies/nope/what-if", {"json": {"yaml": RD}}, 404, None),
         ("POST", "/api/v1/policy-runs", {"json": {"as_of": "2025-13-01"}}, 422, "as_of"),

@@ -67,7 +67,7 @@ def _swap(old: str, new: str) -> str:
     [
         (_swap("field: rd_intensity", "field: rd_intensty"), 17, "unknown field 'rd_intensty'"),
         (_swap("value: 0.04", 'value: "0.04"'), 17, "is not a number"),
-        (_swap('field: district, op: in', 'field: district, op: ">="'), 16, "needs a number field"),
+        (_swap("field: district, op: in", 'field: district, op: ">="'), 16, "needs a number field"),
         (_swap('op: ">=", value: 0.04', 'op: "=>", value: 0.04'), 17, "unknown operator '=>'"),
         (_swap("effective: 2025-01-01", "effective: 2025-13-01"), 7, "is not a date"),
         (_swap("expires: 2026-12-31", "expires: 2024-12-31"), 8, "is before effective"),
@@ -108,8 +108,10 @@ def test_duplicate_ids_name_both_places(tmp_path: Path) -> None:
 
 
 def test_errors_in_a_multi_document_file_carry_file_lines(tmp_path: Path) -> None:
-    text = GOOD + "---\n" + _swap("id: nj-2025-rd-subsidy", "id: second").replace(
-        "rd_intensity", "rd_intensty"
+    text = (
+        GOOD
+        + "---\n"
+        + _swap("id: nj-2025-rd-subsidy", "id: second").replace("rd_intensity", "rd_intensty")
     )
     (tmp_path / "many.yaml").write_text(text, encoding="utf-8")
     lib = load_library([tmp_path / "many.yaml"])

@@ -53,7 +53,7 @@ def _cases(app: Any) -> list[tuple[str, str, dict[str, str]]]:
         for method in sorted(route.methods - {"HEAD"}):
             url = route.path
             for name in re.findall(r"{(\w+)}", route.path):
-                url = url.replace("{%s}" % name, HUGE if name in path_ints else "x1")
+                url = url.replace("{" + name + "}", HUGE if name in path_ints else "x1")
             if path_ints:
                 cases.append((method, url, {}))
             for name in query_ints:
