@@ -7,7 +7,7 @@ TEST_STAMP := $(VENV)/.test-installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-dates lint typecheck check-migrations bench clean
+.PHONY: run test test-dates lint typecheck check-migrations bench audit clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Highland needs Python 3.11 or newer (found %s); set PYTHON=python3.11" % sys.version.split()[0])'
@@ -52,8 +52,18 @@ lint: $(TEST_STAMP)
 typecheck: $(TEST_STAMP)
 	$(BIN)/mypy src
 
+# Known vulnerabilities in the pinned set (pip-audit, in a venv of its own; .ci/audit.py).
+AUDIT_VENV := .venv-audit
+$(AUDIT_VENV)/.installed: constraints.txt
+	$(PYTHON) -m venv $(AUDIT_VENV)
+	$(AUDIT_VENV)/bin/pip install -q -c constraints.txt pip-audit
+	@touch $@
+
+audit: $(AUDIT_VENV)/.installed
+	$(AUDIT_VENV)/bin/python .ci/audit.py
+
 bench: $(TEST_STAMP)
 	$(BIN)/python bench/run_all.py
 
 clean:
-	rm -rf $(VENV) var highland.db highland.db-wal highland.db-shm
+	rm -rf $(VENV) $(AUDIT_VENV) var highland.db highland.db-wal highland.db-shm

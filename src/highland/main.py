@@ -13,6 +13,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 from sqlalchemy import Engine, exists, select
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -103,13 +104,15 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
     """Build the application over a database engine."""
     settings = settings or get_settings()
     engine = engine or get_engine()
-    app = FastAPI(
+    # FastAPIOffline: /docs serves Swagger UI from the installed package, never from a CDN.
+    app = FastAPIOffline(
         title="Highland API",
         version=__version__,
         description="Enterprise registry, portraits, policy matching and enterprise demands of the "
         "Highland platform. Open311 GeoReport v2 is served at /open311/v2/. "
         "Authenticate with `Authorization: Bearer <token>` (`highland tokens create`).",
         docs_url="/docs",
+        redoc_url=None,
         openapi_url="/openapi.json",
         lifespan=_lifespan,
         # The header of every page shows the signed-in user's unread notices (counted lazily).

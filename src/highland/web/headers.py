@@ -2,8 +2,9 @@
 
 The pages keep no inline scripts (they live in /static), so scripts come from this site only;
 styles allow inline `style` attributes and blocks, which the templates and the SVG charts use.
-The interactive API docs (/docs, /redoc) load Swagger UI and ReDoc from their CDN with an
-inline starter script, so they get a policy of their own. HSTS is sent only over HTTPS (the
+The interactive API docs (/docs) load Swagger UI from this site (fastapi-offline serves it from
+the installed package, under /static-offline-docs) with an inline starter script, so they get a
+policy of their own that allows inline scripts and nothing from elsewhere. HSTS is sent only over HTTPS (the
 scheme the server saw: uvicorn sets it from X-Forwarded-Proto for trusted proxies).
 """
 
@@ -16,15 +17,12 @@ CSP = (
     "img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; "
     "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
-DOCS_CDN = "https://cdn.jsdelivr.net"
 DOCS_CSP = (
-    f"default-src 'self'; script-src 'self' 'unsafe-inline' {DOCS_CDN}; "
-    f"style-src 'self' 'unsafe-inline' {DOCS_CDN} https://fonts.googleapis.com; "
-    "img-src 'self' data: https://fastapi.tiangolo.com; font-src 'self' https://fonts.gstatic.com; "
-    f"connect-src 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'self'; "
-    "frame-ancestors 'none'"
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self'; connect-src 'self'; worker-src 'self' blob:; "
+    "object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
 )
-DOCS_PATHS = ("/docs", "/redoc")
+DOCS_PATHS = ("/docs",)
 HSTS = "max-age=31536000; includeSubDomains"
 
 COMMON: tuple[tuple[bytes, bytes], ...] = (
