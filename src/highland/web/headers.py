@@ -4,8 +4,9 @@ The pages keep no inline scripts (they live in /static), so scripts come from th
 styles allow inline `style` attributes and blocks, which the templates and the SVG charts use.
 The interactive API docs (/docs) load Swagger UI from this site (fastapi-offline serves it from
 the installed package, under /static-offline-docs) with an inline starter script, so they get a
-policy of their own that allows inline scripts and nothing from elsewhere. HSTS is sent only over HTTPS (the
-scheme the server saw: uvicorn sets it from X-Forwarded-Proto for trusted proxies).
+policy of their own that allows inline scripts and nothing from elsewhere. HSTS is sent only
+over HTTPS (the scheme the server saw: uvicorn sets it from X-Forwarded-Proto for trusted
+proxies).
 """
 
 from __future__ import annotations
