@@ -116,7 +116,10 @@ def test_stale_version_is_409_and_changes_nothing(client, db, w: World, tokens) 
         json={"version": d["version"], "reason": "x"},
         headers=h(tokens["land"], **{"accept-language": "en-GB,en"}),
     )
-    assert english.status_code == 409 and "message" not in english.json()
+    assert (
+        english.status_code == 409
+        and "has changed since you opened it" in english.json()["message"]
+    )
     assert counts(db) == before
 
 

@@ -62,6 +62,8 @@ def parse_month(text: str | None, field: str = "month") -> tuple[int, int]:
         raise InvalidInput(
             f"{field}: '{text or ''}' is not a month; write it as YYYY-MM, e.g. 2026-09",
             field=field,
+            code="practice.month_invalid",
+            params={"value": text or ""},
         )
     return int(m.group(1)), int(m.group(2))
 
