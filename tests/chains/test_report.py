@@ -230,7 +230,7 @@ def test_page_and_api(client: Any, db: Session, w: dict[str, Any], users: Any) -
     assert load_workbook(io.BytesIO(x.content)).sheetnames[0] == "Indicators"
     bad = client.get(f"/chains/{cid}/report?month=2026-9")
     assert bad.status_code == 422
-    assert "month: &#39;2026-9&#39; is not a month; write it as YYYY-MM" in bad.text
+    assert "月份“2026-9”无效，请按 YYYY-MM 填写。" in bad.text
     bad = client.get(f"/chains/{cid}/report?month=2099-01")
     assert bad.status_code == 422 and "month: 2099-01 has not begun yet" in bad.text
     bad = client.get(f"/chains/{cid}/report?month=2026-09&format=pdf")

@@ -41,7 +41,10 @@ def parse_months(text: str | int | None, field: str = "months") -> int:
     if raw.isascii() and raw.isdigit() and 1 <= int(raw) <= MAX_MONTHS:
         return int(raw)
     raise InvalidInput(
-        f"{field}: '{raw}' must be a whole number of months from 1 to {MAX_MONTHS}", field=field
+        f"{field}: '{raw}' must be a whole number of months from 1 to {MAX_MONTHS}",
+        field=field,
+        code="trends.months",
+        params={"value": raw, "max": MAX_MONTHS},
     )
 
 
@@ -68,6 +71,8 @@ def check(to_month: str | None, months: int | str | None, now: datetime | None =
             f"to: {str(to_month).strip()} is after the current month "
             f"({current}, Asia/Shanghai); trends stop at the current month",
             field="to",
+            code="trends.after_current",
+            params={"value": str(to_month).strip(), "current": current},
         )
     return n
 
