@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 from sqlalchemy import Engine, exists, select
+from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -183,10 +184,11 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
         return render(request, "error.html", {"message": message}, status_code=exc.status_code)
 
     @app.exception_handler(OverflowError)
-    def overflow_error(request: Request, exc: OverflowError) -> Response:
-        # Belt and braces: parameters are bounded (web.params.DbInt); a number that still
-        # reaches the database driver out of range is the caller's, not a server error.
-        refused = InvalidInput(str(exc), code="request.too_large_number")
+    @app.exception_handler(DataError)
+    def out_of_range(request: Request, exc: Exception) -> Response:
+        # Belt and braces: parameters are bounded (web.params.DbInt); a value that still
+        # reaches the database out of its column's range is the caller's, not a server error.
+        refused = InvalidInput(str(exc).split("\n")[0], code="request.too_large_number")
         return highland_error(request, refused)
 
     @app.exception_handler(RequestValidationError)
