@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from highland.cli import accounts, data, demo, maintenance, serve  # noqa: F401
+from highland.cli import accounts, backup, data, demo, maintenance, serve  # noqa: F401
 from highland.cli.common import actor as _actor
 from highland.cli.common import app, tokens_app, users_app
 from highland.cli.common import fail as _fail

@@ -32,5 +32,3 @@ def portraits_refresh() -> None:
     with transaction() as s:
         n = refresh_size_classes(s)
     out.print(f"size classes refreshed: {n} enterprises")
-
-
