@@ -69,7 +69,7 @@ def tool(name: str, settings: Settings) -> str:
 def tool_version(path: str) -> tuple[str, int]:
     """The tool's version text ("15.20") and major version (15)."""
     run = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=60)
-    m = re.search(r"(\d+)(?:\.(\d+))?", run.stdout)
+    m = re.search(r"(\d+)(?:\.\d+)*", run.stdout)
     if run.returncode != 0 or m is None:
         name = Path(path).name
         raise refuse(HighlandError, code="backup.tool_failed", tool=name, problem=run.stderr)

@@ -95,9 +95,12 @@ def backup(url: str, out: Path) -> str:
         finally:
             source.close()
         check = _open(tmp, "ro")
+        revision: str | None = None
         try:
             bad = _integrity(check)
             revision = _revision(check)
+        except sqlite3.DatabaseError as exc:
+            bad = problem(exc)
         finally:
             check.close()
         if bad:
