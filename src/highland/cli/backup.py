@@ -44,8 +44,7 @@ def backup(
 def restore(
     file: Annotated[Path, typer.Argument(help="A file written by `highland backup`.")],
 ) -> None:
-    """Restore a backup into the configured database, which must be empty (or, for SQLite,
-    not exist yet). Stop the server first."""
+    """Restore a backup into the configured, empty database (stop the server first)."""
     from highland.backup.service import restore as put_back
 
     settings = get_settings()

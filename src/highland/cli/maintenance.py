@@ -3,8 +3,10 @@ database sound and bounded."""
 
 from __future__ import annotations
 
-from highland.cli.common import audit_app, fail, init_db, out, portraits_app
+from highland.cli.common import actor, app, audit_app, fail, init_db, out, portraits_app
+from highland.config import get_settings
 from highland.db import session_factory, transaction
+from highland.web.i18n import translate
 
 
 @audit_app.command("verify")
@@ -32,3 +34,19 @@ def portraits_refresh() -> None:
     with transaction() as s:
         n = refresh_size_classes(s)
     out.print(f"size classes refreshed: {n} enterprises")
+
+
+@app.command(rich_help_panel="Operations")
+def prune() -> None:
+    """Delete old sign-in attempts, expired sessions and long-read notices (the sweep does too)."""
+    from highland.prune import prune as run_prune
+
+    init_db()
+    settings = get_settings()
+    with transaction() as s:
+        r = run_prune(s, settings, actor())
+    out.print(
+        translate("en", "prune.cli.done", attempts=r.attempts, sessions=r.sessions,
+                  notices=r.notices, days=settings.notice_keep_days),
+        highlight=False, markup=False,
+    )  # fmt: skip
