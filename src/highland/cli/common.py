@@ -7,6 +7,7 @@ import getpass
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from highland.audit.service import Actor
@@ -48,7 +49,8 @@ def actor() -> Actor:
 
 def fail(message: str, code: int = 1) -> typer.Exit:
     """Print an error on stderr and return the exit to raise."""
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    # The message is text, not markup: a "[…]" in a file name or a tool's message stays as is.
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     return typer.Exit(code)
 
 
