@@ -47,6 +47,9 @@ def test_every_command_has_help() -> None:
         ["tokens", "create", "--help"],
         ["audit", "verify", "--help"],
         ["portraits", "refresh", "--help"],
+        ["backup", "--help"],
+        ["restore", "--help"],
+        ["prune", "--help"],
     ):
         code, out = run(*cmd)
         assert code == 0 and "Usage" in out, cmd

@@ -48,6 +48,12 @@ class Settings(BaseSettings):
     max_upload_mb: int = 200
     # Row-level import reports (kept for download) are deleted after this many days.
     import_report_keep_days: int = Field(default=30, ge=1)
+    # Notices read more than this many days ago are deleted by the scheduled sweep and by
+    # `highland prune`; unread notices are never deleted.
+    notice_keep_days: int = Field(default=365, ge=1)
+    # Folder of pg_dump and pg_restore for `highland backup` / `restore` on PostgreSQL
+    # (default: found on PATH).
+    pg_bin_dir: Path | None = None
     search_count_cap: int = Field(default=10000, ge=100)
     # Demands: an attachment's size limit; escalation once a resolution deadline has been
     # passed by this many working days; rankings of institutions only from this volume.

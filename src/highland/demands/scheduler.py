@@ -40,8 +40,9 @@ def _try_lock(session: Session) -> bool:
 
 
 def run_once(engine: Engine, settings: Settings, now: datetime | None = None) -> SweepResult:
-    """One sweep in its own transaction, then the pending e-mails in short transactions of
-    at most EMAIL_BATCH notices each (so that SMTP never holds the database for long)."""
+    """One sweep in its own transaction, the prune of old rows in another, then the pending
+    e-mails in short transactions of at most EMAIL_BATCH notices each (so that SMTP never holds
+    the database for long)."""
     with transaction(engine) as s:
         begin_write(s)
         if not _try_lock(s):
@@ -54,6 +55,7 @@ def run_once(engine: Engine, settings: Settings, now: datetime | None = None) ->
         tasks = sweep_tasks(s, now, settings=settings)
         result.notifications += tasks.notifications
         log.info("%s", tasks.summary())
+    _prune(engine, settings, result)
     if settings.smtp_host:
         started = time.monotonic()
         while time.monotonic() - started < EMAIL_BUDGET_SECONDS:
@@ -68,6 +70,19 @@ def run_once(engine: Engine, settings: Settings, now: datetime | None = None) ->
                 break
     _refresh_figures(engine)
     return result
+
+
+def _prune(engine: Engine, settings: Settings, result: SweepResult) -> None:
+    """The tables that only grow, pruned in a transaction of their own (by the real clock,
+    whatever moment the sweep was run for); the counts go into the sweep's log line."""
+    from highland.prune import prune
+
+    with transaction(engine) as s:
+        begin_write(s)
+        pruned = prune(s, settings)
+    result.pruned_attempts = pruned.attempts
+    result.pruned_sessions = pruned.sessions
+    result.pruned_notices = pruned.notices
 
 
 def _refresh_figures(engine: Engine) -> None:

@@ -40,6 +40,11 @@ class SweepResult:
     emails_sent: int = 0
     emails_failed: int = 0
     skipped: bool = False  # another worker held the sweep lock (PostgreSQL)
+    # Rows the sweep's prune step deleted (highland.prune): old sign-in attempts, expired
+    # sessions, notices read long ago.
+    pruned_attempts: int = 0
+    pruned_sessions: int = 0
+    pruned_notices: int = 0
 
     def summary(self) -> str:
         """One line for logs and the CLI."""
@@ -47,6 +52,8 @@ class SweepResult:
             f"warned {self.warned}, breached {self.breached}, response breached "
             f"{self.response_breached}, escalated {self.escalated}; notifications "
             f"{self.notifications}; e-mails sent {self.emails_sent}, failed {self.emails_failed}"
+            f"; pruned {self.pruned_attempts} sign-in attempt(s), {self.pruned_sessions} expired "
+            f"session(s), {self.pruned_notices} read notice(s)"
         )
         return "skipped: another sweep is running" if self.skipped else text
 

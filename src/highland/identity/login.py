@@ -15,10 +15,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from highland.db import is_sqlite, utcnow
+from highland.db import begin_write, is_sqlite, table_of, utcnow
 from highland.errors import TooManyRequests
 from highland.identity.models import LoginAttempt, User
 from highland.identity.service import _hasher, check_password, hash_password
@@ -138,3 +138,13 @@ def finish(session: Session, candidate: Candidate, ok: bool) -> User | None:
     user.last_login_at = utcnow()
     session.flush()
     return user
+
+
+def prune_attempts(session: Session, window: int, now: datetime | None = None) -> int:
+    """Delete the attempts `wait_left` can no longer see (older than `window` minutes: neither
+    their failures nor their successes count any more), in one statement; how many."""
+    cutoff = (now or utcnow()) - timedelta(minutes=window)
+    table = table_of(LoginAttempt)
+    begin_write(session)
+    result = session.execute(delete(table).where(table.c.at < cutoff))
+    return int(getattr(result, "rowcount", 0) or 0)

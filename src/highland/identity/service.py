@@ -210,6 +210,12 @@ def close_session(session: Session, token: str) -> None:
     session.execute(delete(UserSession).where(UserSession.token_hash == _sha(token)))
 
 
+def prune_sessions(session: Session, now: datetime | None = None) -> int:
+    """Delete expired browser sessions (their cookies are refused already); how many."""
+    result = session.execute(delete(UserSession).where(UserSession.expires_at <= (now or utcnow())))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def token_expiry(days: int | None, now: datetime | None = None) -> datetime | None:
     """When a token created now expires: after `days` (None: HIGHLAND_API_TOKEN_DAYS; 0:
     never). A negative or absurd number is refused."""

@@ -23,6 +23,8 @@ class Notification(Base):
     __table_args__ = (
         UniqueConstraint("user_id", "kind", "ref", "dedupe_key", name="uq_notification_once"),
         Index("ix_notification_user_unread", "user_id", "read_at"),
+        # The pruning of old read notices (notices.service.prune_read) ranges over read_at.
+        Index("ix_notification_read_at", "read_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

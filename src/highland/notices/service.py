@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from highland.db import begin_write, table_of, utcnow
@@ -356,4 +356,22 @@ def mark_read(
     for obj in list(session.identity_map.values()):
         if isinstance(obj, Notification):
             session.expire(obj)
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+# ---------------------------------------------------------------- keeping the table bounded
+
+
+def prune_read(session: Session, keep_days: int, now: datetime | None = None) -> int:
+    """Delete the notices read more than `keep_days` days ago, in one statement (unread
+    notices are never deleted); how many. No producer asks for an old occasion again, so a
+    deleted notice does not come back."""
+    from datetime import timedelta
+
+    cutoff = (now or utcnow()) - timedelta(days=keep_days)
+    table = table_of(Notification)
+    begin_write(session)
+    result = session.execute(
+        delete(table).where(table.c.read_at.is_not(None), table.c.read_at < cutoff)
+    )
     return int(getattr(result, "rowcount", 0) or 0)

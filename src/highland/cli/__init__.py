@@ -1,0 +1,87 @@
+"""The `highland` command: set-up, demo data, imports, exports, users, tokens, audit, backups.
+
+The commands live in modules by feature (demo, data, accounts, serve, maintenance, backup);
+the domains' own command groups (policies, demands, chains, …) are registered here.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from highland.cli import accounts, backup, data, demo, maintenance, serve  # noqa: F401
+from highland.cli.common import actor as _actor
+from highland.cli.common import app, tokens_app, users_app
+from highland.cli.common import fail as _fail
+from highland.cli.common import init_db as _init
+
+__all__ = ["_actor", "_fail", "_init", "app", "main"]
+
+
+def _policies_app() -> typer.Typer:
+    from highland.policies.cli import app as policies
+
+    return policies
+
+
+def _demands_app() -> typer.Typer:
+    from highland.demands.cli import app as demands
+
+    return demands
+
+
+def _chains_app() -> typer.Typer:
+    from highland.chains import analytics_cli, mapping_cli
+    from highland.chains.cli import app as chains
+
+    chains.add_typer(analytics_cli.reference_app, name="reference")
+    chains.add_typer(analytics_cli.prospects_app, name="prospects")
+    chains.command("analytics")(analytics_cli.analytics_command)
+    chains.command("figures")(analytics_cli.figures_command)
+    for name, command in (
+        ("suggest", mapping_cli.suggest),
+        ("accept", mapping_cli.accept),
+        ("reject", mapping_cli.reject),
+        ("leading", mapping_cli.leading),
+    ):
+        chains.command(name)(command)
+    return chains
+
+
+def _report_app() -> typer.Typer:
+    from highland.chains.report_cli import app as report
+
+    return report
+
+
+def _calendar_app() -> typer.Typer:
+    from highland.demands.calendar_cli import app as calendar
+
+    return calendar
+
+
+def _apikeys_app() -> typer.Typer:
+    from highland.demands.apikeys_cli import app as apikeys
+
+    return apikeys
+
+
+app.add_typer(_policies_app(), name="policies")
+app.add_typer(_demands_app(), name="demands")
+app.add_typer(_chains_app(), name="chains")
+app.add_typer(_report_app(), name="report")
+app.add_typer(_calendar_app(), name="calendar")
+app.add_typer(_apikeys_app(), name="apikeys")
+
+
+def _credentials_commands() -> None:
+    from highland.identity.cli import register
+
+    register(users_app, tokens_app)
+
+
+_credentials_commands()
+
+
+def main() -> None:
+    """Entry point."""
+    app()

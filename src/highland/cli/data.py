@@ -1,0 +1,147 @@
+"""`highland import enterprises|financials` and `highland export enterprises`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from highland.cli.common import actor, err, export_app, fail, import_app, init_db, out, progress
+from highland.db import session_factory
+from highland.errors import HighlandError
+
+
+def _report(result: object, report: Path | None) -> None:
+    from highland.enterprises.imports import report_csv
+
+    if report is not None:
+        report.write_text(report_csv(result), encoding="utf-8")  # type: ignore[arg-type]
+        out.print(f"report written to {report}")
+
+
+def _run_import(
+    kind: str,
+    file: Path,
+    dry_run: bool,
+    skip_invalid: bool,
+    report: Path | None,
+    source: str = "statistics",
+) -> None:
+    from highland.enterprises.imports import run_import
+
+    if not file.exists() or not file.is_file():
+        raise fail(f"no such file: {file}")
+    init_db()
+    data = file.read_bytes()
+    try:
+        with progress() as bar:
+            task = bar.add_task(f"importing {kind}", total=1)
+
+            def tick(stage: str, done: int, total: int) -> None:
+                bar.update(task, description=f"{kind}: {stage}", completed=done, total=total)
+
+            result = run_import(
+                session_factory(),
+                actor(),
+                kind,
+                data,
+                file.name,
+                dry_run=dry_run,
+                skip_invalid=skip_invalid,
+                source=source,
+                progress=tick,
+            )
+    except HighlandError as exc:
+        raise fail(f"{file.name}: {exc.message}") from None
+    _report(result, report)
+    for e in result.errors[:20]:
+        err.print(
+            f"  row {e['row']}, {e['column']}: {e['error']} (value: {e['value']!r})",
+            highlight=False,
+        )
+    if len(result.errors) > 20:
+        err.print(f"  … and {len(result.errors) - 20} more (use --report PATH)")
+    status = (
+        "dry run, nothing written"
+        if dry_run
+        else ("written" if result.written else "NOTHING written")
+    )
+    out.print(
+        f"{kind}: {result.rows} rows, {result.created} created, {result.updated} updated, "
+        f"{result.unchanged} unchanged, {result.rejected} rejected — {status}"
+    )
+    if result.errors and not skip_invalid:
+        raise typer.Exit(1)
+
+
+DRY = Annotated[bool, typer.Option("--dry-run", help="Validate and count; write nothing.")]
+SKIP = Annotated[
+    bool, typer.Option("--skip-invalid", help="Write the valid rows, report the rest.")
+]
+REPORT = Annotated[Path | None, typer.Option("--report", help="Write the row report (CSV) here.")]
+
+
+@import_app.command("enterprises")
+def import_enterprises(
+    file: Path, dry_run: DRY = False, skip_invalid: SKIP = False, report: REPORT = None
+) -> None:
+    """Import enterprises (uscc, name, district_code, industry_code, founded_on, …)."""
+    _run_import("enterprises", file, dry_run, skip_invalid, report)
+
+
+@import_app.command("financials")
+def import_financials(
+    file: Path,
+    dry_run: DRY = False,
+    skip_invalid: SKIP = False,
+    report: REPORT = None,
+    source: Annotated[
+        str, typer.Option(help="Source when the file has no source column.")
+    ] = "statistics",
+) -> None:
+    """Import yearly figures (uscc, year, revenue, …); money in yuan, empty = missing."""
+    from highland.enterprises.vocab import SOURCES
+
+    if source not in SOURCES:
+        raise fail(f"--source must be one of {', '.join(SOURCES)}", 2)
+    _run_import("financials", file, dry_run, skip_invalid, report, source)
+
+
+@export_app.command("enterprises")
+def export_enterprises(
+    fmt: Annotated[str, typer.Option("--format", help="csv or xlsx")] = "csv",
+    out_path: Annotated[Path, typer.Option("--out", help="File to write.")] = Path(
+        "enterprises.csv"
+    ),
+    q: Annotated[str | None, typer.Option(help="Name substring or USCC prefix.")] = None,
+    district: Annotated[str | None, typer.Option(help="District code.")] = None,
+    section: Annotated[str | None, typer.Option(help="GB/T 4754 section letter.")] = None,
+    division: Annotated[str | None, typer.Option(help="GB/T 4754 division (2 digits).")] = None,
+    size_class: Annotated[str | None, typer.Option(help="large, medium, small or micro.")] = None,
+    qualification: Annotated[str | None, typer.Option(help="Qualification code.")] = None,
+    ownership: Annotated[str | None, typer.Option(help="Ownership code.")] = None,
+) -> None:
+    """Export the (filtered) registry to CSV or XLSX."""
+    from highland.enterprises import service
+    from highland.enterprises.repository import EnterpriseFilter
+    from highland.identity.permissions import Principal, Role
+
+    if fmt not in ("csv", "xlsx"):
+        raise fail("--format must be csv or xlsx", 2)
+    everyone = Principal(0, "cli", Role.admin, channel="cli")
+    init_db()
+    try:
+        flt = EnterpriseFilter(
+            q, district, section, division, size_class, qualification, ownership
+        ).cleaned()
+        with session_factory()() as s:
+            if fmt == "csv":
+                with out_path.open("w", encoding="utf-8", newline="") as fh:
+                    for chunk in service.export_csv(s, everyone, flt):
+                        fh.write(chunk)
+            else:
+                out_path.write_bytes(service.export_xlsx(s, everyone, flt))
+    except HighlandError as exc:
+        raise fail(exc.message) from None
+    out.print(f"written: {out_path}")

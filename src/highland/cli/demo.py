@@ -1,0 +1,270 @@
+"""`highland demo`: a realistic, synthetic Nanjing dataset with its people, demands, chains
+and policies, loaded in steps that each skip what is already there."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import TaskID
+from sqlalchemy import select
+
+from highland.audit.service import Actor
+from highland.cli.common import app, fail, init_db, out, progress
+from highland.config import get_settings
+from highland.db import session_factory, transaction
+from highland.errors import HighlandError
+
+DEMO_LOGINS = "demo-logins.txt"
+
+
+@app.command()
+def demo(
+    enterprises: Annotated[
+        int, typer.Option(help="How many enterprises to generate.", min=1)
+    ] = 3000,
+    seed: Annotated[
+        int, typer.Option(help="Random seed; the same seed gives the same data.")
+    ] = 2024,
+    if_empty: Annotated[bool, typer.Option(help="Only load when the registry is empty.")] = False,
+) -> None:
+    """Load a realistic, synthetic Nanjing dataset (marked as synthetic in the UI)."""
+    from highland.enterprises import demo as demo_data
+    from highland.enterprises import importer
+    from highland.enterprises.repository import count_all
+
+    init_db()
+    sessions = session_factory()
+    with sessions() as s:
+        if if_empty and count_all(s) > 0:
+            out.print("registry not empty: demo data not loaded")
+            _demo_policies()
+            _demo_chains()
+            _demo_people()
+            _demo_demands()
+            _demo_governance()
+            print_logins()
+            return
+    with progress() as bar:
+        task = bar.add_task("generating", total=enterprises)
+        ents, figs = demo_data.generate(enterprises, seed)
+        bar.update(task, completed=enterprises)
+        actor = Actor("demo", None, "system")
+        for kind, frame in (("enterprises", ents), ("financials", figs)):
+            t = bar.add_task(f"importing {kind}", total=frame.height)
+
+            def tick(stage: str, done: int, total: int, t: TaskID = t, kind: str = kind) -> None:
+                bar.update(t, description=f"{kind}: {stage}", completed=done)
+
+            sha = hashlib.sha256(f"demo:{enterprises}:{seed}:{kind}".encode()).hexdigest()
+            with transaction() as s:
+                if kind == "enterprises":
+                    res = importer.import_enterprise_frame(
+                        s,
+                        actor,
+                        frame,
+                        f"demo-{kind}",
+                        "generated",
+                        sha256=sha,
+                        synthetic=True,
+                        progress=tick,
+                    )
+                else:
+                    res = importer.import_financial_frame(
+                        s, actor, frame, f"demo-{kind}", "generated", sha256=sha, progress=tick
+                    )
+                if res.errors:
+                    raise fail(f"demo {kind} did not validate: {res.errors[:3]}")
+            bar.update(t, completed=frame.height)
+    _demo_policies()
+    _demo_chains()
+    _demo_people()
+    _demo_demands()
+    _demo_governance()
+    _demo_policy_run(enterprises)
+    out.print(f"demo data loaded: {ents.height:,} enterprises, {figs.height:,} yearly figure rows")
+    print_logins()
+
+
+def _demo_policies() -> None:
+    from highland.policies.service import load_demo_library
+
+    with transaction() as s:
+        report = load_demo_library(s, Actor("demo", None, "system"))
+    if report.created or report.updated:
+        out.print(f"demo policies loaded: {len(report.created) + len(report.updated)}")
+
+
+def _demo_chains() -> None:
+    from highland.chains.demo import load_demo_chains
+
+    with transaction() as s:
+        counts = load_demo_chains(s, Actor("demo", None, "system"))
+    if counts["created"] or counts["updated"]:
+        out.print(
+            f"demo chains loaded: {counts['created']} new, {counts['updated']} updated",
+            highlight=False,
+        )
+    _demo_chain_members()
+
+
+def _demo_chain_members() -> None:
+    """Demo reference figures and prospects, suggestions for every chain, and the strong
+    ones (industry class matches, confidence ≥ 80) accepted — once, on an empty mapping."""
+    from highland.chains import mapping, reference_data
+    from highland.chains.models import EnterpriseSegment, ReferenceFigure
+
+    actor = Actor("demo", None, "system")
+    folder = Path(mapping.__file__).parent / "demo_reference"
+    with transaction() as s:
+        if s.scalar(select(ReferenceFigure.id).limit(1)) is None:
+            for name, load in (
+                ("reference_figures.csv", reference_data.load_reference),
+                ("prospects.csv", reference_data.load_prospects),
+            ):
+                load(s, actor, (folder / name).read_bytes(), name)
+        if s.scalar(select(EnterpriseSegment.id).limit(1)) is not None:
+            return
+        mapping.suggest(s, actor)
+        accepted = 0
+        for chain_id, segment in s.execute(
+            select(EnterpriseSegment.chain_id, EnterpriseSegment.segment_code).distinct()
+        ).all():
+            accepted += mapping.decide(
+                s, actor, chain_id, "accept", segment=segment, min_confidence=80
+            )
+    out.print(f"demo chain members accepted: {accepted}", highlight=False)
+
+
+def _demo_demands() -> None:
+    from highland.demands.demo import load_demo
+    from highland.demands.sweep import sweep
+
+    try:
+        with transaction() as s:
+            counts = load_demo(s, Actor("demo", None, "system"))
+            if counts.get("demands"):
+                sweep(s)  # the overdue demo demands show their marks at once
+    except HighlandError as exc:
+        out.print(f"demo demands not loaded: {exc.message}", highlight=False)
+        return
+    if counts.get("demands"):
+        out.print(
+            f"demo demands loaded: {counts['demands']} demands of "
+            f"{counts['institutions']} institutions, one breakfast meeting",
+            highlight=False,
+        )
+
+
+def _demo_governance() -> None:
+    """The chains' scheduling records of the last two months, with tasks (once)."""
+    from highland.chains.demo_governance import load_demo_governance
+
+    with transaction() as s:
+        counts = load_demo_governance(s)
+    if counts["records"]:
+        out.print(
+            f"demo chain scheduling: {counts['records']} monthly records, {counts['tasks']} tasks",
+            highlight=False,
+        )
+
+
+# Above this many demo enterprises the demo leaves the first official policy run to the user
+# (`highland policies run`): it is a bench-sized registry, not a desk to walk through.
+DEMO_POLICY_RUN_MAX = 200_000
+
+
+def _demo_policy_run(enterprises: int) -> None:
+    """A first official policy run, so that the demo's enterprise account is told what it
+    qualifies for (the notices an official run sends)."""
+    from highland.kit.dates import today_local
+    from highland.policies import service as policies
+    from highland.policies.models import MatchRun
+
+    if enterprises > DEMO_POLICY_RUN_MAX:
+        out.print("demo policy run skipped (large registry): run `highland policies run`")
+        return
+    with transaction() as s:
+        if s.scalar(select(MatchRun.id).limit(1)) is not None:
+            return
+        r = policies.run_match(s, today_local(), Actor("demo", None, "system"))
+    out.print(f"demo official policy run: {r.enterprises:,} enterprises", highlight=False)
+
+
+def _demo_people() -> None:
+    """The demo's institutions and accounts come first, so that the demo's demands and tasks
+    reach real people (their notices are there at the first sign-in)."""
+    from highland.demands.demo import load_demo_reference
+
+    try:
+        with transaction() as s:
+            load_demo_reference(s, Actor("demo", None, "system"))
+    except HighlandError as exc:
+        out.print(f"demo institutions not loaded: {exc.message}", highlight=False)
+    _demo_users()
+
+
+def _demo_users() -> None:
+    from highland.demands.demo import DEMO_USERS, first_owner
+    from highland.demands.models import Demand, Institution
+    from highland.enterprises.models import Enterprise
+    from highland.identity.models import User
+    from highland.identity.service import create_user
+
+    settings = get_settings()
+    path = settings.instance_dir / DEMO_LOGINS
+    lines = []
+    with transaction() as s:
+        # The enterprise account belongs to the firm of the first demo demand, so that it has
+        # some (the account is made before the demands, which then notify it).
+        owner = s.scalar(select(Demand.enterprise_id).order_by(Demand.id).limit(1))
+        owner = owner if owner is not None else first_owner(s)
+        ent = s.get(Enterprise, owner) if owner is not None else None
+        ent = ent or s.scalar(select(Enterprise).order_by(Enterprise.id).limit(1))
+        wanted: list[tuple[str, str, dict[str, Any]]] = [
+            ("admin", "admin", {}),
+            ("analyst", "analyst", {}),
+            ("leader", "leader", {}),
+            ("chainhead", "chain_head", {"chain_id": 1}),
+            ("handler", "handler", {"institution_code": "320115-ZRZY"}),
+        ]
+        for username, role, institution, name in DEMO_USERS:
+            if institution is None or s.get(Institution, institution) is not None:
+                extra: dict[str, Any] = {"display_name": name}
+                if institution:
+                    extra["institution_code"] = institution
+                wanted.append((username, role, extra))
+        if ent is not None:
+            wanted.append(("enterprise", "enterprise", {"enterprise_id": ent.id}))
+        for username, role, extra in wanted:
+            if s.scalar(select(User.id).where(User.username == username)):
+                continue
+            password = secrets.token_urlsafe(9)
+            create_user(
+                s,
+                Actor("demo", None, "system"),
+                username=username,
+                password=password,
+                role=role,
+                **extra,
+            )
+            lines.append(f"{username}\t{password}\t{role}")
+    if lines:
+        settings.instance_dir.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as fh:
+            fh.write("".join(line + "\n" for line in lines))
+        path.chmod(0o600)
+
+
+def print_logins() -> None:
+    """Print the demo accounts kept in the instance folder, if any."""
+    path = get_settings().instance_dir / DEMO_LOGINS
+    if not path.exists():
+        return
+    out.print(f"demo logins (kept in {path}, generated on this machine):")
+    for line in path.read_text(encoding="utf-8").splitlines():
+        user, password, role = line.split("\t")
+        out.print(f"  {user:<11} {password:<14} {role}", highlight=False)

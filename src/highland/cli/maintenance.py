@@ -1,0 +1,52 @@
+"""`highland audit verify`, `highland portraits refresh` and `highland prune`: keeping the
+database sound and bounded."""
+
+from __future__ import annotations
+
+from highland.cli.common import actor, app, audit_app, fail, init_db, out, portraits_app
+from highland.config import get_settings
+from highland.db import session_factory, transaction
+from highland.web.i18n import translate
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Recompute the audit log's hash chain; exit 1 if any entry was tampered with."""
+    from highland.audit.service import verify
+
+    init_db()
+    with session_factory()() as s:
+        r = verify(s)
+    if r.ok:
+        out.print(f"audit log intact: {r.checked} entries verified")
+        return
+    raise fail(
+        f"audit log broken at entry {r.first_bad_seq}: {r.problem} "
+        f"({r.checked} entries before it verified)"
+    )
+
+
+@portraits_app.command("refresh")
+def portraits_refresh() -> None:
+    """Recompute every enterprise's size class from its latest figures (set-based)."""
+    from highland.enterprises.portrait_sql import refresh_size_classes
+
+    with transaction() as s:
+        n = refresh_size_classes(s)
+    out.print(f"size classes refreshed: {n} enterprises")
+
+
+@app.command(rich_help_panel="Operations")
+def prune() -> None:
+    """Delete old sign-in attempts, expired sessions and long-read notices (the sweep does too)."""
+    from highland.prune import prune as run_prune
+
+    init_db()
+    settings = get_settings()
+    with transaction() as s:
+        r = run_prune(s, settings, actor())
+    out.print(
+        translate("en", "prune.cli.done", attempts=r.attempts, sessions=r.sessions,
+                  notices=r.notices, days=settings.notice_keep_days),
+        highlight=False, markup=False,
+    )  # fmt: skip

@@ -1,0 +1,102 @@
+"""The backup tests' databases and helpers: a source and an empty target of each backend (own
+SQLite files; on PostgreSQL throw-away databases of the test's own), the CLI, and a dump of
+every table for comparisons."""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import MetaData, select, text
+from typer.testing import CliRunner
+
+from highland import config, db
+from highland.cli import app
+from highland.web.i18n import translate
+from tests.pg import PG_URL, throwaway_database
+
+BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+runner = CliRunner()
+
+
+@dataclass(frozen=True)
+class Pair:
+    """A source database and an empty target of one backend."""
+
+    backend: str
+    source: str
+    target: str
+
+
+@contextmanager
+def databases(backend: str, folder: Path) -> Iterator[Pair]:
+    """A fresh source URL and an empty target URL (PostgreSQL: created and dropped here)."""
+    if backend == "sqlite":
+        yield Pair(
+            backend, f"sqlite:///{folder / 'source.db'}", f"sqlite:///{folder / 'target.db'}"
+        )
+        return
+    with throwaway_database("highland_bk_src") as src, throwaway_database("highland_bk_tgt") as tgt:
+        yield Pair(backend, src, tgt)
+
+
+def point_at(url: str) -> None:
+    """Make the CLI (settings, engine) use the database at `url`."""
+    import os
+
+    if db.get_engine.cache_info().currsize:
+        db.get_engine().dispose()
+    db.get_engine.cache_clear()
+    os.environ["HIGHLAND_DATABASE_URL"] = url
+    config.get_settings.cache_clear()
+
+
+def run(*args: str) -> tuple[int, str]:
+    """Run `highland ARGS`; exit code and output (stdout and stderr)."""
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.output
+
+
+def says(output: str, key: str) -> bool:
+    """Whether the output holds the catalogue's English text of `key` (every literal part of
+    it, whatever its parameters were)."""
+    parts = [lit for lit, _, _, _ in string.Formatter().parse(translate("en", key)) if lit]
+    flat = " ".join(output.split())
+    return all(" ".join(p.split()) in flat for p in parts)
+
+
+def tables(url: str) -> dict[str, list[tuple[Any, ...]]]:
+    """Every table of the database (found by inspection), its rows in primary-key order."""
+    engine = db.make_engine(url)
+    try:
+        meta = MetaData()
+        meta.reflect(engine)
+        found: dict[str, list[tuple[Any, ...]]] = {}
+        with engine.connect() as conn:
+            for name, table in meta.tables.items():
+                order = list(table.primary_key.columns) or list(table.columns)
+                found[name] = [tuple(r) for r in conn.execute(select(table).order_by(*order))]
+        return found
+    finally:
+        engine.dispose()
+
+
+def sequences(url: str) -> dict[str, int | None]:
+    """PostgreSQL: each sequence's last value (SQLite: none)."""
+    engine = db.make_engine(url)
+    try:
+        if engine.dialect.name != "postgresql":
+            return {}
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT sequencename, last_value FROM pg_sequences"))
+            return {str(n): v for n, v in rows}
+    finally:
+        engine.dispose()
+
+
+SHA = re.compile(r"SHA-256 ([0-9a-f]{64})")
