@@ -133,7 +133,7 @@ def bench_setup(engine: Any) -> dict[str, Any]:
     from sqlalchemy import func, select, text
     from sqlalchemy.orm import Session
 
-    from highland.chains import mapping
+    from highland.chains.mapping import service as mapping
     from highland.chains.models import Chain
 
     out: dict[str, Any] = {}

@@ -15,9 +15,10 @@ import pytest
 from sqlalchemy import func, select
 
 from highland.audit.service import Actor
-from highland.chains import mapping, reference_data
+from highland.chains import reference_data
 from highland.chains.demo import load_demo_chains
-from highland.chains.mapping_leading import leading_firms, mark_leading
+from highland.chains.mapping import service as mapping
+from highland.chains.mapping.leading import leading_firms, mark_leading
 from highland.chains.models import EnterpriseSegment, ReferenceFigure
 from highland.enterprises.models import Enterprise, Financial
 from tests.browser.conftest import LiveServer

@@ -19,7 +19,8 @@ from sqlalchemy import select, update
 
 from highland.audit.service import Actor
 from highland.chains import governance as gov
-from highland.chains import indicators, mapping, reference_data, report
+from highland.chains import indicators, reference_data, report
+from highland.chains.mapping import service as mapping
 from highland.chains.models import ChainMeeting, EnterpriseSegment, Prospect
 from highland.db import utcnow
 from highland.demands.calendar import SHANGHAI
@@ -31,7 +32,7 @@ from tests.browser.test_chain_pictures import CHAIN, pictured  # noqa: F401 (a f
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
-FOLDER = Path(mapping.__file__).parent / "demo_reference"
+FOLDER = Path(mapping.__file__).parents[1] / "demo_reference"
 ADMIN = Principal(user_id=0, username="browser-test", role=Role.admin)
 
 

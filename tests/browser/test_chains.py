@@ -131,7 +131,7 @@ def test_tick_all_members_runs_under_the_csp(
 ) -> None:
     """The members page's "tick all" box is a script file now (the CSP allows no inline
     handler): it still ticks and clears every row."""
-    from highland.chains import mapping
+    from highland.chains.mapping import service as mapping
 
     actor = Actor("browser-test", None, "system")
     with chains.sessions().begin() as s:

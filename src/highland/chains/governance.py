@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from highland.audit.service import Actor, Change, record
 from highland.chains import indicators, task_notices
-from highland.chains.mapping import check_write
+from highland.chains.mapping.service import check_write
 from highland.chains.models import Chain, ChainMeeting, ChainTask, ChainTaskEvent
 from highland.db import begin_write, utcnow
 from highland.demands.calendar import WorkCalendar, load_calendar

@@ -30,8 +30,9 @@ def _demands_app() -> typer.Typer:
 
 
 def _chains_app() -> typer.Typer:
-    from highland.chains import analytics_cli, mapping_cli
+    from highland.chains import analytics_cli
     from highland.chains.cli import app as chains
+    from highland.chains.mapping import cli as mapping_cli
 
     chains.add_typer(analytics_cli.reference_app, name="reference")
     chains.add_typer(analytics_cli.prospects_app, name="prospects")
