@@ -194,7 +194,8 @@ def analyse_all(
     yet (it reads the stored aggregate tables once)."""
     from sqlalchemy.orm import Session
 
-    from highland.chains import analytics, figures
+    from highland.chains import figures
+    from highland.chains.analytics import service as analytics
 
     if fresh_worker:
         figures._cache.clear()
@@ -253,7 +254,8 @@ def breakdown(engine: Any, year: int, runs: int) -> dict[str, float]:
     `analyse` ran once per chain before the figures existed."""
     from sqlalchemy.orm import Session
 
-    from highland.chains import analytics, figures
+    from highland.chains import figures
+    from highland.chains.analytics import service as analytics
 
     cells, members, group_by = [], [], []
     with Session(engine) as s:

@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING
 import pytest
 from sqlalchemy import func, select
 
-from highland.chains import indicators, reference_data
+from highland.chains import indicators
+from highland.chains.analytics import reference_data
 from highland.chains.models import ChainMeeting, ChainTask, Prospect
 from highland.kit import clock
 from tests.browser.conftest import LiveServer, Shot, SignIn, expect

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from highland.audit.service import Actor
-from highland.chains import reference_data
+from highland.chains.analytics import reference_data
 from highland.chains.demo import load_demo_chains
 from highland.chains.mapping import service as mapping
 from highland.chains.mapping.leading import leading_firms, mark_leading

@@ -19,7 +19,8 @@ from sqlalchemy import select, update
 
 from highland.audit.service import Actor
 from highland.chains import governance as gov
-from highland.chains import indicators, reference_data, report
+from highland.chains import indicators, report
+from highland.chains.analytics import reference_data
 from highland.chains.mapping import service as mapping
 from highland.chains.models import ChainMeeting, EnterpriseSegment, Prospect
 from highland.db import utcnow

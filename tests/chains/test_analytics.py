@@ -6,7 +6,7 @@ from fractions import Fraction
 
 import pytest
 
-from highland.chains import analytics
+from highland.chains.analytics import service as analytics
 from highland.errors import InvalidInput, NotFound
 from tests.chains.analytics_world import YEAR, build
 

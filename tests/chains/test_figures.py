@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from highland.chains import analytics, figures
+from highland.chains import figures
+from highland.chains.analytics import service as analytics
 from highland.chains.models import ChainFigure, EnterpriseSegment, FigureState, RegistryCell
 from highland.db import make_engine, session_factory
 from highland.enterprises.models import Enterprise, Financial

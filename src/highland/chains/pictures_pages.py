@@ -3,8 +3,9 @@ district breakdown (/chains/{id}/districts).
 
 The map's figures come from the chain member figures of chains.figures (accepted members of
 each segment with its sub-segments and their revenue for one year — the latest year in which
-any member has a revenue figure), the leading firms, and the LQs of chains.analytics.analyse;
-the district breakdown is one SQL GROUP BY. Missing revenue stays missing (None), never 0.
+any member has a revenue figure), the leading firms, and the LQs of
+chains.analytics.service.analyse; the district breakdown is one SQL GROUP BY. Missing revenue
+stays missing (None), never 0.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from fastapi.responses import Response
 from sqlalchemy import false, func, select
 from sqlalchemy.orm import Session
 
-from highland.chains import analytics, pictures, service
 from highland.chains import figures as chain_figures
+from highland.chains import pictures, service
+from highland.chains.analytics import service as analytics
 from highland.chains.models import Chain, EnterpriseSegment, LeadingFirm, Segment
 from highland.db import utcnow
 from highland.deps import DB, require

@@ -30,7 +30,7 @@ def _demands_app() -> typer.Typer:
 
 
 def _chains_app() -> typer.Typer:
-    from highland.chains import analytics_cli
+    from highland.chains.analytics import cli as analytics_cli
     from highland.chains.cli import app as chains
     from highland.chains.mapping import cli as mapping_cli
 

@@ -114,7 +114,7 @@ def _demo_chains() -> None:
 def _demo_chain_members() -> None:
     """Demo reference figures and prospects, suggestions for every chain, and the strong
     ones (industry class matches, confidence ≥ 80) accepted — once, on an empty mapping."""
-    from highland.chains import reference_data
+    from highland.chains.analytics import reference_data
     from highland.chains.mapping import service as mapping
     from highland.chains.models import EnterpriseSegment, ReferenceFigure
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from highland.chains import analytics
+from highland.chains.analytics import service as analytics
 from highland.deps import DB, require
 from highland.errors import InvalidInput
 from highland.identity.permissions import Permission, Principal

@@ -10,7 +10,8 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from highland.chains import analytics, reference_data
+from highland.chains.analytics import reference_data
+from highland.chains.analytics import service as analytics
 from highland.deps import DB, csrf_protect, require
 from highland.enterprises.imports import actor_of, read_upload
 from highland.identity.permissions import Permission, Principal
