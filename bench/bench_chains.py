@@ -255,7 +255,7 @@ def breakdown(engine: Any, year: int, runs: int) -> dict[str, float]:
     from sqlalchemy.orm import Session
 
     from highland.chains import figures
-    from highland.chains.analytics import service as analytics
+    from highland.chains.analytics import measures
 
     cells, members, group_by = [], [], []
     with Session(engine) as s:
@@ -267,7 +267,7 @@ def breakdown(engine: Any, year: int, runs: int) -> dict[str, float]:
             figures.chain_figures(s)
             members.append(time.perf_counter() - t)
             t = time.perf_counter()
-            analytics.local_figures(s, "employment", year)
+            measures.local_figures(s, "employment", year)
             group_by.append(time.perf_counter() - t)
     return {
         "registry_cells_build_s": round(median(cells), 3),

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from highland.chains import figures as chain_figures
 from highland.chains import pictures, service
+from highland.chains.analytics import measures
 from highland.chains.analytics import service as analytics
 from highland.chains.models import Chain, EnterpriseSegment, LeadingFirm, Segment
 from highland.db import utcnow
@@ -223,13 +224,13 @@ def _query(
     few: int,
 ) -> tuple[str, MapData, str]:
     lang = language(request)
-    d = map_data(db, chain_id, lang, region or analytics.DEFAULT_REGION, measure, few)
+    d = map_data(db, chain_id, lang, region or measures.DEFAULT_REGION, measure, few)
     labels = _labels(lang)
     svg = pictures.chain_map_svg(d.boxes, labels, lang, as_of_text(lang, d))
     return lang, d, svg
 
 
-REGION = Query(analytics.DEFAULT_REGION, max_length=16)
+REGION = Query(measures.DEFAULT_REGION, max_length=16)
 MEASURE = Query("employment", max_length=16)
 FEW = Query(analytics.DEFAULT_FEW, ge=1, le=1000)
 
@@ -279,7 +280,7 @@ def districts_page(
     lang = language(request)
     chain = service.get_chain(db, chain_id)
     result = analytics.analyse(  # refuses an unknown measure, naming it
-        db, chain_id, region=region or analytics.DEFAULT_REGION, measure=measure, top=0
+        db, chain_id, region=region or measures.DEFAULT_REGION, measure=measure, top=0
     )
     year = revenue_year(chain_figures.current(db), chain_id)
     regions = request.app.state.region_names

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from highland.chains import governance as gov
 from highland.chains import indicators, pictures, pictures_pages
+from highland.chains.analytics import measures
 from highland.chains.analytics import service as analytics
 from highland.chains.models import ChainMeeting, ChainTask
 from highland.db import utcnow
@@ -332,7 +333,7 @@ def build(
     now: datetime | None = None,
     *,
     by: str = "",
-    region: str = analytics.DEFAULT_REGION,
+    region: str = measures.DEFAULT_REGION,
     measure: str = "employment",
     few: int = analytics.DEFAULT_FEW,
 ) -> Report:
