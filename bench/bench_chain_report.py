@@ -79,8 +79,8 @@ def records(engine: Any, month: str) -> dict[str, Any]:
     from sqlalchemy.orm import Session
 
     from highland.audit.service import Actor
-    from highland.chains import governance as gov
     from highland.chains import indicators
+    from highland.chains.governance import service as gov
     from highland.chains.models import ChainMeeting
     from highland.demands.calendar import SHANGHAI
     from highland.identity.permissions import Principal, Role

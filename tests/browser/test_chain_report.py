@@ -18,9 +18,9 @@ from openpyxl import load_workbook
 from sqlalchemy import select, update
 
 from highland.audit.service import Actor
-from highland.chains import governance as gov
 from highland.chains import indicators, report
 from highland.chains.analytics import reference_data
+from highland.chains.governance import service as gov
 from highland.chains.mapping import service as mapping
 from highland.chains.models import ChainMeeting, EnterpriseSegment, Prospect
 from highland.db import utcnow

@@ -12,8 +12,8 @@ from openpyxl import load_workbook
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from highland.chains import governance as gov
 from highland.chains import report
+from highland.chains.governance import service as gov
 from highland.chains.models import ChainTask
 from highland.enterprises.models import Enterprise
 from highland.errors import InvalidInput

@@ -28,10 +28,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from highland.chains import governance as gov
 from highland.chains import indicators, pictures, pictures_pages
 from highland.chains.analytics import measures
 from highland.chains.analytics import service as analytics
+from highland.chains.governance import service as gov
 from highland.chains.models import ChainMeeting, ChainTask
 from highland.db import utcnow
 from highland.demands.calendar import SHANGHAI

@@ -15,7 +15,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from highland.chains import indicators, trends
-from highland.chains.governance import get_chain
+from highland.chains.governance.service import get_chain
 from highland.deps import DB, require
 from highland.errors import InvalidInput
 from highland.identity.permissions import Permission, Principal
