@@ -112,7 +112,7 @@ def one_pass(engine: Any, month: str, lang: str) -> dict[int, dict[str, float]]:
     """build, to_html and to_xlsx for each chain (one session per chain, as a request)."""
     from sqlalchemy.orm import Session
 
-    from highland.chains import report
+    from highland.chains.report import service as report
 
     out: dict[int, dict[str, float]] = {}
     for cid in CHAINS:

@@ -320,7 +320,8 @@ def bench_trends(engine: Any, runs: int) -> dict[str, Any]:
     chain, the largest: after a change, then with the months kept."""
     from sqlalchemy.orm import Session
 
-    from highland.chains import indicators, trends
+    from highland.chains import indicators
+    from highland.chains.trends import service as trends
 
     month = indicators.current_month()
     _touch(engine)

@@ -49,7 +49,7 @@ def _chains_app() -> typer.Typer:
 
 
 def _report_app() -> typer.Typer:
-    from highland.chains.report_cli import app as report
+    from highland.chains.report.cli import app as report
 
     return report
 

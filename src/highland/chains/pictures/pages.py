@@ -22,10 +22,11 @@ from sqlalchemy import false, func, select
 from sqlalchemy.orm import Session
 
 from highland.chains import figures as chain_figures
-from highland.chains import pictures, service
+from highland.chains import service
 from highland.chains.analytics import measures
 from highland.chains.analytics import service as analytics
 from highland.chains.models import Chain, EnterpriseSegment, LeadingFirm, Segment
+from highland.chains.pictures import service as pictures
 from highland.db import utcnow
 from highland.deps import DB, require
 from highland.enterprises.models import Enterprise, Financial
