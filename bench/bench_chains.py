@@ -109,7 +109,7 @@ def bench_chain_load(runs: int) -> dict[str, Any]:
     """Loading the eight demo chains (YAML → versioned segment trees) on an empty database."""
     from sqlalchemy.orm import Session
 
-    from highland.chains.demo import load_demo_chains
+    from highland.chains.demo_data.chains import load_demo_chains
     from highland.db import make_engine
     from highland.schema import upgrade
 

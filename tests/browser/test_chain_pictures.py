@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from highland.audit.service import Actor
 from highland.chains.analytics import reference_data
-from highland.chains.demo import load_demo_chains
+from highland.chains.demo_data.chains import load_demo_chains
 from highland.chains.mapping import service as mapping
 from highland.chains.mapping.leading import leading_firms, mark_leading
 from highland.chains.models import EnterpriseSegment, ReferenceFigure

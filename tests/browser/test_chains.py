@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from highland.audit.service import Actor
 from highland.chains import service
-from highland.chains.demo import load_demo_chains
+from highland.chains.demo_data.chains import load_demo_chains
 from highland.chains.models import ChainVersion
 from highland.identity.models import User
 from highland.identity.service import create_user

@@ -145,7 +145,7 @@ def test_demo_reference_covers_every_demo_chain(db) -> None:  # type: ignore[no-
 
     import highland.chains
     from highland.chains.analytics import service as analytics
-    from highland.chains.demo import load_demo_chains
+    from highland.chains.demo_data.chains import load_demo_chains
 
     base = Path(highland.chains.__file__).parent / "demo_reference"
     rd.load_reference(db, ACTOR, (base / "reference_figures.csv").read_bytes(), "r.csv")

@@ -99,7 +99,7 @@ def _demo_policies() -> None:
 
 
 def _demo_chains() -> None:
-    from highland.chains.demo import load_demo_chains
+    from highland.chains.demo_data.chains import load_demo_chains
 
     with transaction() as s:
         counts = load_demo_chains(s, Actor("demo", None, "system"))
@@ -162,7 +162,7 @@ def _demo_demands() -> None:
 
 def _demo_governance() -> None:
     """The chains' scheduling records of the last two months, with tasks (once)."""
-    from highland.chains.demo_governance import load_demo_governance
+    from highland.chains.demo_data.governance import load_demo_governance
 
     with transaction() as s:
         counts = load_demo_governance(s)
