@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from playwright.sync_api import Page
 
 GOVERNED = 2  # new energy vehicles
-FOLDER = Path(reference_data.__file__).parent / "demo_reference"
+FOLDER = Path(reference_data.__file__).parents[1] / "demo_reference"
 
 
 @pytest.fixture(scope="module")

@@ -40,7 +40,7 @@ CHAIN = 1  # software & information services: the demo registry has many such fi
 def pictured(live_server: LiveServer) -> LiveServer:
     """Demo chains, reference figures, chain 1's strong suggestions accepted, a leading firm."""
     actor = Actor("browser-test", None, "system")
-    folder = Path(mapping.__file__).parent / "demo_reference"
+    folder = Path(mapping.__file__).parents[1] / "demo_reference"
     with live_server.sessions().begin() as s:
         load_demo_chains(s, actor)
         if s.scalar(select(ReferenceFigure.id).limit(1)) is None:
