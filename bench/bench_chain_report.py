@@ -79,8 +79,8 @@ def records(engine: Any, month: str) -> dict[str, Any]:
     from sqlalchemy.orm import Session
 
     from highland.audit.service import Actor
-    from highland.chains import governance as gov
     from highland.chains import indicators
+    from highland.chains.governance import service as gov
     from highland.chains.models import ChainMeeting
     from highland.demands.calendar import SHANGHAI
     from highland.identity.permissions import Principal, Role
@@ -112,7 +112,7 @@ def one_pass(engine: Any, month: str, lang: str) -> dict[int, dict[str, float]]:
     """build, to_html and to_xlsx for each chain (one session per chain, as a request)."""
     from sqlalchemy.orm import Session
 
-    from highland.chains import report
+    from highland.chains.report import service as report
 
     out: dict[int, dict[str, float]] = {}
     for cid in CHAINS:

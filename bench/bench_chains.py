@@ -109,7 +109,7 @@ def bench_chain_load(runs: int) -> dict[str, Any]:
     """Loading the eight demo chains (YAML → versioned segment trees) on an empty database."""
     from sqlalchemy.orm import Session
 
-    from highland.chains.demo import load_demo_chains
+    from highland.chains.demo_data.chains import load_demo_chains
     from highland.db import make_engine
     from highland.schema import upgrade
 
@@ -133,7 +133,7 @@ def bench_setup(engine: Any) -> dict[str, Any]:
     from sqlalchemy import func, select, text
     from sqlalchemy.orm import Session
 
-    from highland.chains import mapping
+    from highland.chains.mapping import service as mapping
     from highland.chains.models import Chain
 
     out: dict[str, Any] = {}
@@ -194,7 +194,8 @@ def analyse_all(
     yet (it reads the stored aggregate tables once)."""
     from sqlalchemy.orm import Session
 
-    from highland.chains import analytics, figures
+    from highland.chains import figures
+    from highland.chains.analytics import service as analytics
 
     if fresh_worker:
         figures._cache.clear()
@@ -253,7 +254,8 @@ def breakdown(engine: Any, year: int, runs: int) -> dict[str, float]:
     `analyse` ran once per chain before the figures existed."""
     from sqlalchemy.orm import Session
 
-    from highland.chains import analytics, figures
+    from highland.chains import figures
+    from highland.chains.analytics import measures
 
     cells, members, group_by = [], [], []
     with Session(engine) as s:
@@ -265,7 +267,7 @@ def breakdown(engine: Any, year: int, runs: int) -> dict[str, float]:
             figures.chain_figures(s)
             members.append(time.perf_counter() - t)
             t = time.perf_counter()
-            analytics.local_figures(s, "employment", year)
+            measures.local_figures(s, "employment", year)
             group_by.append(time.perf_counter() - t)
     return {
         "registry_cells_build_s": round(median(cells), 3),
@@ -318,7 +320,8 @@ def bench_trends(engine: Any, runs: int) -> dict[str, Any]:
     chain, the largest: after a change, then with the months kept."""
     from sqlalchemy.orm import Session
 
-    from highland.chains import indicators, trends
+    from highland.chains import indicators
+    from highland.chains.trends import service as trends
 
     month = indicators.current_month()
     _touch(engine)

@@ -556,8 +556,8 @@ segments:
 def _chain_world(db: Any) -> dict[str, Any]:
     """Chain 1 (one small chain) for the `{chain_id}` routes, with its scheduling record of
     2026-03 and one task ({month}, {task_id})."""
-    from highland.chains import governance as gov
     from highland.chains import service as chains
+    from highland.chains.governance import service as gov
     from highland.chains.loader import read_yaml
     from highland.demands.calendar import SHANGHAI
     from highland.identity.permissions import Principal, Role

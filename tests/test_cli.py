@@ -61,7 +61,7 @@ def _check_demo_governance() -> None:
     from sqlalchemy import func, select
 
     from highland.chains import indicators
-    from highland.chains.demo_governance import shift
+    from highland.chains.demo_data.governance import shift
     from highland.chains.models import ChainMeeting, ChainTask, EnterpriseSegment
     from highland.db import transaction
 

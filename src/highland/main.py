@@ -21,19 +21,19 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from highland import __version__
 from highland.audit import routes as audit_routes
-from highland.chains import analytics_api as chain_analytics_api
-from highland.chains import analytics_pages as chain_analytics_pages
 from highland.chains import api as chain_api
-from highland.chains import governance_api as chain_governance_api
-from highland.chains import governance_pages as chain_governance_pages
-from highland.chains import mapping_api as chain_mapping_api
-from highland.chains import mapping_pages as chain_mapping_pages
 from highland.chains import pages as chain_pages
-from highland.chains import pictures_pages as chain_pictures_pages
-from highland.chains import report_api as chain_report_api
-from highland.chains import report_pages as chain_report_pages
-from highland.chains import trends_api as chain_trends_api
-from highland.chains import trends_pages as chain_trends_pages
+from highland.chains.analytics import api as chain_analytics_api
+from highland.chains.analytics import pages as chain_analytics_pages
+from highland.chains.governance import api as chain_governance_api
+from highland.chains.governance import pages as chain_governance_pages
+from highland.chains.mapping import api as chain_mapping_api
+from highland.chains.mapping import pages as chain_mapping_pages
+from highland.chains.pictures import pages as chain_pictures_pages
+from highland.chains.report import api as chain_report_api
+from highland.chains.report import pages as chain_report_pages
+from highland.chains.trends import api as chain_trends_api
+from highland.chains.trends import pages as chain_trends_pages
 from highland.config import Settings, get_settings
 from highland.db import get_engine, session_factory
 from highland.demands import api as demand_api

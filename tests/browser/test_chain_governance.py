@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING
 import pytest
 from sqlalchemy import func, select
 
-from highland.chains import indicators, reference_data
+from highland.chains import indicators
+from highland.chains.analytics import reference_data
 from highland.chains.models import ChainMeeting, ChainTask, Prospect
 from highland.kit import clock
 from tests.browser.conftest import LiveServer, Shot, SignIn, expect
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
     from playwright.sync_api import Page
 
 GOVERNED = 2  # new energy vehicles
-FOLDER = Path(reference_data.__file__).parent / "demo_reference"
+FOLDER = Path(reference_data.__file__).parents[1] / "demo_reference"
 
 
 @pytest.fixture(scope="module")

@@ -18,9 +18,12 @@ from openpyxl import load_workbook
 from sqlalchemy import select, update
 
 from highland.audit.service import Actor
-from highland.chains import governance as gov
-from highland.chains import indicators, mapping, reference_data, report
+from highland.chains import indicators
+from highland.chains.analytics import reference_data
+from highland.chains.governance import service as gov
+from highland.chains.mapping import service as mapping
 from highland.chains.models import ChainMeeting, EnterpriseSegment, Prospect
+from highland.chains.report import service as report
 from highland.db import utcnow
 from highland.demands.calendar import SHANGHAI
 from highland.demands.models import Institution
@@ -31,7 +34,7 @@ from tests.browser.test_chain_pictures import CHAIN, pictured  # noqa: F401 (a f
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
-FOLDER = Path(mapping.__file__).parent / "demo_reference"
+FOLDER = Path(mapping.__file__).parents[1] / "demo_reference"
 ADMIN = Principal(user_id=0, username="browser-test", role=Role.admin)
 
 

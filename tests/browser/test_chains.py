@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from highland.audit.service import Actor
 from highland.chains import service
-from highland.chains.demo import load_demo_chains
+from highland.chains.demo_data.chains import load_demo_chains
 from highland.chains.models import ChainVersion
 from highland.identity.models import User
 from highland.identity.service import create_user
@@ -131,7 +131,7 @@ def test_tick_all_members_runs_under_the_csp(
 ) -> None:
     """The members page's "tick all" box is a script file now (the CSP allows no inline
     handler): it still ticks and clears every row."""
-    from highland.chains import mapping
+    from highland.chains.mapping import service as mapping
 
     actor = Actor("browser-test", None, "system")
     with chains.sessions().begin() as s:

@@ -6,30 +6,31 @@ from fractions import Fraction
 
 import pytest
 
-from highland.chains import analytics
+from highland.chains.analytics import measures
+from highland.chains.analytics import service as analytics
 from highland.errors import InvalidInput, NotFound
 from tests.chains.analytics_world import YEAR, build
 
 
 def test_roll_up_and_prune() -> None:
-    assert analytics.prune({"65", "6520", "3973", "397"}) == ["397", "65"]
-    measured, missing = analytics.roll_up(["6520", "3973", "7452"], {"65", "3973"})
+    assert measures.prune({"65", "6520", "3973", "397"}) == ["397", "65"]
+    measured, missing = measures.roll_up(["6520", "3973", "7452"], {"65", "3973"})
     assert measured == ["3973", "65"] and missing == ["7452"]
 
 
 def test_quotient_and_display() -> None:
-    assert analytics.quotient(180, 380, 3000, 10000) == Fraction(30, 19)
-    assert analytics.quotient(0, 380, 2000, 10000) == 0  # a real zero
-    assert analytics.quotient(5, 0, 1, 1) is None  # undefined, not zero
-    assert analytics.quotient(None, 1, 1, 1) is None
-    assert analytics.show(Fraction(30, 19)) == "1.579"
-    assert analytics.show(Fraction(1, 2000)) == "0.001"  # half-up
-    assert analytics.show(None) is None
+    assert measures.quotient(180, 380, 3000, 10000) == Fraction(30, 19)
+    assert measures.quotient(0, 380, 2000, 10000) == 0  # a real zero
+    assert measures.quotient(5, 0, 1, 1) is None  # undefined, not zero
+    assert measures.quotient(None, 1, 1, 1) is None
+    assert measures.show(Fraction(30, 19)) == "1.579"
+    assert measures.show(Fraction(1, 2000)) == "0.001"  # half-up
+    assert measures.show(None) is None
 
 
 def test_top_quartile_ties() -> None:
     values = {"a": Fraction(3), "b": Fraction(3), "c": Fraction(1), "d": None, "e": Fraction(2)}
-    assert analytics.top_quartile(values) == {"a", "b"}  # ceil(4/4) = 1, tie included
+    assert measures.top_quartile(values) == {"a", "b"}  # ceil(4/4) = 1, tie included
 
 
 def test_chain_segment_and_district_lq(db) -> None:  # type: ignore[no-untyped-def]
@@ -92,9 +93,9 @@ def test_concentration(db) -> None:  # type: ignore[no-untyped-def]
     assert c["hhi_exact"] == "4600/1" and c["band"] == "high"
     assert c["largest"]["name"] == "E1" and c["largest"]["share_exact"] == "3/5"
     assert c["dependence"] == "high"
-    assert analytics.hhi_band(Fraction(1800)) == "moderate"
-    assert analytics.hhi_band(Fraction(999)) == "unconcentrated"
-    assert analytics.dependence_band(Fraction(2, 5)) == "elevated"
+    assert measures.hhi_band(Fraction(1800)) == "moderate"
+    assert measures.hhi_band(Fraction(999)) == "unconcentrated"
+    assert measures.dependence_band(Fraction(2, 5)) == "elevated"
 
 
 def test_gaps_ordering(db) -> None:  # type: ignore[no-untyped-def]

@@ -117,8 +117,8 @@ def test_upload_prospects(client, db, users) -> None:  # type: ignore[no-untyped
 
 
 def test_cli_summary(db) -> None:  # type: ignore[no-untyped-def]
-    from highland.chains import analytics
-    from highland.chains.analytics_cli import summary_lines
+    from highland.chains.analytics import service as analytics
+    from highland.chains.analytics.cli import summary_lines
 
     w = build(db)
     lines = summary_lines(analytics.analyse(db, w["chain"].id))

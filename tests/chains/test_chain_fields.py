@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from highland.chains import mapping
+from highland.chains.mapping import service as mapping
 from highland.enterprises.snapshot import portrait_frame, portrait_values
 from highland.policies.rules.explain import evaluate
 from highland.policies.rules.loader import read_text

@@ -11,7 +11,9 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from highland.chains import analytics, figures
+from highland.chains import figures
+from highland.chains.analytics import measures
+from highland.chains.analytics import service as analytics
 from highland.chains.models import ChainFigure, EnterpriseSegment, FigureState, RegistryCell
 from highland.db import make_engine, session_factory
 from highland.enterprises.models import Enterprise, Financial
@@ -35,7 +37,7 @@ def _same(a: pl.DataFrame, b: pl.DataFrame) -> None:
 def test_registry_cells_equal_the_sql_group_by(db: Session, measure: str, year: int) -> None:
     build(db)
     got = figures.current(db).local(measure, year)
-    _same(got, analytics.local_figures(db, measure, year))
+    _same(got, measures.local_figures(db, measure, year))
 
 
 def test_member_figures_by_segment_subtree_and_year(db: Session) -> None:
@@ -52,7 +54,7 @@ def test_member_figures_by_segment_subtree_and_year(db: Session) -> None:
         3, 1000, str(600**2 + 300**2 + 100**2)
     )  # fmt: skip
     assert whole["largest_id"] == w["ents"][1].id and whole["largest_revenue"] == 600
-    assert analytics.subtree_members(f, chain) == {"design": 3, "fab": 1}
+    assert measures.subtree_members(f, chain) == {"design": 3, "fab": 1}
 
 
 def test_sub_segments_count_once_in_their_parent(db: Session) -> None:
@@ -72,7 +74,7 @@ def test_sub_segments_count_once_in_their_parent(db: Session) -> None:
         .values(status="accepted")
     )
     db.flush()
-    counts = analytics.subtree_members(figures.current(db), chain.id)
+    counts = measures.subtree_members(figures.current(db), chain.id)
     assert counts == {"design": 4, "fab": 2}
 
 

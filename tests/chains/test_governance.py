@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from highland.audit.models import AuditEntry
-from highland.chains import governance as gov
-from highland.chains import task_sweep
+from highland.chains.governance import service as gov
+from highland.chains.governance import sweep as task_sweep
 from highland.chains.models import ChainMeeting, ChainTask, ChainTaskEvent
 from highland.demands.calendar import SHANGHAI, load_calendar
 from highland.demands.provisional import task_due_provisional

@@ -242,7 +242,7 @@ def test_a_session_that_reads_then_writes_is_not_disturbed(tmp_path) -> None:  #
     commit by another connection in between would refuse the caller's later write."""
     from sqlalchemy import func, select
 
-    from highland.chains import analytics
+    from highland.chains.analytics import service as analytics
     from highland.chains.models import ChainMonthFigure
     from highland.db import make_engine, session_factory
     from highland.enterprises.service import seed_regions

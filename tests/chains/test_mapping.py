@@ -12,8 +12,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from highland.audit.models import AuditEntry
-from highland.chains import mapping
-from highland.chains import mapping_leading as lead
+from highland.chains.mapping import leading as lead
+from highland.chains.mapping import service as mapping
 from highland.chains.models import Chain, ChainVersion, EnterpriseSegment, LeadingFirm, Segment
 from highland.enterprises.imports import run_import
 from highland.enterprises.models import Enterprise
@@ -367,7 +367,7 @@ def test_cli_suggest_accept_leading(tmp_path: Any, monkeypatch: pytest.MonkeyPat
 
     from highland import config
     from highland import db as highland_db
-    from highland.chains.mapping_cli import app
+    from highland.chains.mapping.cli import app
     from highland.db import transaction
 
     monkeypatch.setenv("HIGHLAND_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from highland.chains import mapping
+from highland.chains.mapping import service as mapping
 from highland.identity import service as identity
 from tests.chains.test_mapping import World, _snapshot, build
 from tests.conftest import ACTOR

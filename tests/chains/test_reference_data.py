@@ -8,7 +8,7 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from highland.chains import reference_data as rd
+from highland.chains.analytics import reference_data as rd
 from highland.chains.models import Prospect, ReferenceFigure
 from tests.conftest import ACTOR
 from tests.factories import uscc
@@ -144,8 +144,8 @@ def test_demo_reference_covers_every_demo_chain(db) -> None:  # type: ignore[no-
     from pathlib import Path
 
     import highland.chains
-    from highland.chains import analytics
-    from highland.chains.demo import load_demo_chains
+    from highland.chains.analytics import service as analytics
+    from highland.chains.demo_data.chains import load_demo_chains
 
     base = Path(highland.chains.__file__).parent / "demo_reference"
     rd.load_reference(db, ACTOR, (base / "reference_figures.csv").read_bytes(), "r.csv")

@@ -13,9 +13,9 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy.orm import Session
 
-from highland.chains import governance as gov
-from highland.chains import report
+from highland.chains.governance import service as gov
 from highland.chains.models import ChainTask, EnterpriseSegment, LeadingFirm
+from highland.chains.report import service as report
 from highland.demands.calendar import SHANGHAI
 from highland.errors import InvalidInput, NotFound
 from highland.identity.permissions import Principal, Role

@@ -12,9 +12,9 @@ from openpyxl import load_workbook
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from highland.chains import governance as gov
-from highland.chains import report
+from highland.chains.governance import service as gov
 from highland.chains.models import ChainTask
+from highland.chains.report import service as report
 from highland.enterprises.models import Enterprise
 from highland.errors import InvalidInput
 from tests.chains.test_report import ADMIN, NOW, at, w  # noqa: F401  (the fixture)

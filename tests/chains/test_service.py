@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from highland.audit.models import AuditEntry
 from highland.chains import service
-from highland.chains.demo import load_demo_chains
+from highland.chains.demo_data.chains import load_demo_chains
 from highland.chains.loader import read_yaml
 from highland.chains.models import Chain, ChainVersion, Segment
 from highland.errors import Forbidden, InvalidInput, NotFound

@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from highland.chains import indicators, trends
+from highland.chains import indicators
 from highland.chains.models import ChainMeeting
+from highland.chains.trends import service as trends
 from highland.errors import InvalidInput, NotFound
 from highland.web import charts
 from tests.chains.test_indicators import NOW, at, build_world

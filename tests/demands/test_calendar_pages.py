@@ -189,7 +189,7 @@ def test_chain_meeting_page_and_api_mark_a_provisional_task(
     db: Any,
     users: dict[str, dict[str, str]],  # noqa: F811
 ) -> None:
-    from highland.chains import governance as gov
+    from highland.chains.governance import service as gov
     from highland.identity.permissions import Principal, Role
 
     admin = Principal(user_id=0, username="tester", role=Role.admin)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from highland.audit.models import AuditEntry
-from highland.chains import governance as gov
+from highland.chains.governance import service as gov
 from highland.chains.models import ChainTaskEvent
 from highland.demands import metrics, service, sweep
 from highland.demands.calendar import (

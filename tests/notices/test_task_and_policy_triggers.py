@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from highland.chains import governance as gov
-from highland.chains import task_sweep
+from highland.chains.governance import service as gov
+from highland.chains.governance import sweep as task_sweep
 from highland.enterprises.imports import run_import
 from highland.enterprises.models import Enterprise
 from highland.identity import service as identity

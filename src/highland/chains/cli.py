@@ -120,7 +120,7 @@ def retire(
 @app.command("demo")
 def demo() -> None:
     """Load (or refresh) Nanjing's eight demo chains; idempotent."""
-    from highland.chains.demo import load_demo_chains
+    from highland.chains.demo_data.chains import load_demo_chains
     from highland.cli import _actor
 
     _init()

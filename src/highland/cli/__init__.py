@@ -30,8 +30,9 @@ def _demands_app() -> typer.Typer:
 
 
 def _chains_app() -> typer.Typer:
-    from highland.chains import analytics_cli, mapping_cli
+    from highland.chains.analytics import cli as analytics_cli
     from highland.chains.cli import app as chains
+    from highland.chains.mapping import cli as mapping_cli
 
     chains.add_typer(analytics_cli.reference_app, name="reference")
     chains.add_typer(analytics_cli.prospects_app, name="prospects")
@@ -48,7 +49,7 @@ def _chains_app() -> typer.Typer:
 
 
 def _report_app() -> typer.Typer:
-    from highland.chains.report_cli import app as report
+    from highland.chains.report.cli import app as report
 
     return report
 

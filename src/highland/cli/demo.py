@@ -99,7 +99,7 @@ def _demo_policies() -> None:
 
 
 def _demo_chains() -> None:
-    from highland.chains.demo import load_demo_chains
+    from highland.chains.demo_data.chains import load_demo_chains
 
     with transaction() as s:
         counts = load_demo_chains(s, Actor("demo", None, "system"))
@@ -114,11 +114,12 @@ def _demo_chains() -> None:
 def _demo_chain_members() -> None:
     """Demo reference figures and prospects, suggestions for every chain, and the strong
     ones (industry class matches, confidence ≥ 80) accepted — once, on an empty mapping."""
-    from highland.chains import mapping, reference_data
+    from highland.chains.analytics import reference_data
+    from highland.chains.mapping import service as mapping
     from highland.chains.models import EnterpriseSegment, ReferenceFigure
 
     actor = Actor("demo", None, "system")
-    folder = Path(mapping.__file__).parent / "demo_reference"
+    folder = Path(mapping.__file__).parents[1] / "demo_reference"
     with transaction() as s:
         if s.scalar(select(ReferenceFigure.id).limit(1)) is None:
             for name, load in (
@@ -161,7 +162,7 @@ def _demo_demands() -> None:
 
 def _demo_governance() -> None:
     """The chains' scheduling records of the last two months, with tasks (once)."""
-    from highland.chains.demo_governance import load_demo_governance
+    from highland.chains.demo_data.governance import load_demo_governance
 
     with transaction() as s:
         counts = load_demo_governance(s)

@@ -5,8 +5,8 @@ Each deadline is a count of working days from a start (a demand's dispatch or cl
 task's assignment), so the count is read back with the calendar as it was and counted again with
 the calendar as it is now: the category's limits, pauses and anything else that made the count
 stay as they were. Every demand or task whose deadlines move gets one `reclock` event, written
-through its module's single event writer (`demands.service._log`, `chains.governance._log`), so
-notifications and the metrics replay see it:
+through its module's single event writer (`demands.service._log`,
+`chains.governance.service._log`), so notifications and the metrics replay see it:
 
     {"year": 2027, "response_due": [old, new], "resolution_due": [old, new], ...}
 
@@ -161,7 +161,7 @@ def _tasks(
     hi: datetime,
     now: datetime,
 ) -> list[int]:
-    from highland.chains.governance import TaskState, _log
+    from highland.chains.governance.service import TaskState, _log
     from highland.chains.models import ChainTask
 
     stmt = (

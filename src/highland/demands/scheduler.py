@@ -50,7 +50,7 @@ def run_once(engine: Engine, settings: Settings, now: datetime | None = None) ->
             return SweepResult(skipped=True)
         result = sweep(s, now, settings=settings)
         # Tasks of the chains' monthly scheduling run on the same clock and sweep.
-        from highland.chains.task_sweep import sweep_tasks
+        from highland.chains.governance.sweep import sweep_tasks
 
         tasks = sweep_tasks(s, now, settings=settings)
         result.notifications += tasks.notifications

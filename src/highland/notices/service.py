@@ -9,7 +9,7 @@ however often a sweep, a retry or a re-submission asks for it: inserts are
 INSERT … ON CONFLICT DO NOTHING.
 
 Domains never write this table themselves: each maps its events to `Notice`s in one module
-(demands/notices.py, chains/task_notices.py, policies/notices.py) and calls `notify` or
+(demands/notices.py, chains/governance/notices.py, policies/notices.py) and calls `notify` or
 `notify_each`.
 """
 

@@ -14,9 +14,9 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from highland.audit.service import Actor
-from highland.chains import governance as gov
 from highland.chains import indicators
-from highland.chains.mapping import check_write
+from highland.chains.governance import service as gov
+from highland.chains.mapping.service import check_write
 from highland.chains.models import Chain, ChainMeeting
 from highland.db import utcnow
 from highland.demands.calendar import SHANGHAI, load_calendar

@@ -28,9 +28,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from highland.chains import analytics, indicators, pictures, pictures_pages
-from highland.chains import governance as gov
+from highland.chains import indicators
+from highland.chains.analytics import measures
+from highland.chains.analytics import service as analytics
+from highland.chains.governance import service as gov
 from highland.chains.models import ChainMeeting, ChainTask
+from highland.chains.pictures import pages as pictures_pages
+from highland.chains.pictures import service as pictures
 from highland.db import utcnow
 from highland.demands.calendar import SHANGHAI
 from highland.demands.models import Institution
@@ -331,7 +335,7 @@ def build(
     now: datetime | None = None,
     *,
     by: str = "",
-    region: str = analytics.DEFAULT_REGION,
+    region: str = measures.DEFAULT_REGION,
     measure: str = "employment",
     few: int = analytics.DEFAULT_FEW,
 ) -> Report:
@@ -403,8 +407,8 @@ def to_html(report: Report, links: bool = False) -> str:
 
 
 def to_xlsx(report: Report) -> bytes:
-    """The report as a workbook (see chains.report_xlsx)."""
-    from highland.chains.report_xlsx import workbook
+    """The report as a workbook (see chains.report.xlsx)."""
+    from highland.chains.report.xlsx import workbook
 
     return workbook(report)
 

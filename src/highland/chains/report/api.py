@@ -8,8 +8,9 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from highland.chains import indicators, report
-from highland.chains.report_pages import FORMAT, MONTH, respond
+from highland.chains import indicators
+from highland.chains.report import service as report
+from highland.chains.report.pages import FORMAT, MONTH, respond
 from highland.db import utcnow
 from highland.deps import DB, require
 from highland.identity.permissions import Permission, Principal

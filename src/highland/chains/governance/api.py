@@ -15,8 +15,8 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from highland.audit.service import Actor
-from highland.chains import governance as gov
 from highland.chains import indicators
+from highland.chains.governance import service as gov
 from highland.chains.models import ChainMeeting, ChainTask, ChainTaskEvent
 from highland.demands.calendar import WorkCalendar, load_calendar
 from highland.demands.provisional import task_due_provisional

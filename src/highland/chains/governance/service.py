@@ -19,8 +19,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from highland.audit.service import Actor, Change, record
-from highland.chains import indicators, task_notices
-from highland.chains.mapping import check_write
+from highland.chains import indicators
+from highland.chains.governance import notices as task_notices
+from highland.chains.mapping.service import check_write
 from highland.chains.models import Chain, ChainMeeting, ChainTask, ChainTaskEvent
 from highland.db import begin_write, utcnow
 from highland.demands.calendar import WorkCalendar, load_calendar
@@ -361,7 +362,7 @@ def _log(
             to_state=str(to_state), data=data,
         )
     )  # fmt: skip
-    # The one place task events become notices (chains/task_notices.py maps who gets which).
+    # The one place task events become notices (chains/governance/notices.py maps who gets which).
     task_notices.on_event(session, task, actor, action, data, now)
 
 

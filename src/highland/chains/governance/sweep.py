@@ -1,5 +1,5 @@
 """The overdue sweep of chain tasks: set-based warning and breach marks, their events and the
-notices (chains/task_notices.py) — the approach of highland.demands.sweep.
+notices (chains/governance/notices.py) — the approach of highland.demands.sweep.
 
 Each mark is one `UPDATE chain_task … WHERE <due condition> RETURNING …` (no Python loop over
 tasks to find them), then one bulk INSERT of the marks' events. The UPDATE increments
@@ -17,9 +17,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, insert, true, update
 from sqlalchemy.orm import Session
 
-from highland.chains.governance import RUNNING
+from highland.chains.governance.notices import sweep_notices
+from highland.chains.governance.service import RUNNING
 from highland.chains.models import ChainTask, ChainTaskEvent
-from highland.chains.task_notices import sweep_notices
 from highland.config import Settings
 from highland.db import begin_write, table_of, utcnow
 

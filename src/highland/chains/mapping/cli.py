@@ -50,7 +50,7 @@ def suggest(
     = None,
 ) -> None:  # fmt: skip
     """Suggest enterprises for segments (industry code, business-scope keywords)."""
-    from highland.chains import mapping
+    from highland.chains.mapping import service as mapping
 
     actor = _init_and_actor()
     try:
@@ -65,7 +65,7 @@ def suggest(
 
 def _decide(decision: str, chain: str, ids: str | None, segment: str | None,
             min_confidence: int | None) -> None:  # fmt: skip
-    from highland.chains import mapping
+    from highland.chains.mapping import service as mapping
 
     actor = _init_and_actor()
     try:
@@ -112,7 +112,7 @@ def leading(
     reason: Annotated[str | None, typer.Option("--reason", help="Why (with --mark).")] = None,
 ) -> None:
     """List leading firms and ranked suggestions, or mark / unmark one."""
-    from highland.chains import mapping_leading as lead
+    from highland.chains.mapping import leading as lead
 
     actor = _init_and_actor()
     try:

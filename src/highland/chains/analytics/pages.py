@@ -8,7 +8,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from highland.chains import analytics
+from highland.chains.analytics import measures
+from highland.chains.analytics import service as analytics
 from highland.deps import DB, require
 from highland.errors import InvalidInput
 from highland.identity.permissions import Permission, Principal
@@ -24,7 +25,7 @@ READ = Depends(require(Permission.chains_read))
 def analytics_page(
     request: Request,
     chain_id: DbInt,
-    region: str = Query(analytics.DEFAULT_REGION, max_length=16),
+    region: str = Query(measures.DEFAULT_REGION, max_length=16),
     year: str | None = Query(None, max_length=8),
     measure: str = Query("employment", max_length=16),
     few: DbInt = Query(analytics.DEFAULT_FEW, ge=1, le=1000),
@@ -38,7 +39,7 @@ def analytics_page(
             raise InvalidInput(f"year must be a year such as 2024, got {year!r}", field="year")
         the_year = int(year)
     result = analytics.analyse(
-        db, chain_id, region=region or analytics.DEFAULT_REGION, year=the_year,
+        db, chain_id, region=region or measures.DEFAULT_REGION, year=the_year,
         measure=measure, few=few,
     )  # fmt: skip
     built = datetime.fromisoformat(result["figures_built_at"]).astimezone(CITY_TZ)
@@ -46,10 +47,10 @@ def analytics_page(
         "nav": "chains",
         "a": result,
         "figures_at": built.strftime("%Y-%m-%d %H:%M"),
-        "measures": analytics.MEASURES,
+        "measures": measures.MEASURES,
         "f": {"region": region, "year": year or "", "measure": measure, "few": few},
-        "hhi_high": analytics.HHI_HIGH,
-        "hhi_moderate": analytics.HHI_MODERATE,
+        "hhi_high": measures.HHI_HIGH,
+        "hhi_moderate": measures.HHI_MODERATE,
         "weight": analytics.BOTTLENECK_WEIGHT,
     }
     return render(request, "chains/analytics_chain.html", ctx)

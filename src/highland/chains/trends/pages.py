@@ -14,8 +14,9 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from highland.chains import indicators, trends
-from highland.chains.governance import get_chain
+from highland.chains import indicators
+from highland.chains.governance.service import get_chain
+from highland.chains.trends import service as trends
 from highland.deps import DB, require
 from highland.errors import InvalidInput
 from highland.identity.permissions import Permission, Principal

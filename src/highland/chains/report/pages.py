@@ -11,7 +11,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
-from highland.chains import indicators, report
+from highland.chains import indicators
+from highland.chains.report import service as report
 from highland.db import utcnow
 from highland.deps import DB, require
 from highland.identity.permissions import Permission, Principal

@@ -17,8 +17,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from highland.audit.service import Actor
-from highland.chains import governance as gov
 from highland.chains import indicators
+from highland.chains.governance import service as gov
 from highland.chains.models import Chain, ChainMeeting, EnterpriseSegment, Segment
 from highland.db import utcnow
 from highland.demands.calendar import SHANGHAI

@@ -28,7 +28,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from highland.kit.inert import append
 
 if TYPE_CHECKING:
-    from highland.chains.report import Report
+    from highland.chains.report.service import Report
 
 R = "chains.report."
 YUAN = "#,##0.00"
@@ -145,7 +145,7 @@ def _shanghai() -> Any:
 
 
 def _about(wb: Workbook, r: Report) -> None:
-    from highland.chains.report import local
+    from highland.chains.report.service import local
 
     t = r.t
     ws = _sheet(wb, "About", [t(R + "x.item"), t(R + "x.value_col")], [24, 80])

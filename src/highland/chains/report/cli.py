@@ -77,7 +77,7 @@ def chain(
     lang: Annotated[str, typer.Option("--lang", help="zh-CN | en")] = "zh-CN",
 ) -> None:
     """Write a chain's monthly report (printable HTML or XLSX) to --out."""
-    from highland.chains import report
+    from highland.chains.report import service as report
     from highland.cli import _actor, _init
 
     for check in (lambda: report.check_format(fmt), lambda: report.check_lang(lang)):

@@ -11,8 +11,8 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from highland.audit.service import Actor
-from highland.chains import mapping
-from highland.chains import mapping_leading as lead
+from highland.chains.mapping import leading as lead
+from highland.chains.mapping import service as mapping
 from highland.chains.models import Chain
 from highland.deps import DB, csrf_protect, require
 from highland.errors import HighlandError, InvalidInput

@@ -3,8 +3,9 @@ district breakdown (/chains/{id}/districts).
 
 The map's figures come from the chain member figures of chains.figures (accepted members of
 each segment with its sub-segments and their revenue for one year — the latest year in which
-any member has a revenue figure), the leading firms, and the LQs of chains.analytics.analyse;
-the district breakdown is one SQL GROUP BY. Missing revenue stays missing (None), never 0.
+any member has a revenue figure), the leading firms, and the LQs of
+chains.analytics.service.analyse; the district breakdown is one SQL GROUP BY. Missing revenue
+stays missing (None), never 0.
 """
 
 from __future__ import annotations
@@ -20,9 +21,12 @@ from fastapi.responses import Response
 from sqlalchemy import false, func, select
 from sqlalchemy.orm import Session
 
-from highland.chains import analytics, pictures, service
 from highland.chains import figures as chain_figures
+from highland.chains import service
+from highland.chains.analytics import measures
+from highland.chains.analytics import service as analytics
 from highland.chains.models import Chain, EnterpriseSegment, LeadingFirm, Segment
+from highland.chains.pictures import service as pictures
 from highland.db import utcnow
 from highland.deps import DB, require
 from highland.enterprises.models import Enterprise, Financial
@@ -221,13 +225,13 @@ def _query(
     few: int,
 ) -> tuple[str, MapData, str]:
     lang = language(request)
-    d = map_data(db, chain_id, lang, region or analytics.DEFAULT_REGION, measure, few)
+    d = map_data(db, chain_id, lang, region or measures.DEFAULT_REGION, measure, few)
     labels = _labels(lang)
     svg = pictures.chain_map_svg(d.boxes, labels, lang, as_of_text(lang, d))
     return lang, d, svg
 
 
-REGION = Query(analytics.DEFAULT_REGION, max_length=16)
+REGION = Query(measures.DEFAULT_REGION, max_length=16)
 MEASURE = Query("employment", max_length=16)
 FEW = Query(analytics.DEFAULT_FEW, ge=1, le=1000)
 
@@ -277,7 +281,7 @@ def districts_page(
     lang = language(request)
     chain = service.get_chain(db, chain_id)
     result = analytics.analyse(  # refuses an unknown measure, naming it
-        db, chain_id, region=region or analytics.DEFAULT_REGION, measure=measure, top=0
+        db, chain_id, region=region or measures.DEFAULT_REGION, measure=measure, top=0
     )
     year = revenue_year(chain_figures.current(db), chain_id)
     regions = request.app.state.region_names

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from highland.chains import indicators
-from highland.chains.governance import get_chain
+from highland.chains.governance.service import get_chain
 from highland.chains.models import ChainMeeting
 from highland.db import utcnow
 from highland.errors import InvalidInput

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from highland.audit.service import Actor, Change, record
-from highland.chains.mapping import (
+from highland.chains.mapping.service import (
     DETAIL_MAX,
     STREAM_RANK,
     current_segments,

@@ -8,7 +8,8 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy.orm import Session
 
-from highland.chains import indicators, trends
+from highland.chains import indicators
+from highland.chains.trends import service as trends
 from highland.deps import DB, require
 from highland.identity.permissions import Permission, Principal
 from highland.web.params import DbInt

@@ -10,7 +10,8 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from highland.chains import analytics, reference_data
+from highland.chains.analytics import measures, reference_data
+from highland.chains.analytics import service as analytics
 from highland.deps import DB, csrf_protect, require
 from highland.enterprises.imports import actor_of, read_upload
 from highland.identity.permissions import Permission, Principal
@@ -25,7 +26,7 @@ CSRF = [Depends(csrf_protect)]
 @router.get("/chains/{chain_id}/analytics")
 def chain_analytics(
     chain_id: DbInt,
-    region: str = Query(analytics.DEFAULT_REGION, max_length=16, description="Reference region"),
+    region: str = Query(measures.DEFAULT_REGION, max_length=16, description="Reference region"),
     year: DbInt | None = Query(
         None, ge=1978, le=2100, description="Default: latest reference year"
     ),

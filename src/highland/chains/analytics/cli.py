@@ -35,7 +35,7 @@ def _init_and_actor() -> Actor:
 
 
 def _load(kind: str, path: Path) -> None:
-    from highland.chains import reference_data
+    from highland.chains.analytics import reference_data
 
     actor = _init_and_actor()
     try:
@@ -112,7 +112,7 @@ def analytics_command(
     ),
 ) -> None:
     """Print a chain's LQs, concentration and gaps with their prospects."""
-    from highland.chains import analytics
+    from highland.chains.analytics import service as analytics
 
     _init_and_actor()
     try:

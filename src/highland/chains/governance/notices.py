@@ -95,7 +95,7 @@ def on_event(
 
 
 class Mark(Protocol):
-    """A task marked by the sweep (chains.task_sweep._Marked)."""
+    """A task marked by the sweep (chains.governance.sweep._Marked)."""
 
     kind: str
     id: int
