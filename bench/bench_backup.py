@@ -42,7 +42,7 @@ def _counts(url: str) -> tuple[int, int, int]:
     """Enterprises, yearly figure rows and audit entries of the database."""
     from sqlalchemy import text
 
-    from highland.db import make_engine
+    from highland.platform.db import make_engine
 
     engine = make_engine(url)
     try:
@@ -59,7 +59,7 @@ def _size(url: str) -> int:
     from sqlalchemy import text
     from sqlalchemy.engine import make_url
 
-    from highland.db import make_engine
+    from highland.platform.db import make_engine
 
     u = make_url(url)
     if u.get_backend_name() == "sqlite":

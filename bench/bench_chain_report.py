@@ -52,7 +52,7 @@ def _accepted(path: Path) -> int:
 
 def working_copy(n: int, seed: int, reuse: bool) -> tuple[Path, dict[str, Any]]:
     """The database the reports are built over, with accepted members (see the docstring)."""
-    from highland.db import make_engine
+    from highland.platform.db import make_engine
     from highland.schema import upgrade
 
     work = DATA / f"chain-report-{n}-work.db"
@@ -78,12 +78,12 @@ def records(engine: Any, month: str) -> dict[str, Any]:
     from sqlalchemy import select
     from sqlalchemy.orm import Session
 
-    from highland.audit.service import Actor
     from highland.chains import indicators
     from highland.chains.governance import service as gov
     from highland.chains.models import ChainMeeting
     from highland.demands.calendar import SHANGHAI
-    from highland.identity.permissions import Principal, Role
+    from highland.platform.audit.service import Actor
+    from highland.platform.identity.permissions import Principal, Role
 
     admin = Principal(user_id=0, username="bench", role=Role.admin)
     actor = Actor("bench", None, "system")
@@ -133,7 +133,7 @@ def one_pass(engine: Any, month: str, lang: str) -> dict[int, dict[str, float]]:
 
 def bench(n: int, seed: int, runs: int, month: str, lang: str, reuse: bool) -> dict[str, Any]:
     """Set-up, then a cold pass and `runs` timed passes."""
-    from highland.db import make_engine
+    from highland.platform.db import make_engine
     from highland.schema import upgrade
 
     work, setup = working_copy(n, seed, reuse)

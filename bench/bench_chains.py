@@ -97,7 +97,7 @@ def _copy(src: Path, dst: Path) -> Path:
 
 
 def _actor() -> Any:
-    from highland.audit.service import Actor
+    from highland.platform.audit.service import Actor
 
     return Actor("bench", None, "system")
 
@@ -110,7 +110,7 @@ def bench_chain_load(runs: int) -> dict[str, Any]:
     from sqlalchemy.orm import Session
 
     from highland.chains.demo_data.chains import load_demo_chains
-    from highland.db import make_engine
+    from highland.platform.db import make_engine
     from highland.schema import upgrade
 
     times, counts = [], {}
@@ -535,7 +535,7 @@ def bench_size(
 ) -> dict[str, Any]:
     """Set-up, goal, peer (and profile) over a fresh working copy of the cached database
     (or, with `reuse`, over the working copy a previous run left, set-up skipped)."""
-    from highland.db import make_engine
+    from highland.platform.db import make_engine
     from highland.schema import upgrade
 
     src = chains_db(n, seed)

@@ -76,14 +76,14 @@ def _setup_db(db: Path, enterprises: int) -> None:
     """Schema, regions, `enterprises` registry firms, the demo reference data, a bench admin."""
     from sqlalchemy.orm import Session, sessionmaker
 
-    from highland.audit.service import Actor
-    from highland.db import make_engine
     from highland.demands.demo import _reference_text
     from highland.demands.reference import load_reference
     from highland.enterprises import demo as ent_demo
     from highland.enterprises.imports import run_import
     from highland.enterprises.service import seed_regions
-    from highland.identity.service import create_user
+    from highland.platform.audit.service import Actor
+    from highland.platform.db import make_engine
+    from highland.platform.identity.service import create_user
     from highland.schema import upgrade
 
     actor = Actor("bench", "admin", "cli")
@@ -156,10 +156,10 @@ def historical(db: Path, n: int, seed: int) -> dict[str, Any]:
     from sqlalchemy import select
     from sqlalchemy.orm import Session
 
-    from highland.db import make_engine
     from highland.demands.calendar import load_calendar
     from highland.demands.models import DemandCategory, RoutingRule
     from highland.enterprises.models import Enterprise
+    from highland.platform.db import make_engine
 
     engine = make_engine(f"sqlite:///{db}")
     with Session(engine) as s:
@@ -349,8 +349,8 @@ METRICS_INDEX = (
 def _time_sql(db: Path, runs: int) -> dict[str, Any]:
     from sqlalchemy.orm import Session
 
-    from highland.db import make_engine
     from highland.demands import metrics
+    from highland.platform.db import make_engine
 
     engine = make_engine(f"sqlite:///{db}")
     out: dict[str, Any] = {}
@@ -390,8 +390,8 @@ def part_metrics(n: int, runs: int, seed: int) -> dict[str, Any]:
     and metrics_from_log over the same n demands, with a check that the reports agree."""
     from sqlalchemy.orm import Session
 
-    from highland.db import make_engine
     from highland.demands import metrics
+    from highland.platform.db import make_engine
 
     db, info = history_db(n, seed)
     out: dict[str, Any] = {"data": info, "schema": _time_sql(db, runs)}
@@ -428,10 +428,10 @@ def part_sweep(n: int, runs: int, seed: int) -> dict[str, Any]:
     from sqlalchemy import func, select
     from sqlalchemy.orm import Session
 
-    from highland.config import Settings
-    from highland.db import make_engine
     from highland.demands import sweep
     from highland.demands.models import DemandEvent
+    from highland.platform.config import Settings
+    from highland.platform.db import make_engine
 
     src, info = history_db(n, seed)
     work = fresh_dir("demands-sweep")
@@ -539,11 +539,11 @@ def part_intake(seconds: float, clients: int) -> dict[str, Any]:
     from sqlalchemy import func, select
     from sqlalchemy.orm import Session
 
-    from highland.audit.service import Actor
-    from highland.db import make_engine
     from highland.demands.models import Demand, DemandEvent
     from highland.enterprises.models import Enterprise
-    from highland.identity.service import create_token
+    from highland.platform.audit.service import Actor
+    from highland.platform.db import make_engine
+    from highland.platform.identity.service import create_token
 
     work = fresh_dir("demands-intake")
     db = work / "highland.db"

@@ -25,7 +25,7 @@ from common import machine, median, save  # noqa: E402
 
 
 def fresh(folder: Path, name: str, triggers: bool) -> Path:
-    from highland.db import make_engine
+    from highland.platform.db import make_engine
     from highland.schema import upgrade
 
     path = folder / name

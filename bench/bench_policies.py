@@ -533,7 +533,7 @@ def service_call(policy_id: str, as_of_text: str) -> tuple[float, int]:
     """What the API does, without HTTP: details of one policy, filtered, first page of 50."""
     from datetime import date
 
-    from highland.db import session_factory
+    from highland.platform.db import session_factory
     from highland.policies import service
 
     as_of = date.fromisoformat(as_of_text)
@@ -552,8 +552,8 @@ def work_frame(args: argparse.Namespace) -> dict[str, Any]:
     """snapshot.portrait_frame of the whole registry (the load `policies match` starts with)."""
     from datetime import date
 
-    from highland.db import session_factory
     from highland.enterprises import snapshot
+    from highland.platform.db import session_factory
 
     as_of = date.fromisoformat(args.as_of)
     times, rows = [], 0

@@ -1,5 +1,5 @@
-"""The tests' clock: every "now" a test needs comes from `highland.kit.clock` (the product's
-one clock); a test that needs a particular day fixes it here, in Beijing time.
+"""The tests' clock: every "now" a test needs comes from `highland.platform.kit.clock`
+(the product's one clock); a test that needs a particular day fixes it here, in Beijing time.
 
     from tests.clock import beijing
 
@@ -33,7 +33,7 @@ from zoneinfo import ZoneInfo
 
 import time_machine
 
-from highland.kit import clock
+from highland.platform.kit import clock
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 

@@ -16,11 +16,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from highland.audit.service import Actor
-from highland.config import Settings
-from highland.db import make_engine
 from highland.enterprises.service import seed_regions
-from highland.kit import clock
+from highland.platform.audit.service import Actor
+from highland.platform.config import Settings
+from highland.platform.db import make_engine
+from highland.platform.kit import clock
 from highland.schema import upgrade
 from tests.clock import Moment, frozen, mend_sleep_under_faketime, under_faketime
 from tests.pg import PG_URL, throwaway_database

@@ -7,7 +7,7 @@ import io
 from collections.abc import Sequence
 
 from highland.enterprises.vocab import FINANCIAL_COLUMNS
-from highland.kit.uscc import make_uscc
+from highland.platform.kit.uscc import make_uscc
 
 ENT_HEADER = [
     "uscc",

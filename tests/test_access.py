@@ -19,8 +19,8 @@ from starlette.routing import Mount, Route
 
 from highland.enterprises.imports import run_import
 from highland.enterprises.models import Enterprise
-from highland.identity import service as identity
-from highland.kit import clock
+from highland.platform.identity import service as identity
+from highland.platform.kit import clock
 from highland.policies import service
 from highland.policies.rules.loader import Library, load_library, read_paths
 from tests.conftest import ACTOR
@@ -423,7 +423,7 @@ routing:
 def _creds_world(db: Any) -> dict[str, Any]:
     """A spare user with a token (disabled, reset, its token revoked) and a disabled one
     (enabled again) for the account rows."""
-    from highland.identity import credentials
+    from highland.platform.identity import credentials
 
     spare = identity.create_user(
         db, ACTOR, username="u_spare", password="password-123", role="leader"
@@ -445,7 +445,7 @@ def _demand_world(db: Any, a: Enterprise, b: Enterprise) -> dict[str, Any]:
     from highland.demands.attachments import Upload, check_all, store
     from highland.demands.calendar import SHANGHAI
     from highland.demands.models import Attachment
-    from highland.identity.permissions import Principal, Role
+    from highland.platform.identity.permissions import Principal, Role
 
     demand_reference.load_reference(db, ACTOR, DEMAND_REFERENCE, "access.yaml")
     staff = Principal(user_id=0, username="tester", role=Role.admin)
@@ -488,10 +488,10 @@ def _practice_world(db: Any, a: Enterprise) -> dict[str, Any]:
     """A's demands at the handler's institution for the practice rows: one accepted (ask an
     extension), one with a pending request by another handler (decide it), one resolved
     (record a callback). The enterprise user (B's) gets 404 for all three."""
-    from highland.audit.service import Actor
     from highland.demands import extensions
     from highland.demands import service as demands
-    from highland.identity.permissions import Principal, Role
+    from highland.platform.audit.service import Actor
+    from highland.platform.identity.permissions import Principal, Role
 
     staff = Principal(user_id=0, username="tester", role=Role.admin)
     handler = Principal(user_id=0, username="colleague", role=Role.handler,
@@ -528,7 +528,7 @@ def _page_world(db: Any, a: Enterprise) -> dict[str, Any]:
     from highland.demands import meetings as demand_meetings
     from highland.demands import service as demands
     from highland.demands.calendar import SHANGHAI
-    from highland.identity.permissions import Principal, Role
+    from highland.platform.identity.permissions import Principal, Role
 
     staff = Principal(user_id=0, username="tester", role=Role.admin)
     held = demand_meetings.MeetingInput(
@@ -560,7 +560,7 @@ def _chain_world(db: Any) -> dict[str, Any]:
     from highland.chains.governance import service as gov
     from highland.chains.loader import read_yaml
     from highland.demands.calendar import SHANGHAI
-    from highland.identity.permissions import Principal, Role
+    from highland.platform.identity.permissions import Principal, Role
 
     chains.store(db, [read_yaml(CHAIN_YAML, "access.yaml")], ACTOR)
     admin = Principal(user_id=0, username="tester", role=Role.admin)

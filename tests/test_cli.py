@@ -63,7 +63,7 @@ def _check_demo_governance() -> None:
     from highland.chains import indicators
     from highland.chains.demo_data.governance import shift
     from highland.chains.models import ChainMeeting, ChainTask, EnterpriseSegment
-    from highland.db import transaction
+    from highland.platform.db import transaction
 
     this = indicators.current_month()
     with transaction() as s:
@@ -87,9 +87,9 @@ def _check_demo_notices() -> None:
     people it names have notices at their first sign-in (a handler, a leader, the enterprise)."""
     from sqlalchemy import select
 
-    from highland.db import transaction
-    from highland.identity.models import User
-    from highland.notices.models import Notification
+    from highland.platform.db import transaction
+    from highland.platform.identity.models import User
+    from highland.platform.notices.models import Notification
 
     with transaction() as s:
         kinds = {

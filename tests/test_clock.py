@@ -1,6 +1,6 @@
-"""The one clock: tests and product read "now" only from `highland.kit.clock` (a source scan
-keeps it so), and the tests' `clock_at` fixture moves it for the test, its threads and a live
-server alike."""
+"""The one clock: tests and product read "now" only from `highland.platform.kit.clock`
+(a source scan keeps it so), and the tests' `clock_at` fixture moves it for the test, its
+threads and a live server alike."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from highland.db import utcnow
-from highland.kit import clock
+from highland.platform.db import utcnow
+from highland.platform.kit import clock
 from tests.clock import BEIJING, beijing
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -109,7 +109,8 @@ def test_nothing_reads_the_clock_but_kit_clock() -> None:
         for line, call in clock_reads(path.read_text("utf-8"))
     ]
     assert not offenders, (
-        "read 'now' from highland.kit.clock (clock.now(), clock.today_local(), db.utcnow()), "
+        "read 'now' from highland.platform.kit.clock "
+        "(clock.now(), clock.today_local(), db.utcnow()), "
         "pass now= explicitly, or fix the day with the clock_at fixture (tests/clock.py); "
         "SQL takes the clock's value as a parameter:\n" + "\n".join(offenders)
     )
@@ -247,8 +248,8 @@ def test_an_email_is_dated_by_the_clock() -> None:
     """The Date header of a notice's e-mail is the clock's "now", not the process clock's."""
     from email.utils import parsedate_to_datetime
 
-    from highland.config import Settings
-    from highland.notices.email import build_email
+    from highland.platform.config import Settings
+    from highland.platform.notices.email import build_email
 
     at = beijing("2027-01-01 00:00:30")
     with clock.use(at):

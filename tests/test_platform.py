@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from highland.platform.web.i18n import catalog
 from highland.schema import check
-from highland.web.i18n import catalog
 
 SRC = Path(__file__).resolve().parent.parent / "src" / "highland"
 

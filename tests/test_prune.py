@@ -17,14 +17,14 @@ from sqlalchemy.orm import Session
 
 from highland import config
 from highland import db as hdb
-from highland.audit.models import AuditEntry
-from highland.config import Settings
-from highland.identity import login
-from highland.identity import service as identity
-from highland.identity.models import LoginAttempt, UserSession
-from highland.notices import service as notices
-from highland.notices.models import Notification
-from highland.prune import prune
+from highland.platform.audit.models import AuditEntry
+from highland.platform.config import Settings
+from highland.platform.identity import login
+from highland.platform.identity import service as identity
+from highland.platform.identity.models import LoginAttempt, UserSession
+from highland.platform.notices import service as notices
+from highland.platform.notices.models import Notification
+from highland.platform.prune import prune
 from tests.conftest import ACTOR, BACKENDS
 from tests.pg import throwaway_database
 
@@ -163,7 +163,7 @@ def test_highland_prune(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, clock_a
     from typer.testing import CliRunner
 
     from highland.cli import app
-    from highland.web.i18n import translate
+    from highland.platform.web.i18n import translate
 
     now = clock_at("2026-06-15 10:00")
     url = f"sqlite:///{tmp_path / 'cli.db'}"

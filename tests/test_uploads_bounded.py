@@ -18,9 +18,9 @@ from highland.demands.calendar import parse_year_file
 from highland.enterprises.importer import ImportResult
 from highland.enterprises.imports import REPORT_MAX_BYTES, report_csv, save_report
 from highland.enterprises.models import Enterprise, ImportReport
-from highland.errors import InvalidInput
-from highland.identity import service as identity
-from highland.kit import clock, sheets
+from highland.platform.errors import InvalidInput
+from highland.platform.identity import service as identity
+from highland.platform.kit import clock, sheets
 from highland.policies.models import PolicyVersion
 from tests import bombs
 from tests.chains.test_api import XLSX, _post

@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from highland import __version__
-from highland.audit import routes as audit_routes
 from highland.chains import api as chain_api
 from highland.chains import pages as chain_pages
 from highland.chains.analytics import api as chain_analytics_api
@@ -34,8 +33,6 @@ from highland.chains.report import api as chain_report_api
 from highland.chains.report import pages as chain_report_pages
 from highland.chains.trends import api as chain_trends_api
 from highland.chains.trends import pages as chain_trends_pages
-from highland.config import Settings, get_settings
-from highland.db import get_engine, session_factory
 from highland.demands import api as demand_api
 from highland.demands import open311
 from highland.demands import pages as demand_pages
@@ -44,15 +41,16 @@ from highland.demands.scheduler import start_scheduler, stop_scheduler
 from highland.enterprises import api as enterprise_api
 from highland.enterprises import pages as enterprise_pages
 from highland.enterprises.models import Enterprise, Region
-from highland.errors import HighlandError, InvalidInput, Unauthenticated
-from highland.identity import admin_pages as identity_admin_pages
-from highland.identity import api as identity_api
-from highland.identity import pages as identity_pages
-from highland.notices import api as notice_api
-from highland.notices import pages as notice_pages
-from highland.policies import api as policy_api
-from highland.policies import pages as policy_pages
-from highland.web.api_errors import (
+from highland.platform.audit import routes as audit_routes
+from highland.platform.config import Settings, get_settings
+from highland.platform.db import get_engine, session_factory
+from highland.platform.errors import HighlandError, InvalidInput, Unauthenticated
+from highland.platform.identity import admin_pages as identity_admin_pages
+from highland.platform.identity import api as identity_api
+from highland.platform.identity import pages as identity_pages
+from highland.platform.notices import api as notice_api
+from highland.platform.notices import pages as notice_pages
+from highland.platform.web.api_errors import (
     allowed_methods,
     api_language,
     document_errors,
@@ -61,12 +59,14 @@ from highland.web.api_errors import (
     request_problem,
     validation_body,
 )
-from highland.web.headers import SecurityHeaders
-from highland.web.i18n import error_text, has, translate
-from highland.web.render import language, render
+from highland.platform.web.headers import SecurityHeaders
+from highland.platform.web.i18n import error_text, has, translate
+from highland.platform.web.render import language, render
+from highland.policies import api as policy_api
+from highland.policies import pages as policy_pages
 
 log = logging.getLogger("highland")
-STATIC = Path(__file__).parent / "web" / "static"
+STATIC = Path(__file__).parent / "platform" / "web" / "static"
 
 
 def _is_api(request: Request) -> bool:

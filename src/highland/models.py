@@ -1,6 +1,5 @@
 """Imports every domain's models so that the metadata is complete (Alembic, tests)."""
 
-from highland.audit.models import AuditEntry, AuditHead
 from highland.chains.models import (
     Chain,
     ChainMeeting,
@@ -13,7 +12,6 @@ from highland.chains.models import (
     ReferenceFigure,
     Segment,
 )
-from highland.db import Base
 from highland.demands.models import (
     ApiKey,
     Attachment,
@@ -37,8 +35,10 @@ from highland.enterprises.models import (
     Qualification,
     Region,
 )
-from highland.identity.models import ApiToken, LoginAttempt, User, UserSession
-from highland.notices.models import Notification
+from highland.platform.audit.models import AuditEntry, AuditHead
+from highland.platform.db import Base
+from highland.platform.identity.models import ApiToken, LoginAttempt, User, UserSession
+from highland.platform.notices.models import Notification
 from highland.policies.models import (
     MatchCount,
     MatchRun,

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from highland.audit.service import Actor, Change, record, record_many, verify
+from highland.platform.audit.service import Actor, Change, record, record_many, verify
 
 
 def _fill(db, n: int = 5) -> None:  # type: ignore[no-untyped-def]
@@ -73,7 +73,7 @@ def test_secrets_never_enter_the_log(db) -> None:  # type: ignore[no-untyped-def
     )
     from sqlalchemy import select
 
-    from highland.audit.models import AuditEntry
+    from highland.platform.audit.models import AuditEntry
 
     e = db.scalars(select(AuditEntry)).one()
     assert e.before == {} and e.after == {"role": "admin"}

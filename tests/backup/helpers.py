@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from highland import config, db
 from highland.cli import app
-from highland.web.i18n import translate
+from highland.platform.web.i18n import translate
 from tests.pg import PG_URL, throwaway_database
 
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])

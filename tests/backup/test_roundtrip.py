@@ -11,8 +11,8 @@ from pathlib import Path
 from sqlalchemy import select
 
 from highland import db
-from highland.audit.models import AuditEntry
-from highland.audit.service import Actor, Change, record_many
+from highland.platform.audit.models import AuditEntry
+from highland.platform.audit.service import Actor, Change, record_many
 from tests.backup.helpers import SHA, Pair, point_at, run, sequences, tables
 
 AUDIT = ("audit_entry", "audit_head")

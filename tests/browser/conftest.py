@@ -181,11 +181,11 @@ def _pick_firms(ents: Any, figs: Any) -> tuple[Firm, Firm, str]:
 
 
 def _load_demo(engine: Engine) -> tuple[Firm, Firm, str]:
-    from highland.audit.service import Actor
     from highland.enterprises import demo, importer
     from highland.enterprises.models import Enterprise
     from highland.enterprises.service import seed_regions
-    from highland.identity.service import create_user
+    from highland.platform.audit.service import Actor
+    from highland.platform.identity.service import create_user
     from highland.schema import upgrade
 
     upgrade(engine)
@@ -240,9 +240,9 @@ def live_server(
     """Highland on 127.0.0.1 (a free port) over a fresh SQLite file with 300 demo firms."""
     import uvicorn
 
-    from highland.config import Settings
-    from highland.db import make_engine
     from highland.main import create_app
+    from highland.platform.config import Settings
+    from highland.platform.db import make_engine
 
     tmp = tmp_path_factory.mktemp("browser")
     engine = make_engine(f"sqlite:///{tmp / 'highland.db'}")

@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from highland.chains import indicators
 from highland.chains.analytics import reference_data
 from highland.chains.models import ChainMeeting, ChainTask, Prospect
-from highland.kit import clock
+from highland.platform.kit import clock
 from tests.browser.conftest import LiveServer, Shot, SignIn, expect
 from tests.browser.test_chain_pictures import CHAIN, pictured  # noqa: F401 (a fixture)
 
@@ -37,7 +37,7 @@ FOLDER = Path(reference_data.__file__).parents[1] / "demo_reference"
 @pytest.fixture(scope="module")
 def analysed(pictured: LiveServer) -> LiveServer:  # noqa: F811
     """The pictures' world plus the demo prospects (for the gaps)."""
-    from highland.audit.service import Actor
+    from highland.platform.audit.service import Actor
 
     with pictured.sessions().begin() as s:
         if s.scalar(select(Prospect.id).limit(1)) is None:

@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING
 import pytest
 from sqlalchemy import func, select
 
-from highland.audit.service import Actor
 from highland.chains.analytics import reference_data
 from highland.chains.demo_data.chains import load_demo_chains
 from highland.chains.mapping import service as mapping
 from highland.chains.mapping.leading import leading_firms, mark_leading
 from highland.chains.models import EnterpriseSegment, ReferenceFigure
 from highland.enterprises.models import Enterprise, Financial
+from highland.platform.audit.service import Actor
 from tests.browser.conftest import LiveServer
 
 try:

@@ -17,17 +17,17 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select, update
 
-from highland.audit.service import Actor
 from highland.chains import indicators
 from highland.chains.analytics import reference_data
 from highland.chains.governance import service as gov
 from highland.chains.mapping import service as mapping
 from highland.chains.models import ChainMeeting, EnterpriseSegment, Prospect
 from highland.chains.report import service as report
-from highland.db import utcnow
 from highland.demands.calendar import SHANGHAI
 from highland.demands.models import Institution
-from highland.identity.permissions import Principal, Role
+from highland.platform.audit.service import Actor
+from highland.platform.db import utcnow
+from highland.platform.identity.permissions import Principal, Role
 from tests.browser.conftest import LiveServer, Shot, SignIn, expect
 from tests.browser.test_chain_pictures import CHAIN, pictured  # noqa: F401 (a fixture)
 

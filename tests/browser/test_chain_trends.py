@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING
 import pytest
 from sqlalchemy import func, select
 
-from highland.audit.service import Actor
 from highland.chains import indicators
 from highland.chains.demo_data.chains import load_demo_chains
 from highland.chains.mapping import service as mapping
 from highland.chains.models import ChainMeeting, EnterpriseSegment
 from highland.chains.trends import service as trends
-from highland.db import utcnow
+from highland.platform.audit.service import Actor
+from highland.platform.db import utcnow
 from tests.browser.conftest import LiveServer, Shot, SignIn, expect
 
 if TYPE_CHECKING:

@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING
 import pytest
 from sqlalchemy import func, select
 
-from highland.audit.service import Actor
 from highland.chains import service
 from highland.chains.demo_data.chains import load_demo_chains
 from highland.chains.models import ChainVersion
-from highland.identity.models import User
-from highland.identity.service import create_user
+from highland.platform.audit.service import Actor
+from highland.platform.identity.models import User
+from highland.platform.identity.service import create_user
 from tests.browser.conftest import LiveServer
 
 try:

@@ -20,11 +20,11 @@ from typing import TYPE_CHECKING
 import pytest
 from sqlalchemy import select
 
-from highland.audit.service import Actor
 from highland.demands.demo import load_demo
 from highland.demands.models import Demand, Meeting
 from highland.enterprises.models import Enterprise
-from highland.identity.service import create_user
+from highland.platform.audit.service import Actor
+from highland.platform.identity.service import create_user
 from tests.browser.conftest import ENTERPRISE_PASSWORD, LiveServer
 from tests.demands.page_helpers import PDF, seed_reference
 

@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING
 import pytest
 from sqlalchemy import select
 
-from highland.audit.service import Actor
 from highland.demands import service
 from highland.demands.models import Demand
-from highland.identity.models import User
-from highland.identity.permissions import Principal, Role
-from highland.identity.service import create_user
-from highland.notices import service as notices
+from highland.platform.audit.service import Actor
+from highland.platform.identity.models import User
+from highland.platform.identity.permissions import Principal, Role
+from highland.platform.identity.service import create_user
+from highland.platform.notices import service as notices
 from tests.browser.conftest import LiveServer
 from tests.demands.page_helpers import seed_reference
 

@@ -21,11 +21,11 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from sqlalchemy import func, select
 
-from highland.audit.service import Actor
 from highland.enterprises.models import Enterprise
-from highland.identity.permissions import Principal, Role
-from highland.identity.service import create_user
-from highland.kit.money import yuan_display
+from highland.platform.audit.service import Actor
+from highland.platform.identity.permissions import Principal, Role
+from highland.platform.identity.service import create_user
+from highland.platform.kit.money import yuan_display
 from highland.policies import service
 from highland.policies.models import PolicyVersion
 from highland.policies.present import Formatter

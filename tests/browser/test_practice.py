@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING
 import pytest
 from sqlalchemy import select
 
-from highland.audit.service import Actor
 from highland.demands.demo import load_demo
 from highland.demands.models import Demand
 from highland.demands.practice_models import DemandExtension
-from highland.identity.service import create_user
+from highland.platform.audit.service import Actor
+from highland.platform.identity.service import create_user
 from tests.browser.conftest import LiveServer
 from tests.demands.page_helpers import seed_reference
 

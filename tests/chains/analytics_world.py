@@ -16,7 +16,7 @@ from highland.chains.models import (
     Segment,
 )
 from highland.enterprises.models import Enterprise, Financial
-from highland.kit.industry import parse_industry
+from highland.platform.kit.industry import parse_industry
 from tests.factories import uscc
 
 YEAR = 2024

@@ -8,7 +8,7 @@ import pytest
 
 from highland.chains.analytics import measures
 from highland.chains.analytics import service as analytics
-from highland.errors import InvalidInput, NotFound
+from highland.platform.errors import InvalidInput, NotFound
 from tests.chains.analytics_world import YEAR, build
 
 

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from highland.chains.models import Prospect, ReferenceFigure
-from highland.identity import service as identity
+from highland.platform.identity import service as identity
 from tests.chains.analytics_world import YEAR, build
 from tests.conftest import ACTOR
 

@@ -15,9 +15,9 @@ from highland.chains import figures
 from highland.chains.analytics import measures
 from highland.chains.analytics import service as analytics
 from highland.chains.models import ChainFigure, EnterpriseSegment, FigureState, RegistryCell
-from highland.db import make_engine, session_factory
 from highland.enterprises.models import Enterprise, Financial
 from highland.enterprises.service import seed_regions
+from highland.platform.db import make_engine, session_factory
 from highland.schema import upgrade
 from tests.chains.analytics_world import YEAR, build
 from tests.pg import throwaway_database

@@ -10,17 +10,17 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from highland.audit.models import AuditEntry
 from highland.chains.governance import service as gov
 from highland.chains.governance import sweep as task_sweep
 from highland.chains.models import ChainMeeting, ChainTask, ChainTaskEvent
 from highland.demands.calendar import SHANGHAI, load_calendar
 from highland.demands.provisional import task_due_provisional
-from highland.errors import Conflict, Forbidden, InvalidInput, NotFound
-from highland.identity import service as identity
-from highland.identity.permissions import Principal, Role
-from highland.notices.models import Notification
-from highland.notices.service import text
+from highland.platform.audit.models import AuditEntry
+from highland.platform.errors import Conflict, Forbidden, InvalidInput, NotFound
+from highland.platform.identity import service as identity
+from highland.platform.identity.permissions import Principal, Role
+from highland.platform.notices.models import Notification
+from highland.platform.notices.service import text
 from tests.chains.test_indicators import GovWorld, at, build_world
 from tests.conftest import ACTOR
 

@@ -15,7 +15,7 @@ from highland.chains.models import Chain, EnterpriseSegment
 from highland.demands.calendar import SHANGHAI
 from highland.demands.models import Demand, DemandCategory, DemandEvent, Institution
 from highland.enterprises.models import Enterprise, Financial
-from highland.errors import InvalidInput
+from highland.platform.errors import InvalidInput
 
 NOW = datetime(2026, 10, 1, 12, 0, tzinfo=SHANGHAI)
 
@@ -181,8 +181,8 @@ def test_registry_part_is_kept_while_the_data_is_unchanged(tmp_path) -> None:  #
     from sqlalchemy import func, select, update
 
     from highland.chains.models import ChainMonthFigure
-    from highland.db import make_engine, session_factory
     from highland.enterprises.service import seed_regions
+    from highland.platform.db import make_engine, session_factory
     from highland.schema import upgrade
 
     engine = make_engine(f"sqlite:///{tmp_path / 'kept.db'}")
@@ -230,7 +230,7 @@ def test_a_session_with_its_own_writes_keeps_nothing(db: Session, gw: GovWorld) 
     from sqlalchemy import select
 
     from highland.chains.models import ChainMonthFigure
-    from highland.db import session_factory
+    from highland.platform.db import session_factory
 
     indicators.compute(db, 1, "2026-09", NOW)
     with session_factory(db.get_bind().engine)() as other:
@@ -244,8 +244,8 @@ def test_a_session_that_reads_then_writes_is_not_disturbed(tmp_path) -> None:  #
 
     from highland.chains.analytics import service as analytics
     from highland.chains.models import ChainMonthFigure
-    from highland.db import make_engine, session_factory
     from highland.enterprises.service import seed_regions
+    from highland.platform.db import make_engine, session_factory
     from highland.schema import upgrade
 
     engine = make_engine(f"sqlite:///{tmp_path / 'rw.db'}")

@@ -11,14 +11,14 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from highland.audit.models import AuditEntry
 from highland.chains.mapping import leading as lead
 from highland.chains.mapping import service as mapping
 from highland.chains.models import Chain, ChainVersion, EnterpriseSegment, LeadingFirm, Segment
 from highland.enterprises.imports import run_import
 from highland.enterprises.models import Enterprise
-from highland.errors import Conflict, Forbidden, InvalidInput, NotFound
-from highland.identity.permissions import Principal, Role
+from highland.platform.audit.models import AuditEntry
+from highland.platform.errors import Conflict, Forbidden, InvalidInput, NotFound
+from highland.platform.identity.permissions import Principal, Role
 from tests.conftest import ACTOR
 from tests.factories import ENT_HEADER, FIN_HEADER, ent_row, fin_row, to_csv, uscc
 
@@ -368,7 +368,7 @@ def test_cli_suggest_accept_leading(tmp_path: Any, monkeypatch: pytest.MonkeyPat
     from highland import config
     from highland import db as highland_db
     from highland.chains.mapping.cli import app
-    from highland.db import transaction
+    from highland.platform.db import transaction
 
     monkeypatch.setenv("HIGHLAND_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
     monkeypatch.setenv("HIGHLAND_INSTANCE_DIR", str(tmp_path / "var"))

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from highland.chains.mapping import leading as lead
 from highland.chains.mapping import service as mapping
-from highland.identity import service as identity
+from highland.platform.identity import service as identity
 from tests.chains.test_mapping import World, _snapshot, build
 from tests.conftest import ACTOR
 from tests.factories import uscc

@@ -9,7 +9,7 @@ import pytest
 
 from highland.chains.models import LeadingFirm
 from highland.chains.pictures import service as pictures
-from highland.web.i18n import translate
+from highland.platform.web.i18n import translate
 from tests.chains.analytics_world import YEAR, build
 from tests.chains.users import make_users
 

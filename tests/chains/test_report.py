@@ -17,8 +17,8 @@ from highland.chains.governance import service as gov
 from highland.chains.models import ChainTask, EnterpriseSegment, LeadingFirm
 from highland.chains.report import service as report
 from highland.demands.calendar import SHANGHAI
-from highland.errors import InvalidInput, NotFound
-from highland.identity.permissions import Principal, Role
+from highland.platform.errors import InvalidInput, NotFound
+from highland.platform.identity.permissions import Principal, Role
 from tests.chains.analytics_world import build
 from tests.chains.users import make_users
 from tests.conftest import ACTOR
@@ -271,7 +271,7 @@ def test_page_and_api(client: Any, db: Session, w: dict[str, Any], users: Any) -
 
 def make_enterprise_user(db: Session) -> str:
     from highland.enterprises.models import Enterprise
-    from highland.identity import service as identity
+    from highland.platform.identity import service as identity
 
     ent = db.query(Enterprise).first()
     assert ent is not None

@@ -16,7 +16,7 @@ from highland.chains.governance import service as gov
 from highland.chains.models import ChainTask
 from highland.chains.report import service as report
 from highland.enterprises.models import Enterprise
-from highland.errors import InvalidInput
+from highland.platform.errors import InvalidInput
 from tests.chains.test_report import ADMIN, NOW, at, w  # noqa: F401  (the fixture)
 from tests.conftest import ACTOR
 

@@ -6,13 +6,13 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from highland.audit.models import AuditEntry
 from highland.chains import service
 from highland.chains.demo_data.chains import load_demo_chains
 from highland.chains.loader import read_yaml
 from highland.chains.models import Chain, ChainVersion, Segment
-from highland.errors import Forbidden, InvalidInput, NotFound
-from highland.identity.permissions import Principal, Role
+from highland.platform.audit.models import AuditEntry
+from highland.platform.errors import Forbidden, InvalidInput, NotFound
+from highland.platform.identity.permissions import Principal, Role
 from tests.chains.chain_files import BROKEN, FLAT, SMALL
 from tests.conftest import ACTOR
 

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from highland.chains import indicators
 from highland.chains.models import ChainMeeting
 from highland.chains.trends import service as trends
-from highland.errors import InvalidInput, NotFound
-from highland.web import charts
+from highland.platform.errors import InvalidInput, NotFound
+from highland.platform.web import charts
 from tests.chains.test_indicators import NOW, at, build_world
 from tests.chains.users import make_users
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from highland.identity import service as identity
+from highland.platform.identity import service as identity
 from tests.conftest import ACTOR
 
 ROLES = ("admin", "analyst", "chain_head", "chain_team", "leader", "handler")

@@ -10,13 +10,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from highland.audit.service import Actor
 from highland.demands import attachments as files
 from highland.demands.meetings import MeetingInput, create_meeting
 from highland.demands.reference import load_reference
 from highland.demands.service import DemandInput
-from highland.identity.permissions import Principal, Role
-from highland.kit import clock
+from highland.platform.audit.service import Actor
+from highland.platform.identity.permissions import Principal, Role
+from highland.platform.kit import clock
 
 ACTOR = Actor("tester", "admin", "cli")
 STAFF = Principal(user_id=0, username="tester", role=Role.admin)

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from highland.demands.models import Attachment, Demand, DemandEvent, Institution, RoutingRule
-from highland.identity import service as identity
+from highland.platform.identity import service as identity
 from tests.conftest import ACTOR
 from tests.demands.world import World, build
 

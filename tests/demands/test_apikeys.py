@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from highland import config, db
-from highland.audit.models import AuditEntry
 from highland.demands import apikeys, apikeys_cli
 from highland.demands.models import ApiKey
-from highland.errors import Conflict, InvalidInput, NotFound
+from highland.platform.audit.models import AuditEntry
+from highland.platform.errors import Conflict, InvalidInput, NotFound
 from tests.conftest import ACTOR
 
 

@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from highland import config, db
-from highland.audit.models import AuditEntry
 from highland.demands import calendar_cli
 from highland.demands.calendar import (
     SHANGHAI,
@@ -29,8 +28,9 @@ from highland.demands.calendar import (
     parse_year_file,
 )
 from highland.demands.models import CalendarDay, CalendarYear
-from highland.errors import InvalidInput, NotFound
-from highland.kit import clock
+from highland.platform.audit.models import AuditEntry
+from highland.platform.errors import InvalidInput, NotFound
+from highland.platform.kit import clock
 from tests.conftest import ACTOR
 
 OUTSIDE_2101 = (

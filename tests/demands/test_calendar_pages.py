@@ -19,8 +19,8 @@ from highland.demands.calendar import SHANGHAI
 from highland.demands.meetings import MeetingInput, create_meeting
 from highland.demands.models import Demand, DemandEvent
 from highland.demands.service import DemandInput
-from highland.identity import service as identity
-from highland.kit import clock
+from highland.platform.identity import service as identity
+from highland.platform.kit import clock
 from tests.chains.test_governance_pages import users  # noqa: F401  (chains and their users)
 from tests.conftest import ACTOR
 from tests.demands.page_helpers import STAFF
@@ -41,7 +41,7 @@ MARK_ZH = 'data-provisional="1"'
 
 def _sign_in(client: Any, db: Any, world: dict[str, Any], who: str) -> str:
     """A session opened at the clock's "now" (sessions expire after an hour of it)."""
-    from highland.identity.models import User
+    from highland.platform.identity.models import User
 
     user = db.get(User, world["users"][who]["id"])
     token, csrf = identity.open_session(db, user, 1)
@@ -190,7 +190,7 @@ def test_chain_meeting_page_and_api_mark_a_provisional_task(
     users: dict[str, dict[str, str]],  # noqa: F811
 ) -> None:
     from highland.chains.governance import service as gov
-    from highland.identity.permissions import Principal, Role
+    from highland.platform.identity.permissions import Principal, Role
 
     admin = Principal(user_id=0, username="tester", role=Role.admin)
     record = gov.MeetingInput(month="2026-12", held_at=DEC_28, chaired_by="张链长")

@@ -11,15 +11,15 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from highland.audit.service import Actor
-from highland.db import make_engine, session_factory
 from highland.demands import reference, service
 from highland.demands.models import Demand, DemandEvent
 from highland.enterprises.imports import run_import
 from highland.enterprises.models import Enterprise
 from highland.enterprises.service import seed_regions
-from highland.errors import Conflict
-from highland.identity.permissions import Principal, Role
+from highland.platform.audit.service import Actor
+from highland.platform.db import make_engine, session_factory
+from highland.platform.errors import Conflict
+from highland.platform.identity.permissions import Principal, Role
 from highland.schema import upgrade
 from tests.conftest import ACTOR, BACKENDS
 from tests.demands.world import REFERENCE, T0

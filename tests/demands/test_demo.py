@@ -22,8 +22,8 @@ from highland.demands.models import (
 )
 from highland.demands.workflow import State
 from highland.enterprises.imports import run_import
-from highland.errors import InvalidInput
-from highland.identity.permissions import Role
+from highland.platform.errors import InvalidInput
+from highland.platform.identity.permissions import Role
 from tests.conftest import ACTOR
 from tests.factories import ENT_HEADER, ent_row, to_csv
 

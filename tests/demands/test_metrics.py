@@ -16,7 +16,6 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from highland.audit.service import Actor
 from highland.demands import metrics, service
 from highland.demands.demo import _reference_text
 from highland.demands.models import Demand
@@ -24,8 +23,9 @@ from highland.demands.reference import load_reference
 from highland.demands.workflow import TRANSITIONS, Action, Part, State
 from highland.enterprises.imports import run_import
 from highland.enterprises.models import Enterprise
-from highland.errors import HighlandError
-from highland.identity.permissions import Principal, Role
+from highland.platform.audit.service import Actor
+from highland.platform.errors import HighlandError
+from highland.platform.identity.permissions import Principal, Role
 from tests.conftest import ACTOR
 from tests.factories import ENT_HEADER, ent_row, to_csv, uscc
 

@@ -16,14 +16,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from highland.db import utcnow
 from highland.demands import apikeys
 from highland.demands.models import Attachment, Demand, DemandEvent
 from highland.demands.reference import load_reference
 from highland.demands.service import DemandInput, file_demand
 from highland.enterprises.imports import run_import
 from highland.enterprises.models import Enterprise
-from highland.identity.permissions import Principal, Role
+from highland.platform.db import utcnow
+from highland.platform.identity.permissions import Principal, Role
 from tests.conftest import ACTOR
 from tests.factories import ENT_HEADER, ent_row, to_csv, uscc
 

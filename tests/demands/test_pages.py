@@ -25,8 +25,8 @@ from highland.demands.models import (
 )
 from highland.enterprises.imports import run_import
 from highland.enterprises.models import Enterprise
-from highland.identity import service as identity
-from highland.notices import service as notices
+from highland.platform.identity import service as identity
+from highland.platform.notices import service as notices
 from tests.conftest import ACTOR
 from tests.demands.page_helpers import PDF, meeting_with, seed_reference
 from tests.factories import ENT_HEADER, ent_row, to_csv, uscc
@@ -376,7 +376,7 @@ def test_queue_filters_and_english(client: Any, w: dict[str, Any], db: Any, one:
 def test_overdue_and_warning_badges(client: Any, w: dict[str, Any], db: Any, one: int) -> None:
     from datetime import timedelta
 
-    from highland.db import utcnow
+    from highland.platform.db import utcnow
 
     d = _demand(db, one)
     d.resolution_due = utcnow() - timedelta(hours=1)

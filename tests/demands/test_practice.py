@@ -10,15 +10,15 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from highland.audit.models import AuditEntry
-from highland.audit.service import Actor
 from highland.demands import callbacks, extensions, reference, service
 from highland.demands.calendar import SHANGHAI, load_calendar
 from highland.demands.models import Demand, DemandCategory, DemandEvent
 from highland.demands.practice_models import DemandCallback, DemandExtension
-from highland.errors import Conflict, Forbidden, HighlandError, InvalidInput
-from highland.identity.permissions import Principal
-from highland.web.i18n import error_text
+from highland.platform.audit.models import AuditEntry
+from highland.platform.audit.service import Actor
+from highland.platform.errors import Conflict, Forbidden, HighlandError, InvalidInput
+from highland.platform.identity.permissions import Principal
+from highland.platform.web.i18n import error_text
 from tests.conftest import ACTOR
 from tests.demands.world import T0, World, build, data
 

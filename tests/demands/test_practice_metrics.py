@@ -15,7 +15,6 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from highland.audit.service import Actor
 from highland.demands import callbacks, extensions, metrics, service
 from highland.demands.calendar import SHANGHAI, load_calendar
 from highland.demands.demo import _reference_text
@@ -30,8 +29,9 @@ from highland.demands.reference import load_reference, upsert_category
 from highland.demands.workflow import REQUEST_TYPES, TRANSITIONS, State
 from highland.enterprises.imports import run_import
 from highland.enterprises.models import Enterprise
-from highland.errors import HighlandError
-from highland.identity.permissions import Principal, Role
+from highland.platform.audit.service import Actor
+from highland.platform.errors import HighlandError
+from highland.platform.identity.permissions import Principal, Role
 from tests.conftest import ACTOR
 from tests.demands.test_metrics import (
     CATS,

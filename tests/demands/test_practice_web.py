@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 
 from highland.demands.models import Demand, DemandEvent
 from highland.demands.practice_models import DemandCallback, DemandExtension
-from highland.identity import service as identity
-from highland.identity.models import User
-from highland.kit import clock
+from highland.platform.identity import service as identity
+from highland.platform.identity.models import User
+from highland.platform.kit import clock
 from tests.conftest import ACTOR
 from tests.demands.world import T0, World, build
 

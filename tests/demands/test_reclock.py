@@ -11,7 +11,6 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from highland.audit.models import AuditEntry
 from highland.chains.governance import service as gov
 from highland.chains.models import ChainTaskEvent
 from highland.demands import metrics, service, sweep
@@ -24,8 +23,9 @@ from highland.demands.calendar import (
 )
 from highland.demands.models import Demand, DemandEvent
 from highland.demands.provisional import demand_marks, task_due_provisional
-from highland.identity.permissions import Principal, Role
-from highland.kit import clock
+from highland.platform.audit.models import AuditEntry
+from highland.platform.identity.permissions import Principal, Role
+from highland.platform.kit import clock
 from tests.chains.test_indicators import build_world
 from tests.conftest import ACTOR
 from tests.demands.world import World, build, data
@@ -56,7 +56,7 @@ def w(db: Session, sessions: sessionmaker[Session]) -> World:
 
 
 def actor(p: Principal) -> Any:
-    from highland.audit.service import Actor
+    from highland.platform.audit.service import Actor
 
     return Actor(p.username, p.role.value, "ui")
 

@@ -15,7 +15,7 @@ from highland import config, db
 from highland.demands import reference
 from highland.demands.cli import app as demands_cli
 from highland.demands.models import DemandCategory, Institution, RoutingRule
-from highland.errors import InvalidInput
+from highland.platform.errors import InvalidInput
 from tests.conftest import ACTOR
 from tests.demands.world import REFERENCE
 

@@ -18,7 +18,6 @@ from typer.testing import CliRunner
 
 from highland import config
 from highland import db as hdb
-from highland.config import Settings
 from highland.demands import service, sweep_cli
 from highland.demands.calendar import SHANGHAI, load_calendar
 from highland.demands.models import Demand, DemandEvent
@@ -32,10 +31,11 @@ from highland.demands.scheduler import (
 )
 from highland.demands.sweep import sweep
 from highland.enterprises.imports import run_import
-from highland.identity import service as identity
-from highland.identity.permissions import Principal, Role
-from highland.notices import service as notice_service
-from highland.notices.models import Notification
+from highland.platform.config import Settings
+from highland.platform.identity import service as identity
+from highland.platform.identity.permissions import Principal, Role
+from highland.platform.notices import service as notice_service
+from highland.platform.notices.models import Notification
 from tests.conftest import ACTOR
 from tests.factories import ENT_HEADER, ent_row, to_csv, uscc
 
@@ -379,7 +379,7 @@ def test_notices_go_to_the_institutions_handlers(db: Session, world: World) -> N
 
 
 def test_inactive_users_get_no_notice(db: Session, world: World) -> None:
-    from highland.identity.models import User
+    from highland.platform.identity.models import User
 
     zw2 = db.get(User, world.users["zw2"])
     assert zw2 is not None

@@ -8,14 +8,14 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
-from highland.audit.models import AuditEntry
-from highland.audit.service import Actor
 from highland.demands import attachments, reference, service
 from highland.demands.calendar import SHANGHAI
 from highland.demands.models import Attachment, Demand, DemandEvent
 from highland.demands.workflow import TRANSITIONS, Action, Part, State, allowed_actions
-from highland.errors import Conflict, Forbidden, InvalidInput, NotFound
-from highland.identity.permissions import Principal
+from highland.platform.audit.models import AuditEntry
+from highland.platform.audit.service import Actor
+from highland.platform.errors import Conflict, Forbidden, InvalidInput, NotFound
+from highland.platform.identity.permissions import Principal
 from tests.conftest import ACTOR
 from tests.demands.world import T0, World, build, data
 

@@ -13,7 +13,7 @@ from highland.demands import reference, service
 from highland.demands.calendar import SHANGHAI
 from highland.enterprises.imports import run_import
 from highland.enterprises.models import Enterprise
-from highland.identity.permissions import Principal, Role
+from highland.platform.identity.permissions import Principal, Role
 from tests.conftest import ACTOR
 from tests.factories import ENT_HEADER, ent_row, to_csv
 

@@ -9,7 +9,7 @@ import pytest
 from openpyxl import load_workbook
 
 from highland.enterprises.imports import run_import
-from highland.identity import service as identity
+from highland.platform.identity import service as identity
 from tests.conftest import ACTOR
 from tests.factories import ENT_HEADER, FIN_HEADER, ent_row, fin_row, to_csv, uscc
 

@@ -11,7 +11,7 @@ from highland.enterprises.demo import (
     generate,
     synthetic_marker,
 )
-from highland.kit.uscc import is_valid, make_uscc
+from highland.platform.kit.uscc import is_valid, make_uscc
 
 FIRST, LAST = 2021, 2025
 MONEY = (

@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from highland.audit.models import AuditEntry
 from highland.enterprises.imports import report_csv, run_import
 from highland.enterprises.models import Enterprise, Financial, NameGram, Qualification
-from highland.errors import InvalidInput
+from highland.platform.audit.models import AuditEntry
+from highland.platform.errors import InvalidInput
 from tests.conftest import ACTOR
 from tests.factories import ENT_HEADER, FIN_HEADER, ent_row, fin_row, to_csv, to_xlsx, uscc
 
@@ -119,7 +119,7 @@ def test_duplicate_uscc_in_file_is_reported(sessions):  # type: ignore[no-untype
 
 
 def test_prefix_n_y_a_codes_are_valid(sessions, db):  # type: ignore[no-untyped-def]
-    from highland.kit.uscc import make_uscc
+    from highland.platform.kit.uscc import make_uscc
 
     rows = [
         ent_row(1, uscc=make_uscc("320115", "00000001", "N2")),

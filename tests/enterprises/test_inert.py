@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from highland.enterprises.imports import report_csv, run_import
 from highland.enterprises.models import Enterprise
-from highland.identity import service as identity
+from highland.platform.identity import service as identity
 from tests.conftest import ACTOR
 from tests.factories import ENT_HEADER, ent_row, to_csv, uscc
 

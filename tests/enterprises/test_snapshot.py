@@ -28,7 +28,7 @@ from highland.enterprises.snapshot import (
     portrait_values,
     row_values,
 )
-from highland.identity.permissions import Principal, Role
+from highland.platform.identity.permissions import Principal, Role
 from tests.conftest import ACTOR
 from tests.enterprises.test_size_sql import INDUSTRIES, near_bounds
 from tests.factories import uscc

@@ -7,11 +7,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from highland.audit.models import AuditEntry
-from highland.errors import Conflict, InvalidInput
-from highland.identity import service as identity
-from highland.identity.models import ApiToken, User
-from highland.kit import clock
+from highland.platform.audit.models import AuditEntry
+from highland.platform.errors import Conflict, InvalidInput
+from highland.platform.identity import service as identity
+from highland.platform.identity.models import ApiToken, User
+from highland.platform.kit import clock
 from tests.conftest import ACTOR
 
 

@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 
 from highland import config, db
 from highland.cli import app
-from highland.identity import service as identity
-from highland.identity.models import ApiToken, User
+from highland.platform.identity import service as identity
+from highland.platform.identity.models import ApiToken, User
 
 runner = CliRunner()
 

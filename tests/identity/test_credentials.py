@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from highland.audit.models import AuditEntry
-from highland.errors import Conflict, InvalidInput, NotFound
-from highland.identity import credentials
-from highland.identity import service as identity
-from highland.identity.models import ApiToken, User, UserSession
-from highland.kit import clock
-from highland.web.i18n import error_text
+from highland.platform.audit.models import AuditEntry
+from highland.platform.errors import Conflict, InvalidInput, NotFound
+from highland.platform.identity import credentials
+from highland.platform.identity import service as identity
+from highland.platform.identity.models import ApiToken, User, UserSession
+from highland.platform.kit import clock
+from highland.platform.web.i18n import error_text
 from tests.conftest import ACTOR
 
 PW = "correct-horse"

@@ -22,12 +22,12 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from highland import config
-from highland.config import Settings
-from highland.identity import credentials, login
-from highland.identity import service as identity
-from highland.identity.models import LoginAttempt
-from highland.identity.proxies import client_address
-from highland.kit import clock
+from highland.platform.config import Settings
+from highland.platform.identity import credentials, login
+from highland.platform.identity import service as identity
+from highland.platform.identity.models import LoginAttempt
+from highland.platform.identity.proxies import client_address
+from highland.platform.kit import clock
 from tests.conftest import ACTOR, BACKENDS
 from tests.pg import throwaway_database
 
@@ -206,9 +206,9 @@ def live(
 def _serve(url: str, tmp_path: Path) -> Iterator[str]:
     import uvicorn
 
-    from highland.db import make_engine, session_factory
     from highland.enterprises.service import seed_regions
     from highland.main import create_app
+    from highland.platform.db import make_engine, session_factory
     from highland.schema import upgrade
 
     engine = make_engine(url)

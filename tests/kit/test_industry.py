@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from highland.kit.industry import (
+from highland.platform.kit.industry import (
     DIVISIONS,
     SECTION_RANGES,
     SECTIONS,

@@ -9,8 +9,8 @@ import polars as pl
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from highland.errors import InvalidInput
-from highland.kit import inert
+from highland.platform.errors import InvalidInput
+from highland.platform.kit import inert
 
 DANGEROUS = [
     '=HYPERLINK("http://evil.example/","点我")',

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from highland.kit.regions import (
+from highland.platform.kit.regions import (
     CITIES,
     DEFAULT_CUSTOM_REGIONS,
     DISTRICTS,

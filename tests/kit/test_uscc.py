@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from highland.kit.uscc import (
+from highland.platform.kit.uscc import (
     ALPHABET,
     USCCError,
     is_valid,

@@ -10,17 +10,17 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from highland.audit.service import Actor
 from highland.demands import notices as demand_notices
 from highland.demands import service
 from highland.demands.models import Demand
 from highland.enterprises.models import Enterprise
-from highland.errors import Conflict
-from highland.identity import service as identity
-from highland.identity.models import User
-from highland.identity.permissions import Principal, Role
-from highland.notices import service as notices
-from highland.notices.models import Notification
+from highland.platform.audit.service import Actor
+from highland.platform.errors import Conflict
+from highland.platform.identity import service as identity
+from highland.platform.identity.models import User
+from highland.platform.identity.permissions import Principal, Role
+from highland.platform.notices import service as notices
+from highland.platform.notices.models import Notification
 from tests.conftest import ACTOR
 from tests.demands.test_sweep import NOW, World, build_world, text_of
 from tests.demands.test_sweep import notices as stored

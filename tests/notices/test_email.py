@@ -15,11 +15,11 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from sqlalchemy.orm import Session
 
-from highland.config import Settings
-from highland.identity.models import User
-from highland.notices import email as notify
-from highland.notices import service
-from highland.notices.models import Notification
+from highland.platform.config import Settings
+from highland.platform.identity.models import User
+from highland.platform.notices import email as notify
+from highland.platform.notices import service
+from highland.platform.notices.models import Notification
 from tests.demands.test_sweep import NOW, SETTINGS, World, act, file, notices, run, world
 
 __all__ = ["world"]  # the fixture, imported for pytest
@@ -257,8 +257,8 @@ def test_a_user_with_a_language_gets_mail_in_it_only(
 
 
 def test_a_language_other_than_zh_or_en_is_refused(db: Session, world: World) -> None:
-    from highland.errors import InvalidInput
-    from highland.identity import service as identity
+    from highland.platform.errors import InvalidInput
+    from highland.platform.identity import service as identity
     from tests.conftest import ACTOR
 
     with pytest.raises(InvalidInput) as err:

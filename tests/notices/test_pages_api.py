@@ -11,10 +11,10 @@ from typing import Any
 from alembic import command
 from sqlalchemy import func, select, text
 
-from highland.db import make_engine
-from highland.identity import service as identity
-from highland.notices import service as notices
-from highland.notices.models import Notification
+from highland.platform.db import make_engine
+from highland.platform.identity import service as identity
+from highland.platform.notices import service as notices
+from highland.platform.notices.models import Notification
 from highland.schema import alembic_config
 from tests.conftest import ACTOR
 from tests.demands.test_pages import _as, one, w

@@ -15,10 +15,10 @@ from highland.chains.governance import service as gov
 from highland.chains.governance import sweep as task_sweep
 from highland.enterprises.imports import run_import
 from highland.enterprises.models import Enterprise
-from highland.identity import service as identity
-from highland.identity.models import User
-from highland.notices.models import Notification
-from highland.notices.service import text
+from highland.platform.identity import service as identity
+from highland.platform.identity.models import User
+from highland.platform.notices.models import Notification
+from highland.platform.notices.service import text
 from highland.policies import service as policies
 from tests.chains.test_governance import HEAD, TEAM, act, create
 from tests.chains.test_indicators import GovWorld, at, build_world

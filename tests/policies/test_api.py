@@ -16,8 +16,8 @@ from sqlalchemy import func, select
 from highland.enterprises import snapshot
 from highland.enterprises.imports import run_import
 from highland.enterprises.models import Enterprise
-from highland.identity import service as identity
-from highland.kit.dates import parse_date
+from highland.platform.identity import service as identity
+from highland.platform.kit.dates import parse_date
 from highland.policies import service
 from highland.policies.models import PolicyVersion
 from highland.policies.rules.explain import evaluate
@@ -547,7 +547,7 @@ def test_runs_and_replay_keep_the_old_results(client, world) -> None:  # type: i
 
 
 def test_run_without_body_uses_today(client, world) -> None:  # type: ignore[no-untyped-def]
-    from highland.kit.dates import today_local
+    from highland.platform.kit.dates import today_local
 
     r = client.post("/api/v1/policy-runs", headers=_auth(world["admin"]))
     assert _ok(r, 201)["as_of"] == today_local().isoformat()
@@ -656,7 +656,7 @@ def test_permissions_of_writes(client, world) -> None:  # type: ignore[no-untype
 
 
 def test_cookie_posts_need_the_csrf_token(client, db, world) -> None:  # type: ignore[no-untyped-def]
-    from highland.identity.models import User
+    from highland.platform.identity.models import User
 
     analyst = db.scalar(select(User).where(User.username == "p_analyst"))
     cookie, csrf = identity.open_session(db, analyst, 1)

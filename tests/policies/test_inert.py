@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from sqlalchemy import update
 
 from highland.enterprises.models import Enterprise
-from highland.kit.dates import parse_date
+from highland.platform.kit.dates import parse_date
 from highland.policies import service
 from tests.factories import uscc
 from tests.policies import test_api

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from highland.enterprises.imports import run_import
 from highland.enterprises.models import Enterprise
-from highland.identity import service as identity
+from highland.platform.identity import service as identity
 from highland.policies import service
 from highland.policies.models import MatchRun, PolicyVersion
 from tests.conftest import ACTOR

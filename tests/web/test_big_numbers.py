@@ -13,7 +13,7 @@ import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
-from highland.identity import service as identity
+from highland.platform.identity import service as identity
 from tests.conftest import ACTOR
 
 HUGE = str(2**63)  # past SQLite's integer

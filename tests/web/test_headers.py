@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from highland.web.headers import CSP
+from highland.platform.web.headers import CSP
 
 
 def _secured(r: Any, https: bool = False) -> None:
@@ -69,7 +69,7 @@ def test_pages_have_no_inline_scripts() -> None:
 
 def test_charts_carry_no_script() -> None:
     """pygal writes an inline config script into every chart; the pages drop it."""
-    from highland.web import charts
+    from highland.platform.web import charts
 
     svg = charts.bar_line([2024, 2025], [("a", [1.0, 2.0]), ("b", [1.0, None])], "u")
     assert "<svg" in svg and "<script" not in svg

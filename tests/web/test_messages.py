@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from highland.errors import Conflict
-from highland.web import i18n
+from highland.platform.errors import Conflict
+from highland.platform.web import i18n
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "highland"
 CODE = re.compile(r"""\bcode=["']([a-z0-9_]+(?:\.[a-z0-9_]+)+)["']""")
@@ -72,7 +72,7 @@ def test_an_error_reads_in_the_page_language_with_translated_parameters() -> Non
 def test_a_malformed_address_reads_in_the_page_language(client, db) -> None:  # type: ignore[no-untyped-def]
     """A page reached with a malformed path or query says which field and what is wrong, in the
     page's language, never the validator's English; the API keeps its machine-readable list."""
-    from highland.identity import service as identity
+    from highland.platform.identity import service as identity
     from tests.conftest import ACTOR
 
     identity.create_user(db, ACTOR, username="reader", password="pw-reader-1234", role="analyst")

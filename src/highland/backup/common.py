@@ -14,8 +14,8 @@ from typing import Any
 
 from sqlalchemy.engine import URL, make_url
 
-from highland.errors import HighlandError
-from highland.web.i18n import translate
+from highland.platform.errors import HighlandError
+from highland.platform.web.i18n import translate
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PG_MAGIC = b"PGDMP"
@@ -85,7 +85,7 @@ def human_size(n: int) -> str:
 def kind_of(path: Path) -> str:
     """'sqlite' or 'postgresql' from the file's first bytes; InvalidInput when it is
     neither, missing or unreadable (saying which)."""
-    from highland.errors import InvalidInput
+    from highland.platform.errors import InvalidInput
 
     if not path.exists():
         raise refuse(InvalidInput, code="backup.file_missing", file=str(path))
@@ -106,7 +106,7 @@ def kind_of(path: Path) -> str:
 
 def unwritable_out(out: Path) -> Callable[[OSError], HighlandError]:
     """The refusal of a backup file that cannot be written, for `atomic_file`."""
-    from highland.errors import InvalidInput
+    from highland.platform.errors import InvalidInput
 
     def fail(exc: OSError) -> HighlandError:
         return refuse(
@@ -134,7 +134,7 @@ def known_revisions() -> frozenset[str]:
 
 def check_revision(file: Path, revision: str | None) -> str:
     """The backup's schema revision, refused when missing or newer than this version."""
-    from highland.errors import InvalidInput
+    from highland.platform.errors import InvalidInput
 
     if not revision:
         raise refuse(

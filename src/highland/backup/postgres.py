@@ -19,9 +19,9 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import SQLAlchemyError
 
 from highland.backup.common import parse, problem, refuse, shown
-from highland.config import Settings
-from highland.db import make_engine
-from highland.errors import HighlandError, InvalidInput
+from highland.platform.config import Settings
+from highland.platform.db import make_engine
+from highland.platform.errors import HighlandError, InvalidInput
 
 TOOL_TIMEOUT = 24 * 3600  # a very large database may take hours; never forever
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from highland.audit.service import Actor, Change, record
 from highland.backup import postgres, sqlite
 from highland.backup.common import (
     atomic_file,
@@ -23,9 +22,10 @@ from highland.backup.common import (
     shown,
     unwritable_out,
 )
-from highland.config import Settings
-from highland.db import begin_write, make_engine, transaction
-from highland.errors import Conflict, InvalidInput
+from highland.platform.audit.service import Actor, Change, record
+from highland.platform.config import Settings
+from highland.platform.db import begin_write, make_engine, transaction
+from highland.platform.errors import Conflict, InvalidInput
 
 BACKENDS = ("sqlite", "postgresql")
 SAMPLE_TABLES = 5

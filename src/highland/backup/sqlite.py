@@ -21,7 +21,7 @@ from highland.backup.common import (
     shown,
     unwritable_out,
 )
-from highland.errors import HighlandError, InvalidInput
+from highland.platform.errors import HighlandError, InvalidInput
 
 BUSY_MS = 30_000
 

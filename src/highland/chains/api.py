@@ -15,14 +15,14 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from highland.audit.service import Actor
 from highland.chains import service
 from highland.chains.loader import ChainError
 from highland.chains.models import ChainVersion
-from highland.deps import DB, csrf_protect, read_body, require
-from highland.errors import UnsupportedMediaType
-from highland.identity.permissions import Permission, Principal
-from highland.web.params import DbInt
+from highland.platform.audit.service import Actor
+from highland.platform.deps import DB, csrf_protect, read_body, require
+from highland.platform.errors import UnsupportedMediaType
+from highland.platform.identity.permissions import Permission, Principal
+from highland.platform.web.params import DbInt
 
 router = APIRouter(prefix="/api/v1", tags=["chains"])
 READ = Depends(require(Permission.chains_read))

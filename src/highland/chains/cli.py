@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from highland.db import session_factory, transaction
-from highland.errors import HighlandError
+from highland.platform.db import session_factory, transaction
+from highland.platform.errors import HighlandError
 
 app = typer.Typer(help="Industrial chains: list, check, load, show.", no_args_is_help=True)
 out = Console(soft_wrap=True)
@@ -24,7 +24,7 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
 
 
 def _init() -> None:
-    from highland.cli import _init as init
+    from highland.platform.cli import init_db as init
 
     init()
 
@@ -62,7 +62,7 @@ def check(files: FILES) -> None:
 def load(files: FILES) -> None:
     """Validate and store chain files, all or nothing: a changed chain gets a new version."""
     from highland.chains import service
-    from highland.cli import _actor
+    from highland.platform.cli import actor as _actor
 
     _init()
     try:
@@ -106,7 +106,7 @@ def retire(
 ) -> None:
     """Retire a chain (it leaves the lists; its versions stay), or restore it."""
     from highland.chains import service
-    from highland.cli import _actor
+    from highland.platform.cli import actor as _actor
 
     _init()
     try:
@@ -121,7 +121,7 @@ def retire(
 def demo() -> None:
     """Load (or refresh) Nanjing's eight demo chains; idempotent."""
     from highland.chains.demo_data.chains import load_demo_chains
-    from highland.cli import _actor
+    from highland.platform.cli import actor as _actor
 
     _init()
     with transaction() as s:

@@ -42,7 +42,7 @@ from highland.chains.models import (
     RegistryCell,
     Segment,
 )
-from highland.db import is_sqlite, utcnow
+from highland.platform.db import is_sqlite, utcnow
 
 NAMES = ("registry", "links")
 INT64_MAX = 2**63 - 1
@@ -208,7 +208,7 @@ def current(session: Session) -> Figures:
 def refresh(session: Session) -> dict[str, Any]:
     """Build and store whatever part is stale (the server's job and `highland chains figures
     refresh` call this after imports, so that readers rarely wait); returns the state."""
-    from highland.db import session_factory
+    from highland.platform.db import session_factory
 
     current(session)
     session.commit()  # the stores wait for the end of the caller's transaction
@@ -233,7 +233,7 @@ def store_if_committed(
     another connection would make the caller's read snapshot stale and refuse its own later
     writes. It then runs in a session of its own, checks `committed` again inside its
     transaction, and gives up rather than queue more than 200 ms behind another writer."""
-    from highland.db import session_factory
+    from highland.platform.db import session_factory
 
     factory = session_factory(session.get_bind().engine)
     with factory() as s:

@@ -32,13 +32,13 @@ from sqlalchemy.orm import Session
 
 from highland.chains import figures
 from highland.chains.models import ChainMonthFigure, EnterpriseSegment
-from highland.db import utcnow
 from highland.demands.calendar import SHANGHAI, end_of_day
 from highland.demands.models import Demand, DemandEvent
 from highland.demands.workflow import FINAL as DEMAND_FINAL
 from highland.demands.workflow import State as DemandState
 from highland.enterprises.models import Enterprise, Financial
-from highland.errors import InvalidInput
+from highland.platform.db import utcnow
+from highland.platform.errors import InvalidInput
 
 MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 MONEY = (("output_value", "output_value"), ("revenue", "revenue"), ("tax", "tax_paid"))

@@ -18,10 +18,10 @@ from typing import Any
 
 import yaml
 
-from highland.errors import InvalidInput
-from highland.kit import sheets
-from highland.kit.industry import IndustryError, parse_industry
-from highland.kit.yaml_lines import LineDict, LineList, line_loader
+from highland.platform.errors import InvalidInput
+from highland.platform.kit import sheets
+from highland.platform.kit.industry import IndustryError, parse_industry
+from highland.platform.kit.yaml_lines import LineDict, LineList, line_loader
 
 STREAMS = ("upstream", "midstream", "downstream")
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")

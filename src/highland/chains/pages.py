@@ -13,14 +13,14 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from highland.audit.service import Actor
 from highland.chains import service
 from highland.chains.loader import ChainError, ChainFile
-from highland.deps import DB, csrf_protect, require
-from highland.errors import InvalidInput
-from highland.identity.permissions import Permission, Principal
-from highland.web.params import DbInt
-from highland.web.render import render
+from highland.platform.audit.service import Actor
+from highland.platform.deps import DB, csrf_protect, require
+from highland.platform.errors import InvalidInput
+from highland.platform.identity.permissions import Permission, Principal
+from highland.platform.web.params import DbInt
+from highland.platform.web.render import render
 
 router = APIRouter(include_in_schema=False)
 READ = Depends(require(Permission.chains_read))

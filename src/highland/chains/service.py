@@ -15,13 +15,13 @@ from typing import Any
 from sqlalchemy import case, func, insert, select
 from sqlalchemy.orm import Session
 
-from highland.audit import service as audit
-from highland.audit.service import Actor, Change
 from highland.chains.loader import ChainError, ChainFile, ChainSpec, read_bytes
 from highland.chains.models import Chain, ChainVersion, Segment
-from highland.db import utcnow
-from highland.errors import Forbidden, InvalidInput, NotFound
-from highland.identity.permissions import Permission, Principal
+from highland.platform.audit import service as audit
+from highland.platform.audit.service import Actor, Change
+from highland.platform.db import utcnow
+from highland.platform.errors import Forbidden, InvalidInput, NotFound
+from highland.platform.identity.permissions import Permission, Principal
 
 DEMO_DIR = Path(__file__).with_name("demo")
 

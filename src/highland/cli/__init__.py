@@ -75,7 +75,7 @@ app.add_typer(_apikeys_app(), name="apikeys")
 
 
 def _credentials_commands() -> None:
-    from highland.identity.cli import register
+    from highland.platform.identity.cli import register
 
     register(users_app, tokens_app)
 

@@ -1,5 +1,5 @@
 """`highland users create` and `highland tokens create` (the other credential commands are
-in highland.identity.cli, registered on the same apps)."""
+in highland.platform.identity.cli, registered on the same apps)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import typer
 from sqlalchemy import select
 
 from highland.cli.common import actor, fail, init_db, out, tokens_app, users_app
-from highland.db import transaction
-from highland.errors import HighlandError
+from highland.platform.db import transaction
+from highland.platform.errors import HighlandError
 
 
 @users_app.command("create")
@@ -41,7 +41,7 @@ def users_create(
 ) -> None:
     """Create a user."""
     from highland.enterprises.models import Enterprise
-    from highland.identity.service import create_user
+    from highland.platform.identity.service import create_user
 
     init_db()
     try:
@@ -78,7 +78,7 @@ def tokens_create(
     ] = None,
 ) -> None:
     """Create an API token and print it (it is shown only once)."""
-    from highland.identity.service import create_token
+    from highland.platform.identity.service import create_token
 
     init_db()
     try:

@@ -8,9 +8,9 @@ from typing import Annotated
 import typer
 
 from highland.cli.common import actor, app, fail, out
-from highland.config import get_settings
-from highland.errors import HighlandError
-from highland.web.i18n import translate
+from highland.platform.config import get_settings
+from highland.platform.errors import HighlandError
+from highland.platform.web.i18n import translate
 
 PANEL = "Operations"
 

@@ -3,22 +3,19 @@ the error exit and the schema check."""
 
 from __future__ import annotations
 
-import getpass
-
 import typer
-from rich.console import Console
-from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from highland.audit.service import Actor
-from highland.config import get_settings
-from highland.db import get_engine, transaction
+from highland.platform.cli import actor, err, fail, out, set_database_preparer
+from highland.platform.config import get_settings
+from highland.platform.db import get_engine, transaction
 
 app = typer.Typer(
     help="Highland: a city's industrial-innovation platform.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+__all__ = ["actor", "app", "err", "fail", "init_db", "out", "progress"]
 import_app = typer.Typer(
     help="Import enterprises or yearly figures from CSV or XLSX.", no_args_is_help=True
 )
@@ -34,25 +31,6 @@ app.add_typer(tokens_app, name="tokens")
 app.add_typer(audit_app, name="audit")
 app.add_typer(portraits_app, name="portraits")
 
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
-
-
-def actor() -> Actor:
-    """The operator running the command, as the audit log names them."""
-    try:
-        who = getpass.getuser()
-    except (KeyError, OSError):
-        who = "operator"
-    return Actor(f"cli:{who}"[:64], None, "cli")
-
-
-def fail(message: str, code: int = 1) -> typer.Exit:
-    """Print an error on stderr and return the exit to raise."""
-    # The message is text, not markup: a "[…]" in a file name or a tool's message stays as is.
-    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
-    return typer.Exit(code)
-
 
 def init_db() -> None:
     """Create or upgrade the schema and load the reference data (idempotent)."""
@@ -63,6 +41,9 @@ def init_db() -> None:
     upgrade(engine)
     with transaction(engine) as s:
         seed_regions(s, get_settings().city_code)
+
+
+set_database_preparer(init_db)
 
 
 @app.command()

@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 
 from highland.cli.common import actor, err, export_app, fail, import_app, init_db, out, progress
-from highland.db import session_factory
-from highland.errors import HighlandError
+from highland.platform.db import session_factory
+from highland.platform.errors import HighlandError
 
 
 def _report(result: object, report: Path | None) -> None:
@@ -125,7 +125,7 @@ def export_enterprises(
     """Export the (filtered) registry to CSV or XLSX."""
     from highland.enterprises import service
     from highland.enterprises.repository import EnterpriseFilter
-    from highland.identity.permissions import Principal, Role
+    from highland.platform.identity.permissions import Principal, Role
 
     if fmt not in ("csv", "xlsx"):
         raise fail("--format must be csv or xlsx", 2)

@@ -12,11 +12,11 @@ import typer
 from rich.progress import TaskID
 from sqlalchemy import select
 
-from highland.audit.service import Actor
 from highland.cli.common import app, fail, init_db, out, progress
-from highland.config import get_settings
-from highland.db import session_factory, transaction
-from highland.errors import HighlandError
+from highland.platform.audit.service import Actor
+from highland.platform.config import get_settings
+from highland.platform.db import session_factory, transaction
+from highland.platform.errors import HighlandError
 
 DEMO_LOGINS = "demo-logins.txt"
 
@@ -181,7 +181,7 @@ DEMO_POLICY_RUN_MAX = 200_000
 def _demo_policy_run(enterprises: int) -> None:
     """A first official policy run, so that the demo's enterprise account is told what it
     qualifies for (the notices an official run sends)."""
-    from highland.kit.dates import today_local
+    from highland.platform.kit.dates import today_local
     from highland.policies import service as policies
     from highland.policies.models import MatchRun
 
@@ -212,8 +212,8 @@ def _demo_users() -> None:
     from highland.demands.demo import DEMO_USERS, first_owner
     from highland.demands.models import Demand, Institution
     from highland.enterprises.models import Enterprise
-    from highland.identity.models import User
-    from highland.identity.service import create_user
+    from highland.platform.identity.models import User
+    from highland.platform.identity.service import create_user
 
     settings = get_settings()
     path = settings.instance_dir / DEMO_LOGINS

@@ -4,15 +4,15 @@ database sound and bounded."""
 from __future__ import annotations
 
 from highland.cli.common import actor, app, audit_app, fail, init_db, out, portraits_app
-from highland.config import get_settings
-from highland.db import session_factory, transaction
-from highland.web.i18n import translate
+from highland.platform.config import get_settings
+from highland.platform.db import session_factory, transaction
+from highland.platform.web.i18n import translate
 
 
 @audit_app.command("verify")
 def audit_verify() -> None:
     """Recompute the audit log's hash chain; exit 1 if any entry was tampered with."""
-    from highland.audit.service import verify
+    from highland.platform.audit.service import verify
 
     init_db()
     with session_factory()() as s:
@@ -39,7 +39,7 @@ def portraits_refresh() -> None:
 @app.command(rich_help_panel="Operations")
 def prune() -> None:
     """Delete old sign-in attempts, expired sessions and long-read notices (the sweep does too)."""
-    from highland.prune import prune as run_prune
+    from highland.platform.prune import prune as run_prune
 
     init_db()
     settings = get_settings()

@@ -11,20 +11,20 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from highland.audit.service import Actor
 from highland.demands import calendar as cal
 from highland.demands import reference
 from highland.demands.models import CalendarYear, DemandCategory, Institution, RoutingRule
 from highland.demands.present import Names, form_field, local
 from highland.demands.present import render_page as _page
 from highland.demands.provisional import next_year_missing
-from highland.deps import DB, csrf_protect, require
-from highland.errors import HighlandError, InvalidInput, NotFound
-from highland.identity.permissions import Permission, Principal
-from highland.kit import clock
-from highland.web.i18n import error_text, has, translate
-from highland.web.params import DbInt
-from highland.web.render import language
+from highland.platform.audit.service import Actor
+from highland.platform.deps import DB, csrf_protect, require
+from highland.platform.errors import HighlandError, InvalidInput, NotFound
+from highland.platform.identity.permissions import Permission, Principal
+from highland.platform.kit import clock
+from highland.platform.web.i18n import error_text, has, translate
+from highland.platform.web.params import DbInt
+from highland.platform.web.render import language
 
 router = APIRouter(include_in_schema=False)
 ADMIN = Depends(require(Permission.demands_admin))

@@ -11,8 +11,6 @@ from fastapi.responses import Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from highland.audit.service import Actor
-from highland.db import begin_write
 from highland.demands import attachments as files
 from highland.demands import meetings, practice_api, reference, service
 from highland.demands.calendar import SHANGHAI, WorkCalendar, load_calendar
@@ -41,11 +39,13 @@ from highland.demands.schemas import (
     MeetingOut,
     RouteIn,
 )
-from highland.deps import DB, csrf_protect, require
 from highland.enterprises.models import Enterprise
-from highland.errors import InvalidInput
-from highland.identity.permissions import Permission, Principal
-from highland.web.params import XLSX_TYPE, DbInt
+from highland.platform.audit.service import Actor
+from highland.platform.db import begin_write
+from highland.platform.deps import DB, csrf_protect, require
+from highland.platform.errors import InvalidInput
+from highland.platform.identity.permissions import Permission, Principal
+from highland.platform.web.params import XLSX_TYPE, DbInt
 
 router = APIRouter(prefix="/api/v1", tags=["demands"])
 READ = Depends(require(Permission.demands_read))

@@ -13,10 +13,10 @@ import secrets
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from highland.audit.service import Actor, Change, record
-from highland.db import begin_write, utcnow
 from highland.demands.models import ApiKey
-from highland.errors import Conflict, InvalidInput, NotFound
+from highland.platform.audit.service import Actor, Change, record
+from highland.platform.db import begin_write, utcnow
+from highland.platform.errors import Conflict, InvalidInput, NotFound
 
 # The name becomes part of the filer's name "open311:NAME", which must fit in 64 characters.
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,55}$")

@@ -8,9 +8,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from highland.audit.service import Actor
-from highland.db import session_factory, transaction
-from highland.errors import HighlandError
+from highland.platform.audit.service import Actor
+from highland.platform.db import session_factory, transaction
+from highland.platform.errors import HighlandError
 
 app = typer.Typer(help="Open311 API keys (for clients that file demands).", no_args_is_help=True)
 out = Console(soft_wrap=True)
@@ -23,7 +23,8 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
 
 
 def _init_and_actor() -> Actor:
-    from highland.cli import _actor, _init
+    from highland.platform.cli import actor as _actor
+    from highland.platform.cli import init_db as _init
 
     _init()
     return _actor()

@@ -12,10 +12,10 @@ from urllib.parse import quote
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from highland.audit.service import Actor
-from highland.config import get_settings
 from highland.demands.models import Attachment
-from highland.errors import InvalidInput
+from highland.platform.audit.service import Actor
+from highland.platform.config import get_settings
+from highland.platform.errors import InvalidInput
 
 MAX_FILES = 10
 # extension → (content type, check of the first bytes)

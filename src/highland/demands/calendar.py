@@ -39,7 +39,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from highland.demands.models import CalendarDay, CalendarYear
-from highland.errors import InvalidInput
+from highland.platform.errors import InvalidInput
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 END_OF_DAY = time(23, 59, 59)

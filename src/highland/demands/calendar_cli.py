@@ -10,9 +10,9 @@ import typer
 from rich.console import Console
 from sqlalchemy import select
 
-from highland.audit.service import Actor
-from highland.db import session_factory, transaction
-from highland.errors import HighlandError
+from highland.platform.audit.service import Actor
+from highland.platform.db import session_factory, transaction
+from highland.platform.errors import HighlandError
 
 app = typer.Typer(
     help="The working-day calendar: deadlines, known years, admin-entered years.",
@@ -33,13 +33,13 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
 
 
 def _init() -> None:
-    from highland.cli import _init as init_db
+    from highland.platform.cli import init_db
 
     init_db()
 
 
 def _init_and_actor() -> Actor:
-    from highland.cli import _actor
+    from highland.platform.cli import actor as _actor
 
     _init()
     return _actor()
@@ -101,7 +101,7 @@ def years() -> None:
     """List the years Highland knows, with where each comes from."""
     from highland.demands.calendar import LAW, OFFICIAL, PROVISIONAL, is_official, load_calendar
     from highland.demands.models import CalendarYear
-    from highland.kit import clock
+    from highland.platform.kit import clock
 
     _init()
     with session_factory()() as s:

@@ -16,8 +16,8 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from highland.demands.calendar import MAKEUP_NAME, MAX_NAME, MAX_SOURCE, MAX_YEAR, MIN_YEAR
-from highland.errors import InvalidInput
-from highland.kit.yaml_lines import BoundedLoader
+from highland.platform.errors import InvalidInput
+from highland.platform.kit.yaml_lines import BoundedLoader
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _TOP_KEYS = ("year", "source", "holidays", "workdays")

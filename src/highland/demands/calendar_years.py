@@ -14,8 +14,6 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from highland.audit.service import Actor, Change, record
-from highland.db import utcnow
 from highland.demands.calendar import (
     MAX_NAME,
     MAX_SOURCE,
@@ -27,7 +25,9 @@ from highland.demands.calendar import (
 )
 from highland.demands.models import CalendarDay, CalendarYear
 from highland.demands.reclock import Reclocked, reclock_open
-from highland.errors import InvalidInput, NotFound
+from highland.platform.audit.service import Actor, Change, record
+from highland.platform.db import utcnow
+from highland.platform.errors import InvalidInput, NotFound
 
 
 def _summary(

@@ -16,14 +16,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from highland.audit.service import Actor, Change, record
-from highland.db import begin_write, utcnow
 from highland.demands import service
 from highland.demands.extensions import locked
 from highland.demands.practice_models import DemandCallback
 from highland.demands.workflow import State
-from highland.errors import Conflict, Forbidden, InvalidInput
-from highland.identity.permissions import Principal, Role
+from highland.platform.audit.service import Actor, Change, record
+from highland.platform.db import begin_write, utcnow
+from highland.platform.errors import Conflict, Forbidden, InvalidInput
+from highland.platform.identity.permissions import Principal, Role
 
 CALLERS = frozenset({Role.admin, Role.analyst})
 # A call follows the institution's answer: resolved (awaiting the enterprise) or confirmed.

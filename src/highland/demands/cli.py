@@ -8,9 +8,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from highland.audit.service import Actor
-from highland.db import transaction
-from highland.errors import HighlandError
+from highland.platform.audit.service import Actor
+from highland.platform.db import transaction
+from highland.platform.errors import HighlandError
 
 app = typer.Typer(help="Enterprise demands: routing, sweep, exports.", no_args_is_help=True)
 out = Console(soft_wrap=True)
@@ -23,7 +23,8 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
 
 
 def _init_and_actor() -> Actor:
-    from highland.cli import _actor, _init
+    from highland.platform.cli import actor as _actor
+    from highland.platform.cli import init_db as _init
 
     _init()
     return _actor()
@@ -58,8 +59,8 @@ def routing() -> None:
     """Print the routing table (category, district, lead, co-handlers), one row a line."""
     from sqlalchemy import select
 
-    from highland.db import session_factory
     from highland.demands.models import RoutingRule
+    from highland.platform.db import session_factory
 
     _init_and_actor()
     with session_factory()() as s:
@@ -79,9 +80,9 @@ def board(
     out_path: Annotated[Path, typer.Option("--out", help="XLSX file to write.")],
 ) -> None:
     """Export a meeting's demand list (institution, deadlines, state) to XLSX."""
-    from highland.db import session_factory
     from highland.demands.export import board_xlsx
-    from highland.identity.permissions import Principal, Role
+    from highland.platform.db import session_factory
+    from highland.platform.identity.permissions import Principal, Role
 
     actor = _init_and_actor()
     staff = Principal(user_id=0, username=actor.name, role=Role.admin, channel="cli")

@@ -16,15 +16,15 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from highland.audit.service import Actor, Change, record
-from highland.db import begin_write, utcnow
 from highland.demands import service
 from highland.demands.calendar import SHANGHAI, CalendarUnknown, load_calendar
 from highland.demands.models import Demand, Meeting, MeetingAttendee
 from highland.demands.reference import load_reference
 from highland.enterprises.models import Enterprise
-from highland.errors import InvalidInput
-from highland.identity.permissions import Principal, Role
+from highland.platform.audit.service import Actor, Change, record
+from highland.platform.db import begin_write, utcnow
+from highland.platform.errors import InvalidInput
+from highland.platform.identity.permissions import Principal, Role
 
 DISTRICT = "320115"
 MEETING_TITLE = "江宁区领导与重点工业企业早餐会"
@@ -425,7 +425,7 @@ def demo_time(session: Session, now: datetime) -> datetime:
     """The moment the demo happens 'now': `now` itself. A deadline reaching a year without a
     holiday notice is counted provisionally (docs/calendar.md), never refused; only a moment
     whose deadlines leave the years Highland counts in at all is refused."""
-    from highland.config import get_settings
+    from highland.platform.config import get_settings
 
     margin = 20 + int(get_settings().demand_escalate_after_days) + 5
     try:

@@ -13,17 +13,17 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from highland.db import utcnow
 from highland.demands.calendar import load_calendar
 from highland.demands.models import Demand, Meeting, MeetingAttendee
 from highland.demands.present import Names, flag, local, state_label
 from highland.demands.provisional import demand_marks
 from highland.demands.service import DemandFilter, list_query
 from highland.enterprises.models import Enterprise
-from highland.errors import NotFound
-from highland.identity.permissions import Principal, Role
-from highland.kit.inert import append
-from highland.web.i18n import translate
+from highland.platform.db import utcnow
+from highland.platform.errors import NotFound
+from highland.platform.identity.permissions import Principal, Role
+from highland.platform.kit.inert import append
+from highland.platform.web.i18n import translate
 
 # (message key, column width) of the export, in order; the header row is bilingual.
 COLUMNS: tuple[tuple[str, int], ...] = (

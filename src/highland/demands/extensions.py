@@ -23,15 +23,15 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from highland.audit.service import Actor, Change, record
-from highland.db import begin_write, utcnow
 from highland.demands import service
 from highland.demands.calendar import load_calendar
 from highland.demands.models import Demand, DemandCategory
 from highland.demands.practice_models import DemandExtension
 from highland.demands.workflow import Part, State
-from highland.errors import Conflict, Forbidden, InvalidInput, NotFound
-from highland.identity.permissions import Principal, Role
+from highland.platform.audit.service import Actor, Change, record
+from highland.platform.db import begin_write, utcnow
+from highland.platform.errors import Conflict, Forbidden, InvalidInput, NotFound
+from highland.platform.identity.permissions import Principal, Role
 
 # States in which the handler works on the demand and may ask for more time.
 EXTENDABLE = frozenset(
@@ -51,7 +51,7 @@ class Limits:
 
 def limits(session: Session) -> Limits:
     """The allowance from the settings (a test may put its own in `session.info`)."""
-    from highland.config import get_settings
+    from highland.platform.config import get_settings
 
     s = get_settings()
     return Limits(

@@ -8,14 +8,14 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from highland.audit.service import Actor, Change, record
-from highland.db import begin_write, utcnow
 from highland.demands.models import Demand, Meeting, MeetingAttendee
 from highland.demands.service import FILERS, DemandInput, file_demand
 from highland.enterprises.models import Enterprise, Region
-from highland.errors import Forbidden, HighlandError, InvalidInput
-from highland.identity.permissions import Principal, Role
-from highland.kit import inert
+from highland.platform.audit.service import Actor, Change, record
+from highland.platform.db import begin_write, utcnow
+from highland.platform.errors import Forbidden, HighlandError, InvalidInput
+from highland.platform.identity.permissions import Principal, Role
+from highland.platform.kit import inert
 
 KINDS = ("meeting", "visit")
 

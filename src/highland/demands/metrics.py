@@ -41,11 +41,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from highland.db import utcnow
 from highland.demands.calendar import SHANGHAI, WorkCalendar, load_calendar
 from highland.demands.models import Demand, DemandCategory, DemandEvent, Institution
 from highland.demands.rates import Rate, Satisfaction
 from highland.demands.tiers import due_after
+from highland.platform.db import utcnow
 
 # States in which an open demand cannot be overdue for its institution.
 NOT_OVERDUE = ("submitted", "resolved", "returned")
@@ -222,7 +222,7 @@ def _rate_row(r: Rate) -> dict[str, Any]:
 def _min_volume(min_volume: int | None) -> int:
     if min_volume is not None:
         return min_volume
-    from highland.config import get_settings
+    from highland.platform.config import get_settings
 
     return int(get_settings().demand_ranking_min_volume)
 

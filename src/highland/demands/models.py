@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from highland.db import Base, UTCDateTime, utcnow
+from highland.platform.db import Base, UTCDateTime, utcnow
 
 
 class Institution(Base):

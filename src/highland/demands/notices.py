@@ -1,5 +1,5 @@
 """Which demand events notify whom: the one mapping of the demands module onto the notification
-service (highland.notices). `service._log` — the single writer of demand events — calls
+service (highland.platform.notices). `service._log` — the single writer of demand events — calls
 `on_event` for every event; the overdue sweep calls `sweep_notices` for its marks. Other
 branches only write events (`reclock`, `extend_ask`, `extend_ok`, `extend_no`); they never
 notify by hand.
@@ -19,11 +19,11 @@ from typing import Any, Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from highland.audit.service import Actor
 from highland.demands.models import Demand, Institution
 from highland.enterprises.models import Enterprise
-from highland.notices import service as notices
-from highland.notices.recipients import Directory, enterprise_users
+from highland.platform.audit.service import Actor
+from highland.platform.notices import service as notices
+from highland.platform.notices.recipients import Directory, enterprise_users
 
 CHUNK = 5000
 # Event actions that notify (anything else — accept, start, wait, callback … — does not).

@@ -25,18 +25,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
 
-from highland.audit.service import Actor
-from highland.db import utcnow
 from highland.demands import apikeys
 from highland.demands.calendar import SHANGHAI, WorkCalendar, load_calendar
 from highland.demands.models import Demand, DemandCategory, Institution
 from highland.demands.service import DemandInput, file_demand
 from highland.demands.workflow import FINAL, PRIORITIES, REQUEST_TYPES
-from highland.deps import DB
 from highland.enterprises.models import Enterprise
-from highland.errors import HighlandError
-from highland.identity.permissions import Principal, Role
-from highland.web.i18n import translate
+from highland.platform.audit.service import Actor
+from highland.platform.db import utcnow
+from highland.platform.deps import DB
+from highland.platform.errors import HighlandError
+from highland.platform.identity.permissions import Principal, Role
+from highland.platform.web.i18n import translate
 
 router = APIRouter()
 BASE = "/open311/v2"

@@ -13,8 +13,6 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from highland.audit.service import Actor
-from highland.db import utcnow
 from highland.demands import admin_pages, practice_pages, present, service
 from highland.demands import attachments as files
 from highland.demands.calendar import SHANGHAI, load_calendar
@@ -25,13 +23,15 @@ from highland.demands.present import Names, local
 from highland.demands.present import render_page as _page
 from highland.demands.provisional import demand_marks
 from highland.demands.workflow import PRIORITIES, REQUEST_TYPES, VERDICTS, State
-from highland.deps import DB, csrf_protect, require
 from highland.enterprises.models import Enterprise
-from highland.errors import HighlandError, InvalidInput, NotFound
-from highland.identity.permissions import Permission, Principal, Role
-from highland.web.i18n import error_text, has, translate
-from highland.web.params import DbInt
-from highland.web.render import language
+from highland.platform.audit.service import Actor
+from highland.platform.db import utcnow
+from highland.platform.deps import DB, csrf_protect, require
+from highland.platform.errors import HighlandError, InvalidInput, NotFound
+from highland.platform.identity.permissions import Permission, Principal, Role
+from highland.platform.web.i18n import error_text, has, translate
+from highland.platform.web.params import DbInt
+from highland.platform.web.render import language
 
 router = APIRouter(include_in_schema=False)
 router.include_router(admin_pages.router)

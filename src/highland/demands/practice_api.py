@@ -11,7 +11,6 @@ from typing import Any
 from fastapi import APIRouter, Depends
 from sqlalchemy.orm import Session
 
-from highland.audit.service import Actor
 from highland.demands import callbacks, extensions, service
 from highland.demands.practice_metrics import practice_metrics
 from highland.demands.practice_pages import due_period
@@ -22,10 +21,11 @@ from highland.demands.schemas import (
     ExtensionDecisionIn,
     ExtensionOut,
 )
-from highland.deps import DB, csrf_protect, require
-from highland.errors import Forbidden
-from highland.identity.permissions import Permission, Principal, Role
-from highland.web.params import DbInt
+from highland.platform.audit.service import Actor
+from highland.platform.deps import DB, csrf_protect, require
+from highland.platform.errors import Forbidden
+from highland.platform.identity.permissions import Permission, Principal, Role
+from highland.platform.web.params import DbInt
 
 router = APIRouter(prefix="/api/v1", tags=["demands"])
 READ = Depends(require(Permission.demands_read))

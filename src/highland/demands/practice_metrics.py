@@ -32,12 +32,12 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from highland.db import utcnow
 from highland.demands import metrics
 from highland.demands.models import Demand
 from highland.demands.practice_models import DemandCallback, DemandExtension
 from highland.demands.rates import Rate
 from highland.demands.workflow import REQUEST_TYPES
+from highland.platform.db import utcnow
 
 NO_TYPE = "none"  # the by-type key of demands without a request type
 

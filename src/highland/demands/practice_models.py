@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Integer, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from highland.db import Base, UTCDateTime
+from highland.platform.db import Base, UTCDateTime
 
 
 class DemandExtension(Base):

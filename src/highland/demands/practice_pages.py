@@ -11,16 +11,16 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from highland.audit.service import Actor
 from highland.demands import callbacks, extensions
 from highland.demands.calendar import SHANGHAI
 from highland.demands.models import Demand
 from highland.demands.tiers import tier_of
-from highland.deps import DB, csrf_protect, require
-from highland.errors import HighlandError, InvalidInput, NotFound
-from highland.identity.permissions import Permission, Principal, Role
-from highland.kit import clock
-from highland.web.params import DbInt
+from highland.platform.audit.service import Actor
+from highland.platform.deps import DB, csrf_protect, require
+from highland.platform.errors import HighlandError, InvalidInput, NotFound
+from highland.platform.identity.permissions import Permission, Principal, Role
+from highland.platform.kit import clock
+from highland.platform.web.params import DbInt
 
 router = APIRouter(include_in_schema=False)
 READ = Depends(require(Permission.demands_read))
@@ -77,8 +77,8 @@ def _again(
 ) -> Response:
     """The demand's page again with the error next to the form, nothing written."""
     from highland.demands.pages import _demand_page, _error
-    from highland.web.i18n import translate
-    from highland.web.render import language
+    from highland.platform.web.i18n import translate
+    from highland.platform.web.render import language
 
     db.rollback()
     err = _error(language(request), exc)

@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 
 from highland.demands.models import Demand, DemandCategory, DemandEvent, Institution
 from highland.demands.workflow import State
-from highland.kit.dates import CITY_TZ
-from highland.web.i18n import translate
-from highland.web.render import render
+from highland.platform.kit.dates import CITY_TZ
+from highland.platform.web.i18n import translate
+from highland.platform.web.render import render
 
 # The inputs each action's form shows (the service checks them; these are only the fields).
 ACTION_INPUTS: dict[str, tuple[str, ...]] = {

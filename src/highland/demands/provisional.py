@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 from highland.demands.calendar import SHANGHAI, WorkCalendar
-from highland.web.i18n import translate
+from highland.platform.web.i18n import translate
 
 
 @dataclass(frozen=True)
@@ -79,8 +79,8 @@ def next_year_missing(cal: WorkCalendar, today: date) -> int | None:
 def calendar_warning(session: Any, principal: Any) -> int | None:
     """The year an admin should be warned about now (see `next_year_missing`), or None for
     anyone who cannot enter a year."""
-    from highland.identity.permissions import Permission
-    from highland.kit import clock
+    from highland.platform.identity.permissions import Permission
+    from highland.platform.kit import clock
 
     if principal is None or not principal.can(Permission.demands_admin):
         return None

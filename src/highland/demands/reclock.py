@@ -25,9 +25,9 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from highland.audit.service import Actor
-from highland.db import utcnow
 from highland.demands.calendar import SHANGHAI, WorkCalendar, load_calendar
+from highland.platform.audit.service import Actor
+from highland.platform.db import utcnow
 
 ACTION = "reclock"
 

@@ -18,10 +18,10 @@ from typing import Any
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
-from highland.config import Settings
-from highland.db import begin_write, transaction
 from highland.demands.sweep import SweepResult, sweep
-from highland.notices.email import send_pending
+from highland.platform.config import Settings
+from highland.platform.db import begin_write, transaction
+from highland.platform.notices.email import send_pending
 
 log = logging.getLogger("highland.demands.scheduler")
 
@@ -75,7 +75,7 @@ def run_once(engine: Engine, settings: Settings, now: datetime | None = None) ->
 def _prune(engine: Engine, settings: Settings, result: SweepResult) -> None:
     """The tables that only grow, pruned in a transaction of their own (by the real clock,
     whatever moment the sweep was run for); the counts go into the sweep's log line."""
-    from highland.prune import prune
+    from highland.platform.prune import prune
 
     with transaction(engine) as s:
         begin_write(s)

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from highland.demands.models import Demand, DemandEvent
-from highland.web.params import DbInt
+from highland.platform.web.params import DbInt
 
 
 class DemandIn(BaseModel):

@@ -17,8 +17,6 @@ from typing import Any
 from sqlalchemy import ColumnElement, String, cast, false, or_, select, true
 from sqlalchemy.orm import Session
 
-from highland.audit.service import Actor, Change, record
-from highland.db import begin_write, utcnow
 from highland.demands import attachments as files
 from highland.demands import notices as demand_notices
 from highland.demands.calendar import WorkCalendar, load_calendar
@@ -44,10 +42,12 @@ from highland.demands.workflow import (
     allowed_actions,
 )
 from highland.enterprises.models import Enterprise
-from highland.errors import Conflict, Forbidden, InvalidInput, NotFound
-from highland.identity.permissions import Principal, Role
-from highland.kit import inert
-from highland.kit.dates import local_minute
+from highland.platform.audit.service import Actor, Change, record
+from highland.platform.db import begin_write, utcnow
+from highland.platform.errors import Conflict, Forbidden, InvalidInput, NotFound
+from highland.platform.identity.permissions import Principal, Role
+from highland.platform.kit import inert
+from highland.platform.kit.dates import local_minute
 
 ROUTERS = frozenset({Role.admin, Role.analyst})
 FILERS = frozenset({Role.admin, Role.analyst, Role.chain_team})
@@ -467,7 +467,7 @@ def _set_clocks(d: Demand, cat: DemandCategory, cal: WorkCalendar, escalate_afte
 
 
 def _escalate_after(session: Session) -> int:
-    from highland.config import get_settings
+    from highland.platform.config import get_settings
 
     return int(session.info.get("escalate_after", get_settings().demand_escalate_after_days))
 

@@ -18,11 +18,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, insert, true, update
 from sqlalchemy.orm import Session
 
-from highland.config import Settings
-from highland.db import begin_write, table_of, utcnow
 from highland.demands.models import Demand, DemandEvent
 from highland.demands.notices import sweep_notices
 from highland.demands.workflow import AWAITING_RESPONSE, RUNNING
+from highland.platform.config import Settings
+from highland.platform.db import begin_write, table_of, utcnow
 
 SYSTEM = "system"
 CHUNK = 5000
@@ -40,7 +40,7 @@ class SweepResult:
     emails_sent: int = 0
     emails_failed: int = 0
     skipped: bool = False  # another worker held the sweep lock (PostgreSQL)
-    # Rows the sweep's prune step deleted (highland.prune): old sign-in attempts, expired
+    # Rows the sweep's prune step deleted (highland.platform.prune): old sign-in attempts, expired
     # sessions, notices read long ago.
     pruned_attempts: int = 0
     pruned_sessions: int = 0

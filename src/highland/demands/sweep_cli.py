@@ -52,12 +52,11 @@ def sweep_command(
     now: Annotated[str | None, typer.Option("--now", help=NOW_HELP)] = None,
 ) -> None:
     """Mark warnings, breaches and escalations due now, notify, send pending e-mails."""
-    from highland.config import get_settings
-    from highland.db import get_engine, transaction
     from highland.demands.scheduler import run_once
-    from highland.enterprises.service import seed_regions
-    from highland.errors import HighlandError
-    from highland.schema import upgrade
+    from highland.platform.cli import init_db
+    from highland.platform.config import get_settings
+    from highland.platform.db import get_engine
+    from highland.platform.errors import HighlandError
 
     try:
         when = parse_now(now)
@@ -65,9 +64,7 @@ def sweep_command(
         raise _fail(str(exc), 2) from None
     settings = get_settings()
     engine = get_engine()
-    upgrade(engine)
-    with transaction(engine) as s:
-        seed_regions(s, settings.city_code)
+    init_db()
     try:
         result = run_once(engine, settings, when)
     except HighlandError as exc:

@@ -10,7 +10,6 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from highland.deps import DB, csrf_protect, require
 from highland.enterprises import repository as repo
 from highland.enterprises import service
 from highland.enterprises.imports import read_upload, run_import
@@ -23,10 +22,11 @@ from highland.enterprises.schemas import (
     PortraitOut,
     RegionOut,
 )
-from highland.errors import InvalidInput
-from highland.identity.permissions import Permission, Principal
-from highland.kit.dates import parse_date, today_local
-from highland.web.params import XLSX_TYPE, DbInt
+from highland.platform.deps import DB, csrf_protect, require
+from highland.platform.errors import InvalidInput
+from highland.platform.identity.permissions import Permission, Principal
+from highland.platform.kit.dates import parse_date, today_local
+from highland.platform.web.params import XLSX_TYPE, DbInt
 
 router = APIRouter(prefix="/api/v1", tags=["enterprises"])
 READ = Depends(require(Permission.enterprises_read))

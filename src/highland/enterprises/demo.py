@@ -14,7 +14,7 @@ import numpy as np
 import polars as pl
 
 from highland.enterprises.vocab import MONEY_COLUMNS, USD_COLUMNS
-from highland.kit.uscc import ALPHABET, make_uscc
+from highland.platform.kit.uscc import ALPHABET, make_uscc
 
 __all__ = [
     "ENTERPRISE_COLUMNS",

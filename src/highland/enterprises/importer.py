@@ -38,8 +38,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from highland.audit.service import Actor, Change, record, record_many
-from highland.db import table_of, utcnow
 from highland.enterprises import validate
 from highland.enterprises.models import (
     Enterprise,
@@ -59,7 +57,9 @@ from highland.enterprises.vocab import (
     MONEY_COLUMNS,
     USD_COLUMNS,
 )
-from highland.kit.dates import today_local
+from highland.platform.audit.service import Actor, Change, record, record_many
+from highland.platform.db import table_of, utcnow
+from highland.platform.kit.dates import today_local
 
 PER_ROW_AUDIT_LIMIT = 5000  # above this, created rows are audited as one batch entry
 Progress = Callable[[str, int, int], None]

@@ -12,12 +12,12 @@ from fastapi import Request, UploadFile
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from highland.audit.service import Actor
 from highland.enterprises import importer
 from highland.enterprises.models import ImportReport
-from highland.errors import InvalidInput
-from highland.identity.permissions import Principal
-from highland.kit import clock, inert
+from highland.platform.audit.service import Actor
+from highland.platform.errors import InvalidInput
+from highland.platform.identity.permissions import Principal
+from highland.platform.kit import clock, inert
 
 KINDS = ("enterprises", "financials")
 

@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from highland.db import Base, UTCDateTime, utcnow
+from highland.platform.db import Base, UTCDateTime, utcnow
 
 
 class Region(Base):

@@ -10,21 +10,25 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from highland.demands.provisional import calendar_warning
-from highland.deps import DB, csrf_protect, require
 from highland.enterprises import repository as repo
 from highland.enterprises import service
 from highland.enterprises.imports import read_upload, run_import, save_report
-from highland.enterprises.vocab import OWNERSHIP, QUALIFICATIONS
-from highland.errors import HighlandError, NotFound
-from highland.identity.permissions import Permission, Principal
-from highland.kit.dates import parse_date, today_local
-from highland.kit.industry import DIVISIONS, SECTIONS
-from highland.web.charts import bar_line
-from highland.web.i18n import error_text, translate
-from highland.web.params import DbInt
-from highland.web.render import language, render
+from highland.enterprises.vocab import OWNERSHIP, QUALIFICATIONS, SOURCES
+from highland.platform.deps import DB, csrf_protect, require
+from highland.platform.errors import HighlandError, NotFound
+from highland.platform.identity.permissions import Permission, Principal
+from highland.platform.kit.dates import parse_date, today_local
+from highland.platform.kit.industry import DIVISIONS, SECTIONS
+from highland.platform.web.charts import bar_line
+from highland.platform.web.i18n import error_text, translate
+from highland.platform.web.params import DbInt
+from highland.platform.web.render import language, register_names, render
 
 router = APIRouter(include_in_schema=False)
+# Every page may name a qualification, an ownership type or a data source by its code.
+register_names("qual_name", QUALIFICATIONS)
+register_names("ownership_name", OWNERSHIP)
+register_names("source_name", SOURCES)
 READ = Depends(require(Permission.enterprises_read))
 EXPORT = Depends(require(Permission.enterprises_export))
 IMPORT = Depends(require(Permission.enterprises_import))

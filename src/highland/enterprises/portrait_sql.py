@@ -21,10 +21,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from highland.db import table_of
 from highland.enterprises.models import Enterprise, Financial
 from highland.enterprises.size_sql import size_class_case
-from highland.kit.dates import today_local
+from highland.platform.db import table_of
+from highland.platform.kit.dates import today_local
 
 BULK_ROWS = 100_000  # from this many changed rows (and half the registry) indexes are rebuilt
 _meta = MetaData()

@@ -14,8 +14,8 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
 from highland.enterprises.models import Enterprise, Financial, NameGram, Qualification, Region
-from highland.errors import InvalidInput, NotFound
-from highland.identity.permissions import Principal, Role
+from highland.platform.errors import InvalidInput, NotFound
+from highland.platform.identity.permissions import Principal, Role
 
 USCC_PREFIX = re.compile(r"^(?=.*\d)[0-9A-HJ-NP-RTUWXY]{2,18}$")
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from highland.enterprises.models import Enterprise, Financial
 from highland.enterprises.service import PortraitView
-from highland.kit.money import fen_to_yuan
+from highland.platform.kit.money import fen_to_yuan
 
 
 class QualificationOut(BaseModel):

@@ -12,7 +12,6 @@ from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from highland.config import get_settings
 from highland.enterprises import repository as repo
 from highland.enterprises.models import Enterprise, Financial, Region
 from highland.enterprises.portrait import (
@@ -24,10 +23,11 @@ from highland.enterprises.portrait import (
     load_lifecycle_rules,
 )
 from highland.enterprises.vocab import ENTERPRISE_COLUMNS
-from highland.errors import InvalidInput
-from highland.identity.permissions import Principal
-from highland.kit import inert
-from highland.kit.regions import DEFAULT_CUSTOM_REGIONS, districts_of
+from highland.platform.config import get_settings
+from highland.platform.errors import InvalidInput
+from highland.platform.identity.permissions import Principal
+from highland.platform.kit import inert
+from highland.platform.kit.regions import DEFAULT_CUSTOM_REGIONS, districts_of
 
 XLSX_MAX_ROWS = 1_048_575
 

@@ -21,7 +21,6 @@ from sqlalchemy import Integer, String, Text, and_, cast, func, or_, select, typ
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
-from highland.db import table_of
 from highland.enterprises import repository as repo
 from highland.enterprises import service
 from highland.enterprises.models import Enterprise, Financial, Qualification
@@ -32,6 +31,7 @@ from highland.enterprises.portrait import (
     SizeRow,
     compute_portrait,
 )
+from highland.platform.db import table_of
 
 _S, _I = pl.String(), pl.Int64()
 PORTRAIT_SCHEMA: dict[str, pl.DataType] = {

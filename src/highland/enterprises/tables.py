@@ -10,8 +10,8 @@ from decimal import Decimal
 import polars as pl
 
 from highland.enterprises.vocab import HEADER_ALIASES
-from highland.errors import InvalidInput
-from highland.kit import inert, sheets
+from highland.platform.errors import InvalidInput
+from highland.platform.kit import inert, sheets
 
 ROW = "__row"  # the row number a person sees in the sheet (header = row 1)
 

@@ -20,8 +20,8 @@ from highland.enterprises.vocab import (
     TRUE_WORDS,
     USD_COLUMNS,
 )
-from highland.kit.industry import industry_error_expr, industry_parts_expr
-from highland.kit.uscc import uscc_error_expr
+from highland.platform.kit.industry import industry_error_expr, industry_parts_expr
+from highland.platform.kit.uscc import uscc_error_expr
 
 ERROR_SCHEMA = {"row": pl.Int64, "column": pl.String, "value": pl.String, "error": pl.String}
 BUSINESS_SCOPE_MAX = 2000  # characters of 经营范围

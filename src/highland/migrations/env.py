@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 import highland.models  # noqa: F401  (fills the metadata)
-from highland.db import Base, make_engine
+from highland.platform.db import Base, make_engine
 
 config = context.config
 target_metadata = Base.metadata

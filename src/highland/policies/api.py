@@ -12,12 +12,13 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from highland.audit.service import Actor
-from highland.deps import DB, csrf_protect, read_body, require
 from highland.enterprises import repository as enterprise_repo
-from highland.errors import InvalidInput, NotFound, UnsupportedMediaType
-from highland.identity.permissions import Permission, Principal
-from highland.kit.dates import parse_date, today_local
+from highland.platform.audit.service import Actor
+from highland.platform.deps import DB, csrf_protect, read_body, require
+from highland.platform.errors import InvalidInput, NotFound, UnsupportedMediaType
+from highland.platform.identity.permissions import Permission, Principal
+from highland.platform.kit.dates import parse_date, today_local
+from highland.platform.web.params import XLSX_TYPE, DbInt
 from highland.policies import service
 from highland.policies.models import MatchRun, PolicyVersion
 from highland.policies.rules.loader import RuleError
@@ -54,7 +55,6 @@ from highland.policies.schemas import (
     split,
     yuan,
 )
-from highland.web.params import XLSX_TYPE, DbInt
 
 router = APIRouter(prefix="/api/v1", tags=["policies"])
 READ = Depends(require(Permission.policies_read))

@@ -10,10 +10,10 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from highland.audit.service import Actor
-from highland.db import session_factory, transaction
-from highland.errors import HighlandError
-from highland.kit.dates import parse_date, today_local
+from highland.platform.audit.service import Actor
+from highland.platform.db import session_factory, transaction
+from highland.platform.errors import HighlandError
+from highland.platform.kit.dates import parse_date, today_local
 
 app = typer.Typer(help="Policy rules: check, load, test, match.", no_args_is_help=True)
 out = Console(soft_wrap=True)
@@ -42,7 +42,8 @@ def _print_errors(errors: list[object]) -> None:
 
 
 def _init_and_actor() -> Actor:
-    from highland.cli import _actor, _init
+    from highland.platform.cli import actor as _actor
+    from highland.platform.cli import init_db as _init
 
     _init()
     return _actor()
@@ -174,7 +175,7 @@ def replay(
     except HighlandError as exc:
         raise _fail(exc.message) from None
     if out_path is not None and rep.frames:
-        from highland.kit import inert
+        from highland.platform.kit import inert
 
         results = pl.concat(list(rep.frames.values()))
         texts = [c for c, t in results.schema.items() if t == pl.String]

@@ -22,11 +22,11 @@ import polars as pl
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from highland.db import utcnow
 from highland.enterprises.models import Enterprise
-from highland.identity.models import User
-from highland.identity.permissions import Role
-from highland.notices import service as notices
+from highland.platform.db import utcnow
+from highland.platform.identity.models import User
+from highland.platform.identity.permissions import Role
+from highland.platform.notices import service as notices
 from highland.policies.models import MatchRun, PolicyVersion, PortraitSnapshot
 from highland.policies.rules.model import Compiled, compile_policy
 from highland.policies.rules.vector import details

@@ -11,18 +11,18 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from highland.audit.service import Actor
-from highland.deps import DB, csrf_protect, require
 from highland.enterprises import repository as enterprise_repo
-from highland.errors import InvalidInput, NotFound
-from highland.identity.permissions import Permission, Principal
-from highland.kit.dates import parse_date, today_local
+from highland.platform.audit.service import Actor
+from highland.platform.deps import DB, csrf_protect, require
+from highland.platform.errors import InvalidInput, NotFound
+from highland.platform.identity.permissions import Permission, Principal
+from highland.platform.kit.dates import parse_date, today_local
+from highland.platform.web.params import DbInt
+from highland.platform.web.render import language, render
 from highland.policies import service
 from highland.policies.models import PolicyVersion
 from highland.policies.present import Formatter
 from highland.policies.rules.model import LEVELS, Compiled, Policy, compile_policy
-from highland.web.params import DbInt
-from highland.web.render import language, render
 
 router = APIRouter(include_in_schema=False)
 READ = Depends(require(Permission.policies_read))

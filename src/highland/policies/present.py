@@ -12,8 +12,9 @@ from decimal import Decimal
 from typing import Any
 
 from highland.enterprises.vocab import OWNERSHIP, QUALIFICATIONS
-from highland.kit.industry import DIVISIONS, SECTIONS
-from highland.kit.money import yuan_display
+from highland.platform.kit.industry import DIVISIONS, SECTIONS
+from highland.platform.kit.money import yuan_display
+from highland.platform.web.i18n import translate
 from highland.policies.models import PackageVersion, PolicyVersion
 from highland.policies.rules.explain import CriterionResult, PolicyResult
 from highland.policies.rules.fields import FIELDS
@@ -29,7 +30,6 @@ from highland.policies.rules.model import (
     Value,
 )
 from highland.policies.service import EnterpriseMatch
-from highland.web.i18n import translate
 
 SYMBOLS = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "=", "!=": "≠"}
 # The wording of a gap's target, by the comparison the criterion makes.

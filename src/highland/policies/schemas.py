@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from highland.kit.money import fen_to_yuan
+from highland.platform.kit.money import fen_to_yuan
 from highland.policies.models import MatchCount, MatchRun, PolicyVersion, PortraitSnapshot
 from highland.policies.rules.explain import CriterionResult, Gap, PolicyResult
 from highland.policies.rules.fields import FIELDS

@@ -21,15 +21,15 @@ from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from highland.audit import service as audit
-from highland.audit.service import Actor, Change
-from highland.db import utcnow
 from highland.enterprises import repository as enterprise_repo
 from highland.enterprises import snapshot
-from highland.errors import InvalidInput, NotFound
-from highland.identity.permissions import Principal
-from highland.kit import inert
-from highland.kit.money import fen_to_yuan, yuan_text
+from highland.platform.audit import service as audit
+from highland.platform.audit.service import Actor, Change
+from highland.platform.db import utcnow
+from highland.platform.errors import InvalidInput, NotFound
+from highland.platform.identity.permissions import Principal
+from highland.platform.kit import inert
+from highland.platform.kit.money import fen_to_yuan, yuan_text
 from highland.policies.models import (
     MatchCount,
     MatchRun,

@@ -9,9 +9,9 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from highland.audit.service import Actor
-from highland.db import transaction
-from highland.errors import HighlandError
+from highland.platform.audit.service import Actor
+from highland.platform.db import transaction
+from highland.platform.errors import HighlandError
 
 app = typer.Typer(help="Chain analytics: reference figures, prospects, summaries.")
 reference_app = typer.Typer(help="Reference figures for location quotients.", no_args_is_help=True)
@@ -28,7 +28,8 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
 
 
 def _init_and_actor() -> Actor:
-    from highland.cli import _actor, _init
+    from highland.platform.cli import actor as _actor
+    from highland.platform.cli import init_db as _init
 
     _init()
     return _actor()

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from highland.chains import figures as chain_figures
 from highland.chains.models import Chain, ReferenceFigure, Segment
 from highland.enterprises.models import Enterprise, Financial
-from highland.errors import InvalidInput, NotFound
+from highland.platform.errors import InvalidInput, NotFound
 
 MEASURES = ("employment", "revenue_fen", "enterprises")
 DEFAULT_REGION = "320000"  # Jiangsu province

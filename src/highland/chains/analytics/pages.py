@@ -10,12 +10,12 @@ from sqlalchemy.orm import Session
 
 from highland.chains.analytics import measures
 from highland.chains.analytics import service as analytics
-from highland.deps import DB, require
-from highland.errors import InvalidInput
-from highland.identity.permissions import Permission, Principal
-from highland.kit.dates import CITY_TZ
-from highland.web.params import DbInt
-from highland.web.render import render
+from highland.platform.deps import DB, require
+from highland.platform.errors import InvalidInput
+from highland.platform.identity.permissions import Permission, Principal
+from highland.platform.kit.dates import CITY_TZ
+from highland.platform.web.params import DbInt
+from highland.platform.web.render import render
 
 router = APIRouter(include_in_schema=False)
 READ = Depends(require(Permission.chains_read))

@@ -12,12 +12,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from highland.audit.service import Actor, Change, record
 from highland.chains.models import Prospect, ReferenceFigure
 from highland.enterprises.tables import ROW, read_table
-from highland.errors import InvalidInput
-from highland.kit.industry import IndustryError, parse_industry
-from highland.kit.uscc import USCCError, validate
+from highland.platform.audit.service import Actor, Change, record
+from highland.platform.errors import InvalidInput
+from highland.platform.kit.industry import IndustryError, parse_industry
+from highland.platform.kit.uscc import USCCError, validate
 
 REFERENCE_COLUMNS = ("region", "year", "industry_code", "measure", "value", "source")
 PROSPECT_COLUMNS = (

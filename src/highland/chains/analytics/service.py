@@ -32,7 +32,7 @@ from highland.chains.analytics.measures import (
     subtree_members,
 )
 from highland.chains.models import Prospect, Segment
-from highland.errors import InvalidInput
+from highland.platform.errors import InvalidInput
 
 DEFAULT_FEW = 3  # a segment with fewer accepted members than this is a gap
 BOTTLENECK_WEIGHT = 2  # a bottleneck (卡脖子) segment's shortfall counts double

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from highland.audit.service import Actor
 from highland.chains import service
+from highland.platform.audit.service import Actor
 
 
 def load_demo_chains(session: Session, actor: Actor) -> dict[str, int]:

@@ -16,15 +16,15 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from highland.audit.service import Actor
 from highland.chains import indicators
 from highland.chains.governance import service as gov
 from highland.chains.models import Chain, ChainMeeting, EnterpriseSegment, Segment
-from highland.db import utcnow
 from highland.demands.calendar import SHANGHAI
 from highland.demands.models import Institution
-from highland.errors import HighlandError
-from highland.identity.permissions import Principal, Role
+from highland.platform.audit.service import Actor
+from highland.platform.db import utcnow
+from highland.platform.errors import HighlandError
+from highland.platform.identity.permissions import Principal, Role
 
 HISTORY_MONTHS = 12
 PLACE = "区政府第三会议室（示例）"

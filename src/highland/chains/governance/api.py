@@ -14,15 +14,15 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from highland.audit.service import Actor
 from highland.chains import indicators
 from highland.chains.governance import service as gov
 from highland.chains.models import ChainMeeting, ChainTask, ChainTaskEvent
 from highland.demands.calendar import WorkCalendar, load_calendar
 from highland.demands.provisional import task_due_provisional
-from highland.deps import DB, csrf_protect, require
-from highland.identity.permissions import Permission, Principal
-from highland.web.params import DbInt
+from highland.platform.audit.service import Actor
+from highland.platform.deps import DB, csrf_protect, require
+from highland.platform.identity.permissions import Permission, Principal
+from highland.platform.web.params import DbInt
 
 router = APIRouter(prefix="/api/v1", tags=["chains"])
 READ = Depends(require(Permission.chains_read))

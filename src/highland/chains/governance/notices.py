@@ -1,5 +1,5 @@
 """Which chain-task events notify whom: the one mapping of the chains' monthly scheduling onto
-the notification service (highland.notices). `governance._log` — the single writer of task
+the notification service (highland.platform.notices). `governance._log` — the single writer of task
 events — calls `on_event`; the task sweep calls `sweep_notices` for its marks.
 
 A task's owner is an institution code and/or a free-text name (governance.DecisionInput). It
@@ -20,11 +20,11 @@ from typing import Any, Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from highland.audit.service import Actor
 from highland.chains.models import Chain, ChainTask
 from highland.demands.models import Institution
-from highland.notices import service as notices
-from highland.notices.recipients import Directory
+from highland.platform.audit.service import Actor
+from highland.platform.notices import service as notices
+from highland.platform.notices.recipients import Directory
 
 EVENT_ACTIONS = frozenset({"create", "reassign", "reopen", "reclock", "done"})
 

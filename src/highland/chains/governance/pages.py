@@ -13,21 +13,21 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from highland.audit.service import Actor
 from highland.chains import indicators
 from highland.chains.governance import service as gov
 from highland.chains.mapping.service import check_write
 from highland.chains.models import Chain, ChainMeeting
-from highland.db import utcnow
 from highland.demands.calendar import SHANGHAI, load_calendar
 from highland.demands.models import Institution
 from highland.demands.provisional import reclock_text, task_due_provisional
-from highland.deps import DB, csrf_protect, require
-from highland.errors import HighlandError, InvalidInput
-from highland.identity.permissions import Permission, Principal
-from highland.web.i18n import translate
-from highland.web.params import DbInt
-from highland.web.render import language, render
+from highland.platform.audit.service import Actor
+from highland.platform.db import utcnow
+from highland.platform.deps import DB, csrf_protect, require
+from highland.platform.errors import HighlandError, InvalidInput
+from highland.platform.identity.permissions import Permission, Principal
+from highland.platform.web.i18n import translate
+from highland.platform.web.params import DbInt
+from highland.platform.web.render import language, render
 
 router = APIRouter(include_in_schema=False)
 READ = Depends(require(Permission.chains_read))

@@ -18,17 +18,17 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from highland.audit.service import Actor, Change, record
 from highland.chains import indicators
 from highland.chains.governance import notices as task_notices
 from highland.chains.mapping.service import check_write
 from highland.chains.models import Chain, ChainMeeting, ChainTask, ChainTaskEvent
-from highland.db import begin_write, utcnow
 from highland.demands.calendar import WorkCalendar, load_calendar
 from highland.demands.models import Institution
-from highland.errors import Conflict, Forbidden, InvalidInput, NotFound
-from highland.identity.permissions import Principal, Role
-from highland.kit import inert
+from highland.platform.audit.service import Actor, Change, record
+from highland.platform.db import begin_write, utcnow
+from highland.platform.errors import Conflict, Forbidden, InvalidInput, NotFound
+from highland.platform.identity.permissions import Principal, Role
+from highland.platform.kit import inert
 
 MAX_DAYS = 60
 MAX_DECISIONS = 100

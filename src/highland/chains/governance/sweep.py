@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 from highland.chains.governance.notices import sweep_notices
 from highland.chains.governance.service import RUNNING
 from highland.chains.models import ChainTask, ChainTaskEvent
-from highland.config import Settings
-from highland.db import begin_write, table_of, utcnow
+from highland.platform.config import Settings
+from highland.platform.db import begin_write, table_of, utcnow
 
 SYSTEM = "system"
 CHUNK = 5000

@@ -10,14 +10,14 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from highland.audit.service import Actor
 from highland.chains.mapping import leading as lead
 from highland.chains.mapping import service as mapping
 from highland.chains.models import EnterpriseSegment, LeadingFirm
-from highland.deps import DB, csrf_protect, require
 from highland.enterprises.models import Enterprise
-from highland.identity.permissions import Permission, Principal
-from highland.web.params import DbInt
+from highland.platform.audit.service import Actor
+from highland.platform.deps import DB, csrf_protect, require
+from highland.platform.identity.permissions import Permission, Principal
+from highland.platform.web.params import DbInt
 
 router = APIRouter(prefix="/api/v1", tags=["chains"])
 READ = Depends(require(Permission.chains_read))

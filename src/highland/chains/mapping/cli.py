@@ -9,9 +9,9 @@ from rich.console import Console
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from highland.audit.service import Actor
-from highland.db import transaction
-from highland.errors import HighlandError, InvalidInput
+from highland.platform.audit.service import Actor
+from highland.platform.db import transaction
+from highland.platform.errors import HighlandError, InvalidInput
 
 app = typer.Typer(help="Enterprises in chain segments and leading firms.", no_args_is_help=True)
 out = Console(soft_wrap=True)
@@ -26,7 +26,8 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
 
 
 def _init_and_actor() -> Actor:
-    from highland.cli import _actor, _init
+    from highland.platform.cli import actor as _actor
+    from highland.platform.cli import init_db as _init
 
     _init()
     return _actor()

@@ -16,7 +16,6 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from highland.audit.service import Actor, Change, record
 from highland.chains.mapping.service import (
     DETAIL_MAX,
     STREAM_RANK,
@@ -25,9 +24,10 @@ from highland.chains.mapping.service import (
     get_chain,
 )
 from highland.chains.models import EnterpriseSegment, LeadingFirm
-from highland.db import utcnow
 from highland.enterprises.models import Enterprise, Financial
-from highland.errors import Conflict, InvalidInput, NotFound
+from highland.platform.audit.service import Actor, Change, record
+from highland.platform.db import utcnow
+from highland.platform.errors import Conflict, InvalidInput, NotFound
 
 
 def leading_firms(session: Session, chain_id: int) -> list[tuple[LeadingFirm, Enterprise]]:

@@ -10,16 +10,16 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from highland.audit.service import Actor
 from highland.chains.mapping import leading as lead
 from highland.chains.mapping import service as mapping
 from highland.chains.models import Chain
-from highland.deps import DB, csrf_protect, require
-from highland.errors import HighlandError, InvalidInput
-from highland.identity.permissions import Permission, Principal
-from highland.web.i18n import translate
-from highland.web.params import DbInt
-from highland.web.render import language, render
+from highland.platform.audit.service import Actor
+from highland.platform.deps import DB, csrf_protect, require
+from highland.platform.errors import HighlandError, InvalidInput
+from highland.platform.identity.permissions import Permission, Principal
+from highland.platform.web.i18n import translate
+from highland.platform.web.params import DbInt
+from highland.platform.web.render import language, render
 
 router = APIRouter(include_in_schema=False)
 READ = Depends(require(Permission.chains_read))

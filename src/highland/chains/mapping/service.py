@@ -27,12 +27,12 @@ from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from highland.audit.service import Actor, Change, record
 from highland.chains.models import Chain, EnterpriseSegment, Segment
-from highland.db import utcnow
 from highland.enterprises.models import Enterprise
-from highland.errors import Conflict, Forbidden, InvalidInput, NotFound
-from highland.identity.permissions import Permission, Principal, Role
+from highland.platform.audit.service import Actor, Change, record
+from highland.platform.db import utcnow
+from highland.platform.errors import Conflict, Forbidden, InvalidInput, NotFound
+from highland.platform.identity.permissions import Permission, Principal, Role
 
 EVIDENCE = ("manual", "industry", "keyword")
 STATUSES = ("suggested", "accepted", "rejected")

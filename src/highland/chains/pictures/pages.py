@@ -27,14 +27,14 @@ from highland.chains.analytics import measures
 from highland.chains.analytics import service as analytics
 from highland.chains.models import Chain, EnterpriseSegment, LeadingFirm, Segment
 from highland.chains.pictures import service as pictures
-from highland.db import utcnow
-from highland.deps import DB, require
 from highland.enterprises.models import Enterprise, Financial
-from highland.identity.permissions import Permission, Principal
-from highland.kit.dates import CITY_TZ
-from highland.web.i18n import translate
-from highland.web.params import DbInt
-from highland.web.render import language, render
+from highland.platform.db import utcnow
+from highland.platform.deps import DB, require
+from highland.platform.identity.permissions import Permission, Principal
+from highland.platform.kit.dates import CITY_TZ
+from highland.platform.web.i18n import translate
+from highland.platform.web.params import DbInt
+from highland.platform.web.render import language, render
 
 router = APIRouter(include_in_schema=False)
 READ = Depends(require(Permission.chains_read))

@@ -7,7 +7,7 @@
   reference exists, else the member count (none / few / some); bottleneck segments are
   outlined and starred; leading firms (链主) are named in their boxes; a legend and the data
   date sit underneath.
-- `district_charts`: small multiples (pygal, like highland.web.charts) of the chain's local
+- `district_charts`: small multiples (pygal, like highland.platform.web.charts) of the chain's local
   enterprises, output and LQ by district, one district order for all three.
 
 Every text is XML-escaped here, so names with < & > cannot break the SVG.
@@ -24,7 +24,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pygal
 
-from highland.web.charts import _STYLE, svg_of
+from highland.platform.web.charts import _STYLE, svg_of
 
 STREAMS = ("upstream", "midstream", "downstream")
 LQ_TIERS = ("strong", "specialised", "below")

@@ -14,8 +14,8 @@ import typer
 from rich.console import Console
 from sqlalchemy import select
 
-from highland.db import transaction
-from highland.errors import HighlandError
+from highland.platform.db import transaction
+from highland.platform.errors import HighlandError
 
 app = typer.Typer(help="Reports: the monthly chain report.", no_args_is_help=True)
 out = Console(soft_wrap=True)
@@ -78,7 +78,8 @@ def chain(
 ) -> None:
     """Write a chain's monthly report (printable HTML or XLSX) to --out."""
     from highland.chains.report import service as report
-    from highland.cli import _actor, _init
+    from highland.platform.cli import actor as _actor
+    from highland.platform.cli import init_db as _init
 
     for check in (lambda: report.check_format(fmt), lambda: report.check_lang(lang)):
         try:

@@ -13,11 +13,11 @@ from sqlalchemy.orm import Session
 
 from highland.chains import indicators
 from highland.chains.report import service as report
-from highland.db import utcnow
-from highland.deps import DB, require
-from highland.identity.permissions import Permission, Principal
-from highland.web.params import DbInt
-from highland.web.render import language
+from highland.platform.db import utcnow
+from highland.platform.deps import DB, require
+from highland.platform.identity.permissions import Permission, Principal
+from highland.platform.web.params import DbInt
+from highland.platform.web.render import language
 
 router = APIRouter(include_in_schema=False)
 READ = Depends(require(Permission.chains_read))

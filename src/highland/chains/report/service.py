@@ -35,12 +35,12 @@ from highland.chains.governance import service as gov
 from highland.chains.models import ChainMeeting, ChainTask
 from highland.chains.pictures import pages as pictures_pages
 from highland.chains.pictures import service as pictures
-from highland.db import utcnow
 from highland.demands.calendar import SHANGHAI
 from highland.demands.models import Institution
-from highland.errors import InvalidInput
-from highland.kit.money import wan_text
-from highland.web.i18n import LANGUAGES, translate
+from highland.platform.db import utcnow
+from highland.platform.errors import InvalidInput
+from highland.platform.kit.money import wan_text
+from highland.platform.web.i18n import LANGUAGES, translate
 
 R = "chains.report."
 G = "chains.governance."
@@ -393,7 +393,7 @@ def to_html(report: Report, links: bool = False) -> str:
     `links`: the web page's toolbar (back, XLSX download), hidden when printed."""
     from markupsafe import Markup
 
-    from highland.web.render import TEMPLATES
+    from highland.platform.web.render import TEMPLATES
 
     template = TEMPLATES.env.get_template("chains/report.html")
 

@@ -25,7 +25,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
-from highland.kit.inert import append
+from highland.platform.kit.inert import append
 
 if TYPE_CHECKING:
     from highland.chains.report.service import Report

@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 
 from highland.chains import indicators
 from highland.chains.trends import service as trends
-from highland.deps import DB, require
-from highland.identity.permissions import Permission, Principal
-from highland.web.params import DbInt
+from highland.platform.deps import DB, require
+from highland.platform.identity.permissions import Permission, Principal
+from highland.platform.web.params import DbInt
 
 router = APIRouter(prefix="/api/v1", tags=["chains"])
 READ = Depends(require(Permission.chains_read))

@@ -17,15 +17,15 @@ from sqlalchemy.orm import Session
 from highland.chains import indicators
 from highland.chains.governance.service import get_chain
 from highland.chains.trends import service as trends
-from highland.deps import DB, require
-from highland.errors import InvalidInput
-from highland.identity.permissions import Permission, Principal
-from highland.kit.dates import CITY_TZ
-from highland.kit.money import wan_text, yuan_display
-from highland.web import charts
-from highland.web.i18n import translate
-from highland.web.params import DbInt
-from highland.web.render import language, render
+from highland.platform.deps import DB, require
+from highland.platform.errors import InvalidInput
+from highland.platform.identity.permissions import Permission, Principal
+from highland.platform.kit.dates import CITY_TZ
+from highland.platform.kit.money import wan_text, yuan_display
+from highland.platform.web import charts
+from highland.platform.web.i18n import translate
+from highland.platform.web.params import DbInt
+from highland.platform.web.render import language, render
 
 router = APIRouter(include_in_schema=False)
 READ = Depends(require(Permission.chains_read))

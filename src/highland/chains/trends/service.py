@@ -24,8 +24,8 @@ from sqlalchemy.orm import Session
 from highland.chains import indicators
 from highland.chains.governance.service import get_chain
 from highland.chains.models import ChainMeeting
-from highland.db import utcnow
-from highland.errors import InvalidInput
+from highland.platform.db import utcnow
+from highland.platform.errors import InvalidInput
 
 MAX_MONTHS = 36
 DEFAULT_MONTHS = 12

@@ -8,7 +8,7 @@ Create Date: 2026-11-22 03:00:01.608846
 import sqlalchemy as sa
 from alembic import op
 
-import highland.db
+import highland.platform.db
 
 revision = "0001"
 down_revision = None
@@ -21,7 +21,7 @@ def upgrade() -> None:
         "audit_entry",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("seq", sa.Integer(), nullable=False),
-        sa.Column("at", highland.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", highland.platform.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("actor", sa.String(length=64), nullable=False),
         sa.Column("actor_role", sa.String(length=16), nullable=True),
         sa.Column("channel", sa.String(length=8), nullable=False),
@@ -53,7 +53,7 @@ def upgrade() -> None:
         "import_report",
         sa.Column("id", sa.String(length=32), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=True),
-        sa.Column("created_at", highland.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", highland.platform.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("csv_text", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_import_report")),
     )
@@ -64,7 +64,7 @@ def upgrade() -> None:
         sa.Column("filename", sa.String(length=300), nullable=False),
         sa.Column("sha256", sa.String(length=64), nullable=False),
         sa.Column("actor", sa.String(length=64), nullable=False),
-        sa.Column("at", highland.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", highland.platform.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("dry_run", sa.Boolean(), nullable=False),
         sa.Column("rows", sa.Integer(), nullable=False),
         sa.Column("created", sa.Integer(), nullable=False),
@@ -78,7 +78,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("username", sa.String(length=64), nullable=False),
         sa.Column("ip", sa.String(length=64), nullable=False),
-        sa.Column("at", highland.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", highland.platform.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("success", sa.Boolean(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_login_attempt")),
     )
@@ -113,8 +113,8 @@ def upgrade() -> None:
         sa.Column("size_class", sa.String(length=8), nullable=True),
         sa.Column("figures_year", sa.Integer(), nullable=True),
         sa.Column("synthetic", sa.Boolean(), nullable=False),
-        sa.Column("created_at", highland.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", highland.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", highland.platform.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", highland.platform.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["district_code"], ["region.code"], name=op.f("fk_enterprise_district_code_region")
@@ -213,8 +213,8 @@ def upgrade() -> None:
         sa.Column("institution_code", sa.String(length=32), nullable=True),
         sa.Column("chain_id", sa.Integer(), nullable=True),
         sa.Column("is_active", sa.Boolean(), nullable=False),
-        sa.Column("created_at", highland.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("last_login_at", highland.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", highland.platform.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_login_at", highland.platform.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["enterprise_id"],
             ["enterprise.id"],
@@ -235,8 +235,8 @@ def upgrade() -> None:
         sa.Column("token_hash", sa.String(length=64), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(length=100), nullable=False),
-        sa.Column("created_at", highland.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("last_used_at", highland.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", highland.platform.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_used_at", highland.platform.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("revoked", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(
             ["user_id"],
@@ -253,8 +253,8 @@ def upgrade() -> None:
         sa.Column("token_hash", sa.String(length=64), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("csrf_token", sa.String(length=64), nullable=False),
-        sa.Column("created_at", highland.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", highland.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", highland.platform.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", highland.platform.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["user_id"],
             ["user_account.id"],

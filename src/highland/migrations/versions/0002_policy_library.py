@@ -8,7 +8,7 @@ Create Date: 2026-11-22 05:51:38.747075
 import sqlalchemy as sa
 from alembic import op
 
-import highland.db
+import highland.platform.db
 
 revision = "0002"
 down_revision = "0001"
@@ -27,7 +27,7 @@ def upgrade() -> None:
         sa.Column("cap_fen", sa.BigInteger(), nullable=True),
         sa.Column("source", sa.Text(), nullable=False),
         sa.Column("sha256", sa.String(length=64), nullable=False),
-        sa.Column("created_at", highland.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", highland.platform.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("created_by", sa.String(length=64), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_policy_package_version")),
         sa.UniqueConstraint("package_id", "version", name="uq_package_version"),
@@ -54,7 +54,7 @@ def upgrade() -> None:
         sa.Column("no_application", sa.Boolean(), nullable=False),
         sa.Column("source", sa.Text(), nullable=False),
         sa.Column("sha256", sa.String(length=64), nullable=False),
-        sa.Column("created_at", highland.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", highland.platform.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("created_by", sa.String(length=64), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_policy_version")),
         sa.UniqueConstraint("policy_id", "version", name="uq_policy_version"),
@@ -72,7 +72,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("sha256", sa.String(length=64), nullable=False),
         sa.Column("as_of", sa.Date(), nullable=False),
-        sa.Column("built_at", highland.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("built_at", highland.platform.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("rows", sa.Integer(), nullable=False),
         sa.Column("data", sa.LargeBinary(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_portrait_snapshot")),
@@ -83,7 +83,7 @@ def upgrade() -> None:
         sa.Column("id", sa.String(length=64), nullable=False),
         sa.Column("version_id", sa.Integer(), nullable=False),
         sa.Column("retired", sa.Boolean(), nullable=False),
-        sa.Column("updated_at", highland.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", highland.platform.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["version_id"], ["policy_version.id"], name=op.f("fk_policy_version_id_policy_version")
         ),
@@ -94,8 +94,8 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("as_of", sa.Date(), nullable=False),
         sa.Column("snapshot_id", sa.Integer(), nullable=False),
-        sa.Column("started_at", highland.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("finished_at", highland.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("started_at", highland.platform.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", highland.platform.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("actor", sa.String(length=64), nullable=False),
         sa.Column("policy_versions", sa.Text(), nullable=False),
         sa.Column("package_versions", sa.Text(), nullable=False),
@@ -113,7 +113,7 @@ def upgrade() -> None:
         "policy_package",
         sa.Column("id", sa.String(length=64), nullable=False),
         sa.Column("version_id", sa.Integer(), nullable=False),
-        sa.Column("updated_at", highland.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", highland.platform.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["version_id"],
             ["policy_package_version.id"],

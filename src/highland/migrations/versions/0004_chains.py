@@ -8,7 +8,7 @@ Create Date: 2026-11-29 14:41:01.615709
 import sqlalchemy as sa
 from alembic import op
 
-import highland.db
+import highland.platform.db
 
 revision = "0004"
 down_revision = "0003"
@@ -28,7 +28,7 @@ def upgrade() -> None:
         sa.Column("version_id", sa.Integer(), nullable=True),
         sa.Column("person_in_charge", sa.String(length=100), nullable=True),
         sa.Column("retired", sa.Boolean(), nullable=False),
-        sa.Column("updated_at", highland.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", highland.platform.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_chain")),
         sa.UniqueConstraint("code", name=op.f("uq_chain_code")),
     )
@@ -44,7 +44,7 @@ def upgrade() -> None:
         sa.Column("products", sa.Text(), nullable=True),
         sa.Column("patents", sa.Integer(), nullable=True),
         sa.Column("source", sa.String(length=300), nullable=False),
-        sa.Column("imported_at", highland.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("imported_at", highland.platform.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_chain_prospect")),
         sa.UniqueConstraint("uscc", name=op.f("uq_chain_prospect_uscc")),
     )
@@ -57,7 +57,7 @@ def upgrade() -> None:
         sa.Column("measure", sa.String(length=16), nullable=False),
         sa.Column("value", sa.BigInteger(), nullable=False),
         sa.Column("source", sa.String(length=300), nullable=False),
-        sa.Column("loaded_at", highland.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("loaded_at", highland.platform.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("loaded_by", sa.String(length=64), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_chain_reference_figure")),
         sa.UniqueConstraint(
@@ -76,7 +76,7 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("source", sa.Text(), nullable=False),
         sa.Column("sha256", sa.String(length=64), nullable=False),
-        sa.Column("created_at", highland.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", highland.platform.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("created_by", sa.String(length=64), nullable=False),
         sa.ForeignKeyConstraint(
             ["chain_id"],
@@ -101,8 +101,8 @@ def upgrade() -> None:
         sa.Column("confidence", sa.SmallInteger(), nullable=False),
         sa.Column("status", sa.String(length=10), nullable=False),
         sa.Column("decided_by", sa.String(length=64), nullable=True),
-        sa.Column("decided_at", highland.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("created_at", highland.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("decided_at", highland.platform.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", highland.platform.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["chain_id"],
             ["chain.id"],
@@ -135,7 +135,7 @@ def upgrade() -> None:
         sa.Column("enterprise_id", sa.Integer(), nullable=False),
         sa.Column("reason", sa.String(length=300), nullable=True),
         sa.Column("marked_by", sa.String(length=64), nullable=False),
-        sa.Column("marked_at", highland.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("marked_at", highland.platform.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["chain_id"],
             ["chain.id"],

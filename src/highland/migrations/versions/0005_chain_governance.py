@@ -8,7 +8,7 @@ Create Date: 2026-11-29 15:10:30.390800
 import sqlalchemy as sa
 from alembic import op
 
-import highland.db
+import highland.platform.db
 
 revision = "0005"
 down_revision = "0004"
@@ -23,13 +23,13 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("chain_id", sa.Integer(), nullable=False),
         sa.Column("month", sa.String(length=7), nullable=False),
-        sa.Column("held_at", highland.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("held_at", highland.platform.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("place", sa.String(length=200), nullable=True),
         sa.Column("chaired_by", sa.String(length=100), nullable=True),
         sa.Column("attendees", sa.Text(), nullable=True),
         sa.Column("matters", sa.Text(), nullable=True),
         sa.Column("indicators", sa.JSON(), nullable=False),
-        sa.Column("created_at", highland.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", highland.platform.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("created_by", sa.String(length=64), nullable=False),
         sa.ForeignKeyConstraint(
             ["chain_id"],
@@ -53,22 +53,22 @@ def upgrade() -> None:
         sa.Column("owner_institution", sa.String(length=32), nullable=True),
         sa.Column("owner_name", sa.String(length=100), nullable=True),
         sa.Column("working_days", sa.Integer(), nullable=False),
-        sa.Column("assigned_at", highland.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("due", highland.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("warn_at", highland.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("assigned_at", highland.platform.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("due", highland.platform.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("warn_at", highland.platform.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("state", sa.String(length=16), nullable=False),
         sa.Column("open", sa.Boolean(), nullable=False),
-        sa.Column("paused_at", highland.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("paused_at", highland.platform.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("paused_days", sa.Integer(), nullable=False),
-        sa.Column("done_at", highland.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("done_at", highland.platform.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("done_on_time", sa.Boolean(), nullable=True),
         sa.Column("result", sa.Text(), nullable=True),
-        sa.Column("warned_at", highland.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("breached_at", highland.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("warned_at", highland.platform.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("breached_at", highland.platform.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("event_count", sa.Integer(), nullable=False),
         sa.Column("created_by", sa.String(length=64), nullable=False),
-        sa.Column("updated_at", highland.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", highland.platform.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["chain_id"],
             ["chain.id"],
@@ -99,7 +99,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("task_id", sa.Integer(), nullable=False),
         sa.Column("seq", sa.Integer(), nullable=False),
-        sa.Column("at", highland.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", highland.platform.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("actor", sa.String(length=64), nullable=False),
         sa.Column("actor_role", sa.String(length=16), nullable=True),
         sa.Column("action", sa.String(length=16), nullable=False),

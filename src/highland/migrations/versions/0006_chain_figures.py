@@ -8,7 +8,7 @@ Create Date: 2026-11-29 17:00:00
 import sqlalchemy as sa
 from alembic import op
 
-import highland.db
+import highland.platform.db
 
 revision = "0006"
 down_revision = "0005"
@@ -43,7 +43,7 @@ def upgrade() -> None:
         "figure_state",
         sa.Column("name", sa.String(length=32), nullable=False),
         sa.Column("built_from", sa.BigInteger(), nullable=False),
-        sa.Column("built_at", highland.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("built_at", highland.platform.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("rows", sa.Integer(), nullable=False),
         sa.Column("milliseconds", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("name", name=op.f("pk_figure_state")),

@@ -8,7 +8,7 @@ Create Date: 2026-11-29 17:00:00
 import sqlalchemy as sa
 from alembic import op
 
-import highland.db
+import highland.platform.db
 
 revision = "0007"
 down_revision = "0006"
@@ -83,7 +83,7 @@ def upgrade() -> None:
         sa.Column("registry_generation", sa.BigInteger(), nullable=False),
         sa.Column("links_generation", sa.BigInteger(), nullable=False),
         sa.Column("items", sa.JSON(), nullable=False),
-        sa.Column("computed_at", highland.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("computed_at", highland.platform.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("chain_id", "month", name=op.f("pk_chain_month_figure")),
     )
 

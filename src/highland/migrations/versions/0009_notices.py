@@ -20,7 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-import highland.db
+import highland.platform.db
 
 revision = "0009"
 down_revision = "0008"
@@ -41,10 +41,10 @@ def _new_table() -> None:
         sa.Column("dedupe_key", sa.String(length=80), nullable=False),
         sa.Column("params", sa.JSON(), nullable=False),
         sa.Column("link", sa.String(length=300), nullable=False),
-        sa.Column("created_at", highland.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("read_at", highland.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", highland.platform.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("read_at", highland.platform.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("email_to", sa.String(length=200), nullable=True),
-        sa.Column("emailed_at", highland.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("emailed_at", highland.platform.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("email_error", sa.String(length=300), nullable=True),
         sa.ForeignKeyConstraint(
             ["user_id"],
@@ -69,10 +69,10 @@ def _old_table() -> None:
         sa.Column("due_key", sa.String(length=40), nullable=False),
         sa.Column("subject", sa.String(length=300), nullable=False),
         sa.Column("body", sa.Text(), nullable=False),
-        sa.Column("created_at", highland.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("read_at", highland.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", highland.platform.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("read_at", highland.platform.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("email_to", sa.String(length=200), nullable=True),
-        sa.Column("emailed_at", highland.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("emailed_at", highland.platform.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("email_error", sa.String(length=300), nullable=True),
         sa.ForeignKeyConstraint(
             ["demand_id"],

@@ -12,7 +12,7 @@ Create Date: 2026-12-07 09:00:00
 import sqlalchemy as sa
 from alembic import op
 
-import highland.db
+import highland.platform.db
 
 revision = "0010"
 down_revision = "0009"
@@ -31,7 +31,9 @@ def upgrade() -> None:
         )
         batch_op.add_column(
             sa.Column(
-                "resolution_due_original", highland.db.UTCDateTime(timezone=True), nullable=True
+                "resolution_due_original",
+                highland.platform.db.UTCDateTime(timezone=True),
+                nullable=True,
             )
         )
         batch_op.create_index(batch_op.f("ix_demand_request_type"), ["request_type"], unique=False)
@@ -44,14 +46,14 @@ def upgrade() -> None:
         sa.Column("days", sa.SmallInteger(), nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),
         sa.Column("state", sa.String(length=10), nullable=False),
-        sa.Column("asked_at", highland.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("asked_at", highland.platform.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("asked_by", sa.String(length=64), nullable=False),
-        sa.Column("decided_at", highland.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("decided_at", highland.platform.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("decided_by", sa.String(length=64), nullable=True),
         sa.Column("decided_role", sa.String(length=16), nullable=True),
         sa.Column("decision_reason", sa.Text(), nullable=True),
-        sa.Column("old_due", highland.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("new_due", highland.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("old_due", highland.platform.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("new_due", highland.platform.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["demand_id"], ["demand.id"], name=op.f("fk_demand_extension_demand_id_demand"),
             ondelete="RESTRICT",
@@ -67,7 +69,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("demand_id", sa.Integer(), nullable=False),
         sa.Column("institution_code", sa.String(length=32), nullable=True),
-        sa.Column("at", highland.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", highland.platform.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("by", sa.String(length=64), nullable=False),
         sa.Column("by_role", sa.String(length=16), nullable=True),
         sa.Column("reached", sa.Boolean(), nullable=False),

@@ -11,7 +11,7 @@ Create Date: 2026-12-07 09:40:00
 import sqlalchemy as sa
 from alembic import op
 
-import highland.db
+import highland.platform.db
 
 revision = "0011"
 down_revision = "0010"
@@ -22,7 +22,7 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("api_token", schema=None) as batch_op:
         batch_op.add_column(
-            sa.Column("expires_at", highland.db.UTCDateTime(timezone=True), nullable=True)
+            sa.Column("expires_at", highland.platform.db.UTCDateTime(timezone=True), nullable=True)
         )
 
 

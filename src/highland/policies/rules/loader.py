@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from highland.kit.yaml_lines import LineDict, LineList, line_loader
+from highland.platform.kit.yaml_lines import LineDict, LineList, line_loader
 from highland.policies.rules.amount import AmountSyntaxError, parse_amount
 from highland.policies.rules.fields import FIELDS, LIFECYCLE_STAGES
 from highland.policies.rules.model import (

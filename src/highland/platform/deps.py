@@ -1,0 +1,113 @@
+"""Request dependencies: the transaction, the principal, permissions and CSRF."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable, Iterator
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from highland.platform.db import begin_write
+from highland.platform.errors import Forbidden, InvalidInput, Unauthenticated
+from highland.platform.identity import service as identity
+from highland.platform.identity.permissions import Permission, Principal
+
+SESSION_COOKIE = "highland_session"
+LANG_COOKIE = "highland_lang"
+
+
+# Routes whose work runs in sessions of its own (imports commit in chunks) or that write only
+# after slow work (sign-in checks the password first): their request session must not hold
+# SQLite's write lock, or the other requests would wait for it.
+OWN_TRANSACTIONS = ("/imports", "/api/v1/imports/", "/login")
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    """One transaction per request: commit when the handler succeeds, else roll back.
+
+    An unsafe request's transaction is declared as writing from the start (SQLite: BEGIN
+    IMMEDIATE), so that concurrent writers queue instead of failing on a stale snapshot.
+    """
+    session: Session = request.app.state.sessions()
+    path = request.url.path
+    if request.method not in ("GET", "HEAD", "OPTIONS") and not path.startswith(OWN_TRANSACTIONS):
+        begin_write(session)
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+DB = Depends(get_db, scope="function")
+
+
+def optional_principal(request: Request, db: Session = DB) -> Principal | None:
+    """Return the caller from a bearer token or a session cookie, or None."""
+    if hasattr(request.state, "principal"):
+        return request.state.principal
+    principal: Principal | None = None
+    auth = request.headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        token = auth[7:].strip()
+        principal = identity.token_principal(db, token)
+        if principal is None:
+            raise Unauthenticated("invalid or revoked API token")
+        identity.touch_token(db, token)
+    else:
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if cookie:
+            principal = identity.session_principal(db, cookie)
+    request.state.principal = principal
+    return principal
+
+
+def current_principal(principal: Principal | None = Depends(optional_principal)) -> Principal:
+    """Require a signed-in caller."""
+    if principal is None:
+        raise Unauthenticated("sign in first")
+    return principal
+
+
+def require(permission: Permission) -> Callable[..., Principal]:
+    """Build a dependency that requires a permission."""
+
+    def check(principal: Principal = Depends(current_principal)) -> Principal:
+        if not principal.can(permission):
+            raise Forbidden(f"your role ({principal.role.value}) may not do this")
+        return principal
+
+    return check
+
+
+async def csrf_protect(
+    request: Request, principal: Principal | None = Depends(optional_principal)
+) -> None:
+    """Cookie-authenticated unsafe requests must carry the session's CSRF token."""
+    if request.method in ("GET", "HEAD", "OPTIONS") or principal is None:
+        return
+    if principal.channel == "api":
+        return  # bearer tokens are not sent by browsers on their own
+    sent = request.headers.get("x-csrf-token")
+    if sent is None:
+        form = await request.form()
+        value = form.get("csrf_token")
+        sent = value if isinstance(value, str) else None
+    if not sent or not principal.csrf_token or not hmac.compare_digest(sent, principal.csrf_token):
+        raise Forbidden("the form has expired or did not come from this site; reload and retry")
+
+
+async def read_body(request: Request) -> bytes:
+    """The raw request body, refused with a clear error once it passes the upload limit
+    (`HIGHLAND_MAX_UPLOAD_MB`) — read in chunks, never more than the limit."""
+    limit = request.app.state.settings.max_upload_mb * 1024 * 1024
+    data = bytearray()
+    async for chunk in request.stream():
+        data += chunk
+        if len(data) > limit:
+            raise InvalidInput(f"the body is larger than {limit // (1024 * 1024)} MB", field="body")
+    return bytes(data)

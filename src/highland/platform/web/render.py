@@ -1,0 +1,122 @@
+"""Template rendering with translations, the principal and reference-data helpers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from jinja2 import ChoiceLoader, FileSystemLoader
+
+from highland.platform.deps import LANG_COOKIE
+from highland.platform.identity.permissions import Permission, Principal
+from highland.platform.kit.dates import CITY_TZ
+from highland.platform.kit.industry import DIVISIONS, SECTIONS
+from highland.platform.kit.money import wan_text
+from highland.platform.web.i18n import pick_language, translate
+
+PLATFORM = Path(__file__).resolve().parent.parent
+PACKAGE = PLATFORM.parent
+# Code → (zh, en) tables that domains lend to every page, by the name templates call
+# (e.g. the enterprises domain registers "qual_name"): the kernel knows no domain's words.
+NAME_TABLES: dict[str, dict[str, Any]] = {}
+
+
+def register_names(function: str, table: dict[str, Any]) -> None:
+    """Let every template turn a code into its name with `function(code)` (zh or en)."""
+    NAME_TABLES[function] = table
+
+
+def _template_folders() -> list[str]:
+    """The kernel's templates first, then each domain's `templates/` folder (found on disk,
+    so that the kernel imports no domain)."""
+    kernel = sorted(PLATFORM.glob("*/templates"))
+    domains = sorted(p for p in PACKAGE.glob("*/templates") if p.parent != PLATFORM)
+    return [str(PLATFORM / "web" / "templates")] + [
+        str(p) for p in kernel + domains if p != PLATFORM / "web" / "templates"
+    ]
+
+
+def _make_templates() -> Jinja2Templates:
+    from jinja2 import Environment, select_autoescape
+
+    env = Environment(
+        loader=ChoiceLoader([FileSystemLoader(folder) for folder in _template_folders()]),
+        autoescape=select_autoescape(["html"]),
+    )
+    return Jinja2Templates(env=env)
+
+
+TEMPLATES = _make_templates()
+
+
+def language(request: Request) -> str:
+    """Return the request's language."""
+    settings = request.app.state.settings
+    return pick_language(request.cookies.get(LANG_COOKIE), None, settings.default_language)
+
+
+def _show_value(lang: str) -> Any:
+    def show(key: str, value: object) -> str:
+        if key == "size_class":
+            return translate(lang, f"size.{value}")
+        if key == "lifecycle_stage":
+            return translate(lang, f"stage.{value}")
+        if key in ("rd_intensity", "revenue_growth", "revenue_cagr_3y") and isinstance(
+            value, Decimal | float | int
+        ):
+            return f"{Decimal(str(value)) * 100:.1f}%"
+        return str(value)
+
+    return show
+
+
+def render(
+    request: Request, name: str, context: dict[str, Any], status_code: int = 200
+) -> HTMLResponse:
+    """Render a page with the shared context."""
+    lang = language(request)
+    principal: Principal | None = getattr(request.state, "principal", None)
+    regions = request.app.state.region_names
+
+    def region_name(code: str) -> str:
+        names = regions.get(code)
+        return (names[0] if lang == "zh-CN" else names[1]) if names else code
+
+    def pick(table: dict[str, Any], zh_index: int, en_index: int) -> Any:
+        def name(code: str | None) -> str:
+            if not code:
+                return "—"
+            row = table.get(code)
+            return (row[zh_index] if lang == "zh-CN" else row[en_index]) if row else code
+
+        return name
+
+    base = {
+        "request": request,
+        "lang": lang,
+        "_": lambda msg_key, /, **kw: translate(lang, msg_key, **kw),
+        "principal": principal,
+        "can": lambda perm: bool(principal and principal.can(Permission(perm))),
+        "synthetic": request.app.state.synthetic,
+        "region_name": region_name,
+        "division_name": pick({k: (v[1], v[2]) for k, v in DIVISIONS.items()}, 0, 1),
+        "section_name": pick(SECTIONS, 0, 1),
+        **{function: pick(table, 0, 1) for function, table in NAME_TABLES.items()},
+        "wan": wan_text,
+        "show_value": _show_value(lang),
+        "local_time": lambda dt: (
+            dt.astimezone(CITY_TZ).strftime("%Y-%m-%d %H:%M:%S") if isinstance(dt, datetime) else dt
+        ),
+    }
+    # The header's unread count: a callable put on request.state by the notices package's
+    # app-wide dependency (this layer imports no module that stores notices).
+    counter = getattr(request.state, "unread_notices", None)
+    if principal is not None and callable(counter) and "unread_notices" not in context:
+        base["unread_notices"] = counter()
+    base.update(context)
+    return TEMPLATES.TemplateResponse(request, name, base, status_code=status_code)

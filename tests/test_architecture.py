@@ -1,0 +1,118 @@
+"""The house's shape, read from the code: the platform kernel imports no domain, domains
+depend in one direction, and no two packages import each other.
+
+The import graph counts every import, those written inside functions too (an import hidden in
+a function still ties the packages). Edges that still point the wrong way are listed below as
+debts with the reason each exists; the list may only shrink: a new wrong-way edge fails, and so
+does a listed debt that has been paid (remove it from the list)."""
+
+from __future__ import annotations
+
+import ast
+from collections import defaultdict
+from pathlib import Path
+
+SRC = Path(__file__).resolve().parent.parent / "src" / "highland"
+
+# Who may import whom. The kernel (highland.platform) is imported by everyone and imports no
+# one; the assembly (the `highland` command, the web app, the schema and its migrations,
+# backup) may import everything.
+KERNEL = "platform"
+DOMAINS: dict[str, set[str]] = {
+    "enterprises": set(),
+    "policies": {"enterprises"},
+    "demands": {"enterprises"},
+    "chains": {"enterprises", "demands"},
+}
+ASSEMBLY = {"cli", "main", "models", "schema", "migrations", "backup", "__init__"}
+
+# Wrong-way edges still in the code: (importer, imported) → why, and what removes it.
+DEBTS: dict[tuple[str, str], str] = {
+    ("enterprises", "demands"): "the admin landing page shows the calendar warning: moves "
+    "with the working calendar into the kernel",
+    ("enterprises", "chains"): "the portrait snapshot reads chain memberships for policy "
+    "rules: the chains domain should lend them to policy matching instead",
+    ("demands", "chains"): "a new calendar year recomputes chain tasks' deadlines, and the "
+    "scheduler runs the task sweep: both move into the kernel's one workflow engine",
+}
+# Imports written inside functions across packages; may only go down.
+HIDDEN_MAX = 100
+
+
+def _package(module: str) -> str | None:
+    parts = module.split(".")
+    if parts[0] != "highland":
+        return None
+    return parts[1] if len(parts) > 1 else "__init__"
+
+
+def _graph() -> tuple[dict[tuple[str, str], list[str]], int]:
+    edges: dict[tuple[str, str], list[str]] = defaultdict(list)
+    hidden = 0
+    for path in sorted(SRC.rglob("*.py")):
+        rel = path.relative_to(SRC.parent).with_suffix("")
+        source = _package(".".join(rel.parts))
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        inside = {
+            id(node)
+            for fn in ast.walk(tree)
+            if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef)
+            for node in ast.walk(fn)
+        }
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                targets = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                targets = [node.module]
+            else:
+                continue
+            for target in targets:
+                imported = _package(target)
+                if imported and source and imported != source:
+                    edges[(source, imported)].append(str(path.relative_to(SRC)))
+                    hidden += id(node) in inside
+    return edges, hidden
+
+
+def _allowed(importer: str, imported: str) -> bool:
+    if importer in ASSEMBLY:
+        return True
+    if importer == KERNEL:
+        return False
+    return imported == KERNEL or imported in DOMAINS.get(importer, set())
+
+
+def test_every_package_has_a_place() -> None:
+    edges, _ = _graph()
+    known = {KERNEL, *DOMAINS, *ASSEMBLY}
+    unknown = {p for edge in edges for p in edge} - known
+    assert not unknown, f"packages without a place in the house: {sorted(unknown)}"
+
+
+def test_the_kernel_imports_no_domain() -> None:
+    edges, _ = _graph()
+    bad = {edge: files for edge, files in edges.items() if edge[0] == KERNEL}
+    assert not bad, f"the kernel imports: {bad}"
+
+
+def test_domains_depend_in_one_direction() -> None:
+    edges, _ = _graph()
+    wrong = {edge: sorted(set(files)) for edge, files in edges.items() if not _allowed(*edge)}
+    new = {edge: files for edge, files in wrong.items() if edge not in DEBTS}
+    paid = sorted(set(DEBTS) - set(wrong))
+    assert not new, f"imports against the direction of the house: {new}"
+    assert not paid, f"debts paid: remove them from DEBTS: {paid}"
+
+
+def test_no_two_packages_import_each_other() -> None:
+    edges, _ = _graph()
+    cycles = sorted(
+        (a, b) for (a, b) in edges if a < b and (b, a) in edges and a not in ASSEMBLY
+    )
+    owed = {tuple(sorted(debt)) for debt in DEBTS}
+    assert [c for c in cycles if c not in owed] == [], cycles
+
+
+def test_imports_hidden_in_functions_do_not_grow() -> None:
+    _, hidden = _graph()
+    assert hidden <= HIDDEN_MAX, f"{hidden} imports across packages inside functions"
