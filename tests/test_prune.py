@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from highland import config
-from highland import db as hdb
+from highland.platform import config
+from highland.platform import db as hdb
 from highland.platform.audit.models import AuditEntry
 from highland.platform.config import Settings
 from highland.platform.identity import login

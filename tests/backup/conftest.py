@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from highland import config, db
+from highland.platform import config, db
 from tests.backup.helpers import BACKENDS, Pair, databases
 
 

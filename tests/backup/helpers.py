@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import MetaData, select, text
 from typer.testing import CliRunner
 
-from highland import config, db
 from highland.cli import app
+from highland.platform import config, db
 from highland.platform.web.i18n import translate
 from tests.pg import PG_URL, throwaway_database
 

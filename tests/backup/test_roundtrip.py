@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from highland import db
+from highland.platform import db
 from highland.platform.audit.models import AuditEntry
 from highland.platform.audit.service import Actor, Change, record_many
 from tests.backup.helpers import SHA, Pair, point_at, run, sequences, tables

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from highland import config, db
 from highland.chains.cli import app
 from highland.chains.service import DEMO_DIR
+from highland.platform import config, db
 from tests.chains.chain_files import BROKEN, FLAT, SMALL
 
 runner = CliRunner()

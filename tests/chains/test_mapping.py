@@ -365,9 +365,9 @@ def test_demo_enterprises_have_a_business_scope() -> None:
 def test_cli_suggest_accept_leading(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     from typer.testing import CliRunner
 
-    from highland import config
-    from highland import db as highland_db
     from highland.chains.mapping.cli import app
+    from highland.platform import config
+    from highland.platform import db as highland_db
     from highland.platform.db import transaction
 
     monkeypatch.setenv("HIGHLAND_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")

@@ -15,8 +15,8 @@ from openpyxl import load_workbook
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from highland import config, db
 from highland.cli import app
+from highland.platform import config, db
 from tests.chains.test_report import world
 
 runner = CliRunner()

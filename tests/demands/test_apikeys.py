@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from highland import config, db
 from highland.demands import apikeys, apikeys_cli
 from highland.demands.models import ApiKey
+from highland.platform import config, db
 from highland.platform.audit.models import AuditEntry
 from highland.platform.errors import Conflict, InvalidInput, NotFound
 from tests.conftest import ACTOR

@@ -14,7 +14,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from highland import config, db
 from highland.demands import calendar_cli
 from highland.demands.calendar import (
     SHANGHAI,
@@ -28,6 +27,7 @@ from highland.demands.calendar import (
     parse_year_file,
 )
 from highland.demands.models import CalendarDay, CalendarYear
+from highland.platform import config, db
 from highland.platform.audit.models import AuditEntry
 from highland.platform.errors import InvalidInput, NotFound
 from highland.platform.kit import clock

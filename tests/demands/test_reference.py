@@ -11,10 +11,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from highland import config, db
 from highland.demands import reference
 from highland.demands.cli import app as demands_cli
 from highland.demands.models import DemandCategory, Institution, RoutingRule
+from highland.platform import config, db
 from highland.platform.errors import InvalidInput
 from tests.conftest import ACTOR
 from tests.demands.world import REFERENCE

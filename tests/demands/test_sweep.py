@@ -16,8 +16,6 @@ from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
-from highland import config
-from highland import db as hdb
 from highland.demands import service, sweep_cli
 from highland.demands.calendar import SHANGHAI, load_calendar
 from highland.demands.models import Demand, DemandEvent
@@ -31,6 +29,8 @@ from highland.demands.scheduler import (
 )
 from highland.demands.sweep import sweep
 from highland.enterprises.imports import run_import
+from highland.platform import config
+from highland.platform import db as hdb
 from highland.platform.config import Settings
 from highland.platform.identity import service as identity
 from highland.platform.identity.permissions import Principal, Role

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from highland import config, db
 from highland.cli import app
+from highland.platform import config, db
 from highland.platform.identity import service as identity
 from highland.platform.identity.models import ApiToken, User
 

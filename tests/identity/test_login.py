@@ -21,7 +21,7 @@ from fastapi.testclient import TestClient
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from highland import config
+from highland.platform import config
 from highland.platform.config import Settings
 from highland.platform.identity import credentials, login
 from highland.platform.identity import service as identity

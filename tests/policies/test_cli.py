@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from highland import config, db
 from highland.cli import app
+from highland.platform import config, db
 from highland.policies.service import DEMO_LIBRARY
 from tests.factories import ENT_HEADER, FIN_HEADER, ent_row, fin_row, to_csv, uscc
 from tests.policies.test_api import AS_OF, BROKEN, LIBRARY, RD
