@@ -8,7 +8,18 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, Table, TypeDecorator, create_engine, event
+from sqlalchemy import (
+    DateTime,
+    Engine,
+    MetaData,
+    Table,
+    TypeDecorator,
+    create_engine,
+    event,
+    text,
+)
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as SATimeoutError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from highland.config import get_settings
@@ -57,6 +68,12 @@ def utcnow() -> datetime:
     return clock.now()
 
 
+# How long SQLite waits for another connection's lock before answering "database is locked":
+# the CLI, imports and background jobs queue for up to 30 s; requests wait less
+# (HIGHLAND_SQLITE_BUSY_MS, see request_engine).
+BUSY_MS = 30000
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     # pysqlite's own transaction handling defers BEGIN and breaks SAVEPOINT; SQLAlchemy's
     # documented remedy is to switch it off and emit BEGIN ourselves (see _sqlite_begin).
@@ -66,7 +83,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute(f"PRAGMA busy_timeout={BUSY_MS}")
     cur.execute("PRAGMA cache_size=-200000")
     cur.close()
 
@@ -75,7 +92,12 @@ def _sqlite_begin(conn: Any) -> None:
     # A writing transaction starts IMMEDIATE (see begin_write): it takes SQLite's write lock
     # at once, so that concurrent writers queue on busy_timeout instead of failing when they
     # later upgrade a read snapshot that another writer has made stale.
-    mode = conn.get_execution_options().get("highland_sqlite_begin", "")
+    options = conn.get_execution_options()
+    # How long this transaction may wait for the lock (see wait_at_most, request_engine): set
+    # at every BEGIN, since a pooled connection keeps whatever its previous user set.
+    busy_ms = int(options.get("highland_busy_ms", BUSY_MS))
+    conn.exec_driver_sql(f"PRAGMA busy_timeout={busy_ms}")
+    mode = options.get("highland_sqlite_begin", "")
     conn.exec_driver_sql(f"BEGIN {mode}".strip())
 
 
@@ -89,6 +111,49 @@ def begin_write(session: Session) -> None:
     if session.in_transaction() or not is_sqlite(session):
         return
     session.connection(execution_options={"highland_sqlite_begin": "IMMEDIATE"})
+
+
+def wait_at_most(session: Session, ms: int) -> None:
+    """Bound how long the session's next transaction waits for a lock held by another
+    connection (SQLite: busy_timeout; PostgreSQL: lock_timeout), then fails with an
+    OperationalError that `is_busy` recognises. Call it before the session's first statement.
+    """
+    if is_sqlite(session):
+        if not session.in_transaction():
+            session.connection(execution_options={"highland_busy_ms": max(0, int(ms))})
+        return
+    session.execute(text(f"SET LOCAL lock_timeout = {max(1, int(ms))}"))
+
+
+def request_engine(engine: Engine, busy_ms: int) -> Engine:
+    """The engine as requests use it: on SQLite a transaction waits at most `busy_ms` for the
+    write lock (then the request answers 503, see web.busy) instead of the CLI's 30 s. It
+    shares the engine's connection pool. Other databases: the engine itself."""
+    if engine.dialect.name != "sqlite":
+        return engine
+    return engine.execution_options(highland_busy_ms=max(0, int(busy_ms)))
+
+
+# SQLSTATEs of PostgreSQL that mean "another transaction was in the way; try again":
+# lock_not_available (lock_timeout), deadlock_detected, serialization_failure.
+_PG_BUSY = {"55P03", "40P01", "40001"}
+
+
+def is_busy(exc: BaseException) -> bool:
+    """Tell whether a database error means the database was busy (SQLite locked past its
+    busy_timeout, a PostgreSQL lock timeout, deadlock or serialization failure, or no free
+    connection in the pool): the same request may succeed when tried again."""
+    if isinstance(exc, SATimeoutError):
+        return True
+    if not isinstance(exc, DBAPIError):
+        return False
+    orig = exc.orig
+    if getattr(orig, "sqlstate", None) in _PG_BUSY:
+        return True
+    message = str(orig).lower()
+    return isinstance(exc, OperationalError) and any(
+        m in message for m in ("database is locked", "database table is locked")
+    )
 
 
 def make_engine(url: str) -> Engine:

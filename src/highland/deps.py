@@ -41,6 +41,17 @@ def get_db(request: Request) -> Iterator[Session]:
         raise
     finally:
         session.close()
+        _touch_token(request)
+
+
+def _touch_token(request: Request) -> None:
+    """Record a bearer token's use, when its record is stale, once the request's transaction
+    has ended: in a transaction of its own that never waits, so a read stays a read and a
+    request never waits for (or holds) the write lock because of it."""
+    use: identity.TokenUse | None = getattr(request.state, "token_use", None)
+    if use is not None and use.stale():
+        request.state.token_use = None
+        identity.touch_token(request.app.state.sessions, use.token_id)
 
 
 DB = Depends(get_db, scope="function")
@@ -53,11 +64,11 @@ def optional_principal(request: Request, db: Session = DB) -> Principal | None:
     principal: Principal | None = None
     auth = request.headers.get("authorization", "")
     if auth.lower().startswith("bearer "):
-        token = auth[7:].strip()
-        principal = identity.token_principal(db, token)
-        if principal is None:
+        use = identity.token_use(db, auth[7:].strip())
+        if use is None:
             raise Unauthenticated("invalid or revoked API token")
-        identity.touch_token(db, token)
+        principal = use.principal
+        request.state.token_use = use  # its last use is recorded after the request (get_db)
     else:
         cookie = request.cookies.get(SESSION_COOKIE)
         if cookie:

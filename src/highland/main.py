@@ -50,6 +50,7 @@ from highland.notices import api as notice_api
 from highland.notices import pages as notice_pages
 from highland.policies import api as policy_api
 from highland.policies import pages as policy_pages
+from highland.web import busy
 from highland.web.headers import SecurityHeaders
 from highland.web.i18n import error_text, has, translate
 from highland.web.render import language, render
@@ -232,6 +233,7 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
         msg = translate(lang, "error.not_found") if exc.status_code == 404 else str(exc.detail)
         return render(request, "error.html", {"message": msg}, status_code=exc.status_code)
 
+    busy.install(app)
     return app
 
 
