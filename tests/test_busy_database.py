@@ -26,7 +26,7 @@ from highland.kit import clock
 from highland.main import create_app
 from highland.schema import upgrade
 from tests.conftest import ACTOR, BACKENDS
-from tests.factories import ENT_HEADER, ent_row, to_csv
+from tests.factories import ENT_HEADER, FIN_HEADER, ent_row, fin_row, to_csv
 from tests.pg import throwaway_database
 
 BUSY_MS = 100
@@ -220,3 +220,38 @@ def test_a_postgresql_lock_timeout_counts_as_busy(own_engine: Engine) -> None:
             waiter.execute(text("UPDATE api_token SET name = 'x'"))
         assert is_busy(caught.value)
         holder.rollback()
+
+
+def test_an_import_writes_after_another_writer_committed_during_its_validation(
+    own_engine: Engine,
+) -> None:
+    """The import's transaction begins as a writing one once the file is validated: a commit
+    by another connection meanwhile cannot make its view stale (SQLite refused the import's
+    first write with "database is locked" when its transaction had begun by reading)."""
+    from highland.enterprises.imports import run_import
+
+    if own_engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's snapshot upgrade")
+    path = own_engine.url.database
+    assert path
+    other_wrote: list[bool] = []
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if stage == "merge":
+            other = sqlite3.connect(path, isolation_level=None, timeout=0.1)
+            try:
+                other.execute("UPDATE region SET name_en = name_en || '.'")
+                other_wrote.append(True)
+            except sqlite3.OperationalError:  # the import holds the write lock already
+                other_wrote.append(False)
+            finally:
+                other.close()
+
+    sessions = session_factory(own_engine)
+    firms = to_csv([ent_row(5), ent_row(6)], ENT_HEADER)
+    result = run_import(sessions, ACTOR, "enterprises", firms, "f.csv", progress=progress)
+    assert result.written and result.created == 2
+    figures = to_csv([fin_row(5, 2024), fin_row(6, 2024)], FIN_HEADER)
+    result = run_import(sessions, ACTOR, "financials", figures, "g.csv", progress=progress)
+    assert result.written and result.created == 2
+    assert other_wrote == [False, False]

@@ -330,7 +330,7 @@ def touch_token(
             )
             s.commit()
     except DBAPIError as exc:  # skipped; logged with the token's id, never the token
-        level = logging.INFO if is_busy(exc) else logging.WARNING
+        level = logging.DEBUG if is_busy(exc) else logging.WARNING
         log.log(level, "token %s: last use not recorded (%s)", token_id, type(exc.orig).__name__)
         return False
     return True
