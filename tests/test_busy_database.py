@@ -255,3 +255,25 @@ def test_an_import_writes_after_another_writer_committed_during_its_validation(
     result = run_import(sessions, ACTOR, "financials", figures, "g.csv", progress=progress)
     assert result.written and result.created == 2
     assert other_wrote == [False, False]
+
+
+def test_a_writer_waiting_for_its_turn_in_the_process_answers_503_in_time(
+    own_engine: Engine, tmp_path: Path
+) -> None:
+    """The writers of one process queue for SQLite's lock in arrival order; one that does not
+    get its turn within HIGHLAND_SQLITE_BUSY_MS answers 503 too, and the queue moves on."""
+    from highland.db import begin_write
+
+    if own_engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's writers queue")
+    token = _token(own_engine)
+    app = _app(own_engine, tmp_path)
+    client = TestClient(app)
+    auth = {"authorization": f"Bearer {token}"}
+    with app.state.sessions() as holder:  # a writer of this process, in the middle of its work
+        begin_write(holder)
+        r = client.post("/api/v1/notices/read", headers=auth, json={"all": True})
+        assert r.status_code == 503 and r.json()["code"] == "db.busy"
+        assert r.headers["retry-after"] == "2"
+        holder.commit()
+    assert client.post("/api/v1/notices/read", headers=auth, json={"all": True}).status_code == 200

@@ -33,6 +33,7 @@ def test_load_smoke_loses_no_write_and_has_no_server_error(backend: str, tmp_pat
     (row,) = result["runs"]
     assert row["backend"] == backend and row["workers"] == 2
     assert row["server_errors"] == 0 and row["broken_connections"] == 0, row
+    assert row["gave_up"] == 0 and row["readback_missing"] == 0, row
     assert row["tracebacks_in_log"] == 0
     assert all(v == 0 for v in row["lost_writes"].values()), row["lost_writes"]
     acked = row["acknowledged"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -24,6 +25,7 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from highland.config import get_settings
 from highland.kit import clock
+from highland.kit.fifo import FifoLock
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -96,9 +98,38 @@ def _sqlite_begin(conn: Any) -> None:
     # How long this transaction may wait for the lock (see wait_at_most, request_engine): set
     # at every BEGIN, since a pooled connection keeps whatever its previous user set.
     busy_ms = int(options.get("highland_busy_ms", BUSY_MS))
-    conn.exec_driver_sql(f"PRAGMA busy_timeout={busy_ms}")
     mode = options.get("highland_sqlite_begin", "")
-    conn.exec_driver_sql(f"BEGIN {mode}".strip())
+    queue: FifoLock | None = options.get("highland_write_queue") if mode else None
+    if queue is not None:  # a request's writer: first its turn among this process's writers
+        started = time.monotonic()
+        if not queue.acquire(busy_ms / 1000):
+            raise WriteQueueTimeout(f"no turn to write within {busy_ms} ms")
+        conn.info["highland_write_queue"] = queue
+        busy_ms = max(0, busy_ms - int((time.monotonic() - started) * 1000))
+    try:
+        conn.exec_driver_sql(f"PRAGMA busy_timeout={busy_ms}")
+        conn.exec_driver_sql(f"BEGIN {mode}".strip())
+    except BaseException:
+        _leave_queue(conn.info)
+        raise
+
+
+class WriteQueueTimeout(SATimeoutError):
+    """A request's writer did not get its turn within HIGHLAND_SQLITE_BUSY_MS (`is_busy`)."""
+
+
+def _leave_queue(info: dict[str, Any]) -> None:
+    queue: FifoLock | None = info.pop("highland_write_queue", None)
+    if queue is not None:
+        queue.release()
+
+
+def _sqlite_end(conn: Any) -> None:
+    _leave_queue(conn.info)
+
+
+def _sqlite_checkin(_dbapi_conn: Any, record: Any) -> None:
+    _leave_queue(record.info)  # a connection returned mid-transaction: its turn ends too
 
 
 def begin_write(session: Session) -> None:
@@ -111,6 +142,23 @@ def begin_write(session: Session) -> None:
     if session.in_transaction() or not is_sqlite(session):
         return
     session.connection(execution_options={"highland_sqlite_begin": "IMMEDIATE"})
+
+
+def will_write(session: Session) -> None:
+    """Declare that the session's next transaction will write, without starting it: on SQLite
+    it begins with BEGIN IMMEDIATE at its first statement (so the write lock is taken when
+    the work starts, not while the request is still being routed). Elsewhere, or for a
+    session bound to a connection, as begin_write."""
+    bind = session.get_bind()
+    if isinstance(bind, Engine) and not session.in_transaction() and is_sqlite(bind):
+        session.bind = _immediate(bind)
+        return
+    begin_write(session)
+
+
+@lru_cache
+def _immediate(engine: Engine) -> Engine:
+    return engine.execution_options(highland_sqlite_begin="IMMEDIATE")
 
 
 def wait_at_most(session: Session, ms: int) -> None:
@@ -126,12 +174,21 @@ def wait_at_most(session: Session, ms: int) -> None:
 
 
 def request_engine(engine: Engine, busy_ms: int) -> Engine:
-    """The engine as requests use it: on SQLite a transaction waits at most `busy_ms` for the
-    write lock (then the request answers 503, see web.busy) instead of the CLI's 30 s. It
-    shares the engine's connection pool. Other databases: the engine itself."""
+    """The engine as requests use it (sharing the engine's connection pool). On SQLite:
+
+    - a transaction waits at most `busy_ms` for the write lock (then the request answers
+      503, see web.busy) instead of the CLI's 30 s;
+    - the writing transactions (BEGIN IMMEDIATE) of this process queue for their turn in
+      arrival order (kit.fifo) and only the first in line waits on SQLite's lock itself:
+      SQLite's own wait is not first come, first served, so under many writers some would
+      wait far longer than others.
+
+    Other databases: the engine itself."""
     if engine.dialect.name != "sqlite":
         return engine
-    return engine.execution_options(highland_busy_ms=max(0, int(busy_ms)))
+    return engine.execution_options(
+        highland_busy_ms=max(0, int(busy_ms)), highland_write_queue=FifoLock()
+    )
 
 
 # SQLSTATEs of PostgreSQL that mean "another transaction was in the way; try again":
@@ -162,6 +219,9 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "commit", _sqlite_end)
+        event.listen(engine, "rollback", _sqlite_end)
+        event.listen(engine, "checkin", _sqlite_checkin)
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from highland.db import begin_write
+from highland.db import will_write
 from highland.errors import Forbidden, InvalidInput, Unauthenticated
 from highland.identity import service as identity
 from highland.identity.permissions import Permission, Principal
@@ -32,7 +32,7 @@ def get_db(request: Request) -> Iterator[Session]:
     session: Session = request.app.state.sessions()
     path = request.url.path
     if request.method not in ("GET", "HEAD", "OPTIONS") and not path.startswith(OWN_TRANSACTIONS):
-        begin_write(session)
+        will_write(session)  # SQLite: the lock is taken at the handler's first statement
     try:
         yield session
         session.commit()
@@ -58,21 +58,27 @@ DB = Depends(get_db, scope="function")
 
 
 def optional_principal(request: Request, db: Session = DB) -> Principal | None:
-    """Return the caller from a bearer token or a session cookie, or None."""
+    """Return the caller from a bearer token or a session cookie, or None.
+
+    Looked up in a short read of its own, not in the request's transaction `db`: a writing
+    request's transaction then begins (and on SQLite takes the write lock) only when its
+    handler starts, and holds it for less time. `db` is still a dependency: its end records
+    a token's use (get_db)."""
     if hasattr(request.state, "principal"):
         return request.state.principal
     principal: Principal | None = None
     auth = request.headers.get("authorization", "")
+    cookie = request.cookies.get(SESSION_COOKIE)
     if auth.lower().startswith("bearer "):
-        use = identity.token_use(db, auth[7:].strip())
+        with request.app.state.sessions() as lookup:
+            use = identity.token_use(lookup, auth[7:].strip())
         if use is None:
             raise Unauthenticated("invalid or revoked API token")
         principal = use.principal
         request.state.token_use = use  # its last use is recorded after the request (get_db)
-    else:
-        cookie = request.cookies.get(SESSION_COOKIE)
-        if cookie:
-            principal = identity.session_principal(db, cookie)
+    elif cookie:
+        with request.app.state.sessions() as lookup:
+            principal = identity.session_principal(lookup, cookie)
     request.state.principal = principal
     return principal
 
