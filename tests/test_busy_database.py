@@ -277,3 +277,20 @@ def test_a_writer_waiting_for_its_turn_in_the_process_answers_503_in_time(
         assert r.headers["retry-after"] == "2"
         holder.commit()
     assert client.post("/api/v1/notices/read", headers=auth, json={"all": True}).status_code == 200
+
+
+def test_a_writing_request_can_read_in_a_session_of_its_own(
+    own_engine: Engine, tmp_path: Path
+) -> None:
+    """A writing request's transaction begins IMMEDIATE at its first statement; sessions made
+    meanwhile from the same engine (chains.figures checks the committed state that way) still
+    begin as plain reads, instead of queueing behind the request itself."""
+    from highland.db import will_write
+
+    app = _app(own_engine, tmp_path)
+    with app.state.sessions() as request_session:
+        will_write(request_session)
+        request_session.execute(text("UPDATE region SET name_en = name_en || '.'"))
+        with session_factory(request_session.get_bind().engine)() as other:
+            assert other.scalar(text("SELECT count(*) FROM region")) > 0
+        request_session.commit()

@@ -145,20 +145,20 @@ def begin_write(session: Session) -> None:
 
 
 def will_write(session: Session) -> None:
-    """Declare that the session's next transaction will write, without starting it: on SQLite
-    it begins with BEGIN IMMEDIATE at its first statement (so the write lock is taken when
-    the work starts, not while the request is still being routed). Elsewhere, or for a
-    session bound to a connection, as begin_write."""
-    bind = session.get_bind()
-    if isinstance(bind, Engine) and not session.in_transaction() and is_sqlite(bind):
-        session.bind = _immediate(bind)
+    """Declare that the session's transaction will write, without starting it: on SQLite it
+    begins with BEGIN IMMEDIATE at its first statement (so the write lock is taken when the
+    work starts, not while the request is still being routed). Elsewhere, or for a session
+    bound to a connection, as begin_write."""
+    if session.in_transaction() or not is_sqlite(session):
         return
-    begin_write(session)
-
-
-@lru_cache
-def _immediate(engine: Engine) -> Engine:
-    return engine.execution_options(highland_sqlite_begin="IMMEDIATE")
+    if not isinstance(session.get_bind(), Engine):
+        begin_write(session)
+        return
+    # Session-wide options reach the connection its transaction begins on (_sqlite_begin);
+    # sessions made later from the same engine are not affected.
+    session.execution_options = session.execution_options.union(
+        {"highland_sqlite_begin": "IMMEDIATE"}
+    )
 
 
 def wait_at_most(session: Session, ms: int) -> None:
