@@ -52,6 +52,7 @@ from highland.notices import api as notice_api
 from highland.notices import pages as notice_pages
 from highland.policies import api as policy_api
 from highland.policies import pages as policy_pages
+from highland.web import busy
 from highland.web.api_errors import (
     allowed_methods,
     api_language,
@@ -215,6 +216,7 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
         page.headers.update(headers or {})
         return page
 
+    busy.install(app)
     return app
 
 
