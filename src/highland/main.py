@@ -50,6 +50,7 @@ from highland.platform.identity import api as identity_api
 from highland.platform.identity import pages as identity_pages
 from highland.platform.notices import api as notice_api
 from highland.platform.notices import pages as notice_pages
+from highland.platform.web import busy
 from highland.platform.web.api_errors import (
     allowed_methods,
     api_language,
@@ -215,6 +216,7 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
         page.headers.update(headers or {})
         return page
 
+    busy.install(app)
     return app
 
 

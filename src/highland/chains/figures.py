@@ -150,10 +150,14 @@ TABLES: dict[str, Any] = {"registry": RegistryCell, "links": ChainFigure}
 
 
 def generations(session: Session) -> dict[str, int]:
-    """name → value, as the session sees them."""
-    return {
-        n: int(v) for n, v in session.execute(select(DataGeneration.name, DataGeneration.value))
-    }
+    """name → value, as the session sees them (the table's job rows, see highland.demands.jobs, are
+    no generations)."""
+    rows = session.execute(
+        select(DataGeneration.name, DataGeneration.value).where(
+            DataGeneration.name.not_like("job.%")
+        )
+    )
+    return {n: int(v) for n, v in rows}
 
 
 def _built(session: Session) -> dict[str, tuple[int, datetime]]:

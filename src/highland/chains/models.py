@@ -242,7 +242,9 @@ class ChainTaskEvent(Base):
 
 class DataGeneration(Base):
     """A change counter for one kind of source data ("registry", "links"): database triggers
-    add one to `value` for every write to the tables the figures come from."""
+    add one to `value` for every write to the tables the figures come from. Two other kinds
+    of row share the table: "instance" (a random number naming the database) and "job.<job>"
+    (the last claimed round of a background job, see highland.demands.jobs)."""
 
     __tablename__ = "data_generation"
 

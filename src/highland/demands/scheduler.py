@@ -2,9 +2,10 @@
 `settings.demand_sweep_minutes` minutes (0: never), logs the counts and never takes the server
 down with it.
 
-`run_once` is also what `highland demands sweep` calls. With several app workers on
-PostgreSQL, a transaction-level advisory lock lets one worker sweep at a time (the others skip
-that round); on SQLite the sweep's BEGIN IMMEDIATE queues it behind other writers.
+`run_once` is also what `highland demands sweep` calls. With several app workers, each round
+is claimed in the database first (highland.demands.jobs), so one worker runs it and the others skip
+it; on PostgreSQL a transaction-level advisory lock also keeps a CLI sweep and a server's
+apart, and on SQLite the sweep's BEGIN IMMEDIATE queues it behind other writers.
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
+from highland.demands.jobs import claim
 from highland.demands.sweep import SweepResult, sweep
 from highland.platform.config import Settings
 from highland.platform.db import begin_write, transaction
@@ -139,8 +141,12 @@ class SweepScheduler:
             self.tick()
 
     def tick(self) -> None:
-        """One scheduled run: log the counts, or log the error and carry on."""
+        """One scheduled run, unless another worker has claimed this round (see
+        highland.demands.jobs): log the counts, or log the error and carry on."""
         try:
+            if not claim(self.engine, "sweep", timedelta(seconds=self.interval)):
+                log.info("demand sweep: this round ran in another worker")
+                return
             self.last = run_once(self.engine, self.settings)
             log.info("demand sweep: %s", self.last.summary())
         except Exception:  # noqa: BLE001  (the server must outlive a failed sweep)

@@ -58,7 +58,7 @@ from highland.enterprises.vocab import (
     USD_COLUMNS,
 )
 from highland.platform.audit.service import Actor, Change, record, record_many
-from highland.platform.db import table_of, utcnow
+from highland.platform.db import begin_write, table_of, utcnow
 from highland.platform.kit.dates import today_local
 
 PER_ROW_AUDIT_LIMIT = 5000  # above this, created rows are audited as one batch entry
@@ -92,7 +92,15 @@ def _noop(_stage: str, _done: int, _total: int) -> None:
 
 
 def _ctx(session: Session) -> validate.Context:
-    codes = frozenset(session.scalars(select(Region.code)))
+    """What validation checks against. Read in a session of its own while the import's own
+    transaction has not begun, so that it can begin as a writing one once the file is
+    validated (see begin_write): on SQLite a transaction that read before another writer
+    committed could no longer write."""
+    if session.in_transaction():
+        codes = frozenset(session.scalars(select(Region.code)))
+    else:
+        with Session(bind=session.get_bind()) as own:
+            codes = frozenset(own.scalars(select(Region.code)))
     return validate.Context(districts=codes, today=today_local())
 
 
@@ -405,6 +413,7 @@ def import_enterprise_frame(
     typed, quals, errors = validate.enterprises(frame, _ctx(session))
     if errors.height and not skip_invalid:
         return _refuse(result, errors)
+    begin_write(session)  # staging and merging write (a dry run's writes are rolled back)
     result.errors = _errors_out(errors)
     bad = errors.get_column("row").unique() if errors.height else pl.Series([], dtype=pl.Int64)
     result.rejected = bad.len()
@@ -740,6 +749,7 @@ def import_financial_frame(
     )
     progress("validate", 0, frame.height)
     typed, errors = validate.financials(frame, _ctx(session), source)
+    begin_write(session)  # the ids read next are the ones the merge writes against
     ids = _uscc_ids(session, typed.get_column("uscc"))
     typed = typed.join(ids, on="uscc", how="left")
     unknown = typed.filter(pl.col("eid").is_null() & pl.col("uscc").is_not_null()).select(

@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     # (default: found on PATH).
     pg_bin_dir: Path | None = None
     search_count_cap: int = Field(default=10000, ge=100)
+    # SQLite: how long a request waits for another writer's lock before it answers 503 with
+    # Retry-After (the CLI and background jobs wait up to 30 s). No effect on PostgreSQL.
+    sqlite_busy_ms: int = Field(default=5000, ge=0, le=600000)
     # Demands: an attachment's size limit; escalation once a resolution deadline has been
     # passed by this many working days; rankings of institutions only from this volume.
     demand_attachment_max_mb: int = Field(default=10, ge=1)

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from highland.platform.db import begin_write
+from highland.platform.db import will_write
 from highland.platform.errors import Forbidden, InvalidInput, Unauthenticated
 from highland.platform.identity import service as identity
 from highland.platform.identity.permissions import Permission, Principal
@@ -32,7 +32,7 @@ def get_db(request: Request) -> Iterator[Session]:
     session: Session = request.app.state.sessions()
     path = request.url.path
     if request.method not in ("GET", "HEAD", "OPTIONS") and not path.startswith(OWN_TRANSACTIONS):
-        begin_write(session)
+        will_write(session)  # SQLite: the lock is taken at the handler's first statement
     try:
         yield session
         session.commit()
@@ -41,27 +41,44 @@ def get_db(request: Request) -> Iterator[Session]:
         raise
     finally:
         session.close()
+        _touch_token(request)
+
+
+def _touch_token(request: Request) -> None:
+    """Record a bearer token's use, when its record is stale, once the request's transaction
+    has ended: in a transaction of its own that never waits, so a read stays a read and a
+    request never waits for (or holds) the write lock because of it."""
+    use: identity.TokenUse | None = getattr(request.state, "token_use", None)
+    if use is not None and use.stale():
+        request.state.token_use = None
+        identity.touch_token(request.app.state.sessions, use.token_id)
 
 
 DB = Depends(get_db, scope="function")
 
 
 def optional_principal(request: Request, db: Session = DB) -> Principal | None:
-    """Return the caller from a bearer token or a session cookie, or None."""
+    """Return the caller from a bearer token or a session cookie, or None.
+
+    Looked up in a short read of its own, not in the request's transaction `db`: a writing
+    request's transaction then begins (and on SQLite takes the write lock) only when its
+    handler starts, and holds it for less time. `db` is still a dependency: its end records
+    a token's use (get_db)."""
     if hasattr(request.state, "principal"):
         return request.state.principal
     principal: Principal | None = None
     auth = request.headers.get("authorization", "")
+    cookie = request.cookies.get(SESSION_COOKIE)
     if auth.lower().startswith("bearer "):
-        token = auth[7:].strip()
-        principal = identity.token_principal(db, token)
-        if principal is None:
+        with request.app.state.sessions() as lookup:
+            use = identity.token_use(lookup, auth[7:].strip())
+        if use is None:
             raise Unauthenticated("invalid or revoked API token")
-        identity.touch_token(db, token)
-    else:
-        cookie = request.cookies.get(SESSION_COOKIE)
-        if cookie:
-            principal = identity.session_principal(db, cookie)
+        principal = use.principal
+        request.state.token_use = use  # its last use is recorded after the request (get_db)
+    elif cookie:
+        with request.app.state.sessions() as lookup:
+            principal = identity.session_principal(lookup, cookie)
     request.state.principal = principal
     return principal
 

@@ -9,6 +9,7 @@ import csv
 import hashlib
 import io
 import json
+import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -357,19 +358,28 @@ def build_snapshot(session: Session, as_of: date) -> PortraitSnapshot:
     return row
 
 
-def _remember(sha256: str, frame: pl.DataFrame) -> None:
-    _frames[sha256] = prepare(frame)
-    _frames.move_to_end(sha256)
-    while len(_frames) > _FRAME_CACHE:
-        _frames.popitem(last=False)
+_frames_lock = threading.Lock()  # requests run in threads: one change of the cache at a time
+
+
+def _remember(sha256: str, frame: pl.DataFrame) -> pl.DataFrame:
+    prepared = prepare(frame)
+    with _frames_lock:
+        _frames[sha256] = prepared
+        _frames.move_to_end(sha256)
+        while len(_frames) > _FRAME_CACHE:
+            _frames.popitem(last=False)
+    return prepared
 
 
 def snapshot_frame(session: Session, snap: PortraitSnapshot) -> pl.DataFrame:
-    """A stored snapshot as a frame (kept in memory for the next request)."""
-    if snap.sha256 not in _frames:
-        _remember(snap.sha256, pl.read_parquet(io.BytesIO(snap.data)))
-    _frames.move_to_end(snap.sha256)
-    return _frames[snap.sha256]
+    """A stored snapshot as a frame (kept in memory for the next request; each server worker
+    keeps its own, keyed by content, so it is never stale and losing it costs one read)."""
+    with _frames_lock:
+        frame = _frames.get(snap.sha256)
+        if frame is not None:
+            _frames.move_to_end(snap.sha256)
+            return frame
+    return _remember(snap.sha256, pl.read_parquet(io.BytesIO(snap.data)))
 
 
 def latest_snapshot(session: Session, as_of: date) -> PortraitSnapshot | None:

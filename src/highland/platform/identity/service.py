@@ -4,22 +4,26 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import logging
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, sessionmaker
 
 from highland.platform.audit.service import Actor, Change, record
 from highland.platform.config import get_settings
-from highland.platform.db import utcnow
+from highland.platform.db import is_busy, utcnow, wait_at_most
 from highland.platform.errors import Conflict, InvalidInput, NotFound
 from highland.platform.identity.models import ApiToken, User, UserSession
 from highland.platform.identity.permissions import Principal, Role
 
+log = logging.getLogger("highland.platform.identity")
 MIN_PASSWORD = 8
 MAX_TOKEN_DAYS = 3650
 
@@ -268,25 +272,71 @@ def create_token(
     return token
 
 
-def token_principal(session: Session, token: str) -> Principal | None:
-    """Return the principal of a bearer token, or None (unknown, revoked, expired, or its
-    user disabled: checked on every request, so revoking or disabling takes effect at once)."""
+# A token's last use is recorded at most this often: a read request with a fresh record
+# writes nothing (on SQLite a write takes the database's one write lock).
+TOKEN_TOUCH_EVERY = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class TokenUse:
+    """A live token's principal, and what its last-use record needs."""
+
+    principal: Principal
+    token_id: int
+    last_used_at: datetime | None
+
+    def stale(self, now: datetime | None = None) -> bool:
+        """Whether the last-use record is older than TOKEN_TOUCH_EVERY (or missing)."""
+        now = now or utcnow()
+        last = self.last_used_at
+        return last is None or not (now - TOKEN_TOUCH_EVERY < last <= now)
+
+
+def token_use(session: Session, token: str) -> TokenUse | None:
+    """Look a bearer token up without writing: None when unknown, revoked, expired or its user
+    is disabled (checked on every request, so revoking or disabling takes effect at once)."""
     now = utcnow()
     row = session.execute(
-        select(User, ApiToken.id)
+        select(User, ApiToken.id, ApiToken.last_used_at)
         .join(ApiToken, ApiToken.user_id == User.id)
         .where(ApiToken.token_hash == _sha(token), ApiToken.revoked.is_(False))
         .where(ApiToken.expires_at.is_(None) | (ApiToken.expires_at > now))
     ).first()
     if row is None or not row[0].is_active:
         return None
-    return principal_of(row[0], "api")
+    return TokenUse(principal_of(row[0], "api"), row[1], row[2])
 
 
-def touch_token(session: Session, token: str, now: datetime | None = None) -> None:
-    """Remember when a token was last used."""
-    session.execute(
-        update(ApiToken)
-        .where(ApiToken.token_hash == _sha(token))
-        .values(last_used_at=now or utcnow())
-    )
+def token_principal(session: Session, token: str) -> Principal | None:
+    """Return the principal of a bearer token, or None (see token_use)."""
+    use = token_use(session, token)
+    return use.principal if use else None
+
+
+def touch_token(
+    sessions: sessionmaker[Session], token_id: int, now: datetime | None = None
+) -> bool:
+    """Record a token's use in a short transaction of its own that never waits for a lock:
+    when another writer holds it (or anything else goes wrong) the record is skipped, and the
+    next request tries again. Call it after the request's own transaction has ended. True
+    when the record was written."""
+    now = now or utcnow()
+    try:
+        with sessions() as s:
+            wait_at_most(s, 0)
+            s.execute(
+                update(ApiToken)
+                .where(ApiToken.id == token_id)
+                .where(
+                    ApiToken.last_used_at.is_(None)
+                    | (ApiToken.last_used_at <= now - TOKEN_TOUCH_EVERY)
+                    | (ApiToken.last_used_at > now)
+                )
+                .values(last_used_at=now)
+            )
+            s.commit()
+    except DBAPIError as exc:  # skipped; logged with the token's id, never the token
+        level = logging.DEBUG if is_busy(exc) else logging.WARNING
+        log.log(level, "token %s: last use not recorded (%s)", token_id, type(exc.orig).__name__)
+        return False
+    return True

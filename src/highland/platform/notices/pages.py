@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -22,7 +22,7 @@ CSRF = [Depends(csrf_protect)]
 PER_PAGE = 50
 
 
-def header_count(request: Request, db: Session = DB) -> Iterator[None]:
+async def header_count(request: Request, db: Session = DB) -> AsyncIterator[None]:
     """App-wide dependency: put a lazy unread count on request.state for the base template's
     header (counted only when a page is rendered for a signed-in user, never for API calls).
     An error page is rendered after the request's session has ended: it counts in a short
