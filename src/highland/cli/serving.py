@@ -28,6 +28,12 @@ def log_config() -> dict[str, Any]:
         "stream": "ext://sys.stderr",
     }
     config["loggers"]["highland"] = {"handlers": ["highland"], "level": "INFO", "propagate": False}
+    # An api_key or token a client put in the URL is masked before the access line is written.
+    config.setdefault("filters", {})["redact_secrets"] = {
+        "()": "highland.platform.logsafe.RedactSecrets"
+    }
+    for handler in config["handlers"].values():
+        handler.setdefault("filters", []).append("redact_secrets")
     return config
 
 
