@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,11 @@ def _bench() -> Any:
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_load_smoke_loses_no_write_and_has_no_server_error(backend: str, tmp_path: Path) -> None:
     argv = ["--smoke", "--backend", backend, "--work", str(tmp_path)]
-    result = _bench().main(argv + (["--pg-url", PG_URL] if PG_URL else []))
+    argv += ["--pg-url", PG_URL] if PG_URL else []
+    # In its own thread: the bench runs its clients with asyncio.run, and the browser tests'
+    # Playwright may keep an event loop running in this thread for the whole session.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        result = pool.submit(_bench().main, argv).result()
     (row,) = result["runs"]
     assert row["backend"] == backend and row["workers"] == 2
     assert row["server_errors"] == 0 and row["broken_connections"] == 0, row
