@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from contextlib import nullcontext
 from pathlib import Path
 
 import pytest
@@ -56,7 +57,8 @@ def _fuzz(base: str, token: str, work: Path) -> subprocess.CompletedProcess[str]
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_the_whole_api_survives_schemathesis(tmp_path: Path, backend: str) -> None:
-    database = throwaway_database("fuzz") if backend == "postgresql" else _sqlite(tmp_path)
+    sqlite = nullcontext(f"sqlite:///{tmp_path / 'highland.db'}")
+    database = throwaway_database("fuzz") if backend == "postgresql" else sqlite
     with database as url, live_server(tmp_path, url) as live:
         done = _fuzz(live.base, live.token, tmp_path)
         server_log = live.log.read_text(errors="replace")
@@ -65,16 +67,3 @@ def test_the_whole_api_survives_schemathesis(tmp_path: Path, backend: str) -> No
     assert done.returncode == 0, f"{out[-12000:]}\n--- server log ---\n{server_log[-4000:]}"
     assert "Traceback" not in server_log, server_log[-4000:]
     assert tested and int(tested.split()[-1]) >= 80, out[-3000:]  # every operation was tried
-
-
-class _sqlite:
-    """A SQLite file in the test's folder, as a context like throwaway_database."""
-
-    def __init__(self, folder: Path) -> None:
-        self.url = f"sqlite:///{folder / 'highland.db'}"
-
-    def __enter__(self) -> str:
-        return self.url
-
-    def __exit__(self, *exc: object) -> None:
-        return None

@@ -137,3 +137,13 @@ def test_revenue_measure_and_bad_input(db) -> None:  # type: ignore[no-untyped-d
         analytics.analyse(db, w["chain"].id, measure="profit")
     with pytest.raises(NotFound):
         analytics.analyse(db, 987654)
+
+
+def test_a_gap_threshold_below_one_is_refused_with_its_code(db) -> None:  # type: ignore[no-untyped-def]
+    from highland.platform.errors import InvalidInput
+    from highland.platform.web.i18n import error_text
+
+    with pytest.raises(InvalidInput) as caught:
+        analytics.analyse(db, build(db)["chain"].id, few=0)
+    assert caught.value.code == "analytics.few" and caught.value.field == "few"
+    assert error_text("zh-CN", caught.value) == "缺口阈值须至少为 1（收到 0）。"

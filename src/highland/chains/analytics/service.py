@@ -203,7 +203,9 @@ def analyse(
     """Everything the API and the page show for one chain: LQs of the chain, its segments and
     the districts, concentration, and the ranked gaps with their ranked prospects."""
     if few < 1:
-        raise InvalidInput("few must be at least 1", field="few")
+        raise InvalidInput(
+            "few must be at least 1", field="few", code="analytics.few", params={"value": few}
+        )
     data = load(db, chain_id, region, year, measure)
     seg_codes = segment_codes(data.segments)
     chain_codes = prune({c for cs in seg_codes.values() for c in cs})
