@@ -89,3 +89,25 @@ def test_a_malformed_address_reads_in_the_page_language(client, db) -> None:  # 
     assert "“诉求编号”须为整数。" in page.text and "Input should be" not in page.text
     en = client.get("/demands/abc", cookies={"highland_lang": "en"})
     assert "“Demand number” must be a whole number." in en.text
+
+
+@pytest.mark.parametrize(
+    ("accept", "cookie", "expected"),
+    [
+        ("en-GB,en;q=0.9", None, "Sign in"),
+        ("fr-FR, en;q=0.5, zh;q=0.8", None, "登录"),
+        ("de", None, "登录"),
+        (None, None, "登录"),
+        ("en", "zh-CN", "登录"),
+        ("zh-CN", "en", "Sign in"),
+        ("en;q=0, zh;q=0.1", None, "登录"),
+    ],
+)
+def test_the_first_visit_honours_accept_language(client, accept, cookie, expected) -> None:  # type: ignore[no-untyped-def]
+    """Without the language switch's cookie, a page reads in the language the browser asks
+    for; the switch, once used, wins; a language the platform lacks falls back to Chinese."""
+    headers = {"accept-language": accept} if accept else {}
+    cookies = {"highland_lang": cookie} if cookie else {}
+    page = client.get("/login", headers=headers, cookies=cookies)
+    title = page.text.split("<title>")[1].split("</title>")[0]
+    assert expected in title

@@ -25,7 +25,7 @@ from highland.platform.errors import (
     TooManyRequests,
     Unauthenticated,
 )
-from highland.platform.web.i18n import error_text, has, translate
+from highland.platform.web.i18n import accepted_language, error_text, has, translate
 
 # An error without a code of its own is named by its kind.
 _KIND_CODES: list[tuple[type[HighlandError], str]] = [
@@ -79,9 +79,8 @@ class ApiError(BaseModel):
 
 
 def api_language(request: Request) -> str:
-    """An API client's language: English when its Accept-Language starts with en."""
-    accept = (request.headers.get("accept-language") or "").strip().lower()
-    return "en" if accept.startswith("en") else "zh-CN"
+    """An API client's language, from its Accept-Language (Chinese when it asks for neither)."""
+    return accepted_language(request.headers.get("accept-language")) or "zh-CN"
 
 
 def json_params(params: dict[str, Any]) -> dict[str, Any]:

@@ -69,8 +69,37 @@ def translate(lang: str, key: str, /, **params: Any) -> str:
     return text.format(**params) if params else text
 
 
+def accepted_language(accept: str | None) -> str | None:
+    """The first of the platform's languages an Accept-Language header asks for, by its
+    q-values (zh-* → zh-CN, en-* → en), or None when it asks for neither."""
+    wanted: list[tuple[float, int, str]] = []
+    for i, part in enumerate((accept or "").split(",")):
+        tag, _, rest = part.strip().partition(";")
+        q = 1.0
+        if rest.strip().lower().startswith("q="):
+            try:
+                q = float(rest.strip()[2:])
+            except ValueError:
+                q = 0.0
+        if q > 0:
+            wanted.append((-q, i, tag.strip().lower()))
+    for _, _, tag in sorted(wanted):
+        if tag == "zh" or tag.startswith("zh-"):
+            return "zh-CN"
+        if tag == "en" or tag.startswith("en-"):
+            return "en"
+    return None
+
+
 def pick_language(cookie: str | None, accept: str | None, default: str) -> str:
-    """Choose the language: the user's switch, else zh-CN by default."""
+    """Choose the language: the user's switch (cookie); on a first visit, what the browser
+    asks for (Accept-Language); else the platform's default (zh-CN)."""
     if cookie in LANGUAGES:
         return cookie
-    return default if default in LANGUAGES else "zh-CN"
+    return accepted_language(accept) or (default if default in LANGUAGES else "zh-CN")
+
+
+def local_name(lang: str, name: str, name_en: str | None = None) -> str:
+    """A name in the reader's language: the English name on English pages when there is one,
+    else the (Chinese) name itself. The one place that chooses between a row's two names."""
+    return (name_en or name) if lang == "en" else name

@@ -17,7 +17,7 @@ from highland.platform.identity.permissions import Permission, Principal
 from highland.platform.kit.dates import CITY_TZ
 from highland.platform.kit.industry import DIVISIONS, SECTIONS
 from highland.platform.kit.money import wan_text
-from highland.platform.web.i18n import pick_language, translate
+from highland.platform.web.i18n import local_name, pick_language, translate
 
 PLATFORM = Path(__file__).resolve().parent.parent
 PACKAGE = PLATFORM.parent
@@ -57,7 +57,11 @@ TEMPLATES = _make_templates()
 def language(request: Request) -> str:
     """Return the request's language."""
     settings = request.app.state.settings
-    return pick_language(request.cookies.get(LANG_COOKIE), None, settings.default_language)
+    return pick_language(
+        request.cookies.get(LANG_COOKIE),
+        request.headers.get("accept-language"),
+        settings.default_language,
+    )
 
 
 def _show_value(lang: str) -> Any:
@@ -107,6 +111,9 @@ def render(
         "division_name": pick({k: (v[1], v[2]) for k, v in DIVISIONS.items()}, 0, 1),
         "section_name": pick(SECTIONS, 0, 1),
         **{function: pick(table, 0, 1) for function, table in NAME_TABLES.items()},
+        "local_name": lambda row: local_name(
+            lang, getattr(row, "name", ""), getattr(row, "name_en", None)
+        ),
         "wan": wan_text,
         "show_value": _show_value(lang),
         "local_time": lambda dt: (
