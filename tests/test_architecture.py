@@ -114,3 +114,66 @@ def test_no_two_packages_import_each_other() -> None:
 def test_imports_hidden_in_functions_do_not_grow() -> None:
     _, hidden = _graph()
     assert hidden <= HIDDEN_MAX, f"{hidden} imports across packages inside functions"
+
+
+# Edges: the modules that speak HTTP or the command line. They call services and repositories
+# and hold no SQL (no statement built, none executed).
+EDGE_NAMES = ("pages", "api", "cli", "routes", "open311")
+SQL_BUILDERS = {"select", "update", "delete", "insert", "text", "func", "and_", "or_", "exists"}
+SQL_CALLS = {"execute", "scalars", "scalar", "query", "scalar_one"}
+SESSION_NAMES = {"db", "session", "s", "conn", "connection"}
+# Edge modules that still hold SQL: may only shrink.
+SQL_IN_EDGES: dict[str, int] = {
+    "chains/governance/api.py": 2,
+    "chains/governance/pages.py": 4,
+    "chains/mapping/api.py": 2,
+    "chains/mapping/cli.py": 3,
+    "chains/pictures/pages.py": 5,
+    "chains/report/cli.py": 2,
+    "cli/accounts.py": 2,
+    "cli/demo.py": 10,
+    "demands/admin_pages.py": 9,
+    "demands/api.py": 13,
+    "demands/calendar_cli.py": 2,
+    "demands/cli.py": 2,
+    "demands/open311.py": 10,
+    "demands/pages.py": 13,
+    "demands/practice_pages.py": 1,
+    "platform/audit/routes.py": 2,
+}
+
+
+def _is_edge(path: Path) -> bool:
+    rel = path.relative_to(SRC)
+    stem = path.stem
+    if rel.parts[0] == "cli":
+        return True
+    return any(stem == n or stem.endswith(f"_{n}") or n in rel.parts[:-1] for n in EDGE_NAMES)
+
+
+def _sql_in(path: Path) -> int:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = 0
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("sqlalchemy"):
+            found += sum(alias.name in SQL_BUILDERS for alias in node.names)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            attr, owner = node.func.attr, node.func.value
+            if attr in SQL_CALLS or (
+                attr == "get" and isinstance(owner, ast.Name) and owner.id in SESSION_NAMES
+            ):
+                found += 1
+    return found
+
+
+def test_pages_api_routes_and_commands_hold_no_sql() -> None:
+    """Reads and writes go through each domain's repository or service."""
+    found = {
+        str(path.relative_to(SRC)): n
+        for path in sorted(SRC.rglob("*.py"))
+        if _is_edge(path) and (n := _sql_in(path))
+    }
+    grown = {f: n for f, n in found.items() if n > SQL_IN_EDGES.get(f, 0)}
+    shrunk = {f: n for f, n in SQL_IN_EDGES.items() if found.get(f, 0) < n}
+    assert not grown, f"SQL in pages, API routes or commands: {grown}"
+    assert not shrunk, f"SQL left the edges: lower SQL_IN_EDGES to {found}"
