@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 from collections import defaultdict
+from functools import cache
 from pathlib import Path
 
 SRC = Path(__file__).resolve().parent.parent / "src" / "highland"
@@ -46,6 +47,7 @@ def _package(module: str) -> str | None:
     return parts[1] if len(parts) > 1 else "__init__"
 
 
+@cache
 def _graph() -> tuple[dict[tuple[str, str], list[str]], int]:
     edges: dict[tuple[str, str], list[str]] = defaultdict(list)
     hidden = 0
