@@ -17,7 +17,7 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 
 def _labels(lang: str = "zh-CN") -> dict[str, str]:
-    from highland.chains.pictures.pages import _labels as labels
+    from highland.chains.pictures.service import labels
 
     return labels(lang)
 
@@ -54,7 +54,7 @@ def test_map_is_well_formed_and_ordered_upstream_to_downstream() -> None:
 
 def test_a_sub_segment_stays_under_its_parent() -> None:
     from highland.chains.models import Segment
-    from highland.chains.pictures.pages import _ordered
+    from highland.chains.pictures.service import _ordered
 
     def seg(code: str, stream: str, pos: int, parent: str | None = None) -> Segment:
         return Segment(code=code, stream=stream, position=pos, parent_code=parent, name=code)

@@ -209,15 +209,11 @@ def current(session: Session) -> Figures:
     return Figures(parts["registry"], parts["links"])
 
 
-def refresh(session: Session) -> dict[str, Any]:
-    """Build and store whatever part is stale (the server's job and `highland chains figures
-    refresh` call this after imports, so that readers rarely wait); returns the state."""
-    from highland.platform.db import session_factory
-
+def refresh(session: Session) -> None:
+    """Build whatever part is stale (the server's job and `highland chains figures --refresh`
+    call this after imports, so that readers rarely wait). The builds are stored when the
+    caller's transaction ends: the caller commits, then reads `state` in a new session."""
     current(session)
-    session.commit()  # the stores wait for the end of the caller's transaction
-    with session_factory(session.get_bind().engine)() as fresh:  # sees what was just stored
-        return state(fresh)
 
 
 def _read(session: Session, name: str) -> pl.DataFrame:

@@ -270,6 +270,12 @@ def list_chains(session: Session, include_retired: bool = False) -> list[ChainSu
     ]
 
 
+def active_chain_ids(session: Session) -> list[int]:
+    """The ids of the chains not retired, in order."""
+    stmt = select(Chain.id).where(Chain.retired.is_(False)).order_by(Chain.id)
+    return list(session.scalars(stmt))
+
+
 def get_chain(session: Session, chain_id: int) -> Chain:
     """A chain by id, or NotFound."""
     chain = session.get(Chain, chain_id)

@@ -164,9 +164,7 @@ def add_member(
     mapping.get_chain(db, chain_id)
     mapping.check_write(principal, chain_id)
     row = mapping.add_member(db, _actor(principal), chain_id, body.uscc, body.segment, body.note)
-    ent = db.get(Enterprise, row.enterprise_id)
-    assert ent is not None
-    return MemberOut.of(row, ent)
+    return MemberOut.of(row, mapping.enterprise(db, row.enterprise_id))
 
 
 @router.post("/chains/{chain_id}/members/decide", response_model=DecideOut, dependencies=CSRF)
@@ -218,9 +216,7 @@ def mark_leading(
     mapping.get_chain(db, chain_id)
     mapping.check_write(principal, chain_id)
     firm = lead.mark_leading(db, _actor(principal), chain_id, body.uscc, body.reason)
-    ent = db.get(Enterprise, firm.enterprise_id)
-    assert ent is not None
-    return LeadingOut.of(firm, ent)
+    return LeadingOut.of(firm, mapping.enterprise(db, firm.enterprise_id))
 
 
 @router.delete(

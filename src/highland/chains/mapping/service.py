@@ -20,10 +20,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import polars as pl
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import Select, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -33,6 +33,7 @@ from highland.platform.audit.service import Actor, Change, record
 from highland.platform.db import utcnow
 from highland.platform.errors import Conflict, Forbidden, InvalidInput, NotFound
 from highland.platform.identity.permissions import Permission, Principal, Role
+from highland.platform.pagination import paginate
 
 EVIDENCE = ("manual", "industry", "keyword")
 STATUSES = ("suggested", "accepted", "rejected")
@@ -61,6 +62,26 @@ def get_chain(session: Session, chain_id: int) -> Chain:
     if chain is None:
         raise NotFound(f"chain {chain_id} does not exist")
     return chain
+
+
+def chain_id_of(session: Session, chain: str) -> int:
+    """A chain's id, given by its code or its id (the CLI's --chain)."""
+    found = session.scalar(select(Chain.id).where(Chain.code == chain))
+    if found is None and chain.isdigit():
+        found = session.scalar(select(Chain.id).where(Chain.id == int(chain)))
+    if found is None:
+        raise InvalidInput(f"no chain {chain!r}", field="chain", code="chains.no_such_chain",
+                           params={"chain": chain})  # fmt: skip
+    return found
+
+
+def enterprise(session: Session, enterprise_id: int) -> Enterprise:
+    """A member's enterprise (the row exists: members reference it)."""
+    ent = session.get(Enterprise, enterprise_id)
+    if ent is None:
+        raise NotFound(f"no enterprise {enterprise_id}", code="chains.no_such_enterprise",
+                       params={"id": enterprise_id})  # fmt: skip
+    return ent
 
 
 def check_write(principal: Principal, chain_id: int) -> None:
@@ -485,7 +506,6 @@ def members(
         where.append(EnterpriseSegment.evidence == flt.evidence)
     if flt.min_confidence is not None:
         where.append(EnterpriseSegment.confidence >= flt.min_confidence)
-    total = session.scalar(select(func.count(EnterpriseSegment.id)).where(*where)) or 0
     stmt = (
         select(EnterpriseSegment, Enterprise)
         .join(Enterprise, Enterprise.id == EnterpriseSegment.enterprise_id)
@@ -495,10 +515,9 @@ def members(
             EnterpriseSegment.segment_code,
             EnterpriseSegment.id,
         )
-        .limit(per_page)
-        .offset((page - 1) * per_page)
     )
-    return total, [(r[0], r[1]) for r in session.execute(stmt)]
+    found = paginate(session, cast(Select[Any], stmt), page, per_page, rows=True)
+    return found.total or 0, [(r[0], r[1]) for r in found.items]
 
 
 def when_text(at: datetime | None) -> str:
