@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from highland.chains import service
+from highland.chains import scope, service
 from highland.chains.loader import ChainError, ChainFile
 from highland.platform.audit.service import Actor
 from highland.platform.deps import DB, csrf_protect, require
@@ -77,7 +77,7 @@ def _check_upload(
                 ChainError(name, parsed.chain.lines.get("id", 1), f"this form edits chain "
                            f"{chain_id}; the text says id {parsed.chain.id}"),
             ]  # fmt: skip
-        service.require_write(principal, parsed.chain.id)
+        scope.require_write(principal, parsed.chain.id)
     return parsed, errors
 
 
@@ -124,7 +124,7 @@ def chain_page(
         "n_segments": len(rows),
         "n_bottlenecks": sum(1 for s in rows if s.bottleneck),
         "versions": service.versions(db, chain_id),
-        "may_edit": service.may_write(principal, chain_id),
+        "may_edit": scope.may_write(principal, chain_id),
         "saved": request.query_params.get("saved"),
     }
     return render(request, "chains/detail.html", ctx)
@@ -143,7 +143,7 @@ def edit_page(
 ) -> Response:
     """The current version's YAML in a form (own chain, or chains:data)."""
     service.get_chain(db, chain_id)
-    service.require_write(principal, chain_id)
+    scope.require_write(principal, chain_id)
     v = service.get_version(db, chain_id)
     return _edit(request, chain_id, v.source, [])
 
@@ -158,7 +158,7 @@ def edit_submit(
 ) -> Response:
     """Store the edited YAML as a new version; on any error show them all and store nothing."""
     service.get_chain(db, chain_id)
-    service.require_write(principal, chain_id)
+    scope.require_write(principal, chain_id)
     parsed, errors = _check_upload(
         db, principal, yaml_text.encode(), f"chain-{chain_id}.yaml", chain_id
     )

@@ -20,30 +20,9 @@ from highland.chains.models import Chain, ChainVersion, Segment
 from highland.platform.audit import service as audit
 from highland.platform.audit.service import Actor, Change
 from highland.platform.db import utcnow
-from highland.platform.errors import Forbidden, InvalidInput, NotFound
-from highland.platform.identity.permissions import Permission, Principal
+from highland.platform.errors import InvalidInput, NotFound
 
 DEMO_DIR = Path(__file__).with_name("demo")
-
-
-# --------------------------------------------------------------------------- who may write
-
-
-def may_write(principal: Principal, chain_id: int) -> bool:
-    """chains:data writes any chain; chains:write only the caller's own chain."""
-    if principal.can(Permission.chains_data):
-        return True
-    return principal.can(Permission.chains_write) and principal.chain_id == chain_id
-
-
-def require_write(principal: Principal, chain_id: int) -> None:
-    """Raise Forbidden unless the caller may write this chain."""
-    if not may_write(principal, chain_id):
-        raise Forbidden(
-            f"your role ({principal.role.value}) may change only its own chain"
-            + (f" (chain {principal.chain_id})" if principal.chain_id else ""),
-            field="id",
-        )
 
 
 # --------------------------------------------------------------------------- checking

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from highland.chains import scope
 from highland.chains.mapping import leading as lead
 from highland.chains.mapping import service as mapping
 from highland.chains.models import Chain
@@ -56,7 +57,7 @@ def _int(text: str | None, name: str, low: int = 0, high: int = 100) -> int | No
 
 def _can_write(principal: Principal, chain_id: int) -> bool:
     try:
-        mapping.check_write(principal, chain_id)
+        scope.check_write(principal, chain_id)
     except HighlandError:
         return False
     return True
@@ -139,7 +140,7 @@ def add_member_page(
 ) -> Response:
     """Add an enterprise to a segment by hand."""
     chain = _chain_or_404(db, chain_id)
-    mapping.check_write(principal, chain.id)
+    scope.check_write(principal, chain.id)
     try:
         if not uscc.strip():
             raise InvalidInput("give the enterprise's USCC", field="uscc")
@@ -157,7 +158,7 @@ async def decide_page(
 ) -> Response:
     """Accept or reject the ticked rows, or every suggestion of a segment above a confidence."""
     chain = _chain_or_404(db, chain_id)
-    mapping.check_write(principal, chain.id)
+    scope.check_write(principal, chain.id)
     data = await request.form()
     decision = str(data.get("decision") or "")
     try:
@@ -219,7 +220,7 @@ def mark_page(
 ) -> Response:
     """Mark a leading firm."""
     chain = _chain_or_404(db, chain_id)
-    mapping.check_write(principal, chain.id)
+    scope.check_write(principal, chain.id)
     try:
         lead.mark_leading(db, _actor(principal), chain.id, uscc, reason or None)
     except HighlandError as exc:
@@ -234,6 +235,6 @@ def unmark_page(
 ) -> Response:
     """Remove a leading-firm mark."""
     chain = _chain_or_404(db, chain_id)
-    mapping.check_write(principal, chain.id)
+    scope.check_write(principal, chain.id)
     lead.unmark_leading(db, _actor(principal), chain.id, uscc)
     return _back(f"/chains/{chain.id}/leading", uscc)
