@@ -20,12 +20,11 @@ def refresh_figures(engine: Engine) -> dict[str, Any]:
     month's indicators of every chain, so that the next reader does not wait for them; returns
     the figures' state (see chains.figures.state)."""
     with transaction(engine) as s:
-        figures.refresh(s)  # stored when this transaction commits
-    with session_factory(engine)() as s:
-        state = figures.state(s)
-    log.info("chain figures: %s", {k: v["built_from"] for k, v in state.items()})
+        built = figures.refresh(s)  # stored when this transaction commits
+    log.info("chain figures: %s", {k: v["built_from"] for k, v in built.items()})
     month = indicators.current_month()
     with transaction(engine) as s:
         for chain_id in chains.active_chain_ids(s):
             indicators.compute(s, chain_id, month)
-    return state
+    with session_factory(engine)() as s:
+        return figures.state(s)

@@ -22,9 +22,6 @@ from highland.platform.audit.service import Actor, Change
 from highland.platform.db import utcnow
 from highland.platform.errors import InvalidInput, NotFound
 
-DEMO_DIR = Path(__file__).with_name("demo")
-
-
 # --------------------------------------------------------------------------- checking
 
 
@@ -189,11 +186,6 @@ def retire(session: Session, chain_id: int, actor: Actor, retired: bool = True) 
         audit.record(session, actor, change)
         session.flush()
     return chain
-
-
-def load_demo(session: Session, actor: Actor) -> LoadReport:
-    """Load (or refresh) the demo chains shipped in chains/demo/; idempotent."""
-    return store(session, read_files(sorted(DEMO_DIR.glob("*.yaml"))), actor)
 
 
 # --------------------------------------------------------------------------- reading
