@@ -61,7 +61,9 @@ def _upload(request: Request, file: UploadFile | None, text: str) -> tuple[bytes
     limit = request.app.state.settings.max_upload_mb * 1024 * 1024
     data = file.file.read(limit + 1)
     if len(data) > limit:
-        raise InvalidInput(f"the file is larger than {limit // (1024 * 1024)} MB", field="file")
+        mb = limit // (1024 * 1024)
+        raise InvalidInput(f"the file is larger than {mb} MB", field="file",
+                           code="upload.too_big", params={"mb": mb})  # fmt: skip
     return data, file.filename
 
 

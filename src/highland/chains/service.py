@@ -104,7 +104,8 @@ def store(session: Session, files: Sequence[ChainFile], actor: Actor) -> LoadRep
     errors = check(session, files)
     if errors:
         raise InvalidInput(f"{len(errors)} error(s) in the chain file(s); nothing was stored: "
-                           f"{errors[0]}", field="file")  # fmt: skip
+                           f"{errors[0]}", field="file", code="chains.file_refused",
+                           params={"n": len(errors), "first": str(errors[0])})  # fmt: skip
     report = LoadReport()
     for f in files:
         assert f.chain is not None
@@ -251,7 +252,7 @@ def get_chain(session: Session, chain_id: int) -> Chain:
     """A chain by id, or NotFound."""
     chain = session.get(Chain, chain_id)
     if chain is None:
-        raise NotFound(f"no chain {chain_id}")
+        raise NotFound(f"no chain {chain_id}", code="chains.not_found", params={"id": chain_id})
     return chain
 
 
@@ -279,8 +280,14 @@ def get_version(session: Session, chain_id: int, version: int | None = None) -> 
             )
         )
     if row is None:
-        raise NotFound(f"chain {chain_id} has no version {version}" if version else
-                       f"chain {chain_id} has no version yet")  # fmt: skip
+        if version:
+            raise NotFound(
+                f"chain {chain_id} has no version {version}",
+                code="chains.no_version",
+                params={"id": chain_id, "version": version},
+            )
+        raise NotFound(f"chain {chain_id} has no version yet", code="chains.no_version_yet",
+                       params={"id": chain_id})  # fmt: skip
     return row
 
 
