@@ -83,10 +83,12 @@ def test_members_page_errors_write_nothing(
     url = f"/chains/{w.chain.id}/members"
     before = _snapshot(db)
     cases = [
-        (url, {"uscc": "91320115MA1XXXXX0X", "segment": "pack"}, 422, "企业库中没有统一社会信用代码为 91320115MA1XXXXX0X 的企业"),
+        (url, {"uscc": "91320115MA1XXXXX0X", "segment": "pack"}, 422,
+         "企业库中没有统一社会信用代码为 91320115MA1XXXXX0X 的企业"),
         (url, {"uscc": uscc(5), "segment": "nope"}, 422, "没有环节“nope”"),
         (url, {"uscc": "", "segment": "pack"}, 422, "请填写企业的统一社会信用代码"),
-        (f"{url}/decide", {"decision": "accept", "ids": "999999"}, 422, "中没有编号为 999999 的建议"),
+        (f"{url}/decide", {"decision": "accept", "ids": "999999"}, 422,
+         "中没有编号为 999999 的建议"),
         (f"{url}/decide", {"decision": "accept", "segment": "design", "min_confidence": "300"},
          422, "“min_confidence”须在 0 至 100 之间（收到 300）"),
         (f"{url}/decide", {"decision": "accept"}, 422, "请勾选要处理的行，或选择一个环节"),

@@ -19,8 +19,9 @@ from highland.platform.audit.service import Actor
 from highland.platform.deps import DB, csrf_protect, require
 from highland.platform.errors import InvalidInput
 from highland.platform.identity.permissions import Permission, Principal
+from highland.platform.web.i18n import error_text
 from highland.platform.web.params import DbInt
-from highland.platform.web.render import render
+from highland.platform.web.render import language, render
 
 router = APIRouter(include_in_schema=False)
 READ = Depends(require(Permission.chains_read))
@@ -67,6 +68,12 @@ def _upload(request: Request, file: UploadFile | None, text: str) -> tuple[bytes
     return data, file.filename
 
 
+def _shown(request: Request, errors: list[ChainError]) -> list[str]:
+    """Each error with its file and line, in the reader's language (the catalogue's)."""
+    lang = language(request)
+    return [f"{e.path}:{e.line}: {error_text(lang, e)}" for e in errors]
+
+
 def _check_upload(
     db: Session, principal: Principal, data: bytes, name: str, chain_id: int | None = None
 ) -> tuple[ChainFile, list[ChainError]]:
@@ -77,7 +84,9 @@ def _check_upload(
             errors = [
                 *errors,
                 ChainError(name, parsed.chain.lines.get("id", 1), f"this form edits chain "
-                           f"{chain_id}; the text says id {parsed.chain.id}"),
+                           f"{chain_id}; the text says id {parsed.chain.id}",
+                           code="chains.file.other_chain",
+                           params={"id": chain_id, "given": parsed.chain.id}),
             ]  # fmt: skip
         scope.require_write(principal, parsed.chain.id)
     return parsed, errors
@@ -95,11 +104,12 @@ def chains_upload(
     try:
         data, name = _upload(request, file, yaml_text)
     except InvalidInput as exc:
-        return _list(request, db, principal, {"yaml": yaml_text, "errors": [exc.message]}, 422)
+        shown = [error_text(language(request), exc)]
+        return _list(request, db, principal, {"yaml": yaml_text, "errors": shown}, 422)
     parsed, errors = _check_upload(db, principal, data, name)
     if errors:
         text = yaml_text if name.lower().endswith(".xlsx") else data.decode("utf-8", "replace")
-        extra = {"yaml": text, "errors": [str(e) for e in errors]}
+        extra = {"yaml": text, "errors": _shown(request, errors)}
         return _list(request, db, principal, extra, 422)
     report = service.store(db, [parsed], _actor(principal))
     return _list(request, db, principal, {"report": report})
@@ -165,7 +175,7 @@ def edit_submit(
         db, principal, yaml_text.encode(), f"chain-{chain_id}.yaml", chain_id
     )
     if errors:
-        return _edit(request, chain_id, yaml_text, [str(e) for e in errors], 422)
+        return _edit(request, chain_id, yaml_text, _shown(request, errors), 422)
     report = service.store(db, [parsed], _actor(principal))
     saved = "unchanged" if report.unchanged else "new"
     return RedirectResponse(f"/chains/{chain_id}?saved={saved}", status_code=303)

@@ -32,7 +32,11 @@ def read_files(paths: Sequence[Path]) -> list[ChainFile]:
         try:
             data = path.read_bytes()
         except OSError as exc:
-            problem = ChainError(str(path), 0, f"cannot read: {exc.strerror or exc}")
+            why = str(exc.strerror or exc)
+            problem = ChainError(
+                str(path), 0, f"cannot read: {why}", code="chains.file.unreadable",
+                params={"problem": why},
+            )  # fmt: skip
             out.append(ChainFile(str(path), errors=[problem]))
             continue
         out.append(read_bytes(data, str(path)))
@@ -49,12 +53,15 @@ def check(session: Session, files: Sequence[ChainFile]) -> list[ChainError]:
         if spec.id in by_id:
             other = by_id[spec.id]
             errors.append(ChainError(spec.path, spec.lines.get("id", 0), f"chain id {spec.id} "
-                                     f"is also given in {other.path}"))  # fmt: skip
+                                     f"is also given in {other.path}", code="chains.file.id_twice",
+                                     params={"id": spec.id, "other": other.path}))  # fmt: skip
         by_id.setdefault(spec.id, spec)
         if spec.code in by_code and by_code[spec.code].id != spec.id:
             other = by_code[spec.code]
             errors.append(ChainError(spec.path, spec.lines.get("code", 0), f"chain code "
-                                     f"{spec.code!r} is also used in {other.path}"))  # fmt: skip
+                                     f"{spec.code!r} is also used in {other.path}",
+                                     code="chains.file.code_twice",
+                                     params={"code": spec.code, "other": other.path}))  # fmt: skip
         by_code.setdefault(spec.code, spec)
     if specs:
         stored = session.execute(
@@ -66,11 +73,17 @@ def check(session: Session, files: Sequence[ChainFile]) -> list[ChainError]:
             for chain_id, code in stored:
                 if code == spec.code and chain_id != spec.id:
                     message = f"code {spec.code!r} belongs to chain {chain_id}, not {spec.id}"
-                    errors.append(ChainError(spec.path, spec.lines.get("code", 0), message))
+                    errors.append(ChainError(spec.path, spec.lines.get("code", 0), message,
+                                             code="chains.file.code_taken",
+                                             params={"code": spec.code, "owner": chain_id,
+                                                     "id": spec.id}))  # fmt: skip
                 elif chain_id == spec.id and code != spec.code:
                     errors.append(ChainError(spec.path, spec.lines.get("id", 0), f"chain "
                                   f"{spec.id} has the code {code!r}, not {spec.code!r} (a "
-                                  "chain's code does not change)"))  # fmt: skip
+                                  "chain's code does not change)",
+                                  code="chains.file.code_changed",
+                                  params={"id": spec.id, "code": code,
+                                          "given": spec.code}))  # fmt: skip
     return errors
 
 
