@@ -58,7 +58,7 @@ from common import (  # noqa: E402
 
 GOAL_S = 2.0
 GOAL_N = 1_000_000
-REFERENCE = ROOT / "src/highland/chains/demo_reference"
+REFERENCE = ROOT / "src/highland/chains/demo_data/reference"
 
 
 # ---------------------------------------------------------------- data

@@ -14,7 +14,6 @@ docs/screenshots/.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -22,6 +21,7 @@ from sqlalchemy import func, select
 
 from highland.chains import indicators
 from highland.chains.analytics import reference_data
+from highland.chains.demo_data import REFERENCE
 from highland.chains.models import ChainMeeting, ChainTask, Prospect
 from highland.platform.kit import clock
 from tests.browser.conftest import LiveServer, Shot, SignIn, expect
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from playwright.sync_api import Page
 
 GOVERNED = 2  # new energy vehicles
-FOLDER = Path(reference_data.__file__).parents[1] / "demo_reference"
+FOLDER = REFERENCE
 
 
 @pytest.fixture(scope="module")

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from highland.chains.analytics import reference_data
+from highland.chains.demo_data import REFERENCE
 from highland.chains.demo_data.chains import load_demo_chains
 from highland.chains.mapping import service as mapping
 from highland.chains.mapping.leading import leading_firms, mark_leading
@@ -40,7 +41,7 @@ CHAIN = 1  # software & information services: the demo registry has many such fi
 def pictured(live_server: LiveServer) -> LiveServer:
     """Demo chains, reference figures, chain 1's strong suggestions accepted, a leading firm."""
     actor = Actor("browser-test", None, "system")
-    folder = Path(mapping.__file__).parents[1] / "demo_reference"
+    folder = REFERENCE
     with live_server.sessions().begin() as s:
         load_demo_chains(s, actor)
         if s.scalar(select(ReferenceFigure.id).limit(1)) is None:

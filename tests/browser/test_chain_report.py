@@ -19,8 +19,8 @@ from sqlalchemy import select, update
 
 from highland.chains import indicators
 from highland.chains.analytics import reference_data
+from highland.chains.demo_data import REFERENCE
 from highland.chains.governance import service as gov
-from highland.chains.mapping import service as mapping
 from highland.chains.models import ChainMeeting, EnterpriseSegment, Prospect
 from highland.chains.report import service as report
 from highland.demands.calendar import SHANGHAI
@@ -34,7 +34,7 @@ from tests.browser.test_chain_pictures import CHAIN, pictured  # noqa: F401 (a f
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
-FOLDER = Path(mapping.__file__).parents[1] / "demo_reference"
+FOLDER = REFERENCE
 ADMIN = Principal(user_id=0, username="browser-test", role=Role.admin)
 
 

@@ -93,7 +93,7 @@ def test_chain_trends(
     page.fill("#trend-months", "40")
     page.click("#trend-form button[type=submit]")
     expect(page.locator("#trend-error")).to_contain_text(
-        "months: '40' must be a whole number of months from 1 to 36"
+        "Months “40” must be a whole number from 1 to 36."
     )
     shot(page, "3-error")
     page.click("#lang-switch")

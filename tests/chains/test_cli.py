@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from highland.chains.cli import app
-from highland.chains.service import DEMO_DIR
+from highland.chains.demo_data import CHAIN_FILES as DEMO_DIR
 from highland.platform import config, db
 from tests.chains.chain_files import BROKEN, FLAT, SMALL
 

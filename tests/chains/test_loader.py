@@ -6,8 +6,8 @@ import io
 
 from openpyxl import Workbook
 
+from highland.chains.demo_data import CHAIN_FILES as DEMO_DIR
 from highland.chains.loader import read_bytes, read_xlsx, read_yaml, to_yaml
-from highland.chains.service import DEMO_DIR
 from tests.chains.chain_files import BROKEN, FLAT, SMALL
 
 

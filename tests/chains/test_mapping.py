@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from highland.chains import scope as chain_scope
 from highland.chains.mapping import leading as lead
 from highland.chains.mapping import service as mapping
 from highland.chains.models import Chain, ChainVersion, EnterpriseSegment, LeadingFirm, Segment
@@ -261,12 +262,12 @@ def test_manual_add_bad_input(
 
 def test_check_write() -> None:
     head = Principal(user_id=1, username="h", role=Role.chain_head, chain_id=1)
-    mapping.check_write(head, 1)
+    chain_scope.check_write(head, 1)
     with pytest.raises(Forbidden, match="only your own chain"):
-        mapping.check_write(head, 2)
-    mapping.check_write(Principal(user_id=2, username="a", role=Role.analyst), 2)
+        chain_scope.check_write(head, 2)
+    chain_scope.check_write(Principal(user_id=2, username="a", role=Role.analyst), 2)
     with pytest.raises(Forbidden):
-        mapping.check_write(Principal(user_id=3, username="l", role=Role.leader), 2)
+        chain_scope.check_write(Principal(user_id=3, username="l", role=Role.leader), 2)
 
 
 def test_leading_suggestions_and_marks(db: Session, sessions: Any) -> None:

@@ -56,7 +56,7 @@ def test_members_page_filters_and_bulk(
     r = client.get(url, params={"segment": "design", "evidence": "keyword"})
     assert r.text.count('name="ids" value=') == 1 and uscc(4) in r.text
     r = client.get(url, params={"min_confidence": "abc"})
-    assert r.status_code == 422 and "min_confidence must be a whole number" in r.text
+    assert r.status_code == 422 and "“min_confidence”须为 0 至 100 的整数（收到“abc”）" in r.text
     ids = [row.id for row, _ in mapping.members(db, w.chain.id, mapping.MemberFilter(
         segment="pack"))[1]]  # fmt: skip
     r = client.post(f"{url}/decide", data={"csrf_token": csrf, "decision": "reject",
@@ -83,13 +83,15 @@ def test_members_page_errors_write_nothing(
     url = f"/chains/{w.chain.id}/members"
     before = _snapshot(db)
     cases = [
-        (url, {"uscc": "91320115MA1XXXXX0X", "segment": "pack"}, 422, "no enterprise with USCC"),
-        (url, {"uscc": uscc(5), "segment": "nope"}, 422, "has no segment"),
-        (url, {"uscc": "", "segment": "pack"}, 422, "give the enterprise"),
-        (f"{url}/decide", {"decision": "accept", "ids": "999999"}, 422, "no suggestion with id"),
+        (url, {"uscc": "91320115MA1XXXXX0X", "segment": "pack"}, 422,
+         "企业库中没有统一社会信用代码为 91320115MA1XXXXX0X 的企业"),
+        (url, {"uscc": uscc(5), "segment": "nope"}, 422, "没有环节“nope”"),
+        (url, {"uscc": "", "segment": "pack"}, 422, "请填写企业的统一社会信用代码"),
+        (f"{url}/decide", {"decision": "accept", "ids": "999999"}, 422,
+         "中没有编号为 999999 的建议"),
         (f"{url}/decide", {"decision": "accept", "segment": "design", "min_confidence": "300"},
-         422, "between 0 and 100"),
-        (f"{url}/decide", {"decision": "accept"}, 422, "give the ids"),
+         422, "“min_confidence”须在 0 至 100 之间（收到 300）"),
+        (f"{url}/decide", {"decision": "accept"}, 422, "请勾选要处理的行，或选择一个环节"),
     ]  # fmt: skip
     for path, data, status, words in cases:
         r = client.post(path, data={"csrf_token": csrf, **data})
@@ -101,7 +103,7 @@ def test_members_page_errors_write_nothing(
                        ).status_code == 303  # fmt: skip
     before = _snapshot(db)
     r = client.post(url, data={"csrf_token": csrf, "uscc": uscc(5), "segment": "pack"})
-    assert r.status_code == 409 and "already in segment pack" in r.text
+    assert r.status_code == 409 and "已在产业链 ic 的环节 pack" in r.text
     assert _snapshot(db) == before
 
 
@@ -138,9 +140,9 @@ def test_leading_page(
     assert r.status_code == 303
     before = _snapshot(db)
     r = client.post(url, data={"csrf_token": csrf, "uscc": uscc(5)})
-    assert r.status_code == 422 and "not an accepted member" in r.text
+    assert r.status_code == 422 and "不是产业链 ic 已接受的成员企业" in r.text
     r = client.post(url, data={"csrf_token": csrf, "uscc": uscc(1)})
-    assert r.status_code == 409 and "already a leading firm" in r.text
+    assert r.status_code == 409 and "已是产业链 ic 的链主企业" in r.text
     assert _snapshot(db) == before
     page = client.get(url)
     assert "营收第一" in page.text

@@ -80,12 +80,12 @@ def test_edit_with_errors_shows_lines_and_stores_nothing(client: Any, users: Any
     resp = client.post("/chains/1/edit", data={"yaml": bad, "csrf_token": csrf})
     assert resp.status_code == 422
     errors = re.findall(r'<li class="mono">([^<]*)</li>', resp.text)
-    assert "chain-1.yaml:15: duplicate segment code &#39;os&#39; (lines 14 and 15)" in errors
-    assert any(e.startswith("chain-1.yaml:18: stream &#39;sideways&#39;") for e in errors)
+    assert "chain-1.yaml:15: 环节代码“os”重复（第 14 行和第 15 行）。" in errors
+    assert any(e.startswith("chain-1.yaml:18: stream“sideways”无效") for e in errors)
     assert "stream: sideways" in resp.text  # the text is kept for fixing
     other = FLAT  # id 2 in chain 1's form
     resp = client.post("/chains/1/edit", data={"yaml": other, "csrf_token": csrf})
-    assert resp.status_code == 422 and "this form edits chain 1; the text says id 2" in resp.text
+    assert resp.status_code == 422 and "此表单编辑产业链 1，但文本中的 id 为 2。" in resp.text
     assert _versions(db) == before
 
 
@@ -110,7 +110,7 @@ def test_upload_yaml_xlsx_and_errors(client: Any, users: Any, db: Any) -> None:
     before = _versions(db)
     resp = client.post("/chains", data={"yaml": BROKEN, "csrf_token": csrf})
     assert resp.status_code == 422 and 'id="upload-errors"' in resp.text
-    assert "pasted.yaml:1: id must be a positive integer, got 0" in resp.text
+    assert "pasted.yaml:1: id 应为正整数（收到“0”）。" in resp.text
     assert _versions(db) == before
     book = _book([["up", None, "上游", "upstream", "6511", None, None]])
     resp = client.post(
@@ -121,7 +121,8 @@ def test_upload_yaml_xlsx_and_errors(client: Any, users: Any, db: Any) -> None:
     resp = client.post(
         "/chains", data={"csrf_token": csrf}, files={"file": ("bad.xlsx", bad_book, XLSX)}
     )
-    assert resp.status_code == 422 and "bad.xlsx[segments]:2: segment" in resp.text
+    orphan = "bad.xlsx[segments]:2: 环节“up”的上级“nowhere”不是本链的环节。"
+    assert resp.status_code == 422 and orphan in resp.text
     yaml_file = SMALL.replace("id: 1", "id: 4").replace("code: software", "code: four")
     resp = client.post(
         "/chains",

@@ -17,7 +17,7 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 
 def _labels(lang: str = "zh-CN") -> dict[str, str]:
-    from highland.chains.pictures.pages import _labels as labels
+    from highland.chains.pictures.service import labels
 
     return labels(lang)
 
@@ -54,7 +54,7 @@ def test_map_is_well_formed_and_ordered_upstream_to_downstream() -> None:
 
 def test_a_sub_segment_stays_under_its_parent() -> None:
     from highland.chains.models import Segment
-    from highland.chains.pictures.pages import _ordered
+    from highland.chains.pictures.service import _ordered
 
     def seg(code: str, stream: str, pos: int, parent: str | None = None) -> Segment:
         return Segment(code=code, stream=stream, position=pos, parent_code=parent, name=code)
@@ -185,10 +185,11 @@ def test_map_page_in_both_languages(client: Any, db: Any, users: Any) -> None:
     ET.fromstring(svg.text)
     assert client.get("/chains/99999/map").status_code == 404
     assert client.get("/chains/99999/map.svg").status_code == 404
+    refused = "measure “profit” is not valid; use one of employment"
     bad = client.get(f"/chains/{cid}/map?measure=profit")
-    assert bad.status_code == 422 and "measure must be one of employment" in bad.text
+    assert bad.status_code == 422 and refused in bad.text
     bad = client.get(f"/chains/{cid}/districts?measure=profit")
-    assert bad.status_code == 422 and "measure must be one of employment" in bad.text
+    assert bad.status_code == 422 and refused in bad.text
 
 
 def test_districts_page(client: Any, db: Any, users: Any) -> None:

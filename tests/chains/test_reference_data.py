@@ -9,6 +9,7 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from highland.chains.analytics import reference_data as rd
+from highland.chains.demo_data import REFERENCE
 from highland.chains.models import Prospect, ReferenceFigure
 from tests.conftest import ACTOR
 from tests.factories import uscc
@@ -127,11 +128,9 @@ def test_prospects_duplicate(db) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_demo_files_load(db) -> None:  # type: ignore[no-untyped-def]
-    from pathlib import Path
 
-    import highland.chains
 
-    base = Path(highland.chains.__file__).parent / "demo_reference"
+    base = REFERENCE
     ref = rd.load_reference(db, ACTOR, (base / "reference_figures.csv").read_bytes(), "r.csv")
     assert ref["created"] > 50
     pros = rd.load_prospects(db, ACTOR, (base / "prospects.csv").read_bytes(), "p.csv")
@@ -141,13 +140,11 @@ def test_demo_files_load(db) -> None:  # type: ignore[no-untyped-def]
 def test_demo_reference_covers_every_demo_chain(db) -> None:  # type: ignore[no-untyped-def]
     """Each demo chain's industry codes have a Jiangsu and a national figure, so the demo
     shows a location quotient for every chain and segment, never "no reference figure"."""
-    from pathlib import Path
 
-    import highland.chains
     from highland.chains.analytics import service as analytics
     from highland.chains.demo_data.chains import load_demo_chains
 
-    base = Path(highland.chains.__file__).parent / "demo_reference"
+    base = REFERENCE
     rd.load_reference(db, ACTOR, (base / "reference_figures.csv").read_bytes(), "r.csv")
     load_demo_chains(db, ACTOR)
     for chain_id in range(1, 9):

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from highland.chains import service
+from highland.chains import scope, service
 from highland.chains.demo_data.chains import load_demo_chains
 from highland.chains.loader import read_yaml
 from highland.chains.models import Chain, ChainVersion, Segment
@@ -115,9 +115,9 @@ def test_demo_is_idempotent(db: Session) -> None:
 def test_who_may_write() -> None:
     head = Principal(1, "h", Role.chain_head, chain_id=1)
     team = Principal(2, "t", Role.chain_team, chain_id=2)
-    assert service.may_write(head, 1) and not service.may_write(head, 2)
-    assert service.may_write(team, 2) and not service.may_write(team, 1)
-    assert service.may_write(Principal(3, "a", Role.analyst), 5)
-    assert not service.may_write(Principal(4, "l", Role.leader), 1)
+    assert scope.may_write(head, 1) and not scope.may_write(head, 2)
+    assert scope.may_write(team, 2) and not scope.may_write(team, 1)
+    assert scope.may_write(Principal(3, "a", Role.analyst), 5)
+    assert not scope.may_write(Principal(4, "l", Role.leader), 1)
     with pytest.raises(Forbidden, match=r"only its own chain \(chain 1\)"):
-        service.require_write(head, 3)
+        scope.require_write(head, 3)

@@ -209,26 +209,32 @@ def test_page_default_window(turn: tuple[str, str, str], client: Any, users: Any
 def test_page_and_api_bad_input(client: Any, db: Session, users: Any) -> None:
     now = indicators.current_month()
     later = trends.shift(now, 1)
+    # (query, field, the API's detail, the page's text in Chinese from the catalogue)
     cases = [
-        ("to=2026-9", "to", "to: '2026-9' is not a month; write it as YYYY-MM, e.g. 2026-09"),
+        ("to=2026-9", "to", "to: '2026-9' is not a month; write it as YYYY-MM, e.g. 2026-09",
+         "月份“2026-9”无效，请按 YYYY-MM 填写。"),
         ("to=soon&months=3", "to",
-         "to: 'soon' is not a month; write it as YYYY-MM, e.g. 2026-09"),
+         "to: 'soon' is not a month; write it as YYYY-MM, e.g. 2026-09",
+         "月份“soon”无效，请按 YYYY-MM 填写。"),
         (f"to={later}", "to", f"to: {later} is after the current month ({now}, "
-                              "Asia/Shanghai); trends stop at the current month"),
-        ("months=40", "months", "months: '40' must be a whole number of months from 1 to 36"),
+                              "Asia/Shanghai); trends stop at the current month",
+         f"截止月份 {later} 晚于本月（北京时间 {now}），趋势只统计到本月。"),
+        ("months=40", "months", "months: '40' must be a whole number of months from 1 to 36",
+         "月数“40”无效，应为 1 至 36 的整数。"),
         ("to=2026-10&months=1.5", "months",
-         "months: '1.5' must be a whole number of months from 1 to 36"),
+         "months: '1.5' must be a whole number of months from 1 to 36",
+         "月数“1.5”无效，应为 1 至 36 的整数。"),
     ]  # fmt: skip
     client.cookies.set("highland_session", users["leader"]["cookie"])
-    for query, field, message in cases:
+    for query, field, _, shown in cases:
         r = client.get(f"/chains/1/trends?{query}")
         assert r.status_code == 422, query
-        assert f'data-field="{field}"' in r.text and message.replace("'", "&#39;") in r.text
+        assert f'data-field="{field}"' in r.text and shown in r.text, query
         assert "<svg" not in r.text.split('id="trend-error"')[1]
     assert client.get("/chains/999/trends").status_code == 404
     client.cookies.clear()
     head = {"authorization": f"Bearer {users['handler']['token']}"}
-    for query, field, message in cases:
+    for query, field, message, _ in cases:
         r = client.get(f"/api/v1/chains/1/trends?{query}", headers=head)
         assert r.status_code == 422, query
         assert r.json()["detail"] == message and r.json()["field"] == field

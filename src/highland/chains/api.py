@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from highland.chains import service
+from highland.chains import scope, service
 from highland.chains.loader import ChainError
 from highland.chains.models import ChainVersion
 from highland.platform.audit.service import Actor
@@ -219,7 +219,7 @@ async def load(request: Request, db: Session = DB, principal: Principal = WRITE)
     # Parsing a workbook or YAML is CPU work: in a worker thread, never on the event loop.
     parsed, errors = await run_in_threadpool(service.check_text, db, data, name)
     if parsed.chain is not None:
-        service.require_write(principal, parsed.chain.id)
+        scope.require_write(principal, parsed.chain.id)
     if errors:
         return refusal(errors)
     actor = Actor(principal.username, principal.role.value, "api")

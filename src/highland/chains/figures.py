@@ -209,15 +209,17 @@ def current(session: Session) -> Figures:
     return Figures(parts["registry"], parts["links"])
 
 
-def refresh(session: Session) -> dict[str, Any]:
-    """Build and store whatever part is stale (the server's job and `highland chains figures
-    refresh` call this after imports, so that readers rarely wait); returns the state."""
-    from highland.platform.db import session_factory
-
-    current(session)
-    session.commit()  # the stores wait for the end of the caller's transaction
-    with session_factory(session.get_bind().engine)() as fresh:  # sees what was just stored
-        return state(fresh)
+def refresh(session: Session) -> dict[str, dict[str, Any]]:
+    """Build whatever part is stale (the server's job and `highland chains figures --refresh`
+    call this after imports, so that readers rarely wait); returns what each part is built
+    from. The builds are stored when the caller's transaction ends: the caller commits (then
+    `state`, in a new session, shows them stored)."""
+    figures = current(session)
+    return {
+        p.name: {"built_from": p.generation, "built_at": p.built_at.isoformat(),
+                 "rows": p.frame.height}
+        for p in (figures.registry, figures.links)
+    }  # fmt: skip
 
 
 def _read(session: Session, name: str) -> pl.DataFrame:

@@ -37,14 +37,22 @@ _TEXT_LIMITS = {"name": 100, "name_en": 200, "person_in_charge": 100, "descripti
 
 @dataclass(frozen=True)
 class ChainError:
-    """One problem in a chain file: where, and what is wrong."""
+    """One problem in a chain file: where, and what is wrong. `message` is English (the CLI,
+    the API); `code` and `params` name the catalogue entry `error.<code>` pages show."""
 
     path: str
     line: int
     message: str
+    code: str | None = None
+    params: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}: {self.message}"
+
+
+def shown(value: Any) -> str:
+    """A value as an error names it: text as it is, anything else as Python writes it."""
+    return value if isinstance(value, str) else repr(value)
 
 
 @dataclass(frozen=True)
@@ -134,29 +142,39 @@ class _Reader:
         self.path = path
         self.errors: list[ChainError] = []
 
-    def error(self, line: int, message: str) -> None:
-        self.errors.append(ChainError(self.path, line, message))
+    def error(
+        self, line: int, message: str, *, code: str, params: dict[str, Any] | None = None
+    ) -> None:
+        self.errors.append(ChainError(self.path, line, message, code, dict(params or {})))
 
     def keys(self, data: LineDict, allowed: tuple[str, ...], what: str) -> None:
+        where = "@chains.file.the_chain" if what == "the chain" else "@chains.file.a_segment"
         for key in data:
             if key not in allowed:
                 self.error(
                     data.lines.get(key, data.line),
                     f"unknown key {key!r} in {what} (allowed: {', '.join(allowed)})",
+                    code="chains.file.unknown_key",
+                    params={"key": shown(key), "where": where, "allowed": ", ".join(allowed)},
                 )
 
     def text(self, data: LineDict, key: str, what: str, required: bool = False) -> str | None:
         value = data.get(key)
         if value is None:
             if required:
-                self.error(data.line, f"{what} is missing the field {key!r}")
+                self.error(data.line, f"{what} is missing the field {key!r}",
+                           code="chains.file.missing", params={"field": key})  # fmt: skip
             return None
         if not isinstance(value, str) or not value.strip():
-            self.error(_line_of(data, key), f"{key} must be non-empty text, got {value!r}")
+            self.error(_line_of(data, key), f"{key} must be non-empty text, got {value!r}",
+                       code="chains.file.not_text", params={"field": key,
+                       "value": shown(value)})  # fmt: skip
             return None
         limit = _TEXT_LIMITS.get(key)
         if limit is not None and len(value) > limit:
-            self.error(_line_of(data, key), f"{key} is longer than {limit} characters")
+            self.error(_line_of(data, key), f"{key} is longer than {limit} characters",
+                       code="chains.file.too_long", params={"field": key,
+                       "limit": limit})  # fmt: skip
             return None
         return value.strip()
 
@@ -165,14 +183,17 @@ class _Reader:
         if value is None:
             return ()
         if not isinstance(value, list):
-            self.error(_line_of(data, key), f"{key} must be a list, e.g. [a, b]")
+            self.error(_line_of(data, key), f"{key} must be a list, e.g. [a, b]",
+                       code="chains.file.not_list", params={"field": key})  # fmt: skip
             return ()
         lines = getattr(value, "lines", [])
         out: list[str] = []
         for i, item in enumerate(value):
             line = lines[i] if i < len(lines) else _line_of(data, key)
             if not isinstance(item, str) or not item.strip():
-                self.error(line, f"{key}: each item must be quoted text, got {item!r}")
+                self.error(line, f"{key}: each item must be quoted text, got {item!r}",
+                           code="chains.file.item_not_text", params={"field": key,
+                           "value": shown(item)})  # fmt: skip
             else:
                 out.append(item.strip())
         return tuple(out)
@@ -183,7 +204,9 @@ class _Reader:
             try:
                 out.append(parse_industry(code).code)
             except IndustryError as exc:
-                self.error(_line_of(data, "industry"), f"industry {code!r}: {exc.message}")
+                self.error(_line_of(data, "industry"), f"industry {code!r}: {exc.message}",
+                           code="chains.file.industry", params={"value": code,
+                           "problem": f"@chains.file.industry_{exc.reason}"})  # fmt: skip
         return tuple(dict.fromkeys(out))
 
 
@@ -204,19 +227,24 @@ def _check_chain_head(data: LineDict, r: _Reader) -> dict[str, Any]:
     raw_id = data.get("id")
     chain_id: int | None = None
     if raw_id is None:
-        r.error(data.line, "the chain is missing the field 'id' (a positive integer)")
+        r.error(data.line, "the chain is missing the field 'id' (a positive integer)",
+                code="chains.file.missing", params={"field": "id"})  # fmt: skip
     elif isinstance(raw_id, bool) or not isinstance(raw_id, int) or not 0 < raw_id <= MAX_ID:
-        r.error(_line_of(data, "id"), f"id must be a positive integer, got {raw_id!r}")
+        r.error(_line_of(data, "id"), f"id must be a positive integer, got {raw_id!r}",
+                code="chains.file.bad_id", params={"value": shown(raw_id)})  # fmt: skip
     else:
         chain_id = raw_id
     code = data.get("code")
     if code is None:
-        r.error(data.line, "the chain is missing the field 'code'")
+        r.error(data.line, "the chain is missing the field 'code'",
+                code="chains.file.missing", params={"field": "code"})  # fmt: skip
     elif not isinstance(code, str):
-        r.error(_line_of(data, "code"), f"code must be text (quote it), got {code!r}")
+        r.error(_line_of(data, "code"), f"code must be text (quote it), got {code!r}",
+                code="chains.file.code_not_text", params={"value": shown(code)})  # fmt: skip
         code = None
     elif not CHAIN_CODE_RE.match(code):
-        r.error(_line_of(data, "code"), f"code {code!r}: use letters, digits, - _ . (max 32)")
+        r.error(_line_of(data, "code"), f"code {code!r}: use letters, digits, - _ . (max 32)",
+                code="chains.file.bad_code", params={"value": code, "max": 32})  # fmt: skip
         code = None
     return {
         "id": chain_id,
@@ -231,39 +259,49 @@ def _check_chain_head(data: LineDict, r: _Reader) -> dict[str, Any]:
 def _walk(items: Any, parent: str | None, r: _Reader, out: list[_Raw], line: int) -> None:
     """Collect segments depth-first, in file order (children follow their parent)."""
     if not isinstance(items, list):
-        r.error(line, "segments must be a list of segments")
+        r.error(line, "segments must be a list of segments", code="chains.file.segments_list")
         return
     lines = getattr(items, "lines", [])
     for i, item in enumerate(items):
         item_line = lines[i] if i < len(lines) else line
         if not isinstance(item, LineDict):
-            r.error(item_line, f"a segment must be a mapping (code: …, name: …), got {item!r}")
+            r.error(item_line, f"a segment must be a mapping (code: …, name: …), got {item!r}",
+                    code="chains.file.segment_mapping", params={"value": shown(item)})  # fmt: skip
             continue
         r.keys(item, SEGMENT_KEYS, "a segment")
         code = item.get("code")
         if code is None:
-            r.error(item.line, "a segment is missing the field 'code'")
+            r.error(item.line, "a segment is missing the field 'code'",
+                    code="chains.file.segment_missing", params={"field": "code"})  # fmt: skip
         elif not isinstance(code, str):
-            r.error(_line_of(item, "code"), f"segment code must be text (quote it), got {code!r}")
+            r.error(_line_of(item, "code"), f"segment code must be text (quote it), got {code!r}",
+                    code="chains.file.code_not_text", params={"value": shown(code)})  # fmt: skip
             code = None
         elif not CODE_RE.match(code):
-            r.error(_line_of(item, "code"), f"segment code {code!r}: use letters, digits, - _ .")
+            r.error(_line_of(item, "code"), f"segment code {code!r}: use letters, digits, - _ .",
+                    code="chains.file.bad_code", params={"value": code, "max": 64})  # fmt: skip
             code = None
         named = item.get("parent")
         if named is not None and not isinstance(named, str):
-            r.error(_line_of(item, "parent"), f"parent must be a segment code, got {named!r}")
+            r.error(_line_of(item, "parent"), f"parent must be a segment code, got {named!r}",
+                    code="chains.file.bad_parent", params={"value": shown(named)})  # fmt: skip
             named = None
         if named is not None and parent is not None and named != parent:
             r.error(_line_of(item, "parent"), f"segment {code!r} is nested under {parent!r} "
-                    f"but names parent {named!r}")  # fmt: skip
+                    f"but names parent {named!r}", code="chains.file.parent_mismatch",
+                    params={"segment": shown(code), "parent": parent,
+                            "named": named})  # fmt: skip
         stream = item.get("stream")
         if stream is not None and stream not in STREAMS:
-            r.error(_line_of(item, "stream"), f"stream {stream!r}: use {', '.join(STREAMS)}")
+            r.error(_line_of(item, "stream"), f"stream {stream!r}: use {', '.join(STREAMS)}",
+                    code="chains.file.bad_stream", params={"value": shown(stream),
+                    "allowed": ", ".join(STREAMS)})  # fmt: skip
             stream = None
         bottleneck = item.get("bottleneck", False)
         if not isinstance(bottleneck, bool):
             r.error(_line_of(item, "bottleneck"), f"bottleneck must be true or false, "
-                    f"got {bottleneck!r}")  # fmt: skip
+                    f"got {bottleneck!r}", code="chains.file.bad_bottleneck",
+                    params={"value": shown(bottleneck)})  # fmt: skip
         fields = {
             "name": r.text(item, "name", f"segment {code!r}", required=True) or "",
             "name_en": r.text(item, "name_en", "a segment"),
@@ -285,13 +323,17 @@ def _check_tree(raws: list[_Raw], r: _Reader) -> list[SegmentSpec]:
             continue
         if raw.code in first:
             r.error(raw.line, f"duplicate segment code {raw.code!r} (lines "
-                    f"{first[raw.code].line} and {raw.line})")  # fmt: skip
+                    f"{first[raw.code].line} and {raw.line})", code="chains.file.duplicate",
+                    params={"segment": raw.code, "first": first[raw.code].line,
+                            "second": raw.line})  # fmt: skip
         else:
             first[raw.code] = raw
     for raw in raws:
         if raw.parent is not None and raw.parent not in first and raw.code is not None:
             r.error(_line_of(raw.data, "parent"), f"segment {raw.code!r}: parent "
-                    f"{raw.parent!r} names no segment of this chain (orphan)")  # fmt: skip
+                    f"{raw.parent!r} names no segment of this chain (orphan)",
+                    code="chains.file.orphan", params={"segment": raw.code,
+                    "parent": raw.parent})  # fmt: skip
     parent_of: dict[str, str | None] = {
         c: raw.parent for c, raw in first.items() if raw.parent in first
     }
@@ -304,9 +346,10 @@ def _check_tree(raws: list[_Raw], r: _Reader) -> list[SegmentSpec]:
         if node is not None and node in path:
             loop = path[path.index(node) :]
             if not in_cycle & set(loop):
-                shown = " → ".join([*loop, node])
+                path_text = " → ".join([*loop, node])
                 r.error(_line_of(first[node].data, "parent"), f"segments form a cycle "
-                        f"through parent: {shown}")  # fmt: skip
+                        f"through parent: {path_text}", code="chains.file.cycle",
+                        params={"path": path_text})  # fmt: skip
             in_cycle.update(loop)
     if len(r.errors) > before or any(raw.code is None for raw in raws):
         return []  # the tree itself is broken: streams cannot be inherited
@@ -337,7 +380,9 @@ def _build(
             stream = _stream_of(raw.code, first, parent_of)
             if stream is None:
                 r.error(raw.line, f"segment {raw.code!r} is missing the field 'stream' "
-                        f"({', '.join(STREAMS)}; children inherit their parent's)")  # fmt: skip
+                        f"({', '.join(STREAMS)}; children inherit their parent's)",
+                        code="chains.file.no_stream", params={"segment": raw.code,
+                        "allowed": ", ".join(STREAMS)})  # fmt: skip
             out.append(
                 SegmentSpec(
                     code=raw.code, parent_code=parent, stream=stream or "", position=pos,
@@ -355,15 +400,18 @@ def check_document(data: Any, source: str, path: str) -> ChainFile:
     result = ChainFile(path)
     r = _Reader(path)
     if not isinstance(data, LineDict):
-        r.error(1, "a chain file must be a mapping (id: …, code: …, name: …, segments: …)")
+        r.error(1, "a chain file must be a mapping (id: …, code: …, name: …, segments: …)",
+                code="chains.file.not_mapping")  # fmt: skip
         result.errors = r.errors
         return result
     head = _check_chain_head(data, r)
     raws: list[_Raw] = []
     if "segments" not in data:
-        r.error(data.line, "the chain is missing the field 'segments'")
+        r.error(data.line, "the chain is missing the field 'segments'",
+                code="chains.file.missing", params={"field": "segments"})  # fmt: skip
     elif not data["segments"]:
-        r.error(_line_of(data, "segments"), "segments is empty: a chain needs at least one")
+        r.error(_line_of(data, "segments"), "segments is empty: a chain needs at least one",
+                code="chains.file.no_segments")  # fmt: skip
     else:
         _walk(data["segments"], None, r, raws, _line_of(data, "segments"))
     segments = _check_tree(raws, r) if raws else []
@@ -379,15 +427,21 @@ def check_document(data: Any, source: str, path: str) -> ChainFile:
 def read_yaml(text: str, path: str) -> ChainFile:
     """Read and check the YAML text of one chain file."""
     if not text.strip():
-        return ChainFile(path, errors=[ChainError(path, 1, "the file is empty")])
+        empty = ChainError(path, 1, "the file is empty", code="upload.empty")
+        return ChainFile(path, errors=[empty])
     try:
         data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
-        return ChainFile(path, errors=[ChainError(path, line, f"YAML: {exc.problem or exc}")])
+        problem = str(exc.problem or exc)
+        bad = ChainError(path, line, f"YAML: {problem}", code="chains.file.yaml",
+                         params={"problem": problem})  # fmt: skip
+        return ChainFile(path, errors=[bad])
     except yaml.YAMLError as exc:
-        return ChainFile(path, errors=[ChainError(path, 1, f"YAML: {exc}")])
+        bad = ChainError(path, 1, f"YAML: {exc}", code="chains.file.yaml",
+                         params={"problem": str(exc)})  # fmt: skip
+        return ChainFile(path, errors=[bad])
     return check_document(data, text, path)
 
 
@@ -452,21 +506,25 @@ def read_xlsx(data: bytes, path: str) -> ChainFile:
     try:
         wb = sheets.open_workbook(data, "the workbook")
     except InvalidInput as exc:  # not a workbook, or a cell over the cap
-        return ChainFile(path, errors=[ChainError(path, 0, exc.message)])
+        return ChainFile(path, errors=[_refused(path, exc)])
     try:
         missing = [s for s in ("chain", "segments") if s not in wb.sheetnames]
         if missing:
             return ChainFile(path, errors=[ChainError(path, 0, "missing sheet(s): "
-                             f"{', '.join(missing)} (need `chain` and `segments`)")])  # fmt: skip
+                             f"{', '.join(missing)} (need `chain` and `segments`)",
+                             code="chains.file.missing_sheets",
+                             params={"sheets": ", ".join(missing)})])  # fmt: skip
         chain_rows = _sheet_rows(wb["chain"], "sheet `chain`")
         seg_rows = _sheet_rows(wb["segments"], "sheet `segments`")
     except InvalidInput as exc:  # a row or column cap
-        return ChainFile(path, errors=[ChainError(path, 0, exc.message)])
+        return ChainFile(path, errors=[_refused(path, exc)])
     finally:
         wb.close()
     if len(chain_rows) != 1:
         msg = f"sheet `chain` must have a header row and exactly one row, has {len(chain_rows)}"
-        return ChainFile(path, errors=[ChainError(f"{path}:chain", 1, msg)])
+        bad = ChainError(f"{path}:chain", 1, msg, code="chains.file.chain_sheet",
+                         params={"rows": len(chain_rows)})  # fmt: skip
+        return ChainFile(path, errors=[bad])
     chain_line, values = chain_rows[0]
     head = _mapping_at(values, 0)  # line 0 marks the `chain` sheet's row (mapped below)
     segs = LineList()
@@ -483,15 +541,23 @@ def read_xlsx(data: bytes, path: str) -> ChainFile:
     head["segments"] = segs
     checked = check_document(head, "", path)
     errors = [
-        ChainError(f"{path}[chain]", chain_line, e.message)
+        replace(e, path=f"{path}[chain]", line=chain_line)
         if e.line == 0
-        else ChainError(f"{path}[segments]", e.line, e.message)
+        else replace(e, path=f"{path}[segments]")
         for e in checked.errors
     ]
     if checked.chain is None:
         return ChainFile(path, errors=errors)
     spec = replace(checked.chain, lines={"id": 0, "code": 0, "file": 0})
     return ChainFile(path, replace(spec, source=to_yaml(spec)))
+
+
+def _refused(path: str, exc: InvalidInput) -> ChainError:
+    """A workbook the sheet reader refused, with its own catalogue entry when it has one."""
+    if exc.code:
+        return ChainError(path, 0, exc.message, exc.code, exc.params)
+    return ChainError(path, 0, exc.message, code="chains.file.workbook",
+                      params={"problem": exc.message})  # fmt: skip
 
 
 def read_bytes(data: bytes, path: str) -> ChainFile:
@@ -501,7 +567,8 @@ def read_bytes(data: bytes, path: str) -> ChainFile:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return ChainFile(path, errors=[ChainError(path, 0, "the file is not UTF-8 text")])
+        bad = ChainError(path, 0, "the file is not UTF-8 text", code="chains.file.not_utf8")
+        return ChainFile(path, errors=[bad])
     return read_yaml(text, path)
 
 

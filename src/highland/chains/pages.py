@@ -13,14 +13,15 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from highland.chains import service
+from highland.chains import scope, service
 from highland.chains.loader import ChainError, ChainFile
 from highland.platform.audit.service import Actor
 from highland.platform.deps import DB, csrf_protect, require
 from highland.platform.errors import InvalidInput
 from highland.platform.identity.permissions import Permission, Principal
+from highland.platform.web.i18n import error_text
 from highland.platform.web.params import DbInt
-from highland.platform.web.render import render
+from highland.platform.web.render import language, render
 
 router = APIRouter(include_in_schema=False)
 READ = Depends(require(Permission.chains_read))
@@ -61,8 +62,16 @@ def _upload(request: Request, file: UploadFile | None, text: str) -> tuple[bytes
     limit = request.app.state.settings.max_upload_mb * 1024 * 1024
     data = file.file.read(limit + 1)
     if len(data) > limit:
-        raise InvalidInput(f"the file is larger than {limit // (1024 * 1024)} MB", field="file")
+        mb = limit // (1024 * 1024)
+        raise InvalidInput(f"the file is larger than {mb} MB", field="file",
+                           code="upload.too_big", params={"mb": mb})  # fmt: skip
     return data, file.filename
+
+
+def _shown(request: Request, errors: list[ChainError]) -> list[str]:
+    """Each error with its file and line, in the reader's language (the catalogue's)."""
+    lang = language(request)
+    return [f"{e.path}:{e.line}: {error_text(lang, e)}" for e in errors]
 
 
 def _check_upload(
@@ -75,9 +84,11 @@ def _check_upload(
             errors = [
                 *errors,
                 ChainError(name, parsed.chain.lines.get("id", 1), f"this form edits chain "
-                           f"{chain_id}; the text says id {parsed.chain.id}"),
+                           f"{chain_id}; the text says id {parsed.chain.id}",
+                           code="chains.file.other_chain",
+                           params={"id": chain_id, "given": parsed.chain.id}),
             ]  # fmt: skip
-        service.require_write(principal, parsed.chain.id)
+        scope.require_write(principal, parsed.chain.id)
     return parsed, errors
 
 
@@ -93,11 +104,12 @@ def chains_upload(
     try:
         data, name = _upload(request, file, yaml_text)
     except InvalidInput as exc:
-        return _list(request, db, principal, {"yaml": yaml_text, "errors": [exc.message]}, 422)
+        shown = [error_text(language(request), exc)]
+        return _list(request, db, principal, {"yaml": yaml_text, "errors": shown}, 422)
     parsed, errors = _check_upload(db, principal, data, name)
     if errors:
         text = yaml_text if name.lower().endswith(".xlsx") else data.decode("utf-8", "replace")
-        extra = {"yaml": text, "errors": [str(e) for e in errors]}
+        extra = {"yaml": text, "errors": _shown(request, errors)}
         return _list(request, db, principal, extra, 422)
     report = service.store(db, [parsed], _actor(principal))
     return _list(request, db, principal, {"report": report})
@@ -124,7 +136,7 @@ def chain_page(
         "n_segments": len(rows),
         "n_bottlenecks": sum(1 for s in rows if s.bottleneck),
         "versions": service.versions(db, chain_id),
-        "may_edit": service.may_write(principal, chain_id),
+        "may_edit": scope.may_write(principal, chain_id),
         "saved": request.query_params.get("saved"),
     }
     return render(request, "chains/detail.html", ctx)
@@ -143,7 +155,7 @@ def edit_page(
 ) -> Response:
     """The current version's YAML in a form (own chain, or chains:data)."""
     service.get_chain(db, chain_id)
-    service.require_write(principal, chain_id)
+    scope.require_write(principal, chain_id)
     v = service.get_version(db, chain_id)
     return _edit(request, chain_id, v.source, [])
 
@@ -158,12 +170,12 @@ def edit_submit(
 ) -> Response:
     """Store the edited YAML as a new version; on any error show them all and store nothing."""
     service.get_chain(db, chain_id)
-    service.require_write(principal, chain_id)
+    scope.require_write(principal, chain_id)
     parsed, errors = _check_upload(
         db, principal, yaml_text.encode(), f"chain-{chain_id}.yaml", chain_id
     )
     if errors:
-        return _edit(request, chain_id, yaml_text, [str(e) for e in errors], 422)
+        return _edit(request, chain_id, yaml_text, _shown(request, errors), 422)
     report = service.store(db, [parsed], _actor(principal))
     saved = "unchanged" if report.unchanged else "new"
     return RedirectResponse(f"/chains/{chain_id}?saved={saved}", status_code=303)

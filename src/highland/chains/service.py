@@ -20,31 +20,7 @@ from highland.chains.models import Chain, ChainVersion, Segment
 from highland.platform.audit import service as audit
 from highland.platform.audit.service import Actor, Change
 from highland.platform.db import utcnow
-from highland.platform.errors import Forbidden, InvalidInput, NotFound
-from highland.platform.identity.permissions import Permission, Principal
-
-DEMO_DIR = Path(__file__).with_name("demo")
-
-
-# --------------------------------------------------------------------------- who may write
-
-
-def may_write(principal: Principal, chain_id: int) -> bool:
-    """chains:data writes any chain; chains:write only the caller's own chain."""
-    if principal.can(Permission.chains_data):
-        return True
-    return principal.can(Permission.chains_write) and principal.chain_id == chain_id
-
-
-def require_write(principal: Principal, chain_id: int) -> None:
-    """Raise Forbidden unless the caller may write this chain."""
-    if not may_write(principal, chain_id):
-        raise Forbidden(
-            f"your role ({principal.role.value}) may change only its own chain"
-            + (f" (chain {principal.chain_id})" if principal.chain_id else ""),
-            field="id",
-        )
-
+from highland.platform.errors import InvalidInput, NotFound
 
 # --------------------------------------------------------------------------- checking
 
@@ -56,7 +32,11 @@ def read_files(paths: Sequence[Path]) -> list[ChainFile]:
         try:
             data = path.read_bytes()
         except OSError as exc:
-            problem = ChainError(str(path), 0, f"cannot read: {exc.strerror or exc}")
+            why = str(exc.strerror or exc)
+            problem = ChainError(
+                str(path), 0, f"cannot read: {why}", code="chains.file.unreadable",
+                params={"problem": why},
+            )  # fmt: skip
             out.append(ChainFile(str(path), errors=[problem]))
             continue
         out.append(read_bytes(data, str(path)))
@@ -73,12 +53,15 @@ def check(session: Session, files: Sequence[ChainFile]) -> list[ChainError]:
         if spec.id in by_id:
             other = by_id[spec.id]
             errors.append(ChainError(spec.path, spec.lines.get("id", 0), f"chain id {spec.id} "
-                                     f"is also given in {other.path}"))  # fmt: skip
+                                     f"is also given in {other.path}", code="chains.file.id_twice",
+                                     params={"id": spec.id, "other": other.path}))  # fmt: skip
         by_id.setdefault(spec.id, spec)
         if spec.code in by_code and by_code[spec.code].id != spec.id:
             other = by_code[spec.code]
             errors.append(ChainError(spec.path, spec.lines.get("code", 0), f"chain code "
-                                     f"{spec.code!r} is also used in {other.path}"))  # fmt: skip
+                                     f"{spec.code!r} is also used in {other.path}",
+                                     code="chains.file.code_twice",
+                                     params={"code": spec.code, "other": other.path}))  # fmt: skip
         by_code.setdefault(spec.code, spec)
     if specs:
         stored = session.execute(
@@ -90,11 +73,17 @@ def check(session: Session, files: Sequence[ChainFile]) -> list[ChainError]:
             for chain_id, code in stored:
                 if code == spec.code and chain_id != spec.id:
                     message = f"code {spec.code!r} belongs to chain {chain_id}, not {spec.id}"
-                    errors.append(ChainError(spec.path, spec.lines.get("code", 0), message))
+                    errors.append(ChainError(spec.path, spec.lines.get("code", 0), message,
+                                             code="chains.file.code_taken",
+                                             params={"code": spec.code, "owner": chain_id,
+                                                     "id": spec.id}))  # fmt: skip
                 elif chain_id == spec.id and code != spec.code:
                     errors.append(ChainError(spec.path, spec.lines.get("id", 0), f"chain "
                                   f"{spec.id} has the code {code!r}, not {spec.code!r} (a "
-                                  "chain's code does not change)"))  # fmt: skip
+                                  "chain's code does not change)",
+                                  code="chains.file.code_changed",
+                                  params={"id": spec.id, "code": code,
+                                          "given": spec.code}))  # fmt: skip
     return errors
 
 
@@ -128,7 +117,8 @@ def store(session: Session, files: Sequence[ChainFile], actor: Actor) -> LoadRep
     errors = check(session, files)
     if errors:
         raise InvalidInput(f"{len(errors)} error(s) in the chain file(s); nothing was stored: "
-                           f"{errors[0]}", field="file")  # fmt: skip
+                           f"{errors[0]}", field="file", code="chains.file_refused",
+                           params={"n": len(errors), "first": str(errors[0])})  # fmt: skip
     report = LoadReport()
     for f in files:
         assert f.chain is not None
@@ -212,11 +202,6 @@ def retire(session: Session, chain_id: int, actor: Actor, retired: bool = True) 
     return chain
 
 
-def load_demo(session: Session, actor: Actor) -> LoadReport:
-    """Load (or refresh) the demo chains shipped in chains/demo/; idempotent."""
-    return store(session, read_files(sorted(DEMO_DIR.glob("*.yaml"))), actor)
-
-
 # --------------------------------------------------------------------------- reading
 
 
@@ -270,11 +255,17 @@ def list_chains(session: Session, include_retired: bool = False) -> list[ChainSu
     ]
 
 
+def active_chain_ids(session: Session) -> list[int]:
+    """The ids of the chains not retired, in order."""
+    stmt = select(Chain.id).where(Chain.retired.is_(False)).order_by(Chain.id)
+    return list(session.scalars(stmt))
+
+
 def get_chain(session: Session, chain_id: int) -> Chain:
     """A chain by id, or NotFound."""
     chain = session.get(Chain, chain_id)
     if chain is None:
-        raise NotFound(f"no chain {chain_id}")
+        raise NotFound(f"no chain {chain_id}", code="chains.not_found", params={"id": chain_id})
     return chain
 
 
@@ -302,8 +293,14 @@ def get_version(session: Session, chain_id: int, version: int | None = None) -> 
             )
         )
     if row is None:
-        raise NotFound(f"chain {chain_id} has no version {version}" if version else
-                       f"chain {chain_id} has no version yet")  # fmt: skip
+        if version:
+            raise NotFound(
+                f"chain {chain_id} has no version {version}",
+                code="chains.no_version",
+                params={"id": chain_id, "version": version},
+            )
+        raise NotFound(f"chain {chain_id} has no version yet", code="chains.no_version_yet",
+                       params={"id": chain_id})  # fmt: skip
     return row
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.progress import TaskID
 from sqlalchemy import select
 
+from highland.chains.demo_data import REFERENCE
 from highland.cli.common import app, fail, init_db, out, progress
 from highland.platform.audit.service import Actor
 from highland.platform.config import get_settings
@@ -119,7 +119,7 @@ def _demo_chain_members() -> None:
     from highland.chains.models import EnterpriseSegment, ReferenceFigure
 
     actor = Actor("demo", None, "system")
-    folder = Path(mapping.__file__).parents[1] / "demo_reference"
+    folder = REFERENCE
     with transaction() as s:
         if s.scalar(select(ReferenceFigure.id).limit(1)) is None:
             for name, load in (

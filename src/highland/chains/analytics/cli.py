@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 
 from highland.platform.audit.service import Actor
-from highland.platform.db import transaction
+from highland.platform.db import session_factory, transaction
 from highland.platform.errors import HighlandError
 
 app = typer.Typer(help="Chain analytics: reference figures, prospects, summaries.")
@@ -134,8 +134,11 @@ def figures_command(
     from highland.chains import figures
 
     _init_and_actor()
-    with transaction() as s:
-        state = figures.refresh(s) if refresh else figures.state(s)
+    if refresh:
+        with transaction() as s:
+            figures.refresh(s)  # the builds are stored as this command's transaction commits
+    with session_factory()() as s:
+        state = figures.state(s)
     if not state:
         out.print("figures: never built (the first analytics view builds them)", markup=False)
     for name, st in sorted(state.items()):

@@ -227,10 +227,12 @@ def local_figures(db: Session, measure: str, year: int | None) -> pl.DataFrame:
 def load(db: Session, chain_id: int, region: str, year: int | None, measure: str) -> ChainData:
     """Read the chain, its current segments, the registry figures and the reference figures."""
     if measure not in MEASURES:
-        raise InvalidInput(f"measure must be one of {', '.join(MEASURES)}", field="measure")
+        raise InvalidInput(f"measure must be one of {', '.join(MEASURES)}", field="measure",
+                           code="chains.one_of", params={"field": "measure", "value": measure,
+                           "allowed": ", ".join(MEASURES)})  # fmt: skip
     chain = db.get(Chain, chain_id)
     if chain is None:
-        raise NotFound(f"no chain {chain_id}")
+        raise NotFound(f"no chain {chain_id}", code="chains.not_found", params={"id": chain_id})
     segments = (
         list(
             db.scalars(

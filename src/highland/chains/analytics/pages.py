@@ -36,7 +36,8 @@ def analytics_page(
     the_year: int | None = None
     if year:
         if not year.isdigit():
-            raise InvalidInput(f"year must be a year such as 2024, got {year!r}", field="year")
+            raise InvalidInput(f"year must be a year such as 2024, got {year!r}", field="year",
+                               code="chains.bad_year", params={"value": year})  # fmt: skip
         the_year = int(year)
     result = analytics.analyse(
         db, chain_id, region=region or measures.DEFAULT_REGION, year=the_year,

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
+from highland.chains import scope
 from highland.chains.mapping import leading as lead
 from highland.chains.mapping import service as mapping
 from highland.chains.models import EnterpriseSegment, LeadingFirm
@@ -162,11 +163,9 @@ def add_member(
 ) -> MemberOut:
     """Put an enterprise in a segment by hand (confidence 100, accepted)."""
     mapping.get_chain(db, chain_id)
-    mapping.check_write(principal, chain_id)
+    scope.check_write(principal, chain_id)
     row = mapping.add_member(db, _actor(principal), chain_id, body.uscc, body.segment, body.note)
-    ent = db.get(Enterprise, row.enterprise_id)
-    assert ent is not None
-    return MemberOut.of(row, ent)
+    return MemberOut.of(row, mapping.enterprise(db, row.enterprise_id))
 
 
 @router.post("/chains/{chain_id}/members/decide", response_model=DecideOut, dependencies=CSRF)
@@ -174,7 +173,7 @@ def decide(chain_id: DbInt, body: DecideIn, db: Session = DB, principal: Princip
            ) -> DecideOut:  # fmt: skip
     """Accept or reject in bulk (audited)."""
     mapping.get_chain(db, chain_id)
-    mapping.check_write(principal, chain_id)
+    scope.check_write(principal, chain_id)
     changed = mapping.decide(
         db, _actor(principal), chain_id, body.decision, ids=body.ids, segment=body.segment,
         min_confidence=body.min_confidence,
@@ -216,11 +215,9 @@ def mark_leading(
 ) -> LeadingOut:
     """Mark a leading firm (audited)."""
     mapping.get_chain(db, chain_id)
-    mapping.check_write(principal, chain_id)
+    scope.check_write(principal, chain_id)
     firm = lead.mark_leading(db, _actor(principal), chain_id, body.uscc, body.reason)
-    ent = db.get(Enterprise, firm.enterprise_id)
-    assert ent is not None
-    return LeadingOut.of(firm, ent)
+    return LeadingOut.of(firm, mapping.enterprise(db, firm.enterprise_id))
 
 
 @router.delete(
@@ -232,6 +229,6 @@ def unmark_leading(
 ) -> Response:
     """Remove a leading-firm mark (audited)."""
     mapping.get_chain(db, chain_id)
-    mapping.check_write(principal, chain_id)
+    scope.check_write(principal, chain_id)
     lead.unmark_leading(db, _actor(principal), chain_id, uscc)
     return Response(status_code=204)

@@ -6,12 +6,11 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from highland.platform.audit.service import Actor
 from highland.platform.db import transaction
-from highland.platform.errors import HighlandError, InvalidInput
+from highland.platform.errors import HighlandError
 
 app = typer.Typer(help="Enterprises in chain segments and leading firms.", no_args_is_help=True)
 out = Console(soft_wrap=True)
@@ -35,14 +34,9 @@ def _init_and_actor() -> Actor:
 
 def _chain_id(s: Session, chain: str) -> int:
     """A chain given by id or code."""
-    from highland.chains.models import Chain
+    from highland.chains.mapping import service as mapping
 
-    found = s.scalar(select(Chain.id).where(Chain.code == chain))
-    if found is None and chain.isdigit():
-        found = s.scalar(select(Chain.id).where(Chain.id == int(chain)))
-    if found is None:
-        raise InvalidInput(f"no chain {chain!r}", field="chain")
-    return found
+    return mapping.chain_id_of(s, chain)
 
 
 @app.command("suggest")

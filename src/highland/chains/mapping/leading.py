@@ -59,6 +59,8 @@ def mark_leading(
             f"{ent.uscc} is not an accepted member of chain {chain.code}; "
             "put it in a segment first",
             field="uscc",
+            code="chains.not_member",
+            params={"uscc": ent.uscc, "chain": chain.code},
         )
     existing = session.scalar(
         select(LeadingFirm).where(
@@ -68,8 +70,11 @@ def mark_leading(
     if existing is not None:
         raise Conflict(
             f"{ent.uscc} is already a leading firm of chain {chain.code} "
-            f"(marked on {existing.marked_at.date().isoformat()} by {existing.marked_by})"
-        )
+            f"(marked on {existing.marked_at.date().isoformat()} by {existing.marked_by})",
+            code="chains.already_leading",
+            params={"uscc": ent.uscc, "chain": chain.code, "by": existing.marked_by,
+                    "on": existing.marked_at.date().isoformat()},
+        )  # fmt: skip
     text = (reason or "").strip()[:DETAIL_MAX] or None
     firm = LeadingFirm(
         chain_id=chain.id, enterprise_id=ent.id, reason=text, marked_by=actor.name,
@@ -81,7 +86,9 @@ def mark_leading(
             session.flush()
     except IntegrityError:
         raise Conflict(
-            f"{ent.uscc} was just marked a leading firm of chain {chain.code} by someone else"
+            f"{ent.uscc} was just marked a leading firm of chain {chain.code} by someone else",
+            code="chains.leading_race",
+            params={"uscc": ent.uscc, "chain": chain.code},
         ) from None
     record(
         session,
@@ -104,7 +111,8 @@ def unmark_leading(session: Session, actor: Actor, chain_id: int, uscc: str) -> 
             )
         )
     if ent is None or firm is None:
-        raise NotFound(f"{uscc} is not a leading firm of chain {chain.code}")
+        raise NotFound(f"{uscc} is not a leading firm of chain {chain.code}",
+                       code="chains.not_leading", params={"uscc": uscc, "chain": chain.code})
     before = {"reason": firm.reason, "marked_by": firm.marked_by, "marked_at": firm.marked_at}
     session.delete(firm)
     session.flush()

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from highland.chains import scope
 from highland.chains.mapping import leading as lead
 from highland.chains.mapping import service as mapping
 from highland.chains.models import Chain
@@ -17,7 +18,7 @@ from highland.platform.audit.service import Actor
 from highland.platform.deps import DB, csrf_protect, require
 from highland.platform.errors import HighlandError, InvalidInput
 from highland.platform.identity.permissions import Permission, Principal
-from highland.platform.web.i18n import translate
+from highland.platform.web.i18n import error_text, local_name, translate
 from highland.platform.web.params import DbInt
 from highland.platform.web.render import language, render
 
@@ -47,16 +48,19 @@ def _int(text: str | None, name: str, low: int = 0, high: int = 100) -> int | No
     try:
         value = int(text.strip())
     except ValueError:
-        raise InvalidInput(f"{name} must be a whole number from {low} to {high}",
-                           field=name) from None  # fmt: skip
+        raise InvalidInput(f"{name} must be a whole number from {low} to {high}", field=name,
+                           code="chains.whole_number", params={"field": name, "low": low,
+                           "high": high, "value": text.strip()}) from None  # fmt: skip
     if not low <= value <= high:
-        raise InvalidInput(f"{name} must be between {low} and {high}", field=name)
+        raise InvalidInput(f"{name} must be between {low} and {high}", field=name,
+                           code="chains.between", params={"field": name, "low": low,
+                           "high": high, "value": value})  # fmt: skip
     return value
 
 
 def _can_write(principal: Principal, chain_id: int) -> bool:
     try:
-        mapping.check_write(principal, chain_id)
+        scope.check_write(principal, chain_id)
     except HighlandError:
         return False
     return True
@@ -73,8 +77,7 @@ def _members_page(
     done: str | None = None,
 ) -> Response:
     segments = mapping.current_segments(db, chain)
-    names = {s.code: s.name if language(request) == "zh-CN" else (s.name_en or s.name)
-             for s in segments}  # fmt: skip
+    names = {s.code: local_name(language(request), s.name, s.name_en) for s in segments}
     page = _int(args.get("page"), "page", 1, 100_000) or 1
     flt = mapping.MemberFilter(
         segment=args.get("segment") or None,
@@ -88,7 +91,8 @@ def _members_page(
         "chain": chain, "segments": segments, "segment_names": names, "rows": rows,
         "total": total, "page": page, "pages": max(1, -(-total // PER_PAGE)), "args": args,
         "query": urlencode(query), "w": _words(language(request)), "form": form or {},
-        "error": error, "done": done, "writable": _can_write(principal, chain.id),
+        "error": error, "error_text": error_text(language(request), error) if error else None,
+        "done": done, "writable": _can_write(principal, chain.id),
         "statuses": mapping.STATUSES, "evidences": mapping.EVIDENCE,
     }  # fmt: skip
     status = error.status_code if error else 200
@@ -139,10 +143,11 @@ def add_member_page(
 ) -> Response:
     """Add an enterprise to a segment by hand."""
     chain = _chain_or_404(db, chain_id)
-    mapping.check_write(principal, chain.id)
+    scope.check_write(principal, chain.id)
     try:
         if not uscc.strip():
-            raise InvalidInput("give the enterprise's USCC", field="uscc")
+            raise InvalidInput("give the enterprise's USCC", field="uscc",
+                               code="chains.uscc_required")
         mapping.add_member(db, _actor(principal), chain.id, uscc, segment, note or None)
     except HighlandError as exc:
         db.rollback()
@@ -157,7 +162,7 @@ async def decide_page(
 ) -> Response:
     """Accept or reject the ticked rows, or every suggestion of a segment above a confidence."""
     chain = _chain_or_404(db, chain_id)
-    mapping.check_write(principal, chain.id)
+    scope.check_write(principal, chain.id)
     data = await request.form()
     decision = str(data.get("decision") or "")
     try:
@@ -169,7 +174,8 @@ async def decide_page(
         else:
             raw = [str(v) for v in data.getlist("ids")]
             if not all(v.isdigit() for v in raw):
-                raise InvalidInput("the ticked rows are not row ids", field="ids")
+                raise InvalidInput("the ticked rows are not row ids", field="ids",
+                                   code="chains.bad_ids")
             n = mapping.decide(db, _actor(principal), chain.id, decision,
                                ids=[int(v) for v in raw])  # fmt: skip
     except HighlandError as exc:
@@ -190,7 +196,8 @@ def _leading_page(
     context = {
         "chain": chain, "marked": lead.leading_firms(db, chain.id),
         "suggestions": suggestions, "year": year, "w": _words(language(request)),
-        "error": error, "done": done, "writable": _can_write(principal, chain.id),
+        "error": error, "error_text": error_text(language(request), error) if error else None,
+        "done": done, "writable": _can_write(principal, chain.id),
     }  # fmt: skip
     status = error.status_code if error else 200
     return render(request, "chains/mapping_leading.html", context, status)
@@ -219,7 +226,7 @@ def mark_page(
 ) -> Response:
     """Mark a leading firm."""
     chain = _chain_or_404(db, chain_id)
-    mapping.check_write(principal, chain.id)
+    scope.check_write(principal, chain.id)
     try:
         lead.mark_leading(db, _actor(principal), chain.id, uscc, reason or None)
     except HighlandError as exc:
@@ -234,6 +241,6 @@ def unmark_page(
 ) -> Response:
     """Remove a leading-firm mark."""
     chain = _chain_or_404(db, chain_id)
-    mapping.check_write(principal, chain.id)
+    scope.check_write(principal, chain.id)
     lead.unmark_leading(db, _actor(principal), chain.id, uscc)
     return _back(f"/chains/{chain.id}/leading", uscc)

@@ -20,19 +20,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import polars as pl
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import Select, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from highland.chains import scope
 from highland.chains.models import Chain, EnterpriseSegment, Segment
 from highland.enterprises.models import Enterprise
 from highland.platform.audit.service import Actor, Change, record
 from highland.platform.db import utcnow
-from highland.platform.errors import Conflict, Forbidden, InvalidInput, NotFound
-from highland.platform.identity.permissions import Permission, Principal, Role
+from highland.platform.errors import Conflict, InvalidInput, NotFound
+from highland.platform.pagination import paginate
 
 EVIDENCE = ("manual", "industry", "keyword")
 STATUSES = ("suggested", "accepted", "rejected")
@@ -59,18 +60,33 @@ def get_chain(session: Session, chain_id: int) -> Chain:
     """The chain, or 404."""
     chain = session.get(Chain, chain_id)
     if chain is None:
-        raise NotFound(f"chain {chain_id} does not exist")
+        raise NotFound(f"chain {chain_id} does not exist", code="chains.not_found",
+                       params={"id": chain_id})
     return chain
 
 
-def check_write(principal: Principal, chain_id: int) -> None:
-    """Chain heads and teams write only their own chain; chains:data holders write any."""
-    if principal.can(Permission.chains_data):
-        return
-    if not principal.can(Permission.chains_write):
-        raise Forbidden(f"your role ({principal.role.value}) may not change chains")
-    if principal.role in (Role.chain_head, Role.chain_team) and principal.chain_id != chain_id:
-        raise Forbidden(f"you may change only your own chain, not chain {chain_id}")
+def chain_id_of(session: Session, chain: str) -> int:
+    """A chain's id, given by its code or its id (the CLI's --chain)."""
+    found = session.scalar(select(Chain.id).where(Chain.code == chain))
+    if found is None and chain.isdigit():
+        found = session.scalar(select(Chain.id).where(Chain.id == int(chain)))
+    if found is None:
+        raise InvalidInput(f"no chain {chain!r}", field="chain", code="chains.no_such_chain",
+                           params={"chain": chain})  # fmt: skip
+    return found
+
+
+def enterprise(session: Session, enterprise_id: int) -> Enterprise:
+    """A member's enterprise (the row exists: members reference it)."""
+    ent = session.get(Enterprise, enterprise_id)
+    if ent is None:
+        raise NotFound(f"no enterprise {enterprise_id}", code="chains.no_such_enterprise",
+                       params={"id": enterprise_id})  # fmt: skip
+    return ent
+
+
+# The governance of chain tasks reads the rule here; it is chains.scope's (the domain's one).
+check_write = scope.check_write
 
 
 def current_segments(session: Session, chain: Chain) -> list[Segment]:
@@ -306,10 +322,13 @@ def decide(
     written when any id is unknown or belongs to another chain."""
     chain = get_chain(session, chain_id)
     if decision not in ("accept", "reject"):
-        raise InvalidInput(f"decision must be accept or reject, not {decision!r}", field="decision")
+        raise InvalidInput(f"decision must be accept or reject, not {decision!r}",
+                           field="decision", code="chains.bad_decision",
+                           params={"value": decision})  # fmt: skip
     status = "accepted" if decision == "accept" else "rejected"
     if ids and segment is not None:
-        raise InvalidInput("give either ids or a segment, not both", field="ids")
+        raise InvalidInput("give either ids or a segment, not both", field="ids",
+                           code="chains.ids_or_segment")
     if ids:
         wanted = sorted(set(ids))
         found = set(
@@ -321,17 +340,20 @@ def decide(
         )
         unknown = [i for i in wanted if i not in found]
         if unknown:
+            ids_text = ", ".join(map(str, unknown[:10]))
             raise InvalidInput(
-                f"no suggestion with id {', '.join(map(str, unknown[:10]))} in chain {chain.code}",
+                f"no suggestion with id {ids_text} in chain {chain.code}",
                 field="ids",
+                code="chains.unknown_ids",
+                params={"ids": ids_text, "chain": chain.code},
             )
         where = [EnterpriseSegment.id.in_(wanted), EnterpriseSegment.status != status]
     elif segment is not None:
         codes = {s.code for s in current_segments(session, chain)}
         if segment not in codes:
-            raise InvalidInput(f"chain {chain.code} has no segment {segment!r}", field="segment")
+            raise _no_segment(chain, segment)
         if min_confidence is not None and not 0 <= min_confidence <= 100:
-            raise InvalidInput("min_confidence must be between 0 and 100", field="min_confidence")
+            raise _bad_confidence(min_confidence)
         where = [
             EnterpriseSegment.chain_id == chain.id,
             EnterpriseSegment.segment_code == segment,
@@ -339,7 +361,8 @@ def decide(
             EnterpriseSegment.confidence >= (min_confidence or 0),
         ]
     else:
-        raise InvalidInput("give the ids to decide, or a segment", field="ids")
+        raise InvalidInput("give the ids to decide, or a segment", field="ids",
+                           code="chains.ids_or_segment")
     # Counted and updated by the criteria, not by a list of ids: a segment can hold more rows
     # than one statement may carry parameters (SQLite 250,000; PostgreSQL 65,535).
     n = session.scalar(select(func.count()).select_from(EnterpriseSegment).where(*where)) or 0
@@ -382,7 +405,9 @@ def enterprise_by_uscc(session: Session, uscc: str, field_name: str = "uscc") ->
     """The enterprise with this USCC, or 422 naming the field."""
     ent = session.scalar(select(Enterprise).where(Enterprise.uscc == uscc.strip().upper()))
     if ent is None:
-        raise InvalidInput(f"no enterprise with USCC {uscc!r} in the registry", field=field_name)
+        raise InvalidInput(f"no enterprise with USCC {uscc!r} in the registry",
+                           field=field_name, code="chains.unknown_uscc",
+                           params={"uscc": uscc})  # fmt: skip
     return ent
 
 
@@ -397,7 +422,7 @@ def add_member(
     chain = get_chain(session, chain_id)
     seg = next((s for s in current_segments(session, chain) if s.code == segment), None)
     if seg is None:
-        raise InvalidInput(f"chain {chain.code} has no segment {segment!r}", field="segment")
+        raise _no_segment(chain, segment)
     ent = enterprise_by_uscc(session, uscc)
     row = session.scalar(
         select(EnterpriseSegment).where(
@@ -410,8 +435,11 @@ def add_member(
         when = row.decided_at.date().isoformat() if row.decided_at else "?"
         raise Conflict(
             f"{ent.uscc} is already in segment {segment} ({seg.name}) of chain {chain.code} "
-            f"(accepted on {when} by {row.decided_by or '?'})"
-        )
+            f"(accepted on {when} by {row.decided_by or '?'})",
+            code="chains.already_member",
+            params={"uscc": ent.uscc, "segment": segment, "name": seg.name,
+                    "chain": chain.code, "on": when, "by": row.decided_by or "?"},
+        )  # fmt: skip
     before = None
     now = utcnow()
     detail = (note or "").strip()[:DETAIL_MAX] or None
@@ -430,7 +458,9 @@ def add_member(
     except IntegrityError:
         raise Conflict(
             f"{ent.uscc} was just put in segment {segment} of chain {chain.code} by someone "
-            "else; reload the page"
+            "else; reload the page",
+            code="chains.member_race",
+            params={"uscc": ent.uscc, "segment": segment, "chain": chain.code},
         ) from None
     record(
         session,
@@ -464,11 +494,29 @@ class MemberFilter:
 def check_filter(flt: MemberFilter) -> None:
     """422 for a filter value outside the vocabularies."""
     if flt.status is not None and flt.status not in STATUSES:
-        raise InvalidInput(f"status must be one of {', '.join(STATUSES)}", field="status")
+        raise _one_of("status", flt.status, STATUSES)
     if flt.evidence is not None and flt.evidence not in EVIDENCE:
-        raise InvalidInput(f"evidence must be one of {', '.join(EVIDENCE)}", field="evidence")
+        raise _one_of("evidence", flt.evidence, EVIDENCE)
     if flt.min_confidence is not None and not 0 <= flt.min_confidence <= 100:
-        raise InvalidInput("min_confidence must be between 0 and 100", field="min_confidence")
+        raise _bad_confidence(flt.min_confidence)
+
+
+def _one_of(name: str, value: str, allowed: Sequence[str]) -> InvalidInput:
+    return InvalidInput(f"{name} must be one of {', '.join(allowed)}", field=name,
+                        code="chains.one_of", params={"field": name, "value": value,
+                        "allowed": ", ".join(allowed)})  # fmt: skip
+
+
+def _bad_confidence(value: int) -> InvalidInput:
+    return InvalidInput("min_confidence must be between 0 and 100", field="min_confidence",
+                        code="chains.between", params={"field": "min_confidence", "low": 0,
+                        "high": 100, "value": value})  # fmt: skip
+
+
+def _no_segment(chain: Chain, segment: str | None) -> InvalidInput:
+    return InvalidInput(f"chain {chain.code} has no segment {segment!r}", field="segment",
+                        code="chains.no_segment", params={"chain": chain.code,
+                        "segment": segment or ""})  # fmt: skip
 
 
 def members(
@@ -485,7 +533,6 @@ def members(
         where.append(EnterpriseSegment.evidence == flt.evidence)
     if flt.min_confidence is not None:
         where.append(EnterpriseSegment.confidence >= flt.min_confidence)
-    total = session.scalar(select(func.count(EnterpriseSegment.id)).where(*where)) or 0
     stmt = (
         select(EnterpriseSegment, Enterprise)
         .join(Enterprise, Enterprise.id == EnterpriseSegment.enterprise_id)
@@ -495,10 +542,9 @@ def members(
             EnterpriseSegment.segment_code,
             EnterpriseSegment.id,
         )
-        .limit(per_page)
-        .offset((page - 1) * per_page)
     )
-    return total, [(r[0], r[1]) for r in session.execute(stmt)]
+    found = paginate(session, cast(Select[Any], stmt), page, per_page, rows=True)
+    return found.total or 0, [(r[0], r[1]) for r in found.items]
 
 
 def when_text(at: datetime | None) -> str:

@@ -11,6 +11,12 @@
   enterprises, output and LQ by district, one district order for all three.
 
 Every text is XML-escaped here, so names with < & > cannot break the SVG.
+
+The map's figures (`map_data`) come from the chain member figures of chains.figures (accepted
+members of each segment with its sub-segments and their revenue for one year — the latest year
+in which any member has a revenue figure), the leading firms, and the LQs of
+chains.analytics.service.analyse; the district breakdown (`district_rows`) is one SQL GROUP BY
+(pictures.repository). Missing revenue stays missing (None), never 0.
 """
 
 from __future__ import annotations
@@ -19,12 +25,24 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
+import polars as pl
 import pygal
+from sqlalchemy.orm import Session
 
+from highland.chains import figures as chain_figures
+from highland.chains import service as chains
+from highland.chains.analytics import service as analytics
+from highland.chains.models import Chain, Segment
+from highland.chains.pictures import repository
+from highland.platform.db import utcnow
+from highland.platform.kit.dates import CITY_TZ
 from highland.platform.web.charts import _STYLE, svg_of
+from highland.platform.web.i18n import local_name, translate
 
 STREAMS = ("upstream", "midstream", "downstream")
 LQ_TIERS = ("strong", "specialised", "below")
@@ -211,7 +229,7 @@ def _box(p: Placed, labels: Mapping[str, str], lang: str) -> str:
         facts.append(f"LQ {b.lq}")
     out.append(_line(p.x + pad, p.y + 36, fit(" · ".join(facts), inner, 11), 11, ink))
     if b.leading:
-        firms = ("、" if lang == "zh-CN" else ", ").join(b.leading)
+        firms = labels["list_sep"].join(b.leading)
         body = fit(f"{labels['leading']}: {firms}", inner, 11)
         out.append(_line(p.x + pad, p.y + 53, body, 11, ink, True))
     out.append("</g>")
@@ -368,3 +386,141 @@ def district_charts(rows: Sequence[DistrictRow], labels: Mapping[str, str]) -> l
         _chart(labels["output"], names, output, "{:,.0f}"),
         _chart(labels["lq"], names, lqs, "{:.2f}"),
     ]
+
+
+# --------------------------------------------------------------------------- the data drawn
+
+P = "chains.pictures."
+
+
+def revenue_year(figures: chain_figures.Figures, chain_id: int) -> int | None:
+    """The latest year in which any accepted member of the chain has a revenue figure."""
+    years = figures.chain(chain_id).filter((pl.col("segment_code") == "") & (pl.col("year") > 0))[
+        "year"
+    ]
+    return int(years.max()) if years.len() else None  # type: ignore[arg-type]
+
+
+def _ordered(segments: list[Segment]) -> list[tuple[Segment, int, str]]:
+    """(segment, depth, column) depth-first within each stream, upstream → downstream. A
+    sub-segment stays under its parent, in the column of its top-level segment (as on the
+    chain page)."""
+    out: list[tuple[Segment, int, str]] = []
+
+    def walk(nodes: list[chains.Node], column: str) -> None:
+        for n in nodes:
+            out.append((n.segment, n.depth, column))
+            walk(n.children, column)
+
+    for stream, roots in chains.by_stream(segments).items():
+        if stream in STREAMS:
+            walk(roots, stream)
+    return out
+
+
+@dataclass
+class MapData:
+    """What the map page shows."""
+
+    chain: Chain
+    boxes: list[Box]
+    revenue_year: int | None
+    lq: dict[str, Any]  # analytics.analyse output
+
+
+def map_data(
+    db: Session,
+    chain_id: int,
+    lang: str,
+    region: str,
+    measure: str,
+    few: int,
+    result: dict[str, Any] | None = None,
+) -> MapData:
+    """The boxes of the chain map: members and output of each segment and its sub-segments,
+    the segment's LQ tier (or member-count tier), bottleneck flag and leading firms. `result`:
+    the chain's analytics.analyse output when the caller has it already (same region,
+    measure and few), so that it is not computed twice."""
+    chain = chains.get_chain(db, chain_id)
+    if result is None:
+        result = analytics.analyse(db, chain_id, region=region, measure=measure, few=few, top=0)
+    segments = chains.segments(db, chain.version_id) if chain.version_id is not None else []
+    figures = chain_figures.current(db)
+    year = revenue_year(figures, chain_id)
+    rows = figures.chain(chain_id).filter(pl.col("year").is_in([0, year or 0]))
+    members = {r["segment_code"]: r["members"] for r in rows.to_dicts() if r["year"] == 0}
+    output = {r["segment_code"]: r for r in rows.to_dicts() if r["year"] != 0}
+    leaders = repository.leading_names(db, chain_id, lang)
+    own = repository.segments_of(db, chain_id, list(leaders))
+    lqs = {s["segment"]: s["lq"] for s in result["segments"]}
+    boxes = []
+    for s, depth, column in _ordered(segments):
+        lq = lqs.get(s.code, {})
+        count = int(members.get(s.code, 0))
+        out = output.get(s.code)
+        boxes.append(
+            Box(
+                code=s.code,
+                stream=column,
+                depth=depth,
+                name=local_name(lang, s.name, s.name_en),
+                members=count,
+                output_fen=int(out["revenue"]) if out else None,
+                with_output=int(out["members"]) if out else 0,
+                tier=strength(lq.get("tier"), count, few),
+                lq=lq.get("lq"),
+                bottleneck=bool(s.bottleneck),
+                leading=tuple(n for e, n in leaders.items() if e in own.get(s.code, set())),
+                parent=s.parent_code,
+            )
+        )
+    return MapData(chain, boxes, year, result)
+
+
+def district_rows(
+    db: Session, chain_id: int, year: int | None, lqs: list[dict[str, Any]], names: dict[str, str]
+) -> list[DistrictRow]:
+    """Members and their output by district (SQL GROUP BY), with the district LQs."""
+    found = repository.by_district(db, chain_id, year)
+    by_lq = {q["district"]: q for q in lqs}
+    rows = []
+    for code in sorted(set(found) | set(by_lq)):
+        n, total, k = found.get(code, (0, None, 0))
+        q = by_lq.get(code, {})
+        rows.append(
+            DistrictRow(
+                code=code,
+                name=names.get(code, code),
+                members=n,
+                output_fen=total if k else None,
+                with_output=k,
+                lq=q.get("lq"),
+                tier=q.get("tier"),
+            )
+        )
+    return rows
+
+
+def labels(lang: str) -> dict[str, str]:
+    """The pictures' words in the reader's language (see chain_map_svg, district_charts)."""
+    keys = ("title", "no_data", "known_of", "members", "leading", "legend", "size_note",
+            "empty", "as_of", "enterprises", "output", "lq", "list_sep")  # fmt: skip
+    out = {k: translate(lang, P + k) for k in keys}
+    out["bottleneck"] = translate(lang, "chains.bottleneck")
+    for stream in STREAMS:
+        out["stream." + stream] = translate(lang, "chains.stream." + stream)
+    for tier in (*LQ_TIERS, *COUNT_TIERS):
+        out["tier." + tier] = translate(lang, P + "tier." + tier)
+    return out
+
+
+_labels = labels  # the name chains.report reads
+
+
+def as_of_text(lang: str, d: MapData, now: datetime | None = None) -> str:
+    """The map's "data as of" line: today, the revenue year, the LQ year and region."""
+    today = (now or utcnow()).astimezone(CITY_TZ).date().isoformat()
+    year = d.revenue_year if d.revenue_year is not None else "—"
+    lq_year = d.lq["year"] if d.lq["year"] is not None else "—"
+    return translate(lang, P + "as_of_detail", today=today, year=year, lq_year=lq_year,
+                     region=d.lq["region"])  # fmt: skip

@@ -33,8 +33,8 @@ from highland.chains.analytics import measures
 from highland.chains.analytics import service as analytics
 from highland.chains.governance import service as gov
 from highland.chains.models import ChainMeeting, ChainTask
-from highland.chains.pictures import pages as pictures_pages
 from highland.chains.pictures import service as pictures
+from highland.chains.pictures import service as pictures_pages
 from highland.demands.calendar import SHANGHAI
 from highland.demands.models import Institution
 from highland.platform.db import utcnow

@@ -23,7 +23,7 @@ from highland.platform.identity.permissions import Permission, Principal
 from highland.platform.kit.dates import CITY_TZ
 from highland.platform.kit.money import wan_text, yuan_display
 from highland.platform.web import charts
-from highland.platform.web.i18n import translate
+from highland.platform.web.i18n import error_text, translate
 from highland.platform.web.params import DbInt
 from highland.platform.web.render import language, render
 
@@ -148,7 +148,7 @@ def trends_page(
     try:
         data = trends.series(db, chain_id, form["to"], form["months"])
     except InvalidInput as exc:
-        ctx["error"] = exc
+        ctx["error"], ctx["error_text"] = exc, error_text(lang, exc)
         return render(request, "chains/trends.html", ctx, status_code=exc.status_code)
     ctx.update(data=data, charts=build_charts(data, lang), rows=table(data))
     return render(request, "chains/trends.html", ctx)

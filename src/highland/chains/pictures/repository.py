@@ -1,0 +1,68 @@
+"""The queries behind the chain pictures: the leading firms' names and segments, and the
+members and their output by district (one SQL GROUP BY). Missing revenue stays None."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import false, func, select
+from sqlalchemy.orm import Session
+
+from highland.chains.models import EnterpriseSegment, LeadingFirm
+from highland.enterprises.models import Enterprise, Financial
+from highland.platform.web.i18n import local_name
+
+
+def _accepted(chain_id: int) -> Any:
+    return select(EnterpriseSegment.enterprise_id).where(
+        EnterpriseSegment.chain_id == chain_id, EnterpriseSegment.status == "accepted"
+    )
+
+
+def leading_names(db: Session, chain_id: int, lang: str = "zh-CN") -> dict[int, str]:
+    """The chain's leading firms (链主): enterprise id → name in the reader's language."""
+    rows = db.execute(
+        select(Enterprise.id, Enterprise.name, Enterprise.name_en)
+        .join(LeadingFirm, LeadingFirm.enterprise_id == Enterprise.id)
+        .where(LeadingFirm.chain_id == chain_id)
+        .order_by(LeadingFirm.marked_at, LeadingFirm.id)
+    ).all()
+    return {int(i): local_name(lang, n, en) for i, n, en in rows}
+
+
+def segments_of(db: Session, chain_id: int, enterprise_ids: list[int]) -> dict[str, set[int]]:
+    """segment code → the given enterprises accepted in it (a handful of rows)."""
+    own: dict[str, set[int]] = defaultdict(set)
+    if not enterprise_ids:
+        return own
+    for code, ent in db.execute(
+        select(EnterpriseSegment.segment_code, EnterpriseSegment.enterprise_id).where(
+            EnterpriseSegment.chain_id == chain_id,
+            EnterpriseSegment.status == "accepted",
+            EnterpriseSegment.enterprise_id.in_(enterprise_ids),
+        )
+    ):
+        own[code].add(int(ent))
+    return own
+
+
+def by_district(
+    db: Session, chain_id: int, year: int | None
+) -> dict[str, tuple[int, int | None, int]]:
+    """district code → (accepted members, sum of their known revenue in `year` or None,
+    members with a revenue figure)."""
+    on = (Financial.enterprise_id == Enterprise.id) & (Financial.year == year) if year else false()
+    stmt = (
+        select(
+            Enterprise.district_code,
+            func.count(func.distinct(Enterprise.id)),
+            func.sum(Financial.revenue),
+            func.count(Financial.revenue),
+        )
+        .select_from(Enterprise)
+        .outerjoin(Financial, on)
+        .where(Enterprise.id.in_(_accepted(chain_id)))
+        .group_by(Enterprise.district_code)
+    )
+    return {d: (int(n), None if s is None else int(s), int(k)) for d, n, s, k in db.execute(stmt)}
