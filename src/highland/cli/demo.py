@@ -33,7 +33,7 @@ def demo(
 ) -> None:
     """Load a realistic, synthetic Nanjing dataset (marked as synthetic in the UI)."""
     from highland.enterprises import demo as demo_data
-    from highland.enterprises import importer
+    from highland.enterprises import imports as importer
     from highland.enterprises.repository import count_all
 
     init_db()
