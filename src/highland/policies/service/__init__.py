@@ -1,0 +1,118 @@
+"""Policy library use cases: check and load rules, match, what-if, runs and replay.
+
+One module per feature (`library`, `snapshots`, `matching`, `whatif`, `runs`, `exports`);
+callers use this package's names. Services flush, never commit: the request, CLI command or
+job owns the transaction.
+"""
+
+from highland.policies.service.exports import (
+    EXPORT_COLUMNS,
+    XLSX_MEDIA,
+    ExportFile,
+    export_who,
+    match_csv,
+    yuan_expr,
+)
+from highland.policies.service.library import (
+    DEMO_LIBRARY,
+    ENGINE,
+    LoadReport,
+    check_library,
+    check_paths,
+    check_text,
+    current_packages,
+    current_policies,
+    current_versions,
+    get_version,
+    history,
+    load_demo_library,
+    parse_version,
+    parsed_policy,
+    retire,
+    store,
+    with_source,
+)
+from highland.policies.service.match_runs import (
+    Replay,
+    get_run,
+    replay,
+    run_counts,
+    run_match,
+    runs,
+)
+from highland.policies.service.matching import (
+    STATUSES,
+    EnterpriseMatch,
+    PackageReach,
+    compiled_in_force,
+    counts,
+    enterprise_match,
+    filter_details,
+    package_reach,
+    policy_details,
+    stacking_rules,
+)
+from highland.policies.service.snapshots import (
+    build_snapshot,
+    get_snapshot,
+    latest_snapshot,
+    snapshot_for,
+    snapshot_frame,
+)
+from highland.policies.service.whatif import (
+    RuleErrors,
+    WhatIf,
+    what_if,
+    what_if_thresholds,
+)
+
+__all__ = [
+    "DEMO_LIBRARY",
+    "ENGINE",
+    "EXPORT_COLUMNS",
+    "EnterpriseMatch",
+    "ExportFile",
+    "LoadReport",
+    "PackageReach",
+    "Replay",
+    "RuleErrors",
+    "STATUSES",
+    "WhatIf",
+    "XLSX_MEDIA",
+    "build_snapshot",
+    "check_library",
+    "check_paths",
+    "check_text",
+    "compiled_in_force",
+    "counts",
+    "current_packages",
+    "current_policies",
+    "current_versions",
+    "enterprise_match",
+    "export_who",
+    "filter_details",
+    "get_run",
+    "get_snapshot",
+    "get_version",
+    "history",
+    "latest_snapshot",
+    "load_demo_library",
+    "match_csv",
+    "package_reach",
+    "parse_version",
+    "parsed_policy",
+    "policy_details",
+    "replay",
+    "retire",
+    "run_counts",
+    "run_match",
+    "runs",
+    "snapshot_for",
+    "snapshot_frame",
+    "stacking_rules",
+    "store",
+    "what_if",
+    "what_if_thresholds",
+    "with_source",
+    "yuan_expr",
+]
