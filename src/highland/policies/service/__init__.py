@@ -35,6 +35,7 @@ from highland.policies.service.library import (
 from highland.policies.service.match_runs import (
     Replay,
     get_run,
+    has_runs,
     replay,
     run_counts,
     run_match,
@@ -94,6 +95,7 @@ __all__ = [
     "get_run",
     "get_snapshot",
     "get_version",
+    "has_runs",
     "history",
     "latest_snapshot",
     "load_demo_library",

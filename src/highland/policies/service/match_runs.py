@@ -95,6 +95,11 @@ def runs(session: Session, limit: int = 50) -> list[MatchRun]:
     return list(session.scalars(select(MatchRun).order_by(MatchRun.id.desc()).limit(limit)))
 
 
+def has_runs(session: Session) -> bool:
+    """Whether any official match run has been made."""
+    return session.scalar(select(MatchRun.id).limit(1)) is not None
+
+
 def run_counts(session: Session, run: MatchRun) -> list[tuple[PolicyVersion, MatchCount]]:
     """A run's stored counts with the policy versions they belong to."""
     rows = session.execute(
