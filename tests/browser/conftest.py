@@ -181,7 +181,8 @@ def _pick_firms(ents: Any, figs: Any) -> tuple[Firm, Firm, str]:
 
 
 def _load_demo(engine: Engine) -> tuple[Firm, Firm, str]:
-    from highland.enterprises import demo, importer
+    from highland.enterprises import demo
+    from highland.enterprises import imports as importer
     from highland.enterprises.models import Enterprise
     from highland.enterprises.service import seed_regions
     from highland.platform.audit.service import Actor

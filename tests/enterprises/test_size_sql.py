@@ -24,7 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql
 
 from highland.enterprises.portrait import SIZE_TABLE, SizeRow, classify_size, size_row_for
-from highland.enterprises.size_sql import size_class_case
+from highland.enterprises.portrait.size_sql import size_class_case
 
 metadata = MetaData()
 firm = Table(

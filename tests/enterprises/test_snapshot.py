@@ -13,15 +13,14 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from highland.enterprises import demo, importer, service, snapshot
+from highland.enterprises import demo, imports, service, snapshot
 from highland.enterprises.models import Enterprise, Financial, Qualification
 from highland.enterprises.portrait import (
-    _root_growth,
-    _round_ratio,
     classify_size,
     lifecycle_rules_from_mapping,
     size_row_for,
 )
+from highland.enterprises.portrait.numbers import _root_growth, _round_ratio
 from highland.enterprises.snapshot import (
     PORTRAIT_SCHEMA,
     portrait_frame,
@@ -154,12 +153,12 @@ def import_demo(sessions: sessionmaker[Session], n: int = 250, seed: int = 7) ->
     ents, figs = demo.generate(n, seed)
     sha = hashlib.sha256(f"snapshot:{n}:{seed}".encode()).hexdigest()
     with sessions.begin() as s:
-        res = importer.import_enterprise_frame(
+        res = imports.import_enterprise_frame(
             s, ACTOR, ents, "demo-enterprises", "generated", sha256=sha, synthetic=True
         )
         assert not res.errors, res.errors[:3]
     with sessions.begin() as s:
-        res = importer.import_financial_frame(
+        res = imports.import_financial_frame(
             s, ACTOR, figs, "demo-financials", "generated", sha256=sha
         )
         assert not res.errors, res.errors[:3]

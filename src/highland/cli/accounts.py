@@ -7,7 +7,6 @@ import sys
 from typing import Annotated
 
 import typer
-from sqlalchemy import select
 
 from highland.cli.common import actor, fail, init_db, out, tokens_app, users_app
 from highland.platform.db import transaction
@@ -40,7 +39,7 @@ def users_create(
     ] = None,
 ) -> None:
     """Create a user."""
-    from highland.enterprises.models import Enterprise
+    from highland.enterprises.repository import id_by_uscc
     from highland.platform.identity.service import create_user
 
     init_db()
@@ -48,7 +47,7 @@ def users_create(
         with transaction() as s:
             eid = None
             if enterprise:
-                eid = s.scalar(select(Enterprise.id).where(Enterprise.uscc == enterprise.upper()))
+                eid = id_by_uscc(s, enterprise)
                 if eid is None:
                     raise fail(f"no enterprise with USCC {enterprise}")
             create_user(

@@ -33,7 +33,7 @@ def demo(
 ) -> None:
     """Load a realistic, synthetic Nanjing dataset (marked as synthetic in the UI)."""
     from highland.enterprises import demo as demo_data
-    from highland.enterprises import importer
+    from highland.enterprises import imports
     from highland.enterprises.repository import count_all
 
     init_db()
@@ -62,7 +62,7 @@ def demo(
             sha = hashlib.sha256(f"demo:{enterprises}:{seed}:{kind}".encode()).hexdigest()
             with transaction() as s:
                 if kind == "enterprises":
-                    res = importer.import_enterprise_frame(
+                    res = imports.import_enterprise_frame(
                         s,
                         actor,
                         frame,
@@ -73,7 +73,7 @@ def demo(
                         progress=tick,
                     )
                 else:
-                    res = importer.import_financial_frame(
+                    res = imports.import_financial_frame(
                         s, actor, frame, f"demo-{kind}", "generated", sha256=sha, progress=tick
                     )
                 if res.errors:
@@ -183,13 +183,12 @@ def _demo_policy_run(enterprises: int) -> None:
     qualifies for (the notices an official run sends)."""
     from highland.platform.kit.dates import today_local
     from highland.policies import service as policies
-    from highland.policies.models import MatchRun
 
     if enterprises > DEMO_POLICY_RUN_MAX:
         out.print("demo policy run skipped (large registry): run `highland policies run`")
         return
     with transaction() as s:
-        if s.scalar(select(MatchRun.id).limit(1)) is not None:
+        if policies.has_runs(s):
             return
         r = policies.run_match(s, today_local(), Actor("demo", None, "system"))
     out.print(f"demo official policy run: {r.enterprises:,} enterprises", highlight=False)
@@ -211,9 +210,8 @@ def _demo_people() -> None:
 def _demo_users() -> None:
     from highland.demands.demo import DEMO_USERS, first_owner
     from highland.demands.models import Demand, Institution
-    from highland.enterprises.models import Enterprise
-    from highland.platform.identity.models import User
-    from highland.platform.identity.service import create_user
+    from highland.enterprises.repository import get_or_first
+    from highland.platform.identity.service import create_user, user_exists
 
     settings = get_settings()
     path = settings.instance_dir / DEMO_LOGINS
@@ -223,8 +221,7 @@ def _demo_users() -> None:
         # some (the account is made before the demands, which then notify it).
         owner = s.scalar(select(Demand.enterprise_id).order_by(Demand.id).limit(1))
         owner = owner if owner is not None else first_owner(s)
-        ent = s.get(Enterprise, owner) if owner is not None else None
-        ent = ent or s.scalar(select(Enterprise).order_by(Enterprise.id).limit(1))
+        ent = get_or_first(s, owner)
         wanted: list[tuple[str, str, dict[str, Any]]] = [
             ("admin", "admin", {}),
             ("analyst", "analyst", {}),
@@ -241,7 +238,7 @@ def _demo_users() -> None:
         if ent is not None:
             wanted.append(("enterprise", "enterprise", {"enterprise_id": ent.id}))
         for username, role, extra in wanted:
-            if s.scalar(select(User.id).where(User.username == username)):
+            if user_exists(s, username):
                 continue
             password = secrets.token_urlsafe(9)
             create_user(

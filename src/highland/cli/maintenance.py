@@ -29,7 +29,7 @@ def audit_verify() -> None:
 @portraits_app.command("refresh")
 def portraits_refresh() -> None:
     """Recompute every enterprise's size class from its latest figures (set-based)."""
-    from highland.enterprises.portrait_sql import refresh_size_classes
+    from highland.enterprises.portrait.refresh import refresh_size_classes
 
     with transaction() as s:
         n = refresh_size_classes(s)

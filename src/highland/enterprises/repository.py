@@ -14,8 +14,9 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
 from highland.enterprises.models import Enterprise, Financial, NameGram, Qualification, Region
+from highland.enterprises.scope import ENTERPRISES
 from highland.platform.errors import InvalidInput, NotFound
-from highland.platform.identity.permissions import Principal, Role
+from highland.platform.identity.permissions import Principal
 
 USCC_PREFIX = re.compile(r"^(?=.*\d)[0-9A-HJ-NP-RTUWXY]{2,18}$")
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -48,14 +49,6 @@ class EnterpriseFilter:
     def as_query(self) -> dict[str, str]:
         """Return the non-empty filters, for links and exports."""
         return {f.name: v for f in fields(self) if (v := getattr(self, f.name))}
-
-
-def scoped(principal: Principal) -> Select[Any]:
-    """Enterprises the principal may see: an enterprise account sees only itself."""
-    stmt = select(Enterprise)
-    if principal.role is Role.enterprise:
-        stmt = stmt.where(Enterprise.id == (principal.enterprise_id or -1))
-    return stmt
 
 
 def _like_escape(text: str) -> str:
@@ -250,7 +243,7 @@ def list_page(
     found = _search_gram(session, flt.q)
     gram = found[0] if found else None
     holders = _holders_lead(session, flt, found)
-    base, order = _filtered(scoped(principal), flt, gram=gram, by_holders=holders)
+    base, order = _filtered(ENTERPRISES.select(principal), flt, gram=gram, by_holders=holders)
     # Counted first (through whatever index suits the filter, stopping after the cap): the
     # count tells how to fetch the page. When the filter matches more than the cap, walking
     # the enterprises in id order meets a page's rows early; otherwise the matching rows are
@@ -260,10 +253,10 @@ def list_page(
     if flt.qualification and not holders:
         # The page itself is found walking the holders in id order (a subset of the
         # enterprises, stored in id order): it stops at the page, and walks at most them all.
-        base, order = _filtered(scoped(principal), flt, gram=gram, by_holders=True)
+        base, order = _filtered(ENTERPRISES.select(principal), flt, gram=gram, by_holders=True)
     elif total > count_cap and not holders:
         # Many matches: walking the enterprises in id order meets the page early.
-        base, order = _filtered(scoped(principal), flt, gram=gram, in_id_order=True)
+        base, order = _filtered(ENTERPRISES.select(principal), flt, gram=gram, in_id_order=True)
     offset = (page - 1) * per_page
     items = (
         list(
@@ -283,13 +276,24 @@ def list_page(
 def get_by_uscc(session: Session, principal: Principal, uscc: str) -> Enterprise:
     """Return an enterprise in scope, else NotFound (never say whether it exists)."""
     ent = session.scalars(
-        scoped(principal)
+        ENTERPRISES.select(principal)
         .where(Enterprise.uscc == uscc.strip().upper())
         .options(selectinload(Enterprise.qualifications))
     ).first()
     if ent is None:
         raise NotFound(f"no enterprise with USCC '{uscc}'", field="uscc")
     return ent
+
+
+def id_by_uscc(session: Session, uscc: str) -> int | None:
+    """The id of the enterprise with that USCC, or None (for administration: no scope)."""
+    return session.scalar(select(Enterprise.id).where(Enterprise.uscc == uscc.strip().upper()))
+
+
+def get_or_first(session: Session, enterprise_id: int | None) -> Enterprise | None:
+    """The enterprise of that id, else the first one of the registry (None when empty)."""
+    ent = session.get(Enterprise, enterprise_id) if enterprise_id is not None else None
+    return ent or session.scalar(select(Enterprise).order_by(Enterprise.id).limit(1))
 
 
 def figures_of(session: Session, enterprise_id: int) -> list[Financial]:
@@ -307,7 +311,7 @@ def iter_filtered(
     session: Session, principal: Principal, flt: EnterpriseFilter, chunk: int = 5000
 ) -> Iterator[Enterprise]:
     """Yield every enterprise of the filter, in id order, in chunks (exports)."""
-    base = apply_filter(session, scoped(principal), flt).options(
+    base = apply_filter(session, ENTERPRISES.select(principal), flt).options(
         selectinload(Enterprise.qualifications)
     )
     last = 0
@@ -340,7 +344,7 @@ def names_by_uscc(
     for start in range(0, len(usccs), chunk):
         part = usccs[start : start + chunk]
         stmt = (
-            scoped(principal)
+            ENTERPRISES.select(principal)
             .with_only_columns(Enterprise.uscc, Enterprise.name, Enterprise.name_en)
             .where(Enterprise.uscc.in_(part))
         )

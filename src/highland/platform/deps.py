@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import hmac
+import logging
 from collections.abc import Callable, Iterator
 
 from fastapi import Depends, Request
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from highland.platform.db import will_write
+from highland.platform.db import is_busy, wait_at_most, will_write
 from highland.platform.errors import Forbidden, InvalidInput, Unauthenticated
 from highland.platform.identity import service as identity
 from highland.platform.identity.permissions import Permission, Principal
 
+log = logging.getLogger("highland.platform.identity")
 SESSION_COOKIE = "highland_session"
 LANG_COOKIE = "highland_lang"
 
@@ -47,11 +50,22 @@ def get_db(request: Request) -> Iterator[Session]:
 def _touch_token(request: Request) -> None:
     """Record a bearer token's use, when its record is stale, once the request's transaction
     has ended: in a transaction of its own that never waits, so a read stays a read and a
-    request never waits for (or holds) the write lock because of it."""
+    request never waits for (or holds) the write lock because of it. When another writer holds
+    the lock (or anything else goes wrong) the record is skipped; the next request tries again."""
     use: identity.TokenUse | None = getattr(request.state, "token_use", None)
-    if use is not None and use.stale():
-        request.state.token_use = None
-        identity.touch_token(request.app.state.sessions, use.token_id)
+    if use is None or not use.stale():
+        return
+    request.state.token_use = None
+    try:
+        with request.app.state.sessions() as s:
+            wait_at_most(s, 0)
+            identity.record_token_use(s, use.token_id)
+            s.commit()
+    except DBAPIError as exc:  # skipped; logged with the token's id, never the token
+        level = logging.DEBUG if is_busy(exc) else logging.WARNING
+        log.log(
+            level, "token %s: last use not recorded (%s)", use.token_id, type(exc.orig).__name__
+        )
 
 
 DB = Depends(get_db, scope="function")

@@ -62,7 +62,7 @@ def _eligible(frame: pl.DataFrame, pairs: Sequence[tuple[PolicyVersion, Compiled
 
 def _previous(session: Session, run: MatchRun, usccs: pl.Series) -> pl.DataFrame:
     """Who was eligible for what in the official run before `run` (empty when none)."""
-    from highland.policies.service import _policy, snapshot_frame
+    from highland.policies.service import parsed_policy, snapshot_frame
 
     prev = session.scalar(
         select(MatchRun).where(MatchRun.id < run.id).order_by(MatchRun.id.desc()).limit(1)
@@ -74,7 +74,7 @@ def _previous(session: Session, run: MatchRun, usccs: pl.Series) -> pl.DataFrame
     frame = snapshot_frame(session, snap).filter(pl.col("uscc").is_in(usccs.implode()))
     ids = json.loads(prev.policy_versions)
     versions = session.scalars(select(PolicyVersion).where(PolicyVersion.id.in_(ids))).all()
-    pairs = [(v, compile_policy(_policy(v), prev.as_of)) for v in versions]
+    pairs = [(v, compile_policy(parsed_policy(v), prev.as_of)) for v in versions]
     return _eligible(frame, pairs)
 
 

@@ -6,11 +6,9 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from highland.platform.audit.models import AuditEntry
-from highland.platform.audit.service import verify
+from highland.platform.audit.service import entries_page, verify
 from highland.platform.deps import DB, require
 from highland.platform.identity.permissions import Permission, Principal
 from highland.platform.web.params import DbInt
@@ -22,17 +20,6 @@ AUDIT = Depends(require(Permission.audit_read))
 PER_PAGE = 50
 
 
-def _entries(db: Session, page: int) -> list[AuditEntry]:
-    return list(
-        db.scalars(
-            select(AuditEntry)
-            .order_by(AuditEntry.seq.desc())
-            .limit(PER_PAGE + 1)
-            .offset((page - 1) * PER_PAGE)
-        )
-    )
-
-
 @pages.get("/audit")
 def audit_page(
     request: Request,
@@ -41,15 +28,15 @@ def audit_page(
     principal: Principal = AUDIT,
 ) -> Response:
     """Newest changes first, with the chain's verification."""
-    rows = _entries(db, page)
+    listed = entries_page(db, page, PER_PAGE)
     return render(
         request,
         "audit.html",
         {
             "nav": "audit",
-            "entries": rows[:PER_PAGE],
+            "entries": listed.items,
             "page": page,
-            "has_next": len(rows) > PER_PAGE,
+            "has_next": listed.has_next,
             "verify": verify(db),
         },
     )
@@ -60,10 +47,10 @@ def audit_list(
     page: DbInt = Query(1, ge=1, le=100_000), db: Session = DB, principal: Principal = AUDIT
 ) -> dict[str, Any]:
     """A page of audit entries, newest first."""
-    rows = _entries(db, page)
+    listed = entries_page(db, page, PER_PAGE)
     return {
         "page": page,
-        "has_next": len(rows) > PER_PAGE,
+        "has_next": listed.has_next,
         "items": [
             {
                 "seq": e.seq,
@@ -79,7 +66,7 @@ def audit_list(
                 "summary": e.summary,
                 "hash": e.hash,
             }
-            for e in rows[:PER_PAGE]
+            for e in listed.items
         ],
     }
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from highland.platform.audit.models import AuditEntry, AuditHead
 from highland.platform.db import utcnow
+from highland.platform.pagination import Page, paginate
 
 GENESIS = "0" * 64
 # Field names whose values never enter the log (they are secrets).
@@ -159,3 +160,9 @@ def verify(session: Session) -> VerifyResult:
 def count(session: Session) -> int:
     """Return the number of entries."""
     return session.execute(select(func.count()).select_from(AuditEntry)).scalar_one()
+
+
+def entries_page(session: Session, page: int, per_page: int) -> Page[AuditEntry]:
+    """One page of the log, newest first (not counted: the log only offers "next")."""
+    stmt = select(AuditEntry).order_by(AuditEntry.seq.desc())
+    return paginate(session, stmt, page, per_page, counted=False)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import logging
 import re
 import secrets
 from dataclasses import dataclass
@@ -13,17 +12,15 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select, update
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from highland.platform.audit.service import Actor, Change, record
 from highland.platform.config import get_settings
-from highland.platform.db import is_busy, utcnow, wait_at_most
+from highland.platform.db import utcnow
 from highland.platform.errors import Conflict, InvalidInput, NotFound
 from highland.platform.identity.models import ApiToken, User, UserSession
 from highland.platform.identity.permissions import Principal, Role
 
-log = logging.getLogger("highland.platform.identity")
 MIN_PASSWORD = 8
 MAX_TOKEN_DAYS = 3650
 
@@ -162,6 +159,11 @@ def create_user(
         ),
     )
     return user
+
+
+def user_exists(session: Session, username: str) -> bool:
+    """Whether an account of that name exists."""
+    return session.scalar(select(User.id).where(User.username == username)) is not None
 
 
 def principal_of(user: User, channel: str, csrf: str | None = None) -> Principal:
@@ -313,30 +315,17 @@ def token_principal(session: Session, token: str) -> Principal | None:
     return use.principal if use else None
 
 
-def touch_token(
-    sessions: sessionmaker[Session], token_id: int, now: datetime | None = None
-) -> bool:
-    """Record a token's use in a short transaction of its own that never waits for a lock:
-    when another writer holds it (or anything else goes wrong) the record is skipped, and the
-    next request tries again. Call it after the request's own transaction has ended. True
-    when the record was written."""
+def record_token_use(session: Session, token_id: int, now: datetime | None = None) -> None:
+    """Record a token's use (now), unless its record is recent; the caller owns the
+    transaction (see platform.deps: a short one of its own that never waits for a lock)."""
     now = now or utcnow()
-    try:
-        with sessions() as s:
-            wait_at_most(s, 0)
-            s.execute(
-                update(ApiToken)
-                .where(ApiToken.id == token_id)
-                .where(
-                    ApiToken.last_used_at.is_(None)
-                    | (ApiToken.last_used_at <= now - TOKEN_TOUCH_EVERY)
-                    | (ApiToken.last_used_at > now)
-                )
-                .values(last_used_at=now)
-            )
-            s.commit()
-    except DBAPIError as exc:  # skipped; logged with the token's id, never the token
-        level = logging.DEBUG if is_busy(exc) else logging.WARNING
-        log.log(level, "token %s: last use not recorded (%s)", token_id, type(exc.orig).__name__)
-        return False
-    return True
+    session.execute(
+        update(ApiToken)
+        .where(ApiToken.id == token_id)
+        .where(
+            ApiToken.last_used_at.is_(None)
+            | (ApiToken.last_used_at <= now - TOKEN_TOUCH_EVERY)
+            | (ApiToken.last_used_at > now)
+        )
+        .values(last_used_at=now)
+    )

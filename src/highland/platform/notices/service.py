@@ -28,6 +28,7 @@ from highland.platform.errors import InvalidInput
 from highland.platform.identity.models import User
 from highland.platform.kit.dates import CITY_TZ
 from highland.platform.notices.models import Notification
+from highland.platform.pagination import paginate
 from highland.platform.web.i18n import has, translate
 
 CHUNK = 2000
@@ -286,17 +287,15 @@ def list_notices(
     where = [Notification.user_id == user_id]
     if unread_only:
         where.append(Notification.read_at.is_(None))
-    total = int(session.scalar(select(func.count()).select_from(Notification).where(*where)) or 0)
-    items = list(
-        session.scalars(
-            select(Notification)
-            .where(*where)
-            .order_by(case((Notification.read_at.is_(None), 0), else_=1), Notification.id.desc())
-            .offset((p - 1) * size)
-            .limit(size)
-        )
+    stmt = (
+        select(Notification)
+        .where(*where)
+        .order_by(case((Notification.read_at.is_(None), 0), else_=1), Notification.id.desc())
     )
-    return NoticePage(items, total, unread_count(session, user_id), p, size)
+    listed = paginate(session, stmt, p, size)
+    return NoticePage(
+        list(listed.items), listed.total or 0, unread_count(session, user_id), p, size
+    )
 
 
 # ---------------------------------------------------------------- marking read

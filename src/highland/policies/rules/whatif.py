@@ -9,7 +9,7 @@ from datetime import date
 import yaml
 
 from highland.policies.rules.amount import AmountSyntaxError, parse_amount
-from highland.policies.rules.loader import _Loader, check_value
+from highland.policies.rules.loader import LineLoader, check_value
 from highland.policies.rules.model import AllOf, AnyOf, Node, Not, Policy, Predicate
 
 
@@ -17,7 +17,7 @@ def parse_threshold(pred: Predicate, text: str) -> Predicate:
     """The criterion with a new value written as in YAML (0.035, [small, micro], "320115")."""
     where = f"criterion {pred.index + 1} ({pred.field} {pred.op})"
     try:
-        raw = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+        raw = yaml.load(text, Loader=LineLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         raise ValueError(f"{where}: {text!r} is not a value: {exc}") from None
     try:

@@ -1,23 +1,23 @@
-"""Running imports as units of work (used by pages, the API and the CLI)."""
+"""Running an import as a unit of work of its own (pages and the API in a worker thread, the
+CLI): the import flushes, this commits it, or rolls it back for a dry run or a refused file.
+
+Imports are the one place a request does not write through its own transaction (see
+platform.deps.OWN_TRANSACTIONS): a large file is read and checked before the write begins."""
 
 from __future__ import annotations
 
-import csv
-import io
-import secrets
 from collections.abc import Callable
-from datetime import timedelta
 
 from fastapi import Request, UploadFile
-from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from highland.enterprises import importer
-from highland.enterprises.models import ImportReport
+from highland.enterprises.imports.financials import import_financials
+from highland.enterprises.imports.outcome import ImportResult
+from highland.enterprises.imports.registry import import_enterprises
+from highland.enterprises.imports.reports import keep_report
 from highland.platform.audit.service import Actor
 from highland.platform.errors import InvalidInput
 from highland.platform.identity.permissions import Principal
-from highland.platform.kit import clock, inert
 
 KINDS = ("enterprises", "financials")
 
@@ -53,7 +53,7 @@ def run_import(
     source: str = "statistics",
     synthetic: bool = False,
     progress: Callable[[str, int, int], None] | None = None,
-) -> importer.ImportResult:
+) -> ImportResult:
     """Import in one transaction of its own: committed, or rolled back (dry run, refusal)."""
     if kind not in KINDS:
         raise InvalidInput(
@@ -67,7 +67,7 @@ def run_import(
     with sessions() as session:
         try:
             if kind == "enterprises":
-                result = importer.import_enterprises(
+                result = import_enterprises(
                     session,
                     actor,
                     data,
@@ -78,7 +78,7 @@ def run_import(
                     **extra,
                 )
             else:
-                result = importer.import_financials(
+                result = import_financials(
                     session,
                     actor,
                     data,
@@ -98,55 +98,15 @@ def run_import(
     return result
 
 
-REPORT_MAX_BYTES = 1_000_000  # a stored report: about 10,000 rows of errors, never more
-REPORT_MAX_VALUE = 200  # characters of a cell's value quoted in a report row
-
-
-def _short(text: str) -> str:
-    return text if len(text) <= REPORT_MAX_VALUE else text[:REPORT_MAX_VALUE] + "…"
-
-
-def report_csv(result: importer.ImportResult) -> str:
-    """The row-level report: row,column,value,error (row as the person sees it).
-
-    Capped: a value is quoted to REPORT_MAX_VALUE characters and the report stops near
-    REPORT_MAX_BYTES with a last row saying how many errors were left out."""
-    buf = io.StringIO()
-    buf.write("\ufeff")
-    writer = csv.writer(buf)
-    writer.writerow(["row", "column", "value", "error"])
-    for i, e in enumerate(result.errors):
-        if buf.tell() > REPORT_MAX_BYTES:
-            left = len(result.errors) - i
-            writer.writerow(["", "", "", f"… {left} more error(s) not shown (report size limit)"])
-            break
-        writer.writerow(
-            inert.csv_row([e["row"], e["column"], _short(e["value"] or ""), _short(e["error"])])
-        )
-    return buf.getvalue()
-
-
 def save_report(
     sessions: sessionmaker[Session],
     principal: Principal,
-    result: importer.ImportResult,
+    result: ImportResult,
     keep_days: int = 30,
 ) -> str:
-    """Keep an import's report for download; return its id. Reports older than `keep_days`
-    (setting HIGHLAND_IMPORT_REPORT_KEEP_DAYS) are deleted at the same time."""
-    rid = secrets.token_hex(16)
+    """Keep an import's report (see reports.keep_report) in a transaction of its own, as the
+    import itself ran; return its id."""
     with sessions() as session:
-        cutoff = clock.now() - timedelta(days=keep_days)
-        session.execute(delete(ImportReport).where(ImportReport.created_at < cutoff))
-        session.add(ImportReport(id=rid, user_id=principal.user_id, csv_text=report_csv(result)))
+        rid = keep_report(session, principal, result, keep_days)
         session.commit()
     return rid
-
-
-def load_report(session: Session, principal: Principal, rid: str) -> str | None:
-    """Return a report's CSV if the principal wrote it."""
-    return session.scalar(
-        select(ImportReport.csv_text).where(
-            ImportReport.id == rid, ImportReport.user_id == principal.user_id
-        )
-    )

@@ -22,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from highland.enterprises.models import Enterprise, Financial
-from highland.enterprises.size_sql import size_class_case
+from highland.enterprises.portrait.size_sql import size_class_case
 from highland.platform.db import table_of
 from highland.platform.kit.dates import today_local
 

@@ -1,0 +1,118 @@
+"""What an import did (or would have done), what it checks against, and the run it records."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+from sqlalchemy import (
+    select,
+)
+from sqlalchemy.orm import Session
+
+from highland.enterprises import validate
+from highland.enterprises.models import (
+    ImportRun,
+    Region,
+)
+from highland.platform.audit.service import Actor, Change, record, record_many
+from highland.platform.kit.dates import today_local
+
+PER_ROW_AUDIT_LIMIT = 5000  # above this, created rows are audited as one batch entry
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class ImportResult:
+    """What an import did (or, for a dry run or a refused file, would have done)."""
+
+    kind: str
+    filename: str
+    encoding: str
+    rows: int
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+    dry_run: bool = False
+    written: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the result as plain data (API and CLI)."""
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+def no_progress(_stage: str, _done: int, _total: int) -> None:
+    return None
+
+
+def validation_context(session: Session) -> validate.Context:
+    """What validation checks against. Read in a session of its own while the import's own
+    transaction has not begun, so that it can begin as a writing one once the file is
+    validated (see begin_write): on SQLite a transaction that read before another writer
+    committed could no longer write."""
+    if session.in_transaction():
+        codes = frozenset(session.scalars(select(Region.code)))
+    else:
+        with Session(bind=session.get_bind()) as own:
+            codes = frozenset(own.scalars(select(Region.code)))
+    return validate.Context(districts=codes, today=today_local())
+
+
+def errors_out(errors: pl.DataFrame, limit: int = 100_000) -> list[dict[str, Any]]:
+    return errors.head(limit).to_dicts()
+
+
+def refuse_file(result: ImportResult, errors: pl.DataFrame) -> ImportResult:
+    result.errors = errors_out(errors)
+    result.rejected = errors.get_column("row").n_unique() if errors.height else 0
+    return result
+
+
+def finish_run(
+    session: Session, actor: Actor, result: ImportResult, sha256: str, details: list[Change]
+) -> ImportResult:
+    run = ImportRun(
+        kind=result.kind,
+        filename=result.filename[:300],
+        sha256=sha256,
+        actor=actor.name,
+        dry_run=result.dry_run,
+        rows=result.rows,
+        created=result.created,
+        updated=result.updated,
+        unchanged=result.unchanged,
+        rejected=result.rejected,
+    )
+    session.add(run)
+    session.flush()
+    summary = (
+        f"import {result.kind} '{result.filename}': {result.created} created, "
+        f"{result.updated} updated, {result.unchanged} unchanged, {result.rejected} rejected"
+    )
+    record(
+        session,
+        actor,
+        Change(
+            "import",
+            result.kind,
+            str(run.id),
+            after={
+                "file": result.filename,
+                "sha256": sha256,
+                "rows": result.rows,
+                "created": result.created,
+                "updated": result.updated,
+                "unchanged": result.unchanged,
+                "rejected": result.rejected,
+            },
+            summary=summary,
+        ),
+    )
+    record_many(session, actor, details)
+    result.written = not result.dry_run
+    return result

@@ -1,0 +1,198 @@
+"""Staging tables: validated rows are bulk-loaded into temporary tables and merged from there
+in set-based SQL."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+import polars as pl
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    select,
+)
+from sqlalchemy.orm import Session
+
+from highland.enterprises.models import (
+    Enterprise,
+)
+from highland.enterprises.vocab import (
+    MONEY_COLUMNS,
+    USD_COLUMNS,
+)
+
+# ---------------------------------------------------------------- staging -----
+
+_stage_meta = MetaData()
+
+
+def _make_stage_enterprise() -> Table:
+    return Table(
+        "stage_enterprise",
+        _stage_meta,
+        Column("row", Integer),
+        # Unique, but indexed after loading (see _merge_enterprises): inserting a million
+        # codes in file order into a unique index costs more than sorting them once.
+        Column("uscc", String(18)),
+        Column("name", String),
+        Column("name_en", String),
+        Column("district_code", String),
+        Column("industry_code", String),
+        Column("industry_section", String),
+        Column("industry_division", String),
+        Column("founded_on", Date),
+        Column("ownership", String),
+        Column("country", String),
+        Column("listed", Boolean),
+        Column("address", String),
+        Column("business_scope", Text),
+        Column("eid", Integer),
+        # Set by the merge: created by this import; name index to rebuild (created or renamed).
+        Column("fresh", Boolean),
+        Column("reindex", Boolean),
+        prefixes=["TEMPORARY"],
+    )
+
+
+def _make_stage_financial_ids() -> Table:
+    return Table(
+        "stage_financial_eid",
+        _stage_meta,
+        Column("eid", Integer, primary_key=True),
+        prefixes=["TEMPORARY"],
+    )
+
+
+def _make_stage_financial() -> Table:
+    money = [Column(c, BigInteger) for c in (*MONEY_COLUMNS, *USD_COLUMNS)]
+    counts = [Column(c, Integer) for c in ("employees", "rd_staff", "invention_patents")]
+    return Table(
+        "stage_financial",
+        _stage_meta,
+        Column("row", Integer),
+        Column("eid", Integer, primary_key=True),
+        Column("year", Integer, primary_key=True),
+        *money,
+        *counts,
+        Column("source", String),
+        Column("source_date", Date),
+        prefixes=["TEMPORARY"],
+    )
+
+
+STAGE_ENTERPRISE = _make_stage_enterprise()
+STAGE_FINANCIAL = _make_stage_financial()
+STAGE_FINANCIAL_IDS = _make_stage_financial_ids()
+
+
+def stage_enterprise() -> Table:
+    return STAGE_ENTERPRISE
+
+
+def stage_financial() -> Table:
+    return STAGE_FINANCIAL
+
+
+def load_stage(session: Session, table: Table, frame: pl.DataFrame) -> None:
+    """Create a temporary table and bulk-load a frame into it (COPY on PostgreSQL)."""
+    conn = session.connection()
+    table.drop(conn, checkfirst=True)
+    table.create(conn)
+    if conn.dialect.name == "sqlite":
+        # Temporary tables live in SQLite's temp database, whose page cache is a separate,
+        # small one (2 MB by default): give it the main database's, or loading thrashes.
+        raw: Any = conn.connection.driver_connection
+        pages = raw.execute("PRAGMA main.cache_size").fetchone()[0]
+        raw.execute(f"PRAGMA temp.cache_size = {int(pages)}")
+    insert_frame(session, table, frame)
+
+
+def insert_frame(session: Session, table: Table, frame: pl.DataFrame) -> None:
+    """Bulk-insert the frame's columns that the table has (COPY on PostgreSQL).
+
+    SQLite gets multi-row INSERT … VALUES statements filled column by column: far fewer
+    statement executions and Python tuples than one executemany row per row.
+    """
+    conn = session.connection()
+    cols = [c.name for c in table.columns if c.name in frame.columns]
+    frame = frame.select(cols)
+    if not frame.height:
+        return
+    if conn.dialect.name == "postgresql":
+        raw: Any = conn.connection.driver_connection
+        with (
+            raw.cursor() as cur,
+            cur.copy(f"COPY {table.name} ({', '.join(cols)}) FROM STDIN") as copy,
+        ):
+            for row in frame.iter_rows():
+                copy.write_row(row)
+        return
+    # What SQLAlchemy would store: dates as ISO text (booleans are already 0/1 to sqlite3).
+    frame = frame.with_columns(
+        pl.col(c).dt.to_string("%Y-%m-%d") for c, t in frame.schema.items() if t == pl.Date
+    )
+    raw = conn.connection.driver_connection
+    width = len(cols)
+    limit = raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    per_statement = max(1, min(500, limit // width))
+    head = f"INSERT INTO {table.name} ({', '.join(cols)}) VALUES "
+    one = "(" + ", ".join("?" for _ in cols) + ")"
+    many_sql = head + ", ".join(one for _ in range(per_statement))
+    cursor = raw.cursor()
+    step = per_statement * width
+    for chunk in frame.iter_slices(100 * per_statement):
+        flat: list[Any] = [None] * (chunk.height * width)
+        for j, name in enumerate(cols):
+            flat[j::width] = chunk.get_column(name).to_list()
+        full = len(flat) - len(flat) % step
+        if full:
+            cursor.executemany(many_sql, (flat[i : i + step] for i in range(0, full, step)))
+        if full < len(flat):
+            rest = flat[full:]
+            cursor.execute(head + ", ".join(one for _ in range(len(rest) // width)), rest)
+    cursor.close()
+
+
+def drop_stages(session: Session, *tables: Table) -> None:
+    conn = session.connection()
+    for t in tables:
+        t.drop(conn, checkfirst=True)
+
+
+def fetch_all(session: Session, sql: str) -> list[tuple[Any, ...]]:
+    """Run a fixed query on the driver's cursor: plain tuples, for scans of whole tables."""
+    raw: Any = session.connection().connection.driver_connection
+    cursor = raw.cursor()
+    try:
+        cursor.execute(sql)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
+def uscc_ids(session: Session, usccs: pl.Series) -> pl.DataFrame:
+    """Map USCCs to enterprise ids: by lookup for small files, by one scan for large ones."""
+    schema = {"uscc": pl.String, "eid": pl.Int64}
+    if usccs.len() > 20_000:
+        rows = fetch_all(session, "SELECT uscc, id FROM enterprise")
+    else:
+        values = usccs.drop_nulls().unique().to_list()
+        rows = []
+        for start in range(0, len(values), 900):
+            rows += session.execute(
+                select(Enterprise.uscc, Enterprise.id).where(
+                    Enterprise.uscc.in_(values[start : start + 900])
+                )
+            ).all()
+    return pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
+
+
+# ------------------------------------------------------------ entry points ----

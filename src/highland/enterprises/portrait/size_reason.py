@@ -1,0 +1,115 @@
+"""Why an enterprise is of its size class, in words: the size_class field with its reason."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+
+from highland.enterprises.portrait.facts import SIZE_CLASSES, Derived, EnterpriseFacts, YearFigures
+from highland.enterprises.portrait.numbers import as_int
+from highland.enterprises.portrait.size import (
+    SizeRow,
+    SizeTier,
+    decide_size,
+    size_row_for,
+    tier_truths,
+)
+
+# --------------------------------------------------------------------------- size explanation
+
+_INPUT_LABELS = {"employees": "employees", "revenue": "revenue", "total_assets": "total assets"}
+
+
+def _amount_text(name: str, amount: int) -> str:
+    """A count as is, or fen shown exactly in 10k yuan (the unit of the table)."""
+    if name == "employees":
+        return str(amount)
+    text = format(Decimal(amount).scaleb(-6), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _bound_text(name: str, bound: int) -> str:
+    unit = "" if name == "employees" else " (10k yuan)"
+    return f"{_INPUT_LABELS[name]} ≥ {_amount_text(name, bound)}{unit}"
+
+
+def _comparison_text(name: str, value: int, bound: int) -> str:
+    sign = "≥" if value >= bound else "<"
+    unit = "" if name == "employees" else " (10k yuan)"
+    return (
+        f"{_INPUT_LABELS[name]} {_amount_text(name, value)} {sign} "
+        f"{_amount_text(name, bound)}{unit}"
+    )
+
+
+def _first_failure(tier: SizeTier, values: Mapping[str, int | None]) -> str:
+    """The first known bound of a tier that is not met, as text."""
+    for name, bound in tier.bounds():
+        value = values[name]
+        if value is not None and value < bound:
+            return f"{_comparison_text(name, value, bound)} ({tier.size})"
+    raise AssertionError("a tier known to fail has a known failing bound")
+
+
+def _undecided_inputs(
+    row: SizeRow, values: Mapping[str, int | None], truths: Sequence[bool | None]
+) -> list[str]:
+    """The missing inputs of the first tier that cannot be decided."""
+    open_tier = row.tiers[list(truths).index(None)]
+    return [name for name, _ in open_tier.bounds() if values[name] is None]
+
+
+def _size_reason(row: SizeRow, values: Mapping[str, int | None], result: str | None) -> str:
+    """Why the row's tiers give this result, naming the comparisons that decided it."""
+    truths = tier_truths(row, values)
+    failed = [
+        _first_failure(t, values) for t, ok in zip(row.tiers, truths, strict=True) if ok is False
+    ]
+    if result is None:
+        absent = ", ".join(_INPUT_LABELS[n] for n in _undecided_inputs(row, values, truths))
+        size = row.tiers[truths.index(None)].size
+        return f"result missing because without {absent} it cannot be told whether it is {size}"
+    if result == "micro":
+        absent = ", ".join(_INPUT_LABELS[n] for n in row.inputs if values[n] is None)
+        note = f"; {absent} missing but not needed" if absent else ""
+        return f"result micro because {'; '.join(failed)}{note}"
+    tier = row.tiers[SIZE_CLASSES.index(result)]
+    met = " and ".join(_comparison_text(n, as_int(values[n]), b) for n, b in tier.bounds())
+    return f"result {result} because {met}" + (f" but {'; '.join(failed)}" if failed else "")
+
+
+def _size_spec(row: SizeRow) -> str:
+    """The row's tiers and the rules shared by all rows, as text."""
+    tiers = "; ".join(
+        f"{tier.size} needs {' and '.join(_bound_text(n, b) for n, b in tier.bounds())}"
+        for tier in row.tiers
+    )
+    return (
+        f"{row.key} ({row.matcher.describe()}), 统计上大中小微型企业划分办法（2017）: {tiers}; "
+        "a tier needs all its bounds, else the firm falls a tier; micro is below any small bound; "
+        "a missing input leaves the class missing unless the known inputs already decide it"
+    )
+
+
+def size_class_field(facts: EnterpriseFacts, figs: YearFigures | None, year: int | None) -> Derived:
+    row = size_row_for(facts.industry_section, facts.industry_division, facts.industry_code)
+    values = {
+        n: getattr(figs, n) if figs else None for n in ("employees", "revenue", "total_assets")
+    }
+    truths = tier_truths(row, values)
+    result = decide_size(truths)
+    missing: list[str] = []
+    if result is None:
+        missing = (["figures_year"] if year is None else []) + _undecided_inputs(
+            row, values, truths
+        )
+    no_figures = "; no figures for a year before as_of's year" if year is None else ""
+    rule = f"{_size_spec(row)}{no_figures}; {_size_reason(row, values, result)}"
+    inputs: dict[str, object | None] = {
+        "figures_year": year,
+        "industry_section": facts.industry_section,
+        "industry_division": facts.industry_division,
+        "industry_code": facts.industry_code,
+        **{n: values[n] for n in row.inputs},
+    }
+    return Derived("size_class", result, inputs, rule, f"size_class.{row.key}", missing)
