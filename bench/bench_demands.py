@@ -76,7 +76,7 @@ def _setup_db(db: Path, enterprises: int) -> None:
     """Schema, regions, `enterprises` registry firms, the demo reference data, a bench admin."""
     from sqlalchemy.orm import Session, sessionmaker
 
-    from highland.demands.demo import _reference_text
+    from highland.demands.demo.service import _reference_text
     from highland.demands.reference import load_reference
     from highland.enterprises import demo as ent_demo
     from highland.enterprises.imports import run_import

@@ -439,7 +439,7 @@ def _demand_world(db: Any, a: Enterprise, b: Enterprise) -> dict[str, Any]:
     """Demands for the access rows: both are at the handler's institution; the enterprise
     user owns B's and gets 404 for A's (tests/demands cover handlers out of scope). A meeting
     holds B's demand; B's demand has an attachment."""
-    from highland.demands import meetings as demand_meetings
+    from highland.demands.meetings import service as demand_meetings
     from highland.demands import reference as demand_reference
     from highland.demands import service as demands
     from highland.demands.attachments import Upload, check_all, store
@@ -525,7 +525,7 @@ def _page_world(db: Any, a: Enterprise) -> dict[str, Any]:
     """For the demand pages' rows: a meeting that only A attended (the enterprise user, B's,
     gets 404 for it) and an admin-entered calendar year to delete."""
     from highland.demands import calendar as demand_calendar
-    from highland.demands import meetings as demand_meetings
+    from highland.demands.meetings import service as demand_meetings
     from highland.demands import service as demands
     from highland.demands.calendar import SHANGHAI
     from highland.platform.identity.permissions import Principal, Role

@@ -25,7 +25,7 @@ from highland.demands.models import (
     MeetingAttendee,
     RoutingRule,
 )
-from highland.demands.practice_models import DemandCallback, DemandExtension
+from highland.demands.practice.models import DemandCallback, DemandExtension
 from highland.enterprises.models import (
     Enterprise,
     Financial,

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import pytest
 from sqlalchemy import select
 
-from highland.demands.demo import load_demo
+from highland.demands.demo.service import load_demo
 from highland.demands.models import Demand, Meeting
 from highland.enterprises.models import Enterprise
 from highland.platform.audit.service import Actor

@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING
 import pytest
 from sqlalchemy import select
 
-from highland.demands.demo import load_demo
+from highland.demands.demo.service import load_demo
 from highland.demands.models import Demand
-from highland.demands.practice_models import DemandExtension
+from highland.demands.practice.models import DemandExtension
 from highland.platform.audit.service import Actor
 from highland.platform.identity.service import create_user
 from tests.browser.conftest import LiveServer

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from highland.demands import attachments as files
-from highland.demands.meetings import MeetingInput, create_meeting
+from highland.demands.meetings.service import MeetingInput, create_meeting
 from highland.demands.reference import load_reference
 from highland.demands.service import DemandInput
 from highland.platform.audit.service import Actor
@@ -25,7 +25,7 @@ PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 
 def reference_text() -> str:
     """The demo reference YAML of the demands module."""
-    return resources.files("highland.demands").joinpath("demo_reference.yaml").read_text("utf-8")
+    return resources.files("highland.demands.demo").joinpath("reference.yaml").read_text("utf-8")
 
 
 def seed_reference(session: Session) -> None:

@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from highland.demands import apikeys, apikeys_cli
+from highland.demands.apikeys import cli as apikeys_cli
+from highland.demands.apikeys import service as apikeys
 from highland.demands.models import ApiKey
 from highland.platform import config, db
 from highland.platform.audit.models import AuditEntry

@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from highland.demands.calendar import SHANGHAI
-from highland.demands.meetings import MeetingInput, create_meeting
+from highland.demands.meetings.service import MeetingInput, create_meeting
 from highland.demands.models import Demand, DemandEvent
 from highland.demands.service import DemandInput
 from highland.platform.identity import service as identity

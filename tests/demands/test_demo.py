@@ -9,7 +9,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from highland.demands import demo, metrics
+from highland.demands import metrics
+from highland.demands.demo import script
+from highland.demands.demo import service as demo
 from highland.demands.calendar import SHANGHAI
 from highland.demands.models import (
     Demand,
@@ -126,7 +128,7 @@ def test_demo_without_enterprises_is_refused_and_writes_nothing(db: Session):  #
 def test_demo_users_name_real_institutions(enterprises, db: Session):  # type: ignore[no-untyped-def]
     demo.load_demo(db, ACTOR, now=NOW)
     roles = {r.value for r in Role}
-    for username, role, inst, name in demo.DEMO_USERS:
+    for username, role, inst, name in script.DEMO_USERS:
         assert username and name and role in roles
         assert (inst is None) == (role != "handler")
         if inst:

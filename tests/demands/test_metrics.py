@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from highland.demands import metrics, service
-from highland.demands.demo import _reference_text
+from highland.demands.demo.service import _reference_text
 from highland.demands.models import Demand
 from highland.demands.reference import load_reference
 from highland.demands.workflow import TRANSITIONS, Action, Part, State

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from highland.demands import apikeys
+from highland.demands.apikeys import service as apikeys
 from highland.demands.models import Attachment, Demand, DemandEvent
 from highland.demands.reference import load_reference
 from highland.demands.service import DemandInput, file_demand

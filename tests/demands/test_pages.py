@@ -304,7 +304,7 @@ def test_illegal_and_forbidden_actions_say_so(
     assert resp.status_code == 422
     assert "执行“请企业补充材料”需要填写“理由”" in html.unescape(resp.text)
     resp = _act(client, csrf, one, "start", "x")  # type: ignore[arg-type]
-    assert resp.status_code == 422 and "is not a version number" in html.unescape(resp.text)
+    assert resp.status_code == 422 and "“x”不是版本号" in html.unescape(resp.text)
     assert _count(db, DemandEvent) == events + 1  # only the accept
 
 
@@ -485,10 +485,14 @@ def test_a_bad_meeting_row_is_named_and_nothing_is_written(
 @pytest.mark.parametrize(
     ("extra", "field", "words"),
     [
-        ({"held_at": "2099-01-01T08:00"}, "held_at", "a meeting already held"),
-        ({"held_at": "yesterday"}, "held_at", "is not a date and time"),
-        ({"title": ""}, "title", "meeting.title: is required"),
-        ({"attendees": "nobody"}, "attendees", "attendees[1]: no enterprise with USCC 'nobody'"),
+        ({"held_at": "2099-01-01T08:00"}, "held_at", "座谈走访记录只能记录已经举行的会议"),
+        ({"held_at": "yesterday"}, "held_at", "“yesterday”不是有效的日期时间"),
+        ({"title": ""}, "title", "请填写“会议名称”"),
+        (
+            {"attendees": "nobody"},
+            "attendees",
+            "参会企业第 1 行：企业库中没有统一社会信用代码为 nobody 的企业",
+        ),
     ],
 )
 def test_bad_meeting_fields(
@@ -570,15 +574,17 @@ def test_admin_institutions(client: Any, w: dict[str, Any], db: Any) -> None:
     assert (
         bad.status_code == 422
         and 'id="error-parent"' in html.unescape(bad.text)
-        and "'NOPE'" in html.unescape(bad.text)
+        and "“NOPE”" in html.unescape(bad.text)
     )
     loop = client.post(
         "/admin/institutions",
         data=data | {"code": "320115-ZFB", "name": "区政府办", "parent": "320115-TEST"},
     )
-    assert loop.status_code == 422 and "would make a cycle" in html.unescape(loop.text)
+    assert loop.status_code == 422 and "会形成循环" in html.unescape(loop.text)
     mail = client.post("/admin/institutions", data=data | {"contact_email": "not-mail"})
-    assert mail.status_code == 422 and "is not an e-mail address" in html.unescape(mail.text)
+    assert mail.status_code == 422 and "“not-mail”不是有效的电子邮箱地址" in html.unescape(
+        mail.text
+    )
     assert db.get(Institution, "X2") is None
     _as(client, w, "analyst")
     assert client.get("/admin/institutions").status_code == 403
@@ -626,9 +632,7 @@ def test_admin_routing(client: Any, w: dict[str, Any], db: Any) -> None:
     db.refresh(rule)
     assert rule.lead_code == "320115-KFQ" and rule.co_handlers == ["320115-ZRZY", "320115-GXJ"]
     bad = client.post("/admin/routing", data=data | {"lead": "320115-NOPE"})
-    assert bad.status_code == 422 and "'320115-NOPE' is not a known institution" in html.unescape(
-        bad.text
-    )
+    assert bad.status_code == 422 and "“320115-NOPE”不是已有的责任单位" in html.unescape(bad.text)
     gone = client.post(
         "/admin/routing/delete", data={"csrf_token": csrf, "category": "land", "district": "320115"}
     )
@@ -644,8 +648,9 @@ def test_admin_routing(client: Any, w: dict[str, Any], db: Any) -> None:
     again = client.post(
         "/admin/routing/delete", data={"csrf_token": csrf, "category": "land", "district": "320115"}
     )
-    assert again.status_code == 404 and "no routing row for land in 320115" in html.unescape(
-        again.text
+    assert (
+        again.status_code == 404
+        and "分派规则表中没有类别 land、区县 320115 这一行" in html.unescape(again.text)
     )
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from highland.demands import callbacks, extensions, reference, service
 from highland.demands.calendar import SHANGHAI, load_calendar
 from highland.demands.models import Demand, DemandCategory, DemandEvent
-from highland.demands.practice_models import DemandCallback, DemandExtension
+from highland.demands.practice.models import DemandCallback, DemandExtension
 from highland.platform.audit.models import AuditEntry
 from highland.platform.audit.service import Actor
 from highland.platform.errors import Conflict, Forbidden, HighlandError, InvalidInput

@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from highland.demands import callbacks, extensions, metrics, service
 from highland.demands.calendar import SHANGHAI, load_calendar
-from highland.demands.demo import _reference_text
+from highland.demands.demo.service import _reference_text
 from highland.demands.models import Demand
-from highland.demands.practice_metrics import (
+from highland.demands.practice.metrics import (
     PracticeCounts,
     TypeCounts,
     practice_from_log,
@@ -279,9 +279,9 @@ def test_callbacks_and_request_types_figures(ents, db: Session):  # type: ignore
 
 
 def test_demo_shows_the_practice(ents, db: Session):  # type: ignore[no-untyped-def]
-    from highland.demands import demo
+    from highland.demands.demo import service as demo
     from highland.demands.models import DemandCategory
-    from highland.demands.practice_models import DemandCallback, DemandExtension
+    from highland.demands.practice.models import DemandCallback, DemandExtension
 
     now = datetime(2026, 6, 15, 11, tzinfo=SHANGHAI)
     # The fixture loaded the reference already: the demo reloads it (same file) and adds demands.

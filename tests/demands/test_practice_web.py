@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from highland.demands.models import Demand, DemandEvent
-from highland.demands.practice_models import DemandCallback, DemandExtension
+from highland.demands.practice.models import DemandCallback, DemandExtension
 from highland.platform.identity import service as identity
 from highland.platform.identity.models import User
 from highland.platform.kit import clock

@@ -61,7 +61,7 @@ def _calendar_app() -> typer.Typer:
 
 
 def _apikeys_app() -> typer.Typer:
-    from highland.demands.apikeys_cli import app as apikeys
+    from highland.demands.apikeys.cli import app as apikeys
 
     return apikeys
 

@@ -141,7 +141,7 @@ def _demo_chain_members() -> None:
 
 
 def _demo_demands() -> None:
-    from highland.demands.demo import load_demo
+    from highland.demands.demo.service import load_demo
     from highland.demands.sweep import sweep
 
     try:
@@ -197,7 +197,7 @@ def _demo_policy_run(enterprises: int) -> None:
 def _demo_people() -> None:
     """The demo's institutions and accounts come first, so that the demo's demands and tasks
     reach real people (their notices are there at the first sign-in)."""
-    from highland.demands.demo import load_demo_reference
+    from highland.demands.demo.service import load_demo_reference
 
     try:
         with transaction() as s:
@@ -208,7 +208,8 @@ def _demo_people() -> None:
 
 
 def _demo_users() -> None:
-    from highland.demands.demo import DEMO_USERS, first_owner
+    from highland.demands.demo.script import DEMO_USERS
+    from highland.demands.demo.service import first_owner
     from highland.demands.models import Demand, Institution
     from highland.enterprises.repository import get_or_first
     from highland.platform.identity.service import create_user, user_exists

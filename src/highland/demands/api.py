@@ -8,20 +8,16 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, File, Header, Query, Request, UploadFile
 from fastapi.responses import Response
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from highland.demands import attachments as files
-from highland.demands import meetings, practice_api, reference, service
+from highland.demands import reference, repository, service, uploads
 from highland.demands.calendar import SHANGHAI, WorkCalendar, load_calendar
-from highland.demands.models import (
-    Attachment,
-    Demand,
-    DemandCategory,
-    Institution,
-    Meeting,
-    RoutingRule,
-)
+from highland.demands.meetings import service as meetings
+from highland.demands.meetings.board import board_xlsx
+from highland.demands.metrics import institution_metrics
+from highland.demands.models import Attachment, Demand, Institution, Meeting
+from highland.demands.practice.api import practice_section
 from highland.demands.provisional import demand_marks
 from highland.demands.schemas import (
     ActionIn,
@@ -39,12 +35,11 @@ from highland.demands.schemas import (
     MeetingOut,
     RouteIn,
 )
-from highland.enterprises.models import Enterprise
 from highland.platform.audit.service import Actor
-from highland.platform.db import begin_write
 from highland.platform.deps import DB, csrf_protect, require
 from highland.platform.errors import InvalidInput
 from highland.platform.identity.permissions import Permission, Principal
+from highland.platform.pagination import paginate
 from highland.platform.web.params import XLSX_TYPE, DbInt
 
 router = APIRouter(prefix="/api/v1", tags=["demands"])
@@ -77,6 +72,17 @@ def _input(body: DemandIn) -> service.DemandInput:
     )
 
 
+def _attachment(d: Demand, a: Attachment) -> AttachmentOut:
+    return AttachmentOut(
+        id=a.id,
+        filename=a.filename,
+        content_type=a.content_type,
+        size=a.size,
+        sha256=a.sha256,
+        url=f"/api/v1/demands/{d.id}/attachments/{a.id}",
+    )
+
+
 def _out(
     db: Session,
     principal: Principal,
@@ -86,25 +92,20 @@ def _out(
     ent: Any = None,
     cal: WorkCalendar | None = None,
 ) -> DemandOut:
-    ent = ent or db.get(Enterprise, d.enterprise_id)
+    ent = ent or repository.enterprise(db, d.enterprise_id)
     marks = demand_marks(cal or load_calendar(db), d)
     out = DemandOut.of(d, ent.uscc, ent.name, service.actions_for(principal, d), marks)
     if detail:
         out.events = [EventOut.of(e) for e in service.events(db, d.id)]
-        out.attachments = [
-            AttachmentOut(
-                id=a.id,
-                filename=a.filename,
-                content_type=a.content_type,
-                size=a.size,
-                sha256=a.sha256,
-                url=f"/api/v1/demands/{d.id}/attachments/{a.id}",
-            )
-            for a in db.scalars(
-                select(Attachment).where(Attachment.demand_id == d.id).order_by(Attachment.id)
-            )
-        ]
+        out.attachments = [_attachment(d, a) for a in repository.attachments(db, d.id)]
     return out
+
+
+def _outs(db: Session, principal: Principal, rows: list[Demand]) -> list[DemandOut]:
+    """Several demands, their enterprises and the calendar read once."""
+    ents = repository.enterprises(db, {d.enterprise_id for d in rows})
+    cal = load_calendar(db)
+    return [_out(db, principal, d, ent=ents[d.enterprise_id], cal=cal) for d in rows]
 
 
 @router.get("/demands", response_model=DemandPage)
@@ -124,7 +125,7 @@ def list_demands(
     per_page: DbInt = Query(50, ge=1, le=500),
 ) -> DemandPage:
     """Demands the caller may see (enterprises: their own; handlers: their institution's)."""
-    flt = service.DemandFilter(
+    flt = repository.DemandFilter(
         state=state,
         open=open,
         institution=institution,
@@ -135,18 +136,9 @@ def list_demands(
         overdue=overdue,
         q=q,
     )
-    stmt = service.list_query(principal, flt)
-    total = db.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    rows = db.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).all()
-    ents = {
-        e.id: e
-        for e in db.scalars(
-            select(Enterprise).where(Enterprise.id.in_({d.enterprise_id for d in rows}))
-        )
-    }
-    cal = load_calendar(db)
-    items = [_out(db, principal, d, ent=ents[d.enterprise_id], cal=cal) for d in rows]
-    return DemandPage(total=total, page=page, per_page=per_page, items=items)
+    found = paginate(db, repository.demands(principal, flt), page, per_page)
+    items = _outs(db, principal, list(found.items))
+    return DemandPage(total=found.total or 0, page=page, per_page=per_page, items=items)
 
 
 @router.post("/demands", response_model=DemandOut, status_code=201, dependencies=CSRF)
@@ -159,7 +151,7 @@ def file_demand(body: DemandIn, db: Session = DB, principal: Principal = FILE) -
 @router.get("/demands/{demand_id}", response_model=DemandOut)
 def get_demand(demand_id: DbInt, db: Session = DB, principal: Principal = READ) -> DemandOut:
     """One demand with its event log, attachments and the actions the caller may take."""
-    return _out(db, principal, service.get_demand(db, principal, demand_id), detail=True)
+    return _out(db, principal, repository.demand(db, principal, demand_id), detail=True)
 
 
 @router.get("/demands/{demand_id}/events", response_model=list[EventOut])
@@ -167,7 +159,7 @@ def demand_events(
     demand_id: DbInt, db: Session = DB, principal: Principal = READ
 ) -> list[EventOut]:
     """The demand's append-only event log."""
-    service.get_demand(db, principal, demand_id)
+    repository.demand(db, principal, demand_id)
     return [EventOut.of(e) for e in service.events(db, demand_id)]
 
 
@@ -187,7 +179,10 @@ def take_action(
             version = int(if_match.strip().strip('"').removeprefix("W/").strip('"'))
         except ValueError:
             raise InvalidInput(
-                f"If-Match: '{if_match}' is not a version number", field="If-Match"
+                f"If-Match: '{if_match}' is not a version number",
+                field="If-Match",
+                code="demand.if_match",
+                params={"value": if_match},
             ) from None
     data = body.model_dump(exclude={"version"}, exclude_none=True)
     d = service.act(db, principal, _actor(principal), demand_id, action, version=version, data=data)
@@ -208,30 +203,11 @@ async def add_attachments(
     principal: Principal = READ,
 ) -> list[AttachmentOut]:
     """Attach files (the enterprise, staff or the handling institution); all or nothing."""
-    begin_write(db)
-    d = service.get_demand(db, principal, demand_id)
-    if not service.parts_of(principal, d) or not d.open:
-        raise InvalidInput(
-            "attachments can be added only to an open demand you take part in", field="file"
-        )
     received = [files.Upload(u.filename or "", await u.read()) for u in upload]
-    checked = files.check_all(received)
-    files.store(db, d.id, checked, _actor(principal))
-    db.flush()
-    rows = db.scalars(
-        select(Attachment).where(Attachment.demand_id == d.id).order_by(Attachment.id.desc())
-    ).all()[: len(checked)]
-    return [
-        AttachmentOut(
-            id=a.id,
-            filename=a.filename,
-            content_type=a.content_type,
-            size=a.size,
-            sha256=a.sha256,
-            url=f"/api/v1/demands/{d.id}/attachments/{a.id}",
-        )
-        for a in reversed(rows)
-    ]
+    added = uploads.add(db, principal, _actor(principal), demand_id, received)
+    return [AttachmentOut(id=a.id, filename=a.filename, content_type=a.content_type, size=a.size,
+                          sha256=a.sha256, url=f"/api/v1/demands/{demand_id}/attachments/{a.id}")
+            for a in added]  # fmt: skip
 
 
 @router.get("/demands/{demand_id}/attachments/{attachment_id}")
@@ -239,7 +215,7 @@ def get_attachment(
     demand_id: DbInt, attachment_id: DbInt, db: Session = DB, principal: Principal = READ
 ) -> Response:
     """Download an attachment."""
-    return files.download(service.attachment(db, principal, demand_id, attachment_id))
+    return files.download(repository.attachment(db, principal, demand_id, attachment_id))
 
 
 # ---------------------------------------------------------------- reference data
@@ -248,8 +224,7 @@ def get_attachment(
 @router.get("/demand-categories", response_model=list[CategoryOut])
 def list_categories(db: Session = DB, principal: Principal = READ) -> list[CategoryOut]:
     """Categories with their response and resolution limits in working days."""
-    rows = db.scalars(select(DemandCategory).order_by(DemandCategory.code))
-    return [CategoryOut.model_validate(c) for c in rows]
+    return [CategoryOut.model_validate(c) for c in repository.categories(db)]
 
 
 @router.put("/demand-categories/{category}", response_model=CategoryOut, dependencies=CSRF)
@@ -273,7 +248,7 @@ def _inst(i: Institution) -> InstitutionOut:
 @router.get("/institutions", response_model=list[InstitutionOut])
 def list_institutions(db: Session = DB, principal: Principal = READ) -> list[InstitutionOut]:
     """Responsible institutions."""
-    return [_inst(i) for i in db.scalars(select(Institution).order_by(Institution.code))]
+    return [_inst(i) for i in repository.institutions(db)]
 
 
 @router.put("/institutions/{institution}", response_model=InstitutionOut, dependencies=CSRF)
@@ -288,9 +263,7 @@ def put_institution(
 @router.get("/demand-routing", response_model=list[RouteIn])
 def list_routing(db: Session = DB, principal: Principal = READ) -> list[RouteIn]:
     """The routing table: category × district → lead institution and co-handlers."""
-    rows = db.scalars(
-        select(RoutingRule).order_by(RoutingRule.category_code, RoutingRule.district_key)
-    )
+    rows = repository.routes(db)
     return [
         RouteIn(
             category=r.category_code,
@@ -324,23 +297,12 @@ def delete_route(
 
 
 def _meeting_out(db: Session, principal: Principal, m: Meeting) -> MeetingOut:
-    rows = db.scalars(
-        service.list_query(principal, service.DemandFilter(meeting_id=m.id))
-        .order_by(None)
-        .order_by(Demand.id)
-    ).all()
-    ents = {
-        e.id: e
-        for e in db.scalars(
-            select(Enterprise).where(Enterprise.id.in_({d.enterprise_id for d in rows}))
-        )
-    }
-    cal = load_calendar(db)
+    rows = repository.of_meeting(db, principal, m.id)
     return MeetingOut(
         id=m.id, kind=m.kind, title=m.title, held_at=m.held_at, place=m.place, leader=m.leader,
         district=m.district_code, notes=m.notes,
-        attendees=[e.uscc for e in meetings.attendees(db, m.id, principal)],
-        demands=[_out(db, principal, d, ent=ents[d.enterprise_id], cal=cal) for d in rows],
+        attendees=[e.uscc for e in repository.attendees(db, m.id, principal)],
+        demands=_outs(db, principal, rows),
         by_state=dict(Counter(d.state for d in rows)),
     )  # fmt: skip
 
@@ -371,9 +333,7 @@ def create_meeting(body: MeetingIn, db: Session = DB, principal: Principal = FIL
 @router.get("/demand-meetings/{meeting_id}", response_model=MeetingOut)
 def get_meeting(meeting_id: DbInt, db: Session = DB, principal: Principal = READ) -> MeetingOut:
     """The leader's board: the meeting's demands with institution, deadlines and state."""
-    from highland.demands.export import get_meeting as scoped_meeting
-
-    return _meeting_out(db, principal, scoped_meeting(db, principal, meeting_id))
+    return _meeting_out(db, principal, repository.meeting(db, principal, meeting_id))
 
 
 # ---------------------------------------------------------------- calendar
@@ -417,14 +377,17 @@ def demand_metrics(
     Every rate comes as numerator/denominator with the volume; institutions below the minimum
     volume (HIGHLAND_DEMAND_RANKING_MIN_VOLUME) are listed without a rank.
     """
-    from highland.demands.metrics import institution_metrics
-
     for name, value in (("start", start), ("end", end)):
         if value is not None and value.tzinfo is None:
-            raise InvalidInput(f"{name}: give a time zone (e.g. +08:00)", field=name)
+            raise InvalidInput(
+                f"{name}: give a time zone (e.g. +08:00)",
+                field=name,
+                code="demand.time_zone_missing",
+                params={"field": name},
+            )
     if start is not None and end is not None and end <= start:
-        raise InvalidInput("end: must be after start", field="end")
-    due = practice_api.practice_section(due_month, due_from, due_to)
+        raise InvalidInput("end: must be after start", field="end", code="demand.end_before_start")
+    due = practice_section(due_month, due_from, due_to)
     report = institution_metrics(db, start, end, category=category, chain_id=chain_id)
     return {
         "start": start,
@@ -445,8 +408,6 @@ def demand_metrics(
 )
 def meeting_export(meeting_id: DbInt, db: Session = DB, principal: Principal = READ) -> Response:
     """The meeting's demand list (the leader's board) as XLSX."""
-    from highland.demands.export import board_xlsx
-
     data = board_xlsx(db, principal, meeting_id)
     return Response(
         data,

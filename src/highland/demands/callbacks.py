@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from highland.demands import service
 from highland.demands.extensions import locked
-from highland.demands.practice_models import DemandCallback
+from highland.demands.practice.models import DemandCallback
 from highland.demands.workflow import State
 from highland.platform.audit.service import Actor, Change, record
 from highland.platform.db import begin_write, utcnow

@@ -80,7 +80,7 @@ def board(
     out_path: Annotated[Path, typer.Option("--out", help="XLSX file to write.")],
 ) -> None:
     """Export a meeting's demand list (institution, deadlines, state) to XLSX."""
-    from highland.demands.export import board_xlsx
+    from highland.demands.meetings.board import board_xlsx
     from highland.platform.db import session_factory
     from highland.platform.identity.permissions import Principal, Role
 

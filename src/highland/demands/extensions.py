@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from highland.demands import service
 from highland.demands.calendar import load_calendar
 from highland.demands.models import Demand, DemandCategory
-from highland.demands.practice_models import DemandExtension
+from highland.demands.practice.models import DemandExtension
 from highland.demands.workflow import Part, State
 from highland.platform.audit.service import Actor, Change, record
 from highland.platform.db import begin_write, utcnow

@@ -9,13 +9,16 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from highland.demands.models import Demand, DemandCategory, DemandEvent, Institution
+from highland.demands import repository
+from highland.demands.models import Demand, DemandEvent
 from highland.demands.workflow import State
+from highland.platform.audit.service import Actor
+from highland.platform.errors import HighlandError, InvalidInput
+from highland.platform.identity.permissions import Principal
 from highland.platform.kit.dates import CITY_TZ
-from highland.platform.web.i18n import translate
+from highland.platform.web.i18n import error_text, has, local_name, translate
 from highland.platform.web.render import render
 
 # The inputs each action's form shows (the service checks them; these are only the fields).
@@ -39,6 +42,59 @@ NO_FLAG = frozenset({State.submitted.value, State.returned.value, State.resolved
 FILE_FIELDS = (
     "enterprise", "category", "title", "description", "priority", "chain", "tags", "attachments",
 )  # fmt: skip
+
+
+def actor_of(principal: Principal) -> Actor:
+    """Who a page's change is recorded as: the user, their role and their channel."""
+    return Actor(principal.username, principal.role.value, principal.channel)
+
+
+def form_error(lang: str, exc: HighlandError) -> dict[str, Any]:
+    """An error for a form: the field it belongs to and the message, with a lead-in."""
+    field = form_field(exc.field)
+    key = f"demands.field.{field}"
+    return {
+        "field": field,
+        "label": translate(lang, key) if field and has(key) else None,
+        "message": error_text(lang, exc),
+        "lead": translate(lang, f"demands.error.{exc.status_code}"),
+        "status": exc.status_code,
+    }
+
+
+def chain_id(text: str) -> int | None:
+    """A chain id typed into a form (None when empty)."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise InvalidInput(
+            f"chain: '{text}' is not a chain id (a whole number)",
+            field="chain",
+            code="demand.bad_chain",
+            params={"value": text},
+        ) from None
+
+
+def day(text: str | None, name: str, end: bool = False) -> datetime | None:
+    """A date typed into a form as the start (or, with `end`, the last second) of that day in
+    Beijing time; None when empty."""
+    if not text:
+        return None
+    try:
+        d = datetime.strptime(text.strip(), "%Y-%m-%d")
+    except ValueError:
+        raise InvalidInput(
+            f"{name}: '{text}' is not a date; write YYYY-MM-DD",
+            field=name,
+            code="practice.date_invalid",
+            params={"value": text},
+        ) from None
+    if end:
+        d = d.replace(hour=23, minute=59, second=59)
+    return d.replace(tzinfo=CITY_TZ)
 
 
 def local(dt: datetime | None, seconds: bool = False) -> str:
@@ -77,18 +133,7 @@ class Names:
     @classmethod
     def load(cls, session: Session, lang: str) -> Names:
         """Every institution's and category's names."""
-        inst = {
-            r.code: (r.name, r.name_en)
-            for r in session.execute(
-                select(Institution.code, Institution.name, Institution.name_en)
-            )
-        }
-        cats = {
-            r.code: (r.name, r.name_en)
-            for r in session.execute(
-                select(DemandCategory.code, DemandCategory.name, DemandCategory.name_en)
-            )
-        }
+        inst, cats = repository.name_rows(session)
         return cls(lang, inst, cats)
 
     def institution(self, code: str | None) -> str:
@@ -98,7 +143,7 @@ class Names:
         names = self.institutions.get(code)
         if names is None:
             return code
-        return (names[1] or names[0]) if self.lang == "en" else names[0]
+        return local_name(self.lang, names[0], names[1])
 
     def category(self, code: str | None) -> str:
         """A category's name."""
@@ -107,7 +152,7 @@ class Names:
         names = self.categories.get(code)
         if names is None:
             return code
-        return names[1] if self.lang == "en" else names[0]
+        return local_name(self.lang, names[0], names[1])
 
 
 def flag(d: Demand, now: datetime) -> str | None:

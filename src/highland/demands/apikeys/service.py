@@ -10,9 +10,9 @@ import hashlib
 import re
 import secrets
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from highland.demands.apikeys import repository
 from highland.demands.models import ApiKey
 from highland.platform.audit.service import Actor, Change, record
 from highland.platform.db import begin_write, utcnow
@@ -34,6 +34,8 @@ def _check_name(name: str) -> str:
             f"name: '{name}' is not a key name (1–56 letters, digits, '-', '_', '.'; "
             "starting with a letter or digit)",
             field="name",
+            code="apikey.bad_name",
+            params={"name": name},
         )
     return text
 
@@ -42,8 +44,13 @@ def create_key(session: Session, actor: Actor, name: str) -> tuple[ApiKey, str]:
     """Create a key named `name`; return it and the plain key (shown once, stored hashed)."""
     begin_write(session)
     name = _check_name(name)
-    if session.scalar(select(ApiKey.id).where(ApiKey.name == name)) is not None:
-        raise Conflict(f"name: an API key named '{name}' exists already", field="name")
+    if repository.by_name(session, name) is not None:
+        raise Conflict(
+            f"name: an API key named '{name}' exists already",
+            field="name",
+            code="apikey.exists",
+            params={"name": name},
+        )
     plain = PREFIX + secrets.token_urlsafe(32)
     key = ApiKey(name=name, key_hash=_sha(plain), created_at=utcnow(), created_by=actor.name,
                  revoked=False)  # fmt: skip
@@ -57,24 +64,32 @@ def verify_key(session: Session, key: str | None) -> ApiKey | None:
     """The live (not revoked) key with this value, or None."""
     if not key or not key.startswith(PREFIX) or len(key) > 200:
         return None
-    return session.scalar(
-        select(ApiKey).where(ApiKey.key_hash == _sha(key), ApiKey.revoked.is_(False))
-    )
+    return repository.live_by_hash(session, _sha(key))
 
 
 def list_keys(session: Session) -> list[ApiKey]:
     """Every key, revoked ones included, by name."""
-    return list(session.scalars(select(ApiKey).order_by(ApiKey.name)))
+    return repository.all_keys(session)
 
 
 def revoke(session: Session, actor: Actor, name: str) -> ApiKey:
     """Revoke the key named `name` (it stops working at once); 404 when there is none."""
     begin_write(session)
-    key = session.scalar(select(ApiKey).where(ApiKey.name == (name or "").strip()))
+    key = repository.by_name(session, (name or "").strip())
     if key is None:
-        raise NotFound(f"name: no API key named '{name}'", field="name")
+        raise NotFound(
+            f"name: no API key named '{name}'",
+            field="name",
+            code="apikey.not_found",
+            params={"name": name},
+        )
     if key.revoked:
-        raise Conflict(f"name: the API key '{key.name}' is revoked already", field="name")
+        raise Conflict(
+            f"name: the API key '{key.name}' is revoked already",
+            field="name",
+            code="apikey.revoked_already",
+            params={"name": key.name},
+        )
     key.revoked = True
     session.flush()
     record(

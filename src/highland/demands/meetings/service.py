@@ -14,7 +14,7 @@ from highland.enterprises.models import Enterprise, Region
 from highland.platform.audit.service import Actor, Change, record
 from highland.platform.db import begin_write, utcnow
 from highland.platform.errors import Forbidden, HighlandError, InvalidInput
-from highland.platform.identity.permissions import Principal, Role
+from highland.platform.identity.permissions import Principal
 from highland.platform.kit import inert
 
 KINDS = ("meeting", "visit")
@@ -40,23 +40,46 @@ def _check(session: Session, m: MeetingInput) -> list[int]:
         label = "demands.meeting.title" if name == "title" else f"demands.field.{name}"
         inert.check_text(getattr(m, name), name, label, visible=True)  # as it is stored
         if not value:
-            raise InvalidInput(f"meeting.{name}: is required", field=name)
+            raise InvalidInput(
+                f"meeting.{name}: is required",
+                field=name,
+                code="demand.required",
+                params={"field": f"@{label}"},
+            )
         if len(value) > limit:
-            raise InvalidInput(f"meeting.{name}: at most {limit} characters", field=name)
+            raise InvalidInput(
+                f"meeting.{name}: at most {limit} characters",
+                field=name,
+                code="demand.too_long",
+                params={"field": f"@{label}", "limit": limit, "got": len(value)},
+            )
     inert.check_text(m.notes, "notes", "demands.field.note", multiline=True)
     if m.kind not in KINDS:
         raise InvalidInput(
-            f"meeting.kind: '{m.kind}' is not one of {', '.join(KINDS)}", field="kind"
+            f"meeting.kind: '{m.kind}' is not one of {', '.join(KINDS)}",
+            field="kind",
+            code="demand.meeting_kind",
+            params={"value": m.kind},
         )
     if m.held_at.tzinfo is None:
-        raise InvalidInput("meeting.held_at: give a time zone (e.g. +08:00)", field="held_at")
+        raise InvalidInput(
+            "meeting.held_at: give a time zone (e.g. +08:00)",
+            field="held_at",
+            code="demand.time_zone_missing",
+            params={"field": "@demands.meeting.held_at"},
+        )
     if m.held_at > utcnow():
         raise InvalidInput(
-            "meeting.held_at: a meeting record is of a meeting already held", field="held_at"
+            "meeting.held_at: a meeting record is of a meeting already held",
+            field="held_at",
+            code="demand.meeting_future",
         )
     if m.district and session.get(Region, m.district) is None:
         raise InvalidInput(
-            f"meeting.district: '{m.district}' is not a known district", field="district"
+            f"meeting.district: '{m.district}' is not a known district",
+            field="district",
+            code="demand.unknown_district",
+            params={"value": m.district},
         )
     ids: list[int] = []
     for i, uscc in enumerate(m.attendees, 1):
@@ -65,7 +88,10 @@ def _check(session: Session, m: MeetingInput) -> list[int]:
         )
         if ent_id is None:
             raise InvalidInput(
-                f"meeting.attendees[{i}]: no enterprise with USCC '{uscc}'", field="attendees"
+                f"meeting.attendees[{i}]: no enterprise with USCC '{uscc}'",
+                field="attendees",
+                code="demand.unknown_attendee",
+                params={"n": i, "uscc": uscc},
             )
         if ent_id not in ids:
             ids.append(ent_id)
@@ -87,7 +113,11 @@ def create_meeting(
     Enterprises that raised a demand count as attendees even if not listed.
     """
     if principal.role not in FILERS:
-        raise Forbidden(f"your role ({principal.role.value}) may not record meetings")
+        raise Forbidden(
+            f"your role ({principal.role.value}) may not record meetings",
+            code="demand.may_not_record_meetings",
+            params={"role": f"@role.{principal.role.value}"},
+        )
     begin_write(session)
     attendee_ids = _check(session, m)
     meeting = Meeting(
@@ -136,19 +166,3 @@ def create_meeting(
     )
     session.flush()
     return meeting, demands
-
-
-def attendees(
-    session: Session, meeting_id: int, principal: Principal | None = None
-) -> list[Enterprise]:
-    """The enterprises recorded at a meeting; an enterprise user sees only itself among them
-    (who else attended is the bureau's business, docs/security.md)."""
-    stmt = (
-        select(Enterprise)
-        .join(MeetingAttendee, MeetingAttendee.enterprise_id == Enterprise.id)
-        .where(MeetingAttendee.meeting_id == meeting_id)
-        .order_by(Enterprise.name)
-    )
-    if principal is not None and principal.role is Role.enterprise:
-        stmt = stmt.where(Enterprise.id == principal.enterprise_id)
-    return list(session.scalars(stmt))

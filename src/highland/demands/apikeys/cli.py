@@ -35,7 +35,7 @@ def create(
     name: Annotated[str, typer.Option("--name", help="Who the key is for, e.g. 12345-hotline.")],
 ) -> None:
     """Create a key and print it once (only its SHA-256 is stored)."""
-    from highland.demands import apikeys
+    from highland.demands.apikeys import service as apikeys
 
     actor = _init_and_actor()
     try:
@@ -51,7 +51,7 @@ def create(
 @app.command("list")
 def list_() -> None:
     """List the keys (names and dates; never the keys themselves)."""
-    from highland.demands import apikeys
+    from highland.demands.apikeys import service as apikeys
 
     _init_and_actor()
     with session_factory()() as s:
@@ -69,7 +69,7 @@ def list_() -> None:
 @app.command("revoke")
 def revoke(name: Annotated[str, typer.Argument(help="The key's name.")]) -> None:
     """Revoke a key: it stops working at once."""
-    from highland.demands import apikeys
+    from highland.demands.apikeys import service as apikeys
 
     actor = _init_and_actor()
     try:

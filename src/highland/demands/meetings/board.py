@@ -10,20 +10,16 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
-from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
+from highland.demands import repository
 from highland.demands.calendar import load_calendar
-from highland.demands.models import Demand, Meeting, MeetingAttendee
 from highland.demands.present import Names, flag, local, state_label
 from highland.demands.provisional import demand_marks
-from highland.demands.service import DemandFilter, list_query
-from highland.enterprises.models import Enterprise
 from highland.platform.db import utcnow
-from highland.platform.errors import NotFound
-from highland.platform.identity.permissions import Principal, Role
+from highland.platform.identity.permissions import Principal
 from highland.platform.kit.inert import append
-from highland.platform.web.i18n import translate
+from highland.platform.web.i18n import local_name, translate
 
 # (message key, column width) of the export, in order; the header row is bilingual.
 COLUMNS: tuple[tuple[str, int], ...] = (
@@ -46,25 +42,6 @@ COLUMNS: tuple[tuple[str, int], ...] = (
 )
 
 
-def get_meeting(session: Session, principal: Principal, meeting_id: int) -> Meeting:
-    """A meeting, or 404 when it does not exist or an enterprise user was not part of it."""
-    m = session.get(Meeting, meeting_id)
-    if m is None:
-        raise NotFound(f"meeting {meeting_id} not found")
-    if principal.role is Role.enterprise:
-        attended = session.scalar(
-            select(
-                exists().where(
-                    MeetingAttendee.meeting_id == meeting_id,
-                    MeetingAttendee.enterprise_id == principal.enterprise_id,
-                )
-            )
-        )
-        if not attended:
-            raise NotFound(f"meeting {meeting_id} not found")
-    return m
-
-
 def board_rows(
     session: Session,
     principal: Principal,
@@ -73,23 +50,20 @@ def board_rows(
     now: datetime | None = None,
 ) -> list[dict[str, Any]]:
     """The meeting's demands the caller may see, in filing order, ready to show."""
-    get_meeting(session, principal, meeting_id)
+    repository.meeting(session, principal, meeting_id)
     now = now or utcnow()
     names = Names.load(session, lang)
     cal = load_calendar(session)
-    stmt = list_query(principal, DemandFilter(meeting_id=meeting_id)).order_by(None)
-    stmt = stmt.add_columns(Enterprise.name, Enterprise.name_en, Enterprise.uscc).join(
-        Enterprise, Enterprise.id == Demand.enterprise_id
-    )
     rows = []
-    for n, (d, name, name_en, uscc) in enumerate(session.execute(stmt.order_by(Demand.id)), 1):
+    demands = repository.of_meeting_named(session, principal, meeting_id)
+    for n, (d, name, name_en, uscc) in enumerate(demands, 1):
         f = flag(d, now)
         marks = demand_marks(cal, d)
         rows.append(
             {
                 "no": n,
                 "id": d.id,
-                "enterprise": (name_en or name) if lang == "en" else name,
+                "enterprise": local_name(lang, name, name_en),
                 "uscc": uscc,
                 "title": d.title,
                 "category": names.category(d.category_code),
@@ -125,6 +99,11 @@ def state_counts(rows: list[dict[str, Any]]) -> dict[str, int]:
     return out
 
 
+def _both(key: str) -> str:
+    """A header or label of the export in both languages, e.g. '会议 / Meeting'."""
+    return f"{translate('zh-CN', key)} / {translate('en', key)}"
+
+
 def _provisional_cell(r: dict[str, Any]) -> str:
     """The export's mark: which of the row's deadlines are provisional (empty: none)."""
     parts = [
@@ -143,13 +122,13 @@ def board_xlsx(
 ) -> bytes:
     """The meeting's demand list as XLSX: one bilingual header row, times in Asia/Shanghai,
     Chinese names and labels (the list that goes to the leader's table)."""
-    meeting = get_meeting(session, principal, meeting_id)
+    meeting = repository.meeting(session, principal, meeting_id)
     rows = board_rows(session, principal, meeting_id, "zh-CN", now)
     wb = Workbook()
     ws = wb.active
     assert ws is not None
-    ws.title = "诉求清单"
-    append(ws, [f"{translate('zh-CN', k)} / {translate('en', k)}" for k, _ in COLUMNS])
+    ws.title = translate("zh-CN", "demands.board.sheet")
+    append(ws, [_both(k) for k, _ in COLUMNS])
     for cell in ws[1]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="E8F0FA")
@@ -179,19 +158,22 @@ def board_xlsx(
     for i, (_, width) in enumerate(COLUMNS, 1):
         ws.column_dimensions[ws.cell(1, i).column_letter].width = width
     ws.freeze_panes = "A2"
-    info = wb.create_sheet("会议 Meeting")
-    for label, value in (
-        ("会议 / Meeting", meeting.title),
-        ("时间 / Held at (Asia/Shanghai)", local(meeting.held_at)),
-        ("地点 / Place", meeting.place),
-        ("主持领导 / Leader", meeting.leader),
-        ("导出时间 / Exported at (Asia/Shanghai)", local(now or utcnow())),
+    info = wb.create_sheet(translate("zh-CN", "demands.board.info_sheet"))
+    for key, value in (
+        ("demands.board.meeting", meeting.title),
+        ("demands.board.held_at", local(meeting.held_at)),
+        ("demands.board.place", meeting.place),
+        ("demands.board.leader", meeting.leader),
+        ("demands.board.exported_at", local(now or utcnow())),
     ):
-        append(info, [label, value])
+        append(info, [_both(key), value])
     if any(_provisional_cell(r) for r in rows):
         # What the list's provisional mark means (docs/calendar.md), in both languages.
         for lang in ("zh-CN", "en"):
-            append(info, ["说明 / Note", translate(lang, "calendar.provisional.export_note")])
+            append(
+                info,
+                [_both("demands.board.note"), translate(lang, "calendar.provisional.export_note")],
+            )
     info.column_dimensions["A"].width = 36
     info.column_dimensions["B"].width = 48
     buf = BytesIO()

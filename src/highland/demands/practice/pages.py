@@ -1,6 +1,6 @@
 """Pages of the 12345 practice: asking for and deciding extensions, recording callbacks (forms
 on the demand's page), and the period of the on-time rate over what fell due. Thin adapters
-over demands/extensions.py, demands/callbacks.py and demands/practice_metrics.py."""
+over demands/extensions.py, demands/callbacks.py and demands/practice/metrics.py."""
 
 from __future__ import annotations
 
@@ -11,32 +11,28 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from highland.demands import callbacks, extensions
+from highland.demands import callbacks, extensions, repository
 from highland.demands.calendar import SHANGHAI
 from highland.demands.models import Demand
+from highland.demands.present import actor_of, form_error
 from highland.demands.tiers import tier_of
-from highland.platform.audit.service import Actor
 from highland.platform.deps import DB, csrf_protect, require
 from highland.platform.errors import HighlandError, InvalidInput, NotFound
 from highland.platform.identity.permissions import Permission, Principal, Role
 from highland.platform.kit import clock
+from highland.platform.web.i18n import translate
 from highland.platform.web.params import DbInt
+from highland.platform.web.render import language
 
 router = APIRouter(include_in_schema=False)
 READ = Depends(require(Permission.demands_read))
 CSRF = [Depends(csrf_protect)]
 
 
-def _actor(principal: Principal) -> Actor:
-    return Actor(principal.username, principal.role.value, principal.channel)
-
-
 def demand_context(db: Session, principal: Principal, d: Demand) -> dict[str, Any]:
     """What the demand page shows of the practice: tier, extensions, callbacks, and which of
     their forms the caller may use."""
-    from highland.demands.models import DemandCategory
-
-    cat = db.get(DemandCategory, d.category_code)
+    cat = repository.category(db, d.category_code)
     lim = extensions.limits(db)
     requests = extensions.requests_of(db, d.id)
     pending = next((r for r in requests if r.state == "pending"), None)
@@ -76,12 +72,10 @@ def _again(
     form: dict[str, Any],
 ) -> Response:
     """The demand's page again with the error next to the form, nothing written."""
-    from highland.demands.pages import _demand_page, _error
-    from highland.platform.web.i18n import translate
-    from highland.platform.web.render import language
+    from highland.demands.pages import _demand_page  # the demand's page imports this module
 
     db.rollback()
-    err = _error(language(request), exc)
+    err = form_error(language(request), exc)
     if exc.status_code == 409 and exc.field == "version":
         err["lead"] = translate(language(request), "demands.error.stale")
     err["action"] = form.get("action")
@@ -102,7 +96,7 @@ def extension_ask(
     form = {"action": "extend_ask", "days": days, "reason": reason}
     try:
         extensions.ask(
-            db, principal, _actor(principal), demand_id,
+            db, principal, actor_of(principal), demand_id,
             version=_version(version), days=days, reason=reason,
         )  # fmt: skip
     except NotFound:
@@ -128,7 +122,7 @@ def extension_decide(
     approve = {"approve": True, "refuse": False}.get(decision.strip())
     try:
         extensions.decide(
-            db, principal, _actor(principal), demand_id, request_id,
+            db, principal, actor_of(principal), demand_id, request_id,
             version=_version(version), approve=approve, reason=reason,
         )  # fmt: skip
     except NotFound:
@@ -152,7 +146,7 @@ def callback_record(
     form = {"action": "callback", "reached": reached, "satisfied": satisfied, "note": note}
     try:
         callbacks.record_callback(
-            db, principal, _actor(principal), demand_id,
+            db, principal, actor_of(principal), demand_id,
             reached=reached, satisfied=satisfied, note=note,
         )  # fmt: skip
     except NotFound:

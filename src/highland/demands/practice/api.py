@@ -1,6 +1,6 @@
 """REST API of the 12345 practice: extension requests and their decisions, callbacks, and the
 practice section of /api/v1/demand-metrics. Thin over extensions.py, callbacks.py and
-practice_metrics.py; every refusal answers with its code (never 500)."""
+practice/metrics.py; every refusal answers with its code (never 500)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from typing import Any
 from fastapi import APIRouter, Depends
 from sqlalchemy.orm import Session
 
-from highland.demands import callbacks, extensions, service
-from highland.demands.practice_metrics import practice_metrics
-from highland.demands.practice_pages import due_period
+from highland.demands import callbacks, extensions, repository
+from highland.demands.practice.metrics import practice_metrics
+from highland.demands.practice.pages import due_period
 from highland.demands.schemas import (
     CallbackIn,
     CallbackOut,
@@ -41,7 +41,7 @@ def list_extensions(
     demand_id: DbInt, db: Session = DB, principal: Principal = READ
 ) -> list[ExtensionOut]:
     """The demand's extension requests (延期申请), oldest first."""
-    service.get_demand(db, principal, demand_id)
+    repository.demand(db, principal, demand_id)
     return [ExtensionOut.model_validate(r) for r in extensions.requests_of(db, demand_id)]
 
 
@@ -88,7 +88,7 @@ def list_callbacks(
     demand_id: DbInt, db: Session = DB, principal: Principal = READ
 ) -> list[CallbackOut]:
     """The demand's follow-up calls (回访); not shown to the enterprise."""
-    service.get_demand(db, principal, demand_id)
+    repository.demand(db, principal, demand_id)
     if principal.role is Role.enterprise:
         raise Forbidden(
             "callbacks are the bureau's own records", code="practice.callback_forbidden"

@@ -1,29 +1,23 @@
-"""Admin pages of demands: institutions, categories and their limits, the routing table
-(category × district) and the working-day calendar. Thin adapters over reference.py and
-calendar.py; every change is audited there."""
+"""Admin pages of the demands' reference data: institutions, categories and their limits, and
+the routing table (category × district). Thin adapters over reference/service.py; every change
+is audited there. The calendar's admin page is calendar_pages.py."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from highland.demands import calendar as cal
-from highland.demands import reference
-from highland.demands.models import CalendarYear, DemandCategory, Institution, RoutingRule
-from highland.demands.present import Names, form_field, local
+from highland.demands import repository
+from highland.demands.models import RoutingRule
+from highland.demands.present import Names, actor_of, form_error
 from highland.demands.present import render_page as _page
-from highland.demands.provisional import next_year_missing
-from highland.platform.audit.service import Actor
+from highland.demands.reference import service as reference
 from highland.platform.deps import DB, csrf_protect, require
-from highland.platform.errors import HighlandError, InvalidInput, NotFound
+from highland.platform.errors import HighlandError, NotFound
 from highland.platform.identity.permissions import Permission, Principal
-from highland.platform.kit import clock
-from highland.platform.web.i18n import error_text, has, translate
-from highland.platform.web.params import DbInt
 from highland.platform.web.render import language
 
 router = APIRouter(include_in_schema=False)
@@ -31,20 +25,8 @@ ADMIN = Depends(require(Permission.demands_admin))
 CSRF = [Depends(csrf_protect)]
 
 
-def _actor(principal: Principal) -> Actor:
-    return Actor(principal.username, principal.role.value, principal.channel)
-
-
 def _error(request: Request, exc: HighlandError) -> dict[str, Any]:
-    lang = language(request)
-    field = form_field(exc.field)
-    key = f"demands.field.{field}"
-    return {
-        "field": field,
-        "label": translate(lang, key) if field and has(key) else None,
-        "message": error_text(lang, exc),
-        "lead": translate(lang, f"demands.error.{exc.status_code}"),
-    }
+    return form_error(language(request), exc)
 
 
 def _done(path: str, key: str) -> Response:
@@ -61,10 +43,9 @@ def _institutions_page(
     error: dict[str, Any] | None = None,
     status_code: int = 200,
 ) -> Response:
-    rows = list(db.scalars(select(Institution).order_by(Institution.code)))
     ctx = {
         "nav": "demands",
-        "rows": rows,
+        "rows": repository.institutions(db),
         "names": Names.load(db, language(request)),
         "form": form or {},
         "error": error,
@@ -84,9 +65,11 @@ def institutions_page(
     """Institutions with their parents and contacts; the form adds or edits one."""
     form: dict[str, Any] = {}
     if edit:
-        row = db.get(Institution, edit)
+        row = repository.institution(db, edit)
         if row is None:
-            raise NotFound(f"no institution {edit}")
+            raise NotFound(
+                f"no institution {edit}", code="demand.unknown_institution", params={"code": edit}
+            )
         form = {
             "code": row.code, "name": row.name, "name_en": row.name_en or "",
             "parent": row.parent_code or "", "district": row.district_code or "",
@@ -122,7 +105,7 @@ def institution_save(
     data.pop("editing")
     data = {k: v for k, v in data.items() if v not in ("", None)} | {"active": active}
     try:
-        reference.upsert_institution(db, _actor(principal), data)
+        reference.upsert_institution(db, actor_of(principal), data)
     except HighlandError as exc:
         db.rollback()
         return _institutions_page(request, db, form, _error(request, exc), exc.status_code)
@@ -145,7 +128,7 @@ def _categories_page(
 ) -> Response:
     ctx = {
         "nav": "demands",
-        "rows": list(db.scalars(select(DemandCategory).order_by(DemandCategory.code))),
+        "rows": repository.categories(db),
         "form": form or {},
         "error": error,
         "saved": request.query_params.get("saved"),
@@ -163,9 +146,11 @@ def categories_page(
     """Categories with their response and resolution limits in working days."""
     form: dict[str, Any] = {}
     if edit:
-        row = db.get(DemandCategory, edit)
+        row = repository.category(db, edit)
         if row is None:
-            raise NotFound(f"no category {edit}")
+            raise NotFound(
+                f"no category {edit}", code="demand.unknown_category", params={"category": edit}
+            )
         form = {
             "code": row.code, "name": row.name, "name_en": row.name_en,
             "description": row.description or "", "response_days": row.response_days,
@@ -202,7 +187,7 @@ def category_save(
     data = {k: v for k, v in form.items() if k != "editing"}
     data["description"] = description.strip() or None
     try:
-        reference.upsert_category(db, _actor(principal), data)
+        reference.upsert_category(db, actor_of(principal), data)
     except HighlandError as exc:
         db.rollback()
         return _categories_page(request, db, form, _error(request, exc), exc.status_code)
@@ -219,11 +204,7 @@ def _routing_page(
     error: dict[str, Any] | None = None,
     status_code: int = 200,
 ) -> Response:
-    rows = list(
-        db.scalars(
-            select(RoutingRule).order_by(RoutingRule.category_code, RoutingRule.district_key)
-        )
-    )
+    rows = repository.routes(db)
     districts = sorted({r.district_key for r in rows} - {reference.ANY_DISTRICT})
     table: dict[str, dict[str, RoutingRule]] = {}
     for r in rows:
@@ -233,8 +214,8 @@ def _routing_page(
         "nav": "demands",
         "table": table,
         "columns": [reference.ANY_DISTRICT, *districts],
-        "categories": list(db.scalars(select(DemandCategory).order_by(DemandCategory.code))),
-        "institutions": list(db.scalars(select(Institution).order_by(Institution.code))),
+        "categories": repository.categories(db),
+        "institutions": repository.institutions(db),
         "names": Names.load(db, language(request)),
         "district_choices": sorted(c for c in regions if c.startswith("3201") and len(c) == 6),
         "form": form or {},
@@ -263,7 +244,7 @@ def routing_save(
     """Set one cell of the routing table."""
     form = {"category": category, "district": district or "*", "lead": lead, "co": co}
     try:
-        reference.set_route(db, _actor(principal), dict(form))
+        reference.set_route(db, actor_of(principal), dict(form))
     except HighlandError as exc:
         db.rollback()
         return _routing_page(request, db, form, _error(request, exc), exc.status_code)
@@ -280,124 +261,8 @@ def routing_delete(
 ) -> Response:
     """Remove one cell of the routing table."""
     try:
-        reference.delete_route(db, _actor(principal), category, district or "*")
+        reference.delete_route(db, actor_of(principal), category, district or "*")
     except HighlandError as exc:
         db.rollback()
         return _routing_page(request, db, {}, _error(request, exc), exc.status_code)
     return _done("/admin/routing", f"{category}:{district or '*'}")
-
-
-# --------------------------------------------------------------------------- calendar
-
-
-def _calendar_page(
-    request: Request,
-    db: Session,
-    form: dict[str, Any] | None = None,
-    error: dict[str, Any] | None = None,
-    status_code: int = 200,
-) -> Response:
-    work = cal.load_calendar(db)
-    admin = {r.year: r for r in db.scalars(select(CalendarYear))}
-    known = work.known_years()
-    # Provisional years after the last notice are one span under the table; a provisional
-    # year between notices (or before the first) is a row of its own.
-    last = max((y for y, k in known.items() if k != cal.PROVISIONAL), default=cal.MIN_YEAR - 1)
-    later = [y for y, k in known.items() if k == cal.PROVISIONAL and y > last]
-    years = [
-        {
-            "year": y,
-            "kind": kind,
-            # The source in the page's language: an admin's own words for an entered year.
-            "source": work.notices.get(y, "") if kind == cal.ADMIN else "",
-            "entered_by": admin[y].entered_by if y in admin else "",
-            "entered_at": local(admin[y].entered_at) if y in admin else "",
-        }
-        for y, kind in sorted(known.items(), reverse=True)
-        if y <= last
-    ]
-    q = request.query_params
-    ctx = {
-        "nav": "demands",
-        "years": years,
-        # Provisional years: those after the last notice as one span, any gap before listed.
-        "provisional_later": (later[0], later[-1]) if later else None,
-        "form": form or {},
-        "error": error,
-        "entered": q.get("entered"),
-        "moved": {"demands": q.get("demands", "0"), "tasks": q.get("tasks", "0")},
-        "deleted": q.get("deleted"),
-        "calendar_warning": next_year_missing(work, clock.today_local()),
-        "holidays_version": holidays_version(),
-        "on_calendar_page": True,
-    }
-    return _page(request, db, "demands/admin_calendar.html", ctx, status_code=status_code)
-
-
-def holidays_version() -> str:
-    """The version of the package the official years come from."""
-    import holidays
-
-    return str(holidays.__version__)
-
-
-@router.get("/admin/calendar")
-def calendar_page(request: Request, db: Session = DB, principal: Principal = ADMIN) -> Response:
-    """Known years of the working-day calendar and where each comes from."""
-    return _calendar_page(request, db)
-
-
-@router.post("/admin/calendar", dependencies=CSRF)
-def calendar_enter(
-    request: Request,
-    yaml_text: str = Form("", alias="yaml"),
-    file: UploadFile | None = File(None),
-    db: Session = DB,
-    principal: Principal = ADMIN,
-) -> Response:
-    """Enter (or replace) a year from YAML text or an uploaded file; all or nothing."""
-    form = {"yaml": yaml_text}
-    try:
-        name = "pasted.yaml"
-        text = yaml_text
-        if file is not None and file.filename:
-            raw = file.file.read(1024 * 1024 + 1)
-            if len(raw) > 1024 * 1024:
-                raise InvalidInput(
-                    f"{file.filename}: larger than 1 MB",
-                    field="file",
-                    code="calendar.upload_too_big",
-                    params={"name": file.filename},
-                )
-            try:
-                text, name = raw.decode("utf-8-sig"), file.filename
-            except UnicodeDecodeError:
-                raise InvalidInput(
-                    f"{file.filename}: not UTF-8 text",
-                    field="file",
-                    code="calendar.upload_not_utf8",
-                    params={"name": file.filename},
-                ) from None
-            form["yaml"] = text
-        year, source, days = cal.parse_year_file(text, name)
-        moved = cal.enter_year(db, _actor(principal), year, source, days)
-    except HighlandError as exc:
-        db.rollback()
-        return _calendar_page(request, db, form, _error(request, exc), exc.status_code)
-    return RedirectResponse(f"/admin/calendar?entered={year}&demands={len(moved.demands)}"
-                            f"&tasks={len(moved.tasks)}", status_code=303)  # fmt: skip
-
-
-@router.post("/admin/calendar/{year}/delete", dependencies=CSRF)
-def calendar_delete(
-    request: Request, year: DbInt, db: Session = DB, principal: Principal = ADMIN
-) -> Response:
-    """Remove an admin-entered year (the packaged schedule applies again, if there is one;
-    otherwise the year is provisional again). Open deadlines that change are recomputed."""
-    try:
-        moved = cal.delete_year(db, _actor(principal), year)
-    except HighlandError as exc:
-        db.rollback()
-        return _calendar_page(request, db, None, _error(request, exc), exc.status_code)
-    return RedirectResponse(f"/admin/calendar?deleted={year}&demands={len(moved.demands)}"
-                            f"&tasks={len(moved.tasks)}", status_code=303)  # fmt: skip

@@ -1,4 +1,4 @@
-"""Metrics of the 12345 practice, computed two ways that must agree (as demands/metrics.py):
+"""Metrics of the 12345 practice, computed two ways that must agree (as demands/metrics/):
 set-based SQL over the projection and the practice tables, and a replay of the event log.
 
 Over the demands of the main report (dispatched in [start, end), optionally of one category or
@@ -33,8 +33,9 @@ from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from highland.demands import metrics
+from highland.demands.metrics import institutions, log
 from highland.demands.models import Demand
-from highland.demands.practice_models import DemandCallback, DemandExtension
+from highland.demands.practice.models import DemandCallback, DemandExtension
 from highland.demands.rates import Rate
 from highland.demands.workflow import REQUEST_TYPES
 from highland.platform.db import utcnow
@@ -189,7 +190,7 @@ def practice_metrics(
 ) -> PracticeReport:
     """The practice figures from the projection and the practice tables (four GROUP BYs)."""
     now = now or utcnow()
-    conds = metrics._filters(start, end, category, chain_id)
+    conds = institutions._filters(start, end, category, chain_id)
     inst: dict[str, PracticeCounts] = {}
 
     def add(code: str | None, c: PracticeCounts) -> None:
@@ -234,7 +235,7 @@ def practice_metrics(
         .group_by(Demand.institution_code)
     ).all():
         add(code, PracticeCounts(reached=int(reached), satisfied=int(satisfied or 0)))
-    due_conds = metrics._filters(None, None, category, chain_id)
+    due_conds = institutions._filters(None, None, category, chain_id)
     for code, due, on_time in session.execute(
         select(Demand.institution_code, func.count(), _n(Demand.resolved_on_time.is_(True)))
         .where(*due_conds, _fell_due(due_start, due_end, now))
@@ -271,7 +272,7 @@ def apply_practice_event(
     action: str,
     data: dict[str, Any],
     limits: dict[str, tuple[int, int]],
-    clock: metrics._Clock,
+    clock: log._Clock,
 ) -> None:
     """Fold an extension or callback event into a replayed demand (mirrors extensions.py
     and callbacks.py)."""
@@ -280,7 +281,7 @@ def apply_practice_event(
     elif action == "extend_ok":
         r.ext_ok += 1
         r.extension_days += int(data.get("days") or 0)
-        metrics._set_clocks(r, limits[str(r.category)], clock, data)
+        log._set_clocks(r, limits[str(r.category)], clock, data)
     elif action == "extend_no":
         r.ext_no += 1
     elif action == "callback":

@@ -92,7 +92,12 @@ def _district(session: Session, value: Any, where: str) -> str:
     if text == ANY_DISTRICT:
         return text
     if session.get(Region, text) is None:
-        raise InvalidInput(f"{where}: '{text}' is not a known district code", field=where)
+        raise InvalidInput(
+            f"{where}: '{text}' is not a known district code",
+            field=where,
+            code="reference.unknown_district",
+            params={"where": where, "value": text},
+        )
     return text
 
 
@@ -237,16 +242,29 @@ def check_institution(
         "contact_name", "contact_phone", "contact_email",
     }  # fmt: skip
     if unknown:
-        raise InvalidInput(f"{where}: unknown field(s) {', '.join(sorted(unknown))}", field=where)
+        raise InvalidInput(
+            f"{where}: unknown field(s) {', '.join(sorted(unknown))}",
+            field=where,
+            code="reference.unknown_fields",
+            params={"where": where, "fields": ", ".join(sorted(unknown))},
+        )
     contact = data.get("contact") or {}
     if not isinstance(contact, dict):
-        raise InvalidInput(f"{where}.contact: must be a mapping of name, phone, email")
+        raise InvalidInput(
+            f"{where}.contact: must be a mapping of name, phone, email",
+            code="reference.contact_mapping",
+            params={"where": where},
+        )
     email = _text(
         contact.get("email", data.get("contact_email")), f"{where}.contact.email",
         required=False,
     )  # fmt: skip
     if email and not EMAIL.match(email):
-        raise InvalidInput(f"{where}.contact.email: '{email}' is not an e-mail address")
+        raise InvalidInput(
+            f"{where}.contact.email: '{email}' is not an e-mail address",
+            code="reference.bad_email",
+            params={"value": email},
+        )
     district = data.get("district")
     return {
         "code": _code(data.get("code"), f"{where}.code"),
@@ -322,7 +340,10 @@ def upsert_institution(session: Session, actor: Actor, data: dict[str, Any]) -> 
     if parent is not None:
         if session.get(Institution, parent) is None:
             raise InvalidInput(
-                f"institution.parent: '{parent}' is not an institution", field="parent"
+                f"institution.parent: '{parent}' is not an institution",
+                field="parent",
+                code="reference.unknown_parent",
+                params={"value": parent},
             )
         parents = dict(session.execute(select(Institution.code, Institution.parent_code)).all())
         parents[clean["code"]] = parent
@@ -331,6 +352,8 @@ def upsert_institution(session: Session, actor: Actor, data: dict[str, Any]) -> 
             raise InvalidInput(
                 f"institution.parent: '{parent}' would make a cycle: {' → '.join(loop)}",
                 field="parent",
+                code="reference.parent_cycle",
+                params={"value": parent, "loop": " → ".join(loop)},
             )
     _save_institution(session, actor, clean)
     session.flush()
@@ -343,12 +366,21 @@ def check_route(session: Session, data: dict[str, Any], where: str = "route") ->
     """Validate a routing row against the stored categories and institutions."""
     unknown = set(data) - {"category", "district", "lead", "co"}
     if unknown:
-        raise InvalidInput(f"{where}: unknown field(s) {', '.join(sorted(unknown))}", field=where)
+        raise InvalidInput(
+            f"{where}: unknown field(s) {', '.join(sorted(unknown))}",
+            field=where,
+            code="reference.unknown_fields",
+            params={"where": where, "fields": ", ".join(sorted(unknown))},
+        )
     co_raw = data.get("co") or []
     if isinstance(co_raw, str):
         co_raw = [c for c in re.split(r"[\s,，;；]+", co_raw) if c]
     if not isinstance(co_raw, list):
-        raise InvalidInput(f"{where}.co: must be a list of institution codes", field=f"{where}.co")
+        raise InvalidInput(
+            f"{where}.co: must be a list of institution codes",
+            field=f"{where}.co",
+            code="reference.co_list",
+        )
     return {
         "category": _code(data.get("category"), f"{where}.category"),
         "district": _district(session, data.get("district") or ANY_DISTRICT, f"{where}.district"),
@@ -359,7 +391,12 @@ def check_route(session: Session, data: dict[str, Any], where: str = "route") ->
 
 def _known(session: Session, model: Any, code: str, where: str, what: str) -> None:
     if session.get(model, code) is None:
-        raise InvalidInput(f"{where}: '{code}' is not a known {what}", field=where)
+        raise InvalidInput(
+            f"{where}: '{code}' is not a known {what}",
+            field=where,
+            code=f"reference.unknown_{what}",
+            params={"value": code},
+        )
 
 
 def _save_route(session: Session, actor: Actor, r: dict[str, Any]) -> RoutingRule:
@@ -367,6 +404,8 @@ def _save_route(session: Session, actor: Actor, r: dict[str, Any]) -> RoutingRul
         raise InvalidInput(
             f"route {r['category']}×{r['district']}: the lead '{r['lead']}' is also a co-handler",
             field="co",
+            code="reference.lead_is_co",
+            params={"value": r["lead"]},
         )
     row = session.scalar(
         select(RoutingRule).where(
@@ -413,7 +452,11 @@ def delete_route(session: Session, actor: Actor, category: str, district: str) -
         )
     )
     if row is None:
-        raise NotFound(f"no routing row for {category} in {district}")
+        raise NotFound(
+            f"no routing row for {category} in {district}",
+            code="reference.no_route_row",
+            params={"category": category, "district": district},
+        )
     before = {"lead": row.lead_code, "co": list(row.co_handlers)}
     session.delete(row)
     record(session, actor, Change("delete", "demand_routing", f"{category}:{district}", before))
@@ -438,6 +481,8 @@ def route_for(session: Session, category: str, district: str | None) -> Route:
             f"no routing for category '{category}' in district '{district or '-'}': an admin "
             "must add a row to the routing table (or choose the institution by hand)",
             field="category",
+            code="reference.no_route",
+            params={"category": category, "district": district or "-"},
         )
     return Route(row.lead_code, tuple(row.co_handlers))
 

@@ -1,0 +1,1 @@
+"""Open311 API keys: the keys (service) and `highland apikeys …` (cli)."""
