@@ -191,7 +191,7 @@ def test_staff_file_on_behalf_and_dispatch_now(client: Any, w: dict[str, Any], d
             "企业库中没有统一社会信用代码为 91320115XXXXXXXX0X 的企业",
         ),
         ("owner", {"title": "  "}, None, "title", "请填写“诉求标题”"),
-        ("owner", {"chain": "abc"}, None, "chain", "is not a chain id"),
+        ("owner", {"chain": "abc"}, None, "chain", "不是有效的产业链编号"),
         ("owner", {"priority": "asap"}, None, "priority", "紧急程度“asap”无效"),
         ("owner", {"tags": "a b c d e f g h i j k"}, None, "tags", "标签最多 10 个"),
         (
