@@ -34,15 +34,9 @@ from sqlalchemy import delete, event, insert, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, SessionTransaction
 
-from highland.chains.models import (
-    Chain,
-    ChainFigure,
-    DataGeneration,
-    FigureState,
-    RegistryCell,
-    Segment,
-)
+from highland.chains.models import Chain, ChainFigure, FigureState, RegistryCell, Segment
 from highland.platform.db import is_sqlite, utcnow
+from highland.platform.generations import DataGeneration
 
 NAMES = ("registry", "links")
 INT64_MAX = 2**63 - 1

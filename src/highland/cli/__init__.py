@@ -13,8 +13,11 @@ from highland.cli.common import actor as _actor
 from highland.cli.common import app, tokens_app, users_app
 from highland.cli.common import fail as _fail
 from highland.cli.common import init_db as _init
+from highland.wiring import wire
 
 __all__ = ["_actor", "_fail", "_init", "app", "main"]
+
+wire()  # the domains' jobs, calendar listeners and providers (highland.wiring)
 
 
 def _policies_app() -> typer.Typer:
@@ -55,7 +58,7 @@ def _report_app() -> typer.Typer:
 
 
 def _calendar_app() -> typer.Typer:
-    from highland.demands.calendar_cli import app as calendar
+    from highland.platform.calendar.cli import app as calendar
 
     return calendar
 

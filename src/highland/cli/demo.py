@@ -210,10 +210,11 @@ def _demo_people() -> None:
 
 def _demo_users() -> None:
     from highland.demands.demo import DEMO_USERS, first_owner
-    from highland.demands.models import Demand, Institution
+    from highland.demands.models import Demand
     from highland.enterprises.models import Enterprise
     from highland.platform.identity.models import User
     from highland.platform.identity.service import create_user
+    from highland.platform.institutions.models import Institution
 
     settings = get_settings()
     path = settings.instance_dir / DEMO_LOGINS

@@ -11,16 +11,18 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from highland.demands import calendar as cal
 from highland.demands import reference
-from highland.demands.models import CalendarYear, DemandCategory, Institution, RoutingRule
+from highland.demands.models import DemandCategory, RoutingRule
 from highland.demands.present import Names, form_field, local
 from highland.demands.present import render_page as _page
-from highland.demands.provisional import next_year_missing
+from highland.platform import calendar as cal
 from highland.platform.audit.service import Actor
+from highland.platform.calendar.models import CalendarYear
+from highland.platform.calendar.provisional import next_year_missing
 from highland.platform.deps import DB, csrf_protect, require
 from highland.platform.errors import HighlandError, InvalidInput, NotFound
 from highland.platform.identity.permissions import Permission, Principal
+from highland.platform.institutions.models import Institution
 from highland.platform.kit import clock
 from highland.platform.web.i18n import error_text, has, translate
 from highland.platform.web.params import DbInt

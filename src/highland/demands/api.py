@@ -13,16 +13,7 @@ from sqlalchemy.orm import Session
 
 from highland.demands import attachments as files
 from highland.demands import meetings, practice_api, reference, service
-from highland.demands.calendar import SHANGHAI, WorkCalendar, load_calendar
-from highland.demands.models import (
-    Attachment,
-    Demand,
-    DemandCategory,
-    Institution,
-    Meeting,
-    RoutingRule,
-)
-from highland.demands.provisional import demand_marks
+from highland.demands.models import Attachment, Demand, DemandCategory, Meeting, RoutingRule
 from highland.demands.schemas import (
     ActionIn,
     AttachmentOut,
@@ -41,10 +32,14 @@ from highland.demands.schemas import (
 )
 from highland.enterprises.models import Enterprise
 from highland.platform.audit.service import Actor
+from highland.platform.calendar import WorkCalendar, load_calendar
+from highland.platform.calendar.provisional import demand_marks
 from highland.platform.db import begin_write
 from highland.platform.deps import DB, csrf_protect, require
 from highland.platform.errors import InvalidInput
 from highland.platform.identity.permissions import Permission, Principal
+from highland.platform.institutions.models import Institution
+from highland.platform.kit.dates import CITY_TZ
 from highland.platform.web.params import XLSX_TYPE, DbInt
 
 router = APIRouter(prefix="/api/v1", tags=["demands"])
@@ -388,7 +383,7 @@ def deadline(
 ) -> DeadlineOut:
     """The end (23:59:59 Asia/Shanghai) of the Nth working day after the start's date."""
     if start.tzinfo is None:
-        start = start.replace(tzinfo=SHANGHAI)
+        start = start.replace(tzinfo=CITY_TZ)
     cal = load_calendar(db)
     due = cal.add_working_days(start, working_days)
     year = cal.provisional_year(start, due)

@@ -13,12 +13,12 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from highland.demands.calendar import load_calendar
 from highland.demands.models import Demand, Meeting, MeetingAttendee
 from highland.demands.present import Names, flag, local, state_label
-from highland.demands.provisional import demand_marks
 from highland.demands.service import DemandFilter, list_query
 from highland.enterprises.models import Enterprise
+from highland.platform.calendar import load_calendar
+from highland.platform.calendar.provisional import demand_marks
 from highland.platform.db import utcnow
 from highland.platform.errors import NotFound
 from highland.platform.identity.permissions import Principal, Role

@@ -41,11 +41,13 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from highland.demands.calendar import SHANGHAI, WorkCalendar, load_calendar
-from highland.demands.models import Demand, DemandCategory, DemandEvent, Institution
+from highland.demands.models import Demand, DemandCategory, DemandEvent
 from highland.demands.rates import Rate, Satisfaction
 from highland.demands.tiers import due_after
+from highland.platform.calendar import WorkCalendar, load_calendar
 from highland.platform.db import utcnow
+from highland.platform.institutions.models import Institution
+from highland.platform.kit.dates import CITY_TZ
 
 # States in which an open demand cannot be overdue for its institution.
 NOT_OVERDUE = ("submitted", "resolved", "returned")
@@ -400,7 +402,7 @@ class _Clock:
         self.memo: dict[tuple[date, int], datetime] = {}
 
     def add(self, start: datetime, n: int) -> datetime:
-        key = (start.astimezone(SHANGHAI).date(), n)
+        key = (start.astimezone(CITY_TZ).date(), n)
         hit = self.memo.get(key)
         if hit is None:
             hit = self.memo[key] = due_after(self.cal, start, n)  # 0: the same working day

@@ -26,16 +26,18 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
 
 from highland.demands import apikeys
-from highland.demands.calendar import SHANGHAI, WorkCalendar, load_calendar
-from highland.demands.models import Demand, DemandCategory, Institution
+from highland.demands.models import Demand, DemandCategory
 from highland.demands.service import DemandInput, file_demand
 from highland.demands.workflow import FINAL, PRIORITIES, REQUEST_TYPES
 from highland.enterprises.models import Enterprise
 from highland.platform.audit.service import Actor
+from highland.platform.calendar import WorkCalendar, load_calendar
 from highland.platform.db import utcnow
 from highland.platform.deps import DB
 from highland.platform.errors import HighlandError
 from highland.platform.identity.permissions import Principal, Role
+from highland.platform.institutions.models import Institution
+from highland.platform.kit.dates import CITY_TZ
 from highland.platform.web.i18n import translate
 
 router = APIRouter()
@@ -139,7 +141,7 @@ def error(request: Request, status: int, descriptions: Sequence[str],
 
 
 def _w3c(value: datetime | None) -> str | None:
-    return None if value is None else value.astimezone(SHANGHAI).isoformat(timespec="seconds")
+    return None if value is None else value.astimezone(CITY_TZ).isoformat(timespec="seconds")
 
 
 # ---------------------------------------------------------------- discovery and services
@@ -312,7 +314,7 @@ def _when(value: str, name: str) -> datetime:
             f"{name}: '{value}' is not a W3C date-time; write e.g. 2026-01-31T00:00:00+08:00 "
             "or 2026-01-30T16:00:00Z",
         ) from None
-    return when if when.tzinfo is not None else when.replace(tzinfo=SHANGHAI)
+    return when if when.tzinfo is not None else when.replace(tzinfo=CITY_TZ)
 
 
 def _list(value: str) -> list[str]:

@@ -15,20 +15,22 @@ from sqlalchemy.orm import Session
 
 from highland.demands import admin_pages, practice_pages, present, service
 from highland.demands import attachments as files
-from highland.demands.calendar import SHANGHAI, load_calendar
 from highland.demands.export import board_rows, board_xlsx, get_meeting, state_counts
 from highland.demands.meetings import KINDS, MeetingInput, attendees, create_meeting
-from highland.demands.models import Attachment, Demand, DemandCategory, Institution, Meeting
+from highland.demands.models import Attachment, Demand, DemandCategory, Meeting
 from highland.demands.present import Names, local
 from highland.demands.present import render_page as _page
-from highland.demands.provisional import demand_marks
 from highland.demands.workflow import PRIORITIES, REQUEST_TYPES, VERDICTS, State
 from highland.enterprises.models import Enterprise
 from highland.platform.audit.service import Actor
+from highland.platform.calendar import load_calendar
+from highland.platform.calendar.provisional import demand_marks
 from highland.platform.db import utcnow
 from highland.platform.deps import DB, csrf_protect, require
 from highland.platform.errors import HighlandError, InvalidInput, NotFound
 from highland.platform.identity.permissions import Permission, Principal, Role
+from highland.platform.institutions.models import Institution
+from highland.platform.kit.dates import CITY_TZ
 from highland.platform.web.i18n import error_text, has, translate
 from highland.platform.web.params import DbInt
 from highland.platform.web.render import language
@@ -422,7 +424,7 @@ def meeting_new_page(request: Request, db: Session = DB, principal: Principal = 
     """The meeting form: the record, its attendees and a batch of demand rows on one screen."""
     if principal.role is Role.enterprise:
         raise NotFound("meeting records are entered by staff")
-    now = utcnow().astimezone(SHANGHAI).replace(second=0, microsecond=0)
+    now = utcnow().astimezone(CITY_TZ).replace(second=0, microsecond=0)
     form = {
         "kind": "meeting",
         "held_at": now.strftime("%Y-%m-%dT%H:%M"),
@@ -438,7 +440,7 @@ def _held_at(text: str) -> datetime:
         raise InvalidInput(
             f"held_at: '{text}' is not a date and time (YYYY-MM-DD HH:MM)", field="held_at"
         ) from None
-    return value if value.tzinfo else value.replace(tzinfo=SHANGHAI)
+    return value if value.tzinfo else value.replace(tzinfo=CITY_TZ)
 
 
 @router.post("/demand-meetings/new", dependencies=CSRF)
@@ -548,7 +550,7 @@ def _day(text: str | None, name: str, end: bool = False) -> datetime | None:
         ) from None
     if end:
         d = d.replace(hour=23, minute=59, second=59)
-    return d.replace(tzinfo=SHANGHAI)
+    return d.replace(tzinfo=CITY_TZ)
 
 
 @router.get("/demand-metrics")

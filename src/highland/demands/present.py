@@ -12,8 +12,9 @@ from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from highland.demands.models import Demand, DemandCategory, DemandEvent, Institution
+from highland.demands.models import Demand, DemandCategory, DemandEvent
 from highland.demands.workflow import State
+from highland.platform.institutions.models import Institution
 from highland.platform.kit.dates import CITY_TZ
 from highland.platform.web.i18n import translate
 from highland.platform.web.render import render
@@ -158,7 +159,7 @@ def event_rows(lang: str, names: Names, evs: list[DemandEvent]) -> list[dict[str
         if data.get("paused_working_days") is not None:
             detail.append(translate(lang, "demands.paused_days", n=data["paused_working_days"]))
         if e.action == "reclock":
-            from highland.demands.provisional import reclock_text
+            from highland.platform.calendar.provisional import reclock_text
 
             detail.append(reclock_text(lang, data))
         detail[:0] = _practice_detail(lang, e.action, data)

@@ -23,9 +23,7 @@ M = TypeVar("M")
 class Scope:
     """The visibility of one table's rows by role."""
 
-    def __init__(
-        self, model: Any, rules: Mapping[Role, Rule], *, default: bool = True
-    ) -> None:
+    def __init__(self, model: Any, rules: Mapping[Role, Rule], *, default: bool = True) -> None:
         self.model = model
         self.rules = dict(rules)
         self.default = default

@@ -21,8 +21,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from highland.chains.models import Chain, ChainTask
-from highland.demands.models import Institution
 from highland.platform.audit.service import Actor
+from highland.platform.institutions.models import Institution
 from highland.platform.notices import service as notices
 from highland.platform.notices.recipients import Directory
 

@@ -22,12 +22,12 @@ from highland.chains import indicators
 from highland.chains.governance import notices as task_notices
 from highland.chains.mapping.service import check_write
 from highland.chains.models import Chain, ChainMeeting, ChainTask, ChainTaskEvent
-from highland.demands.calendar import WorkCalendar, load_calendar
-from highland.demands.models import Institution
 from highland.platform.audit.service import Actor, Change, record
+from highland.platform.calendar import WorkCalendar, load_calendar
 from highland.platform.db import begin_write, utcnow
 from highland.platform.errors import Conflict, Forbidden, InvalidInput, NotFound
 from highland.platform.identity.permissions import Principal, Role
+from highland.platform.institutions.models import Institution
 from highland.platform.kit import inert
 
 MAX_DAYS = 60

@@ -1,5 +1,5 @@
 """The overdue sweep of chain tasks: set-based warning and breach marks, their events and the
-notices (chains/governance/notices.py) — the approach of highland.demands.sweep.
+notices (chains/governance/notices.py) — the same shape as the demands' sweep.
 
 Each mark is one `UPDATE chain_task … WHERE <due condition> RETURNING …` (no Python loop over
 tasks to find them), then one bulk INSERT of the marks' events. The UPDATE increments
@@ -22,6 +22,7 @@ from highland.chains.governance.service import RUNNING
 from highland.chains.models import ChainTask, ChainTaskEvent
 from highland.platform.config import Settings
 from highland.platform.db import begin_write, table_of, utcnow
+from highland.platform.jobs.registry import Report
 
 SYSTEM = "system"
 CHUNK = 5000
@@ -106,3 +107,11 @@ def _log(session: Session, marks: list[_Marked], now: datetime) -> None:
     ]  # fmt: skip
     for start in range(0, len(rows), CHUNK):
         session.execute(insert(table_of(ChainTaskEvent)), rows[start : start + CHUNK])
+
+
+def sweep_job(session: Session, now: datetime, settings: Settings) -> Report:
+    """The task sweep as a job of the kernel's scheduled round (registered by the assembly)."""
+    r = sweep_tasks(session, now, settings=settings)
+    line = f"chain tasks: warned {r.warned}, breached {r.breached}"
+    return Report({"tasks_warned": r.warned, "tasks_breached": r.breached,
+                   "notifications": r.notifications}, line)  # fmt: skip

@@ -35,10 +35,10 @@ from highland.chains.governance import service as gov
 from highland.chains.models import ChainMeeting, ChainTask
 from highland.chains.pictures import pages as pictures_pages
 from highland.chains.pictures import service as pictures
-from highland.demands.calendar import SHANGHAI
-from highland.demands.models import Institution
 from highland.platform.db import utcnow
 from highland.platform.errors import InvalidInput
+from highland.platform.institutions.models import Institution
+from highland.platform.kit.dates import CITY_TZ
 from highland.platform.kit.money import wan_text
 from highland.platform.web.i18n import LANGUAGES, translate
 
@@ -174,7 +174,7 @@ def local(dt: datetime | None, seconds: bool = False) -> str:
         from datetime import UTC
 
         dt = dt.replace(tzinfo=UTC)
-    return dt.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+    return dt.astimezone(CITY_TZ).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
 
 
 def local_iso(value: str | None) -> str:

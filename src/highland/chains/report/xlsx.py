@@ -139,9 +139,9 @@ def _decisions(wb: Workbook, r: Report) -> None:
 
 
 def _shanghai() -> Any:
-    from highland.demands.calendar import SHANGHAI
+    from highland.platform.kit.dates import CITY_TZ
 
-    return SHANGHAI
+    return CITY_TZ
 
 
 def _about(wb: Workbook, r: Report) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from highland.demands.calendar import MAKEUP_NAME, MAX_NAME, MAX_SOURCE, MAX_YEAR, MIN_YEAR
+from highland.platform.calendar.core import MAKEUP_NAME, MAX_NAME, MAX_SOURCE, MAX_YEAR, MIN_YEAR
 from highland.platform.errors import InvalidInput
 from highland.platform.kit.yaml_lines import BoundedLoader
 
