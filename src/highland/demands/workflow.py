@@ -162,7 +162,9 @@ WORKFLOW = Workflow(
     EventLog(DemandEvent, "demand_id", ("institution_code",), demand_notices.on_event),
     noun="demand",
     code="demand",
-    words="demands",
+    action_key="demands.action.{}",
+    state_key="demands.state.{}",
+    field_key="demands.field.{}",
 )
 
 

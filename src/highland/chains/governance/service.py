@@ -25,12 +25,15 @@ from highland.chains.models import Chain, ChainMeeting, ChainTask, ChainTaskEven
 from highland.platform.audit.service import Actor, Change, record
 from highland.platform.calendar import WorkCalendar, load_calendar
 from highland.platform.db import begin_write, utcnow
-from highland.platform.errors import Conflict, Forbidden, InvalidInput, NotFound
+from highland.platform.errors import Conflict, InvalidInput, NotFound
 from highland.platform.identity.permissions import Principal, Role
 from highland.platform.institutions.models import Institution
 from highland.platform.kit import inert
+from highland.platform.workflow import EventLog, Machine, Transition, Workflow, clocks
 
 MAX_DAYS = 60
+# A deadline's column and the sweep mark it clears when it moves past now again.
+MARKS = (("warn_at", "warned_at"), ("due", "breached_at"))
 MAX_DECISIONS = 100
 
 
@@ -57,32 +60,50 @@ class TaskPart(StrEnum):
     team = "team"  # the chain's head and team, admins and analysts
 
 
-@dataclass(frozen=True)
-class TaskTransition:
-    """One declared transition; `to` None: back to the state the task paused in."""
-
-    action: str
-    sources: frozenset[TaskState]
-    to: TaskState | None
-    parts: frozenset[TaskPart]
-    needs: tuple[str, ...] = ()
-
-
 S = TaskState
 TEAM = frozenset({TaskPart.team})
 HEAD = frozenset({TaskPart.head})
-TRANSITIONS: dict[str, TaskTransition] = {
+TRANSITIONS: dict[str, Transition] = {
     t.action: t
     for t in (
-        TaskTransition("start", frozenset({S.open, S.reopened}), S.in_progress, TEAM),
-        TaskTransition("done", RUNNING, S.done, TEAM, ("result",)),
-        TaskTransition("confirm", frozenset({S.done}), S.confirmed, HEAD),
-        TaskTransition("reopen", frozenset({S.done}), S.reopened, HEAD, ("reason",)),
-        TaskTransition("wait", RUNNING, S.waiting, TEAM, ("reason",)),
-        TaskTransition("resume", frozenset({S.waiting}), None, TEAM),
-        TaskTransition("cancel", frozenset(S) - FINAL, S.cancelled, HEAD, ("reason",)),
+        Transition("start", frozenset({S.open, S.reopened}), S.in_progress, TEAM),
+        Transition("done", RUNNING, S.done, TEAM, ("result",)),
+        Transition("confirm", frozenset({S.done}), S.confirmed, HEAD),
+        Transition("reopen", frozenset({S.done}), S.reopened, HEAD, ("reason",)),
+        Transition("wait", RUNNING, S.waiting, TEAM, ("reason",)),
+        Transition("resume", frozenset({S.waiting}), None, TEAM),  # back to where it paused
+        Transition("cancel", frozenset(S) - FINAL, S.cancelled, HEAD, ("reason",)),
     )
 }
+# An input counts as given when it holds more than blanks.
+MACHINE = Machine.declare(TaskState, FINAL, RUNNING, TRANSITIONS.values(),
+                          given=lambda v: bool(str(v or "").strip()))  # fmt: skip
+
+
+def _who(t: Transition, task: Any) -> str:
+    who = "the chain's head" if t.parts == HEAD else "the chain's head and team"
+    return f" on chain {task.chain_id}'s tasks may be done only by {who} (and admins)"
+
+
+def _notify(
+    session: Session, task: Any, actor: Actor, action: str, to: str, data: dict[str, Any],
+    now: datetime,
+) -> None:
+    # The one place task events become notices (chains/governance/notices.py maps who gets which).
+    task_notices.on_event(session, task, actor, action, data, now)
+
+
+WORKFLOW = Workflow(
+    MACHINE,
+    ChainTask,
+    EventLog(ChainTaskEvent, "task_id", (), _notify),
+    noun="task",
+    code="chains.task",
+    action_key="chains.governance.a.{}",
+    state_key="chains.governance.s.{}",
+    field_key="chains.governance.{}",
+    who=_who,
+)
 
 
 def parts_of(principal: Principal, chain_id: int) -> frozenset[TaskPart]:
@@ -100,9 +121,7 @@ def parts_of(principal: Principal, chain_id: int) -> frozenset[TaskPart]:
 
 def allowed_actions(principal: Principal, task: ChainTask) -> list[str]:
     """The actions the caller may take on the task now (for buttons and the API)."""
-    parts = parts_of(principal, task.chain_id)
-    state = TaskState(task.state)
-    return [a for a, t in TRANSITIONS.items() if state in t.sources and t.parts & parts]
+    return MACHINE.allowed(task.state, frozenset(parts_of(principal, task.chain_id)))
 
 
 # ---------------------------------------------------------------- reading
@@ -353,27 +372,16 @@ def _log(
     data: dict[str, Any],
     now: datetime,
 ) -> None:
-    task.event_count = (task.event_count or 0) + 1
-    session.add(
-        ChainTaskEvent(
-            task_id=task.id, seq=task.event_count, at=now, actor=actor.name,
-            actor_role=actor.role, action=action,
-            from_state=None if from_state is None else str(from_state),
-            to_state=str(to_state), data=data,
-        )
-    )  # fmt: skip
-    # The one place task events become notices (chains/governance/notices.py maps who gets which).
-    task_notices.on_event(session, task, actor, action, data, now)
+    """Append one event to the task's log (the kernel workflow's one writer; notices too)."""
+    from_s = None if from_state is None else str(from_state)
+    WORKFLOW.log(session, task, actor, action, from_s, str(to_state), data, now)
 
 
 def _reclock(task: ChainTask, cal: WorkCalendar, now: datetime) -> None:
     task.due, task.warn_at = _deadlines(
         cal, task.assigned_at, task.working_days + (task.paused_days or 0)
     )
-    if task.warn_at > now:
-        task.warned_at = None
-    if task.due > now:
-        task.breached_at = None
+    clocks.clear_marks(task, now, MARKS)
 
 
 def act(
@@ -388,38 +396,17 @@ def act(
     now: datetime | None = None,
 ) -> ChainTask:
     """Take one declared action on a task (see TRANSITIONS)."""
-    begin_write(session)
     now = now or utcnow()
     data = dict(data or {})
-    t = TRANSITIONS.get(action)
-    if t is None:
-        names = ", ".join(TRANSITIONS)
-        raise InvalidInput(f"action: unknown action '{action}'; actions are: {names}",
-                           field="action")  # fmt: skip
-    task = session.get(ChainTask, task_id, with_for_update=True, populate_existing=True)
-    if task is None:
-        raise NotFound(f"no chain task {task_id}")
-    parts = parts_of(principal, task.chain_id)
-    if not t.parts & parts:
-        who = "the chain's head" if t.parts == HEAD else "the chain's head and team"
-        raise Forbidden(f"'{action}' on chain {task.chain_id}'s tasks may be done only by {who}"
-                        " (and admins)")  # fmt: skip
-    if version is None:
-        raise InvalidInput("version: send the version of the task you act on", field="version")
-    if version != task.version:
-        raise Conflict(
-            f"task {task.id} has changed since you loaded it (you have version {version}, it is "
-            f"now version {task.version}); reload it and try again",
-            field="version",
-        )
+    task, t = WORKFLOW.begin(
+        session,
+        task_id,
+        action,
+        parts_of=lambda row: parts_of(principal, row.chain_id),
+        version=version,
+        data=data,
+    )
     state = TaskState(task.state)
-    if state not in t.sources:
-        allowed = ", ".join(allowed_actions(principal, task)) or "none"
-        raise Conflict(f"cannot {action} a task that is {task.state}; allowed now: {allowed}",
-                       field="action")  # fmt: skip
-    for need in t.needs:
-        if not str(data.get(need) or "").strip():
-            raise InvalidInput(f"{need}: is required to {action}", field=need)
     note = str(data.get("note") or "")[:2000]
     event: dict[str, Any] = {"note": note} if note else {}
     to = t.to
@@ -439,22 +426,17 @@ def act(
     elif action in ("wait", "cancel"):
         event["reason"] = str(data["reason"])[:2000]
         if action == "wait":
-            task.paused_at = now
+            clocks.pause(task, now)
     elif action == "resume":
-        assert task.paused_at is not None
         cal = load_calendar(session)
-        waited = cal.working_days_between(task.paused_at, now)
-        task.paused_days = (task.paused_days or 0) + waited
-        task.paused_at = None
+        waited = clocks.resume(task, cal, now)
         _reclock(task, cal, now)
         to = _paused_from(session, task)
         event |= {"paused_working_days": waited, "due": task.due.isoformat()}
     assert to is not None
-    task.state = to.value
-    task.open = to not in FINAL
+    task.state = TaskState(to).value
     _log(session, task, actor, action, state, to, event, now)
-    task.version += 1
-    task.updated_at = now
+    WORKFLOW.finish(task, now)
     session.flush()
     return task
 

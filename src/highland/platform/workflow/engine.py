@@ -12,7 +12,7 @@ state allows the action, the needed inputs are given. The domain's handler then 
 action means and logs its event(s) with `Workflow.log`; `Workflow.finish` bumps the version and
 sets `open`. Errors carry codes `<code>.unknown_action`, `.not_found`, `.not_your_part`,
 `.version_missing`, `.stale`, `.wrong_state`, `.required_for` and name the action and state
-through the domain's catalogue words (`@<words>.action.<action>`, `@<words>.state.<state>`).
+through the domain's catalogue keys (`Workflow.action_key`, `state_key`, `field_key`).
 """
 
 from __future__ import annotations
@@ -69,16 +69,20 @@ class EventLog:
 @dataclass(frozen=True)
 class Workflow:
     """A machine bound to its rows: the tracked model, its event log, the English noun of its
-    messages ("demand"), the code prefix of its errors ("demand") and the catalogue prefix of
-    its actions' and states' words ("demands")."""
+    messages ("demand"), the code prefix of its errors ("demand") and the catalogue keys of its
+    actions', states' and fields' words."""
 
     machine: Machine
     model: type[Any]
     log_to: EventLog
     noun: str
     code: str
-    words: str
-    # How the parts that may take a refused action are said in English (default: their names).
+    # Catalogue keys of an action's, a state's and an input field's words ("demands.action.{}").
+    action_key: str
+    state_key: str
+    field_key: str
+    # The English end of a refusal after the action's name (default: " may be done only by:
+    # <the parts' names>").
     who: Callable[[Transition, Any], str] | None = field(default=None, compare=False)
 
     # ------------------------------------------------------------------ one action
@@ -117,10 +121,12 @@ class Workflow:
                            params={"id": row_id})  # fmt: skip
         parts = parts_of(row)
         if not t.parts & parts:
-            who = self.who(t, row) if self.who else ": " + ", ".join(sorted(t.parts))
-            raise Forbidden(f"'{action}' may be done only by{who}",
-                            code=f"{self.code}.not_your_part",
-                            params={"action": f"@{self.words}.action.{action}"})  # fmt: skip
+            if self.who is not None:
+                who = self.who(t, row)
+            else:
+                who = " may be done only by: " + ", ".join(sorted(t.parts))
+            raise Forbidden(f"'{action}'{who}", code=f"{self.code}.not_your_part",
+                            params={"action": "@" + self.action_key.format(action)})  # fmt: skip
         self.check_version(row, version)
         if row.state not in t.sources:
             allowed = ", ".join(self.machine.allowed(row.state, parts)) or "none"
@@ -128,15 +134,15 @@ class Workflow:
                 f"cannot {action} a {self.noun} that is {row.state}; allowed now: {allowed}",
                 field="action",
                 code=f"{self.code}.wrong_state",
-                params={"action": f"@{self.words}.action.{action}",
-                        "state": f"@{self.words}.state.{row.state}"},
+                params={"action": "@" + self.action_key.format(action),
+                        "state": "@" + self.state_key.format(row.state)},
             )  # fmt: skip
         need = self.machine.missing(t, data)
         if need is not None:
             raise InvalidInput(f"{need}: is required to {action}", field=need,
                                code=f"{self.code}.required_for",
-                               params={"field": f"@{self.words}.field.{need}",
-                                       "action": f"@{self.words}.action.{action}"})  # fmt: skip
+                               params={"field": "@" + self.field_key.format(need),
+                                       "action": "@" + self.action_key.format(action)})  # fmt: skip
         return row, t
 
     def check_version(self, row: Any, version: int | None) -> None:
