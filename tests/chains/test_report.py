@@ -232,10 +232,10 @@ def test_page_and_api(client: Any, db: Session, w: dict[str, Any], users: Any) -
     assert bad.status_code == 422
     assert "月份“2026-9”无效，请按 YYYY-MM 填写。" in bad.text
     bad = client.get(f"/chains/{cid}/report?month=2099-01")
-    assert bad.status_code == 422 and "month: 2099-01 has not begun yet" in bad.text
+    assert bad.status_code == 422 and "2099-01 尚未开始。" in bad.text  # the page's language
     bad = client.get(f"/chains/{cid}/report?month=2026-09&format=pdf")
     assert bad.status_code == 422
-    assert "format: &#39;pdf&#39; is not a report format; use html or xlsx" in bad.text
+    assert "“pdf”不是报告格式，请使用 html 或 xlsx。" in bad.text
     assert client.get("/chains/99999/report?month=2026-09").status_code == 404
     client.cookies.set("highland_lang", "en")
     en = client.get(f"/chains/{cid}/report?month=2026-09")

@@ -20,6 +20,7 @@ from highland.platform.db import UTCDateTime
 from highland.platform.errors import Conflict, Forbidden, InvalidInput, NotFound
 from highland.platform.kit.dates import CITY_TZ
 from highland.platform.workflow import EventLog, Machine, Transition, Workflow, clocks
+from highland.platform.workflow.engine import ERRORS
 from highland.platform.workflow.sweep import Mark, sweep_marks
 
 
@@ -81,7 +82,7 @@ WORKFLOW = Workflow(
     EventLog(TicketEvent, "ticket_id", ("owner",),
              lambda s, row, actor, action, to, data, now: NOTICES.append((row.id, action, to))),
     noun="ticket",
-    code="ticket",
+    prefix="ticket",
     action_key="tickets.action.{}",
     state_key="tickets.state.{}",
     field_key="tickets.field.{}",
@@ -227,3 +228,20 @@ def test_the_sweep_marks_running_rows_once_without_touching_the_version(s: Sessi
     ]
     with pytest.raises(ValueError, match="timezone-aware"):
         sweep_marks(s, WORKFLOW, marks, late.replace(tzinfo=None))
+
+
+def test_the_domains_workflows_have_every_engine_error_in_the_catalogue() -> None:
+    from highland.chains.governance.service import WORKFLOW as TASKS
+    from highland.demands.workflow import WORKFLOW as DEMANDS
+    from highland.platform.web.i18n import has
+
+    for workflow in (DEMANDS, TASKS):
+        for suffix in ERRORS:
+            assert has(f"error.{workflow.prefix}.{suffix}"), f"{workflow.prefix}.{suffix}"
+        machine = workflow.machine
+        for state in machine.states:
+            assert has(workflow.state_key.format(state)), state
+        for t in machine.transitions.values():
+            assert has(workflow.action_key.format(t.action)), t.action
+            for need in t.needs:
+                assert has(workflow.field_key.format(need)), need

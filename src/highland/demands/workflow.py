@@ -161,7 +161,7 @@ WORKFLOW = Workflow(
     Demand,
     EventLog(DemandEvent, "demand_id", ("institution_code",), demand_notices.on_event),
     noun="demand",
-    code="demand",
+    prefix="demand",
     action_key="demands.action.{}",
     state_key="demands.state.{}",
     field_key="demands.field.{}",

@@ -59,7 +59,10 @@ def _held_at(text: str) -> datetime | None:
         value = datetime.fromisoformat(text)
     except ValueError:
         raise InvalidInput(
-            f"held_at: '{text}' is not a date and time (YYYY-MM-DDTHH:MM)", field="held_at"
+            f"held_at: '{text}' is not a date and time (YYYY-MM-DDTHH:MM)",
+            field="held_at",
+            code="chains.governance.bad_held_at",
+            params={"value": text},
         ) from None
     return value if value.tzinfo else value.replace(tzinfo=CITY_TZ)
 

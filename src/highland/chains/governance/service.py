@@ -22,13 +22,14 @@ from highland.chains import indicators
 from highland.chains.governance import notices as task_notices
 from highland.chains.mapping.service import check_write
 from highland.chains.models import Chain, ChainMeeting, ChainTask, ChainTaskEvent
+from highland.platform import institutions
 from highland.platform.audit.service import Actor, Change, record
 from highland.platform.calendar import WorkCalendar, load_calendar
 from highland.platform.db import begin_write, utcnow
 from highland.platform.errors import Conflict, InvalidInput, NotFound
 from highland.platform.identity.permissions import Principal, Role
-from highland.platform.institutions.models import Institution
 from highland.platform.kit import inert
+from highland.platform.kit.dates import local_minute
 from highland.platform.workflow import EventLog, Machine, Transition, Workflow, clocks
 
 MAX_DAYS = 60
@@ -86,7 +87,12 @@ def _who(t: Transition, task: Any) -> str:
 
 
 def _notify(
-    session: Session, task: Any, actor: Actor, action: str, to: str, data: dict[str, Any],
+    session: Session,
+    task: Any,
+    actor: Actor,
+    action: str,
+    to: str,
+    data: dict[str, Any],
     now: datetime,
 ) -> None:
     # The one place task events become notices (chains/governance/notices.py maps who gets which).
@@ -98,7 +104,7 @@ WORKFLOW = Workflow(
     ChainTask,
     EventLog(ChainTaskEvent, "task_id", (), _notify),
     noun="task",
-    code="chains.task",
+    prefix="chains.task",
     action_key="chains.governance.a.{}",
     state_key="chains.governance.s.{}",
     field_key="chains.governance.{}",
@@ -131,7 +137,8 @@ def get_chain(session: Session, chain_id: int) -> Chain:
     """The chain, or 404."""
     chain = session.get(Chain, chain_id)
     if chain is None:
-        raise NotFound(f"no chain {chain_id}")
+        raise NotFound(f"no chain {chain_id}", code="chains.governance.no_chain",
+                       params={"id": chain_id})  # fmt: skip
     return chain
 
 
@@ -150,7 +157,9 @@ def get_meeting(session: Session, chain_id: int, month: str) -> ChainMeeting:
         select(ChainMeeting).where(ChainMeeting.chain_id == chain_id, ChainMeeting.month == month)
     )
     if row is None:
-        raise NotFound(f"chain {chain_id} has no scheduling record for {month}")
+        raise NotFound(f"chain {chain_id} has no scheduling record for {month}",
+                       code="chains.governance.no_meeting",
+                       params={"id": chain_id, "month": month})  # fmt: skip
     return row
 
 
@@ -170,7 +179,8 @@ def get_task(session: Session, task_id: int) -> ChainTask:
     """A task, or 404."""
     task = session.get(ChainTask, task_id)
     if task is None:
-        raise NotFound(f"no chain task {task_id}")
+        raise NotFound(f"no chain task {task_id}", code="chains.task.not_found",
+                       params={"id": task_id})  # fmt: skip
     return task
 
 
@@ -200,14 +210,26 @@ class MeetingInput:
     matters: str | None = None
 
 
+def _word(field: str) -> str:
+    """The catalogue word of a field ("decisions[2].title" → "@chains.governance.task_title")."""
+    name = field.rsplit(".", 1)[-1]
+    return "@chains.governance." + ("task_title" if name == "title" else name)
+
+
 def _text(value: str | None, field: str, limit: int, required: bool = False) -> str | None:
     text = (value or "").strip()
     # Long texts may hold tab and newlines; none may hold other control characters.
     inert.check_text(text, field, "text.this_field", multiline=limit > 300, visible=required)
     if required and not text:
-        raise InvalidInput(f"{field}: is required", field=field)
+        raise InvalidInput(f"{field}: is required", field=field, code="chains.governance.required",
+                           params={"field": _word(field)})  # fmt: skip
     if len(text) > limit:
-        raise InvalidInput(f"{field}: at most {limit} characters (got {len(text)})", field=field)
+        raise InvalidInput(
+            f"{field}: at most {limit} characters (got {len(text)})",
+            field=field,
+            code="chains.governance.too_long",
+            params={"field": _word(field), "limit": limit, "got": len(text)},
+        )
     return text or None
 
 
@@ -221,6 +243,8 @@ def _days(value: int | str | None, field: str) -> int:
             f"{field}: '{value if value is not None else ''}' is not a number of working days "
             f"from 1 to {MAX_DAYS}",
             field=field,
+            code="chains.governance.bad_days",
+            params={"value": "" if value is None else str(value), "max": MAX_DAYS},
         )
     return n
 
@@ -232,12 +256,15 @@ def _check_decision(session: Session, i: int, d: DecisionInput) -> dict[str, Any
     name = _text(d.owner_name, f"{where}.owner_name", 100)
     if inst is None and name is None:
         raise InvalidInput(
-            f"{where}: give the owner, an institution code or a name", field=f"{where}.owner"
-        )
-    if inst is not None and session.get(Institution, inst) is None:
+            f"{where}: give the owner, an institution code or a name", field=f"{where}.owner",
+            code="chains.governance.no_owner", params={"row": i},
+        )  # fmt: skip
+    if inst is not None and not institutions.exists(session, inst):
         raise InvalidInput(
             f"{where}.owner_institution: '{inst}' is not an institution",
             field=f"{where}.owner_institution",
+            code="chains.governance.unknown_institution",
+            params={"row": i, "code": inst},
         )
     return {"title": title, "owner_institution": inst, "owner_name": name,
             "working_days": _days(d.working_days, f"{where}.working_days"),
@@ -250,16 +277,22 @@ def check_meeting(
     """Validate the record's own fields (everything named by field; nothing written)."""
     indicators.parse_month(data.month)
     if data.month > indicators.current_month(now):
-        raise InvalidInput(f"month: {data.month} has not begun yet", field="month")
+        raise InvalidInput(f"month: {data.month} has not begun yet", field="month",
+                           code="chains.governance.month_future",
+                           params={"month": data.month})  # fmt: skip
     held = data.held_at
     if held is None:
-        raise InvalidInput("held_at: is required (when the scheduling was held)", field="held_at")
+        raise InvalidInput("held_at: is required (when the scheduling was held)", field="held_at",
+                           code="chains.governance.held_missing")  # fmt: skip
     if held.tzinfo is None or held.utcoffset() is None:
-        raise InvalidInput("held_at: give a time zone, e.g. +08:00", field="held_at")
+        raise InvalidInput("held_at: give a time zone, e.g. +08:00", field="held_at",
+                           code="chains.governance.held_no_zone")  # fmt: skip
     if held > now:
         raise InvalidInput(
             f"held_at: {held.isoformat()} is in the future; record a scheduling once it is held",
             field="held_at",
+            code="chains.governance.held_future",
+            params={"at": local_minute(held)},
         )
     return {"chain_id": chain_id, "month": data.month, "held_at": held,
             "place": _text(data.place, "place", 200),
@@ -290,7 +323,9 @@ def create_meeting(
     check_write(principal, chain_id)
     fields = check_meeting(session, chain_id, data, now)
     if len(decisions) > MAX_DECISIONS:
-        raise InvalidInput(f"decisions: at most {MAX_DECISIONS}", field="decisions")
+        raise InvalidInput(f"decisions: at most {MAX_DECISIONS}", field="decisions",
+                           code="chains.governance.too_many_decisions",
+                           params={"limit": MAX_DECISIONS})  # fmt: skip
     rows = [_check_decision(session, i + 1, d) for i, d in enumerate(decisions)]
     exists = session.scalar(
         select(ChainMeeting.id).where(
@@ -299,10 +334,13 @@ def create_meeting(
     )
     if exists is not None:
         raise Conflict(
-            f"chain {chain_id} already has a scheduling record for {data.month}", field="month"
+            f"chain {chain_id} already has a scheduling record for {data.month}",
+            field="month",
+            code="chains.governance.month_taken",
+            params={"id": chain_id, "month": data.month},
         )
     cal = load_calendar(session)
-    clocks = [_deadlines(cal, fields["held_at"], r["working_days"]) for r in rows]
+    deadlines = [_deadlines(cal, fields["held_at"], r["working_days"]) for r in rows]
     snapshot = indicators.compute(session, chain_id, data.month, now)
     meeting = ChainMeeting(**fields, indicators=snapshot, created_at=now, created_by=actor.name)
     try:
@@ -311,10 +349,13 @@ def create_meeting(
             session.flush()
     except IntegrityError:
         raise Conflict(
-            f"chain {chain_id} already has a scheduling record for {data.month}", field="month"
+            f"chain {chain_id} already has a scheduling record for {data.month}",
+            field="month",
+            code="chains.governance.month_taken",
+            params={"id": chain_id, "month": data.month},
         ) from None
     made: list[ChainTask] = []
-    for r, (due, warn) in zip(rows, clocks, strict=True):
+    for r, (due, warn) in zip(rows, deadlines, strict=True):
         task = ChainTask(
             chain_id=chain_id, meeting_id=meeting.id, **r, assigned_at=fields["held_at"],
             due=due, warn_at=warn, state=TaskState.open.value, open=True, paused_days=0,

@@ -144,14 +144,20 @@ def check_month(month: str | None, now: datetime) -> str:
     text = (month or "").strip()
     indicators.parse_month(text)
     if text > indicators.current_month(now):
-        raise InvalidInput(f"month: {text} has not begun yet", field="month")
+        raise InvalidInput(
+            f"month: {text} has not begun yet",
+            field="month",
+            code="chains.governance.month_future",
+            params={"month": text},
+        )
     return text
 
 
 def check_lang(lang: str | None) -> str:
     """zh-CN or en (InvalidInput naming `lang` otherwise)."""
     if lang not in LANGUAGES:
-        raise InvalidInput(f"lang: '{lang or ''}' is not a language; use zh-CN or en", field="lang")
+        raise InvalidInput(f"lang: '{lang or ''}' is not a language; use zh-CN or en", field="lang",
+                           code="chains.report.bad_lang", params={"value": lang or ""})  # fmt: skip
     return lang
 
 
@@ -159,7 +165,8 @@ def check_format(fmt: str | None) -> str:
     """html or xlsx (InvalidInput naming `format` otherwise)."""
     if fmt not in FORMATS:
         raise InvalidInput(f"format: '{fmt or ''}' is not a report format; use html or xlsx",
-                           field="format")  # fmt: skip
+                           field="format", code="chains.report.bad_format",
+                           params={"value": fmt or ""})  # fmt: skip
     return fmt
 
 

@@ -10,7 +10,7 @@ table with `<fk>`, `seq`, `at`, `actor`, `actor_role`, `action`, `from_state`, `
 and the caller may see it, the caller's parts may take the action, the version is the row's, the
 state allows the action, the needed inputs are given. The domain's handler then does what the
 action means and logs its event(s) with `Workflow.log`; `Workflow.finish` bumps the version and
-sets `open`. Errors carry codes `<code>.unknown_action`, `.not_found`, `.not_your_part`,
+sets `open`. Errors carry codes `<prefix>.unknown_action`, `.not_found`, `.not_your_part`,
 `.version_missing`, `.stale`, `.wrong_state`, `.required_for` and name the action and state
 through the domain's catalogue keys (`Workflow.action_key`, `state_key`, `field_key`).
 """
@@ -29,6 +29,11 @@ from highland.platform.db import begin_write
 from highland.platform.errors import Conflict, Forbidden, InvalidInput, NotFound
 from highland.platform.kit.dates import local_minute
 from highland.platform.workflow.machine import Machine, Transition
+
+# The codes of the engine's errors, after the workflow's own prefix (`<prefix>.<error>`): each
+# needs an `error.<prefix>.<error>` entry in the catalogue.
+ERRORS = ("unknown_action", "not_found", "not_your_part", "version_missing", "stale",
+          "wrong_state", "required_for")  # fmt: skip
 
 # Called with each event as it is logged (the domain's one place events become notices).
 OnEvent = Callable[[Session, Any, Actor, str, str, dict[str, Any], datetime], object]
@@ -76,7 +81,7 @@ class Workflow:
     model: type[Any]
     log_to: EventLog
     noun: str
-    code: str
+    prefix: str
     # Catalogue keys of an action's, a state's and an input field's words ("demands.action.{}").
     action_key: str
     state_key: str
@@ -95,7 +100,7 @@ class Workflow:
             raise InvalidInput(
                 f"action: unknown action '{action}'; actions are: {names}",
                 field="action",
-                code=f"{self.code}.unknown_action",
+                code=f"{self.prefix}.unknown_action",
                 params={"action": action},
             )
         return t
@@ -117,7 +122,7 @@ class Workflow:
         t = self.transition(action)
         row = session.get(self.model, row_id, with_for_update=True, populate_existing=True)
         if row is None or (visible is not None and not visible(row)):
-            raise NotFound(f"{self.noun} {row_id} not found", code=f"{self.code}.not_found",
+            raise NotFound(f"{self.noun} {row_id} not found", code=f"{self.prefix}.not_found",
                            params={"id": row_id})  # fmt: skip
         parts = parts_of(row)
         if not t.parts & parts:
@@ -125,7 +130,7 @@ class Workflow:
                 who = self.who(t, row)
             else:
                 who = " may be done only by: " + ", ".join(sorted(t.parts))
-            raise Forbidden(f"'{action}'{who}", code=f"{self.code}.not_your_part",
+            raise Forbidden(f"'{action}'{who}", code=f"{self.prefix}.not_your_part",
                             params={"action": "@" + self.action_key.format(action)})  # fmt: skip
         self.check_version(row, version)
         if row.state not in t.sources:
@@ -133,14 +138,14 @@ class Workflow:
             raise Conflict(
                 f"cannot {action} a {self.noun} that is {row.state}; allowed now: {allowed}",
                 field="action",
-                code=f"{self.code}.wrong_state",
+                code=f"{self.prefix}.wrong_state",
                 params={"action": "@" + self.action_key.format(action),
                         "state": "@" + self.state_key.format(row.state)},
             )  # fmt: skip
         need = self.machine.missing(t, data)
         if need is not None:
             raise InvalidInput(f"{need}: is required to {action}", field=need,
-                               code=f"{self.code}.required_for",
+                               code=f"{self.prefix}.required_for",
                                params={"field": "@" + self.field_key.format(need),
                                        "action": "@" + self.action_key.format(action)})  # fmt: skip
         return row, t
@@ -150,14 +155,14 @@ class Workflow:
         row changed since)."""
         if version is None:
             raise InvalidInput(f"version: send the version of the {self.noun} you are acting on",
-                               field="version", code=f"{self.code}.version_missing")  # fmt: skip
+                               field="version", code=f"{self.prefix}.version_missing")  # fmt: skip
         if version != row.version:
             raise Conflict(
                 f"{self.noun} {row.id} has changed since you loaded it (you have version "
                 f"{version}, it is now version {row.version}, last changed "
                 f"{row.updated_at:%Y-%m-%d %H:%M} UTC); reload it and try again",
                 field="version",
-                code=f"{self.code}.stale",
+                code=f"{self.prefix}.stale",
                 params={"id": row.id, "yours": version, "now": row.version,
                         "at": local_minute(row.updated_at)},
             )  # fmt: skip
