@@ -15,6 +15,7 @@ from highland.demands.tiers import due_after, limits_of
 from highland.demands.workflow import WORKFLOW, State
 from highland.platform.audit.service import Actor
 from highland.platform.calendar import WorkCalendar
+from highland.platform.config import get_settings
 from highland.platform.errors import InvalidInput
 from highland.platform.institutions import exists as institution_exists
 from highland.platform.workflow import clocks
@@ -75,7 +76,6 @@ def _set_clocks(d: Demand, cat: DemandCategory, cal: WorkCalendar, escalate_afte
 
 
 def _escalate_after(session: Session) -> int:
-    from highland.platform.config import get_settings
 
     return int(session.info.get("escalate_after", get_settings().demand_escalate_after_days))
 

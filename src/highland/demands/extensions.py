@@ -29,6 +29,7 @@ from highland.demands.practice_models import DemandExtension
 from highland.demands.workflow import Part, State
 from highland.platform.audit.service import Actor, Change, record
 from highland.platform.calendar import load_calendar
+from highland.platform.config import get_settings
 from highland.platform.db import begin_write, utcnow
 from highland.platform.errors import Conflict, Forbidden, InvalidInput, NotFound
 from highland.platform.identity.permissions import Principal, Role
@@ -51,7 +52,6 @@ class Limits:
 
 def limits(session: Session) -> Limits:
     """The allowance from the settings (a test may put its own in `session.info`)."""
-    from highland.platform.config import get_settings
 
     s = get_settings()
     return Limits(

@@ -8,6 +8,13 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from highland.platform.cli import init_db
+from highland.platform.config import get_settings
+from highland.platform.db import get_engine
+from highland.platform.errors import HighlandError
+from highland.platform.jobs import run_once
+from highland.platform.kit.dates import CITY_TZ
+
 app = typer.Typer(help="The overdue sweep of demands.", no_args_is_help=True)
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -34,7 +41,6 @@ def parse_now(text: str | None) -> datetime | None:
     the flag."""
     if text is None:
         return None
-    from highland.platform.kit.dates import CITY_TZ
 
     value = text.strip()
     try:
@@ -52,11 +58,6 @@ def sweep_command(
     now: Annotated[str | None, typer.Option("--now", help=NOW_HELP)] = None,
 ) -> None:
     """Mark warnings, breaches and escalations due now, notify, send pending e-mails."""
-    from highland.platform.cli import init_db
-    from highland.platform.config import get_settings
-    from highland.platform.db import get_engine
-    from highland.platform.errors import HighlandError
-    from highland.platform.jobs import run_once
 
     try:
         when = parse_now(now)
