@@ -144,8 +144,8 @@ TABLES: dict[str, Any] = {"registry": RegistryCell, "links": ChainFigure}
 
 
 def generations(session: Session) -> dict[str, int]:
-    """name → value, as the session sees them (the table's job rows, see highland.demands.jobs, are
-    no generations)."""
+    """name → value, as the session sees them (the table's job rows, see highland.platform.jobs,
+    are no generations)."""
     rows = session.execute(
         select(DataGeneration.name, DataGeneration.value).where(
             DataGeneration.name.not_like("job.%")

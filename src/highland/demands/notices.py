@@ -149,7 +149,7 @@ def on_event(
 
 
 class Mark(Protocol):
-    """A demand marked by the sweep (demands.sweep._Marked)."""
+    """A demand marked by the sweep (a `highland.platform.workflow.sweep.Marked`)."""
 
     kind: str
     id: int
