@@ -105,6 +105,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def create_app(engine: Engine | None = None, settings: Settings | None = None) -> FastAPI:
     """Build the application over a database engine."""
+    # Long: the one list of every router, middleware and handler of the app, read top to bottom.
     settings = settings or get_settings()
     engine = engine or get_engine()
     wire()  # the domains' jobs, calendar listeners and providers (highland.wiring)

@@ -19,11 +19,11 @@ from sqlalchemy.orm import Session
 from highland.chains import indicators
 from highland.chains.governance import service as gov
 from highland.chains.models import Chain, ChainMeeting, EnterpriseSegment, Segment
+from highland.platform import institutions
 from highland.platform.audit.service import Actor
 from highland.platform.db import utcnow
 from highland.platform.errors import HighlandError
 from highland.platform.identity.permissions import Principal, Role
-from highland.platform.institutions.models import Institution
 from highland.platform.kit.dates import CITY_TZ
 
 HISTORY_MONTHS = 12
@@ -104,7 +104,7 @@ def load_demo_governance(session: Session, now: datetime | None = None) -> dict[
     now = now or utcnow()
     this = indicators.current_month(now)
     _spread_history(session, this)
-    institution = session.scalar(select(Institution.code).order_by(Institution.code).limit(1))
+    institution = institutions.first_code(session)
     records = tasks = 0
     chains = session.scalars(select(Chain).where(Chain.retired.is_(False)).order_by(Chain.id))
     for chain in chains.all():

@@ -17,6 +17,7 @@ from highland.chains import indicators
 from highland.chains.governance import service as gov
 from highland.chains.mapping.service import check_write
 from highland.chains.models import Chain, ChainMeeting
+from highland.platform import institutions
 from highland.platform.audit.service import Actor
 from highland.platform.calendar import load_calendar
 from highland.platform.calendar.provisional import reclock_text, task_due_provisional
@@ -24,7 +25,6 @@ from highland.platform.db import utcnow
 from highland.platform.deps import DB, csrf_protect, require
 from highland.platform.errors import HighlandError, InvalidInput
 from highland.platform.identity.permissions import Permission, Principal
-from highland.platform.institutions.models import Institution
 from highland.platform.kit.dates import CITY_TZ
 from highland.platform.web.i18n import translate
 from highland.platform.web.params import DbInt
@@ -91,10 +91,7 @@ def _list_page(
 
 
 def _institutions(db: Session) -> list[tuple[str, str]]:
-    from sqlalchemy import select
-
-    return [(c, n) for c, n in db.execute(select(Institution.code, Institution.name)
-                                          .order_by(Institution.code))]  # fmt: skip
+    return [(i.code, i.name) for i in institutions.listed(db)]
 
 
 @router.get("/chains/{chain_id}/meetings")

@@ -35,9 +35,9 @@ from highland.chains.governance import service as gov
 from highland.chains.models import ChainMeeting, ChainTask
 from highland.chains.pictures import pages as pictures_pages
 from highland.chains.pictures import service as pictures
+from highland.platform import institutions
 from highland.platform.db import utcnow
 from highland.platform.errors import InvalidInput
-from highland.platform.institutions.models import Institution
 from highland.platform.kit.dates import CITY_TZ
 from highland.platform.kit.money import wan_text
 from highland.platform.web.i18n import LANGUAGES, translate
@@ -264,10 +264,7 @@ def indicator_rows(lang: str, snapshot: dict[str, Any]) -> list[Indicator]:
 def _institutions(session: Session, codes: set[str]) -> dict[str, str]:
     if not codes:
         return {}
-    rows = session.execute(
-        select(Institution.code, Institution.name).where(Institution.code.in_(codes))
-    )
-    return {c: n for c, n in rows}
+    return {c: name for c, (name, _) in institutions.names(session, codes).items()}
 
 
 def is_overdue(task: ChainTask, now: datetime) -> bool:
