@@ -81,14 +81,14 @@ def records(engine: Any, month: str) -> dict[str, Any]:
     from highland.chains import indicators
     from highland.chains.governance import service as gov
     from highland.chains.models import ChainMeeting
-    from highland.demands.calendar import SHANGHAI
     from highland.platform.audit.service import Actor
     from highland.platform.identity.permissions import Principal, Role
+    from highland.platform.kit.dates import CITY_TZ
 
     admin = Principal(user_id=0, username="bench", role=Role.admin)
     actor = Actor("bench", None, "system")
     year, mon = indicators.parse_month(month)
-    held = datetime(year, mon, 20, 10, 0, tzinfo=SHANGHAI)
+    held = datetime(year, mon, 20, 10, 0, tzinfo=CITY_TZ)
     made, times = 0, []
     with Session(engine) as s:
         for cid in CHAINS:

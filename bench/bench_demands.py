@@ -124,10 +124,10 @@ def _local_ord(us: np.ndarray) -> np.ndarray:
 def _add_wd(cal: Any, us: np.ndarray, n: int) -> np.ndarray:
     """Deadline (epoch µs) n working days after each moment: add_working_days_many on the
     distinct Shanghai dates."""
-    from highland.demands.calendar import SHANGHAI
+    from highland.platform.kit.dates import CITY_TZ
 
     uniq, inv = np.unique(_local_ord(us), return_inverse=True)
-    starts = [datetime.combine(date.fromordinal(int(o)), dtime(12), SHANGHAI) for o in uniq]
+    starts = [datetime.combine(date.fromordinal(int(o)), dtime(12), CITY_TZ) for o in uniq]
     ends = cal.add_working_days_many(starts, n)
     out = np.array([int(e.timestamp()) * US for e in ends], dtype=np.int64)
     return out[inv]
@@ -156,9 +156,9 @@ def historical(db: Path, n: int, seed: int) -> dict[str, Any]:
     from sqlalchemy import select
     from sqlalchemy.orm import Session
 
-    from highland.demands.calendar import load_calendar
     from highland.demands.models import DemandCategory, RoutingRule
     from highland.enterprises.models import Enterprise
+    from highland.platform.calendar import load_calendar
     from highland.platform.db import make_engine
 
     engine = make_engine(f"sqlite:///{db}")
@@ -471,13 +471,14 @@ def _naive_peer() -> Any:
     import holidays
     from holidays.countries.china import ChinaStaticHolidays
 
-    from highland.demands.calendar import SHANGHAI, end_of_day, official_makeup_days
+    from highland.platform.calendar import end_of_day, official_makeup_days
+    from highland.platform.kit.dates import CITY_TZ
 
     off = holidays.China(years=range(2021, 2028))
     makeup = official_makeup_days(ChinaStaticHolidays.special_public_holidays)
 
     def add(start: datetime, n: int) -> datetime:
-        d = start.astimezone(SHANGHAI).date()
+        d = start.astimezone(CITY_TZ).date()
         left = n
         while left:
             d += timedelta(days=1)
@@ -490,7 +491,8 @@ def _naive_peer() -> Any:
 
 def part_calendar(runs: int) -> dict[str, Any]:
     """Deadlines per second: single, vectorised, and the naive peer, in the same run."""
-    from highland.demands.calendar import SHANGHAI, official_calendar
+    from highland.platform.calendar import official_calendar
+    from highland.platform.kit.dates import CITY_TZ
 
     cal = official_calendar()
     rng = random.Random(SEED)
@@ -523,7 +525,7 @@ def part_calendar(runs: int) -> dict[str, Any]:
         "naive_holidays_per_s": round(median(naive)),
         "naive_sample": len(sample),
         "agree_with_naive": agree,
-        "tz": str(SHANGHAI),
+        "tz": str(CITY_TZ),
     }
 
 

@@ -22,8 +22,11 @@ from highland.platform.config import Settings
 from highland.platform.db import make_engine
 from highland.platform.kit import clock
 from highland.schema import upgrade
+from highland.wiring import wire
 from tests.clock import Moment, frozen, mend_sleep_under_faketime, under_faketime
 from tests.pg import PG_URL, throwaway_database
+
+wire()  # the assembly's wiring, as the app and the `highland` command do it
 
 # Cheap argon2id for the hundreds of users the tests create (production keeps the defaults;
 # sign-in still verifies real argon2id hashes).

@@ -442,14 +442,14 @@ def _demand_world(db: Any, a: Enterprise, b: Enterprise) -> dict[str, Any]:
     from highland.demands import reference as demand_reference
     from highland.demands import service as demands
     from highland.demands.attachments import Upload, check_all, store
-    from highland.demands.calendar import SHANGHAI
     from highland.demands.meetings import service as demand_meetings
     from highland.demands.models import Attachment
     from highland.platform.identity.permissions import Principal, Role
+    from highland.platform.kit.dates import CITY_TZ
 
     demand_reference.load_reference(db, ACTOR, DEMAND_REFERENCE, "access.yaml")
     staff = Principal(user_id=0, username="tester", role=Role.admin)
-    at = datetime(2026, 3, 2, 9, 0, tzinfo=SHANGHAI)
+    at = datetime(2026, 3, 2, 9, 0, tzinfo=CITY_TZ)
     held = demand_meetings.MeetingInput(
         title="早餐会", held_at=at, place="区政府", leader="区长", attendees=[a.uscc]
     )
@@ -524,15 +524,15 @@ def _practice_world(db: Any, a: Enterprise) -> dict[str, Any]:
 def _page_world(db: Any, a: Enterprise) -> dict[str, Any]:
     """For the demand pages' rows: a meeting that only A attended (the enterprise user, B's,
     gets 404 for it) and an admin-entered calendar year to delete."""
-    from highland.demands import calendar as demand_calendar
     from highland.demands import service as demands
-    from highland.demands.calendar import SHANGHAI
     from highland.demands.meetings import service as demand_meetings
+    from highland.platform import calendar as demand_calendar
     from highland.platform.identity.permissions import Principal, Role
+    from highland.platform.kit.dates import CITY_TZ
 
     staff = Principal(user_id=0, username="tester", role=Role.admin)
     held = demand_meetings.MeetingInput(
-        title="A 企业走访", held_at=datetime(2026, 3, 3, 9, 0, tzinfo=SHANGHAI), place="A",
+        title="A 企业走访", held_at=datetime(2026, 3, 3, 9, 0, tzinfo=CITY_TZ), place="A",
         leader="区长", kind="visit", attendees=[a.uscc],
     )  # fmt: skip
     row = demands.DemandInput(enterprise=a.uscc, category="land", title="厂房", description="x")
@@ -559,12 +559,12 @@ def _chain_world(db: Any) -> dict[str, Any]:
     from highland.chains import service as chains
     from highland.chains.governance import service as gov
     from highland.chains.loader import read_yaml
-    from highland.demands.calendar import SHANGHAI
     from highland.platform.identity.permissions import Principal, Role
+    from highland.platform.kit.dates import CITY_TZ
 
     chains.store(db, [read_yaml(CHAIN_YAML, "access.yaml")], ACTOR)
     admin = Principal(user_id=0, username="tester", role=Role.admin)
-    held = datetime(2026, 3, 20, 9, 30, tzinfo=SHANGHAI)
+    held = datetime(2026, 3, 20, 9, 30, tzinfo=CITY_TZ)
     _, tasks = gov.create_meeting(
         db, admin, ACTOR, 1, gov.MeetingInput(month=CHAIN_MONTH, held_at=held),
         [gov.DecisionInput(title="走访", owner_name="张三", working_days=5)],

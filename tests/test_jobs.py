@@ -9,10 +9,10 @@ from datetime import timedelta
 from sqlalchemy import Engine
 
 from highland.chains import figures
-from highland.demands import jobs
-from highland.demands.scheduler import SweepScheduler
 from highland.platform.config import Settings
 from highland.platform.db import session_factory
+from highland.platform.jobs import SweepScheduler
+from highland.platform.jobs import claims as jobs
 from highland.platform.kit import clock
 from tests.test_busy_database import own_engine
 

@@ -140,7 +140,7 @@ def fresh(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
 def test_the_sweep_prunes_and_counts_it_in_its_log_line(
     fresh: Engine, clock_at: Callable[..., Any], caplog: pytest.LogCaptureFixture
 ) -> None:
-    from highland.demands.scheduler import SweepScheduler, run_once
+    from highland.platform.jobs import SweepScheduler, run_once
 
     now = clock_at("2026-06-15 10:00")
     with hdb.transaction(fresh) as s:
@@ -153,7 +153,7 @@ def test_the_sweep_prunes_and_counts_it_in_its_log_line(
     with hdb.transaction(fresh) as s:
         assert _keys(s) == {"recent-read", "old-unread", "fresh-read"}
     clock_at("2026-06-25 10:00")  # ten days on: the recent attempts and sessions age too
-    caplog.set_level(logging.INFO, logger="highland.demands.scheduler")
+    caplog.set_level(logging.INFO, logger="highland.platform.jobs")
     SweepScheduler(fresh, SETTINGS, 15).tick()
     line = next(m for m in caplog.messages if m.startswith("demand sweep: "))
     assert "pruned 18 sign-in attempt(s), 1 expired session(s), 0 read notice(s)" in line

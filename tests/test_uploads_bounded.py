@@ -14,9 +14,9 @@ import pytest
 from sqlalchemy import func, select
 
 from highland.chains.models import ChainVersion
-from highland.demands.calendar import parse_year_file
 from highland.enterprises.imports import REPORT_MAX_BYTES, ImportResult, report_csv, save_report
 from highland.enterprises.models import Enterprise, ImportReport
+from highland.platform.calendar import parse_year_file
 from highland.platform.errors import InvalidInput
 from highland.platform.identity import service as identity
 from highland.platform.kit import clock, sheets

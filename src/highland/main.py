@@ -37,7 +37,6 @@ from highland.demands import api as demand_api
 from highland.demands import pages as demand_pages
 from highland.demands.open311 import api as open311
 from highland.demands.practice import api as demand_practice_api
-from highland.demands.scheduler import start_scheduler, stop_scheduler
 from highland.enterprises import api as enterprise_api
 from highland.enterprises import pages as enterprise_pages
 from highland.enterprises.models import Enterprise, Region
@@ -48,6 +47,7 @@ from highland.platform.errors import HighlandError, InvalidInput, Unauthenticate
 from highland.platform.identity import admin_pages as identity_admin_pages
 from highland.platform.identity import api as identity_api
 from highland.platform.identity import pages as identity_pages
+from highland.platform.jobs import start_scheduler, stop_scheduler
 from highland.platform.notices import api as notice_api
 from highland.platform.notices import pages as notice_pages
 from highland.platform.web import busy
@@ -65,6 +65,7 @@ from highland.platform.web.i18n import error_text, has, translate
 from highland.platform.web.render import language, render
 from highland.policies import api as policy_api
 from highland.policies import pages as policy_pages
+from highland.wiring import wire
 
 log = logging.getLogger("highland")
 STATIC = Path(__file__).parent / "platform" / "web" / "static"
@@ -104,8 +105,10 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def create_app(engine: Engine | None = None, settings: Settings | None = None) -> FastAPI:
     """Build the application over a database engine."""
+    # Long: the one list of every router, middleware and handler of the app, read top to bottom.
     settings = settings or get_settings()
     engine = engine or get_engine()
+    wire()  # the domains' jobs, calendar listeners and providers (highland.wiring)
     # FastAPIOffline: /docs serves Swagger UI from the installed package, never from a CDN.
     app = FastAPIOffline(
         title="Highland API",

@@ -15,12 +15,9 @@ from highland.chains.models import (
 from highland.demands.models import (
     ApiKey,
     Attachment,
-    CalendarDay,
-    CalendarYear,
     Demand,
     DemandCategory,
     DemandEvent,
-    Institution,
     Meeting,
     MeetingAttendee,
     RoutingRule,
@@ -36,8 +33,10 @@ from highland.enterprises.models import (
     Region,
 )
 from highland.platform.audit.models import AuditEntry, AuditHead
+from highland.platform.calendar.models import CalendarDay, CalendarYear
 from highland.platform.db import Base
 from highland.platform.identity.models import ApiToken, LoginAttempt, User, UserSession
+from highland.platform.institutions.models import Institution
 from highland.platform.notices.models import Notification
 from highland.policies.models import (
     MatchCount,

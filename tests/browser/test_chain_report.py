@@ -23,11 +23,11 @@ from highland.chains.demo_data import REFERENCE
 from highland.chains.governance import service as gov
 from highland.chains.models import ChainMeeting, EnterpriseSegment, Prospect
 from highland.chains.report import service as report
-from highland.demands.calendar import SHANGHAI
-from highland.demands.models import Institution
 from highland.platform.audit.service import Actor
 from highland.platform.db import utcnow
 from highland.platform.identity.permissions import Principal, Role
+from highland.platform.institutions.models import Institution
+from highland.platform.kit.dates import CITY_TZ
 from tests.browser.conftest import LiveServer, Shot, SignIn, expect
 from tests.browser.test_chain_pictures import CHAIN, pictured  # noqa: F401 (a fixture)
 
@@ -57,13 +57,13 @@ def recorded(pictured: LiveServer) -> tuple[LiveServer, str]:  # noqa: F811
                                                       ChainMeeting.month == last))  # fmt: skip
         if done is None:
             year, mon = indicators.parse_month(before)
-            held = datetime(year, mon, 25, 9, 30, tzinfo=SHANGHAI)
+            held = datetime(year, mon, 25, 9, 30, tzinfo=CITY_TZ)
             # The members were accepted just now: date them before both months, as a chain
             # mapped long ago, so the indicators as of those months count them.
             s.execute(
                 update(EnterpriseSegment)
                 .where(EnterpriseSegment.chain_id == CHAIN, EnterpriseSegment.status == "accepted")
-                .values(decided_at=datetime(year, mon, 1, 9, tzinfo=SHANGHAI))
+                .values(decided_at=datetime(year, mon, 1, 9, tzinfo=CITY_TZ))
             )
             if s.scalar(select(Prospect.id).limit(1)) is None:
                 name = "prospects.csv"
@@ -77,7 +77,7 @@ def recorded(pictured: LiveServer) -> tuple[LiveServer, str]:  # noqa: F811
                 now,
             )  # fmt: skip
             year, mon = indicators.parse_month(last)
-            held = datetime(year, mon, 28, 9, 30, tzinfo=SHANGHAI)
+            held = datetime(year, mon, 28, 9, 30, tzinfo=CITY_TZ)
             _, tasks = gov.create_meeting(
                 s, ADMIN, actor, CHAIN,
                 gov.MeetingInput(

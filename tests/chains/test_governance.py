@@ -13,18 +13,19 @@ from sqlalchemy.orm import Session
 from highland.chains.governance import service as gov
 from highland.chains.governance import sweep as task_sweep
 from highland.chains.models import ChainMeeting, ChainTask, ChainTaskEvent
-from highland.demands.calendar import SHANGHAI, load_calendar
-from highland.demands.provisional import task_due_provisional
 from highland.platform.audit.models import AuditEntry
+from highland.platform.calendar import load_calendar
+from highland.platform.calendar.provisional import task_due_provisional
 from highland.platform.errors import Conflict, Forbidden, InvalidInput, NotFound
 from highland.platform.identity import service as identity
 from highland.platform.identity.permissions import Principal, Role
+from highland.platform.kit.dates import CITY_TZ
 from highland.platform.notices.models import Notification
 from highland.platform.notices.service import text
 from tests.chains.test_indicators import GovWorld, at, build_world
 from tests.conftest import ACTOR
 
-NOW = datetime(2026, 10, 1, 12, 0, tzinfo=SHANGHAI)
+NOW = datetime(2026, 10, 1, 12, 0, tzinfo=CITY_TZ)
 ADMIN = Principal(user_id=0, username="tester", role=Role.admin)
 HEAD = Principal(user_id=0, username="head", role=Role.chain_head, chain_id=1)
 TEAM = Principal(user_id=0, username="team", role=Role.chain_team, chain_id=1)
@@ -68,10 +69,10 @@ def test_create_record_and_tasks(db: Session, gw: GovWorld) -> None:
     items: Any = meeting.indicators["items"]
     assert items["members"]["value"] == 3
     # Held on 30 September: 1–7 October are holidays, Saturday 10 October is worked.
-    assert a.due == datetime(2026, 10, 13, 23, 59, 59, tzinfo=SHANGHAI)
-    assert a.warn_at == datetime(2026, 10, 12, 23, 59, 59, tzinfo=SHANGHAI)
-    assert b.due == datetime(2026, 10, 8, 23, 59, 59, tzinfo=SHANGHAI)
-    assert b.warn_at == datetime(2026, 9, 30, 23, 59, 59, tzinfo=SHANGHAI)
+    assert a.due == datetime(2026, 10, 13, 23, 59, 59, tzinfo=CITY_TZ)
+    assert a.warn_at == datetime(2026, 10, 12, 23, 59, 59, tzinfo=CITY_TZ)
+    assert b.due == datetime(2026, 10, 8, 23, 59, 59, tzinfo=CITY_TZ)
+    assert b.warn_at == datetime(2026, 9, 30, 23, 59, 59, tzinfo=CITY_TZ)
     assert (a.state, a.open, a.version, a.event_count) == ("open", True, 1, 1)
     assert b.owner_name == "李科长" and b.owner_institution is None
     (ev,) = gov.events(db, a.id)
@@ -95,11 +96,11 @@ def test_duplicate_month_is_409(db: Session, gw: GovWorld) -> None:
 
 
 def test_a_year_without_a_notice_is_provisional_not_refused(db: Session, gw: GovWorld) -> None:
-    now = datetime(2026, 12, 30, 12, 0, tzinfo=SHANGHAI)
+    now = datetime(2026, 12, 30, 12, 0, tzinfo=CITY_TZ)
     record = meeting_in(month="2026-12", held_at=at(2026, 12, 28))
     _, [task] = gov.create_meeting(db, ADMIN, ACTOR, 1, record, [decision(working_days=10)], now)
     # Dec 29–31, then 2027 by the law's statutory days only (1 January off): 12 January.
-    assert task.due == datetime(2027, 1, 12, 23, 59, 59, tzinfo=SHANGHAI)
+    assert task.due == datetime(2027, 1, 12, 23, 59, 59, tzinfo=CITY_TZ)
     assert task_due_provisional(load_calendar(db), task) is True
     assert counts(db) == (1, 1, 1)
 
@@ -146,7 +147,7 @@ def test_write_access(db: Session, gw: GovWorld) -> None:
 
 def test_recompute_is_audited(db: Session, gw: GovWorld) -> None:
     meeting, _ = create(db)
-    later = datetime(2026, 11, 2, 9, 0, tzinfo=SHANGHAI)
+    later = datetime(2026, 11, 2, 9, 0, tzinfo=CITY_TZ)
     gov.recompute(db, HEAD, ACTOR, 1, "2026-09", later)
     assert meeting.indicators["computed_at"] == later.isoformat()
     entry = db.scalar(select(AuditEntry).where(AuditEntry.action == "recompute"))
@@ -169,7 +170,7 @@ def test_workflow_waiting_done_confirm(db: Session, gw: GovWorld) -> None:
     # Waited Sat 10 Oct (worked), Mon 12, Tue 13: three working days move the deadline.
     act(db, TEAM, task, "resume", at(2026, 10, 13))
     assert task.state == "in_progress" and task.paused_days == 3
-    assert task.due == datetime(2026, 10, 16, 23, 59, 59, tzinfo=SHANGHAI)
+    assert task.due == datetime(2026, 10, 16, 23, 59, 59, tzinfo=CITY_TZ)
     with pytest.raises(Forbidden):
         act(db, TEAM, task, "confirm", at(2026, 10, 14))
     act(db, TEAM, task, "done", at(2026, 10, 14), result="已完成用地预审")
@@ -200,7 +201,7 @@ def test_stale_version_and_reopen(db: Session, gw: GovWorld) -> None:
     assert task.done_on_time is False  # due 13 October
     act(db, HEAD, task, "reopen", at(2026, 10, 15), reason="未落实", working_days=2)
     assert task.state == "reopened" and task.done_at is None
-    assert task.due == datetime(2026, 10, 19, 23, 59, 59, tzinfo=SHANGHAI)
+    assert task.due == datetime(2026, 10, 19, 23, 59, 59, tzinfo=CITY_TZ)
     act(db, HEAD, task, "cancel", at(2026, 10, 16), reason="不再需要")
     assert (task.state, task.open) == ("cancelled", False)
 

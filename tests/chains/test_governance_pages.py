@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from highland.chains.models import ChainMeeting, ChainTask, ChainTaskEvent
-from highland.demands.calendar import SHANGHAI
+from highland.platform.kit.dates import CITY_TZ
 from tests.chains.test_indicators import build_world
 from tests.chains.users import make_users
 
@@ -108,7 +108,7 @@ def test_api(client: Any, db: Session, users: dict[str, dict[str, str]]) -> None
     out = r.json()
     (task,) = out["tasks"]
     due = datetime.fromisoformat(task["due"].replace("Z", "+00:00"))
-    assert due == datetime(2026, 10, 13, 23, 59, 59, tzinfo=SHANGHAI)
+    assert due == datetime(2026, 10, 13, 23, 59, 59, tzinfo=CITY_TZ)
     assert task["actions"] == ["start", "done", "wait", "cancel"]
     assert out["indicators"]["items"]["revenue"]["value"] == 150_000
     r = client.post("/api/v1/chains/1/meetings", json=BODY, headers=head)

@@ -12,17 +12,18 @@ from sqlalchemy.orm import Session
 
 from highland.chains import indicators
 from highland.chains.models import Chain, EnterpriseSegment
-from highland.demands.calendar import SHANGHAI
-from highland.demands.models import Demand, DemandCategory, DemandEvent, Institution
+from highland.demands.models import Demand, DemandCategory, DemandEvent
 from highland.enterprises.models import Enterprise, Financial
 from highland.platform.errors import InvalidInput
+from highland.platform.institutions.models import Institution
+from highland.platform.kit.dates import CITY_TZ
 
-NOW = datetime(2026, 10, 1, 12, 0, tzinfo=SHANGHAI)
+NOW = datetime(2026, 10, 1, 12, 0, tzinfo=CITY_TZ)
 
 
 def at(y: int, m: int, d: int, h: int = 10) -> datetime:
     """A Shanghai time."""
-    return datetime(y, m, d, h, 0, tzinfo=SHANGHAI)
+    return datetime(y, m, d, h, 0, tzinfo=CITY_TZ)
 
 
 @dataclass

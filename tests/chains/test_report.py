@@ -16,20 +16,20 @@ from sqlalchemy.orm import Session
 from highland.chains.governance import service as gov
 from highland.chains.models import ChainTask, EnterpriseSegment, LeadingFirm
 from highland.chains.report import service as report
-from highland.demands.calendar import SHANGHAI
 from highland.platform.errors import InvalidInput, NotFound
 from highland.platform.identity.permissions import Principal, Role
+from highland.platform.kit.dates import CITY_TZ
 from tests.chains.analytics_world import build
 from tests.chains.users import make_users
 from tests.conftest import ACTOR
 
 ADMIN = Principal(user_id=0, username="tester", role=Role.admin)
-RECORDED_AT = datetime(2026, 10, 1, 12, 0, tzinfo=SHANGHAI)
-NOW = datetime(2026, 10, 20, 9, 0, tzinfo=SHANGHAI)
+RECORDED_AT = datetime(2026, 10, 1, 12, 0, tzinfo=CITY_TZ)
+NOW = datetime(2026, 10, 20, 9, 0, tzinfo=CITY_TZ)
 
 
 def at(y: int, m: int, d: int, h: int = 10) -> datetime:
-    return datetime(y, m, d, h, 0, tzinfo=SHANGHAI)
+    return datetime(y, m, d, h, 0, tzinfo=CITY_TZ)
 
 
 def world(db: Session) -> dict[str, Any]:
@@ -190,7 +190,7 @@ def test_xlsx_cell_by_cell(db: Session, w: dict[str, Any]) -> None:
         ["本月议定", "2026-09", t1.id, "协调用地"], ["本月议定", "2026-09", t2.id, "对接设备商"],
         ["以前月份未办结", "2026-08", a1.id, "八月走访"]]  # fmt: skip
     assert dec[1][6:8] == ["待办", "是"] and dec[2][6:8] == ["办理中", "否"]
-    assert dec[1][5] == t1.due.astimezone(SHANGHAI).replace(tzinfo=None)
+    assert dec[1][5] == t1.due.astimezone(CITY_TZ).replace(tzinfo=None)
     about = dict(_cells(wb["About"])[1:])
     assert about["报告月份"] == "2026-09" and about["生成人"] == "u1"
     assert about["数据截至"] == "2026-09-30 23:59:59"
@@ -232,10 +232,10 @@ def test_page_and_api(client: Any, db: Session, w: dict[str, Any], users: Any) -
     assert bad.status_code == 422
     assert "月份“2026-9”无效，请按 YYYY-MM 填写。" in bad.text
     bad = client.get(f"/chains/{cid}/report?month=2099-01")
-    assert bad.status_code == 422 and "month: 2099-01 has not begun yet" in bad.text
+    assert bad.status_code == 422 and "2099-01 尚未开始。" in bad.text  # the page's language
     bad = client.get(f"/chains/{cid}/report?month=2026-09&format=pdf")
     assert bad.status_code == 422
-    assert "format: &#39;pdf&#39; is not a report format; use html or xlsx" in bad.text
+    assert "“pdf”不是报告格式，请使用 html 或 xlsx。" in bad.text
     assert client.get("/chains/99999/report?month=2026-09").status_code == 404
     client.cookies.set("highland_lang", "en")
     en = client.get(f"/chains/{cid}/report?month=2026-09")

@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from highland.demands.models import Attachment, Demand, DemandEvent, Institution, RoutingRule
+from highland.demands.models import Attachment, Demand, DemandEvent, RoutingRule
 from highland.platform.identity import service as identity
+from highland.platform.institutions.models import Institution
 from tests.conftest import ACTOR
 from tests.demands.world import World, build
 

@@ -14,9 +14,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from highland.demands import calendar_cli
-from highland.demands.calendar import (
-    SHANGHAI,
+from highland.platform import config, db
+from highland.platform.audit.models import AuditEntry
+from highland.platform.calendar import (
     CalendarUnknown,
     WorkCalendar,
     delete_year,
@@ -26,11 +26,11 @@ from highland.demands.calendar import (
     official_makeup_days,
     parse_year_file,
 )
-from highland.demands.models import CalendarDay, CalendarYear
-from highland.platform import config, db
-from highland.platform.audit.models import AuditEntry
+from highland.platform.calendar import cli as calendar_cli
+from highland.platform.calendar.models import CalendarDay, CalendarYear
 from highland.platform.errors import InvalidInput, NotFound
 from highland.platform.kit import clock
+from highland.platform.kit.dates import CITY_TZ
 from tests.conftest import ACTOR
 
 OUTSIDE_2101 = (
@@ -69,7 +69,7 @@ workdays:
 
 
 def sh(y: int, m: int, d: int, hh: int = 0, mm: int = 0, ss: int = 0) -> datetime:
-    return datetime(y, m, d, hh, mm, ss, tzinfo=SHANGHAI)
+    return datetime(y, m, d, hh, mm, ss, tzinfo=CITY_TZ)
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +84,7 @@ def cal() -> WorkCalendar:
 def test_friday_before_spring_festival_plus_one_is_the_makeup_saturday(
     cal: WorkCalendar, at: time
 ) -> None:
-    due = cal.add_working_days(datetime.combine(date(2026, 2, 13), at, SHANGHAI), 1)
+    due = cal.add_working_days(datetime.combine(date(2026, 2, 13), at, CITY_TZ), 1)
     assert due.isoformat() == "2026-02-14T23:59:59+08:00"
     assert due.tzinfo is not None and due.utcoffset() == timedelta(hours=8)
 
@@ -92,7 +92,7 @@ def test_friday_before_spring_festival_plus_one_is_the_makeup_saturday(
 def test_national_day_golden_week(cal: WorkCalendar) -> None:
     due = cal.add_working_days(sh(2026, 9, 30, 10), 5)
     assert due.isoformat() == "2026-10-13T23:59:59+08:00"
-    assert due == datetime(2026, 10, 13, 23, 59, 59, tzinfo=SHANGHAI)
+    assert due == datetime(2026, 10, 13, 23, 59, 59, tzinfo=CITY_TZ)
     assert cal.working_days_between(sh(2026, 9, 30, 10), due) == 5
 
 
@@ -269,19 +269,19 @@ def test_a_gap_between_known_years_is_refused() -> None:
 
 
 def naive_deadline(cal: WorkCalendar, start: datetime, n: int) -> datetime:
-    d = start.astimezone(SHANGHAI).date()
+    d = start.astimezone(CITY_TZ).date()
     left = n
     while left:
         d += timedelta(days=1)
         if cal.is_working_day(d):
             left -= 1
-    return datetime.combine(d, time(23, 59, 59), SHANGHAI)
+    return datetime.combine(d, time(23, 59, 59), CITY_TZ)
 
 
 starts = st.datetimes(
     min_value=datetime(2023, 1, 1), max_value=datetime(2028, 10, 31, 23, 59, 59)
 ).flatmap(
-    lambda naive: st.sampled_from([SHANGHAI, UTC, timezone(timedelta(hours=-8))]).map(
+    lambda naive: st.sampled_from([CITY_TZ, UTC, timezone(timedelta(hours=-8))]).map(
         lambda tz: naive.replace(tzinfo=tz)
     )
 )
@@ -292,7 +292,7 @@ starts = st.datetimes(
 def test_deadline_property(start: datetime, n: int) -> None:
     cal = official_calendar()
     due = cal.add_working_days(start, n)
-    assert due.tzinfo is SHANGHAI and due.time() == time(23, 59, 59)
+    assert due.tzinfo is CITY_TZ and due.time() == time(23, 59, 59)
     if n:
         assert cal.is_working_day(due.date())
     assert cal.working_days_between(start, due) == n

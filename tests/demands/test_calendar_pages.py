@@ -15,19 +15,19 @@ from typing import Any
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from highland.demands.calendar import SHANGHAI
 from highland.demands.meetings.service import MeetingInput, create_meeting
 from highland.demands.models import Demand, DemandEvent
 from highland.demands.service import DemandInput
 from highland.platform.identity import service as identity
 from highland.platform.kit import clock
+from highland.platform.kit.dates import CITY_TZ
 from tests.chains.test_governance_pages import users  # noqa: F401  (chains and their users)
 from tests.conftest import ACTOR
 from tests.demands.page_helpers import STAFF
 from tests.demands.test_pages import _as, w  # noqa: F401  (the pages' world fixture)
 from tests.factories import uscc
 
-DEC_28 = datetime(2026, 12, 28, 10, 0, tzinfo=SHANGHAI)
+DEC_28 = datetime(2026, 12, 28, 10, 0, tzinfo=CITY_TZ)
 NOTICE_2027 = """\
 year: 2027
 source: 国办发明电〔2026〕测试号
@@ -73,7 +73,7 @@ def test_provisional_marks_everywhere_then_gone_once_2027_is_entered(
     db: Any,
 ) -> None:
     meeting_id, (land, fin) = _meeting_on_dec_28(db)
-    with clock.use(datetime(2026, 12, 29, 9, 0, tzinfo=SHANGHAI)):
+    with clock.use(datetime(2026, 12, 29, 9, 0, tzinfo=CITY_TZ)):
         csrf = _sign_in(client, db, w, "admin")
         page = html.unescape(client.get(f"/demands/{land}").text)
         assert page.count(MARK_ZH) == 1 and 'id="provisional-note"' in page
@@ -132,11 +132,11 @@ def test_november_warning_on_the_landing_page_and_the_calendar_page(
     w: dict[str, Any],  # noqa: F811
     db: Any,
 ) -> None:
-    with clock.use(datetime(2026, 10, 31, 23, 0, tzinfo=SHANGHAI)):
+    with clock.use(datetime(2026, 10, 31, 23, 0, tzinfo=CITY_TZ)):
         _sign_in(client, db, w, "admin")
         for path in ("/enterprises", "/admin/calendar"):
             assert 'id="calendar-warning"' not in client.get(path).text
-    with clock.use(datetime(2026, 11, 1, 0, 5, tzinfo=SHANGHAI)):
+    with clock.use(datetime(2026, 11, 1, 0, 5, tzinfo=CITY_TZ)):
         _sign_in(client, db, w, "admin")
         home = html.unescape(client.get("/enterprises").text)
         assert 'id="calendar-warning"' in home and "2027 年放假安排尚未录入" in home
@@ -196,7 +196,7 @@ def test_chain_meeting_page_and_api_mark_a_provisional_task(
     record = gov.MeetingInput(month="2026-12", held_at=DEC_28, chaired_by="张链长")
     decisions = [gov.DecisionInput(title="协调用地", owner_name="李科长", working_days=10),
                  gov.DecisionInput(title="走访", owner_name="王科长", working_days=1)]  # fmt: skip
-    now = datetime(2026, 12, 28, 15, 0, tzinfo=SHANGHAI)
+    now = datetime(2026, 12, 28, 15, 0, tzinfo=CITY_TZ)
     _, (far, near) = gov.create_meeting(db, admin, ACTOR, 1, record, decisions, now)
     db.commit()
     client.cookies.set("highland_session", users["leader"]["cookie"])

@@ -10,14 +10,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from highland.demands import metrics
-from highland.demands.calendar import SHANGHAI
 from highland.demands.demo import script
 from highland.demands.demo import service as demo
 from highland.demands.models import (
     Demand,
     DemandCategory,
     DemandEvent,
-    Institution,
     Meeting,
     MeetingAttendee,
     RoutingRule,
@@ -26,6 +24,8 @@ from highland.demands.workflow import State
 from highland.enterprises.imports import run_import
 from highland.platform.errors import InvalidInput
 from highland.platform.identity.permissions import Role
+from highland.platform.institutions.models import Institution
+from highland.platform.kit.dates import CITY_TZ
 from tests.conftest import ACTOR
 from tests.factories import ENT_HEADER, ent_row, to_csv
 
@@ -115,7 +115,7 @@ def test_demo_at_year_end_makes_provisional_deadlines(enterprises, db: Session):
     demo.load_demo(db, ACTOR, now=late)
     assert db.scalar(select(func.max(DemandEvent.at))) <= late  # type: ignore[operator]
     latest = db.scalar(select(func.max(Demand.resolution_due)))
-    assert latest is not None and latest.astimezone(SHANGHAI).year == 2027
+    assert latest is not None and latest.astimezone(CITY_TZ).year == 2027
 
 
 def test_demo_without_enterprises_is_refused_and_writes_nothing(db: Session):  # type: ignore[no-untyped-def]

@@ -15,17 +15,17 @@ from sqlalchemy import func, select
 
 from highland.demands.models import (
     Attachment,
-    CalendarYear,
     Demand,
     DemandCategory,
     DemandEvent,
-    Institution,
     Meeting,
     RoutingRule,
 )
 from highland.enterprises.imports import run_import
 from highland.enterprises.models import Enterprise
+from highland.platform.calendar.models import CalendarYear
 from highland.platform.identity import service as identity
+from highland.platform.institutions.models import Institution
 from highland.platform.notices import service as notices
 from tests.conftest import ACTOR
 from tests.demands.page_helpers import PDF, meeting_with, seed_reference

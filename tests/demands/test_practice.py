@@ -11,13 +11,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from highland.demands import callbacks, extensions, reference, service
-from highland.demands.calendar import SHANGHAI, load_calendar
 from highland.demands.models import Demand, DemandCategory, DemandEvent
 from highland.demands.practice.models import DemandCallback, DemandExtension
 from highland.platform.audit.models import AuditEntry
 from highland.platform.audit.service import Actor
+from highland.platform.calendar import load_calendar
 from highland.platform.errors import Conflict, Forbidden, HighlandError, InvalidInput
 from highland.platform.identity.permissions import Principal
+from highland.platform.kit.dates import CITY_TZ
 from highland.platform.web.i18n import error_text
 from tests.conftest import ACTOR
 from tests.demands.world import T0, World, build, data
@@ -38,7 +39,7 @@ def actor(p: Principal) -> Actor:
 
 
 def sh(y: int, m: int, d: int, h: int = 10, mi: int = 0) -> datetime:
-    return datetime(y, m, d, h, mi, tzinfo=SHANGHAI)
+    return datetime(y, m, d, h, mi, tzinfo=CITY_TZ)
 
 
 @pytest.fixture
@@ -148,7 +149,7 @@ def test_same_day_response_filed_on_a_holiday_is_due_at_the_end_of_the_next_work
     reference.load_reference(db, ACTOR, URGENT, "tiers.yaml")
     # Sunday 2026-02-15 is in the Spring Festival holiday (15–23 February).
     d = filed(db, w, at=sh(2026, 2, 15), priority="urgent")
-    assert d.response_due == datetime(2026, 2, 24, 23, 59, 59, tzinfo=SHANGHAI)
+    assert d.response_due == datetime(2026, 2, 24, 23, 59, 59, tzinfo=CITY_TZ)
 
 
 def test_urgent_priority_without_a_tier_keeps_the_normal_limits(db: Session, w: World) -> None:

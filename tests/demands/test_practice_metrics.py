@@ -16,7 +16,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from highland.demands import callbacks, extensions, metrics, service
-from highland.demands.calendar import SHANGHAI, load_calendar
 from highland.demands.demo.service import _reference_text
 from highland.demands.models import Demand
 from highland.demands.practice.metrics import (
@@ -30,8 +29,10 @@ from highland.demands.workflow import REQUEST_TYPES, TRANSITIONS, State
 from highland.enterprises.imports import run_import
 from highland.enterprises.models import Enterprise
 from highland.platform.audit.service import Actor
+from highland.platform.calendar import load_calendar
 from highland.platform.errors import HighlandError
 from highland.platform.identity.permissions import Principal, Role
+from highland.platform.kit.dates import CITY_TZ
 from tests.conftest import ACTOR
 from tests.demands.test_metrics import (
     CATS,
@@ -206,7 +207,7 @@ def test_practice_projection_and_log_agree_hypothesis(ents, db: Session, seed: i
 
 
 def sh(y: int, m: int, d: int, h: int = 10) -> datetime:
-    return datetime(y, m, d, h, tzinfo=SHANGHAI)
+    return datetime(y, m, d, h, tzinfo=CITY_TZ)
 
 
 def test_on_time_over_what_fell_due_counts_late_and_open_as_not_on_time(ents, db: Session):  # type: ignore[no-untyped-def]
@@ -283,7 +284,7 @@ def test_demo_shows_the_practice(ents, db: Session):  # type: ignore[no-untyped-
     from highland.demands.models import DemandCategory
     from highland.demands.practice.models import DemandCallback, DemandExtension
 
-    now = datetime(2026, 6, 15, 11, tzinfo=SHANGHAI)
+    now = datetime(2026, 6, 15, 11, tzinfo=CITY_TZ)
     # The fixture loaded the reference already: the demo reloads it (same file) and adds demands.
     demo.load_demo(db, ACTOR, now=now)
     types = set(db.scalars(select(Demand.request_type)))

@@ -14,18 +14,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from highland.chains.governance import service as gov
 from highland.chains.models import ChainTaskEvent
 from highland.demands import metrics, service, sweep
-from highland.demands.calendar import (
-    SHANGHAI,
-    delete_year,
-    enter_year,
-    load_calendar,
-    parse_year_file,
-)
 from highland.demands.models import Demand, DemandEvent
-from highland.demands.provisional import demand_marks, task_due_provisional
 from highland.platform.audit.models import AuditEntry
+from highland.platform.calendar import delete_year, enter_year, load_calendar, parse_year_file
+from highland.platform.calendar.provisional import demand_marks, task_due_provisional
 from highland.platform.identity.permissions import Principal, Role
 from highland.platform.kit import clock
+from highland.platform.kit.dates import CITY_TZ
 from tests.chains.test_indicators import build_world
 from tests.conftest import ACTOR
 from tests.demands.world import World, build, data
@@ -43,7 +38,7 @@ workdays:
 
 
 def sh(y: int, m: int, d: int, h: int = 10, mi: int = 0, s: int = 0) -> datetime:
-    return datetime(y, m, d, h, mi, s, tzinfo=SHANGHAI)
+    return datetime(y, m, d, h, mi, s, tzinfo=CITY_TZ)
 
 
 def eod(y: int, m: int, d: int) -> datetime:

@@ -13,9 +13,10 @@ from typer.testing import CliRunner
 
 from highland.demands import reference
 from highland.demands.cli import app as demands_cli
-from highland.demands.models import DemandCategory, Institution, RoutingRule
+from highland.demands.models import DemandCategory, RoutingRule
 from highland.platform import config, db
 from highland.platform.errors import InvalidInput
+from highland.platform.institutions.models import Institution
 from tests.conftest import ACTOR
 from tests.demands.world import REFERENCE
 

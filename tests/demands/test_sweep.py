@@ -17,30 +17,31 @@ from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
 from highland.demands import service, sweep_cli
-from highland.demands.calendar import SHANGHAI, load_calendar
 from highland.demands.models import Demand, DemandEvent
 from highland.demands.reference import set_route, upsert_category, upsert_institution
-from highland.demands.scheduler import (
+from highland.demands.sweep import sweep
+from highland.enterprises.imports import run_import
+from highland.platform import config
+from highland.platform import db as hdb
+from highland.platform.calendar import load_calendar
+from highland.platform.config import Settings
+from highland.platform.identity import service as identity
+from highland.platform.identity.permissions import Principal, Role
+from highland.platform.jobs import (
     LOCK_KEY,
     SweepScheduler,
     run_once,
     start_scheduler,
     stop_scheduler,
 )
-from highland.demands.sweep import sweep
-from highland.enterprises.imports import run_import
-from highland.platform import config
-from highland.platform import db as hdb
-from highland.platform.config import Settings
-from highland.platform.identity import service as identity
-from highland.platform.identity.permissions import Principal, Role
+from highland.platform.kit.dates import CITY_TZ
 from highland.platform.notices import service as notice_service
 from highland.platform.notices.models import Notification
 from tests.conftest import ACTOR
 from tests.factories import ENT_HEADER, ent_row, to_csv, uscc
 
 # Monday 2 March 2026, 10:00 in Nanjing: 5 working days to resolve, 2 to respond.
-NOW = datetime(2026, 3, 2, 10, 0, tzinfo=SHANGHAI)
+NOW = datetime(2026, 3, 2, 10, 0, tzinfo=CITY_TZ)
 SEC = timedelta(seconds=1)
 ADMIN = Principal(user_id=0, username="tester", role=Role.admin)
 SETTINGS = Settings(secret_key="x", base_url="https://highland.example.org/")
@@ -157,7 +158,7 @@ def run(s: Session, at: datetime) -> Any:
 def test_the_clocks_of_the_fixture(db: Session, world: World) -> None:
     d = file(db)
     local = {
-        k: getattr(d, k).astimezone(SHANGHAI).strftime("%m-%d %H:%M:%S")
+        k: getattr(d, k).astimezone(CITY_TZ).strftime("%m-%d %H:%M:%S")
         for k in ("response_due", "warn_at", "resolution_due", "escalate_at")
     }
     assert local == {
@@ -230,7 +231,7 @@ def test_escalation_after_n_working_days(db: Session, world: World) -> None:
     d = file(db, chain=1)
     cal = load_calendar(db)
     assert d.escalate_at == cal.add_working_days(d.resolution_due, 2)
-    assert d.escalate_at.astimezone(SHANGHAI).strftime("%m-%d") == "03-11"
+    assert d.escalate_at.astimezone(CITY_TZ).strftime("%m-%d") == "03-11"
     r = run(db, d.escalate_at)
     assert r.escalated == 0 and r.breached == 1 and r.warned == 1
     r = run(db, d.escalate_at + SEC)
@@ -463,7 +464,7 @@ def test_run_once_rebuilds_stale_chain_figures(fresh: Engine) -> None:
 def test_scheduler_runs_and_survives_errors(
     fresh: Engine, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="highland.demands.scheduler")
+    caplog.set_level(logging.INFO, logger="highland.platform.jobs")
     broken = hdb.make_engine("sqlite:////nonexistent-dir/x.db")
     sched = SweepScheduler(broken, SETTINGS, minutes=0.001)
     done = threading.Event()

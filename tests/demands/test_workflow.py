@@ -9,13 +9,13 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from highland.demands import attachments, reference, service
-from highland.demands.calendar import SHANGHAI
 from highland.demands.models import Attachment, Demand, DemandEvent
 from highland.demands.workflow import TRANSITIONS, Action, Part, State, allowed_actions
 from highland.platform.audit.models import AuditEntry
 from highland.platform.audit.service import Actor
 from highland.platform.errors import Conflict, Forbidden, InvalidInput, NotFound
 from highland.platform.identity.permissions import Principal
+from highland.platform.kit.dates import CITY_TZ
 from tests.conftest import ACTOR
 from tests.demands.world import T0, World, build, data
 
@@ -30,7 +30,7 @@ def w(db, sessions) -> World:  # type: ignore[no-untyped-def]
 
 
 def sh(y: int, m: int, d: int, h: int = 10, mi: int = 0, s: int = 0) -> datetime:
-    return datetime(y, m, d, h, mi, s, tzinfo=SHANGHAI)
+    return datetime(y, m, d, h, mi, s, tzinfo=CITY_TZ)
 
 
 def counts(db) -> tuple[int, int, int]:  # type: ignore[no-untyped-def]
@@ -61,8 +61,8 @@ def test_dispatch_routes_by_category_and_district_and_starts_both_clocks(db, w: 
     # land: respond in 1 working day, resolve in 10. From Friday 2026-02-13: the next
     # working day is the make-up Saturday 2026-02-14; then the Spring Festival holiday.
     assert d.response_due == sh(2026, 2, 14, 23, 59, 59)
-    assert d.resolution_due.astimezone(SHANGHAI).date().isoformat() == "2026-03-05"
-    assert d.warn_at.astimezone(SHANGHAI).date().isoformat() == "2026-03-04"
+    assert d.resolution_due.astimezone(CITY_TZ).date().isoformat() == "2026-03-05"
+    assert d.warn_at.astimezone(CITY_TZ).date().isoformat() == "2026-03-04"
     assert [e.action for e in service.events(db, d.id)] == ["submit", "dispatch"]
 
 
@@ -205,8 +205,8 @@ def test_waiting_pauses_both_clocks_by_the_working_days_waited(db, w: World) -> 
     # Resumed by the enterprise three working days later (Wed 24 → Fri 27 February).
     d = step(db, w.owner_b, d, "resume", sh(2026, 2, 27, 16), note="已上传图纸")
     assert d.state == "accepted" and d.paused_days == 3
-    assert d.resolution_due.astimezone(SHANGHAI).date().isoformat() == "2026-03-10"
-    assert due.astimezone(SHANGHAI).date().isoformat() == "2026-03-05"
+    assert d.resolution_due.astimezone(CITY_TZ).date().isoformat() == "2026-03-10"
+    assert due.astimezone(CITY_TZ).date().isoformat() == "2026-03-05"
     assert service.events(db, d.id)[-1].data["paused_working_days"] == 3
 
 
@@ -272,7 +272,7 @@ def test_recategorise_reroutes_and_is_logged(db, w: World) -> None:
     ]
     # financing resolves in 5 working days from the original dispatch: Sat 14 (make-up day),
     # then Tue 24 to Fri 27 February after the Spring Festival.
-    assert d.resolution_due.astimezone(SHANGHAI).date().isoformat() == "2026-02-27"
+    assert d.resolution_due.astimezone(CITY_TZ).date().isoformat() == "2026-02-27"
 
 
 def test_withdraw_by_the_enterprise(db, w: World) -> None:

@@ -10,10 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from highland.demands import reference, service
-from highland.demands.calendar import SHANGHAI
 from highland.enterprises.imports import run_import
 from highland.enterprises.models import Enterprise
 from highland.platform.identity.permissions import Principal, Role
+from highland.platform.kit.dates import CITY_TZ
 from tests.conftest import ACTOR
 from tests.factories import ENT_HEADER, ent_row, to_csv
 
@@ -39,7 +39,7 @@ routing:
 """
 
 # A Friday before a make-up working Saturday (2026-02-14), in Nanjing.
-T0 = datetime(2026, 2, 13, 10, 0, tzinfo=SHANGHAI)
+T0 = datetime(2026, 2, 13, 10, 0, tzinfo=CITY_TZ)
 
 
 @dataclass

@@ -34,15 +34,9 @@ from sqlalchemy import delete, event, insert, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, SessionTransaction
 
-from highland.chains.models import (
-    Chain,
-    ChainFigure,
-    DataGeneration,
-    FigureState,
-    RegistryCell,
-    Segment,
-)
+from highland.chains.models import Chain, ChainFigure, FigureState, RegistryCell, Segment
 from highland.platform.db import is_sqlite, utcnow
+from highland.platform.generations import DataGeneration
 
 NAMES = ("registry", "links")
 INT64_MAX = 2**63 - 1
@@ -150,8 +144,8 @@ TABLES: dict[str, Any] = {"registry": RegistryCell, "links": ChainFigure}
 
 
 def generations(session: Session) -> dict[str, int]:
-    """name → value, as the session sees them (the table's job rows, see highland.demands.jobs, are
-    no generations)."""
+    """name → value, as the session sees them (the table's job rows, see highland.platform.jobs,
+    are no generations)."""
     rows = session.execute(
         select(DataGeneration.name, DataGeneration.value).where(
             DataGeneration.name.not_like("job.%")

@@ -21,25 +21,28 @@ the computation time for counts that only exist now.
 
 from __future__ import annotations
 
+import logging
 import re
 from calendar import monthrange
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, func, or_, select
+from sqlalchemy import Engine, Select, and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from highland.chains import figures
 from highland.chains.models import ChainMonthFigure, EnterpriseSegment
-from highland.demands.calendar import SHANGHAI, end_of_day
-from highland.demands.models import Demand, DemandEvent
-from highland.demands.workflow import FINAL as DEMAND_FINAL
-from highland.demands.workflow import State as DemandState
+from highland.demands import public as demands_public
 from highland.enterprises.models import Enterprise, Financial
-from highland.platform.db import utcnow
+from highland.platform.calendar import end_of_day
+from highland.platform.config import Settings
+from highland.platform.db import transaction, utcnow
 from highland.platform.errors import InvalidInput
+from highland.platform.jobs.registry import Report
+from highland.platform.kit.dates import CITY_TZ
 
+log = logging.getLogger("highland.chains.figures")
 MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 MONEY = (("output_value", "output_value"), ("revenue", "revenue"), ("tax", "tax_paid"))
 ORDER = (
@@ -75,7 +78,7 @@ def month_end(year: int, month: int) -> datetime:
 
 def current_month(now: datetime | None = None) -> str:
     """The month of `now` in Asia/Shanghai, as YYYY-MM."""
-    return (now or utcnow()).astimezone(SHANGHAI).strftime("%Y-%m")
+    return (now or utcnow()).astimezone(CITY_TZ).strftime("%Y-%m")
 
 
 def _members(chain_id: int, as_of: datetime) -> Select[Any]:
@@ -245,69 +248,6 @@ def _keep(session: Session, chain_id: int, month: str, gens: dict[str, int], ite
     figures.store_if_committed(session, lambda s: figures.generations(s) == gens, write)
 
 
-def _demands(
-    session: Session, chain_id: int, as_of: datetime, now: datetime
-) -> tuple[int, int, str | None]:
-    """(open, overdue, freshness) of the chain's demands at the month's end.
-
-    A month not yet over: the demands open now; overdue = breached or due before the month's
-    end (what the scheduling has to chase). A past month: replayed from the append-only
-    demand log — a demand is open at the month's end when its last event up to then left it
-    in an open state, and overdue when it was also marked breached (by the sweep) since its
-    last reopening up to then; freshness is the newest event counted."""
-    d = Demand
-    if as_of >= now:
-        overdue = or_(d.breached_at.is_not(None), d.resolution_due < as_of)
-        n_open, n_overdue = session.execute(
-            select(func.count(), func.count().filter(overdue))
-            .select_from(d)
-            .where(d.chain_id == chain_id, d.open.is_(True))
-        ).one()
-        return int(n_open or 0), int(n_overdue or 0), None
-    e = DemandEvent
-    mine = and_(e.demand_id == d.id, d.chain_id == chain_id, e.at <= as_of)
-    last = (
-        select(e.demand_id, func.max(e.seq).label("seq"), func.max(e.at).label("at"))
-        .join(d, mine)
-        .group_by(e.demand_id)
-        .subquery()
-    )
-    reopened = (
-        select(e.demand_id, func.max(e.seq).label("seq"))
-        .join(d, mine)
-        .where(  # a transition into "reopened", not a sweep mark made while reopened
-            e.to_state == DemandState.reopened.value,
-            or_(e.from_state.is_(None), e.from_state != DemandState.reopened.value),
-        )
-        .group_by(e.demand_id)
-        .subquery()
-    )
-    state = e.__table__.alias("state")
-    opened = (
-        select(last.c.demand_id, last.c.at, func.coalesce(reopened.c.seq, 0).label("since"))
-        .join(state, and_(state.c.demand_id == last.c.demand_id, state.c.seq == last.c.seq))
-        .outerjoin(reopened, reopened.c.demand_id == last.c.demand_id)
-        .where(state.c.to_state.not_in([s.value for s in DEMAND_FINAL]))
-        .subquery()
-    )
-    breach = e.__table__.alias("breach")
-    breached = (
-        select(breach.c.id)
-        .where(
-            breach.c.demand_id == opened.c.demand_id,
-            breach.c.action == "breach",
-            breach.c.at <= as_of,
-            breach.c.seq > opened.c.since,
-        )
-        .exists()
-    )
-    n_open, n_overdue, newest = session.execute(
-        select(func.count(), func.count().filter(breached), func.max(opened.c.at))
-    ).one()
-    fresh = newest.astimezone(SHANGHAI).isoformat() if isinstance(newest, datetime) else None
-    return int(n_open or 0), int(n_overdue or 0), fresh
-
-
 def compute(
     session: Session, chain_id: int, month: str, now: datetime | None = None
 ) -> dict[str, Any]:
@@ -326,7 +266,7 @@ def compute(
     if registry is None:
         registry = _registry_items(session, chain_id, as_of, year)
         _keep(session, chain_id, month, gens, registry)
-    n_open, n_overdue, demand_fresh = _demands(session, chain_id, as_of, now)
+    n_open, n_overdue, demand_fresh = demands_public.chain_counts(session, chain_id, as_of, now)
     items: dict[str, Any] = {
         "members": {**registry["members"], "freshness": stamp},
         "new_members": {**registry["new_members"], "freshness": stamp},
@@ -337,3 +277,23 @@ def compute(
         "key_projects": {"value": None, "available": False, "freshness": None},
     }
     return {"month": month, "as_of": as_of.isoformat(), "computed_at": stamp, "items": items}
+
+
+def refresh_job(engine: Engine, now: datetime, settings: Settings) -> Report:
+    """Rebuild the chain analytics' aggregates, and this month's indicators of every chain, if
+    their sources changed since they were built, so that the next reader does not wait for it
+    (a job of the kernel's scheduled round, registered by the assembly; `now` is not used: the
+    figures are today's)."""
+    from highland.chains.models import Chain
+
+    try:
+        with transaction(engine) as s:
+            state = figures.refresh(s)
+        log.info("chain figures: %s", {k: v["built_from"] for k, v in state.items()})
+        month = current_month()
+        with transaction(engine) as s:
+            for chain_id in s.scalars(select(Chain.id).where(Chain.retired.is_(False))):
+                compute(s, chain_id, month)
+    except Exception:  # noqa: BLE001  (a failed rebuild is retried by the next reader)
+        log.exception("chain figures: rebuild failed")
+    return Report()

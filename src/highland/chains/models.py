@@ -240,18 +240,6 @@ class ChainTaskEvent(Base):
 # generation number in data_generation, and each build records the generations it read.
 
 
-class DataGeneration(Base):
-    """A change counter for one kind of source data ("registry", "links"): database triggers
-    add one to `value` for every write to the tables the figures come from. Two other kinds
-    of row share the table: "instance" (a random number naming the database) and "job.<job>"
-    (the last claimed round of a background job, see highland.demands.jobs)."""
-
-    __tablename__ = "data_generation"
-
-    name: Mapped[str] = mapped_column(String(32), primary_key=True)
-    value: Mapped[int] = mapped_column(BigInteger, default=0)
-
-
 class FigureState(Base):
     """The generations the stored figures were built from, and when and how fast."""
 

@@ -8,32 +8,29 @@ from __future__ import annotations
 
 import typer
 
+from highland.chains.analytics import cli as analytics_cli
+from highland.chains.cli import app as chains
+from highland.chains.mapping import cli as mapping_cli
+from highland.chains.report.cli import app as report
 from highland.cli import accounts, backup, data, demo, maintenance, serve  # noqa: F401
 from highland.cli.common import actor as _actor
 from highland.cli.common import app, tokens_app, users_app
 from highland.cli.common import fail as _fail
 from highland.cli.common import init_db as _init
+from highland.demands.apikeys.cli import app as apikeys
+from highland.demands.cli import app as demands
+from highland.platform.calendar.cli import app as calendar
+from highland.platform.identity.cli import register as register_credentials
+from highland.policies.cli import app as policies
+from highland.wiring import wire
 
 __all__ = ["_actor", "_fail", "_init", "app", "main"]
 
-
-def _policies_app() -> typer.Typer:
-    from highland.policies.cli import app as policies
-
-    return policies
-
-
-def _demands_app() -> typer.Typer:
-    from highland.demands.cli import app as demands
-
-    return demands
+wire()  # the domains' jobs, calendar listeners and providers (highland.wiring)
 
 
 def _chains_app() -> typer.Typer:
-    from highland.chains.analytics import cli as analytics_cli
-    from highland.chains.cli import app as chains
-    from highland.chains.mapping import cli as mapping_cli
-
+    """`highland chains`: the core's commands and those of the mapping and analytics features."""
     chains.add_typer(analytics_cli.reference_app, name="reference")
     chains.add_typer(analytics_cli.prospects_app, name="prospects")
     chains.command("analytics")(analytics_cli.analytics_command)
@@ -48,39 +45,13 @@ def _chains_app() -> typer.Typer:
     return chains
 
 
-def _report_app() -> typer.Typer:
-    from highland.chains.report.cli import app as report
-
-    return report
-
-
-def _calendar_app() -> typer.Typer:
-    from highland.demands.calendar_cli import app as calendar
-
-    return calendar
-
-
-def _apikeys_app() -> typer.Typer:
-    from highland.demands.apikeys.cli import app as apikeys
-
-    return apikeys
-
-
-app.add_typer(_policies_app(), name="policies")
-app.add_typer(_demands_app(), name="demands")
+app.add_typer(policies, name="policies")
+app.add_typer(demands, name="demands")
 app.add_typer(_chains_app(), name="chains")
-app.add_typer(_report_app(), name="report")
-app.add_typer(_calendar_app(), name="calendar")
-app.add_typer(_apikeys_app(), name="apikeys")
-
-
-def _credentials_commands() -> None:
-    from highland.platform.identity.cli import register
-
-    register(users_app, tokens_app)
-
-
-_credentials_commands()
+app.add_typer(report, name="report")
+app.add_typer(calendar, name="calendar")
+app.add_typer(apikeys, name="apikeys")
+register_credentials(users_app, tokens_app)
 
 
 def main() -> None:

@@ -210,9 +210,10 @@ def _demo_people() -> None:
 def _demo_users() -> None:
     from highland.demands.demo.script import DEMO_USERS
     from highland.demands.demo.service import first_owner
-    from highland.demands.models import Demand, Institution
+    from highland.demands.models import Demand
     from highland.enterprises.repository import get_or_first
     from highland.platform.identity.service import create_user, user_exists
+    from highland.platform.institutions.models import Institution
 
     settings = get_settings()
     path = settings.instance_dir / DEMO_LOGINS

@@ -12,13 +12,11 @@ from sqlalchemy.orm import Session
 
 from highland.demands import attachments as files
 from highland.demands import reference, repository, service, uploads
-from highland.demands.calendar import SHANGHAI, WorkCalendar, load_calendar
 from highland.demands.meetings import service as meetings
 from highland.demands.meetings.board import board_xlsx
 from highland.demands.metrics import institution_metrics
-from highland.demands.models import Attachment, Demand, Institution, Meeting
+from highland.demands.models import Attachment, Demand, Meeting
 from highland.demands.practice.api import practice_section
-from highland.demands.provisional import demand_marks
 from highland.demands.schemas import (
     ActionIn,
     AttachmentOut,
@@ -36,9 +34,13 @@ from highland.demands.schemas import (
     RouteIn,
 )
 from highland.platform.audit.service import Actor
+from highland.platform.calendar import WorkCalendar, load_calendar
+from highland.platform.calendar.provisional import demand_marks
 from highland.platform.deps import DB, csrf_protect, require
 from highland.platform.errors import InvalidInput
 from highland.platform.identity.permissions import Permission, Principal
+from highland.platform.institutions.models import Institution
+from highland.platform.kit.dates import CITY_TZ
 from highland.platform.pagination import paginate
 from highland.platform.web.params import XLSX_TYPE, DbInt
 
@@ -348,7 +350,7 @@ def deadline(
 ) -> DeadlineOut:
     """The end (23:59:59 Asia/Shanghai) of the Nth working day after the start's date."""
     if start.tzinfo is None:
-        start = start.replace(tzinfo=SHANGHAI)
+        start = start.replace(tzinfo=CITY_TZ)
     cal = load_calendar(db)
     due = cal.add_working_days(start, working_days)
     year = cal.provisional_year(start, due)

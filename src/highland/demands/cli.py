@@ -9,8 +9,11 @@ import typer
 from rich.console import Console
 
 from highland.platform.audit.service import Actor
-from highland.platform.db import transaction
+from highland.platform.cli import actor as _actor
+from highland.platform.cli import init_db as _init
+from highland.platform.db import session_factory, transaction
 from highland.platform.errors import HighlandError
+from highland.platform.identity.permissions import Principal, Role
 
 app = typer.Typer(help="Enterprise demands: routing, sweep, exports.", no_args_is_help=True)
 out = Console(soft_wrap=True)
@@ -23,8 +26,6 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
 
 
 def _init_and_actor() -> Actor:
-    from highland.platform.cli import actor as _actor
-    from highland.platform.cli import init_db as _init
 
     _init()
     return _actor()
@@ -60,7 +61,6 @@ def routing() -> None:
     from sqlalchemy import select
 
     from highland.demands.models import RoutingRule
-    from highland.platform.db import session_factory
 
     _init_and_actor()
     with session_factory()() as s:
@@ -82,7 +82,6 @@ def board(
     """Export a meeting's demand list (institution, deadlines, state) to XLSX."""
     from highland.demands.meetings.board import board_xlsx
     from highland.platform.db import session_factory
-    from highland.platform.identity.permissions import Principal, Role
 
     actor = _init_and_actor()
     staff = Principal(user_id=0, username=actor.name, role=Role.admin, channel="cli")

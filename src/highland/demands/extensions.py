@@ -10,7 +10,7 @@ allowance). A request is asked before the resolution deadline passes. A pending 
 lapses when the demand leaves the handler's hands (resolved, transferred, withdrawn).
 
 The response deadline is never extended: a request is asked after the institution accepted.
-Every event goes through `service._log`, so that the metrics' replay reaches the same
+Every event goes through `clocks._log`, so that the metrics' replay reaches the same
 deadlines (`metrics.apply_event` → `practice_metrics.apply_practice_event`).
 """
 
@@ -23,12 +23,13 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from highland.demands import service
-from highland.demands.calendar import load_calendar
+from highland.demands import access, clocks
 from highland.demands.models import Demand, DemandCategory
 from highland.demands.practice.models import DemandExtension
 from highland.demands.workflow import Part, State
 from highland.platform.audit.service import Actor, Change, record
+from highland.platform.calendar import load_calendar
+from highland.platform.config import get_settings
 from highland.platform.db import begin_write, utcnow
 from highland.platform.errors import Conflict, Forbidden, InvalidInput, NotFound
 from highland.platform.identity.permissions import Principal, Role
@@ -51,7 +52,6 @@ class Limits:
 
 def limits(session: Session) -> Limits:
     """The allowance from the settings (a test may put its own in `session.info`)."""
-    from highland.platform.config import get_settings
 
     s = get_settings()
     return Limits(
@@ -94,7 +94,7 @@ def approved_count(session: Session, demand_id: int) -> int:
 
 def can_ask(principal: Principal, d: Demand) -> bool:
     """Whether the caller could ask for an extension of this demand now (buttons)."""
-    return Part.handler in service.parts_of(principal, d) and d.state in EXTENDABLE
+    return Part.handler in access.parts_of(principal, d) and d.state in EXTENDABLE
 
 
 def can_decide(principal: Principal) -> bool:
@@ -166,14 +166,14 @@ def _reason(value: Any, code: str, what: str) -> str:
 def locked(session: Session, principal: Principal, demand_id: int) -> Demand:
     """The demand, locked for this transaction (404 outside the caller's scope)."""
     d = session.get(Demand, demand_id, with_for_update=True, populate_existing=True)
-    if d is None or not service.can_see(principal, d):
+    if d is None or not access.can_see(principal, d):
         raise NotFound(f"demand {demand_id} not found", code="practice.demand_not_found")
     return d
 
 
 def check_version(d: Demand, version: int | None) -> None:
     """Refuse a missing or stale version (the same check as every demand action)."""
-    service.check_version(d, version)
+    access.check_version(d, version)
 
 
 def ask(
@@ -191,7 +191,7 @@ def ask(
     begin_write(session)
     now = now or utcnow()
     d = locked(session, principal, demand_id)
-    if Part.handler not in service.parts_of(principal, d):
+    if Part.handler not in access.parts_of(principal, d):
         raise Forbidden(
             "only the institution handling the demand may ask for an extension",
             code="practice.extension_ask_forbidden",
@@ -239,7 +239,7 @@ def ask(
     session.add(req)
     session.flush()
     data = {"days": n, "reason": text, "request_id": req.id}
-    service._log(session, d, actor, "extend_ask", d.state, d.state, data, now)
+    clocks._log(session, d, actor, "extend_ask", d.state, d.state, data, now)
     _touch(d, now)
     record(session, actor, Change("extend_ask", "demand", str(d.id), None, data))
     session.flush()
@@ -298,8 +298,8 @@ def decide(
         assert cat is not None
         old_due = d.resolution_due
         d.extension_days = (d.extension_days or 0) + req.days
-        service._set_clocks(d, cat, load_calendar(session), service._escalate_after(session))
-        service._clear_marks_if_future(d, now)
+        clocks._set_clocks(d, cat, load_calendar(session), clocks._escalate_after(session))
+        clocks._clear_marks_if_future(d, now)
         req.state, req.old_due, req.new_due = "approved", old_due, d.resolution_due
         data: dict[str, Any] = {
             "request_id": req.id,
@@ -307,12 +307,12 @@ def decide(
             "old_due": None if old_due is None else old_due.isoformat(),
             "new_due": None if d.resolution_due is None else d.resolution_due.isoformat(),
         }
-        service._log(session, d, actor, "extend_ok", d.state, d.state, data, now)
+        clocks._log(session, d, actor, "extend_ok", d.state, d.state, data, now)
     else:
         text = _reason(reason, "practice.extension_refusal_reason", "say why it is refused")
         req.state, req.decision_reason = "refused", text
         data = {"request_id": req.id, "reason": text}
-        service._log(session, d, actor, "extend_no", d.state, d.state, data, now)
+        clocks._log(session, d, actor, "extend_no", d.state, d.state, data, now)
     _touch(d, now)
     record(
         session,

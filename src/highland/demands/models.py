@@ -1,15 +1,15 @@
-"""Demand tables: institutions, categories, routing, meetings, demands and their event log,
-attachments, Open311 API keys and admin-entered holiday calendars."""
+"""Demand tables: categories, routing, meetings, demands and their event log, attachments and
+Open311 API keys (institutions and the working calendar are the kernel's:
+highland.platform.institutions, highland.platform.calendar)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
-    Date,
     ForeignKey,
     Index,
     Integer,
@@ -23,24 +23,6 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from highland.platform.db import Base, UTCDateTime, utcnow
-
-
-class Institution(Base):
-    """A responsible institution (责任单位): a bureau, a district office, a service centre."""
-
-    __tablename__ = "institution"
-
-    code: Mapped[str] = mapped_column(String(32), primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
-    name_en: Mapped[str | None] = mapped_column(String(200))
-    parent_code: Mapped[str | None] = mapped_column(
-        ForeignKey("institution.code", ondelete="RESTRICT"), index=True
-    )
-    district_code: Mapped[str | None] = mapped_column(String(6))
-    contact_name: Mapped[str | None] = mapped_column(String(100))
-    contact_phone: Mapped[str | None] = mapped_column(String(40))
-    contact_email: Mapped[str | None] = mapped_column(String(200))
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
 class DemandCategory(Base):
@@ -282,26 +264,3 @@ class ApiKey(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     created_by: Mapped[str] = mapped_column(String(64))
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
-
-
-class CalendarYear(Base):
-    """A year whose working-day calendar an admin entered (overrides the packaged schedule)."""
-
-    __tablename__ = "calendar_year"
-
-    year: Mapped[int] = mapped_column(Integer, primary_key=True)
-    source: Mapped[str] = mapped_column(Text)  # the notice it follows, e.g. 国办发明电〔2026〕x号
-    entered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    entered_by: Mapped[str] = mapped_column(String(64))
-
-
-class CalendarDay(Base):
-    """A day of an admin-entered year that differs from Monday–Friday working, Saturday and
-    Sunday off: a holiday on a weekday (working False) or a make-up working weekend day."""
-
-    __tablename__ = "calendar_day"
-
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
-    year: Mapped[int] = mapped_column(ForeignKey("calendar_year.year", ondelete="CASCADE"))
-    working: Mapped[bool] = mapped_column(Boolean)
-    name: Mapped[str | None] = mapped_column(String(100))

@@ -19,9 +19,11 @@ from typing import Any, Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from highland.demands.models import Demand, Institution
+from highland.demands.models import Demand
 from highland.enterprises.models import Enterprise
 from highland.platform.audit.service import Actor
+from highland.platform.calendar import CalendarUnknown, load_calendar
+from highland.platform.institutions.models import Institution
 from highland.platform.notices import service as notices
 from highland.platform.notices.recipients import Directory, enterprise_users
 
@@ -147,7 +149,7 @@ def on_event(
 
 
 class Mark(Protocol):
-    """A demand marked by the sweep (demands.sweep._Marked)."""
+    """A demand marked by the sweep (a `highland.platform.workflow.sweep.Marked`)."""
 
     kind: str
     id: int
@@ -191,8 +193,6 @@ def sweep_notices(
         return 0
     who = Directory.load(session)
     if marks.get("escalation") and calendar is None:
-        from highland.demands.calendar import load_calendar
-
         calendar = load_calendar(session)
     enterprises, institutions = _sweep_names(
         session, [m.enterprise_id for rows in marks.values() for m in rows]
@@ -226,7 +226,6 @@ def sweep_notices(
 
 def _overdue_days(calendar: Any, due: datetime, now: datetime) -> int | None:
     """Working days wholly past since the deadline (those before today's date)."""
-    from highland.demands.calendar import CalendarUnknown
 
     try:
         return int(calendar.working_days_between(due, now - timedelta(days=1)))

@@ -13,16 +13,16 @@ from sqlalchemy.orm import Session
 
 from highland.demands import attachments as files
 from highland.demands import present, repository, service
-from highland.demands.calendar import load_calendar
 from highland.demands.meetings import pages as meeting_pages
 from highland.demands.metrics import pages as metrics_pages
 from highland.demands.practice import pages as practice_pages
 from highland.demands.present import Names, actor_of, form_error, local
 from highland.demands.present import render_page as _page
-from highland.demands.provisional import demand_marks
 from highland.demands.reference import calendar_pages
 from highland.demands.reference import pages as reference_pages
 from highland.demands.workflow import PRIORITIES, REQUEST_TYPES, VERDICTS, State
+from highland.platform.calendar import load_calendar
+from highland.platform.calendar.provisional import demand_marks
 from highland.platform.db import utcnow
 from highland.platform.deps import DB, csrf_protect, require
 from highland.platform.errors import HighlandError, InvalidInput, NotFound

@@ -203,7 +203,7 @@ def event_rows(lang: str, names: Names, evs: list[DemandEvent]) -> list[dict[str
         if data.get("paused_working_days") is not None:
             detail.append(translate(lang, "demands.paused_days", n=data["paused_working_days"]))
         if e.action == "reclock":
-            from highland.demands.provisional import reclock_text
+            from highland.platform.calendar.provisional import reclock_text
 
             detail.append(reclock_text(lang, data))
         detail[:0] = _practice_detail(lang, e.action, data)

@@ -1,105 +1,51 @@
-"""Recompute open deadlines when a year's working days change (an admin entered, replaced or
-deleted a year's schedule).
+"""Recompute demands' open deadlines when a year's working days change (an admin entered,
+replaced or deleted a year's schedule): the demands' listener of the kernel calendar
+(`highland.platform.calendar.years`), registered by the assembly.
 
-Each deadline is a count of working days from a start (a demand's dispatch or clock start, a
-task's assignment), so the count is read back with the calendar as it was and counted again with
-the calendar as it is now: the category's limits, pauses and anything else that made the count
-stay as they were. Every demand or task whose deadlines move gets one `reclock` event, written
-through its module's single event writer (`demands.service._log`,
-`chains.governance.service._log`), so notifications and the metrics replay see it:
+Each deadline is a count of working days from a start (a demand's dispatch or clock start), so
+the count is read back with the calendar as it was and counted again with the calendar as it is
+now: the category's limits, pauses and anything else that made the count stay as they were.
+Every demand whose deadlines move gets one `reclock` event, written through the single event
+writer (`demands.service._log`), so notifications and the metrics replay see it:
 
     {"year": 2027, "response_due": [old, new], "resolution_due": [old, new], ...}
 
-(only the deadlines that moved; tasks: {"year": 2027, "due": [old, new]}). Closed demands and
-tasks, and those already resolved or done, keep their deadlines: their on-time verdict is given.
-A sweep mark (warned, breached, escalated) on a deadline that moved past now is cleared, as a
-resume does.
+(only the deadlines that moved). Closed demands, and those already resolved, keep their
+deadlines: their on-time verdict is given. A sweep mark (warned, breached, escalated) on a
+deadline that moved past now is cleared, as a resume does.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from highland.demands.calendar import SHANGHAI, WorkCalendar, load_calendar
+from highland.demands.models import Demand
+from highland.demands.service import _clear_marks_if_future, _log
 from highland.platform.audit.service import Actor
-from highland.platform.db import utcnow
+from highland.platform.calendar import WorkCalendar, load_calendar
+from highland.platform.calendar.core import recount
+from highland.platform.kit.dates import CITY_TZ
 
 ACTION = "reclock"
-
-
-@dataclass
-class Reclocked:
-    """What entering (or deleting) a year moved: the demands and tasks, by id."""
-
-    year: int
-    demands: list[int] = field(default_factory=list)
-    tasks: list[int] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        """For the audit log."""
-        return {"demands": self.demands[:1000], "tasks": self.tasks[:1000],
-                "n_demands": len(self.demands), "n_tasks": len(self.tasks)}  # fmt: skip
-
-    def text(self) -> str:
-        """One English line for the CLI and the audit summary."""
-        return (
-            f"{len(self.demands)} open demand(s) and {len(self.tasks)} open chain task(s) had "
-            "their deadlines recomputed"
-        )
+LABEL = "open demand(s)"
 
 
 def _iso(value: datetime) -> str:
-    return value.astimezone(SHANGHAI).isoformat()
+    return value.astimezone(CITY_TZ).isoformat()
 
 
-def recount(old: WorkCalendar, new: WorkCalendar, start: datetime, due: datetime) -> datetime:
-    """The deadline `due` (counted from start with the old calendar) counted again with the
-    new one: the same number of working days."""
-    n = old.working_days_between(start, due)
-    return new.add_working_days(start, n)
-
-
-def reclock_open(
-    session: Session,
-    actor: Actor,
-    year: int,
-    old: WorkCalendar,
-    *,
-    now: datetime | None = None,
-) -> Reclocked:
-    """Recompute the open deadlines that `year`'s change moves; one event per demand or task.
-    `old` is the calendar before the change (the database already holds the new one)."""
-    now = now or utcnow()
-    new = load_calendar(session)
-    moved = Reclocked(year)
-    if old.exceptions.get(year) == new.exceptions.get(year):
-        return moved  # the same working days (e.g. a source corrected): nothing moves
-    lo = datetime(year, 1, 1, tzinfo=SHANGHAI)
-    hi = datetime(year + 1, 1, 1, tzinfo=SHANGHAI)
-    moved.demands = _demands(session, actor, year, old, new, lo, hi, now)
-    moved.tasks = _tasks(session, actor, year, old, new, lo, hi, now)
-    session.flush()
-    return moved
-
-
-def _demands(
-    session: Session,
-    actor: Actor,
-    year: int,
-    old: WorkCalendar,
-    new: WorkCalendar,
-    lo: datetime,
-    hi: datetime,
-    now: datetime,
+def reclock_demands(
+    session: Session, actor: Actor, year: int, old: WorkCalendar, now: datetime
 ) -> list[int]:
-    from highland.demands.models import Demand
-    from highland.demands.service import _clear_marks_if_future, _log
-
+    """The calendar listener of demands: recount the open deadlines that `year`'s change moves
+    (`old`: the calendar before it), one `reclock` event per demand moved; their ids."""
+    new = load_calendar(session)
+    lo = datetime(year, 1, 1, tzinfo=CITY_TZ)
+    hi = datetime(year + 1, 1, 1, tzinfo=CITY_TZ)
     stmt = (
         select(Demand)
         .where(
@@ -148,52 +94,4 @@ def _demands(
         d.version += 1
         d.updated_at = now
         ids.append(d.id)
-    return ids
-
-
-def _tasks(
-    session: Session,
-    actor: Actor,
-    year: int,
-    old: WorkCalendar,
-    new: WorkCalendar,
-    lo: datetime,
-    hi: datetime,
-    now: datetime,
-) -> list[int]:
-    from highland.chains.governance.service import TaskState, _log
-    from highland.chains.models import ChainTask
-
-    stmt = (
-        select(ChainTask)
-        .where(
-            ChainTask.open.is_(True),
-            ChainTask.state != TaskState.done.value,
-            ChainTask.assigned_at < hi,
-            ChainTask.due >= lo,
-        )
-        .order_by(ChainTask.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    ids: list[int] = []
-    for t in session.scalars(stmt):
-        due = recount(old, new, t.assigned_at, t.due)
-        warn = recount(old, new, t.assigned_at, t.warn_at)
-        if due == t.due and warn == t.warn_at:
-            continue
-        data: dict[str, Any] = {"year": year}
-        if due != t.due:
-            data["due"] = [_iso(t.due), _iso(due)]
-        if warn != t.warn_at:
-            data["warn_at"] = [_iso(t.warn_at), _iso(warn)]
-        t.due, t.warn_at = due, warn
-        if warn > now:
-            t.warned_at = None
-        if due > now:
-            t.breached_at = None
-        _log(session, t, actor, ACTION, t.state, t.state, data, now)
-        t.version += 1
-        t.updated_at = now
-        ids.append(t.id)
     return ids

@@ -14,10 +14,8 @@ from sqlalchemy.orm import Session
 
 from highland.demands.models import (
     Attachment,
-    CalendarYear,
     Demand,
     DemandCategory,
-    Institution,
     Meeting,
     MeetingAttendee,
     RoutingRule,
@@ -25,8 +23,10 @@ from highland.demands.models import (
 from highland.demands.scope import DEMANDS, MEETINGS
 from highland.demands.workflow import REQUEST_TYPES, State
 from highland.enterprises.models import Enterprise
+from highland.platform.calendar.models import CalendarYear
 from highland.platform.errors import InvalidInput, NotFound
 from highland.platform.identity.permissions import Principal, Role
+from highland.platform.institutions.models import Institution
 
 # ---------------------------------------------------------------- demands
 

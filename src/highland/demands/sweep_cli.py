@@ -8,6 +8,13 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from highland.platform.cli import init_db
+from highland.platform.config import get_settings
+from highland.platform.db import get_engine
+from highland.platform.errors import HighlandError
+from highland.platform.jobs import run_once
+from highland.platform.kit.dates import CITY_TZ
+
 app = typer.Typer(help="The overdue sweep of demands.", no_args_is_help=True)
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -34,7 +41,6 @@ def parse_now(text: str | None) -> datetime | None:
     the flag."""
     if text is None:
         return None
-    from highland.demands.calendar import SHANGHAI
 
     value = text.strip()
     try:
@@ -44,7 +50,7 @@ def parse_now(text: str | None) -> datetime | None:
             f"--now: '{text}' is not a date or date-time; write YYYY-MM-DD, "
             "YYYY-MM-DDTHH:MM[:SS] or add an offset such as +08:00"
         ) from None
-    return when.replace(tzinfo=SHANGHAI) if when.tzinfo is None else when
+    return when.replace(tzinfo=CITY_TZ) if when.tzinfo is None else when
 
 
 @app.command("sweep")
@@ -52,11 +58,6 @@ def sweep_command(
     now: Annotated[str | None, typer.Option("--now", help=NOW_HELP)] = None,
 ) -> None:
     """Mark warnings, breaches and escalations due now, notify, send pending e-mails."""
-    from highland.demands.scheduler import run_once
-    from highland.platform.cli import init_db
-    from highland.platform.config import get_settings
-    from highland.platform.db import get_engine
-    from highland.platform.errors import HighlandError
 
     try:
         when = parse_now(now)

@@ -1,13 +1,17 @@
-"""The declared state machine of a demand: states, actions, who may take each action.
+"""The declared state machine of a demand: states, actions, who may take each action, run by
+the kernel's workflow engine (`highland.platform.workflow`).
 
-Everything that changes a demand goes through `TRANSITIONS`; the service refuses any action
-that is not declared for the demand's current state and the caller's part in it.
+Everything that changes a demand goes through `TRANSITIONS`; the engine refuses any action that
+is not declared for the demand's current state and the caller's part in it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
+
+from highland.demands import notices as demand_notices
+from highland.demands.models import Demand, DemandEvent
+from highland.platform.workflow import EventLog, Machine, Transition, Workflow
 
 
 class State(StrEnum):
@@ -61,21 +65,10 @@ class Action(StrEnum):
     recategorise = "recategorise"
 
 
-@dataclass(frozen=True)
-class Transition:
-    """One declared transition. `to` None: the target depends on the input (see service)."""
-
-    action: Action
-    sources: frozenset[State]
-    to: State | None
-    parts: frozenset[Part]
-    needs: tuple[str, ...] = ()  # input fields that must be given
-
-
 S = State
 OPEN = frozenset(State) - FINAL
 TRANSITIONS: dict[Action, Transition] = {
-    t.action: t
+    Action(t.action): t
     for t in (
         Transition(
             Action.dispatch,
@@ -161,6 +154,20 @@ REQUEST_TYPES = ("consult", "help", "complaint", "suggest")
 RETURN_WINDOW_DAYS = 2
 
 
+MACHINE = Machine.declare(State, FINAL, RUNNING, TRANSITIONS.values())
+# The demand's event log copies its institution at the time of each event.
+WORKFLOW = Workflow(
+    MACHINE,
+    Demand,
+    EventLog(DemandEvent, "demand_id", ("institution_code",), demand_notices.on_event),
+    noun="demand",
+    prefix="demand",
+    action_key="demands.action.{}",
+    state_key="demands.state.{}",
+    field_key="demands.field.{}",
+)
+
+
 def allowed_actions(state: str, parts: frozenset[Part]) -> list[Action]:
     """The actions the caller may take now (for buttons and the API's `actions` list)."""
-    return [t.action for t in TRANSITIONS.values() if State(state) in t.sources and t.parts & parts]
+    return [Action(a) for a in MACHINE.allowed(state, frozenset(parts))]

@@ -9,11 +9,11 @@ from fastapi.responses import Response, StreamingResponse
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from highland.demands.provisional import calendar_warning
 from highland.enterprises import repository as repo
 from highland.enterprises import service
 from highland.enterprises.imports import read_upload, run_import, save_report
 from highland.enterprises.vocab import OWNERSHIP, QUALIFICATIONS, SOURCES
+from highland.platform.calendar.provisional import calendar_warning
 from highland.platform.deps import DB, csrf_protect, require
 from highland.platform.errors import HighlandError, NotFound
 from highland.platform.identity.permissions import Permission, Principal

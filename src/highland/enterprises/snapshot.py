@@ -12,6 +12,7 @@ import functools
 import math
 import operator
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
 from typing import Any
@@ -34,6 +35,7 @@ from highland.enterprises.portrait import (
 from highland.platform.db import table_of
 
 _S, _I = pl.String(), pl.Int64()
+_NO_MEMBERSHIPS: dict[str, pl.DataType] = {"id": _I, "chain": _S, "segment": _S}
 PORTRAIT_SCHEMA: dict[str, pl.DataType] = {
     "uscc": _S, "district": _S, "industry": _S, "industry_section": _S, "industry_division": _S,
     "age_years": _I, "ownership": _S, "country": _S, "listed": pl.Boolean(),
@@ -56,6 +58,29 @@ _INT64 = (-(2**63), 2**63 - 1)
 _CLAMP = 2**100  # lifecycle thresholds beyond any Int64 value compare the same as this
 
 Scope = Callable[[Any], ColumnElement[bool]]
+
+
+@dataclass(frozen=True)
+class MembershipSource:
+    """Where enterprises' accepted chain memberships are read: a FROM clause, the condition of
+    an accepted membership in a chain not retired, and the columns of the enterprise id, the
+    chain code and the segment code. Lent by the chains domain (registered by the assembly,
+    `highland.wiring`), so that enterprises never read the chains' tables by name."""
+
+    source: Any
+    where: ColumnElement[bool]
+    enterprise_id: ColumnElement[Any]
+    chain: ColumnElement[Any]
+    segment: ColumnElement[Any]
+
+
+_membership_provider: Callable[[], MembershipSource] | None = None
+
+
+def register_chain_memberships(provider: Callable[[], MembershipSource]) -> None:
+    """Lend the snapshot the chains' memberships (without it, every enterprise has none)."""
+    global _membership_provider
+    _membership_provider = provider
 
 
 # --------------------------------------------------------------------------- the one-row path
@@ -105,16 +130,13 @@ def row_values(
 def memberships_of(session: Session, enterprise_id: int) -> tuple[list[str], list[str]]:
     """The chain codes and "chaincode/segmentcode" of an enterprise's accepted memberships
     (chains not retired); both lists sorted."""
-    from highland.chains.models import Chain, EnterpriseSegment
-
+    if _membership_provider is None:
+        return [], []
+    m = _membership_provider()
     rows = session.execute(
-        select(Chain.code, EnterpriseSegment.segment_code)
-        .join(Chain, Chain.id == EnterpriseSegment.chain_id)
-        .where(
-            EnterpriseSegment.enterprise_id == enterprise_id,
-            EnterpriseSegment.status == "accepted",
-            Chain.retired.is_(False),
-        )
+        select(m.chain, m.segment)
+        .select_from(m.source)
+        .where(m.where, m.enterprise_id == enterprise_id)
     ).all()
     return sorted({c for c, _ in rows}), sorted({f"{c}/{seg}" for c, seg in rows})
 
@@ -160,7 +182,10 @@ def portrait_frame(
         if enterprises.height:
             raws.append(enterprises)
             quals.append(_load(session, agg, *_qualification_query(scope, as_of)))
-            members.append(_load(session, agg, *_membership_query(scope)))
+            query = _membership_query(scope)
+            members.append(
+                _load(session, agg, *query) if query else pl.DataFrame(schema=_NO_MEMBERSHIPS)
+            )
     if not raws:
         return pl.DataFrame(schema=PORTRAIT_SCHEMA)
     frame = _derive(pl.concat(raws), pl.concat(quals), as_of, pl.concat(members))
@@ -253,18 +278,15 @@ def _qualification_query(scope: Scope, as_of: date) -> tuple[Any, ColumnElement[
     return q, valid, {"id": (q.c.enterprise_id, _I), "code": (q.c.code, _S)}
 
 
-def _membership_query(scope: Scope) -> tuple[Any, ColumnElement[bool], _Columns]:
-    """Accepted memberships in chains not retired: enterprise id, chain code, segment code."""
-    from highland.chains.models import Chain, EnterpriseSegment
-
-    m, c = table_of(EnterpriseSegment), table_of(Chain)
-    where = and_(m.c.status == "accepted", c.c.retired.is_(False), scope(m.c.enterprise_id))
-    columns: _Columns = {
-        "id": (m.c.enterprise_id, _I),
-        "chain": (c.c.code, _S),
-        "segment": (m.c.segment_code, _S),
-    }
-    return m.join(c, c.c.id == m.c.chain_id), where, columns
+def _membership_query(scope: Scope) -> tuple[Any, ColumnElement[bool], _Columns] | None:
+    """Accepted memberships in chains not retired: enterprise id, chain code, segment code
+    (None: no chains domain lends them)."""
+    if _membership_provider is None:
+        return None
+    m = _membership_provider()
+    columns: _Columns = {"id": (m.enterprise_id, _I), "chain": (m.chain, _S),
+                         "segment": (m.segment, _S)}  # fmt: skip
+    return m.source, and_(m.where, scope(m.enterprise_id)), columns
 
 
 def _load(

@@ -109,7 +109,9 @@ def require(permission: Permission) -> Callable[..., Principal]:
 
     def check(principal: Principal = Depends(current_principal)) -> Principal:
         if not principal.can(permission):
-            raise Forbidden(f"your role ({principal.role.value}) may not do this")
+            raise Forbidden(f"your role ({principal.role.value}) may not do this",
+                            code="kernel.role_may_not",
+                            params={"role": f"@role.{principal.role.value}"})  # fmt: skip
         return principal
 
     return check
@@ -129,7 +131,8 @@ async def csrf_protect(
         value = form.get("csrf_token")
         sent = value if isinstance(value, str) else None
     if not sent or not principal.csrf_token or not hmac.compare_digest(sent, principal.csrf_token):
-        raise Forbidden("the form has expired or did not come from this site; reload and retry")
+        raise Forbidden("the form has expired or did not come from this site; reload and retry",
+                        code="kernel.csrf")  # fmt: skip
 
 
 async def read_body(request: Request) -> bytes:
@@ -140,5 +143,7 @@ async def read_body(request: Request) -> bytes:
     async for chunk in request.stream():
         data += chunk
         if len(data) > limit:
-            raise InvalidInput(f"the body is larger than {limit // (1024 * 1024)} MB", field="body")
+            raise InvalidInput(f"the body is larger than {limit // (1024 * 1024)} MB", field="body",
+                               code="kernel.body_too_large",
+                               params={"limit": limit // (1024 * 1024)})  # fmt: skip
     return bytes(data)

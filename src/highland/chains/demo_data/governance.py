@@ -19,12 +19,12 @@ from sqlalchemy.orm import Session
 from highland.chains import indicators
 from highland.chains.governance import service as gov
 from highland.chains.models import Chain, ChainMeeting, EnterpriseSegment, Segment
-from highland.demands.calendar import SHANGHAI
-from highland.demands.models import Institution
+from highland.platform import institutions
 from highland.platform.audit.service import Actor
 from highland.platform.db import utcnow
 from highland.platform.errors import HighlandError
 from highland.platform.identity.permissions import Principal, Role
+from highland.platform.kit.dates import CITY_TZ
 
 HISTORY_MONTHS = 12
 PLACE = "区政府第三会议室（示例）"
@@ -40,7 +40,7 @@ def shift(month: str, months: int) -> str:
 
 def _first_day(month: str) -> datetime:
     year, mon = indicators.parse_month(month)
-    return datetime(year, mon, 1, 9, 0, tzinfo=SHANGHAI)
+    return datetime(year, mon, 1, 9, 0, tzinfo=CITY_TZ)
 
 
 def _spread_history(session: Session, this: str) -> None:
@@ -85,7 +85,7 @@ def _record(
     focus = _focus(session, chain)
     year, mon = indicators.parse_month(month)
     data = gov.MeetingInput(
-        month=month, held_at=datetime(year, mon, 25, 9, 30, tzinfo=SHANGHAI), place=PLACE,
+        month=month, held_at=datetime(year, mon, 25, 9, 30, tzinfo=CITY_TZ), place=PLACE,
         chaired_by=f"{chain.name}产业链链长（示例）", attendees=ATTENDEES,
         matters=f"一、通报本月{chain.name}产业链运行情况；\n二、研究“{focus}”环节补链招引；\n"
                 "三、协调重点企业用地、融资与人才需求。",
@@ -104,7 +104,7 @@ def load_demo_governance(session: Session, now: datetime | None = None) -> dict[
     now = now or utcnow()
     this = indicators.current_month(now)
     _spread_history(session, this)
-    institution = session.scalar(select(Institution.code).order_by(Institution.code).limit(1))
+    institution = institutions.first_code(session)
     records = tasks = 0
     chains = session.scalars(select(Chain).where(Chain.retired.is_(False)).order_by(Chain.id))
     for chain in chains.all():

@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 from highland.chains import indicators
 from highland.chains.governance import service as gov
 from highland.chains.models import ChainMeeting, ChainTask, ChainTaskEvent
-from highland.demands.calendar import WorkCalendar, load_calendar
-from highland.demands.provisional import task_due_provisional
 from highland.platform.audit.service import Actor
+from highland.platform.calendar import WorkCalendar, load_calendar
+from highland.platform.calendar.provisional import task_due_provisional
 from highland.platform.deps import DB, csrf_protect, require
 from highland.platform.identity.permissions import Permission, Principal
 from highland.platform.web.params import DbInt

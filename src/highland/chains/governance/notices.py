@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from highland.chains.models import Chain, ChainTask
-from highland.demands.models import Institution
+from highland.platform import institutions
 from highland.platform.audit.service import Actor
 from highland.platform.notices import service as notices
 from highland.platform.notices.recipients import Directory
@@ -41,11 +41,7 @@ def _params(session: Session, task_id: int, chain_id: int, title: str, due: date
         select(Chain.name, Chain.name_en).where(Chain.id == chain_id)
     ).one_or_none()
     inst = (
-        session.execute(
-            select(Institution.name, Institution.name_en).where(
-                Institution.code == owner_institution
-            )
-        ).one_or_none()
+        institutions.names(session, [owner_institution]).get(owner_institution)
         if owner_institution
         else None
     )

@@ -17,14 +17,15 @@ from highland.chains import indicators
 from highland.chains.governance import service as gov
 from highland.chains.mapping.service import check_write
 from highland.chains.models import Chain, ChainMeeting
-from highland.demands.calendar import SHANGHAI, load_calendar
-from highland.demands.models import Institution
-from highland.demands.provisional import reclock_text, task_due_provisional
+from highland.platform import institutions
 from highland.platform.audit.service import Actor
+from highland.platform.calendar import load_calendar
+from highland.platform.calendar.provisional import reclock_text, task_due_provisional
 from highland.platform.db import utcnow
 from highland.platform.deps import DB, csrf_protect, require
 from highland.platform.errors import HighlandError, InvalidInput
 from highland.platform.identity.permissions import Permission, Principal
+from highland.platform.kit.dates import CITY_TZ
 from highland.platform.web.i18n import translate
 from highland.platform.web.params import DbInt
 from highland.platform.web.render import language, render
@@ -58,9 +59,12 @@ def _held_at(text: str) -> datetime | None:
         value = datetime.fromisoformat(text)
     except ValueError:
         raise InvalidInput(
-            f"held_at: '{text}' is not a date and time (YYYY-MM-DDTHH:MM)", field="held_at"
+            f"held_at: '{text}' is not a date and time (YYYY-MM-DDTHH:MM)",
+            field="held_at",
+            code="chains.governance.bad_held_at",
+            params={"value": text},
         ) from None
-    return value if value.tzinfo else value.replace(tzinfo=SHANGHAI)
+    return value if value.tzinfo else value.replace(tzinfo=CITY_TZ)
 
 
 def _list_page(
@@ -72,7 +76,7 @@ def _list_page(
     form: dict[str, Any] | None = None,
 ) -> Response:
     rows = [(m, gov.tasks(db, m.id)) for m in gov.meetings(db, chain.id)]
-    now = utcnow().astimezone(SHANGHAI)
+    now = utcnow().astimezone(CITY_TZ)
     form = form or {"month": indicators.current_month(), "held_at": now.strftime("%Y-%m-%dT%H:%M"),
                     "decisions": []}  # fmt: skip
     blank = {"title": "", "owner_institution": "", "owner_name": "", "working_days": ""}
@@ -87,10 +91,7 @@ def _list_page(
 
 
 def _institutions(db: Session) -> list[tuple[str, str]]:
-    from sqlalchemy import select
-
-    return [(c, n) for c, n in db.execute(select(Institution.code, Institution.name)
-                                          .order_by(Institution.code))]  # fmt: skip
+    return [(i.code, i.name) for i in institutions.listed(db)]
 
 
 @router.get("/chains/{chain_id}/meetings")

@@ -22,15 +22,19 @@ from highland.chains import indicators
 from highland.chains.governance import notices as task_notices
 from highland.chains.mapping.service import check_write
 from highland.chains.models import Chain, ChainMeeting, ChainTask, ChainTaskEvent
-from highland.demands.calendar import WorkCalendar, load_calendar
-from highland.demands.models import Institution
+from highland.platform import institutions
 from highland.platform.audit.service import Actor, Change, record
+from highland.platform.calendar import WorkCalendar, load_calendar
 from highland.platform.db import begin_write, utcnow
-from highland.platform.errors import Conflict, Forbidden, InvalidInput, NotFound
+from highland.platform.errors import Conflict, InvalidInput, NotFound
 from highland.platform.identity.permissions import Principal, Role
 from highland.platform.kit import inert
+from highland.platform.kit.dates import local_minute
+from highland.platform.workflow import EventLog, Machine, Transition, Workflow, clocks
 
 MAX_DAYS = 60
+# A deadline's column and the sweep mark it clears when it moves past now again.
+MARKS = (("warn_at", "warned_at"), ("due", "breached_at"))
 MAX_DECISIONS = 100
 
 
@@ -57,32 +61,55 @@ class TaskPart(StrEnum):
     team = "team"  # the chain's head and team, admins and analysts
 
 
-@dataclass(frozen=True)
-class TaskTransition:
-    """One declared transition; `to` None: back to the state the task paused in."""
-
-    action: str
-    sources: frozenset[TaskState]
-    to: TaskState | None
-    parts: frozenset[TaskPart]
-    needs: tuple[str, ...] = ()
-
-
 S = TaskState
 TEAM = frozenset({TaskPart.team})
 HEAD = frozenset({TaskPart.head})
-TRANSITIONS: dict[str, TaskTransition] = {
+TRANSITIONS: dict[str, Transition] = {
     t.action: t
     for t in (
-        TaskTransition("start", frozenset({S.open, S.reopened}), S.in_progress, TEAM),
-        TaskTransition("done", RUNNING, S.done, TEAM, ("result",)),
-        TaskTransition("confirm", frozenset({S.done}), S.confirmed, HEAD),
-        TaskTransition("reopen", frozenset({S.done}), S.reopened, HEAD, ("reason",)),
-        TaskTransition("wait", RUNNING, S.waiting, TEAM, ("reason",)),
-        TaskTransition("resume", frozenset({S.waiting}), None, TEAM),
-        TaskTransition("cancel", frozenset(S) - FINAL, S.cancelled, HEAD, ("reason",)),
+        Transition("start", frozenset({S.open, S.reopened}), S.in_progress, TEAM),
+        Transition("done", RUNNING, S.done, TEAM, ("result",)),
+        Transition("confirm", frozenset({S.done}), S.confirmed, HEAD),
+        Transition("reopen", frozenset({S.done}), S.reopened, HEAD, ("reason",)),
+        Transition("wait", RUNNING, S.waiting, TEAM, ("reason",)),
+        Transition("resume", frozenset({S.waiting}), None, TEAM),  # back to where it paused
+        Transition("cancel", frozenset(S) - FINAL, S.cancelled, HEAD, ("reason",)),
     )
 }
+# An input counts as given when it holds more than blanks.
+MACHINE = Machine.declare(TaskState, FINAL, RUNNING, TRANSITIONS.values(),
+                          given=lambda v: bool(str(v or "").strip()))  # fmt: skip
+
+
+def _who(t: Transition, task: Any) -> str:
+    who = "the chain's head" if t.parts == HEAD else "the chain's head and team"
+    return f" on chain {task.chain_id}'s tasks may be done only by {who} (and admins)"
+
+
+def _notify(
+    session: Session,
+    task: Any,
+    actor: Actor,
+    action: str,
+    to: str,
+    data: dict[str, Any],
+    now: datetime,
+) -> None:
+    # The one place task events become notices (chains/governance/notices.py maps who gets which).
+    task_notices.on_event(session, task, actor, action, data, now)
+
+
+WORKFLOW = Workflow(
+    MACHINE,
+    ChainTask,
+    EventLog(ChainTaskEvent, "task_id", (), _notify),
+    noun="task",
+    prefix="chains.task",
+    action_key="chains.governance.a.{}",
+    state_key="chains.governance.s.{}",
+    field_key="chains.governance.{}",
+    who=_who,
+)
 
 
 def parts_of(principal: Principal, chain_id: int) -> frozenset[TaskPart]:
@@ -100,9 +127,7 @@ def parts_of(principal: Principal, chain_id: int) -> frozenset[TaskPart]:
 
 def allowed_actions(principal: Principal, task: ChainTask) -> list[str]:
     """The actions the caller may take on the task now (for buttons and the API)."""
-    parts = parts_of(principal, task.chain_id)
-    state = TaskState(task.state)
-    return [a for a, t in TRANSITIONS.items() if state in t.sources and t.parts & parts]
+    return MACHINE.allowed(task.state, frozenset(parts_of(principal, task.chain_id)))
 
 
 # ---------------------------------------------------------------- reading
@@ -112,7 +137,8 @@ def get_chain(session: Session, chain_id: int) -> Chain:
     """The chain, or 404."""
     chain = session.get(Chain, chain_id)
     if chain is None:
-        raise NotFound(f"no chain {chain_id}")
+        raise NotFound(f"no chain {chain_id}", code="chains.governance.no_chain",
+                       params={"id": chain_id})  # fmt: skip
     return chain
 
 
@@ -131,7 +157,9 @@ def get_meeting(session: Session, chain_id: int, month: str) -> ChainMeeting:
         select(ChainMeeting).where(ChainMeeting.chain_id == chain_id, ChainMeeting.month == month)
     )
     if row is None:
-        raise NotFound(f"chain {chain_id} has no scheduling record for {month}")
+        raise NotFound(f"chain {chain_id} has no scheduling record for {month}",
+                       code="chains.governance.no_meeting",
+                       params={"id": chain_id, "month": month})  # fmt: skip
     return row
 
 
@@ -151,7 +179,8 @@ def get_task(session: Session, task_id: int) -> ChainTask:
     """A task, or 404."""
     task = session.get(ChainTask, task_id)
     if task is None:
-        raise NotFound(f"no chain task {task_id}")
+        raise NotFound(f"no chain task {task_id}", code="chains.task.not_found",
+                       params={"id": task_id})  # fmt: skip
     return task
 
 
@@ -181,14 +210,26 @@ class MeetingInput:
     matters: str | None = None
 
 
+def _word(field: str) -> str:
+    """The catalogue word of a field ("decisions[2].title" → "@chains.governance.task_title")."""
+    name = field.rsplit(".", 1)[-1]
+    return "@chains.governance." + ("task_title" if name == "title" else name)
+
+
 def _text(value: str | None, field: str, limit: int, required: bool = False) -> str | None:
     text = (value or "").strip()
     # Long texts may hold tab and newlines; none may hold other control characters.
     inert.check_text(text, field, "text.this_field", multiline=limit > 300, visible=required)
     if required and not text:
-        raise InvalidInput(f"{field}: is required", field=field)
+        raise InvalidInput(f"{field}: is required", field=field, code="chains.governance.required",
+                           params={"field": _word(field)})  # fmt: skip
     if len(text) > limit:
-        raise InvalidInput(f"{field}: at most {limit} characters (got {len(text)})", field=field)
+        raise InvalidInput(
+            f"{field}: at most {limit} characters (got {len(text)})",
+            field=field,
+            code="chains.governance.too_long",
+            params={"field": _word(field), "limit": limit, "got": len(text)},
+        )
     return text or None
 
 
@@ -202,6 +243,8 @@ def _days(value: int | str | None, field: str) -> int:
             f"{field}: '{value if value is not None else ''}' is not a number of working days "
             f"from 1 to {MAX_DAYS}",
             field=field,
+            code="chains.governance.bad_days",
+            params={"value": "" if value is None else str(value), "max": MAX_DAYS},
         )
     return n
 
@@ -213,12 +256,15 @@ def _check_decision(session: Session, i: int, d: DecisionInput) -> dict[str, Any
     name = _text(d.owner_name, f"{where}.owner_name", 100)
     if inst is None and name is None:
         raise InvalidInput(
-            f"{where}: give the owner, an institution code or a name", field=f"{where}.owner"
-        )
-    if inst is not None and session.get(Institution, inst) is None:
+            f"{where}: give the owner, an institution code or a name", field=f"{where}.owner",
+            code="chains.governance.no_owner", params={"row": i},
+        )  # fmt: skip
+    if inst is not None and not institutions.exists(session, inst):
         raise InvalidInput(
             f"{where}.owner_institution: '{inst}' is not an institution",
             field=f"{where}.owner_institution",
+            code="chains.governance.unknown_institution",
+            params={"row": i, "code": inst},
         )
     return {"title": title, "owner_institution": inst, "owner_name": name,
             "working_days": _days(d.working_days, f"{where}.working_days"),
@@ -231,16 +277,22 @@ def check_meeting(
     """Validate the record's own fields (everything named by field; nothing written)."""
     indicators.parse_month(data.month)
     if data.month > indicators.current_month(now):
-        raise InvalidInput(f"month: {data.month} has not begun yet", field="month")
+        raise InvalidInput(f"month: {data.month} has not begun yet", field="month",
+                           code="chains.governance.month_future",
+                           params={"month": data.month})  # fmt: skip
     held = data.held_at
     if held is None:
-        raise InvalidInput("held_at: is required (when the scheduling was held)", field="held_at")
+        raise InvalidInput("held_at: is required (when the scheduling was held)", field="held_at",
+                           code="chains.governance.held_missing")  # fmt: skip
     if held.tzinfo is None or held.utcoffset() is None:
-        raise InvalidInput("held_at: give a time zone, e.g. +08:00", field="held_at")
+        raise InvalidInput("held_at: give a time zone, e.g. +08:00", field="held_at",
+                           code="chains.governance.held_no_zone")  # fmt: skip
     if held > now:
         raise InvalidInput(
             f"held_at: {held.isoformat()} is in the future; record a scheduling once it is held",
             field="held_at",
+            code="chains.governance.held_future",
+            params={"at": local_minute(held)},
         )
     return {"chain_id": chain_id, "month": data.month, "held_at": held,
             "place": _text(data.place, "place", 200),
@@ -271,7 +323,9 @@ def create_meeting(
     check_write(principal, chain_id)
     fields = check_meeting(session, chain_id, data, now)
     if len(decisions) > MAX_DECISIONS:
-        raise InvalidInput(f"decisions: at most {MAX_DECISIONS}", field="decisions")
+        raise InvalidInput(f"decisions: at most {MAX_DECISIONS}", field="decisions",
+                           code="chains.governance.too_many_decisions",
+                           params={"limit": MAX_DECISIONS})  # fmt: skip
     rows = [_check_decision(session, i + 1, d) for i, d in enumerate(decisions)]
     exists = session.scalar(
         select(ChainMeeting.id).where(
@@ -280,10 +334,13 @@ def create_meeting(
     )
     if exists is not None:
         raise Conflict(
-            f"chain {chain_id} already has a scheduling record for {data.month}", field="month"
+            f"chain {chain_id} already has a scheduling record for {data.month}",
+            field="month",
+            code="chains.governance.month_taken",
+            params={"id": chain_id, "month": data.month},
         )
     cal = load_calendar(session)
-    clocks = [_deadlines(cal, fields["held_at"], r["working_days"]) for r in rows]
+    deadlines = [_deadlines(cal, fields["held_at"], r["working_days"]) for r in rows]
     snapshot = indicators.compute(session, chain_id, data.month, now)
     meeting = ChainMeeting(**fields, indicators=snapshot, created_at=now, created_by=actor.name)
     try:
@@ -292,10 +349,13 @@ def create_meeting(
             session.flush()
     except IntegrityError:
         raise Conflict(
-            f"chain {chain_id} already has a scheduling record for {data.month}", field="month"
+            f"chain {chain_id} already has a scheduling record for {data.month}",
+            field="month",
+            code="chains.governance.month_taken",
+            params={"id": chain_id, "month": data.month},
         ) from None
     made: list[ChainTask] = []
-    for r, (due, warn) in zip(rows, clocks, strict=True):
+    for r, (due, warn) in zip(rows, deadlines, strict=True):
         task = ChainTask(
             chain_id=chain_id, meeting_id=meeting.id, **r, assigned_at=fields["held_at"],
             due=due, warn_at=warn, state=TaskState.open.value, open=True, paused_days=0,
@@ -353,27 +413,16 @@ def _log(
     data: dict[str, Any],
     now: datetime,
 ) -> None:
-    task.event_count = (task.event_count or 0) + 1
-    session.add(
-        ChainTaskEvent(
-            task_id=task.id, seq=task.event_count, at=now, actor=actor.name,
-            actor_role=actor.role, action=action,
-            from_state=None if from_state is None else str(from_state),
-            to_state=str(to_state), data=data,
-        )
-    )  # fmt: skip
-    # The one place task events become notices (chains/governance/notices.py maps who gets which).
-    task_notices.on_event(session, task, actor, action, data, now)
+    """Append one event to the task's log (the kernel workflow's one writer; notices too)."""
+    from_s = None if from_state is None else str(from_state)
+    WORKFLOW.log(session, task, actor, action, from_s, str(to_state), data, now)
 
 
 def _reclock(task: ChainTask, cal: WorkCalendar, now: datetime) -> None:
     task.due, task.warn_at = _deadlines(
         cal, task.assigned_at, task.working_days + (task.paused_days or 0)
     )
-    if task.warn_at > now:
-        task.warned_at = None
-    if task.due > now:
-        task.breached_at = None
+    clocks.clear_marks(task, now, MARKS)
 
 
 def act(
@@ -388,38 +437,17 @@ def act(
     now: datetime | None = None,
 ) -> ChainTask:
     """Take one declared action on a task (see TRANSITIONS)."""
-    begin_write(session)
     now = now or utcnow()
     data = dict(data or {})
-    t = TRANSITIONS.get(action)
-    if t is None:
-        names = ", ".join(TRANSITIONS)
-        raise InvalidInput(f"action: unknown action '{action}'; actions are: {names}",
-                           field="action")  # fmt: skip
-    task = session.get(ChainTask, task_id, with_for_update=True, populate_existing=True)
-    if task is None:
-        raise NotFound(f"no chain task {task_id}")
-    parts = parts_of(principal, task.chain_id)
-    if not t.parts & parts:
-        who = "the chain's head" if t.parts == HEAD else "the chain's head and team"
-        raise Forbidden(f"'{action}' on chain {task.chain_id}'s tasks may be done only by {who}"
-                        " (and admins)")  # fmt: skip
-    if version is None:
-        raise InvalidInput("version: send the version of the task you act on", field="version")
-    if version != task.version:
-        raise Conflict(
-            f"task {task.id} has changed since you loaded it (you have version {version}, it is "
-            f"now version {task.version}); reload it and try again",
-            field="version",
-        )
+    task, t = WORKFLOW.begin(
+        session,
+        task_id,
+        action,
+        parts_of=lambda row: parts_of(principal, row.chain_id),
+        version=version,
+        data=data,
+    )
     state = TaskState(task.state)
-    if state not in t.sources:
-        allowed = ", ".join(allowed_actions(principal, task)) or "none"
-        raise Conflict(f"cannot {action} a task that is {task.state}; allowed now: {allowed}",
-                       field="action")  # fmt: skip
-    for need in t.needs:
-        if not str(data.get(need) or "").strip():
-            raise InvalidInput(f"{need}: is required to {action}", field=need)
     note = str(data.get("note") or "")[:2000]
     event: dict[str, Any] = {"note": note} if note else {}
     to = t.to
@@ -439,22 +467,17 @@ def act(
     elif action in ("wait", "cancel"):
         event["reason"] = str(data["reason"])[:2000]
         if action == "wait":
-            task.paused_at = now
+            clocks.pause(task, now)
     elif action == "resume":
-        assert task.paused_at is not None
         cal = load_calendar(session)
-        waited = cal.working_days_between(task.paused_at, now)
-        task.paused_days = (task.paused_days or 0) + waited
-        task.paused_at = None
+        waited = clocks.resume(task, cal, now)
         _reclock(task, cal, now)
         to = _paused_from(session, task)
         event |= {"paused_working_days": waited, "due": task.due.isoformat()}
     assert to is not None
-    task.state = to.value
-    task.open = to not in FINAL
+    task.state = TaskState(to).value
     _log(session, task, actor, action, state, to, event, now)
-    task.version += 1
-    task.updated_at = now
+    WORKFLOW.finish(task, now)
     session.flush()
     return task
 

@@ -35,10 +35,10 @@ from highland.chains.governance import service as gov
 from highland.chains.models import ChainMeeting, ChainTask
 from highland.chains.pictures import service as pictures
 from highland.chains.pictures import service as pictures_pages
-from highland.demands.calendar import SHANGHAI
-from highland.demands.models import Institution
+from highland.platform import institutions
 from highland.platform.db import utcnow
 from highland.platform.errors import InvalidInput
+from highland.platform.kit.dates import CITY_TZ
 from highland.platform.kit.money import wan_text
 from highland.platform.web.i18n import LANGUAGES, translate
 
@@ -144,14 +144,20 @@ def check_month(month: str | None, now: datetime) -> str:
     text = (month or "").strip()
     indicators.parse_month(text)
     if text > indicators.current_month(now):
-        raise InvalidInput(f"month: {text} has not begun yet", field="month")
+        raise InvalidInput(
+            f"month: {text} has not begun yet",
+            field="month",
+            code="chains.governance.month_future",
+            params={"month": text},
+        )
     return text
 
 
 def check_lang(lang: str | None) -> str:
     """zh-CN or en (InvalidInput naming `lang` otherwise)."""
     if lang not in LANGUAGES:
-        raise InvalidInput(f"lang: '{lang or ''}' is not a language; use zh-CN or en", field="lang")
+        raise InvalidInput(f"lang: '{lang or ''}' is not a language; use zh-CN or en", field="lang",
+                           code="chains.report.bad_lang", params={"value": lang or ""})  # fmt: skip
     return lang
 
 
@@ -159,7 +165,8 @@ def check_format(fmt: str | None) -> str:
     """html or xlsx (InvalidInput naming `format` otherwise)."""
     if fmt not in FORMATS:
         raise InvalidInput(f"format: '{fmt or ''}' is not a report format; use html or xlsx",
-                           field="format")  # fmt: skip
+                           field="format", code="chains.report.bad_format",
+                           params={"value": fmt or ""})  # fmt: skip
     return fmt
 
 
@@ -174,7 +181,7 @@ def local(dt: datetime | None, seconds: bool = False) -> str:
         from datetime import UTC
 
         dt = dt.replace(tzinfo=UTC)
-    return dt.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+    return dt.astimezone(CITY_TZ).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
 
 
 def local_iso(value: str | None) -> str:
@@ -257,10 +264,7 @@ def indicator_rows(lang: str, snapshot: dict[str, Any]) -> list[Indicator]:
 def _institutions(session: Session, codes: set[str]) -> dict[str, str]:
     if not codes:
         return {}
-    rows = session.execute(
-        select(Institution.code, Institution.name).where(Institution.code.in_(codes))
-    )
-    return {c: n for c, n in rows}
+    return {c: name for c, (name, _) in institutions.names(session, codes).items()}
 
 
 def is_overdue(task: ChainTask, now: datetime) -> bool:

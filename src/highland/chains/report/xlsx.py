@@ -25,6 +25,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
+from highland.platform.kit.dates import CITY_TZ
 from highland.platform.kit.inert import append
 
 if TYPE_CHECKING:
@@ -139,9 +140,8 @@ def _decisions(wb: Workbook, r: Report) -> None:
 
 
 def _shanghai() -> Any:
-    from highland.demands.calendar import SHANGHAI
 
-    return SHANGHAI
+    return CITY_TZ
 
 
 def _about(wb: Workbook, r: Report) -> None:

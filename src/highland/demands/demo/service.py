@@ -16,7 +16,6 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from highland.demands import service
-from highland.demands.calendar import SHANGHAI, CalendarUnknown, load_calendar
 from highland.demands.demo.script import (
     DISTRICT,
     MEETING,
@@ -34,9 +33,11 @@ from highland.demands.models import Demand, Meeting, MeetingAttendee
 from highland.demands.reference import load_reference
 from highland.enterprises.models import Enterprise
 from highland.platform.audit.service import Actor, Change, record
+from highland.platform.calendar import CalendarUnknown, load_calendar
 from highland.platform.db import begin_write, utcnow
 from highland.platform.errors import InvalidInput
 from highland.platform.identity.permissions import Principal, Role
+from highland.platform.kit.dates import CITY_TZ
 
 
 def _reference_text() -> str:
@@ -191,10 +192,10 @@ def load_demo(session: Session, actor: Actor, now: datetime | None = None) -> di
     ents = _enterprises(session)
     t0 = demo_time(session, now or utcnow())
     counts = load_reference(session, actor, _reference_text(), "demo_reference.yaml")
-    day = (t0 - timedelta(days=21)).astimezone(SHANGHAI).date()
+    day = (t0 - timedelta(days=21)).astimezone(CITY_TZ).date()
     while day.weekday() >= 5:  # a breakfast meeting on a weekday
         day -= timedelta(days=1)
-    held = datetime.combine(day, time(7, 30), SHANGHAI)
+    held = datetime.combine(day, time(7, 30), CITY_TZ)
     meeting = Meeting(
         kind="meeting", title=MEETING_TITLE, held_at=held, place=MEETING_PLACE,
         leader=MEETING_LEADER, district_code=DISTRICT, created_at=held + timedelta(hours=3),

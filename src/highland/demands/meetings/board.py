@@ -13,9 +13,9 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from sqlalchemy.orm import Session
 
 from highland.demands import repository
-from highland.demands.calendar import load_calendar
 from highland.demands.present import Names, flag, local, state_label
-from highland.demands.provisional import demand_marks
+from highland.platform.calendar import load_calendar
+from highland.platform.calendar.provisional import demand_marks
 from highland.platform.db import utcnow
 from highland.platform.identity.permissions import Principal
 from highland.platform.kit.inert import append

@@ -39,9 +39,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from highland.demands.models import Demand, Institution
+from highland.demands.models import Demand
 from highland.demands.rates import Rate, Satisfaction
 from highland.platform.db import utcnow
+from highland.platform.institutions.models import Institution
 
 # States in which an open demand cannot be overdue for its institution.
 NOT_OVERDUE = ("submitted", "resolved", "returned")

@@ -14,11 +14,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from highland.demands.calendar import SHANGHAI, WorkCalendar, load_calendar
 from highland.demands.metrics.institutions import NOT_OVERDUE, Counts, Report, _report
 from highland.demands.models import Demand, DemandCategory, DemandEvent
 from highland.demands.tiers import due_after
+from highland.platform.calendar import WorkCalendar, load_calendar
 from highland.platform.db import utcnow
+from highland.platform.kit.dates import CITY_TZ
 
 
 class _Clock:
@@ -30,7 +31,7 @@ class _Clock:
         self.memo: dict[tuple[date, int], datetime] = {}
 
     def add(self, start: datetime, n: int) -> datetime:
-        key = (start.astimezone(SHANGHAI).date(), n)
+        key = (start.astimezone(CITY_TZ).date(), n)
         hit = self.memo.get(key)
         if hit is None:
             hit = self.memo[key] = due_after(self.cal, start, n)  # 0: the same working day

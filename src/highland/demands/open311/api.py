@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from highland.demands.apikeys import service as apikeys
-from highland.demands.calendar import WorkCalendar, load_calendar
 from highland.demands.models import DemandCategory
 from highland.demands.open311 import formats, repository
 from highland.demands.open311.filing import PARAMS, check_post
@@ -29,6 +28,7 @@ from highland.demands.open311.repository import CLOSED
 from highland.demands.service import file_demand
 from highland.demands.workflow import PRIORITIES, REQUEST_TYPES
 from highland.platform.audit.service import Actor
+from highland.platform.calendar import WorkCalendar, load_calendar
 from highland.platform.deps import DB
 from highland.platform.errors import HighlandError
 from highland.platform.identity.permissions import Principal, Role

@@ -11,11 +11,12 @@ from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from highland.demands import repository
-from highland.demands.models import Demand, DemandCategory, Institution
+from highland.demands.models import Demand, DemandCategory
 from highland.demands.open311.formats import Open311Error
 from highland.demands.scope import public
 from highland.demands.workflow import FINAL
 from highland.platform.db import utcnow
+from highland.platform.institutions.models import Institution
 from highland.platform.kit.dates import CITY_TZ
 
 MAX_RESULTS = 1000

@@ -12,7 +12,6 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from highland.demands import callbacks, extensions, repository
-from highland.demands.calendar import SHANGHAI
 from highland.demands.models import Demand
 from highland.demands.present import actor_of, form_error
 from highland.demands.tiers import tier_of
@@ -20,6 +19,7 @@ from highland.platform.deps import DB, csrf_protect, require
 from highland.platform.errors import HighlandError, InvalidInput, NotFound
 from highland.platform.identity.permissions import Permission, Principal, Role
 from highland.platform.kit import clock
+from highland.platform.kit.dates import CITY_TZ
 from highland.platform.web.i18n import translate
 from highland.platform.web.params import DbInt
 from highland.platform.web.render import language
@@ -204,8 +204,8 @@ def due_period(
         end = date(start.year + (start.month == 12), start.month % 12 + 1, 1)
         shown = {"due_month": text, "due_from": "", "due_to": ""}
     return (
-        datetime.combine(start, datetime.min.time(), SHANGHAI),
-        datetime.combine(end, datetime.min.time(), SHANGHAI),
+        datetime.combine(start, datetime.min.time(), CITY_TZ),
+        datetime.combine(end, datetime.min.time(), CITY_TZ),
         shown,
     )
 
@@ -229,6 +229,6 @@ def due_rows(report: Any, names: Any) -> list[dict[str, Any]]:
 
 def span(report: Any) -> str:
     """The period's first and last day in Beijing time, e.g. '2026-12-01 – 2026-12-31'."""
-    first = report.due_start.astimezone(SHANGHAI).date()
-    last = (report.due_end.astimezone(SHANGHAI) - timedelta(days=1)).date()
+    first = report.due_start.astimezone(CITY_TZ).date()
+    last = (report.due_end.astimezone(CITY_TZ) - timedelta(days=1)).date()
     return f"{first.isoformat()} – {last.isoformat()}"

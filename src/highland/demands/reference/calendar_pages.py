@@ -10,11 +10,11 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from highland.demands import calendar as cal
 from highland.demands import repository
 from highland.demands.present import actor_of, form_error, local
 from highland.demands.present import render_page as _page
-from highland.demands.provisional import next_year_missing
+from highland.platform import calendar as cal
+from highland.platform.calendar.provisional import next_year_missing
 from highland.platform.deps import DB, csrf_protect, require
 from highland.platform.errors import HighlandError, InvalidInput
 from highland.platform.identity.permissions import Permission, Principal

@@ -15,10 +15,11 @@ import yaml
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from highland.demands.models import DemandCategory, Institution, RoutingRule
+from highland.demands.models import DemandCategory, RoutingRule
 from highland.enterprises.models import Region
 from highland.platform.audit.service import Actor, Change, record
 from highland.platform.errors import InvalidInput, NotFound
+from highland.platform.institutions.models import Institution
 from highland.platform.kit.yaml_lines import line_loader
 
 CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")

@@ -47,7 +47,7 @@ def _init_and_actor() -> Actor:
 
 def parse_when(text: str, flag: str = "--from") -> datetime:
     """A date or date-time; naive means Asia/Shanghai. Raises ValueError naming the flag."""
-    from highland.demands.calendar import SHANGHAI
+    from highland.platform.kit.dates import CITY_TZ
 
     value = text.strip()
     try:
@@ -58,7 +58,7 @@ def parse_when(text: str, flag: str = "--from") -> datetime:
             "YYYY-MM-DDTHH:MM[:SS] or add an offset such as +08:00"
         ) from None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=SHANGHAI)
+        when = when.replace(tzinfo=CITY_TZ)
     return when
 
 
@@ -71,7 +71,7 @@ def deadline(
 ) -> None:
     """Print the deadline N working days after a moment (ISO 8601 with offset); a deadline
     counted through a year without a holiday notice is said to be provisional."""
-    from highland.demands.calendar import load_calendar
+    from highland.platform.calendar import load_calendar
 
     try:
         when = parse_when(start)
@@ -99,8 +99,8 @@ def deadline(
 @app.command("years")
 def years() -> None:
     """List the years Highland knows, with where each comes from."""
-    from highland.demands.calendar import LAW, OFFICIAL, PROVISIONAL, is_official, load_calendar
-    from highland.demands.models import CalendarYear
+    from highland.platform.calendar import LAW, OFFICIAL, PROVISIONAL, is_official, load_calendar
+    from highland.platform.calendar.models import CalendarYear
     from highland.platform.kit import clock
 
     _init()
@@ -148,7 +148,7 @@ def _runs(years: list[int]) -> list[tuple[int, int]]:
 @app.command("load")
 def load(file: Annotated[Path, typer.Argument(help="A year's calendar in YAML.")]) -> None:
     """Enter (or replace) a year from a YAML file: all of it or nothing."""
-    from highland.demands.calendar import enter_year, is_official, parse_year_file
+    from highland.platform.calendar import enter_year, is_official, parse_year_file
 
     try:
         text = file.read_text(encoding="utf-8")
@@ -181,7 +181,7 @@ def load(file: Annotated[Path, typer.Argument(help="A year's calendar in YAML.")
 @app.command("delete")
 def delete(year: Annotated[int, typer.Argument(help="The admin-entered year to remove.")]) -> None:
     """Remove an admin-entered year (the official schedule, if any, applies again)."""
-    from highland.demands.calendar import delete_year, is_official
+    from highland.platform.calendar import delete_year, is_official
 
     actor = _init_and_actor()
     try:

@@ -1,33 +1,79 @@
 """Admin-entered years of the working-day calendar: enter (or replace) and delete a year.
 
-Either changes which working days a year has, so both recompute, in the same transaction, every
-open deadline that changes (demands and chain tasks; `highland.demands.reclock`) and say how
-many moved.
+Either changes which working days a year has, so both call, in the same transaction, the
+listeners registered in `highland.platform.jobs` (demands and chain tasks: each recounts its
+open deadlines that the change moves and logs a `reclock` event) and say how many moved.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from highland.demands.calendar import (
+from highland.platform.audit.service import Actor, Change, record
+from highland.platform.calendar.core import (
     MAX_NAME,
     MAX_SOURCE,
     MAX_YEAR,
     MIN_YEAR,
+    WorkCalendar,
     _default_working,
     is_official,
     load_calendar,
 )
-from highland.demands.models import CalendarDay, CalendarYear
-from highland.demands.reclock import Reclocked, reclock_open
-from highland.platform.audit.service import Actor, Change, record
+from highland.platform.calendar.models import CalendarDay, CalendarYear
 from highland.platform.db import utcnow
 from highland.platform.errors import InvalidInput, NotFound
+from highland.platform.jobs.registry import calendar_listeners
+
+
+@dataclass
+class Reclocked:
+    """What entering (or deleting) a year moved: the ids of each listener's kind of rows
+    (`moved["demands"]`, also readable as `reclocked.demands`; a kind nobody listens for reads
+    as an empty list)."""
+
+    year: int
+    moved: dict[str, list[int]] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)
+
+    def __getattr__(self, name: str) -> list[int]:
+        if name.startswith("_") or name in ("year", "moved", "labels"):
+            raise AttributeError(name)
+        return self.moved.get(name, [])
+
+    def as_dict(self) -> dict[str, Any]:
+        """For the audit log."""
+        out: dict[str, Any] = {kind: ids[:1000] for kind, ids in self.moved.items()}
+        return out | {f"n_{kind}": len(ids) for kind, ids in self.moved.items()}
+
+    def text(self) -> str:
+        """One English line for the CLI and the audit summary."""
+        parts = [f"{len(ids)} {self.labels[kind]}" for kind, ids in self.moved.items()]
+        if not parts:
+            return "no open deadline had to be recomputed"
+        return f"{' and '.join(parts)} had their deadlines recomputed"
+
+
+def reclock_open(
+    session: Session, actor: Actor, year: int, old: WorkCalendar, *, now: datetime | None = None
+) -> Reclocked:
+    """Tell every registered listener that `year`'s working days changed (`old`: the calendar
+    before; the database holds the new one); each recounts its open deadlines."""
+    now = now or utcnow()
+    moved = Reclocked(year)
+    same = old.exceptions.get(year) == load_calendar(session).exceptions.get(year)
+    for listener in calendar_listeners():
+        # The same working days (e.g. a source corrected): nothing moves.
+        moved.moved[listener.kind] = [] if same else listener.run(session, actor, year, old, now)
+        moved.labels[listener.kind] = listener.label
+    session.flush()
+    return moved
 
 
 def _summary(

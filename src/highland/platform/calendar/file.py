@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from highland.demands.calendar import MAKEUP_NAME, MAX_NAME, MAX_SOURCE, MAX_YEAR, MIN_YEAR
+from highland.platform.calendar.core import MAKEUP_NAME, MAX_NAME, MAX_SOURCE, MAX_YEAR, MIN_YEAR
 from highland.platform.errors import InvalidInput
 from highland.platform.kit.yaml_lines import BoundedLoader
 
@@ -57,6 +57,8 @@ def parse_year_file(text: str, where: str) -> tuple[int, str, dict[date, tuple[b
     weekend days inside a holiday range are off anyway and left out. Any problem raises
     InvalidInput naming the file, the line and the field.
     """
+    # Long (with its docstring) because its small helpers are closures over the file's name and
+    # its parsed nodes, so that every error names the file and line without passing them around.
 
     def fail(node: Node | None, fld: str, problem: str, code: str, **params: Any) -> InvalidInput:
         line = node.start_mark.line + 1 if node is not None else None

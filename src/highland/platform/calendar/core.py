@@ -1,4 +1,4 @@
-"""The Chinese working-day calendar that demand deadlines count in.
+"""The Chinese working-day calendar that deadlines count in (demands, chain tasks, projects).
 
 A working day is Monday to Friday unless it is a statutory day off, or a weekend day that the
 State Council's yearly notice (国务院办公厅关于…部分节假日安排的通知) makes a working day
@@ -32,16 +32,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from highland.demands.models import CalendarDay, CalendarYear
+from highland.platform.calendar.models import CalendarDay, CalendarYear
 from highland.platform.errors import InvalidInput
+from highland.platform.kit.dates import CITY_TZ
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 END_OF_DAY = time(23, 59, 59)
 OFFICIAL = "official"
 ADMIN = "admin"
@@ -57,14 +56,10 @@ __all__ = [
     "ADMIN",
     "OFFICIAL",
     "PROVISIONAL",
-    "SHANGHAI",
     "CalendarUnknown",
     "WorkCalendar",
-    "delete_year",
-    "enter_year",
     "load_calendar",
     "official_calendar",
-    "parse_year_file",
 ]
 
 
@@ -89,12 +84,12 @@ def _aware(value: datetime, what: str) -> None:
 
 def _local_date(value: datetime, what: str = "start") -> date:
     _aware(value, what)
-    return value.astimezone(SHANGHAI).date()
+    return value.astimezone(CITY_TZ).date()
 
 
 def end_of_day(d: date) -> datetime:
     """23:59:59 of a date in Asia/Shanghai (aware)."""
-    return datetime.combine(d, END_OF_DAY, SHANGHAI)
+    return datetime.combine(d, END_OF_DAY, CITY_TZ)
 
 
 def _default_working(d: date) -> bool:
@@ -246,7 +241,7 @@ class WorkCalendar:
         _aware(start, "start")
         if n < 0:
             raise ValueError(f"n must be 0 or more, got {n}")
-        local = start.astimezone(SHANGHAI).date()
+        local = start.astimezone(CITY_TZ).date()
         if n == 0:
             return end_of_day(local)
         first_year = self._first_needed_year(local)
@@ -266,7 +261,7 @@ class WorkCalendar:
             if s.tzinfo is None:
                 _aware(s, "start")
         ords = np.fromiter(
-            (s.astimezone(SHANGHAI).date().toordinal() for s in starts),
+            (s.astimezone(CITY_TZ).date().toordinal() for s in starts),
             dtype=np.int64,
             count=len(starts),
         )
@@ -294,8 +289,8 @@ class WorkCalendar:
         _aware(end, "end")
         if end <= start:
             return 0
-        a = start.astimezone(SHANGHAI).date()
-        b = end.astimezone(SHANGHAI).date().toordinal()
+        a = start.astimezone(CITY_TZ).date()
+        b = end.astimezone(CITY_TZ).date().toordinal()
         if b <= a.toordinal():
             return 0
         first_year = self._first_needed_year(a)
@@ -480,6 +475,8 @@ def load_calendar(session: Session) -> WorkCalendar:
     return cal
 
 
-# The schedule file and the admin-entered years live beside this module (re-exported here).
-from highland.demands.calendar_file import parse_year_file  # noqa: E402
-from highland.demands.calendar_years import delete_year, enter_year  # noqa: E402
+def recount(old: WorkCalendar, new: WorkCalendar, start: datetime, due: datetime) -> datetime:
+    """The deadline `due` (counted from start with the old calendar) counted again with the
+    new one: the same number of working days."""
+    n = old.working_days_between(start, due)
+    return new.add_working_days(start, n)

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from highland.demands.calendar import SHANGHAI, WorkCalendar
+from highland.platform.calendar.core import WorkCalendar
+from highland.platform.kit.dates import CITY_TZ
 from highland.platform.web.i18n import translate
 
 
@@ -48,7 +49,7 @@ def _short(value: Any) -> str:
         when = datetime.fromisoformat(str(value))
     except ValueError:
         return str(value)
-    return when.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+    return when.astimezone(CITY_TZ).strftime("%Y-%m-%d %H:%M")
 
 
 def reclock_text(lang: str, data: dict[str, Any]) -> str:
@@ -84,6 +85,6 @@ def calendar_warning(session: Any, principal: Any) -> int | None:
 
     if principal is None or not principal.can(Permission.demands_admin):
         return None
-    from highland.demands.calendar import load_calendar
+    from highland.platform.calendar import load_calendar
 
     return next_year_missing(load_calendar(session), clock.today_local())

@@ -17,8 +17,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, select, update
 from sqlalchemy.exc import IntegrityError
 
-from highland.chains.models import DataGeneration
 from highland.platform.db import begin_write, transaction, utcnow
+from highland.platform.generations import DataGeneration
 
 PREFIX = "job."
 # A round may start this share of the interval after the last one (the workers' timers drift).

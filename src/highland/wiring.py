@@ -1,0 +1,46 @@
+"""The assembly's wiring: what the domains lend the kernel, registered once at start-up (the web
+app, the `highland` command and the tests call `wire()`).
+
+The kernel never imports a domain; it runs what is registered here:
+
+- the jobs of the scheduled round (`highland.platform.jobs`): the demands' and the chain tasks'
+  overdue sweeps, the chains' figure refresh (the kernel adds its own e-mail and prune);
+- the listeners of a change of the working calendar (`highland.platform.calendar.years`): the
+  demands' and the chain tasks' deadlines are recounted;
+- the providers policy matching reads enterprises' chain memberships through
+  (`highland.enterprises.snapshot`), lent by the chains domain.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from highland.chains import indicators
+from highland.chains.governance import reclock as task_reclock
+from highland.chains.governance import sweep as task_sweep
+from highland.chains.public import chain_memberships
+from highland.demands import reclock as demand_reclock
+from highland.demands import sweep as demand_sweep
+from highland.enterprises import snapshot
+from highland.platform import jobs
+
+_done = False
+_lock = threading.Lock()
+
+
+def wire() -> None:
+    """Register every domain's jobs, listeners and providers (idempotent)."""
+    global _done
+    with _lock:
+        if _done:
+            return
+
+        jobs.register_job(jobs.Job("demands.sweep", jobs.SWEEP, demand_sweep.sweep_job, order=10))
+        jobs.register_job(jobs.Job("chains.task_sweep", jobs.SWEEP, task_sweep.sweep_job, order=20))
+        jobs.register_job(jobs.Job("chains.figures", jobs.AFTER, indicators.refresh_job, order=90))
+        jobs.register_calendar_listener(
+            "demands", demand_reclock.LABEL, demand_reclock.reclock_demands
+        )
+        jobs.register_calendar_listener("tasks", task_reclock.LABEL, task_reclock.reclock_tasks)
+        snapshot.register_chain_memberships(chain_memberships)
+        _done = True
