@@ -439,11 +439,11 @@ def _demand_world(db: Any, a: Enterprise, b: Enterprise) -> dict[str, Any]:
     """Demands for the access rows: both are at the handler's institution; the enterprise
     user owns B's and gets 404 for A's (tests/demands cover handlers out of scope). A meeting
     holds B's demand; B's demand has an attachment."""
-    from highland.demands.meetings import service as demand_meetings
     from highland.demands import reference as demand_reference
     from highland.demands import service as demands
     from highland.demands.attachments import Upload, check_all, store
     from highland.demands.calendar import SHANGHAI
+    from highland.demands.meetings import service as demand_meetings
     from highland.demands.models import Attachment
     from highland.platform.identity.permissions import Principal, Role
 
@@ -525,9 +525,9 @@ def _page_world(db: Any, a: Enterprise) -> dict[str, Any]:
     """For the demand pages' rows: a meeting that only A attended (the enterprise user, B's,
     gets 404 for it) and an admin-entered calendar year to delete."""
     from highland.demands import calendar as demand_calendar
-    from highland.demands.meetings import service as demand_meetings
     from highland.demands import service as demands
     from highland.demands.calendar import SHANGHAI
+    from highland.demands.meetings import service as demand_meetings
     from highland.platform.identity.permissions import Principal, Role
 
     staff = Principal(user_id=0, username="tester", role=Role.admin)

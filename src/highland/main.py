@@ -34,8 +34,8 @@ from highland.chains.report import pages as chain_report_pages
 from highland.chains.trends import api as chain_trends_api
 from highland.chains.trends import pages as chain_trends_pages
 from highland.demands import api as demand_api
-from highland.demands.open311 import api as open311
 from highland.demands import pages as demand_pages
+from highland.demands.open311 import api as open311
 from highland.demands.practice import api as demand_practice_api
 from highland.demands.scheduler import start_scheduler, stop_scheduler
 from highland.enterprises import api as enterprise_api

@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from highland.demands import metrics
+from highland.demands.calendar import SHANGHAI
 from highland.demands.demo import script
 from highland.demands.demo import service as demo
-from highland.demands.calendar import SHANGHAI
 from highland.demands.models import (
     Demand,
     DemandCategory,
