@@ -191,7 +191,7 @@ def test_staff_file_on_behalf_and_dispatch_now(client: Any, w: dict[str, Any], d
             "企业库中没有统一社会信用代码为 91320115XXXXXXXX0X 的企业",
         ),
         ("owner", {"title": "  "}, None, "title", "请填写“诉求标题”"),
-        ("owner", {"chain": "abc"}, None, "chain", "不是有效的产业链编号"),
+        ("owner", {"chain": "abc"}, None, "chain", "“abc”不是有效的产业链编号"),
         ("owner", {"priority": "asap"}, None, "priority", "紧急程度“asap”无效"),
         ("owner", {"tags": "a b c d e f g h i j k"}, None, "tags", "标签最多 10 个"),
         (
@@ -530,8 +530,7 @@ def test_metrics_show_volume_next_to_rates(client: Any, w: dict[str, Any], db: A
     assert '<td class="num">2</td>' in row and "不排名" in row  # volume 2 < the minimum
     assert "仅诉求量达到 10 件" in html.unescape(page.text)
     bad = client.get("/demand-metrics", params={"start": "June"})
-    shown = html.unescape(bad.text)
-    assert bad.status_code == 422 and "“June”" in shown and "日期" in shown
+    assert bad.status_code == 422 and "日期“June”无效" in html.unescape(bad.text)
     _as(client, w, "zrzy")
     assert client.get("/demand-metrics").status_code == 403
 

@@ -70,7 +70,9 @@ def _enterprises(session: Session) -> list[Enterprise]:
     )
     if not ents:
         raise InvalidInput(
-            "demo demands: the registry has no enterprises; load them first", field="enterprises"
+            "demo demands: the registry has no enterprises; load them first",
+            field="enterprises",
+            code="demand.demo_no_enterprises",
         )
     return ents
 

@@ -45,9 +45,6 @@ FIELDS = {"api_key", "service_code", "description", "lat", "long", "address_stri
           "first_name", "last_name", "phone"} | IGNORED  # fmt: skip
 
 
-# ---------------------------------------------------------------- formats
-
-
 # ---------------------------------------------------------------- discovery and services
 
 

@@ -2,6 +2,7 @@
 (service), and their admin pages (pages, calendar_pages). This module is the package's public
 face for the rest of the code base (filing routes a demand with `route_for`)."""
 
+from highland.demands.reference.loader import load_reference
 from highland.demands.reference.service import (
     ANY_DISTRICT,
     Route,
@@ -10,7 +11,6 @@ from highland.demands.reference.service import (
     check_route,
     clear_routing,
     delete_route,
-    load_reference,
     route_for,
     set_route,
     upsert_category,
