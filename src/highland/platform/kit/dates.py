@@ -17,7 +17,10 @@ def parse_date(text: str, field: str = "date") -> date:
         return date.fromisoformat(text.strip())
     except ValueError:
         raise InvalidInput(
-            f"{field}: '{text}' is not a date; write YYYY-MM-DD", field=field
+            f"{field}: '{text}' is not a date; write YYYY-MM-DD",
+            field=field,
+            code="date.bad",
+            params={"field": field, "value": text[:40]},
         ) from None
 
 

@@ -87,7 +87,7 @@ def _dated_values(raw: LineDict, name: str, op: str, doc: Doc, effective: date |
         try:
             return ((date.min, check_value(name, op, value)),)
         except ValueError as exc:
-            doc.error(line, str(exc))
+            doc.error(line, str(exc), exc)
             return None
     pairs: list[tuple[date, Value]] = []
     for key, item in value.items():
@@ -95,7 +95,7 @@ def _dated_values(raw: LineDict, name: str, op: str, doc: Doc, effective: date |
         try:
             checked = check_value(name, op, item)
         except ValueError as exc:
-            doc.error(value.lines[key], str(exc))
+            doc.error(value.lines[key], str(exc), exc)
             continue
         if since is not None:
             pairs.append((since, checked))

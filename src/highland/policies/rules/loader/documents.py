@@ -160,7 +160,7 @@ def _benefit(data: LineDict, doc: Doc) -> Benefit | None:
             try:
                 amount = parse_amount(str(text))
             except AmountSyntaxError as exc:
-                doc.error(raw.lines["amount"], f"benefit.amount: {exc}")
+                doc.error(raw.lines["amount"], f"benefit.amount: {exc}", exc)
     note = _text(raw, "note", doc, False)
     return Benefit(kind, amount, rounding, note) if kind else None
 

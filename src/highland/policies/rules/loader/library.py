@@ -38,6 +38,10 @@ class RuleError:
     path: str
     line: int
     message: str
+    # The catalogue entry error.<code> (with its parameters) that pages show in the reader's
+    # language; None for problems that have only the English message.
+    code: str | None = field(default=None, compare=False)
+    params: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}: {self.message}"
@@ -126,9 +130,13 @@ class Doc:
         self.path, self.offset, self.errors = path, offset, errors
         self.failed = False
 
-    def error(self, line: int, message: str) -> None:
+    def error(self, line: int, message: str, problem: Exception | None = None) -> None:
+        """Record a problem at a line of the document; `problem` (a RuleProblem) gives its
+        catalogue code and parameters."""
         self.failed = True
-        self.errors.append(RuleError(self.path, line + self.offset - 1, message))
+        code, params = getattr(problem, "code", None), getattr(problem, "params", None)
+        at = line + self.offset - 1
+        self.errors.append(RuleError(self.path, at, message, code, dict(params or {})))
 
 
 def unknown_keys(data: LineDict, allowed: set[str], what: str, doc: Doc) -> None:
