@@ -81,7 +81,9 @@ def export(
             service.export_xlsx(db, principal, flt),
             media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
-    raise InvalidInput("format must be csv or xlsx", field="format")
+    raise InvalidInput(
+        "format must be csv or xlsx", field="format", code="export.bad_format", params={}
+    )
 
 
 @router.get("/enterprises/{uscc}", response_model=PortraitOut)

@@ -230,7 +230,7 @@ def import_report(
 
     text = load_report(db, principal, report_id)
     if text is None:
-        raise NotFound("no such report")
+        raise NotFound("no such report", code="enterprises.no_report", params={"id": report_id})
     return Response(
         text,
         media_type="text/csv; charset=utf-8",

@@ -40,7 +40,10 @@ class EnterpriseFilter:
         values = {f.name: (getattr(self, f.name) or "").strip() or None for f in fields(self)}
         if values["size_class"] and values["size_class"] not in SIZE_VALUES:
             raise InvalidInput(
-                f"size_class must be one of {', '.join(SIZE_VALUES)}", field="size_class"
+                f"size_class must be one of {', '.join(SIZE_VALUES)}",
+                field="size_class",
+                code="enterprises.bad_size_class",
+                params={"value": values["size_class"][:40], "choices": ", ".join(SIZE_VALUES)},
             )
         if values["section"]:
             values["section"] = values["section"].upper()
@@ -239,7 +242,12 @@ def list_page(
 ) -> Page:
     """Return a page of the filtered list and its count (capped, to stay fast at scale)."""
     if page < 1 or per_page < 1 or per_page > 500:
-        raise InvalidInput("page must be ≥ 1 and per_page 1–500", field="page")
+        raise InvalidInput(
+            "page must be ≥ 1 and per_page 1–500",
+            field="page",
+            code="enterprises.bad_page",
+            params={"max": 500},
+        )
     found = _search_gram(session, flt.q)
     gram = found[0] if found else None
     holders = _holders_lead(session, flt, found)
@@ -281,7 +289,12 @@ def get_by_uscc(session: Session, principal: Principal, uscc: str) -> Enterprise
         .options(selectinload(Enterprise.qualifications))
     ).first()
     if ent is None:
-        raise NotFound(f"no enterprise with USCC '{uscc}'", field="uscc")
+        raise NotFound(
+            f"no enterprise with USCC '{uscc}'",
+            field="uscc",
+            code="enterprises.not_found",
+            params={"uscc": uscc[:40]},
+        )
     return ent
 
 

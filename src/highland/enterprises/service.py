@@ -152,6 +152,8 @@ def export_xlsx(session: Session, principal: Principal, flt: repo.EnterpriseFilt
                 f"an XLSX sheet holds at most {XLSX_MAX_ROWS:,} rows; narrow the filter or "
                 "export CSV",
                 field="format",
+                code="export.xlsx_too_many_rows",
+                params={"limit": XLSX_MAX_ROWS},
             )
         inert.append(ws, _export_row(e))
     out = io.BytesIO()

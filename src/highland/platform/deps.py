@@ -87,7 +87,7 @@ def optional_principal(request: Request, db: Session = DB) -> Principal | None:
         with request.app.state.sessions() as lookup:
             use = identity.token_use(lookup, auth[7:].strip())
         if use is None:
-            raise Unauthenticated("invalid or revoked API token")
+            raise Unauthenticated("invalid or revoked API token", code="auth.bad_token", params={})
         principal = use.principal
         request.state.token_use = use  # its last use is recorded after the request (get_db)
     elif cookie:
@@ -100,7 +100,7 @@ def optional_principal(request: Request, db: Session = DB) -> Principal | None:
 def current_principal(principal: Principal | None = Depends(optional_principal)) -> Principal:
     """Require a signed-in caller."""
     if principal is None:
-        raise Unauthenticated("sign in first")
+        raise Unauthenticated("sign in first", code="auth.sign_in", params={})
     return principal
 
 
@@ -109,9 +109,11 @@ def require(permission: Permission) -> Callable[..., Principal]:
 
     def check(principal: Principal = Depends(current_principal)) -> Principal:
         if not principal.can(permission):
-            raise Forbidden(f"your role ({principal.role.value}) may not do this",
-                            code="kernel.role_may_not",
-                            params={"role": f"@role.{principal.role.value}"})  # fmt: skip
+            raise Forbidden(
+                f"your role ({principal.role.value}) may not do this",
+                code="auth.role_may_not",
+                params={"role": f"@role.{principal.role.value}"},
+            )
         return principal
 
     return check
@@ -131,8 +133,11 @@ async def csrf_protect(
         value = form.get("csrf_token")
         sent = value if isinstance(value, str) else None
     if not sent or not principal.csrf_token or not hmac.compare_digest(sent, principal.csrf_token):
-        raise Forbidden("the form has expired or did not come from this site; reload and retry",
-                        code="kernel.csrf")  # fmt: skip
+        raise Forbidden(
+            "the form has expired or did not come from this site; reload and retry",
+            code="auth.csrf",
+            params={},
+        )
 
 
 async def read_body(request: Request) -> bytes:
@@ -143,7 +148,10 @@ async def read_body(request: Request) -> bytes:
     async for chunk in request.stream():
         data += chunk
         if len(data) > limit:
-            raise InvalidInput(f"the body is larger than {limit // (1024 * 1024)} MB", field="body",
-                               code="kernel.body_too_large",
-                               params={"limit": limit // (1024 * 1024)})  # fmt: skip
+            raise InvalidInput(
+                f"the body is larger than {limit // (1024 * 1024)} MB",
+                field="body",
+                code="upload.body_too_big",
+                params={"mb": limit // (1024 * 1024)},
+            )
     return bytes(data)

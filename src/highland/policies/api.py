@@ -18,6 +18,7 @@ from highland.platform.deps import DB, csrf_protect, read_body, require
 from highland.platform.errors import InvalidInput, NotFound, UnsupportedMediaType
 from highland.platform.identity.permissions import Permission, Principal
 from highland.platform.kit.dates import parse_date, today_local
+from highland.platform.web.api_errors import api_language
 from highland.platform.web.params import XLSX_TYPE, DbInt
 from highland.policies import service
 from highland.policies.models import MatchRun, PolicyVersion
@@ -98,12 +99,12 @@ def _actor(principal: Principal) -> Actor:
     return Actor(principal.username, principal.role.value, "api")
 
 
-def _refusal(errors: list[RuleError], field: str = "yaml") -> JSONResponse:
+def _refusal(request: Request, errors: list[RuleError], field: str = "yaml") -> JSONResponse:
     """422 with every rule error and its line."""
     body = RuleErrorsOut(
         detail=f"{len(errors)} error(s) in the rules; nothing was stored: {errors[0]}",
         field=field,
-        errors=[RuleErrorOut.of(e) for e in errors],
+        errors=[RuleErrorOut.of(e, api_language(request)) for e in errors],
     )
     return JSONResponse(body.model_dump(mode="json"), status_code=422)
 
@@ -126,11 +127,18 @@ async def _yaml_text(request: Request) -> str:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise InvalidInput("the body is not UTF-8 text", field="body") from None
+        raise InvalidInput(
+            "the body is not UTF-8 text", field="body", code="policies.body_not_utf8", params={}
+        ) from None
     if ctype == "application/json":
         text = _json_yaml(text)
     if not text.strip():
-        raise InvalidInput("the YAML is empty: send at least one policy or package", field="yaml")
+        raise InvalidInput(
+            "the YAML is empty: send at least one policy or package",
+            field="yaml",
+            code="policies.empty_yaml",
+            params={},
+        )
     return text
 
 
@@ -138,9 +146,19 @@ def _json_yaml(text: str) -> str:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InvalidInput(f"malformed JSON: {exc}", field="body") from None
+        raise InvalidInput(
+            f"malformed JSON: {exc}",
+            field="body",
+            code="policies.bad_json",
+            params={"problem": str(exc)[:200]},
+        ) from None
     if not isinstance(data, dict) or not isinstance(data.get("yaml"), str):
-        raise InvalidInput('send a JSON object {"yaml": "<the YAML text>"}', field="yaml")
+        raise InvalidInput(
+            'send a JSON object {"yaml": "<the YAML text>"}',
+            field="yaml",
+            code="policies.json_shape",
+            params={},
+        )
     return str(data["yaml"])
 
 
@@ -165,7 +183,12 @@ def list_policies(
     """The current version of every policy, with whether it is in force at the date."""
     when = _when(as_of)
     if package is not None and package not in service.current_packages(db):
-        raise InvalidInput(f"no policy package {package!r}", field="package")
+        raise InvalidInput(
+            f"no policy package {package!r}",
+            field="package",
+            code="policies.no_package",
+            params={"id": package[:64]},
+        )
     return [
         PolicyOut.of(v, p, when)
         for v, p in service.current_policies(db)
@@ -177,7 +200,8 @@ def list_policies(
 async def check(request: Request, db: Session = DB, principal: Principal = WRITE) -> CheckOut:
     """Validate policy YAML without storing it: every error with its line."""
     text = await _yaml_text(request)
-    return CheckOut.of(await run_in_threadpool(service.check_text, db, text))  # off the loop
+    lib = await run_in_threadpool(service.check_text, db, text)  # off the loop
+    return CheckOut.of(lib, api_language(request))
 
 
 @router.post(
@@ -193,7 +217,7 @@ async def load(request: Request, db: Session = DB, principal: Principal = WRITE)
     text = await _yaml_text(request)
     lib = await run_in_threadpool(service.check_text, db, text)  # parsing off the event loop
     if lib.errors:
-        return _refusal(lib.errors)  # checking wrote nothing, so nothing needs undoing
+        return _refusal(request, lib.errors)  # checking wrote nothing, so nothing needs undoing
     report = service.store(db, lib, _actor(principal))
     return LoadOut(created=report.created, updated=report.updated, unchanged=report.unchanged)
 
@@ -302,12 +326,21 @@ def export_matches(
     dependencies=CSRF,
 )
 def what_if(
-    policy_id: str, body: WhatIfIn = Body(...), db: Session = DB, principal: Principal = MATCH
+    request: Request,
+    policy_id: str,
+    body: WhatIfIn = Body(...),
+    db: Session = DB,
+    principal: Principal = MATCH,
 ) -> Any:
     """Counts and cost of an edited, unsaved copy of a policy against the current version."""
     when = _when(body.as_of)
     if (body.yaml is None) == (body.thresholds is None and body.amount is None):
-        raise InvalidInput("give either yaml, or thresholds and/or amount", field="yaml")
+        raise InvalidInput(
+            "give either yaml, or thresholds and/or amount",
+            field="yaml",
+            code="policies.whatif_either",
+            params={},
+        )
     try:
         if body.yaml is None:
             result = service.what_if_thresholds(
@@ -316,10 +349,12 @@ def what_if(
         else:
             result = service.what_if(db, policy_id, when, body.yaml)
     except service.RuleErrors as exc:
-        return _refusal(exc.errors)
+        return _refusal(request, exc.errors)
     except InvalidInput as exc:
         if exc.field == "rule":  # the service's name for the edited text
-            raise InvalidInput(exc.message, field="yaml") from None
+            raise InvalidInput(
+                exc.message, field="yaml", code=exc.code, params=exc.params
+            ) from None
         raise
     return WhatIfOut.build(policy_id, when, result.before, result.after)
 
@@ -445,7 +480,11 @@ def replay(
     """Recompute a run from its rule versions and snapshot; `verified` when identical."""
     rep = service.replay(db, run_id, policy)
     if not rep.frames:
-        raise NotFound(f"run {run_id} matched no policy")
+        raise NotFound(
+            f"run {run_id} matched no policy",
+            code="policies.run_empty",
+            params={"run": run_id},
+        )
     frame = pl.concat(list(rep.frames.values()))
     chosen = frame if status == "all" else frame.filter(pl.col("status") == status)
     part = chosen.slice((page - 1) * per_page, per_page)

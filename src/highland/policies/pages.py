@@ -17,11 +17,12 @@ from highland.platform.deps import DB, csrf_protect, require
 from highland.platform.errors import InvalidInput, NotFound
 from highland.platform.identity.permissions import Permission, Principal
 from highland.platform.kit.dates import parse_date, today_local
+from highland.platform.web.i18n import error_text
 from highland.platform.web.params import DbInt
 from highland.platform.web.render import language, render
 from highland.policies import service
 from highland.policies.models import PolicyVersion
-from highland.policies.present import Formatter
+from highland.policies.present import Formatter, rule_error_line
 from highland.policies.rules.model import LEVELS, Compiled, Policy, compile_policy
 
 router = APIRouter(include_in_schema=False)
@@ -103,11 +104,21 @@ def _upload_text(request: Request, file: UploadFile | None, text: str) -> tuple[
     limit = request.app.state.settings.max_upload_mb * 1024 * 1024
     data = file.file.read(limit + 1)  # a sync route: the spooled file, off the event loop
     if len(data) > limit:
-        raise InvalidInput(f"the file is larger than {limit // (1024 * 1024)} MB", field="file")
+        raise InvalidInput(
+            f"the file is larger than {limit // (1024 * 1024)} MB",
+            field="file",
+            code="upload.too_big",
+            params={"mb": limit // (1024 * 1024)},
+        )
     try:
         return data.decode("utf-8-sig"), file.filename
     except UnicodeDecodeError:
-        raise InvalidInput(f"{file.filename} is not UTF-8 text", field="file") from None
+        raise InvalidInput(
+            f"{file.filename} is not UTF-8 text",
+            field="file",
+            code="policies.not_utf8",
+            params={"file": file.filename[:200]},
+        ) from None
 
 
 @router.post("/policies", dependencies=[Depends(csrf_protect)])
@@ -122,11 +133,12 @@ def library_upload(
     try:
         text, name = _upload_text(request, file, yaml_text)
     except InvalidInput as exc:
-        extra = {"yaml": yaml_text, "errors": [exc.message]}
+        extra = {"yaml": yaml_text, "errors": [error_text(language(request), exc)]}
         return _library(request, db, None, None, extra, exc.status_code)
     lib = service.check_text(db, text, name)
     if lib.errors:
-        extra = {"yaml": text, "errors": [str(e) for e in lib.errors]}
+        lang = language(request)
+        extra = {"yaml": text, "errors": [rule_error_line(lang, e) for e in lib.errors]}
         return _library(request, db, None, None, extra, 422)
     report = service.store(db, lib, _actor(principal))
     return _library(request, db, None, None, {"report": report})
@@ -150,7 +162,7 @@ def _who(
     except InvalidInput as exc:
         if exc.field != "as_of":
             raise
-        return {"not_in_force": exc.message}
+        return {"not_in_force": error_text(language(request), exc)}
     part = service.filter_details(frame, status)
     rows = _rows(request, db, principal, part.slice((page - 1) * PER_PAGE, PER_PAGE), compiled)
     return {
@@ -299,8 +311,11 @@ def what_if(
     try:
         ctx["result"] = service.what_if(db, policy_id, when, rule)
     except InvalidInput as exc:
-        errors = exc.errors if isinstance(exc, service.RuleErrors) else [exc.message]
-        ctx["errors"] = [str(e) for e in errors]
+        lang = language(request)
+        if isinstance(exc, service.RuleErrors):
+            ctx["errors"] = [rule_error_line(lang, e) for e in exc.errors]
+        else:
+            ctx["errors"] = [error_text(lang, exc)]
         return render(request, "policies/what_if.html", ctx, status_code=422)
     return render(request, "policies/what_if.html", ctx)
 
@@ -363,7 +378,11 @@ def package_page(
     """A package: its document, cap and policies; its reach over the registry for officials."""
     packages = service.current_packages(db)
     if package_id not in packages:
-        raise NotFound(f"no policy package {package_id!r}")
+        raise NotFound(
+            f"no policy package {package_id!r}",
+            code="policies.no_package",
+            params={"id": package_id[:64]},
+        )
     version, package = packages[package_id]
     fmt = _fmt(request)
     when = _when(as_of)

@@ -14,10 +14,11 @@ from typing import Any
 from highland.enterprises.vocab import OWNERSHIP, QUALIFICATIONS
 from highland.platform.kit.industry import DIVISIONS, SECTIONS
 from highland.platform.kit.money import yuan_display
-from highland.platform.web.i18n import translate
+from highland.platform.web.i18n import error_text, translate
 from highland.policies.models import PackageVersion, PolicyVersion
 from highland.policies.rules.explain import CriterionResult, PolicyResult
 from highland.policies.rules.fields import FIELDS
+from highland.policies.rules.loader import RuleError
 from highland.policies.rules.model import (
     AllOf,
     AnyOf,
@@ -45,6 +46,11 @@ NEED = {
     "<": "gap.below",
     "==": "gap.equal",
 }
+
+
+def rule_error_line(lang: str, error: RuleError) -> str:
+    """A rule error as pages list it: `file:line: ` and the problem in the reader's language."""
+    return f"{error.path}:{error.line}: {error_text(lang, error)}"
 
 
 def _plain(d: Decimal) -> str:

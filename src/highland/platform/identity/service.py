@@ -62,6 +62,51 @@ def _short_password() -> InvalidInput:
     )
 
 
+def _check_account(
+    role: Role,
+    password: str,
+    enterprise_id: int | None,
+    institution_code: str | None,
+    chain_id: int | None,
+    email: str | None,
+    language: str | None,
+) -> str | None:
+    """Check a new account's password, the scope fields its role needs, its e-mail address
+    and language; return the e-mail address as stored."""
+    if len(password) < MIN_PASSWORD:
+        raise _short_password()
+    if role is Role.enterprise and enterprise_id is None:
+        raise InvalidInput(
+            "an enterprise user needs its enterprise (USCC)", field="enterprise",
+            code="creds.needs_enterprise",
+        )  # fmt: skip
+    if role is Role.handler and not institution_code:
+        raise InvalidInput(
+            "a handler needs an institution code", field="institution",
+            code="creds.needs_institution",
+        )  # fmt: skip
+    if role in (Role.chain_head, Role.chain_team) and chain_id is None:
+        raise InvalidInput(
+            "a chain head or team member needs a chain id", field="chain",
+            code="creds.needs_chain",
+        )  # fmt: skip
+    if email is not None:
+        email = email.strip() or None
+        if email and (len(email) > 200 or not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email)):
+            raise InvalidInput(
+                f"email: '{email}' is not an e-mail address", field="email",
+                code="creds.bad_email", params={"value": email[:200]},
+            )  # fmt: skip
+    if language is not None and language not in ("zh-CN", "en"):
+        raise InvalidInput(
+            f"language: '{language}' is not zh-CN or en",
+            field="language",
+            code="notices.bad_language",
+            params={"value": language[:20]},
+        )
+    return email
+
+
 def create_user(
     session: Session,
     actor: Actor,
@@ -91,37 +136,8 @@ def create_user(
             f"unknown role '{role}'; roles are: {roles}", field="role", code="creds.bad_role",
             params={"value": role[:20], "roles": roles},
         ) from None  # fmt: skip
-    if len(password) < MIN_PASSWORD:
-        raise _short_password()
-    if role_v is Role.enterprise and enterprise_id is None:
-        raise InvalidInput(
-            "an enterprise user needs its enterprise (USCC)", field="enterprise",
-            code="creds.needs_enterprise",
-        )  # fmt: skip
-    if role_v is Role.handler and not institution_code:
-        raise InvalidInput(
-            "a handler needs an institution code", field="institution",
-            code="creds.needs_institution",
-        )  # fmt: skip
-    if role_v in (Role.chain_head, Role.chain_team) and chain_id is None:
-        raise InvalidInput(
-            "a chain head or team member needs a chain id", field="chain",
-            code="creds.needs_chain",
-        )  # fmt: skip
-    if email is not None:
-        email = email.strip() or None
-        if email and (len(email) > 200 or not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email)):
-            raise InvalidInput(
-                f"email: '{email}' is not an e-mail address", field="email",
-                code="creds.bad_email", params={"value": email[:200]},
-            )  # fmt: skip
-    if language is not None and language not in ("zh-CN", "en"):
-        raise InvalidInput(
-            f"language: '{language}' is not zh-CN or en",
-            field="language",
-            code="notices.bad_language",
-            params={"value": language[:20]},
-        )
+    email = _check_account(role_v, password, enterprise_id, institution_code, chain_id, email,
+                           language)  # fmt: skip
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict(
             f"username '{username}' is taken", field="username", code="creds.username_taken",

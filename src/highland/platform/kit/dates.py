@@ -19,8 +19,8 @@ def parse_date(text: str, field: str = "date") -> date:
         raise InvalidInput(
             f"{field}: '{text}' is not a date; write YYYY-MM-DD",
             field=field,
-            code="kernel.bad_date",
-            params={"value": text},
+            code="date.bad",
+            params={"field": field, "value": text[:40]},
         ) from None
 
 

@@ -11,6 +11,7 @@ import yaml
 from highland.policies.rules.amount import AmountSyntaxError, parse_amount
 from highland.policies.rules.loader import LineLoader, check_value
 from highland.policies.rules.model import AllOf, AnyOf, Node, Not, Policy, Predicate
+from highland.policies.rules.problems import RuleProblem
 
 
 def parse_threshold(pred: Predicate, text: str) -> Predicate:
@@ -19,11 +20,18 @@ def parse_threshold(pred: Predicate, text: str) -> Predicate:
     try:
         raw = yaml.load(text, Loader=LineLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
-        raise ValueError(f"{where}: {text!r} is not a value: {exc}") from None
+        raise RuleProblem(
+            f"{where}: {text!r} is not a value: {exc}",
+            "whatif.not_value",
+            n=pred.index + 1,
+            field=pred.field,
+            op=pred.op,
+            value=text[:80],
+        ) from None
     try:
         value = check_value(pred.field, pred.op, raw)
-    except ValueError as exc:
-        raise ValueError(f"{where}: {exc}") from None
+    except RuleProblem as exc:
+        raise exc.restated(f"{where}: {exc}") from None
     return replace(pred, values=((date.min, value),))
 
 
@@ -45,7 +53,12 @@ def edit_policy(policy: Policy, thresholds: Mapping[int, str], amount: str | Non
     edits: dict[int, Predicate] = {}
     for index, text in thresholds.items():
         if index not in by_index:
-            raise ValueError(f"criterion {index + 1} does not exist in {policy.id}")
+            raise RuleProblem(
+                f"criterion {index + 1} does not exist in {policy.id}",
+                "whatif.no_criterion",
+                n=index + 1,
+                id=policy.id,
+            )
         if text.strip():
             edits[index] = parse_threshold(by_index[index], text)
     eligibility = _rebuild(policy.eligibility, edits)
@@ -54,6 +67,6 @@ def edit_policy(policy: Policy, thresholds: Mapping[int, str], amount: str | Non
         try:
             benefit = replace(benefit, amount=parse_amount(amount))
         except AmountSyntaxError as exc:
-            raise ValueError(f"amount: {exc}") from None
+            raise exc.restated(f"amount: {exc}") from None
     criteria = tuple(edits.get(p.index, p) for p in policy.criteria)
     return replace(policy, eligibility=eligibility, benefit=benefit, criteria=criteria)

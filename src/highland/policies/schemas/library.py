@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
+from highland.platform.web.i18n import error_text
 from highland.policies.models import PolicyVersion
 from highland.policies.rules.loader import Library, RuleError
 from highland.policies.rules.model import Compiled, Criterion, Policy
@@ -120,12 +121,15 @@ class RuleErrorOut(BaseModel):
 
     path: str
     line: int
-    message: str
+    message: str = Field(description="What is wrong, in English (logs, scripts)")
+    code: str | None = Field(None, description="The problem's code (error.<code>), if it has one")
+    text: str = Field(description="What is wrong, in the caller's language (Accept-Language)")
 
     @classmethod
-    def of(cls, e: RuleError) -> RuleErrorOut:
+    def of(cls, e: RuleError, lang: str = "zh-CN") -> RuleErrorOut:
         """Build from a loader error."""
-        return cls(path=e.path, line=e.line, message=e.message)
+        text = error_text(lang, e)
+        return cls(path=e.path, line=e.line, message=e.message, code=e.code, text=text)
 
 
 class CheckOut(BaseModel):
@@ -138,11 +142,11 @@ class CheckOut(BaseModel):
     test_cases: int
 
     @classmethod
-    def of(cls, lib: Library) -> CheckOut:
-        """Build from a checked library."""
+    def of(cls, lib: Library, lang: str = "zh-CN") -> CheckOut:
+        """Build from a checked library (the errors' text in `lang`)."""
         return cls(
             ok=not lib.errors,
-            errors=[RuleErrorOut.of(e) for e in lib.errors],
+            errors=[RuleErrorOut.of(e, lang) for e in lib.errors],
             policies=list(lib.policies),
             packages=list(lib.packages),
             test_cases=sum(len(t.cases) for t in lib.tests),

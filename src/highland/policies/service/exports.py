@@ -39,10 +39,17 @@ def match_csv(
         pairs = [(v, c) for v, c in pairs if v.policy_id == policy_id]
         if not pairs:
             get_version(session, policy_id)  # NotFound when it does not exist at all
-            raise InvalidInput(f"policy {policy_id} is not in force on {as_of}", field="policy")
+            raise InvalidInput(
+                f"policy {policy_id} is not in force on {as_of}",
+                field="policy",
+                code="policies.not_in_force",
+                params={"id": policy_id, "date": as_of.isoformat()},
+            )
     frame = snapshot.portrait_frame(session, as_of, usccs=[uscc] if uscc else None)
     if uscc is not None and frame.is_empty():
-        raise NotFound(f"no enterprise {uscc}")
+        raise NotFound(
+            f"no enterprise {uscc}", code="enterprises.not_found", params={"uscc": uscc[:40]}
+        )
     frame = prepare(frame.sort("uscc"))
     tally = {"rows": 0, "eligible": 0, "ineligible": 0, "unknown": 0}
     with out.open("wb") as fh:
@@ -102,7 +109,9 @@ def export_who(
     from highland.enterprises.service import XLSX_MAX_ROWS
 
     if fmt not in ("csv", "xlsx"):
-        raise InvalidInput("format must be csv or xlsx", field="format")
+        raise InvalidInput(
+            "format must be csv or xlsx", field="format", code="export.bad_format", params={}
+        )
     _, compiled, _, frame = policy_details(session, policy_id, as_of)
     chosen = filter_details(frame, status)
     if fmt == "xlsx" and chosen.height > XLSX_MAX_ROWS:
@@ -110,6 +119,8 @@ def export_who(
             f"{chosen.height:,} rows do not fit one XLSX sheet ({XLSX_MAX_ROWS:,} at most); "
             "export CSV or choose a status",
             field="format",
+            code="policies.xlsx_too_many_rows",
+            params={"rows": chosen.height, "limit": XLSX_MAX_ROWS},
         )
     # 5,000 USCCs per name query: far fewer round trips for large exports.
     names = enterprise_repo.names_by_uscc(session, principal, chosen["uscc"].to_list(), 5_000)

@@ -48,8 +48,11 @@ def parse_version(row: PolicyVersion | PackageVersion) -> Policy | Package:
         name = row.policy_id if isinstance(row, PolicyVersion) else row.package_id
         lib = read_text(row.source, f"{name}@v{row.version}")
         if lib.errors:  # stored only after validation, so this means a corrupted row
-            raise InvalidInput(f"stored {key[0]} {name} v{row.version} no longer parses: "
-                               f"{lib.errors[0]}")  # fmt: skip
+            raise InvalidInput(
+                f"stored {key[0]} {name} v{row.version} no longer parses: {lib.errors[0]}",
+                code="policies.stored_unreadable",
+                params={"id": name, "version": row.version, "problem": str(lib.errors[0])},
+            )
         parsed: Policy | Package = (
             next(iter(lib.policies.values()))
             if key[0] == "policy"
@@ -104,7 +107,11 @@ def get_version(session: Session, policy_id: str, version: int | None = None) ->
             )
         )
     if row is None:
-        raise NotFound(f"no policy {policy_id!r}" + (f" version {version}" if version else ""))
+        raise NotFound(
+            f"no policy {policy_id!r}" + (f" version {version}" if version else ""),
+            code="policies.no_version" if version else "policies.no_policy",
+            params={"id": policy_id[:64], "version": version or ""},
+        )
     return row
 
 
@@ -118,7 +125,9 @@ def history(session: Session, policy_id: str) -> list[PolicyVersion]:
         )
     )
     if not rows:
-        raise NotFound(f"no policy {policy_id!r}")
+        raise NotFound(
+            f"no policy {policy_id!r}", code="policies.no_policy", params={"id": policy_id[:64]}
+        )
     return rows
 
 
@@ -170,8 +179,11 @@ def _sha(text: str) -> str:
 def store(session: Session, lib: Library, actor: Actor) -> LoadReport:
     """Store a checked library: new ids and changed texts become new versions; audited."""
     if lib.errors:
-        raise InvalidInput(f"{len(lib.errors)} error(s) in the rules; nothing was stored: "
-                           f"{lib.errors[0]}")  # fmt: skip
+        raise InvalidInput(
+            f"{len(lib.errors)} error(s) in the rules; nothing was stored: {lib.errors[0]}",
+            code="policies.not_stored",
+            params={"n": len(lib.errors), "first": str(lib.errors[0])},
+        )
     report = LoadReport([], [], [], len(lib.tests))
     changes: list[Change] = []
     for package in lib.packages.values():
@@ -247,7 +259,9 @@ def retire(session: Session, policy_id: str, actor: Actor) -> None:
     """Take a policy out of matching; its versions stay for replay."""
     head = session.get(PolicyHead, policy_id)
     if head is None:
-        raise NotFound(f"no policy {policy_id!r}")
+        raise NotFound(
+            f"no policy {policy_id!r}", code="policies.no_policy", params={"id": policy_id[:64]}
+        )
     head.retired, head.updated_at = True, utcnow()
     audit.record(session, actor, Change("update", "policy", policy_id, {"retired": False},
                                         {"retired": True}))  # fmt: skip

@@ -86,7 +86,7 @@ def get_run(session: Session, run_id: int) -> MatchRun:
     """A match run; NotFound when there is none."""
     run = session.get(MatchRun, run_id)
     if run is None:
-        raise NotFound(f"no match run {run_id}")
+        raise NotFound(f"no match run {run_id}", code="policies.no_run", params={"run": run_id})
     return run
 
 
@@ -141,6 +141,10 @@ def replay(session: Session, run_id: int, policy_id: str | None = None) -> Repla
     digest = _result_digest(frames.values())
     if policy_id is not None:
         if policy_id not in frames:
-            raise NotFound(f"policy {policy_id} was not part of run {run_id}")
+            raise NotFound(
+                f"policy {policy_id} was not part of run {run_id}",
+                code="policies.not_in_run",
+                params={"id": policy_id[:64], "run": run_id},
+            )
         frames = {policy_id: frames[policy_id]}
     return Replay(run, frames, digest)

@@ -72,7 +72,9 @@ def enterprise_match(
     uscc = enterprise_repo.get_by_uscc(session, principal, uscc).uscc
     values = snapshot.portrait_values(session, uscc, as_of)
     if values is None:
-        raise NotFound(f"no enterprise {uscc}")
+        raise NotFound(
+            f"no enterprise {uscc}", code="enterprises.not_found", params={"uscc": uscc[:40]}
+        )
     results = [(v, evaluate(c, values)) for v, c in compiled_in_force(session, as_of)]
     order = {"eligible": 0, "unknown": 1, "ineligible": 2}
     results.sort(key=lambda vr: (order[vr[1].status], -(vr[1].amount_fen or 0), vr[0].policy_id))
@@ -112,6 +114,13 @@ def policy_details(
             f"policy {policy_id} is not in force on {as_of} (effective {policy.effective}, "
             f"expires {expires})",
             field="as_of",
+            code="policies.not_in_force_between",
+            params={
+                "id": policy_id,
+                "date": as_of.isoformat(),
+                "effective": policy.effective.isoformat(),
+                "expires": str(expires),
+            },
         )
     compiled = compile_policy(policy, as_of)
     snap = snapshot_for(session, as_of, refresh)
@@ -124,7 +133,12 @@ def filter_details(frame: pl.DataFrame, status: str | None) -> pl.DataFrame:
     if status is None or status == "all":
         return frame
     if status not in STATUSES:
-        raise InvalidInput(f"status must be one of {', '.join(STATUSES)}", field="status")
+        raise InvalidInput(
+            f"status must be one of {', '.join(STATUSES)}",
+            field="status",
+            code="policies.bad_status",
+            params={"value": status[:40], "choices": ", ".join(STATUSES)},
+        )
     if status == "near":
         return frame.filter(pl.col("near") != "")
     return frame.filter(pl.col("status") == status)
@@ -161,7 +175,11 @@ class PackageReach:
 def package_reach(session: Session, package_id: str, as_of: date) -> PackageReach:
     """A package's counts and reach as of a date, stacked as an enterprise's page stacks."""
     if package_id not in current_packages(session):
-        raise NotFound(f"no policy package {package_id!r}")
+        raise NotFound(
+            f"no policy package {package_id!r}",
+            code="policies.no_package",
+            params={"id": package_id[:64]},
+        )
     snap = snapshot_for(session, as_of)
     frame = snapshot_frame(session, snap)
     pairs = compiled_in_force(session, as_of)

@@ -93,5 +93,9 @@ def get_snapshot(session: Session, snapshot_id: int) -> PortraitSnapshot:
     """A stored portrait snapshot; NotFound when there is none."""
     snap = session.get(PortraitSnapshot, snapshot_id)
     if snap is None:
-        raise NotFound(f"no portrait snapshot {snapshot_id}")
+        raise NotFound(
+            f"no portrait snapshot {snapshot_id}",
+            code="policies.no_snapshot",
+            params={"id": snapshot_id},
+        )
     return snap

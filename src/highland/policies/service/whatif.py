@@ -25,7 +25,10 @@ class RuleErrors(InvalidInput):
     """Rule text that does not validate; `errors` keeps every error with its line."""
 
     def __init__(self, errors: Sequence[RuleError], field: str | None = None) -> None:
-        super().__init__("; ".join(str(e) for e in errors[:5]), field=field)
+        message = "; ".join(str(e) for e in errors[:5])
+        super().__init__(
+            message, field=field, code="policies.rule_errors", params={"n": len(errors)}
+        )
         self.errors = list(errors)
 
 
@@ -45,12 +48,22 @@ def what_if(session: Session, policy_id: str, as_of: date, edited_yaml: str) -> 
     if lib.errors:
         raise RuleErrors(lib.errors, field="rule")
     if set(lib.policies) != {policy_id}:
-        raise InvalidInput(f"the edited text must hold exactly policy {policy_id}", field="rule")
+        raise InvalidInput(
+            f"the edited text must hold exactly policy {policy_id}",
+            field="rule",
+            code="policies.whatif_one_policy",
+            params={"id": policy_id},
+        )
     edited = lib.policies[policy_id]
     original = parsed_policy(version)
     for p in (original, edited):
         if not p.in_force(as_of):
-            raise InvalidInput(f"policy {policy_id} is not in force on {as_of}", field="as_of")
+            raise InvalidInput(
+                f"policy {policy_id} is not in force on {as_of}",
+                field="as_of",
+                code="policies.not_in_force",
+                params={"id": policy_id, "date": as_of.isoformat()},
+            )
     frame = snapshot_frame(session, snapshot_for(session, as_of))
     before, after = summarise(
         frame, [compile_policy(original, as_of), compile_policy(edited, as_of)]
@@ -70,11 +83,17 @@ def what_if_thresholds(
 
     original = parsed_policy(get_version(session, policy_id))
     if not original.in_force(as_of):
-        raise InvalidInput(f"policy {policy_id} is not in force on {as_of}", field="as_of")
+        raise InvalidInput(
+            f"policy {policy_id} is not in force on {as_of}",
+            field="as_of",
+            code="policies.not_in_force",
+            params={"id": policy_id, "date": as_of.isoformat()},
+        )
     try:
         edited = edit_policy(original, thresholds, amount)
-    except ValueError as exc:
-        raise InvalidInput(str(exc), field="thresholds") from None
+    except ValueError as exc:  # a RuleProblem, with its catalogue code
+        code, params = getattr(exc, "code", None), getattr(exc, "params", None)
+        raise InvalidInput(str(exc), field="thresholds", code=code, params=params) from None
     frame = snapshot_frame(session, snapshot_for(session, as_of))
     before, after = summarise(
         frame, [compile_policy(original, as_of), compile_policy(edited, as_of)]

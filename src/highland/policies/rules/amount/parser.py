@@ -31,7 +31,7 @@ from highland.policies.rules.fields import FIELDS, NUMERIC_BOUNDS, NUMERIC_SCALE
 
 def _binary(op: str, left: Node, right: Node, column: int) -> Node:
     if op == "/" and isinstance(right, Num) and right.value == 0:
-        raise AmountSyntaxError("division by zero", column)
+        raise AmountSyntaxError("division by zero", column, "division_by_zero")
     if isinstance(left, Num) and isinstance(right, Num):
         return Num(apply_op(op, left.value, right.value), column)
     return BinOp(op, left, right, column)
@@ -72,19 +72,25 @@ class _Parser:
 
     def parse(self) -> Node:
         if self.peek().kind == "end":
-            raise AmountSyntaxError("empty expression", 1)
+            raise AmountSyntaxError("empty expression", 1, "empty")
         node = self.expr()
         token = self.peek()
         if token.kind == ")":
-            raise AmountSyntaxError("unmatched ')'", token.column)
+            raise AmountSyntaxError("unmatched ')'", token.column, "unmatched")
         if token.kind == ",":
             raise AmountSyntaxError(
                 "unexpected ',' (thousands separators are not allowed; ',' only separates "
                 "the arguments of min() and max())",
                 token.column,
+                "comma",
             )
         if token.kind != "end":
-            raise AmountSyntaxError(f"expected an operator but found {token.text!r}", token.column)
+            raise AmountSyntaxError(
+                f"expected an operator but found {token.text!r}",
+                token.column,
+                "expected_operator",
+                found=token.text,
+            )
         return node
 
     def expr(self) -> Node:
@@ -125,14 +131,22 @@ class _Parser:
         if token.kind == "end":
             after = f" after {before.text!r}" if before else ""
             message = f"expression ends where a value is expected{after}"
-            return AmountSyntaxError(message, token.column)
+            if before is None:
+                return AmountSyntaxError(message, token.column, "ends")
+            return AmountSyntaxError(message, token.column, "ends_after", after=before.text)
         if token.kind == "op" and before is not None and before.kind == "op":
             return AmountSyntaxError(
                 f"operator {token.text!r} follows {before.text!r} with no value between them",
                 token.column,
+                "two_operators",
+                op=token.text,
+                before=before.text,
             )
         return AmountSyntaxError(
-            f"expected a number, field or '(' but found {token.text!r}", token.column
+            f"expected a number, field or '(' but found {token.text!r}",
+            token.column,
+            "expected_value",
+            found=token.text,
         )
 
     def open(self) -> Token:
@@ -140,16 +154,25 @@ class _Parser:
         self.depth += 1
         if self.depth > MAX_NESTING:
             raise AmountSyntaxError(
-                f"expression nested too deeply (more than {MAX_NESTING} levels)", token.column
+                f"expression nested too deeply (more than {MAX_NESTING} levels)",
+                token.column,
+                "too_deep",
+                max=MAX_NESTING,
             )
         return token
 
     def close(self, opening: Token, expected: str) -> None:
         token = self.peek()
         if token.kind == "end":
-            raise AmountSyntaxError("unclosed '('", opening.column)
+            raise AmountSyntaxError("unclosed '('", opening.column, "unclosed")
         if token.kind != ")":
-            raise AmountSyntaxError(f"expected {expected} but found {token.text!r}", token.column)
+            raise AmountSyntaxError(
+                f"expected {expected} but found {token.text!r}",
+                token.column,
+                "expected_close",
+                expected=expected,
+                found=token.text,
+            )
         self.advance()
         self.depth -= 1
 
@@ -167,14 +190,23 @@ class _Parser:
             raise AmountSyntaxError(
                 f"{token.text}() needs its arguments in parentheses, like {token.text}(a, b)",
                 token.column,
+                "call_parentheses",
+                func=token.text,
             )
         return self.field_ref(token)
 
     def call(self, name: Token) -> Node:
         if name.text in self.scales or name.text in FIELDS:
-            raise AmountSyntaxError(f"{name.text!r} is a field, not a function", name.column)
+            raise AmountSyntaxError(
+                f"{name.text!r} is a field, not a function",
+                name.column,
+                "field_call",
+                name=name.text,
+            )
         if name.text not in FUNCTIONS:
-            raise AmountSyntaxError(f"unknown function {name.text!r}", name.column)
+            raise AmountSyntaxError(
+                f"unknown function {name.text!r}", name.column, "unknown_function", name=name.text
+            )
         opening = self.open()
         args: list[Node] = []
         if self.peek().kind != ")":
@@ -184,7 +216,12 @@ class _Parser:
                 args.append(self.expr())
         self.close(opening, "',' or ')'")
         if len(args) < 2:
-            raise AmountSyntaxError(f"{name.text}() needs at least 2 arguments", name.column)
+            raise AmountSyntaxError(
+                f"{name.text}() needs at least 2 arguments",
+                name.column,
+                "arguments",
+                func=name.text,
+            )
         return _call(name.text, args, name.column)
 
     def field_ref(self, token: Token) -> Node:
@@ -192,8 +229,12 @@ class _Parser:
         if name not in self.scales:
             spec = FIELDS.get(name)
             if spec is not None and not spec.numeric:
-                raise AmountSyntaxError(f"field {name!r} is not a number", token.column)
-            raise AmountSyntaxError(f"unknown field {name!r}", token.column)
+                raise AmountSyntaxError(
+                    f"field {name!r} is not a number", token.column, "not_numeric", name=name
+                )
+            raise AmountSyntaxError(
+                f"unknown field {name!r}", token.column, "unknown_field", name=name
+            )
         self.names.add(name)
         return Ref(name, self.scales[name], self.bounds[name], token.column)
 
@@ -206,7 +247,10 @@ def parse_amount(
     """Parse an amount expression and prove that its exact Int128 evaluation cannot overflow."""
     if len(text) > MAX_LENGTH:
         raise AmountSyntaxError(
-            f"expression is longer than {MAX_LENGTH} characters", MAX_LENGTH + 1
+            f"expression is longer than {MAX_LENGTH} characters",
+            MAX_LENGTH + 1,
+            "too_long",
+            max=MAX_LENGTH,
         )
     parser = _Parser(text, scales, bounds)
     tree = parser.parse()

@@ -7,7 +7,9 @@ import string
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import TypeAlias
+from typing import Any, TypeAlias
+
+from highland.policies.rules.problems import RuleProblem
 
 UNITS: dict[str, int] = {"fen": 1, "yuan": 100, "wan": 1_000_000}  # fen per unit
 FUNCTIONS = ("min", "max")
@@ -24,11 +26,11 @@ FEN_PER_YUAN = 100
 OUTPUT_NAME = "amount_fen"
 
 
-class AmountSyntaxError(ValueError):
+class AmountSyntaxError(RuleProblem):
     """An amount expression that cannot be accepted, with the 1-based column at fault."""
 
-    def __init__(self, message: str, column: int) -> None:
-        super().__init__(f"column {column}: {message}")
+    def __init__(self, message: str, column: int, code: str = "invalid", **params: Any) -> None:
+        super().__init__(f"column {column}: {message}", f"amount.{code}", column=column, **params)
         self.message = message
         self.column = column
 
@@ -112,15 +114,24 @@ def _number(text: str, start: int) -> Token:
     column = start + 1
     match = _NUMBER.fullmatch(word)
     if match is None:
-        raise AmountSyntaxError(f"malformed number {word!r}", column)
+        raise AmountSyntaxError(f"malformed number {word!r}", column, "malformed_number", word=word)
     whole, decimals = match.group(1), match.group(2) or ""
     if len(whole) > 1 and whole[0] == "0":
         # Usually a thousands separator gone wrong: min(1,000,000, x) reads as min(1, 000, ...).
         raise AmountSyntaxError(
-            f"number {word!r} has a leading zero (thousands separators are not allowed)", column
+            f"number {word!r} has a leading zero (thousands separators are not allowed)",
+            column,
+            "leading_zero",
+            word=word,
         )
     if len(decimals) > MAX_DECIMALS:
-        raise AmountSyntaxError(f"number {word!r} has more than {MAX_DECIMALS} decimals", column)
+        raise AmountSyntaxError(
+            f"number {word!r} has more than {MAX_DECIMALS} decimals",
+            column,
+            "too_many_decimals",
+            word=word,
+            max=MAX_DECIMALS,
+        )
     return Token("num", word, column)
 
 
@@ -128,7 +139,10 @@ def _name(text: str, start: int) -> Token:
     end = _scan(text, start, _NAME_CHARS)
     if end < len(text) and text[end] == ".":
         raise AmountSyntaxError(
-            f"attribute access is not allowed after {text[start:end]!r}", end + 1
+            f"attribute access is not allowed after {text[start:end]!r}",
+            end + 1,
+            "attribute",
+            word=text[start:end],
         )
     return Token("name", text[start:end], start + 1)
 
@@ -136,16 +150,18 @@ def _name(text: str, start: int) -> Token:
 def _symbol(text: str, start: int) -> Token:
     ch, pair, column = text[start], text[start : start + 2], start + 1
     if pair in ("**", "//"):
-        raise AmountSyntaxError(f"operator {pair!r} is not allowed", column)
+        raise AmountSyntaxError(f"operator {pair!r} is not allowed", column, "operator", op=pair)
     if ch in "+-*/":
         return Token("op", ch, column)
     if ch in "(),":
         return Token(ch, ch, column)
     if ch in "'\"":
-        raise AmountSyntaxError("strings are not allowed", column)
+        raise AmountSyntaxError("strings are not allowed", column, "string")
     if ch == "." and start + 1 < len(text) and text[start + 1] in _DIGITS:
-        raise AmountSyntaxError("malformed number: write a digit before '.', like 0.5", column)
-    raise AmountSyntaxError(f"unexpected character {ch!r}", column)
+        raise AmountSyntaxError(
+            "malformed number: write a digit before '.', like 0.5", column, "leading_dot"
+        )
+    raise AmountSyntaxError(f"unexpected character {ch!r}", column, "character", char=ch)
 
 
 def tokenize(text: str) -> Iterator[Token]:

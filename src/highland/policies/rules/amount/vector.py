@@ -81,13 +81,16 @@ def _fit(value: int, column: int) -> int:
         raise AmountSyntaxError(
             "expression too large to evaluate exactly (intermediate values could exceed 2**126)",
             column,
+            "too_large",
         )
     return value
 
 
 def _affordable(refs: int, column: int) -> None:
     if refs > MAX_REFS:
-        raise AmountSyntaxError("expression too complex (too many nested min/max or /)", column)
+        raise AmountSyntaxError(
+            "expression too complex (too many nested min/max or /)", column, "too_complex"
+        )
 
 
 def _static(value: Fraction, column: int) -> _Pair:
@@ -141,7 +144,7 @@ def _product(x: _Pair, y: _Pair, column: int) -> _Pair:
 def _quotient(x: _Pair, y: _Pair, column: int) -> _Pair:
     if isinstance(y.num, int):
         if y.num == 0:
-            raise AmountSyntaxError("division by zero", column)
+            raise AmountSyntaxError("division by zero", column, "division_by_zero")
         return _product(x, _static(1 / Fraction(y.num, _static_den(y)), column), column)
     # A zero divisor becomes null, which then propagates: a division by zero has no amount.
     nonzero = pl.when(y.num != 0).then(y.num)

@@ -24,13 +24,15 @@ from highland.policies.rules.model import (
 def read_node(raw: object, line: int, doc: Doc, counter: list[int], effective: date | None
           ) -> Node | None:  # fmt: skip
     if not isinstance(raw, LineDict):
-        doc.error(line, "a criterion must be a mapping: {field, op, value} or all/any/not")
+        doc.error(line, "a criterion must be a mapping: {field, op, value} or all/any/not",
+                  code="criterion_mapping")  # fmt: skip
         return None
     combinators = [k for k in ("all", "any", "not") if k in raw]
     if combinators:
         if len(raw) != 1:
             doc.error(raw.line, f"{combinators[0]!r} must stand alone in its mapping; found "
-                      f"{', '.join(map(str, raw))}")  # fmt: skip
+                      f"{', '.join(map(str, raw))}", code="combinator_alone", key=combinators[0],
+                      found=", ".join(map(str, raw)))  # fmt: skip
             return None
         key = combinators[0]
         if key == "not":
@@ -38,7 +40,8 @@ def read_node(raw: object, line: int, doc: Doc, counter: list[int], effective: d
             return Not(child) if child is not None else None
         items = raw[key]
         if not isinstance(items, LineList) or not items:
-            doc.error(raw.lines[key], f"{key!r} needs a non-empty list of criteria")
+            doc.error(raw.lines[key], f"{key!r} needs a non-empty list of criteria",
+                      code="combinator_list", key=key)  # fmt: skip
             return None
         children = [
             read_node(item, item_line, doc, counter, effective)
@@ -56,8 +59,11 @@ def _predicate(raw: LineDict, doc: Doc, counter: list[int], effective: date | No
     unknown_keys(raw, PREDICATE_KEYS, "a criterion", doc)
     name, op = raw.get("field"), raw.get("op")
     if name not in FIELDS:
-        doc.error(raw.lines.get("field", raw.line), f"unknown field {name!r}" if "field" in raw
-                  else "criterion without 'field'")  # fmt: skip
+        if "field" in raw:
+            doc.error(raw.lines["field"], f"unknown field {name!r}", code="unknown_field",
+                      field=str(name))  # fmt: skip
+        else:
+            doc.error(raw.line, "criterion without 'field'", code="no_field")
         return None
     if op not in OPERATORS:
         known = " ".join(OPERATORS)
@@ -66,10 +72,13 @@ def _predicate(raw: LineDict, doc: Doc, counter: list[int], effective: date | No
             if "op" in raw
             else ("criterion without 'op'")
         )
-        doc.error(raw.lines.get("op", raw.line), message)
+        if "op" in raw:
+            doc.error(raw.lines["op"], message, code="unknown_op", op=str(op), known=known)
+        else:
+            doc.error(raw.line, message, code="no_op")
         return None
     if "value" not in raw:
-        doc.error(raw.line, f"{name} {op}: missing 'value'")
+        doc.error(raw.line, f"{name} {op}: missing 'value'", code="no_value", field=name, op=op)
         return None
     values = _dated_values(raw, str(name), str(op), doc, effective)
     cite = raw.get("cite")
@@ -87,7 +96,7 @@ def _dated_values(raw: LineDict, name: str, op: str, doc: Doc, effective: date |
         try:
             return ((date.min, check_value(name, op, value)),)
         except ValueError as exc:
-            doc.error(line, str(exc))
+            doc.error(line, str(exc), exc)
             return None
     pairs: list[tuple[date, Value]] = []
     for key, item in value.items():
@@ -95,17 +104,19 @@ def _dated_values(raw: LineDict, name: str, op: str, doc: Doc, effective: date |
         try:
             checked = check_value(name, op, item)
         except ValueError as exc:
-            doc.error(value.lines[key], str(exc))
+            doc.error(value.lines[key], str(exc), exc)
             continue
         if since is not None:
             pairs.append((since, checked))
     if doc.failed or not pairs:
         if not pairs and not doc.failed:
-            doc.error(line, f"{name}: a dated value needs at least one date: value")
+            doc.error(line, f"{name}: a dated value needs at least one date: value",
+                      code="dated_empty", field=name)  # fmt: skip
         return None
     pairs.sort()
     if effective and pairs[0][0] > effective:
         doc.error(line, f"{name}: the first dated value starts {pairs[0][0]}, after the policy's "
-                  f"effective date {effective}")  # fmt: skip
+                  f"effective date {effective}", code="dated_late", field=name,
+                  first=pairs[0][0].isoformat(), effective=effective.isoformat())  # fmt: skip
         return None
     return tuple(pairs)

@@ -38,22 +38,23 @@ from highland.policies.rules.model import (
 def _text(data: LineDict, key: str, doc: Doc, required: bool = True) -> str | None:
     if key not in data or data[key] is None:
         if required:
-            doc.error(data.line, f"missing {key!r}")
+            doc.error(data.line, f"missing {key!r}", code="missing", key=key)
         return None
     value = data[key]
     if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
-        doc.error(data.lines[key], f"{key!r} must be text")
+        doc.error(data.lines[key], f"{key!r} must be text", code="not_text", key=key)
         return None
     text = str(value).strip()
     if required and not text:
-        doc.error(data.lines[key], f"{key!r} is empty")
+        doc.error(data.lines[key], f"{key!r} is empty", code="empty", key=key)
     return text or None
 
 
 def _date(data: LineDict, key: str, doc: Doc, required: bool = True) -> date | None:
     if key not in data or data[key] is None:
         if required:
-            doc.error(data.line, f"missing {key!r} (a date such as 2025-01-01)")
+            doc.error(data.line, f"missing {key!r} (a date such as 2025-01-01)",
+                      code="missing_date", key=key)  # fmt: skip
         return None
     return as_date(data[key], data.lines[key], key, doc)
 
@@ -62,7 +63,7 @@ def _identifier(data: LineDict, doc: Doc) -> str | None:
     ident = _text(data, "id", doc)
     if ident is not None and not ID_RE.match(ident):
         doc.error(data.lines["id"], f"id {ident!r} must be 2–64 lowercase letters, digits or "
-                  "'-', starting with a letter or digit")  # fmt: skip
+                  "'-', starting with a letter or digit", code="bad_id", id=ident)  # fmt: skip
         return None
     return ident
 
@@ -71,11 +72,14 @@ def _choice(data: LineDict, key: str, allowed: Sequence[str], doc: Doc, default:
             ) -> str | None:  # fmt: skip
     if key not in data:
         if default is None:
-            doc.error(data.line, f"missing {key!r} (one of {', '.join(allowed)})")
+            doc.error(data.line, f"missing {key!r} (one of {', '.join(allowed)})",
+                      code="missing_choice", key=key, choices=", ".join(allowed))  # fmt: skip
         return default
     value = data[key]
     if value not in allowed:
-        doc.error(data.lines[key], f"{key} {value!r} is not one of {', '.join(allowed)}")
+        doc.error(data.lines[key], f"{key} {value!r} is not one of {', '.join(allowed)}",
+                  code="not_choice", key=key, value=str(value)[:80],
+                  choices=", ".join(allowed))  # fmt: skip
         return default
     return str(value)
 
@@ -89,19 +93,22 @@ def read_policy(data: LineDict, doc: Doc) -> Policy | None:
     effective = _date(data, "effective", doc)
     expires = _date(data, "expires", doc, required=False)
     if effective and expires and expires < effective:
-        doc.error(data.lines["expires"], f"expires {expires} is before effective {effective}")
+        doc.error(data.lines["expires"], f"expires {expires} is before effective {effective}",
+                  code="expires_early", expires=expires.isoformat(),
+                  effective=effective.isoformat())  # fmt: skip
     stages = _string_list(data, "stages", doc, LIFECYCLE_STAGES)
     excludes = _string_list(data, "excludes", doc, None)
     if ident and ident in excludes:
-        doc.error(data.lines["excludes"], "a policy cannot exclude itself")
+        doc.error(data.lines["excludes"], "a policy cannot exclude itself", code="excludes_self")
     no_application = data.get("no_application", False)
     if not isinstance(no_application, bool):
-        doc.error(data.lines["no_application"], "no_application must be true or false")
+        doc.error(data.lines["no_application"], "no_application must be true or false",
+                  code="no_application")  # fmt: skip
     benefit = _benefit(data, doc)
     counter = [0]
     eligibility = None
     if "eligibility" not in data:
-        doc.error(data.line, "missing 'eligibility'")
+        doc.error(data.line, "missing 'eligibility'", code="missing", key="eligibility")
     else:
         eligibility = read_node(data["eligibility"], data.lines["eligibility"], doc, counter,
                             effective)  # fmt: skip
@@ -134,11 +141,14 @@ def _string_list(data: LineDict, key: str, doc: Doc, allowed: Sequence[str] | No
         return []
     value = data[key]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        doc.error(data.lines[key], f"{key} must be a list of names, e.g. [a, b]")
+        doc.error(data.lines[key], f"{key} must be a list of names, e.g. [a, b]",
+                  code="name_list", key=key)  # fmt: skip
         return []
     for v in value:
         if allowed is not None and v not in allowed:
-            doc.error(data.lines[key], f"{key}: {v!r} is not one of {', '.join(allowed)}")
+            doc.error(data.lines[key], f"{key}: {v!r} is not one of {', '.join(allowed)}",
+                      code="not_choice", key=key, value=v[:80],
+                      choices=", ".join(allowed))  # fmt: skip
     return list(value)
 
 
@@ -146,7 +156,8 @@ def _benefit(data: LineDict, doc: Doc) -> Benefit | None:
     raw = data.get("benefit")
     line = data.lines.get("benefit", data.line)
     if not isinstance(raw, LineDict):
-        doc.error(line, "benefit must be a mapping with type, and optionally amount and rounding")
+        doc.error(line, "benefit must be a mapping with type, and optionally amount and rounding",
+                  code="benefit_mapping")  # fmt: skip
         return None
     unknown_keys(raw, BENEFIT_KEYS, "benefit", doc)
     kind = _choice(raw, "type", BENEFIT_TYPES, doc, None)
@@ -155,12 +166,13 @@ def _benefit(data: LineDict, doc: Doc) -> Benefit | None:
     if raw.get("amount") is not None:
         text = raw["amount"]
         if isinstance(text, bool) or not isinstance(text, (str, int, Decimal)):
-            doc.error(raw.lines["amount"], "benefit.amount must be an expression in quotes")
+            doc.error(raw.lines["amount"], "benefit.amount must be an expression in quotes",
+                      code="amount_quotes")  # fmt: skip
         else:
             try:
                 amount = parse_amount(str(text))
             except AmountSyntaxError as exc:
-                doc.error(raw.lines["amount"], f"benefit.amount: {exc}")
+                doc.error(raw.lines["amount"], f"benefit.amount: {exc}", exc)
     note = _text(raw, "note", doc, False)
     return Benefit(kind, amount, rounding, note) if kind else None
 
@@ -173,9 +185,9 @@ def read_package(data: LineDict, doc: Doc) -> Package | None:
     cap_fen = None
     if cap is not None:
         if isinstance(cap, bool) or not isinstance(cap, (int, Decimal)) or cap <= 0:
-            doc.error(data.lines["cap"], "cap must be a positive amount in yuan")
+            doc.error(data.lines["cap"], "cap must be a positive amount in yuan", code="cap")
         elif (cap * 100) != int(cap * 100):
-            doc.error(data.lines["cap"], "cap must be a whole number of fen")
+            doc.error(data.lines["cap"], "cap must be a whole number of fen", code="cap_fen")
         else:
             cap_fen = int(cap * 100)
     if ident is None or title is None or doc.failed:
@@ -191,7 +203,8 @@ def read_tests(data: LineDict, doc: Doc, lib: Library) -> None:
     as_of = _date(data, "as_of", doc, required=False)
     cases = data.get("cases")
     if not isinstance(cases, LineList) or not cases:
-        doc.error(data.lines.get("cases", data.line), "tests need a non-empty list of cases")
+        doc.error(data.lines.get("cases", data.line), "tests need a non-empty list of cases",
+                  code="no_cases")  # fmt: skip
         return
     lines = [ln + doc.offset - 1 for ln in cases.lines]
     if not doc.failed:

@@ -38,6 +38,10 @@ class RuleError:
     path: str
     line: int
     message: str
+    # The catalogue entry error.<code> (with its parameters) that pages show in the reader's
+    # language; None for problems that have only the English message.
+    code: str | None = field(default=None, compare=False)
+    params: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}: {self.message}"
@@ -126,15 +130,40 @@ class Doc:
         self.path, self.offset, self.errors = path, offset, errors
         self.failed = False
 
-    def error(self, line: int, message: str) -> None:
+    def error(
+        self,
+        line: int,
+        message: str,
+        problem: Exception | None = None,
+        *,
+        code: str | None = None,
+        **params: Any,
+    ) -> None:
+        """Record a problem at a line of the document with its catalogue code
+        (`error.rules.<code>`) and parameters, or those of `problem` (a RuleProblem)."""
         self.failed = True
-        self.errors.append(RuleError(self.path, line + self.offset - 1, message))
+        if code is not None:
+            code = f"rules.{code}"
+        else:
+            code, params = getattr(problem, "code", None), getattr(problem, "params", None) or {}
+        at = line + self.offset - 1
+        self.errors.append(RuleError(self.path, at, message, code, dict(params or {})))
+
+
+# Where an unknown key was found, as catalogue keys (a page names it in its own language).
+_WHERE = {
+    "a policy": "@rules.where.policy",
+    "a package": "@rules.where.package",
+    "a criterion": "@rules.where.criterion",
+    "benefit": "@rules.where.benefit",
+}
 
 
 def unknown_keys(data: LineDict, allowed: set[str], what: str, doc: Doc) -> None:
     for key in data:
         if key not in allowed:
-            doc.error(data.lines[key], f"unknown key {key!r} in {what}")
+            doc.error(data.lines[key], f"unknown key {key!r} in {what}", code="unknown_key",
+                      key=str(key), where=_WHERE.get(what, what))  # fmt: skip
 
 
 def as_date(value: object, line: int, what: str, doc: Doc) -> date | None:
@@ -145,5 +174,6 @@ def as_date(value: object, line: int, what: str, doc: Doc) -> date | None:
             return date.fromisoformat(value.strip())
         except ValueError:
             pass
-    doc.error(line, f"{what}: {value!r} is not a date (write YYYY-MM-DD, e.g. 2025-01-01)")
+    doc.error(line, f"{what}: {value!r} is not a date (write YYYY-MM-DD, e.g. 2025-01-01)",
+              code="not_date", where=what, value=str(value)[:80])  # fmt: skip
     return None

@@ -29,13 +29,15 @@ def read_text(text: str, path: str, library: Library | None = None) -> Library:
             data = yaml.load(chunk, Loader=LineLoader)  # noqa: S506 - a SafeLoader subclass
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
-            doc.error((mark.line + 1) if mark else 1, f"YAML: {exc.problem or exc}")
+            problem = str(exc.problem or exc)
+            doc.error((mark.line + 1) if mark else 1, f"YAML: {problem}", code="yaml",
+                      detail=problem)  # fmt: skip
             continue
         except (yaml.YAMLError, ValueError) as exc:
-            doc.error(1, f"YAML: {exc}")
+            doc.error(1, f"YAML: {exc}", code="yaml", detail=str(exc))
             continue
         if not isinstance(data, LineDict):
-            doc.error(1, "a document must be a mapping (id: …, title: …)")
+            doc.error(1, "a document must be a mapping (id: …, title: …)", code="document_mapping")
             continue
         _read_document(data, chunk, doc, lib)
     return lib
@@ -55,14 +57,15 @@ def _read_document(data: LineDict, chunk: str, doc: Doc, lib: Library) -> None:
         read_tests(data, doc, lib)
     else:
         doc.error(data.lines.get("kind", data.line), f"unknown kind {kind!r}: use policy, "
-                  "package or tests")  # fmt: skip
+                  "package or tests", code="unknown_kind", kind=str(kind)[:40])  # fmt: skip
 
 
 def _add(into: dict[str, Any], item: Any, doc: Doc, data: LineDict, lib: Library) -> None:
     if item.id in into:
         first = into[item.id]
         doc.error(data.lines["id"], f"duplicate id {item.id!r} (first at {first.path}:"
-                  f"{first.line})")  # fmt: skip
+                  f"{first.line})", code="duplicate_id", id=item.id,
+                  first=f"{first.path}:{first.line}")  # fmt: skip
         return
     into[item.id] = replace(item, path=doc.path, line=data.line + doc.offset - 1)
 
@@ -73,15 +76,17 @@ def read_paths(paths: Iterable[Path], library: Library | None = None) -> Library
     for path in paths:
         files = sorted(path.rglob("*.y*ml")) if path.is_dir() else [path]
         if path.is_dir() and not files:
-            lib.errors.append(RuleError(str(path), 0, "no .yaml files in this folder"))
+            lib.errors.append(RuleError(str(path), 0, "no .yaml files in this folder",
+                                        "rules.no_yaml_files"))  # fmt: skip
         if not path.exists():
-            lib.errors.append(RuleError(str(path), 0, "no such file or folder"))
+            lib.errors.append(RuleError(str(path), 0, "no such file or folder", "rules.no_file"))
             continue
         for file in files:
             try:
                 text = file.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError) as exc:
-                lib.errors.append(RuleError(str(file), 0, f"cannot read: {exc}"))
+                lib.errors.append(RuleError(str(file), 0, f"cannot read: {exc}", "rules.unreadable",
+                                            {"problem": str(exc)}))  # fmt: skip
                 continue
             read_text(text, str(file), lib)
     return lib
@@ -96,11 +101,19 @@ def check_references(
     for p in lib.policies.values():
         if p.package and p.package not in packages:
             lib.errors.append(RuleError(p.path, p.line, f"{p.id}: package {p.package!r} is not "
-                                        "defined (add a `kind: package` document)"))  # fmt: skip
+                                        "defined (add a `kind: package` document)",
+                                        "rules.unknown_package",
+                                        {"id": p.id, "package": p.package}))  # fmt: skip
         for other in p.excludes:
             if other not in policies:
                 lib.errors.append(
-                    RuleError(p.path, p.line, f"{p.id}: excludes {other!r}, which names no policy")
+                    RuleError(
+                        p.path,
+                        p.line,
+                        f"{p.id}: excludes {other!r}, which names no policy",
+                        "rules.unknown_exclude",
+                        {"id": p.id, "other": other},
+                    )
                 )
     lib.errors.sort(key=lambda e: (e.path, e.line))
 
