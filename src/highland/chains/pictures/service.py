@@ -499,8 +499,9 @@ def district_rows(
 def labels(lang: str) -> dict[str, str]:
     """The pictures' words in the reader's language (see chain_map_svg, district_charts)."""
     keys = ("title", "no_data", "known_of", "members", "leading", "legend", "size_note",
-            "empty", "as_of", "enterprises", "output", "lq", "list_sep")  # fmt: skip
+            "empty", "as_of", "enterprises", "output", "lq")  # fmt: skip
     out = {k: translate(lang, P + k) for k in keys}
+    out["list_sep"] = translate(lang, "chains.sep.list")
     out["bottleneck"] = translate(lang, "chains.bottleneck")
     for stream in STREAMS:
         out["stream." + stream] = translate(lang, "chains.stream." + stream)
