@@ -7,7 +7,8 @@ import io
 from openpyxl import Workbook
 
 from highland.chains.demo_data import CHAIN_FILES as DEMO_DIR
-from highland.chains.loader import read_bytes, read_xlsx, read_yaml, to_yaml
+from highland.chains.loader import read_yaml
+from highland.chains.workbook import read_bytes, read_xlsx, to_yaml
 from tests.chains.chain_files import BROKEN, FLAT, SMALL
 
 

@@ -8,6 +8,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from highland.platform.cli import actor as cli_actor
+from highland.platform.cli import init_db
 from highland.platform.db import session_factory, transaction
 from highland.platform.errors import HighlandError
 
@@ -24,9 +26,7 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
 
 
 def _init() -> None:
-    from highland.platform.cli import init_db as init
-
-    init()
+    init_db()
 
 
 @app.command("list")
@@ -62,7 +62,6 @@ def check(files: FILES) -> None:
 def load(files: FILES) -> None:
     """Validate and store chain files, all or nothing: a changed chain gets a new version."""
     from highland.chains import service
-    from highland.platform.cli import actor as _actor
 
     _init()
     try:
@@ -73,7 +72,7 @@ def load(files: FILES) -> None:
                 for e in errors:
                     err.print(str(e), highlight=False, markup=False)
                 raise _fail(f"{len(errors)} error(s); nothing was stored")
-            report = service.store(s, parsed, _actor())
+            report = service.store(s, parsed, cli_actor())
     except HighlandError as exc:
         raise _fail(exc.message) from None
     c = report.counts()
@@ -106,12 +105,11 @@ def retire(
 ) -> None:
     """Retire a chain (it leaves the lists; its versions stay), or restore it."""
     from highland.chains import service
-    from highland.platform.cli import actor as _actor
 
     _init()
     try:
         with transaction() as s:
-            service.retire(s, chain_id, _actor(), retired=not restore)
+            service.retire(s, chain_id, cli_actor(), retired=not restore)
     except HighlandError as exc:
         raise _fail(exc.message) from None
     out.print(f"chain {chain_id} {'restored' if restore else 'retired'}", highlight=False)
@@ -121,10 +119,9 @@ def retire(
 def demo() -> None:
     """Load (or refresh) Nanjing's eight demo chains; idempotent."""
     from highland.chains.demo_data.chains import load_demo_chains
-    from highland.platform.cli import actor as _actor
 
     _init()
     with transaction() as s:
-        counts = load_demo_chains(s, _actor())
+        counts = load_demo_chains(s, cli_actor())
     out.print(f"demo chains: {counts['created']} new, {counts['updated']} new versions, "
               f"{counts['unchanged']} unchanged", highlight=False)  # fmt: skip

@@ -15,8 +15,9 @@ from typing import Any
 from sqlalchemy import case, func, insert, select
 from sqlalchemy.orm import Session
 
-from highland.chains.loader import ChainError, ChainFile, ChainSpec, read_bytes
+from highland.chains.loader import ChainError, ChainFile, ChainSpec
 from highland.chains.models import Chain, ChainVersion, Segment
+from highland.chains.workbook import read_bytes
 from highland.platform.audit import service as audit
 from highland.platform.audit.service import Actor, Change
 from highland.platform.db import utcnow

@@ -48,7 +48,10 @@ def _refused(exc: reference_data.FileErrors) -> JSONResponse:
     body = {
         "detail": exc.message,
         "field": exc.field,
-        "errors": [{"row": e.row, "column": e.column, "message": e.message} for e in exc.errors],
+        "errors": [
+            {"row": e.row, "column": e.column, "message": e.message, "code": e.code}
+            for e in exc.errors
+        ],
     }
     return JSONResponse(body, status_code=422)
 

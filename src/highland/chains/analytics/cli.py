@@ -10,6 +10,8 @@ import typer
 from rich.console import Console
 
 from highland.platform.audit.service import Actor
+from highland.platform.cli import actor as cli_actor
+from highland.platform.cli import init_db
 from highland.platform.db import session_factory, transaction
 from highland.platform.errors import HighlandError
 
@@ -28,11 +30,9 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
 
 
 def _init_and_actor() -> Actor:
-    from highland.platform.cli import actor as _actor
-    from highland.platform.cli import init_db as _init
 
-    _init()
-    return _actor()
+    init_db()
+    return cli_actor()
 
 
 def _load(kind: str, path: Path) -> None:

@@ -5,7 +5,7 @@ written unless the whole file is valid."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -36,21 +36,41 @@ class RowError:
 
     row: int
     column: str
-    message: str
+    message: str  # English (the CLI, the API); code and params name the catalogue entry
+    code: str | None = None
+    params: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def __str__(self) -> str:
         return f"row {self.row}, column {self.column}: {self.message}"
+
+
+def _error(
+    row: int, column: str, message: str, *, code: str, params: dict[str, Any] | None = None
+) -> RowError:
+    return RowError(row, column, message, code, dict(params or {}))
 
 
 class FileErrors(InvalidInput):
     """A file with errors; nothing was written. `errors` lists every one."""
 
     def __init__(self, errors: list[RowError]) -> None:
+        first = errors[0]
         super().__init__(
-            f"{len(errors)} error(s) in the file; nothing was written: {errors[0]}",
-            field=errors[0].column,
-        )
+            f"{len(errors)} error(s) in the file; nothing was written: {first}",
+            field=first.column,
+            code="chains.rows_refused",
+            params={"n": len(errors), "row": first.row, "column": first.column,
+                    "first": first.message},
+        )  # fmt: skip
         self.errors = errors
+
+
+def _required(row: dict[str, Any], col: str, hint: str = "") -> RowError:
+    return _error(row[ROW], col, "required" + hint, code="chains.row.required")
+
+
+def _no_rows() -> InvalidInput:
+    return InvalidInput("the file has no rows", field="file", code="chains.no_rows")
 
 
 def _text(row: dict[str, Any], col: str) -> str | None:
@@ -64,14 +84,16 @@ def _int(
     text = _text(row, col)
     if text is None:
         if required:
-            errors.append(RowError(row[ROW], col, "required"))
+            errors.append(_required(row, col))
         return None
     if not re.fullmatch(r"-?[0-9]+", text.replace(",", "")):
-        errors.append(RowError(row[ROW], col, f"not a whole number: {text!r}"))
+        errors.append(_error(row[ROW], col, f"not a whole number: {text!r}",
+                             code="chains.row.whole_number", params={"value": text}))  # fmt: skip
         return None
     value = int(text.replace(",", ""))
     if value < 0:
-        errors.append(RowError(row[ROW], col, f"negative: {value}"))
+        errors.append(_error(row[ROW], col, f"negative: {value}", code="chains.row.negative",
+                             params={"value": value}))  # fmt: skip
         return None
     return value
 
@@ -83,18 +105,21 @@ def _fen(
     text = _text(row, col)
     if text is None:
         if required:
-            errors.append(RowError(row[ROW], col, "required"))
+            errors.append(_required(row, col))
         return None
     try:
         value = Decimal(text.replace(",", ""))
     except InvalidOperation:
-        errors.append(RowError(row[ROW], col, f"not an amount in yuan: {text!r}"))
+        errors.append(_error(row[ROW], col, f"not an amount in yuan: {text!r}",
+                             code="chains.row.not_yuan", params={"value": text}))  # fmt: skip
         return None
     if not value.is_finite() or value != value.quantize(Decimal("0.01")):
-        errors.append(RowError(row[ROW], col, f"more than 2 decimals (yuan): {text!r}"))
+        errors.append(_error(row[ROW], col, f"more than 2 decimals (yuan): {text!r}",
+                             code="chains.row.decimals", params={"value": text}))  # fmt: skip
         return None
     if value < 0:
-        errors.append(RowError(row[ROW], col, f"negative: {text}"))
+        errors.append(_error(row[ROW], col, f"negative: {text}", code="chains.row.negative",
+                             params={"value": text}))  # fmt: skip
         return None
     return int(value * 100)
 
@@ -102,16 +127,16 @@ def _fen(
 def _industry(row: dict[str, Any], col: str, errors: list[RowError], star: bool) -> str | None:
     text = _text(row, col)
     if text is None:
-        errors.append(
-            RowError(row[ROW], col, "required" + (' ("*" for the total)' if star else ""))
-        )
+        errors.append(_required(row, col, ' ("*" for the total)' if star else ""))
         return None
     if star and text == "*":
         return "*"
     try:
         return parse_industry(text).code
     except IndustryError as exc:
-        errors.append(RowError(row[ROW], col, f"unknown industry code: {exc.message}"))
+        errors.append(_error(row[ROW], col, f"unknown industry code: {exc.message}",
+                             code="chains.file.industry", params={"value": text,
+                             "problem": f"@chains.file.industry_{exc.reason}"}))  # fmt: skip
         return None
 
 
@@ -126,18 +151,23 @@ def check_reference(data: bytes, filename: str) -> list[dict[str, Any]]:
         before = len(errors)
         region = _text(row, "region")
         if region is None or not REGION_RE.match(region):
-            errors.append(RowError(n, "region", f"a 6-digit GB/T 2260 code or CN, got {region!r}"))
+            errors.append(_error(n, "region", f"a 6-digit GB/T 2260 code or CN, got {region!r}",
+                                 code="chains.row.region",
+                                 params={"value": region or ""}))  # fmt: skip
         year_text = _text(row, "year")
         year = int(year_text) if year_text and re.fullmatch(r"[0-9]{4}", year_text) else None
         if year is None or not YEARS[0] <= year <= YEARS[1]:
-            errors.append(RowError(n, "year", f"a year {YEARS[0]}–{YEARS[1]}, got {year_text!r}"))
+            errors.append(_error(n, "year", f"a year {YEARS[0]}–{YEARS[1]}, got {year_text!r}",
+                                 code="chains.row.year", params={"value": year_text or "",
+                                 "low": YEARS[0], "high": YEARS[1]}))  # fmt: skip
         code = _industry(row, "industry_code", errors, star=True)
         measure_text = (_text(row, "measure") or "").lower()
         measure = MEASURES.get(measure_text)
         if measure is None:
-            errors.append(
-                RowError(n, "measure", f"one of {', '.join(MEASURES)}, got {measure_text!r}")
-            )
+            errors.append(_error(n, "measure", f"one of {', '.join(MEASURES)}, got "
+                                 f"{measure_text!r}", code="chains.row.one_of",
+                                 params={"value": measure_text,
+                                         "allowed": ", ".join(MEASURES)}))  # fmt: skip
         value = (
             _fen(row, "value", errors, required=True)
             if measure == "revenue_fen"
@@ -145,18 +175,17 @@ def check_reference(data: bytes, filename: str) -> list[dict[str, Any]]:
         )
         source = _text(row, "source")
         if source is None or len(source) > 300:
-            errors.append(RowError(n, "source", "required, at most 300 characters"))
+            errors.append(_text_limit(n, "source", 300))
         if len(errors) > before:
             continue
         key = (region, year, code, measure)
         if key in seen:
-            errors.append(
-                RowError(
-                    n,
-                    "industry_code",
-                    f"duplicate of row {seen[key]} (same region, year, industry code and measure)",
-                )  # fmt: skip
-            )
+            errors.append(_error(
+                n, "industry_code",
+                f"duplicate of row {seen[key]} (same region, year, industry code and measure)",
+                code="chains.row.duplicate",
+                params={"first": seen[key], "same": "@chains.row.same_figure"},
+            ))  # fmt: skip
             continue
         seen[key] = n
         out.append({"region": region, "year": year, "industry_code": code, "measure": measure,
@@ -164,8 +193,15 @@ def check_reference(data: bytes, filename: str) -> list[dict[str, Any]]:
     if errors:
         raise FileErrors(errors)
     if not out:
-        raise InvalidInput("the file has no rows", field="file")
+        raise _no_rows()
     return out
+
+
+def _text_limit(row: int, column: str, limit: int, required: bool = True) -> RowError:
+    what = "required, at most" if required else "at most"
+    return _error(row, column, f"{what} {limit} characters",
+                  code="chains.row.required_text" if required else "chains.row.too_long",
+                  params={"limit": limit})  # fmt: skip
 
 
 def load_reference(db: Session, actor: Actor, data: bytes, filename: str) -> dict[str, int]:
@@ -209,13 +245,14 @@ def check_prospects(data: bytes, filename: str) -> list[dict[str, Any]]:
         before = len(errors)
         name = _text(row, "name")
         if name is None or len(name) > 200:
-            errors.append(RowError(n, "name", "required, at most 200 characters"))
+            errors.append(_text_limit(n, "name", 200))
         uscc = _text(row, "uscc")
         if uscc is not None:
             try:
                 uscc = validate(uscc)
             except USCCError as exc:
-                errors.append(RowError(n, "uscc", f"invalid USCC {uscc!r}: {exc}"))
+                errors.append(_error(n, "uscc", f"invalid USCC {uscc!r}: {exc}",
+                                     code="chains.row.uscc", params={"value": uscc}))  # fmt: skip
         code = (
             _industry(row, "industry_code", errors, star=False)
             if _text(row, "industry_code")
@@ -226,16 +263,19 @@ def check_prospects(data: bytes, filename: str) -> list[dict[str, Any]]:
         patents = _int(row, "patents", errors)
         source = _text(row, "source")
         if source is None or len(source) > 300:
-            errors.append(RowError(n, "source", "required, at most 300 characters"))
+            errors.append(_text_limit(n, "source", 300))
         region = _text(row, "region")
         if region is not None and len(region) > 100:
-            errors.append(RowError(n, "region", "at most 100 characters"))
+            errors.append(_text_limit(n, "region", 100, required=False))
         if len(errors) > before:
             continue
         key = ("uscc", uscc) if uscc else ("name", f"{name}|{region or ''}")
         if key in seen:
             what = "USCC" if uscc else "name and region"
-            errors.append(RowError(n, key[0], f"duplicate of row {seen[key]} (same {what})"))
+            same = "@chains.row.same_uscc" if uscc else "@chains.row.same_name"
+            errors.append(_error(n, key[0], f"duplicate of row {seen[key]} (same {what})",
+                                 code="chains.row.duplicate",
+                                 params={"first": seen[key], "same": same}))  # fmt: skip
             continue
         seen[key] = n
         out.append({"name": name, "uscc": uscc, "region": region, "industry_code": code,
@@ -245,7 +285,7 @@ def check_prospects(data: bytes, filename: str) -> list[dict[str, Any]]:
     if errors:
         raise FileErrors(errors)
     if not out:
-        raise InvalidInput("the file has no rows", field="file")
+        raise _no_rows()
     return out
 
 

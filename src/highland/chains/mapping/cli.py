@@ -9,6 +9,8 @@ from rich.console import Console
 from sqlalchemy.orm import Session
 
 from highland.platform.audit.service import Actor
+from highland.platform.cli import actor as cli_actor
+from highland.platform.cli import init_db
 from highland.platform.db import transaction
 from highland.platform.errors import HighlandError
 
@@ -25,11 +27,9 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
 
 
 def _init_and_actor() -> Actor:
-    from highland.platform.cli import actor as _actor
-    from highland.platform.cli import init_db as _init
 
-    _init()
-    return _actor()
+    init_db()
+    return cli_actor()
 
 
 def _chain_id(s: Session, chain: str) -> int:

@@ -147,6 +147,47 @@ class LeadingSuggestion:
         return f"{float(self.share * 100):.2f}"
 
 
+def _latest_revenue(session: Session, ids: list[int]) -> tuple[int | None, dict[int, int]]:
+    """The latest year in which any of the enterprises has a revenue figure, and their known
+    revenue that year (enterprise id → fen; missing stays missing)."""
+    year = session.scalar(
+        select(func.max(Financial.year)).where(
+            Financial.enterprise_id.in_(ids), Financial.revenue.is_not(None)
+        )
+    )
+    if year is None:
+        return None, {}
+    rows = session.execute(
+        select(Financial.enterprise_id, Financial.revenue).where(
+            Financial.enterprise_id.in_(ids),
+            Financial.year == year,
+            Financial.revenue.is_not(None),
+        )
+    ).all()
+    return year, {int(e): int(r) for e, r in rows if r is not None}
+
+
+def _upstream_counts(mem: pl.DataFrame) -> pl.DataFrame:
+    """Per firm: its segments and how many members have a segment of a lower stream rank
+    than the firm's highest one (minus the firm itself when it also sits further upstream),
+    set-based."""
+    firms = mem.group_by("enterprise_id").agg(
+        pl.col("rank").max().alias("own"),
+        pl.col("rank").min().alias("low"),
+        pl.col("segment_code").sort().alias("segments"),
+    )
+    by_low = firms.group_by("low").agg(pl.len().alias("n")).drop_nulls("low")
+    below = {r: int(by_low.filter(pl.col("low") < r)["n"].sum()) for r in set(STREAM_RANK.values())}
+    return firms.with_columns(
+        (
+            pl.col("own").replace_strict(below, default=0, return_dtype=pl.Int64)
+            - (pl.col("low") < pl.col("own")).fill_null(False).cast(pl.Int64)
+        )
+        .fill_null(0)
+        .alias("upstream")
+    )
+
+
 def leading_suggestions(
     session: Session, chain_id: int, limit: int = 20
 ) -> tuple[list[LeadingSuggestion], int | None]:
@@ -176,40 +217,9 @@ def leading_suggestions(
     if mem.is_empty():
         return [], None
     ids = mem["enterprise_id"].unique().to_list()
-    year = session.scalar(
-        select(func.max(Financial.year)).where(
-            Financial.enterprise_id.in_(ids), Financial.revenue.is_not(None)
-        )
-    )
-    revenue: dict[int, int] = {}
-    if year is not None:
-        revenue = dict(
-            session.execute(  # type: ignore[arg-type]
-                select(Financial.enterprise_id, Financial.revenue).where(
-                    Financial.enterprise_id.in_(ids),
-                    Financial.year == year,
-                    Financial.revenue.is_not(None),
-                )
-            ).all()
-        )
+    year, revenue = _latest_revenue(session, ids)
     total = sum(revenue.values())
-    # Upstream links, set-based: how many members have a segment of a lower stream rank than
-    # the firm's highest one (minus the firm itself when it also sits further upstream).
-    firms = mem.group_by("enterprise_id").agg(
-        pl.col("rank").max().alias("own"),
-        pl.col("rank").min().alias("low"),
-        pl.col("segment_code").sort().alias("segments"),
-    )
-    by_low = firms.group_by("low").agg(pl.len().alias("n")).drop_nulls("low")
-    below = {r: int(by_low.filter(pl.col("low") < r)["n"].sum()) for r in set(STREAM_RANK.values())}
-    firms = firms.with_columns(
-        (
-            pl.col("own").replace_strict(below, default=0, return_dtype=pl.Int64)
-            - (pl.col("low") < pl.col("own")).fill_null(False).cast(pl.Int64)
-        )
-        .fill_null(0)
-        .alias("upstream")
-    )
+    firms = _upstream_counts(mem)
     ents = {e.id: e for e in session.scalars(select(Enterprise).where(Enterprise.id.in_(ids)))}
     marked = set(
         session.scalars(select(LeadingFirm.enterprise_id).where(LeadingFirm.chain_id == chain.id))

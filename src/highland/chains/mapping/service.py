@@ -221,6 +221,75 @@ def _existing(session: Session, chain_id: int) -> pl.DataFrame:
     return pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
 
 
+def _suggest_chain(
+    session: Session, actor: Actor, chain: Chain, registry: pl.DataFrame, now: datetime
+) -> tuple[int, int, int]:
+    """One chain's suggestions brought up to date (set-based: new rows inserted, changed
+    evidence updated, withdrawn ones deleted; manual and decided rows untouched); audited.
+    Returns (inserted, updated, withdrawn)."""
+    found = candidates(registry, current_segments(session, chain))
+    old = _existing(session, chain.id)
+    keys = ["enterprise_id", "segment_code"]
+    new = found.join(old, on=keys, how="anti")
+    joined = found.join(old, on=keys, how="inner").filter(
+        (pl.col("status") == "suggested")
+        & (pl.col("old_evidence") != "manual")
+        & (
+            (pl.col("evidence") != pl.col("old_evidence"))
+            | (pl.col("detail") != pl.col("old_detail"))
+            | (pl.col("confidence") != pl.col("old_confidence"))
+        )
+    )
+    stale = old.filter(
+        (pl.col("status") == "suggested") & (pl.col("old_evidence") != "manual")
+    ).join(found, on=keys, how="anti")
+    rows = [
+        {**r, "chain_id": chain.id, "status": "suggested", "created_at": now}
+        for r in new.to_dicts()
+    ]
+    for start in range(0, len(rows), 5000):
+        session.execute(insert(EnterpriseSegment), rows[start : start + 5000])
+    if not joined.is_empty():
+        stmt = (
+            update(EnterpriseSegment.__table__)  # type: ignore[arg-type]
+            .where(EnterpriseSegment.__table__.c.id == bindparam("row_id"))
+            .values(
+                evidence=bindparam("new_evidence"),
+                detail=bindparam("new_detail"),
+                confidence=bindparam("new_confidence"),
+            )
+        )
+        session.execute(
+            stmt,
+            joined.select(
+                pl.col("id").alias("row_id"),
+                pl.col("evidence").alias("new_evidence"),
+                pl.col("detail").alias("new_detail"),
+                pl.col("confidence").alias("new_confidence"),
+            ).to_dicts(),
+        )
+    stale_ids = stale["id"].to_list()
+    for start in range(0, len(stale_ids), 5000):
+        session.execute(
+            delete(EnterpriseSegment).where(
+                EnterpriseSegment.id.in_(stale_ids[start : start + 5000])
+            )
+        )
+    counts = (len(rows), joined.height, len(stale_ids))
+    record(
+        session,
+        actor,
+        Change(
+            "chain.suggest",
+            "chain",
+            chain.code,
+            after={"inserted": counts[0], "updated": counts[1], "withdrawn": counts[2]},
+            summary=f"suggested enterprises for chain {chain.code}",
+        ),
+    )
+    return counts
+
+
 def suggest(
     session: Session,
     actor: Actor,
@@ -236,70 +305,11 @@ def suggest(
     result = SuggestResult()
     now = utcnow()
     for chain in sorted(chains, key=lambda c: c.id):
-        found = candidates(registry, current_segments(session, chain))
-        old = _existing(session, chain.id)
-        keys = ["enterprise_id", "segment_code"]
-        new = found.join(old, on=keys, how="anti")
-        joined = found.join(old, on=keys, how="inner").filter(
-            (pl.col("status") == "suggested")
-            & (pl.col("old_evidence") != "manual")
-            & (
-                (pl.col("evidence") != pl.col("old_evidence"))
-                | (pl.col("detail") != pl.col("old_detail"))
-                | (pl.col("confidence") != pl.col("old_confidence"))
-            )
-        )
-        stale = old.filter(
-            (pl.col("status") == "suggested") & (pl.col("old_evidence") != "manual")
-        ).join(found, on=keys, how="anti")
-        rows = [
-            {**r, "chain_id": chain.id, "status": "suggested", "created_at": now}
-            for r in new.to_dicts()
-        ]
-        for start in range(0, len(rows), 5000):
-            session.execute(insert(EnterpriseSegment), rows[start : start + 5000])
-        if not joined.is_empty():
-            stmt = (
-                update(EnterpriseSegment.__table__)  # type: ignore[arg-type]
-                .where(EnterpriseSegment.__table__.c.id == bindparam("row_id"))
-                .values(
-                    evidence=bindparam("new_evidence"),
-                    detail=bindparam("new_detail"),
-                    confidence=bindparam("new_confidence"),
-                )
-            )
-            session.execute(
-                stmt,
-                joined.select(
-                    pl.col("id").alias("row_id"),
-                    pl.col("evidence").alias("new_evidence"),
-                    pl.col("detail").alias("new_detail"),
-                    pl.col("confidence").alias("new_confidence"),
-                ).to_dicts(),
-            )
-        stale_ids = stale["id"].to_list()
-        for start in range(0, len(stale_ids), 5000):
-            session.execute(
-                delete(EnterpriseSegment).where(
-                    EnterpriseSegment.id.in_(stale_ids[start : start + 5000])
-                )
-            )
-        counts = (len(rows), joined.height, len(stale_ids))
+        counts = _suggest_chain(session, actor, chain, registry, now)
         result.chains[chain.code] = counts
         result.inserted += counts[0]
         result.updated += counts[1]
         result.withdrawn += counts[2]
-        record(
-            session,
-            actor,
-            Change(
-                "chain.suggest",
-                "chain",
-                chain.code,
-                after={"inserted": counts[0], "updated": counts[1], "withdrawn": counts[2]},
-                summary=f"suggested enterprises for chain {chain.code}",
-            ),
-        )
     session.flush()
     return result
 
@@ -307,25 +317,16 @@ def suggest(
 # --------------------------------------------------------------------------- decisions
 
 
-def decide(
+def _decided_rows(
     session: Session,
-    actor: Actor,
-    chain_id: int,
-    decision: str,
-    *,
-    ids: Sequence[int] = (),
-    segment: str | None = None,
-    min_confidence: int | None = None,
-) -> int:
-    """Accept or reject rows in bulk: given ids, or every suggestion of a segment whose
-    confidence is at least `min_confidence`. Returns how many rows changed. Nothing is
-    written when any id is unknown or belongs to another chain."""
-    chain = get_chain(session, chain_id)
-    if decision not in ("accept", "reject"):
-        raise InvalidInput(f"decision must be accept or reject, not {decision!r}",
-                           field="decision", code="chains.bad_decision",
-                           params={"value": decision})  # fmt: skip
-    status = "accepted" if decision == "accept" else "rejected"
+    chain: Chain,
+    status: str,
+    ids: Sequence[int],
+    segment: str | None,
+    min_confidence: int | None,
+) -> list[Any]:
+    """The criteria of the rows a decision changes: the given ids of this chain (every one
+    must exist), or the segment's suggestions at or above the confidence."""
     if ids and segment is not None:
         raise InvalidInput("give either ids or a segment, not both", field="ids",
                            code="chains.ids_or_segment")
@@ -347,22 +348,43 @@ def decide(
                 code="chains.unknown_ids",
                 params={"ids": ids_text, "chain": chain.code},
             )
-        where = [EnterpriseSegment.id.in_(wanted), EnterpriseSegment.status != status]
-    elif segment is not None:
+        return [EnterpriseSegment.id.in_(wanted), EnterpriseSegment.status != status]
+    if segment is not None:
         codes = {s.code for s in current_segments(session, chain)}
         if segment not in codes:
             raise _no_segment(chain, segment)
         if min_confidence is not None and not 0 <= min_confidence <= 100:
             raise _bad_confidence(min_confidence)
-        where = [
+        return [
             EnterpriseSegment.chain_id == chain.id,
             EnterpriseSegment.segment_code == segment,
             EnterpriseSegment.status == "suggested",
             EnterpriseSegment.confidence >= (min_confidence or 0),
         ]
-    else:
-        raise InvalidInput("give the ids to decide, or a segment", field="ids",
-                           code="chains.ids_or_segment")
+    raise InvalidInput("give the ids to decide, or a segment", field="ids",
+                       code="chains.ids_or_segment")
+
+
+def decide(
+    session: Session,
+    actor: Actor,
+    chain_id: int,
+    decision: str,
+    *,
+    ids: Sequence[int] = (),
+    segment: str | None = None,
+    min_confidence: int | None = None,
+) -> int:
+    """Accept or reject rows in bulk: given ids, or every suggestion of a segment whose
+    confidence is at least `min_confidence`. Returns how many rows changed. Nothing is
+    written when any id is unknown or belongs to another chain."""
+    chain = get_chain(session, chain_id)
+    if decision not in ("accept", "reject"):
+        raise InvalidInput(f"decision must be accept or reject, not {decision!r}",
+                           field="decision", code="chains.bad_decision",
+                           params={"value": decision})  # fmt: skip
+    status = "accepted" if decision == "accept" else "rejected"
+    where = _decided_rows(session, chain, status, ids, segment, min_confidence)
     # Counted and updated by the criteria, not by a list of ids: a segment can hold more rows
     # than one statement may carry parameters (SQLite 250,000; PostgreSQL 65,535).
     n = session.scalar(select(func.count()).select_from(EnterpriseSegment).where(*where)) or 0

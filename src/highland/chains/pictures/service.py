@@ -97,23 +97,18 @@ def fit(value: str, width: float, size: float) -> str:
 
 
 def money_short(fen: int | None, lang: str) -> str | None:
-    """Output for a box: 1.23亿元 / 456万元 in Chinese, CNY 1.2bn / 45.6m in English."""
+    """Output for a box: 1.23亿元 / 456万元 in Chinese, CNY 1.2bn / 45.6m in English. Each
+    language counts in its own units, so the catalogue gives the scales
+    (`chains.pictures.money_scales`: "unit places text" from the largest, separated by |)."""
     if fen is None:
         return None
     yuan = Decimal(fen) / 100
-
-    def q(v: Decimal, places: str) -> str:
-        return f"{v.quantize(Decimal(places), rounding=ROUND_HALF_UP):,}"
-
-    if lang == "zh-CN":
-        if abs(yuan) >= 100_000_000:
-            return f"{q(yuan / 100_000_000, '0.01')}亿元"
-        return f"{q(yuan / 10_000, '0.1')}万元"
-    if abs(yuan) >= 1_000_000_000:
-        return f"CNY {q(yuan / 1_000_000_000, '0.01')}bn"
-    if abs(yuan) >= 1_000_000:
-        return f"CNY {q(yuan / 1_000_000, '0.1')}m"
-    return f"CNY {q(yuan / 1_000, '0.1')}k"
+    scales = [part.split(" ", 2) for part in translate(lang, P + "money_scales").split("|")]
+    unit, places, shape = next(
+        (s for s in scales if abs(yuan) >= Decimal(s[0])), scales[-1]
+    )  # the largest scale the amount reaches, else the smallest
+    value = (yuan / Decimal(unit)).quantize(Decimal(places), rounding=ROUND_HALF_UP)
+    return shape.replace("#", f"{value:,}")
 
 
 def strength(lq_tier: str | None, members: int, few: int) -> str:
@@ -504,8 +499,9 @@ def district_rows(
 def labels(lang: str) -> dict[str, str]:
     """The pictures' words in the reader's language (see chain_map_svg, district_charts)."""
     keys = ("title", "no_data", "known_of", "members", "leading", "legend", "size_note",
-            "empty", "as_of", "enterprises", "output", "lq", "list_sep")  # fmt: skip
+            "empty", "as_of", "enterprises", "output", "lq")  # fmt: skip
     out = {k: translate(lang, P + k) for k in keys}
+    out["list_sep"] = translate(lang, "chains.sep.list")
     out["bottleneck"] = translate(lang, "chains.bottleneck")
     for stream in STREAMS:
         out["stream." + stream] = translate(lang, "chains.stream." + stream)
