@@ -82,7 +82,9 @@ WORD = re.compile(r"[A-Za-z]+(?:[&'’.][A-Za-z]+)*")
 CODE = re.compile(r"\d|_|^/|/\w|@|\w\.\w{2,4}$")
 URL = re.compile(r"\w+://\S+")
 # Where a text splits into tokens: spaces, Chinese characters and punctuation.
-SPLIT = re.compile(r"[\s\u3000-\u303f\uff00-\uffef\u3400-\u9fff()\[\]{}“”\"‘,;:!?·…—–=+*|<>«»≥≤×÷±→←]+")
+SPLIT = re.compile(
+    r"[\s\u3000-\u303f\uff00-\uffef\u3400-\u9fff()\[\]{}“”\"‘,;:!?·…—–=+*|<>«»≥≤×÷±→←]+"
+)
 
 
 class Texts(HTMLParser):
@@ -238,20 +240,29 @@ def _error_pages(client: Any, w: dict[str, Any], lang: str) -> Iterator[tuple[st
               "title": "", "description": "", "request_type": "help"},
     )  # fmt: skip
     bad = to_csv([ent_row(3, founded_on="2015-13-45", district_code="999999")], ENT_HEADER)
-    yield "import error /imports", client.post(
-        "/imports",
-        data={"kind": "enterprises", "csrf_token": admin["csrf"]},
-        files={"file": ("bad.csv", bad, "text/csv")},
+    yield (
+        "import error /imports",
+        client.post(
+            "/imports",
+            data={"kind": "enterprises", "csrf_token": admin["csrf"]},
+            files={"file": ("bad.csv", bad, "text/csv")},
+        ),
     )
-    yield "import error /imports (not a CSV)", client.post(
-        "/imports",
-        data={"kind": "financials", "csrf_token": admin["csrf"]},
-        files={"file": ("bad.csv", b"\x00\x01nonsense", "text/csv")},
+    yield (
+        "import error /imports (not a CSV)",
+        client.post(
+            "/imports",
+            data={"kind": "financials", "csrf_token": admin["csrf"]},
+            files={"file": ("bad.csv", b"\x00\x01nonsense", "text/csv")},
+        ),
     )
     _as(client, handler, lang)
-    yield "409 stale edit", client.post(
-        f"/demands/{w['demand_a']}/actions/accept",
-        data={"csrf_token": handler["csrf"], "version": "1"},
+    yield (
+        "409 stale edit",
+        client.post(
+            f"/demands/{w['demand_a']}/actions/accept",
+            data={"csrf_token": handler["csrf"], "version": "1"},
+        ),
     )
     from highland.policies.rules.loader import read_paths
     from highland.policies.service import DEMO_LIBRARY
@@ -259,11 +270,17 @@ def _error_pages(client: Any, w: dict[str, Any], lang: str) -> Iterator[tuple[st
     source = read_paths([DEMO_LIBRARY]).policies[POLICY].source
     broken = source.replace("field: rd_spend", "field: rd_money")
     _as(client, admin, lang)
-    yield "what-if error", client.post(
-        f"/policies/{POLICY}/what-if", data={"rule": broken, "csrf_token": admin["csrf"]}
+    yield (
+        "what-if error",
+        client.post(
+            f"/policies/{POLICY}/what-if", data={"rule": broken, "csrf_token": admin["csrf"]}
+        ),
     )
-    yield "what-if error (not YAML)", client.post(
-        f"/policies/{POLICY}/what-if", data={"rule": "a: [", "csrf_token": admin["csrf"]}
+    yield (
+        "what-if error (not YAML)",
+        client.post(
+            f"/policies/{POLICY}/what-if", data={"rule": "a: [", "csrf_token": admin["csrf"]}
+        ),
     )
 
 
