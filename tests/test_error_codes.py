@@ -14,7 +14,7 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parent.parent / "src"
 BASE = "HighlandError"
 
-# file (under src/) → constructions without code=, counted on main at 8955e1a (7 Dec 2026). Only shrinks.
+# file (under src/) → constructions without code=, counted on main at 8955e1a. Only shrinks.
 UNCODED: dict[str, int] = {
     "highland/chains/analytics/measures.py": 2,
     "highland/chains/analytics/pages.py": 1,
