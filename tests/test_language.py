@@ -56,8 +56,6 @@ KNOWN: dict[tuple[str, str], str] = {
     ("zh", "first matching rule wins"): "enterprises/portrait.py",
     ("zh", "needs employees"): "enterprises/portrait.py (size rules)",
     ("en", "needs employees"): "enterprises/portrait.py (size rules: the standard's name)",
-    ("zh", "缺少数据："): "enterprises/portrait.py (field names as parameters)",
-    ("zh", "=—"): "enterprises/portrait.py (inputs as field=value)",
     # enterprises: the import report's row errors
     ("zh", "not a date; write YYYY-MM-DD"): "enterprises/validate.py",
     ("zh", "unknown district: not a GB/T 2260"): "enterprises/validate.py",
@@ -71,7 +69,6 @@ KNOWN: dict[tuple[str, str], str] = {
     ("zh", "no industry codes"): "chains/analytics/measures.py",
     ("zh", "no reference figures"): "chains/analytics/measures.py",
     ("zh", "No data"): "chains/pictures/service.py (HorizontalBar without no_data_text)",
-    ("zh", "（id、code、name、segments）"): "messages.yaml chains.upload help (YAML keys)",
 }
 
 IGNORED_TAGS = {"script", "style", "code", "pre", "textarea", "kbd", "samp"}
