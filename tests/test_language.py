@@ -24,7 +24,14 @@ import pytest
 from sqlalchemy import MetaData, String, Text, select
 
 from tests.factories import ENT_HEADER, ent_row, to_csv
-from tests.test_access import CHAIN_MONTH, POLICY, _fill, app_routes, world  # noqa: F401
+from tests.test_access import (  # noqa: F401 (the access test's world, in savepoints)
+    POLICY,
+    _fill,
+    _world_db,
+    app_routes,
+    connection,
+    world,
+)
 
 LANGS = {"zh": "zh-CN", "en": "en"}
 ROLES = ("admin", "analyst", "chain_head", "chain_team", "handler", "enterprise", "leader")
