@@ -26,10 +26,13 @@ run: $(RUN_STAMP)
 	$(BIN)/highland demo --if-empty
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/highland serve
 
+# The suite in TEST_WORKERS processes (pytest-xdist; each on databases, ports and folders of
+# its own; the browser tests together in one of them). TEST_WORKERS=0 runs it in this process.
+TEST_WORKERS ?= 2
 test: $(TEST_STAMP)
 	$(BIN)/ruff check src tests $(wildcard bench)
 	$(BIN)/mypy src
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
 
 # The whole suite with the process clock at the turn of a year, 10:00 Beijing time on each day
 # of TEST_DATES, under Debian's faketime (apt-get install faketime): tests must not depend on

@@ -29,7 +29,6 @@ import asyncio
 import os
 import random
 import re
-import secrets
 import socket
 import subprocess
 import sys
@@ -90,24 +89,10 @@ def database(backend: str, work: Path, pg_url: str | None) -> Iterator[str]:
         return
     if not pg_url:
         raise SystemExit("PostgreSQL needs --pg-url or HIGHLAND_TEST_DATABASE_URL")
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
+    from tests.pg import throwaway_database
 
-    url = make_url(pg_url.replace("postgresql://", "postgresql+psycopg://", 1))
-    name = f"highland_load_{os.getpid()}_{secrets.token_hex(4)}"
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield (
-            url.set(database=name)
-            .render_as_string(hide_password=False)
-            .replace("postgresql+psycopg://", "postgresql://", 1)
-        )
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with throwaway_database("highland_load", server=pg_url) as url:
+        yield url.replace("postgresql+psycopg://", "postgresql://", 1)
 
 
 def make_tokens(url: str, writers: int, readers: int) -> tuple[list[str], list[str]]:

@@ -19,12 +19,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from highland.enterprises.service import seed_regions
 from highland.platform.audit.service import Actor
 from highland.platform.config import Settings
-from highland.platform.db import make_engine
 from highland.platform.kit import clock
 from highland.schema import upgrade
 from highland.wiring import wire
+from tests.cli import Cli, pointed
 from tests.clock import Moment, frozen, mend_sleep_under_faketime, under_faketime
-from tests.pg import PG_URL, throwaway_database
+from tests.pg import BACKENDS, fresh_engine
 
 wire()  # the assembly's wiring, as the app and the `highland` command do it
 
@@ -34,7 +34,6 @@ os.environ.setdefault("HIGHLAND_PASSWORD_HASH_MEMORY_KIB", "1024")
 os.environ.setdefault("HIGHLAND_PASSWORD_HASH_TIME_COST", "1")
 mend_sleep_under_faketime()
 STARTED = clock.now_local()
-BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 ACTOR = Actor("tester", "admin", "cli")
 
 
@@ -94,17 +93,11 @@ def _build(engine: Engine) -> Engine:
 def engine(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Engine]:
-    """One database per backend for the whole run (on PostgreSQL a throw-away database of the
-    run's own, dropped at the end)."""
-    if request.param == "sqlite":
-        eng = _build(make_engine(f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'test.db'}"))
+    """One database per backend for the whole run, and per worker under pytest-xdist (on
+    PostgreSQL a throw-away database of the process's own, dropped at the end)."""
+    folder = tmp_path_factory.mktemp(request.param)
+    with fresh_engine(request.param, folder, "highland_test", _build) as eng:
         yield eng
-        eng.dispose()
-        return
-    with throwaway_database("highland_test") as url:
-        eng = _build(make_engine(url))
-        yield eng
-        eng.dispose()
 
 
 @pytest.fixture
@@ -153,3 +146,10 @@ def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
     """An HTTP client for the app (no cookies yet)."""
     with TestClient(app, follow_redirects=False) as c:
         yield c
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cli]:
+    """The `highland` command on a fresh SQLite database of the test's own (tests/cli.py)."""
+    with pointed(f"sqlite:///{tmp_path / 'cli.db'}", tmp_path / "var", monkeypatch) as command:
+        yield command

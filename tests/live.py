@@ -1,21 +1,30 @@
-"""A real Highland server in a subprocess, on a database of its own, for tests that speak HTTP
-to it from outside (the API fuzzer)."""
+"""Live Highland servers for tests that speak HTTP from outside: one shared way to start them.
+
+- `serving(app)`: the application in a thread of this process (uvicorn on a free port), so
+  the test and the server share the process clock (`clock_at`); the browser tests and the
+  concurrent sign-ins use it.
+- `live_server(work, database_url)`: the installed `highland serve` in a subprocess over a
+  database loaded with the demo, with an admin's API token (the API fuzzer).
+
+Every server listens on a port the system hands out (port 0), so parallel workers never meet.
+"""
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
-import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
-BIN = Path(sys.executable).parent
+from tests.cli import BIN as BIN  # the fuzzer runs `st` from the same folder
+from tests.cli import Cli
 
 
 @dataclass(frozen=True)
@@ -34,26 +43,42 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def highland(env: dict[str, str], *args: str) -> str:
-    """Run the `highland` command; its output, or an AssertionError with it."""
-    done = subprocess.run(
-        [str(BIN / "highland"), *args], env=env, capture_output=True, text=True, timeout=600
-    )
-    assert done.returncode == 0, f"highland {' '.join(args)}:\n{done.stdout}\n{done.stderr}"
-    return done.stdout
+@contextmanager
+def serving(app: Any, start_within: float = 15) -> Iterator[str]:
+    """Serve `app` on 127.0.0.1 (a port of the system's choice, bound before the server
+    starts) in a daemon thread; yield its base URL; stop it."""
+    import uvicorn
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + start_within
+    try:
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the Highland test server did not start")
+            time.sleep(0.02)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
 
 
 @contextmanager
 def live_server(work: Path, database_url: str, enterprises: int = 150) -> Iterator[Live]:
     """Load the demo into the database, start `highland serve`, yield it, stop it."""
-    env = {
-        **os.environ,
-        "HIGHLAND_DATABASE_URL": database_url,
-        "HIGHLAND_INSTANCE_DIR": str(work / "var"),
-        "COLUMNS": "200",
-    }
-    highland(env, "demo", "--enterprises", str(enterprises))
-    token = highland(env, "tokens", "create", "--user", "admin", "--name", "fuzz").split()[-1]
+    cli = Cli(database_url, work / "var")
+    env = cli.env()
+    for args in (("demo", "--enterprises", str(enterprises)),
+                 ("tokens", "create", "--user", "admin", "--name", "fuzz")):  # fmt: skip
+        ran = cli.process(*args)
+        assert ran.code == 0, f"highland {' '.join(args)}:\n{ran.output}"
+    token = ran.stdout.split()[-1]
     port = free_port()
     log = work / "server.log"
     server = subprocess.Popen(

@@ -7,6 +7,7 @@ permission → 403; a caller for whom the object is out of scope → 404; an all
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -15,6 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from fastapi.routing import APIRoute
 from sqlalchemy import select
+from sqlalchemy.orm import sessionmaker
 from starlette.routing import Mount, Route
 
 from highland.enterprises.imports import run_import
@@ -353,8 +355,48 @@ def _small_library() -> Library:
     return Library(policies=policies, packages=packages)
 
 
+@pytest.fixture(scope="module")
+def _world_db(engine: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Any]]:
+    """The world, built once per module and backend in a transaction that is never committed
+    (rolled back at the end); each test runs in a savepoint of it (`connection` below)."""
+    from fastapi.testclient import TestClient
+
+    from highland.main import create_app, refresh_state
+    from highland.platform.config import Settings
+
+    with engine.connect() as conn:
+        outer = conn.begin()
+        sessions = sessionmaker(
+            bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False
+        )
+        folder = tmp_path_factory.mktemp("access")
+        settings = Settings(secret_key="test-secret", instance_dir=folder, login_max_failures=5)
+        app = create_app(engine, settings)
+        app.state.sessions = sessions
+        refresh_state(app)
+        with sessions() as db, TestClient(app, follow_redirects=False) as client:
+            built = _build_world(sessions, db, client)
+        yield conn, built
+        outer.rollback()
+
+
 @pytest.fixture
-def world(sessions, db, client):  # type: ignore[no-untyped-def]
+def connection(_world_db: tuple[Any, Any]) -> Iterator[Any]:
+    """The world's connection, in a savepoint that the test never keeps."""
+    conn, _ = _world_db
+    savepoint = conn.begin_nested()
+    yield conn
+    if savepoint.is_active:
+        savepoint.rollback()
+
+
+@pytest.fixture
+def world(_world_db: tuple[Any, Any], connection: Any) -> dict[str, Any]:
+    """Two enterprises, a user of every role (enterprise user owns B), a report by admin."""
+    return _world_db[1]  # type: ignore[no-any-return]
+
+
+def _build_world(sessions, db, client):  # type: ignore[no-untyped-def]
     """Two enterprises, a user of every role (enterprise user owns B), a report by admin."""
     run_import(
         sessions, ACTOR, "enterprises", to_csv([ent_row(1), ent_row(2)], ENT_HEADER), "e.csv"

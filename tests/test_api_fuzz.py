@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import os
 import subprocess
-from contextlib import nullcontext
 from pathlib import Path
 
 import pytest
 
 from tests.live import BIN, live_server
-from tests.pg import PG_URL, throwaway_database
+from tests.pg import BACKENDS, fresh_database
 
 CHECKS = [
     "not_a_server_error",
@@ -35,7 +34,6 @@ CHECKS = [
     "missing_required_header",
     "ignored_auth",
 ]
-BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 
 
 def _fuzz(base: str, token: str, work: Path) -> subprocess.CompletedProcess[str]:
@@ -57,9 +55,7 @@ def _fuzz(base: str, token: str, work: Path) -> subprocess.CompletedProcess[str]
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_the_whole_api_survives_schemathesis(tmp_path: Path, backend: str) -> None:
-    sqlite = nullcontext(f"sqlite:///{tmp_path / 'highland.db'}")
-    database = throwaway_database("fuzz") if backend == "postgresql" else sqlite
-    with database as url, live_server(tmp_path, url) as live:
+    with fresh_database(backend, tmp_path, "fuzz") as url, live_server(tmp_path, url) as live:
         done = _fuzz(live.base, live.token, tmp_path)
         server_log = live.log.read_text(errors="replace")
     out = done.stdout + done.stderr

@@ -20,14 +20,14 @@ from highland.enterprises.models import Enterprise
 from highland.enterprises.service import seed_regions
 from highland.main import create_app
 from highland.platform.config import Settings
-from highland.platform.db import is_busy, make_engine, session_factory
+from highland.platform.db import is_busy, session_factory
 from highland.platform.identity import service as identity
 from highland.platform.identity.models import ApiToken
 from highland.platform.kit import clock
 from highland.schema import upgrade
 from tests.conftest import ACTOR, BACKENDS
 from tests.factories import ENT_HEADER, FIN_HEADER, ent_row, fin_row, to_csv
-from tests.pg import throwaway_database
+from tests.pg import fresh_engine
 
 BUSY_MS = 100
 
@@ -43,17 +43,8 @@ def own_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engin
             s.commit()
         return engine
 
-    if request.param == "sqlite":
-        engine = build(make_engine(f"sqlite:///{tmp_path / 'busy.db'}"))
+    with fresh_engine(request.param, tmp_path, "highland_busy", build) as engine:
         yield engine
-        engine.dispose()
-        return
-    with throwaway_database("highland_busy") as url:
-        engine = build(make_engine(url))
-        try:
-            yield engine
-        finally:
-            engine.dispose()
 
 
 def _token(engine: Engine, username: str = "writer") -> str:

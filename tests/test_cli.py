@@ -7,31 +7,22 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from highland.cli import app
-from highland.platform import config, db
+from highland.platform import db
+from tests.cli import Cli, invoke
 from tests.factories import ENT_HEADER, FIN_HEADER, ent_row, fin_row, to_csv, uscc
-
-runner = CliRunner()
 
 
 @pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def env(tmp_path: Path, cli: Cli) -> Iterator[Path]:
     """Point the CLI at a fresh database and instance folder."""
-    monkeypatch.setenv("HIGHLAND_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
-    monkeypatch.setenv("HIGHLAND_INSTANCE_DIR", str(tmp_path / "var"))
-    config.get_settings.cache_clear()
-    db.get_engine.cache_clear()
     yield tmp_path
-    db.get_engine().dispose()
-    config.get_settings.cache_clear()
-    db.get_engine.cache_clear()
 
 
 def run(*args: str) -> tuple[int, str]:
-    result = runner.invoke(app, list(args))
-    return result.exit_code, result.output
+    result = invoke(*args, app=app)
+    return result.code, result.output
 
 
 def test_every_command_has_help() -> None:

@@ -27,6 +27,8 @@ def _bench() -> Any:
     return module
 
 
+# Both runs in one worker under pytest-xdist: the bench's servers take ports of a fixed range.
+@pytest.mark.xdist_group("load_bench")
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_load_smoke_loses_no_write_and_has_no_server_error(backend: str, tmp_path: Path) -> None:
     argv = ["--smoke", "--backend", backend, "--work", str(tmp_path)]

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,6 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from highland.platform import config
 from highland.platform import db as hdb
 from highland.platform.audit.models import AuditEntry
 from highland.platform.config import Settings
@@ -25,8 +23,9 @@ from highland.platform.identity.models import LoginAttempt, UserSession
 from highland.platform.notices import service as notices
 from highland.platform.notices.models import Notification
 from highland.platform.prune import prune
+from tests.cli import Cli
 from tests.conftest import ACTOR, BACKENDS
-from tests.pg import throwaway_database
+from tests.pg import fresh_engine
 
 SETTINGS = Settings(secret_key="test-secret", login_window_minutes=15, notice_keep_days=365)
 PAIRS = {"ana": "192.0.2.1", "bob": "192.0.2.2", "cy": "192.0.2.3"}
@@ -124,17 +123,13 @@ def fresh(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     from highland.enterprises.service import seed_regions
     from highland.schema import upgrade
 
-    with ExitStack() as stack:
-        if request.param == "sqlite":
-            url = f"sqlite:///{tmp_path / 'prune.db'}"
-        else:
-            url = stack.enter_context(throwaway_database("highland_prune"))
-        engine = hdb.make_engine(url)
+    def build(engine: Engine) -> None:
         upgrade(engine)
         with hdb.transaction(engine) as s:
             seed_regions(s, "320100")
+
+    with fresh_engine(request.param, tmp_path, "highland_prune", build) as engine:
         yield engine
-        engine.dispose()
 
 
 def test_the_sweep_prunes_and_counts_it_in_its_log_line(
@@ -159,33 +154,19 @@ def test_the_sweep_prunes_and_counts_it_in_its_log_line(
     assert "pruned 18 sign-in attempt(s), 1 expired session(s), 0 read notice(s)" in line
 
 
-def test_highland_prune(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, clock_at: Any) -> None:
-    from typer.testing import CliRunner
-
-    from highland.cli import app
+def test_highland_prune(cli: Cli, monkeypatch: pytest.MonkeyPatch, clock_at: Any) -> None:
     from highland.platform.web.i18n import translate
 
     now = clock_at("2026-06-15 10:00")
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
-    monkeypatch.setenv("HIGHLAND_DATABASE_URL", url)
-    monkeypatch.setenv("HIGHLAND_INSTANCE_DIR", str(tmp_path / "var"))
     monkeypatch.setenv("HIGHLAND_NOTICE_KEEP_DAYS", "20")
-    config.get_settings.cache_clear()
-    hdb.get_engine.cache_clear()
-    try:
-        runner = CliRunner()
-        assert runner.invoke(app, ["init"]).exit_code == 0
-        with hdb.transaction() as s:
-            _attempts(s, now)
-            a, _ = _people(s, now)
-            _notices(s, a, now)
-        result = runner.invoke(app, ["prune"])
-        assert result.exit_code == 0, result.output
-        assert result.output.strip() == translate(
-            "en", "prune.cli.done", attempts=8, sessions=1, notices=1, days=20
-        )
-        assert runner.invoke(app, ["prune"]).output.startswith("pruned: 0 old sign-in")
-    finally:
-        hdb.get_engine().dispose()
-        hdb.get_engine.cache_clear()
-        config.get_settings.cache_clear()
+    assert cli("init").code == 0
+    with hdb.transaction() as s:
+        _attempts(s, now)
+        a, _ = _people(s, now)
+        _notices(s, a, now)
+    result = cli("prune")
+    assert result.code == 0, result.output
+    assert result.output.strip() == translate(
+        "en", "prune.cli.done", attempts=8, sessions=1, notices=1, days=20
+    )
+    assert cli("prune").output.startswith("pruned: 0 old sign-in")

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from highland.platform import config, db
-from tests.backup.helpers import BACKENDS, Pair, databases
+from tests.backup.helpers import Pair, databases
+from tests.pg import BACKENDS
 
 
 @pytest.fixture(params=BACKENDS)

@@ -13,15 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import MetaData, select, text
-from typer.testing import CliRunner
 
-from highland.cli import app
-from highland.platform import config, db
+from highland.platform import db
 from highland.platform.web.i18n import translate
-from tests.pg import PG_URL, throwaway_database
-
-BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
-runner = CliRunner()
+from tests.cli import invoke
+from tests.cli import point_at as point_at  # the tests switch databases with it
+from tests.pg import fresh_database
 
 
 @dataclass(frozen=True)
@@ -36,30 +33,17 @@ class Pair:
 @contextmanager
 def databases(backend: str, folder: Path) -> Iterator[Pair]:
     """A fresh source URL and an empty target URL (PostgreSQL: created and dropped here)."""
-    if backend == "sqlite":
-        yield Pair(
-            backend, f"sqlite:///{folder / 'source.db'}", f"sqlite:///{folder / 'target.db'}"
-        )
-        return
-    with throwaway_database("highland_bk_src") as src, throwaway_database("highland_bk_tgt") as tgt:
+    with (
+        fresh_database(backend, folder, "highland_bk_src") as src,
+        fresh_database(backend, folder, "highland_bk_tgt") as tgt,
+    ):
         yield Pair(backend, src, tgt)
-
-
-def point_at(url: str) -> None:
-    """Make the CLI (settings, engine) use the database at `url`."""
-    import os
-
-    if db.get_engine.cache_info().currsize:
-        db.get_engine().dispose()
-    db.get_engine.cache_clear()
-    os.environ["HIGHLAND_DATABASE_URL"] = url
-    config.get_settings.cache_clear()
 
 
 def run(*args: str) -> tuple[int, str]:
     """Run `highland ARGS`; exit code and output (stdout and stderr)."""
-    result = runner.invoke(app, list(args))
-    return result.exit_code, result.output
+    result = invoke(*args)
+    return result.code, result.output
 
 
 def says(output: str, key: str) -> bool:

@@ -11,9 +11,6 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,12 +87,16 @@ def _is_browser_test(item: pytest.Item) -> bool:
     return HERE in Path(str(item.path)).resolve().parents
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark this folder's tests; skip them when there is no browser and none is required."""
+    """Mark this folder's tests; skip them when there is no browser and none is required.
+    Under pytest-xdist (`make test`) they form one group, run by one worker: one server and
+    one Chromium, while the other worker runs the rest."""
     mine = [i for i in items if _is_browser_test(i)]
     config.stash[_collected] = len(mine)
     for item in mine:
         item.add_marker(pytest.mark.browser)
+        item.add_marker(pytest.mark.xdist_group("browser"))
         if PROBLEM and not REQUIRED:
             item.add_marker(pytest.mark.skip(reason=SKIP_LINE))
 
@@ -107,7 +108,9 @@ def pytest_report_header(config: pytest.Config) -> str | None:
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     """Shout when the browser tests were skipped, so nobody mistakes a skip for a pass."""
-    if PROBLEM and not REQUIRED and config.stash.get(_collected, 0):
+    # Under pytest-xdist the workers collect, not this process: shout whenever they may have.
+    parallel = getattr(config.option, "numprocesses", None)
+    if PROBLEM and not REQUIRED and (config.stash.get(_collected, 0) or parallel):
         terminalreporter.write_line("")
         terminalreporter.write_line(SKIP_LINE, red=True, bold=True)
         terminalreporter.write_line("")
@@ -239,35 +242,19 @@ def live_server(
     browser_executable: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveServer]:
     """Highland on 127.0.0.1 (a free port) over a fresh SQLite file with 300 demo firms."""
-    import uvicorn
-
     from highland.main import create_app
     from highland.platform.config import Settings
     from highland.platform.db import make_engine
+    from tests.live import serving
 
     tmp = tmp_path_factory.mktemp("browser")
     engine = make_engine(f"sqlite:///{tmp / 'highland.db'}")
     subject, own, gram = _load_demo(engine)
     app = create_app(engine, Settings(secret_key="browser-test", instance_dir=tmp))
-
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the Highland test server did not start")
-        time.sleep(0.02)
     try:
-        yield LiveServer(f"http://127.0.0.1:{port}", engine, subject, gram, own)
+        with serving(app) as url:
+            yield LiveServer(url, engine, subject, gram, own)
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
         engine.dispose()
 
 

@@ -6,35 +6,25 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from highland.chains.cli import app
 from highland.chains.demo_data import CHAIN_FILES as DEMO_DIR
-from highland.platform import config, db
 from tests.chains.chain_files import BROKEN, FLAT, SMALL
-
-runner = CliRunner()
+from tests.cli import Cli, invoke
 
 
 @pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def env(tmp_path: Path, cli: Cli) -> Iterator[Path]:
     """A fresh database, and two good chain files and a broken one."""
-    monkeypatch.setenv("HIGHLAND_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
-    monkeypatch.setenv("HIGHLAND_INSTANCE_DIR", str(tmp_path / "var"))
-    config.get_settings.cache_clear()
-    db.get_engine.cache_clear()
     (tmp_path / "small.yaml").write_text(SMALL, encoding="utf-8")
     (tmp_path / "flat.yaml").write_text(FLAT, encoding="utf-8")
     (tmp_path / "bad.yaml").write_text(BROKEN, encoding="utf-8")
     yield tmp_path
-    db.get_engine().dispose()
-    config.get_settings.cache_clear()
-    db.get_engine.cache_clear()
 
 
 def run(*args: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, list(args))
-    return result.exit_code, result.stdout, result.stderr
+    result = invoke(*args, app=app)
+    return result.code, result.stdout, result.stderr
 
 
 def test_check_prints_every_error_and_exits_1(env: Path) -> None:
@@ -90,8 +80,8 @@ def test_figures_state_and_refresh(env: Path) -> None:
     from highland.cli import app as highland
 
     def top(*args: str) -> tuple[int, str]:
-        result = runner.invoke(highland, ["chains", *args])
-        return result.exit_code, result.stdout
+        result = invoke("chains", *args, app=highland)
+        return result.code, result.stdout
 
     assert run("load", str(env / "small.yaml"))[0] == 0
     code, out = top("figures")

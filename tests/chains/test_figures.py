@@ -20,7 +20,7 @@ from highland.enterprises.service import seed_regions
 from highland.platform.db import make_engine, session_factory
 from highland.schema import upgrade
 from tests.chains.analytics_world import YEAR, build
-from tests.pg import throwaway_database
+from tests.pg import PG_URL, fresh_engine
 
 KEYS = ["industry_code", "district_code"]
 
@@ -245,21 +245,10 @@ def test_concurrent_readers_build_once(tmp_path: Path, monkeypatch: pytest.Monke
 def own_database(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
     """A database of its own, committed to (SQLite file; a throw-away PostgreSQL database
     when HIGHLAND_TEST_DATABASE_URL is set)."""
-    import os
-
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'own.db'}")
-        yield engine
-        engine.dispose()
-        return
-    if not os.environ.get("HIGHLAND_TEST_DATABASE_URL"):
+    if request.param == "postgresql" and not PG_URL:
         pytest.skip("PostgreSQL: HIGHLAND_TEST_DATABASE_URL is not set")
-    with throwaway_database("highland_figures") as url:
-        engine = make_engine(url)
-        try:
-            yield engine
-        finally:
-            engine.dispose()
+    with fresh_engine(request.param, tmp_path, "highland_figures") as engine:
+        yield engine
 
 
 def test_store_and_reuse_on_each_database(own_database: Any) -> None:

@@ -13,22 +13,16 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy.orm import Session
-from typer.testing import CliRunner
 
 from highland.cli import app
-from highland.platform import config, db
+from highland.platform import db
 from tests.chains.test_report import world
-
-runner = CliRunner()
+from tests.cli import Cli, invoke
 
 
 @pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
+def env(tmp_path: Path, cli: Cli) -> Iterator[dict[str, Any]]:
     """A fresh database with the report tests' world; an empty output folder."""
-    monkeypatch.setenv("HIGHLAND_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
-    monkeypatch.setenv("HIGHLAND_INSTANCE_DIR", str(tmp_path / "var"))
-    config.get_settings.cache_clear()
-    db.get_engine.cache_clear()
     from highland.cli import _init
 
     _init()
@@ -38,14 +32,11 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, A
     out = tmp_path / "out"
     out.mkdir()
     yield {"cid": w["cid"], "code": code, "out": out}
-    db.get_engine().dispose()
-    config.get_settings.cache_clear()
-    db.get_engine.cache_clear()
 
 
 def run(*args: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, ["report", "chain", *args])
-    return result.exit_code, result.stdout, result.stderr
+    result = invoke("report", "chain", *args, app=app)
+    return result.code, result.stdout, result.stderr
 
 
 def test_html_and_xlsx(env: dict[str, Any]) -> None:

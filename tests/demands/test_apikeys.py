@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from typer.testing import CliRunner
 
 from highland.demands.apikeys import cli as apikeys_cli
 from highland.demands.apikeys import service as apikeys
 from highland.demands.models import ApiKey
-from highland.platform import config, db
+from highland.platform import db
 from highland.platform.audit.models import AuditEntry
 from highland.platform.errors import Conflict, InvalidInput, NotFound
+from tests.cli import Cli, invoke
 from tests.conftest import ACTOR
 
 
@@ -75,25 +75,16 @@ def test_duplicate_and_unknown_names(db: Session) -> None:
 
 # -- the CLI --------------------------------------------------------------------------------
 
-runner = CliRunner()
-
 
 @pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def env(tmp_path: Path, cli: Cli) -> Iterator[Path]:
     """A fresh SQLite database for the CLI."""
-    monkeypatch.setenv("HIGHLAND_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
-    monkeypatch.setenv("HIGHLAND_INSTANCE_DIR", str(tmp_path / "var"))
-    config.get_settings.cache_clear()
-    db.get_engine.cache_clear()
     yield tmp_path
-    db.get_engine().dispose()
-    config.get_settings.cache_clear()
-    db.get_engine.cache_clear()
 
 
 def run(*args: str) -> tuple[int, str, str]:
-    result = runner.invoke(apikeys_cli.app, list(args))
-    return result.exit_code, result.stdout, result.stderr
+    result = invoke(*args, app=apikeys_cli.app)
+    return result.code, result.stdout, result.stderr
 
 
 def test_cli_create_list_revoke(env: Path) -> None:

@@ -12,9 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from typer.testing import CliRunner
 
-from highland.platform import config, db
+from highland.platform import db
 from highland.platform.audit.models import AuditEntry
 from highland.platform.calendar import (
     CalendarUnknown,
@@ -31,6 +30,7 @@ from highland.platform.calendar.models import CalendarDay, CalendarYear
 from highland.platform.errors import InvalidInput, NotFound
 from highland.platform.kit import clock
 from highland.platform.kit.dates import CITY_TZ
+from tests.cli import Cli, invoke
 from tests.conftest import ACTOR
 
 OUTSIDE_2101 = (
@@ -454,25 +454,16 @@ def test_enter_year_refuses_bad_input_and_writes_nothing(db: Session) -> None:
 
 # -- the CLI --------------------------------------------------------------------------------
 
-runner = CliRunner()
-
 
 @pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def env(tmp_path: Path, cli: Cli) -> Iterator[Path]:
     """A fresh SQLite database for the CLI."""
-    monkeypatch.setenv("HIGHLAND_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
-    monkeypatch.setenv("HIGHLAND_INSTANCE_DIR", str(tmp_path / "var"))
-    config.get_settings.cache_clear()
-    db.get_engine.cache_clear()
     yield tmp_path
-    db.get_engine().dispose()
-    config.get_settings.cache_clear()
-    db.get_engine.cache_clear()
 
 
 def run(*args: str) -> tuple[int, str, str]:
-    result = runner.invoke(calendar_cli.app, list(args))
-    return result.exit_code, result.stdout, result.stderr
+    result = invoke(*args, app=calendar_cli.app)
+    return result.code, result.stdout, result.stderr
 
 
 @pytest.mark.parametrize(

@@ -17,14 +17,14 @@ from highland.enterprises.imports import run_import
 from highland.enterprises.models import Enterprise
 from highland.enterprises.service import seed_regions
 from highland.platform.audit.service import Actor
-from highland.platform.db import make_engine, session_factory
+from highland.platform.db import session_factory
 from highland.platform.errors import Conflict
 from highland.platform.identity.permissions import Principal, Role
 from highland.schema import upgrade
 from tests.conftest import ACTOR, BACKENDS
 from tests.demands.world import REFERENCE, T0
 from tests.factories import ENT_HEADER, ent_row, to_csv
-from tests.pg import throwaway_database
+from tests.pg import fresh_engine
 
 ROUTER = Principal(user_id=0, username="router", role=Role.analyst)
 HANDLER = Principal(user_id=0, username="land", role=Role.handler, institution_code="T-LAND")
@@ -32,19 +32,8 @@ WRITERS = 8
 
 
 def _fresh(backend: str, tmp: Path) -> Iterator[Engine]:
-    if backend == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp / 'concurrency.db'}")
-        upgrade(engine)
+    with fresh_engine(backend, tmp, "highland_conc", upgrade) as engine:
         yield engine
-        engine.dispose()
-        return
-    with throwaway_database("highland_conc") as url:
-        engine = make_engine(url)
-        try:
-            upgrade(engine)
-            yield engine
-        finally:
-            engine.dispose()
 
 
 @pytest.fixture(params=BACKENDS)

@@ -9,14 +9,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from typer.testing import CliRunner
 
 from highland.demands import reference
 from highland.demands.cli import app as demands_cli
 from highland.demands.models import DemandCategory, RoutingRule
-from highland.platform import config, db
 from highland.platform.errors import InvalidInput
 from highland.platform.institutions.models import Institution
+from tests.cli import Cli, invoke
 from tests.conftest import ACTOR
 from tests.demands.world import REFERENCE
 
@@ -137,25 +136,16 @@ def test_cell_edits_refuse_unknown_codes(db: Session) -> None:
 
 # -- the CLI --------------------------------------------------------------------------------
 
-runner = CliRunner()
-
 
 @pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def env(tmp_path: Path, cli: Cli) -> Iterator[Path]:
     """A fresh SQLite database for the CLI."""
-    monkeypatch.setenv("HIGHLAND_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
-    monkeypatch.setenv("HIGHLAND_INSTANCE_DIR", str(tmp_path / "var"))
-    config.get_settings.cache_clear()
-    db.get_engine.cache_clear()
     yield tmp_path
-    db.get_engine().dispose()
-    config.get_settings.cache_clear()
-    db.get_engine.cache_clear()
 
 
 def run(*args: str) -> tuple[int, str, str]:
-    result = runner.invoke(demands_cli, list(args))
-    return result.exit_code, result.stdout, result.stderr
+    result = invoke(*args, app=demands_cli)
+    return result.code, result.stdout, result.stderr
 
 
 def test_cli_load_reference_and_routing(env: Path) -> None:

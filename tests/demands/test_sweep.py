@@ -14,14 +14,12 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
-from typer.testing import CliRunner
 
 from highland.demands import service, sweep_cli
 from highland.demands.models import Demand, DemandEvent
 from highland.demands.reference import set_route, upsert_category, upsert_institution
 from highland.demands.sweep import sweep
 from highland.enterprises.imports import run_import
-from highland.platform import config
 from highland.platform import db as hdb
 from highland.platform.calendar import load_calendar
 from highland.platform.config import Settings
@@ -37,6 +35,7 @@ from highland.platform.jobs import (
 from highland.platform.kit.dates import CITY_TZ
 from highland.platform.notices import service as notice_service
 from highland.platform.notices.models import Notification
+from tests.cli import Cli, invoke
 from tests.conftest import ACTOR
 from tests.factories import ENT_HEADER, ent_row, to_csv, uscc
 
@@ -517,41 +516,32 @@ def test_only_one_postgresql_worker_sweeps_at_a_time(
 
 # ---------------------------------------------------------------- CLI
 
-runner = CliRunner()
-
 
 @pytest.fixture
-def cli_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
-    monkeypatch.setenv("HIGHLAND_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
-    monkeypatch.setenv("HIGHLAND_INSTANCE_DIR", str(tmp_path / "var"))
+def cli_db(tmp_path: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
     monkeypatch.delenv("HIGHLAND_SMTP_HOST", raising=False)
-    config.get_settings.cache_clear()
-    hdb.get_engine.cache_clear()
-    assert runner.invoke(sweep_cli.app, ["sweep", "--now", "2026-01-05"]).exit_code == 0
+    assert invoke("sweep", "--now", "2026-01-05", app=sweep_cli.app).code == 0
     engine = hdb.get_engine()
     with hdb.transaction(engine) as s:
         build_world(s, hdb.session_factory(engine))
         file(s)
     yield engine
-    engine.dispose()
-    config.get_settings.cache_clear()
-    hdb.get_engine.cache_clear()
 
 
 def test_cli_sweep(cli_db: Engine) -> None:
-    res = runner.invoke(sweep_cli.app, ["sweep", "--now", "2026-03-06T23:59:58"])
-    assert res.exit_code == 0, res.output
+    res = invoke("sweep", "--now", "2026-03-06T23:59:58", app=sweep_cli.app)
+    assert res.code == 0, res.output
     assert "warned 0, breached 0, response breached 1, escalated 0" in res.output
-    res = runner.invoke(sweep_cli.app, ["sweep", "--now", "2026-03-06 23:59:59+08:00"])
-    assert res.exit_code == 0 and "warned 1," in res.output, res.output
+    res = invoke("sweep", "--now", "2026-03-06 23:59:59+08:00", app=sweep_cli.app)
+    assert res.code == 0 and "warned 1," in res.output, res.output
     assert "notices are shown in the UI only" in res.output
-    res = runner.invoke(sweep_cli.app, ["sweep", "--now", "2026-03-06T15:59:59Z"])
-    assert res.exit_code == 0 and "warned 0, breached 0, response breached 0" in res.output
+    res = invoke("sweep", "--now", "2026-03-06T15:59:59Z", app=sweep_cli.app)
+    assert res.code == 0 and "warned 0, breached 0, response breached 0" in res.output
 
 
 def test_cli_bad_now_names_the_flag_and_writes_nothing(cli_db: Engine) -> None:
-    res = runner.invoke(sweep_cli.app, ["sweep", "--now", "next tuesday"])
-    assert res.exit_code == 2
+    res = invoke("sweep", "--now", "next tuesday", app=sweep_cli.app)
+    assert res.code == 2
     assert "--now: 'next tuesday' is not a date or date-time" in res.output
     with hdb.transaction(cli_db) as s:
         assert s.scalar(select(func.count()).select_from(DemandEvent)) == 2

@@ -8,31 +8,22 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from typer.testing import CliRunner
 
 from highland.cli import app
-from highland.platform import config, db
+from highland.platform import db
 from highland.platform.identity import service as identity
 from highland.platform.identity.models import ApiToken, User
-
-runner = CliRunner()
+from tests.cli import Cli, invoke
 
 
 @pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.setenv("HIGHLAND_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
-    monkeypatch.setenv("HIGHLAND_INSTANCE_DIR", str(tmp_path / "var"))
-    config.get_settings.cache_clear()
-    db.get_engine.cache_clear()
+def env(tmp_path: Path, cli: Cli) -> Iterator[Path]:
     yield tmp_path
-    db.get_engine().dispose()
-    config.get_settings.cache_clear()
-    db.get_engine.cache_clear()
 
 
 def run(*args: str, input: str | None = None) -> tuple[int, str]:
-    result = runner.invoke(app, list(args), input=input)
-    return result.exit_code, result.output
+    result = invoke(*args, app=app, input=input)
+    return result.code, result.output
 
 
 def _token_row(name: str) -> ApiToken:

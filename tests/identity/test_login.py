@@ -4,12 +4,9 @@ server error under 40 concurrent sign-ins on a real server."""
 
 from __future__ import annotations
 
-import socket
 import threading
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -29,7 +26,8 @@ from highland.platform.identity.models import LoginAttempt
 from highland.platform.identity.proxies import client_address
 from highland.platform.kit import clock
 from tests.conftest import ACTOR, BACKENDS
-from tests.pg import throwaway_database
+from tests.live import serving
+from tests.pg import fresh_database
 
 PW = "correct-horse"
 
@@ -193,18 +191,13 @@ def live(
     monkeypatch.setenv("HIGHLAND_PASSWORD_HASH_MEMORY_KIB", "8192")
     monkeypatch.setenv("HIGHLAND_PASSWORD_HASH_TIME_COST", "2")
     config.get_settings.cache_clear()
-    with ExitStack() as stack:
-        if request.param == "sqlite":
-            url = f"sqlite:///{tmp_path / 'logins.db'}"
-        else:
-            url = stack.enter_context(throwaway_database("highland_logins"))
+    with fresh_database(request.param, tmp_path, "highland_logins") as url:
         yield from _serve(url, tmp_path)
     monkeypatch.undo()
     config.get_settings.cache_clear()
 
 
 def _serve(url: str, tmp_path: Path) -> Iterator[str]:
-    import uvicorn
 
     from highland.enterprises.service import seed_regions
     from highland.main import create_app
@@ -219,23 +212,10 @@ def _serve(url: str, tmp_path: Path) -> Iterator[str]:
             identity.create_user(s, ACTOR, username=f"u{i}", password=PW, role="analyst")
         s.commit()
     app = create_app(engine, Settings(secret_key="login-test", instance_dir=tmp_path))
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "server did not start"
-        time.sleep(0.02)
     try:
-        yield f"http://127.0.0.1:{port}"
+        with serving(app) as base:
+            yield base
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
         engine.dispose()
 
 

@@ -7,25 +7,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from highland.cli import app
-from highland.platform import config, db
 from highland.policies.service import DEMO_LIBRARY
+from tests.cli import Cli, invoke
 from tests.factories import ENT_HEADER, FIN_HEADER, ent_row, fin_row, to_csv, uscc
 from tests.policies.test_api import AS_OF, BROKEN, LIBRARY, RD
 
-runner = CliRunner()
-
 
 @pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def env(tmp_path: Path, cli: Cli) -> Iterator[Path]:
     """A fresh database with five enterprises and their 2024 figures."""
-    monkeypatch.setenv("HIGHLAND_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
-    monkeypatch.setenv("HIGHLAND_INSTANCE_DIR", str(tmp_path / "var"))
-    config.get_settings.cache_clear()
-    db.get_engine.cache_clear()
-    assert cli("init")[0] == 0
+    assert cli("init").code == 0
     ents = [ent_row(n) for n in (1, 2, 3)] + [ent_row(4, district_code="320106")]
     (tmp_path / "e.csv").write_bytes(to_csv(ents, ENT_HEADER))
     fins = [
@@ -34,18 +27,15 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
         fin_row(4, 2024, revenue="12000000.00", rd_spend="960000.00"),
     ]
     (tmp_path / "f.csv").write_bytes(to_csv(fins, FIN_HEADER))
-    assert cli("import", "enterprises", str(tmp_path / "e.csv"))[0] == 0
-    assert cli("import", "financials", str(tmp_path / "f.csv"))[0] == 0
+    assert cli("import", "enterprises", str(tmp_path / "e.csv")).code == 0
+    assert cli("import", "financials", str(tmp_path / "f.csv")).code == 0
     (tmp_path / "lib.yaml").write_text(LIBRARY, encoding="utf-8")
     yield tmp_path
-    db.get_engine().dispose()
-    config.get_settings.cache_clear()
-    db.get_engine.cache_clear()
 
 
 def cli(*args: str) -> tuple[int, str]:
-    result = runner.invoke(app, list(args))
-    return result.exit_code, result.output
+    result = invoke(*args, app=app)
+    return result.code, result.output
 
 
 def run(*args: str) -> tuple[int, str]:
