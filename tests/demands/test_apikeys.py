@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
+import highland.cli.common  # noqa: F401  (the `highland` command's database preparer)
 from highland.demands.apikeys import cli as apikeys_cli
 from highland.demands.apikeys import service as apikeys
 from highland.demands.models import ApiKey
