@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+import highland.cli.common  # noqa: F401  (the `highland` command's database preparer)
 from highland.demands.apikeys import cli as apikeys_cli
 from highland.demands.apikeys import service as apikeys
 from highland.demands.models import ApiKey

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+import highland.cli.common  # noqa: F401  (the `highland` command's database preparer)
 from highland.demands import reference
 from highland.demands.cli import app as demands_cli
 from highland.demands.models import DemandCategory, RoutingRule
