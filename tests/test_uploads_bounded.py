@@ -239,7 +239,8 @@ def test_chain_and_policy_pages_refuse_bombs(client: Any, db: Any, users: Any) -
         data={"csrf_token": csrf},
         files={"file": ("bomb.xlsx", bombs.dimension_bomb(CHAIN), XLSX)},
     )
-    assert resp.status_code == 422 and "行的上限" in resp.text
+    # The chain page speaks the reader's language (the catalogue's text of the refusal).
+    assert resp.status_code == 422 and "文件超过 500000 行的上限" in resp.text
     resp = client.post("/chains", data={"yaml": bombs.alias_bomb(), "csrf_token": csrf})
     assert resp.status_code == 422 and "aliases (*name) are not accepted" in resp.text
     assert _count(db, ChainVersion) == before
