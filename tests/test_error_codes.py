@@ -15,37 +15,7 @@ SRC = Path(__file__).resolve().parent.parent / "src"
 BASE = "HighlandError"
 
 # file (under src/) → constructions without code=, counted on main at 8955e1a. Only shrinks.
-UNCODED: dict[str, int] = {
-    "highland/chains/analytics/measures.py": 2,
-    "highland/chains/analytics/pages.py": 1,
-    "highland/chains/analytics/reference_data.py": 4,
-    "highland/chains/governance/pages.py": 1,
-    "highland/chains/governance/service.py": 22,
-    "highland/chains/mapping/cli.py": 1,
-    "highland/chains/mapping/leading.py": 4,
-    "highland/chains/mapping/pages.py": 4,
-    "highland/chains/mapping/service.py": 16,
-    "highland/chains/pages.py": 1,
-    "highland/chains/report/service.py": 3,
-    "highland/chains/service.py": 4,
-    "highland/demands/admin_pages.py": 2,
-    "highland/demands/api.py": 4,
-    "highland/demands/apikeys.py": 4,
-    "highland/demands/demo.py": 1,
-    "highland/demands/export.py": 2,
-    "highland/demands/meetings.py": 9,
-    "highland/demands/pages.py": 7,
-    "highland/demands/reference.py": 22,
-    "highland/enterprises/api.py": 1,
-    "highland/enterprises/pages.py": 1,
-    "highland/enterprises/repository.py": 3,
-    "highland/enterprises/service.py": 1,
-    "highland/platform/deps.py": 5,
-    "highland/platform/kit/dates.py": 1,
-    "highland/policies/api.py": 8,
-    "highland/policies/pages.py": 3,
-    "highland/policies/service.py": 21,
-}
+UNCODED: dict[str, int] = {}
 
 
 def _trees() -> dict[str, ast.Module]:

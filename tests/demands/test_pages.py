@@ -473,9 +473,10 @@ def test_a_bad_meeting_row_is_named_and_nothing_is_written(
     before = (_count(db, Meeting), _count(db, Demand), _count(db, DemandEvent))
     resp = client.post("/demand-meetings/new", data=_meeting_form(csrf, rows))
     assert resp.status_code == 422
-    assert "row 2, enterprise: no enterprise with USCC" in html.unescape(resp.text)
-    assert "row 3, category: unknown category 'astrology'" in html.unescape(resp.text)
-    assert "row 1," not in html.unescape(resp.text)
+    shown = html.unescape(resp.text)
+    assert "第 2 行：" in shown and "91320115ZZZZZZZZ0Z" in shown
+    assert "第 3 行：" in shown and "astrology" in shown
+    assert "第 1 行" not in shown and "row 2" not in shown
     assert html.unescape(resp.text).count('class="demand-row"') == 3 and "星象" in html.unescape(
         resp.text
     )  # kept

@@ -132,7 +132,7 @@ def create_meeting(
     )
     session.add(meeting)
     session.flush()
-    problems: list[str] = []
+    problems: list[InvalidInput] = []
     demands: list[Demand] = []
     for n, row in enumerate(rows, 1):
         row.meeting_id = meeting.id
@@ -143,11 +143,25 @@ def create_meeting(
             if d.enterprise_id not in attendee_ids:
                 attendee_ids.append(d.enterprise_id)
         except HighlandError as exc:
-            problems.append(f"row {n}, {exc.message}")
+            problems.append(
+                InvalidInput(
+                    f"row {n}, {exc.message}",
+                    field="rows",
+                    code="meeting.row_problem",
+                    params={"row": n, "problem": exc},
+                )
+            )
     if not rows:
-        problems.append("no demands: enter at least one row")
+        problems.append(
+            InvalidInput("no demands: enter at least one row", field="rows", code="meeting.no_rows")
+        )
     if problems:
-        raise InvalidInput("; ".join(problems), field="rows")
+        raise InvalidInput(
+            "; ".join(p.message for p in problems),
+            field="rows",
+            code="meeting.rows_invalid",
+            params={"problems": problems},
+        )
     for ent_id in attendee_ids:
         session.add(MeetingAttendee(meeting_id=meeting.id, enterprise_id=ent_id))
     record(

@@ -86,7 +86,17 @@ def api_language(request: Request) -> str:
 def json_params(params: dict[str, Any]) -> dict[str, Any]:
     """Error parameters as JSON values (dates and the like as text)."""
     ok = (str, int, float, bool, type(None))
-    return {k: v if isinstance(v, ok) else str(v) for k, v in params.items()}
+
+    def one(v: Any) -> Any:
+        if isinstance(v, ok):
+            return v
+        if hasattr(v, "code") and hasattr(v, "message"):  # a nested error: its code and text
+            return {"code": v.code, "message": v.message, "params": json_params(v.params)}
+        if isinstance(v, list | tuple):
+            return [one(x) for x in v]
+        return str(v)
+
+    return {k: one(v) for k, v in params.items()}
 
 
 def highland_body(request: Request, exc: HighlandError) -> dict[str, Any]:

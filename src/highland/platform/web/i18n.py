@@ -56,9 +56,14 @@ def error_text(lang: str, exc: Any) -> str:
 
 
 def _param(lang: str, value: Any) -> Any:
-    """A parameter that is itself a catalogue key (written `@key`) is translated."""
+    """A parameter that is itself a catalogue key (written `@key`) is translated; one that is an
+    error (or a list of errors: the problems of several rows) reads in the same language."""
     if isinstance(value, str) and value.startswith("@") and has(value[1:]):
         return translate(lang, value[1:])
+    if hasattr(value, "code") and hasattr(value, "message"):
+        return error_text(lang, value)
+    if isinstance(value, list | tuple) and value and all(hasattr(v, "message") for v in value):
+        return ("；" if lang != "en" else "; ").join(error_text(lang, v) for v in value)
     return value
 
 
