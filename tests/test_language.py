@@ -71,11 +71,6 @@ KNOWN: dict[tuple[str, str], str] = {
     ("zh", " in ["): "policies/rules/model.py (criterion_label, shown under each criterion)",
     ("zh", "qualifications contains"): "policies/rules/model.py (criterion_label)",
     ("zh", "(edited):"): "policies/service.py + policies/rules/loader.py (rule errors)",
-    # chains: analytics notes, the districts chart's empty text (pygal's default)
-    ("zh", "a share is undefined"): "chains/analytics/measures.py",
-    ("zh", "no industry codes"): "chains/analytics/measures.py",
-    ("zh", "no reference figures"): "chains/analytics/measures.py",
-    ("zh", "No data"): "chains/pictures/service.py (HorizontalBar without no_data_text)",
 }
 
 IGNORED_TAGS = {"script", "style", "code", "pre", "textarea", "kbd", "samp"}

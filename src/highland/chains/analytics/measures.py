@@ -282,11 +282,11 @@ def _sum(frame: pl.DataFrame, codes: list[str], district: str | None = None) -> 
 def reference_lq(data: ChainData, codes: list[str]) -> Quotient:
     """The city against the reference region, both measured over the same (rolled-up) codes."""
     if not codes:
-        return Quotient(None, None, None, None, None, reason="no industry codes")
+        return Quotient(None, None, None, None, None, reason="no_industry_codes")
     ref_total = data.reference.get("*")
     measured, missing = roll_up(codes, set(data.reference) - {"*"})
     if ref_total is None or not data.reference:
-        return Quotient(None, None, None, None, ref_total, reason="no reference figures")
+        return Quotient(None, None, None, None, ref_total, reason="no_reference_figures")
     if missing:
         return Quotient(
             None, None, None, None, ref_total, tuple(measured),
@@ -297,7 +297,7 @@ def reference_lq(data: ChainData, codes: list[str]) -> Quotient:
     ref_part = sum(data.reference[c] for c in measured)
     value = quotient(part, total, ref_part, ref_total)
     tier, star = _tier(value)
-    reason = None if value is not None else "a share is undefined (a zero total or reference)"
+    reason = None if value is not None else "share_undefined_zero_total_or_reference"
     return Quotient(
         value, part, total, ref_part, ref_total, tuple(measured), reason, tier, star, missing_n
     )
@@ -326,7 +326,7 @@ def district_lqs(data: ChainData, codes: list[str]) -> list[tuple[str, Quotient]
     out = []
     for d, (part, total, value) in raw.items():
         tier, star = _tier(value, strong=d in top)
-        reason = None if value is not None else "a share is undefined (a zero total)"
+        reason = None if value is not None else "share_undefined_zero_total"
         q = Quotient(value, part, total, city_part, city_total, tuple(measured), reason, tier, star)
         out.append((d, q))
     return out
