@@ -18,7 +18,7 @@ from highland.demands.workflow import AWAITING_RESPONSE, WORKFLOW
 from highland.platform.config import Settings
 from highland.platform.db import begin_write, utcnow
 from highland.platform.jobs.registry import Report
-from highland.platform.workflow.sweep import Mark, Marked, sweep_marks
+from highland.platform.workflow.sweep import Mark, sweep_marks
 
 SYSTEM = "system"
 # Each kind of mark: when a running demand (at an institution) is due for it, and the deadline
@@ -81,10 +81,9 @@ def sweep(
         markable=lambda t: t.c.institution_code.is_not(None),
         returning=RETURNED,
     )
-    for kind, rows in marks.items():
-        marks[kind] = [
-            Marked(m.kind, {**m.values, "co_handlers": list(m.co_handlers or [])}) for m in rows
-        ]
+    for rows in marks.values():
+        for m in rows:  # the JSON list of co-handlers as a list (None when there are none)
+            vars(m)["co_handlers"] = list(m.co_handlers or [])
     result = SweepResult(
         warned=len(marks["warning"]),
         response_breached=len(marks["response_breach"]),

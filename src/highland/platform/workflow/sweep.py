@@ -46,6 +46,11 @@ class Marked:
     kind: str
     values: Mapping[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # The values as plain attributes: the sweep reads them for every marked row (tens of
+        # thousands at a time), and an instance attribute is read without __getattr__.
+        vars(self).update(self.values)  # (a row has no column named `kind` or `values`)
+
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__") or name in ("kind", "values"):
             raise AttributeError(name)
