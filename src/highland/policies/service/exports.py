@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from highland.enterprises import repository as enterprise_repo
 from highland.enterprises import snapshot
+from highland.enterprises.service import XLSX_MAX_ROWS
 from highland.platform.errors import InvalidInput, NotFound
 from highland.platform.identity.permissions import Principal
 from highland.platform.kit import inert
@@ -106,8 +107,6 @@ def export_who(
     fmt: str,
 ) -> ExportFile:
     """Who qualifies for a policy as CSV (UTF-8 with BOM) or XLSX; amounts in yuan, exact."""
-    from highland.enterprises.service import XLSX_MAX_ROWS
-
     if fmt not in ("csv", "xlsx"):
         raise InvalidInput(
             "format must be csv or xlsx", field="format", code="export.bad_format", params={}
