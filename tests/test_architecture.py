@@ -30,7 +30,7 @@ ASSEMBLY = {"cli", "main", "models", "schema", "migrations", "backup", "wiring",
 # Wrong-way edges still in the code: (importer, imported) → why, and what removes it.
 DEBTS: dict[tuple[str, str], str] = {}
 # Imports written inside functions across packages; may only go down.
-HIDDEN_MAX = 68
+HIDDEN_MAX = 46
 
 
 def _package(module: str) -> str | None:
@@ -181,8 +181,6 @@ SQL_CALLS = {"execute", "scalars", "scalar", "query", "scalar_one"}
 SESSION_NAMES = {"db", "session", "s", "conn", "connection"}
 # Edge modules that still hold SQL: may only shrink.
 SQL_IN_EDGES: dict[str, int] = {
-    "chains/governance/api.py": 2,
-    "chains/governance/pages.py": 2,
     "chains/report/cli.py": 2,
     "cli/demo.py": 6,
     "demands/cli.py": 2,
@@ -224,3 +222,34 @@ def test_pages_api_routes_and_commands_hold_no_sql() -> None:
     shrunk = {f: n for f, n in SQL_IN_EDGES.items() if found.get(f, 0) < n}
     assert not grown, f"SQL in pages, API routes or commands: {grown}"
     assert not shrunk, f"SQL left the edges: lower SQL_IN_EDGES to {found}"
+
+
+LONG_FUNCTION = 80
+FILE_LINES = 650  # "about 600": a file past this is split into a package by feature
+
+
+def test_no_long_function_without_its_reason() -> None:
+    """A function past ~80 lines says why in a `# long: …` comment (migrations are exempt:
+    one generated upgrade per revision)."""
+    bare = []
+    for path in sorted(SRC.rglob("*.py")):
+        if "migrations" in path.parts:
+            continue
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for node in ast.walk(ast.parse("\n".join(lines))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                assert node.end_lineno is not None
+                body = lines[node.lineno - 1 : node.end_lineno]
+                if len(body) > LONG_FUNCTION and not any("# long:" in x for x in body):
+                    bare.append(f"{path.relative_to(SRC)}:{node.lineno} {node.name}")
+    assert not bare, f"functions over {LONG_FUNCTION} lines without a reason: {bare}"
+
+
+def test_no_file_past_about_six_hundred_lines() -> None:
+    big = {
+        str(p.relative_to(SRC)): n
+        for p in sorted(SRC.rglob("*.py"))
+        if "migrations" not in p.parts
+        and (n := len(p.read_text(encoding="utf-8").splitlines())) > FILE_LINES
+    }
+    assert not big, f"files past {FILE_LINES} lines: split them by feature: {big}"

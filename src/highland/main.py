@@ -105,7 +105,6 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def create_app(engine: Engine | None = None, settings: Settings | None = None) -> FastAPI:
     """Build the application over a database engine."""
-    # Long: the one list of every router, middleware and handler of the app, read top to bottom.
     settings = settings or get_settings()
     engine = engine or get_engine()
     wire()  # the domains' jobs, calendar listeners and providers (highland.wiring)
@@ -138,35 +137,57 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
     build_stack = app.build_middleware_stack
     app.build_middleware_stack = lambda: SecurityHeaders(build_stack())  # type: ignore[method-assign]
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    for include in (_platform_routes, _enterprise_routes, _policy_routes, _demand_routes,
+                    _chain_routes):  # fmt: skip
+        include(app)
+    document_errors(app)
+    _handle_errors(app)
+    busy.install(app)
+    return app
+
+
+# The routers of each part of the house: its pages, then its API.
+
+
+def _platform_routes(app: FastAPI) -> None:
     app.include_router(identity_pages.router)
     app.include_router(identity_admin_pages.router)
-    app.include_router(enterprise_pages.router)
-    app.include_router(policy_pages.router)
-    app.include_router(demand_pages.router)
     app.include_router(notice_pages.router)
-    app.include_router(chain_pages.router)
-    app.include_router(chain_mapping_pages.router)
-    app.include_router(chain_analytics_pages.router)
-    app.include_router(chain_pictures_pages.router)
-    app.include_router(chain_trends_pages.router)
-    app.include_router(chain_governance_pages.router)
-    app.include_router(chain_report_pages.router)
     app.include_router(audit_routes.pages)
     app.include_router(identity_api.router)
-    app.include_router(enterprise_api.router)
-    app.include_router(policy_api.router)
-    app.include_router(demand_api.router)
     app.include_router(notice_api.router)
+    app.include_router(audit_routes.api)
+
+
+def _enterprise_routes(app: FastAPI) -> None:
+    app.include_router(enterprise_pages.router)
+    app.include_router(enterprise_api.router)
+
+
+def _policy_routes(app: FastAPI) -> None:
+    app.include_router(policy_pages.router)
+    app.include_router(policy_api.router)
+
+
+def _demand_routes(app: FastAPI) -> None:
+    app.include_router(demand_pages.router)
+    app.include_router(demand_api.router)
     app.include_router(demand_practice_api.router)
     app.include_router(open311.router)
-    app.include_router(chain_api.router)
-    app.include_router(chain_mapping_api.router)
-    app.include_router(chain_analytics_api.router)
-    app.include_router(chain_governance_api.router)
-    app.include_router(chain_report_api.router)
-    app.include_router(chain_trends_api.router)
-    app.include_router(audit_routes.api)
-    document_errors(app)
+
+
+def _chain_routes(app: FastAPI) -> None:
+    for pages in (chain_pages, chain_mapping_pages, chain_analytics_pages, chain_pictures_pages,
+                  chain_trends_pages, chain_governance_pages, chain_report_pages):  # fmt: skip
+        app.include_router(pages.router)
+    for api in (chain_api, chain_mapping_api, chain_analytics_api, chain_governance_api,
+                chain_report_api, chain_trends_api):  # fmt: skip
+        app.include_router(api.router)
+
+
+def _handle_errors(app: FastAPI) -> None:
+    """Errors answered in the request's shape: JSON for the API (Open311's own for Open311), a
+    page in the reader's language otherwise."""
 
     @app.exception_handler(HighlandError)
     def highland_error(request: Request, exc: HighlandError) -> Response:
@@ -218,9 +239,6 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
         page = render(request, "error.html", {"message": msg}, status_code=exc.status_code)
         page.headers.update(headers or {})
         return page
-
-    busy.install(app)
-    return app
 
 
 def refresh_state(app: FastAPI) -> None:

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from highland.demands import callbacks, extensions, reference, service
+from highland.demands import callbacks, extensions, reference, repository, service
 from highland.demands.models import Demand, DemandCategory, DemandEvent
 from highland.demands.practice.models import DemandCallback, DemandExtension
 from highland.platform.audit.models import AuditEntry
@@ -109,7 +109,7 @@ def test_request_type_is_stored_in_the_event_and_filters_lists(db: Session, w: W
     assert first is not None and first.data["request_type"] == "complaint"
 
     def ids(t: str) -> set[Demand]:
-        return set(db.scalars(service.list_query(w.admin, service.DemandFilter(request_type=t))))
+        return set(db.scalars(repository.demands(w.admin, repository.DemandFilter(request_type=t))))
 
     assert {d.id for d in ids("complaint")} == {a.id}
     assert b.id in {d.id for d in ids("none")} and a.id not in {d.id for d in ids("none")}
@@ -121,7 +121,7 @@ def test_unknown_request_type_is_refused_with_nothing_written(db: Session, w: Wo
         service.file_demand, db, w.analyst, actor(w.analyst), data(w.b, request_type="gripe"),
     )  # fmt: skip
     with pytest.raises(InvalidInput):
-        db.scalars(service.list_query(w.admin, service.DemandFilter(request_type="gripe")))
+        db.scalars(repository.demands(w.admin, repository.DemandFilter(request_type="gripe")))
 
 
 # ---------------------------------------------------------------- urgency tiers

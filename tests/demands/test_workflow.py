@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
-from highland.demands import attachments, reference, service
+from highland.demands import attachments, reference, repository, service
 from highland.demands.models import Attachment, Demand, DemandEvent
 from highland.demands.workflow import TRANSITIONS, Action, Part, State, allowed_actions
 from highland.platform.audit.models import AuditEntry
@@ -236,7 +236,7 @@ def test_transfer_keeps_the_clock_and_moves_scope(db, w: World) -> None:
     )
     assert d.state == "transferred" and d.institution_code == "T-HR" and d.resolution_due == due
     with pytest.raises(NotFound):
-        service.get_demand(db, w.land, d.id)
+        repository.demand(db, w.land, d.id)
     d = step(db, w.hr, d, "accept", sh(2026, 2, 14, 12))
     assert d.state == "accepted"
 
@@ -335,15 +335,15 @@ def test_out_of_scope_is_not_found(db, w: World) -> None:
     d = filed(db, w)
     for p in (w.owner_a, w.hr):
         with pytest.raises(NotFound):
-            service.get_demand(db, p, d.id)
+            repository.demand(db, p, d.id)
         with pytest.raises(NotFound):
             step(db, p, d, "accept", sh(2026, 2, 14))
     # Co-handlers see it but do not handle it.
     gov = Principal(user_id=0, username="gov", role=w.land.role, institution_code="T-GOV")
-    assert service.get_demand(db, gov, d.id).id == d.id
+    assert repository.demand(db, gov, d.id).id == d.id
     assert service.actions_for(gov, d) == []
     for p in (w.owner_b, w.land, w.leader, w.team, w.analyst):
-        assert service.get_demand(db, p, d.id).id == d.id
+        assert repository.demand(db, p, d.id).id == d.id
 
 
 def test_lists_are_scoped(db, w: World) -> None:
@@ -353,7 +353,7 @@ def test_lists_are_scoped(db, w: World) -> None:
     )
 
     def ids(p: Principal) -> set[int]:
-        return set(db.scalars(service.list_query(p, service.DemandFilter())))
+        return set(db.scalars(repository.demands(p, repository.DemandFilter())))
 
     assert {d.id for d in ids(w.owner_b)} == {mine.id}
     assert {d.id for d in ids(w.land)} == {mine.id}

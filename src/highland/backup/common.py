@@ -14,8 +14,9 @@ from typing import Any
 
 from sqlalchemy.engine import URL, make_url
 
-from highland.platform.errors import HighlandError
+from highland.platform.errors import HighlandError, InvalidInput
 from highland.platform.web.i18n import translate
+from highland.schema import alembic_config
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PG_MAGIC = b"PGDMP"
@@ -85,8 +86,6 @@ def human_size(n: int) -> str:
 def kind_of(path: Path) -> str:
     """'sqlite' or 'postgresql' from the file's first bytes; InvalidInput when it is
     neither, missing or unreadable (saying which)."""
-    from highland.platform.errors import InvalidInput
-
     if not path.exists():
         raise refuse(InvalidInput, code="backup.file_missing", file=str(path))
     try:
@@ -106,7 +105,6 @@ def kind_of(path: Path) -> str:
 
 def unwritable_out(out: Path) -> Callable[[OSError], HighlandError]:
     """The refusal of a backup file that cannot be written, for `atomic_file`."""
-    from highland.platform.errors import InvalidInput
 
     def fail(exc: OSError) -> HighlandError:
         return refuse(
@@ -126,16 +124,12 @@ def known_revisions() -> frozenset[str]:
     """Every schema revision of this version's migrations."""
     from alembic.script import ScriptDirectory
 
-    from highland.schema import alembic_config
-
     script = ScriptDirectory.from_config(alembic_config("sqlite://"))
     return frozenset(r.revision for r in script.walk_revisions())
 
 
 def check_revision(file: Path, revision: str | None) -> str:
     """The backup's schema revision, refused when missing or newer than this version."""
-    from highland.platform.errors import InvalidInput
-
     if not revision:
         raise refuse(
             InvalidInput,

@@ -26,6 +26,7 @@ from highland.platform.audit.service import Actor, Change, record
 from highland.platform.config import Settings
 from highland.platform.db import begin_write, make_engine, transaction
 from highland.platform.errors import Conflict, InvalidInput
+from highland.schema import upgrade
 
 BACKENDS = ("sqlite", "postgresql")
 SAMPLE_TABLES = 5
@@ -100,8 +101,6 @@ def backup(
 def restore(url: str, file: Path, actor: Actor, settings: Settings) -> Outcome:
     """Restore a backup into the empty (or, for SQLite, absent) database at `url`, bring it to
     this version's schema and audit it there."""
-    from highland.schema import upgrade
-
     kind = _backend(url)
     file = file.expanduser()
     found = kind_of(file)

@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 
 from highland.chains.models import Chain, ChainFigure, FigureState, RegistryCell, Segment
 from highland.enterprises.public import financials, registry
-from highland.platform.db import is_sqlite, utcnow
+from highland.platform.db import is_sqlite, session_factory, utcnow
 from highland.platform.generations import DataGeneration
 
 NAMES = ("registry", "links")
@@ -234,8 +234,6 @@ def store_if_committed(
     another connection would make the caller's read snapshot stale and refuse its own later
     writes. It then runs in a session of its own, checks `committed` again inside its
     transaction, and gives up rather than queue more than 200 ms behind another writer."""
-    from highland.platform.db import session_factory
-
     factory = session_factory(session.get_bind().engine)
     with factory() as s:
         if not committed(s):

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from highland.demands import access, clocks
 from highland.demands.models import Demand, DemandCategory
 from highland.demands.practice.models import DemandExtension
+from highland.demands.scope import DEMANDS
 from highland.demands.workflow import Part, State
 from highland.platform.audit.service import Actor, Change, record
 from highland.platform.calendar import load_calendar
@@ -166,7 +167,7 @@ def _reason(value: Any, code: str, what: str) -> str:
 def locked(session: Session, principal: Principal, demand_id: int) -> Demand:
     """The demand, locked for this transaction (404 outside the caller's scope)."""
     d = session.get(Demand, demand_id, with_for_update=True, populate_existing=True)
-    if d is None or not access.can_see(principal, d):
+    if d is None or not DEMANDS.allows(session, principal, demand_id):
         raise NotFound(f"demand {demand_id} not found", code="practice.demand_not_found")
     return d
 

@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 from highland.demands import attachments as files
 from highland.demands.access import FILERS, parts_of
 from highland.demands.clocks import _dispatch, _log
-from highland.demands.models import Demand, DemandCategory, Meeting, MeetingAttendee
+from highland.demands.models import Demand, DemandCategory, Meeting
 from highland.demands.reference import route_for
+from highland.demands.scope import MEETINGS
 from highland.demands.workflow import PRIORITIES, REQUEST_TYPES, Part, State
 from highland.enterprises.public import EnterpriseRef, ref_by_uscc
 from highland.platform.audit.service import Actor
@@ -134,13 +135,7 @@ def _category(session: Session, code: str, where: str = "category") -> DemandCat
 def _check_attended(session: Session, principal: Principal, meeting_id: int) -> None:
     """An enterprise files into a meeting only when it attended it (the same answer whether
     the meeting does not exist or is someone else's)."""
-    attended = session.scalar(
-        select(MeetingAttendee.meeting_id).where(
-            MeetingAttendee.meeting_id == meeting_id,
-            MeetingAttendee.enterprise_id == principal.enterprise_id,
-        )
-    )
-    if attended is None:
+    if not MEETINGS.allows(session, principal, meeting_id):
         raise InvalidInput(
             f"meeting: your enterprise did not attend meeting {meeting_id}",
             field="meeting",

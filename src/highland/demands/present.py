@@ -15,6 +15,7 @@ from highland.demands import repository
 from highland.demands.models import Demand, DemandEvent
 from highland.demands.workflow import State
 from highland.platform.audit.service import Actor
+from highland.platform.calendar.provisional import reclock_text
 from highland.platform.errors import HighlandError, InvalidInput
 from highland.platform.identity.permissions import Principal
 from highland.platform.kit.dates import CITY_TZ
@@ -203,8 +204,6 @@ def event_rows(lang: str, names: Names, evs: list[DemandEvent]) -> list[dict[str
         if data.get("paused_working_days") is not None:
             detail.append(translate(lang, "demands.paused_days", n=data["paused_working_days"]))
         if e.action == "reclock":
-            from highland.platform.calendar.provisional import reclock_text
-
             detail.append(reclock_text(lang, data))
         detail[:0] = _practice_detail(lang, e.action, data)
         rows.append(

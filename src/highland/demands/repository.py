@@ -20,7 +20,7 @@ from highland.demands.models import (
     MeetingAttendee,
     RoutingRule,
 )
-from highland.demands.scope import DEMANDS, MEETINGS
+from highland.demands.scope import ATTENDEES, DEMANDS, MEETINGS
 from highland.demands.workflow import REQUEST_TYPES, State
 from highland.enterprises.public import EnterpriseRef, ref, ref_by_uscc, ref_columns, refs, registry
 from highland.platform.calendar.models import CalendarYear
@@ -243,8 +243,8 @@ def attendees(
         .where(MeetingAttendee.meeting_id == meeting_id)
         .order_by(reg.c.name)
     )
-    if principal is not None and principal.role is Role.enterprise:
-        stmt = stmt.where(reg.c.id == principal.enterprise_id)
+    if principal is not None:
+        stmt = ATTENDEES.apply(stmt, principal)
     return [EnterpriseRef.of(r) for r in session.execute(stmt)]
 
 

@@ -4,6 +4,8 @@ these scopes, so no channel shows a row another one hides.
 - Demands: an enterprise sees its own; a handler its institution's (as lead or co-handler);
   every other role sees all.
 - Meetings: an enterprise sees the meetings it attended; every other role sees all.
+- Attendees: an enterprise sees only itself among a meeting's attendees (who else attended is
+  the bureau's business, docs/security.md); every other role sees all.
 - The public (Open311, no sign-in) sees only the demands filed as public."""
 
 from __future__ import annotations
@@ -39,8 +41,13 @@ def _attended(principal: Principal) -> ColumnElement[bool]:
     )
 
 
+def _itself(principal: Principal) -> ColumnElement[bool]:
+    return MeetingAttendee.enterprise_id == principal.enterprise_id
+
+
 DEMANDS = Scope(Demand, {Role.enterprise: _own, Role.handler: _handled}, default=True)
 MEETINGS = Scope(Meeting, {Role.enterprise: _attended}, default=True)
+ATTENDEES = Scope(MeetingAttendee, {Role.enterprise: _itself}, default=True)
 
 
 def public() -> ColumnElement[bool]:

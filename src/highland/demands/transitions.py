@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from highland.demands.access import can_see, parts_of
+from highland.demands.access import parts_of
 from highland.demands.clocks import (
     _clear_marks_if_future,
     _dispatch,
@@ -22,6 +22,7 @@ from highland.demands.extensions import lapse_pending
 from highland.demands.filing import _category, _clean_text
 from highland.demands.models import Demand, DemandCategory, DemandEvent
 from highland.demands.reference import route_for
+from highland.demands.scope import DEMANDS
 from highland.demands.workflow import RETURN_WINDOW_DAYS, VERDICTS, WORKFLOW, Action, State
 from highland.enterprises.public import ref
 from highland.platform.audit.service import Actor, Change, record
@@ -58,7 +59,7 @@ def act(
         parts_of=lambda row: parts_of(principal, row),
         version=version,
         data=data,
-        visible=lambda row: can_see(principal, row),
+        visible=lambda row: DEMANDS.allows(session, principal, row.id),
     )
     cal = load_calendar(session)
     _HANDLERS[Action(action)](session, d, actor, data, now, cal)

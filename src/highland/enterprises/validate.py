@@ -145,7 +145,7 @@ def enterprises(
     df: pl.DataFrame, ctx: Context
 ) -> tuple[pl.DataFrame, pl.DataFrame | None, pl.DataFrame]:
     """Validate an enterprise table; return (typed rows, qualification rows or None, errors)."""
-    # Long on purpose: one vectorised pass builds every check of the table (columns, codes,
+    # long: one vectorised pass builds every check of the table (columns, codes,
     # cross-column rules) and evaluates them together; split, the frame would be walked again.
     present = set(df.columns)
     df = df.with_columns(pl.col("uscc").str.to_uppercase())
@@ -435,7 +435,7 @@ def financials(
     df: pl.DataFrame, ctx: Context, default_source: str
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Validate a yearly-figures table; return (typed rows, errors)."""
-    # Long on purpose: as `enterprises`, every check is built for one vectorised pass.
+    # long: as `enterprises`, every check is built for one vectorised pass.
     present = set(df.columns)
     df = df.with_columns(pl.col("uscc").str.to_uppercase())
     money = [c for c in (*MONEY_COLUMNS, *USD_COLUMNS) if c in present]

@@ -236,10 +236,9 @@ class ActionIn(BaseModel):
 def get_task(task_id: DbInt, db: Session = DB, principal: Principal = READ) -> TaskOut:
     """A task with its log."""
     task = gov.get_task(db, task_id)
-    meeting = db.get(ChainMeeting, task.meeting_id)
-    assert meeting is not None
+    month = gov.task_month(db, task)
     cal = load_calendar(db)
-    out = TaskOut.of(task, meeting.month, gov.allowed_actions(principal, task), cal)
+    out = TaskOut.of(task, month, gov.allowed_actions(principal, task), cal)
     out.events = [EventOut.of(e) for e in gov.events(db, task.id)]
     return out
 
@@ -258,7 +257,6 @@ def act(
     data = body.model_dump(exclude={"version"}, exclude_none=True)
     task = gov.act(db, principal, _actor(principal), task_id, action, version=body.version,
                    data=data)  # fmt: skip
-    meeting = db.get(ChainMeeting, task.meeting_id)
-    assert meeting is not None
+    month = gov.task_month(db, task)
     cal = load_calendar(db)
-    return TaskOut.of(task, meeting.month, gov.allowed_actions(principal, task), cal)
+    return TaskOut.of(task, month, gov.allowed_actions(principal, task), cal)

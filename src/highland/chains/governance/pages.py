@@ -201,10 +201,9 @@ def recompute_page(
 def task_page(task_id: DbInt, db: Session = DB, principal: Principal = READ) -> Response:
     """A task's address (used in notices): its record's page, at the task."""
     task = gov.get_task(db, task_id)
-    meeting = db.get(ChainMeeting, task.meeting_id)
-    assert meeting is not None
+    month = gov.task_month(db, task)
     return RedirectResponse(
-        f"/chains/{task.chain_id}/meetings/{meeting.month}#task-{task.id}", status_code=303
+        f"/chains/{task.chain_id}/meetings/{month}#task-{task.id}", status_code=303
     )
 
 
@@ -214,9 +213,8 @@ async def act_page(
 ) -> Response:
     """Take an action from a task's buttons; errors re-render the record with the message."""
     task = gov.get_task(db, task_id)
-    meeting = db.get(ChainMeeting, task.meeting_id)
-    assert meeting is not None
-    chain_id, month = task.chain_id, meeting.month
+    month = gov.task_month(db, task)
+    chain_id = task.chain_id
     data = await request.form()
     fields = {k: str(data.get(k) or "") for k in ("result", "reason", "note", "working_days")}
     raw = str(data.get("version") or "").strip()

@@ -184,6 +184,13 @@ def get_task(session: Session, task_id: int) -> ChainTask:
     return task
 
 
+def task_month(session: Session, task: ChainTask) -> str:
+    """The month (YYYY-MM) of the meeting that decided a task."""
+    meeting = session.get(ChainMeeting, task.meeting_id)
+    assert meeting is not None
+    return meeting.month
+
+
 # ---------------------------------------------------------------- the scheduling record
 
 

@@ -41,6 +41,7 @@ from highland.platform.errors import InvalidInput
 from highland.platform.kit.dates import CITY_TZ
 from highland.platform.kit.money import wan_text
 from highland.platform.web.i18n import LANGUAGES, local_name, translate
+from highland.platform.web.render import TEMPLATES
 
 R = "chains.report."
 G = "chains.governance."
@@ -396,8 +397,6 @@ def to_html(report: Report, links: bool = False) -> str:
     the map inline, no script and no outside asset, so the saved file opens from disk.
     `links`: the web page's toolbar (back, XLSX download), hidden when printed."""
     from markupsafe import Markup
-
-    from highland.platform.web.render import TEMPLATES
 
     template = TEMPLATES.env.get_template("chains/report.html")
 

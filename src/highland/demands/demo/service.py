@@ -34,6 +34,7 @@ from highland.demands.reference import load_reference
 from highland.enterprises.public import EnterpriseRef, ref_columns, registry
 from highland.platform.audit.service import Actor, Change, record
 from highland.platform.calendar import CalendarUnknown, load_calendar
+from highland.platform.config import get_settings
 from highland.platform.db import begin_write, utcnow
 from highland.platform.errors import InvalidInput
 from highland.platform.identity.permissions import Principal, Role
@@ -48,8 +49,6 @@ def demo_time(session: Session, now: datetime) -> datetime:
     """The moment the demo happens 'now': `now` itself. A deadline reaching a year without a
     holiday notice is counted provisionally (docs/calendar.md), never refused; only a moment
     whose deadlines leave the years Highland counts in at all is refused."""
-    from highland.platform.config import get_settings
-
     margin = 20 + int(get_settings().demand_escalate_after_days) + 5
     try:
         load_calendar(session).add_working_days(now, margin)

@@ -129,6 +129,38 @@ def create_meeting(
     )
     session.add(meeting)
     session.flush()
+    demands = _file_rows(session, principal, actor, meeting, rows, attendee_ids, dispatch)
+    for ent_id in attendee_ids:
+        session.add(MeetingAttendee(meeting_id=meeting.id, enterprise_id=ent_id))
+    record(
+        session,
+        actor,
+        Change(
+            "create",
+            "demand_meeting",
+            str(meeting.id),
+            after={
+                "title": meeting.title,
+                "held_at": meeting.held_at.isoformat(),
+                "demands": [d.id for d in demands],
+            },
+        ),
+    )
+    session.flush()
+    return meeting, demands
+
+
+def _file_rows(
+    session: Session,
+    principal: Principal,
+    actor: Actor,
+    meeting: Meeting,
+    rows: list[DemandInput],
+    attendee_ids: list[int],
+    dispatch: bool,
+) -> list[Demand]:
+    """File each row's demand for the meeting (adding its enterprise to the attendees); raise
+    one error listing every bad row, or that there is none."""
     problems: list[InvalidInput] = []
     demands: list[Demand] = []
     for n, row in enumerate(rows, 1):
@@ -159,21 +191,4 @@ def create_meeting(
             code="meeting.rows_invalid",
             params={"problems": problems},
         )
-    for ent_id in attendee_ids:
-        session.add(MeetingAttendee(meeting_id=meeting.id, enterprise_id=ent_id))
-    record(
-        session,
-        actor,
-        Change(
-            "create",
-            "demand_meeting",
-            str(meeting.id),
-            after={
-                "title": meeting.title,
-                "held_at": meeting.held_at.isoformat(),
-                "demands": [d.id for d in demands],
-            },
-        ),
-    )
-    session.flush()
-    return meeting, demands
+    return demands

@@ -41,6 +41,7 @@ from sqlalchemy.orm import Session
 
 from highland.demands.models import Demand
 from highland.demands.rates import Rate, Satisfaction
+from highland.platform.config import get_settings
 from highland.platform.db import utcnow
 from highland.platform.institutions.models import Institution
 
@@ -219,8 +220,6 @@ def _rate_row(r: Rate) -> dict[str, Any]:
 def _min_volume(min_volume: int | None) -> int:
     if min_volume is not None:
         return min_volume
-    from highland.platform.config import get_settings
-
     return int(get_settings().demand_ranking_min_volume)
 
 

@@ -189,7 +189,7 @@ def practice_metrics(
     now: datetime | None = None,
 ) -> PracticeReport:
     """The practice figures from the projection and the practice tables (four GROUP BYs)."""
-    # Longer than 80 lines: the four GROUP BYs share their filters and fill one report; read
+    # long: the four GROUP BYs share their filters and fill one report; read
     # side by side they are easier to check against `practice_from_log` than split apart.
     now = now or utcnow()
     conds = institutions._filters(start, end, category, chain_id)

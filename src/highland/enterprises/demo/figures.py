@@ -64,7 +64,7 @@ def yearly_figures(
     ownership_i: np.ndarray,
 ) -> dict[str, np.ndarray]:
     """All yearly figures as (n, years) float matrices, NaN = missing."""
-    # Long on purpose: the figures depend on each other and are drawn in a fixed order (see
+    # long: the figures depend on each other and are drawn in a fixed order (see
     # generator.generate); one column at a time, each commented.
     n, n_years = int(revenue.shape[0]), int(revenue.shape[1])
     shape = (n, n_years)

@@ -51,7 +51,7 @@ def generate(
     n: int, seed: int = 2024, first_year: int = 2021, last_year: int = 2025
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Return synthetic (enterprises, financials) frames of strings for n Nanjing firms."""
-    # Long on purpose: the draws from the one seeded generator happen in a fixed order (the same
+    # long: the draws from the one seeded generator happen in a fixed order (the same
     # (n, seed) must keep giving the same frames); the sections below read in that order.
     if not 0 <= n <= MAX_N:
         raise ValueError(f"n must be between 0 and {MAX_N}, got {n}")
@@ -206,7 +206,7 @@ def _enterprise_frame(
     qual: dict[str, np.ndarray],
 ) -> pl.DataFrame:
     """Build the enterprises frame (all strings) from the drawn attributes."""
-    # Long on purpose: column by column, the draws in their fixed order (see generate).
+    # long: column by column, the draws in their fixed order (see generate).
     n = len(idx)
     etype_codes = [e[0] for e in ETYPES]
 

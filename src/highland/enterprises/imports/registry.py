@@ -144,7 +144,7 @@ def _merge_enterprises(
     synthetic: bool,
 ) -> list[Change]:
     """Insert the new enterprises and update the changed ones from the staged file."""
-    # Long on purpose: the merge is one sequence of set-based statements over the staging
+    # long: the merge is one sequence of set-based statements over the staging
     # table (stage, match, insert, update, audit) that share its state; each step is commented.
     ids = uscc_ids(session, typed.get_column("uscc"))
     typed = typed.join(ids, on="uscc", how="left").rename({ROW: "row"})
@@ -250,7 +250,7 @@ def _merge_qualifications(
     session: Session, typed: pl.DataFrame, quals: pl.DataFrame, result: ImportResult
 ) -> list[Change]:
     """Make each listed enterprise's qualifications exactly those in the file."""
-    # Long on purpose: one set-based sequence (stage, diff, delete, insert, audit) sharing state.
+    # long: one set-based sequence (stage, diff, delete, insert, audit) sharing state.
     stage = stage_enterprise()
     q = table_of(Qualification)
     existing = session.execute(

@@ -57,7 +57,7 @@ def parse_year_file(text: str, where: str) -> tuple[int, str, dict[date, tuple[b
     weekend days inside a holiday range are off anyway and left out. Any problem raises
     InvalidInput naming the file, the line and the field.
     """
-    # Long (with its docstring) because its small helpers are closures over the file's name and
+    # long: with its docstring, because its small helpers are closures over the file's name and
     # its parsed nodes, so that every error names the file and line without passing them around.
 
     def fail(node: Node | None, fld: str, problem: str, code: str, **params: Any) -> InvalidInput:

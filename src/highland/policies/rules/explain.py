@@ -387,7 +387,7 @@ def _plan(compiled: Compiled) -> _Plan:
 
 def evaluate(compiled: Compiled, values: Mapping[str, Any], explain: bool = True) -> PolicyResult:
     """Evaluate one compiled policy for one enterprise's portrait values."""
-    # Long on purpose: the hot loop of matching one enterprise, inlined (bound methods, cached
+    # long: the hot loop of matching one enterprise, inlined (bound methods, cached
     # truths per criterion) because it runs for every enterprise and policy; see bench/.
     entry = _PLANS.get(id(compiled))
     plan = entry[1] if entry is not None and entry[0] is compiled else _plan(compiled)
