@@ -8,7 +8,8 @@ from typing import Annotated
 
 import typer
 
-from highland.cli.common import actor, fail, init_db, out, tokens_app, users_app
+from highland.cli.common import actor, fail, init_db, tokens_app, users_app
+from highland.platform.cli import say
 from highland.platform.db import transaction
 from highland.platform.errors import HighlandError
 
@@ -49,7 +50,7 @@ def users_create(
             if enterprise:
                 eid = id_by_uscc(s, enterprise)
                 if eid is None:
-                    raise fail(f"no enterprise with USCC {enterprise}")
+                    raise fail("cli.accounts.no_enterprise", uscc=enterprise)
             create_user(
                 s,
                 actor(),
@@ -63,8 +64,8 @@ def users_create(
                 language=language,
             )
     except HighlandError as exc:
-        raise fail(exc.message) from None
-    out.print(f"user {username} created ({role})")
+        raise fail(exc) from None
+    say("cli.accounts.user_created", user=username, role=role)
 
 
 @tokens_app.command("create")
@@ -84,5 +85,5 @@ def tokens_create(
         with transaction() as s:
             token = create_token(s, actor(), user, name, days)
     except HighlandError as exc:
-        raise fail(exc.message) from None
+        raise fail(exc) from None
     sys.stdout.write(token + "\n")

@@ -7,10 +7,10 @@ from typing import Annotated
 
 import typer
 
-from highland.cli.common import actor, app, fail, out
+from highland.cli.common import actor, app, fail
+from highland.platform.cli import say
 from highland.platform.config import get_settings
 from highland.platform.errors import HighlandError
-from highland.platform.web.i18n import translate
 
 PANEL = "Operations"
 
@@ -32,11 +32,9 @@ def backup(
     try:
         done = take(settings.database_url, out_path, actor(), settings, replace=replace)
     except HighlandError as exc:
-        raise fail(exc.message) from None
-    out.print(
-        translate("en", "backup.cli.written", file=str(done.file), size=human_size(done.size),
-                  sha256=done.sha256),
-        highlight=False, markup=False,
+        raise fail(exc) from None
+    say("backup.cli.written", file=str(done.file), size=human_size(done.size),
+        sha256=done.sha256,
     )  # fmt: skip
 
 
@@ -51,9 +49,7 @@ def restore(
     try:
         done = put_back(settings.database_url, file, actor(), settings)
     except HighlandError as exc:
-        raise fail(exc.message) from None
-    out.print(
-        translate("en", "backup.cli.restored", file=str(done.file), target=done.target,
-                  revision=done.revision),
-        highlight=False, markup=False,
+        raise fail(exc) from None
+    say("backup.cli.restored", file=str(done.file), target=done.target,
+        revision=done.revision,
     )  # fmt: skip

@@ -6,7 +6,7 @@ from __future__ import annotations
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from highland.platform.cli import actor, err, fail, out, set_database_preparer
+from highland.platform.cli import actor, err, fail, out, say, set_database_preparer
 from highland.platform.config import get_settings
 from highland.platform.db import get_engine, transaction
 
@@ -54,7 +54,7 @@ def init() -> None:
     init_db()
     # The URL may carry a password: it is shown masked.
     shown = make_url(get_settings().database_url).render_as_string(hide_password=True)
-    out.print(f"database ready: {shown}", highlight=False)
+    say("cli.database_ready", url=shown)
 
 
 def progress() -> Progress:

@@ -3,10 +3,10 @@ database sound and bounded."""
 
 from __future__ import annotations
 
-from highland.cli.common import actor, app, audit_app, fail, init_db, out, portraits_app
+from highland.cli.common import actor, app, audit_app, fail, init_db, portraits_app
+from highland.platform.cli import say
 from highland.platform.config import get_settings
 from highland.platform.db import session_factory, transaction
-from highland.platform.web.i18n import translate
 
 
 @audit_app.command("verify")
@@ -18,12 +18,9 @@ def audit_verify() -> None:
     with session_factory()() as s:
         r = verify(s)
     if r.ok:
-        out.print(f"audit log intact: {r.checked} entries verified")
+        say("cli.audit.intact", checked=r.checked)
         return
-    raise fail(
-        f"audit log broken at entry {r.first_bad_seq}: {r.problem} "
-        f"({r.checked} entries before it verified)"
-    )
+    raise fail("cli.audit.broken", seq=r.first_bad_seq, problem=r.problem, checked=r.checked)
 
 
 @portraits_app.command("refresh")
@@ -33,7 +30,7 @@ def portraits_refresh() -> None:
 
     with transaction() as s:
         n = refresh_size_classes(s)
-    out.print(f"size classes refreshed: {n} enterprises")
+    say("cli.portraits.refreshed", count=n)
 
 
 @app.command(rich_help_panel="Operations")
@@ -45,8 +42,6 @@ def prune() -> None:
     settings = get_settings()
     with transaction() as s:
         r = run_prune(s, settings, actor())
-    out.print(
-        translate("en", "prune.cli.done", attempts=r.attempts, sessions=r.sessions,
-                  notices=r.notices, days=settings.notice_keep_days),
-        highlight=False, markup=False,
+    say("prune.cli.done", attempts=r.attempts, sessions=r.sessions,
+        notices=r.notices, days=settings.notice_keep_days,
     )  # fmt: skip

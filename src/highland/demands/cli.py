@@ -10,6 +10,7 @@ from rich.console import Console
 
 from highland.platform.audit.service import Actor
 from highland.platform.cli import actor as _actor
+from highland.platform.cli import fail, say
 from highland.platform.cli import init_db as _init
 from highland.platform.db import session_factory, transaction
 from highland.platform.errors import HighlandError
@@ -18,11 +19,6 @@ from highland.platform.identity.permissions import Principal, Role
 app = typer.Typer(help="Enterprise demands: routing, sweep, exports.", no_args_is_help=True)
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
-
-
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}", highlight=False, markup=False)
-    return typer.Exit(code)
 
 
 def _init_and_actor() -> Actor:
@@ -42,12 +38,12 @@ def load_reference(
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise _fail(f"{path}: cannot read the file ({exc.__class__.__name__})", 2) from None
+        raise fail("cli.cannot_read", 2, file=str(path), problem=exc.__class__.__name__) from None
     try:
         with transaction() as s:
             counts = reference.load_reference(s, actor, text, str(path))
     except HighlandError as exc:
-        raise _fail(exc.message) from None
+        raise fail(exc) from None
     out.print(
         f"loaded {counts['categories']} categories, {counts['institutions']} institutions, "
         f"{counts['routing']} routing rows from {path}",
@@ -89,9 +85,9 @@ def board(
         with session_factory()() as s:
             data = board_xlsx(s, staff, meeting_id)
     except HighlandError as exc:
-        raise _fail(exc.message) from None
+        raise fail(exc) from None
     out_path.write_bytes(data)
-    out.print(f"wrote {out_path}", highlight=False)
+    say("cli.written", file=str(out_path))
 
 
 def _mount_sweep() -> None:

@@ -11,6 +11,7 @@ from rich.console import Console
 from sqlalchemy import select
 
 from highland.platform.audit.service import Actor
+from highland.platform.cli import fail
 from highland.platform.db import session_factory, transaction
 from highland.platform.errors import HighlandError
 
@@ -25,11 +26,6 @@ DATETIME_HELP = (
     "Start: YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS] or 'YYYY-MM-DD HH:MM[:SS]', optionally with an "
     "offset (+08:00, Z); without one it is Asia/Shanghai time."
 )
-
-
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
-    return typer.Exit(code)
 
 
 def _init() -> None:
@@ -75,17 +71,17 @@ def deadline(
 
     try:
         when = parse_when(start)
-    except ValueError as exc:
-        raise _fail(str(exc), 2) from None
+    except ValueError:
+        raise fail("cli.bad_when", 2, flag="--from", value=start) from None
     if working_days < 0:
-        raise _fail(f"--working-days: must be 0 or more, got {working_days}", 2)
+        raise fail("cli.calendar.bad_working_days", 2, value=working_days)
     _init()
     try:
         with session_factory()() as s:
             cal = load_calendar(s)
         due = cal.add_working_days(when, working_days)
     except HighlandError as exc:
-        raise _fail(exc.message) from None
+        raise fail(exc) from None
     typer.echo(due.isoformat())
     year = cal.provisional_year(when, due)
     if year is not None:
@@ -153,17 +149,17 @@ def load(file: Annotated[Path, typer.Argument(help="A year's calendar in YAML.")
     try:
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise _fail(f"cannot read {file}: {exc}", 2) from None
+        raise fail("cli.cannot_read", 2, file=str(file), problem=str(exc)) from None
     try:
         year, source, days = parse_year_file(text, str(file))
     except HighlandError as exc:
-        raise _fail(f"{exc.message}; nothing was stored") from None
+        raise fail("cli.nothing_stored", problem=exc) from None
     actor = _init_and_actor()
     try:
         with transaction() as s:
             moved = enter_year(s, actor, year, source, days)
     except HighlandError as exc:
-        raise _fail(f"{exc.message}; nothing was stored") from None
+        raise fail("cli.nothing_stored", problem=exc) from None
     off = sorted(d for d, (w, _) in days.items() if not w)
     worked = sorted(d for d, (w, _) in days.items() if w)
     note = " (overrides the official schedule)" if is_official(year) else ""
@@ -188,7 +184,7 @@ def delete(year: Annotated[int, typer.Argument(help="The admin-entered year to r
         with transaction() as s:
             moved = delete_year(s, actor, year)
     except HighlandError as exc:
-        raise _fail(exc.message) from None
+        raise fail(exc) from None
     then = (
         "the official schedule applies again"
         if is_official(year)
