@@ -9,9 +9,11 @@ from typing import Annotated
 import typer
 
 from highland.cli.common import actor, fail, init_db, tokens_app, users_app
+from highland.enterprises.repository import id_by_uscc
 from highland.platform.cli import say
 from highland.platform.db import transaction
 from highland.platform.errors import HighlandError
+from highland.platform.identity.service import create_token, create_user
 
 
 @users_app.command("create")
@@ -40,9 +42,6 @@ def users_create(
     ] = None,
 ) -> None:
     """Create a user."""
-    from highland.enterprises.repository import id_by_uscc
-    from highland.platform.identity.service import create_user
-
     init_db()
     try:
         with transaction() as s:
@@ -78,8 +77,6 @@ def tokens_create(
     ] = None,
 ) -> None:
     """Create an API token and print it (it is shown only once)."""
-    from highland.platform.identity.service import create_token
-
     init_db()
     try:
         with transaction() as s:

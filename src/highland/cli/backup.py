@@ -7,6 +7,9 @@ from typing import Annotated
 
 import typer
 
+from highland.backup.common import human_size
+from highland.backup.service import backup as take
+from highland.backup.service import restore as put_back
 from highland.cli.common import actor, app, fail
 from highland.platform.cli import say
 from highland.platform.config import get_settings
@@ -25,9 +28,6 @@ def backup(
     ] = False,
 ) -> None:
     """Write a consistent backup of the whole database while the server keeps running."""
-    from highland.backup.common import human_size
-    from highland.backup.service import backup as take
-
     settings = get_settings()
     try:
         done = take(settings.database_url, out_path, actor(), settings, replace=replace)
@@ -43,8 +43,6 @@ def restore(
     file: Annotated[Path, typer.Argument(help="A file written by `highland backup`.")],
 ) -> None:
     """Restore a backup into the configured, empty database (stop the server first)."""
-    from highland.backup.service import restore as put_back
-
     settings = get_settings()
     try:
         done = put_back(settings.database_url, file, actor(), settings)

@@ -4,16 +4,17 @@ database sound and bounded."""
 from __future__ import annotations
 
 from highland.cli.common import actor, app, audit_app, fail, init_db, portraits_app
+from highland.enterprises.portrait.refresh import refresh_size_classes
+from highland.platform.audit.service import verify
 from highland.platform.cli import say
 from highland.platform.config import get_settings
 from highland.platform.db import session_factory, transaction
+from highland.platform.prune import prune as run_prune
 
 
 @audit_app.command("verify")
 def audit_verify() -> None:
     """Recompute the audit log's hash chain; exit 1 if any entry was tampered with."""
-    from highland.platform.audit.service import verify
-
     init_db()
     with session_factory()() as s:
         r = verify(s)
@@ -26,8 +27,6 @@ def audit_verify() -> None:
 @portraits_app.command("refresh")
 def portraits_refresh() -> None:
     """Recompute every enterprise's size class from its latest figures (set-based)."""
-    from highland.enterprises.portrait.refresh import refresh_size_classes
-
     with transaction() as s:
         n = refresh_size_classes(s)
     say("cli.portraits.refreshed", count=n)
@@ -36,8 +35,6 @@ def portraits_refresh() -> None:
 @app.command(rich_help_panel="Operations")
 def prune() -> None:
     """Delete old sign-in attempts, expired sessions and long-read notices (the sweep does too)."""
-    from highland.platform.prune import prune as run_prune
-
     init_db()
     settings = get_settings()
     with transaction() as s:

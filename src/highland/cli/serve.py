@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from highland.cli import serving
 from highland.cli.common import app, init_db, out
 from highland.cli.demo import print_logins
 
@@ -19,8 +20,6 @@ def serve(
     ] = 1,
 ) -> None:
     """Serve the web UI and the API."""
-    from highland.cli import serving
-
     init_db()
     out.print(f"Highland is running: [bold]http://{host}:{port}/[/]  (API docs: /docs)")
     print_logins()

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from highland.demands import repository
 from highland.platform.audit.service import Actor
 from highland.platform.cli import actor as _actor
 from highland.platform.cli import fail, say
@@ -54,16 +55,9 @@ def load_reference(
 @app.command("routing")
 def routing() -> None:
     """Print the routing table (category, district, lead, co-handlers), one row a line."""
-    from sqlalchemy import select
-
-    from highland.demands.models import RoutingRule
-
     _init_and_actor()
     with session_factory()() as s:
-        rows = s.scalars(
-            select(RoutingRule).order_by(RoutingRule.category_code, RoutingRule.district_key)
-        )
-        for r in rows:
+        for r in repository.routes(s):
             # Plain tab-separated lines (Rich would expand the tabs).
             typer.echo(
                 f"{r.category_code}\t{r.district_key}\t{r.lead_code}\t{','.join(r.co_handlers)}"

@@ -11,7 +11,9 @@ import typer
 from rich.console import Console
 
 from highland.platform.audit.service import Actor
+from highland.platform.cli import actor as _actor
 from highland.platform.cli import fail, say
+from highland.platform.cli import init_db as _init
 from highland.platform.db import session_factory, transaction
 from highland.platform.errors import HighlandError
 from highland.platform.kit.dates import parse_date, today_local
@@ -38,8 +40,6 @@ def _print_errors(errors: list[object]) -> None:
 
 
 def _init_and_actor() -> Actor:
-    from highland.platform.cli import actor as _actor
-    from highland.platform.cli import init_db as _init
 
     _init()
     return _actor()

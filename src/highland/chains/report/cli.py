@@ -12,9 +12,12 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from highland.chains.report import service as report
+from highland.platform.cli import actor as _actor
 from highland.platform.cli import fail, say
+from highland.platform.cli import init_db as _init
 from highland.platform.db import transaction
 from highland.platform.errors import HighlandError
 
@@ -51,19 +54,15 @@ def _out_problem(path: Path) -> tuple[str, dict[str, str]] | None:
     return None
 
 
-def _chain_id(session: object, chain: str) -> int:
-    from sqlalchemy.orm import Session
-
-    from highland.chains.models import Chain
-
-    assert isinstance(session, Session)
+def _chain_id(session: Session, chain: str) -> int:
+    """A chain given by its id or its code (a missing id is the report's own 404)."""
     text = chain.strip()
     if text.isdigit():
         return int(text)
-    found = session.scalar(select(Chain.id).where(Chain.code == text))
+    found = report.chain_by_code(session, text)
     if found is None:
         raise fail("cli.report.no_chain", 2, chain=chain)
-    return int(found)
+    return found
 
 
 def chain(
@@ -74,10 +73,6 @@ def chain(
     lang: Annotated[str, typer.Option("--lang", help="zh-CN | en")] = "zh-CN",
 ) -> None:
     """Write a chain's monthly report (printable HTML or XLSX) to --out."""
-    from highland.chains.report import service as report
-    from highland.platform.cli import actor as _actor
-    from highland.platform.cli import init_db as _init
-
     for check in (lambda: report.check_format(fmt), lambda: report.check_lang(lang)):
         try:
             check()

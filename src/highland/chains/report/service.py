@@ -32,7 +32,7 @@ from highland.chains import indicators
 from highland.chains.analytics import measures
 from highland.chains.analytics import service as analytics
 from highland.chains.governance import service as gov
-from highland.chains.models import ChainMeeting, ChainTask
+from highland.chains.models import Chain, ChainMeeting, ChainTask
 from highland.chains.pictures import service as pictures
 from highland.chains.pictures import service as pictures_pages
 from highland.platform import institutions
@@ -53,7 +53,6 @@ COUNTS = {"members": "count", "new_members": "count", "open_demands": "demands",
 @dataclass(frozen=True)
 class Indicator:
     """One indicator as the report shows it (value raw, and as text)."""
-
     key: str
     name: str
     value: int | str | None  # fen, a count, or the growth ratio as a decimal string
@@ -69,7 +68,6 @@ class Indicator:
 @dataclass(frozen=True)
 class TaskLine:
     """One decision's task, its state at generation time."""
-
     id: int
     month: str
     title: str
@@ -86,7 +84,6 @@ class TaskLine:
 @dataclass(frozen=True)
 class GapLine:
     """One gap (analytics.analyse), with its top prospects."""
-
     rank: int
     segment: str
     name: str
@@ -102,7 +99,6 @@ class GapLine:
 @dataclass
 class Report:
     """Everything of one chain's monthly report, in the report's language."""
-
     chain_id: int
     chain_code: str
     name: str
@@ -137,6 +133,11 @@ class Report:
 
 
 # --------------------------------------------------------------------------- checks
+
+
+def chain_by_code(session: Session, code: str) -> int | None:
+    """The id of the chain with this code (None: there is none)."""
+    return session.scalar(select(Chain.id).where(Chain.code == code))
 
 
 def check_month(month: str | None, now: datetime) -> str:

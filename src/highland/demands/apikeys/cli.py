@@ -9,7 +9,9 @@ from rich.console import Console
 from rich.table import Table
 
 from highland.platform.audit.service import Actor
+from highland.platform.cli import actor as _actor
 from highland.platform.cli import fail, say, words
+from highland.platform.cli import init_db as _init
 from highland.platform.db import session_factory, transaction
 from highland.platform.errors import HighlandError
 
@@ -19,8 +21,6 @@ err = Console(stderr=True, soft_wrap=True)
 
 
 def _init_and_actor() -> Actor:
-    from highland.platform.cli import actor as _actor
-    from highland.platform.cli import init_db as _init
 
     _init()
     return _actor()

@@ -8,10 +8,10 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from sqlalchemy import select
 
 from highland.platform.audit.service import Actor
-from highland.platform.cli import fail
+from highland.platform.cli import actor as _actor
+from highland.platform.cli import fail, init_db
 from highland.platform.db import session_factory, transaction
 from highland.platform.errors import HighlandError
 
@@ -29,13 +29,11 @@ DATETIME_HELP = (
 
 
 def _init() -> None:
-    from highland.platform.cli import init_db
 
     init_db()
 
 
 def _init_and_actor() -> Actor:
-    from highland.platform.cli import actor as _actor
 
     _init()
     return _actor()
@@ -96,13 +94,13 @@ def deadline(
 def years() -> None:
     """List the years Highland knows, with where each comes from."""
     from highland.platform.calendar import LAW, OFFICIAL, PROVISIONAL, is_official, load_calendar
-    from highland.platform.calendar.models import CalendarYear
+    from highland.platform.calendar.years import entered_years
     from highland.platform.kit import clock
 
     _init()
     with session_factory()() as s:
         cal = load_calendar(s)
-        rows = {r.year: r for r in s.scalars(select(CalendarYear))}
+        rows = entered_years(s)
     provisional: list[int] = []
     for year, kind in cal.known_years().items():
         if kind == PROVISIONAL:

@@ -37,7 +37,6 @@ class Reclocked:
     """What entering (or deleting) a year moved: the ids of each listener's kind of rows
     (`moved["demands"]`, also readable as `reclocked.demands`; a kind nobody listens for reads
     as an empty list)."""
-
     year: int
     moved: dict[str, list[int]] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)
@@ -58,6 +57,11 @@ class Reclocked:
         if not parts:
             return "no open deadline had to be recomputed"
         return f"{' and '.join(parts)} had their deadlines recomputed"
+
+
+def entered_years(session: Session) -> dict[int, CalendarYear]:
+    """The calendar years an admin entered, by year."""
+    return {r.year: r for r in session.scalars(select(CalendarYear))}
 
 
 def reclock_open(

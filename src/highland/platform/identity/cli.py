@@ -10,7 +10,9 @@ from rich.console import Console
 from rich.table import Table
 
 from highland.platform.audit.service import Actor
+from highland.platform.cli import actor as _actor
 from highland.platform.cli import fail, say
+from highland.platform.cli import init_db as _init
 from highland.platform.db import session_factory, transaction
 from highland.platform.errors import HighlandError
 from highland.platform.kit import clock
@@ -21,8 +23,6 @@ err = Console(stderr=True, soft_wrap=True)
 
 
 def _init_and_actor() -> Actor:
-    from highland.platform.cli import actor as _actor
-    from highland.platform.cli import init_db as _init
 
     _init()
     return _actor()
