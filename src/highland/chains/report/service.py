@@ -53,6 +53,7 @@ COUNTS = {"members": "count", "new_members": "count", "open_demands": "demands",
 @dataclass(frozen=True)
 class Indicator:
     """One indicator as the report shows it (value raw, and as text)."""
+
     key: str
     name: str
     value: int | str | None  # fen, a count, or the growth ratio as a decimal string
@@ -68,6 +69,7 @@ class Indicator:
 @dataclass(frozen=True)
 class TaskLine:
     """One decision's task, its state at generation time."""
+
     id: int
     month: str
     title: str
@@ -84,6 +86,7 @@ class TaskLine:
 @dataclass(frozen=True)
 class GapLine:
     """One gap (analytics.analyse), with its top prospects."""
+
     rank: int
     segment: str
     name: str
@@ -99,6 +102,7 @@ class GapLine:
 @dataclass
 class Report:
     """Everything of one chain's monthly report, in the report's language."""
+
     chain_id: int
     chain_code: str
     name: str

@@ -37,6 +37,7 @@ class Reclocked:
     """What entering (or deleting) a year moved: the ids of each listener's kind of rows
     (`moved["demands"]`, also readable as `reclocked.demands`; a kind nobody listens for reads
     as an empty list)."""
+
     year: int
     moved: dict[str, list[int]] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)
