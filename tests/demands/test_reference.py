@@ -154,7 +154,7 @@ def test_cli_load_reference_and_routing(env: Path) -> None:
     good.write_text(REFERENCE, encoding="utf-8")
     code, out, err = run("load-reference", str(good))
     assert code == 0, err
-    assert "loaded 3 categories, 5 institutions, 4 routing rows" in out
+    assert "已载入 3 个类别、5 个机构、4 条分办规则" in out
     code, out, _ = run("routing")
     assert code == 0
     assert "land\t320115\tT-LAND\tT-GOV" in out.splitlines()

@@ -45,11 +45,8 @@ def load_reference(
             counts = reference.load_reference(s, actor, text, str(path))
     except HighlandError as exc:
         raise fail(exc) from None
-    out.print(
-        f"loaded {counts['categories']} categories, {counts['institutions']} institutions, "
-        f"{counts['routing']} routing rows from {path}",
-        highlight=False,
-    )
+    say("cli.demands.reference_loaded", categories=counts["categories"],
+        institutions=counts["institutions"], routing=counts["routing"], file=str(path))  # fmt: skip
 
 
 @app.command("routing")
