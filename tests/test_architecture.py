@@ -111,6 +111,68 @@ def test_imports_hidden_in_functions_do_not_grow() -> None:
     assert hidden <= HIDDEN_MAX, f"{hidden} imports across packages inside functions"
 
 
+# What a domain may import from another domain: the modules it publishes for them (see
+# `enterprises/public.py`), never its models, tables, repository or import internals.
+PUBLISHED = {"public", "service", "scope", "vocab"}
+# Imports of another domain's internals still in the code: (importer, imported module) → why.
+# May only shrink, like DEBTS.
+INTERNAL_DEBTS: dict[tuple[str, str], str] = {
+    ("policies", "highland.enterprises.repository"): "scoped lists and look-ups of the registry "
+    "for the policy pages, API, exports and matching; to be lent by enterprises.public/service",
+    ("chains", "highland.enterprises.tables"): "reference figures are read with the registry "
+    "import's table reader; a generic reader belongs in the kernel",
+    ("chains", "highland.enterprises.imports"): "the analytics upload uses the registry "
+    "import's upload reader and actor; generic upload reading belongs in the kernel",
+    ("policies", "highland.enterprises.snapshot"): "policy matching reads the registry's "
+    "portrait frames straight from the snapshot engine; to be lent through enterprises.public",
+    ("chains", "highland.enterprises.snapshot"): "chains.public implements the snapshot's "
+    "MembershipSource protocol; the protocol belongs in enterprises.public",
+}
+
+
+@cache
+def _cross_domain_modules() -> dict[tuple[str, str], list[str]]:
+    """(importing domain, imported module of another domain) → files, for every import."""
+    found: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for path in sorted(SRC.rglob("*.py")):
+        rel = path.relative_to(SRC.parent).with_suffix("")
+        source = _package(".".join(rel.parts))
+        if source not in DOMAINS:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                targets = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                package = node.module.split(".")
+                # `from highland.enterprises import repository` names the module it imports.
+                targets = (
+                    [f"{node.module}.{alias.name}" for alias in node.names]
+                    if len(package) == 2
+                    else [node.module]
+                )
+            else:
+                continue
+            for target in targets:
+                imported = _package(target)
+                if imported in DOMAINS and imported != source:
+                    found[(source, target)].append(str(path.relative_to(SRC)))
+    return found
+
+
+def test_domains_reach_each_other_only_through_published_modules() -> None:
+    """A domain reads another through its service or public module (`enterprises/public.py`
+    lends the registry), never through its models, tables, repository or internals."""
+    wrong = {
+        edge: sorted(set(files))
+        for edge, files in _cross_domain_modules().items()
+        if edge[1].split(".")[-1] not in PUBLISHED
+    }
+    new = {edge: files for edge, files in wrong.items() if edge not in INTERNAL_DEBTS}
+    paid = sorted(set(INTERNAL_DEBTS) - set(wrong))
+    assert not new, f"a domain imports another domain's internals: {new}"
+    assert not paid, f"debts paid: remove them from INTERNAL_DEBTS: {paid}"
+
+
 # Edges: the modules that speak HTTP or the command line. They call services and repositories
 # and hold no SQL (no statement built, none executed).
 EDGE_NAMES = ("pages", "api", "cli", "routes", "open311")

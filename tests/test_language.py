@@ -61,21 +61,16 @@ KNOWN: dict[tuple[str, str], str] = {
     ("zh", "rounded half-up to 6 decimal places"): "enterprises/portrait.py",
     ("zh", "completed whole years from founded_on"): "enterprises/portrait.py",
     ("zh", "first matching rule wins"): "enterprises/portrait.py",
-    ("zh", "needs employees"): "enterprises/portrait.py (size rules)",
-    ("en", "needs employees"): "enterprises/portrait.py (size rules: the standard's name)",
+    ("zh", "needs employees"): "enterprises/portrait.py (size tiers, line ~422)",
+    ("en", "needs employees"): "enterprises/portrait.py (size tiers: the standard's Chinese name)",
     # enterprises: the import report's row errors
     ("zh", "not a date; write YYYY-MM-DD"): "enterprises/validate.py",
     ("zh", "unknown district: not a GB/T 2260"): "enterprises/validate.py",
-    ("zh", "缺少必填列："): "enterprises/importer.py (column names as parameters)",
+    ("zh", "缺少必填列："): "enterprises/tables.py (upload.missing_columns: English column names)",
     # policies: criteria written out, rule-file errors (what-if)
-    ("zh", " in ["): "policies/rules (criterion text)",
-    ("zh", "qualifications contains"): "policies/rules (criterion text)",
+    ("zh", " in ["): "policies/rules/model.py (criterion_label, shown under each criterion)",
+    ("zh", "qualifications contains"): "policies/rules/model.py (criterion_label)",
     ("zh", "(edited):"): "policies/service.py + policies/rules/loader.py (rule errors)",
-    # chains: analytics notes, the districts chart's empty text (pygal's default)
-    ("zh", "a share is undefined"): "chains/analytics/measures.py",
-    ("zh", "no industry codes"): "chains/analytics/measures.py",
-    ("zh", "no reference figures"): "chains/analytics/measures.py",
-    ("zh", "No data"): "chains/pictures/service.py (HorizontalBar without no_data_text)",
 }
 
 IGNORED_TAGS = {"script", "style", "code", "pre", "textarea", "kbd", "samp"}
@@ -310,7 +305,14 @@ def test_every_page_speaks_one_language(one_backend, client, app, db, world, lan
         seen += 1
         found.check(f"{where} ({resp.status_code})", resp.text)
     errors = {w: s for w, s in statuses.items() if w.startswith(("form", "import", "409", "what"))}
-    assert errors["409 stale edit"] == 409 and errors["what-if error"] == 422, errors
+    assert errors == {
+        "form error /demands/new": 422,
+        "import error /imports": 422,
+        "import error /imports (not a CSV)": 422,
+        "409 stale edit": 409,
+        "what-if error": 422,
+        "what-if error (not YAML)": 422,
+    }
     assert seen > 100, statuses
     known = {piece for (language, piece) in KNOWN if language == lang}
     new = {t: sorted(w)[:3] for t, w in found.wrong.items() if not any(k in t for k in known)}

@@ -64,7 +64,7 @@ def test_chain_segment_and_district_lq(db) -> None:  # type: ignore[no-untyped-d
 def test_missing_reference_is_none_not_zero(db) -> None:  # type: ignore[no-untyped-def]
     w = build(db, reference=False)
     a = analytics.analyse(db, w["chain"].id)
-    assert a["lq"]["lq"] is None and a["lq"]["reason"] == "no reference figures"
+    assert a["lq"]["lq"] is None and a["lq"]["reason"] == "no_reference_figures"
     assert all(s["lq"]["lq"] is None for s in a["segments"])
     # Without LQs, gaps come from member counts alone.
     assert [g["segment"] for g in a["gaps"]] == ["equip", "test", "fab"]
@@ -131,7 +131,7 @@ def test_prospect_ranking(db) -> None:  # type: ignore[no-untyped-def]
 def test_revenue_measure_and_bad_input(db) -> None:  # type: ignore[no-untyped-def]
     w = build(db)
     a = analytics.analyse(db, w["chain"].id, measure="revenue_fen")
-    assert a["lq"]["lq"] is None and a["lq"]["reason"] == "no reference figures"
+    assert a["lq"]["lq"] is None and a["lq"]["reason"] == "no_reference_figures"
     assert a["year"] == YEAR  # from the yearly figures when no reference exists
     with pytest.raises(InvalidInput):
         analytics.analyse(db, w["chain"].id, measure="profit")

@@ -111,3 +111,20 @@ def test_the_first_visit_honours_accept_language(client, accept, cookie, expecte
     page = client.get("/login", headers=headers, cookies=cookies)
     title = page.text.split("<title>")[1].split("</title>")[0]
     assert expected in title
+
+
+LANG_BRANCH = re.compile(r"""\blang\s*[!=]=|\.lang\s*[!=]=|\bzh\s*=\s*lang\b""")
+
+
+def test_no_language_branches_outside_the_catalogue_module() -> None:
+    """Words come from the catalogue; the one choice between a thing's Chinese and English form
+    (a row's two names, a standard's two names) is `i18n.pick`. No page, template or service
+    branches on the language itself."""
+    found = [
+        f"{path.relative_to(SRC)}:{n}"
+        for path in sorted([*SRC.rglob("*.py"), *SRC.rglob("*.html")])
+        if path.name != "i18n.py"
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if LANG_BRANCH.search(line)
+    ]
+    assert not found, f"language branches: {found}"

@@ -30,11 +30,12 @@ from datetime import datetime
 from typing import Any
 
 import polars as pl
-from sqlalchemy import delete, event, insert, select, text
+from sqlalchemy import Select, delete, event, insert, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, SessionTransaction
 
 from highland.chains.models import Chain, ChainFigure, FigureState, RegistryCell, Segment
+from highland.enterprises.public import financials, registry
 from highland.platform.db import is_sqlite, utcnow
 from highland.platform.generations import DataGeneration
 
@@ -299,9 +300,11 @@ def _store(session: Session, part: Part, ms: int) -> bool:
 # --------------------------------------------------------------------------- the builds
 
 
-def _frame(session: Session, sql: str, schema: dict[str, Any]) -> pl.DataFrame:
-    """Rows of a plain SELECT in the session's transaction, read with the driver's own cursor
-    (millions of rows: no SQLAlchemy row objects)."""
+def _frame(session: Session, sql: str | Select[Any], schema: dict[str, Any]) -> pl.DataFrame:
+    """Rows of a plain SELECT (without parameters) in the session's transaction, read with the
+    driver's own cursor (millions of rows: no SQLAlchemy row objects)."""
+    if not isinstance(sql, str):  # the registry's published tables, compiled for this database
+        sql = str(sql.compile(session.get_bind(), compile_kwargs={"literal_binds": True}))
     cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
         cursor.execute(sql)
@@ -322,14 +325,15 @@ def _check_int64(frame: pl.DataFrame, cols: list[str]) -> pl.DataFrame:
 def registry_cells(session: Session) -> pl.DataFrame:
     """Year 0: enterprises per (industry_code, district_code); each year: the sums and counts
     of the known employees and revenue."""
+    e, f = registry().c, financials().c
     ent = _frame(
         session,
-        "SELECT id, industry_code, district_code FROM enterprise",
+        select(e.id, e.industry_code, e.district_code),
         {"id": pl.Int64, "industry_code": pl.String, "district_code": pl.String},
     )
     fin = _frame(
         session,
-        "SELECT enterprise_id, year, employees, revenue FROM enterprise_financial",
+        select(f.enterprise_id, f.year, f.employees, f.revenue),
         {"enterprise_id": pl.Int64, "year": pl.Int64, "employees": pl.Int64, "revenue": pl.Int64},
     )
     keys = ["industry_code", "district_code"]
@@ -414,9 +418,10 @@ def chain_figures(session: Session) -> pl.DataFrame:
         pl.lit(0, dtype=pl.Int64).alias("year"),
         pl.len().cast(pl.Int64).alias("members"),
     )
+    f = financials().c
     fin = _frame(
         session,
-        "SELECT enterprise_id, year, revenue FROM enterprise_financial WHERE revenue IS NOT NULL",
+        select(f.enterprise_id, f.year, f.revenue).where(f.revenue.is_not(None)),
         {"enterprise_id": pl.Int64, "year": pl.Int64, "revenue": pl.Int64},
     )
     keys = ["chain_id", "scope", "year"]

@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 from highland.chains import figures
 from highland.chains.models import ChainMonthFigure, EnterpriseSegment
 from highland.demands import public as demands_public
-from highland.enterprises.models import Enterprise, Financial
+from highland.enterprises.public import financials, registry
 from highland.platform.calendar import end_of_day
 from highland.platform.config import Settings
 from highland.platform.db import transaction, utcnow
@@ -95,9 +95,10 @@ def _members(chain_id: int, as_of: datetime) -> Select[Any]:
 
 
 def _visible(as_of: datetime, year: int) -> Any:
+    f = financials().c
     return and_(
-        Financial.year <= year,
-        or_(Financial.source_date.is_(None), Financial.source_date <= as_of.date()),
+        f.year <= year,
+        or_(f.source_date.is_(None), f.source_date <= as_of.date()),
     )
 
 
@@ -109,15 +110,15 @@ def _money(
     session: Session, chain_id: int, as_of: datetime, year: int, total: int
 ) -> dict[str, Any]:
     members = _members(chain_id, as_of).subquery()
+    f = financials().c
     latest = (
-        select(Financial.enterprise_id, func.max(Financial.year).label("year"))
-        .where(Financial.enterprise_id.in_(select(members.c.enterprise_id)), _visible(as_of, year))
-        .group_by(Financial.enterprise_id)
+        select(f.enterprise_id, func.max(f.year).label("year"))
+        .where(f.enterprise_id.in_(select(members.c.enterprise_id)), _visible(as_of, year))
+        .group_by(f.enterprise_id)
         .subquery()
     )
-    f = Financial
     joined = and_(f.enterprise_id == latest.c.enterprise_id, f.year == latest.c.year)
-    columns = [getattr(f, column) for _, column in MONEY]
+    columns = [f[column] for _, column in MONEY]
     row = session.execute(  # the three sums in one pass over the members' latest rows
         select(
             *[
@@ -132,7 +133,7 @@ def _money(
                 )
             ]
         )
-        .select_from(f)
+        .select_from(financials())
         .join(latest, joined)
     ).one()
     out: dict[str, Any] = {}
@@ -152,7 +153,7 @@ def _money(
 
 def _growth(session: Session, chain_id: int, as_of: datetime, year: int) -> dict[str, Any]:
     members = select(_members(chain_id, as_of).subquery().c.enterprise_id)
-    f = Financial
+    f = financials().c
     newest = session.scalar(
         select(func.max(f.year)).where(
             f.enterprise_id.in_(members), _visible(as_of, year), f.revenue.is_not(None)
@@ -162,8 +163,8 @@ def _growth(session: Session, chain_id: int, as_of: datetime, year: int) -> dict
              "previous_fen": None, "freshness": None}  # fmt: skip
     if newest is None:
         return empty
-    cur = f.__table__.alias("cur")
-    prev = f.__table__.alias("prev")
+    cur = financials("cur")
+    prev = financials("prev")
     visible_cur = or_(cur.c.source_date.is_(None), cur.c.source_date <= as_of.date())
     visible_prev = or_(prev.c.source_date.is_(None), prev.c.source_date <= as_of.date())
     row = session.execute(
@@ -205,11 +206,11 @@ def _registry_items(session: Session, chain_id: int, as_of: datetime, year: int)
     n_new = int(
         session.scalar(
             select(func.count())
-            .select_from(Enterprise)
+            .select_from(registry())
             .where(
-                Enterprise.id.in_(select(members_q.c.enterprise_id)),
-                Enterprise.founded_on >= date(year, 1, 1),
-                Enterprise.founded_on <= as_of.date(),
+                registry().c.id.in_(select(members_q.c.enterprise_id)),
+                registry().c.founded_on >= date(year, 1, 1),
+                registry().c.founded_on <= as_of.date(),
             )
         )
         or 0

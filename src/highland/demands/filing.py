@@ -18,7 +18,7 @@ from highland.demands.clocks import _dispatch, _log
 from highland.demands.models import Demand, DemandCategory, Meeting, MeetingAttendee
 from highland.demands.reference import route_for
 from highland.demands.workflow import PRIORITIES, REQUEST_TYPES, Part, State
-from highland.enterprises.models import Enterprise
+from highland.enterprises.public import EnterpriseRef, ref_by_uscc
 from highland.platform.audit.service import Actor
 from highland.platform.calendar import load_calendar
 from highland.platform.db import begin_write, utcnow
@@ -102,8 +102,8 @@ def _clean_tags(tags: list[str] | str | None) -> list[str]:
     return out
 
 
-def _enterprise(session: Session, uscc: str, where: str = "enterprise") -> Enterprise:
-    ent = session.scalar(select(Enterprise).where(Enterprise.uscc == (uscc or "").strip().upper()))
+def _enterprise(session: Session, uscc: str, where: str = "enterprise") -> EnterpriseRef:
+    ent = ref_by_uscc(session, (uscc or "").strip().upper())
     if ent is None:
         raise InvalidInput(
             f"{where}: no enterprise with USCC '{uscc}' in the registry",

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from highland.demands.models import Demand
-from highland.enterprises.models import Enterprise
+from highland.enterprises.public import registry
 from highland.platform.audit.service import Actor
 from highland.platform.calendar import CalendarUnknown, load_calendar
 from highland.platform.institutions.models import Institution
@@ -50,8 +50,9 @@ def _iso(at: datetime | None) -> str | None:
 
 
 def _names(session: Session, d: Demand) -> dict[str, Any]:
+    reg = registry()
     ent = session.execute(
-        select(Enterprise.name, Enterprise.name_en).where(Enterprise.id == d.enterprise_id)
+        select(reg.c.name, reg.c.name_en).where(reg.c.id == d.enterprise_id)
     ).one_or_none()
     return {
         "id": d.id,
@@ -167,9 +168,10 @@ def _sweep_names(
     ids = sorted(set(ent_ids))
     enterprises: dict[int, tuple[str, str | None]] = {}
     for start in range(0, len(ids), CHUNK):
+        reg = registry()
         for eid, name, name_en in session.execute(
-            select(Enterprise.id, Enterprise.name, Enterprise.name_en).where(
-                Enterprise.id.in_(ids[start : start + CHUNK])
+            select(reg.c.id, reg.c.name, reg.c.name_en).where(
+                reg.c.id.in_(ids[start : start + CHUNK])
             )
         ):
             enterprises[eid] = (name, name_en)

@@ -22,7 +22,7 @@ from highland.demands.models import (
 )
 from highland.demands.scope import DEMANDS, MEETINGS
 from highland.demands.workflow import REQUEST_TYPES, State
-from highland.enterprises.models import Enterprise
+from highland.enterprises.public import EnterpriseRef, ref, ref_by_uscc, ref_columns, refs, registry
 from highland.platform.calendar.models import CalendarYear
 from highland.platform.errors import InvalidInput, NotFound
 from highland.platform.identity.permissions import Principal, Role
@@ -105,8 +105,9 @@ def demands(principal: Principal, flt: DemandFilter) -> Select[Any]:
 
 def with_enterprise(stmt: Select[Any]) -> Select[Any]:
     """A demand list with each demand's enterprise names and USCC as further columns."""
-    return stmt.add_columns(Enterprise.name, Enterprise.name_en, Enterprise.uscc).join(
-        Enterprise, Enterprise.id == Demand.enterprise_id
+    reg = registry()
+    return stmt.add_columns(reg.c.name, reg.c.name_en, reg.c.uscc).join(
+        reg, reg.c.id == Demand.enterprise_id
     )
 
 
@@ -149,22 +150,20 @@ def counts_by_meeting(session: Session, principal: Principal) -> dict[int, int]:
 # ---------------------------------------------------------------- enterprises
 
 
-def enterprise(session: Session, enterprise_id: int | None) -> Enterprise | None:
+def enterprise(session: Session, enterprise_id: int | None) -> EnterpriseRef | None:
     """The enterprise a demand is for (or a user belongs to)."""
-    return session.get(Enterprise, enterprise_id) if enterprise_id is not None else None
+    return ref(session, enterprise_id)
 
 
-def enterprises(session: Session, ids: Iterable[int]) -> dict[int, Enterprise]:
+def enterprises(session: Session, ids: Iterable[int]) -> dict[int, EnterpriseRef]:
     """Enterprises by id."""
-    wanted = set(ids)
-    if not wanted:
-        return {}
-    return {e.id: e for e in session.scalars(select(Enterprise).where(Enterprise.id.in_(wanted)))}
+    return refs(session, ids)
 
 
 def enterprise_by_uscc(session: Session, uscc: str) -> int | None:
     """The id of the registry's enterprise with this USCC, or None."""
-    return session.scalar(select(Enterprise.id).where(Enterprise.uscc == uscc))
+    found = ref_by_uscc(session, uscc)
+    return found.id if found is not None else None
 
 
 # ---------------------------------------------------------------- attachments
@@ -234,18 +233,19 @@ def meeting_of(session: Session, d: Demand) -> Meeting | None:
 
 def attendees(
     session: Session, meeting_id: int, principal: Principal | None = None
-) -> list[Enterprise]:
+) -> list[EnterpriseRef]:
     """The enterprises recorded at a meeting; an enterprise user sees only itself among them
     (who else attended is the bureau's business, docs/security.md)."""
+    reg = registry()
     stmt = (
-        select(Enterprise)
-        .join(MeetingAttendee, MeetingAttendee.enterprise_id == Enterprise.id)
+        select(*ref_columns(reg))
+        .join(MeetingAttendee, MeetingAttendee.enterprise_id == reg.c.id)
         .where(MeetingAttendee.meeting_id == meeting_id)
-        .order_by(Enterprise.name)
+        .order_by(reg.c.name)
     )
     if principal is not None and principal.role is Role.enterprise:
-        stmt = stmt.where(Enterprise.id == principal.enterprise_id)
-    return list(session.scalars(stmt))
+        stmt = stmt.where(reg.c.id == principal.enterprise_id)
+    return [EnterpriseRef.of(r) for r in session.execute(stmt)]
 
 
 # ---------------------------------------------------------------- reference data

@@ -23,7 +23,7 @@ from highland.demands.filing import _category, _clean_text
 from highland.demands.models import Demand, DemandCategory, DemandEvent
 from highland.demands.reference import route_for
 from highland.demands.workflow import RETURN_WINDOW_DAYS, VERDICTS, WORKFLOW, Action, State
-from highland.enterprises.models import Enterprise
+from highland.enterprises.public import ref
 from highland.platform.audit.service import Actor, Change, record
 from highland.platform.calendar import WorkCalendar, load_calendar
 from highland.platform.db import utcnow
@@ -91,7 +91,7 @@ def _do_dispatch(
                     params={"code": code},
                 )
     else:
-        ent = session.get(Enterprise, d.enterprise_id)
+        ent = ref(session, d.enterprise_id)
         assert ent is not None
         route = route_for(session, d.category_code, ent.district_code)
         lead, co = route.lead, list(route.co)
@@ -408,7 +408,7 @@ def _do_recategorise(
     d.category_code = cat.code
     payload: dict[str, Any] = {"from": prev_cat, "to": cat.code}
     if d.dispatched_at is not None and d.state not in (State.returned.value,):
-        ent = session.get(Enterprise, d.enterprise_id)
+        ent = ref(session, d.enterprise_id)
         assert ent is not None
         route = route_for(session, cat.code, ent.district_code)
         # The new category's limits apply from the original dispatch (the clock never restarts).

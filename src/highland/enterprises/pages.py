@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from highland.enterprises import repository as repo
 from highland.enterprises import service
 from highland.enterprises.imports import read_upload, run_import, save_report
-from highland.enterprises.vocab import OWNERSHIP, QUALIFICATIONS, SOURCES
+from highland.enterprises.vocab import OWNERSHIP, QUALIFICATIONS
 from highland.platform.calendar.provisional import calendar_warning
 from highland.platform.deps import DB, csrf_protect, require
 from highland.platform.errors import HighlandError, NotFound
@@ -26,9 +26,9 @@ from highland.platform.web.render import language, register_names, render
 
 router = APIRouter(include_in_schema=False)
 # Every page may name a qualification, an ownership type or a data source by its code.
-register_names("qual_name", QUALIFICATIONS)
-register_names("ownership_name", OWNERSHIP)
-register_names("source_name", SOURCES)
+register_names("qual_name", "vocab.qualification")
+register_names("ownership_name", "vocab.ownership")
+register_names("source_name", "vocab.source")
 READ = Depends(require(Permission.enterprises_read))
 EXPORT = Depends(require(Permission.enterprises_export))
 IMPORT = Depends(require(Permission.enterprises_import))
@@ -80,7 +80,7 @@ def list_page(
             "regions": repo.regions(db),
             "sections": SECTIONS,
             "divisions": DIVISIONS,
-            "qualifications": QUALIFICATIONS,
+            "qualifications": list(QUALIFICATIONS),
             "ownership": OWNERSHIP,
             # The page an admin lands on after signing in: warns from 1 November when next
             # year's holiday schedule is missing (docs/calendar.md).
@@ -129,7 +129,7 @@ def _charts(view: service.PortraitView, lang: str) -> tuple[str, str]:
             (translate(lang, "col.revenue"), [wan(f.revenue) for f in view.figures]),
             (translate(lang, "col.rd_spend"), [wan(f.rd_spend) for f in view.figures]),
         ],
-        "万元" if lang == "zh-CN" else "10k yuan",
+        translate(lang, "unit.wan_yuan"),
     )
     people = bar_line(
         years,

@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
-# code → (zh, en, usual validity in years or None)
-QUALIFICATIONS: dict[str, tuple[str, str, int | None]] = {
-    "high_tech": ("高新技术企业", "High-tech enterprise", 3),
-    "tech_sme": ("科技型中小企业", "Technology-based SME", 1),
-    "innovative_sme": ("创新型中小企业", "Innovative SME", 3),
-    "srdi": ("专精特新中小企业", "SRDI SME (specialised, refined, distinctive, innovative)", 3),
-    "little_giant": ("专精特新“小巨人”企业", "SRDI “little giant”", 3),
-    "single_champion": ("制造业单项冠军企业", "Manufacturing single champion", 3),
-    "tech_center": ("企业技术中心", "Enterprise technology centre", None),
+from highland.platform.web.i18n import translate
+
+
+def _zh(kind: str, code: str) -> str:
+    """A code's Chinese name (files name vocabulary in Chinese as well as by code)."""
+    return translate("zh-CN", f"vocab.{kind}.{code}")
+
+
+def vocab_name(lang: str, kind: str, code: str) -> str:
+    """A qualification's, ownership type's or data source's name in the reader's language."""
+    return translate(lang, f"vocab.{kind}.{code}")
+
+# code → usual validity in years (None: none); names: catalogue `vocab.qualification.<code>`
+QUALIFICATIONS: dict[str, int | None] = {
+    "high_tech": 3,
+    "tech_sme": 1,
+    "innovative_sme": 3,
+    "srdi": 3,
+    "little_giant": 3,
+    "single_champion": 3,
+    "tech_center": None,
 }
 
 QUALIFICATION_ALIASES: dict[str, str] = {
     **{code: code for code in QUALIFICATIONS},
-    **{zh: code for code, (zh, _en, _v) in QUALIFICATIONS.items()},
+    **{_zh("qualification", code): code for code in QUALIFICATIONS},
     "高企": "high_tech",
     "高新技术企业认定": "high_tech",
     "科小": "tech_sme",
@@ -25,17 +37,12 @@ QUALIFICATION_ALIASES: dict[str, str] = {
     "单项冠军": "single_champion",
 }
 
-OWNERSHIP: dict[str, tuple[str, str]] = {
-    "private": ("民营", "Private"),
-    "state": ("国有", "State-owned"),
-    "collective": ("集体", "Collective"),
-    "foreign": ("外商投资", "Foreign-funded"),
-    "hmt": ("港澳台投资", "Hong Kong, Macao or Taiwan-funded"),
-}
+# names: catalogue `vocab.ownership.<code>`
+OWNERSHIP: tuple[str, ...] = ("private", "state", "collective", "foreign", "hmt")
 
 OWNERSHIP_ALIASES: dict[str, str] = {
     **{code: code for code in OWNERSHIP},
-    **{zh: code for code, (zh, _en) in OWNERSHIP.items()},
+    **{_zh("ownership", code): code for code in OWNERSHIP},
     "私营": "private",
     "民营企业": "private",
     "国有企业": "state",
@@ -51,15 +58,11 @@ OWNERSHIP_ALIASES: dict[str, str] = {
 
 HMT_COUNTRIES = frozenset({"HK", "MO", "TW"})
 
-SOURCES: dict[str, tuple[str, str]] = {
-    "tax": ("税务", "Tax bureau"),
-    "statistics": ("统计", "Statistics bureau"),
-    "market_regulator": ("市场监管", "Market regulator"),
-    "self_declared": ("企业自报", "Self-declared"),
-}
+# names: catalogue `vocab.source.<code>`
+SOURCES: tuple[str, ...] = ("tax", "statistics", "market_regulator", "self_declared")
 SOURCE_ALIASES: dict[str, str] = {
     **{code: code for code in SOURCES},
-    **{zh: code for code, (zh, _en) in SOURCES.items()},
+    **{_zh("source", code): code for code in SOURCES},
     "税务局": "tax",
     "统计局": "statistics",
     "市场监管局": "market_regulator",

@@ -22,7 +22,7 @@ import polars as pl
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from highland.enterprises.models import Enterprise
+from highland.enterprises.public import registry
 from highland.platform.db import utcnow
 from highland.platform.identity.models import User
 from highland.platform.identity.permissions import Role
@@ -36,9 +36,10 @@ ELIGIBLE = pl.Schema({"uscc": pl.String, "policy_id": pl.String, "version_id": p
 
 def _accounts(session: Session) -> pl.DataFrame:
     """Active enterprise accounts: user id, its enterprise's USCC and names."""
+    reg = registry()
     rows = session.execute(
-        select(User.id, Enterprise.uscc, Enterprise.name, Enterprise.name_en)
-        .join(Enterprise, Enterprise.id == User.enterprise_id)
+        select(User.id, reg.c.uscc, reg.c.name, reg.c.name_en)
+        .join(reg, reg.c.id == User.enterprise_id)
         .where(User.is_active.is_(True), User.role == Role.enterprise.value)
     ).all()
     return pl.DataFrame(

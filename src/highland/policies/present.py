@@ -11,10 +11,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from highland.enterprises.vocab import OWNERSHIP, QUALIFICATIONS
 from highland.platform.kit.industry import DIVISIONS, SECTIONS
 from highland.platform.kit.money import yuan_display
-from highland.platform.web.i18n import error_text, translate
+from highland.platform.web.i18n import error_text, has, pick, translate
 from highland.policies.models import PackageVersion, PolicyVersion
 from highland.policies.rules.explain import CriterionResult, PolicyResult
 from highland.policies.rules.fields import FIELDS
@@ -33,12 +32,12 @@ from highland.policies.rules.model import (
 from highland.policies.service import EnterpriseMatch
 
 SYMBOLS = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "=", "!=": "≠"}
-# The wording of a gap's target, by the comparison the criterion makes.
-CODE_TABLES: dict[str, Mapping[str, tuple[Any, ...]]] = {
-    "industry_section": SECTIONS,
-    "ownership": OWNERSHIP,
-    "qualifications": QUALIFICATIONS,
+# Fields whose codes are named in the catalogue (the registry's vocabularies).
+VOCABULARY: dict[str, str] = {
+    "ownership": "vocab.ownership",
+    "qualifications": "vocab.qualification",
 }
+# The wording of a gap's target, by the comparison the criterion makes.
 NEED = {
     ">=": "gap.at_least",
     ">": "gap.above",
@@ -96,7 +95,6 @@ class Formatter:
 
     def __init__(self, lang: str, regions: Mapping[str, tuple[str, str]]) -> None:
         self.lang = lang
-        self.zh = lang == "zh-CN"
         self.regions = regions
 
     def t(self, key: str, **params: Any) -> str:
@@ -106,14 +104,14 @@ class Formatter:
     def title(self, item: PolicyVersion | PackageVersion | Policy | Package) -> str:
         """A policy's or package's title in the current language (Chinese when no English)."""
         en = getattr(item, "title_en", None)
-        return item.title if self.zh or not en else en
+        return str(pick(self.lang, item.title, en))
 
     def field(self, name: str, capital: bool = False) -> str:
         """A portrait field's name."""
         spec = FIELDS.get(name)
         if spec is None:
             return name
-        text = spec.label_zh if self.zh else spec.label_en
+        text = pick(self.lang, spec.label_zh, spec.label_en)
         return text[:1].upper() + text[1:] if capital else text
 
     def money(self, fen: int | None) -> str:
@@ -152,24 +150,30 @@ class Formatter:
 
     def code(self, name: str, code: str) -> str:
         """A code's name: districts, industries, ownership, size, stage, qualifications."""
-        i = 0 if self.zh else 1
         if name == "district":
             names = self.regions.get(code)
-            return names[i] if names else code
-        table = CODE_TABLES.get(name)
-        if table is not None:
-            row = table.get(code)
-            return str(row[i]) if row else code
+            return str(pick(self.lang, names[0], names[1])) if names else code
+        if name == "industry_section":
+            row = SECTIONS.get(code)
+            return str(pick(self.lang, row[0], row[1])) if row else code
+        prefix = VOCABULARY.get(name)
+        if prefix is not None:
+            key = f"{prefix}.{code}"
+            return self.t(key) if has(key) else code
         if name == "industry_division":
             division = DIVISIONS.get(code)
-            return str(division[i + 1]) if division else code
+            return str(pick(self.lang, division[1], division[2])) if division else code
         if name in ("size_class", "lifecycle_stage"):
             return self.t(("size." if name == "size_class" else "stage.") + code)
         return code
 
+    def other_name(self, name_en: str | None) -> str:
+        """A row's English name shown under its Chinese one on English pages (else nothing)."""
+        return str(pick(self.lang, "", name_en) or "")
+
     def join(self, parts: list[str]) -> str:
         """List items the way each language lists them."""
-        return ("、" if self.zh else ", ").join(parts)
+        return self.t("sep.enum").join(parts)
 
     def written(self, name: str, value: Value) -> str:
         """A threshold as written in a rule (human units) as text."""
@@ -216,7 +220,7 @@ class Formatter:
             self.t("pol.since", text=self.condition(p.field, p.op, v), date=since.isoformat())
             for since, v in p.values
         ]
-        return f"{head} " + ("；" if self.zh else "; ").join(steps)
+        return f"{head} " + self.t("sep.list").join(steps)
 
     def cite(self, cite: str | None) -> str | None:
         """A criterion's citation (the stages criterion points at the policy's stages)."""

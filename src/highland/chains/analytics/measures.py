@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from highland.chains import figures as chain_figures
 from highland.chains.models import Chain, ReferenceFigure, Segment
-from highland.enterprises.models import Enterprise, Financial
+from highland.enterprises.public import financials, registry
 from highland.platform.errors import InvalidInput, NotFound
 
 MEASURES = ("employment", "revenue_fen", "enterprises")
@@ -166,9 +166,9 @@ class ChainData:
 
 def _value_column(measure: str) -> Any:
     if measure == "employment":
-        return Financial.employees
+        return financials().c.employees
     if measure == "revenue_fen":
-        return Financial.revenue
+        return financials().c.revenue
     return None
 
 
@@ -179,7 +179,7 @@ def default_year(db: Session, region: str, measure: str) -> int | None:
             ReferenceFigure.region == region, ReferenceFigure.measure == measure
         )
     )
-    return year if year is not None else db.scalar(select(func.max(Financial.year)))
+    return year if year is not None else db.scalar(select(func.max(financials().c.year)))
 
 
 def local_figures(db: Session, measure: str, year: int | None) -> pl.DataFrame:
@@ -193,29 +193,28 @@ def local_figures(db: Session, measure: str, year: int | None) -> pl.DataFrame:
         "missing": pl.Int64,
     }
     col = _value_column(measure)
+    e, f = registry().c, financials()
     stmt: Any
     if col is None:  # enterprises: a count, never missing
         stmt = select(
-            Enterprise.industry_code,
-            Enterprise.district_code,
+            e.industry_code,
+            e.district_code,
             func.count(),
             func.count(),
             func.count() - func.count(),
-        ).group_by(Enterprise.industry_code, Enterprise.district_code)
+        ).group_by(e.industry_code, e.district_code)
     else:
         stmt = (
             select(
-                Enterprise.industry_code,
-                Enterprise.district_code,
+                e.industry_code,
+                e.district_code,
                 func.sum(col),
                 func.count(col),
                 func.count() - func.count(col),
             )
-            .select_from(Enterprise)
-            .outerjoin(
-                Financial, (Financial.enterprise_id == Enterprise.id) & (Financial.year == year)
-            )
-            .group_by(Enterprise.industry_code, Enterprise.district_code)
+            .select_from(registry())
+            .outerjoin(f, (f.c.enterprise_id == e.id) & (f.c.year == year))
+            .group_by(e.industry_code, e.district_code)
         )
     # PostgreSQL sums BIGINT as NUMERIC: back to exact ints.
     rows = [
@@ -282,11 +281,11 @@ def _sum(frame: pl.DataFrame, codes: list[str], district: str | None = None) -> 
 def reference_lq(data: ChainData, codes: list[str]) -> Quotient:
     """The city against the reference region, both measured over the same (rolled-up) codes."""
     if not codes:
-        return Quotient(None, None, None, None, None, reason="no industry codes")
+        return Quotient(None, None, None, None, None, reason="no_industry_codes")
     ref_total = data.reference.get("*")
     measured, missing = roll_up(codes, set(data.reference) - {"*"})
     if ref_total is None or not data.reference:
-        return Quotient(None, None, None, None, ref_total, reason="no reference figures")
+        return Quotient(None, None, None, None, ref_total, reason="no_reference_figures")
     if missing:
         return Quotient(
             None, None, None, None, ref_total, tuple(measured),
@@ -297,7 +296,7 @@ def reference_lq(data: ChainData, codes: list[str]) -> Quotient:
     ref_part = sum(data.reference[c] for c in measured)
     value = quotient(part, total, ref_part, ref_total)
     tier, star = _tier(value)
-    reason = None if value is not None else "a share is undefined (a zero total or reference)"
+    reason = None if value is not None else "share_undefined_zero_total_or_reference"
     return Quotient(
         value, part, total, ref_part, ref_total, tuple(measured), reason, tier, star, missing_n
     )
@@ -326,7 +325,7 @@ def district_lqs(data: ChainData, codes: list[str]) -> list[tuple[str, Quotient]
     out = []
     for d, (part, total, value) in raw.items():
         tier, star = _tier(value, strong=d in top)
-        reason = None if value is not None else "a share is undefined (a zero total)"
+        reason = None if value is not None else "share_undefined_zero_total"
         q = Quotient(value, part, total, city_part, city_total, tuple(measured), reason, tier, star)
         out.append((d, q))
     return out
@@ -436,7 +435,7 @@ def concentration(
         return Concentration(n, with_revenue, total, None, None)
     hhi = Fraction(10_000 * int(row["revenue_squares"]), total**2)
     eid, top = int(row["largest_id"]), int(row["largest_revenue"])
-    name = db.scalar(select(Enterprise.name).where(Enterprise.id == eid))
+    name = db.scalar(select(registry().c.name).where(registry().c.id == eid))
     share = Fraction(top, total)
     return Concentration(
         n, with_revenue, total, hhi, hhi_band(hhi), eid, name, top, share,

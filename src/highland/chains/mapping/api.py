@@ -14,7 +14,7 @@ from highland.chains import scope
 from highland.chains.mapping import leading as lead
 from highland.chains.mapping import service as mapping
 from highland.chains.models import EnterpriseSegment, LeadingFirm
-from highland.enterprises.models import Enterprise
+from highland.enterprises.public import EnterpriseRef
 from highland.platform.audit.service import Actor
 from highland.platform.deps import DB, csrf_protect, require
 from highland.platform.identity.permissions import Permission, Principal
@@ -45,7 +45,7 @@ class MemberOut(BaseModel):
     decided_at: datetime | None
 
     @classmethod
-    def of(cls, row: EnterpriseSegment, ent: Enterprise) -> MemberOut:
+    def of(cls, row: EnterpriseSegment, ent: EnterpriseRef) -> MemberOut:
         """From a row and its enterprise."""
         return cls(
             id=row.id, uscc=ent.uscc, name=ent.name, segment=row.segment_code,
@@ -104,7 +104,7 @@ class LeadingOut(BaseModel):
     marked_at: datetime
 
     @classmethod
-    def of(cls, firm: LeadingFirm, ent: Enterprise) -> LeadingOut:
+    def of(cls, firm: LeadingFirm, ent: EnterpriseRef) -> LeadingOut:
         """From a mark and its enterprise."""
         return cls(uscc=ent.uscc, name=ent.name, reason=firm.reason, marked_by=firm.marked_by,
                    marked_at=firm.marked_at)  # fmt: skip

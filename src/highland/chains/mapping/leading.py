@@ -24,21 +24,29 @@ from highland.chains.mapping.service import (
     get_chain,
 )
 from highland.chains.models import EnterpriseSegment, LeadingFirm
-from highland.enterprises.models import Enterprise, Financial
+from highland.enterprises.public import (
+    EnterpriseRef,
+    financials,
+    ref_by_uscc,
+    ref_columns,
+    refs,
+    registry,
+)
 from highland.platform.audit.service import Actor, Change, record
 from highland.platform.db import utcnow
 from highland.platform.errors import Conflict, InvalidInput, NotFound
 
 
-def leading_firms(session: Session, chain_id: int) -> list[tuple[LeadingFirm, Enterprise]]:
+def leading_firms(session: Session, chain_id: int) -> list[tuple[LeadingFirm, EnterpriseRef]]:
     """The marked leading firms of a chain."""
+    reg = registry()
     stmt = (
-        select(LeadingFirm, Enterprise)
-        .join(Enterprise, Enterprise.id == LeadingFirm.enterprise_id)
+        select(LeadingFirm, *ref_columns(reg))
+        .join(reg, reg.c.id == LeadingFirm.enterprise_id)
         .where(LeadingFirm.chain_id == chain_id)
         .order_by(LeadingFirm.marked_at, LeadingFirm.id)
     )
-    return [(r[0], r[1]) for r in session.execute(stmt)]
+    return [(r[0], EnterpriseRef.of(r[1:])) for r in session.execute(stmt)]
 
 
 def mark_leading(
@@ -102,7 +110,7 @@ def mark_leading(
 def unmark_leading(session: Session, actor: Actor, chain_id: int, uscc: str) -> None:
     """Remove a leading-firm mark (404 when the firm is not marked)."""
     chain = get_chain(session, chain_id)
-    ent = session.scalar(select(Enterprise).where(Enterprise.uscc == uscc.strip().upper()))
+    ent = ref_by_uscc(session, uscc.strip().upper())
     firm = None
     if ent is not None:
         firm = session.scalar(
@@ -111,8 +119,11 @@ def unmark_leading(session: Session, actor: Actor, chain_id: int, uscc: str) -> 
             )
         )
     if ent is None or firm is None:
-        raise NotFound(f"{uscc} is not a leading firm of chain {chain.code}",
-                       code="chains.not_leading", params={"uscc": uscc, "chain": chain.code})
+        raise NotFound(
+            f"{uscc} is not a leading firm of chain {chain.code}",
+            code="chains.not_leading",
+            params={"uscc": uscc, "chain": chain.code},
+        )
     before = {"reason": firm.reason, "marked_by": firm.marked_by, "marked_at": firm.marked_at}
     session.delete(firm)
     session.flush()
@@ -150,18 +161,17 @@ class LeadingSuggestion:
 def _latest_revenue(session: Session, ids: list[int]) -> tuple[int | None, dict[int, int]]:
     """The latest year in which any of the enterprises has a revenue figure, and their known
     revenue that year (enterprise id → fen; missing stays missing)."""
+    f = financials().c
     year = session.scalar(
-        select(func.max(Financial.year)).where(
-            Financial.enterprise_id.in_(ids), Financial.revenue.is_not(None)
-        )
+        select(func.max(f.year)).where(f.enterprise_id.in_(ids), f.revenue.is_not(None))
     )
     if year is None:
         return None, {}
     rows = session.execute(
-        select(Financial.enterprise_id, Financial.revenue).where(
-            Financial.enterprise_id.in_(ids),
-            Financial.year == year,
-            Financial.revenue.is_not(None),
+        select(f.enterprise_id, f.revenue).where(
+            f.enterprise_id.in_(ids),
+            f.year == year,
+            f.revenue.is_not(None),
         )
     ).all()
     return year, {int(e): int(r) for e, r in rows if r is not None}
@@ -220,7 +230,7 @@ def leading_suggestions(
     year, revenue = _latest_revenue(session, ids)
     total = sum(revenue.values())
     firms = _upstream_counts(mem)
-    ents = {e.id: e for e in session.scalars(select(Enterprise).where(Enterprise.id.in_(ids)))}
+    ents = refs(session, ids)
     marked = set(
         session.scalars(select(LeadingFirm.enterprise_id).where(LeadingFirm.chain_id == chain.id))
     )

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from highland.chains import scope
 from highland.chains.models import Chain, EnterpriseSegment, Segment
-from highland.enterprises.models import Enterprise
+from highland.enterprises.public import EnterpriseRef, ref, ref_by_uscc, ref_columns, registry
 from highland.platform.audit.service import Actor, Change, record
 from highland.platform.db import utcnow
 from highland.platform.errors import Conflict, InvalidInput, NotFound
@@ -60,8 +60,9 @@ def get_chain(session: Session, chain_id: int) -> Chain:
     """The chain, or 404."""
     chain = session.get(Chain, chain_id)
     if chain is None:
-        raise NotFound(f"chain {chain_id} does not exist", code="chains.not_found",
-                       params={"id": chain_id})
+        raise NotFound(
+            f"chain {chain_id} does not exist", code="chains.not_found", params={"id": chain_id}
+        )
     return chain
 
 
@@ -76,9 +77,9 @@ def chain_id_of(session: Session, chain: str) -> int:
     return found
 
 
-def enterprise(session: Session, enterprise_id: int) -> Enterprise:
+def enterprise(session: Session, enterprise_id: int) -> EnterpriseRef:
     """A member's enterprise (the row exists: members reference it)."""
-    ent = session.get(Enterprise, enterprise_id)
+    ent = ref(session, enterprise_id)
     if ent is None:
         raise NotFound(f"no enterprise {enterprise_id}", code="chains.no_such_enterprise",
                        params={"id": enterprise_id})  # fmt: skip
@@ -112,9 +113,8 @@ class SuggestResult:
 
 def registry_frame(session: Session) -> pl.DataFrame:
     """Every enterprise's id, industry class and business scope (lower-cased)."""
-    rows = session.execute(
-        select(Enterprise.id, Enterprise.industry_code, Enterprise.business_scope)
-    ).all()
+    reg = registry().c
+    rows = session.execute(select(reg.id, reg.industry_code, reg.business_scope)).all()
     frame = pl.DataFrame(
         [tuple(r) for r in rows],
         schema={"enterprise_id": pl.Int64, "industry_code": pl.String, "scope": pl.String},
@@ -328,8 +328,9 @@ def _decided_rows(
     """The criteria of the rows a decision changes: the given ids of this chain (every one
     must exist), or the segment's suggestions at or above the confidence."""
     if ids and segment is not None:
-        raise InvalidInput("give either ids or a segment, not both", field="ids",
-                           code="chains.ids_or_segment")
+        raise InvalidInput(
+            "give either ids or a segment, not both", field="ids", code="chains.ids_or_segment"
+        )
     if ids:
         wanted = sorted(set(ids))
         found = set(
@@ -361,8 +362,9 @@ def _decided_rows(
             EnterpriseSegment.status == "suggested",
             EnterpriseSegment.confidence >= (min_confidence or 0),
         ]
-    raise InvalidInput("give the ids to decide, or a segment", field="ids",
-                       code="chains.ids_or_segment")
+    raise InvalidInput(
+        "give the ids to decide, or a segment", field="ids", code="chains.ids_or_segment"
+    )
 
 
 def decide(
@@ -423,9 +425,9 @@ def decide(
     return n
 
 
-def enterprise_by_uscc(session: Session, uscc: str, field_name: str = "uscc") -> Enterprise:
+def enterprise_by_uscc(session: Session, uscc: str, field_name: str = "uscc") -> EnterpriseRef:
     """The enterprise with this USCC, or 422 naming the field."""
-    ent = session.scalar(select(Enterprise).where(Enterprise.uscc == uscc.strip().upper()))
+    ent = ref_by_uscc(session, uscc.strip().upper())
     if ent is None:
         raise InvalidInput(f"no enterprise with USCC {uscc!r} in the registry",
                            field=field_name, code="chains.unknown_uscc",
@@ -543,7 +545,7 @@ def _no_segment(chain: Chain, segment: str | None) -> InvalidInput:
 
 def members(
     session: Session, chain_id: int, flt: MemberFilter, page: int = 1, per_page: int = 50
-) -> tuple[int, list[tuple[EnterpriseSegment, Enterprise]]]:
+) -> tuple[int, list[tuple[EnterpriseSegment, EnterpriseRef]]]:
     """One page of a chain's rows (highest confidence first) and the total."""
     check_filter(flt)
     where = [EnterpriseSegment.chain_id == chain_id]
@@ -555,9 +557,10 @@ def members(
         where.append(EnterpriseSegment.evidence == flt.evidence)
     if flt.min_confidence is not None:
         where.append(EnterpriseSegment.confidence >= flt.min_confidence)
+    reg = registry()
     stmt = (
-        select(EnterpriseSegment, Enterprise)
-        .join(Enterprise, Enterprise.id == EnterpriseSegment.enterprise_id)
+        select(EnterpriseSegment, *ref_columns(reg))
+        .join(reg, reg.c.id == EnterpriseSegment.enterprise_id)
         .where(*where)
         .order_by(
             EnterpriseSegment.confidence.desc(),
@@ -566,7 +569,7 @@ def members(
         )
     )
     found = paginate(session, cast(Select[Any], stmt), page, per_page, rows=True)
-    return found.total or 0, [(r[0], r[1]) for r in found.items]
+    return found.total or 0, [(r[0], EnterpriseRef.of(r[1:])) for r in found.items]
 
 
 def when_text(at: datetime | None) -> str:

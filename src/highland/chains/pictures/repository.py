@@ -10,7 +10,7 @@ from sqlalchemy import false, func, select
 from sqlalchemy.orm import Session
 
 from highland.chains.models import EnterpriseSegment, LeadingFirm
-from highland.enterprises.models import Enterprise, Financial
+from highland.enterprises.public import financials, registry
 from highland.platform.web.i18n import local_name
 
 
@@ -22,9 +22,10 @@ def _accepted(chain_id: int) -> Any:
 
 def leading_names(db: Session, chain_id: int, lang: str = "zh-CN") -> dict[int, str]:
     """The chain's leading firms (链主): enterprise id → name in the reader's language."""
+    reg = registry()
     rows = db.execute(
-        select(Enterprise.id, Enterprise.name, Enterprise.name_en)
-        .join(LeadingFirm, LeadingFirm.enterprise_id == Enterprise.id)
+        select(reg.c.id, reg.c.name, reg.c.name_en)
+        .join(LeadingFirm, LeadingFirm.enterprise_id == reg.c.id)
         .where(LeadingFirm.chain_id == chain_id)
         .order_by(LeadingFirm.marked_at, LeadingFirm.id)
     ).all()
@@ -52,17 +53,18 @@ def by_district(
 ) -> dict[str, tuple[int, int | None, int]]:
     """district code → (accepted members, sum of their known revenue in `year` or None,
     members with a revenue figure)."""
-    on = (Financial.enterprise_id == Enterprise.id) & (Financial.year == year) if year else false()
+    e, f = registry().c, financials()
+    on = (f.c.enterprise_id == e.id) & (f.c.year == year) if year else false()
     stmt = (
         select(
-            Enterprise.district_code,
-            func.count(func.distinct(Enterprise.id)),
-            func.sum(Financial.revenue),
-            func.count(Financial.revenue),
+            e.district_code,
+            func.count(func.distinct(e.id)),
+            func.sum(f.c.revenue),
+            func.count(f.c.revenue),
         )
-        .select_from(Enterprise)
-        .outerjoin(Financial, on)
-        .where(Enterprise.id.in_(_accepted(chain_id)))
-        .group_by(Enterprise.district_code)
+        .select_from(registry())
+        .outerjoin(f, on)
+        .where(e.id.in_(_accepted(chain_id)))
+        .group_by(e.district_code)
     )
     return {d: (int(n), None if s is None else int(s), int(k)) for d, n, s, k in db.execute(stmt)}

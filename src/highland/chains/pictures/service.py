@@ -338,7 +338,9 @@ class DistrictRow:
     tier: str | None
 
 
-def _chart(title: str, names: list[str], values: list[float | None], fmt: str) -> str:
+def _chart(
+    title: str, names: list[str], values: list[float | None], fmt: str, empty: str
+) -> str:
     """One horizontal bar chart; pygal draws the first label at the bottom, so both lists are
     reversed to read top-down in the table's order."""
     longest = max((text_width(n, 12) for n in names), default=0)
@@ -357,6 +359,7 @@ def _chart(title: str, names: list[str], values: list[float | None], fmt: str) -
         x_label_rotation=0,
         y_labels_major_every=None,
         value_formatter=lambda v: fmt.format(v),
+        no_data_text=empty,
     )
     chart.config.min_scale = 3
     chart.config.max_scale = 5
@@ -377,9 +380,9 @@ def district_charts(rows: Sequence[DistrictRow], labels: Mapping[str, str]) -> l
     ]
     lqs: list[float | None] = [None if r.lq is None else float(r.lq) for r in rows]
     return [
-        _chart(labels["enterprises"], names, members, "{:,.0f}"),
-        _chart(labels["output"], names, output, "{:,.0f}"),
-        _chart(labels["lq"], names, lqs, "{:.2f}"),
+        _chart(labels["enterprises"], names, members, "{:,.0f}", labels["no_data"]),
+        _chart(labels["output"], names, output, "{:,.0f}", labels["no_data"]),
+        _chart(labels["lq"], names, lqs, "{:.2f}", labels["no_data"]),
     ]
 
 

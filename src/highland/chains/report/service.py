@@ -40,7 +40,7 @@ from highland.platform.db import utcnow
 from highland.platform.errors import InvalidInput
 from highland.platform.kit.dates import CITY_TZ
 from highland.platform.kit.money import wan_text
-from highland.platform.web.i18n import LANGUAGES, translate
+from highland.platform.web.i18n import LANGUAGES, local_name, translate
 
 R = "chains.report."
 G = "chains.governance."
@@ -129,7 +129,7 @@ class Report:
     @property
     def title(self) -> str:
         """The chain's name in the report's language."""
-        return self.name if self.lang == "zh-CN" or not self.name_en else self.name_en
+        return local_name(self.lang, self.name, self.name_en)
 
     def t(self, key: str, **params: Any) -> str:
         """A text of the report in its language."""
@@ -321,7 +321,7 @@ def gap_lines(lang: str, gaps: list[dict[str, Any]]) -> list[GapLine]:
     """The analysis's gaps, ranked as it ranks them."""
     out = []
     for i, g in enumerate(gaps, start=1):
-        name = g["name"] if lang == "zh-CN" or not g.get("name_en") else g["name_en"]
+        name = local_name(lang, g["name"], g.get("name_en"))
         prospects = tuple(f"{p['name']} ({p['score']})" for p in g.get("prospects") or [])
         out.append(
             GapLine(

@@ -100,7 +100,7 @@ def _segments(wb: Workbook, r: Report) -> None:
             t("chains.stream." + b.stream), b.code, ("　" * b.depth) + b.name, b.parent or None,
             b.members, b.with_output, yuan(b.output_fen), _lq(b.lq),
             r.labels.get("tier." + b.tier, b.tier), t(R + ("yes" if b.bottleneck else "no")),
-            ("、" if r.lang == "zh-CN" else ", ").join(b.leading) or None,
+            t("sep.enum").join(b.leading) or None,
         ])  # fmt: skip
         _formats(ws, ws.max_row, {7: YUAN, 8: "0.000"})
 

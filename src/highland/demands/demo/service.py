@@ -31,7 +31,7 @@ from highland.demands.demo.script import (
 )
 from highland.demands.models import Demand, Meeting, MeetingAttendee
 from highland.demands.reference import load_reference
-from highland.enterprises.models import Enterprise
+from highland.enterprises.public import EnterpriseRef, ref_columns, registry
 from highland.platform.audit.service import Actor, Change, record
 from highland.platform.calendar import CalendarUnknown, load_calendar
 from highland.platform.db import begin_write, utcnow
@@ -60,14 +60,16 @@ def demo_time(session: Session, now: datetime) -> datetime:
     return now
 
 
-def _enterprises(session: Session) -> list[Enterprise]:
-    manufacturing = case((Enterprise.industry_section == "C", 0), else_=1)
-    local = case((Enterprise.district_code == DISTRICT, 0), else_=1)
-    ents = list(
-        session.scalars(
-            select(Enterprise).order_by(local, manufacturing, Enterprise.id).limit(N_ENTERPRISES)
+def _enterprises(session: Session) -> list[EnterpriseRef]:
+    reg = registry()
+    manufacturing = case((reg.c.industry_section == "C", 0), else_=1)
+    local = case((reg.c.district_code == DISTRICT, 0), else_=1)
+    ents = [
+        EnterpriseRef.of(r)
+        for r in session.execute(
+            select(*ref_columns(reg)).order_by(local, manufacturing, reg.c.id).limit(N_ENTERPRISES)
         )
-    )
+    ]
     if not ents:
         raise InvalidInput(
             "demo demands: the registry has no enterprises; load them first",
@@ -88,7 +90,7 @@ def _handler_name(code: str | None) -> str:
 def _run(
     session: Session,
     spec: Spec,
-    ents: list[Enterprise],
+    ents: list[EnterpriseRef],
     filed: datetime,
     meeting_id: int | None,
     by_owner: bool,
@@ -174,7 +176,7 @@ def load_demo_reference(session: Session, actor: Actor) -> dict[str, int]:
 
 def first_owner(session: Session) -> int | None:
     """The enterprise of the first demo demand (the demo's enterprise account belongs to it)."""
-    ents = _enterprises(session) if session.scalar(select(Enterprise.id).limit(1)) else []
+    ents = _enterprises(session) if session.scalar(select(registry().c.id).limit(1)) else []
     return ents[MEETING[0].ent % len(ents)].id if ents else None
 
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from highland.demands.models import Demand, Meeting, MeetingAttendee
 from highland.demands.service import FILERS, DemandInput, file_demand
-from highland.enterprises.models import Enterprise, Region
+from highland.enterprises.public import ref_by_uscc, region_exists
 from highland.platform.audit.service import Actor, Change, record
 from highland.platform.db import begin_write, utcnow
 from highland.platform.errors import Forbidden, HighlandError, InvalidInput
@@ -74,7 +73,7 @@ def _check(session: Session, m: MeetingInput) -> list[int]:
             field="held_at",
             code="demand.meeting_future",
         )
-    if m.district and session.get(Region, m.district) is None:
+    if m.district and not region_exists(session, m.district):
         raise InvalidInput(
             f"meeting.district: '{m.district}' is not a known district",
             field="district",
@@ -83,18 +82,16 @@ def _check(session: Session, m: MeetingInput) -> list[int]:
         )
     ids: list[int] = []
     for i, uscc in enumerate(m.attendees, 1):
-        ent_id = session.scalar(
-            select(Enterprise.id).where(Enterprise.uscc == uscc.strip().upper())
-        )
-        if ent_id is None:
+        ent = ref_by_uscc(session, uscc.strip().upper())
+        if ent is None:
             raise InvalidInput(
                 f"meeting.attendees[{i}]: no enterprise with USCC '{uscc}'",
                 field="attendees",
                 code="demand.unknown_attendee",
                 params={"n": i, "uscc": uscc},
             )
-        if ent_id not in ids:
-            ids.append(ent_id)
+        if ent.id not in ids:
+            ids.append(ent.id)
     return ids
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from highland.demands.models import DemandCategory, RoutingRule
-from highland.enterprises.models import Region
+from highland.enterprises.public import region_exists
 from highland.platform.audit.service import Actor, Change, record
 from highland.platform.errors import InvalidInput, NotFound
 from highland.platform.institutions.models import Institution
@@ -90,7 +90,7 @@ def _district(session: Session, value: Any, where: str) -> str:
     assert text is not None
     if text == ANY_DISTRICT:
         return text
-    if session.get(Region, text) is None:
+    if not region_exists(session, text):
         raise InvalidInput(
             f"{where}: '{text}' is not a known district code",
             field=where,

@@ -63,7 +63,7 @@ def reclock_text(lang: str, data: dict[str, Any]) -> str:
         pair = data.get(key)
         if isinstance(pair, list) and len(pair) == 2:
             parts.append(f"{translate(lang, label)} {_short(pair[0])} → {_short(pair[1])}")
-    sep = "；" if lang == "zh-CN" else "; "
+    sep = translate(lang, "sep.list")
     return translate(lang, "calendar.reclock.detail", year=data.get("year", "?"),
                      changes=sep.join(parts) or "—")  # fmt: skip
 

@@ -29,7 +29,7 @@ from highland.platform.identity.models import User
 from highland.platform.kit.dates import CITY_TZ
 from highland.platform.notices.models import Notification
 from highland.platform.pagination import paginate
-from highland.platform.web.i18n import has, translate
+from highland.platform.web.i18n import has, pick, translate
 
 CHUNK = 2000
 MAX_IDS = 500
@@ -189,9 +189,7 @@ def params_for(lang: str, params: dict[str, Any]) -> dict[str, Any]:
     for k, v in params.items():
         if k.endswith("_en"):
             continue
-        value = v
-        if lang == "en" and params.get(f"{k}_en"):
-            value = params[f"{k}_en"]
+        value = pick(lang, v, params.get(f"{k}_en"))
         if isinstance(value, str) and value.startswith("@") and has(value[1:]):
             value = translate(lang, value[1:])
         value = _when(value)

@@ -140,7 +140,7 @@ def validation_body(request: Request, errors: list[Any]) -> dict[str, Any]:
         "detail": "; ".join(f"{p['field']}: {p['error']}" for p in problems),
         "code": first["code"],
         "params": {"field": first["field"]},
-        "message": ("；" if lang != "en" else "; ").join(messages),
+        "message": translate(lang, "sep.list").join(messages),
         "field": first["field"] or None,
         "errors": problems,
     }

@@ -63,7 +63,7 @@ def _param(lang: str, value: Any) -> Any:
     if hasattr(value, "code") and hasattr(value, "message"):
         return error_text(lang, value)
     if isinstance(value, list | tuple) and value and all(hasattr(v, "message") for v in value):
-        return ("；" if lang != "en" else "; ").join(error_text(lang, v) for v in value)
+        return translate(lang, "sep.list").join(error_text(lang, v) for v in value)
     return value
 
 
@@ -104,7 +104,17 @@ def pick_language(cookie: str | None, accept: str | None, default: str) -> str:
     return accepted_language(accept) or (default if default in LANGUAGES else "zh-CN")
 
 
+def pick(lang: str, zh: Any, en: Any) -> Any:
+    """The one place that chooses between a thing's Chinese and English form: the English one
+    on English pages when there is one, else the Chinese (a row's name, a standard's name)."""
+    return en if lang == "en" and en not in (None, "") else zh
+
+
 def local_name(lang: str, name: str, name_en: str | None = None) -> str:
-    """A name in the reader's language: the English name on English pages when there is one,
-    else the (Chinese) name itself. The one place that chooses between a row's two names."""
-    return (name_en or name) if lang == "en" else name
+    """A name in the reader's language (`pick` over a row's two names)."""
+    return str(pick(lang, name, name_en))
+
+
+def other_language(lang: str) -> str:
+    """The language the switch offers: the other one of the two."""
+    return LANGUAGES[1] if lang == LANGUAGES[0] else LANGUAGES[0]

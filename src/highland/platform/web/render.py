@@ -17,18 +17,34 @@ from highland.platform.identity.permissions import Permission, Principal
 from highland.platform.kit.dates import CITY_TZ
 from highland.platform.kit.industry import DIVISIONS, SECTIONS
 from highland.platform.kit.money import wan_text
-from highland.platform.web.i18n import local_name, pick_language, translate
+from highland.platform.web.i18n import (
+    has,
+    local_name,
+    other_language,
+    pick,
+    pick_language,
+    translate,
+)
 
 PLATFORM = Path(__file__).resolve().parent.parent
 PACKAGE = PLATFORM.parent
-# Code → (zh, en) tables that domains lend to every page, by the name templates call
-# (e.g. the enterprises domain registers "qual_name"): the kernel knows no domain's words.
-NAME_TABLES: dict[str, dict[str, Any]] = {}
+# Catalogue prefixes that domains lend to every page, by the name templates call (e.g. the
+# enterprises domain registers "qual_name" → "vocab.qualification"): the kernel knows no
+# domain's words; the words themselves are in the catalogue.
+NAME_TABLES: dict[str, str] = {}
 
 
-def register_names(function: str, table: dict[str, Any]) -> None:
-    """Let every template turn a code into its name with `function(code)` (zh or en)."""
-    NAME_TABLES[function] = table
+def _names_of(row: Any) -> tuple[str, str | None]:
+    """A row's (name, English name), from an object or a mapping."""
+    if isinstance(row, dict):
+        return str(row.get("name") or ""), row.get("name_en")
+    return str(getattr(row, "name", "") or ""), getattr(row, "name_en", None)
+
+
+def register_names(function: str, prefix: str) -> None:
+    """Let every template turn a code into its name with `function(code)`: the catalogue entry
+    `<prefix>.<code>` in the page's language (the code itself when there is none)."""
+    NAME_TABLES[function] = prefix
 
 
 def _template_folders() -> list[str]:
@@ -89,14 +105,23 @@ def render(
 
     def region_name(code: str) -> str:
         names = regions.get(code)
-        return (names[0] if lang == "zh-CN" else names[1]) if names else code
+        return str(pick(lang, names[0], names[1])) if names else code
 
-    def pick(table: dict[str, Any], zh_index: int, en_index: int) -> Any:
+    def coded(prefix: str) -> Any:
+        def name(code: str | None) -> str:
+            if not code:
+                return "—"
+            key = f"{prefix}.{code}"
+            return translate(lang, key) if has(key) else code
+
+        return name
+
+    def named(table: dict[str, Any], zh_index: int, en_index: int) -> Any:
         def name(code: str | None) -> str:
             if not code:
                 return "—"
             row = table.get(code)
-            return (row[zh_index] if lang == "zh-CN" else row[en_index]) if row else code
+            return str(pick(lang, row[zh_index], row[en_index])) if row else code
 
         return name
 
@@ -108,12 +133,12 @@ def render(
         "can": lambda perm: bool(principal and principal.can(Permission(perm))),
         "synthetic": request.app.state.synthetic,
         "region_name": region_name,
-        "division_name": pick({k: (v[1], v[2]) for k, v in DIVISIONS.items()}, 0, 1),
-        "section_name": pick(SECTIONS, 0, 1),
-        **{function: pick(table, 0, 1) for function, table in NAME_TABLES.items()},
-        "local_name": lambda row: local_name(
-            lang, getattr(row, "name", ""), getattr(row, "name_en", None)
-        ),
+        "division_name": named({k: (v[1], v[2]) for k, v in DIVISIONS.items()}, 0, 1),
+        "section_name": named(SECTIONS, 0, 1),
+        **{function: coded(prefix) for function, prefix in NAME_TABLES.items()},
+        "other_lang": other_language(lang),
+        "pick_name": lambda zh, en: pick(lang, zh, en),
+        "local_name": lambda row: local_name(lang, *_names_of(row)),
         "wan": wan_text,
         "show_value": _show_value(lang),
         "local_time": lambda dt: (

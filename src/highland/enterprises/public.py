@@ -1,0 +1,115 @@
+"""What the enterprises domain lends other domains: its published interface.
+
+Policies, demands and chains read the registry here and only here, never through
+`enterprises.models` (or its tables, repository or import internals), so the registry's tables
+can change behind this module. Two kinds of things are lent:
+
+- single look-ups as plain functions returning `EnterpriseRef`, a frozen copy of the few fields
+  other domains show or route by (`ref`, `refs`, `ref_by_uscc`, `ref_columns`, `region_exists`);
+- for set-based reads that join the registry (chain analytics, indicators, pictures, mapping),
+  read-only selectables: `registry()` and `financials()` are aliases of the registry's tables
+  (an alias, not a subquery, so the database uses the same indexes and plans; an alias cannot be
+  inserted into or updated). Other domains use only the columns listed in `REGISTRY_COLUMNS`
+  and `FINANCIAL_COLUMNS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.selectable import NamedFromClause
+
+from highland.enterprises.models import Enterprise, Financial, Region
+
+REGISTRY_COLUMNS = (
+    "id", "uscc", "name", "name_en", "district_code", "industry_code", "industry_section",
+    "industry_division", "founded_on", "size_class", "business_scope",
+)  # fmt: skip
+"""The registry's columns other domains may read through `registry()`."""
+
+FINANCIAL_COLUMNS = (
+    "enterprise_id", "year", "revenue", "output_value", "tax_paid", "employees", "source_date",
+)  # fmt: skip
+"""One enterprise's yearly figures other domains may read through `financials()` (money in fen,
+None is missing)."""
+
+
+@dataclass(frozen=True)
+class EnterpriseRef:
+    """An enterprise as other domains see it: who it is, where, in which industry."""
+
+    id: int
+    uscc: str
+    name: str
+    name_en: str | None
+    district_code: str
+    industry_code: str
+    industry_section: str
+    size_class: str | None
+
+    @classmethod
+    def of(cls, values: Sequence[Any]) -> EnterpriseRef:
+        """From the values of `ref_columns()`, in their order."""
+        return cls(*values)
+
+
+@cache
+def registry(name: str = "registry") -> NamedFromClause:
+    """The enterprise registry as a read-only aliased table (columns: `REGISTRY_COLUMNS`).
+
+    One object per name (each call gives the same alias, so a query may call it more than
+    once); give another name to use the registry twice in one query."""
+    return Enterprise.__table__.alias(name)
+
+
+@cache
+def financials(name: str = "financial") -> NamedFromClause:
+    """The enterprises' yearly figures as a read-only aliased table, one row per enterprise and
+    year (columns: `FINANCIAL_COLUMNS`); give another name to use it twice in one query."""
+    return Financial.__table__.alias(name)
+
+
+def ref_columns(table: NamedFromClause | None = None) -> list[ColumnElement[Any]]:
+    """The columns of an `EnterpriseRef`, in order, from `registry()` (or the given alias of
+    it): select them beside one's own rows and build each with `EnterpriseRef.of`."""
+    t = table if table is not None else registry()
+    return [
+        t.c.id, t.c.uscc, t.c.name, t.c.name_en, t.c.district_code, t.c.industry_code,
+        t.c.industry_section, t.c.size_class,
+    ]  # fmt: skip
+
+
+def ref(session: Session, enterprise_id: int | None) -> EnterpriseRef | None:
+    """The enterprise with this id, or None."""
+    if enterprise_id is None:
+        return None
+    row = session.execute(
+        select(*ref_columns()).where(registry().c.id == enterprise_id)
+    ).one_or_none()
+    return EnterpriseRef.of(row) if row is not None else None
+
+
+def refs(session: Session, ids: Iterable[int]) -> dict[int, EnterpriseRef]:
+    """The enterprises with these ids, by id (unknown ids are left out)."""
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    rows = session.execute(select(*ref_columns()).where(registry().c.id.in_(wanted)))
+    return {r.id: r for r in map(EnterpriseRef.of, rows)}
+
+
+def ref_by_uscc(session: Session, uscc: str) -> EnterpriseRef | None:
+    """The enterprise with this Unified Social Credit Code (as given: callers normalise), or
+    None."""
+    row = session.execute(select(*ref_columns()).where(registry().c.uscc == uscc)).one_or_none()
+    return EnterpriseRef.of(row) if row is not None else None
+
+
+def region_exists(session: Session, code: str) -> bool:
+    """Whether a district or custom region with this code is known."""
+    return session.get(Region, code) is not None
