@@ -58,7 +58,7 @@ def _param(lang: str, value: Any) -> Any:
         and value
         and all(isinstance(v, HighlandError) for v in value)
     ):
-        return ("；" if lang != "en" else "; ").join(error_text(lang, v) for v in value)
+        return translate(lang, "sep.list").join(error_text(lang, v) for v in value)
     return value
 
 
