@@ -65,17 +65,26 @@ def kind(key: str) -> str | None:
     return None
 
 
-def run_one(tree: Path, script: list[str]) -> dict[str, float]:
-    """Run a benchmark script in a checkout with its own interpreter; its newest result."""
-    started = time.time()
-    python = tree / ".venv" / "bin" / "python"
-    subprocess.run([str(python), str(tree / "bench" / script[0]), *script[1:]], cwd=tree,
-                   check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+def results_since(tree: Path, started: float) -> dict[str, float]:
+    """Every figure a checkout's scripts wrote to bench/out since `started`, flattened."""
     results = [p for p in (tree / "bench" / "out").glob("*.json") if p.stat().st_mtime >= started]
     merged: dict[str, float] = {}
     for path in sorted(results):
         merged.update(flatten(json.loads(path.read_text()), f"{path.stem.rsplit('-', 2)[0]}."))
     return merged
+
+
+def run_one(tree: Path, script: list[str]) -> dict[str, float] | None:
+    """Run a benchmark script in a checkout with its own interpreter; its newest result, or
+    None when the script failed (the comparison goes on and says so)."""
+    started = time.time()
+    python = tree / ".venv" / "bin" / "python"
+    done = subprocess.run([str(python), str(tree / "bench" / script[0]), *script[1:]], cwd=tree,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    if done.returncode != 0:
+        print(f"{script[0]} failed in {tree}:\n{done.stderr[-1500:]}", file=sys.stderr)
+        return None
+    return results_since(tree, started)
 
 
 def compare(name: str, ref: list[dict[str, float]], new: list[dict[str, float]]) -> list[str]:
@@ -113,20 +122,26 @@ def main() -> None:
         "| Verdict |",
         "| --- | --- | --- | --- | --- | --- | --- |",
     ]
+    out = HERE / "out" / f"compare-{time.strftime('%Y%m%d-%H%M%S')}.md"
+    out.parent.mkdir(parents=True, exist_ok=True)
     for name in args.only.split(","):
         script = BENCHES[name]
         got: dict[str, list[dict[str, float]]] = {"ref": [], "new": []}
+        failed = False
         for i in range(args.rounds):
             order = [("ref", ref_tree), ("new", ROOT)]
             for side, tree in order if i % 2 == 0 else order[::-1]:
                 print(f"{name}: round {i + 1}, {side}", file=sys.stderr, flush=True)
-                got[side].append(run_one(tree, script))
-        lines += compare(name, got["ref"], got["new"])
-    table = "\n".join(lines)
-    out = HERE / "out" / f"compare-{time.strftime('%Y%m%d-%H%M%S')}.md"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(table + "\n", encoding="utf-8")
-    print(table)
+                result = run_one(tree, script)
+                failed = failed or result is None
+                if result is not None:
+                    got[side].append(result)
+        if failed or not got["ref"] or not got["new"]:
+            lines.append(f"| {name} | (a run failed: see the log) | | | | | |")
+        else:
+            lines += compare(name, got["ref"], got["new"])
+        out.write_text("\n".join(lines) + "\n", encoding="utf-8")  # after each benchmark
+    print("\n".join(lines))
     print(f"\nwritten to {out}", file=sys.stderr)
 
 
