@@ -35,6 +35,7 @@ def _env(url: str, work: Path) -> dict[str, str]:
         "HIGHLAND_DATABASE_URL": url,
         "HIGHLAND_INSTANCE_DIR": str(work / "var"),
         "HIGHLAND_DEMAND_SWEEP_MINUTES": "0",
+        "HIGHLAND_LANG": "en",  # the bench reads the command's English lines ("intact")
     }
 
 

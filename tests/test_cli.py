@@ -121,7 +121,7 @@ def test_init_demo_export_roundtrip(env: Path) -> None:
     code, out = run("import", "enterprises", str(out_csv))
     assert code == 0 and "0 created, 0 updated" in out, out
     code, out = run("audit", "verify")
-    assert code == 0 and "intact" in out
+    assert code == 0 and "审计日志完好" in out
 
 
 def test_import_refusal_exit_status_and_report(env: Path) -> None:
@@ -145,14 +145,14 @@ def test_import_refusal_exit_status_and_report(env: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "needle"),
     [
-        (["import", "enterprises", "/no/such/file.csv"], "no such file"),
+        (["import", "enterprises", "/no/such/file.csv"], "文件不存在：/no/such/file.csv"),
         (["import", "financials", "x.csv", "--source", "rumour"], "--source"),
-        (["export", "enterprises", "--format", "pdf"], "csv or xlsx"),
-        (["export", "enterprises", "--size-class", "huge"], "size_class"),
+        (["export", "enterprises", "--format", "pdf"], "--format 必须是 csv 或 xlsx"),
+        (["export", "enterprises", "--size-class", "huge"], "企业规模“huge”无效"),
         (["users", "create", "--username", "u", "--password", "pw", "--role", "admin"], "8"),
         (
             ["users", "create", "--username", "u", "--password", "password1", "--role", "king"],
-            "unknown role",
+            "角色“king”不存在",
         ),
         (
             [
@@ -167,9 +167,9 @@ def test_import_refusal_exit_status_and_report(env: Path) -> None:
                 "--enterprise",
                 "91320115MA1XXXXX0X",
             ],
-            "no enterprise",
+            "没有统一社会信用代码为 91320115MA1XXXXX0X 的企业",
         ),
-        (["tokens", "create", "--user", "ghost"], "no user"),
+        (["tokens", "create", "--user", "ghost"], "没有用户名为“ghost”的用户"),
         (["demo", "--enterprises", "0"], "--enterprises"),
     ],
 )
@@ -207,11 +207,11 @@ def test_users_tokens_and_audit_tamper(env: Path) -> None:
         conn.execute(text("DROP TRIGGER audit_entry_no_update"))
         conn.execute(text("UPDATE audit_entry SET actor = 'mallory' WHERE seq = 1"))
     code, out = run("audit", "verify")
-    assert code == 1 and "broken at entry 1" in out
+    assert code == 1 and "审计日志在第 1 条处断裂" in out
 
 
 def test_portraits_refresh(env: Path) -> None:
     run("init")
     run("demo", "--enterprises", "50")
     code, out = run("portraits", "refresh")
-    assert code == 0 and "50 enterprises" in out
+    assert code == 0 and "规模分类已刷新：50 家企业" in out

@@ -167,6 +167,6 @@ def test_highland_prune(cli: Cli, monkeypatch: pytest.MonkeyPatch, clock_at: Any
     result = cli("prune")
     assert result.code == 0, result.output
     assert result.output.strip() == translate(
-        "en", "prune.cli.done", attempts=8, sessions=1, notices=1, days=20
+        "zh-CN", "prune.cli.done", attempts=8, sessions=1, notices=1, days=20
     )
-    assert cli("prune").output.startswith("pruned: 0 old sign-in")
+    assert cli("prune").output.startswith("已清理：0 条过期登录尝试")

@@ -47,9 +47,9 @@ def run(*args: str) -> tuple[int, str]:
 
 
 def says(output: str, key: str) -> bool:
-    """Whether the output holds the catalogue's English text of `key` (every literal part of
-    it, whatever its parameters were)."""
-    parts = [lit for lit, _, _, _ in string.Formatter().parse(translate("en", key)) if lit]
+    """Whether the output holds the catalogue's text of `key` in the command's default language,
+    Chinese (every literal part of it, whatever its parameters were)."""
+    parts = [lit for lit, _, _, _ in string.Formatter().parse(translate("zh-CN", key)) if lit]
     flat = " ".join(output.split())
     return all(" ".join(p.split()) in flat for p in parts)
 

@@ -66,7 +66,7 @@ def test_round_trip_gives_back_every_table_row_for_row(pair: Pair, tmp_path: Pat
         moved = {k: v for k, v in sequences(pair.target).items() if v != seqs.get(k)}
         assert list(moved) == ["audit_entry_id_seq"]
     code, out = run("audit", "verify")
-    assert code == 0 and "intact" in out, out
+    assert code == 0 and "审计日志完好" in out, out
     # The sequences came back: new rows get fresh ids.
     code, out = run("users", "create", "--username", "after-restore", "--password",
                     "password-1", "--role", "analyst")  # fmt: skip
@@ -139,7 +139,7 @@ def test_backup_while_another_thread_writes_is_intact_and_restores(
     code, out = run("restore", str(file))
     assert code == 0, out
     code, out = run("audit", "verify")
-    assert code == 0 and "intact" in out, out
+    assert code == 0 and "审计日志完好" in out, out
     # A snapshot: whole transactions only (5 entries each), plus the restore's own entry.
     entries = len(_audit_rows(pair.target))
     assert (entries - 1) % 5 == 0 and 5 * first <= entries - 1 <= 5 * writer.done

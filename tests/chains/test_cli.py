@@ -32,25 +32,25 @@ def test_check_prints_every_error_and_exits_1(env: Path) -> None:
     assert code == 1
     assert f"{env / 'bad.yaml'}:1: id must be a positive integer, got 0" in err
     assert f"{env / 'bad.yaml'}:10: duplicate segment code 'a' (lines 6 and 10)" in err
-    assert "error(s) in 2 file(s)" in err
+    assert "2 个路径中有" in err and "处错误" in err
     code, out, _ = run("check", str(env / "small.yaml"), str(env / "flat.yaml"))
-    assert code == 0 and "ok: 2 chain file(s)" in out
+    assert code == 0 and "通过：2 个产业链文件" in out
     code, _, err = run("check", str(env / "missing.yaml"))
     assert code == 1 and "missing.yaml:0: cannot read" in err
 
 
 def test_load_all_or_nothing_then_list_and_show(env: Path) -> None:
     code, _, err = run("load", str(env / "small.yaml"), str(env / "bad.yaml"))
-    assert code == 1 and "nothing was stored" in err
+    assert code == 1 and "处错误；未保存任何内容" in err
     code, out, _ = run("list")
     assert code == 0 and out == ""
     code, out, _ = run("load", str(env / "small.yaml"), str(env / "flat.yaml"))
-    assert code == 0 and "stored: 2 new, 0 new versions, 0 unchanged" in out
+    assert code == 0 and "已保存：新增 2 个，新版本 0 个，未变 0 个" in out
     code, out, _ = run("load", str(env / "small.yaml"))
-    assert code == 0 and "stored: 0 new, 0 new versions, 1 unchanged" in out
+    assert code == 0 and "已保存：新增 0 个，新版本 0 个，未变 1 个" in out
     (env / "small.yaml").write_text(SMALL.replace("基础软件", "基础软件（新）"), encoding="utf-8")
     code, out, _ = run("load", str(env / "small.yaml"))
-    assert code == 0 and "stored: 0 new, 1 new versions, 0 unchanged" in out
+    assert code == 0 and "已保存：新增 0 个，新版本 1 个，未变 0 个" in out
     code, out, _ = run("list")
     assert out == "1\t软件和信息服务\n2\t扁平写法\n"
     code, out, _ = run("show", "1")
@@ -61,7 +61,7 @@ def test_load_all_or_nothing_then_list_and_show(env: Path) -> None:
     code, out, _ = run("show", "1", "--version", "1")
     assert code == 0 and "  basic 基础软件 (upstream) ★ [6511]" in out
     code, _, err = run("show", "9")
-    assert code == 1 and "no chain 9" in err
+    assert code == 1 and "找不到产业链 9" in err
     assert run("retire", "2")[0] == 0
     assert run("list")[1] == "1\t软件和信息服务\n"
     assert run("list", "--all")[1].count("\n") == 2
@@ -73,7 +73,7 @@ def test_demo_and_list(env: Path) -> None:
     code, out, _ = run("list")
     assert [ln.split("\t")[0] for ln in out.splitlines()] == [str(i) for i in range(1, 9)]
     code, out, _ = run("load", *[str(p) for p in sorted(DEMO_DIR.glob("*.yaml"))])
-    assert code == 0 and "8 unchanged" in out
+    assert code == 0 and "未变 8 个" in out
 
 
 def test_figures_state_and_refresh(env: Path) -> None:
@@ -85,7 +85,7 @@ def test_figures_state_and_refresh(env: Path) -> None:
 
     assert run("load", str(env / "small.yaml"))[0] == 0
     code, out = top("figures")
-    assert code == 0 and "never built" in out
+    assert code == 0 and "统计数据：尚未生成" in out
     code, out = top("figures", "--refresh")
     assert code == 0
     lines = out.strip().splitlines()

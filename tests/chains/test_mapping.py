@@ -390,17 +390,17 @@ def test_cli_suggest_accept_leading(tmp_path: Any, monkeypatch: pytest.MonkeyPat
         assert r.exit_code == 0 and "ic: 7 new, 0 updated, 0 withdrawn" in r.output, r.output
         r = runner.invoke(app, ["accept", "--chain", "ic", "--segment", "design",
                                 "--min-confidence", "50"])  # fmt: skip
-        assert r.exit_code == 0 and "accepted 2 row(s)" in r.output
+        assert r.exit_code == 0 and "已接受 2 行" in r.output
         r = runner.invoke(app, ["reject", "--chain", "ic", "--ids", "x,1"])
-        assert r.exit_code == 2 and "--ids must be numbers" in r.output
+        assert r.exit_code == 2 and "--ids 必须是以逗号分隔的数字" in r.output
         r = runner.invoke(app, ["accept", "--chain", "ic", "--ids", "99999"])
-        assert r.exit_code == 1 and "no suggestion with id 99999" in r.output
+        assert r.exit_code == 1 and "产业链 ic 中没有编号为 99999 的建议" in r.output
         r = runner.invoke(app, ["leading", "--chain", "ic"])
         assert r.exit_code == 0 and "revenue share 2024: 100.00%" in r.output, r.output
         r = runner.invoke(app, ["leading", "--chain", "ic", "--mark", uscc(1)])
         assert r.exit_code == 0
         r = runner.invoke(app, ["leading", "--chain", "nope"])
-        assert r.exit_code == 1 and "no chain 'nope'" in r.output
+        assert r.exit_code == 1 and "找不到编号或代码为“nope”的产业链" in r.output
     finally:
         engine.dispose()
         config.get_settings.cache_clear()

@@ -43,7 +43,7 @@ def test_html_and_xlsx(env: dict[str, Any]) -> None:
     out = env["out"]
     code, stdout, err = run(str(env["cid"]), "--month", "2026-09", "--out", str(out / "r.html"))
     assert code == 0, err
-    assert f"chain {env['cid']} 2026-09: html report written to {out / 'r.html'}" in stdout
+    assert f"产业链 {env['cid']} 2026-09：html 报告已写出到 {out / 'r.html'}（" in stdout
     html = (out / "r.html").read_text(encoding="utf-8")
     assert html.startswith("<!doctype html>") and "集成电路月度报告" in html
     assert 'data-basis="recorded"' in html and "<script" not in html
@@ -62,13 +62,12 @@ def test_html_and_xlsx(env: dict[str, Any]) -> None:
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [
-        (["--month", "2026-13"], 2,
-         "error: --month: '2026-13' is not a month; write it as YYYY-MM, e.g. 2026-09"),
-        (["--month", "2099-01"], 2, "error: --month: 2099-01 has not begun yet"),
+        (["--month", "2026-13"], 2, "错误： --month：月份“2026-13”无效，请按 YYYY-MM 填写。"),
+        (["--month", "2099-01"], 2, "错误： --month：2099-01 尚未开始。"),
         (["--month", "2026-09", "--format", "pdf"], 2,
-         "error: --format: 'pdf' is not a report format; use html or xlsx"),
+         "错误： --format：“pdf”不是报告格式，请使用 html 或 xlsx。"),
         (["--month", "2026-09", "--lang", "fr"], 2,
-         "error: --lang: 'fr' is not a language; use zh-CN or en"),
+         "错误： --lang：“fr”不是可选语言，请使用 zh-CN 或 en。"),
     ],
 )  # fmt: skip
 def test_bad_flags(env: dict[str, Any], args: list[str], code: int, message: str) -> None:
@@ -81,23 +80,23 @@ def test_bad_chain_and_out(env: dict[str, Any], tmp_path: Path) -> None:
     out = env["out"]
     target = str(out / "r.html")
     code, _, err = run("99999", "--month", "2026-09", "--out", target)
-    assert code == 2 and err.strip() == "error: CHAIN: no chain 99999"
+    assert code == 2 and err.strip() == "错误： CHAIN：找不到产业链 #99999。"
     code, _, err = run("nope", "--month", "2026-09", "--out", target)
-    assert code == 2 and err.strip() == "error: CHAIN: no chain with id or code 'nope'"
+    assert code == 2 and err.strip() == "错误： CHAIN：没有 id 或代码为“nope”的产业链"
     missing = tmp_path / "no-such-folder" / "r.html"
     code, _, err = run(str(env["cid"]), "--month", "2026-09", "--out", str(missing))
     assert code == 2
-    assert err.strip() == f"error: --out: the folder {missing.parent} does not exist"
+    assert err.strip() == f"错误： --out：文件夹 {missing.parent} 不存在"
     code, _, err = run(str(env["cid"]), "--month", "2026-09", "--out", str(out))
     assert code == 2
     assert err.strip() == (
-        f"error: --out: {out} is a folder; give a file name, e.g. {out / 'report.html'}"
+        f"错误： --out：{out} 是文件夹；请给出文件名，例如 {out / 'report.html'}"
     )
     if os.geteuid() != 0:  # root may write anywhere
         locked = tmp_path / "locked"
         locked.mkdir(mode=0o500)
         code, _, err = run(str(env["cid"]), "--month", "2026-09", "--out", str(locked / "r"))
-        assert code == 2 and err.strip() == f"error: --out: cannot write in the folder {locked}"
+        assert code == 2 and err.strip() == f"错误： --out：无法在文件夹 {locked} 中写入"
     assert list(out.iterdir()) == []
 
 
@@ -120,7 +119,6 @@ def test_a_failed_write_leaves_nothing(
     code, _, err = run(str(env["cid"]), "--month", "2026-09", "--out", str(target))
     assert code == 1
     assert (
-        err.strip()
-        == f"error: --out: cannot write {target} (No space left on device); nothing written"
+        err.strip() == f"错误： --out：无法写入 {target}（No space left on device）；未写入任何内容"
     )
     assert list(env["out"].iterdir()) == []

@@ -90,24 +90,24 @@ def run(*args: str) -> tuple[int, str, str]:
 
 def test_cli_create_list_revoke(env: Path) -> None:
     code, out, err = run("list")
-    assert code == 0 and "no API keys" in out
+    assert code == 0 and "没有 API 密钥" in out
     code, out, err = run("create", "--name", "hotline")
     assert code == 0, err
     plain = out.strip()
-    assert plain.startswith("o311_") and "shown only this once" in err
+    assert plain.startswith("o311_") and "仅显示这一次" in err
     with db.transaction() as s:
         assert apikeys.verify_key(s, plain) is not None
     code, out, _ = run("list")
     assert code == 0 and "hotline" in out and "active" in out and plain not in out
     code, out, err = run("create", "--name", "hotline")
-    assert code == 1 and "exists already" in err
+    assert code == 1 and "已有名为“hotline”的 API 密钥" in err
     code, out, err = run("revoke", "hotline")
-    assert code == 0 and "revoked: hotline" in out
+    assert code == 0 and "已吊销：hotline" in out
     code, out, _ = run("list")
     assert "revoked" in out
     with db.transaction() as s:
         assert apikeys.verify_key(s, plain) is None
     code, _, err = run("revoke", "nobody")
-    assert code == 1 and "no API key named 'nobody'" in err
+    assert code == 1 and "没有名为“nobody”的 API 密钥" in err
     code, _, err = run("create", "--name", "bad name")
-    assert code == 1 and "is not a key name" in err
+    assert code == 1 and "不是有效的密钥名称" in err

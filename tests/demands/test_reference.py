@@ -154,7 +154,7 @@ def test_cli_load_reference_and_routing(env: Path) -> None:
     good.write_text(REFERENCE, encoding="utf-8")
     code, out, err = run("load-reference", str(good))
     assert code == 0, err
-    assert "loaded 3 categories, 5 institutions, 4 routing rows" in out
+    assert "已载入 3 个类别、5 个机构、4 条分办规则" in out
     code, out, _ = run("routing")
     assert code == 0
     assert "land\t320115\tT-LAND\tT-GOV" in out.splitlines()
@@ -164,14 +164,14 @@ def test_cli_bad_reference_file_exits_1_and_loads_nothing(env: Path) -> None:
     bad = env / "bad.yaml"
     bad.write_text(REFERENCE + "  - {category: nope, lead: T-GOV}\n", encoding="utf-8")
     code, _, err = run("load-reference", str(bad))
-    assert code == 1 and "routing[5]: category 'nope' is not defined" in err
+    assert code == 1 and "routing[5]：类别“nope”未定义" in err
     code, out, _ = run("routing")
     assert code == 0 and out.strip() == ""
     code, _, err = run("load-reference", str(env / "missing.yaml"))
-    assert code == 2 and "cannot read the file" in err
+    assert code == 2 and "无法读取" in err and "missing.yaml" in err
 
 
 def test_cli_board_of_an_unknown_meeting(env: Path) -> None:
     code, _, err = run("board", "999", "--out", str(env / "b.xlsx"))
-    assert code == 1 and "meeting 999 not found" in err
+    assert code == 1 and "找不到座谈走访记录 #999" in err
     assert not (env / "b.xlsx").exists()

@@ -534,7 +534,7 @@ def test_cli_sweep(cli_db: Engine) -> None:
     assert "warned 0, breached 0, response breached 1, escalated 0" in res.output
     res = invoke("sweep", "--now", "2026-03-06 23:59:59+08:00", app=sweep_cli.app)
     assert res.code == 0 and "warned 1," in res.output, res.output
-    assert "notices are shown in the UI only" in res.output
+    assert "通知仅在界面中显示" in res.output
     res = invoke("sweep", "--now", "2026-03-06T15:59:59Z", app=sweep_cli.app)
     assert res.code == 0 and "warned 0, breached 0, response breached 0" in res.output
 
@@ -542,6 +542,6 @@ def test_cli_sweep(cli_db: Engine) -> None:
 def test_cli_bad_now_names_the_flag_and_writes_nothing(cli_db: Engine) -> None:
     res = invoke("sweep", "--now", "next tuesday", app=sweep_cli.app)
     assert res.code == 2
-    assert "--now: 'next tuesday' is not a date or date-time" in res.output
+    assert "--now：“next tuesday”不是日期或日期时间" in res.output
     with hdb.transaction(cli_db) as s:
         assert s.scalar(select(func.count()).select_from(DemandEvent)) == 2

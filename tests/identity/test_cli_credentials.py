@@ -54,27 +54,30 @@ def test_tokens_create_list_revoke(env: Path) -> None:
     row = _token_row("nightly")
     assert row.expires_at is not None and row.expires_at > row.created_at
     code, out = run("tokens", "revoke", str(row.id))
-    assert code == 0 and "revoked" in out
+    assert code == 0 and "API 令牌 1（nightly，属于 ana）已吊销" in out
     assert _token_row("nightly").revoked
     code, out = run("tokens", "list", "--user", "ana")
     assert "revoked" in out
     code, out = run("tokens", "revoke", str(row.id))
-    assert code == 1 and "already revoked" in out
+    assert code == 1 and "API 令牌 1（nightly）已被吊销" in out
 
 
 @pytest.mark.parametrize(
     ("args", "needle"),
     [
-        (["tokens", "revoke", "424242"], "no API token with id 424242"),
-        (["tokens", "revoke", "9223372036854775808"], "no API token"),
-        (["tokens", "list", "--user", "nobody"], "no user 'nobody'"),
-        (["tokens", "create", "--user", "ana", "--days", "-3"], "not a number of days"),
-        (["tokens", "create", "--user", "ana", "--days", "99999"], "not a number of days"),
-        (["tokens", "create", "--user", "nobody"], "no user 'nobody'"),
-        (["users", "disable", "nobody"], "no user 'nobody'"),
-        (["users", "enable", "ana"], "already enabled"),
-        (["users", "reset-password", "ana", "--password", "short"], "at least 8"),
-        (["users", "reset-password", "nobody", "--password", "long-enough"], "no user"),
+        (["tokens", "revoke", "424242"], "没有编号为 424242 的 API 令牌"),
+        (["tokens", "revoke", "9223372036854775808"], "没有编号为 9223372036854775808 的 API 令牌"),
+        (["tokens", "list", "--user", "nobody"], "没有用户名为“nobody”的用户"),
+        (["tokens", "create", "--user", "ana", "--days", "-3"], "有效期“-3”无效"),
+        (["tokens", "create", "--user", "ana", "--days", "99999"], "有效期“99999”无效"),
+        (["tokens", "create", "--user", "nobody"], "没有用户名为“nobody”的用户"),
+        (["users", "disable", "nobody"], "没有用户名为“nobody”的用户"),
+        (["users", "enable", "ana"], "用户“ana”已处于启用状态"),
+        (["users", "reset-password", "ana", "--password", "short"], "密码至少需要 8 个字符"),
+        (
+            ["users", "reset-password", "nobody", "--password", "long-enough"],
+            "没有用户名为“nobody”的用户",
+        ),
     ],
 )
 def test_refusals(env: Path, args: list[str], needle: str) -> None:
@@ -90,10 +93,10 @@ def test_refusals(env: Path, args: list[str], needle: str) -> None:
 def test_users_disable_enable_reset(env: Path) -> None:
     run("users", "create", "--username", "ana", "--password", "long-enough", "--role", "analyst")
     code, out = run("users", "disable", "ana")
-    assert code == 0 and "disabled; 0 session(s) ended" in out
+    assert code == 0 and "用户 ana 已停用；结束了 0 个会话" in out
     assert "disabled" in run("users", "list")[1]
     code, out = run("users", "disable", "ana")
-    assert code == 1 and "already disabled" in out
+    assert code == 1 and "用户“ana”已处于停用状态" in out
     assert run("users", "enable", "ana")[0] == 0
     # The new password is asked twice, never echoed.
     code, out = run("users", "reset-password", "ana", input="new-secret-1\nnew-secret-1\n")

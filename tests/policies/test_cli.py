@@ -51,28 +51,28 @@ def test_check_prints_every_error_with_file_and_line(env: Path) -> None:
     assert len(lines) >= 7, out
     assert f"{bad}:5: effective: '2025-13-01' is not a date" in out
     assert f"{bad}:9: unknown field 'revenu'" in out
-    assert "error(s) in 1 path(s)" in out
+    assert "错误： 1 个路径中有 7 处错误" in out
     code, out = run("check", str(env / "lib.yaml"))
-    assert code == 0 and "ok: 3 policies, 1 packages" in out
+    assert code == 0 and "通过：3 项政策、1 个政策包" in out
 
 
 def test_load_keeps_versions(env: Path) -> None:
     code, out = run("load", str(env / "lib.yaml"))
-    assert code == 0 and "stored: 4 new, 0 new versions, 0 unchanged" in out, out
+    assert code == 0 and "已保存：新增 4 个，新版本 0 个，未变 0 个" in out, out
     code, out = run("load", str(env / "lib.yaml"))
-    assert code == 0 and "0 new, 0 new versions, 4 unchanged" in out
+    assert code == 0 and "新增 0 个，新版本 0 个，未变 4 个" in out
     (env / "rd.yaml").write_text(RD.replace("value: 0.04", "value: 0.03"), encoding="utf-8")
     code, out = run("load", str(env / "rd.yaml"))
-    assert code == 0 and "0 new, 1 new versions, 0 unchanged" in out
+    assert code == 0 and "新增 0 个，新版本 1 个，未变 0 个" in out
     bad = env / "bad.yaml"
     bad.write_text(BROKEN, encoding="utf-8")
     code, out = run("load", str(bad))
-    assert code == 1 and "nothing was stored" in out and f"{bad}:9:" in out
+    assert code == 1 and "处错误；未保存任何内容" in out and f"{bad}:9:" in out
 
 
 def test_test_command_passes_on_the_demo_and_fails_on_a_wrong_expectation(env: Path) -> None:
     code, out = run("test", str(DEMO_LIBRARY))
-    assert code == 0 and "case(s) passed" in out, out
+    assert code == 0 and "个用例全部通过" in out, out
     cases = env / "cases.yaml"
     cases.write_text(
         "kind: tests\nas_of: 2025-06-30\ncases:\n"
@@ -86,7 +86,7 @@ def test_test_command_passes_on_the_demo_and_fails_on_a_wrong_expectation(env: P
         encoding="utf-8",
     )
     code, out = run("test", str(cases), "--policies", str(env / "lib.yaml"))
-    assert code == 1 and "1 of 2 case(s) failed" in out
+    assert code == 1 and "2 个用例中有 1 个未通过" in out
     assert f"{cases}:8: wrong: status: expected 'eligible', got 'ineligible'" in out
 
 
@@ -122,10 +122,14 @@ def test_match_writes_the_csv(env: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "code", "needle"),
     [
-        (["--policy", "nope"], 1, "no policy 'nope'"),
-        (["--enterprise", "91320115MA1XXXXX0X"], 1, "no enterprise"),
+        (["--policy", "nope"], 1, "没有编号为 nope 的政策"),
+        (
+            ["--enterprise", "91320115MA1XXXXX0X"],
+            1,
+            "找不到统一社会信用代码为 91320115MA1XXXXX0X 的企业",
+        ),
         (["--as-of", "2025-02-30"], 2, "--as-of"),
-        (["--as-of", "2024-06-30", "--policy", "t-rd"], 1, "not in force"),
+        (["--as-of", "2024-06-30", "--policy", "t-rd"], 1, "政策 t-rd 在 2024-06-30 不在有效期内"),
     ],
 )
 def test_match_refusals_leave_no_file(env: Path, args: list[str], code: int, needle: str) -> None:
@@ -152,4 +156,4 @@ def test_run_and_replay(env: Path) -> None:
     rows = {(r["uscc"], r["policy_id"]): r["status"] for r in _rows(results)}
     assert rows[(uscc(2), "t-rd")] == "ineligible"
     code, out = run("replay", "9")
-    assert code == 1 and "no match run 9" in out
+    assert code == 1 and "没有第 9 次正式测算" in out

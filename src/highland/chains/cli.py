@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 
 from highland.platform.cli import actor as cli_actor
-from highland.platform.cli import init_db
+from highland.platform.cli import fail, init_db, say
 from highland.platform.db import session_factory, transaction
 from highland.platform.errors import HighlandError
 
@@ -18,11 +18,6 @@ out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
 FILES = Annotated[list[Path], typer.Argument(help="Chain files: YAML, or XLSX (chain, segments).")]
-
-
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"error: {message}", highlight=False, markup=False)
-    return typer.Exit(code)
 
 
 def _init() -> None:
@@ -54,8 +49,8 @@ def check(files: FILES) -> None:
     if errors:
         for e in errors:
             err.print(str(e), highlight=False, markup=False)
-        raise _fail(f"{len(errors)} error(s) in {len(files)} file(s)")
-    out.print(f"ok: {len(files)} chain file(s)", highlight=False)
+        raise fail("cli.errors_in_paths", errors=len(errors), paths=len(files))
+    say("cli.chains.checked", files=len(files))
 
 
 @app.command("load")
@@ -71,13 +66,12 @@ def load(files: FILES) -> None:
             if errors:
                 for e in errors:
                     err.print(str(e), highlight=False, markup=False)
-                raise _fail(f"{len(errors)} error(s); nothing was stored")
+                raise fail("cli.errors_nothing_stored", errors=len(errors))
             report = service.store(s, parsed, cli_actor())
     except HighlandError as exc:
-        raise _fail(exc.message) from None
+        raise fail(exc) from None
     c = report.counts()
-    out.print(f"stored: {c['created']} new, {c['updated']} new versions, "
-              f"{c['unchanged']} unchanged", highlight=False)  # fmt: skip
+    say("cli.stored", created=c["created"], updated=c["updated"], unchanged=c["unchanged"])
 
 
 @app.command("show")
@@ -93,7 +87,7 @@ def show(
         with session_factory()() as s:
             lines = service.show_lines(s, chain_id, version)
     except HighlandError as exc:
-        raise _fail(exc.message) from None
+        raise fail(exc) from None
     for line in lines:
         typer.echo(line)
 
@@ -111,8 +105,8 @@ def retire(
         with transaction() as s:
             service.retire(s, chain_id, cli_actor(), retired=not restore)
     except HighlandError as exc:
-        raise _fail(exc.message) from None
-    out.print(f"chain {chain_id} {'restored' if restore else 'retired'}", highlight=False)
+        raise fail(exc) from None
+    say("cli.chains.restored" if restore else "cli.chains.retired", chain=chain_id)
 
 
 @app.command("demo")

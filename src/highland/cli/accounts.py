@@ -8,9 +8,12 @@ from typing import Annotated
 
 import typer
 
-from highland.cli.common import actor, fail, init_db, out, tokens_app, users_app
+from highland.cli.common import actor, fail, init_db, tokens_app, users_app
+from highland.enterprises.repository import id_by_uscc
+from highland.platform.cli import say
 from highland.platform.db import transaction
 from highland.platform.errors import HighlandError
+from highland.platform.identity.service import create_token, create_user
 
 
 @users_app.command("create")
@@ -39,9 +42,6 @@ def users_create(
     ] = None,
 ) -> None:
     """Create a user."""
-    from highland.enterprises.repository import id_by_uscc
-    from highland.platform.identity.service import create_user
-
     init_db()
     try:
         with transaction() as s:
@@ -49,7 +49,7 @@ def users_create(
             if enterprise:
                 eid = id_by_uscc(s, enterprise)
                 if eid is None:
-                    raise fail(f"no enterprise with USCC {enterprise}")
+                    raise fail("cli.accounts.no_enterprise", uscc=enterprise)
             create_user(
                 s,
                 actor(),
@@ -63,8 +63,8 @@ def users_create(
                 language=language,
             )
     except HighlandError as exc:
-        raise fail(exc.message) from None
-    out.print(f"user {username} created ({role})")
+        raise fail(exc) from None
+    say("cli.accounts.user_created", user=username, role=role)
 
 
 @tokens_app.command("create")
@@ -77,12 +77,10 @@ def tokens_create(
     ] = None,
 ) -> None:
     """Create an API token and print it (it is shown only once)."""
-    from highland.platform.identity.service import create_token
-
     init_db()
     try:
         with transaction() as s:
             token = create_token(s, actor(), user, name, days)
     except HighlandError as exc:
-        raise fail(exc.message) from None
+        raise fail(exc) from None
     sys.stdout.write(token + "\n")

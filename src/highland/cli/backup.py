@@ -7,10 +7,13 @@ from typing import Annotated
 
 import typer
 
-from highland.cli.common import actor, app, fail, out
+from highland.backup.common import human_size
+from highland.backup.service import backup as take
+from highland.backup.service import restore as put_back
+from highland.cli.common import actor, app, fail
+from highland.platform.cli import say
 from highland.platform.config import get_settings
 from highland.platform.errors import HighlandError
-from highland.platform.web.i18n import translate
 
 PANEL = "Operations"
 
@@ -25,18 +28,13 @@ def backup(
     ] = False,
 ) -> None:
     """Write a consistent backup of the whole database while the server keeps running."""
-    from highland.backup.common import human_size
-    from highland.backup.service import backup as take
-
     settings = get_settings()
     try:
         done = take(settings.database_url, out_path, actor(), settings, replace=replace)
     except HighlandError as exc:
-        raise fail(exc.message) from None
-    out.print(
-        translate("en", "backup.cli.written", file=str(done.file), size=human_size(done.size),
-                  sha256=done.sha256),
-        highlight=False, markup=False,
+        raise fail(exc) from None
+    say("backup.cli.written", file=str(done.file), size=human_size(done.size),
+        sha256=done.sha256,
     )  # fmt: skip
 
 
@@ -45,15 +43,11 @@ def restore(
     file: Annotated[Path, typer.Argument(help="A file written by `highland backup`.")],
 ) -> None:
     """Restore a backup into the configured, empty database (stop the server first)."""
-    from highland.backup.service import restore as put_back
-
     settings = get_settings()
     try:
         done = put_back(settings.database_url, file, actor(), settings)
     except HighlandError as exc:
-        raise fail(exc.message) from None
-    out.print(
-        translate("en", "backup.cli.restored", file=str(done.file), target=done.target,
-                  revision=done.revision),
-        highlight=False, markup=False,
+        raise fail(exc) from None
+    say("backup.cli.restored", file=str(done.file), target=done.target,
+        revision=done.revision,
     )  # fmt: skip

@@ -6,9 +6,11 @@ from __future__ import annotations
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from highland.platform.cli import actor, err, fail, out, set_database_preparer
+from highland.enterprises.service import seed_regions
+from highland.platform.cli import actor, err, fail, out, say, set_database_preparer
 from highland.platform.config import get_settings
 from highland.platform.db import get_engine, transaction
+from highland.schema import upgrade
 
 app = typer.Typer(
     help="Highland: a city's industrial-innovation platform.",
@@ -34,9 +36,6 @@ app.add_typer(portraits_app, name="portraits")
 
 def init_db() -> None:
     """Create or upgrade the schema and load the reference data (idempotent)."""
-    from highland.enterprises.service import seed_regions
-    from highland.schema import upgrade
-
     engine = get_engine()
     upgrade(engine)
     with transaction(engine) as s:
@@ -54,7 +53,7 @@ def init() -> None:
     init_db()
     # The URL may carry a password: it is shown masked.
     shown = make_url(get_settings().database_url).render_as_string(hide_password=True)
-    out.print(f"database ready: {shown}", highlight=False)
+    say("cli.database_ready", url=shown)
 
 
 def progress() -> Progress:

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from highland.cli.common import actor, err, export_app, fail, import_app, init_db, out, progress
+from highland.platform.cli import say
 from highland.platform.db import session_factory
 from highland.platform.errors import HighlandError
 
@@ -17,7 +18,7 @@ def _report(result: object, report: Path | None) -> None:
 
     if report is not None:
         report.write_text(report_csv(result), encoding="utf-8")  # type: ignore[arg-type]
-        out.print(f"report written to {report}")
+        say("cli.data.report_written", file=str(report))
 
 
 def _run_import(
@@ -31,7 +32,7 @@ def _run_import(
     from highland.enterprises.imports import run_import
 
     if not file.exists() or not file.is_file():
-        raise fail(f"no such file: {file}")
+        raise fail("cli.no_such_file", file=str(file))
     init_db()
     data = file.read_bytes()
     try:
@@ -53,7 +54,7 @@ def _run_import(
                 progress=tick,
             )
     except HighlandError as exc:
-        raise fail(f"{file.name}: {exc.message}") from None
+        raise fail("cli.in_file", file=file.name, problem=exc) from None
     _report(result, report)
     for e in result.errors[:20]:
         err.print(
@@ -104,7 +105,7 @@ def import_financials(
     from highland.enterprises.vocab import SOURCES
 
     if source not in SOURCES:
-        raise fail(f"--source must be one of {', '.join(SOURCES)}", 2)
+        raise fail("cli.data.bad_source", 2, choices=", ".join(SOURCES))
     _run_import("financials", file, dry_run, skip_invalid, report, source)
 
 
@@ -128,7 +129,7 @@ def export_enterprises(
     from highland.platform.identity.permissions import Principal, Role
 
     if fmt not in ("csv", "xlsx"):
-        raise fail("--format must be csv or xlsx", 2)
+        raise fail("cli.data.bad_format", 2)
     everyone = Principal(0, "cli", Role.admin, channel="cli")
     init_db()
     try:
@@ -143,5 +144,5 @@ def export_enterprises(
             else:
                 out_path.write_bytes(service.export_xlsx(s, everyone, flt))
     except HighlandError as exc:
-        raise fail(exc.message) from None
-    out.print(f"written: {out_path}")
+        raise fail(exc) from None
+    say("cli.written", file=str(out_path))

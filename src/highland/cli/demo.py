@@ -77,7 +77,7 @@ def demo(
                         s, actor, frame, f"demo-{kind}", "generated", sha256=sha, progress=tick
                     )
                 if res.errors:
-                    raise fail(f"demo {kind} did not validate: {res.errors[:3]}")
+                    raise fail("cli.demo.invalid", kind=kind, errors=str(res.errors[:3]))
             bar.update(t, completed=frame.height)
     _demo_policies()
     _demo_chains()

@@ -3,50 +3,42 @@ database sound and bounded."""
 
 from __future__ import annotations
 
-from highland.cli.common import actor, app, audit_app, fail, init_db, out, portraits_app
+from highland.cli.common import actor, app, audit_app, fail, init_db, portraits_app
+from highland.enterprises.portrait.refresh import refresh_size_classes
+from highland.platform.audit.service import verify
+from highland.platform.cli import say
 from highland.platform.config import get_settings
 from highland.platform.db import session_factory, transaction
-from highland.platform.web.i18n import translate
+from highland.platform.prune import prune as run_prune
 
 
 @audit_app.command("verify")
 def audit_verify() -> None:
     """Recompute the audit log's hash chain; exit 1 if any entry was tampered with."""
-    from highland.platform.audit.service import verify
-
     init_db()
     with session_factory()() as s:
         r = verify(s)
     if r.ok:
-        out.print(f"audit log intact: {r.checked} entries verified")
+        say("cli.audit.intact", checked=r.checked)
         return
-    raise fail(
-        f"audit log broken at entry {r.first_bad_seq}: {r.problem} "
-        f"({r.checked} entries before it verified)"
-    )
+    raise fail("cli.audit.broken", seq=r.first_bad_seq, problem=r.problem, checked=r.checked)
 
 
 @portraits_app.command("refresh")
 def portraits_refresh() -> None:
     """Recompute every enterprise's size class from its latest figures (set-based)."""
-    from highland.enterprises.portrait.refresh import refresh_size_classes
-
     with transaction() as s:
         n = refresh_size_classes(s)
-    out.print(f"size classes refreshed: {n} enterprises")
+    say("cli.portraits.refreshed", count=n)
 
 
 @app.command(rich_help_panel="Operations")
 def prune() -> None:
     """Delete old sign-in attempts, expired sessions and long-read notices (the sweep does too)."""
-    from highland.platform.prune import prune as run_prune
-
     init_db()
     settings = get_settings()
     with transaction() as s:
         r = run_prune(s, settings, actor())
-    out.print(
-        translate("en", "prune.cli.done", attempts=r.attempts, sessions=r.sessions,
-                  notices=r.notices, days=settings.notice_keep_days),
-        highlight=False, markup=False,
+    say("prune.cli.done", attempts=r.attempts, sessions=r.sessions,
+        notices=r.notices, days=settings.notice_keep_days,
     )  # fmt: skip

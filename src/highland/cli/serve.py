@@ -6,8 +6,10 @@ from typing import Annotated
 
 import typer
 
-from highland.cli.common import app, init_db, out
+from highland.cli import serving
+from highland.cli.common import app, init_db
 from highland.cli.demo import print_logins
+from highland.platform.cli import say
 
 
 @app.command()
@@ -19,9 +21,7 @@ def serve(
     ] = 1,
 ) -> None:
     """Serve the web UI and the API."""
-    from highland.cli import serving
-
     init_db()
-    out.print(f"Highland is running: [bold]http://{host}:{port}/[/]  (API docs: /docs)")
+    say("cli.serving", url=f"http://{host}:{port}/")
     print_logins()
     serving.run(host, port, workers)

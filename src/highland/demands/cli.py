@@ -8,8 +8,10 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from highland.demands import repository
 from highland.platform.audit.service import Actor
 from highland.platform.cli import actor as _actor
+from highland.platform.cli import fail, say
 from highland.platform.cli import init_db as _init
 from highland.platform.db import session_factory, transaction
 from highland.platform.errors import HighlandError
@@ -18,11 +20,6 @@ from highland.platform.identity.permissions import Principal, Role
 app = typer.Typer(help="Enterprise demands: routing, sweep, exports.", no_args_is_help=True)
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
-
-
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}", highlight=False, markup=False)
-    return typer.Exit(code)
 
 
 def _init_and_actor() -> Actor:
@@ -42,32 +39,22 @@ def load_reference(
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise _fail(f"{path}: cannot read the file ({exc.__class__.__name__})", 2) from None
+        raise fail("cli.cannot_read", 2, file=str(path), problem=exc.__class__.__name__) from None
     try:
         with transaction() as s:
             counts = reference.load_reference(s, actor, text, str(path))
     except HighlandError as exc:
-        raise _fail(exc.message) from None
-    out.print(
-        f"loaded {counts['categories']} categories, {counts['institutions']} institutions, "
-        f"{counts['routing']} routing rows from {path}",
-        highlight=False,
-    )
+        raise fail(exc) from None
+    say("cli.demands.reference_loaded", categories=counts["categories"],
+        institutions=counts["institutions"], routing=counts["routing"], file=str(path))  # fmt: skip
 
 
 @app.command("routing")
 def routing() -> None:
     """Print the routing table (category, district, lead, co-handlers), one row a line."""
-    from sqlalchemy import select
-
-    from highland.demands.models import RoutingRule
-
     _init_and_actor()
     with session_factory()() as s:
-        rows = s.scalars(
-            select(RoutingRule).order_by(RoutingRule.category_code, RoutingRule.district_key)
-        )
-        for r in rows:
+        for r in repository.routes(s):
             # Plain tab-separated lines (Rich would expand the tabs).
             typer.echo(
                 f"{r.category_code}\t{r.district_key}\t{r.lead_code}\t{','.join(r.co_handlers)}"
@@ -89,9 +76,9 @@ def board(
         with session_factory()() as s:
             data = board_xlsx(s, staff, meeting_id)
     except HighlandError as exc:
-        raise _fail(exc.message) from None
+        raise fail(exc) from None
     out_path.write_bytes(data)
-    out.print(f"wrote {out_path}", highlight=False)
+    say("cli.written", file=str(out_path))
 
 
 def _mount_sweep() -> None:

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from highland.platform.cli import init_db
+from highland.platform.cli import fail, init_db, say, words
 from highland.platform.config import get_settings
 from highland.platform.db import get_engine
 from highland.platform.errors import HighlandError
@@ -29,11 +29,6 @@ NOW_HELP = (
 @app.callback()
 def _group() -> None:
     """The overdue sweep of demands."""
-
-
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
-    return typer.Exit(code)
 
 
 def parse_now(text: str | None) -> datetime | None:
@@ -61,20 +56,18 @@ def sweep_command(
 
     try:
         when = parse_now(now)
-    except ValueError as exc:
-        raise _fail(str(exc), 2) from None
+    except ValueError:
+        raise fail("cli.bad_when", 2, flag="--now", value=now) from None
     settings = get_settings()
     engine = get_engine()
     init_db()
     try:
         result = run_once(engine, settings, when)
     except HighlandError as exc:
-        raise _fail(exc.message) from None
+        raise fail(exc) from None
     if result.skipped:
-        err.print("another sweep is running (PostgreSQL lock held); nothing done")
+        err.print(words("cli.sweep.locked"), highlight=False, markup=False)
         return
     out.print(result.summary(), highlight=False)
     if not settings.smtp_host:
-        out.print(
-            "e-mail off (no HIGHLAND_SMTP_HOST): notices are shown in the UI only", highlight=False
-        )
+        say("cli.sweep.mail_off")

@@ -1,18 +1,24 @@
-"""What every command line needs: its consoles, the operator as an actor, a clean failure, and
-the database made ready. The domains' commands use these; the `highland` command itself
-(`highland.cli`) assembles them and tells the kernel how a database is made ready (the
-schema knows every domain's tables, which the kernel may not import)."""
+"""What every command line needs: its consoles, the operator as an actor, its words in the
+reader's language, a clean failure, and the database made ready. The domains' commands use
+these; the `highland` command itself (`highland.cli`) assembles them and tells the kernel how
+a database is made ready (the schema knows every domain's tables, which the kernel may not
+import)."""
 
 from __future__ import annotations
 
 import getpass
+import os
 from collections.abc import Callable
+from typing import Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
 from highland.platform.audit.service import Actor
+from highland.platform.config import get_settings
+from highland.platform.errors import HighlandError
+from highland.platform.web.i18n import LANGUAGES, error_text, translate
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -28,11 +34,49 @@ def actor() -> Actor:
     return Actor(f"cli:{who}"[:64], None, "cli")
 
 
-def fail(message: str, code: int = 1) -> typer.Exit:
-    """Print an error on stderr and return the exit to raise."""
+def language() -> str:
+    """The language the command speaks: HIGHLAND_LANG for this run (zh-CN or en), else the
+    instance's default language (HIGHLAND_DEFAULT_LANGUAGE, the one pages start in)."""
+    for lang in (os.environ.get("HIGHLAND_LANG"), get_settings().default_language):
+        if lang in LANGUAGES:
+            return lang
+    return "zh-CN"
+
+
+def words(key: str, /, **params: Any) -> str:
+    """The catalogue text `key` in the command's language, parameters filled in (a parameter
+    that is an error, or a list of them, reads in the same language)."""
+    lang = language()
+    return translate(lang, key, **{k: _param(lang, v) for k, v in params.items()})
+
+
+def _param(lang: str, value: Any) -> Any:
+    if isinstance(value, HighlandError):
+        return error_text(lang, value)
+    if (
+        isinstance(value, list | tuple)
+        and value
+        and all(isinstance(v, HighlandError) for v in value)
+    ):
+        return translate(lang, "sep.list").join(error_text(lang, v) for v in value)
+    return value
+
+
+def say(key: str, /, **params: Any) -> None:
+    """Print a line of words (not data) on stdout: the catalogue text `key` with `params`."""
+    out.print(words(key, **params), highlight=False, markup=False)
+
+
+def fail(what: HighlandError | str, status: int = 1, /, **params: Any) -> typer.Exit:
+    """Print an error on stderr and return the exit (status `status`) to raise. `what` is a
+    HighlandError (its catalogue text with its parameters) or a catalogue key with `params`:
+    `raise fail(exc) from None`, `raise fail("cli.no_such_file", 2, file=path)`."""
+    text = (
+        error_text(language(), what) if isinstance(what, HighlandError) else words(what, **params)
+    )
     # The message is text, not markup: a "[…]" in a file name or a tool's message stays as is.
-    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
-    return typer.Exit(code)
+    err.print(f"[bold red]{escape(words('cli.error'))}[/] {escape(text)}", highlight=False)
+    return typer.Exit(status)
 
 
 def set_database_preparer(prepare: Callable[[], None]) -> None:

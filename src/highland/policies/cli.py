@@ -11,6 +11,9 @@ import typer
 from rich.console import Console
 
 from highland.platform.audit.service import Actor
+from highland.platform.cli import actor as _actor
+from highland.platform.cli import fail, say
+from highland.platform.cli import init_db as _init
 from highland.platform.db import session_factory, transaction
 from highland.platform.errors import HighlandError
 from highland.platform.kit.dates import parse_date, today_local
@@ -22,18 +25,13 @@ err = Console(stderr=True, soft_wrap=True)
 PATHS = Annotated[list[Path], typer.Argument(help="YAML files or folders.")]
 
 
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
-    return typer.Exit(code)
-
-
 def _as_of(text: str | None) -> date:
     if text is None:
         return today_local()
     try:
         return parse_date(text, "--as-of")
     except HighlandError as exc:
-        raise _fail(exc.message, 2) from None
+        raise fail(exc, 2) from None
 
 
 def _print_errors(errors: list[object]) -> None:
@@ -42,8 +40,6 @@ def _print_errors(errors: list[object]) -> None:
 
 
 def _init_and_actor() -> Actor:
-    from highland.platform.cli import actor as _actor
-    from highland.platform.cli import init_db as _init
 
     _init()
     return _actor()
@@ -59,9 +55,9 @@ def check(paths: PATHS) -> None:
         lib = service.check_paths(s, paths)
     if lib.errors:
         _print_errors(list(lib.errors))
-        raise _fail(f"{len(lib.errors)} error(s) in {len(paths)} path(s)")
-    out.print(f"ok: {len(lib.policies)} policies, {len(lib.packages)} packages, "
-              f"{sum(len(t.cases) for t in lib.tests)} test cases")  # fmt: skip
+        raise fail("cli.errors_in_paths", errors=len(lib.errors), paths=len(paths))
+    say("cli.policies.checked", policies=len(lib.policies), packages=len(lib.packages),
+        cases=sum(len(t.cases) for t in lib.tests))  # fmt: skip
 
 
 @app.command("load")
@@ -75,12 +71,12 @@ def load(paths: PATHS) -> None:
             lib = service.check_paths(s, paths)
             if lib.errors:
                 _print_errors(list(lib.errors))
-                raise _fail(f"{len(lib.errors)} error(s); nothing was stored")
+                raise fail("cli.errors_nothing_stored", errors=len(lib.errors))
             report = service.store(s, lib, actor)
     except HighlandError as exc:
-        raise _fail(exc.message) from None
-    out.print(f"stored: {len(report.created)} new, {len(report.updated)} new versions, "
-              f"{len(report.unchanged)} unchanged")  # fmt: skip
+        raise fail(exc) from None
+    say("cli.stored", created=len(report.created), updated=len(report.updated),
+        unchanged=len(report.unchanged))  # fmt: skip
 
 
 @app.command("test")
@@ -98,16 +94,16 @@ def test(
     check_references(lib)
     if lib.errors:
         _print_errors(list(lib.errors))
-        raise _fail(f"{len(lib.errors)} error(s) in the files")
+        raise fail("cli.errors_in_files", errors=len(lib.errors))
     results = run_tests(lib)
     failed = [r for r in results if not r.passed]
     for r in failed:
         err.print(f"{r.path}:{r.line}: {r.name}: " + "; ".join(r.problems), markup=False)
     if not results:
-        raise _fail("no test cases found (documents with `kind: tests`)")
+        raise fail("cli.policies.no_tests")
     if failed:
-        raise _fail(f"{len(failed)} of {len(results)} case(s) failed")
-    out.print(f"ok: {len(results)} case(s) passed")
+        raise fail("cli.policies.cases_failed", failed=len(failed), cases=len(results))
+    say("cli.policies.cases_passed", cases=len(results))
 
 
 @app.command("match")
@@ -123,7 +119,7 @@ def match(
     when = _as_of(as_of)
     _init_and_actor()
     if out_path.is_dir():
-        raise _fail(f"--out {out_path} is a folder; give a file name", 2)
+        raise fail("cli.out_is_folder", 2, file=str(out_path))
     started = time.perf_counter()
     tmp = out_path.with_name(out_path.name + ".part")
     try:
@@ -133,10 +129,10 @@ def match(
         tmp.replace(out_path)
     except HighlandError as exc:
         tmp.unlink(missing_ok=True)
-        raise _fail(exc.message) from None
+        raise fail(exc) from None
     except OSError as exc:
         tmp.unlink(missing_ok=True)
-        raise _fail(f"cannot write {out_path}: {exc}") from None
+        raise fail("cli.cannot_write", file=str(out_path), problem=str(exc)) from None
     secs = time.perf_counter() - started
     out.print(f"{tally['rows']:,} rows written to {out_path} in {secs:.1f} s: "
               f"{tally['eligible']:,} eligible, {tally['unknown']:,} unknown, "
@@ -173,7 +169,7 @@ def replay(
         with session_factory()() as s:
             rep = service.replay(s, run_id)
     except HighlandError as exc:
-        raise _fail(exc.message) from None
+        raise fail(exc) from None
     if out_path is not None and rep.frames:
         from highland.platform.kit import inert
 
@@ -181,8 +177,8 @@ def replay(
         texts = [c for c, t in results.schema.items() if t == pl.String]
         results.with_columns(inert.csv_out_expr(c) for c in texts).write_csv(out_path)
     if not rep.verified:
-        raise _fail(f"run {run_id} replays differently: {rep.digest[:12]} vs "
-                    f"{rep.run.result_sha256[:12]}")  # fmt: skip
+        raise fail("cli.policies.replay_differs", run=run_id, digest=rep.digest[:12],
+                   stored=rep.run.result_sha256[:12])  # fmt: skip
     out.print(f"run {run_id} replayed exactly: {len(rep.frames)} policies, "
               f"result {rep.digest[:12]}")  # fmt: skip
 
@@ -197,5 +193,5 @@ def retire(policy_id: Annotated[str, typer.Argument(help="Policy id.")]) -> None
         with transaction() as s:
             service.retire(s, policy_id, actor)
     except HighlandError as exc:
-        raise _fail(exc.message) from None
-    out.print(f"policy {policy_id} retired")
+        raise fail(exc) from None
+    say("cli.policies.retired", policy=policy_id)

@@ -11,7 +11,7 @@ from rich.console import Console
 
 from highland.platform.audit.service import Actor
 from highland.platform.cli import actor as cli_actor
-from highland.platform.cli import init_db
+from highland.platform.cli import fail, init_db, say
 from highland.platform.db import session_factory, transaction
 from highland.platform.errors import HighlandError
 
@@ -22,11 +22,6 @@ app.add_typer(reference_app, name="reference")
 app.add_typer(prospects_app, name="prospects")
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
-
-
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"error: {message}", highlight=False, markup=False)
-    return typer.Exit(code)
 
 
 def _init_and_actor() -> Actor:
@@ -42,7 +37,7 @@ def _load(kind: str, path: Path) -> None:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise _fail(f"{path}: cannot read the file ({exc.__class__.__name__})", 2) from None
+        raise fail("cli.cannot_read", 2, file=str(path), problem=exc.__class__.__name__) from None
     loader = reference_data.load_reference if kind == "reference" else reference_data.load_prospects
     try:
         with transaction() as s:
@@ -50,9 +45,9 @@ def _load(kind: str, path: Path) -> None:
     except reference_data.FileErrors as exc:
         for e in exc.errors:
             err.print(f"{path}: {e}", highlight=False, markup=False)
-        raise _fail(f"{len(exc.errors)} error(s); nothing was written") from None
+        raise fail("cli.errors_nothing_written", errors=len(exc.errors)) from None
     except HighlandError as exc:
-        raise _fail(f"{path}: {exc.message}") from None
+        raise fail("cli.in_file", file=str(path), problem=exc) from None
     summary = ", ".join(f"{v} {k}" for k, v in counts.items())
     out.print(f"{kind}: {summary} from {path}", highlight=False, markup=False)
 
@@ -120,7 +115,7 @@ def analytics_command(
         with transaction() as s:
             result = analytics.analyse(s, chain_id, region=region, year=year, measure=measure)
     except HighlandError as exc:
-        raise _fail(exc.message) from None
+        raise fail(exc) from None
     for line in summary_lines(result):
         out.print(line, highlight=False, markup=False)
 
@@ -140,7 +135,7 @@ def figures_command(
     with session_factory()() as s:
         state = figures.state(s)
     if not state:
-        out.print("figures: never built (the first analytics view builds them)", markup=False)
+        say("cli.analytics.never_built")
     for name, st in sorted(state.items()):
         status = "current" if st["fresh"] else f"stale (data now at generation {st['current']})"
         typer.echo(  # plain tab-separated lines (Rich would expand the tabs)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from highland.platform.audit.service import Actor
 from highland.platform.cli import actor as cli_actor
-from highland.platform.cli import init_db
+from highland.platform.cli import fail, init_db, say
 from highland.platform.db import transaction
 from highland.platform.errors import HighlandError
 
@@ -19,11 +19,6 @@ out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
 ChainOpt = Annotated[str, typer.Option("--chain", help="Chain id (or code).")]
-
-
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"error: {message}", highlight=False, markup=False)
-    return typer.Exit(code)
 
 
 def _init_and_actor() -> Actor:
@@ -53,7 +48,7 @@ def suggest(
             cid = None if chain is None else _chain_id(s, chain)
             result = mapping.suggest(s, actor, cid)
     except HighlandError as exc:
-        raise _fail(exc.message) from None
+        raise fail(exc) from None
     for code, (ins, upd, wd) in result.chains.items():
         out.print(f"{code}: {ins} new, {upd} updated, {wd} withdrawn", highlight=False)
 
@@ -66,7 +61,7 @@ def _decide(decision: str, chain: str, ids: str | None, segment: str | None,
     try:
         id_list = [int(x) for x in ids.split(",") if x.strip()] if ids else []
     except ValueError:
-        raise _fail(f"--ids must be numbers separated by commas, not {ids!r}", 2) from None
+        raise fail("cli.mapping.bad_ids", 2, value=repr(ids)) from None
     try:
         with transaction() as s:
             n = mapping.decide(
@@ -74,8 +69,8 @@ def _decide(decision: str, chain: str, ids: str | None, segment: str | None,
                 min_confidence=min_confidence,
             )  # fmt: skip
     except HighlandError as exc:
-        raise _fail(exc.message) from None
-    out.print(f"{decision}ed {n} row(s)" if decision == "reject" else f"accepted {n} row(s)")
+        raise fail(exc) from None
+    say("cli.mapping.rejected" if decision == "reject" else "cli.mapping.accepted", rows=n)
 
 
 IdsOpt = Annotated[str | None, typer.Option("--ids", help="Row ids, comma-separated.")]
@@ -115,11 +110,11 @@ def leading(
             cid = _chain_id(s, chain)
             if mark:
                 lead.mark_leading(s, actor, cid, mark, reason)
-                out.print(f"marked {mark}", highlight=False)
+                say("cli.mapping.marked", uscc=mark)
                 return
             if unmark:
                 lead.unmark_leading(s, actor, cid, unmark)
-                out.print(f"unmarked {unmark}", highlight=False)
+                say("cli.mapping.unmarked", uscc=unmark)
                 return
             for firm, ent in lead.leading_firms(s, cid):
                 out.print(f"leading\t{ent.uscc}\t{ent.name}\t{firm.reason or ''}", highlight=False)
@@ -133,4 +128,4 @@ def leading(
                     markup=False,
                 )
     except HighlandError as exc:
-        raise _fail(exc.message) from None
+        raise fail(exc) from None

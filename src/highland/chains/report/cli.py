@@ -12,8 +12,12 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from highland.chains.report import service as report
+from highland.platform.cli import actor as _actor
+from highland.platform.cli import fail, say
+from highland.platform.cli import init_db as _init
 from highland.platform.db import transaction
 from highland.platform.errors import HighlandError
 
@@ -21,11 +25,6 @@ app = typer.Typer(help="Reports: the monthly chain report.", no_args_is_help=Tru
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 FLAGS = {"month": "--month", "format": "--format", "lang": "--lang"}
-
-
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"error: {message}", highlight=False, markup=False)
-    return typer.Exit(code)
 
 
 def write_atomically(path: Path, data: bytes) -> None:
@@ -40,33 +39,30 @@ def write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
-def _out_problem(path: Path) -> str | None:
-    """Why the report cannot be written at `path` (None: it can)."""
+def _out_problem(path: Path) -> tuple[str, dict[str, str]] | None:
+    """Why the report cannot be written at `path`, as a catalogue key and its parameters (None:
+    it can)."""
     folder = path.parent
     if path.is_dir():
-        return f"--out: {path} is a folder; give a file name, e.g. {path / 'report.html'}"
+        return "cli.report.out_is_folder", {"file": str(path), "example": str(path / "report.html")}
     if not folder.is_dir():
-        return f"--out: the folder {folder} does not exist"
+        return "cli.report.no_folder", {"folder": str(folder)}
     if not os.access(folder, os.W_OK | os.X_OK):
-        return f"--out: cannot write in the folder {folder}"
+        return "cli.report.folder_unwritable", {"folder": str(folder)}
     if path.exists() and not os.access(path, os.W_OK):
-        return f"--out: {path} cannot be overwritten"
+        return "cli.report.not_overwritable", {"file": str(path)}
     return None
 
 
-def _chain_id(session: object, chain: str) -> int:
-    from sqlalchemy.orm import Session
-
-    from highland.chains.models import Chain
-
-    assert isinstance(session, Session)
+def _chain_id(session: Session, chain: str) -> int:
+    """A chain given by its id or its code (a missing id is the report's own 404)."""
     text = chain.strip()
     if text.isdigit():
         return int(text)
-    found = session.scalar(select(Chain.id).where(Chain.code == text))
+    found = report.chain_by_code(session, text)
     if found is None:
-        raise _fail(f"CHAIN: no chain with id or code '{chain}'", 2)
-    return int(found)
+        raise fail("cli.report.no_chain", 2, chain=chain)
+    return found
 
 
 def chain(
@@ -77,42 +73,37 @@ def chain(
     lang: Annotated[str, typer.Option("--lang", help="zh-CN | en")] = "zh-CN",
 ) -> None:
     """Write a chain's monthly report (printable HTML or XLSX) to --out."""
-    from highland.chains.report import service as report
-    from highland.platform.cli import actor as _actor
-    from highland.platform.cli import init_db as _init
-
     for check in (lambda: report.check_format(fmt), lambda: report.check_lang(lang)):
         try:
             check()
         except HighlandError as exc:
-            raise _fail(_flag(exc), 2) from None
+            raise _flag(exc, 2) from None
     problem = _out_problem(out_path)
     if problem:
-        raise _fail(problem, 2)
+        raise fail(problem[0], 2, **problem[1])
     _init()
     try:
         with transaction() as s:
             r = report.build(s, _chain_id(s, chain), month, lang, by=_actor().name)
             data = report.to_xlsx(r) if fmt == "xlsx" else report.to_html(r).encode("utf-8")
     except HighlandError as exc:
-        raise _fail(_flag(exc), 2 if exc.status_code in (404, 422) else 1) from None
+        raise _flag(exc, 2 if exc.status_code in (404, 422) else 1) from None
     try:
         write_atomically(out_path, data)
     except OSError as exc:
-        raise _fail(
-            f"--out: cannot write {out_path} ({exc.strerror or exc}); nothing written"
-        ) from None
-    out.print(f"chain {r.chain_id} {r.month}: {fmt} report written to {out_path} "
-              f"({len(data):,} bytes)", highlight=False, markup=False)  # fmt: skip
+        raise fail("cli.report.cannot_write", file=str(out_path),
+                   problem=str(exc.strerror or exc)) from None  # fmt: skip
+    say("cli.report.written", chain=r.chain_id, month=r.month, format=fmt, file=str(out_path),
+        size=f"{len(data):,}")  # fmt: skip
 
 
-def _flag(exc: HighlandError) -> str:
-    """The message with the field named as the command's flag (month → --month)."""
-    if exc.field in FLAGS and exc.message.startswith(exc.field + ":"):
-        return FLAGS[exc.field] + exc.message[len(exc.field) :]
+def _flag(exc: HighlandError, status: int) -> typer.Exit:
+    """The failure with the field named as the command's flag (month → --month)."""
+    if exc.field in FLAGS:
+        return fail("cli.flag_problem", status, flag=FLAGS[exc.field], problem=exc)
     if exc.status_code == 404:
-        return f"CHAIN: {exc.message}"
-    return exc.message
+        return fail("cli.flag_problem", status, flag="CHAIN", problem=exc)
+    return fail(exc, status)
 
 
 app.command("chain")(chain)

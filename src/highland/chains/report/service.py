@@ -32,7 +32,7 @@ from highland.chains import indicators
 from highland.chains.analytics import measures
 from highland.chains.analytics import service as analytics
 from highland.chains.governance import service as gov
-from highland.chains.models import ChainMeeting, ChainTask
+from highland.chains.models import Chain, ChainMeeting, ChainTask
 from highland.chains.pictures import service as pictures
 from highland.chains.pictures import service as pictures_pages
 from highland.platform import institutions
@@ -138,6 +138,11 @@ class Report:
 
 
 # --------------------------------------------------------------------------- checks
+
+
+def chain_by_code(session: Session, code: str) -> int | None:
+    """The id of the chain with this code (None: there is none)."""
+    return session.scalar(select(Chain.id).where(Chain.code == code))
 
 
 def check_month(month: str | None, now: datetime) -> str:

@@ -9,6 +9,9 @@ from rich.console import Console
 from rich.table import Table
 
 from highland.platform.audit.service import Actor
+from highland.platform.cli import actor as _actor
+from highland.platform.cli import fail, say, words
+from highland.platform.cli import init_db as _init
 from highland.platform.db import session_factory, transaction
 from highland.platform.errors import HighlandError
 
@@ -17,14 +20,7 @@ out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
 
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
-    return typer.Exit(code)
-
-
 def _init_and_actor() -> Actor:
-    from highland.platform.cli import actor as _actor
-    from highland.platform.cli import init_db as _init
 
     _init()
     return _actor()
@@ -42,10 +38,9 @@ def create(
         with transaction() as s:
             _, plain = apikeys.create_key(s, actor, name)
     except HighlandError as exc:
-        raise _fail(exc.message) from None
+        raise fail(exc) from None
     out.print(plain, highlight=False, markup=False)
-    err.print(f"API key '{name.strip()}' created; it is shown only this once.", highlight=False,
-              markup=False)  # fmt: skip
+    err.print(words("cli.apikeys.created", name=name.strip()), highlight=False, markup=False)
 
 
 @app.command("list")
@@ -57,7 +52,7 @@ def list_() -> None:
     with session_factory()() as s:
         keys = apikeys.list_keys(s)
     if not keys:
-        out.print("no API keys")
+        say("cli.apikeys.none")
         return
     table = Table("name", "created", "by", "status")
     for k in keys:
@@ -76,5 +71,5 @@ def revoke(name: Annotated[str, typer.Argument(help="The key's name.")]) -> None
         with transaction() as s:
             apikeys.revoke(s, actor, name)
     except HighlandError as exc:
-        raise _fail(exc.message) from None
-    out.print(f"revoked: {name.strip()}", highlight=False, markup=False)
+        raise fail(exc) from None
+    say("cli.apikeys.revoked", name=name.strip())

@@ -8,9 +8,10 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from sqlalchemy import select
 
 from highland.platform.audit.service import Actor
+from highland.platform.cli import actor as _actor
+from highland.platform.cli import fail, init_db
 from highland.platform.db import session_factory, transaction
 from highland.platform.errors import HighlandError
 
@@ -27,19 +28,12 @@ DATETIME_HELP = (
 )
 
 
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
-    return typer.Exit(code)
-
-
 def _init() -> None:
-    from highland.platform.cli import init_db
 
     init_db()
 
 
 def _init_and_actor() -> Actor:
-    from highland.platform.cli import actor as _actor
 
     _init()
     return _actor()
@@ -75,17 +69,17 @@ def deadline(
 
     try:
         when = parse_when(start)
-    except ValueError as exc:
-        raise _fail(str(exc), 2) from None
+    except ValueError:
+        raise fail("cli.bad_when", 2, flag="--from", value=start) from None
     if working_days < 0:
-        raise _fail(f"--working-days: must be 0 or more, got {working_days}", 2)
+        raise fail("cli.calendar.bad_working_days", 2, value=working_days)
     _init()
     try:
         with session_factory()() as s:
             cal = load_calendar(s)
         due = cal.add_working_days(when, working_days)
     except HighlandError as exc:
-        raise _fail(exc.message) from None
+        raise fail(exc) from None
     typer.echo(due.isoformat())
     year = cal.provisional_year(when, due)
     if year is not None:
@@ -100,13 +94,13 @@ def deadline(
 def years() -> None:
     """List the years Highland knows, with where each comes from."""
     from highland.platform.calendar import LAW, OFFICIAL, PROVISIONAL, is_official, load_calendar
-    from highland.platform.calendar.models import CalendarYear
+    from highland.platform.calendar.years import entered_years
     from highland.platform.kit import clock
 
     _init()
     with session_factory()() as s:
         cal = load_calendar(s)
-        rows = {r.year: r for r in s.scalars(select(CalendarYear))}
+        rows = entered_years(s)
     provisional: list[int] = []
     for year, kind in cal.known_years().items():
         if kind == PROVISIONAL:
@@ -153,17 +147,17 @@ def load(file: Annotated[Path, typer.Argument(help="A year's calendar in YAML.")
     try:
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise _fail(f"cannot read {file}: {exc}", 2) from None
+        raise fail("cli.cannot_read", 2, file=str(file), problem=str(exc)) from None
     try:
         year, source, days = parse_year_file(text, str(file))
     except HighlandError as exc:
-        raise _fail(f"{exc.message}; nothing was stored") from None
+        raise fail("cli.nothing_stored", problem=exc) from None
     actor = _init_and_actor()
     try:
         with transaction() as s:
             moved = enter_year(s, actor, year, source, days)
     except HighlandError as exc:
-        raise _fail(f"{exc.message}; nothing was stored") from None
+        raise fail("cli.nothing_stored", problem=exc) from None
     off = sorted(d for d, (w, _) in days.items() if not w)
     worked = sorted(d for d, (w, _) in days.items() if w)
     note = " (overrides the official schedule)" if is_official(year) else ""
@@ -188,7 +182,7 @@ def delete(year: Annotated[int, typer.Argument(help="The admin-entered year to r
         with transaction() as s:
             moved = delete_year(s, actor, year)
     except HighlandError as exc:
-        raise _fail(exc.message) from None
+        raise fail(exc) from None
     then = (
         "the official schedule applies again"
         if is_official(year)

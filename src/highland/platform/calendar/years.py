@@ -60,6 +60,11 @@ class Reclocked:
         return f"{' and '.join(parts)} had their deadlines recomputed"
 
 
+def entered_years(session: Session) -> dict[int, CalendarYear]:
+    """The calendar years an admin entered, by year."""
+    return {r.year: r for r in session.scalars(select(CalendarYear))}
+
+
 def reclock_open(
     session: Session, actor: Actor, year: int, old: WorkCalendar, *, now: datetime | None = None
 ) -> Reclocked:

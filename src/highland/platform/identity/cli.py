@@ -10,6 +10,9 @@ from rich.console import Console
 from rich.table import Table
 
 from highland.platform.audit.service import Actor
+from highland.platform.cli import actor as _actor
+from highland.platform.cli import fail, say
+from highland.platform.cli import init_db as _init
 from highland.platform.db import session_factory, transaction
 from highland.platform.errors import HighlandError
 from highland.platform.kit import clock
@@ -19,14 +22,7 @@ out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
 
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}", highlight=False, markup=False)
-    return typer.Exit(code)
-
-
 def _init_and_actor() -> Actor:
-    from highland.platform.cli import actor as _actor
-    from highland.platform.cli import init_db as _init
 
     _init()
     return _actor()
@@ -51,9 +47,9 @@ def tokens_list(
         with session_factory()() as s:
             rows = credentials.list_tokens(s, user)
     except HighlandError as exc:
-        raise _fail(exc.message) from None
+        raise fail(exc) from None
     if not rows:
-        out.print("no API tokens")
+        say("cli.tokens.none")
         return
     now = clock.now()
     table = Table("id", "user", "name", "state", "created", "last used", "expires")
@@ -76,8 +72,8 @@ def tokens_revoke(
         with transaction() as s:
             row = credentials.revoke_token(s, actor, token_id)
     except HighlandError as exc:
-        raise _fail(exc.message) from None
-    out.print(f"API token {row.id} ({row.name}, of {row.username}) revoked", markup=False)
+        raise fail(exc) from None
+    say("cli.tokens.revoked", id=row.id, name=row.name, user=row.username)
 
 
 def users_list() -> None:
@@ -88,7 +84,7 @@ def users_list() -> None:
     with session_factory()() as s:
         rows = credentials.list_users(s)
     if not rows:
-        out.print("no users")
+        say("cli.users.none")
         return
     table = Table("username", "role", "state", "last sign-in", "sessions")
     for u in rows:
@@ -105,19 +101,19 @@ def _set_active(username: str, active: bool) -> int:
         with transaction() as s:
             return credentials.set_active(s, actor, username, active, acting_user_id=None)
     except HighlandError as exc:
-        raise _fail(exc.message) from None
+        raise fail(exc) from None
 
 
 def users_disable(username: Annotated[str, typer.Argument(help="The login name.")]) -> None:
     """Disable a user: their sessions end now and their API tokens stop working."""
     ended = _set_active(username, False)
-    out.print(f"user {username} disabled; {ended} session(s) ended", markup=False)
+    say("cli.users.disabled", user=username, ended=ended)
 
 
 def users_enable(username: Annotated[str, typer.Argument(help="The login name.")]) -> None:
     """Enable a disabled user again."""
     _set_active(username, True)
-    out.print(f"user {username} enabled", markup=False)
+    say("cli.users.enabled", user=username)
 
 
 def users_reset_password(
@@ -140,8 +136,8 @@ def users_reset_password(
         with transaction() as s:
             ended = credentials.reset_password(s, actor, username, password)
     except HighlandError as exc:
-        raise _fail(exc.message) from None
-    out.print(f"password of {username} reset; {ended} session(s) ended", markup=False)
+        raise fail(exc) from None
+    say("cli.users.password_reset", user=username, ended=ended)
 
 
 def register(users_app: typer.Typer, tokens_app: typer.Typer) -> None:
