@@ -9,14 +9,26 @@ from typing import Annotated, Any
 
 import typer
 from rich.progress import TaskID
-from sqlalchemy import select
 
-from highland.chains.demo_data import REFERENCE
+from highland.chains.demo_data.chains import load_demo_chains
+from highland.chains.demo_data.governance import load_demo_governance
+from highland.chains.demo_data.members import load_demo_members
 from highland.cli.common import app, fail, init_db, out, progress
+from highland.demands.demo.script import DEMO_USERS
+from highland.demands.demo.service import first_demand_owner, load_demo, load_demo_reference
+from highland.demands.sweep import sweep
+from highland.enterprises import demo as demo_data
+from highland.enterprises import imports
+from highland.enterprises.repository import count_all, get_or_first
+from highland.platform import institutions
 from highland.platform.audit.service import Actor
 from highland.platform.config import get_settings
 from highland.platform.db import session_factory, transaction
 from highland.platform.errors import HighlandError
+from highland.platform.identity.service import create_user, user_exists
+from highland.platform.kit.dates import today_local
+from highland.policies import service as policies
+from highland.policies.service import load_demo_library
 
 DEMO_LOGINS = "demo-logins.txt"
 
@@ -32,9 +44,6 @@ def demo(
     if_empty: Annotated[bool, typer.Option(help="Only load when the registry is empty.")] = False,
 ) -> None:
     """Load a realistic, synthetic Nanjing dataset (marked as synthetic in the UI)."""
-    from highland.enterprises import demo as demo_data
-    from highland.enterprises import imports
-    from highland.enterprises.repository import count_all
 
     init_db()
     sessions = session_factory()
@@ -90,7 +99,6 @@ def demo(
 
 
 def _demo_policies() -> None:
-    from highland.policies.service import load_demo_library
 
     with transaction() as s:
         report = load_demo_library(s, Actor("demo", None, "system"))
@@ -99,7 +107,6 @@ def _demo_policies() -> None:
 
 
 def _demo_chains() -> None:
-    from highland.chains.demo_data.chains import load_demo_chains
 
     with transaction() as s:
         counts = load_demo_chains(s, Actor("demo", None, "system"))
@@ -114,35 +121,14 @@ def _demo_chains() -> None:
 def _demo_chain_members() -> None:
     """Demo reference figures and prospects, suggestions for every chain, and the strong
     ones (industry class matches, confidence ≥ 80) accepted — once, on an empty mapping."""
-    from highland.chains.analytics import reference_data
-    from highland.chains.mapping import service as mapping
-    from highland.chains.models import EnterpriseSegment, ReferenceFigure
-
-    actor = Actor("demo", None, "system")
-    folder = REFERENCE
     with transaction() as s:
-        if s.scalar(select(ReferenceFigure.id).limit(1)) is None:
-            for name, load in (
-                ("reference_figures.csv", reference_data.load_reference),
-                ("prospects.csv", reference_data.load_prospects),
-            ):
-                load(s, actor, (folder / name).read_bytes(), name)
-        if s.scalar(select(EnterpriseSegment.id).limit(1)) is not None:
-            return
-        mapping.suggest(s, actor)
-        accepted = 0
-        for chain_id, segment in s.execute(
-            select(EnterpriseSegment.chain_id, EnterpriseSegment.segment_code).distinct()
-        ).all():
-            accepted += mapping.decide(
-                s, actor, chain_id, "accept", segment=segment, min_confidence=80
-            )
+        accepted = load_demo_members(s, Actor("demo", None, "system"))
+    if accepted is None:
+        return
     out.print(f"demo chain members accepted: {accepted}", highlight=False)
 
 
 def _demo_demands() -> None:
-    from highland.demands.demo.service import load_demo
-    from highland.demands.sweep import sweep
 
     try:
         with transaction() as s:
@@ -162,7 +148,6 @@ def _demo_demands() -> None:
 
 def _demo_governance() -> None:
     """The chains' scheduling records of the last two months, with tasks (once)."""
-    from highland.chains.demo_data.governance import load_demo_governance
 
     with transaction() as s:
         counts = load_demo_governance(s)
@@ -181,8 +166,6 @@ DEMO_POLICY_RUN_MAX = 200_000
 def _demo_policy_run(enterprises: int) -> None:
     """A first official policy run, so that the demo's enterprise account is told what it
     qualifies for (the notices an official run sends)."""
-    from highland.platform.kit.dates import today_local
-    from highland.policies import service as policies
 
     if enterprises > DEMO_POLICY_RUN_MAX:
         out.print("demo policy run skipped (large registry): run `highland policies run`")
@@ -197,7 +180,6 @@ def _demo_policy_run(enterprises: int) -> None:
 def _demo_people() -> None:
     """The demo's institutions and accounts come first, so that the demo's demands and tasks
     reach real people (their notices are there at the first sign-in)."""
-    from highland.demands.demo.service import load_demo_reference
 
     try:
         with transaction() as s:
@@ -208,12 +190,6 @@ def _demo_people() -> None:
 
 
 def _demo_users() -> None:
-    from highland.demands.demo.script import DEMO_USERS
-    from highland.demands.demo.service import first_owner
-    from highland.demands.models import Demand
-    from highland.enterprises.repository import get_or_first
-    from highland.platform.identity.service import create_user, user_exists
-    from highland.platform.institutions.models import Institution
 
     settings = get_settings()
     path = settings.instance_dir / DEMO_LOGINS
@@ -221,8 +197,7 @@ def _demo_users() -> None:
     with transaction() as s:
         # The enterprise account belongs to the firm of the first demo demand, so that it has
         # some (the account is made before the demands, which then notify it).
-        owner = s.scalar(select(Demand.enterprise_id).order_by(Demand.id).limit(1))
-        owner = owner if owner is not None else first_owner(s)
+        owner = first_demand_owner(s)
         ent = get_or_first(s, owner)
         wanted: list[tuple[str, str, dict[str, Any]]] = [
             ("admin", "admin", {}),
@@ -232,7 +207,7 @@ def _demo_users() -> None:
             ("handler", "handler", {"institution_code": "320115-ZRZY"}),
         ]
         for username, role, institution, name in DEMO_USERS:
-            if institution is None or s.get(Institution, institution) is not None:
+            if institution is None or institutions.exists(s, institution):
                 extra: dict[str, Any] = {"display_name": name}
                 if institution:
                     extra["institution_code"] = institution

@@ -179,6 +179,13 @@ def first_owner(session: Session) -> int | None:
     return ents[MEETING[0].ent % len(ents)].id if ents else None
 
 
+def first_demand_owner(session: Session) -> int | None:
+    """The enterprise of the first demand filed, else the one the demo's first demand will be
+    filed for (the demo's enterprise account belongs to it, so that it has some)."""
+    owner = session.scalar(select(Demand.enterprise_id).order_by(Demand.id).limit(1))
+    return owner if owner is not None else first_owner(session)
+
+
 def load_demo(session: Session, actor: Actor, now: datetime | None = None) -> dict[str, int]:
     """Load the demo reference data, meeting and demands; return counts (all zero but
     `already` when the demo meeting is there already)."""
