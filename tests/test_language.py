@@ -66,7 +66,7 @@ KNOWN: dict[tuple[str, str], str] = {
     # enterprises: the import report's row errors
     ("zh", "not a date; write YYYY-MM-DD"): "enterprises/validate.py",
     ("zh", "unknown district: not a GB/T 2260"): "enterprises/validate.py",
-    ("zh", "缺少必填列："): "enterprises/tables.py (upload.missing_columns: English column names)",
+    ("zh", "缺少必填列："): "platform/kit/tables.py (upload.missing_columns: English column names)",
     # policies: criteria written out, rule-file errors (what-if)
     ("zh", " in ["): "policies/rules/model.py (criterion_label, shown under each criterion)",
     ("zh", "qualifications contains"): "policies/rules/model.py (criterion_label)",

@@ -8,7 +8,7 @@ The kernel never imports a domain; it runs what is registered here:
 - the listeners of a change of the working calendar (`highland.platform.calendar.years`): the
   demands' and the chain tasks' deadlines are recounted;
 - the providers policy matching reads enterprises' chain memberships through
-  (`highland.enterprises.snapshot`), lent by the chains domain.
+  (`highland.enterprises.public.register_chain_memberships`), lent by the chains domain.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from highland.chains.governance import sweep as task_sweep
 from highland.chains.public import chain_memberships
 from highland.demands import reclock as demand_reclock
 from highland.demands import sweep as demand_sweep
-from highland.enterprises import snapshot
+from highland.enterprises import public as enterprises
 from highland.platform import jobs
 
 _done = False
@@ -42,5 +42,5 @@ def wire() -> None:
             "demands", demand_reclock.LABEL, demand_reclock.reclock_demands
         )
         jobs.register_calendar_listener("tasks", task_reclock.LABEL, task_reclock.reclock_tasks)
-        snapshot.register_chain_memberships(chain_memberships)
+        enterprises.register_chain_memberships(chain_memberships)
         _done = True

@@ -22,6 +22,7 @@ from highland.platform.identity.permissions import Permission, Principal
 from highland.platform.web.i18n import error_text
 from highland.platform.web.params import DbInt
 from highland.platform.web.render import language, render
+from highland.platform.web.uploads import read_upload_in_thread
 
 router = APIRouter(include_in_schema=False)
 READ = Depends(require(Permission.chains_read))
@@ -59,13 +60,7 @@ def _upload(request: Request, file: UploadFile | None, text: str) -> tuple[bytes
     """The uploaded file when one was chosen, else the pasted YAML."""
     if file is None or not file.filename:
         return text.encode(), "pasted.yaml"
-    limit = request.app.state.settings.max_upload_mb * 1024 * 1024
-    data = file.file.read(limit + 1)
-    if len(data) > limit:
-        mb = limit // (1024 * 1024)
-        raise InvalidInput(f"the file is larger than {mb} MB", field="file",
-                           code="upload.too_big", params={"mb": mb})  # fmt: skip
-    return data, file.filename
+    return read_upload_in_thread(request, file)
 
 
 def _shown(request: Request, errors: list[ChainError]) -> list[str]:

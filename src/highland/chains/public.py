@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import and_
 
 from highland.chains.models import Chain, EnterpriseSegment
-from highland.enterprises.snapshot import MembershipSource
+from highland.enterprises.public import MembershipSource
 from highland.platform.db import table_of
 
 

@@ -8,14 +8,17 @@ from typing import Annotated
 import typer
 
 from highland.cli.common import actor, err, export_app, fail, import_app, init_db, out, progress
+from highland.enterprises import service
+from highland.enterprises.imports import report_csv, run_import
+from highland.enterprises.repository import EnterpriseFilter
+from highland.enterprises.vocab import SOURCES
 from highland.platform.cli import say
 from highland.platform.db import session_factory
 from highland.platform.errors import HighlandError
+from highland.platform.identity.permissions import Principal, Role
 
 
 def _report(result: object, report: Path | None) -> None:
-    from highland.enterprises.imports import report_csv
-
     if report is not None:
         report.write_text(report_csv(result), encoding="utf-8")  # type: ignore[arg-type]
         say("cli.data.report_written", file=str(report))
@@ -29,8 +32,6 @@ def _run_import(
     report: Path | None,
     source: str = "statistics",
 ) -> None:
-    from highland.enterprises.imports import run_import
-
     if not file.exists() or not file.is_file():
         raise fail("cli.no_such_file", file=str(file))
     init_db()
@@ -102,8 +103,6 @@ def import_financials(
     ] = "statistics",
 ) -> None:
     """Import yearly figures (uscc, year, revenue, …); money in yuan, empty = missing."""
-    from highland.enterprises.vocab import SOURCES
-
     if source not in SOURCES:
         raise fail("cli.data.bad_source", 2, choices=", ".join(SOURCES))
     _run_import("financials", file, dry_run, skip_invalid, report, source)
@@ -124,10 +123,6 @@ def export_enterprises(
     ownership: Annotated[str | None, typer.Option(help="Ownership code.")] = None,
 ) -> None:
     """Export the (filtered) registry to CSV or XLSX."""
-    from highland.enterprises import service
-    from highland.enterprises.repository import EnterpriseFilter
-    from highland.platform.identity.permissions import Principal, Role
-
     if fmt not in ("csv", "xlsx"):
         raise fail("cli.data.bad_format", 2)
     everyone = Principal(0, "cli", Role.admin, channel="cli")

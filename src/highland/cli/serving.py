@@ -12,11 +12,14 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+import uvicorn
+from uvicorn.config import LOGGING_CONFIG
+
+from highland.main import create_app
+
 
 def log_config() -> dict[str, Any]:
     """uvicorn's logging configuration plus Highland's own logger at INFO."""
-    from uvicorn.config import LOGGING_CONFIG
-
     config = copy.deepcopy(LOGGING_CONFIG)
     config["formatters"]["highland"] = {
         "()": "uvicorn.logging.DefaultFormatter",
@@ -39,13 +42,9 @@ def log_config() -> dict[str, Any]:
 
 def run(host: str, port: int, workers: int = 1) -> None:
     """Serve the app on host:port with `workers` processes (1: in this process)."""
-    import uvicorn
-
     # Proxy headers are read by the app itself, only from HIGHLAND_TRUSTED_PROXIES (uvicorn's
     # own default would believe X-Forwarded-For from any local process).
     if workers <= 1:
-        from highland.main import create_app
-
         uvicorn.run(
             create_app(), host=host, port=port, log_config=log_config(), proxy_headers=False
         )

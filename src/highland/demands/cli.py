@@ -8,7 +8,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from highland.demands import repository
+from highland.demands import reference, repository
+from highland.demands.meetings.board import board_xlsx
+from highland.demands.sweep_cli import sweep_command
 from highland.platform.audit.service import Actor
 from highland.platform.cli import actor as _actor
 from highland.platform.cli import fail, say
@@ -33,8 +35,6 @@ def load_reference(
     path: Annotated[Path, typer.Argument(help="YAML with categories, institutions, routing.")],
 ) -> None:
     """Load categories, institutions and the routing table from a YAML file (all or nothing)."""
-    from highland.demands import reference
-
     actor = _init_and_actor()
     try:
         text = path.read_text(encoding="utf-8")
@@ -67,9 +67,6 @@ def board(
     out_path: Annotated[Path, typer.Option("--out", help="XLSX file to write.")],
 ) -> None:
     """Export a meeting's demand list (institution, deadlines, state) to XLSX."""
-    from highland.demands.meetings.board import board_xlsx
-    from highland.platform.db import session_factory
-
     actor = _init_and_actor()
     staff = Principal(user_id=0, username=actor.name, role=Role.admin, channel="cli")
     try:
@@ -81,10 +78,4 @@ def board(
     say("cli.written", file=str(out_path))
 
 
-def _mount_sweep() -> None:
-    from highland.demands.sweep_cli import sweep_command
-
-    app.command("sweep")(sweep_command)
-
-
-_mount_sweep()
+app.command("sweep")(sweep_command)

@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from highland.enterprises import repository as repo
 from highland.enterprises import service
-from highland.enterprises.imports import read_upload, run_import
+from highland.enterprises.imports import run_import
 from highland.enterprises.models import Enterprise
 from highland.enterprises.pages import filter_params
 from highland.enterprises.schemas import (
@@ -27,6 +27,7 @@ from highland.platform.errors import InvalidInput
 from highland.platform.identity.permissions import Permission, Principal
 from highland.platform.kit.dates import parse_date, today_local
 from highland.platform.web.params import XLSX_TYPE, DbInt
+from highland.platform.web.uploads import read_upload
 
 router = APIRouter(prefix="/api/v1", tags=["enterprises"])
 READ = Depends(require(Permission.enterprises_read))

@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from highland.enterprises import repository as repo
 from highland.enterprises import service
-from highland.enterprises.imports import read_upload, run_import, save_report
+from highland.enterprises.imports import load_report, run_import, save_report
 from highland.enterprises.vocab import OWNERSHIP, QUALIFICATIONS
 from highland.platform.calendar.provisional import calendar_warning
 from highland.platform.deps import DB, csrf_protect, require
@@ -23,6 +23,7 @@ from highland.platform.web.charts import bar_line
 from highland.platform.web.i18n import error_text, translate
 from highland.platform.web.params import DbInt
 from highland.platform.web.render import language, register_names, render
+from highland.platform.web.uploads import read_upload
 
 router = APIRouter(include_in_schema=False)
 # Every page may name a qualification, an ownership type or a data source by its code.
@@ -226,8 +227,6 @@ def import_report(
     report_id: str, request: Request, principal: Principal = IMPORT, db: Session = DB
 ) -> Response:
     """Download an import's row-level report (only its author may)."""
-    from highland.enterprises.imports import load_report
-
     text = load_report(db, principal, report_id)
     if text is None:
         raise NotFound("no such report", code="enterprises.no_report", params={"id": report_id})

@@ -1,11 +1,16 @@
 """What the enterprises domain lends other domains: its published interface.
 
 Policies, demands and chains read the registry here and only here, never through
-`enterprises.models` (or its tables, repository or import internals), so the registry's tables
-can change behind this module. Two kinds of things are lent:
+`enterprises.models` (or its tables, repository, snapshot or import internals), so the
+registry's tables can change behind this module. What is lent:
 
 - single look-ups as plain functions returning `EnterpriseRef`, a frozen copy of the few fields
   other domains show or route by (`ref`, `refs`, `ref_by_uscc`, `ref_columns`, `region_exists`);
+  within a principal's scope: `scoped_ref` and `names_by_uscc`;
+- the portrait as policy rules match it: `portrait_frame` (every enterprise, one Polars row
+  each) and `portrait_values` (one enterprise's row);
+- `MembershipSource`: what the chains domain lends the registry (its accepted memberships),
+  registered by the assembly with `register_chain_memberships`;
 - for set-based reads that join the registry (chain analytics, indicators, pictures, mapping),
   read-only selectables: `registry()` and `financials()` are aliases of the registry's tables
   (an alias, not a subquery, so the database uses the same indexes and plans; an alias cannot be
@@ -17,14 +22,38 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from typing import Any
 
+import polars as pl
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import NamedFromClause
 
+from highland.enterprises import repository, snapshot
+from highland.enterprises.memberships import MembershipSource, register_chain_memberships
 from highland.enterprises.models import Enterprise, Financial, Region
+from highland.platform.identity.permissions import Principal
+
+__all__ = [
+    "FINANCIAL_COLUMNS",
+    "REGISTRY_COLUMNS",
+    "EnterpriseRef",
+    "MembershipSource",
+    "financials",
+    "names_by_uscc",
+    "portrait_frame",
+    "portrait_values",
+    "ref",
+    "ref_by_uscc",
+    "ref_columns",
+    "refs",
+    "region_exists",
+    "register_chain_memberships",
+    "registry",
+    "scoped_ref",
+]
 
 REGISTRY_COLUMNS = (
     "id", "uscc", "name", "name_en", "district_code", "industry_code", "industry_section",
@@ -113,3 +142,34 @@ def ref_by_uscc(session: Session, uscc: str) -> EnterpriseRef | None:
 def region_exists(session: Session, code: str) -> bool:
     """Whether a district or custom region with this code is known."""
     return session.get(Region, code) is not None
+
+
+def scoped_ref(session: Session, principal: Principal, uscc: str) -> EnterpriseRef:
+    """The enterprise with this USCC (spaces and case aside) if it is in the principal's
+    scope, else NotFound (`enterprises.not_found`: never saying whether it exists)."""
+    e = repository.get_by_uscc(session, principal, uscc)
+    return EnterpriseRef(
+        e.id, e.uscc, e.name, e.name_en, e.district_code, e.industry_code, e.industry_section,
+        e.size_class,
+    )  # fmt: skip
+
+
+def names_by_uscc(
+    session: Session, principal: Principal, usccs: list[str], chunk: int = 1000
+) -> dict[str, tuple[str, str | None]]:
+    """The (name, English name) of each enterprise in the principal's scope among the USCCs
+    given (the others are left out); `chunk` USCCs per query."""
+    return repository.names_by_uscc(session, principal, usccs, chunk)
+
+
+def portrait_frame(
+    session: Session, as_of: date, usccs: Sequence[str] | None = None
+) -> pl.DataFrame:
+    """The portrait of every enterprise (or of those USCCs) as of a date as one Polars frame,
+    one row each, sorted by uscc (columns: `snapshot.PORTRAIT_SCHEMA`)."""
+    return snapshot.portrait_frame(session, as_of, usccs)
+
+
+def portrait_values(session: Session, uscc: str, as_of: date) -> dict[str, object] | None:
+    """One enterprise's row of `portrait_frame`, computed alone; None if the USCC is unknown."""
+    return snapshot.portrait_values(session, uscc, as_of)

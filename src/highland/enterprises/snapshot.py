@@ -12,7 +12,6 @@ import functools
 import math
 import operator
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
 from typing import Any
@@ -24,6 +23,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from highland.enterprises import repository as repo
 from highland.enterprises import service
+from highland.enterprises.memberships import membership_source
 from highland.enterprises.models import Enterprise, Financial, Qualification
 from highland.enterprises.portrait import (
     SINGLE_CLASS_GROUPS,
@@ -58,29 +58,6 @@ _INT64 = (-(2**63), 2**63 - 1)
 _CLAMP = 2**100  # lifecycle thresholds beyond any Int64 value compare the same as this
 
 Scope = Callable[[Any], ColumnElement[bool]]
-
-
-@dataclass(frozen=True)
-class MembershipSource:
-    """Where enterprises' accepted chain memberships are read: a FROM clause, the condition of
-    an accepted membership in a chain not retired, and the columns of the enterprise id, the
-    chain code and the segment code. Lent by the chains domain (registered by the assembly,
-    `highland.wiring`), so that enterprises never read the chains' tables by name."""
-
-    source: Any
-    where: ColumnElement[bool]
-    enterprise_id: ColumnElement[Any]
-    chain: ColumnElement[Any]
-    segment: ColumnElement[Any]
-
-
-_membership_provider: Callable[[], MembershipSource] | None = None
-
-
-def register_chain_memberships(provider: Callable[[], MembershipSource]) -> None:
-    """Lend the snapshot the chains' memberships (without it, every enterprise has none)."""
-    global _membership_provider
-    _membership_provider = provider
 
 
 # --------------------------------------------------------------------------- the one-row path
@@ -130,9 +107,9 @@ def row_values(
 def memberships_of(session: Session, enterprise_id: int) -> tuple[list[str], list[str]]:
     """The chain codes and "chaincode/segmentcode" of an enterprise's accepted memberships
     (chains not retired); both lists sorted."""
-    if _membership_provider is None:
+    m = membership_source()
+    if m is None:
         return [], []
-    m = _membership_provider()
     rows = session.execute(
         select(m.chain, m.segment)
         .select_from(m.source)
@@ -281,9 +258,9 @@ def _qualification_query(scope: Scope, as_of: date) -> tuple[Any, ColumnElement[
 def _membership_query(scope: Scope) -> tuple[Any, ColumnElement[bool], _Columns] | None:
     """Accepted memberships in chains not retired: enterprise id, chain code, segment code
     (None: no chains domain lends them)."""
-    if _membership_provider is None:
+    m = membership_source()
+    if m is None:
         return None
-    m = _membership_provider()
     columns: _Columns = {"id": (m.enterprise_id, _I), "chain": (m.chain, _S),
                          "segment": (m.segment, _S)}  # fmt: skip
     return m.source, and_(m.where, scope(m.enterprise_id)), columns

@@ -7,7 +7,6 @@ from datetime import date
 
 import polars as pl
 
-from highland.enterprises.tables import ROW
 from highland.enterprises.vocab import (
     COUNT_COLUMNS,
     FALSE_WORDS,
@@ -21,6 +20,7 @@ from highland.enterprises.vocab import (
     USD_COLUMNS,
 )
 from highland.platform.kit.industry import industry_error_expr, industry_parts_expr
+from highland.platform.kit.tables import ROW
 from highland.platform.kit.uscc import uscc_error_expr
 
 ERROR_SCHEMA = {"row": pl.Int64, "column": pl.String, "value": pl.String, "error": pl.String}

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from highland.enterprises import repository as enterprise_repo
+from highland.enterprises import public as registry
 from highland.platform.audit.service import Actor
 from highland.platform.deps import DB, csrf_protect, read_body, require
 from highland.platform.errors import InvalidInput, NotFound, UnsupportedMediaType
@@ -272,7 +272,7 @@ def matches(
     version, compiled, snap, frame = service.policy_details(db, policy_id, when, refresh)
     chosen = service.filter_details(frame, status)
     part = chosen.slice((page - 1) * per_page, per_page)
-    names = enterprise_repo.names_by_uscc(db, principal, part["uscc"].to_list())
+    names = registry.names_by_uscc(db, principal, part["uscc"].to_list())
     labels = [c.label for c in compiled.criteria]
     items = [
         MatchItemOut(

@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated
 
+import polars as pl
 import typer
 from rich.console import Console
 
@@ -16,7 +17,11 @@ from highland.platform.cli import fail, say
 from highland.platform.cli import init_db as _init
 from highland.platform.db import session_factory, transaction
 from highland.platform.errors import HighlandError
+from highland.platform.kit import inert
 from highland.platform.kit.dates import parse_date, today_local
+from highland.policies import service
+from highland.policies.rules.loader import check_references, read_paths
+from highland.policies.rules.testcases import run_tests
 
 app = typer.Typer(help="Policy rules: check, load, test, match.", no_args_is_help=True)
 out = Console(soft_wrap=True)
@@ -48,8 +53,6 @@ def _init_and_actor() -> Actor:
 @app.command("check")
 def check(paths: PATHS) -> None:
     """Validate rule files; print every error with file and line; exit 1 on any error."""
-    from highland.policies import service
-
     _init_and_actor()
     with session_factory()() as s:
         lib = service.check_paths(s, paths)
@@ -63,8 +66,6 @@ def check(paths: PATHS) -> None:
 @app.command("load")
 def load(paths: PATHS) -> None:
     """Validate and store rules: a changed policy becomes a new version (history kept)."""
-    from highland.policies import service
-
     actor = _init_and_actor()
     try:
         with transaction() as s:
@@ -87,9 +88,6 @@ def test(
     ] = None,
 ) -> None:
     """Run YAML policy test cases through both evaluators; exit 1 on any failure."""
-    from highland.policies.rules.loader import check_references, read_paths
-    from highland.policies.rules.testcases import run_tests
-
     lib = read_paths([*paths, *(policies or [])])
     check_references(lib)
     if lib.errors:
@@ -114,8 +112,6 @@ def match(
     enterprise: Annotated[str | None, typer.Option("--enterprise", help="Only this USCC.")] = None,
 ) -> None:
     """Write uscc,policy_id,status,amount,failed,missing for the registry as of a date."""
-    from highland.policies import service
-
     when = _as_of(as_of)
     _init_and_actor()
     if out_path.is_dir():
@@ -144,8 +140,6 @@ def run(
     as_of: Annotated[str | None, typer.Option("--as-of", help="Matching date, YYYY-MM-DD.")] = None,
 ) -> None:
     """An official run: freeze the portraits, match every policy, store it for replay."""
-    from highland.policies import service
-
     when = _as_of(as_of)
     actor = _init_and_actor()
     with transaction() as s:
@@ -160,10 +154,6 @@ def replay(
     out_path: Annotated[Path | None, typer.Option("--out", help="Write its results (CSV).")] = None,
 ) -> None:
     """Recompute a stored run from its rule versions and snapshot; exit 1 if it differs."""
-    import polars as pl
-
-    from highland.policies import service
-
     _init_and_actor()
     try:
         with session_factory()() as s:
@@ -171,8 +161,6 @@ def replay(
     except HighlandError as exc:
         raise fail(exc) from None
     if out_path is not None and rep.frames:
-        from highland.platform.kit import inert
-
         results = pl.concat(list(rep.frames.values()))
         texts = [c for c, t in results.schema.items() if t == pl.String]
         results.with_columns(inert.csv_out_expr(c) for c in texts).write_csv(out_path)
@@ -186,8 +174,6 @@ def replay(
 @app.command("retire")
 def retire(policy_id: Annotated[str, typer.Argument(help="Policy id.")]) -> None:
     """Stop matching a policy; its versions stay for replay."""
-    from highland.policies import service
-
     actor = _init_and_actor()
     try:
         with transaction() as s:

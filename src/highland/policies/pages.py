@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from highland.enterprises import repository as enterprise_repo
+from highland.enterprises import public as registry
 from highland.platform.audit.service import Actor
 from highland.platform.deps import DB, csrf_protect, require
 from highland.platform.errors import InvalidInput, NotFound
@@ -20,6 +20,7 @@ from highland.platform.kit.dates import parse_date, today_local
 from highland.platform.web.i18n import error_text
 from highland.platform.web.params import DbInt
 from highland.platform.web.render import language, render
+from highland.platform.web.uploads import read_upload_in_thread
 from highland.policies import service
 from highland.policies.models import PolicyVersion
 from highland.policies.present import Formatter, rule_error_line
@@ -101,17 +102,9 @@ def _upload_text(request: Request, file: UploadFile | None, text: str) -> tuple[
     """The YAML to check: the uploaded file when one was chosen, else the pasted text."""
     if file is None or not file.filename:
         return text, "pasted.yaml"
-    limit = request.app.state.settings.max_upload_mb * 1024 * 1024
-    data = file.file.read(limit + 1)  # a sync route: the spooled file, off the event loop
-    if len(data) > limit:
-        raise InvalidInput(
-            f"the file is larger than {limit // (1024 * 1024)} MB",
-            field="file",
-            code="upload.too_big",
-            params={"mb": limit // (1024 * 1024)},
-        )
+    data, name = read_upload_in_thread(request, file)
     try:
-        return data.decode("utf-8-sig"), file.filename
+        return data.decode("utf-8-sig"), name
     except UnicodeDecodeError:
         raise InvalidInput(
             f"{file.filename} is not UTF-8 text",
@@ -180,7 +173,7 @@ def _rows(
 ) -> list[dict[str, Any]]:
     """Rows of a details frame with names and human criteria."""
     fmt = _fmt(request)
-    names = enterprise_repo.names_by_uscc(db, principal, part["uscc"].to_list())
+    names = registry.names_by_uscc(db, principal, part["uscc"].to_list())
     by_label = {c.label: c for c in compiled.criteria}
     out = []
     for r in part.iter_rows(named=True):
@@ -334,7 +327,7 @@ def enterprise_policies(
     """An enterprise's policies: what it can receive, what data is missing, what it nearly meets."""
     when = _when(as_of)
     match = service.enterprise_match(db, principal, uscc, when)
-    enterprise = enterprise_repo.get_by_uscc(db, principal, uscc)
+    enterprise = registry.scoped_ref(db, principal, uscc)
     fmt = _fmt(request)
     titles = {k: fmt.title(p) for k, (_, p) in service.current_packages(db).items()}
     ctx = {

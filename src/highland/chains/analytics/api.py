@@ -12,10 +12,11 @@ from starlette.concurrency import run_in_threadpool
 
 from highland.chains.analytics import measures, reference_data
 from highland.chains.analytics import service as analytics
-from highland.enterprises.imports import actor_of, read_upload
+from highland.platform.audit.service import actor_of
 from highland.platform.deps import DB, csrf_protect, require
 from highland.platform.identity.permissions import Permission, Principal
 from highland.platform.web.params import DbInt
+from highland.platform.web.uploads import read_upload
 
 router = APIRouter(prefix="/api/v1", tags=["chains"])
 READ = Depends(require(Permission.chains_read))

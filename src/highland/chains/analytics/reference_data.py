@@ -13,10 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from highland.chains.models import Prospect, ReferenceFigure
-from highland.enterprises.tables import ROW, read_table
+from highland.enterprises.vocab import HEADER_ALIASES
 from highland.platform.audit.service import Actor, Change, record
 from highland.platform.errors import InvalidInput
 from highland.platform.kit.industry import IndustryError, parse_industry
+from highland.platform.kit.tables import ROW, read_table
 from highland.platform.kit.uscc import USCCError, validate
 
 REFERENCE_COLUMNS = ("region", "year", "industry_code", "measure", "value", "source")
@@ -142,7 +143,7 @@ def _industry(row: dict[str, Any], col: str, errors: list[RowError], star: bool)
 
 def check_reference(data: bytes, filename: str) -> list[dict[str, Any]]:
     """Validated reference rows, or FileErrors with every error."""
-    table = read_table(data, filename, REFERENCE_COLUMNS, REFERENCE_COLUMNS)
+    table = read_table(data, filename, REFERENCE_COLUMNS, REFERENCE_COLUMNS, HEADER_ALIASES)
     errors: list[RowError] = []
     out: list[dict[str, Any]] = []
     seen: dict[tuple[Any, ...], int] = {}
@@ -236,7 +237,7 @@ def load_reference(db: Session, actor: Actor, data: bytes, filename: str) -> dic
 
 def check_prospects(data: bytes, filename: str) -> list[dict[str, Any]]:
     """Validated prospect rows, or FileErrors with every error."""
-    table = read_table(data, filename, PROSPECT_COLUMNS, ("name", "source"))
+    table = read_table(data, filename, PROSPECT_COLUMNS, ("name", "source"), HEADER_ALIASES)
     errors: list[RowError] = []
     out: list[dict[str, Any]] = []
     seen: dict[tuple[str, str], int] = {}

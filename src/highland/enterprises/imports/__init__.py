@@ -17,8 +17,6 @@ from highland.enterprises.imports.reports import (
 )
 from highland.enterprises.imports.work import (
     KINDS,
-    actor_of,
-    read_upload,
     run_import,
     save_report,
 )
@@ -27,14 +25,12 @@ __all__ = [
     "KINDS",
     "REPORT_MAX_BYTES",
     "ImportResult",
-    "actor_of",
     "import_enterprise_frame",
     "import_enterprises",
     "import_financial_frame",
     "import_financials",
     "keep_report",
     "load_report",
-    "read_upload",
     "report_csv",
     "run_import",
     "save_report",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 
 import polars as pl
@@ -19,9 +18,11 @@ from highland.enterprises.imports.outcome import (
     PER_ROW_AUDIT_LIMIT,
     ImportResult,
     Progress,
+    begin_result,
     errors_out,
     finish_run,
     no_progress,
+    read_sheet,
     refuse_file,
     validation_context,
 )
@@ -39,13 +40,13 @@ from highland.enterprises.models import (
     Financial,
 )
 from highland.enterprises.portrait.refresh import refresh_size_classes
-from highland.enterprises.tables import ROW, read_table
 from highland.enterprises.vocab import (
     FINANCIAL_COLUMNS,
     FINANCIAL_REQUIRED,
 )
 from highland.platform.audit.service import Actor, Change
 from highland.platform.db import begin_write, table_of
+from highland.platform.kit.tables import ROW
 
 
 def import_financials(
@@ -60,20 +61,11 @@ def import_financials(
     progress: Progress = no_progress,
 ) -> ImportResult:
     """Validate and import a yearly-figures file (CSV or XLSX)."""
-    table = read_table(data, filename, FINANCIAL_COLUMNS, FINANCIAL_REQUIRED)
+    sheet = read_sheet(data, filename, FINANCIAL_COLUMNS, FINANCIAL_REQUIRED)
     return import_financial_frame(
-        session,
-        actor,
-        table.frame,
-        filename,
-        table.encoding,
-        sha256=hashlib.sha256(data).hexdigest(),
-        ignored=table.ignored_columns,
-        dry_run=dry_run,
-        skip_invalid=skip_invalid,
-        source=source,
+        session, actor, **sheet, dry_run=dry_run, skip_invalid=skip_invalid, source=source,
         progress=progress,
-    )
+    )  # fmt: skip
 
 
 def import_financial_frame(
@@ -91,17 +83,9 @@ def import_financial_frame(
     progress: Progress = no_progress,
 ) -> ImportResult:
     """Validate and merge a yearly-figures table already read into strings."""
-    if ROW not in frame.columns:
-        frame = frame.with_row_index(ROW, offset=2)
-    result = ImportResult(
-        "financials",
-        filename,
-        encoding,
-        frame.height,
-        ignored_columns=list(ignored),
-        dry_run=dry_run,
+    frame, result = begin_result(
+        "financials", frame, (filename, encoding, ignored), dry_run, progress
     )
-    progress("validate", 0, frame.height)
     typed, errors = validate.financials(frame, validation_context(session), source)
     begin_write(session)  # the ids read next are the ones the merge writes against
     ids = uscc_ids(session, typed.get_column("uscc"))

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import hashlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 import polars as pl
 from sqlalchemy import (
@@ -17,8 +18,10 @@ from highland.enterprises.models import (
     ImportRun,
     Region,
 )
+from highland.enterprises.vocab import HEADER_ALIASES
 from highland.platform.audit.service import Actor, Change, record, record_many
 from highland.platform.kit.dates import today_local
+from highland.platform.kit.tables import ROW, read_table
 
 PER_ROW_AUDIT_LIMIT = 5000  # above this, created rows are audited as one batch entry
 Progress = Callable[[str, int, int], None]
@@ -48,6 +51,50 @@ class ImportResult:
 
 def no_progress(_stage: str, _done: int, _total: int) -> None:
     return None
+
+
+class Sheet(TypedDict):
+    """A file read into a string table: what an import of a frame takes after its session and
+    actor (`import_enterprise_frame(session, actor, **sheet, …)`)."""
+
+    frame: pl.DataFrame
+    filename: str
+    encoding: str
+    sha256: str
+    ignored: Sequence[str]
+
+
+def read_sheet(
+    data: bytes, filename: str, known: tuple[str, ...], required: tuple[str, ...]
+) -> Sheet:
+    """Read an import's CSV or XLSX file, its headers named as the registry's columns."""
+    table = read_table(data, filename, known, required, HEADER_ALIASES)
+    return Sheet(
+        frame=table.frame,
+        filename=filename,
+        encoding=table.encoding,
+        sha256=hashlib.sha256(data).hexdigest(),
+        ignored=table.ignored_columns,
+    )
+
+
+def begin_result(
+    kind: str,
+    frame: pl.DataFrame,
+    sheet: tuple[str, str, Sequence[str]],
+    dry_run: bool,
+    progress: Progress,
+) -> tuple[pl.DataFrame, ImportResult]:
+    """The frame with its sheet row numbers, and the result an import of it starts from;
+    `sheet` is the file's name, its encoding and the columns that were ignored."""
+    if ROW not in frame.columns:
+        frame = frame.with_row_index(ROW, offset=2)
+    filename, encoding, ignored = sheet
+    result = ImportResult(
+        kind, filename, encoding, frame.height, ignored_columns=list(ignored), dry_run=dry_run
+    )
+    progress("validate", 0, frame.height)
+    return frame, result
 
 
 def validation_context(session: Session) -> validate.Context:

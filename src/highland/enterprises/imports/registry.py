@@ -3,7 +3,6 @@ qualifications, index names, refresh size classes."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
@@ -29,9 +28,11 @@ from highland.enterprises.imports.outcome import (
     PER_ROW_AUDIT_LIMIT,
     ImportResult,
     Progress,
+    begin_result,
     errors_out,
     finish_run,
     no_progress,
+    read_sheet,
     refuse_file,
     validation_context,
 )
@@ -48,13 +49,13 @@ from highland.enterprises.models import (
     Qualification,
 )
 from highland.enterprises.portrait.refresh import refresh_size_classes
-from highland.enterprises.tables import ROW, read_table
 from highland.enterprises.vocab import (
     ENTERPRISE_IMPORT_COLUMNS,
     ENTERPRISE_REQUIRED,
 )
 from highland.platform.audit.service import Actor, Change
 from highland.platform.db import begin_write, table_of, utcnow
+from highland.platform.kit.tables import ROW
 
 
 def import_enterprises(
@@ -69,20 +70,11 @@ def import_enterprises(
     progress: Progress = no_progress,
 ) -> ImportResult:
     """Validate and import an enterprise file (CSV or XLSX)."""
-    table = read_table(data, filename, ENTERPRISE_IMPORT_COLUMNS, ENTERPRISE_REQUIRED)
+    sheet = read_sheet(data, filename, ENTERPRISE_IMPORT_COLUMNS, ENTERPRISE_REQUIRED)
     return import_enterprise_frame(
-        session,
-        actor,
-        table.frame,
-        filename,
-        table.encoding,
-        sha256=hashlib.sha256(data).hexdigest(),
-        ignored=table.ignored_columns,
-        dry_run=dry_run,
-        skip_invalid=skip_invalid,
-        synthetic=synthetic,
-        progress=progress,
-    )
+        session, actor, **sheet, dry_run=dry_run, skip_invalid=skip_invalid,
+        synthetic=synthetic, progress=progress,
+    )  # fmt: skip
 
 
 def import_enterprise_frame(
@@ -100,17 +92,9 @@ def import_enterprise_frame(
     progress: Progress = no_progress,
 ) -> ImportResult:
     """Validate and merge an enterprise table already read into strings."""
-    if ROW not in frame.columns:
-        frame = frame.with_row_index(ROW, offset=2)
-    result = ImportResult(
-        "enterprises",
-        filename,
-        encoding,
-        frame.height,
-        ignored_columns=list(ignored),
-        dry_run=dry_run,
+    frame, result = begin_result(
+        "enterprises", frame, (filename, encoding, ignored), dry_run, progress
     )
-    progress("validate", 0, frame.height)
     typed, quals, errors = validate.enterprises(frame, validation_context(session))
     if errors.height and not skip_invalid:
         return refuse_file(result, errors)

@@ -8,37 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from fastapi import Request, UploadFile
 from sqlalchemy.orm import Session, sessionmaker
 
 from highland.enterprises.imports.financials import import_financials
 from highland.enterprises.imports.outcome import ImportResult
 from highland.enterprises.imports.registry import import_enterprises
 from highland.enterprises.imports.reports import keep_report
-from highland.platform.audit.service import Actor
+from highland.platform.audit.service import Actor, actor_of
 from highland.platform.errors import InvalidInput
 from highland.platform.identity.permissions import Principal
 
 KINDS = ("enterprises", "financials")
-
-
-async def read_upload(request: Request, upload: UploadFile) -> tuple[bytes, str]:
-    """Read an uploaded file, refusing one over the configured size."""
-    limit = request.app.state.settings.max_upload_mb * 1024 * 1024
-    data = await upload.read(limit + 1)
-    if len(data) > limit:
-        raise InvalidInput(
-            f"the file is larger than {limit // (1024 * 1024)} MB",
-            field="file",
-            code="upload.too_big",
-            params={"mb": limit // (1024 * 1024)},
-        )
-    return data, upload.filename or "upload"
-
-
-def actor_of(principal: Principal) -> Actor:
-    """The audit actor of a principal."""
-    return Actor(principal.username, principal.role.value, principal.channel)
 
 
 def run_import(

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from highland.platform.audit.models import AuditEntry, AuditHead
 from highland.platform.db import utcnow
+from highland.platform.identity.permissions import Principal
 from highland.platform.pagination import Page, paginate
 
 GENESIS = "0" * 64
@@ -32,6 +33,11 @@ class Actor:
 
 
 SYSTEM = Actor("system", None, "system")
+
+
+def actor_of(principal: Principal) -> Actor:
+    """Who a principal's change is recorded as: the user, their role and their channel."""
+    return Actor(principal.username, principal.role.value, principal.channel)
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,8 @@ import polars as pl
 from openpyxl import Workbook
 from sqlalchemy.orm import Session
 
-from highland.enterprises import repository as enterprise_repo
+from highland.enterprises import public as registry
 from highland.enterprises import service as enterprise_service
-from highland.enterprises import snapshot
 from highland.platform.errors import InvalidInput, NotFound
 from highland.platform.identity.permissions import Principal
 from highland.platform.kit import inert
@@ -46,7 +45,7 @@ def match_csv(
                 code="policies.not_in_force",
                 params={"id": policy_id, "date": as_of.isoformat()},
             )
-    frame = snapshot.portrait_frame(session, as_of, usccs=[uscc] if uscc else None)
+    frame = registry.portrait_frame(session, as_of, usccs=[uscc] if uscc else None)
     if uscc is not None and frame.is_empty():
         raise NotFound(
             f"no enterprise {uscc}", code="enterprises.not_found", params={"uscc": uscc[:40]}
@@ -123,7 +122,7 @@ def export_who(
             params={"rows": chosen.height, "limit": limit},
         )
     # 5,000 USCCs per name query: far fewer round trips for large exports.
-    names = enterprise_repo.names_by_uscc(session, principal, chosen["uscc"].to_list(), 5_000)
+    names = registry.names_by_uscc(session, principal, chosen["uscc"].to_list(), 5_000)
     labels = [c.label for c in compiled.criteria]
     rows = [
         (

@@ -9,8 +9,7 @@ from datetime import date
 import polars as pl
 from sqlalchemy.orm import Session
 
-from highland.enterprises import repository as enterprise_repo
-from highland.enterprises import snapshot
+from highland.enterprises import public as registry
 from highland.platform.errors import InvalidInput, NotFound
 from highland.platform.identity.permissions import Principal
 from highland.policies.models import (
@@ -69,8 +68,8 @@ def enterprise_match(
 ) -> EnterpriseMatch:
     """Every policy in force for one enterprise, explained; NotFound when out of scope."""
     # Scoping (404 outside it); the registry's spelling of the USCC, as the lookup normalises.
-    uscc = enterprise_repo.get_by_uscc(session, principal, uscc).uscc
-    values = snapshot.portrait_values(session, uscc, as_of)
+    uscc = registry.scoped_ref(session, principal, uscc).uscc
+    values = registry.portrait_values(session, uscc, as_of)
     if values is None:
         raise NotFound(
             f"no enterprise {uscc}", code="enterprises.not_found", params={"uscc": uscc[:40]}

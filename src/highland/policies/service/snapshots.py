@@ -13,7 +13,7 @@ import polars as pl
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from highland.enterprises import snapshot
+from highland.enterprises import public as registry
 from highland.platform.errors import NotFound
 from highland.policies.models import (
     PortraitSnapshot,
@@ -37,7 +37,7 @@ def _to_parquet(frame: pl.DataFrame) -> bytes:
 
 def build_snapshot(session: Session, as_of: date) -> PortraitSnapshot:
     """Freeze the registry's portraits as of a date (reused if identical to a stored one)."""
-    frame = snapshot.portrait_frame(session, as_of).sort("uscc")
+    frame = registry.portrait_frame(session, as_of).sort("uscc")
     data = _to_parquet(frame)
     sha = hashlib.sha256(data).hexdigest()
     row = session.scalar(select(PortraitSnapshot).where(PortraitSnapshot.sha256 == sha))

@@ -1,15 +1,19 @@
-"""Reading CSV and XLSX files into string tables with canonical column names."""
+"""Reading CSV and XLSX files into string tables with canonical column names.
+
+Generic: the domains that read uploaded sheets (the registry's imports, the chains' reference
+figures and prospects) name their columns and the headers people write for them."""
 
 from __future__ import annotations
 
+import csv
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
 import polars as pl
 
-from highland.enterprises.vocab import HEADER_ALIASES
 from highland.platform.errors import InvalidInput
 from highland.platform.kit import inert, sheets
 
@@ -50,14 +54,16 @@ def _norm_header(name: str) -> str:
     return re.sub(r"\s+", " ", name.replace("\ufeff", "").strip()).lower()
 
 
-def _canonical_headers(headers: list[str], known: tuple[str, ...]) -> tuple[list[str], list[str]]:
+def _canonical_headers(
+    headers: list[str], known: tuple[str, ...], aliases: Mapping[str, str]
+) -> tuple[list[str], list[str]]:
     """Map headers to column names; unknown ones get a private name and are reported."""
     out: list[str] = []
     ignored: list[str] = []
     seen: dict[str, str] = {}
     for i, raw in enumerate(headers):
         norm = _norm_header(raw or "")
-        name = norm if norm in known else HEADER_ALIASES.get(norm, HEADER_ALIASES.get(raw or ""))
+        name = norm if norm in known else aliases.get(norm, aliases.get(raw or ""))
         if name is None or name not in known:
             out.append(f"__ignored_{i}")
             if norm:
@@ -111,9 +117,15 @@ def _read_xlsx(data: bytes) -> tuple[list[str], list[list[str | None]]]:
 
 
 def read_table(
-    data: bytes, filename: str, known: tuple[str, ...], required: tuple[str, ...]
+    data: bytes,
+    filename: str,
+    known: tuple[str, ...],
+    required: tuple[str, ...],
+    aliases: Mapping[str, str],
 ) -> Table:
-    """Read a CSV or XLSX file into a string table with canonical column names."""
+    """Read a CSV or XLSX file into a string table with canonical column names: a header is
+    one of `known` (spaces and case aside) or a key of `aliases` (the other names people write
+    for a column, e.g. "统一社会信用代码" → "uscc")."""
     if not data.strip():
         raise InvalidInput("the file is empty", field="file", code="upload.empty")
     lower = filename.lower()
@@ -126,7 +138,7 @@ def read_table(
     if lower.endswith(".xlsx") or data[:4] == b"PK\x03\x04":
         headers, body = _read_xlsx(data)
         encoding = "xlsx"
-        names, ignored = _canonical_headers(headers, known)
+        names, ignored = _canonical_headers(headers, known, aliases)
         width = len(names)
         cols: dict[str, list[str | None]] = {n: [] for n in names}
         for cells in body:
@@ -139,7 +151,7 @@ def read_table(
         text, encoding = _decode(data)
         first_line = text.split("\n", 1)[0]
         headers = next(iter(_csv_header(first_line)))
-        names, ignored = _canonical_headers(headers, known)
+        names, ignored = _canonical_headers(headers, known, aliases)
         # Valid UTF-8 is read as it is (without its BOM); only GBK text is re-encoded.
         if encoding == "utf-8":
             source = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
@@ -193,8 +205,6 @@ def _clean(column: str) -> pl.Expr:
 
 
 def _csv_header(line: str) -> list[list[str]]:
-    import csv
-
     try:
         return [next(csv.reader([line.rstrip("\r")]))]
     except csv.Error as exc:  # e.g. a lone carriage return inside the header line
