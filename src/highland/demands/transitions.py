@@ -4,6 +4,8 @@ which moves the state, the clocks and the projection columns and logs the event.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -61,30 +63,45 @@ def act(
         data=data,
         visible=lambda row: DEMANDS.allows(session, principal, row.id),
     )
-    cal = load_calendar(session)
-    _HANDLERS[Action(action)](session, d, actor, data, now, cal)
+    _HANDLERS[Action(action)](_Step(session, d, actor, data, now, load_calendar(session)))
     WORKFLOW.finish(d, now)
     lapse_pending(session, d, now)  # a pending extension request ends with the handler's work
     session.flush()
     return d
 
 
-Handler = Any
+@dataclass(frozen=True)
+class _Step:
+    """One action being taken on a demand: what each handler reads and writes through."""
+
+    session: Session
+    d: Demand
+    actor: Actor
+    data: dict[str, Any]
+    now: datetime
+    cal: WorkCalendar
+
+    def log(self, action: str, prev: State | str, to: State | str, data: dict[str, Any]) -> None:
+        """Append the action's event to the demand's log (clocks._log)."""
+        _log(self.session, self.d, self.actor, action, prev, to, data, self.now)
+
+    def move(self, action: str, to: State, data: dict[str, Any]) -> None:
+        """Move the demand to `to` and log the action from the state it was in."""
+        prev = self.d.state
+        self.d.state = to.value
+        self.log(action, prev, to, data)
+
+    def reclock(self, cat: DemandCategory) -> None:
+        """Recount the deadlines under the category's limits (the clock start is kept)."""
+        _set_clocks(self.d, cat, self.cal, _escalate_after(self.session))
 
 
-def _do_dispatch(
-    session: Session,
-    d: Demand,
-    actor: Actor,
-    data: dict[str, Any],
-    now: datetime,
-    cal: WorkCalendar,
-) -> None:
-    lead = data.get("institution")
+def _do_dispatch(s: _Step) -> None:
+    lead = s.data.get("institution")
     if lead:
-        co = list(data.get("co") or [])
+        co = list(s.data.get("co") or [])
         for code in co:
-            if not institution_exists(session, code):
+            if not institution_exists(s.session, code):
                 raise InvalidInput(
                     f"co: '{code}' is not an institution",
                     field="co",
@@ -92,145 +109,88 @@ def _do_dispatch(
                     params={"code": code},
                 )
     else:
-        ent = ref(session, d.enterprise_id)
+        ent = ref(s.session, s.d.enterprise_id)
         assert ent is not None
-        route = route_for(session, d.category_code, ent.district_code)
+        route = route_for(s.session, s.d.category_code, ent.district_code)
         lead, co = route.lead, list(route.co)
-    _dispatch(session, d, actor, str(lead), co, now, cal)
+    _dispatch(s.session, s.d, s.actor, str(lead), co, s.now, s.cal)
 
 
-def _simple(to: State) -> Handler:
-    def run(
-        session: Session,
-        d: Demand,
-        actor: Actor,
-        data: dict[str, Any],
-        now: datetime,
-        cal: WorkCalendar,
-    ) -> None:
-        prev = d.state
-        d.state = to.value
-        note = {"note": str(data["note"])[:2000]} if data.get("note") else {}
-        _log(
-            session,
-            d,
-            actor,
-            to.value if to is not State.in_progress else "start",
-            prev,
-            to,
-            note,
-            now,
-        )
-
-    return run
+def _do_start(s: _Step) -> None:
+    note = {"note": str(s.data["note"])[:2000]} if s.data.get("note") else {}
+    s.move("start", State.in_progress, note)
 
 
-def _do_accept(
-    session: Session,
-    d: Demand,
-    actor: Actor,
-    data: dict[str, Any],
-    now: datetime,
-    cal: WorkCalendar,
-) -> None:
-    prev = d.state
+def _do_accept(s: _Step) -> None:
+    d = s.d
     if d.responded_at is None:
-        d.responded_at = now
-        d.responded_on_time = d.response_due is None or now <= d.response_due
-    d.state = State.accepted.value
-    _log(
-        session,
-        d,
-        actor,
-        "accept",
-        prev,
-        State.accepted,
-        {"note": str(data.get("note") or "")[:2000]},
-        now,
-    )
+        d.responded_at = s.now
+        d.responded_on_time = d.response_due is None or s.now <= d.response_due
+    s.move("accept", State.accepted, {"note": str(s.data.get("note") or "")[:2000]})
 
 
-def _do_wait(
-    session: Session,
-    d: Demand,
-    actor: Actor,
-    data: dict[str, Any],
-    now: datetime,
-    cal: WorkCalendar,
-) -> None:
-    prev = d.state
-    d.resume_state = prev
-    d.paused_at = now
-    d.state = State.waiting.value
-    _log(
-        session, d, actor, "wait", prev, State.waiting, {"reason": str(data["reason"])[:2000]}, now
-    )
+def _do_wait(s: _Step) -> None:
+    s.d.resume_state = s.d.state
+    s.d.paused_at = s.now
+    s.move("wait", State.waiting, {"reason": str(s.data["reason"])[:2000]})
 
 
-def _do_resume(
-    session: Session,
-    d: Demand,
-    actor: Actor,
-    data: dict[str, Any],
-    now: datetime,
-    cal: WorkCalendar,
-) -> None:
+def _do_resume(s: _Step) -> None:
+    d = s.d
     assert d.paused_at is not None
-    days = cal.working_days_between(d.paused_at, now)
+    days = s.cal.working_days_between(d.paused_at, s.now)
     d.paused_days = (d.paused_days or 0) + days
     to = State(d.resume_state or State.in_progress.value)
     d.state = to.value
     d.paused_at = None
     d.resume_state = None
-    cat = session.get(DemandCategory, d.category_code)
+    cat = s.session.get(DemandCategory, d.category_code)
     assert cat is not None
-    _set_clocks(d, cat, cal, _escalate_after(session))
-    _clear_marks_if_future(d, now)
-    _log(
-        session,
-        d,
-        actor,
-        "resume",
-        State.waiting,
-        to,
-        {"paused_working_days": days, "note": str(data.get("note") or "")[:2000]},
-        now,
+    s.reclock(cat)
+    _clear_marks_if_future(d, s.now)
+    note = str(s.data.get("note") or "")[:2000]
+    s.log("resume", State.waiting, to, {"paused_working_days": days, "note": note})
+
+
+def _do_resolve(s: _Step) -> None:
+    d = s.d
+    d.resolution = str(s.data["resolution"])[:10_000]
+    d.resolved_at = s.now
+    d.resolved_on_time = d.resolution_due is None or s.now <= d.resolution_due
+    s.move("resolve", State.resolved, {"resolution": d.resolution, "on_time": d.resolved_on_time})
+
+
+def _do_confirm(s: _Step) -> None:
+    verdict, rating = _verdict(s.data), _rating(s.data)
+    comment = (
+        _clean_text(s.data.get("comment"), "comment", 2000, required=False, multiline=True) or None
     )
+    d = s.d
+    d.verdict, d.rating, d.feedback = verdict, rating, comment
+    payload: dict[str, Any] = {"verdict": verdict, "rating": rating, "comment": comment}
+    if s.actor.role != Role.enterprise.value:
+        payload["on_behalf"] = True
+    if verdict == "not":
+        # Not solved: the demand goes back to the institution with a fresh resolution clock.
+        prev = d.state
+        d.state = State.reopened.value
+        d.reopens = (d.reopens or 0) + 1
+        d.clock_start = s.now
+        d.paused_days = 0
+        d.extension_days = 0  # a fresh resolution round: earlier extensions do not carry over
+        d.resolved_at = None
+        d.resolved_on_time = None
+        cat = s.session.get(DemandCategory, d.category_code)
+        assert cat is not None
+        s.reclock(cat)
+        d.warned_at = d.breached_at = d.escalated_at = None
+        s.log("confirm", prev, State.reopened, payload)
+        return
+    d.closed_at = s.now
+    s.move("confirm", State.confirmed, payload)
 
 
-def _do_resolve(
-    session: Session,
-    d: Demand,
-    actor: Actor,
-    data: dict[str, Any],
-    now: datetime,
-    cal: WorkCalendar,
-) -> None:
-    prev = d.state
-    d.resolution = str(data["resolution"])[:10_000]
-    d.resolved_at = now
-    d.resolved_on_time = d.resolution_due is None or now <= d.resolution_due
-    d.state = State.resolved.value
-    _log(
-        session,
-        d,
-        actor,
-        "resolve",
-        prev,
-        State.resolved,
-        {"resolution": d.resolution, "on_time": d.resolved_on_time},
-        now,
-    )
-
-
-def _do_confirm(
-    session: Session,
-    d: Demand,
-    actor: Actor,
-    data: dict[str, Any],
-    now: datetime,
-    cal: WorkCalendar,
-) -> None:
+def _verdict(data: dict[str, Any]) -> str:
     verdict = str(data["verdict"])
     if verdict not in VERDICTS:
         raise InvalidInput(
@@ -239,6 +199,10 @@ def _do_confirm(
             code="demand.bad_verdict",
             params={"value": verdict},
         )
+    return verdict
+
+
+def _rating(data: dict[str, Any]) -> int:
     try:
         rating = int(data["rating"])
     except (TypeError, ValueError):
@@ -255,45 +219,13 @@ def _do_confirm(
             code="demand.bad_rating",
             params={"value": rating},
         )
-    comment = (
-        _clean_text(data.get("comment"), "comment", 2000, required=False, multiline=True) or None
-    )
-    d.verdict, d.rating, d.feedback = verdict, rating, comment
-    prev = d.state
-    payload: dict[str, Any] = {"verdict": verdict, "rating": rating, "comment": comment}
-    if actor.role != Role.enterprise.value:
-        payload["on_behalf"] = True
-    if verdict == "not":
-        # Not solved: the demand goes back to the institution with a fresh resolution clock.
-        d.state = State.reopened.value
-        d.reopens = (d.reopens or 0) + 1
-        d.clock_start = now
-        d.paused_days = 0
-        d.extension_days = 0  # a fresh resolution round: earlier extensions do not carry over
-        d.resolved_at = None
-        d.resolved_on_time = None
-        cat = session.get(DemandCategory, d.category_code)
-        assert cat is not None
-        _set_clocks(d, cat, cal, _escalate_after(session))
-        d.warned_at = d.breached_at = d.escalated_at = None
-        _log(session, d, actor, "confirm", prev, State.reopened, payload, now)
-        return
-    d.state = State.confirmed.value
-    d.closed_at = now
-    _log(session, d, actor, "confirm", prev, State.confirmed, payload, now)
+    return rating
 
 
-def _do_return(
-    session: Session,
-    d: Demand,
-    actor: Actor,
-    data: dict[str, Any],
-    now: datetime,
-    cal: WorkCalendar,
-) -> None:
-    reached = _reached_at(session, d)
-    limit = cal.add_working_days(reached, RETURN_WINDOW_DAYS)
-    if now > limit:
+def _do_return(s: _Step) -> None:
+    d = s.d
+    limit = s.cal.add_working_days(_reached_at(s.session, d), RETURN_WINDOW_DAYS)
+    if s.now > limit:
         raise Conflict(
             f"a demand can be returned only within {RETURN_WINDOW_DAYS} working days of reaching "
             f"the institution (until {limit:%Y-%m-%d %H:%M %Z}); ask a router to transfer it",
@@ -301,15 +233,13 @@ def _do_return(
             code="demand.return_window",
             params={"days": RETURN_WINDOW_DAYS, "until": local_minute(limit)},
         )
-    prev = d.state
     d.returns = (d.returns or 0) + 1
     payload = {
-        "reason": str(data["reason"])[:2000],
+        "reason": str(s.data["reason"])[:2000],
         "institution": d.institution_code,
         "router": d.dispatched_by,
     }
-    d.state = State.returned.value
-    _log(session, d, actor, "return", prev, State.returned, payload, now)
+    s.move("return", State.returned, payload)
     d.institution_code = None
     d.co_handlers = []
 
@@ -328,16 +258,9 @@ def _reached_at(session: Session, d: Demand) -> datetime:
     return at
 
 
-def _do_transfer(
-    session: Session,
-    d: Demand,
-    actor: Actor,
-    data: dict[str, Any],
-    now: datetime,
-    cal: WorkCalendar,
-) -> None:
-    to = str(data["institution"])
-    if not institution_exists(session, to):
+def _do_transfer(s: _Step) -> None:
+    d, to = s.d, str(s.data["institution"])
+    if not institution_exists(s.session, to):
         raise InvalidInput(
             f"institution: '{to}' is not an institution",
             field="institution",
@@ -350,55 +273,22 @@ def _do_transfer(
             field="institution",
             code="demand.already_there",
         )
-    prev, prev_inst = d.state, d.institution_code
+    prev_inst = d.institution_code
     d.institution_code = to
-    d.co_handlers = [c for c in (data.get("co") or []) if c != to]
-    d.state = State.transferred.value
-    _log(
-        session,
-        d,
-        actor,
-        "transfer",
-        prev,
-        State.transferred,
-        {"from": prev_inst, "to": to, "reason": str(data["reason"])[:2000]},
-        now,
-    )
-    _audit_owner(session, actor, d, "transfer", {"institution": prev_inst}, {"institution": to})
+    d.co_handlers = [c for c in (s.data.get("co") or []) if c != to]
+    reason = str(s.data["reason"])[:2000]
+    s.move("transfer", State.transferred, {"from": prev_inst, "to": to, "reason": reason})
+    _audit_owner(s, "transfer", {"institution": prev_inst}, {"institution": to})
 
 
-def _do_withdraw(
-    session: Session,
-    d: Demand,
-    actor: Actor,
-    data: dict[str, Any],
-    now: datetime,
-    cal: WorkCalendar,
-) -> None:
-    prev = d.state
-    d.state = State.withdrawn.value
-    d.closed_at = now
-    _log(
-        session,
-        d,
-        actor,
-        "withdraw",
-        prev,
-        State.withdrawn,
-        {"reason": str(data["reason"])[:2000]},
-        now,
-    )
+def _do_withdraw(s: _Step) -> None:
+    s.d.closed_at = s.now
+    s.move("withdraw", State.withdrawn, {"reason": str(s.data["reason"])[:2000]})
 
 
-def _do_recategorise(
-    session: Session,
-    d: Demand,
-    actor: Actor,
-    data: dict[str, Any],
-    now: datetime,
-    cal: WorkCalendar,
-) -> None:
-    cat = _category(session, str(data["category"]))
+def _do_recategorise(s: _Step) -> None:
+    d = s.d
+    cat = _category(s.session, str(s.data["category"]))
     if cat.code == d.category_code:
         raise InvalidInput(
             f"category: the demand is already '{cat.code}'",
@@ -409,45 +299,36 @@ def _do_recategorise(
     d.category_code = cat.code
     payload: dict[str, Any] = {"from": prev_cat, "to": cat.code}
     if d.dispatched_at is not None and d.state not in (State.returned.value,):
-        ent = ref(session, d.enterprise_id)
+        ent = ref(s.session, d.enterprise_id)
         assert ent is not None
-        route = route_for(session, cat.code, ent.district_code)
+        route = route_for(s.session, cat.code, ent.district_code)
         # The new category's limits apply from the original dispatch (the clock never restarts).
-        _set_clocks(d, cat, cal, _escalate_after(session))
-        _clear_marks_if_future(d, now)
+        s.reclock(cat)
+        _clear_marks_if_future(d, s.now)
         if route.lead != prev_inst:
             d.institution_code = route.lead
             d.co_handlers = list(route.co)
             d.state = State.transferred.value
             payload.update({"institution_from": prev_inst, "institution_to": route.lead})
-    _log(session, d, actor, "recategorise", prev_state, d.state, payload, now)
+    s.log("recategorise", prev_state, d.state, payload)
     _audit_owner(
-        session,
-        actor,
-        d,
+        s,
         "recategorise",
         {"category": prev_cat, "institution": prev_inst},
         {"category": d.category_code, "institution": d.institution_code},
     )
 
 
-def _audit_owner(
-    session: Session,
-    actor: Actor,
-    d: Demand,
-    action: str,
-    before: dict[str, Any],
-    after: dict[str, Any],
-) -> None:
+def _audit_owner(s: _Step, action: str, before: dict[str, Any], after: dict[str, Any]) -> None:
     """Changes of a demand's category or institution also enter the hash-chained audit log
     (every transition is in the demand's own event log)."""
-    record(session, actor, Change(action, "demand", str(d.id), before, after))
+    record(s.session, s.actor, Change(action, "demand", str(s.d.id), before, after))
 
 
-_HANDLERS: dict[Action, Handler] = {
+_HANDLERS: dict[Action, Callable[[_Step], None]] = {
     Action.dispatch: _do_dispatch,
     Action.accept: _do_accept,
-    Action.start: _simple(State.in_progress),
+    Action.start: _do_start,
     Action.wait: _do_wait,
     Action.resume: _do_resume,
     Action.resolve: _do_resolve,

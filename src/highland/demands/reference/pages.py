@@ -4,10 +4,12 @@ is audited there. The calendar's admin page is calendar_pages.py."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from highland.demands import repository
@@ -29,8 +31,72 @@ def _error(request: Request, exc: HighlandError) -> dict[str, Any]:
     return form_error(language(request), exc)
 
 
-def _done(path: str, key: str) -> Response:
+def _admin_page(
+    request: Request,
+    db: Session,
+    template: str,
+    ctx: dict[str, Any],
+    form: dict[str, Any] | None,
+    error: dict[str, Any] | None,
+    status_code: int,
+) -> Response:
+    """One of the reference pages: its rows, the form (kept after an error) and what was
+    saved last."""
+    ctx |= {"nav": "demands", "form": form or {}, "error": error,
+            "saved": request.query_params.get("saved")}  # fmt: skip
+    return _page(request, db, template, ctx, status_code=status_code)
+
+
+Page = Callable[..., Response]
+
+
+def _save(
+    request: Request,
+    db: Session,
+    write: Callable[[], object],
+    page: Page,
+    form: dict[str, Any],
+    done: tuple[str, str],
+) -> Response:
+    """Write a change and go back to the page that says it was saved; on a refusal, nothing is
+    written and the page shows the form again with the error."""
+    try:
+        write()
+    except HighlandError as exc:
+        db.rollback()
+        return page(request, db, form, _error(request, exc), exc.status_code)
+    path, key = done
     return RedirectResponse(f"{path}?saved={key}", status_code=303)
+
+
+class _Entry(BaseModel):
+    """What every reference form posts (other fields, the CSRF token among them, are left)."""
+
+    code: str = ""
+    name: str = ""
+    name_en: str = ""
+    active: bool = False
+    editing: bool = False
+
+
+class InstitutionForm(_Entry):
+    """The institution form: where it sits and whom to contact."""
+
+    parent: str = ""
+    district: str = ""
+    contact_name: str = ""
+    contact_phone: str = ""
+    contact_email: str = ""
+
+
+class CategoryForm(_Entry):
+    """The category form: its limits in working days, as typed (the service reads them)."""
+
+    description: str = ""
+    response_days: str = ""
+    resolution_days: str = ""
+    urgent_response_days: str = ""
+    urgent_resolution_days: str = ""
 
 
 # --------------------------------------------------------------------------- institutions
@@ -44,15 +110,12 @@ def _institutions_page(
     status_code: int = 200,
 ) -> Response:
     ctx = {
-        "nav": "demands",
         "rows": repository.institutions(db),
         "names": Names.load(db, language(request)),
-        "form": form or {},
-        "error": error,
-        "saved": request.query_params.get("saved"),
         "regions": request.app.state.region_names,
     }
-    return _page(request, db, "demands/admin_institutions.html", ctx, status_code=status_code)
+    template = "demands/admin_institutions.html"
+    return _admin_page(request, db, template, ctx, form, error, status_code)
 
 
 @router.get("/admin/institutions")
@@ -82,34 +145,19 @@ def institutions_page(
 @router.post("/admin/institutions", dependencies=CSRF)
 def institution_save(
     request: Request,
-    code: str = Form(""),
-    name: str = Form(""),
-    name_en: str = Form(""),
-    parent: str = Form(""),
-    district: str = Form(""),
-    contact_name: str = Form(""),
-    contact_phone: str = Form(""),
-    contact_email: str = Form(""),
-    active: bool = Form(False),
-    editing: bool = Form(False),
+    entry: Annotated[InstitutionForm, Form()],
     db: Session = DB,
     principal: Principal = ADMIN,
 ) -> Response:
     """Add or change an institution; errors keep the input and write nothing."""
-    form = {
-        "code": code, "name": name, "name_en": name_en, "parent": parent, "district": district,
-        "contact_name": contact_name, "contact_phone": contact_phone,
-        "contact_email": contact_email, "active": active, "editing": editing,
-    }  # fmt: skip
+    form = entry.model_dump()
     data = {k: (v.strip() if isinstance(v, str) else v) for k, v in form.items()}
     data.pop("editing")
-    data = {k: v for k, v in data.items() if v not in ("", None)} | {"active": active}
-    try:
-        reference.upsert_institution(db, actor_of(principal), data)
-    except HighlandError as exc:
-        db.rollback()
-        return _institutions_page(request, db, form, _error(request, exc), exc.status_code)
-    return _done("/admin/institutions", code.strip())
+    data = {k: v for k, v in data.items() if v not in ("", None)} | {"active": entry.active}
+    return _save(
+        request, db, lambda: reference.upsert_institution(db, actor_of(principal), data),
+        _institutions_page, form, ("/admin/institutions", entry.code.strip()),
+    )  # fmt: skip
 
 
 # --------------------------------------------------------------------------- categories
@@ -126,14 +174,9 @@ def _categories_page(
     error: dict[str, Any] | None = None,
     status_code: int = 200,
 ) -> Response:
-    ctx = {
-        "nav": "demands",
-        "rows": repository.categories(db),
-        "form": form or {},
-        "error": error,
-        "saved": request.query_params.get("saved"),
-    }
-    return _page(request, db, "demands/admin_categories.html", ctx, status_code=status_code)
+    ctx = {"rows": repository.categories(db)}
+    template = "demands/admin_categories.html"
+    return _admin_page(request, db, template, ctx, form, error, status_code)
 
 
 @router.get("/admin/demand-categories")
@@ -164,34 +207,18 @@ def categories_page(
 @router.post("/admin/demand-categories", dependencies=CSRF)
 def category_save(
     request: Request,
-    code: str = Form(""),
-    name: str = Form(""),
-    name_en: str = Form(""),
-    description: str = Form(""),
-    response_days: str = Form(""),
-    resolution_days: str = Form(""),
-    urgent_response_days: str = Form(""),
-    urgent_resolution_days: str = Form(""),
-    active: bool = Form(False),
-    editing: bool = Form(False),
+    entry: Annotated[CategoryForm, Form()],
     db: Session = DB,
     principal: Principal = ADMIN,
 ) -> Response:
     """Add a category or change its names and limits (normal and urgent tier)."""
-    form = {
-        "code": code, "name": name, "name_en": name_en, "description": description,
-        "response_days": response_days, "resolution_days": resolution_days, "active": active,
-        "urgent_response_days": urgent_response_days,
-        "urgent_resolution_days": urgent_resolution_days, "editing": editing,
-    }  # fmt: skip
+    form = entry.model_dump()
     data = {k: v for k, v in form.items() if k != "editing"}
-    data["description"] = description.strip() or None
-    try:
-        reference.upsert_category(db, actor_of(principal), data)
-    except HighlandError as exc:
-        db.rollback()
-        return _categories_page(request, db, form, _error(request, exc), exc.status_code)
-    return _done("/admin/demand-categories", code.strip())
+    data["description"] = entry.description.strip() or None
+    return _save(
+        request, db, lambda: reference.upsert_category(db, actor_of(principal), data),
+        _categories_page, form, ("/admin/demand-categories", entry.code.strip()),
+    )  # fmt: skip
 
 
 # --------------------------------------------------------------------------- routing
@@ -211,18 +238,14 @@ def _routing_page(
         table.setdefault(r.category_code, {})[r.district_key] = r
     regions = request.app.state.region_names
     ctx = {
-        "nav": "demands",
         "table": table,
         "columns": [reference.ANY_DISTRICT, *districts],
         "categories": repository.categories(db),
         "institutions": repository.institutions(db),
         "names": Names.load(db, language(request)),
         "district_choices": sorted(c for c in regions if c.startswith("3201") and len(c) == 6),
-        "form": form or {},
-        "error": error,
-        "saved": request.query_params.get("saved"),
     }
-    return _page(request, db, "demands/admin_routing.html", ctx, status_code=status_code)
+    return _admin_page(request, db, "demands/admin_routing.html", ctx, form, error, status_code)
 
 
 @router.get("/admin/routing")
@@ -243,12 +266,10 @@ def routing_save(
 ) -> Response:
     """Set one cell of the routing table."""
     form = {"category": category, "district": district or "*", "lead": lead, "co": co}
-    try:
-        reference.set_route(db, actor_of(principal), dict(form))
-    except HighlandError as exc:
-        db.rollback()
-        return _routing_page(request, db, form, _error(request, exc), exc.status_code)
-    return _done("/admin/routing", f"{category}:{district or '*'}")
+    return _save(
+        request, db, lambda: reference.set_route(db, actor_of(principal), dict(form)),
+        _routing_page, form, ("/admin/routing", f"{category}:{district or '*'}"),
+    )  # fmt: skip
 
 
 @router.post("/admin/routing/delete", dependencies=CSRF)
@@ -260,9 +281,8 @@ def routing_delete(
     principal: Principal = ADMIN,
 ) -> Response:
     """Remove one cell of the routing table."""
-    try:
-        reference.delete_route(db, actor_of(principal), category, district or "*")
-    except HighlandError as exc:
-        db.rollback()
-        return _routing_page(request, db, {}, _error(request, exc), exc.status_code)
-    return _done("/admin/routing", f"{category}:{district or '*'}")
+    where = district or "*"
+    return _save(
+        request, db, lambda: reference.delete_route(db, actor_of(principal), category, where),
+        _routing_page, {}, ("/admin/routing", f"{category}:{where}"),
+    )  # fmt: skip
