@@ -11,9 +11,10 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from highland.platform.db import is_busy, wait_at_most, will_write
-from highland.platform.errors import Forbidden, InvalidInput, Unauthenticated
+from highland.platform.errors import Forbidden, Unauthenticated
 from highland.platform.identity import service as identity
 from highland.platform.identity.permissions import Permission, Principal
+from highland.platform.web.uploads import too_big, upload_limit
 
 log = logging.getLogger("highland.platform.identity")
 SESSION_COOKIE = "highland_session"
@@ -143,15 +144,10 @@ async def csrf_protect(
 async def read_body(request: Request) -> bytes:
     """The raw request body, refused with a clear error once it passes the upload limit
     (`HIGHLAND_MAX_UPLOAD_MB`) — read in chunks, never more than the limit."""
-    limit = request.app.state.settings.max_upload_mb * 1024 * 1024
+    limit = upload_limit(request)
     data = bytearray()
     async for chunk in request.stream():
         data += chunk
         if len(data) > limit:
-            raise InvalidInput(
-                f"the body is larger than {limit // (1024 * 1024)} MB",
-                field="body",
-                code="upload.body_too_big",
-                params={"mb": limit // (1024 * 1024)},
-            )
+            raise too_big(limit, "body", "upload.body_too_big")
     return bytes(data)

@@ -10,27 +10,31 @@ from highland.platform.errors import InvalidInput
 
 async def read_upload(request: Request, upload: UploadFile) -> tuple[bytes, str]:
     """Read an uploaded file and its name, refusing one over the configured size."""
-    limit = _limit(request)
+    limit = upload_limit(request)
     return _within(await upload.read(limit + 1), limit), upload.filename or "upload"
 
 
 def read_upload_in_thread(request: Request, upload: UploadFile) -> tuple[bytes, str]:
     """`read_upload` for a sync route (run in a worker thread): the spooled file, read off the
     event loop."""
-    limit = _limit(request)
+    limit = upload_limit(request)
     return _within(upload.file.read(limit + 1), limit), upload.filename or "upload"
 
 
-def _limit(request: Request) -> int:
+def upload_limit(request: Request) -> int:
+    """The most bytes an upload or a request body may have (`HIGHLAND_MAX_UPLOAD_MB`)."""
     return int(request.app.state.settings.max_upload_mb) * 1024 * 1024
+
+
+def too_big(limit: int, field: str = "file", code: str = "upload.too_big") -> InvalidInput:
+    """The refusal of a file (or, with field="body", a request body) past `limit` bytes."""
+    mb = limit // (1024 * 1024)
+    return InvalidInput(
+        f"the {field} is larger than {mb} MB", field=field, code=code, params={"mb": mb}
+    )
 
 
 def _within(data: bytes, limit: int) -> bytes:
     if len(data) > limit:
-        raise InvalidInput(
-            f"the file is larger than {limit // (1024 * 1024)} MB",
-            field="file",
-            code="upload.too_big",
-            params={"mb": limit // (1024 * 1024)},
-        )
+        raise too_big(limit)
     return data
