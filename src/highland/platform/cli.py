@@ -14,6 +14,7 @@ from typing import Any
 import typer
 from rich.console import Console
 from rich.markup import escape
+from typer import rich_utils
 from typer.core import TyperGroup
 
 from highland.platform.audit.service import Actor
@@ -95,19 +96,23 @@ def speak_help(root: Any) -> None:
     `cli.opt.<path>.<name>`, the `--help` option's and the panels' titles from `cli.panel.*`;
     a text missing from the catalogue stays as the code wrote it."""
     panels = {kind: words(f"cli.panel.{kind}") for kind in ("options", "arguments", "commands")}
+    # Typer's own marks beside an option ("[default: …]", "[required]"), in the same language.
+    rich_utils.DEFAULT_STRING = words("cli.help_default")
+    rich_utils.REQUIRED_LONG_STRING = words("cli.help_required")
     _speak(root, (), panels)
 
 
 def _speak(command: Any, path: tuple[str, ...], panels: dict[str, str]) -> None:
     where = ".".join(path) or "highland"
+    # Help is Rich markup: a "[…]" in the words is shown as it is written.
     if has(f"cli.help.{where}"):
-        command.help = words(f"cli.help.{where}")
+        command.help = escape(words(f"cli.help.{where}"))
         command.short_help = None
     if path:
         command.rich_help_panel = panels["commands"]
     for param in command.params:
         if has(f"cli.opt.{where}.{param.name}"):
-            param.help = words(f"cli.opt.{where}.{param.name}")
+            param.help = escape(words(f"cli.opt.{where}.{param.name}"))
         kind = "arguments" if param.param_type_name == "argument" else "options"
         param.rich_help_panel = panels[kind]
     helper = command.get_help_option(command.context_class(command))
