@@ -99,14 +99,14 @@ def test_init_demo_export_roundtrip(env: Path) -> None:
     assert run("init")[0] == 0
     code, out = run("demo", "--enterprises", "200", "--seed", "3")
     assert code == 0, out
-    assert "200 enterprises" in out and "admin" in out
-    assert "demo chain scheduling: 16 monthly records, 48 tasks" in out
+    assert "演示数据已加载：200 家企业" in out and "admin" in out
+    assert "演示产业链调度：16 条月度记录，48 项任务" in out
     _check_demo_governance()
     logins = (env / "var" / "demo-logins.txt").read_text()
     assert "admin\t" in logins
     _check_demo_notices()
     code, out = run("demo", "--if-empty")
-    assert code == 0 and "not loaded" in out
+    assert code == 0 and "未加载演示数据" in out
     out_csv = env / "e.csv"
     code, out = run(
         "export", "enterprises", "--format", "csv", "--out", str(out_csv), "--district", "320115"
@@ -119,7 +119,7 @@ def test_init_demo_export_roundtrip(env: Path) -> None:
     assert xlsx.read_bytes()[:2] == b"PK"
     # An exported file imports back without changing anything.
     code, out = run("import", "enterprises", str(out_csv))
-    assert code == 0 and "0 created, 0 updated" in out, out
+    assert code == 0 and "新增 0，更新 0" in out, out
     code, out = run("audit", "verify")
     assert code == 0 and "审计日志完好" in out
 
@@ -130,13 +130,13 @@ def test_import_refusal_exit_status_and_report(env: Path) -> None:
     bad.write_bytes(to_csv([ent_row(1), ent_row(2, founded_on="2020-02-30")], ENT_HEADER))
     report = env / "report.csv"
     code, out = run("import", "enterprises", str(bad), "--report", str(report))
-    assert code == 1 and "NOTHING written" in out
+    assert code == 1 and "未写入任何内容" in out
     lines = list(csv.reader(report.open(encoding="utf-8-sig")))
     assert lines[0] == ["row", "column", "value", "error"] and lines[1][:2] == ["3", "founded_on"]
     code, out = run("import", "enterprises", str(bad), "--dry-run", "--skip-invalid")
-    assert code == 0 and "1 created" in out and "dry run" in out
+    assert code == 0 and "新增 1" in out and "试运行" in out
     code, out = run("import", "enterprises", str(bad), "--skip-invalid")
-    assert code == 0 and "1 created" in out and "1 rejected" in out
+    assert code == 0 and "新增 1" in out and "拒绝 1" in out
     fins = env / "f.csv"
     fins.write_bytes(to_csv([fin_row(1, 2024)], FIN_HEADER))
     assert run("import", "financials", str(fins))[0] == 0

@@ -57,20 +57,9 @@ ALLOWED_ZH = {"中文"}
 # Texts on pages that still come from Python in domain code: (language, a piece of the text)
 # → the file that builds it. Only shrinks: fix the source, then delete the row.
 KNOWN: dict[tuple[str, str], str] = {
-    # enterprises: the portrait's explanations of derived figures, and missing inputs by name
-    ("zh", "rounded half-up to 6 decimal places"): "enterprises/portrait.py",
-    ("zh", "completed whole years from founded_on"): "enterprises/portrait.py",
-    ("zh", "first matching rule wins"): "enterprises/portrait.py",
-    ("zh", "needs employees"): "enterprises/portrait.py (size tiers, line ~422)",
-    ("en", "needs employees"): "enterprises/portrait.py (size tiers: the standard's Chinese name)",
-    # enterprises: the import report's row errors
-    ("zh", "not a date; write YYYY-MM-DD"): "enterprises/validate.py",
-    ("zh", "unknown district: not a GB/T 2260"): "enterprises/validate.py",
-    ("zh", "缺少必填列："): "platform/kit/tables.py (upload.missing_columns: English column names)",
-    # policies: criteria written out, rule-file errors (what-if)
+    # policies: criteria written out
     ("zh", " in ["): "policies/rules/model.py (criterion_label, shown under each criterion)",
     ("zh", "qualifications contains"): "policies/rules/model.py (criterion_label)",
-    ("zh", "(edited):"): "policies/service.py + policies/rules/loader.py (rule errors)",
 }
 
 IGNORED_TAGS = {"script", "style", "code", "pre", "textarea", "kbd", "samp"}

@@ -69,7 +69,7 @@ def test_load_all_or_nothing_then_list_and_show(env: Path) -> None:
 
 def test_demo_and_list(env: Path) -> None:
     code, out, _ = run("demo")
-    assert code == 0 and "demo chains: 8 new" in out
+    assert code == 0 and "演示产业链：新增 8 条" in out
     code, out, _ = run("list")
     assert [ln.split("\t")[0] for ln in out.splitlines()] == [str(i) for i in range(1, 9)]
     code, out, _ = run("load", *[str(p) for p in sorted(DEMO_DIR.glob("*.yaml"))])
@@ -90,9 +90,9 @@ def test_figures_state_and_refresh(env: Path) -> None:
     assert code == 0
     lines = out.strip().splitlines()
     assert [line.split("\t")[0] for line in lines] == ["links", "registry"]
-    assert all(line.endswith("\tcurrent") for line in lines)
+    assert all(line.endswith("\t最新") for line in lines)
     assert run("load", str(env / "flat.yaml"))[0] == 0  # a new chain: the links are stale
     code, out = top("figures")
-    assert "links\t" in out and "stale (data now at generation" in out
+    assert "links\t" in out and "已过时（数据现为第" in out
     code, out = top("figures", "--bogus")
     assert code == 2

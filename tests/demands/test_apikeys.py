@@ -98,13 +98,13 @@ def test_cli_create_list_revoke(env: Path) -> None:
     with db.transaction() as s:
         assert apikeys.verify_key(s, plain) is not None
     code, out, _ = run("list")
-    assert code == 0 and "hotline" in out and "active" in out and plain not in out
+    assert code == 0 and "hotline" in out and "有效" in out and plain not in out
     code, out, err = run("create", "--name", "hotline")
     assert code == 1 and "已有名为“hotline”的 API 密钥" in err
     code, out, err = run("revoke", "hotline")
     assert code == 0 and "已吊销：hotline" in out
     code, out, _ = run("list")
-    assert "revoked" in out
+    assert "已吊销" in out
     with db.transaction() as s:
         assert apikeys.verify_key(s, plain) is None
     code, _, err = run("revoke", "nobody")

@@ -496,18 +496,27 @@ def test_cli_deadline_errors(env: Path, monkeypatch: pytest.MonkeyPatch) -> None
     assert code == 2 and out == ""
 
 
-def test_cli_deadline_in_a_provisional_year(env: Path) -> None:
+def test_cli_deadline_in_a_provisional_year(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     code, out, err = run("deadline", "--from", "2026-12-28T10:00:00+08:00", "--working-days", "10")
     assert code == 0 and err == ""
     first, second = out.splitlines()
     assert first == "2027-01-12T23:59:59+08:00"
-    assert second.startswith("provisional: 2027 has no official holiday schedule yet")
+    assert second.startswith("暂定：2027 年尚无官方放假安排")
+    monkeypatch.setenv("HIGHLAND_LANG", "en")  # the same, as an operator reads it in English
+    code, out, err = run("deadline", "--from", "2026-12-28T10:00:00+08:00", "--working-days", "10")
+    assert out.splitlines()[1].startswith("provisional: 2027 has no official holiday schedule yet")
     # A date alone works too, and a deadline within 2026 is not provisional.
     code, out, _ = run("deadline", "--from", "2026-12-28", "--working-days", "3")
     assert (code, out) == (0, "2026-12-31T23:59:59+08:00\n")
 
 
-def test_cli_load_years_delete(env: Path) -> None:
+def test_cli_load_years_delete(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with clock.use(sh(2026, 12, 7, 9)):
+        code, out, _ = run("years")
+    assert code == 0 and out.startswith("2001  官方    国务院办公厅 notice for 2001")
+    assert "2027–2100  暂定    仅按《全国年节及纪念日放假办法》的法定节假日" in out
+    # The rest as an operator with HIGHLAND_LANG=en reads it.
+    monkeypatch.setenv("HIGHLAND_LANG", "en")
     with clock.use(sh(2026, 12, 7, 9)):
         code, out, _ = run("years")
     assert code == 0 and out.startswith("2001  official  国务院办公厅 notice for 2001")
@@ -529,7 +538,7 @@ def test_cli_load_years_delete(env: Path) -> None:
     assert code == 0 and "deleted the admin-entered calendar of 2027" in out
     assert "2027 is provisional again" in out
     code, _, err = run("delete", "2027")
-    assert code == 1 and "2027 年没有管理员录入的放假安排" in err
+    assert code == 1 and "There is no admin-entered schedule for 2027" in err
     code, out, _ = run("deadline", "--from", "2026-12-28", "--working-days", "10")
     assert code == 0 and out.startswith("2027-01-12T23:59:59+08:00\nprovisional: 2027")
 

@@ -528,13 +528,15 @@ def cli_db(tmp_path: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch) -> Iterato
     yield engine
 
 
-def test_cli_sweep(cli_db: Engine) -> None:
+def test_cli_sweep(cli_db: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     res = invoke("sweep", "--now", "2026-03-06T23:59:58", app=sweep_cli.app)
     assert res.code == 0, res.output
-    assert "warned 0, breached 0, response breached 1, escalated 0" in res.output
+    assert "诉求：预警 0，超期 0，响应超期 1，升级 0" in res.output
     res = invoke("sweep", "--now", "2026-03-06 23:59:59+08:00", app=sweep_cli.app)
-    assert res.code == 0 and "warned 1," in res.output, res.output
+    assert res.code == 0 and "预警 1，" in res.output, res.output
     assert "通知仅在界面中显示" in res.output
+    # The same summary in English, as an operator with HIGHLAND_LANG=en reads it.
+    monkeypatch.setenv("HIGHLAND_LANG", "en")
     res = invoke("sweep", "--now", "2026-03-06T15:59:59Z", app=sweep_cli.app)
     assert res.code == 0 and "warned 0, breached 0, response breached 0" in res.output
 

@@ -44,6 +44,39 @@ def test_list_and_portrait_render_in_both_languages(client: Any, analyst: dict[s
     assert "Figures of 2024" in english.text and "missing" in english.text
 
 
+def test_portrait_explains_each_figure_in_the_page_language(
+    client: Any, analyst: dict[str, str]
+) -> None:
+    portrait = client.get(f"/enterprises/{uscc(1)}", params={"as_of": "2025-03-01"}).text
+    assert "自成立日期至截至日期已满的整年数" in portrait
+    assert "数据年度的研发投入 ÷ 营业收入，四舍五入保留 6 位小数" in portrait
+    assert "按顺序采用第一条符合的规则" in portrait
+    assert "依据统计上大中小微型企业划分办法" in portrait
+    # R&D spend of 2024 is missing: named by its label, in Chinese.
+    assert "缺少数据：研发投入" in portrait and "缺少研发投入，结果缺失" in portrait
+    assert "rounded half-up" not in portrait and "needs employees" not in portrait
+    client.cookies.set("highland_lang", "en")
+    english = client.get(f"/enterprises/{uscc(1)}", params={"as_of": "2025-03-01"}).text
+    assert "R&amp;D spend ÷ revenue of the figures year, rounded half-up" in english
+    assert "Missing: R&amp;D spend" in english and "the first matching rule wins" in english
+    assert "统计上大中小微型企业划分办法" not in english and "Employees needs" not in english
+
+
+def test_import_names_missing_columns_in_the_page_language(
+    client: Any, analyst: dict[str, str]
+) -> None:
+    headless = b"uscc,name\n91320115MA1XXXXX0I,x\n"
+    for lang, needle in (("zh-CN", "缺少必填列：行政区划代码、行业代码、成立日期"),
+                         ("en", "district_code, industry_code, founded_on")):  # fmt: skip
+        client.cookies.set("highland_lang", lang)
+        resp = client.post(
+            "/imports",
+            data={"kind": "enterprises", "csrf_token": analyst["csrf"]},
+            files={"file": ("e.csv", headless, "text/csv")},
+        )
+        assert resp.status_code == 422 and needle in resp.text, resp.text
+
+
 def test_lang_switch_sets_cookie_and_stays_on_site(client: Any) -> None:
     resp = client.get("/lang/en", params={"next": "//evil.example/x"})
     assert resp.status_code == 303 and resp.headers["location"] == "/enterprises"
@@ -95,7 +128,9 @@ def test_import_form_shows_rows_as_seen_and_report(client: Any, analyst: dict[st
         files={"file": ("bad.csv", bad, "text/csv")},
     )
     assert resp.status_code == 422
-    assert "未写入任何数据" in resp.text and "founded_on" in resp.text
+    # The row's column by its Chinese header, its problem in Chinese.
+    assert "未写入任何数据" in resp.text and "<td>成立日期</td>" in resp.text
+    assert "不是日期，请写作 YYYY-MM-DD" in resp.text
     rid = resp.text.split("/imports/reports/")[1].split(".csv")[0]
     report = client.get(f"/imports/reports/{rid}.csv")
     lines = report.content.decode("utf-8-sig").splitlines()

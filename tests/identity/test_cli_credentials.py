@@ -49,15 +49,15 @@ def test_tokens_create_list_revoke(env: Path) -> None:
     assert code == 0 and token.startswith("hl_")
     assert run("tokens", "create", "--user", "ana", "--name", "forever", "--days", "0")[0] == 0
     code, out = run("tokens", "list")
-    assert code == 0 and "nightly" in out and "forever" in out and "never" in out
-    assert token.strip() not in out and "active" in out
+    assert code == 0 and "nightly" in out and "forever" in out and "永不" in out
+    assert token.strip() not in out and "有效" in out
     row = _token_row("nightly")
     assert row.expires_at is not None and row.expires_at > row.created_at
     code, out = run("tokens", "revoke", str(row.id))
     assert code == 0 and "API 令牌 1（nightly，属于 ana）已吊销" in out
     assert _token_row("nightly").revoked
     code, out = run("tokens", "list", "--user", "ana")
-    assert "revoked" in out
+    assert "已吊销" in out
     code, out = run("tokens", "revoke", str(row.id))
     assert code == 1 and "API 令牌 1（nightly）已被吊销" in out
 
@@ -94,7 +94,7 @@ def test_users_disable_enable_reset(env: Path) -> None:
     run("users", "create", "--username", "ana", "--password", "long-enough", "--role", "analyst")
     code, out = run("users", "disable", "ana")
     assert code == 0 and "用户 ana 已停用；结束了 0 个会话" in out
-    assert "disabled" in run("users", "list")[1]
+    assert "已停用" in run("users", "list")[1]
     code, out = run("users", "disable", "ana")
     assert code == 1 and "用户“ana”已处于停用状态" in out
     assert run("users", "enable", "ana")[0] == 0

@@ -99,7 +99,7 @@ def test_match_writes_the_csv(env: Path) -> None:
     run("load", str(env / "lib.yaml"))
     out_csv = env / "m.csv"
     code, out = run("match", "--as-of", AS_OF, "--out", str(out_csv))
-    assert code == 0 and "12 rows written" in out, out
+    assert code == 0 and "已将 12 行写入" in out, out
     assert out_csv.read_text(encoding="utf-8").splitlines()[0] == (
         "uscc,policy_id,status,amount,failed,missing"
     )
@@ -146,12 +146,12 @@ def test_match_refusals_leave_no_file(env: Path, args: list[str], code: int, nee
 def test_run_and_replay(env: Path) -> None:
     run("load", str(env / "lib.yaml"))
     code, out = run("run", "--as-of", AS_OF)
-    assert code == 0 and out.startswith("run 1: 4 enterprises as of 2025-06-30"), out
+    assert code == 0 and out.startswith("第 1 次测算：4 家企业，截至 2025-06-30"), out
     (env / "rd.yaml").write_text(RD.replace("value: 0.04", "value: 0.03"), encoding="utf-8")
     assert run("load", str(env / "rd.yaml"))[0] == 0
     results = env / "replay.csv"
     code, out = run("replay", "1", "--out", str(results))
-    assert code == 0 and "run 1 replayed exactly: 3 policies" in out, out
+    assert code == 0 and "第 1 次测算重放结果一致：3 项政策" in out, out
     # The replay still shows the first version's results: enterprise 2 (3.5 %) stays out.
     rows = {(r["uscc"], r["policy_id"]): r["status"] for r in _rows(results)}
     assert rows[(uscc(2), "t-rd")] == "ineligible"

@@ -256,7 +256,7 @@ def test_what_if_shows_the_change_and_saves_nothing(
         data={"rule": broken, "as_of": AS_OF, "csrf_token": world["csrf"]},
     )
     assert bad.status_code == 422
-    assert f"{POLICY} (edited):" in bad.text and "rd_money" in bad.text
+    assert f"{POLICY}（修改稿）:" in bad.text and "rd_money" in bad.text
     assert "rd_money" in bad.text.split('id="rule"')[1]  # the edited text is kept
     _english(client)
     english = client.post(

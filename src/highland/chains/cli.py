@@ -117,5 +117,5 @@ def demo() -> None:
     _init()
     with transaction() as s:
         counts = load_demo_chains(s, cli_actor())
-    out.print(f"demo chains: {counts['created']} new, {counts['updated']} new versions, "
-              f"{counts['unchanged']} unchanged", highlight=False)  # fmt: skip
+    say("cli.chains.demo", created=counts["created"], updated=counts["updated"],
+        unchanged=counts["unchanged"])  # fmt: skip

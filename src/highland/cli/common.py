@@ -7,12 +7,21 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from highland.enterprises.service import seed_regions
-from highland.platform.cli import actor, err, fail, out, say, set_database_preparer
+from highland.platform.cli import (
+    SpokenGroup,
+    actor,
+    err,
+    fail,
+    out,
+    say,
+    set_database_preparer,
+)
 from highland.platform.config import get_settings
 from highland.platform.db import get_engine, transaction
 from highland.schema import upgrade
 
 app = typer.Typer(
+    cls=SpokenGroup,  # its help and its commands' help in the command's language
     help="Highland: a city's industrial-innovation platform.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,

@@ -7,12 +7,14 @@ from typing import Annotated
 
 import typer
 
-from highland.cli.common import actor, err, export_app, fail, import_app, init_db, out, progress
+from highland.cli.common import actor, err, export_app, fail, import_app, init_db, progress
 from highland.enterprises import service
 from highland.enterprises.imports import report_csv, run_import
 from highland.enterprises.repository import EnterpriseFilter
+from highland.enterprises.row_errors import column_label, row_error_phrase
 from highland.enterprises.vocab import SOURCES
-from highland.platform.cli import say
+from highland.enterprises.wording import phrase_text
+from highland.platform.cli import language, say, words
 from highland.platform.db import session_factory
 from highland.platform.errors import HighlandError
 from highland.platform.identity.permissions import Principal, Role
@@ -38,7 +40,9 @@ def _run_import(
     data = file.read_bytes()
     try:
         with progress() as bar:
-            task = bar.add_task(f"importing {kind}", total=1)
+            task = bar.add_task(
+                words("cli.progress.importing", kind=words(f"cli.data.kind.{kind}")), total=1
+            )
 
             def tick(stage: str, done: int, total: int) -> None:
                 bar.update(task, description=f"{kind}: {stage}", completed=done, total=total)
@@ -58,20 +62,28 @@ def _run_import(
         raise fail("cli.in_file", file=file.name, problem=exc) from None
     _report(result, report)
     for e in result.errors[:20]:
+        problem = phrase_text(language(), row_error_phrase(str(e["error"])))
+        column = phrase_text(language(), column_label(str(e["column"])))
         err.print(
-            f"  row {e['row']}, {e['column']}: {e['error']} (value: {e['value']!r})",
-            highlight=False,
-        )
+            words("cli.data.row_error", row=e["row"], column=column, problem=problem,
+                  value=repr(e["value"])),
+            highlight=False, markup=False,
+        )  # fmt: skip
     if len(result.errors) > 20:
-        err.print(f"  … and {len(result.errors) - 20} more (use --report PATH)")
+        err.print(words("cli.data.more_errors", more=len(result.errors) - 20), markup=False)
     status = (
-        "dry run, nothing written"
-        if dry_run
-        else ("written" if result.written else "NOTHING written")
-    )
-    out.print(
-        f"{kind}: {result.rows} rows, {result.created} created, {result.updated} updated, "
-        f"{result.unchanged} unchanged, {result.rejected} rejected — {status}"
+        "cli.data.dry_run" if dry_run else ("cli.data.written" if result.written else
+                                           "cli.data.nothing_written")
+    )  # fmt: skip
+    say(
+        "cli.data.summary",
+        kind=words(f"cli.data.kind.{kind}"),
+        rows=result.rows,
+        created=result.created,
+        updated=result.updated,
+        unchanged=result.unchanged,
+        rejected=result.rejected,
+        status=words(status),
     )
     if result.errors and not skip_invalid:
         raise typer.Exit(1)

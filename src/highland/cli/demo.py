@@ -22,6 +22,7 @@ from highland.enterprises import imports
 from highland.enterprises.repository import count_all, get_or_first
 from highland.platform import institutions
 from highland.platform.audit.service import Actor
+from highland.platform.cli import say, words
 from highland.platform.config import get_settings
 from highland.platform.db import session_factory, transaction
 from highland.platform.errors import HighlandError
@@ -49,7 +50,7 @@ def demo(
     sessions = session_factory()
     with sessions() as s:
         if if_empty and count_all(s) > 0:
-            out.print("registry not empty: demo data not loaded")
+            say("cli.demo.not_empty")
             _demo_policies()
             _demo_chains()
             _demo_people()
@@ -58,12 +59,15 @@ def demo(
             print_logins()
             return
     with progress() as bar:
-        task = bar.add_task("generating", total=enterprises)
+        task = bar.add_task(words("cli.progress.generating"), total=enterprises)
         ents, figs = demo_data.generate(enterprises, seed)
         bar.update(task, completed=enterprises)
         actor = Actor("demo", None, "system")
         for kind, frame in (("enterprises", ents), ("financials", figs)):
-            t = bar.add_task(f"importing {kind}", total=frame.height)
+            t = bar.add_task(
+                words("cli.progress.importing", kind=words(f"cli.data.kind.{kind}")),
+                total=frame.height,
+            )
 
             def tick(stage: str, done: int, total: int, t: TaskID = t, kind: str = kind) -> None:
                 bar.update(t, description=f"{kind}: {stage}", completed=done)
@@ -94,7 +98,7 @@ def demo(
     _demo_demands()
     _demo_governance()
     _demo_policy_run(enterprises)
-    out.print(f"demo data loaded: {ents.height:,} enterprises, {figs.height:,} yearly figure rows")
+    say("cli.demo.loaded", enterprises=f"{ents.height:,}", figures=f"{figs.height:,}")
     print_logins()
 
 
@@ -103,7 +107,7 @@ def _demo_policies() -> None:
     with transaction() as s:
         report = load_demo_library(s, Actor("demo", None, "system"))
     if report.created or report.updated:
-        out.print(f"demo policies loaded: {len(report.created) + len(report.updated)}")
+        say("cli.demo.policies", count=len(report.created) + len(report.updated))
 
 
 def _demo_chains() -> None:
@@ -111,10 +115,7 @@ def _demo_chains() -> None:
     with transaction() as s:
         counts = load_demo_chains(s, Actor("demo", None, "system"))
     if counts["created"] or counts["updated"]:
-        out.print(
-            f"demo chains loaded: {counts['created']} new, {counts['updated']} updated",
-            highlight=False,
-        )
+        say("cli.demo.chains", created=counts["created"], updated=counts["updated"])
     _demo_chain_members()
 
 
@@ -125,7 +126,7 @@ def _demo_chain_members() -> None:
         accepted = load_demo_members(s, Actor("demo", None, "system"))
     if accepted is None:
         return
-    out.print(f"demo chain members accepted: {accepted}", highlight=False)
+    say("cli.demo.members", accepted=accepted)
 
 
 def _demo_demands() -> None:
@@ -136,14 +137,10 @@ def _demo_demands() -> None:
             if counts.get("demands"):
                 sweep(s)  # the overdue demo demands show their marks at once
     except HighlandError as exc:
-        out.print(f"demo demands not loaded: {exc.message}", highlight=False)
+        say("cli.demo.demands_failed", problem=exc)
         return
     if counts.get("demands"):
-        out.print(
-            f"demo demands loaded: {counts['demands']} demands of "
-            f"{counts['institutions']} institutions, one breakfast meeting",
-            highlight=False,
-        )
+        say("cli.demo.demands", demands=counts["demands"], institutions=counts["institutions"])
 
 
 def _demo_governance() -> None:
@@ -152,10 +149,7 @@ def _demo_governance() -> None:
     with transaction() as s:
         counts = load_demo_governance(s)
     if counts["records"]:
-        out.print(
-            f"demo chain scheduling: {counts['records']} monthly records, {counts['tasks']} tasks",
-            highlight=False,
-        )
+        say("cli.demo.governance", records=counts["records"], tasks=counts["tasks"])
 
 
 # Above this many demo enterprises the demo leaves the first official policy run to the user
@@ -168,13 +162,13 @@ def _demo_policy_run(enterprises: int) -> None:
     qualifies for (the notices an official run sends)."""
 
     if enterprises > DEMO_POLICY_RUN_MAX:
-        out.print("demo policy run skipped (large registry): run `highland policies run`")
+        say("cli.demo.run_skipped")
         return
     with transaction() as s:
         if policies.has_runs(s):
             return
         r = policies.run_match(s, today_local(), Actor("demo", None, "system"))
-    out.print(f"demo official policy run: {r.enterprises:,} enterprises", highlight=False)
+    say("cli.demo.run", enterprises=f"{r.enterprises:,}")
 
 
 def _demo_people() -> None:
@@ -185,7 +179,7 @@ def _demo_people() -> None:
         with transaction() as s:
             load_demo_reference(s, Actor("demo", None, "system"))
     except HighlandError as exc:
-        out.print(f"demo institutions not loaded: {exc.message}", highlight=False)
+        say("cli.demo.institutions_failed", problem=exc)
     _demo_users()
 
 
@@ -239,7 +233,7 @@ def print_logins() -> None:
     path = get_settings().instance_dir / DEMO_LOGINS
     if not path.exists():
         return
-    out.print(f"demo logins (kept in {path}, generated on this machine):")
+    say("cli.demo.logins", file=str(path))
     for line in path.read_text(encoding="utf-8").splitlines():
         user, password, role = line.split("\t")
         out.print(f"  {user:<11} {password:<14} {role}", highlight=False)

@@ -48,6 +48,26 @@ def parse_now(text: str | None) -> datetime | None:
     return when.replace(tzinfo=CITY_TZ) if when.tzinfo is None else when
 
 
+# What a round counted, by job: the catalogue entry and the counts it names.
+SUMMARY = (
+    ("cli.sweep.demands", ("warned", "breached", "response_breached", "escalated")),
+    ("cli.sweep.tasks", ("tasks_warned", "tasks_breached")),
+    ("cli.sweep.emails", ("emails_sent", "emails_failed")),
+    ("cli.sweep.pruned", ("pruned_attempts", "pruned_sessions", "pruned_notices")),
+)
+
+
+def summary_words(counts: dict[str, int]) -> str:
+    """The round's summary line in the command's language (the jobs' own lines are English,
+    for the logs): the counts of each job that ran."""
+    parts = [
+        words(key, **{name: counts[name] for name in names})
+        for key, names in SUMMARY
+        if all(name in counts for name in names)
+    ]
+    return words("sep.list").join(parts)
+
+
 @app.command("sweep")
 def sweep_command(
     now: Annotated[str | None, typer.Option("--now", help=NOW_HELP)] = None,
@@ -68,6 +88,6 @@ def sweep_command(
     if result.skipped:
         err.print(words("cli.sweep.locked"), highlight=False, markup=False)
         return
-    out.print(result.summary(), highlight=False)
+    out.print(summary_words(result.counts), highlight=False, markup=False)
     if not settings.smtp_host:
         say("cli.sweep.mail_off")

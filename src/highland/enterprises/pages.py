@@ -12,7 +12,10 @@ from starlette.concurrency import run_in_threadpool
 from highland.enterprises import repository as repo
 from highland.enterprises import service
 from highland.enterprises.imports import load_report, run_import, save_report
+from highland.enterprises.portrait.numbers import labels as portrait_labels
+from highland.enterprises.row_errors import column_label, row_error_phrase
 from highland.enterprises.vocab import OWNERSHIP, QUALIFICATIONS
+from highland.enterprises.wording import phrase_text
 from highland.platform.calendar.provisional import calendar_warning
 from highland.platform.deps import DB, csrf_protect, require
 from highland.platform.errors import HighlandError, NotFound
@@ -154,7 +157,8 @@ def portrait_page(
     """An enterprise's portrait."""
     when = parse_date(as_of, "as_of") if as_of else today_local()
     view = service.portrait(db, principal, uscc, when)
-    money, people = _charts(view, language(request)) if view.figures else ("", "")
+    lang = language(request)
+    money, people = _charts(view, lang) if view.figures else ("", "")
     return render(
         request,
         "enterprises/portrait.html",
@@ -168,6 +172,8 @@ def portrait_page(
             "count_cols": COUNT_COLS,
             "chart_money": money,
             "chart_people": people,
+            "words": lambda phrase: phrase_text(lang, phrase),
+            "labels": portrait_labels,
         },
     )
 
@@ -193,7 +199,14 @@ async def import_upload(
     principal: Principal = IMPORT,
 ) -> Response:
     """Run an import from the form and show its result and report."""
-    ctx: dict[str, object] = {"nav": "import", "kind": kind}
+    lang = language(request)
+    ctx: dict[str, object] = {
+        "nav": "import",
+        "kind": kind,
+        # Each row error by its code, in the reader's language (the CSV report keeps English).
+        "row_error": lambda message: phrase_text(lang, row_error_phrase(message)),
+        "column_name": lambda column: phrase_text(lang, column_label(column)),
+    }
     try:
         data, name = await read_upload(request, file)
         result = await run_in_threadpool(  # reading and checking the file: off the event loop
@@ -207,7 +220,7 @@ async def import_upload(
             skip_invalid=bool(skip_invalid),
         )
     except HighlandError as exc:
-        ctx["file_error"] = error_text(language(request), exc)  # in the reader's language
+        ctx["file_error"] = error_text(lang, exc)  # in the reader's language
         return render(request, "enterprises/import.html", ctx, status_code=exc.status_code)
     ctx["result"] = result
     if result.errors:

@@ -14,11 +14,13 @@ from typing import Any
 import typer
 from rich.console import Console
 from rich.markup import escape
+from typer import rich_utils
+from typer.core import TyperGroup
 
 from highland.platform.audit.service import Actor
 from highland.platform.config import get_settings
 from highland.platform.errors import HighlandError
-from highland.platform.web.i18n import LANGUAGES, error_text, translate
+from highland.platform.web.i18n import LANGUAGES, error_text, has, translate
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -77,6 +79,48 @@ def fail(what: HighlandError | str, status: int = 1, /, **params: Any) -> typer.
     # The message is text, not markup: a "[…]" in a file name or a tool's message stays as is.
     err.print(f"[bold red]{escape(words('cli.error'))}[/] {escape(text)}", highlight=False)
     return typer.Exit(status)
+
+
+class SpokenGroup(TyperGroup):
+    """The `highland` command's group: before it runs (and so before any `--help`), every
+    command's and option's help is put in the command's language from the catalogue."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        speak_help(self)
+        return super().main(*args, **kwargs)
+
+
+def speak_help(root: Any) -> None:
+    """Give the commands under `root` their help in the command's language: a command's from
+    `cli.help.<path>` (the root's from `cli.help.highland`), an option's or argument's from
+    `cli.opt.<path>.<name>`, the `--help` option's and the panels' titles from `cli.panel.*`;
+    a text missing from the catalogue stays as the code wrote it."""
+    panels = {kind: words(f"cli.panel.{kind}") for kind in ("options", "arguments", "commands")}
+    # Typer's own marks beside an option ("[default: …]", "[required]"), in the same language.
+    rich_utils.DEFAULT_STRING = words("cli.help_default")
+    rich_utils.REQUIRED_LONG_STRING = words("cli.help_required")
+    _speak(root, (), panels)
+
+
+def _speak(command: Any, path: tuple[str, ...], panels: dict[str, str]) -> None:
+    where = ".".join(path) or "highland"
+    # Help is Rich markup: a "[…]" in the words is shown as it is written.
+    if has(f"cli.help.{where}"):
+        command.help = escape(words(f"cli.help.{where}"))
+        command.short_help = None
+    if path:
+        command.rich_help_panel = panels["commands"]
+    for param in command.params:
+        if has(f"cli.opt.{where}.{param.name}"):
+            param.help = escape(words(f"cli.opt.{where}.{param.name}"))
+        kind = "arguments" if param.param_type_name == "argument" else "options"
+        param.rich_help_panel = panels[kind]
+    helper = command.get_help_option(command.context_class(command))
+    if helper is not None:
+        helper.help = words("cli.help_option")
+        helper.rich_help_panel = panels["options"]
+    for name, sub in getattr(command, "commands", {}).items():
+        _speak(sub, (*path, name), panels)
 
 
 def set_database_preparer(prepare: Callable[[], None]) -> None:

@@ -24,7 +24,6 @@ from highland.policies.rules.loader import check_references, read_paths
 from highland.policies.rules.testcases import run_tests
 
 app = typer.Typer(help="Policy rules: check, load, test, match.", no_args_is_help=True)
-out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
 PATHS = Annotated[list[Path], typer.Argument(help="YAML files or folders.")]
@@ -130,9 +129,9 @@ def match(
         tmp.unlink(missing_ok=True)
         raise fail("cli.cannot_write", file=str(out_path), problem=str(exc)) from None
     secs = time.perf_counter() - started
-    out.print(f"{tally['rows']:,} rows written to {out_path} in {secs:.1f} s: "
-              f"{tally['eligible']:,} eligible, {tally['unknown']:,} unknown, "
-              f"{tally['ineligible']:,} ineligible")  # fmt: skip
+    say("cli.policies.matched", rows=f"{tally['rows']:,}", file=str(out_path), secs=f"{secs:.1f}",
+        eligible=f"{tally['eligible']:,}", unknown=f"{tally['unknown']:,}",
+        ineligible=f"{tally['ineligible']:,}")  # fmt: skip
 
 
 @app.command("run")
@@ -144,8 +143,8 @@ def run(
     actor = _init_and_actor()
     with transaction() as s:
         r = service.run_match(s, when, actor)
-        out.print(f"run {r.id}: {r.enterprises:,} enterprises as of {when}, "
-                  f"result {r.result_sha256[:12]}")  # fmt: skip
+        say("cli.policies.run", run=r.id, enterprises=f"{r.enterprises:,}", as_of=str(when),
+            digest=r.result_sha256[:12])  # fmt: skip
 
 
 @app.command("replay")
@@ -167,8 +166,7 @@ def replay(
     if not rep.verified:
         raise fail("cli.policies.replay_differs", run=run_id, digest=rep.digest[:12],
                    stored=rep.run.result_sha256[:12])  # fmt: skip
-    out.print(f"run {run_id} replayed exactly: {len(rep.frames)} policies, "
-              f"result {rep.digest[:12]}")  # fmt: skip
+    say("cli.policies.replayed", run=run_id, policies=len(rep.frames), digest=rep.digest[:12])
 
 
 @app.command("retire")

@@ -30,6 +30,7 @@ from highland.policies.rules.model import (
     Value,
 )
 from highland.policies.service import EnterpriseMatch
+from highland.policies.service.whatif import EDITED
 
 SYMBOLS = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "=", "!=": "≠"}
 # Fields whose codes are named in the catalogue (the registry's vocabularies).
@@ -48,8 +49,12 @@ NEED = {
 
 
 def rule_error_line(lang: str, error: RuleError) -> str:
-    """A rule error as pages list it: `file:line: ` and the problem in the reader's language."""
-    return f"{error.path}:{error.line}: {error_text(lang, error)}"
+    """A rule error as pages list it: `file:line: ` and the problem in the reader's language
+    (an edited, unsaved text named as such in that language)."""
+    path = error.path
+    if path.endswith(EDITED):
+        path = translate(lang, "policies.edited_text", policy=path.removesuffix(EDITED))
+    return f"{path}:{error.line}: {error_text(lang, error)}"
 
 
 def _plain(d: Decimal) -> str:

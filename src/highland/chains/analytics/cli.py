@@ -11,9 +11,10 @@ from rich.console import Console
 
 from highland.platform.audit.service import Actor
 from highland.platform.cli import actor as cli_actor
-from highland.platform.cli import fail, init_db, say
+from highland.platform.cli import fail, init_db, say, words
 from highland.platform.db import session_factory, transaction
 from highland.platform.errors import HighlandError
+from highland.platform.web.i18n import has
 
 app = typer.Typer(help="Chain analytics: reference figures, prospects, summaries.")
 reference_app = typer.Typer(help="Reference figures for location quotients.", no_args_is_help=True)
@@ -48,8 +49,11 @@ def _load(kind: str, path: Path) -> None:
         raise fail("cli.errors_nothing_written", errors=len(exc.errors)) from None
     except HighlandError as exc:
         raise fail("cli.in_file", file=str(path), problem=exc) from None
-    summary = ", ".join(f"{v} {k}" for k, v in counts.items())
-    out.print(f"{kind}: {summary} from {path}", highlight=False, markup=False)
+    summary = words("sep.enum").join(
+        words(f"cli.analytics.count.{k}", n=v) if has(f"cli.analytics.count.{k}") else f"{v} {k}"
+        for k, v in counts.items()
+    )
+    say(f"cli.analytics.loaded_{kind}", counts=summary, file=str(path))
 
 
 @reference_app.command("load")
@@ -137,8 +141,19 @@ def figures_command(
     if not state:
         say("cli.analytics.never_built")
     for name, st in sorted(state.items()):
-        status = "current" if st["fresh"] else f"stale (data now at generation {st['current']})"
+        status = (
+            words("cli.analytics.current")
+            if st["fresh"]
+            else words("cli.analytics.stale", generation=st["current"])
+        )
         typer.echo(  # plain tab-separated lines (Rich would expand the tabs)
-            f"{name}\tbuilt {st['built_at']}\tfrom generation {st['built_from']}\t"
-            f"{st['rows']} rows\t{st['milliseconds']} ms\t{status}"
+            words(
+                "cli.analytics.figures_row",
+                name=name,
+                built=st["built_at"],
+                generation=st["built_from"],
+                rows=st["rows"],
+                ms=st["milliseconds"],
+                status=status,
+            )  # fmt: skip
         )

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from highland.platform.audit.service import Actor
 from highland.platform.cli import actor as cli_actor
-from highland.platform.cli import fail, init_db, say
+from highland.platform.cli import fail, init_db, say, words
 from highland.platform.db import transaction
 from highland.platform.errors import HighlandError
 
@@ -50,7 +50,7 @@ def suggest(
     except HighlandError as exc:
         raise fail(exc) from None
     for code, (ins, upd, wd) in result.chains.items():
-        out.print(f"{code}: {ins} new, {upd} updated, {wd} withdrawn", highlight=False)
+        say("cli.mapping.suggested", chain=code, created=ins, updated=upd, withdrawn=wd)
 
 
 def _decide(decision: str, chain: str, ids: str | None, segment: str | None,
@@ -117,15 +117,14 @@ def leading(
                 say("cli.mapping.unmarked", uscc=unmark)
                 return
             for firm, ent in lead.leading_firms(s, cid):
-                out.print(f"leading\t{ent.uscc}\t{ent.name}\t{firm.reason or ''}", highlight=False)
+                line = words("cli.mapping.leading_row", uscc=ent.uscc, name=ent.name,
+                             reason=firm.reason or "")  # fmt: skip
+                out.print(line, highlight=False, markup=False)
             rows, year = lead.leading_suggestions(s, cid)
             for r in rows:
-                share = "missing" if r.share_percent is None else f"{r.share_percent}%"
-                out.print(
-                    f"suggest\t{r.uscc}\t{r.name}\trevenue share {year}: {share}\t"
-                    f"upstream members: {r.upstream_members}",
-                    highlight=False,
-                    markup=False,
-                )
+                share = words("missing") if r.share_percent is None else f"{r.share_percent}%"
+                line = words("cli.mapping.suggest_row", uscc=r.uscc, name=r.name, year=year,
+                             share=share, upstream=r.upstream_members)  # fmt: skip
+                out.print(line, highlight=False, markup=False)
     except HighlandError as exc:
         raise fail(exc) from None

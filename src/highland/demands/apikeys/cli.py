@@ -54,10 +54,10 @@ def list_() -> None:
     if not keys:
         say("cli.apikeys.none")
         return
-    table = Table("name", "created", "by", "status")
+    table = Table(*(words(f"cli.table.{c}") for c in ("name", "created", "by", "status")))
     for k in keys:
         table.add_row(k.name, f"{k.created_at:%Y-%m-%d %H:%M} UTC", k.created_by,
-                      "revoked" if k.revoked else "active")  # fmt: skip
+                      words("cli.state.revoked" if k.revoked else "cli.state.active"))  # fmt: skip
     out.print(table)
 
 

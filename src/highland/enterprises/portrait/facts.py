@@ -7,7 +7,8 @@ None means missing, and a missing input makes a derived field missing, never zer
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -103,8 +104,35 @@ def _check_industry(section: str, division: str, code: str) -> None:
 
 
 @dataclass(frozen=True)
+class Phrase:
+    """Words for a person: a catalogue key and its parameters, put in the reader's language
+    where they are shown. A parameter may itself be a Phrase, a Joined list or a Local name."""
+
+    key: str
+    params: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Joined:
+    """Several phrases in a row, separated by the catalogue text `sep` (e.g. 'sep.list')."""
+
+    sep: str
+    items: tuple[object, ...]
+
+
+@dataclass(frozen=True)
+class Local:
+    """A name that has a Chinese and an English form (a row of a standard's table)."""
+
+    zh: str
+    en: str
+
+
+@dataclass(frozen=True)
 class Derived:
-    """One derived field with the inputs and rule that produced it; value None means missing."""
+    """One derived field with the inputs and rule that produced it; value None means missing.
+    `rule` is the explanation in English (the API's and the logs'); `why` is the same in
+    catalogue phrases, which a page shows in its reader's language."""
 
     name: str
     value: object | None
@@ -112,6 +140,7 @@ class Derived:
     rule: str
     rule_key: str
     missing: list[str]
+    why: tuple[Phrase, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,10 @@ from highland.enterprises.portrait.facts import (
     LIFECYCLE_FIELDS,
     LIFECYCLE_STAGES,
     Derived,
+    Joined,
+    Phrase,
 )
+from highland.enterprises.portrait.numbers import input_label
 
 # --------------------------------------------------------------------------- lifecycle rules
 
@@ -51,6 +54,21 @@ class LifecycleRule:
         if self.otherwise:
             return f"otherwise {self.stage}"
         return f"{self.stage} if {self.field} {_OP_SYMBOLS[self.op or '']} {self.value}"
+
+    def phrase(self) -> Phrase:
+        """The rule in catalogue words, for pages in the reader's language."""
+        stage = Phrase(f"stage.{self.stage}")
+        if self.otherwise:
+            return Phrase("portrait.lifecycle.otherwise", {"stage": stage})
+        return Phrase(
+            "portrait.lifecycle.rule",
+            {
+                "stage": stage,
+                "field": input_label(self.field or ""),
+                "op": _OP_SYMBOLS[self.op or ""],
+                "value": self.value,
+            },
+        )
 
 
 @dataclass(frozen=True)
@@ -134,19 +152,31 @@ def lifecycle_field(
 ) -> Derived:
     """Apply the rules in order; a missing field before any match makes the stage missing."""
     consulted: dict[str, object | None] = {}
-    reasons: list[str] = []
+    reasons: list[tuple[str, Phrase]] = []  # (English, catalogue words)
     for rule in rules.rules:
         if rule.otherwise:
-            return _stage(rules, rule.stage, consulted, year, [*reasons, "no earlier rule matched"])
+            last = ("no earlier rule matched", Phrase("portrait.lifecycle.no_earlier"))
+            return _stage(rules, rule.stage, consulted, year, [*reasons, last])
         name, op = rule.field or "", rule.op or ""
         value = consulted[name] = derived[name].value
         if value is None:
-            return _stage(rules, None, consulted, year, [f"{name} is missing"], [name])
+            gone = Phrase("portrait.lifecycle.field_missing", {"field": input_label(name)})
+            return _stage(rules, None, consulted, year, [(f"{name} is missing", gone)], [name])
         shown = f"{name} {value} {_OP_SYMBOLS[op]} {rule.value}"
+        compared = Phrase(
+            "portrait.lifecycle.compare",
+            {
+                "field": input_label(name),
+                "value": value,
+                "op": _OP_SYMBOLS[op],
+                "bound": rule.value,
+            },
+        )
         if _OPS[op](value, rule.value):
-            return _stage(rules, rule.stage, consulted, year, [*reasons, shown])
-        reasons.append(f"not {shown}")
-    return _stage(rules, None, consulted, year, ["no rule matched", *reasons])
+            return _stage(rules, rule.stage, consulted, year, [*reasons, (shown, compared)])
+        reasons.append((f"not {shown}", Phrase("portrait.lifecycle.not", {"comparison": compared})))
+    no_rule = ("no rule matched", Phrase("portrait.lifecycle.no_rule"))
+    return _stage(rules, None, consulted, year, [no_rule, *reasons])
 
 
 def _stage(
@@ -154,17 +184,31 @@ def _stage(
     stage: str | None,
     consulted: dict[str, object | None],
     year: int | None,
-    why: list[str],
+    why: list[tuple[str, Phrase]],
     missing: Sequence[str] = (),
 ) -> Derived:
     """The lifecycle Derived; inputs gain figures_year when a consulted field came from figures."""
     spec = "; ".join(rule.describe() for rule in rules.rules)
     rule_text = (
         f"first matching rule wins: {spec}; a missing field makes the stage missing unless an "
-        f"earlier rule matched; result {stage or 'missing'} because {'; '.join(why)}"
+        f"earlier rule matched; result {stage or 'missing'} because "
+        f"{'; '.join(text for text, _ in why)}"
+    )
+    words = (
+        Phrase(
+            "portrait.rule.lifecycle_stage",
+            {"rules": Joined("sep.list", tuple(rule.phrase() for rule in rules.rules))},
+        ),
+        Phrase(
+            "portrait.lifecycle.result",
+            {
+                "stage": Phrase(f"stage.{stage}" if stage else "missing"),
+                "why": Joined("sep.list", tuple(phrase for _, phrase in why)),
+            },
+        ),
     )
     inputs = dict(consulted)
     if _FIGURE_BASED.intersection(consulted):
         inputs = {"figures_year": year, **consulted}
     key = f"lifecycle_stage.{stage or 'undecided'}"
-    return Derived("lifecycle_stage", stage, inputs, rule_text, key, list(missing))
+    return Derived("lifecycle_stage", stage, inputs, rule_text, key, list(missing), words)

@@ -3,11 +3,11 @@ exactly (Decimal, integer roots), a missing input making the field missing."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 
-from highland.enterprises.portrait.facts import MILLIONTH, Derived, YearFigures
+from highland.enterprises.portrait.facts import MILLIONTH, Derived, Joined, Phrase, YearFigures
 
 # --------------------------------------------------------------------------- numeric fields
 
@@ -55,21 +55,45 @@ def _missing(inputs: Mapping[str, object | None]) -> list[str]:
     return [name for name, value in inputs.items() if value is None]
 
 
+def input_label(name: str) -> Phrase:
+    """An input of a derived field by its name in the catalogue (`portrait.input.<name>`)."""
+    return Phrase(f"portrait.input.{name}")
+
+
+def missing_phrase(names: Sequence[str]) -> Phrase:
+    """'missing because … is missing', the inputs by their names in the catalogue."""
+    return Phrase("portrait.why.missing", {"fields": labels(names)})
+
+
+def labels(names: Sequence[str]) -> Joined:
+    return Joined("sep.enum", tuple(input_label(n) for n in names))
+
+
+def _result(value: object) -> Phrase:
+    return Phrase("portrait.why.result", {"value": value})
+
+
 def age_field(founded_on: date, as_of: date) -> Derived:
     inputs: dict[str, object | None] = {"founded_on": founded_on, "as_of": as_of}
     rule = (
         "completed whole years from founded_on to as_of (a founding on 29 February completes a "
         "year on 1 March in common years)"
     )
+    why = Phrase("portrait.rule.age_years")
     if founded_on > as_of:
         rule += f"; undefined because founded_on {founded_on} is after as_of {as_of}"
-        return Derived("age_years", None, inputs, rule, "age_years.completed_years", [])
+        after = Phrase("portrait.why.founded_after", {"founded_on": founded_on, "as_of": as_of})
+        return Derived(
+            "age_years", None, inputs, rule, "age_years.completed_years", [], (why, after)
+        )
     # Comparing (month, day) tuples counts a year only once its anniversary has been reached.
     years = as_of.year - founded_on.year
     if (as_of.month, as_of.day) < (founded_on.month, founded_on.day):
         years -= 1
     rule += f"; result {years}"
-    return Derived("age_years", years, inputs, rule, "age_years.completed_years", [])
+    return Derived(
+        "age_years", years, inputs, rule, "age_years.completed_years", [], (why, _result(years))
+    )
 
 
 def rd_intensity_field(figs: YearFigures | None, year: int | None) -> Derived:
@@ -83,12 +107,16 @@ def rd_intensity_field(figs: YearFigures | None, year: int | None) -> Derived:
     value: Decimal | None = None
     if missing:
         rule += f"; missing because {', '.join(missing)} missing"
+        outcome = missing_phrase(missing)
     elif inputs["revenue"] == 0:
         rule += "; undefined because revenue is 0"
+        outcome = Phrase("portrait.why.zero_revenue")
     else:
         value = _round_ratio(as_int(inputs["rd_spend"]), as_int(inputs["revenue"]))
         rule += f"; result {value}"
-    return Derived("rd_intensity", value, inputs, rule, "rd_intensity.ratio", missing)
+        outcome = _result(value)
+    why = (Phrase("portrait.rule.rd_intensity"), outcome)
+    return Derived("rd_intensity", value, inputs, rule, "rd_intensity.ratio", missing, why)
 
 
 def as_int(value: object | None) -> int:
@@ -118,22 +146,30 @@ def _revenue_change_field(
     inputs: dict[str, object | None],
     rule: str,
     compute: Callable[[int, int], Decimal],
-    undefined: Callable[[int, int], str | None],
+    undefined: Callable[[int, int], tuple[str, Phrase] | None],
 ) -> Derived:
     """A field computed from revenue and base_revenue, missing or undefined as the rule says."""
     missing = _missing(inputs)
     value: Decimal | None = None
     if missing:
         rule += f"; missing because {', '.join(missing)} missing"
+        outcome = missing_phrase(missing)
     else:
         end, base = as_int(inputs["revenue"]), as_int(inputs["base_revenue"])
         reason = undefined(end, base)
         if reason:
-            rule += f"; undefined because {reason}"
+            rule += f"; undefined because {reason[0]}"
+            outcome = reason[1]
         else:
             value = compute(end, base)
             rule += f"; result {value}"
-    return Derived(name, value, inputs, rule, rule_key, missing)
+            outcome = _result(value)
+    why = (Phrase(f"portrait.rule.{name}"), outcome)
+    return Derived(name, value, inputs, rule, rule_key, missing, why)
+
+
+def _base_not_positive(base: int) -> tuple[str, Phrase]:
+    return f"base_revenue {base} ≤ 0", Phrase("portrait.why.base_not_positive", {"base": base})
 
 
 def growth_field(by_year: Mapping[int, YearFigures], year: int | None) -> Derived:
@@ -144,16 +180,18 @@ def growth_field(by_year: Mapping[int, YearFigures], year: int | None) -> Derive
         "revenue / base_revenue - 1 with base_year = figures_year - 1, rounded half-up to 6 "
         "decimal places; undefined when base_revenue ≤ 0",
         lambda end, base: _round_ratio(end - base, base),
-        lambda end, base: f"base_revenue {base} ≤ 0" if base <= 0 else None,
+        lambda end, base: _base_not_positive(base) if base <= 0 else None,
     )
 
 
 def cagr_field(by_year: Mapping[int, YearFigures], year: int | None) -> Derived:
-    def undefined(end: int, base: int) -> str | None:
+    def undefined(end: int, base: int) -> tuple[str, Phrase] | None:
         """Why the CAGR is undefined for these revenues, or None when it is defined."""
         if base <= 0:
-            return f"base_revenue {base} ≤ 0"
-        return f"revenue {end} < 0" if end < 0 else None
+            return _base_not_positive(base)
+        if end < 0:
+            return f"revenue {end} < 0", Phrase("portrait.why.negative_revenue", {"revenue": end})
+        return None
 
     return _revenue_change_field(
         "revenue_cagr_3y",

@@ -5,8 +5,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
-from highland.enterprises.portrait.facts import SIZE_CLASSES, Derived, EnterpriseFacts, YearFigures
-from highland.enterprises.portrait.numbers import as_int
+from highland.enterprises.portrait.facts import (
+    SIZE_CLASSES,
+    Derived,
+    EnterpriseFacts,
+    Joined,
+    Local,
+    Phrase,
+    YearFigures,
+)
+from highland.enterprises.portrait.numbers import as_int, input_label, labels
 from highland.enterprises.portrait.size import (
     SizeRow,
     SizeTier,
@@ -91,6 +99,113 @@ def _size_spec(row: SizeRow) -> str:
     )
 
 
+# The same explanation in catalogue phrases, for pages in the reader's language.
+
+
+def _bound_phrase(name: str, bound: int) -> Phrase:
+    unit = "" if name == "employees" else "_money"
+    amount = _amount_text(name, bound)
+    return Phrase(f"portrait.size.bound{unit}", {"field": input_label(name), "amount": amount})
+
+
+def _comparison_phrase(name: str, value: int, bound: int) -> Phrase:
+    unit = "" if name == "employees" else "_money"
+    return Phrase(
+        f"portrait.size.compare{unit}",
+        {
+            "field": input_label(name),
+            "value": _amount_text(name, value),
+            "sign": "≥" if value >= bound else "<",
+            "bound": _amount_text(name, bound),
+        },
+    )
+
+
+def _size_name(size: str) -> Phrase:
+    return Phrase(f"size.{size}")
+
+
+def _failure_phrase(tier: SizeTier, values: Mapping[str, int | None]) -> Phrase:
+    for name, bound in tier.bounds():
+        value = values[name]
+        if value is not None and value < bound:
+            return Phrase(
+                "portrait.size.failed",
+                {
+                    "comparison": _comparison_phrase(name, value, bound),
+                    "size": _size_name(tier.size),
+                },
+            )
+    raise AssertionError("a tier known to fail has a known failing bound")
+
+
+def _reason_phrase(row: SizeRow, values: Mapping[str, int | None], result: str | None) -> Phrase:
+    """_size_reason in catalogue phrases."""
+    truths = tier_truths(row, values)
+    failed = Joined(
+        "sep.list",
+        tuple(
+            _failure_phrase(t, values)
+            for t, ok in zip(row.tiers, truths, strict=True)
+            if ok is False
+        ),
+    )
+    if result is None:
+        size = row.tiers[truths.index(None)].size
+        absent = labels(_undecided_inputs(row, values, truths))
+        return Phrase("portrait.size.undecided", {"fields": absent, "size": _size_name(size)})
+    if result == "micro":
+        unused = [n for n in row.inputs if values[n] is None]
+        key = "portrait.size.micro_unused" if unused else "portrait.size.micro"
+        return Phrase(key, {"failed": failed, "fields": labels(unused)})
+    tier = row.tiers[SIZE_CLASSES.index(result)]
+    met = Joined(
+        "portrait.sep.and",
+        tuple(_comparison_phrase(n, as_int(values[n]), b) for n, b in tier.bounds()),
+    )
+    key = "portrait.size.result_but" if failed.items else "portrait.size.result"
+    return Phrase(key, {"size": _size_name(result), "met": met, "failed": failed})
+
+
+def _industries_phrase(row: SizeRow) -> Phrase:
+    m = row.matcher
+    for label, codes in (
+        ("classes", m.classes),
+        ("divisions", m.divisions),
+        ("sections", m.sections),
+    ):
+        if codes:
+            return Phrase(f"portrait.size.{label}", {"codes": ",".join(codes)})
+    return Phrase("portrait.size.all_other")
+
+
+def _spec_phrase(row: SizeRow) -> Phrase:
+    """_size_spec in catalogue phrases."""
+    tiers = Joined(
+        "sep.list",
+        tuple(
+            Phrase(
+                "portrait.size.tier",
+                {
+                    "size": _size_name(t.size),
+                    "bounds": Joined(
+                        "portrait.sep.and", tuple(_bound_phrase(n, b) for n, b in t.bounds())
+                    ),
+                },
+            )
+            for t in row.tiers
+        ),
+    )
+    return Phrase(
+        "portrait.rule.size_class",
+        {
+            "row": Local(row.label_zh, row.label_en),
+            "industries": _industries_phrase(row),
+            "tiers": tiers,
+        },
+    )
+
+
 def size_class_field(facts: EnterpriseFacts, figs: YearFigures | None, year: int | None) -> Derived:
     row = size_row_for(facts.industry_section, facts.industry_division, facts.industry_code)
     values = {
@@ -112,4 +227,9 @@ def size_class_field(facts: EnterpriseFacts, figs: YearFigures | None, year: int
         "industry_code": facts.industry_code,
         **{n: values[n] for n in row.inputs},
     }
-    return Derived("size_class", result, inputs, rule, f"size_class.{row.key}", missing)
+    why = (
+        _spec_phrase(row),
+        *((Phrase("portrait.why.no_figures"),) if year is None else ()),
+        _reason_phrase(row, values, result),
+    )
+    return Derived("size_class", result, inputs, rule, f"size_class.{row.key}", missing, why)

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from highland.platform.audit.service import Actor
 from highland.platform.cli import actor as _actor
-from highland.platform.cli import fail, init_db
+from highland.platform.cli import fail, init_db, say, words
 from highland.platform.db import session_factory, transaction
 from highland.platform.errors import HighlandError
+from highland.platform.web.i18n import has
+
+if TYPE_CHECKING:
+    from highland.platform.calendar.years import Reclocked
 
 app = typer.Typer(
     help="The working-day calendar: deadlines, known years, admin-entered years.",
@@ -83,11 +87,7 @@ def deadline(
     typer.echo(due.isoformat())
     year = cal.provisional_year(when, due)
     if year is not None:
-        typer.echo(
-            f"provisional: {year} has no official holiday schedule yet; counted with the "
-            "statutory holidays of 全国年节及纪念日放假办法 only (no 调休 swaps). Enter the "
-            f"{year} notice with `highland calendar load FILE` to make it final."
-        )
+        typer.echo(words("cli.calendar.provisional_deadline", year=year))
 
 
 @app.command("years")
@@ -107,25 +107,24 @@ def years() -> None:
             provisional.append(year)
             continue
         if kind == OFFICIAL:
-            line = f"{year}  official  {cal.notices.get(year, '')}"
+            line = words("cli.calendar.year_official", year=year, notice=cal.notices.get(year, ""))
         else:
             row = rows[year]
             when = row.entered_at.date().isoformat()
-            note = ", overrides the official schedule" if is_official(year) else ""
-            line = f"{year}  admin     {row.source} (entered by {row.entered_by} on {when}{note})"
+            line = words(
+                "cli.calendar.year_admin_over" if is_official(year) else "cli.calendar.year_admin",
+                year=year,
+                source=row.source,
+                by=row.entered_by,
+                on=when,
+            )
         out.print(line, highlight=False, markup=False)
     for first, last in _runs(provisional):
         span = str(first) if first == last else f"{first}–{last}"
-        out.print(f"{span}  provisional  statutory holidays of {LAW} only; no notice yet",
-                  highlight=False, markup=False)  # fmt: skip
+        say("cli.calendar.years_provisional", span=span, law=LAW)
     nxt = clock.today_local().year + 1
     if cal.is_provisional(nxt):
-        out.print(
-            f"{nxt} has no official holiday schedule: deadlines reaching it are provisional. "
-            f"Enter it with `highland calendar load FILE` once its notice is published.",
-            highlight=False,
-            markup=False,
-        )
+        say("cli.calendar.next_provisional", year=nxt)
 
 
 def _runs(years: list[int]) -> list[tuple[int, int]]:
@@ -160,16 +159,33 @@ def load(file: Annotated[Path, typer.Argument(help="A year's calendar in YAML.")
         raise fail("cli.nothing_stored", problem=exc) from None
     off = sorted(d for d, (w, _) in days.items() if not w)
     worked = sorted(d for d, (w, _) in days.items() if w)
-    note = " (overrides the official schedule)" if is_official(year) else ""
-    out.print(f"entered {year}{note} following {source}: {len(off)} weekday holidays, "
-              f"{len(worked)} make-up working days", highlight=False, markup=False)  # fmt: skip
-    for d in off:
-        name = days[d][1]
-        out.print(f"  off     {d} {d:%a}" + (f"  {name}" if name else ""), markup=False)
-    for d in worked:
-        name = days[d][1]
-        out.print(f"  worked  {d} {d:%a}" + (f"  {name}" if name else ""), markup=False)
-    out.print(moved.text(), highlight=False, markup=False)
+    say(
+        "cli.calendar.entered_over" if is_official(year) else "cli.calendar.entered",
+        year=year,
+        source=source,
+        off=len(off),
+        worked=len(worked),
+    )
+    for kind, dates in (("off", off), ("worked", worked)):
+        for d in dates:
+            name = days[d][1]
+            day = words(f"cli.calendar.weekday.{d.isoweekday()}")
+            line = words(f"cli.calendar.day_{kind}", date=d.isoformat(), weekday=day)
+            out.print(line + (f"  {name}" if name else ""), highlight=False, markup=False)
+    out.print(_moved_text(moved), highlight=False, markup=False)
+
+
+def _moved_text(moved: Reclocked) -> str:
+    """What entering or deleting a year recomputed, in the command's language."""
+    parts = [
+        words(f"cli.calendar.moved.{kind}", n=len(ids))
+        if has(f"cli.calendar.moved.{kind}")
+        else f"{len(ids)} {moved.labels.get(kind, kind)}"
+        for kind, ids in moved.moved.items()
+    ]
+    if not parts:
+        return words("cli.calendar.none_recomputed")
+    return words("cli.calendar.recomputed", parts=words("cli.calendar.and").join(parts))
 
 
 @app.command("delete")
@@ -183,10 +199,5 @@ def delete(year: Annotated[int, typer.Argument(help="The admin-entered year to r
             moved = delete_year(s, actor, year)
     except HighlandError as exc:
         raise fail(exc) from None
-    then = (
-        "the official schedule applies again"
-        if is_official(year)
-        else f"{year} is provisional again (statutory holidays only)"
-    )
-    out.print(f"deleted the admin-entered calendar of {year}; {then}; {moved.text()}",
-              highlight=False, markup=False)  # fmt: skip
+    then = "cli.calendar.official_again" if is_official(year) else "cli.calendar.provisional_again"
+    say("cli.calendar.deleted", year=year, then=words(then, year=year), moved=_moved_text(moved))

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from highland.platform.audit.service import Actor
 from highland.platform.cli import actor as _actor
-from highland.platform.cli import fail, say
+from highland.platform.cli import fail, say, words
 from highland.platform.cli import init_db as _init
 from highland.platform.db import session_factory, transaction
 from highland.platform.errors import HighlandError
@@ -52,11 +52,13 @@ def tokens_list(
         say("cli.tokens.none")
         return
     now = clock.now()
-    table = Table("id", "user", "name", "state", "created", "last used", "expires")
+    columns = ("id", "user", "name", "state", "created", "last_used", "expires")
+    table = Table(*(words(f"cli.table.{c}") for c in columns))
     for t in rows:
         table.add_row(
-            str(t.id), t.username, t.name, t.state(now), _when(t.created_at),
-            _when(t.last_used_at), _when(t.expires_at) if t.expires_at else "never",
+            str(t.id), t.username, t.name, words(f"cli.state.{t.state(now)}"),
+            _when(t.created_at), _when(t.last_used_at),
+            _when(t.expires_at) if t.expires_at else words("cli.state.never"),
         )  # fmt: skip
     out.print(table)
 
@@ -86,9 +88,10 @@ def users_list() -> None:
     if not rows:
         say("cli.users.none")
         return
-    table = Table("username", "role", "state", "last sign-in", "sessions")
+    columns = ("username", "role", "state", "last_sign_in", "sessions")
+    table = Table(*(words(f"cli.table.{c}") for c in columns))
     for u in rows:
-        state = "enabled" if u.is_active else "disabled"
+        state = words("cli.state.enabled" if u.is_active else "cli.state.disabled")
         table.add_row(u.username, u.role, state, _when(u.last_login_at), str(u.sessions))
     out.print(table)
 

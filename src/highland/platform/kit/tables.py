@@ -188,7 +188,8 @@ def read_table(
             + f" (found: {', '.join(c for c in frame.columns if not c.startswith('__'))})",
             field="header",
             code="upload.missing_columns",
-            params={"columns": ", ".join(missing)},
+            # Each column by the header the import accepts in the reader's language.
+            params={"columns": [f"@import.column.{c}" for c in missing]},
         )
     keep = [c for c in frame.columns if not c.startswith("__ignored_")]
     frame = frame.select(keep).with_columns([_clean(c) for c in keep]).with_row_index(ROW, offset=2)

@@ -56,10 +56,17 @@ def error_text(lang: str, exc: Any) -> str:
 
 
 def _param(lang: str, value: Any) -> Any:
-    """A parameter that is itself a catalogue key (written `@key`) is translated; one that is an
-    error (or a list of errors: the problems of several rows) reads in the same language."""
+    """A parameter that is itself a catalogue key (written `@key`) is translated, and a list of
+    them is joined (`sep.enum`); one that is an error (or a list of errors: the problems of
+    several rows) reads in the same language."""
     if isinstance(value, str) and value.startswith("@") and has(value[1:]):
         return translate(lang, value[1:])
+    if (
+        isinstance(value, list | tuple)
+        and value
+        and all(isinstance(v, str) and v.startswith("@") for v in value)
+    ):
+        return translate(lang, "sep.enum").join(str(_param(lang, v)) for v in value)
     if hasattr(value, "code") and hasattr(value, "message"):
         return error_text(lang, value)
     if isinstance(value, list | tuple) and value and all(hasattr(v, "message") for v in value):

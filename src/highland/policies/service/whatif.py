@@ -20,6 +20,10 @@ from highland.policies.service.snapshots import snapshot_for, snapshot_frame
 
 # --------------------------------------------------------------------------- what-if
 
+# What the edited text is called where its errors are listed (`<policy> (edited):<line>: …`);
+# pages name it in their reader's language (present.rule_error_line).
+EDITED = " (edited)"
+
 
 class RuleErrors(InvalidInput):
     """Rule text that does not validate; `errors` keeps every error with its line."""
@@ -44,7 +48,7 @@ class WhatIf:
 def what_if(session: Session, policy_id: str, as_of: date, edited_yaml: str) -> WhatIf:
     """Evaluate an edited (unsaved) version of a policy against the snapshot of the date."""
     version = get_version(session, policy_id)
-    lib = read_text(edited_yaml, f"{policy_id} (edited)")
+    lib = read_text(edited_yaml, f"{policy_id}{EDITED}")
     if lib.errors:
         raise RuleErrors(lib.errors, field="rule")
     if set(lib.policies) != {policy_id}:

@@ -30,8 +30,9 @@ def read_text(text: str, path: str, library: Library | None = None) -> Library:
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             problem = str(exc.problem or exc)
-            doc.error((mark.line + 1) if mark else 1, f"YAML: {problem}", code="yaml",
-                      detail=problem)  # fmt: skip
+            # The parser's own words are English: pages name the line and column instead.
+            doc.error((mark.line + 1) if mark else 1, f"YAML: {problem}", code="yaml_at",
+                      detail=problem, column=(mark.column + 1) if mark else 1)  # fmt: skip
             continue
         except (yaml.YAMLError, ValueError) as exc:
             doc.error(1, f"YAML: {exc}", code="yaml", detail=str(exc))
