@@ -243,6 +243,30 @@ def test_no_page_asks_anything_of_the_internet(
 # --------------------------------------------------------------------------- journeys
 
 
+@pytest.mark.parametrize(("lang", "words"), [("zh", "跳到正文"), ("en", "Skip to content")])
+def test_the_first_tab_reaches_the_skip_link(
+    site: Site, chromium: Browser, lang: str, words: str
+) -> None:
+    context = open_context(chromium, site, "enterprise", lang)
+    try:
+        page = context.new_page()
+        page.goto("/demands")
+        page.keyboard.press("Tab")
+        focused = page.locator(":focus")
+        expect(focused).to_have_text(words)
+        expect(focused).to_be_in_viewport()
+        ring = focused.evaluate(
+            "e => [getComputedStyle(e).outlineStyle, getComputedStyle(e).outlineWidth]"
+        )
+        assert ring == ["solid", "3px"], ring
+        page.keyboard.press("Enter")
+        expect(page.locator("main")).to_be_focused()
+        page.keyboard.press("Tab")  # the next stop is inside the page's content, past the menu
+        assert page.evaluate("document.activeElement.closest('main') !== null")
+    finally:
+        context.close()
+
+
 def fits(page: Page) -> None:
     """The page is no wider than the phone, and its text fields and lists are not squeezed."""
     assert page_width(page) <= PHONE["width"] + 1, f"{page.url} is {page_width(page)}px wide"
