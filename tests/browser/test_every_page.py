@@ -170,8 +170,8 @@ def look(page: Page, who: str, path: str, lang: str) -> Visit:
     visit.outside = outside[before:]
     if os.environ.get("HIGHLAND_SCREENSHOTS") == "1":
         SHOTS.mkdir(parents=True, exist_ok=True)
-        name = f"phone-{lang}-{who}-{path.strip('/').replace('/', '_') or 'root'}.png"
-        page.screenshot(path=SHOTS / name[:120], full_page=True)
+        name = f"phone-{lang}-{who}-{path.strip('/').replace('/', '_') or 'root'}"
+        page.screenshot(path=SHOTS / f"{name[:100]}.png", full_page=True)
     return visit
 
 
