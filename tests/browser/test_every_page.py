@@ -112,14 +112,20 @@ def visits(site: Site) -> list[tuple[str, str]]:
     """(who, path) of every page type: each route as the admin, the enterprise's routes as the
     enterprise user too, the handler's queue, the sign-in page and an error page."""
     w = site.world
-    out = [("anonymous", "/login"), ("handler", "/demands"), ("admin", "/demands/999999")]
+    # The enterprise's first page ("/", its desk) and the handler's queue by name.
+    out = [
+        ("anonymous", "/login"),
+        ("enterprise", "/"),
+        ("handler", "/demands"),
+        ("admin", "/demands/999999"),
+    ]
     for route in site.routes:
         if route == "/login" or any(part in route for part in NOT_PAGES):
             continue
         out.append(("admin", _fill(route, w, w["a"])))
         if ROUTES[("GET", route)].allowed == "enterprise":
             out.append(("enterprise", _fill(route, w, w["b"])))
-    return out
+    return list(dict.fromkeys(out))
 
 
 def open_context(chromium: Browser, site: Site, who: str, lang: str) -> BrowserContext:
@@ -292,7 +298,9 @@ def test_an_enterprise_files_and_closes_a_demand_on_a_phone(site: Site, chromium
     handler = open_context(chromium, site, "handler", "zh")
     try:
         page = firm.new_page()
-        # Its portrait and its policies.
+        # Its first page, its portrait and its policies.
+        page.goto("/")
+        fits(page)
         page.goto(f"/enterprises/{w['b']}")
         expect(page.locator("h1")).to_be_visible()
         fits(page)
