@@ -164,6 +164,11 @@ def page_width(page: Page) -> int:
     return int(page.evaluate("document.documentElement.scrollWidth"))
 
 
+def failures(axe_response: dict[str, Any]) -> list[dict[str, Any]]:
+    """axe-core's serious and critical violations."""
+    return [v for v in axe_response["violations"] if v["impact"] in FAILING]
+
+
 def look(page: Page, who: str, path: str, lang: str) -> Visit:
     """Open a page and take its measures."""
     outside: list[str] = page.context.outside  # type: ignore[attr-defined]
@@ -172,7 +177,7 @@ def look(page: Page, who: str, path: str, lang: str) -> Visit:
     page.wait_for_load_state("load")
     visit = Visit(who, path, lang, response.status if response else None, page_width(page))
     result = Axe().run(page, options=AXE_OPTIONS)
-    visit.violations = [v for v in result.response["violations"] if v["impact"] in FAILING]
+    visit.violations = failures(result.response)
     visit.outside = outside[before:]
     if os.environ.get("HIGHLAND_SCREENSHOTS") == "1":
         SHOTS.mkdir(parents=True, exist_ok=True)
@@ -313,6 +318,11 @@ def test_an_enterprise_files_and_closes_a_demand_on_a_phone(site: Site, chromium
             page.click("#new-demand")
         fits(page)
         expect(page.locator("#enterprise-fixed")).to_contain_text(w["b"])
+        # Sent empty, the form comes back with its errors: still on the phone, still named.
+        submit(page, "#submit-demand")
+        expect(page.locator("#form-error")).to_be_visible()
+        bad = failures(Axe().run(page, options=AXE_OPTIONS).response)
+        assert not bad, [_describe(v) for v in bad]
         page.select_option("#category", "land")
         page.fill("#title", "手机上提交：厂房用地")
         page.fill("#description", "二期扩产需新增工业用地约 30 亩。")
@@ -352,3 +362,18 @@ def test_an_enterprise_files_and_closes_a_demand_on_a_phone(site: Site, chromium
     finally:
         for ctx in (firm, staff, handler):
             ctx.close()
+
+
+def test_a_what_if_with_a_broken_rule_on_a_phone(site: Site, chromium: Browser) -> None:
+    context = open_context(chromium, site, "admin", "en")
+    try:
+        page = context.new_page()
+        page.goto("/policies/nj-2025-rd-subsidy")
+        fits(page)
+        page.get_by_label("The rule (YAML; edit it and try)").fill("a: [")
+        submit(page, "#what-if-submit")
+        bad = failures(Axe().run(page, options=AXE_OPTIONS).response)
+        assert not bad, [_describe(v) for v in bad]
+        assert not context.outside  # type: ignore[attr-defined]
+    finally:
+        context.close()
