@@ -294,6 +294,8 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("POST", "/admin/tokens/{token_id}/revoke"): Rule(allowed="admin", denied="enterprise", ok=303),
     # --- end identity ---
     ("GET", "/docs"): Rule(public=True),
+    ("GET", "/redoc"): Rule(public=True),
+    ("GET", "/static-offline-docs/redoc.standalone.js"): Rule(public=True),
     ("GET", "/docs/oauth2-redirect"): Rule(public=True),
     ("GET", "/openapi.json"): Rule(public=True),
     ("GET", "/static"): Rule(public=True),

@@ -36,7 +36,7 @@ from tests.test_access import (  # noqa: F401 (the access test's world, in savep
 LANGS = {"zh": "zh-CN", "en": "en"}
 ROLES = ("admin", "analyst", "chain_head", "chain_team", "handler", "enterprise", "leader")
 # Routes that are no HTML page of their own.
-NOT_PAGES = ("/api/", "/open311/", "/static", "/docs", "/openapi.json", "/lang/")
+NOT_PAGES = ("/api/", "/open311/", "/static", "/docs", "/redoc", "/openapi.json", "/lang/")
 FILES = (".csv", ".xlsx", ".svg", ".json", ".xml")
 
 # Proper nouns, acronyms, units and format codes a Chinese page may show as they are.

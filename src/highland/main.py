@@ -62,6 +62,7 @@ from highland.platform.web.api_errors import (
 )
 from highland.platform.web.headers import SecurityHeaders
 from highland.platform.web.i18n import error_text, has, translate
+from highland.platform.web.offline_docs import serve_offline_redoc
 from highland.platform.web.render import language, render
 from highland.policies import api as policy_api
 from highland.policies import pages as policy_pages
@@ -108,7 +109,8 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
     settings = settings or get_settings()
     engine = engine or get_engine()
     wire()  # the domains' jobs, calendar listeners and providers (highland.wiring)
-    # FastAPIOffline: /docs serves Swagger UI from the installed package, never from a CDN.
+    # FastAPIOffline: /docs (Swagger UI) and /redoc (ReDoc) are served from the installed
+    # package, never from a CDN: both work with no network.
     app = FastAPIOffline(
         title="Highland API",
         version=__version__,
@@ -116,7 +118,7 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
         "Highland platform. Open311 GeoReport v2 is served at /open311/v2/. "
         "Authenticate with `Authorization: Bearer <token>` (`highland tokens create`).",
         docs_url="/docs",
-        redoc_url=None,
+        redoc_url="/redoc",
         openapi_url="/openapi.json",
         lifespan=_lifespan,
         # The header of every page shows the signed-in user's unread notices (counted lazily).
@@ -136,6 +138,7 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
     # security headers (pages, API, static files, even a 500).
     build_stack = app.build_middleware_stack
     app.build_middleware_stack = lambda: SecurityHeaders(build_stack())  # type: ignore[method-assign]
+    serve_offline_redoc(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for include in (_platform_routes, _enterprise_routes, _policy_routes, _demand_routes,
                     _chain_routes):  # fmt: skip

@@ -314,7 +314,7 @@ def chain_map_svg(boxes: Sequence[Box], labels: Mapping[str, str], lang: str, as
             out.append(f'<path d="M{ax},42 h{GAP - 10} m-5,-5 l5,5 l-5,5" fill="none" '
                        'stroke="#12263a" stroke-width="2"/>')  # fmt: skip
         if not any(b.stream == stream for b in boxes):
-            out.append(_line(x0 + 8, head + 18, labels["empty"], 12, "#7b8794"))
+            out.append(_line(x0 + 8, head + 18, labels["empty"], 12, "#5b6673"))
     out.append(_links(placed))
     out.extend(_box(p, labels, lang) for p in placed)
     out.append(legend)

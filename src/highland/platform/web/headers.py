@@ -2,11 +2,12 @@
 
 The pages keep no inline scripts (they live in /static), so scripts come from this site only;
 styles allow inline `style` attributes and blocks, which the templates and the SVG charts use.
-The interactive API docs (/docs) load Swagger UI from this site (fastapi-offline serves it from
-the installed package, under /static-offline-docs) with an inline starter script, so they get a
-policy of their own that allows inline scripts and nothing from elsewhere. HSTS is sent only
-over HTTPS (the scheme the server saw: uvicorn sets it from X-Forwarded-Proto for trusted
-proxies).
+The API docs (/docs, /redoc) load Swagger UI and ReDoc from this site (fastapi-offline serves
+them from the installed package, under /static-offline-docs; ReDoc's bundle with its one
+picture from elsewhere pointed here: web/offline_docs.py) with an inline starter script, so
+they get a policy of their own that allows inline scripts and nothing from elsewhere. HSTS is
+sent only over HTTPS (the scheme the server saw: uvicorn sets it from X-Forwarded-Proto for
+trusted proxies).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ DOCS_CSP = (
     "img-src 'self' data:; font-src 'self'; connect-src 'self'; worker-src 'self' blob:; "
     "object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
 )
-DOCS_PATHS = ("/docs",)
+DOCS_PATHS = ("/docs", "/redoc")
 HSTS = "max-age=31536000; includeSubDomains"
 
 COMMON: tuple[tuple[bytes, bytes], ...] = (
