@@ -25,7 +25,7 @@ from highland.demands.reference import route_for
 from highland.demands.scope import DEMANDS
 from highland.demands.workflow import RETURN_WINDOW_DAYS, VERDICTS, WORKFLOW, Action, State
 from highland.enterprises.public import ref
-from highland.platform.audit.service import Actor, Change, record
+from highland.platform.audit.service import Actor
 from highland.platform.calendar import WorkCalendar, load_calendar
 from highland.platform.db import utcnow
 from highland.platform.errors import Conflict, InvalidInput
@@ -364,7 +364,6 @@ def _do_transfer(
         {"from": prev_inst, "to": to, "reason": str(data["reason"])[:2000]},
         now,
     )
-    _audit_owner(session, actor, d, "transfer", {"institution": prev_inst}, {"institution": to})
 
 
 def _do_withdraw(
@@ -421,27 +420,6 @@ def _do_recategorise(
             d.state = State.transferred.value
             payload.update({"institution_from": prev_inst, "institution_to": route.lead})
     _log(session, d, actor, "recategorise", prev_state, d.state, payload, now)
-    _audit_owner(
-        session,
-        actor,
-        d,
-        "recategorise",
-        {"category": prev_cat, "institution": prev_inst},
-        {"category": d.category_code, "institution": d.institution_code},
-    )
-
-
-def _audit_owner(
-    session: Session,
-    actor: Actor,
-    d: Demand,
-    action: str,
-    before: dict[str, Any],
-    after: dict[str, Any],
-) -> None:
-    """Changes of a demand's category or institution also enter the hash-chained audit log
-    (every transition is in the demand's own event log)."""
-    record(session, actor, Change(action, "demand", str(d.id), before, after))
 
 
 _HANDLERS: dict[Action, Handler] = {

@@ -28,10 +28,14 @@ class Actor:
 
     name: str
     role: str | None
-    channel: str  # ui | api | cli | import | system
+    channel: str  # ui | api | open311 | cli | import | job | system (see CHANNELS)
 
 
+# The ways a change reaches the platform (the audit page names each: audit.channel.<x>).
+CHANNELS = ("ui", "api", "open311", "cli", "import", "job", "system")
 SYSTEM = Actor("system", None, "system")
+# The scheduled rounds (sweeps, prunes) as the audit log names them.
+JOB = Actor("system", None, "job")
 
 
 @dataclass(frozen=True)
