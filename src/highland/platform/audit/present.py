@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -32,6 +33,8 @@ XLSX_MAX_ROWS = 1_048_575
 # The state words of each workflow's rows (entity → catalogue key pattern), told by the
 # workflow engine when a workflow is declared (the kernel knows no domain).
 _STATE_KEYS: dict[str, str] = {}
+# An ISO moment with its offset, as the log stores times (shown in Beijing time).
+_MOMENT = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?([+-]\d\d:\d\d|Z)$")
 
 
 def register_states(entity: str, state_key: str) -> None:
@@ -64,9 +67,10 @@ def _text(name: str, value: str | None) -> str | None:
     if not value:
         return None
     if len(value) > MAX_TEXT:
-        raise InvalidInput(f"{name}: at most {MAX_TEXT} characters", field=name,
-                           code="audit.too_long",
-                           params={"field": "@audit.filter." + name, "limit": MAX_TEXT})  # fmt: skip
+        raise InvalidInput(
+            f"{name}: at most {MAX_TEXT} characters", field=name, code="audit.too_long",
+            params={"field": "@audit.filter." + name, "limit": MAX_TEXT},
+        )  # fmt: skip
     return value
 
 
@@ -114,9 +118,10 @@ class FilterForm:
         a text over MAX_TEXT characters. Days are Beijing days, both ends included."""
         start, end = _day("from", self.date_from), _day("to", self.date_to)
         if start is not None and end is not None and start > end:
-            raise InvalidInput(f"from: {start} is after to: {end}", field="from",
-                               code="audit.range",
-                               params={"start": start.isoformat(), "end": end.isoformat()})  # fmt: skip
+            raise InvalidInput(
+                f"from: {start} is after to: {end}", field="from", code="audit.range",
+                params={"start": start.isoformat(), "end": end.isoformat()},
+            )  # fmt: skip
         return repo.AuditFilter(
             actor=_text("actor", self.actor),
             action=_code("action", ACTION, self.action),
@@ -178,6 +183,11 @@ def _value(lang: str, entity: str, name: str, value: Any) -> str:
         key = _STATE_KEYS[entity].format(value)
         if has(key):
             return translate(lang, key)
+    if isinstance(value, str) and _MOMENT.match(value):
+        try:
+            return local_minute(datetime.fromisoformat(value))
+        except ValueError:
+            return value
     if isinstance(value, list) and all(not isinstance(v, dict | list) for v in value):
         return translate(lang, "sep.list").join(_value(lang, entity, name, v) for v in value)
     if isinstance(value, dict | list):

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, and_, cast, func, or_, select
+from sqlalchemy import ColumnElement, Select, String, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from highland.platform.audit.models import AuditEntry
@@ -70,7 +70,7 @@ def _filtered(f: AuditFilter) -> Select[Any]:
         conds.append(e.at < f.end)
     if f.q:
         conds.append(_search(f.q))
-    return select(e).where(and_(*conds)).order_by(e.seq.desc())
+    return select(e).where(*conds).order_by(e.seq.desc())
 
 
 def entries(session: Session, f: AuditFilter, page: int, per_page: int) -> Page[AuditEntry]:
