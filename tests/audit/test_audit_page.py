@@ -13,10 +13,16 @@ from typing import Any
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import create_engine, select
+from sqlalchemy import create_engine, select, text
 
+from highland.chains.governance.service import WORKFLOW as TASKS
+from highland.chains.governance.sweep import MARKS as TASK_MARKS
+from highland.demands.sweep import MARKS as DEMAND_MARKS
+from highland.demands.workflow import WORKFLOW as DEMANDS
 from highland.platform.audit.models import AuditEntry
 from highland.platform.audit.service import Actor, Change, record, verify
+from highland.platform.kit.dates import CITY_TZ, local_minute
+from highland.platform.web.i18n import has
 from tests.cli import Cli
 from tests.demands.test_pages import _act, _as, _demand, _file, w  # noqa: F401 (fixture)
 from tests.factories import ENT_HEADER, ent_row, to_csv, uscc
@@ -40,7 +46,8 @@ def _walk(client: Any, w: dict[str, Any], db: Any) -> int:  # noqa: F811
     csrf = _as(client, w, "analyst")
     assert _act(client, csrf, demand_id, "dispatch", 1).status_code == 303
     csrf = _as(client, w, "zrzy")
-    assert _act(client, csrf, demand_id, "accept", _demand(db, demand_id).version).status_code == 303
+    resp = _act(client, csrf, demand_id, "accept", _demand(db, demand_id).version)
+    assert resp.status_code == 303
     resp = _act(client, csrf, demand_id, "resolve", _demand(db, demand_id).version,
                 resolution="已协调用地指标。")  # fmt: skip
     assert resp.status_code == 303
@@ -81,8 +88,6 @@ def test_the_page_reads_in_the_readers_language_and_filters_to_one_record(
         assert words in text, words
     assert "共 5 条记录" in text
     at = _entries(db, entity="demand", entity_key=str(demand_id))[0].at
-    from highland.platform.kit.dates import local_minute
-
     assert local_minute(at) in text  # Beijing time to the minute
     client.cookies.set("highland_lang", "en")
     english = html.unescape(client.get("/audit", params={"entity": "demand",
@@ -108,8 +113,6 @@ def test_filters_by_who_what_when_and_free_text(
     assert keys(q="已协调用地", entity="demand") == ["resolve:d_zrzy"]
     assert keys(channel="open311") == []
     at = _entries(db, entity="demand", entity_key=str(demand_id))[0].at
-    from highland.platform.kit.dates import CITY_TZ
-
     day = at.astimezone(CITY_TZ).date()
     assert len(keys(entity="demand", key=str(demand_id), **{"from": str(day), "to": str(day)})) == 5
     before = day.replace(year=day.year - 1)
@@ -184,6 +187,7 @@ def test_an_import_and_a_cli_change_appear(cli: Cli, tmp_path: Any) -> None:
     ran = cli("users", "create", "--username", "firm", "--password", "password-1",
               "--role", "enterprise", "--enterprise", uscc(1))  # fmt: skip
     assert ran.code == 0, ran.output
+    assert cli("portraits", "refresh").code == 0
     engine = create_engine(cli.database_url)
     with engine.connect() as conn:
         rows = conn.execute(
@@ -195,6 +199,7 @@ def test_an_import_and_a_cli_change_appear(cli: Cli, tmp_path: Any) -> None:
     assert ("import", "enterprises", "cli") in got
     assert ("create", "enterprise", "cli") in got
     assert ("create", "user", "cli") in got
+    assert ("refresh", "portraits", "cli") in got
     user = next(r for r in rows if r.entity == "user")
     assert user.entity_key == "firm" and "password-1" not in str(user.after)
 
@@ -202,9 +207,41 @@ def test_an_import_and_a_cli_change_appear(cli: Cli, tmp_path: Any) -> None:
 def test_secrets_never_reach_the_page_or_the_export(
     client: Any, w: dict[str, Any], db: Any  # noqa: F811
 ) -> None:
-    record(db, Actor("root", "admin", "cli"),
-           Change("update", "user", "u1", {"password": "hunter2"}, {"token": "hl_secret"}))  # fmt: skip
+    change = Change("update", "user", "u1", {"password": "hunter2"}, {"token": "hl_secret"})
+    record(db, Actor("root", "admin", "cli"), change)
     db.commit()
     _as(client, w, "admin")
     assert "hunter2" not in client.get("/audit").text
     assert "hl_secret" not in client.get("/audit/export.csv").text
+
+
+def test_a_broken_chain_is_said_in_the_readers_language(
+    client: Any, w: dict[str, Any], db: Any  # noqa: F811
+) -> None:
+    record(db, Actor("root", "admin", "cli"), Change("update", "user", "u1", None, {"x": 1}))
+    if db.get_bind().dialect.name == "sqlite":
+        db.execute(text("DROP TRIGGER audit_entry_no_update"))
+    else:
+        db.execute(text("ALTER TABLE audit_entry DISABLE TRIGGER audit_entry_append_only"))
+    db.execute(text("UPDATE audit_entry SET actor = 'mallory' WHERE seq = 1"))
+    db.commit()
+    _as(client, w, "admin")
+    page = html.unescape(client.get("/audit").text)
+    assert "哈希链被破坏：第 1 条 — 记录内容与其哈希值不符" in page
+    client.cookies.set("highland_lang", "en")
+    page = html.unescape(client.get("/audit").text)
+    assert "Hash chain broken at entry 1: the entry's content does not match its hash" in page
+
+
+def test_every_workflow_action_and_object_has_its_words() -> None:
+    for workflow in (DEMANDS, TASKS):
+        assert has(f"audit.entity.{workflow.audit_entity}")
+        for action in workflow.machine.transitions:
+            assert has(f"audit.action.{action}"), action
+    for mark in (*DEMAND_MARKS, *TASK_MARKS):
+        assert has(f"audit.action.{mark.kind}"), mark.kind
+    for action in ("submit", "callback", "extend_ask", "extend_ok", "extend_no", "reclock",
+                   "attach", "create"):  # fmt: skip
+        assert has(f"audit.action.{action}"), action
+    for channel in ("ui", "api", "open311", "cli", "import", "job", "system"):
+        assert has(f"audit.channel.{channel}"), channel
