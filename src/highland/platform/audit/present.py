@@ -133,7 +133,7 @@ class FilterForm:
             q=_text("q", self.q),
         )
 
-    def query(self) -> dict[str, str]:
+    def params(self) -> dict[str, str]:
         """The non-empty fields as query parameters (links to pages and exports)."""
         pairs = {"actor": self.actor, "action": self.action, "entity": self.entity,
                  "key": self.key, "channel": self.channel, "from": self.date_from,

@@ -57,7 +57,7 @@ def _page(
             listed = repo.entries(db, form.parse(), page, PER_PAGE)
         except InvalidInput as exc:
             error = error_text(lang, exc)
-    query = form.query()
+    query = form.params()
     return render(
         request,
         "audit.html",
