@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -175,7 +174,7 @@ class Shown:
 
 
 def _value(lang: str, entity: str, name: str, value: Any) -> str:
-    if value is None:
+    if value is None or value == [] or value == {}:
         return "—"
     if isinstance(value, bool):
         return translate(lang, "audit.yes" if value else "audit.no")
@@ -190,8 +189,15 @@ def _value(lang: str, entity: str, name: str, value: Any) -> str:
             return value
     if isinstance(value, list) and all(not isinstance(v, dict | list) for v in value):
         return translate(lang, "sep.list").join(_value(lang, entity, name, v) for v in value)
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    if isinstance(value, dict):
+        # A nested record (a demand's deadlines): each field by its label, values decoded.
+        sep = translate(lang, "sep.list")
+        return sep.join(
+            f"{named(lang, FIELD, str(k)) or k}: {_value(lang, entity, str(k), v)}"
+            for k, v in value.items()
+        )
+    if isinstance(value, list):  # of records or lists: each in brackets
+        return " ".join(f"[{_value(lang, entity, name, v)}]" for v in value)
     return str(value)
 
 
