@@ -87,6 +87,8 @@ def test_the_page_reads_in_the_readers_language_and_filters_to_one_record(
     for words in ("提交诉求", "派单", "受理", "办结", "确认", "网页", "诉求", "办理结果", "已办复"):
         assert words in text, words
     assert "共 5 条记录" in text
+    checked = html.unescape(client.get("/audit", params={"verify": "1"}).text)
+    assert "哈希链完整：已校验" in checked
     at = _entries(db, entity="demand", entity_key=str(demand_id))[0].at
     assert local_minute(at) in text  # Beijing time to the minute
     client.cookies.set("highland_lang", "en")
@@ -226,10 +228,11 @@ def test_a_broken_chain_is_said_in_the_readers_language(
     db.execute(text("UPDATE audit_entry SET actor = 'mallory' WHERE seq = 1"))
     db.commit()
     _as(client, w, "admin")
-    page = html.unescape(client.get("/audit").text)
+    assert 'id="audit-verify"' not in client.get("/audit").text  # only when asked
+    page = html.unescape(client.get("/audit", params={"verify": "1"}).text)
     assert "哈希链被破坏：第 1 条 — 记录内容与其哈希值不符" in page
     client.cookies.set("highland_lang", "en")
-    page = html.unescape(client.get("/audit").text)
+    page = html.unescape(client.get("/audit", params={"verify": "1"}).text)
     assert "Hash chain broken at entry 1: the entry's content does not match its hash" in page
 
 
