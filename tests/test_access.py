@@ -57,6 +57,8 @@ ROUTES: dict[tuple[str, str], Rule] = {
         allowed="admin", denied="enterprise", scoped=True
     ),
     ("GET", "/audit"): Rule(allowed="admin", denied="analyst"),
+    ("GET", "/audit/export.csv"): Rule(allowed="admin", denied="analyst"),
+    ("GET", "/audit/export.xlsx"): Rule(allowed="admin", denied="leader"),
     ("GET", "/policies"): Rule(allowed="enterprise"),
     ("POST", "/policies"): Rule(allowed="analyst", denied="leader"),
     ("GET", "/policies/{policy_id}"): Rule(allowed="handler"),

@@ -22,6 +22,7 @@ from highland.demands.reference import load_reference
 from highland.demands.service import DemandInput, file_demand
 from highland.enterprises.imports import run_import
 from highland.enterprises.models import Enterprise
+from highland.platform.audit.models import AuditEntry
 from highland.platform.db import utcnow
 from highland.platform.identity.permissions import Principal, Role
 from tests.conftest import ACTOR
@@ -397,6 +398,10 @@ def test_post_files_a_public_submitted_demand(
     )  # fmt: skip
     (event,) = db.scalars(select(DemandEvent).where(DemandEvent.demand_id == rid))
     assert (event.actor, event.actor_role, event.action) == ("open311:hotline", "analyst", "submit")
+    # The audit log has it too, through the Open311 channel.
+    (entry,) = db.scalars(select(AuditEntry).where(AuditEntry.entity == "demand",
+                                                   AuditEntry.entity_key == str(rid)))  # fmt: skip
+    assert (entry.actor, entry.channel, entry.action) == ("open311:hotline", "open311", "submit")
     # Readable at once, and its token resolves.
     assert ids(get(client, f"requests/{rid}", fmt), fmt) == [rid]
     resp = get(client, f"tokens/{token}", fmt)

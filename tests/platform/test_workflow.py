@@ -14,7 +14,8 @@ from sqlalchemy import JSON, ForeignKey, Integer, String, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from highland.platform import db as hdb
-from highland.platform.audit.service import Actor
+from highland.platform.audit.models import AuditEntry, AuditHead
+from highland.platform.audit.service import Actor, verify
 from highland.platform.calendar import official_calendar
 from highland.platform.db import UTCDateTime
 from highland.platform.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -129,6 +130,7 @@ def take(s: Session, ticket_id: int, action: str, parts: set[str], version: int 
 def s(tmp_path: Path) -> Iterator[Session]:
     engine = hdb.make_engine(f"sqlite:///{tmp_path / 'wf.db'}")
     Base.metadata.create_all(engine)
+    hdb.Base.metadata.create_all(engine, tables=[AuditEntry.__table__, AuditHead.__table__])
     NOTICES.clear()
     with hdb.session_factory(engine)() as session:
         yield session
@@ -194,6 +196,15 @@ def test_each_action_appends_one_event_and_bumps_the_version(s: Session) -> None
     assert {e.owner for e in log} == {"ann"}  # copied from the row at each event
     assert (row.version, row.event_count, row.open, row.state) == (5, 4, False, "closed")
     assert [a for _, a, _ in NOTICES] == ["submit", "wait", "resume", "close"]
+    # Each event enters the hash-chained audit log too, once, with its actor and channel.
+    audit = s.scalars(select(AuditEntry).order_by(AuditEntry.seq)).all()
+    assert [(a.action, a.entity, a.entity_key, a.actor, a.channel) for a in audit] == [
+        (act, "ticket", str(row.id), "ann", "enterprise")
+        for act in ("submit", "wait", "resume", "close")
+    ]
+    assert audit[1].before == {"state": "open"}
+    assert audit[1].after == {"state": "waiting", "event": 2, "reason": "r"}
+    assert verify(s).ok
 
 
 def test_a_pause_does_not_count_towards_the_deadline(s: Session) -> None:
@@ -226,6 +237,13 @@ def test_the_sweep_marks_running_rows_once_without_touching_the_version(s: Sessi
         ("warning", "system", {"due": a.due.isoformat()}),
         ("breach", "system", {"due": a.due.isoformat()}),
     ]
+    marked = s.scalars(select(AuditEntry).where(AuditEntry.action.in_(("warning", "breach"))))
+    assert [(e.action, e.entity_key, e.actor, e.channel, e.after) for e in marked] == [
+        ("warning", str(a.id), "system", "job", {"state": "open", "event": 2,
+                                                 "due": a.due.isoformat()}),
+        ("breach", str(a.id), "system", "job", {"state": "open", "event": 3,
+                                                "due": a.due.isoformat()}),
+    ]  # fmt: skip
     with pytest.raises(ValueError, match="timezone-aware"):
         sweep_marks(s, WORKFLOW, marks, late.replace(tzinfo=None))
 

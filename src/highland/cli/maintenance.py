@@ -4,7 +4,7 @@ database sound and bounded."""
 from __future__ import annotations
 
 from highland.cli.common import actor, app, audit_app, fail, init_db, portraits_app
-from highland.enterprises.portrait.refresh import refresh_size_classes
+from highland.enterprises.portrait.refresh import refresh_all
 from highland.platform.audit.service import verify
 from highland.platform.cli import say
 from highland.platform.config import get_settings
@@ -28,7 +28,7 @@ def audit_verify() -> None:
 def portraits_refresh() -> None:
     """Recompute every enterprise's size class from its latest figures (set-based)."""
     with transaction() as s:
-        n = refresh_size_classes(s)
+        n = refresh_all(s, actor())
     say("cli.portraits.refreshed", count=n)
 
 

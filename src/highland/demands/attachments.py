@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from highland.demands.models import Attachment
-from highland.platform.audit.service import Actor
+from highland.platform.audit.service import Actor, Change, record
 from highland.platform.config import get_settings
 from highland.platform.errors import InvalidInput
 
@@ -156,6 +156,10 @@ def store(session: Session, demand_id: int, checked: list[Checked], actor: Actor
                 created_by=actor.name,
             )
         )
+    if checked:
+        # The files' names, sizes and digests (never their content) enter the audit log.
+        files = [{"name": c.filename, "size": len(c.data), "sha256": c.sha256} for c in checked]
+        record(session, actor, Change("attach", "demand", str(demand_id), None, {"files": files}))
 
 
 def download(a: Attachment) -> Response:

@@ -20,7 +20,7 @@ from highland.demands import service
 from highland.demands.extensions import locked
 from highland.demands.practice.models import DemandCallback
 from highland.demands.workflow import State
-from highland.platform.audit.service import Actor, Change, record
+from highland.platform.audit.service import Actor
 from highland.platform.db import begin_write, utcnow
 from highland.platform.errors import Conflict, Forbidden, InvalidInput
 from highland.platform.identity.permissions import Principal, Role
@@ -139,6 +139,5 @@ def record_callback(
     data = {"callback_id": cb.id, "reached": got, "satisfied": sat, "note": text}
     # Not a transition: the state stays and the version is not bumped (like the sweep's marks).
     service._log(session, d, actor, "callback", d.state, d.state, data, now)
-    record(session, actor, Change("callback", "demand", str(d.id), None, data))
     session.flush()
     return cb

@@ -28,7 +28,7 @@ from highland.demands.models import Demand, DemandCategory
 from highland.demands.practice.models import DemandExtension
 from highland.demands.scope import DEMANDS
 from highland.demands.workflow import Part, State
-from highland.platform.audit.service import Actor, Change, record
+from highland.platform.audit.service import Actor
 from highland.platform.calendar import load_calendar
 from highland.platform.config import get_settings
 from highland.platform.db import begin_write, utcnow
@@ -242,7 +242,6 @@ def ask(
     data = {"days": n, "reason": text, "request_id": req.id}
     clocks._log(session, d, actor, "extend_ask", d.state, d.state, data, now)
     _touch(d, now)
-    record(session, actor, Change("extend_ask", "demand", str(d.id), None, data))
     session.flush()
     return req
 
@@ -315,11 +314,6 @@ def decide(
         data = {"request_id": req.id, "reason": text}
         clocks._log(session, d, actor, "extend_no", d.state, d.state, data, now)
     _touch(d, now)
-    record(
-        session,
-        actor,
-        Change("extend_ok" if approve else "extend_no", "demand", str(d.id), None, data),
-    )
     session.flush()
     return req
 

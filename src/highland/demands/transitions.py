@@ -27,7 +27,7 @@ from highland.demands.reference import route_for
 from highland.demands.scope import DEMANDS
 from highland.demands.workflow import RETURN_WINDOW_DAYS, VERDICTS, WORKFLOW, Action, State
 from highland.enterprises.public import ref
-from highland.platform.audit.service import Actor, Change, record
+from highland.platform.audit.service import Actor
 from highland.platform.calendar import WorkCalendar, load_calendar
 from highland.platform.db import utcnow
 from highland.platform.errors import Conflict, InvalidInput
@@ -278,7 +278,6 @@ def _do_transfer(s: _Step) -> None:
     d.co_handlers = [c for c in (s.data.get("co") or []) if c != to]
     reason = str(s.data["reason"])[:2000]
     s.move("transfer", State.transferred, {"from": prev_inst, "to": to, "reason": reason})
-    _audit_owner(s, "transfer", {"institution": prev_inst}, {"institution": to})
 
 
 def _do_withdraw(s: _Step) -> None:
@@ -311,18 +310,6 @@ def _do_recategorise(s: _Step) -> None:
             d.state = State.transferred.value
             payload.update({"institution_from": prev_inst, "institution_to": route.lead})
     s.log("recategorise", prev_state, d.state, payload)
-    _audit_owner(
-        s,
-        "recategorise",
-        {"category": prev_cat, "institution": prev_inst},
-        {"category": d.category_code, "institution": d.institution_code},
-    )
-
-
-def _audit_owner(s: _Step, action: str, before: dict[str, Any], after: dict[str, Any]) -> None:
-    """Changes of a demand's category or institution also enter the hash-chained audit log
-    (every transition is in the demand's own event log)."""
-    record(s.session, s.actor, Change(action, "demand", str(s.d.id), before, after))
 
 
 _HANDLERS: dict[Action, Callable[[_Step], None]] = {

@@ -165,6 +165,7 @@ WORKFLOW = Workflow(
     action_key="demands.action.{}",
     state_key="demands.state.{}",
     field_key="demands.field.{}",
+    entity="demand",
 )
 
 

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from highland.platform.audit.service import SYSTEM, Actor, Change, record
+from highland.platform.audit.service import JOB, Actor, Change, record
 from highland.platform.config import Settings
 from highland.platform.db import begin_write, utcnow
 
@@ -38,7 +38,7 @@ class PruneResult:
 
 
 def prune(
-    session: Session, settings: Settings, actor: Actor = SYSTEM, now: datetime | None = None
+    session: Session, settings: Settings, actor: Actor = JOB, now: datetime | None = None
 ) -> PruneResult:
     """Delete what nothing needs any more, in the caller's transaction (it flushes, never
     commits). `now` defaults to the clock: a sweep replayed at another moment still prunes by

@@ -108,6 +108,7 @@ WORKFLOW = Workflow(
     action_key="chains.governance.a.{}",
     state_key="chains.governance.s.{}",
     field_key="chains.governance.{}",
+    entity="chain_task",
     who=_who,
 )
 

@@ -241,7 +241,7 @@ def _file(request: Request, db: Session, form: FormData) -> Response:
                                     else "api_key: unknown or revoked key"])  # fmt: skip
     principal = Principal(user_id=0, username=f"open311:{key.name}", role=Role.analyst,
                           channel="api")  # fmt: skip
-    actor = Actor(principal.username, principal.role.value, "api")
+    actor = Actor(principal.username, principal.role.value, "open311")
     try:
         data = check_post(db, form)
         d = file_demand(db, principal, actor, data, source="open311")

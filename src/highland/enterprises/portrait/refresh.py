@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from highland.enterprises.models import Enterprise, Financial
 from highland.enterprises.portrait.size_sql import size_class_case
+from highland.platform.audit.service import Actor, Change, record
 from highland.platform.db import table_of
 from highland.platform.kit.dates import today_local
 
@@ -118,3 +119,11 @@ def refresh_size_classes(session: Session, enterprise_ids: Any | None = None) ->
         index.create(conn)
     new.drop(conn)
     return int(refreshed)
+
+
+def refresh_all(session: Session, actor: Actor) -> int:
+    """Every enterprise's size class again (`highland portraits refresh`); audited with the
+    number refreshed."""
+    n = refresh_size_classes(session)
+    record(session, actor, Change("refresh", "portraits", None, after={"enterprises": n}))
+    return n

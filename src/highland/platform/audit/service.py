@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 from highland.platform.audit.models import AuditEntry, AuditHead
 from highland.platform.db import utcnow
 from highland.platform.identity.permissions import Principal
-from highland.platform.pagination import Page, paginate
 
 GENESIS = "0" * 64
 # Field names whose values never enter the log (they are secrets).
@@ -29,10 +28,14 @@ class Actor:
 
     name: str
     role: str | None
-    channel: str  # ui | api | cli | import | system
+    channel: str  # ui | api | open311 | cli | import | job | system (see CHANNELS)
 
 
+# The ways a change reaches the platform (the audit page names each: audit.channel.<x>).
+CHANNELS = ("ui", "api", "open311", "cli", "import", "job", "system")
 SYSTEM = Actor("system", None, "system")
+# The scheduled rounds (sweeps, prunes) as the audit log names them.
+JOB = Actor("system", None, "job")
 
 
 def actor_of(principal: Principal) -> Actor:
@@ -134,6 +137,8 @@ class VerifyResult:
     checked: int
     first_bad_seq: int | None = None
     problem: str | None = None
+    # What is wrong, for the page's words (audit.problem.<kind>): missing, link, content, tail.
+    kind: str | None = None
 
 
 def verify(session: Session) -> VerifyResult:
@@ -144,22 +149,26 @@ def verify(session: Session) -> VerifyResult:
     stmt = select(AuditEntry).order_by(AuditEntry.seq).execution_options(yield_per=2000)
     for entry in session.scalars(stmt):
         if entry.seq != expected_seq:
-            return VerifyResult(False, checked, expected_seq, "row missing from the chain")
+            return VerifyResult(False, checked, expected_seq, "row missing from the chain",
+                                "missing")
         actor = Actor(entry.actor, entry.actor_role, entry.channel)
         ch = Change(
             entry.action, entry.entity, entry.entity_key, entry.before, entry.after, entry.summary
         )
         payload = _payload(entry.seq, entry.at, actor, ch, entry.prev_hash)
         if entry.prev_hash != prev:
-            return VerifyResult(False, checked, entry.seq, "link to the previous row is broken")
+            return VerifyResult(False, checked, entry.seq, "link to the previous row is broken",
+                                "link")
         if _digest(payload) != entry.hash:
-            return VerifyResult(False, checked, entry.seq, "row content does not match its hash")
+            return VerifyResult(False, checked, entry.seq, "row content does not match its hash",
+                                "content")
         prev = entry.hash
         checked += 1
         expected_seq += 1
     head = session.execute(select(AuditHead.last_hash).where(AuditHead.id == 1)).scalar()
     if head is not None and head != prev:
-        return VerifyResult(False, checked, expected_seq, "rows after the last one are missing")
+        return VerifyResult(False, checked, expected_seq, "rows after the last one are missing",
+                            "tail")
     return VerifyResult(True, checked)
 
 
@@ -167,8 +176,3 @@ def count(session: Session) -> int:
     """Return the number of entries."""
     return session.execute(select(func.count()).select_from(AuditEntry)).scalar_one()
 
-
-def entries_page(session: Session, page: int, per_page: int) -> Page[AuditEntry]:
-    """One page of the log, newest first (not counted: the log only offers "next")."""
-    stmt = select(AuditEntry).order_by(AuditEntry.seq.desc())
-    return paginate(session, stmt, page, per_page, counted=False)

@@ -24,7 +24,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from highland.platform.audit.service import Actor
+from highland.platform.audit.present import register_states
+from highland.platform.audit.service import Actor, Change, record
 from highland.platform.db import begin_write
 from highland.platform.errors import Conflict, Forbidden, InvalidInput, NotFound
 from highland.platform.kit.dates import local_minute
@@ -89,6 +90,16 @@ class Workflow:
     # The English end of a refusal after the action's name (default: " may be done only by:
     # <the parts' names>").
     who: Callable[[Transition, Any], str] | None = field(default=None, compare=False)
+    # The audit log's name of a tracked row ("demand", "chain_task"); default: `prefix`.
+    entity: str | None = None
+
+    def __post_init__(self) -> None:
+        register_states(self.audit_entity, self.state_key)
+
+    @property
+    def audit_entity(self) -> str:
+        """What the audit log calls a tracked row."""
+        return self.entity or self.prefix
 
     # ------------------------------------------------------------------ one action
 
@@ -184,11 +195,29 @@ class Workflow:
         data: dict[str, Any],
         now: datetime,
     ) -> None:
-        """Append one event to the row's log (seq = event_count + 1) and tell the domain's
-        notice hook. The one event writer of every workflow."""
+        """Append one event to the row's log (seq = event_count + 1), the same event to the
+        hash-chained audit log (with the actor's channel) and tell the domain's notice hook.
+        The one event writer of every workflow."""
         row.event_count = (row.event_count or 0) + 1
         values = self.log_to.row(row, row.event_count, actor, action, from_state, to_state,
                                  data, now)  # fmt: skip
         session.add(self.log_to.model(**values))
+        record(session, actor, self.audit_change(row.id, row.event_count, action, from_state,
+                                                 to_state, data))  # fmt: skip
         if self.log_to.on_event is not None:
             self.log_to.on_event(session, row, actor, action, str(to_state), data, now)
+
+    def audit_change(
+        self,
+        row_id: int,
+        seq: int,
+        action: str,
+        from_state: str | None,
+        to_state: str,
+        data: dict[str, Any],
+    ) -> Change:
+        """An event as the audit log keeps it: the state before, the state after with the
+        event's data, and the event's seq in the row's own log (so the two logs can be matched)."""
+        before = None if from_state is None else {"state": str(from_state)}
+        after = {"state": str(to_state), "event": seq, **data}
+        return Change(action, self.audit_entity, str(row_id), before, after)

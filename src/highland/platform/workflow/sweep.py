@@ -2,7 +2,8 @@
 events (the domain turns the marks into notices).
 
 Each mark is one `UPDATE <rows> … WHERE <markable> AND <due> AND <mark IS NULL> RETURNING …`
-(no Python loop over rows to find them), then one bulk INSERT of the marks' events. The UPDATE
+(no Python loop over rows to find them), then one bulk INSERT of the marks' events, and the
+same events appended to the audit log in one batch (actor "system", channel "job"). The UPDATE
 adds one to `event_count` (the event's seq) but never to `version`, so that a form open on the
 row does not become stale because the sweep ran. A mark is set once: a second sweep at the same
 moment does nothing.
@@ -18,6 +19,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Table, and_, insert, true, update
 from sqlalchemy.orm import Session
 
+from highland.platform.audit.service import JOB, record_many
 from highland.platform.db import table_of
 from highland.platform.workflow.engine import Workflow
 
@@ -119,3 +121,9 @@ def _log(
         })  # fmt: skip
     for start in range(0, len(events), CHUNK):
         session.execute(insert(table_of(log.model)), events[start : start + CHUNK])
+    # The same marks in the hash-chained audit log, by the scheduled job (one batch).
+    record_many(session, JOB, [
+        workflow.audit_change(e[log.fk], e["seq"], mark.kind, e["from_state"], e["to_state"],
+                              e["data"])
+        for e in events
+    ])  # fmt: skip
