@@ -152,11 +152,20 @@ def _money(
 
 
 def _growth(session: Session, chain_id: int, as_of: datetime, year: int) -> dict[str, Any]:
+    return like_for_like(session, chain_id, as_of, year, "revenue")
+
+
+def like_for_like(
+    session: Session, chain_id: int, as_of: datetime, year: int, column: str
+) -> dict[str, Any]:
+    """A yearly figure (`column` of `financials()`: revenue, output_value, tax_paid) of year Y
+    (the newest year any member reports it, up to `year`) against Y-1, over the members that
+    report it in both years: `value` is the change as a ratio (None when last year's sum is 0)."""
     members = select(_members(chain_id, as_of).subquery().c.enterprise_id)
     f = financials().c
     newest = session.scalar(
         select(func.max(f.year)).where(
-            f.enterprise_id.in_(members), _visible(as_of, year), f.revenue.is_not(None)
+            f.enterprise_id.in_(members), _visible(as_of, year), f[column].is_not(None)
         )
     )
     empty = {"value": None, "year": newest, "enterprises": 0, "current_fen": None,
@@ -170,8 +179,8 @@ def _growth(session: Session, chain_id: int, as_of: datetime, year: int) -> dict
     row = session.execute(
         select(
             func.count(),
-            func.sum(cur.c.revenue),
-            func.sum(prev.c.revenue),
+            func.sum(cur.c[column]),
+            func.sum(prev.c[column]),
             func.max(cur.c.source_date),
         )
         .select_from(cur)
@@ -182,8 +191,8 @@ def _growth(session: Session, chain_id: int, as_of: datetime, year: int) -> dict
         .where(
             cur.c.year == newest,
             cur.c.enterprise_id.in_(members),
-            cur.c.revenue.is_not(None),
-            prev.c.revenue.is_not(None),
+            cur.c[column].is_not(None),
+            prev.c[column].is_not(None),
             visible_cur,
             visible_prev,
         )
