@@ -71,6 +71,7 @@ class ChainFigures:
     output_change: Change
     tax_change: Change
     freshness: str | None  # newest source date (or year) of the output figures
+    tax_freshness: str | None  # the same of the tax figures
     open_tasks: int
     overdue_tasks: int
     open_demands: int | None
@@ -90,7 +91,8 @@ def _figures(
     return ChainFigures(
         chain.id, chain.code, chain.name, chain.name_en, month, _value(cur, "members"),
         _value(cur, "output_value"), _value(cur, "tax"), change("output_value"),
-        change("tax_paid"), (cur.get("output_value") or {}).get("freshness"), *tasks,
+        change("tax_paid"), (cur.get("output_value") or {}).get("freshness"),
+        (cur.get("tax") or {}).get("freshness"), *tasks,
         _value(cur, "open_demands"), _value(cur, "overdue_demands"),
     )  # fmt: skip
 

@@ -22,11 +22,13 @@ def overview_charts(lang: str, chains: Sequence[ChainFigures]) -> dict[str, str]
     members reporting both years (亿元)."""
     labels = [str(pick(lang, c.name, c.name_en)) for c in chains]
     unit = translate(lang, "desk.unit.yi")
-    out = {}
+    out: dict[str, str] = {}
     for key, changes in (
         ("output", [c.output_change for c in chains]),
         ("tax", [c.tax_change for c in chains]),
     ):
+        if all(ch.current_fen is None and ch.previous_fen is None for ch in changes):
+            continue  # no chart without a figure: the page says there is none
         year = max((ch.year for ch in changes if ch.year is not None), default=None)
         now = translate(lang, "desk.chart.year", year=year or "—")
         before = translate(lang, "desk.chart.year", year=year - 1 if year else "—")

@@ -36,6 +36,11 @@ def money_text(lang: str, fen: int | None) -> str:
     return f"{wan_text(fen)} {translate(lang, 'desk.unit.wan')}"
 
 
+def yi_text(fen: int | None) -> str:
+    """Money in 亿元 with two decimals, for a table column in that unit; '—' when missing."""
+    return "—" if fen is None else wan_text(fen // 10_000, 2)
+
+
 def change_of(change: Change) -> str:
     """The change on last year as a signed percentage with one decimal ('+3.2%'); '—' when
     either year is missing or last year's is zero."""
@@ -59,6 +64,7 @@ def _helpers(lang: str) -> dict[str, Any]:
     """The desks' formatting, as template functions (one place to swap the formatting)."""
     return {
         "money": lambda fen: money_text(lang, fen),
+        "yi": yi_text,
         "minute": minute,
         "change_of": change_of,
         "percent": lambda rate: "—" if rate.percent is None else f"{rate.percent}%",
