@@ -104,17 +104,36 @@ class DemandFigures:
     as_of: datetime
 
 
+@dataclass(frozen=True)
+class DemandCounts:
+    """The demands a caller sees, counted as their lists count them."""
+
+    open: int  # /demands?open=true
+    overdue: int  # /demands?overdue=true (open and breached)
+    waiting_dispatch: int  # /demands?state=submitted
+
+
+def counts(session: Session, principal: Principal) -> DemandCounts:
+    """The desks' counts of the caller's demands (see `DemandCounts`)."""
+    f = repository.DemandFilter
+    return DemandCounts(
+        repository.count(session, principal, f(open=True)),
+        repository.count(session, principal, f(overdue=True)),
+        repository.count(session, principal, f(state=State.submitted.value)),
+    )
+
+
 def figures(session: Session, principal: Principal, now: datetime) -> DemandFigures:
     """The desks' demand figures for the caller (see `DemandFigures`)."""
-    f = repository.DemandFilter
     total = sum(
         (m.counts for m in institution_metrics(session, now=now).institutions), Counts()
     )
     sat = Satisfaction(total.ratings, total.rating_sum, total.ratings_high)
+    c = counts(session, principal)
     return DemandFigures(
-        repository.count(session, principal, f(open=True)),
-        repository.count(session, principal, f(overdue=True)),
-        repository.count(session, principal, f(state=State.submitted.value)),
+        c.open,
+        c.overdue,
+        c.waiting_dispatch,
         total.volume,
         Rate(total.resolved_on_time, total.resolved),
         Rate(total.responded_on_time, total.response_owed),

@@ -66,7 +66,7 @@ class QueueDesk:
     """A handler's desk: its queue by urgency, and the counts of its lists."""
 
     now: datetime
-    figures: demands.DemandFigures
+    figures: demands.DemandCounts
     rows: list[demands.QueueRow]
 
 
@@ -74,7 +74,7 @@ def queue(session: Session, principal: Principal, now: datetime) -> QueueDesk:
     """The handler's queue: overdue first, then by resolution deadline."""
     return QueueDesk(
         now,
-        demands.figures(session, principal, now),
+        demands.counts(session, principal),
         demands.queue(session, principal, now, QUEUE_LIMIT),
     )
 
@@ -149,7 +149,7 @@ def data(session: Session, principal: Principal, now: datetime) -> DataDesk:
         enterprises.registry_counts(session, principal),
         _calendar(session, now.astimezone(CITY_TZ).date()),
         demands.routing_status(session),
-        demands.figures(session, principal, now).waiting_dispatch,
+        demands.counts(session, principal).waiting_dispatch,
     )
 
 
