@@ -229,6 +229,11 @@ def _registry_items(session: Session, chain_id: int, as_of: datetime, year: int)
         "new_members": {"value": n_new, "year": year},
         **_money(session, chain_id, as_of, year, n_members),
         "growth": _growth(session, chain_id, as_of, year),
+        # The desks' change on last year of output and tax (kept here, beside the rest).
+        "changes": {
+            column: like_for_like(session, chain_id, as_of, year, column)
+            for column in ("output_value", "tax_paid")
+        },
     }
 
 
@@ -258,6 +263,27 @@ def _keep(session: Session, chain_id: int, month: str, gens: dict[str, int], ite
     figures.store_if_committed(session, lambda s: figures.generations(s) == gens, write)
 
 
+def _registry(session: Session, chain_id: int, month: str) -> dict[str, Any]:
+    """The registry part of a chain's month, kept or computed (and kept)."""
+    year, mon = parse_month(month)
+    gens = figures.generations(session)
+    registry = _kept(session, chain_id, month, gens)
+    if registry is None or "changes" not in registry:  # kept before the changes were
+        registry = _registry_items(session, chain_id, month_end(year, mon), year)
+        _keep(session, chain_id, month, gens, registry)
+    return dict(registry)
+
+
+def compute_with_changes(
+    session: Session, chain_id: int, month: str, now: datetime | None = None
+) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """`compute`, and the output (`output_value`) and tax (`tax_paid`) of the newest year
+    against the year before, like for like (`like_for_like`), kept with the month's
+    indicators (the desks' change on last year)."""
+    registry = _registry(session, chain_id, month)
+    return _compose(session, chain_id, month, now, registry), dict(registry["changes"])
+
+
 def compute(
     session: Session, chain_id: int, month: str, now: datetime | None = None
 ) -> dict[str, Any]:
@@ -267,15 +293,16 @@ def compute(
     The registry part is kept per chain and month with the generations of chains.figures it
     was computed from, and reused while they are unchanged (a write to the registry or the
     links anywhere makes it stale); the demand counts are counted on every call."""
+    return _compose(session, chain_id, month, now, _registry(session, chain_id, month))
+
+
+def _compose(
+    session: Session, chain_id: int, month: str, now: datetime | None, registry: dict[str, Any]
+) -> dict[str, Any]:
     year, mon = parse_month(month)
     now = now or utcnow()
     as_of = month_end(year, mon)
     stamp = now.isoformat()
-    gens = figures.generations(session)
-    registry = _kept(session, chain_id, month, gens)
-    if registry is None:
-        registry = _registry_items(session, chain_id, as_of, year)
-        _keep(session, chain_id, month, gens, registry)
     n_open, n_overdue, demand_fresh = demands_public.chain_counts(session, chain_id, as_of, now)
     items: dict[str, Any] = {
         "members": {**registry["members"], "freshness": stamp},

@@ -81,12 +81,11 @@ class ChainFigures:
 def _figures(
     session: Session, chain: Any, month: str, now: datetime, tasks: tuple[int, int]
 ) -> ChainFigures:
-    cur = indicators.compute(session, chain.id, month, now)["items"]
-    year, mon = indicators.parse_month(month)
-    as_of = indicators.month_end(year, mon)
+    out, kept = indicators.compute_with_changes(session, chain.id, month, now)
+    cur = out["items"]
 
     def change(column: str) -> Change:
-        return Change.of(indicators.like_for_like(session, chain.id, as_of, year, column))
+        return Change.of(kept[column])
 
     return ChainFigures(
         chain.id, chain.code, chain.name, chain.name_en, month, _value(cur, "members"),
