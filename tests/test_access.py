@@ -42,7 +42,9 @@ class Rule:
 
 # (method, path) → rule. A new route without a row here fails test_every_route_has_a_row.
 ROUTES: dict[tuple[str, str], Rule] = {
-    ("GET", "/"): Rule(public=True, ok=303),
+    ("GET", "/"): Rule(allowed="enterprise"),
+    ("GET", "/overview"): Rule(allowed="leader", denied="handler"),
+    ("GET", "/api/v1/overview"): Rule(allowed="leader", denied="enterprise"),
     ("GET", "/login"): Rule(public=True),
     ("POST", "/login"): Rule(public=True, ok=303),
     ("GET", "/lang/{lang}"): Rule(public=True, ok=303),

@@ -24,6 +24,7 @@ DOMAINS: dict[str, set[str]] = {
     "policies": {"enterprises"},
     "demands": {"enterprises"},
     "chains": {"enterprises", "demands"},
+    "desk": {"enterprises", "policies", "demands", "chains"},
 }
 ASSEMBLY = {"cli", "main", "models", "schema", "migrations", "backup", "wiring", "__init__"}
 

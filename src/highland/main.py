@@ -37,6 +37,8 @@ from highland.demands import api as demand_api
 from highland.demands import pages as demand_pages
 from highland.demands.open311 import api as open311
 from highland.demands.practice import api as demand_practice_api
+from highland.desk import api as desk_api
+from highland.desk import pages as desk_pages
 from highland.enterprises import api as enterprise_api
 from highland.enterprises import pages as enterprise_pages
 from highland.enterprises.models import Enterprise, Region
@@ -140,8 +142,8 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
     app.build_middleware_stack = lambda: SecurityHeaders(build_stack())  # type: ignore[method-assign]
     serve_offline_redoc(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for include in (_platform_routes, _enterprise_routes, _policy_routes, _demand_routes,
-                    _chain_routes):  # fmt: skip
+    for include in (_platform_routes, _desk_routes, _enterprise_routes, _policy_routes,
+                    _demand_routes, _chain_routes):  # fmt: skip
         include(app)
     document_errors(app)
     _handle_errors(app)
@@ -160,6 +162,11 @@ def _platform_routes(app: FastAPI) -> None:
     app.include_router(identity_api.router)
     app.include_router(notice_api.router)
     app.include_router(audit_routes.api)
+
+
+def _desk_routes(app: FastAPI) -> None:
+    app.include_router(desk_pages.router)
+    app.include_router(desk_api.router)
 
 
 def _enterprise_routes(app: FastAPI) -> None:

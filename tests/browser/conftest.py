@@ -318,7 +318,7 @@ def sign_in_with_form(page: Page, username: str, password: str) -> None:
     page.fill("#username", username)
     page.fill("#password", password)
     page.click("form.login-card button[type=submit]")
-    page.wait_for_url("**/enterprises")
+    page.wait_for_url("**/")  # the desk
 
 
 @pytest.fixture(scope="session")

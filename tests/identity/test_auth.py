@@ -70,7 +70,7 @@ def test_login_refuses_foreign_next_url(client, db) -> None:  # type: ignore[no-
             "next": "https://evil.example/",
         },
     )
-    assert resp.headers["location"] == "/enterprises"
+    assert resp.headers["location"] == "/"
 
 
 def test_login_without_csrf_is_refused(client, db) -> None:  # type: ignore[no-untyped-def]

@@ -152,11 +152,20 @@ def _money(
 
 
 def _growth(session: Session, chain_id: int, as_of: datetime, year: int) -> dict[str, Any]:
+    return like_for_like(session, chain_id, as_of, year, "revenue")
+
+
+def like_for_like(
+    session: Session, chain_id: int, as_of: datetime, year: int, column: str
+) -> dict[str, Any]:
+    """A yearly figure (`column` of `financials()`: revenue, output_value, tax_paid) of year Y
+    (the newest year any member reports it, up to `year`) against Y-1, over the members that
+    report it in both years: `value` is the change as a ratio (None when last year's sum is 0)."""
     members = select(_members(chain_id, as_of).subquery().c.enterprise_id)
     f = financials().c
     newest = session.scalar(
         select(func.max(f.year)).where(
-            f.enterprise_id.in_(members), _visible(as_of, year), f.revenue.is_not(None)
+            f.enterprise_id.in_(members), _visible(as_of, year), f[column].is_not(None)
         )
     )
     empty = {"value": None, "year": newest, "enterprises": 0, "current_fen": None,
@@ -170,8 +179,8 @@ def _growth(session: Session, chain_id: int, as_of: datetime, year: int) -> dict
     row = session.execute(
         select(
             func.count(),
-            func.sum(cur.c.revenue),
-            func.sum(prev.c.revenue),
+            func.sum(cur.c[column]),
+            func.sum(prev.c[column]),
             func.max(cur.c.source_date),
         )
         .select_from(cur)
@@ -182,8 +191,8 @@ def _growth(session: Session, chain_id: int, as_of: datetime, year: int) -> dict
         .where(
             cur.c.year == newest,
             cur.c.enterprise_id.in_(members),
-            cur.c.revenue.is_not(None),
-            prev.c.revenue.is_not(None),
+            cur.c[column].is_not(None),
+            prev.c[column].is_not(None),
             visible_cur,
             visible_prev,
         )
@@ -220,6 +229,11 @@ def _registry_items(session: Session, chain_id: int, as_of: datetime, year: int)
         "new_members": {"value": n_new, "year": year},
         **_money(session, chain_id, as_of, year, n_members),
         "growth": _growth(session, chain_id, as_of, year),
+        # The desks' change on last year of output and tax (kept here, beside the rest).
+        "changes": {
+            column: like_for_like(session, chain_id, as_of, year, column)
+            for column in ("output_value", "tax_paid")
+        },
     }
 
 
@@ -249,6 +263,27 @@ def _keep(session: Session, chain_id: int, month: str, gens: dict[str, int], ite
     figures.store_if_committed(session, lambda s: figures.generations(s) == gens, write)
 
 
+def _registry(session: Session, chain_id: int, month: str) -> dict[str, Any]:
+    """The registry part of a chain's month, kept or computed (and kept)."""
+    year, mon = parse_month(month)
+    gens = figures.generations(session)
+    registry = _kept(session, chain_id, month, gens)
+    if registry is None or "changes" not in registry:  # kept before the changes were
+        registry = _registry_items(session, chain_id, month_end(year, mon), year)
+        _keep(session, chain_id, month, gens, registry)
+    return dict(registry)
+
+
+def compute_with_changes(
+    session: Session, chain_id: int, month: str, now: datetime | None = None
+) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """`compute`, and the output (`output_value`) and tax (`tax_paid`) of the newest year
+    against the year before, like for like (`like_for_like`), kept with the month's
+    indicators (the desks' change on last year)."""
+    registry = _registry(session, chain_id, month)
+    return _compose(session, chain_id, month, now, registry), dict(registry["changes"])
+
+
 def compute(
     session: Session, chain_id: int, month: str, now: datetime | None = None
 ) -> dict[str, Any]:
@@ -258,15 +293,16 @@ def compute(
     The registry part is kept per chain and month with the generations of chains.figures it
     was computed from, and reused while they are unchanged (a write to the registry or the
     links anywhere makes it stale); the demand counts are counted on every call."""
+    return _compose(session, chain_id, month, now, _registry(session, chain_id, month))
+
+
+def _compose(
+    session: Session, chain_id: int, month: str, now: datetime | None, registry: dict[str, Any]
+) -> dict[str, Any]:
     year, mon = parse_month(month)
     now = now or utcnow()
     as_of = month_end(year, mon)
     stamp = now.isoformat()
-    gens = figures.generations(session)
-    registry = _kept(session, chain_id, month, gens)
-    if registry is None:
-        registry = _registry_items(session, chain_id, as_of, year)
-        _keep(session, chain_id, month, gens, registry)
     n_open, n_overdue, demand_fresh = demands_public.chain_counts(session, chain_id, as_of, now)
     items: dict[str, Any] = {
         "members": {**registry["members"], "freshness": stamp},

@@ -1,16 +1,24 @@
 """What the demands domain lends other domains, through functions (never its tables by name):
-the chains' indicators read a chain's open and overdue demands here."""
+the chains' indicators read a chain's open and overdue demands here, the desks their figures,
+queues and the routing's state."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from highland.demands import repository
+from highland.demands.metrics.institutions import Counts, institution_metrics
 from highland.demands.models import Demand, DemandEvent
+from highland.demands.present import flag
+from highland.demands.rates import Rate, Satisfaction
 from highland.demands.workflow import FINAL, State
+from highland.platform.identity.permissions import Principal
 from highland.platform.kit.dates import CITY_TZ
+from highland.platform.web.i18n import local_name
 
 
 def chain_counts(
@@ -75,3 +83,116 @@ def chain_counts(
     ).one()
     fresh = newest.astimezone(CITY_TZ).isoformat() if isinstance(newest, datetime) else None
     return int(n_open or 0), int(n_overdue or 0), fresh
+
+
+# --------------------------------------------------------------------------- the desks
+
+
+@dataclass(frozen=True)
+class DemandFigures:
+    """The demands a caller sees, counted as their lists count them, and the city's rates over
+    every demand dispatched (the metrics page's figures summed over its institutions)."""
+
+    open: int  # /demands?open=true
+    overdue: int  # /demands?overdue=true (open and breached)
+    waiting_dispatch: int  # /demands?state=submitted
+    volume: int  # demands dispatched (the rates' population)
+    on_time: Rate  # resolved on time / resolved
+    response: Rate  # responded on time / responses owed
+    satisfaction: Rate  # ratings of 4 or 5 / ratings
+    mean_rating: float | None
+    as_of: datetime
+
+
+@dataclass(frozen=True)
+class DemandCounts:
+    """The demands a caller sees, counted as their lists count them."""
+
+    open: int  # /demands?open=true
+    overdue: int  # /demands?overdue=true (open and breached)
+    waiting_dispatch: int  # /demands?state=submitted
+
+
+def counts(session: Session, principal: Principal) -> DemandCounts:
+    """The desks' counts of the caller's demands (see `DemandCounts`)."""
+    f = repository.DemandFilter
+    return DemandCounts(
+        repository.count(session, principal, f(open=True)),
+        repository.count(session, principal, f(overdue=True)),
+        repository.count(session, principal, f(state=State.submitted.value)),
+    )
+
+
+def figures(session: Session, principal: Principal, now: datetime) -> DemandFigures:
+    """The desks' demand figures for the caller (see `DemandFigures`)."""
+    total = sum(
+        (m.counts for m in institution_metrics(session, now=now).institutions), Counts()
+    )
+    sat = Satisfaction(total.ratings, total.rating_sum, total.ratings_high)
+    c = counts(session, principal)
+    return DemandFigures(
+        c.open,
+        c.overdue,
+        c.waiting_dispatch,
+        total.volume,
+        Rate(total.resolved_on_time, total.resolved),
+        Rate(total.responded_on_time, total.response_owed),
+        sat.high_share,
+        sat.mean_display,
+        now,
+    )
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """One demand of a desk's queue."""
+
+    id: int
+    title: str
+    state: str
+    institution_code: str | None
+    enterprise_name: str
+    enterprise_name_en: str | None
+    resolution_due: datetime | None
+    flag: str | None  # overdue, response_overdue, warning, paused or None
+
+
+def queue(session: Session, principal: Principal, now: datetime, limit: int = 20) -> list[QueueRow]:
+    """The caller's open demands, overdue first, then by resolution deadline."""
+    return [
+        QueueRow(d.id, d.title, d.state, d.institution_code, name, name_en, d.resolution_due,
+                 flag(d, now))  # fmt: skip
+        for d, name, name_en, _uscc in repository.urgent(session, principal, now, limit)
+    ]
+
+
+def recent(
+    session: Session, principal: Principal, now: datetime, limit: int = 10
+) -> list[QueueRow]:
+    """The caller's newest demands (an enterprise's own), newest first."""
+    stmt = repository.with_enterprise(repository.demands(principal, repository.DemandFilter()))
+    return [
+        QueueRow(d.id, d.title, d.state, d.institution_code, name, name_en, d.resolution_due,
+                 flag(d, now))  # fmt: skip
+        for d, name, name_en, _uscc in session.execute(stmt.limit(limit)).all()
+    ]
+
+
+@dataclass(frozen=True)
+class RoutingStatus:
+    """How demands find their institution: institutions, categories, routing rules."""
+
+    institutions: int
+    categories: int
+    unrouted_categories: int
+    rules: int
+
+
+def routing_status(session: Session) -> RoutingStatus:
+    """The routing's state for the data desk."""
+    return RoutingStatus(*repository.routing_counts(session))
+
+
+def institution_names(session: Session, lang: str) -> dict[str, str]:
+    """Institution code → name in the reader's language."""
+    return {i.code: local_name(lang, i.name, i.name_en) for i in repository.institutions(session)}

@@ -7,9 +7,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from highland.demands.models import (
@@ -306,3 +307,43 @@ def name_rows(
 def entered_years(session: Session) -> dict[int, CalendarYear]:
     """The calendar years an admin entered, by year."""
     return {r.year: r for r in session.scalars(select(CalendarYear))}
+
+
+# ---------------------------------------------------------------- the desks
+
+
+def count(session: Session, principal: Principal, flt: DemandFilter) -> int:
+    """How many demands the caller sees under the filter (the total of the list it links to)."""
+    ids = demands(principal, flt).order_by(None).with_only_columns(Demand.id).subquery()
+    return int(session.execute(select(func.count()).select_from(ids)).scalar_one())
+
+
+def urgent(session: Session, principal: Principal, now: datetime, limit: int) -> list[Any]:
+    """The caller's open demands by urgency: overdue first (breached, or past the resolution
+    deadline), then by resolution deadline (none last), each with its enterprise's names."""
+    late = or_(Demand.breached_at.is_not(None), Demand.resolution_due < now)
+    stmt = (
+        with_enterprise(demands(principal, DemandFilter(open=True)))
+        .order_by(None)
+        .order_by(
+            case((late, 0), else_=1),
+            Demand.resolution_due.is_(None),
+            Demand.resolution_due,
+            Demand.id,
+        )
+        .limit(limit)
+    )
+    return list(session.execute(stmt).all())
+
+
+def routing_counts(session: Session) -> tuple[int, int, int, int]:
+    """(active institutions, active categories, active categories without a routing rule,
+    routing rules)."""
+    n_inst = session.scalar(select(func.count()).where(Institution.active.is_(True)))
+    n_cat = session.scalar(select(func.count()).where(DemandCategory.active.is_(True)))
+    routed = select(RoutingRule.id).where(RoutingRule.category_code == DemandCategory.code)
+    unrouted = session.scalar(
+        select(func.count()).where(DemandCategory.active.is_(True), ~routed.exists())
+    )
+    n_rules = session.scalar(select(func.count()).select_from(RoutingRule))
+    return int(n_inst or 0), int(n_cat or 0), int(unrouted or 0), int(n_rules or 0)

@@ -48,17 +48,12 @@ def filter_params(
     size_class: str | None = None,
     qualification: str | None = None,
     ownership: str | None = None,
+    scale: str | None = None,
 ) -> repo.EnterpriseFilter:
     """Read the shared filters from the query string."""
     return repo.EnterpriseFilter(
-        q, district, section, division, size_class, qualification, ownership
+        q, district, section, division, size_class, qualification, ownership, scale
     ).cleaned()
-
-
-@router.get("/")
-def home() -> Response:
-    """Send people to the registry."""
-    return Response(status_code=303, headers={"location": "/enterprises"})
 
 
 @router.get("/enterprises")

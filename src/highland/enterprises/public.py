@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from functools import cache
 from typing import Any
 
@@ -34,15 +34,20 @@ from sqlalchemy.sql.selectable import NamedFromClause
 from highland.enterprises import repository, snapshot
 from highland.enterprises.memberships import MembershipSource, register_chain_memberships
 from highland.enterprises.models import Enterprise, Financial, Region
+from highland.enterprises.vocab import QUALIFICATIONS
 from highland.platform.identity.permissions import Principal
 
 __all__ = [
     "FINANCIAL_COLUMNS",
     "REGISTRY_COLUMNS",
     "EnterpriseRef",
+    "ImportRunRef",
+    "RegistryCounts",
     "MembershipSource",
     "financials",
+    "import_runs",
     "names_by_uscc",
+    "own_enterprise",
     "portrait_frame",
     "portrait_values",
     "ref",
@@ -52,6 +57,7 @@ __all__ = [
     "region_exists",
     "register_chain_memberships",
     "registry",
+    "registry_counts",
     "scoped_ref",
 ]
 
@@ -173,3 +179,67 @@ def portrait_frame(
 def portrait_values(session: Session, uscc: str, as_of: date) -> dict[str, object] | None:
     """One enterprise's row of `portrait_frame`, computed alone; None if the USCC is unknown."""
     return snapshot.portrait_values(session, uscc, as_of)
+
+
+# --------------------------------------------------------------------------- the desks' figures
+
+
+@dataclass(frozen=True)
+class RegistryCounts:
+    """The city's enterprise counts, each the total of the list it links to."""
+
+    enterprises: int
+    above_scale: int
+    qualifications: dict[str, int]  # qualification code → holders
+    changed_at: datetime | None  # when the registry last changed
+    figures_date: date | None  # newest source date of a yearly figure
+    figures_year: int | None  # newest year of figures
+
+
+def registry_counts(session: Session, principal: Principal) -> RegistryCounts:
+    """Enterprises, 规上 enterprises and the holders of each qualification in the caller's
+    scope, counted with the list's own filters (`/enterprises?scale=above`,
+    `/enterprises?qualification=<code>`)."""
+    flt = repository.EnterpriseFilter
+    changed, fresh, year = repository.registry_freshness(session)
+    return RegistryCounts(
+        repository.count(session, principal, flt()),
+        repository.count(session, principal, flt(scale="above")),
+        {
+            code: repository.count(session, principal, flt(qualification=code))
+            for code in QUALIFICATIONS
+        },
+        changed,
+        fresh,
+        year,
+    )
+
+
+@dataclass(frozen=True)
+class ImportRunRef:
+    """One import run, as the data desk lists it."""
+
+    id: int
+    kind: str
+    filename: str
+    actor: str
+    at: datetime
+    dry_run: bool
+    rows: int
+    created: int
+    updated: int
+    rejected: int
+
+
+def import_runs(session: Session, limit: int = 5) -> list[ImportRunRef]:
+    """The newest import runs, newest first."""
+    return [
+        ImportRunRef(r.id, r.kind, r.filename, r.actor, r.at, r.dry_run, r.rows, r.created,
+                     r.updated, r.rejected)  # fmt: skip
+        for r in repository.import_runs(session, limit)
+    ]
+
+
+def own_enterprise(session: Session, principal: Principal) -> EnterpriseRef | None:
+    """The enterprise account's own enterprise (None for other roles or an unlinked account)."""
+    return ref(session, principal.enterprise_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, exists, func, select
@@ -13,7 +14,14 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
-from highland.enterprises.models import Enterprise, Financial, NameGram, Qualification, Region
+from highland.enterprises.models import (
+    Enterprise,
+    Financial,
+    ImportRun,
+    NameGram,
+    Qualification,
+    Region,
+)
 from highland.enterprises.scope import ENTERPRISES
 from highland.platform.errors import InvalidInput, NotFound
 from highland.platform.identity.permissions import Principal
@@ -21,6 +29,10 @@ from highland.platform.identity.permissions import Principal
 USCC_PREFIX = re.compile(r"^(?=.*\d)[0-9A-HJ-NP-RTUWXY]{2,18}$")
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 SIZE_VALUES = ("large", "medium", "small", "micro")
+# 规上 (above designated size): revenue of at least 20,000,000 yuan in the enterprise's latest
+# year of figures (`figures_year`); in fen. See docs/desks.md.
+ABOVE_SCALE_FEN = 2_000_000_000
+SCALE_VALUES = ("above",)
 
 
 @dataclass(frozen=True)
@@ -34,6 +46,7 @@ class EnterpriseFilter:
     size_class: str | None = None
     qualification: str | None = None
     ownership: str | None = None
+    scale: str | None = None  # "above": 规上 (ABOVE_SCALE_FEN)
 
     def cleaned(self) -> EnterpriseFilter:
         """Drop empty values and check the closed ones."""
@@ -44,6 +57,13 @@ class EnterpriseFilter:
                 field="size_class",
                 code="enterprises.bad_size_class",
                 params={"value": values["size_class"][:40], "choices": ", ".join(SIZE_VALUES)},
+            )
+        if values["scale"] and values["scale"] not in SCALE_VALUES:
+            raise InvalidInput(
+                f"scale must be one of {', '.join(SCALE_VALUES)}",
+                field="scale",
+                code="enterprises.bad_scale",
+                params={"value": values["scale"][:40]},
             )
         if values["section"]:
             values["section"] = values["section"].upper()
@@ -156,6 +176,8 @@ def _filtered(
         stmt = stmt.where(col(e.size_class) == flt.size_class)
     if flt.ownership:
         stmt = stmt.where(col(e.ownership) == flt.ownership)
+    if flt.scale:
+        stmt = stmt.where(above_scale(e))
     order: ColumnElement[Any] = e.id  # type: ignore[assignment]
     if flt.qualification:
         held = Qualification.code == flt.qualification
@@ -173,6 +195,14 @@ def _filtered(
     return stmt, order
 
 
+def above_scale(e: Any) -> ColumnElement[bool]:
+    """规上: revenue ≥ ABOVE_SCALE_FEN in the enterprise's latest year of figures."""
+    f = Financial
+    return exists().where(
+        f.enterprise_id == e.id, f.year == e.figures_year, f.revenue >= ABOVE_SCALE_FEN
+    )
+
+
 HOLDERS_LEAD = 50_000  # up to this many holders, a qualification may lead the query
 
 
@@ -184,7 +214,9 @@ def _holders_lead(session: Session, flt: EnterpriseFilter, gram: tuple[str, int]
     """
     if not flt.qualification:
         return False
-    others = (flt.district, flt.section, flt.division, flt.size_class, flt.ownership, flt.q)
+    others = (
+        flt.district, flt.section, flt.division, flt.size_class, flt.ownership, flt.q, flt.scale,
+    )  # fmt: skip
     if not any(others):
         return True
     holders = select(Qualification.enterprise_id).where(Qualification.code == flt.qualification)
@@ -364,3 +396,31 @@ def names_by_uscc(
         for uscc, name, name_en in session.execute(stmt):
             out[uscc] = (name, name_en)
     return out
+
+
+def count(session: Session, principal: Principal, flt: EnterpriseFilter) -> int:
+    """How many enterprises in scope the filter matches, uncapped (the desks' figures, which
+    link to the list of the same filter)."""
+    found = _search_gram(session, flt.q)
+    # A qualification's holders lead (read from the (code, enterprise) index), as the list's
+    # pages do: far fewer rows than walking the registry and probing each enterprise.
+    stmt, _ = _filtered(ENTERPRISES.select(principal), flt, gram=found[0] if found else None,
+                        by_holders=bool(flt.qualification))  # fmt: skip
+    ids = stmt.with_only_columns(Enterprise.id).subquery()
+    return int(session.execute(select(func.count()).select_from(ids)).scalar_one())
+
+
+def registry_freshness(session: Session) -> tuple[datetime | None, date | None, int | None]:
+    """When the registry last changed, the newest source date of a yearly figure and the
+    newest year of figures."""
+    changed = session.scalar(select(func.max(Enterprise.updated_at)))
+    fresh, year = session.execute(
+        select(func.max(Financial.source_date), func.max(Financial.year))
+    ).one()
+    return changed, fresh, year
+
+
+def import_runs(session: Session, limit: int = 5) -> list[ImportRun]:
+    """The newest import runs, newest first."""
+    stmt = select(ImportRun).order_by(ImportRun.at.desc(), ImportRun.id.desc()).limit(limit)
+    return list(session.scalars(stmt))

@@ -27,10 +27,10 @@ PRE_CSRF_COOKIE = "highland_login_csrf"
 def _safe_next(target: str | None) -> str:
     """Only same-site paths: an open redirect would help phishing."""
     if not target:
-        return "/enterprises"
+        return "/"
     parsed = urlparse(target)
     if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//"):
-        return "/enterprises"
+        return "/"
     return target
 
 
@@ -76,7 +76,7 @@ def login(
     username: str = Form(""),
     password: str = Form(""),
     csrf_token: str = Form(""),
-    next: str = Form("/enterprises"),
+    next: str = Form("/"),
     db: Session = DB,
 ) -> Response:
     """Check the credentials and start a session."""

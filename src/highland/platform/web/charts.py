@@ -42,14 +42,29 @@ def bar_line(
     integers: bool = False,
 ) -> str:
     """A grouped bar chart of yearly series; missing values stay gaps, never zeros."""
+    return bars([str(y) for y in years], series, unit, integers)
+
+
+def bars(
+    x_labels: Sequence[str],
+    series: Sequence[tuple[str, Sequence[float | None]]],
+    unit: str = "",
+    integers: bool = False,
+    width: int = 560,
+    rotate: int = 0,
+) -> str:
+    """A grouped bar chart over labelled groups (years, chains…); missing values stay gaps,
+    never zeros. Long labels may be turned (`rotate`, degrees)."""
     chart = pygal.Bar(
         style=_STYLE,
         js=(),
         disable_xml_declaration=True,
-        height=260,
-        width=560,
+        width=width,
         legend_at_bottom=True,
         legend_at_bottom_columns=len(series),
+        truncate_label=-1,
+        x_label_rotation=rotate,
+        height=300 if rotate else 260,
         show_y_guides=True,
         print_values=False,
         y_title=unit or None,
@@ -60,7 +75,7 @@ def bar_line(
     if integers:
         chart.config.min_scale = 2
         chart.config.max_scale = 6
-    chart.x_labels = [str(y) for y in years]
+    chart.x_labels = list(x_labels)
     for title, values in series:
         chart.add(title, list(values))
     return svg_of(chart)
