@@ -346,7 +346,7 @@ def test_who_qualifies_counts_match_a_direct_computation(client, db, world) -> N
     counts = body["counts"]
     for status in ("eligible", "unknown", "ineligible"):
         assert counts[status] == sum(1 for s in direct.values() if s == status), status
-    assert counts == {"eligible": 2, "unknown": 1, "ineligible": 2, "near": 2,
+    assert counts == {"eligible": 2, "unknown": 1, "ineligible": 2, "near": 1,
                       "amount_fen": 12_600_000, "amount": "126000.00"}  # fmt: skip
     assert {i["uscc"]: i["status"] for i in body["items"]} == direct
     assert body["snapshot"]["rows"] == 5 and body["policy"]["id"] == "t-rd"
@@ -355,12 +355,13 @@ def test_who_qualifies_counts_match_a_direct_computation(client, db, world) -> N
     assert items[uscc(1)]["amount"] == "96000.00"
     assert items[uscc(3)]["missing"] == ["revenue", "rd_intensity"]
     assert items[uscc(4)]["failed"] == ["district == 320115"]
-    assert items[uscc(4)]["near"] == ["district == 320115"]
+    # the district is a condition an enterprise cannot change: never "one criterion away"
+    assert items[uscc(4)]["near"] == []
 
 
 @pytest.mark.parametrize(
     ("status", "expected"),
-    [("eligible", [1, 5]), ("unknown", [3]), ("near", [2, 4]), ("ineligible", [2, 4])],
+    [("eligible", [1, 5]), ("unknown", [3]), ("near", [2]), ("ineligible", [2, 4])],
 )
 def test_who_qualifies_status_filters(client, world, status, expected) -> None:  # type: ignore[no-untyped-def]
     body = _ok(_get(client, world["analyst"], "/api/v1/policies/t-rd/matches", as_of=AS_OF,
@@ -415,7 +416,7 @@ def test_export_csv_and_xlsx(client, world) -> None:  # type: ignore[no-untyped-
     assert ws is not None
     values = list(ws.iter_rows(values_only=True))
     assert values[0] == ("uscc", "name", "status", "amount", "failed", "missing", "near")
-    assert sorted(v[0] for v in values[1:]) == [uscc(2), uscc(4)]
+    assert sorted(v[0] for v in values[1:]) == [uscc(2)]  # not 4: only its district differs
     assert all(v[6] for v in values[1:])  # the criterion that alone keeps each one out
     r = _get(client, token, url, format="xlsx", as_of=AS_OF, status="eligible")
     ws = load_workbook(io.BytesIO(r.content)).active

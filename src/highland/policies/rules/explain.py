@@ -130,6 +130,34 @@ def decided_by(tree: Tree, leaves: Sequence[Truth], want: Truth, parity: bool = 
     return out
 
 
+def settled(tree: Tree, leaves: Sequence[Truth], parity: bool = False) -> list[int]:
+    """Criteria under a group the policy already has satisfied (an `any` met by another
+    alternative, an eligible result): their own outcome changes nothing, so a failed one among
+    them is no gap. The complement of the criteria whose path is false or unknown throughout.
+    """
+    value = evaluate_tree(tree, leaves)
+    kind = tree[0]
+    if value is not None and value != parity:  # this node is as the policy wants it
+        return _leaves_of(tree)
+    if kind == "leaf":
+        return []
+    if kind == "not":
+        return settled(tree[1], leaves, not parity)
+    out: list[int] = []
+    for child in tree[1]:
+        out.extend(settled(child, leaves, parity))
+    return out
+
+
+def _leaves_of(tree: Tree) -> list[int]:
+    """Every criterion index under a node."""
+    if tree[0] == "leaf":
+        return [tree[1]]
+    if tree[0] == "not":
+        return _leaves_of(tree[1])
+    return [i for child in tree[1] for i in _leaves_of(child)]
+
+
 class _Pending(tuple):  # type: ignore[type-arg,unused-ignore]
     """(compiled, amount input values): a potential amount not computed yet (PolicyResult)."""
 
@@ -235,7 +263,8 @@ _CACHE_SIZE = 1024
 class _Plan:
     """What evaluate needs of a Compiled, worked out once: criteria as flat tuples, the tree."""
 
-    __slots__ = ("specs", "flat", "ops", "paths", "amount", "amount_fields", "rounding", "n")
+    __slots__ = ("specs", "flat", "ops", "paths", "amount", "amount_fields", "rounding", "n",
+                 "changeable")
 
     def __init__(self, compiled: Compiled) -> None:
         specs: list[tuple[Any, ...]] = []
@@ -254,6 +283,8 @@ class _Plan:
             specs.append((c, c.field, code, c.lo, c.hi, items, c.negated, gapped, {}))
         self.specs = tuple(specs)
         self.n = len(specs)
+        # Only what the enterprise can change is a near miss (rules/fields.py: fixed).
+        self.changeable = tuple(not c.fixed for c in compiled.criteria)
         tree = compiled.tree
         self.flat = _all_leaves(tree)
         ops: list[tuple[str, Any]] = []
@@ -470,7 +501,8 @@ def evaluate(compiled: Compiled, values: Mapping[str, Any], explain: bool = True
         if n_false:
             failed = tuple([specs[i][0].label for i in range(plan.n) if leaves[i] is False])
             if n_false == 1 and not n_none:
-                near = tuple([i for i in range(plan.n) if leaves[i] is False])
+                changeable = plan.changeable
+                near = tuple([i for i in range(plan.n) if leaves[i] is False and changeable[i]])
         elif n_none:
             missing = _unique([specs[i][1] for i in range(plan.n) if leaves[i] is None])
     else:
@@ -483,11 +515,13 @@ def evaluate(compiled: Compiled, values: Mapping[str, Any], explain: bool = True
             failed = tuple([specs[i][0].label for i in out])
             if n_false:
                 paths = plan.paths
+                changeable = plan.changeable
                 near = tuple(
                     [
                         i
                         for i in range(plan.n)
-                        if leaves[i] is not None
+                        if changeable[i]
+                        and leaves[i] is not None
                         and leaves[i] == specs[i][6]
                         and _lifts(paths[i], vals, not specs[i][6])
                     ]
