@@ -68,8 +68,6 @@ KNOWN: dict[tuple[str, str], str] = {
     ("zh", "unknown district: not a GB/T 2260"): "enterprises/validate.py",
     ("zh", "缺少必填列："): "enterprises/tables.py (upload.missing_columns: English column names)",
     # policies: criteria written out, rule-file errors (what-if)
-    ("zh", " in ["): "policies/rules/model.py (criterion_label, shown under each criterion)",
-    ("zh", "qualifications contains"): "policies/rules/model.py (criterion_label)",
     ("zh", "(edited):"): "policies/service.py + policies/rules/loader.py (rule errors)",
 }
 

@@ -14,7 +14,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Protocol
 
-from highland.platform.web.i18n import has
+from highland.platform.web.i18n import has, pick
 from highland.policies.rules.amount import AmountExpr
 from highland.policies.rules.amount.syntax import BinOp, Call, Neg, Num, Ref
 from highland.policies.rules.amount.syntax import Node as AmountNode
@@ -31,6 +31,8 @@ PER_UNIT = {"employees": "person", "rd_staff": "person", "invention_patents": "p
 
 class Words(Protocol):
     """What the sentences need of the page's formatter (present.Formatter)."""
+
+    lang: str
 
     def t(self, key: str, **params: object) -> str: ...
 
@@ -51,13 +53,16 @@ def _plain(d: Decimal) -> str:
 
 
 def money(w: Words, yuan: Decimal) -> str:
-    """An amount of yuan: 200 万元 / ¥2,000,000 (万元 from 10,000 yuan up)."""
-    grouped = f"{yuan.normalize():,f}"
+    """An amount of yuan as each language counts it: 200 万元 / 1.5 亿元 in Chinese (from 10,000
+    yuan up), ¥2,000,000 in English."""
+    plain = w.t("explain.money.yuan", n=f"{yuan.normalize():,f}")
     if abs(yuan) >= 100_000_000 and yuan % 10_000_000 == 0:  # 1.5 亿元, not 15,000 万元
-        return w.t("explain.money.yi", yi=f"{(yuan / 100_000_000).normalize():,f}", yuan=grouped)
-    if abs(yuan) >= 10_000:
-        return w.t("explain.money.wan", wan=f"{(yuan / 10_000).normalize():,f}", yuan=grouped)
-    return w.t("explain.money.yuan", yuan=grouped)
+        counted = w.t("explain.money.yi", n=f"{(yuan / 100_000_000).normalize():,f}")
+    elif abs(yuan) >= 10_000:
+        counted = w.t("explain.money.wan", n=f"{(yuan / 10_000).normalize():,f}")
+    else:
+        return plain
+    return str(pick(w.lang, counted, plain))
 
 
 def _value(w: Words, name: str, value: Value) -> str:

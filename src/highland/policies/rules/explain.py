@@ -264,7 +264,7 @@ class _Plan:
     """What evaluate needs of a Compiled, worked out once: criteria as flat tuples, the tree."""
 
     __slots__ = ("specs", "flat", "ops", "paths", "amount", "amount_fields", "rounding", "n",
-                 "changeable")
+                 "changeable")  # fmt: skip
 
     def __init__(self, compiled: Compiled) -> None:
         specs: list[tuple[Any, ...]] = []
