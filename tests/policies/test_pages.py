@@ -207,6 +207,38 @@ def test_enterprise_user_sees_the_rule_but_not_who_qualifies(
     assert client.get(f"/policies/{POLICY}/export.csv").status_code == 403
 
 
+def test_rule_source_is_for_analysts_only(client: Any, world: dict[str, Any]) -> None:
+    """The rule as written (policy id, fields, operators, formula, YAML) sits behind a closed
+    规则原文 toggle for those who write rules; everyone else reads sentences."""
+    page = client.get(f"/policies/{POLICY}", params={"as_of": AS_OF})  # an analyst
+    toggle = page.text.split('<details id="rule-source">')[1].split("</details>")[0]
+    assert "<summary>规则原文</summary>" in toggle
+    assert "<code>rd_intensity &gt;= 0.04</code>" in toggle
+    assert "<code>district == 320115</code>" in toggle
+    assert '<code id="policy-id">jn-2025-rd-subsidy</code>' in toggle
+    for role in ("leader", "enterprise"):
+        _as(client, world, role)
+        other = client.get(f"/policies/{POLICY}", params={"as_of": AS_OF})
+        assert other.status_code == 200 and "研发投入强度不低于 4%" in other.text
+        assert 'id="rule-source"' not in other.text and "rd_intensity &gt;=" not in other.text
+        assert "<code>jn-2025-rd-subsidy</code>" not in client.get("/policies").text
+    _as(client, world, "analyst")
+    assert "<code class=\"muted\">jn-2025-rd-subsidy</code>" in client.get("/policies").text
+    _english(client)
+    english = client.get(f"/policies/{POLICY}", params={"as_of": AS_OF})
+    assert "<summary>Rule source</summary>" in english.text
+
+
+def test_tab_counts_say_that_they_overlap(client: Any, world: dict[str, Any]) -> None:
+    page = client.get(f"/policies/{POLICY}", params={"as_of": AS_OF})
+    note = page.text.split('id="tabs-note">')[1].split("</p>")[0]
+    assert "共 3 家企业：符合 1 家，待补数据 1 家，不符合 1 家。" in note
+    assert "“差一项”的 1 家" in note and "也计入“不符合”" in note
+    _english(client)
+    english = client.get(f"/policies/{POLICY}", params={"as_of": AS_OF})
+    assert "3 enterprises: 1 eligible, 1 need data, 1 not eligible" in english.text
+
+
 def test_exports_csv_and_xlsx(client: Any, world: dict[str, Any]) -> None:
     resp = client.get(f"/policies/{POLICY}/export.csv", params={"as_of": AS_OF})
     assert resp.status_code == 200
