@@ -223,7 +223,7 @@ def test_rule_source_is_for_analysts_only(client: Any, world: dict[str, Any]) ->
         assert 'id="rule-source"' not in other.text and "rd_intensity &gt;=" not in other.text
         assert "<code>jn-2025-rd-subsidy</code>" not in client.get("/policies").text
     _as(client, world, "analyst")
-    assert "<code class=\"muted\">jn-2025-rd-subsidy</code>" in client.get("/policies").text
+    assert '<code class="muted">jn-2025-rd-subsidy</code>' in client.get("/policies").text
     _english(client)
     english = client.get(f"/policies/{POLICY}", params={"as_of": AS_OF})
     assert "<summary>Rule source</summary>" in english.text
@@ -324,6 +324,21 @@ def test_enterprise_page_near_miss_sentence_and_amount(client: Any, world: dict[
     _english(client)
     english = client.get(f"/enterprises/{uscc(1)}/policies", params={"as_of": AS_OF})
     assert html.escape(NEAR_EN) in english.text and "Would receive ¥84,000" in english.text
+
+
+def test_enterprise_page_conditions_are_no_advice(client: Any, world: dict[str, Any]) -> None:
+    """A Jiangning firm and a Software Valley policy: out of scope, not "one criterion away"."""
+    page = client.get(f"/enterprises/{uscc(2)}/policies", params={"as_of": AS_OF})
+    valley = "yht-2025-software-rd-staff"
+    card = page.text.split(f'data-policy="{valley}"')[1].split('class="card policy-card')[0]
+    assert "不在适用范围：所在区为雨花台区" in card and 'class="near"' not in card
+    assert "符合后可获" not in card  # no amount dangled before a firm of another district
+    assert '<span class="badge condition"' in card and "rd_staff" not in card
+    nearly = page.text.split('id="nearly"')[1].split("</div>")[0]
+    assert valley not in nearly and "所在区" not in nearly
+    _english(client)
+    english = client.get(f"/enterprises/{uscc(2)}/policies", params={"as_of": AS_OF})
+    assert "Outside the scope of the policy: District is Yuhuatai" in english.text
 
 
 def test_enterprise_page_total_and_missing(client: Any, world: dict[str, Any]) -> None:
