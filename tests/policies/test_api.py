@@ -357,6 +357,9 @@ def test_who_qualifies_counts_match_a_direct_computation(client, db, world) -> N
     assert items[uscc(4)]["failed"] == ["district == 320115"]
     # the district is a condition an enterprise cannot change: never "one criterion away"
     assert items[uscc(4)]["near"] == []
+    policy = _ok(_get(client, world["leader"], "/api/v1/policies/t-rd", as_of=AS_OF))
+    fixed = {c["field"]: c["fixed"] for c in policy["criteria"]}
+    assert fixed["district"] is True and fixed["rd_intensity"] is False
 
 
 @pytest.mark.parametrize(
