@@ -226,7 +226,7 @@ def test_load_versions_and_keeps_history(client, db, world) -> None:  # type: ig
     assert detail["versions"][0]["created_by"] == "p_analyst"
     assert detail["criteria"][1] == {"index": 1, "label": "rd_intensity >= 0.03",
                                      "field": "rd_intensity", "op": ">=",
-                                     "cite": "第二条第一款"}  # fmt: skip
+                                     "cite": "第二条第一款", "fixed": False}  # fmt: skip
     assert detail["amount"] == "min(rd_spend * 0.1, 500000)" and detail["article"] == "第二条"
     old = _ok(_get(client, token, "/api/v1/policies/t-rd/versions/1"))
     assert old["version"] == 1 and "value: 0.04" in old["source"]
@@ -280,7 +280,8 @@ def test_enterprise_policies_explain_stacking_and_cap(client, world) -> None:  #
     crit = by["t-rd"]["criteria"][1]
     assert crit == {"index": 1, "label": "rd_intensity >= 0.04", "field": "rd_intensity",
                     "op": ">=", "threshold": "0.04", "value": "0.08", "outcome": True,
-                    "passed": True, "cite": "第二条第一款", "gap": None}  # fmt: skip
+                    "passed": True, "cite": "第二条第一款", "gap": None,
+                    "fixed": False}  # fmt: skip
     assert by["t-rd"]["criteria"][2]["value"] == "12000000.00"
     # 300,000 + 90,000 kept in t-pkg, capped at 350,000; t-rd's 96,000 is excluded.
     assert body["packages"] == [{"package_id": "t-pkg", "kept_fen": 39_000_000,

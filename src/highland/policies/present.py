@@ -6,7 +6,7 @@ and thresholds as written (Decimal in human units); both become text here, never
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -17,7 +17,7 @@ from highland.platform.web.i18n import error_text, has, pick, translate
 from highland.policies import sentences
 from highland.policies.models import PackageVersion, PolicyVersion
 from highland.policies.rules.amount import AmountExpr
-from highland.policies.rules.explain import CriterionResult, PolicyResult, settled
+from highland.policies.rules.explain import CriterionResult, PolicyResult, Truth, evaluate_tree
 from highland.policies.rules.fields import FIELDS
 from highland.policies.rules.loader import RuleError
 from highland.policies.rules.model import (
@@ -52,6 +52,34 @@ NEED = {
 def rule_error_line(lang: str, error: RuleError) -> str:
     """A rule error as pages list it: `file:line: ` and the problem in the reader's language."""
     return f"{error.path}:{error.line}: {error_text(lang, error)}"
+
+
+def settled(tree: Tree, leaves: Sequence[Truth], parity: bool = False) -> list[int]:
+    """Criteria under a group the policy already has satisfied (an `any` met by another
+    alternative, an eligible result): their own outcome changes nothing, so a failed one among
+    them is no gap. The complement of the criteria whose path is false or unknown throughout.
+    """
+    value = evaluate_tree(tree, leaves)
+    kind = tree[0]
+    if value is not None and value != parity:  # this node is as the policy wants it
+        return _leaves_of(tree)
+    if kind == "leaf":
+        return []
+    if kind == "not":
+        return settled(tree[1], leaves, not parity)
+    out: list[int] = []
+    for child in tree[1]:
+        out.extend(settled(child, leaves, parity))
+    return out
+
+
+def _leaves_of(tree: Tree) -> list[int]:
+    """Every criterion index under a node."""
+    if tree[0] == "leaf":
+        return [tree[1]]
+    if tree[0] == "not":
+        return _leaves_of(tree[1])
+    return [i for child in tree[1] for i in _leaves_of(child)]
 
 
 def _required(tree: Tree) -> set[int]:

@@ -130,34 +130,6 @@ def decided_by(tree: Tree, leaves: Sequence[Truth], want: Truth, parity: bool = 
     return out
 
 
-def settled(tree: Tree, leaves: Sequence[Truth], parity: bool = False) -> list[int]:
-    """Criteria under a group the policy already has satisfied (an `any` met by another
-    alternative, an eligible result): their own outcome changes nothing, so a failed one among
-    them is no gap. The complement of the criteria whose path is false or unknown throughout.
-    """
-    value = evaluate_tree(tree, leaves)
-    kind = tree[0]
-    if value is not None and value != parity:  # this node is as the policy wants it
-        return _leaves_of(tree)
-    if kind == "leaf":
-        return []
-    if kind == "not":
-        return settled(tree[1], leaves, not parity)
-    out: list[int] = []
-    for child in tree[1]:
-        out.extend(settled(child, leaves, parity))
-    return out
-
-
-def _leaves_of(tree: Tree) -> list[int]:
-    """Every criterion index under a node."""
-    if tree[0] == "leaf":
-        return [tree[1]]
-    if tree[0] == "not":
-        return _leaves_of(tree[1])
-    return [i for child in tree[1] for i in _leaves_of(child)]
-
-
 class _Pending(tuple):  # type: ignore[type-arg,unused-ignore]
     """(compiled, amount input values): a potential amount not computed yet (PolicyResult)."""
 
