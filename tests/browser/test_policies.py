@@ -184,6 +184,7 @@ def test_analyst_reads_a_policy_switches_tab_exports_and_runs_what_if(
     with policies.server.sessions()() as s:
         expected = service.what_if(s, POLICY, AS_OF, edited)
     assert expected.after.eligible > expected.before.eligible  # the demo shows a change
+    page.click("#what-if-details summary")  # the rule as written opens on request
     page.fill("#rule", edited)
     submit(page, "#what-if-submit")
     expect(page.locator("main h1")).to_contain_text("模拟调整")

@@ -226,7 +226,7 @@ def test_load_versions_and_keeps_history(client, db, world) -> None:  # type: ig
     assert detail["versions"][0]["created_by"] == "p_analyst"
     assert detail["criteria"][1] == {"index": 1, "label": "rd_intensity >= 0.03",
                                      "field": "rd_intensity", "op": ">=",
-                                     "cite": "第二条第一款"}  # fmt: skip
+                                     "cite": "第二条第一款", "fixed": False}  # fmt: skip
     assert detail["amount"] == "min(rd_spend * 0.1, 500000)" and detail["article"] == "第二条"
     old = _ok(_get(client, token, "/api/v1/policies/t-rd/versions/1"))
     assert old["version"] == 1 and "value: 0.04" in old["source"]
@@ -280,7 +280,8 @@ def test_enterprise_policies_explain_stacking_and_cap(client, world) -> None:  #
     crit = by["t-rd"]["criteria"][1]
     assert crit == {"index": 1, "label": "rd_intensity >= 0.04", "field": "rd_intensity",
                     "op": ">=", "threshold": "0.04", "value": "0.08", "outcome": True,
-                    "passed": True, "cite": "第二条第一款", "gap": None}  # fmt: skip
+                    "passed": True, "cite": "第二条第一款", "gap": None,
+                    "fixed": False}  # fmt: skip
     assert by["t-rd"]["criteria"][2]["value"] == "12000000.00"
     # 300,000 + 90,000 kept in t-pkg, capped at 350,000; t-rd's 96,000 is excluded.
     assert body["packages"] == [{"package_id": "t-pkg", "kept_fen": 39_000_000,
@@ -346,7 +347,7 @@ def test_who_qualifies_counts_match_a_direct_computation(client, db, world) -> N
     counts = body["counts"]
     for status in ("eligible", "unknown", "ineligible"):
         assert counts[status] == sum(1 for s in direct.values() if s == status), status
-    assert counts == {"eligible": 2, "unknown": 1, "ineligible": 2, "near": 2,
+    assert counts == {"eligible": 2, "unknown": 1, "ineligible": 2, "near": 1,
                       "amount_fen": 12_600_000, "amount": "126000.00"}  # fmt: skip
     assert {i["uscc"]: i["status"] for i in body["items"]} == direct
     assert body["snapshot"]["rows"] == 5 and body["policy"]["id"] == "t-rd"
@@ -355,12 +356,16 @@ def test_who_qualifies_counts_match_a_direct_computation(client, db, world) -> N
     assert items[uscc(1)]["amount"] == "96000.00"
     assert items[uscc(3)]["missing"] == ["revenue", "rd_intensity"]
     assert items[uscc(4)]["failed"] == ["district == 320115"]
-    assert items[uscc(4)]["near"] == ["district == 320115"]
+    # the district is a condition an enterprise cannot change: never "one criterion away"
+    assert items[uscc(4)]["near"] == []
+    policy = _ok(_get(client, world["leader"], "/api/v1/policies/t-rd", as_of=AS_OF))
+    fixed = {c["field"]: c["fixed"] for c in policy["criteria"]}
+    assert fixed["district"] is True and fixed["rd_intensity"] is False
 
 
 @pytest.mark.parametrize(
     ("status", "expected"),
-    [("eligible", [1, 5]), ("unknown", [3]), ("near", [2, 4]), ("ineligible", [2, 4])],
+    [("eligible", [1, 5]), ("unknown", [3]), ("near", [2]), ("ineligible", [2, 4])],
 )
 def test_who_qualifies_status_filters(client, world, status, expected) -> None:  # type: ignore[no-untyped-def]
     body = _ok(_get(client, world["analyst"], "/api/v1/policies/t-rd/matches", as_of=AS_OF,
@@ -415,7 +420,7 @@ def test_export_csv_and_xlsx(client, world) -> None:  # type: ignore[no-untyped-
     assert ws is not None
     values = list(ws.iter_rows(values_only=True))
     assert values[0] == ("uscc", "name", "status", "amount", "failed", "missing", "near")
-    assert sorted(v[0] for v in values[1:]) == [uscc(2), uscc(4)]
+    assert sorted(v[0] for v in values[1:]) == [uscc(2)]  # not 4: only its district differs
     assert all(v[6] for v in values[1:])  # the criterion that alone keeps each one out
     r = _get(client, token, url, format="xlsx", as_of=AS_OF, status="eligible")
     ws = load_workbook(io.BytesIO(r.content)).active

@@ -135,7 +135,7 @@ def test_upload_stores_then_versions(client: Any, world: dict[str, Any], db: Any
     assert _versions(db, "test-2026-award") == 2
     page = client.get("/policies/test-2026-award", params={"as_of": AS_OF})
     assert page.status_code == 200 and "v2" in page.text and "v1" in page.text
-    assert "从业人员 ≥ 80" in page.text and "第一条" in page.text
+    assert "从业人员不低于 80 人" in page.text and "第一条" in page.text
 
 
 def test_upload_needs_write_and_csrf(client: Any, world: dict[str, Any]) -> None:
@@ -155,9 +155,15 @@ def test_policy_page_shows_rule_and_who_qualifies(client: Any, world: dict[str, 
     assert page.status_code == 200
     text = page.text
     assert "江宁区企业研发投入补助" in text and "江宁政发〔2025〕8号（示例）" in text
-    assert "同时满足以下全部条件" in text and "研发投入强度 ≥ 4%" in text and "第五条第一款" in text
-    assert "min(rd_spend * 0.12, 1000000)" in text and "nj-2025-rd-subsidy" in text  # excludes
-    assert "id: jn-2025-rd-subsidy" in text  # the source
+    assert "同时满足以下全部条件" in text and "第五条第一款" in text
+    assert "研发投入强度不低于 4%" in text and "所在区为江宁区" in text
+    assert "研发费用的 12%，最高 100 万元" in text  # the amount as a sentence
+    # the excluded policy by its title; its id, the formula and the source behind the toggle
+    assert '<a href="/policies/nj-2025-rd-subsidy">' in text
+    source = text.split('id="rule-source"')[1]
+    assert "<code>nj-2025-rd-subsidy</code>" in source
+    assert "min(rd_spend * 0.12, 1000000)" in source and "id: jn-2025-rd-subsidy" in source
+    assert "min(rd_spend" not in text.split('id="what-if"')[0]  # nor above the what-if
     counts = {k: _metric(text, k) for k in ("eligible", "unknown", "near", "ineligible")}
     assert counts == {"eligible": "1", "unknown": "1", "near": "1", "ineligible": "1"}
     assert '<div class="value" id="total-cost">¥72,000</div>' in text
@@ -165,13 +171,14 @@ def test_policy_page_shows_rule_and_who_qualifies(client: Any, world: dict[str, 
     assert "数据快照生成于" in text and 'id="refresh"' in text
     near = client.get(f"/policies/{POLICY}", params={"as_of": AS_OF, "status": "near"})
     assert uscc(1) in near.text and uscc(2) not in near.text
-    assert "研发投入强度 ≥ 4%" in near.text.split('id="who-table"')[1]
+    assert "研发投入强度不低于 4%" in near.text.split('id="who-table"')[1]
     unknown = client.get(f"/policies/{POLICY}", params={"as_of": AS_OF, "status": "unknown"})
     assert uscc(3) in unknown.text and "研发投入强度" in unknown.text.split('id="who-table"')[1]
     _english(client)
     english = client.get(f"/policies/{POLICY}", params={"as_of": AS_OF})
     assert "Who qualifies" in english.text and "All of" in english.text
-    assert "R&amp;D intensity ≥ 4%" in english.text and "Jiangning R&amp;D" in english.text
+    assert "R&amp;D intensity at least 4%" in english.text and "Jiangning R&amp;D" in english.text
+    assert "12% of R&amp;D spend, at most ¥1,000,000" in english.text
 
 
 def _metric(text: str, key: str) -> str:
@@ -192,9 +199,44 @@ def test_enterprise_user_sees_the_rule_but_not_who_qualifies(
 ) -> None:
     _as(client, world, "enterprise")
     page = client.get(f"/policies/{POLICY}", params={"as_of": AS_OF})
-    assert page.status_code == 200 and "研发投入强度 ≥ 4%" in page.text
+    assert page.status_code == 200 and "研发投入强度不低于 4%" in page.text
     assert 'id="who"' not in page.text and 'id="what-if"' not in page.text
+    # no rule source for an enterprise: neither the toggle, the formula nor the policy id
+    assert 'id="rule-source"' not in page.text and "min(rd_spend" not in page.text
+    assert "jn-2025-rd-subsidy</code>" not in page.text and "id: jn-2025" not in page.text
     assert client.get(f"/policies/{POLICY}/export.csv").status_code == 403
+
+
+def test_rule_source_is_for_analysts_only(client: Any, world: dict[str, Any]) -> None:
+    """The rule as written (policy id, fields, operators, formula, YAML) sits behind a closed
+    规则原文 toggle for those who write rules; everyone else reads sentences."""
+    page = client.get(f"/policies/{POLICY}", params={"as_of": AS_OF})  # an analyst
+    toggle = page.text.split('<details id="rule-source">')[1].split("</details>")[0]
+    assert "<summary>规则原文</summary>" in toggle
+    assert "<code>rd_intensity &gt;= 0.04</code>" in toggle
+    assert "<code>district == 320115</code>" in toggle
+    assert '<code id="policy-id">jn-2025-rd-subsidy</code>' in toggle
+    for role in ("leader", "enterprise"):
+        _as(client, world, role)
+        other = client.get(f"/policies/{POLICY}", params={"as_of": AS_OF})
+        assert other.status_code == 200 and "研发投入强度不低于 4%" in other.text
+        assert 'id="rule-source"' not in other.text and "rd_intensity &gt;=" not in other.text
+        assert "<code>jn-2025-rd-subsidy</code>" not in client.get("/policies").text
+    _as(client, world, "analyst")
+    assert '<code class="muted">jn-2025-rd-subsidy</code>' in client.get("/policies").text
+    _english(client)
+    english = client.get(f"/policies/{POLICY}", params={"as_of": AS_OF})
+    assert "<summary>Rule source</summary>" in english.text
+
+
+def test_tab_counts_say_that_they_overlap(client: Any, world: dict[str, Any]) -> None:
+    page = client.get(f"/policies/{POLICY}", params={"as_of": AS_OF})
+    note = page.text.split('id="tabs-note">')[1].split("</p>")[0]
+    assert "共 3 家企业：符合 1 家，待补数据 1 家，不符合 1 家。" in note
+    assert "“差一项”的 1 家" in note and "也计入“不符合”" in note
+    _english(client)
+    english = client.get(f"/policies/{POLICY}", params={"as_of": AS_OF})
+    assert "3 enterprises: 1 eligible, 1 need data, 1 not eligible" in english.text
 
 
 def test_exports_csv_and_xlsx(client: Any, world: dict[str, Any]) -> None:
@@ -274,13 +316,29 @@ def test_enterprise_page_near_miss_sentence_and_amount(client: Any, world: dict[
     assert page.status_code == 200
     card = page.text.split(f'data-policy="{POLICY}"')[1].split('class="card policy-card')[0]
     assert NEAR_ZH in card and "符合后可获 ¥84,000" in card
-    assert "3.5%" in card and "≥ 4%" in card and "✗ 不满足" in card
+    assert "3.5%" in card and "研发投入强度不低于 4%" in card and "✗ 不满足" in card
+    assert "rd_intensity" not in card  # the rule as written is for analysts, on the policy page
     assert "仅差一项" not in card  # the numeric gap says more than "one criterion away"
     order = page.text.index('id="eligible"'), page.text.index('id="unknown"')
     assert order[0] < order[1] < page.text.index('id="ineligible"')
     _english(client)
     english = client.get(f"/enterprises/{uscc(1)}/policies", params={"as_of": AS_OF})
     assert html.escape(NEAR_EN) in english.text and "Would receive ¥84,000" in english.text
+
+
+def test_enterprise_page_conditions_are_no_advice(client: Any, world: dict[str, Any]) -> None:
+    """A Jiangning firm and a Software Valley policy: out of scope, not "one criterion away"."""
+    page = client.get(f"/enterprises/{uscc(2)}/policies", params={"as_of": AS_OF})
+    valley = "yht-2025-software-rd-staff"
+    card = page.text.split(f'data-policy="{valley}"')[1].split('class="card policy-card')[0]
+    assert "不在适用范围：所在区为雨花台区" in card and 'class="near"' not in card
+    assert "符合后可获" not in card  # no amount dangled before a firm of another district
+    assert '<span class="badge condition"' in card and "rd_staff" not in card
+    nearly = page.text.split('id="nearly"')[1].split("</div>")[0]
+    assert valley not in nearly and "所在区" not in nearly
+    _english(client)
+    english = client.get(f"/enterprises/{uscc(2)}/policies", params={"as_of": AS_OF})
+    assert "Outside the scope of the policy: District is Yuhuatai" in english.text
 
 
 def test_enterprise_page_total_and_missing(client: Any, world: dict[str, Any]) -> None:

@@ -224,7 +224,15 @@ def policy_page(
         "status": status,
         "tabs": TABS,
         "rule_text": version.source,
+        "excluded_titles": {
+            v.policy_id: fmt.title(v)
+            for v in service.current_versions(db)
+            if v.policy_id in policy.excludes
+        },
     }
+    if principal.can(Permission.policies_write):  # the rule as written, for analysts
+        written = compile_policy(policy, when if policy.in_force(when) else policy.effective)
+        ctx["rule_labels"] = [c.label for c in written.criteria]
     if principal.can(Permission.policies_match):
         ctx["who"] = _who(request, db, principal, policy_id, when, status, page)
     return render(request, "policies/detail.html", ctx)

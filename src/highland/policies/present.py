@@ -6,7 +6,7 @@ and thresholds as written (Decimal in human units); both become text here, never
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -14,8 +14,10 @@ from typing import Any
 from highland.platform.kit.industry import DIVISIONS, SECTIONS
 from highland.platform.kit.money import yuan_display
 from highland.platform.web.i18n import error_text, has, pick, translate
+from highland.policies import sentences
 from highland.policies.models import PackageVersion, PolicyVersion
-from highland.policies.rules.explain import CriterionResult, PolicyResult
+from highland.policies.rules.amount import AmountExpr
+from highland.policies.rules.explain import CriterionResult, PolicyResult, Truth, evaluate_tree
 from highland.policies.rules.fields import FIELDS
 from highland.policies.rules.loader import RuleError
 from highland.policies.rules.model import (
@@ -27,12 +29,12 @@ from highland.policies.rules.model import (
     Package,
     Policy,
     Predicate,
+    Tree,
     Value,
 )
 from highland.policies.service import EnterpriseMatch
 from highland.policies.service.whatif import EDITED
 
-SYMBOLS = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "=", "!=": "≠"}
 # Fields whose codes are named in the catalogue (the registry's vocabularies).
 VOCABULARY: dict[str, str] = {
     "ownership": "vocab.ownership",
@@ -57,6 +59,44 @@ def rule_error_line(lang: str, error: RuleError) -> str:
     return f"{path}:{error.line}: {error_text(lang, error)}"
 
 
+def settled(tree: Tree, leaves: Sequence[Truth], parity: bool = False) -> list[int]:
+    """Criteria under a group the policy already has satisfied (an `any` met by another
+    alternative, an eligible result): their own outcome changes nothing, so a failed one among
+    them is no gap. The complement of the criteria whose path is false or unknown throughout.
+    """
+    value = evaluate_tree(tree, leaves)
+    kind = tree[0]
+    if value is not None and value != parity:  # this node is as the policy wants it
+        return _leaves_of(tree)
+    if kind == "leaf":
+        return []
+    if kind == "not":
+        return settled(tree[1], leaves, not parity)
+    out: list[int] = []
+    for child in tree[1]:
+        out.extend(settled(child, leaves, parity))
+    return out
+
+
+def _leaves_of(tree: Tree) -> list[int]:
+    """Every criterion index under a node."""
+    if tree[0] == "leaf":
+        return [tree[1]]
+    if tree[0] == "not":
+        return _leaves_of(tree[1])
+    return [i for child in tree[1] for i in _leaves_of(child)]
+
+
+def _required(tree: Tree) -> set[int]:
+    """The criteria every way to eligibility needs: reached from the root through `all` only
+    (a failed condition among them puts the enterprise outside the policy's scope)."""
+    if tree[0] == "leaf":
+        return {tree[1]}
+    if tree[0] != "all":
+        return set()
+    return {i for child in tree[1] for i in _required(child)}
+
+
 def _plain(d: Decimal) -> str:
     """A Decimal without exponent or trailing zeros: 3.5, 4, 100."""
     text = format(d.normalize(), "f")
@@ -65,15 +105,19 @@ def _plain(d: Decimal) -> str:
 
 @dataclass
 class CriterionRow:
-    """One line of an enterprise's per-criterion table."""
+    """One line of an enterprise's per-criterion table.
+
+    `fixed`: a condition of the scheme the enterprise cannot change (never advice);
+    `moot`: failed, but under a group the policy has met otherwise (no gap, no ✗).
+    """
 
     text: str
-    label: str
     cite: str | None
     value: str
-    threshold: str
     passed: bool | None
     gap: str | None
+    fixed: bool = False
+    moot: bool = False
 
 
 @dataclass
@@ -88,6 +132,7 @@ class PolicyCard:
     missing: list[str]
     near: list[str] = field(default_factory=list)
     excluded_by: str | None = None
+    out_of_scope: list[str] = field(default_factory=list)  # failed conditions, as sentences
 
     @property
     def status(self) -> str:
@@ -193,59 +238,54 @@ class Formatter:
 
     # ------------------------------------------------------------------ criteria
 
-    def condition(self, name: str, op: str, value: Value | None) -> str:
-        """`op value` in words: ≥ 3.5%, is one of A、B, between 1 and 2, is recorded."""
-        if op == "exists":
-            return self.t("op.exists" if value is True else "op.missing")
-        if value is None:
-            return "—"
-        if op == "between" and isinstance(value, tuple):
-            low, high = (self.written(name, v) for v in value)
-            return self.t("op.between", low=low, high=high)
-        if op in SYMBOLS:
-            return f"{SYMBOLS[op]} {self.written(name, value)}"
-        return f"{self.t('op.' + op)} {self.written(name, value)}"
-
     def criterion(self, c: Criterion) -> str:
-        """A criterion resolved for a date, as a sentence fragment."""
-        text = f"{self.field(c.field, True)} {self.condition(c.field, c.predicate.op, c.threshold)}"
-        return self.t("pol.negated", text=text) if c.negated else text
+        """A criterion resolved for a date, as a sentence: 所在区为雨花台区."""
+        return sentences.criterion(self, c)
 
-    def threshold(self, c: Criterion) -> str:
-        """What the criterion asks of the value."""
-        text = self.condition(c.field, c.predicate.op, c.threshold)
-        return self.t("pol.negated", text=text) if c.negated else text
-
-    def predicate(self, p: Predicate) -> str:
-        """A criterion as written, with its dated values when it has them."""
-        head = self.field(p.field, True)
+    def predicate(self, p: Predicate, negated: bool = False) -> str:
+        """A criterion as written, as a sentence per dated value when it has them."""
         if not p.dated:
-            return f"{head} {self.condition(p.field, p.op, p.values[0][1])}"
+            return sentences.predicate(self, p.field, p.op, p.values[0][1], negated)
         steps = [
-            self.t("pol.since", text=self.condition(p.field, p.op, v), date=since.isoformat())
+            self.t(
+                "pol.since",
+                text=sentences.predicate(self, p.field, p.op, v, negated),
+                date=since.isoformat(),
+            )
             for since, v in p.values
         ]
-        return f"{head} " + self.t("sep.list").join(steps)
+        return self.t("sep.list").join(steps)
+
+    def amount_text(self, expr: AmountExpr) -> str:
+        """An amount formula as the benefit it describes: 研发费用的 10%，最高 200 万元."""
+        return sentences.amount(self, expr)
 
     def cite(self, cite: str | None) -> str | None:
         """A criterion's citation (the stages criterion points at the policy's stages)."""
         return self.t("pol.cite_stages") if cite == "stages" else cite
 
     def tree(self, node: Node) -> dict[str, Any]:
-        """An eligibility tree as nested dicts for the template (all / any / not / leaf)."""
+        """An eligibility tree as nested dicts for the template (all / any / not / leaf); a
+        `not` over one criterion reads as that criterion said the other way (未上市)."""
+        if isinstance(node, Not) and isinstance(node.child, Predicate):
+            return self._leaf(node.child, negated=True)
         if isinstance(node, Predicate):
-            return {
-                "kind": "leaf",
-                "text": self.predicate(node),
-                "cite": self.cite(node.cite),
-                "field": node.field,
-                "line": node.line,
-            }
+            return self._leaf(node)
         if isinstance(node, Not):
             return {"kind": "not", "children": [self.tree(node.child)]}
         kind = "all" if isinstance(node, AllOf) else "any"
         assert isinstance(node, AllOf | AnyOf)
         return {"kind": kind, "children": [self.tree(c) for c in node.children]}
+
+    def _leaf(self, node: Predicate, negated: bool = False) -> dict[str, Any]:
+        return {
+            "kind": "leaf",
+            "text": self.predicate(node, negated),
+            "cite": self.cite(node.cite),
+            "field": node.field,
+            "fixed": node.spec.fixed,
+            "line": node.line,
+        }
 
     # ------------------------------------------------------------------ gaps
 
@@ -303,17 +343,25 @@ class Formatter:
     ) -> PolicyCard:
         """An enterprise's result for one policy, ready for the template."""
         policy = result.compiled.policy
+        outcomes = [cr.outcome for cr in result.criteria]
+        met = set(settled(result.compiled.tree, outcomes)) if outcomes else set()
         rows = [
             CriterionRow(
-                self.field(cr.criterion.field, True),
-                cr.criterion.label,
+                self.criterion(cr.criterion),
                 self.cite(cr.criterion.predicate.cite),
                 self.value(cr.criterion.field, cr.value),
-                self.threshold(cr.criterion),
                 cr.passed,
-                self.gap(cr),
+                None if cr.criterion.fixed or i in met else self.gap(cr),
+                cr.criterion.fixed,
+                cr.passed is False and i in met,
             )
-            for cr in result.criteria
+            for i, cr in enumerate(result.criteria)
+        ]
+        required = _required(result.compiled.tree)
+        out_of_scope = [
+            row.text
+            for i, (row, cr) in enumerate(zip(rows, result.criteria, strict=True))
+            if result.status == "ineligible" and row.fixed and cr.passed is False and i in required
         ]
         excluded = None
         if kept is not None and not kept[0] and kept[1]:
@@ -321,8 +369,9 @@ class Formatter:
         missing = [self.field(f) for f in result.missing]
         near = self.near(result) if result.status == "ineligible" else []
         return PolicyCard(
-            version, policy, result, self.title(version), rows, missing, near, excluded
-        )
+            version, policy, result, self.title(version), rows, missing, near, excluded,
+            out_of_scope,
+        )  # fmt: skip
 
     def labels(self, indexes: str, criteria: tuple[Criterion, ...]) -> list[str]:
         """';'-joined criterion indexes (the near column of a details frame) as sentences."""
@@ -338,7 +387,9 @@ class Formatter:
         cards = [self.card(v, r, match.kept.get(v.policy_id), titles) for v, r in match.results]
         eligible = [c for c in cards if c.status == "eligible"]
         ineligible = [c for c in cards if c.status == "ineligible"]
-        ineligible.sort(key=lambda c: (not c.near, -(c.result.potential_fen or 0)))
+        ineligible.sort(
+            key=lambda c: (not c.near, bool(c.out_of_scope), -(c.result.potential_fen or 0))
+        )
         pending = [
             c
             for c in eligible

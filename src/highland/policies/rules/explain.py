@@ -235,7 +235,8 @@ _CACHE_SIZE = 1024
 class _Plan:
     """What evaluate needs of a Compiled, worked out once: criteria as flat tuples, the tree."""
 
-    __slots__ = ("specs", "flat", "ops", "paths", "amount", "amount_fields", "rounding", "n")
+    __slots__ = ("specs", "flat", "ops", "paths", "amount", "amount_fields", "rounding", "n",
+                 "changeable")  # fmt: skip
 
     def __init__(self, compiled: Compiled) -> None:
         specs: list[tuple[Any, ...]] = []
@@ -254,6 +255,8 @@ class _Plan:
             specs.append((c, c.field, code, c.lo, c.hi, items, c.negated, gapped, {}))
         self.specs = tuple(specs)
         self.n = len(specs)
+        # Only what the enterprise can change is a near miss (rules/fields.py: fixed).
+        self.changeable = tuple(not c.fixed for c in compiled.criteria)
         tree = compiled.tree
         self.flat = _all_leaves(tree)
         ops: list[tuple[str, Any]] = []
@@ -470,7 +473,8 @@ def evaluate(compiled: Compiled, values: Mapping[str, Any], explain: bool = True
         if n_false:
             failed = tuple([specs[i][0].label for i in range(plan.n) if leaves[i] is False])
             if n_false == 1 and not n_none:
-                near = tuple([i for i in range(plan.n) if leaves[i] is False])
+                changeable = plan.changeable
+                near = tuple([i for i in range(plan.n) if leaves[i] is False and changeable[i]])
         elif n_none:
             missing = _unique([specs[i][1] for i in range(plan.n) if leaves[i] is None])
     else:
@@ -483,11 +487,13 @@ def evaluate(compiled: Compiled, values: Mapping[str, Any], explain: bool = True
             failed = tuple([specs[i][0].label for i in out])
             if n_false:
                 paths = plan.paths
+                changeable = plan.changeable
                 near = tuple(
                     [
                         i
                         for i in range(plan.n)
-                        if leaves[i] is not None
+                        if changeable[i]
+                        and leaves[i] is not None
                         and leaves[i] == specs[i][6]
                         and _lifts(paths[i], vals, not specs[i][6])
                     ]

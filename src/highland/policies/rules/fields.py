@@ -43,6 +43,9 @@ class FieldSpec:
     choices: tuple[str, ...] = ()  # allowed values of a code or set field ('' = any)
     # Largest magnitude the integer representation may take; bounds exact amount arithmetic.
     bound: int = 10**15
+    # A condition of the scheme the enterprise cannot change by its own effort (where it is
+    # registered, its industry, age, ownership, stage): never advice on what is "one away".
+    fixed: bool = False
 
     @property
     def numeric(self) -> bool:
@@ -57,16 +60,16 @@ def _f(name: str, kind: Kind, zh: str, en: str, **kw: object) -> FieldSpec:
 
 # fmt: off
 FIELDS: dict[str, FieldSpec] = {f.name: f for f in (
-    _f("district", "code", "所在区", "district"),
-    _f("industry", "code", "行业代码", "industry code"),
-    _f("industry_section", "code", "行业门类", "industry section"),
-    _f("industry_division", "code", "行业大类", "industry division"),
-    _f("age_years", "years", "成立年限", "age in years", bound=10**4),
-    _f("ownership", "code", "登记注册类型", "ownership", choices=OWNERSHIP_CODES),
-    _f("country", "code", "投资来源国", "country"),
-    _f("listed", "bool", "是否上市", "listed"),
+    _f("district", "code", "所在区", "district", fixed=True),
+    _f("industry", "code", "行业代码", "industry code", fixed=True),
+    _f("industry_section", "code", "行业门类", "industry section", fixed=True),
+    _f("industry_division", "code", "行业大类", "industry division", fixed=True),
+    _f("age_years", "years", "成立年限", "age in years", bound=10**4, fixed=True),
+    _f("ownership", "code", "登记注册类型", "ownership", choices=OWNERSHIP_CODES, fixed=True),
+    _f("country", "code", "投资来源国", "country", fixed=True),
+    _f("listed", "bool", "是否上市", "listed", fixed=True),
     _f("qualifications", "set", "资质", "qualifications", choices=QUALIFICATION_CODES),
-    _f("size_class", "code", "企业规模", "size class", choices=SIZE_CLASSES),
+    _f("size_class", "code", "企业规模", "size class", choices=SIZE_CLASSES, fixed=True),
     _f("revenue", "money", "营业收入", "revenue", bound=10**16),
     _f("output_value", "money", "工业总产值", "output value", bound=10**16),
     _f("tax_paid", "money", "纳税额", "tax paid", bound=10**16),
@@ -78,7 +81,8 @@ FIELDS: dict[str, FieldSpec] = {f.name: f for f in (
     _f("total_assets", "money", "资产总额", "total assets", bound=10**16),
     _f("revenue_growth", "ratio", "营收增长率", "revenue growth", bound=10**12),
     _f("revenue_cagr_3y", "ratio", "营收三年复合增长率", "3-year revenue CAGR", bound=10**12),
-    _f("lifecycle_stage", "code", "生命周期阶段", "lifecycle stage", choices=LIFECYCLE_STAGES),
+    _f("lifecycle_stage", "code", "生命周期阶段", "lifecycle stage", choices=LIFECYCLE_STAGES,
+       fixed=True),
     _f("valuation_usd", "usd", "估值（美元）", "valuation (USD)", bound=10**16),
     _f("last_round_usd", "usd", "最近一轮融资（美元）", "last round (USD)", bound=10**16),
     # Open sets (any code): the chains an enterprise is an accepted member of (chain codes) and
@@ -89,5 +93,6 @@ FIELDS: dict[str, FieldSpec] = {f.name: f for f in (
 )}
 # fmt: on
 
+FIXED_FIELDS = frozenset(n for n, f in FIELDS.items() if f.fixed)
 NUMERIC_SCALES: dict[str, int] = {n: f.scale for n, f in FIELDS.items() if f.numeric}
 NUMERIC_BOUNDS: dict[str, int] = {n: f.bound for n, f in FIELDS.items() if f.numeric}

@@ -171,6 +171,12 @@ class Criterion:
         """The criterion's position in the policy."""
         return self.predicate.index
 
+    @property
+    def fixed(self) -> bool:
+        """A condition the enterprise cannot change (district, industry, age, …): never a
+        near miss, shown as a condition of the scheme rather than as advice."""
+        return FIELDS[self.predicate.field].fixed
+
 
 def _scaled(value: Decimal, spec: FieldSpec) -> Decimal:
     return value * spec.scale

@@ -156,9 +156,15 @@ class PolicyPlan:
         return tree_expr(self.compiled.tree, leaves)
 
     def near_misses(self) -> list[pl.Expr]:
-        """Per criterion: ineligible now, eligible if that one criterion passed."""
+        """Per criterion: ineligible now, eligible if that one criterion passed (never for a
+        fixed condition)."""
         status = self.status()
-        return [(status.not_() & self.forced(i)).fill_null(False) for i in range(self.width)]
+        return [
+            pl.lit(False, dtype=pl.Boolean)
+            if self.compiled.criteria[i].fixed
+            else (status.not_() & self.forced(i)).fill_null(False)
+            for i in range(self.width)
+        ]
 
     @property
     def width(self) -> int:
@@ -340,6 +346,15 @@ def _forced(cp: Compiled, cols: Sequence[str], i: int) -> pl.Expr:
     return tree_expr(cp.tree, leaves)
 
 
+def _near_flag(cp: Compiled, cols: Sequence[str], status: pl.Expr, i: int) -> pl.Expr:
+    """Ineligible now, eligible if criterion i alone passed; never for a fixed condition
+    (district, industry, age, …: rules/fields.py), which is no advice an enterprise can act on.
+    """
+    if cp.criteria[i].fixed:
+        return pl.lit(False, dtype=pl.Boolean)
+    return (status.not_() & _forced(cp, cols, i)).fill_null(False)
+
+
 def _amounts(frame: pl.DataFrame, cp: Compiled, ok: pl.Series) -> pl.Series | None:
     """The amount (Int64, null when it cannot be computed) on the rows where `ok` is true."""
     benefit = cp.policy.benefit
@@ -374,7 +389,7 @@ def summarise(
         for j in batch:
             s = pl.col(f"s{j}")
             near += [
-                (s.not_() & _forced(compiled[j], cols[j], i)).fill_null(False).alias(f"n{j}_{i}")
+                _near_flag(compiled[j], cols[j], s, i).alias(f"n{j}_{i}")
                 for i in range(len(cols[j]))
             ]
         aggs: list[pl.Expr] = []
@@ -465,10 +480,7 @@ def _texts(cp: Compiled, base: pl.DataFrame, leaf_names: Sequence[str],
     def text_exprs(s: pl.Expr) -> list[pl.Expr]:
         exprs = _detail_exprs(cp, [pl.col(n) for n in leaf_names], s)
         if near:
-            flags = [
-                (s.not_() & _forced(cp, leaf_names, i)).fill_null(False)
-                for i in range(len(leaf_names))
-            ]
+            flags = [_near_flag(cp, leaf_names, s, i) for i in range(len(leaf_names))]
             joined = _joined([pl.when(e).then(pl.lit(str(i))) for i, e in enumerate(flags)])
             exprs.append(joined.fill_null("").alias("near"))
         return exprs

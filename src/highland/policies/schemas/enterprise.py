@@ -51,6 +51,11 @@ class CriterionResultOut(BaseModel):
     passed: bool | None = Field(description="The criterion as the policy wants it")
     cite: str | None
     gap: GapOut | None
+    fixed: bool = Field(
+        False,
+        description="A condition the enterprise cannot change (district, industry, age, …): "
+        "never a near miss",
+    )
 
     @classmethod
     def of(cls, r: CriterionResult) -> CriterionResultOut:
@@ -67,6 +72,7 @@ class CriterionResultOut(BaseModel):
             passed=r.passed,
             cite=c.predicate.cite,
             gap=GapOut.of(r.gap) if r.gap is not None else None,
+            fixed=c.fixed,
         )
 
 

@@ -61,13 +61,19 @@ class CriterionOut(BaseModel):
     field: str
     op: str
     cite: str | None
+    fixed: bool = Field(
+        False,
+        description="A condition the enterprise cannot change (district, industry, age, …): "
+        "never a near miss",
+    )
 
     @classmethod
     def of(cls, c: Criterion) -> CriterionOut:
         """Build from a compiled criterion."""
         return cls(
-            index=c.index, label=c.label, field=c.field, op=c.predicate.op, cite=c.predicate.cite
-        )
+            index=c.index, label=c.label, field=c.field, op=c.predicate.op,
+            cite=c.predicate.cite, fixed=c.fixed,
+        )  # fmt: skip
 
 
 class VersionOut(BaseModel):
