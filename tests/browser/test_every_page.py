@@ -370,6 +370,7 @@ def test_a_what_if_with_a_broken_rule_on_a_phone(site: Site, chromium: Browser) 
         page = context.new_page()
         page.goto("/policies/nj-2025-rd-subsidy")
         fits(page)
+        page.click("#what-if-details summary")  # the editor opens on request
         page.get_by_label("The rule (YAML; edit it and try)").fill("a: [")
         submit(page, "#what-if-submit")
         bad = failures(Axe().run(page, options=AXE_OPTIONS).response)

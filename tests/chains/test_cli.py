@@ -27,16 +27,19 @@ def run(*args: str) -> tuple[int, str, str]:
     return result.code, result.stdout, result.stderr
 
 
-def test_check_prints_every_error_and_exits_1(env: Path) -> None:
+def test_check_prints_every_error_and_exits_1(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     code, out, err = run("check", str(env / "bad.yaml"), str(env / "small.yaml"))
     assert code == 1
-    assert f"{env / 'bad.yaml'}:1: id must be a positive integer, got 0" in err
-    assert f"{env / 'bad.yaml'}:10: duplicate segment code 'a' (lines 6 and 10)" in err
+    assert f"{env / 'bad.yaml'}:1: id 应为正整数（收到“0”）。" in err  # the command's language
     assert "2 个路径中有" in err and "处错误" in err
+    assert f"{env / 'bad.yaml'}:10: " in err and "“a”" in err
     code, out, _ = run("check", str(env / "small.yaml"), str(env / "flat.yaml"))
     assert code == 0 and "通过：2 个产业链文件" in out
     code, _, err = run("check", str(env / "missing.yaml"))
-    assert code == 1 and "missing.yaml:0: cannot read" in err
+    assert code == 1 and "missing.yaml:0: " in err
+    monkeypatch.setenv("HIGHLAND_LANG", "en")
+    code, out, err = run("check", str(env / "bad.yaml"), str(env / "small.yaml"))
+    assert f"{env / 'bad.yaml'}:1: " in err and "positive integer" in err
 
 
 def test_load_all_or_nothing_then_list_and_show(env: Path) -> None:

@@ -49,8 +49,8 @@ def test_check_prints_every_error_with_file_and_line(env: Path) -> None:
     assert code == 1
     lines = [ln for ln in out.splitlines() if ln.startswith(f"{bad}:")]
     assert len(lines) >= 7, out
-    assert f"{bad}:5: effective: '2025-13-01' is not a date" in out
-    assert f"{bad}:9: unknown field 'revenu'" in out
+    assert f"{bad}:5: effective：“2025-13-01”不是日期" in out  # in the command's language
+    assert f"{bad}:9: " in out and "“revenu”" in out
     assert "错误： 1 个路径中有 7 处错误" in out
     code, out = run("check", str(env / "lib.yaml"))
     assert code == 0 and "通过：3 项政策、1 个政策包" in out

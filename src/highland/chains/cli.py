@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from highland.platform.cli import actor as cli_actor
-from highland.platform.cli import fail, init_db, say
+from highland.platform.cli import fail, init_db, language, say
 from highland.platform.db import session_factory, transaction
 from highland.platform.errors import HighlandError
+from highland.platform.web.i18n import error_text
+
+if TYPE_CHECKING:
+    from highland.chains.loader import ChainError
 
 app = typer.Typer(help="Industrial chains: list, check, load, show.", no_args_is_help=True)
 out = Console(soft_wrap=True)
@@ -38,6 +42,12 @@ def list_chains(
         typer.echo(f"{r.id}\t{r.name}")
 
 
+def _print_errors(errors: list[ChainError]) -> None:
+    """Each error as `file:line: problem`, the problem in the command's language."""
+    for e in errors:
+        err.print(f"{e.path}:{e.line}: {error_text(language(), e)}", highlight=False, markup=False)
+
+
 @app.command("check")
 def check(files: FILES) -> None:
     """Validate chain files; print every error with file and line; exit 1 on any error."""
@@ -47,8 +57,7 @@ def check(files: FILES) -> None:
     with session_factory()() as s:
         errors = service.check(s, service.read_files(files))
     if errors:
-        for e in errors:
-            err.print(str(e), highlight=False, markup=False)
+        _print_errors(errors)
         raise fail("cli.errors_in_paths", errors=len(errors), paths=len(files))
     say("cli.chains.checked", files=len(files))
 
@@ -64,8 +73,7 @@ def load(files: FILES) -> None:
             parsed = service.read_files(files)
             errors = service.check(s, parsed)
             if errors:
-                for e in errors:
-                    err.print(str(e), highlight=False, markup=False)
+                _print_errors(errors)
                 raise fail("cli.errors_nothing_stored", errors=len(errors))
             report = service.store(s, parsed, cli_actor())
     except HighlandError as exc:

@@ -14,7 +14,6 @@ def vocab_name(lang: str, kind: str, code: str) -> str:
     """A qualification's, ownership type's or data source's name in the reader's language."""
     return translate(lang, f"vocab.{kind}.{code}")
 
-
 # code → usual validity in years (None: none); names: catalogue `vocab.qualification.<code>`
 QUALIFICATIONS: dict[str, int | None] = {
     "high_tech": 3,

@@ -99,6 +99,8 @@ def speak_help(root: Any) -> None:
     # Typer's own marks beside an option ("[default: …]", "[required]"), in the same language.
     rich_utils.DEFAULT_STRING = words("cli.help_default")
     rich_utils.REQUIRED_LONG_STRING = words("cli.help_required")
+    rich_utils.ERRORS_PANEL_TITLE = words("cli.panel.error")
+    rich_utils.RICH_HELP = words("cli.help_try")
     _speak(root, (), panels)
 
 

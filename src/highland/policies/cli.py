@@ -13,14 +13,15 @@ from rich.console import Console
 
 from highland.platform.audit.service import Actor
 from highland.platform.cli import actor as _actor
-from highland.platform.cli import fail, say
+from highland.platform.cli import fail, language, say
 from highland.platform.cli import init_db as _init
 from highland.platform.db import session_factory, transaction
 from highland.platform.errors import HighlandError
 from highland.platform.kit import inert
 from highland.platform.kit.dates import parse_date, today_local
+from highland.platform.web.i18n import error_text
 from highland.policies import service
-from highland.policies.rules.loader import check_references, read_paths
+from highland.policies.rules.loader import RuleError, check_references, read_paths
 from highland.policies.rules.testcases import run_tests
 
 app = typer.Typer(help="Policy rules: check, load, test, match.", no_args_is_help=True)
@@ -38,9 +39,10 @@ def _as_of(text: str | None) -> date:
         raise fail(exc, 2) from None
 
 
-def _print_errors(errors: list[object]) -> None:
+def _print_errors(errors: list[RuleError]) -> None:
+    """Each rule error as `file:line: problem`, the problem in the command's language."""
     for e in errors:
-        err.print(str(e), highlight=False, markup=False)
+        err.print(f"{e.path}:{e.line}: {error_text(language(), e)}", highlight=False, markup=False)
 
 
 def _init_and_actor() -> Actor:

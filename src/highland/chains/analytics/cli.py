@@ -11,10 +11,10 @@ from rich.console import Console
 
 from highland.platform.audit.service import Actor
 from highland.platform.cli import actor as cli_actor
-from highland.platform.cli import fail, init_db, say, words
+from highland.platform.cli import fail, init_db, language, say, words
 from highland.platform.db import session_factory, transaction
 from highland.platform.errors import HighlandError
-from highland.platform.web.i18n import has
+from highland.platform.web.i18n import error_text, has
 
 app = typer.Typer(help="Chain analytics: reference figures, prospects, summaries.")
 reference_app = typer.Typer(help="Reference figures for location quotients.", no_args_is_help=True)
@@ -45,7 +45,9 @@ def _load(kind: str, path: Path) -> None:
             counts = loader(s, actor, data, path.name)
     except reference_data.FileErrors as exc:
         for e in exc.errors:
-            err.print(f"{path}: {e}", highlight=False, markup=False)
+            line = words("cli.analytics.row_error", file=str(path), row=e.row, column=e.column,
+                         problem=error_text(language(), e))  # fmt: skip
+            err.print(line, highlight=False, markup=False)
         raise fail("cli.errors_nothing_written", errors=len(exc.errors)) from None
     except HighlandError as exc:
         raise fail("cli.in_file", file=str(path), problem=exc) from None

@@ -146,9 +146,8 @@ def add_member_page(
     scope.check_write(principal, chain.id)
     try:
         if not uscc.strip():
-            raise InvalidInput(
-                "give the enterprise's USCC", field="uscc", code="chains.uscc_required"
-            )
+            raise InvalidInput("give the enterprise's USCC", field="uscc",
+                               code="chains.uscc_required")
         mapping.add_member(db, _actor(principal), chain.id, uscc, segment, note or None)
     except HighlandError as exc:
         db.rollback()
@@ -175,9 +174,8 @@ async def decide_page(
         else:
             raw = [str(v) for v in data.getlist("ids")]
             if not all(v.isdigit() for v in raw):
-                raise InvalidInput(
-                    "the ticked rows are not row ids", field="ids", code="chains.bad_ids"
-                )
+                raise InvalidInput("the ticked rows are not row ids", field="ids",
+                                   code="chains.bad_ids")
             n = mapping.decide(db, _actor(principal), chain.id, decision,
                                ids=[int(v) for v in raw])  # fmt: skip
     except HighlandError as exc:

@@ -338,7 +338,9 @@ class DistrictRow:
     tier: str | None
 
 
-def _chart(title: str, names: list[str], values: list[float | None], fmt: str, empty: str) -> str:
+def _chart(
+    title: str, names: list[str], values: list[float | None], fmt: str, empty: str
+) -> str:
     """One horizontal bar chart; pygal draws the first label at the bottom, so both lists are
     reversed to read top-down in the table's order."""
     longest = max((text_width(n, 12) for n in names), default=0)
