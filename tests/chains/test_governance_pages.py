@@ -60,7 +60,7 @@ def test_pages_create_and_act(client: Any, db: Session, users: dict[str, dict[st
     assert r.status_code == 303 and r.headers["location"] == "/chains/1/meetings/2026-09"
     assert counts(db) == (1, 2, 2)
     page = client.get("/chains/1/meetings/2026-09").text
-    assert "2026-10-13 23:59:59" in page and "2026-10-08 23:59:59" in page
+    assert "2026-10-13 23:59" in page and "2026-10-08 23:59" in page
     assert 'data-indicator="revenue"' in page and "2026-05-20" in page
     assert "暂无数据" in page and "1 家有数，2 家缺失" in page  # key projects; output value
     task = db.scalars(select(ChainTask).order_by(ChainTask.id)).first()

@@ -106,7 +106,7 @@ def test_recorded_month(db: Session, w: dict[str, Any]) -> None:
     assert 'id="earlier-table"' in html and "八月走访" in html and "八月已办" not in html
     assert "产能与用地" in html and "区政府" in html and "张链长" in html
     assert "集成电路月度报告" in html and "Integrated circuits" in html
-    assert "2026-09-30 23:59:59" in html and "2026-10-20 09:00:00" in html and "u1" in html
+    assert "2026-09-30 23:59" in html and "2026-10-20 09:00" in html and "u1" in html
     # Standalone: no script, no outside asset, print CSS.
     assert "<script" not in html and "<link" not in html and " src=" not in html
     assert "@media print" in html and "@page" in html
@@ -193,7 +193,7 @@ def test_xlsx_cell_by_cell(db: Session, w: dict[str, Any]) -> None:
     assert dec[1][5] == t1.due.astimezone(CITY_TZ).replace(tzinfo=None)
     about = dict(_cells(wb["About"])[1:])
     assert about["报告月份"] == "2026-09" and about["生成人"] == "u1"
-    assert about["数据截至"] == "2026-09-30 23:59:59"
+    assert about["数据截至"] == "2026-09-30 23:59"
 
 
 def test_xlsx_without_record_in_english(db: Session, w: dict[str, Any]) -> None:

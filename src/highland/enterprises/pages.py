@@ -17,6 +17,7 @@ from highland.platform.calendar.provisional import calendar_warning
 from highland.platform.deps import DB, csrf_protect, require
 from highland.platform.errors import HighlandError, NotFound
 from highland.platform.identity.permissions import Permission, Principal
+from highland.platform.kit import numbers
 from highland.platform.kit.dates import parse_date, today_local
 from highland.platform.kit.industry import DIVISIONS, SECTIONS
 from highland.platform.web.charts import bar_line
@@ -119,9 +120,7 @@ def export_xlsx(
 
 def _charts(view: service.PortraitView, lang: str) -> tuple[str, str]:
     years = [f.year for f in view.figures]
-
-    def wan(v: int | None) -> float | None:
-        return None if v is None else v / 1_000_000
+    wan = numbers.wan_number
 
     money = bar_line(
         years,
