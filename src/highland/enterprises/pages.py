@@ -92,13 +92,14 @@ def list_page(
 
 @router.get("/enterprises/export.csv")
 def export_csv(
+    headers: str | None = Query(None, max_length=40),
     flt: repo.EnterpriseFilter = Depends(filter_params),
     db: Session = DB,
     principal: Principal = EXPORT,
 ) -> Response:
     """Download the filtered list as CSV."""
     return StreamingResponse(
-        service.export_csv(db, principal, flt),
+        service.export_csv(db, principal, flt, numbers.header_set(headers)),
         media_type="text/csv; charset=utf-8",
         headers={"content-disposition": f'attachment; filename="enterprises-{today_local()}.csv"'},
     )
@@ -106,13 +107,14 @@ def export_csv(
 
 @router.get("/enterprises/export.xlsx")
 def export_xlsx(
+    headers: str | None = Query(None, max_length=40),
     flt: repo.EnterpriseFilter = Depends(filter_params),
     db: Session = DB,
     principal: Principal = EXPORT,
 ) -> Response:
     """Download the filtered list as XLSX."""
     return Response(
-        service.export_xlsx(db, principal, flt),
+        service.export_xlsx(db, principal, flt, numbers.header_set(headers)),
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"content-disposition": f'attachment; filename="enterprises-{today_local()}.xlsx"'},
     )

@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from html import escape
 
+from highland.platform.errors import InvalidInput
 from highland.platform.kit.clock import CITY_TZ
 from highland.platform.web.i18n import translate
 
@@ -206,3 +207,24 @@ def beijing_time(value: datetime | date | str | None) -> str:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value.astimezone(CITY_TZ).strftime("%Y-%m-%d %H:%M")
+
+
+# --------------------------------------------------------------------------- exports
+
+HEADER_SETS = ("zh", "codes")
+
+
+def header_set(value: str | None) -> str:
+    """Which headers an export gets: `zh` (Chinese headers and values, machine codes in their
+    own columns; the default) or `codes` (the English machine headers and values scripts
+    read). Anything else is refused with a coded error (422), not a 500."""
+    if value is None or value == "" or value == "zh":
+        return "zh"
+    if value == "codes":
+        return "codes"
+    raise InvalidInput(
+        f"headers: '{value[:40]}' is not a header set; use zh or codes",
+        field="headers",
+        code="export.bad_headers",
+        params={"value": value[:40]},
+    )
