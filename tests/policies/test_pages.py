@@ -201,7 +201,7 @@ def test_enterprise_user_sees_the_rule_but_not_who_qualifies(
 
 
 def test_exports_csv_and_xlsx(client: Any, world: dict[str, Any]) -> None:
-    resp = client.get(f"/policies/{POLICY}/export.csv", params={"as_of": AS_OF})
+    resp = client.get(f"/policies/{POLICY}/export.csv", params={"as_of": AS_OF, "headers": "codes"})
     assert resp.status_code == 200
     assert resp.headers["content-type"] == "text/csv; charset=utf-8"
     disposition = resp.headers["content-disposition"]
@@ -216,7 +216,8 @@ def test_exports_csv_and_xlsx(client: Any, world: dict[str, Any]) -> None:
     assert by[uscc(1)]["near"] == "rd_intensity >= 0.04"
     assert by[uscc(3)]["status"] == "unknown" and by[uscc(3)]["missing"] == "rd_spend;rd_intensity"
     eligible = client.get(
-        f"/policies/{POLICY}/export.xlsx", params={"as_of": AS_OF, "status": "eligible"}
+        f"/policies/{POLICY}/export.xlsx",
+        params={"as_of": AS_OF, "status": "eligible", "headers": "codes"},
     )
     assert eligible.status_code == 200
     assert eligible.headers["content-type"].startswith("application/vnd.openxmlformats")
@@ -226,6 +227,14 @@ def test_exports_csv_and_xlsx(client: Any, world: dict[str, Any]) -> None:
     values = list(sheet.values)
     assert values[0] == ("uscc", "name", "status", "amount", "failed", "missing", "near")
     assert len(values) == 2 and values[1][0] == uscc(2) and values[1][3] == 72000
+    chinese = client.get(f"/policies/{POLICY}/export.xlsx", params={"as_of": AS_OF})
+    values = list(load_workbook(io.BytesIO(chinese.content)).active.values)  # type: ignore[union-attr]
+    assert values[0][:5] == ("统一社会信用代码", "企业名称", "结果代码", "结果", "金额（元）")
+    by = {v[0]: v for v in values[1:]}
+    assert by[uscc(2)][2:5] == ("eligible", "符合", 72000)
+    assert by[uscc(1)][5:7] == ("rd_intensity >= 0.04", "研发投入强度 ≥ 4%")
+    bad = client.get(f"/policies/{POLICY}/export.csv", params={"as_of": AS_OF, "headers": "x"})
+    assert bad.status_code == 422 and "headers 参数“x”无效" in bad.text
 
 
 def test_refresh_rebuilds_the_snapshot_and_comes_back(client: Any, world: dict[str, Any]) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
@@ -31,7 +31,9 @@ from highland.policies.rules.model import (
     Predicate,
     Value,
 )
-from highland.policies.service import EnterpriseMatch
+
+if TYPE_CHECKING:  # the service imports this module (exports speak its words)
+    from highland.policies.service import EnterpriseMatch
 
 SYMBOLS = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "=", "!=": "≠"}
 # Fields whose codes are named in the catalogue (the registry's vocabularies).
