@@ -126,6 +126,7 @@ class Report:
     earlier: list[TaskLine]
     meeting: dict[str, Any] | None = None
     labels: dict[str, str] = field(default_factory=dict)
+    codes: bool = False  # the XLSX's sheets keep their fixed English names (headers=codes)
 
     @property
     def title(self) -> str:
@@ -408,11 +409,11 @@ def to_html(report: Report, links: bool = False) -> str:
     )  # fmt: skip
 
 
-def to_xlsx(report: Report) -> bytes:
-    """The report as a workbook (see chains.report.xlsx)."""
+def to_xlsx(report: Report, headers: str = "zh") -> bytes:
+    """The report as a workbook (see chains.report.xlsx); `headers` zh (default) or codes."""
     from highland.chains.report.xlsx import workbook
 
-    return workbook(report)
+    return workbook(report, headers)
 
 
 def filename(report: Report, fmt: str) -> str:
