@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 
@@ -77,6 +78,7 @@ def test_money_written_keeps_a_rules_digits() -> None:
         (Decimal("-0.0004"), "0.0%"),  # no "-0.0%"
         (0.1, "10.0%"),  # a float through its shortest repr
         (Decimal("12.345"), "1,234.5%"),
+        (Fraction(2, 3), "66.7%"),  # an exact share
     ],
 )
 def test_percent_one_rule(ratio: Decimal | float | None, text: str) -> None:

@@ -120,7 +120,7 @@ def leading(
                 out.print(f"leading\t{ent.uscc}\t{ent.name}\t{firm.reason or ''}", highlight=False)
             rows, year = lead.leading_suggestions(s, cid)
             for r in rows:
-                share = "missing" if r.share_percent is None else f"{r.share_percent}%"
+                share = "missing" if r.share_percent is None else r.share_percent
                 out.print(
                     f"suggest\t{r.uscc}\t{r.name}\trevenue share {year}: {share}\t"
                     f"upstream members: {r.upstream_members}",

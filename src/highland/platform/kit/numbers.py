@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 from html import escape
 
 from highland.platform.errors import InvalidInput
@@ -32,7 +33,7 @@ TWO = Decimal("0.01")
 COUNT_UNITS = ("firms", "items", "demands", "years", "people", "projects", "policies")
 
 
-Number = int | float | Decimal | str
+Number = int | float | Decimal | Fraction | str
 
 
 def _dec(value: Number) -> Decimal:
@@ -42,6 +43,8 @@ def _dec(value: Number) -> Decimal:
         return value
     if isinstance(value, float):
         return Decimal(repr(value))
+    if isinstance(value, Fraction):  # exact shares (chains): enough digits for any rounding
+        return Decimal(value.numerator) / Decimal(value.denominator)
     return Decimal(value)
 
 
