@@ -36,8 +36,12 @@ def match_csv(
     out: Path,
     policy_id: str | None = None,
     uscc: str | None = None,
+    headers: str = "zh",
 ) -> dict[str, int]:
-    """Write `uscc,policy_id,status,amount,failed,missing` for the registry (or a subset)."""
+    """Write the registry's matches (or a subset's): Chinese headers with the result in words
+    beside its code by default (MATCH_ZH), `headers="codes"` for
+    `uscc,policy_id,status,amount,failed,missing` (docs/numbers.md)."""
+    codes = numbers.header_set(headers) == "codes"
     pairs = compiled_in_force(session, as_of)
     if policy_id is not None:
         pairs = [(v, c) for v, c in pairs if v.policy_id == policy_id]
@@ -56,12 +60,19 @@ def match_csv(
         )
     frame = prepare(frame.sort("uscc"))
     tally = {"rows": 0, "eligible": 0, "ineligible": 0, "unknown": 0}
+    words = {s: translate(ZH, f"status.{s}") for s in ("eligible", "ineligible", "unknown")}
     with out.open("wb") as fh:
-        fh.write(b"uscc,policy_id,status,amount,failed,missing\n")
+        fh.write(b"uscc,policy_id,status,amount,failed,missing\n" if codes
+                 else (",".join(MATCH_ZH) + "\n").encode("utf-8"))  # fmt: skip
         for _, compiled in pairs:
-            part = details(frame, compiled).with_columns(yuan_expr().alias("amount"))
+            part = details(frame, compiled).with_columns(
+                yuan_expr().alias("amount"),
+                pl.col("status").replace_strict(words, default=pl.col("status")).alias("words"),
+            )
             # Empty text as a null, so the CSV has a bare empty field rather than "".
-            cols = ("uscc", "policy_id", "status", "amount", "failed", "missing")
+            cols: tuple[str, ...] = ("uscc", "policy_id", "status", "amount", "failed", "missing")
+            if not codes:
+                cols = ("uscc", "policy_id", "status", "words", "amount", "failed", "missing")
             part.select(
                 pl.when(pl.col(c) != "").then(pl.col(c)).alias(c) for c in cols
             ).with_columns(
@@ -94,6 +105,8 @@ EXPORT_COLUMNS = ("uscc", "name", "status", "amount", "failed", "missing", "near
 ZH_COLUMNS = ("统一社会信用代码", "企业名称", "结果代码", "结果", "金额（元）", "未满足条件代码",
               "未满足的条件", "缺失数据代码", "缺失数据", "仅差此项代码", "仅差此项")  # fmt: skip
 ZH = "zh-CN"
+MATCH_ZH = ("统一社会信用代码", "政策编号", "结果代码", "结果", "金额（元）", "未满足条件代码",
+            "缺失数据代码")  # fmt: skip
 XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
