@@ -67,7 +67,7 @@ def money_scale(fen: int) -> tuple[Decimal, str]:
     amount never reads `0.0 万元`; 万元 to one decimal; from 1 亿元 after rounding, 亿元 to two."""
     if 0 < abs(fen) < WAN_FEN:
         whole = Decimal(fen) / 100
-        return (whole if fen % 100 else whole.quantize(Decimal(1))), "yuan"
+        return whole.quantize(TWO if fen % 100 else Decimal(1)), "yuan"
     wan = _round(Decimal(fen) / WAN_FEN, ONE)
     if abs(wan) >= YI_WAN:
         return _round(Decimal(fen) / (WAN_FEN * 10_000), TWO), "yi"
