@@ -113,7 +113,7 @@ def test_init_demo_export_roundtrip(env: Path) -> None:
     )
     assert code == 0, out
     rows = list(csv.DictReader(out_csv.open(encoding="utf-8-sig")))
-    assert rows and all(r["district_code"] == "320115" for r in rows)
+    assert rows and all(r["行政区划代码"] == "320115" for r in rows)  # Chinese by default
     xlsx = env / "e.xlsx"
     assert run("export", "enterprises", "--format", "xlsx", "--out", str(xlsx))[0] == 0
     assert xlsx.read_bytes()[:2] == b"PK"

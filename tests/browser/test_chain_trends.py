@@ -87,7 +87,7 @@ def test_chain_trends(
     page.click("#lang-switch")
     expect(page.locator("#trends-title")).to_contain_text("Indicator trends")
     expect(page.locator("#chart-members")).to_contain_text("Members")
-    expect(page.locator("#chart-money")).to_contain_text("10k CNY")
+    expect(page.locator("#chart-money")).to_contain_text("10k yuan")
     expect(page.locator(f'#trend-table tr[data-month="{months[0]}"]')).to_contain_text("recorded")
     shot(page, "2-en", full_page=True)
     page.fill("#trend-months", "40")

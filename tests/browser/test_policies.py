@@ -25,7 +25,7 @@ from highland.enterprises.models import Enterprise
 from highland.platform.audit.service import Actor
 from highland.platform.identity.permissions import Principal, Role
 from highland.platform.identity.service import create_user
-from highland.platform.kit.money import yuan_display
+from highland.platform.kit import numbers
 from highland.policies import service
 from highland.policies.models import PolicyVersion
 from highland.policies.present import Formatter
@@ -155,7 +155,7 @@ def test_analyst_reads_a_policy_switches_tab_exports_and_runs_what_if(
     for key in ("eligible", "unknown", "near", "ineligible"):
         value = page.locator(f"[data-count={key}] .value")
         expect(value).to_have_text(f"{counts[key]:,}")
-    expect(page.locator("#total-cost")).to_have_text(yuan_display(counts["amount_fen"]))
+    expect(page.locator("#total-cost")).to_have_text(numbers.money(counts["amount_fen"], "zh-CN"))
     rows = page.locator("#who-table tr:has(td)")
     expect(rows).to_have_count(min(counts["eligible"], 50))
     expect(page.locator("#snapshot")).to_contain_text("数据快照生成于")
@@ -176,8 +176,9 @@ def test_analyst_reads_a_policy_switches_tab_exports_and_runs_what_if(
     assert download.suggested_filename == f"policy-{POLICY}-{AS_OF}-near.csv"
     data = Path(download.path()).read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")
+    # Chinese headers by default (docs/numbers.md)
     exported = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
-    assert len(exported) == counts["near"] and all(r["near"] for r in exported)
+    assert len(exported) == counts["near"] and all(r["仅差此项"] for r in exported)
 
     edited = source.replace("value: 1000000, cite:", "value: 500000, cite:")
     assert edited != source
@@ -194,7 +195,7 @@ def test_analyst_reads_a_policy_switches_tab_exports_and_runs_what_if(
     expect(eligible.nth(2)).to_have_text(f"{after:,}")
     expect(eligible.nth(3)).to_have_text(f"{after - before:+,}" if after != before else "0")
     cost = page.locator("#what-if-table [data-row=amount] td")
-    expect(cost.nth(2)).to_have_text(yuan_display(expected.after.amount_fen))
+    expect(cost.nth(2)).to_have_text(numbers.money(expected.after.amount_fen, "zh-CN"))
     expect(page.locator("#rule")).to_have_value(edited)
     shot(page, "3-what-if", docs="policy-what-if.png", full_page=True)
     with policies.server.sessions()() as s:
@@ -217,7 +218,7 @@ def test_enterprise_user_reads_its_policies(
     page.fill("#as_of", AS_OF.isoformat())
     submit(page, "form.inline button[type=submit]")
     expect(page.locator("#enterprise-name")).to_contain_text(name)
-    expect(page.locator("#total")).to_have_text(yuan_display(match.total_fen))
+    expect(page.locator("#total")).to_have_text(numbers.money(match.total_fen, "zh-CN"))
     eligible = sum(1 for _, r in match.results if r.status == "eligible")
     expect(page.locator("#n-eligible")).to_have_text(str(eligible))
     card = page.locator(f".policy-card[data-policy={policies.near_policy}]")

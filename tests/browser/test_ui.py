@@ -149,7 +149,7 @@ def test_portrait_from_the_list(page: Page, live_server: LiveServer, shot: Shot,
     for label in ("企业规模", "生命周期阶段", "成立年限", "研发强度", "营收增长率"):
         expect(page.locator("#portrait .metric .label", has_text=label).first).to_be_visible()
     # Age is known for every firm: a number of years.
-    expect(page.locator("[data-field=age_years] .value")).to_have_text(re.compile(r"^\d+$"))
+    expect(page.locator("[data-field=age_years] .value")).to_have_text(re.compile(r"^\d+ 年$"))
 
     rd = page.locator("[data-field=rd_intensity]")
     rule = rd.locator("details p").first

@@ -4,6 +4,7 @@ heads and teams limited to their own chain."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -60,9 +61,17 @@ def test_pages_create_and_act(client: Any, db: Session, users: dict[str, dict[st
     assert r.status_code == 303 and r.headers["location"] == "/chains/1/meetings/2026-09"
     assert counts(db) == (1, 2, 2)
     page = client.get("/chains/1/meetings/2026-09").text
-    assert "2026-10-13 23:59:59" in page and "2026-10-08 23:59:59" in page
+    assert "2026-10-13 23:59" in page and "2026-10-08 23:59" in page
     assert 'data-indicator="revenue"' in page and "2026-05-20" in page
     assert "暂无数据" in page and "1 家有数，2 家缺失" in page  # key projects; output value
+    # Every time on the page is Beijing time to the minute (docs/numbers.md): the indicators'
+    # freshness and computation stamp too, never an ISO text in UTC.
+    assert not re.search(r"(?<!value=\")\d{4}-\d\d-\d\dT\d\d:\d\d", page) and "+00:00" not in page
+    meeting = db.scalars(select(ChainMeeting)).one()
+    stamp = datetime.fromisoformat(meeting.indicators["computed_at"]).astimezone(CITY_TZ)
+    assert stamp.strftime("%Y-%m-%d %H:%M") in page.split('id="indicators-basis"')[1][:300]
+    members = page.split('data-indicator="members"')[1].split("</tr>")[0]
+    assert re.search(r"<td class=\"num\">\d+ 家</td>", members)  # a count with its unit
     task = db.scalars(select(ChainTask).order_by(ChainTask.id)).first()
     assert task is not None and f'action="/chain-tasks/{task.id}/actions/start"' in page
     url = f"/chain-tasks/{task.id}/actions/start"

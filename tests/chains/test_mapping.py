@@ -280,7 +280,7 @@ def test_leading_suggestions_and_marks(db: Session, sessions: Any) -> None:
     assert year == 2024
     by = {s.enterprise_id: s for s in got}
     assert by[i[1]].revenue_fen == 60000 and by[i[1]].chain_revenue_fen == 90000
-    assert by[i[1]].share == Fraction(2, 3) and by[i[1]].share_percent == "66.67"
+    assert by[i[1]].share == Fraction(2, 3) and by[i[1]].share_percent == "66.7%"
     assert by[i[3]].revenue_fen is None and by[i[3]].share is None  # missing, not zero
     assert by[i[4]].revenue_fen is None
     # upstream links: 1 (upstream) → 0; 2 (mid+up) → 1 (only 1 is further up, not itself);

@@ -134,7 +134,7 @@ def test_leading_page(
     csrf = sign_in(client, users, "head")
     url = f"/chains/{w.chain.id}/leading"
     r = client.get(url)
-    assert r.status_code == 200 and "66.67%" in r.text and "没有供应商数据" in r.text
+    assert r.status_code == 200 and "66.7%" in r.text and "没有供应商数据" in r.text
     assert r.text.index(uscc(1)) < r.text.index(uscc(2)) < r.text.index(uscc(3))
     r = client.post(url, data={"csrf_token": csrf, "uscc": uscc(1), "reason": "营收第一"})
     assert r.status_code == 303

@@ -106,7 +106,7 @@ def test_recorded_month(db: Session, w: dict[str, Any]) -> None:
     assert 'id="earlier-table"' in html and "八月走访" in html and "八月已办" not in html
     assert "产能与用地" in html and "区政府" in html and "张链长" in html
     assert "集成电路月度报告" in html and "Integrated circuits" in html
-    assert "2026-09-30 23:59:59" in html and "2026-10-20 09:00:00" in html and "u1" in html
+    assert "2026-09-30 23:59" in html and "2026-10-20 09:00" in html and "u1" in html
     # Standalone: no script, no outside asset, print CSS.
     assert "<script" not in html and "<link" not in html and " src=" not in html
     assert "@media print" in html and "@page" in html
@@ -159,9 +159,12 @@ def _cells(ws: Any) -> list[list[Any]]:
 
 def test_xlsx_cell_by_cell(db: Session, w: dict[str, Any]) -> None:
     r = report.build(db, w["cid"], "2026-09", "zh-CN", NOW, by="u1")
+    codes = load_workbook(io.BytesIO(report.to_xlsx(r, "codes")))  # for scripts, as before
+    assert codes.sheetnames == ["Indicators", "Segments", "Gaps", "Decisions", "About"]
     wb = load_workbook(io.BytesIO(report.to_xlsx(r)))
-    assert wb.sheetnames == ["Indicators", "Segments", "Gaps", "Decisions", "About"]
-    ind = wb["Indicators"]
+    assert wb.sheetnames == ["指标", "产业链环节", "短板", "调度事项", "说明"]
+    assert _cells(wb["指标"]) == _cells(codes["Indicators"])
+    ind = wb["指标"]
     rows = _cells(ind)
     assert rows[0] == ["代码", "指标", "数值（金额：元）", "单位", "有数企业", "缺失企业",
                        "数据日期", "口径", "指标来源"]  # fmt: skip
@@ -174,26 +177,26 @@ def test_xlsx_cell_by_cell(db: Session, w: dict[str, Any]) -> None:
     assert by["growth"][2] is None  # one year of figures only: no growth, not 0
     assert all(row[6] for row in rows[1:])  # every indicator has a freshness
     assert by["revenue"][8] == "2026-09 月度调度记录快照 · " + RECORDED_AT.isoformat()
-    seg = _cells(wb["Segments"])
+    seg = _cells(wb["产业链环节"])
     assert [row[1] for row in seg[1:]] == ["design", "equip", "fab", "test"]
     design = seg[1]
     assert design[0] == "上游" and design[4:7] == [3, 2, 9] and design[10] == "E1"
-    assert wb["Segments"].cell(row=2, column=7).number_format == "#,##0.00"
+    assert wb["产业链环节"].cell(row=2, column=7).number_format == "#,##0.00"
     test = seg[4]
     assert test[6] is None and test[10] is None  # no revenue figure: empty, not 0
     assert seg[2][9] == "是" and seg[1][9] == "否"  # equip is a bottleneck
-    gaps = _cells(wb["Gaps"])
+    gaps = _cells(wb["短板"])
     assert gaps[1][:3] == [1, "equip", "equip"] and gaps[1][9].startswith("P1 (")
-    dec = _cells(wb["Decisions"])
+    dec = _cells(wb["调度事项"])
     t1, t2, a1, _ = w["tasks"]
     assert [row[:4] for row in dec[1:]] == [
         ["本月议定", "2026-09", t1.id, "协调用地"], ["本月议定", "2026-09", t2.id, "对接设备商"],
         ["以前月份未办结", "2026-08", a1.id, "八月走访"]]  # fmt: skip
     assert dec[1][6:8] == ["待办", "是"] and dec[2][6:8] == ["办理中", "否"]
     assert dec[1][5] == t1.due.astimezone(CITY_TZ).replace(tzinfo=None)
-    about = dict(_cells(wb["About"])[1:])
+    about = dict(_cells(wb["说明"])[1:])
     assert about["报告月份"] == "2026-09" and about["生成人"] == "u1"
-    assert about["数据截至"] == "2026-09-30 23:59:59"
+    assert about["数据截至"] == "2026-09-30 23:59"
 
 
 def test_xlsx_without_record_in_english(db: Session, w: dict[str, Any]) -> None:
@@ -227,7 +230,14 @@ def test_page_and_api(client: Any, db: Session, w: dict[str, Any], users: Any) -
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
     assert x.headers["content-disposition"] == f'attachment; filename="chain-{cid}-2026-09.xlsx"'
+    assert load_workbook(io.BytesIO(x.content)).sheetnames[0] == "指标"
+    x = client.get(f"/chains/{cid}/report?month=2026-09&format=xlsx&headers=codes")
     assert load_workbook(io.BytesIO(x.content)).sheetnames[0] == "Indicators"
+    x = client.get(f"/api/v1/chains/{cid}/report?month=2026-09&format=xlsx&headers=codes")
+    assert x.status_code == 200
+    assert load_workbook(io.BytesIO(x.content)).sheetnames[0] == "Indicators"
+    bad = client.get(f"/chains/{cid}/report?month=2026-09&format=xlsx&headers=en")
+    assert bad.status_code == 422 and "headers 参数“en”无效" in bad.text
     bad = client.get(f"/chains/{cid}/report?month=2026-9")
     assert bad.status_code == 422
     assert "月份“2026-9”无效，请按 YYYY-MM 填写。" in bad.text

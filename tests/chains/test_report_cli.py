@@ -53,6 +53,14 @@ def test_html_and_xlsx(env: dict[str, Any]) -> None:
     wb = load_workbook(io.BytesIO((out / "r.xlsx").read_bytes()))
     assert wb.sheetnames == ["Indicators", "Segments", "Gaps", "Decisions", "About"]
     assert wb["Indicators"]["A1"].value == "Key"
+    code, _, err = run(env["code"], "--month", "2026-09", "--format", "xlsx", "--headers", "codes",
+                       "--out", str(out / "r.xlsx"))  # fmt: skip
+    assert code == 0, err
+    wb = load_workbook(io.BytesIO((out / "r.xlsx").read_bytes()))
+    assert wb.sheetnames[0] == "Indicators" and wb["Indicators"]["A1"].value == "代码"
+    code, _, err = run(env["code"], "--month", "2026-09", "--format", "xlsx", "--headers", "x",
+                       "--out", str(out / "r.xlsx"))  # fmt: skip
+    assert code == 2 and "--headers" in err
     # Overwriting an existing report is fine; no temporary file is left behind.
     code, _, _ = run(str(env["cid"]), "--month", "2026-07", "--out", str(out / "r.html"))
     assert code == 0 and 'data-basis="computed"' in (out / "r.html").read_text(encoding="utf-8")

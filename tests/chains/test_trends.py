@@ -148,14 +148,14 @@ def test_page_in_both_languages(client: Any, db: Session, users: Any) -> None:
     row = body[body.index('data-month="2026-09"') :]
     row = row[: row.index("</tr>")]
     assert 'data-indicator="members" data-value="42"' in row and "调度记录" in row
-    assert "¥1,500" in row and "2026-05-20" in row  # exact revenue and its freshness
+    assert 'title="1,500.00 元">1,500 元<' in row and "2026-05-20" in row  # exact on hover
     assert 'data-indicator="revenue" data-value="150000"' in row
     assert "指标趋势" in body and "2026-08 至 2026-10，共 3 个月" in body
     client.cookies.set("highland_lang", "en")
     en = client.get("/chains/1/trends?to=2026-10&months=3")
     assert en.status_code == 200
     texts = ["".join(ET.fromstring(s).itertext()) for s in _svgs(en.text)]
-    assert "Members" in texts[0] and "Revenue" in texts[1] and "10k CNY" in texts[1]
+    assert "Members" in texts[0] and "Revenue" in texts[1] and "10k yuan" in texts[1]
     assert "Revenue growth" in texts[2] and "Overdue demands" in texts[3]
     assert "Indicator trends" in en.text and ">recorded<" in en.text
 

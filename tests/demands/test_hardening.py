@@ -135,8 +135,8 @@ def test_board_xlsx_is_inert_and_survives_stored_control_characters(client, db, 
     assert not [c.coordinate for c in cells if c.data_type == "f"]
     titles = {c.value: c.data_type for c in cells if c.column == 4}
     assert titles[formula] == "s" and titles["旧标题"] == "s"
-    info = {row[0]: row[1] for row in wb["会议 Meeting"].iter_rows(values_only=True)}
-    assert info["会议 / Meeting"] == "@SUM(1)"
+    info = {row[0]: row[1] for row in wb["会议信息"].iter_rows(values_only=True)}
+    assert info["会议"] == "@SUM(1)"
     page = client.get(f"/api/v1/demand-meetings/{m['id']}", headers=h(tokens["leader"]))
     assert page.status_code == 200
 

@@ -445,12 +445,22 @@ def test_meeting_with_three_rows_in_one_screen_and_the_board(
     assert {d.institution_code for d in ds} == {"320115-ZRZY", "320115-JRJ", "320115-RSJ"}
     assert all(d.source == "meeting" and d.response_due for d in ds)
     assert f'data-meeting="{meeting_id}"' in client.get("/demand-meetings").text
-    # The XLSX: a bilingual header, one row per demand, deadlines in Beijing time.
+    # The XLSX: Chinese headers, one row per demand, deadlines in Beijing time, the codes
+    # in their own columns after the words; `headers=codes`: English machine headers.
     x = client.get(f"/demand-meetings/{meeting_id}/export.xlsx")
     assert x.status_code == 200 and "spreadsheetml" in x.headers["content-type"]
     sheet = load_workbook(io.BytesIO(x.content)).worksheets[0]
     values = list(sheet.values)
-    assert values[0][0] == "序号 / No." and values[0][6] == "牵头单位 / Lead institution"
+    assert values[0][0] == "序号" and values[0][6] == "牵头单位"
+    assert values[0][16:] == ("诉求编号", "类别代码", "诉求类型代码", "牵头单位代码",
+                              "协办单位代码", "状态代码", "督办标记代码", "评价代码")  # fmt: skip
+    assert values[1][19] in {d.institution_code for d in ds} and values[1][21] == "dispatched"
+    machine = client.get(f"/demand-meetings/{meeting_id}/export.xlsx?headers=codes")
+    codes = list(load_workbook(io.BytesIO(machine.content)).worksheets[0].values)
+    assert codes[0][:3] == ("no", "enterprise", "uscc") and codes[0][21] == "state"
+    assert codes[1:] == values[1:]  # the same cells under the machine headers
+    bad = client.get(f"/demand-meetings/{meeting_id}/export.xlsx?headers=both")
+    assert bad.status_code == 422 and "headers 参数“both”无效" in bad.text
     assert len(values) == 4 and values[1][3] == "扩产用地需求" and values[1][12] == "已交办"
     assert re.fullmatch(r"\d{4}-\d\d-\d\d 23:59", values[1][10])
     # Request type, and the original and current resolution deadlines (no extension: equal).

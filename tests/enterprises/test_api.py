@@ -130,6 +130,7 @@ def test_portrait_as_of_and_explanations(client, loaded) -> None:  # type: ignor
         ("/api/v1/enterprises", {"size_class": "giant"}, 422, "size_class"),
         ("/api/v1/enterprises", {"per_page": "9999"}, 422, "per_page"),
         ("/api/v1/enterprises/export", {"format": "pdf"}, 422, "csv or xlsx"),
+        ("/api/v1/enterprises/export", {"headers": "english"}, 422, "zh or codes"),
     ],
 )
 def test_bad_requests_say_what(client, loaded, url, params, status, needle) -> None:  # type: ignore[no-untyped-def]
@@ -141,6 +142,11 @@ def test_export_csv_and_xlsx_follow_filters(client, loaded) -> None:  # type: ig
     r = _get(client, loaded["admin"], "/api/v1/enterprises/export", format="csv", district="320115")
     text = r.content.decode("utf-8-sig")
     lines = text.strip().splitlines()
+    assert lines[0].startswith("统一社会信用代码,企业名称,英文名称,行政区划代码,所属区名称")
+    assert len(lines) == 3
+    r = _get(client, loaded["admin"], "/api/v1/enterprises/export", format="csv",
+             district="320115", headers="codes")  # fmt: skip
+    lines = r.content.decode("utf-8-sig").strip().splitlines()
     assert lines[0].startswith("uscc,name,name_en") and len(lines) == 3
     r = _get(client, loaded["admin"], "/api/v1/enterprises/export", format="xlsx")
     ws = load_workbook(io.BytesIO(r.content)).active

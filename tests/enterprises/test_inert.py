@@ -49,7 +49,7 @@ def test_csv_export_is_inert_and_reimports_unchanged(client, sessions, db, odd) 
     before = _stored(db)
     # The import strips the cell, so the stored address is "=tab first".
     assert before[uscc(2)][1:] == ("'=quoted", "=tab first") and before[uscc(1)][0] == FORMULA
-    r = client.get("/api/v1/enterprises/export", params={"format": "csv"},
+    r = client.get("/api/v1/enterprises/export", params={"format": "csv", "headers": "codes"},
                    headers={"authorization": f"Bearer {odd}"})  # fmt: skip
     assert r.status_code == 200
     rows = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))

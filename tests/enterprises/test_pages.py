@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -39,6 +40,14 @@ def test_list_and_portrait_render_in_both_languages(client: Any, analyst: dict[s
     assert portrait.status_code == 200
     assert "所用数据年度：2024" in portrait.text and "<svg" in portrait.text
     assert "缺失" in portrait.text  # R&D intensity: R&D spend of 2024 is missing
+    # Units on every figure (docs/numbers.md): 成立年限 in 年, money in 万元 with the exact yuan
+    # on hover, counts in 人.
+    age = portrait.text.split('data-field="age_years"')[1].split("</div>\n      <details>")[0]
+    assert re.search(r'<div class="value">\d+ 年', age), age
+    figures = portrait.text.split('id="figures"')[1].split("</table>")[0]
+    assert re.search(r'<span class="money" title="[\d,]+\.\d\d 元">[\d,.]+ (万元|亿元|元)</span>',
+                     figures)  # fmt: skip
+    assert re.search(r'<td class="num">[\d,]+ 人</td>', figures)
     client.cookies.set("highland_lang", "en")
     english = client.get(f"/enterprises/{uscc(1)}", params={"as_of": "2025-03-01"})
     assert "Figures of 2024" in english.text and "missing" in english.text

@@ -403,7 +403,7 @@ def test_snapshot_is_reused_until_refreshed(client, sessions, world) -> None:  #
 
 def test_export_csv_and_xlsx(client, world) -> None:  # type: ignore[no-untyped-def]
     url, token = "/api/v1/policies/t-rd/matches/export", world["leader"]
-    r = _get(client, token, url, format="csv", as_of=AS_OF)
+    r = _get(client, token, url, format="csv", as_of=AS_OF, headers="codes")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
     assert "attachment" in r.headers["content-disposition"]
     assert r.content.startswith("\ufeff".encode())
@@ -415,18 +415,35 @@ def test_export_csv_and_xlsx(client, world) -> None:  # type: ignore[no-untyped-
     assert by[uscc(3)][3:] == ["", "", "revenue;rd_intensity", ""]
     r = _get(client, token, url, format="csv", as_of=AS_OF, status="eligible")
     assert len(r.content.decode("utf-8-sig").strip().splitlines()) == 3
-    r = _get(client, token, url, format="xlsx", as_of=AS_OF, status="near")
+    r = _get(client, token, url, format="xlsx", as_of=AS_OF, status="near", headers="codes")
     ws = load_workbook(io.BytesIO(r.content)).active
     assert ws is not None
     values = list(ws.iter_rows(values_only=True))
     assert values[0] == ("uscc", "name", "status", "amount", "failed", "missing", "near")
     assert sorted(v[0] for v in values[1:]) == [uscc(2)]  # not 4: only its district differs
     assert all(v[6] for v in values[1:])  # the criterion that alone keeps each one out
-    r = _get(client, token, url, format="xlsx", as_of=AS_OF, status="eligible")
+    r = _get(client, token, url, format="xlsx", as_of=AS_OF, status="eligible", headers="codes")
     ws = load_workbook(io.BytesIO(r.content)).active
     assert ws is not None
     amounts = {row[0]: row[3] for row in ws.iter_rows(min_row=2, values_only=True)}
     assert Decimal(str(amounts[uscc(5)])) == Decimal("30000")
+
+
+def test_export_in_chinese_by_default(client, world) -> None:  # type: ignore[no-untyped-def]
+    url, token = "/api/v1/policies/t-rd/matches/export", world["leader"]
+    r = _get(client, token, url, format="csv", as_of=AS_OF)
+    rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+    assert rows[0][:5] == ["统一社会信用代码", "企业名称", "结果代码", "结果", "金额（元）"]
+    by = {row[0]: row for row in rows[1:]}
+    assert by[uscc(1)][2:5] == ["eligible", "符合", "96000.00"]  # the code beside its words
+    assert by[uscc(3)][7:9] == ["revenue;rd_intensity", "营业收入；研发投入强度"]
+    r = _get(client, token, url, format="xlsx", as_of=AS_OF, status="near")
+    values = list(load_workbook(io.BytesIO(r.content)).active.iter_rows(values_only=True))  # type: ignore[union-attr]
+    assert values[0][9:] == ("仅差此项代码", "仅差此项")
+    assert all(v[9] and v[10] and v[10] != v[9] for v in values[1:])  # the words of the code
+    bad = _get(client, token, url, format="csv", as_of=AS_OF, headers="english")
+    assert bad.status_code == 422 and bad.json()["field"] == "headers"
+    assert "zh or codes" in bad.json()["detail"]
 
 
 def test_xlsx_refuses_more_rows_than_a_sheet_holds(client, world, monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -100,6 +100,13 @@ def test_match_writes_the_csv(env: Path) -> None:
     out_csv = env / "m.csv"
     code, out = run("match", "--as-of", AS_OF, "--out", str(out_csv))
     assert code == 0 and "已将 12 行写入" in out, out
+    chinese = list(csv.reader(out_csv.open(encoding="utf-8")))  # Chinese headers by default
+    assert chinese[0] == ["统一社会信用代码", "政策编号", "结果代码", "结果", "金额（元）",
+                          "未满足条件代码", "缺失数据代码"]  # fmt: skip
+    by = {(r[0], r[1]): r for r in chinese[1:]}
+    assert by[(uscc(1), "t-rd")][2:5] == ["eligible", "符合", "96000.00"]
+    code, out = run("match", "--as-of", AS_OF, "--out", str(out_csv), "--headers", "codes")
+    assert code == 0 and "已将 12 行写入" in out, out
     assert out_csv.read_text(encoding="utf-8").splitlines()[0] == (
         "uscc,policy_id,status,amount,failed,missing"
     )
@@ -112,7 +119,7 @@ def test_match_writes_the_csv(env: Path) -> None:
                                        "amount": "", "failed": "",
                                        "missing": "revenue;rd_intensity"}  # fmt: skip
     code, out = run("match", "--as-of", AS_OF, "--out", str(out_csv), "--policy", "t-rd",
-                    "--enterprise", uscc(1).lower())  # fmt: skip
+                    "--enterprise", uscc(1).lower(), "--headers", "codes")  # fmt: skip
     assert code == 0, out
     assert [(r["uscc"], r["policy_id"], r["status"]) for r in _rows(out_csv)] == [
         (uscc(1), "t-rd", "eligible")
@@ -129,6 +136,7 @@ def test_match_writes_the_csv(env: Path) -> None:
             "找不到统一社会信用代码为 91320115MA1XXXXX0X 的企业",
         ),
         (["--as-of", "2025-02-30"], 2, "--as-of"),
+        (["--headers", "english"], 1, "headers 参数“english”无效"),
         (["--as-of", "2024-06-30", "--policy", "t-rd"], 1, "政策 t-rd 在 2024-06-30 不在有效期内"),
     ],
 )

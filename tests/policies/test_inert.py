@@ -47,7 +47,7 @@ def test_match_export_csv_and_xlsx_are_inert(client, db, world) -> None:  # type
 
 def test_match_csv_file_is_inert(db, world, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / "m.csv"
-    service.match_csv(db, parse_date(AS_OF), out)
+    service.match_csv(db, parse_date(AS_OF), out, headers="codes")
     rows = list(csv.reader(out.open(encoding="utf-8")))
     assert rows[0][0] == "uscc" and len(rows) > 1
     assert not [v for row in rows for v in row if v.startswith(("=", "+", "@", "\t"))]

@@ -23,8 +23,11 @@ from tests.factories import ENT_HEADER, FIN_HEADER, ent_row, fin_row, to_csv, us
 AS_OF = "2026-06-30"
 POLICY = "jn-2025-rd-subsidy"  # Jiangning: intensity >= 4%, R&D spend >= ¥500,000; 12%
 QUAL = "high_tech@2025-01-01/2027-12-31"
-NEAR_ZH = "研发投入强度 3.5%，需达到 4%：还需增加研发费用 ¥99,990"
-NEAR_EN = "R&D intensity 3.5%, needs 4%: ¥99,990 more R&D spend"
+MONEY_72K = (
+    '<span class="money" title="72,000.00 元">7.2 万元</span>'  # kit.numbers, exact on hover
+)
+NEAR_ZH = "研发投入强度 3.5%，需达到 4%：还需增加研发费用 10.0 万元"  # ¥99,990 in 万元
+NEAR_EN = "R&D intensity 3.5%, needs 4%: 10.0 × 10k yuan more R&D spend"
 NEW_POLICY = """\
 id: test-2026-award
 title: 测试奖励
@@ -166,7 +169,7 @@ def test_policy_page_shows_rule_and_who_qualifies(client: Any, world: dict[str, 
     assert "min(rd_spend" not in text.split('id="what-if"')[0]  # nor above the what-if
     counts = {k: _metric(text, k) for k in ("eligible", "unknown", "near", "ineligible")}
     assert counts == {"eligible": "1", "unknown": "1", "near": "1", "ineligible": "1"}
-    assert '<div class="value" id="total-cost">¥72,000</div>' in text
+    assert '<div class="value" id="total-cost">' + MONEY_72K + "</div>" in text
     assert uscc(2) in text and uscc(1) not in text  # the eligible tab by default
     assert "数据快照生成于" in text and 'id="refresh"' in text
     near = client.get(f"/policies/{POLICY}", params={"as_of": AS_OF, "status": "near"})
@@ -240,7 +243,7 @@ def test_tab_counts_say_that_they_overlap(client: Any, world: dict[str, Any]) ->
 
 
 def test_exports_csv_and_xlsx(client: Any, world: dict[str, Any]) -> None:
-    resp = client.get(f"/policies/{POLICY}/export.csv", params={"as_of": AS_OF})
+    resp = client.get(f"/policies/{POLICY}/export.csv", params={"as_of": AS_OF, "headers": "codes"})
     assert resp.status_code == 200
     assert resp.headers["content-type"] == "text/csv; charset=utf-8"
     disposition = resp.headers["content-disposition"]
@@ -255,7 +258,8 @@ def test_exports_csv_and_xlsx(client: Any, world: dict[str, Any]) -> None:
     assert by[uscc(1)]["near"] == "rd_intensity >= 0.04"
     assert by[uscc(3)]["status"] == "unknown" and by[uscc(3)]["missing"] == "rd_spend;rd_intensity"
     eligible = client.get(
-        f"/policies/{POLICY}/export.xlsx", params={"as_of": AS_OF, "status": "eligible"}
+        f"/policies/{POLICY}/export.xlsx",
+        params={"as_of": AS_OF, "status": "eligible", "headers": "codes"},
     )
     assert eligible.status_code == 200
     assert eligible.headers["content-type"].startswith("application/vnd.openxmlformats")
@@ -265,6 +269,14 @@ def test_exports_csv_and_xlsx(client: Any, world: dict[str, Any]) -> None:
     values = list(sheet.values)
     assert values[0] == ("uscc", "name", "status", "amount", "failed", "missing", "near")
     assert len(values) == 2 and values[1][0] == uscc(2) and values[1][3] == 72000
+    chinese = client.get(f"/policies/{POLICY}/export.xlsx", params={"as_of": AS_OF})
+    values = list(load_workbook(io.BytesIO(chinese.content)).active.values)  # type: ignore[union-attr]
+    assert values[0][:5] == ("统一社会信用代码", "企业名称", "结果代码", "结果", "金额（元）")
+    by = {v[0]: v for v in values[1:]}
+    assert by[uscc(2)][2:5] == ("eligible", "符合", 72000)
+    assert by[uscc(1)][5:7] == ("rd_intensity >= 0.04", "研发投入强度 ≥ 4%")
+    bad = client.get(f"/policies/{POLICY}/export.csv", params={"as_of": AS_OF, "headers": "x"})
+    assert bad.status_code == 422 and "headers 参数“x”无效" in bad.text
 
 
 def test_refresh_rebuilds_the_snapshot_and_comes_back(client: Any, world: dict[str, Any]) -> None:
@@ -290,7 +302,11 @@ def test_what_if_shows_the_change_and_saves_nothing(
     row = resp.text.split('data-row="eligible"')[1].split("</tr>")[0]
     assert '<td class="num">1</td><td class="num">2</td>' in row and "+1" in row
     cost = resp.text.split('data-row="amount"')[1].split("</tr>")[0]
-    assert "¥72,000" in cost and "¥156,000" in cost and "+¥84,000" in cost
+    assert (
+        MONEY_72K in cost
+        and ">15.6 万元<" in cost
+        and '+<span class="money" title="84,000.00 元">8.4 万元' in cost
+    )
     assert _versions(db, POLICY) == 1
     broken = lowered.replace("field: rd_spend", "field: rd_money")
     bad = client.post(
@@ -315,7 +331,7 @@ def test_enterprise_page_near_miss_sentence_and_amount(client: Any, world: dict[
     page = client.get(f"/enterprises/{uscc(1)}/policies", params={"as_of": AS_OF})
     assert page.status_code == 200
     card = page.text.split(f'data-policy="{POLICY}"')[1].split('class="card policy-card')[0]
-    assert NEAR_ZH in card and "符合后可获 ¥84,000" in card
+    assert NEAR_ZH in card and "符合后可获 8.4 万元" in card
     assert "3.5%" in card and "研发投入强度不低于 4%" in card and "✗ 不满足" in card
     assert "rd_intensity" not in card  # the rule as written is for analysts, on the policy page
     assert "仅差一项" not in card  # the numeric gap says more than "one criterion away"
@@ -323,7 +339,7 @@ def test_enterprise_page_near_miss_sentence_and_amount(client: Any, world: dict[
     assert order[0] < order[1] < page.text.index('id="ineligible"')
     _english(client)
     english = client.get(f"/enterprises/{uscc(1)}/policies", params={"as_of": AS_OF})
-    assert html.escape(NEAR_EN) in english.text and "Would receive ¥84,000" in english.text
+    assert html.escape(NEAR_EN) in english.text and "Would receive 8.4 × 10k yuan" in english.text
 
 
 def test_enterprise_page_conditions_are_no_advice(client: Any, world: dict[str, Any]) -> None:
@@ -345,14 +361,17 @@ def test_enterprise_page_total_and_missing(client: Any, world: dict[str, Any]) -
     two = client.get(f"/enterprises/{uscc(2)}/policies", params={"as_of": AS_OF})
     card = two.text.split(f'data-policy="{POLICY}"')[1].split('class="card policy-card')[0]
     assert "status-eligible" in two.text.split(f'data-policy="{POLICY}"')[0][-200:]
-    assert '<span class="money">¥72,000</span>' in card
+    assert MONEY_72K in card
     total = two.text.split('id="total">')[1].split("</div>")[0]
-    assert total.startswith("¥") and total != "¥0"
+    assert total.startswith('<span class="money" title="') and ">0.0 万元<" not in total
     assert 'id="package-totals"' in two.text
     three = client.get(f"/enterprises/{uscc(3)}/policies", params={"as_of": AS_OF})
     card = three.text.split(f'data-policy="{POLICY}"')[1].split('class="card policy-card')[0]
     assert "请补充数据：研发费用、研发投入强度" in card and "—" in card
-    assert '<div class="value" id="total">¥0</div>' in three.text
+    assert (
+        '<div class="value" id="total"><span class="money" title="0.00 元">0.0 万元</span></div>'
+        in three.text
+    )
 
 
 def test_enterprise_page_scope(client: Any, world: dict[str, Any]) -> None:
@@ -375,7 +394,7 @@ def test_package_pages(client: Any, world: dict[str, Any]) -> None:
         and "江宁区推动科技创新和产业高质量发展若干政策（示例）" in listing.text
     )
     page = client.get("/policy-packages/jn-2025-industry", params={"as_of": AS_OF})
-    assert page.status_code == 200 and "¥2,000,000" in page.text
+    assert page.status_code == 200 and ">200.0 万元<" in page.text
     assert "江宁区企业研发投入补助" in page.text
     enterprises = page.text.split('id="reach-enterprises">')[1].split("</div>")[0]
     assert enterprises == "2"  # firms 1 and 2 are eligible for some Jiangning policy
@@ -399,7 +418,7 @@ def test_run_and_replay(client: Any, world: dict[str, Any], db: Any) -> None:
     assert "✓ 复算结果与原批次完全一致" in replay.text
     rows = client.get(f"/policy-runs/{run_id}/replay", params={"policy": POLICY})
     table = rows.text.split('id="replay-table"')[1]
-    assert all(uscc(n) in table for n in (1, 2, 3)) and "¥72,000" in table
+    assert all(uscc(n) in table for n in (1, 2, 3)) and MONEY_72K in table
     _english(client)
     english = client.get(f"/policy-runs/{run_id}/replay")
     assert "Replayed exactly" in english.text

@@ -18,6 +18,7 @@ from highland.platform.cli import language, say, words
 from highland.platform.db import session_factory
 from highland.platform.errors import HighlandError
 from highland.platform.identity.permissions import Principal, Role
+from highland.platform.kit import numbers
 
 
 def _report(result: object, report: Path | None) -> None:
@@ -133,23 +134,27 @@ def export_enterprises(
     size_class: Annotated[str | None, typer.Option(help="large, medium, small or micro.")] = None,
     qualification: Annotated[str | None, typer.Option(help="Qualification code.")] = None,
     ownership: Annotated[str | None, typer.Option(help="Ownership code.")] = None,
+    headers: Annotated[
+        str, typer.Option(help="zh: Chinese headers and values (default); codes: English.")
+    ] = "zh",
 ) -> None:
-    """Export the (filtered) registry to CSV or XLSX."""
+    """Export the (filtered) registry to CSV or XLSX (Chinese headers unless --headers codes)."""
     if fmt not in ("csv", "xlsx"):
         raise fail("cli.data.bad_format", 2)
     everyone = Principal(0, "cli", Role.admin, channel="cli")
     init_db()
     try:
+        chosen = numbers.header_set(headers)
         flt = EnterpriseFilter(
             q, district, section, division, size_class, qualification, ownership
         ).cleaned()
         with session_factory()() as s:
             if fmt == "csv":
                 with out_path.open("w", encoding="utf-8", newline="") as fh:
-                    for chunk in service.export_csv(s, everyone, flt):
+                    for chunk in service.export_csv(s, everyone, flt, chosen):
                         fh.write(chunk)
             else:
-                out_path.write_bytes(service.export_xlsx(s, everyone, flt))
+                out_path.write_bytes(service.export_xlsx(s, everyone, flt, chosen))
     except HighlandError as exc:
         raise fail(exc) from None
     say("cli.written", file=str(out_path))

@@ -408,9 +408,15 @@ def demand_metrics(
     response_class=Response,
     responses={200: {"content": {XLSX_TYPE: {}}}},
 )
-def meeting_export(meeting_id: DbInt, db: Session = DB, principal: Principal = READ) -> Response:
-    """The meeting's demand list (the leader's board) as XLSX."""
-    data = board_xlsx(db, principal, meeting_id)
+def meeting_export(
+    meeting_id: DbInt,
+    headers: str | None = Query(None, max_length=40, description="zh (default) or codes"),
+    db: Session = DB,
+    principal: Principal = READ,
+) -> Response:
+    """The meeting's demand list (the leader's board) as XLSX: Chinese headers with the codes
+    in their own columns, or `headers=codes` for English machine headers."""
+    data = board_xlsx(db, principal, meeting_id, headers=headers or "")
     return Response(
         data,
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -65,13 +65,16 @@ def routing() -> None:
 def board(
     meeting_id: Annotated[int, typer.Argument(help="The meeting record's id.")],
     out_path: Annotated[Path, typer.Option("--out", help="XLSX file to write.")],
+    headers: Annotated[
+        str, typer.Option(help="zh: Chinese headers (default); codes: English machine headers.")
+    ] = "zh",
 ) -> None:
     """Export a meeting's demand list (institution, deadlines, state) to XLSX."""
     actor = _init_and_actor()
     staff = Principal(user_id=0, username=actor.name, role=Role.admin, channel="cli")
     try:
         with session_factory()() as s:
-            data = board_xlsx(s, staff, meeting_id)
+            data = board_xlsx(s, staff, meeting_id, headers=headers)
     except HighlandError as exc:
         raise fail(exc) from None
     out_path.write_bytes(data)

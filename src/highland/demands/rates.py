@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
+from highland.platform.kit import numbers
+
 
 @dataclass(frozen=True)
 class Rate:
@@ -25,7 +27,7 @@ class Rate:
         return round(100 * self.num / self.den, 1) if self.den else None
 
     def __str__(self) -> str:
-        return "–" if not self.den else f"{self.percent}% ({self.num}/{self.den})"
+        return "–" if not self.den else f"{numbers.percent(self.value)} ({self.num}/{self.den})"
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -15,10 +14,7 @@ from highland.desk import service
 from highland.desk.charts import overview_charts
 from highland.platform.deps import DB, current_principal, require
 from highland.platform.identity.permissions import Permission, Principal
-from highland.platform.kit import clock
-from highland.platform.kit.dates import CITY_TZ
-from highland.platform.kit.money import wan_text
-from highland.platform.web.i18n import translate
+from highland.platform.kit import clock, numbers
 from highland.platform.web.render import language, render
 
 router = APIRouter(include_in_schema=False)
@@ -27,47 +23,28 @@ OVERVIEW = Depends(require(Permission.demands_metrics))
 YI_FEN = 10_000_000_000  # 1 亿元 in fen
 
 
-def money_text(lang: str, fen: int | None) -> str:
-    """Money for reading: 万元, or 亿元 from 1 亿; '—' when missing (never 0)."""
-    if fen is None:
-        return "—"
-    if abs(fen) >= YI_FEN:
-        return f"{wan_text(fen // 10_000, 2)} {translate(lang, 'desk.unit.yi')}"
-    return f"{wan_text(fen)} {translate(lang, 'desk.unit.wan')}"
-
-
 def yi_text(fen: int | None) -> str:
     """Money in 亿元 with two decimals, for a table column in that unit; '—' when missing."""
-    return "—" if fen is None else wan_text(fen // 10_000, 2)
+    return numbers.number(None if fen is None else Decimal(fen) / YI_FEN, 2)
 
 
 def change_of(change: Change) -> str:
-    """The change on last year as a signed percentage with one decimal ('+3.2%'); '—' when
-    either year is missing or last year's is zero."""
+    """The change on last year as a signed percentage ('+3.2%', the one rule of
+    `kit.numbers`); '—' when either year is missing or last year's is zero."""
     now, before = change.current_fen, change.previous_fen
     if now is None or not before:
         return "—"
-    pct = ((Decimal(now) / Decimal(before) - 1) * 100).quantize(Decimal("0.1"))
-    return f"{'+' if pct >= 0 else ''}{pct}%"
-
-
-def minute(value: datetime | date | str | None) -> str:
-    """A time in Beijing time, '2026-12-07 14:24'; a date as it is; '—' for none."""
-    if value is None:
-        return "—"
-    if isinstance(value, datetime):
-        return value.astimezone(CITY_TZ).strftime("%Y-%m-%d %H:%M")
-    return str(value)
+    return numbers.percent(Decimal(now) / Decimal(before) - 1, signed=True)
 
 
 def _helpers(lang: str) -> dict[str, Any]:
     """The desks' formatting, as template functions (one place to swap the formatting)."""
     return {
-        "money": lambda fen: money_text(lang, fen),
+        "money": lambda fen: numbers.money(fen, lang),
         "yi": yi_text,
-        "minute": minute,
+        "minute": numbers.beijing_time,
         "change_of": change_of,
-        "percent": lambda rate: "—" if rate.percent is None else f"{rate.percent}%",
+        "percent": lambda rate: numbers.percent_of(rate.percent),
     }
 
 

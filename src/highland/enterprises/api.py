@@ -25,6 +25,7 @@ from highland.enterprises.schemas import (
 from highland.platform.deps import DB, csrf_protect, require
 from highland.platform.errors import InvalidInput
 from highland.platform.identity.permissions import Permission, Principal
+from highland.platform.kit import numbers
 from highland.platform.kit.dates import parse_date, today_local
 from highland.platform.web.params import XLSX_TYPE, DbInt
 from highland.platform.web.uploads import read_upload
@@ -68,18 +69,21 @@ def list_enterprises(
 )
 def export(
     fmt: str = Query("csv", alias="format"),
+    headers: str | None = Query(None, max_length=40, description="zh (default) or codes"),
     flt: repo.EnterpriseFilter = Depends(filter_params),
     db: Session = DB,
     principal: Principal = EXPORT,
 ) -> Response:
-    """Export the filtered list as CSV or XLSX."""
+    """Export the filtered list as CSV or XLSX: Chinese headers and values by default,
+    `headers=codes` for the English machine headers (docs/numbers.md)."""
+    chosen = numbers.header_set(headers)  # refused before a byte is streamed
     if fmt == "csv":
         return StreamingResponse(
-            service.export_csv(db, principal, flt), media_type="text/csv; charset=utf-8"
+            service.export_csv(db, principal, flt, chosen), media_type="text/csv; charset=utf-8"
         )
     if fmt == "xlsx":
         return Response(
-            service.export_xlsx(db, principal, flt),
+            service.export_xlsx(db, principal, flt, chosen),
             media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
     raise InvalidInput(

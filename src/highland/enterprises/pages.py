@@ -20,6 +20,7 @@ from highland.platform.calendar.provisional import calendar_warning
 from highland.platform.deps import DB, csrf_protect, require
 from highland.platform.errors import HighlandError, NotFound
 from highland.platform.identity.permissions import Permission, Principal
+from highland.platform.kit import numbers
 from highland.platform.kit.dates import parse_date, today_local
 from highland.platform.kit.industry import DIVISIONS, SECTIONS
 from highland.platform.web.charts import bar_line
@@ -90,13 +91,14 @@ def list_page(
 
 @router.get("/enterprises/export.csv")
 def export_csv(
+    headers: str | None = Query(None, max_length=40),
     flt: repo.EnterpriseFilter = Depends(filter_params),
     db: Session = DB,
     principal: Principal = EXPORT,
 ) -> Response:
     """Download the filtered list as CSV."""
     return StreamingResponse(
-        service.export_csv(db, principal, flt),
+        service.export_csv(db, principal, flt, numbers.header_set(headers)),
         media_type="text/csv; charset=utf-8",
         headers={"content-disposition": f'attachment; filename="enterprises-{today_local()}.csv"'},
     )
@@ -104,13 +106,14 @@ def export_csv(
 
 @router.get("/enterprises/export.xlsx")
 def export_xlsx(
+    headers: str | None = Query(None, max_length=40),
     flt: repo.EnterpriseFilter = Depends(filter_params),
     db: Session = DB,
     principal: Principal = EXPORT,
 ) -> Response:
     """Download the filtered list as XLSX."""
     return Response(
-        service.export_xlsx(db, principal, flt),
+        service.export_xlsx(db, principal, flt, numbers.header_set(headers)),
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"content-disposition": f'attachment; filename="enterprises-{today_local()}.xlsx"'},
     )
@@ -118,9 +121,7 @@ def export_xlsx(
 
 def _charts(view: service.PortraitView, lang: str) -> tuple[str, str]:
     years = [f.year for f in view.figures]
-
-    def wan(v: int | None) -> float | None:
-        return None if v is None else v / 1_000_000
+    wan = numbers.wan_number
 
     money = bar_line(
         years,

@@ -55,6 +55,8 @@ __all__ = [
     "ref_columns",
     "refs",
     "region_exists",
+    "regions",
+    "RegionRef",
     "register_chain_memberships",
     "registry",
     "registry_counts",
@@ -143,6 +145,20 @@ def ref_by_uscc(session: Session, uscc: str) -> EnterpriseRef | None:
     None."""
     row = session.execute(select(*ref_columns()).where(registry().c.uscc == uscc)).one_or_none()
     return EnterpriseRef.of(row) if row is not None else None
+
+
+def regions(session: Session) -> list[RegionRef]:
+    """Every region of the reference list (GB/T 2260 codes with their names)."""
+    return [RegionRef(r.code, r.name_zh, r.name_en) for r in repository.regions(session)]
+
+
+@dataclass(frozen=True)
+class RegionRef:
+    """A region's code and names."""
+
+    code: str
+    name_zh: str
+    name_en: str
 
 
 def region_exists(session: Session, code: str) -> bool:

@@ -26,8 +26,10 @@ from highland.enterprises.vocab import ENTERPRISE_COLUMNS
 from highland.platform.config import get_settings
 from highland.platform.errors import InvalidInput
 from highland.platform.identity.permissions import Principal
-from highland.platform.kit import inert
+from highland.platform.kit import inert, numbers
+from highland.platform.kit.industry import DIVISIONS
 from highland.platform.kit.regions import DEFAULT_CUSTOM_REGIONS, districts_of
+from highland.platform.web.i18n import translate
 
 XLSX_MAX_ROWS = 1_048_575
 
@@ -126,14 +128,54 @@ def _export_row(e: Enterprise) -> list[str]:
     ]
 
 
-def export_csv(session: Session, principal: Principal, flt: repo.EnterpriseFilter) -> Iterator[str]:
-    """Stream the filtered list as CSV (UTF-8 with BOM so that Excel reads Chinese)."""
+# The Chinese export (the default, docs/numbers.md): Chinese headers and values, each code in a
+# column of its own whose header the importers read (HEADER_ALIASES), and the names beside
+# them under headers the importers ignore; 统一社会信用代码 stays the key.
+ZH_COLUMNS = (
+    "统一社会信用代码", "企业名称", "英文名称", "行政区划代码", "所属区名称", "行业代码",
+    "行业名称", "成立日期", "所有制代码", "所有制名称", "国别", "是否上市", "资质代码", "资质名称",
+    "地址", "规模代码", "企业规模", "数据年份",
+)  # fmt: skip
+ZH = "zh-CN"
+
+
+def _zh_row(e: Enterprise, districts: dict[str, str]) -> list[str]:
+    """An enterprise as the Chinese export writes it (codes and their names side by side)."""
+    codes = _export_row(e)
+    division = DIVISIONS.get(e.industry_division)
+    listed = "" if e.listed is None else translate(ZH, "bool.yes" if e.listed else "bool.no")
+    quals = "；".join(translate(ZH, f"vocab.qualification.{q.code}") for q in e.qualifications)
+    return [
+        *codes[:4], districts.get(e.district_code, ""), codes[4], division[1] if division else "",
+        codes[5], codes[6], translate(ZH, f"vocab.ownership.{e.ownership}") if e.ownership else "",
+        codes[7], listed, codes[9], quals, codes[10], codes[11],
+        translate(ZH, f"size.{e.size_class}") if e.size_class else "", codes[12],
+    ]  # fmt: skip
+
+
+def _export_rows(
+    session: Session, principal: Principal, flt: repo.EnterpriseFilter, headers: str
+) -> tuple[tuple[str, ...], Iterator[list[str]]]:
+    """The header and the rows of an export in the chosen header set (kit.numbers)."""
+    rows = repo.iter_filtered(session, principal, flt)
+    if numbers.header_set(headers) == "codes":
+        return EXPORT_COLUMNS, (_export_row(e) for e in rows)
+    districts = {r.code: r.name_zh for r in repo.regions(session)}
+    return ZH_COLUMNS, (_zh_row(e, districts) for e in rows)
+
+
+def export_csv(
+    session: Session, principal: Principal, flt: repo.EnterpriseFilter, headers: str = "zh"
+) -> Iterator[str]:
+    """Stream the filtered list as CSV (UTF-8 with BOM so that Excel reads Chinese); Chinese
+    headers and values by default, `headers="codes"` for the English machine headers."""
+    head, rows = _export_rows(session, principal, flt, headers)
     buf = io.StringIO()
     writer = csv.writer(buf)
     buf.write("\ufeff")
-    writer.writerow(EXPORT_COLUMNS)
-    for i, e in enumerate(repo.iter_filtered(session, principal, flt), 1):
-        writer.writerow(inert.csv_row(_export_row(e)))
+    writer.writerow(head)
+    for i, row in enumerate(rows, 1):
+        writer.writerow(inert.csv_row(row))
         if i % 2000 == 0:
             yield buf.getvalue()
             buf.seek(0)
@@ -141,12 +183,15 @@ def export_csv(session: Session, principal: Principal, flt: repo.EnterpriseFilte
     yield buf.getvalue()
 
 
-def export_xlsx(session: Session, principal: Principal, flt: repo.EnterpriseFilter) -> bytes:
-    """Return the filtered list as an XLSX workbook."""
+def export_xlsx(
+    session: Session, principal: Principal, flt: repo.EnterpriseFilter, headers: str = "zh"
+) -> bytes:
+    """Return the filtered list as an XLSX workbook (header sets as `export_csv`)."""
+    head, rows = _export_rows(session, principal, flt, headers)
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet("enterprises")
-    inert.append(ws, EXPORT_COLUMNS)
-    for i, e in enumerate(repo.iter_filtered(session, principal, flt), 1):
+    ws = wb.create_sheet("enterprises" if head is EXPORT_COLUMNS else "企业名录")
+    inert.append(ws, head)
+    for i, row in enumerate(rows, 1):
         if i > XLSX_MAX_ROWS:
             raise InvalidInput(
                 f"an XLSX sheet holds at most {XLSX_MAX_ROWS:,} rows; narrow the filter or "
@@ -155,7 +200,7 @@ def export_xlsx(session: Session, principal: Principal, flt: repo.EnterpriseFilt
                 code="export.xlsx_too_many_rows",
                 params={"limit": XLSX_MAX_ROWS},
             )
-        inert.append(ws, _export_row(e))
+        inert.append(ws, row)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

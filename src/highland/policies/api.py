@@ -310,11 +310,13 @@ def export_matches(
     fmt: Literal["csv", "xlsx"] = Query("csv", alias="format"),
     status: Status = "all",
     as_of: str | None = AS_OF,
+    headers: str | None = Query(None, max_length=40, description="zh (default) or codes"),
     db: Session = DB,
     principal: Principal = MATCH,
 ) -> Response:
-    """Who qualifies as a file: uscc,name,status,amount,failed,missing,near (amount in yuan)."""
-    file = service.export_who(db, principal, policy_id, _when(as_of), status, fmt)
+    """Who qualifies as a file (amount exact yuan): Chinese headers and values by default;
+    `headers=codes` gives uscc,name,status,amount,failed,missing,near."""
+    file = service.export_who(db, principal, policy_id, _when(as_of), status, fmt, headers or "")
     disposition = {"content-disposition": f'attachment; filename="{file.filename}"'}
     return Response(file.content, media_type=file.media_type, headers=disposition)
 

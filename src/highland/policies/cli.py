@@ -111,8 +111,11 @@ def match(
     as_of: Annotated[str | None, typer.Option("--as-of", help="Matching date, YYYY-MM-DD.")] = None,
     policy: Annotated[str | None, typer.Option("--policy", help="Only this policy id.")] = None,
     enterprise: Annotated[str | None, typer.Option("--enterprise", help="Only this USCC.")] = None,
+    headers: Annotated[
+        str, typer.Option(help="zh: Chinese headers (default); codes: uscc,policy_id,status,…")
+    ] = "zh",
 ) -> None:
-    """Write uscc,policy_id,status,amount,failed,missing for the registry as of a date."""
+    """Write the registry's matches as of a date (CSV; Chinese headers unless --headers codes)."""
     when = _as_of(as_of)
     _init_and_actor()
     if out_path.is_dir():
@@ -122,7 +125,7 @@ def match(
     try:
         with session_factory()() as s:
             tally = service.match_csv(s, when, tmp, policy, enterprise.upper() if enterprise
-                                      else None)  # fmt: skip
+                                      else None, headers)  # fmt: skip
         tmp.replace(out_path)
     except HighlandError as exc:
         tmp.unlink(missing_ok=True)

@@ -239,9 +239,15 @@ def policy_page(
 
 
 def _export(
-    db: Session, principal: Principal, policy_id: str, as_of: str | None, status: str, fmt: str
+    db: Session,
+    principal: Principal,
+    policy_id: str,
+    as_of: str | None,
+    status: str,
+    fmt: str,
+    headers: str | None,
 ) -> Response:
-    file = service.export_who(db, principal, policy_id, _when(as_of), status, fmt)
+    file = service.export_who(db, principal, policy_id, _when(as_of), status, fmt, headers or "")
     disposition = {"content-disposition": f'attachment; filename="{file.filename}"'}
     return Response(file.content, media_type=file.media_type, headers=disposition)
 
@@ -252,11 +258,12 @@ def export_csv(
     policy_id: str,
     as_of: str | None = None,
     status: str = Query("all", pattern="^(all|eligible|unknown|near|ineligible)$"),
+    headers: str | None = Query(None, max_length=40),
     db: Session = DB,
     principal: Principal = MATCH,
 ) -> Response:
     """Who qualifies, as CSV (UTF-8 with BOM so that Excel reads Chinese; amount in yuan)."""
-    return _export(db, principal, policy_id, as_of, status, "csv")
+    return _export(db, principal, policy_id, as_of, status, "csv", headers)
 
 
 @router.get("/policies/{policy_id}/export.xlsx")
@@ -265,11 +272,12 @@ def export_xlsx(
     policy_id: str,
     as_of: str | None = None,
     status: str = Query("all", pattern="^(all|eligible|unknown|near|ineligible)$"),
+    headers: str | None = Query(None, max_length=40),
     db: Session = DB,
     principal: Principal = MATCH,
 ) -> Response:
     """Who qualifies, as XLSX (amount in yuan, an exact decimal)."""
-    return _export(db, principal, policy_id, as_of, status, "xlsx")
+    return _export(db, principal, policy_id, as_of, status, "xlsx", headers)
 
 
 @router.post("/policies/{policy_id}/refresh", dependencies=[Depends(csrf_protect)])

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
-from typing import Any
+from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, Any
 
+from markupsafe import Markup
+
+from highland.platform.kit import numbers
 from highland.platform.kit.industry import DIVISIONS, SECTIONS
-from highland.platform.kit.money import yuan_display
 from highland.platform.web.i18n import error_text, has, pick, translate
 from highland.policies import sentences
 from highland.policies.models import PackageVersion, PolicyVersion
@@ -32,8 +34,10 @@ from highland.policies.rules.model import (
     Tree,
     Value,
 )
-from highland.policies.service import EnterpriseMatch
 from highland.policies.service.whatif import EDITED
+
+if TYPE_CHECKING:  # the service imports this module (exports speak its words)
+    from highland.policies.service import EnterpriseMatch
 
 # Fields whose codes are named in the catalogue (the registry's vocabularies).
 VOCABULARY: dict[str, str] = {
@@ -164,9 +168,13 @@ class Formatter:
         text = pick(self.lang, spec.label_zh, spec.label_en)
         return text[:1].upper() + text[1:] if capital else text
 
-    def money(self, fen: int | None) -> str:
-        """Fen as ¥1,234,567; '—' when missing."""
-        return yuan_display(fen)
+    def money(self, fen: int | None) -> Markup:
+        """Fen as 万元/亿元 with the exact yuan on hover; '—' when missing (kit.numbers)."""
+        return Markup(numbers.money_html(fen, self.lang))  # noqa: S704 - escaped there
+
+    def money_text(self, fen: int | None) -> str:
+        """Fen as 万元/亿元 in plain text (inside a sentence); '—' when missing."""
+        return numbers.money(fen, self.lang)
 
     # ------------------------------------------------------------------ values
 
@@ -185,16 +193,18 @@ class Formatter:
             return self.join([self.code(name, str(i)) for i in v]) if v else self.t("pol.none")
         return self.code(name, str(v))
 
-    def scaled(self, name: str, human: Decimal) -> str:
-        """A number in the field's human unit: ¥ for money, % for ratios, years, counts."""
+    def scaled(self, name: str, human: Decimal, written: bool = False) -> str:
+        """A number in the field's human unit (kit.numbers): 万元/亿元 for money, % for ratios,
+        years, counts; a threshold as `written` in a rule keeps exactly its digits."""
         kind = FIELDS[name].kind
         if kind == "money":
-            fen = human * 100
-            return yuan_display(int(fen)) if fen == fen.to_integral_value() else f"¥{human:,}"
+            fen = int((human * 100).to_integral_value(ROUND_HALF_UP))
+            show = numbers.money_written if written else numbers.money
+            return show(fen, self.lang)
         if kind == "usd":
             return f"US${human:,.0f}" if human == human.to_integral_value() else f"US${human:,}"
         if kind == "ratio":
-            return f"{_plain(human * 100)}%"
+            return numbers.percent_written(human) if written else numbers.percent(human)
         number = f"{int(human):,}" if human == human.to_integral_value() else _plain(human)
         return self.t("unit.years", n=number) if kind == "years" else number
 
@@ -233,7 +243,7 @@ class Formatter:
             return self.t("bool.yes") if value else self.t("bool.no")
         spec = FIELDS.get(name)
         if isinstance(value, Decimal) and spec is not None and spec.numeric:
-            return self.scaled(name, value)
+            return self.scaled(name, value, written=True)
         return self.code(name, str(value))
 
     # ------------------------------------------------------------------ criteria
@@ -293,7 +303,7 @@ class Formatter:
         """A shortfall in the field's integer unit, in human units (percentage points)."""
         spec = FIELDS[name]
         if spec.kind == "ratio":
-            return self.t("unit.points", n=_plain(Decimal(n) / 10_000))
+            return numbers.points(Decimal(n) / spec.scale, self.lang)
         return self.scaled(name, Decimal(n) / spec.scale)
 
     def gap(self, cr: CriterionResult) -> str | None:

@@ -35,6 +35,7 @@ from highland.enterprises.public import (
 from highland.platform.audit.service import Actor, Change, record
 from highland.platform.db import utcnow
 from highland.platform.errors import Conflict, InvalidInput, NotFound
+from highland.platform.kit import numbers
 
 
 def leading_firms(session: Session, chain_id: int) -> list[tuple[LeadingFirm, EnterpriseRef]]:
@@ -152,10 +153,10 @@ class LeadingSuggestion:
 
     @property
     def share_percent(self) -> str | None:
-        """The revenue share as a percentage with two decimals."""
+        """The revenue share as a percentage, one decimal (kit.numbers: `12.3%`)."""
         if self.share is None:
             return None
-        return f"{float(self.share * 100):.2f}"
+        return numbers.percent(self.share)
 
 
 def _latest_revenue(session: Session, ids: list[int]) -> tuple[int | None, dict[int, int]]:

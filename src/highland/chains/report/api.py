@@ -10,10 +10,11 @@ from sqlalchemy.orm import Session
 
 from highland.chains import indicators
 from highland.chains.report import service as report
-from highland.chains.report.pages import FORMAT, MONTH, respond
+from highland.chains.report.pages import FORMAT, HEADERS, MONTH, respond
 from highland.platform.db import utcnow
 from highland.platform.deps import DB, require
 from highland.platform.identity.permissions import Permission, Principal
+from highland.platform.kit import numbers
 from highland.platform.web.params import DbInt
 
 router = APIRouter(prefix="/api/v1", tags=["chains"])
@@ -32,6 +33,7 @@ def chain_report(
     month: str | None = MONTH,
     fmt: str = FORMAT,
     lang: str = LANG,
+    headers: str | None = HEADERS,
     db: Session = DB,
     principal: Principal = READ,
 ) -> Response:
@@ -40,6 +42,7 @@ def chain_report(
     their tasks, earlier tasks still open. format html (default) or xlsx."""
     now = utcnow()
     report.check_format(fmt)
+    chosen = numbers.header_set(headers)
     month = indicators.current_month(now) if month is None else month
     r = report.build(db, chain_id, month, lang, now, by=principal.username)
-    return respond(r, fmt, links=False)
+    return respond(r, fmt, links=False, headers=chosen)

@@ -20,11 +20,12 @@ from highland.platform.cli import fail, say
 from highland.platform.cli import init_db as _init
 from highland.platform.db import transaction
 from highland.platform.errors import HighlandError
+from highland.platform.kit import numbers
 
 app = typer.Typer(help="Reports: the monthly chain report.", no_args_is_help=True)
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
-FLAGS = {"month": "--month", "format": "--format", "lang": "--lang"}
+FLAGS = {"month": "--month", "format": "--format", "lang": "--lang", "headers": "--headers"}
 
 
 def write_atomically(path: Path, data: bytes) -> None:
@@ -71,9 +72,13 @@ def chain(
     out_path: Annotated[Path, typer.Option("--out", help="The file to write")],
     fmt: Annotated[str, typer.Option("--format", help="html | xlsx")] = "html",
     lang: Annotated[str, typer.Option("--lang", help="zh-CN | en")] = "zh-CN",
+    headers: Annotated[
+        str, typer.Option("--headers", help="XLSX sheets: zh (default) | codes")
+    ] = "zh",
 ) -> None:
     """Write a chain's monthly report (printable HTML or XLSX) to --out."""
-    for check in (lambda: report.check_format(fmt), lambda: report.check_lang(lang)):
+    for check in (lambda: report.check_format(fmt), lambda: report.check_lang(lang),
+                  lambda: numbers.header_set(headers)):  # fmt: skip
         try:
             check()
         except HighlandError as exc:
@@ -85,7 +90,8 @@ def chain(
     try:
         with transaction() as s:
             r = report.build(s, _chain_id(s, chain), month, lang, by=_actor().name)
-            data = report.to_xlsx(r) if fmt == "xlsx" else report.to_html(r).encode("utf-8")
+            html = fmt != "xlsx"
+            data = report.to_html(r).encode("utf-8") if html else report.to_xlsx(r, headers)
     except HighlandError as exc:
         raise _flag(exc, 2 if exc.status_code in (404, 422) else 1) from None
     try:

@@ -38,8 +38,7 @@ from highland.chains.pictures import service as pictures_pages
 from highland.platform import institutions
 from highland.platform.db import utcnow
 from highland.platform.errors import InvalidInput
-from highland.platform.kit.dates import CITY_TZ
-from highland.platform.kit.money import wan_text
+from highland.platform.kit import numbers
 from highland.platform.web.i18n import LANGUAGES, local_name, translate
 from highland.platform.web.render import TEMPLATES
 
@@ -49,6 +48,7 @@ TOP = 3  # prospects shown for each gap
 FORMATS = ("html", "xlsx")
 COUNTS = {"members": "count", "new_members": "count", "open_demands": "demands",
           "overdue_demands": "demands", "key_projects": "projects"}  # fmt: skip
+COUNT_UNITS = {"count": "firms", "demands": "demands", "projects": "projects"}  # kit.numbers
 
 
 @dataclass(frozen=True)
@@ -126,6 +126,7 @@ class Report:
     earlier: list[TaskLine]
     meeting: dict[str, Any] | None = None
     labels: dict[str, str] = field(default_factory=dict)
+    codes: bool = False  # the XLSX's sheets keep their fixed English names (headers=codes)
 
     @property
     def title(self) -> str:
@@ -180,14 +181,9 @@ def check_format(fmt: str | None) -> str:
 
 
 def local(dt: datetime | None, seconds: bool = False) -> str:
-    """A time in Asia/Shanghai (naive times are UTC, as stored)."""
-    if dt is None:
-        return "—"
-    if dt.tzinfo is None:
-        from datetime import UTC
-
-        dt = dt.replace(tzinfo=UTC)
-    return dt.astimezone(CITY_TZ).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+    """A time in Beijing time to the minute (naive times are UTC, as stored); `seconds` is
+    kept for callers, the house writes every time to the minute (docs/numbers.md)."""
+    return numbers.beijing_time(dt)
 
 
 def local_iso(value: str | None) -> str:
@@ -220,11 +216,10 @@ def _display(lang: str, key: str, it: dict[str, Any]) -> str:
     if value is None:
         return translate(lang, G + ("not_available" if key == "key_projects" else "missing"))
     if it.get("unit") == "fen":
-        return wan_text(int(value))
+        return numbers.money(int(value), lang)  # 万元, or 亿元 from 1 亿元 (docs/numbers.md)
     if key == "growth":
-        pct = (Decimal(str(value)) * 100).quantize(Decimal("0.1"))
-        return str(pct)  # the unit column says %
-    return str(value)
+        return numbers.percent(Decimal(str(value)))
+    return numbers.count(value, COUNT_UNITS[COUNTS[key]], lang)
 
 
 def _basis(lang: str, key: str, it: dict[str, Any]) -> str:
@@ -414,11 +409,11 @@ def to_html(report: Report, links: bool = False) -> str:
     )  # fmt: skip
 
 
-def to_xlsx(report: Report) -> bytes:
-    """The report as a workbook (see chains.report.xlsx)."""
+def to_xlsx(report: Report, headers: str = "zh") -> bytes:
+    """The report as a workbook (see chains.report.xlsx); `headers` zh (default) or codes."""
     from highland.chains.report.xlsx import workbook
 
-    return workbook(report)
+    return workbook(report, headers)
 
 
 def filename(report: Report, fmt: str) -> str:

@@ -1,6 +1,8 @@
 """The monthly chain report as an XLSX workbook (openpyxl), laid out from a `report.Report`.
 
-Sheets (names fixed in English for programs; headers in the report's language):
+Sheets, named in the report's language (指标 / 产业链环节 / 短板 / 调度事项 / 说明); with the
+`codes` header set (`?headers=codes`, `--headers codes`) the fixed English names scripts read
+(Indicators / Segments / Gaps / Decisions / About). Headers are in the report's language:
 
 - Indicators: key, indicator, value, unit, reported, missing, freshness, basis, source;
 - Segments: the chain map's data — stream, code, segment, parent, members, members with
@@ -18,6 +20,7 @@ A missing figure is an empty cell, never 0.
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +28,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
+from highland.platform.kit import numbers
 from highland.platform.kit.dates import CITY_TZ
 from highland.platform.kit.inert import append
 
@@ -61,6 +65,15 @@ def _sheet(
     return ws
 
 
+SHEETS = {"Indicators": "indicators", "Segments": "segments", "Gaps": "gaps",
+          "Decisions": "decisions", "About": "about"}  # fmt: skip
+
+
+def _name(r: Report, sheet: str) -> str:
+    """A sheet's name: the report's language, or the fixed English one for scripts."""
+    return sheet if r.codes else r.t(R + "sheet." + SHEETS[sheet])
+
+
 def _formats(ws: Worksheet, row: int, formats: dict[int, str]) -> None:
     for col, fmt in formats.items():
         ws.cell(row=row, column=col).number_format = fmt
@@ -72,7 +85,7 @@ def _indicators(wb: Workbook, r: Report) -> None:
              t(R + "unit"), t(R + "x.reported"), t(R + "x.missing"),
              t("chains.governance.freshness"), t("chains.governance.coverage"),
              t(R + "x.source")]  # fmt: skip
-    ws = _sheet(wb, "Indicators", heads, [16, 30, 18, 10, 10, 10, 20, 34, 40], first=True)
+    ws = _sheet(wb, _name(r, "Indicators"), heads, [16, 30, 18, 10, 10, 10, 20, 34, 40], first=True)
     source = (t(R + "x.recorded", month=r.month) if r.indicators_recorded
               else t(R + "x.computed"))  # fmt: skip
     source += f" · {r.computed_at or '—'}"
@@ -94,7 +107,7 @@ def _segments(wb: Workbook, r: Report) -> None:
     heads = [t(R + "x.stream"), t(R + "x.code"), t(R + "gap.segment"), t(R + "x.parent"),
              t(R + "gap.members"), t(R + "x.with_output"), t(R + "x.output"), t(R + "gap.lq"),
              t(R + "gap.tier"), t("chains.bottleneck"), t("chains.pictures.leading")]  # fmt: skip
-    ws = _sheet(wb, "Segments", heads, [10, 14, 26, 14, 10, 12, 20, 10, 24, 10, 30])
+    ws = _sheet(wb, _name(r, "Segments"), heads, [10, 14, 26, 14, 10, 12, 20, 10, 24, 10, 30])
     for b in r.boxes:
         append(ws, [
             t("chains.stream." + b.stream), b.code, ("　" * b.depth) + b.name, b.parent or None,
@@ -110,7 +123,7 @@ def _gaps(wb: Workbook, r: Report) -> None:
     heads = [t(R + "gap.rank"), t(R + "x.code"), t(R + "gap.segment"), t(R + "x.stream"),
              t("chains.bottleneck"), t(R + "gap.members"), t(R + "gap.lq"), t(R + "gap.tier"),
              t(R + "gap.score"), t(R + "gap.prospects")]  # fmt: skip
-    ws = _sheet(wb, "Gaps", heads, [6, 14, 26, 10, 10, 10, 10, 24, 10, 60])
+    ws = _sheet(wb, _name(r, "Gaps"), heads, [6, 14, 26, 10, 10, 10, 10, 24, 10, 60])
     for g in r.gaps:
         append(ws, [
             g.rank, g.segment, g.name, t("chains.stream." + g.stream),
@@ -127,7 +140,7 @@ def _decisions(wb: Workbook, r: Report) -> None:
     heads = [t(R + "x.group"), t(R + "x.month"), "#", t(g + "task_title"), t(g + "owner"),
              t(R + "x.due"), t(g + "state"), t(R + "overdue"), t(g + "on_time"),
              t(g + "result")]  # fmt: skip
-    ws = _sheet(wb, "Decisions", heads, [16, 10, 8, 40, 30, 18, 14, 8, 10, 40])
+    ws = _sheet(wb, _name(r, "Decisions"), heads, [16, 10, 8, 40, 30, 18, 14, 8, 10, 40])
     if not r.recorded:
         append(ws, [t(R + "x.this_month"), r.month, None, t(R + "no_record")])
     for group, lines in (("x.this_month", r.decisions), ("x.earlier", r.earlier)):
@@ -148,7 +161,7 @@ def _about(wb: Workbook, r: Report) -> None:
     from highland.chains.report.service import local
 
     t = r.t
-    ws = _sheet(wb, "About", [t(R + "x.item"), t(R + "x.value_col")], [24, 80])
+    ws = _sheet(wb, _name(r, "About"), [t(R + "x.item"), t(R + "x.value_col")], [24, 80])
     rows = [
         (t(R + "chain"), r.name), (t(R + "x.name_en"), r.name_en), (t(R + "x.code"), r.chain_code),
         (t(R + "month"), r.month), (t(R + "as_of"), local(r.as_of, seconds=True)),
@@ -165,8 +178,9 @@ def _about(wb: Workbook, r: Report) -> None:
         ws.cell(row=ws.max_row, column=2).alignment = Alignment(wrap_text=True)
 
 
-def workbook(r: Report) -> bytes:
-    """The report's workbook as bytes."""
+def workbook(r: Report, headers: str = "zh") -> bytes:
+    """The report's workbook as bytes (`headers`: zh, the default, or codes; kit.numbers)."""
+    r = replace(r, codes=numbers.header_set(headers) == "codes")
     wb = Workbook()
     _indicators(wb, r)
     _segments(wb, r)

@@ -20,8 +20,7 @@ from highland.chains.trends import service as trends
 from highland.platform.deps import DB, require
 from highland.platform.errors import InvalidInput
 from highland.platform.identity.permissions import Permission, Principal
-from highland.platform.kit.dates import CITY_TZ
-from highland.platform.kit.money import wan_text, yuan_display
+from highland.platform.kit import numbers
 from highland.platform.web import charts
 from highland.platform.web.i18n import error_text, translate
 from highland.platform.web.params import DbInt
@@ -41,16 +40,10 @@ COLUMNS = tuple(k for k in indicators.ORDER if k != "key_projects")
 
 
 def fresh_text(value: object) -> str:
-    """A freshness for reading: a time in Asia/Shanghai to the minute, a date or year as is."""
+    """A freshness for reading: a time in Beijing time to the minute, a date or year as is."""
     if value is None or value == "":
         return "—"
-    raw = str(value)
-    if len(raw) > 10:
-        try:
-            return datetime.fromisoformat(raw).astimezone(CITY_TZ).strftime("%Y-%m-%d %H:%M")
-        except ValueError:
-            return raw
-    return raw
+    return numbers.beijing_time(value if isinstance(value, datetime) else str(value))
 
 
 def plotted(key: str, value: object) -> float | None:
@@ -58,19 +51,22 @@ def plotted(key: str, value: object) -> float | None:
     if value is None:
         return None
     if key in trends.MONEY:
-        return int(str(value)) / 1_000_000
+        return numbers.wan_number(int(str(value)))
     if key == "growth":
         return float(Decimal(str(value)) * 100)
     return float(str(value))
 
 
-def exact(key: str, value: object) -> str:
-    """The value for the table, exactly: yuan to the fen, growth in % to four places."""
+def shown(key: str, value: object, lang: str) -> tuple[str, str]:
+    """The value for the table and its hover: money in 万元/亿元 with the exact yuan on hover,
+    growth in % (one decimal), counts with their unit (docs/numbers.md)."""
     if key in trends.MONEY:
-        return yuan_display(int(str(value)))
+        fen = int(str(value))
+        return numbers.money(fen, lang), numbers.yuan(fen, lang)
     if key == "growth":
-        return f"{Decimal(str(value)) * 100:.4f}%"
-    return str(value)
+        return numbers.percent(Decimal(str(value))), ""
+    unit = "demands" if key.endswith("_demands") else "firms"
+    return numbers.count(int(str(value)), unit, lang), ""
 
 
 @dataclass
@@ -80,7 +76,7 @@ class Cell:
     key: str
     value: object
     text: str
-    short: str  # 万元 for money
+    title: str  # the exact yuan of money, on hover
     fresh: str
 
 
@@ -114,16 +110,15 @@ def build_charts(data: dict[str, Any], lang: str) -> list[Chart]:
     return out
 
 
-def table(data: dict[str, Any]) -> list[dict[str, Any]]:
+def table(data: dict[str, Any], lang: str) -> list[dict[str, Any]]:
     """One row a month, newest first: source, computation time and a cell per indicator."""
     rows = []
     for p in reversed(data["points"]):
         cells = []
         for key in COLUMNS:
             v = p["values"][key]
-            short = wan_text(int(str(v))) if key in trends.MONEY and v is not None else ""
-            text = "" if v is None else exact(key, v)
-            cells.append(Cell(key, v, text, short, fresh_text(p["freshness"][key])))
+            text, title = ("", "") if v is None else shown(key, v, lang)
+            cells.append(Cell(key, v, text, title, fresh_text(p["freshness"][key])))
         rows.append({"month": p["month"], "source": p["source"], "cells": cells,
                      "computed_at": fresh_text(p["computed_at"])})  # fmt: skip
     return rows
@@ -150,5 +145,5 @@ def trends_page(
     except InvalidInput as exc:
         ctx["error"], ctx["error_text"] = exc, error_text(lang, exc)
         return render(request, "chains/trends.html", ctx, status_code=exc.status_code)
-    ctx.update(data=data, charts=build_charts(data, lang), rows=table(data))
+    ctx.update(data=data, charts=build_charts(data, lang), rows=table(data, lang))
     return render(request, "chains/trends.html", ctx)

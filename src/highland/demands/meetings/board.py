@@ -18,10 +18,11 @@ from highland.platform.calendar import load_calendar
 from highland.platform.calendar.provisional import demand_marks
 from highland.platform.db import utcnow
 from highland.platform.identity.permissions import Principal
+from highland.platform.kit import numbers
 from highland.platform.kit.inert import append
 from highland.platform.web.i18n import local_name, translate
 
-# (message key, column width) of the export, in order; the header row is bilingual.
+# (message key, column width) of the export, in order; headers in Chinese (docs/numbers.md).
 COLUMNS: tuple[tuple[str, int], ...] = (
     ("demands.col.no", 6),
     ("demands.col.enterprise", 30),
@@ -40,6 +41,20 @@ COLUMNS: tuple[tuple[str, int], ...] = (
     ("demands.col.verdict", 12),
     ("calendar.col.provisional", 14),
 )
+# The machine codes, each in a column of its own after the words (Chinese headers), and the
+# English machine headers of the whole sheet with `headers=codes` (scripts).
+CODE_COLUMNS = (("num.board.id", "id"), ("num.board.category_code", "category_code"),
+                ("num.board.request_type_code", "request_type_code"),
+                ("num.board.institution_code", "institution_code"),
+                ("num.board.co_handler_codes", "co_handler_codes"),
+                ("num.board.state_code", "state"), ("num.board.flag_code", "flag_code"),
+                ("num.board.verdict_code", "verdict_code"))  # fmt: skip
+MACHINE_HEADERS = (
+    "no", "enterprise", "uscc", "title", "category", "request_type", "institution",
+    "co_handlers", "response_due", "resolution_due_original", "resolution_due",
+    "extension_days", "state_label", "flag", "verdict", "provisional",
+    *(name for _, name in CODE_COLUMNS),
+)  # fmt: skip
 
 
 def board_rows(
@@ -72,6 +87,11 @@ def board_rows(
                 ),
                 "institution": names.institution(d.institution_code),
                 "institution_code": d.institution_code,
+                "category_code": d.category_code,
+                "request_type_code": d.request_type or "",
+                "co_handler_codes": ",".join(d.co_handlers or []),
+                "flag_code": f or "",
+                "verdict_code": d.verdict or "",
                 "co_handlers": ", ".join(names.institution(c) for c in d.co_handlers or []),
                 "response_due": local(d.response_due),
                 "resolution_due": local(d.resolution_due),
@@ -99,9 +119,9 @@ def state_counts(rows: list[dict[str, Any]]) -> dict[str, int]:
     return out
 
 
-def _both(key: str) -> str:
-    """A header or label of the export in both languages, e.g. '会议 / Meeting'."""
-    return f"{translate('zh-CN', key)} / {translate('en', key)}"
+def _zh(key: str) -> str:
+    """A header or label of the export, in Chinese (the list that goes to the leader's table)."""
+    return translate("zh-CN", key)
 
 
 def _provisional_cell(r: dict[str, Any]) -> str:
@@ -118,17 +138,23 @@ def _provisional_cell(r: dict[str, Any]) -> str:
 
 
 def board_xlsx(
-    session: Session, principal: Principal, meeting_id: int, now: datetime | None = None
+    session: Session,
+    principal: Principal,
+    meeting_id: int,
+    now: datetime | None = None,
+    headers: str = "zh",
 ) -> bytes:
-    """The meeting's demand list as XLSX: one bilingual header row, times in Asia/Shanghai,
-    Chinese names and labels (the list that goes to the leader's table)."""
+    """The meeting's demand list as XLSX: Chinese headers, names and labels with the codes in
+    columns of their own (`headers="codes"`: English machine headers), times Beijing time."""
+    codes = numbers.header_set(headers) == "codes"
     meeting = repository.meeting(session, principal, meeting_id)
     rows = board_rows(session, principal, meeting_id, "zh-CN", now)
     wb = Workbook()
     ws = wb.active
     assert ws is not None
     ws.title = translate("zh-CN", "demands.board.sheet")
-    append(ws, [_both(k) for k, _ in COLUMNS])
+    append(ws, list(MACHINE_HEADERS) if codes
+           else [_zh(k) for k, _ in COLUMNS] + [_zh(k) for k, _ in CODE_COLUMNS])  # fmt: skip
     for cell in ws[1]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="E8F0FA")
@@ -153,6 +179,7 @@ def board_xlsx(
                 r["flag_label"],
                 r["verdict"] + (f" ({r['rating']}/5)" if r["rating"] else ""),
                 _provisional_cell(r),
+                *(r[name] for _, name in CODE_COLUMNS),
             ],
         )
     for i, (_, width) in enumerate(COLUMNS, 1):
@@ -166,13 +193,13 @@ def board_xlsx(
         ("demands.board.leader", meeting.leader),
         ("demands.board.exported_at", local(now or utcnow())),
     ):
-        append(info, [_both(key), value])
+        append(info, [key.rsplit(".", 1)[1] if codes else _zh(key), value])
     if any(_provisional_cell(r) for r in rows):
         # What the list's provisional mark means (docs/calendar.md), in both languages.
         for lang in ("zh-CN", "en"):
             append(
                 info,
-                [_both("demands.board.note"), translate(lang, "calendar.provisional.export_note")],
+                [_zh("demands.board.note"), translate(lang, "calendar.provisional.export_note")],
             )
     info.column_dimensions["A"].width = 36
     info.column_dimensions["B"].width = 48

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -178,9 +178,14 @@ def board_page(
 
 
 @router.get("/demand-meetings/{meeting_id}/export.xlsx")
-def board_export(meeting_id: DbInt, db: Session = DB, principal: Principal = READ) -> Response:
-    """The meeting's demand list as XLSX."""
-    content = board_xlsx(db, principal, meeting_id)
+def board_export(
+    meeting_id: DbInt,
+    headers: str | None = Query(None, max_length=40),
+    db: Session = DB,
+    principal: Principal = READ,
+) -> Response:
+    """The meeting's demand list as XLSX (Chinese headers; `headers=codes` for scripts)."""
+    content = board_xlsx(db, principal, meeting_id, headers=headers or "")
     name = f"meeting-{meeting_id}-demands.xlsx"
     return Response(
         content,

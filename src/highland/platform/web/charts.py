@@ -9,6 +9,8 @@ from collections.abc import Sequence
 import pygal
 from pygal.style import Style
 
+from highland.platform.kit import numbers
+
 _STYLE = Style(
     background="#ffffff",
     plot_background="#ffffff",
@@ -69,7 +71,7 @@ def bars(
         print_values=False,
         y_title=unit or None,
         margin=8,
-        value_formatter=(lambda v: f"{v:,.0f}") if integers else (lambda v: f"{v:,.1f}"),
+        value_formatter=_whole if integers else numbers.axis,
         y_labels_major_every=None,
     )
     if integers:
@@ -91,8 +93,9 @@ def _count_ticks(values: Sequence[float | None]) -> list[int]:
     return list(range(math.floor(low / step) * step, math.ceil(high / step) * step + 1, step))
 
 
-def _short(v: float) -> str:
-    return f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.1f}"
+def _whole(v: float) -> str:
+    """A count on an axis or in a tooltip (kit.numbers: thousands separators)."""
+    return numbers.number(v, 0)
 
 
 def line(
@@ -127,7 +130,7 @@ def line(
         x_labels_major_every=None if len(x_labels) <= 18 else 3,
         truncate_label=-1,
         no_data_text=no_data,
-        value_formatter=(lambda v: f"{v:,.0f}") if integers else _short,
+        value_formatter=_whole if integers else numbers.axis,
     )
     if integers:
         chart.y_labels = _count_ticks([v for _, values in series for v in values])

@@ -10,13 +10,13 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
-from jinja2 import ChoiceLoader, FileSystemLoader
+from jinja2 import ChoiceLoader, FileSystemLoader, pass_context
+from markupsafe import Markup
 
 from highland.platform.deps import LANG_COOKIE
 from highland.platform.identity.permissions import Permission, Principal
-from highland.platform.kit.dates import CITY_TZ
+from highland.platform.kit import numbers
 from highland.platform.kit.industry import DIVISIONS, SECTIONS
-from highland.platform.kit.money import wan_text
 from highland.platform.web.i18n import (
     has,
     local_name,
@@ -64,7 +64,29 @@ def _make_templates() -> Jinja2Templates:
         loader=ChoiceLoader([FileSystemLoader(folder) for folder in _template_folders()]),
         autoescape=select_autoescape(["html"]),
     )
+    _register_number_filters(env)
     return Jinja2Templates(env=env)
+
+
+def _lang_of(context: Any) -> str:
+    return str(context.get("lang") or "zh-CN")
+
+
+def _register_number_filters(env: Any) -> None:
+    """The one formatting module's filters (platform/kit/numbers.py, docs/numbers.md):
+    `fen|money` (万元/亿元, exact yuan on hover), `fen|yuan`, `ratio|percent`, `ratio|points`,
+    `n|count("firms")`, `n|number`, `dt|beijing_time`."""
+    env.filters["money"] = pass_context(
+        lambda c, fen: Markup(numbers.money_html(fen, _lang_of(c)))  # noqa: S704 - escaped
+    )
+    env.filters["money_text"] = pass_context(lambda c, fen: numbers.money(fen, _lang_of(c)))
+    env.filters["yuan"] = pass_context(lambda c, fen: numbers.yuan(fen, _lang_of(c)))
+    env.filters["percent"] = lambda ratio, signed=False: numbers.percent(ratio, signed)
+    env.filters["percent_of"] = numbers.percent_of
+    env.filters["points"] = pass_context(lambda c, ratio: numbers.points(ratio, _lang_of(c)))
+    env.filters["count"] = pass_context(lambda c, n, unit: numbers.count(n, unit, _lang_of(c)))
+    env.filters["number"] = numbers.number
+    env.filters["beijing_time"] = numbers.beijing_time
 
 
 TEMPLATES = _make_templates()
@@ -89,7 +111,9 @@ def _show_value(lang: str) -> Any:
         if key in ("rd_intensity", "revenue_growth", "revenue_cagr_3y") and isinstance(
             value, Decimal | float | int
         ):
-            return f"{Decimal(str(value)) * 100:.1f}%"
+            return numbers.percent(value)
+        if key == "age_years" and isinstance(value, Decimal | float | int):
+            return numbers.count(value, "years", lang)
         return str(value)
 
     return show
@@ -139,11 +163,9 @@ def render(
         "other_lang": other_language(lang),
         "pick_name": lambda zh, en: pick(lang, zh, en),
         "local_name": lambda row: local_name(lang, *_names_of(row)),
-        "wan": wan_text,
+        "wan": lambda fen: Markup(numbers.money_html(fen, lang)),  # noqa: S704 - escaped
         "show_value": _show_value(lang),
-        "local_time": lambda dt: (
-            dt.astimezone(CITY_TZ).strftime("%Y-%m-%d %H:%M:%S") if isinstance(dt, datetime) else dt
-        ),
+        "local_time": lambda dt: numbers.beijing_time(dt) if isinstance(dt, datetime) else dt,
     }
     # The header's unread count: a callable put on request.state by the notices package's
     # app-wide dependency (this layer imports no module that stores notices).
