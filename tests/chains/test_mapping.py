@@ -396,7 +396,7 @@ def test_cli_suggest_accept_leading(tmp_path: Any, monkeypatch: pytest.MonkeyPat
         r = runner.invoke(app, ["accept", "--chain", "ic", "--ids", "99999"])
         assert r.exit_code == 1 and "产业链 ic 中没有编号为 99999 的建议" in r.output
         r = runner.invoke(app, ["leading", "--chain", "ic"])
-        assert r.exit_code == 0 and "2024 年营收占比：100.00%" in r.output, r.output
+        assert r.exit_code == 0 and "2024 年营收占比：100.0%" in r.output, r.output
         r = runner.invoke(app, ["leading", "--chain", "ic", "--mark", uscc(1)])
         assert r.exit_code == 0
         r = runner.invoke(app, ["leading", "--chain", "nope"])

@@ -274,7 +274,7 @@ def test_exports_csv_and_xlsx(client: Any, world: dict[str, Any]) -> None:
     assert values[0][:5] == ("统一社会信用代码", "企业名称", "结果代码", "结果", "金额（元）")
     by = {v[0]: v for v in values[1:]}
     assert by[uscc(2)][2:5] == ("eligible", "符合", 72000)
-    assert by[uscc(1)][5:7] == ("rd_intensity >= 0.04", "研发投入强度 ≥ 4%")
+    assert by[uscc(1)][5:7] == ("rd_intensity >= 0.04", "研发投入强度不低于 4%")
     bad = client.get(f"/policies/{POLICY}/export.csv", params={"as_of": AS_OF, "headers": "x"})
     assert bad.status_code == 422 and "headers 参数“x”无效" in bad.text
 

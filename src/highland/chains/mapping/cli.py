@@ -122,7 +122,7 @@ def leading(
                 out.print(line, highlight=False, markup=False)
             rows, year = lead.leading_suggestions(s, cid)
             for r in rows:
-                share = words("missing") if r.share_percent is None else f"{r.share_percent}%"
+                share = words("missing") if r.share_percent is None else str(r.share_percent)
                 line = words("cli.mapping.suggest_row", uscc=r.uscc, name=r.name, year=year,
                              share=share, upstream=r.upstream_members)  # fmt: skip
                 out.print(line, highlight=False, markup=False)
