@@ -32,9 +32,14 @@ BENCHES: dict[str, list[str]] = {
     "import": ["bench_import.py", "--enterprises", "100000", "--runs", "1"],
     "search": ["bench_search.py", "--enterprises", "100000", "--requests", "100"],
     "demands": ["bench_demands.py", "--quick", "--only", "calendar,metrics,sweep"],
+    "sweep": ["bench_demands.py", "--quick", "--only", "sweep", "--runs", "3"],
     "chains": ["bench_chains.py", "--enterprises", "100000", "--runs", "1", "--no-profile"],
     "policies": ["bench_policies.py", "--enterprises", "100000", "--only", "single"],
     "triggers": ["bench_figure_triggers.py", "--enterprises", "50000", "--runs", "1"],
+    "chain-report": ["bench_chain_report.py", "--enterprises", "20000", "--runs", "1"],
+    "backup": ["bench_backup.py", "--enterprises", "100000", "--runs", "1"],
+    "upload": ["bench_upload_bombs.py"],
+    "load": ["bench_load.py", "--backend", "sqlite", "--seconds", "30"],
 }
 # Leaves whose name says they are a duration or a rate (rates: higher is better).
 TIME_HINTS = ("seconds", "_s", "_ms", "p50", "p95", "p99", "median", "time", "wall")
