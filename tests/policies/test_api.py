@@ -39,7 +39,8 @@ RD = """\
 id: t-rd
 title: 研发投入补助（测试）
 title_en: R&D subsidy (test)
-issuer: 测试科技局
+issuer: 测试区人民政府
+authority: 测试科技局
 level: district
 document: 测试〔2025〕1号
 article: 第二条
@@ -252,6 +253,9 @@ def test_library_list_filters(client, world) -> None:  # type: ignore[no-untyped
     rows = _ok(_get(client, world["enterprise"], "/api/v1/policies", as_of=AS_OF))
     assert [r["id"] for r in rows] == ["t-award", "t-rd", "t-staff"]
     rd = rows[1]
+    # 发文单位 and 主管部门 apart; a file without `authority` gives null
+    assert (rd["issuer"], rd["authority"]) == ("测试区人民政府", "测试科技局")
+    assert (rows[0]["issuer"], rows[0]["authority"]) == ("测试科技局", None)
     assert rd["in_force"] is True and rd["package"] == "t-pkg" and rd["no_application"] is True
     assert rd["effective"] == "2025-01-01" and rd["expires"] is None
     early = _ok(_get(client, world["enterprise"], "/api/v1/policies", as_of="2024-12-31"))

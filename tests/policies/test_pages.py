@@ -432,3 +432,32 @@ def test_runs_need_the_right_roles(client: Any, world: dict[str, Any]) -> None:
     assert client.post("/policy-runs", data={"csrf_token": csrf}).status_code == 403
     _as(client, world, "enterprise")
     assert client.get("/policy-runs").status_code == 403
+
+
+def test_policy_page_shows_the_issuer_and_the_body_that_runs_it(
+    client: Any, world: dict[str, Any]
+) -> None:
+    """发文单位 and 主管部门 apart: a 宁委发 document is issued by the Party committee and the
+    city government, and run by a bureau; a file that names no authority says so."""
+    page = client.get("/policies/nj-2025-hightech-first", params={"as_of": AS_OF})
+    text = page.text
+    assert "<dt>发文单位</dt>" in text and "<dt>主管部门（执行单位）</dt>" in text
+    assert '<dd lang="zh-CN" id="policy-issuer">中共南京市委 南京市人民政府</dd>' in text
+    assert '<dd lang="zh-CN" id="policy-authority">南京市科学技术局</dd>' in text
+    cit = client.get("/policies/nat-2008-hightech-cit", params={"as_of": AS_OF}).text
+    assert "近三年研发费用占同期销售收入比例不低于 5%" in cit
+    assert "科技人员占职工总数比例不低于 10%" in cit and "国科发火〔2016〕32号" in cit
+    library = client.get("/policies").text
+    assert "<th>发文单位 / 主管部门</th>" in library
+    assert '中共南京市委 南京市人民政府<br><span class="muted">南京市科学技术局</span>' in library
+    _english(client)
+    english = client.get("/policies/nj-2025-hightech-first", params={"as_of": AS_OF}).text
+    assert "<dt>Issued by</dt>" in english and "<dt>Administered by</dt>" in english
+    cit = client.get("/policies/nat-2008-hightech-cit", params={"as_of": AS_OF}).text
+    assert "R&amp;D spend over sales, last three accounting years at least 5%" in cit
+    client.cookies.set("highland_lang", "zh-CN")
+    resp = client.post("/policies", data={"yaml": NEW_POLICY, "csrf_token": world["csrf"]})
+    assert resp.status_code == 200, resp.text[:500]
+    page = client.get("/policies/test-2026-award", params={"as_of": AS_OF}).text
+    unnamed = '<span class="muted">规则文件未注明</span></dd>'
+    assert '<dd lang="zh-CN" id="policy-authority">' + unnamed in page

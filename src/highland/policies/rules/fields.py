@@ -78,6 +78,16 @@ FIELDS: dict[str, FieldSpec] = {f.name: f for f in (
     _f("rd_staff", "count", "研发人员", "R&D staff", bound=10**9),
     _f("rd_intensity", "ratio", "研发投入强度", "R&D intensity", bound=10**12),
     _f("invention_patents", "count", "发明专利", "invention patents", bound=10**9),
+    # Recognition tests the portrait does not compute yet (no source columns): a rule may name
+    # them and, until they are supplied, a firm's result is "missing data", never a fail.
+    _f("rd_intensity_3y", "ratio", "近三年研发费用占同期销售收入比例",
+       "R&D spend over sales, last three accounting years", bound=10**12),
+    _f("tech_staff_share", "ratio", "科技人员占职工总数比例", "S&T staff share of employees",
+       bound=10**12),
+    _f("hightech_revenue_share", "ratio", "高新技术产品（服务）收入占总收入比例",
+       "high-tech product and service revenue share", bound=10**12),
+    _f("tech_sme_score", "count", "科技型中小企业评价得分", "technology-based SME evaluation score",
+       bound=10**4),
     _f("total_assets", "money", "资产总额", "total assets", bound=10**16),
     _f("revenue_growth", "ratio", "营收增长率", "revenue growth", bound=10**12),
     _f("revenue_cagr_3y", "ratio", "营收三年复合增长率", "3-year revenue CAGR", bound=10**12),
@@ -92,6 +102,11 @@ FIELDS: dict[str, FieldSpec] = {f.name: f for f in (
     _f("segments", "set", "所属产业链环节", "chain segments"),
 )}
 # fmt: on
+
+# The fields above that the enterprise portrait does not hold: always missing (None) until a
+# portrait source supplies them. Evaluators add them as null columns.
+UNSOURCED_FIELDS = ("rd_intensity_3y", "tech_staff_share", "hightech_revenue_share",
+                    "tech_sme_score")  # fmt: skip
 
 FIXED_FIELDS = frozenset(n for n, f in FIELDS.items() if f.fixed)
 NUMERIC_SCALES: dict[str, int] = {n: f.scale for n, f in FIELDS.items() if f.numeric}

@@ -105,6 +105,8 @@ class Policy:
     benefit: Benefit
     eligibility: Node
     title_en: str | None = None
+    # 主管部门/执行单位: the body that runs the policy, when it is not the issuer (发文单位).
+    authority: str | None = None
     document: str | None = None
     article: str | None = None
     expires: date | None = None

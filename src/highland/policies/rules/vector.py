@@ -15,7 +15,7 @@ from functools import reduce
 import polars as pl
 
 from highland.policies.rules.amount import polars_amount_fen
-from highland.policies.rules.fields import FIELDS, QUALIFICATION_CODES
+from highland.policies.rules.fields import FIELDS, QUALIFICATION_CODES, UNSOURCED_FIELDS
 from highland.policies.rules.model import Benefit, Compiled, Criterion, Tree, qualification_bit
 
 QMASK = "__qualification_mask"
@@ -25,7 +25,11 @@ _NULL_BOOL = pl.lit(None, dtype=pl.Boolean)
 
 
 def prepare(frame: pl.DataFrame) -> pl.DataFrame:
-    """Add the qualification bitmask the set criteria test (one integer per enterprise)."""
+    """Add the qualification bitmask the set criteria test (one integer per enterprise), and a
+    null (missing) column for each rule field the portrait does not hold."""
+    absent = [n for n in UNSOURCED_FIELDS if n not in frame.columns]
+    if absent:
+        frame = frame.with_columns(pl.lit(None, dtype=pl.Int64).alias(n) for n in absent)
     if QMASK in frame.columns:
         return frame
     bits = [

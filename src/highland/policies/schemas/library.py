@@ -21,7 +21,11 @@ class PolicyOut(BaseModel):
     version: int
     title: str
     title_en: str | None
-    issuer: str
+    issuer: str = Field(description="发文单位: the body that issued the document")
+    authority: str | None = Field(
+        description="主管部门/执行单位: the body that runs the policy; null when the rule file "
+        "does not name one"
+    )
     level: str
     document: str | None
     article: str | None
@@ -41,6 +45,7 @@ class PolicyOut(BaseModel):
             title=v.title,
             title_en=v.title_en,
             issuer=v.issuer,
+            authority=p.authority,
             level=v.level,
             document=v.document,
             article=p.article,

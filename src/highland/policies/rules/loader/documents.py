@@ -89,6 +89,8 @@ def read_policy(data: LineDict, doc: Doc) -> Policy | None:
     ident = _identifier(data, doc)
     title = _text(data, "title", doc)
     issuer = _text(data, "issuer", doc)
+    # 主管部门/执行单位: optional (files written before it load unchanged), never blank when given.
+    authority = _text(data, "authority", doc, required="authority" in data)
     level = _choice(data, "level", LEVELS, doc, None)
     effective = _date(data, "effective", doc)
     expires = _date(data, "expires", doc, required=False)
@@ -116,8 +118,9 @@ def read_policy(data: LineDict, doc: Doc) -> Policy | None:
         return None
     assert ident and title and issuer and level and effective and benefit and eligibility
     policy = Policy(
-        id=ident, title=title, issuer=issuer, level=level, effective=effective,
-        benefit=benefit, eligibility=eligibility, title_en=_text(data, "title_en", doc, False),
+        id=ident, title=title, issuer=issuer, authority=authority, level=level,
+        effective=effective, benefit=benefit, eligibility=eligibility,
+        title_en=_text(data, "title_en", doc, False),
         document=_text(data, "document", doc, False), article=_text(data, "article", doc, False),
         expires=expires, package=_text(data, "package", doc, False), stages=tuple(stages),
         no_application=bool(no_application), excludes=tuple(excludes),

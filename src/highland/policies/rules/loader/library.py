@@ -22,9 +22,9 @@ ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
 MAX_BOUND = 2**62  # integer representation of a threshold must stay far inside Int64
 _DOC_SPLIT = re.compile(r"^(---|\.\.\.)(\s.*)?$")
 POLICY_KEYS = {
-    "kind", "id", "title", "title_en", "issuer", "level", "document", "article", "effective",
-    "expires", "package", "stages", "no_application", "benefit", "eligibility", "excludes",
-    "note",
+    "kind", "id", "title", "title_en", "issuer", "authority", "level", "document", "article",
+    "effective", "expires", "package", "stages", "no_application", "benefit", "eligibility",
+    "excludes", "note",
 }  # fmt: skip
 PACKAGE_KEYS = {"kind", "id", "title", "title_en", "issuer", "document", "cap", "note"}
 BENEFIT_KEYS = {"type", "amount", "rounding", "note"}
