@@ -8,12 +8,24 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    exists,
+    func,
+    literal,
+    null,
+    select,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
+from highland.enterprises import scale
 from highland.enterprises.models import (
     Enterprise,
     Financial,
@@ -29,9 +41,6 @@ from highland.platform.identity.permissions import Principal
 USCC_PREFIX = re.compile(r"^(?=.*\d)[0-9A-HJ-NP-RTUWXY]{2,18}$")
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 SIZE_VALUES = ("large", "medium", "small", "micro")
-# 规上 (above designated size): revenue of at least 20,000,000 yuan in the enterprise's latest
-# year of figures (`figures_year`); in fen. See docs/desks.md.
-ABOVE_SCALE_FEN = 2_000_000_000
 SCALE_VALUES = ("above",)
 
 
@@ -46,7 +55,7 @@ class EnterpriseFilter:
     size_class: str | None = None
     qualification: str | None = None
     ownership: str | None = None
-    scale: str | None = None  # "above": 规上 (ABOVE_SCALE_FEN)
+    scale: str | None = None  # "above": 规上 / 限上 (enterprises/scale.py)
 
     def cleaned(self) -> EnterpriseFilter:
         """Drop empty values and check the closed ones."""
@@ -196,10 +205,24 @@ def _filtered(
 
 
 def above_scale(e: Any) -> ColumnElement[bool]:
-    """规上: revenue ≥ ABOVE_SCALE_FEN in the enterprise's latest year of figures."""
+    """规上 / 限上: revenue in the enterprise's latest year of figures at or above its
+    industry's starting point (`scale.THRESHOLDS`, one SQL CASE; industries not judged from
+    revenue never match)."""
     f = Financial
+    starting_point = case(
+        *(
+            (
+                e.industry_section == t.prefix
+                if t.prefix.isalpha()
+                else e.industry_code.startswith(t.prefix),
+                literal(t.fen, BigInteger),
+            )
+            for t in scale.THRESHOLDS
+        ),
+        else_=null(),
+    )
     return exists().where(
-        f.enterprise_id == e.id, f.year == e.figures_year, f.revenue >= ABOVE_SCALE_FEN
+        f.enterprise_id == e.id, f.year == e.figures_year, f.revenue >= starting_point
     )
 
 
