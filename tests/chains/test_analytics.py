@@ -51,7 +51,9 @@ def test_chain_segment_and_district_lq(db) -> None:  # type: ignore[no-untyped-d
     assert seg["design"]["lq"]["lq_exact"] == "150/19"  # (150/380)/(500/10000), via 65
     assert seg["design"]["lq"]["eco_star"] is True
     assert seg["fab"]["lq"]["lq_exact"] == "75/19"
-    assert seg["equip"]["lq"]["lq_exact"] == "0/1" and seg["equip"]["lq"]["tier"] == "below"
+    # equip has no members: no LQ, whatever the registry holds in its class
+    assert seg["equip"]["lq"]["lq"] is None and seg["equip"]["lq"]["tier"] is None
+    assert seg["equip"]["lq"]["reason"] == "no_members"
     assert seg["design"]["members"] == 3 and seg["fab"]["members"] == 1
     # Districts vs. the city over the chain's own codes: 320115 150/150 vs 180/380 = 19/9;
     # 320106 30/230 → 19/69; 320102 has no figure at all → None (not 0).
@@ -101,10 +103,10 @@ def test_concentration(db) -> None:  # type: ignore[no-untyped-def]
 def test_gaps_ordering(db) -> None:  # type: ignore[no-untyped-def]
     w = build(db)
     gaps = analytics.analyse(db, w["chain"].id)["gaps"]
-    # equip: bottleneck, 0 members, LQ 0 → 2 × (1 + 1) = 4; test: 1 × (1 + 1) = 2;
+    # equip: bottleneck, 0 members (no LQ) → 2 × 1 = 2; test: 1 × 1 = 1;
     # fab: 1 member → 1 × (2/3 + 0); design: 3 members, LQ 7.9 → no gap.
     assert [(g["segment"], g["score_exact"]) for g in gaps] == [
-        ("equip", "4/1"), ("test", "2/1"), ("fab", "2/3"),
+        ("equip", "2/1"), ("test", "1/1"), ("fab", "2/3"),
     ]  # fmt: skip
     assert gaps[0]["weight"] == 2 and gaps[1]["weight"] == 1
     few = analytics.analyse(db, w["chain"].id, few=1)["gaps"]

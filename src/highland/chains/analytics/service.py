@@ -35,6 +35,7 @@ from highland.chains.models import Prospect, Segment
 from highland.platform.errors import InvalidInput
 
 DEFAULT_FEW = 3  # a segment with fewer accepted members than this is a gap
+NO_MEMBERS = Quotient(None, None, None, None, None, reason="no_members")
 BOTTLENECK_WEIGHT = 2  # a bottleneck (卡脖子) segment's shortfall counts double
 
 
@@ -215,7 +216,9 @@ def analyse(
     segments_out, gaps = [], []
     for s in data.segments:
         count = counts.get(s.code, 0)
-        lq = reference_lq(data, seg_codes[s.code])
+        # A segment without members has no local specialisation to show: its classes' local
+        # firms are not its firms (docs/chains.md, "Segments without members").
+        lq = reference_lq(data, seg_codes[s.code]) if count else NO_MEMBERS
         segments_out.append(
             {
                 "segment": s.code,
