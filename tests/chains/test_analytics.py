@@ -10,6 +10,7 @@ from highland.chains.analytics import measures
 from highland.chains.analytics import service as analytics
 from highland.platform.errors import InvalidInput, NotFound
 from tests.chains.analytics_world import YEAR, build
+from tests.chains.test_mapping import make_chain
 
 
 def test_roll_up_and_prune() -> None:
@@ -118,13 +119,13 @@ def test_prospect_ranking(db) -> None:  # type: ignore[no-untyped-def]
     gaps = {g["segment"]: g for g in analytics.analyse(db, w["chain"].id)["gaps"]}
     ranked = gaps["equip"]["prospects"]
     # P1: code 30 + keywords 刻蚀, 刻蚀机 20 + revenue ≥ 10亿 20 + 1500 staff 10 + patents 10;
-    # P4: code 30 + 200 staff 3 + 3 patents; P2: division 35 only 10 + 光刻 10 + ≥ 1000万 6.
-    assert [(p["name"], p["score"]) for p in ranked] == [("P1", 90), ("P4", 36), ("P2", 26)]
+    # P4: code 30 + 200 staff 3 + 3 patents; P2 (3599) is in no class of the chain: its
+    # division and its keyword 光刻 do not make it a prospect.
+    assert [(p["name"], p["score"]) for p in ranked] == [("P1", 90), ("P4", 36)]
     points = {f["feature"]: f["points"] for f in ranked[0]["features"]}
     assert points == {"industry_code": 30, "keywords": 20, "revenue_fen": 20,
                       "employees": 10, "patents": 10}  # fmt: skip
     assert ranked[0]["features"][1]["value"] == ["刻蚀", "刻蚀机"]
-    assert ranked[2]["features"][2]["value"] == 5_000_000_000
     assert [p["name"] for p in gaps["test"]["prospects"]] == ["P5"]
     assert gaps["test"]["prospects"][0]["score"] == 52
     assert gaps["fab"]["prospects"] == []  # nothing in 3973 or with 晶圆
@@ -149,3 +150,13 @@ def test_a_gap_threshold_below_one_is_refused_with_its_code(db) -> None:  # type
         analytics.analyse(db, build(db)["chain"].id, few=0)
     assert caught.value.code == "analytics.few" and caught.value.field == "few"
     assert error_text("zh-CN", caught.value) == "缺口阈值须至少为 1（收到 0）。"
+
+
+def test_prospects_come_from_the_own_chains_classes(db) -> None:  # type: ignore[no-untyped-def]
+    w = build(db)
+    # another chain lists 3562 too: a broad class now, a prospect in it needs a keyword
+    make_chain(db, "other", [{"code": "m", "name": "m", "stream": "upstream",
+                              "industry_codes": ["3562"], "keywords": []}])  # fmt: skip
+    gaps = {g["segment"]: g for g in analytics.analyse(db, w["chain"].id)["gaps"]}
+    assert [p["name"] for p in gaps["equip"]["prospects"]] == ["P1"]  # P4 has no keyword
+    assert gaps["fab"]["prospects"] == []  # fab's class 3973: none there
