@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from highland.chains import figures as chain_figures
+from highland.chains.mapping import evidence
 from highland.chains.mapping import service as mapping
 from highland.chains.models import Chain, EnterpriseSegment, Segment
 from highland.enterprises.imports import run_import
@@ -98,7 +99,7 @@ def _members(db: Session, chain_id: int) -> dict[str, set[int]]:
 
 
 def test_broad_classes_are_those_of_several_chains(db: Session, world: Any) -> None:
-    assert mapping.broad_classes(db) == frozenset({"6513"})
+    assert evidence.broad_classes(db) == frozenset({"6513"})
 
 
 def test_shared_class_needs_a_keyword_in_name_or_scope(db: Session, world: Any) -> None:

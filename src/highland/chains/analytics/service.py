@@ -31,7 +31,7 @@ from highland.chains.analytics.measures import (
     show,
     subtree_members,
 )
-from highland.chains.mapping import service as mapping
+from highland.chains.mapping.evidence import broad_classes
 from highland.chains.models import Prospect, Segment
 from highland.platform.errors import InvalidInput
 
@@ -219,7 +219,7 @@ def analyse(
     counts = subtree_members(data.figures, chain_id)
     chain_lq = reference_lq(data, chain_codes)
     frame = prospect_frame(db)
-    broad = mapping.broad_classes(db)
+    broad = broad_classes(db)
     segments_out, gaps = [], []
     for s in data.segments:
         count = counts.get(s.code, 0)

@@ -35,6 +35,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from highland.chains import scope
+from highland.chains.mapping.evidence import broad_classes, digits, keyword_hits, shared_pairs
 from highland.chains.models import Chain, EnterpriseSegment, Segment
 from highland.enterprises.public import EnterpriseRef, ref, ref_by_uscc, ref_columns, registry
 from highland.platform.audit.service import Actor, Change, record
@@ -131,87 +132,23 @@ def registry_frame(session: Session) -> pl.DataFrame:
     return frame.with_columns(pl.col("scope").str.to_lowercase(), pl.col("name").str.to_lowercase())
 
 
-def broad_classes(session: Session) -> frozenset[str]:
-    """The classes (any level) listed by segments of more than one chain not retired."""
-    rows = session.execute(
-        select(Chain.id, Segment.industry_codes)
-        .join(Segment, Segment.version_id == Chain.version_id)
-        .where(Chain.retired.is_(False))
-    ).all()
-    pairs = {(chain_id, _digits(c)) for chain_id, codes in rows for c in (codes or [])}
-    frame = pl.DataFrame(
-        list(pairs), schema={"chain_id": pl.Int64, "code": pl.String}, orient="row"
-    )
-    shared = frame.group_by("code").agg(pl.len().alias("n")).filter(pl.col("n") > 1)
-    return frozenset(shared["code"].to_list())
-
-
-def _shared_pairs(segments: Sequence[Segment], broad: frozenset[str]) -> set[tuple[str, str]]:
-    """(segment code, class) pairs whose class does not single the segment out: a broad class,
-    or a class another segment of the chain lists that is neither above nor below it."""
-    parent = {s.code: s.parent_code for s in segments}
-
-    def line(code: str) -> set[str]:  # the segment and its ancestors
-        out: set[str] = set()
-        node: str | None = code
-        while node is not None and node not in out:
-            out.add(node)
-            node = parent.get(node)
-        return out
-
-    lines = {s.code: line(s.code) for s in segments}
-    listed: dict[str, set[str]] = {}
-    for s in segments:
-        for c in s.industry_codes or []:
-            listed.setdefault(_digits(c), set()).add(s.code)
-    shared: set[tuple[str, str]] = set()
-    for code, owners in listed.items():
-        for own in owners:
-            unrelated = [o for o in owners if own not in lines[o] and o not in lines[own]]
-            if code in broad or unrelated:
-                shared.add((own, code))
-    return shared
-
-
-def _keyword_hits(registry: pl.DataFrame, segments: Sequence[Segment], column: str) -> pl.DataFrame:
-    """(enterprise_id, segment_code, kw): a segment keyword found in the given text column."""
-    words: list[pl.DataFrame] = [
-        pl.DataFrame(schema={"enterprise_id": pl.Int64, "segment_code": pl.String, "kw": pl.String})
-    ]
-    texted = registry.filter(pl.col(column).is_not_null())
-    for s in segments:
-        for kw in sorted({k.strip() for k in (s.keywords or []) if k.strip()}):
-            hit = texted.filter(pl.col(column).str.contains(kw.lower(), literal=True))
-            words.append(
-                hit.select(
-                    "enterprise_id", pl.lit(s.code).alias("segment_code"), pl.lit(kw).alias("kw")
-                )
-            )
-    return pl.concat(words)
-
-
-def _digits(code: str) -> str:
-    code = code.strip()
-    return code[1:] if code[:1].isalpha() else code
-
-
 def candidates(
     registry: pl.DataFrame, segments: Sequence[Segment], broad: frozenset[str] = frozenset()
 ) -> pl.DataFrame:
     """The best evidence per enterprise and segment, over the whole registry. Industry
     evidence from a shared class (see the module) needs a segment keyword in the name or
     business scope."""
-    shared = _shared_pairs(segments, broad)
+    shared = shared_pairs(segments, broad)
     codes = [
-        (s.code, _digits(c), len(_digits(c)), (s.code, _digits(c)) in shared)
+        (s.code, digits(c), len(digits(c)), (s.code, digits(c)) in shared)
         for s in segments
         for c in (s.industry_codes or [])
-        if len(_digits(c)) in INDUSTRY_CONFIDENCE
+        if len(digits(c)) in INDUSTRY_CONFIDENCE
     ]
     if "name" not in registry.columns:
         registry = registry.with_columns(pl.lit(None, dtype=pl.String).alias("name"))
-    words = _keyword_hits(registry, segments, "scope")
-    named = pl.concat([words, _keyword_hits(registry, segments, "name")])
+    words = keyword_hits(registry, segments, "scope")
+    named = pl.concat([words, keyword_hits(registry, segments, "name")])
     evidenced = named.select("enterprise_id", "segment_code").unique()
     parts: list[pl.DataFrame] = []
     if codes:
