@@ -10,6 +10,7 @@ from highland.chains.analytics import measures
 from highland.chains.analytics import service as analytics
 from highland.platform.errors import InvalidInput, NotFound
 from tests.chains.analytics_world import YEAR, build
+from tests.chains.test_mapping import make_chain
 
 
 def test_roll_up_and_prune() -> None:
@@ -51,7 +52,9 @@ def test_chain_segment_and_district_lq(db) -> None:  # type: ignore[no-untyped-d
     assert seg["design"]["lq"]["lq_exact"] == "150/19"  # (150/380)/(500/10000), via 65
     assert seg["design"]["lq"]["eco_star"] is True
     assert seg["fab"]["lq"]["lq_exact"] == "75/19"
-    assert seg["equip"]["lq"]["lq_exact"] == "0/1" and seg["equip"]["lq"]["tier"] == "below"
+    # equip has no members: no LQ, whatever the registry holds in its class
+    assert seg["equip"]["lq"]["lq"] is None and seg["equip"]["lq"]["tier"] is None
+    assert seg["equip"]["lq"]["reason"] == "no_members"
     assert seg["design"]["members"] == 3 and seg["fab"]["members"] == 1
     # Districts vs. the city over the chain's own codes: 320115 150/150 vs 180/380 = 19/9;
     # 320106 30/230 → 19/69; 320102 has no figure at all → None (not 0).
@@ -101,10 +104,10 @@ def test_concentration(db) -> None:  # type: ignore[no-untyped-def]
 def test_gaps_ordering(db) -> None:  # type: ignore[no-untyped-def]
     w = build(db)
     gaps = analytics.analyse(db, w["chain"].id)["gaps"]
-    # equip: bottleneck, 0 members, LQ 0 → 2 × (1 + 1) = 4; test: 1 × (1 + 1) = 2;
+    # equip: bottleneck, 0 members (no LQ) → 2 × 1 = 2; test: 1 × 1 = 1;
     # fab: 1 member → 1 × (2/3 + 0); design: 3 members, LQ 7.9 → no gap.
     assert [(g["segment"], g["score_exact"]) for g in gaps] == [
-        ("equip", "4/1"), ("test", "2/1"), ("fab", "2/3"),
+        ("equip", "2/1"), ("test", "1/1"), ("fab", "2/3"),
     ]  # fmt: skip
     assert gaps[0]["weight"] == 2 and gaps[1]["weight"] == 1
     few = analytics.analyse(db, w["chain"].id, few=1)["gaps"]
@@ -116,13 +119,13 @@ def test_prospect_ranking(db) -> None:  # type: ignore[no-untyped-def]
     gaps = {g["segment"]: g for g in analytics.analyse(db, w["chain"].id)["gaps"]}
     ranked = gaps["equip"]["prospects"]
     # P1: code 30 + keywords 刻蚀, 刻蚀机 20 + revenue ≥ 10亿 20 + 1500 staff 10 + patents 10;
-    # P4: code 30 + 200 staff 3 + 3 patents; P2: division 35 only 10 + 光刻 10 + ≥ 1000万 6.
-    assert [(p["name"], p["score"]) for p in ranked] == [("P1", 90), ("P4", 36), ("P2", 26)]
+    # P4: code 30 + 200 staff 3 + 3 patents; P2 (3599) is in no class of the chain: its
+    # division and its keyword 光刻 do not make it a prospect.
+    assert [(p["name"], p["score"]) for p in ranked] == [("P1", 90), ("P4", 36)]
     points = {f["feature"]: f["points"] for f in ranked[0]["features"]}
     assert points == {"industry_code": 30, "keywords": 20, "revenue_fen": 20,
                       "employees": 10, "patents": 10}  # fmt: skip
     assert ranked[0]["features"][1]["value"] == ["刻蚀", "刻蚀机"]
-    assert ranked[2]["features"][2]["value"] == 5_000_000_000
     assert [p["name"] for p in gaps["test"]["prospects"]] == ["P5"]
     assert gaps["test"]["prospects"][0]["score"] == 52
     assert gaps["fab"]["prospects"] == []  # nothing in 3973 or with 晶圆
@@ -147,3 +150,13 @@ def test_a_gap_threshold_below_one_is_refused_with_its_code(db) -> None:  # type
         analytics.analyse(db, build(db)["chain"].id, few=0)
     assert caught.value.code == "analytics.few" and caught.value.field == "few"
     assert error_text("zh-CN", caught.value) == "缺口阈值须至少为 1（收到 0）。"
+
+
+def test_prospects_come_from_the_own_chains_classes(db) -> None:  # type: ignore[no-untyped-def]
+    w = build(db)
+    # another chain lists 3562 too: a broad class now, a prospect in it needs a keyword
+    make_chain(db, "other", [{"code": "m", "name": "m", "stream": "upstream",
+                              "industry_codes": ["3562"], "keywords": []}])  # fmt: skip
+    gaps = {g["segment"]: g for g in analytics.analyse(db, w["chain"].id)["gaps"]}
+    assert [p["name"] for p in gaps["equip"]["prospects"]] == ["P1"]  # P4 has no keyword
+    assert gaps["fab"]["prospects"] == []  # fab's class 3973: none there

@@ -123,4 +123,4 @@ def test_cli_summary(db) -> None:  # type: ignore[no-untyped-def]
     w = build(db)
     lines = summary_lines(analytics.analyse(db, w["chain"].id))
     assert lines[1] == "LQ 1.579 (specialised)"
-    assert lines[-3].startswith("gap 1: equip score 4.000 → P1 (90)")
+    assert lines[-3].startswith("gap 1: equip score 2.000 → P1 (90)")

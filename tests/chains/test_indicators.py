@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from highland.chains import indicators
@@ -126,7 +127,8 @@ def test_indicators_by_hand(db: Session, gw: GovWorld) -> None:
     i: dict[str, Any] = out["items"]
     assert list(i) == list(indicators.ORDER)
     assert i["members"]["value"] == 3  # E1 (twice), E2, E3; E4 decided in October
-    assert i["new_members"] == {"value": 1, "year": 2026, "freshness": NOW.isoformat()}
+    # joined in May (E1 founded in March): none joined or was founded in September
+    assert i["new_members"] == {"value": 0, "month": "2026-09", "freshness": NOW.isoformat()}
     assert i["revenue"] == {"value": 150_000, "unit": "fen", "reported": 2, "missing": 1,
                             "years": [2025, 2025], "freshness": "2026-05-20"}  # fmt: skip
     assert i["output_value"] == {"value": 200_000, "unit": "fen", "reported": 1, "missing": 2,
@@ -157,7 +159,7 @@ def test_later_month_sees_later_data(db: Session, gw: GovWorld) -> None:
 
 def test_missing_stays_missing(db: Session, gw: GovWorld) -> None:
     i = indicators.compute(db, 2, "2026-09", NOW)["items"]
-    assert i["members"]["value"] == 1 and i["new_members"]["value"] == 1
+    assert i["members"]["value"] == 1 and i["new_members"]["value"] == 0  # E5 joined in May
     for key in ("revenue", "output_value", "tax"):
         assert i[key]["value"] is None and i[key]["reported"] == 0 and i[key]["missing"] == 1
         assert i[key]["freshness"] is None
@@ -289,3 +291,30 @@ def test_a_reopened_demand_is_overdue_only_if_breached_again(db: Session, gw: Go
     assert after["overdue_demands"]["value"] == 2
     august = indicators.compute(db, 1, "2026-08", NOW)["items"]  # filed, nothing dispatched yet
     assert august["open_demands"]["value"] == 4 and august["overdue_demands"]["value"] == 0
+
+
+def test_new_members_joined_or_founded_in_the_month(db: Session, gw: GovWorld) -> None:
+    by_month = {m: indicators.compute(db, 1, m, NOW)["items"]["new_members"]["value"]
+                for m in ("2026-03", "2026-04", "2026-05", "2026-06", "2026-10")}  # fmt: skip
+    # May: E1, E2, E3 accepted; October: E4 accepted. E1 founded in March was no member then
+    # (founded and joined later: counted when it joined); nothing in April or June.
+    assert by_month == {"2026-03": 0, "2026-04": 0, "2026-05": 3, "2026-06": 0, "2026-10": 1}
+    # a member founded in the month it is counted in, though it joined before
+    db.execute(update(Enterprise).where(Enterprise.id == gw.ents[2])
+               .values(founded_on=date(2026, 6, 15)))  # fmt: skip
+    assert indicators.compute(db, 1, "2026-06", NOW)["items"]["new_members"]["value"] == 1
+
+
+def test_demands_of_the_members_count_for_the_chain(db: Session, gw: GovWorld) -> None:
+    before = indicators.compute(db, 1, "2026-09", NOW)["items"]["open_demands"]["value"]
+    # E2 (a member of chain 1) files a demand for no chain; E5 (chain 2's) one too
+    for n in (2, 5):
+        db.add(Demand(enterprise_id=gw.ents[n], category_code="land", title="用地",
+                      description="x", chain_id=None, source="staff", created_by="t",
+                      open=True, state="dispatched", created_at=at(2026, 8, 31)))  # fmt: skip
+    db.flush()
+    now_items = indicators.compute(db, 1, "2026-10", NOW)["items"]
+    assert now_items["open_demands"]["value"] == 3 + 1  # the open ones tagged 1, and E2's
+    other = indicators.compute(db, 2, "2026-10", NOW)["items"]
+    assert other["open_demands"]["value"] == 1 + 1  # the one tagged 2, and E5's
+    assert indicators.compute(db, 1, "2026-09", NOW)["items"]["open_demands"]["value"] == before

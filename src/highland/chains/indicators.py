@@ -5,14 +5,16 @@ Python loop over enterprises), from the data as of the end of the month in Asia/
 
 - members: enterprises with an accepted link to any segment of the chain, decided (or created,
   for links without a decision time) by the end of the month;
-- new members: those of them founded in the month's calendar year, up to the month's end;
+- new members (新增企业): members at the month's end that joined the chain in the month (their
+  first accepted link decided, or created, in it) or were founded in it;
 - output value, revenue, tax: sums over each member's latest yearly Financial row with a year
   up to the month's year and a source date (when known) up to the month's end; a member without
   the figure is *missing*, counted and never added as 0; no figure at all gives None;
 - growth: revenue of year Y (the newest year any member reports) against Y-1, over the members
   with a revenue in both years;
-- open and overdue demands of the chain (Demand.chain_id): the demands open now, and of them
-  those breached or due before the month's end;
+- open and overdue demands of the chain: the demands filed for the chain (Demand.chain_id) and
+  the demands its members at the month's end filed for no chain; open at the month's end
+  (open now, for the current month), and of them those breached or due before its end;
 - key projects: Highland has no project data yet: reported as not available, never 0.
 
 Each indicator carries its freshness: the newest source date (or year) of the figures used, or
@@ -74,6 +76,12 @@ def parse_month(text: str | None, field: str = "month") -> tuple[int, int]:
 def month_end(year: int, month: int) -> datetime:
     """23:59:59 Asia/Shanghai of the month's last day (aware)."""
     return end_of_day(date(year, month, monthrange(year, month)[1]))
+
+
+def month_start(as_of: datetime) -> datetime:
+    """00:00 Asia/Shanghai of the first day of the month of `as_of` (a month's end)."""
+    local = as_of.astimezone(CITY_TZ)
+    return datetime(local.year, local.month, 1, tzinfo=CITY_TZ)
 
 
 def current_month(now: datetime | None = None) -> str:
@@ -212,21 +220,33 @@ def _registry_items(session: Session, chain_id: int, as_of: datetime, year: int)
     """Members, new members, money and growth as of the month's end (no stamps)."""
     members_q = _members(chain_id, as_of).subquery()
     n_members = int(session.scalar(select(func.count()).select_from(members_q)) or 0)
+    es = EnterpriseSegment
+    joined_at = func.coalesce(es.decided_at, es.created_at)
+    first = (
+        select(es.enterprise_id, func.min(joined_at).label("first"))
+        .where(es.chain_id == chain_id, es.status == "accepted", joined_at <= as_of)
+        .group_by(es.enterprise_id)
+        .subquery()
+    )
+    start = month_start(as_of)
+    reg = registry().c
     n_new = int(
         session.scalar(
             select(func.count())
-            .select_from(registry())
+            .select_from(first)
+            .join(registry(), reg.id == first.c.enterprise_id)
             .where(
-                registry().c.id.in_(select(members_q.c.enterprise_id)),
-                registry().c.founded_on >= date(year, 1, 1),
-                registry().c.founded_on <= as_of.date(),
+                or_(
+                    first.c.first >= start,
+                    and_(reg.founded_on >= start.date(), reg.founded_on <= as_of.date()),
+                )
             )
         )
         or 0
     )
     return {
         "members": {"value": n_members},
-        "new_members": {"value": n_new, "year": year},
+        "new_members": {"value": n_new, "month": f"{as_of.year:04d}-{as_of.month:02d}"},
         **_money(session, chain_id, as_of, year, n_members),
         "growth": _growth(session, chain_id, as_of, year),
         # The desks' change on last year of output and tax (kept here, beside the rest).
@@ -303,7 +323,9 @@ def _compose(
     now = now or utcnow()
     as_of = month_end(year, mon)
     stamp = now.isoformat()
-    n_open, n_overdue, demand_fresh = demands_public.chain_counts(session, chain_id, as_of, now)
+    n_open, n_overdue, demand_fresh = demands_public.chain_counts(
+        session, chain_id, as_of, now, _members(chain_id, as_of)
+    )
     items: dict[str, Any] = {
         "members": {**registry["members"], "freshness": stamp},
         "new_members": {**registry["new_members"], "freshness": stamp},

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from highland.demands import repository
@@ -22,10 +23,16 @@ from highland.platform.web.i18n import local_name
 
 
 def chain_counts(
-    session: Session, chain_id: int, as_of: datetime, now: datetime
+    session: Session,
+    chain_id: int,
+    as_of: datetime,
+    now: datetime,
+    members: Select[Any] | None = None,
 ) -> tuple[int, int, str | None]:
     """(open, overdue, freshness) of a chain's demands at a month's end (`as_of`), for the
-    chains' monthly indicators.
+    chains' monthly indicators. A chain's demands: those filed for the chain (`chain_id`) and,
+    when `members` (a select of enterprise ids: the chain's members at `as_of`) is given, the
+    members' demands filed for no chain.
 
     A month not yet over: the demands open now; overdue = breached or due before the month's
     end (what the scheduling has to chase). A past month: replayed from the append-only
@@ -33,16 +40,19 @@ def chain_counts(
     in an open state, and overdue when it was also marked breached (by the sweep) since its
     last reopening up to then; freshness is the newest event counted."""
     d = Demand
+    of_chain: Any = d.chain_id == chain_id
+    if members is not None:
+        of_chain = or_(of_chain, and_(d.chain_id.is_(None), d.enterprise_id.in_(members)))
     if as_of >= now:
         overdue = or_(d.breached_at.is_not(None), d.resolution_due < as_of)
         n_open, n_overdue = session.execute(
             select(func.count(), func.count().filter(overdue))
             .select_from(d)
-            .where(d.chain_id == chain_id, d.open.is_(True))
+            .where(of_chain, d.open.is_(True))
         ).one()
         return int(n_open or 0), int(n_overdue or 0), None
     e = DemandEvent
-    mine = and_(e.demand_id == d.id, d.chain_id == chain_id, e.at <= as_of)
+    mine = and_(e.demand_id == d.id, of_chain, e.at <= as_of)
     last = (
         select(e.demand_id, func.max(e.seq).label("seq"), func.max(e.at).label("at"))
         .join(d, mine)

@@ -31,10 +31,12 @@ from highland.chains.analytics.measures import (
     show,
     subtree_members,
 )
+from highland.chains.mapping.evidence import broad_classes
 from highland.chains.models import Prospect, Segment
 from highland.platform.errors import InvalidInput
 
 DEFAULT_FEW = 3  # a segment with fewer accepted members than this is a gap
+NO_MEMBERS = Quotient(None, None, None, None, None, reason="no_members")
 BOTTLENECK_WEIGHT = 2  # a bottleneck (卡脖子) segment's shortfall counts double
 
 
@@ -89,7 +91,6 @@ def gap_of(segment: Segment, count: int, lq: Quotient, few: int) -> Gap | None:
 # --------------------------------------------------------------------------- prospects
 
 CODE_IN = 30  # the prospect's class lies within one of the segment's codes
-CODE_DIVISION = 10  # only its division matches
 KEYWORD = 10  # per distinct keyword or product term found in the prospect's products
 KEYWORD_CAP = 30
 REVENUE_BANDS = ((100_000_000_000, 20), (10_000_000_000, 12), (1_000_000_000, 6))  # fen
@@ -119,39 +120,45 @@ def _bands(col: str, bands: tuple[tuple[int, int], ...]) -> pl.Expr:
 
 
 def rank_prospects(
-    frame: pl.DataFrame, codes: list[str], terms: list[str], top: int
+    frame: pl.DataFrame,
+    codes: list[str],
+    terms: list[str],
+    top: int,
+    broad: frozenset[str] = frozenset(),
 ) -> list[dict[str, Any]]:
-    """Prospects matching a segment by code or keyword, scored feature by feature (Polars)."""
-    if frame.is_empty() or (not codes and not terms):
+    """Prospects of the segment, scored feature by feature (Polars). A prospect is one only
+    when its class lies within the segment's own codes (30 points) — never by its division
+    or a keyword alone, which reached the classes of other chains; within a broad class
+    (listed by several chains) only with a keyword found in its products. Keywords add
+    points."""
+    if frame.is_empty() or not codes:
         return []
     words = sorted({t.strip().lower() for t in terms if t and t.strip()})
-    divisions = sorted({c[:2] for c in codes})
-    code = pl.col("industry_code").fill_null("")
-    code_pts = (
-        pl.when(_within("industry_code", codes).fill_null(False))
-        .then(CODE_IN)
-        .when(code.str.head(2).is_in(divisions) & (code != ""))
-        .then(CODE_DIVISION)
-        .otherwise(0)
-    )
     products = pl.col("products").fill_null("").str.to_lowercase()
     hits = [products.str.contains(w, literal=True).alias(f"kw{i}") for i, w in enumerate(words)]
-    scored = frame.with_columns(
-        code_pts.alias("p_code"),
-        _bands("revenue_fen", REVENUE_BANDS).alias("p_revenue"),
-        _bands("employees", EMPLOYEE_BANDS).alias("p_employees"),
-        pl.min_horizontal(pl.col("patents").fill_null(0), pl.lit(PATENT_CAP)).alias("p_patents"),
-        *hits,
-    )
     kw_cols = [f"kw{i}" for i in range(len(words))]
     n_hits = (
         pl.sum_horizontal([pl.col(c).cast(pl.Int64) for c in kw_cols])
         if kw_cols
         else pl.lit(0, dtype=pl.Int64)
     )
+
+    def within(cs: list[str]) -> pl.Expr:
+        plain = _within("industry_code", [c for c in cs if c not in broad]).fill_null(False)
+        shared = _within("industry_code", [c for c in cs if c in broad]).fill_null(False)
+        return plain | (shared & (n_hits > 0))
+
+    code_pts = pl.when(within(codes)).then(CODE_IN).otherwise(0)
+    scored = frame.with_columns(
+        _bands("revenue_fen", REVENUE_BANDS).alias("p_revenue"),
+        _bands("employees", EMPLOYEE_BANDS).alias("p_employees"),
+        pl.min_horizontal(pl.col("patents").fill_null(0), pl.lit(PATENT_CAP)).alias("p_patents"),
+        *hits,
+    )
     scored = scored.with_columns(
-        pl.min_horizontal(n_hits * KEYWORD, pl.lit(KEYWORD_CAP)).alias("p_keywords")
-    ).filter((pl.col("p_code") > 0) | (pl.col("p_keywords") > 0))
+        code_pts.alias("p_code"),
+        pl.min_horizontal(n_hits * KEYWORD, pl.lit(KEYWORD_CAP)).alias("p_keywords"),
+    ).filter(pl.col("p_code") > 0)
     scored = scored.with_columns(
         (
             pl.col("p_code")
@@ -212,10 +219,13 @@ def analyse(
     counts = subtree_members(data.figures, chain_id)
     chain_lq = reference_lq(data, chain_codes)
     frame = prospect_frame(db)
+    broad = broad_classes(db)
     segments_out, gaps = [], []
     for s in data.segments:
         count = counts.get(s.code, 0)
-        lq = reference_lq(data, seg_codes[s.code])
+        # A segment without members has no local specialisation to show: its classes' local
+        # firms are not its firms (docs/chains.md, "Segments without members").
+        lq = reference_lq(data, seg_codes[s.code]) if count else NO_MEMBERS
         segments_out.append(
             {
                 "segment": s.code,
@@ -235,7 +245,7 @@ def analyse(
     gap_out = []
     for g in gaps:
         terms = list(g.segment.keywords or []) + list(g.segment.products or [])
-        g.prospects.extend(rank_prospects(frame, seg_codes[g.segment.code], terms, top))
+        g.prospects.extend(rank_prospects(frame, seg_codes[g.segment.code], terms, top, broad))
         gap_out.append(g.as_dict())
     return {
         "chain": {

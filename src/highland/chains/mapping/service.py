@@ -8,6 +8,13 @@ segments of each chain's current version), never enterprise by enterprise:
 - keyword evidence: a segment keyword occurs in the business scope (50, +10 per further
   distinct keyword, at most 90); detail = the keywords.
 
+A class that does not tell segments apart is *shared*: a class listed by segments of more than
+one chain (a broad class such as 6513 应用软件开发, `broad_classes`), or listed by two segments
+of one chain neither of which is under the other (正极材料 and 负极材料 both listing 3985).
+Industry evidence from a shared class counts only when one of the segment's keywords also
+occurs in the enterprise's name or business scope; without a keyword the class alone suggests
+nothing (docs/chains.md, "Broad classes").
+
 One row per enterprise, chain and segment: the strongest evidence wins (industry before
 keyword at equal confidence). A rerun inserts new suggestions, updates suggestions still
 `suggested` whose evidence changed, withdraws (deletes) suggestions still `suggested` that no
@@ -28,6 +35,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from highland.chains import scope
+from highland.chains.mapping.evidence import broad_classes, digits, keyword_hits, shared_pairs
 from highland.chains.models import Chain, EnterpriseSegment, Segment
 from highland.enterprises.public import EnterpriseRef, ref, ref_by_uscc, ref_columns, registry
 from highland.platform.audit.service import Actor, Change, record
@@ -112,34 +120,41 @@ class SuggestResult:
 
 
 def registry_frame(session: Session) -> pl.DataFrame:
-    """Every enterprise's id, industry class and business scope (lower-cased)."""
+    """Every enterprise's id, industry class, business scope and name (lower-cased)."""
     reg = registry().c
-    rows = session.execute(select(reg.id, reg.industry_code, reg.business_scope)).all()
+    rows = session.execute(select(reg.id, reg.industry_code, reg.business_scope, reg.name)).all()
     frame = pl.DataFrame(
         [tuple(r) for r in rows],
-        schema={"enterprise_id": pl.Int64, "industry_code": pl.String, "scope": pl.String},
+        schema={"enterprise_id": pl.Int64, "industry_code": pl.String, "scope": pl.String,
+                "name": pl.String},
         orient="row",
-    )
-    return frame.with_columns(pl.col("scope").str.to_lowercase())
+    )  # fmt: skip
+    return frame.with_columns(pl.col("scope").str.to_lowercase(), pl.col("name").str.to_lowercase())
 
 
-def _digits(code: str) -> str:
-    code = code.strip()
-    return code[1:] if code[:1].isalpha() else code
-
-
-def candidates(registry: pl.DataFrame, segments: Sequence[Segment]) -> pl.DataFrame:
-    """The best evidence per enterprise and segment, over the whole registry."""
+def candidates(
+    registry: pl.DataFrame, segments: Sequence[Segment], broad: frozenset[str] = frozenset()
+) -> pl.DataFrame:
+    """The best evidence per enterprise and segment, over the whole registry. Industry
+    evidence from a shared class (see the module) needs a segment keyword in the name or
+    business scope."""
+    shared = shared_pairs(segments, broad)
     codes = [
-        (s.code, _digits(c), len(_digits(c)))
+        (s.code, digits(c), len(digits(c)), (s.code, digits(c)) in shared)
         for s in segments
         for c in (s.industry_codes or [])
-        if len(_digits(c)) in INDUSTRY_CONFIDENCE
+        if len(digits(c)) in INDUSTRY_CONFIDENCE
     ]
+    if "name" not in registry.columns:
+        registry = registry.with_columns(pl.lit(None, dtype=pl.String).alias("name"))
+    words = keyword_hits(registry, segments, "scope")
+    named = pl.concat([words, keyword_hits(registry, segments, "name")])
+    evidenced = named.select("enterprise_id", "segment_code").unique()
     parts: list[pl.DataFrame] = []
     if codes:
         seg_codes = pl.DataFrame(
-            codes, schema={"segment_code": pl.String, "code": pl.String, "n": pl.Int64},
+            codes, schema={"segment_code": pl.String, "code": pl.String, "n": pl.Int64,
+                           "shared": pl.Boolean},
             orient="row",
         )  # fmt: skip
         for n, confidence in INDUSTRY_CONFIDENCE.items():
@@ -147,8 +162,13 @@ def candidates(registry: pl.DataFrame, segments: Sequence[Segment]) -> pl.DataFr
             if level.is_empty():
                 continue
             hits = registry.with_columns(pl.col("industry_code").str.slice(0, n).alias("code"))
+            hits = hits.join(level, on="code")
+            plain = hits.filter(~pl.col("shared"))
+            backed = hits.filter(pl.col("shared")).join(
+                evidenced, on=["enterprise_id", "segment_code"], how="semi"
+            )
             parts.append(
-                hits.join(level, on="code").select(
+                pl.concat([plain, backed]).select(
                     "enterprise_id",
                     "segment_code",
                     pl.lit("industry").alias("evidence"),
@@ -156,21 +176,9 @@ def candidates(registry: pl.DataFrame, segments: Sequence[Segment]) -> pl.DataFr
                     pl.lit(confidence, dtype=pl.Int64).alias("confidence"),
                 )
             )
-    words: list[pl.DataFrame] = []
-    scoped = registry.filter(pl.col("scope").is_not_null())
-    for s in segments:
-        for kw in sorted({k.strip() for k in (s.keywords or []) if k.strip()}):
-            hit = scoped.filter(pl.col("scope").str.contains(kw.lower(), literal=True))
-            words.append(
-                hit.select(
-                    "enterprise_id", pl.lit(s.code).alias("segment_code"), pl.lit(kw).alias("kw")
-                )
-            )
-    if words:
-        found = (
-            pl.concat(words)
-            .group_by("enterprise_id", "segment_code")
-            .agg(pl.col("kw").unique().sort().alias("kws"))
+    if not words.is_empty():
+        found = words.group_by("enterprise_id", "segment_code").agg(
+            pl.col("kw").unique().sort().alias("kws")
         )
         nkw = pl.col("kws").list.len()
         parts.append(
@@ -222,12 +230,17 @@ def _existing(session: Session, chain_id: int) -> pl.DataFrame:
 
 
 def _suggest_chain(
-    session: Session, actor: Actor, chain: Chain, registry: pl.DataFrame, now: datetime
+    session: Session,
+    actor: Actor,
+    chain: Chain,
+    registry: pl.DataFrame,
+    now: datetime,
+    broad: frozenset[str] = frozenset(),
 ) -> tuple[int, int, int]:
     """One chain's suggestions brought up to date (set-based: new rows inserted, changed
     evidence updated, withdrawn ones deleted; manual and decided rows untouched); audited.
     Returns (inserted, updated, withdrawn)."""
-    found = candidates(registry, current_segments(session, chain))
+    found = candidates(registry, current_segments(session, chain), broad)
     old = _existing(session, chain.id)
     keys = ["enterprise_id", "segment_code"]
     new = found.join(old, on=keys, how="anti")
@@ -304,8 +317,9 @@ def suggest(
     registry = registry_frame(session) if registry is None else registry
     result = SuggestResult()
     now = utcnow()
+    broad = broad_classes(session)
     for chain in sorted(chains, key=lambda c: c.id):
-        counts = _suggest_chain(session, actor, chain, registry, now)
+        counts = _suggest_chain(session, actor, chain, registry, now, broad)
         result.chains[chain.code] = counts
         result.inserted += counts[0]
         result.updated += counts[1]

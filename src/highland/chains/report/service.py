@@ -230,6 +230,8 @@ def _basis(lang: str, key: str, it: dict[str, Any]) -> str:
     if key == "growth" and it.get("year"):
         return translate(lang, G + "growth_basis", year=it["year"], prev=int(it["year"]) - 1,
                          n=it.get("enterprises", 0))  # fmt: skip
+    if key == "new_members" and it.get("month"):
+        return translate(lang, G + "new_basis_month", month=it["month"])
     if key == "new_members" and it.get("year"):
         return translate(lang, G + "new_basis", year=it["year"])
     if key == "key_projects":
