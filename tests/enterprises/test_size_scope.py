@@ -351,3 +351,21 @@ def _size_metric(page: str) -> str:
     """The portrait page's size-class metric: up to the next derived field."""
     start = page.index('data-field="size_class"')
     return page[start : page.index("data-field=", start + 1)]
+
+
+def test_api_tells_not_applicable_from_missing(client: Any, registry: Session) -> None:
+    identity.create_user(registry, ACTOR, username="adm", password="password-1", role="admin")
+    token = identity.create_token(registry, ACTOR, "adm")
+    registry.commit()
+    headers = {"authorization": f"Bearer {token}"}
+    bank = client.get(f"/api/v1/enterprises/{uscc(1)}", headers=headers).json()
+    size = bank["portrait"]["size_class"]
+    assert size["value"] is None and size["not_applicable"] == "financial"
+    assert size["missing"] == [] and size["rule_key"] == "size_class.not_applicable.financial"
+    soft = client.get(f"/api/v1/enterprises/{uscc(5)}", headers=headers).json()
+    size = soft["portrait"]["size_class"]
+    assert size["value"] is None and size["not_applicable"] is None and size["missing"]
+    listed = client.get(
+        "/api/v1/enterprises", params={"size_class": "not_applicable"}, headers=headers
+    )
+    assert {i["uscc"] for i in listed.json()["items"]} == {uscc(1), uscc(2)}
