@@ -60,9 +60,9 @@ ROUTING = [
     (("E", "47", "4710"), "construction"),
     (("F", "51", "5111"), "wholesale"),
     (("F", "52", "5211"), "retail"),
-    (("G", "53", "5311"), "transport"),
     (("G", "54", "5411"), "transport"),
     (("G", "58", "5810"), "transport"),
+    (("G", "59", "5910"), "transport"),
     (("G", "59", "5920"), "warehousing"),
     (("G", "60", "6010"), "postal"),
     (("H", "61", "6110"), "accommodation"),
@@ -77,13 +77,11 @@ ROUTING = [
     (("K", "70", "702"), "property_management"),
     (("K", "70", "70"), "other"),
     (("K", "70", "703"), "other"),
-    (("K", "70", "7040"), "other"),
     (("L", "71", "7111"), "leasing_business"),
     (("L", "72", "7211"), "leasing_business"),
-    (("J", "66", "6621"), "other"),
     (("M", "73", "7310"), "other"),
     (("O", "80", "8010"), "other"),
-    (("T", "97", "9700"), "other"),
+    (("Q", "85", "8510"), "other"),
 ]
 
 SAMPLE_INDUSTRY = {key: industry for industry, key in reversed(ROUTING)}
@@ -276,11 +274,12 @@ def test_no_figures_at_all() -> None:
         ("7020", (1000, 5000, None), "large"),
         ("702", (1000, 4999, None), "medium"),
         ("7020", (99, 100000, None), "micro"),
-        ("7040", (99, 100000, None), "small"),  # 房地产租赁经营 uses the catch-all row
+        ("7030", (99, 100000, None), "small"),  # 房地产中介服务 uses the catch-all row
+        ("7040", (99, 100000, None), None),  # 自有房地产经营活动: not covered by the standard
     ],
 )
 def test_real_estate_classes(
-    code: str, values: tuple[int | None, int | None, int | None], expected: str
+    code: str, values: tuple[int | None, int | None, int | None], expected: str | None
 ) -> None:
     employees, revenue, assets = values
     result = classify_size(

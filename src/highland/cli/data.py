@@ -131,7 +131,9 @@ def export_enterprises(
     district: Annotated[str | None, typer.Option(help="District code.")] = None,
     section: Annotated[str | None, typer.Option(help="GB/T 4754 section letter.")] = None,
     division: Annotated[str | None, typer.Option(help="GB/T 4754 division (2 digits).")] = None,
-    size_class: Annotated[str | None, typer.Option(help="large, medium, small or micro.")] = None,
+    size_class: Annotated[
+        str | None, typer.Option(help="large, medium, small, micro or not_applicable.")
+    ] = None,
     qualification: Annotated[str | None, typer.Option(help="Qualification code.")] = None,
     ownership: Annotated[str | None, typer.Option(help="Ownership code.")] = None,
     headers: Annotated[

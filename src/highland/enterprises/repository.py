@@ -34,13 +34,17 @@ from highland.enterprises.models import (
     Qualification,
     Region,
 )
+from highland.enterprises.portrait.size_sql import size_not_applicable
 from highland.enterprises.scope import ENTERPRISES
 from highland.platform.errors import InvalidInput, NotFound
 from highland.platform.identity.permissions import Principal
 
 USCC_PREFIX = re.compile(r"^(?=.*\d)[0-9A-HJ-NP-RTUWXY]{2,18}$")
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-SIZE_VALUES = ("large", "medium", "small", "micro")
+# The size filter: a class, or "not_applicable" for the industries the 2017 standard does not
+# cover (a NULL size_class whatever the figures; a NULL size_class elsewhere is missing figures).
+SIZE_NOT_APPLICABLE = "not_applicable"
+SIZE_VALUES = ("large", "medium", "small", "micro", SIZE_NOT_APPLICABLE)
 SCALE_VALUES = ("above",)
 
 
@@ -181,7 +185,10 @@ def _filtered(
         stmt = stmt.where(col(e.industry_section) == flt.section)
     if flt.division:
         stmt = stmt.where(col(e.industry_division) == flt.division)
-    if flt.size_class:
+    if flt.size_class == SIZE_NOT_APPLICABLE:
+        industry = (e.industry_section, e.industry_division, e.industry_code)
+        stmt = stmt.where(size_not_applicable(*(col(c) for c in industry)))
+    elif flt.size_class:
         stmt = stmt.where(col(e.size_class) == flt.size_class)
     if flt.ownership:
         stmt = stmt.where(col(e.ownership) == flt.ownership)

@@ -119,13 +119,16 @@ class FiguresOut(BaseModel):
 
 
 class DerivedOut(BaseModel):
-    """A derived field: its value (null when missing), inputs and rule."""
+    """A derived field: its value (null when missing or not applicable), inputs and rule."""
 
     value: Any
     inputs: dict[str, Any]
     rule: str
     rule_key: str
     missing: list[str]
+    # Why the field does not apply (size_class: railway, financial, ...), null if it does:
+    # then value is null and nothing is missing.
+    not_applicable: str | None = None
 
 
 class PortraitOut(BaseModel):
@@ -152,6 +155,7 @@ class PortraitOut(BaseModel):
                     rule=d.rule,
                     rule_key=d.rule_key,
                     missing=list(d.missing),
+                    not_applicable=d.not_applicable,
                 )
                 for k, d in p.fields.items()
             },

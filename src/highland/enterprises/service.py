@@ -21,6 +21,7 @@ from highland.enterprises.portrait import (
     YearFigures,
     compute_portrait,
     load_lifecycle_rules,
+    not_applicable_reason,
 )
 from highland.enterprises.vocab import ENTERPRISE_COLUMNS
 from highland.platform.config import get_settings
@@ -105,6 +106,13 @@ def portrait(session: Session, principal: Principal, uscc: str, as_of: date) -> 
 EXPORT_COLUMNS = (*ENTERPRISE_COLUMNS, "size_class", "figures_year")
 
 
+def _not_applicable(e: Enterprise) -> str:
+    """The export's size for an enterprise without one: "not_applicable" for an industry the
+    2017 size standard does not cover, else "" (no size yet: the figures are missing)."""
+    out = not_applicable_reason(e.industry_section, e.industry_division, e.industry_code)
+    return "" if out is None else repo.SIZE_NOT_APPLICABLE
+
+
 def _export_row(e: Enterprise) -> list[str]:
     quals = ";".join(
         q.code + (f"@{q.valid_from or ''}/{q.valid_to or ''}" if q.valid_from or q.valid_to else "")
@@ -123,7 +131,7 @@ def _export_row(e: Enterprise) -> list[str]:
         listed,
         quals,
         e.address or "",
-        e.size_class or "",
+        e.size_class or _not_applicable(e),
         str(e.figures_year or ""),
     ]
 

@@ -26,9 +26,11 @@ from highland.enterprises import service
 from highland.enterprises.memberships import membership_source
 from highland.enterprises.models import Enterprise, Financial, Qualification
 from highland.enterprises.portrait import (
+    OUT_OF_SCOPE,
     SINGLE_CLASS_GROUPS,
     SIZE_ROWS_BY_SPECIFICITY,
     EnterpriseFacts,
+    IndustryMatcher,
     SizeRow,
     compute_portrait,
 )
@@ -346,20 +348,25 @@ def _threshold(op: str, value: Fraction) -> int:
     return max(-_CLAMP, min(_CLAMP, k))
 
 
-def _size_class() -> pl.Expr:
-    """portrait.classify_size of the figures_year row (size_sql's CASE costs SQLite ~2 s/1M)."""
+def _industry_matches(m: IndustryMatcher) -> pl.Expr:
+    """portrait.IndustryMatcher.matches over the industry columns."""
     industry_class = pl.col("industry").replace(SINGLE_CLASS_GROUPS).str.slice(0, 4)
+    return pl.any_horizontal(
+        pl.col("industry_section").is_in(m.sections),
+        pl.col("industry_division").is_in(m.divisions),
+        industry_class.is_in(m.classes),
+    )
+
+
+def _size_class() -> pl.Expr:
+    """portrait.classify_size of the figures_year row (size_sql's CASE costs SQLite ~2 s/1M):
+    null, not applicable, for the industries the 2017 standard does not cover."""
     *specific, fallback = SIZE_ROWS_BY_SPECIFICITY
     size = _row_size(fallback)
     for row in reversed(specific):  # most specific first, as size_row_for tries them
-        m = row.matcher
-        matches = pl.any_horizontal(
-            pl.col("industry_section").is_in(m.sections),
-            pl.col("industry_division").is_in(m.divisions),
-            industry_class.is_in(m.classes),
-        )
-        size = pl.when(matches).then(_row_size(row)).otherwise(size)
-    return size
+        size = pl.when(_industry_matches(row.matcher)).then(_row_size(row)).otherwise(size)
+    out_of_scope = pl.any_horizontal(*(_industry_matches(x.matcher) for x in OUT_OF_SCOPE))
+    return pl.when(out_of_scope).then(pl.lit(None, dtype=pl.String)).otherwise(size)
 
 
 def _row_size(row: SizeRow) -> pl.Expr:

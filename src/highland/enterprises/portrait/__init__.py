@@ -26,6 +26,8 @@ from highland.enterprises.portrait.lifecycle import (
     load_lifecycle_rules,
 )
 from highland.enterprises.portrait.size import (
+    NOT_APPLICABLE_REASONS,
+    OUT_OF_SCOPE,
     SIZE_ROWS_BY_SPECIFICITY,
     SIZE_TABLE,
     IndustryMatcher,
@@ -33,12 +35,15 @@ from highland.enterprises.portrait.size import (
     SizeTier,
     classify_size,
     industry_class,
+    not_applicable_reason,
     size_row_for,
 )
 
 __all__ = [
     "LIFECYCLE_FIELDS",
     "LIFECYCLE_STAGES",
+    "NOT_APPLICABLE_REASONS",
+    "OUT_OF_SCOPE",
     "PORTRAIT_FIELDS",
     "SINGLE_CLASS_GROUPS",
     "SIZE_CLASSES",
@@ -59,5 +64,6 @@ __all__ = [
     "industry_class",
     "lifecycle_rules_from_mapping",
     "load_lifecycle_rules",
+    "not_applicable_reason",
     "size_row_for",
 ]

@@ -43,7 +43,12 @@ _SECTION_DIVISIONS: dict[str, tuple[int, int]] = {
 
 # Groups (中类) that hold a single class (小类), so a 3-digit code still names that class.
 # Only the groups the size table distinguishes need to be listed.
-SINGLE_CLASS_GROUPS: dict[str, str] = {"701": "7010", "702": "7020"}
+SINGLE_CLASS_GROUPS: dict[str, str] = {
+    "591": "5910",
+    "701": "7010",
+    "702": "7020",
+    "704": "7040",
+}
 
 
 # --------------------------------------------------------------------------- inputs and results
@@ -141,6 +146,9 @@ class Derived:
     rule_key: str
     missing: list[str]
     why: tuple[Phrase, ...] = ()
+    # Why the field does not apply (e.g. "financial" for a size class), or None: not
+    # applicable is not missing, and no input would give it a value.
+    not_applicable: str | None = None
 
 
 @dataclass(frozen=True)

@@ -39,11 +39,11 @@ class IndustryMatcher:
 
     @property
     def specificity(self) -> int:
-        """3 for classes, 2 for divisions, 1 for sections, 0 for the catch-all."""
+        """3 with classes, 2 with divisions, 1 with sections only, 0 for the catch-all."""
         return 3 if self.classes else 2 if self.divisions else 1 if self.sections else 0
 
     def matches(self, section: str, division: str, industry_code: str) -> bool:
-        """Whether an industry falls under this row."""
+        """Whether an industry falls under this row (any of its sections, divisions, classes)."""
         if self.specificity == 0:
             return True
         return (
@@ -52,16 +52,19 @@ class IndustryMatcher:
             or industry_class(industry_code) in self.classes
         )
 
-    def describe(self) -> str:
-        """The criteria in words, e.g. 'sections B,C,D'."""
-        for label, codes in (
-            ("classes", self.classes),
-            ("divisions", self.divisions),
+    def parts(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """The (level, codes) criteria it has, broadest first, e.g. (("divisions", ("54",)),)."""
+        levels = (
             ("sections", self.sections),
-        ):
-            if codes:
-                return f"{label} {','.join(codes)}"
-        return "all other industries"
+            ("divisions", self.divisions),
+            ("classes", self.classes),
+        )
+        return tuple((label, codes) for label, codes in levels if codes)
+
+    def describe(self) -> str:
+        """The criteria in words, e.g. 'sections B,C,D' or 'divisions 54,55; classes 5910'."""
+        words = [f"{label} {','.join(codes)}" for label, codes in self.parts()]
+        return "; ".join(words) or "all other industries"
 
 
 @dataclass(frozen=True)
@@ -122,8 +125,12 @@ SIZE_TABLE: tuple[SizeRow, ...] = (
          (200, 40000, 0), (20, 5000, 0), (5, 1000, 0)),
     _row("retail", _M(divisions=("52",)), "零售业", "retail",
          (300, 20000, 0), (50, 500, 0), (10, 100, 0)),
-    _row("transport", _M(divisions=("53", "54", "55", "56", "57", "58")), "交通运输业",
-         "transport", (1000, 30000, 0), (300, 3000, 0), (20, 200, 0)),
+    # 交通运输业*: 道路、水上、航空、管道运输, 多式联运和运输代理 (54-58) and 装卸搬运 (5910);
+    # not 铁路运输业 (53), which the standard leaves out (OUT_OF_SCOPE).
+    _row("transport", _M(divisions=("54", "55", "56", "57", "58"), classes=("5910",)),
+         "交通运输业", "transport", (1000, 30000, 0), (300, 3000, 0), (20, 200, 0)),
+    # 仓储业*: the storage classes of 59 (592-599); 5910 is transport, which, naming a class,
+    # is tried first.
     _row("warehousing", _M(divisions=("59",)), "仓储业", "warehousing",
          (200, 30000, 0), (100, 1000, 0), (20, 100, 0)),
     _row("postal", _M(divisions=("60",)), "邮政业", "postal services",
@@ -143,9 +150,34 @@ SIZE_TABLE: tuple[SizeRow, ...] = (
          (1000, 5000, 0), (300, 1000, 0), (100, 500, 0)),
     _row("leasing_business", _M(sections=("L",)), "租赁和商务服务业",
          "leasing and business services", (300, 0, 120000), (100, 0, 8000), (10, 0, 100)),
+    # 其他未列明行业*: M, N, O, Q85 (社会工作), R, 7030 and 7090; the industries the standard
+    # does not cover are OUT_OF_SCOPE, tried before any row.
     _row("other", _M(), "其他未列明行业", "other industries",
          (300, 0, 0), (100, 0, 0), (10, 0, 0)),
 )
+
+
+@dataclass(frozen=True)
+class OutOfScope:
+    """Industries the 2017 standard does not cover: their size is not applicable, for `reason`."""
+
+    reason: str
+    matcher: IndustryMatcher
+
+
+# 国统字〔2017〕213号 第三条 covers 15 sections and division 85 (社会工作); its table's notes
+# leave 铁路运输业 out of 交通运输业 and 自有房地产经营活动 (GB/T 4754-2017 7040) out of
+# 其他未列明行业. Financial firms are sized by 银发〔2015〕309号 instead.
+OUT_OF_SCOPE: tuple[OutOfScope, ...] = (
+    OutOfScope("railway", _M(divisions=("53",))),
+    OutOfScope("financial", _M(sections=("J",))),
+    OutOfScope("own_real_estate", _M(classes=("7040",))),
+    OutOfScope("education", _M(sections=("P",))),
+    OutOfScope("health", _M(divisions=("84",))),
+    OutOfScope("public_admin", _M(sections=("S",))),
+    OutOfScope("international", _M(sections=("T",))),
+)
+NOT_APPLICABLE_REASONS = tuple(x.reason for x in OUT_OF_SCOPE)
 # fmt: on
 
 
@@ -157,8 +189,6 @@ def _check_size_table(table: Sequence[SizeRow]) -> None:
         raise ValueError("size table needs exactly one catch-all row")
     for row in table:
         m = row.matcher
-        if sum(bool(c) for c in (m.sections, m.divisions, m.classes)) > 1:
-            raise ValueError(f"size row {row.key} mixes sections, divisions and classes")
         if any(len(c) != 4 or not c.isdigit() for c in m.classes):
             raise ValueError(f"size row {row.key}: classes must be 4-digit codes")
         if any(not tier.bounds() for tier in row.tiers):
@@ -176,6 +206,14 @@ SIZE_ROWS_BY_SPECIFICITY: tuple[SizeRow, ...] = tuple(
 def industry_class(industry_code: str) -> str:
     """The 4-digit class a code names: its first 4 digits, or the sole class of a 3-digit group."""
     return SINGLE_CLASS_GROUPS.get(industry_code, industry_code[:4])
+
+
+def not_applicable_reason(section: str, division: str, industry_code: str) -> str | None:
+    """Why the 2017 standard gives an industry no size (e.g. "financial"), or None if it does."""
+    for rule in OUT_OF_SCOPE:
+        if rule.matcher.matches(section, division, industry_code):
+            return rule.reason
+    return None
 
 
 def size_row_for(section: str, division: str, industry_code: str) -> SizeRow:
@@ -225,7 +263,10 @@ def classify_size(
     revenue: int | None,
     total_assets: int | None,
 ) -> str | None:
-    """The 2017 size class from employees and fen amounts, or None when inputs leave it open."""
+    """The 2017 size class from employees and fen amounts; None when inputs leave it open or
+    when the standard does not cover the industry (see not_applicable_reason)."""
+    if not_applicable_reason(section, division, industry_code) is not None:
+        return None
     row = size_row_for(section, division, industry_code)
     values = {"employees": employees, "revenue": revenue, "total_assets": total_assets}
     return decide_size(tier_truths(row, values))

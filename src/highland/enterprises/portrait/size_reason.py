@@ -19,6 +19,7 @@ from highland.enterprises.portrait.size import (
     SizeRow,
     SizeTier,
     decide_size,
+    not_applicable_reason,
     size_row_for,
     tier_truths,
 )
@@ -167,16 +168,14 @@ def _reason_phrase(row: SizeRow, values: Mapping[str, int | None], result: str |
     return Phrase(key, {"size": _size_name(result), "met": met, "failed": failed})
 
 
-def _industries_phrase(row: SizeRow) -> Phrase:
-    m = row.matcher
-    for label, codes in (
-        ("classes", m.classes),
-        ("divisions", m.divisions),
-        ("sections", m.sections),
-    ):
-        if codes:
-            return Phrase(f"portrait.size.{label}", {"codes": ",".join(codes)})
-    return Phrase("portrait.size.all_other")
+def _industries_phrase(row: SizeRow) -> Phrase | Joined:
+    parts = tuple(
+        Phrase(f"portrait.size.{label}", {"codes": ",".join(codes)})
+        for label, codes in row.matcher.parts()
+    )
+    if not parts:
+        return Phrase("portrait.size.all_other")
+    return parts[0] if len(parts) == 1 else Joined("sep.list", parts)
 
 
 def _spec_phrase(row: SizeRow) -> Phrase:
@@ -206,7 +205,30 @@ def _spec_phrase(row: SizeRow) -> Phrase:
     )
 
 
+def _not_applicable_field(facts: EnterpriseFacts, reason: str) -> Derived:
+    """No size class because the 2017 standard does not cover the industry: not applicable,
+    which is not missing (no figures would give it a size), so nothing is asked for."""
+    inputs: dict[str, object | None] = {
+        "industry_section": facts.industry_section,
+        "industry_division": facts.industry_division,
+        "industry_code": facts.industry_code,
+    }
+    rule = (
+        f"统计上大中小微型企业划分办法（2017） (国统字〔2017〕213号) does not cover industry "
+        f"{facts.industry_code} ({reason}): size class not applicable"
+    )
+    why = (Phrase(f"size.na.{reason}", {"code": facts.industry_code}),)
+    return Derived(
+        "size_class", None, inputs, rule, f"size_class.not_applicable.{reason}", [], why, reason
+    )
+
+
 def size_class_field(facts: EnterpriseFacts, figs: YearFigures | None, year: int | None) -> Derived:
+    reason = not_applicable_reason(
+        facts.industry_section, facts.industry_division, facts.industry_code
+    )
+    if reason is not None:
+        return _not_applicable_field(facts, reason)
     row = size_row_for(facts.industry_section, facts.industry_division, facts.industry_code)
     values = {
         n: getattr(figs, n) if figs else None for n in ("employees", "revenue", "total_assets")

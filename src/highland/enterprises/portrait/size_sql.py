@@ -6,11 +6,12 @@ semantics of portrait.classify_size, including its handling of missing (NULL) in
 
 from __future__ import annotations
 
-from sqlalchemy import String, and_, case, func, literal, not_, null, or_
+from sqlalchemy import String, and_, case, func, literal, not_, null, or_, true
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.expression import SQLColumnExpression
 
 from highland.enterprises.portrait import (
+    OUT_OF_SCOPE,
     SINGLE_CLASS_GROUPS,
     SIZE_ROWS_BY_SPECIFICITY,
     IndustryMatcher,
@@ -28,6 +29,8 @@ def _matches(
     industry_code: SQLColumnExpression[str],
 ) -> ColumnElement[bool]:
     """SQL for IndustryMatcher.matches (classes resolved as portrait.industry_class does)."""
+    if matcher.specificity == 0:
+        return true()
     parts: list[ColumnElement[bool]] = []
     if matcher.sections:
         parts.append(section.in_(matcher.sections))
@@ -62,6 +65,16 @@ def _row_case(row: SizeRow, indicators: _Indicators) -> ColumnElement[str | None
     return case(*whens, else_=null())
 
 
+def size_not_applicable(
+    section: SQLColumnExpression[str],
+    division: SQLColumnExpression[str],
+    industry_code: SQLColumnExpression[str],
+) -> ColumnElement[bool]:
+    """SQL for portrait.not_applicable_reason(...) is not None: industries the 2017 standard
+    does not cover (railway, financial, education, ...), whose size is not applicable."""
+    return or_(*(_matches(x.matcher, section, division, industry_code) for x in OUT_OF_SCOPE))
+
+
 def size_class_case(
     section: SQLColumnExpression[str],
     division: SQLColumnExpression[str],
@@ -70,7 +83,9 @@ def size_class_case(
     revenue: SQLColumnExpression[int | None],
     total_assets: SQLColumnExpression[int | None],
 ) -> ColumnElement[str | None]:
-    """A CASE giving portrait.classify_size for every row; revenue and assets in fen."""
+    """A CASE giving portrait.classify_size for every row; revenue and assets in fen.
+
+    Industries out of the standard's scope come first and give NULL (not applicable)."""
     indicators: _Indicators = {
         "employees": employees,
         "revenue": revenue,
@@ -79,7 +94,10 @@ def size_class_case(
     # SIZE_ROWS_BY_SPECIFICITY ends with the single catch-all row (checked at import in
     # portrait), so it becomes the ELSE branch and the WHENs keep the most-specific-first order.
     *specific, fallback = SIZE_ROWS_BY_SPECIFICITY
-    whens = [
+    whens: list[tuple[ColumnElement[bool], ColumnElement[str | None]]] = [
+        (size_not_applicable(section, division, industry_code), literal(None, String()))
+    ]
+    whens += [
         (_matches(row.matcher, section, division, industry_code), _row_case(row, indicators))
         for row in specific
     ]
