@@ -316,7 +316,7 @@ def test_list_filters_not_applicable_apart_from_missing(
 
 
 def test_export_marks_not_applicable_apart_from_missing(registry: Session) -> None:
-    text = "".join(service.export_csv(registry, ADMIN, repo.EnterpriseFilter()))
+    text = "".join(service.export_csv(registry, ADMIN, repo.EnterpriseFilter(), "codes"))
     rows = {
         r["industry_code"]: r["size_class"]
         for r in csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
@@ -325,6 +325,12 @@ def test_export_marks_not_applicable_apart_from_missing(registry: Session) -> No
         "6621": "not_applicable", "5311": "not_applicable", "5910": "small", "5920": "large",
         "6513": "",  # no figures: missing, not "not applicable"
     }  # fmt: skip
+    chinese = "".join(service.export_csv(registry, ADMIN, repo.EnterpriseFilter()))
+    by_code = {
+        r["行业代码"]: (r["规模代码"], r["企业规模"])
+        for r in csv.DictReader(io.StringIO(chinese.lstrip("\ufeff")))
+    }
+    assert by_code["6621"] == ("not_applicable", "不适用") and by_code["6513"] == ("", "")
 
 
 def test_pages_say_not_applicable_with_the_reason(

@@ -157,7 +157,7 @@ def _zh_row(e: Enterprise, districts: dict[str, str]) -> list[str]:
         *codes[:4], districts.get(e.district_code, ""), codes[4], division[1] if division else "",
         codes[5], codes[6], translate(ZH, f"vocab.ownership.{e.ownership}") if e.ownership else "",
         codes[7], listed, codes[9], quals, codes[10], codes[11],
-        translate(ZH, f"size.{e.size_class}") if e.size_class else "", codes[12],
+        translate(ZH, f"size.{codes[11]}") if codes[11] else "", codes[12],
     ]  # fmt: skip
 
 
