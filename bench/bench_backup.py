@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -156,7 +157,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     result: dict[str, Any] = {"machine": machine(), "runs": runs, "results": []}
     for backend in backends:
         folder = work / backend
-        folder.mkdir(exist_ok=True)
+        if folder.exists():  # a fresh source and no backup file of a previous run
+            shutil.rmtree(folder)
+        folder.mkdir()
         row = bench(backend, n, runs, folder, args.pg_url)
         result["results"].append(row)
         print(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -45,8 +46,9 @@ class Dataset:
     n_financials: int
 
 
-def dataset(n: int, seed: int = SEED) -> Dataset:
-    """Generate (once, cached under bench/data/) n enterprises and 5·n yearly figure rows.
+def dataset(n: int, seed: int = SEED, where: Path = DATA) -> Dataset:
+    """Generate (once, cached under bench/data/ or `where`) n enterprises and 5·n yearly figure
+    rows.
 
     `demo.generate` gives about 3.9 figure rows per firm for 2021–2025; the rest come from a
     second generation for 2016–2020 whose rows are re-labelled, by position, with the USCCs of
@@ -56,10 +58,10 @@ def dataset(n: int, seed: int = SEED) -> Dataset:
 
     from highland.enterprises import demo
 
-    DATA.mkdir(parents=True, exist_ok=True)
-    ent_path = DATA / f"enterprises-{n}-{seed}.csv"
-    fin_path = DATA / f"financials-{n}-{seed}.csv"
-    meta_path = DATA / f"dataset-{n}-{seed}.json"
+    where.mkdir(parents=True, exist_ok=True)
+    ent_path = where / f"enterprises-{n}-{seed}.csv"
+    fin_path = where / f"financials-{n}-{seed}.csv"
+    meta_path = where / f"dataset-{n}-{seed}.json"
     if ent_path.exists() and fin_path.exists() and meta_path.exists():
         meta = json.loads(meta_path.read_text())
         return Dataset(ent_path, fin_path, meta["enterprises"], meta["financials"])
@@ -85,6 +87,44 @@ def dataset(n: int, seed: int = SEED) -> Dataset:
     figs.write_csv(fin_path)
     meta_path.write_text(json.dumps({"enterprises": ents.height, "financials": figs.height}))
     return Dataset(ent_path, fin_path, ents.height, figs.height)
+
+
+def file_rows() -> int:
+    """The most data rows one import file may hold: Highland refuses a sheet or CSV file of
+    more than `MAX_ROWS` rows, header included (the upload limits of issue 12)."""
+    from highland.platform.kit.sheets import MAX_ROWS
+
+    return MAX_ROWS - 1
+
+
+def split_csv(path: Path, rows: int) -> list[Path]:
+    """The CSV file as files of at most `rows` data rows, each with the header (cached in a
+    folder next to it); the file itself when it fits. The generated files hold no line break
+    inside a value, so a line is a row."""
+    folder = path.with_name(f"{path.stem}-parts-{rows}")
+    done = folder / "done"
+    if done.exists():
+        return [folder / name for name in done.read_text().split()]
+    folder.mkdir(parents=True, exist_ok=True)
+    parts: list[Path] = []
+    with path.open("rb") as src:
+        header = src.readline()
+        line = src.readline()
+        while line:
+            part = folder / f"part-{len(parts):03d}.csv"
+            with part.open("wb") as out:
+                out.write(header)
+                for _ in range(rows):
+                    if not line:
+                        break
+                    out.write(line)
+                    line = src.readline()
+            parts.append(part)
+    if len(parts) <= 1:  # it fits: import the file itself
+        shutil.rmtree(folder)
+        return [path]
+    done.write_text("\n".join(p.name for p in parts))
+    return parts
 
 
 # ---------------------------------------------------------------- timing ------
@@ -191,8 +231,6 @@ def save(name: str, result: dict[str, object]) -> Path:
 
 def fresh_dir(name: str) -> Path:
     """An empty directory under bench/data/ (previous contents removed)."""
-    import shutil
-
     path = DATA / name
     if path.exists():
         shutil.rmtree(path)
@@ -227,9 +265,9 @@ def registry(n: int, seed: int = SEED) -> Path:
     exe = highland_bin()
     print(f"building {path.name} with the CLI (one-off)…", flush=True)
     run([exe, "init"], env)
-    run([exe, "import", "enterprises", str(data.enterprises)], env)
-    run([exe, "import", "financials", str(data.financials)], env)
-    import shutil
+    for kind, csv in (("enterprises", data.enterprises), ("financials", data.financials)):
+        for part in split_csv(csv, file_rows()):  # each file within the upload limit
+            run([exe, "import", kind, str(part)], env)
     import sqlite3
 
     with sqlite3.connect(db) as conn:  # fold the WAL into the file before moving it

@@ -32,9 +32,18 @@ BENCHES: dict[str, list[str]] = {
     "import": ["bench_import.py", "--enterprises", "100000", "--runs", "1"],
     "search": ["bench_search.py", "--enterprises", "100000", "--requests", "100"],
     "demands": ["bench_demands.py", "--quick", "--only", "calendar,metrics,sweep"],
+    "sweep": ["bench_demands.py", "--quick", "--only", "sweep", "--runs", "3"],
     "chains": ["bench_chains.py", "--enterprises", "100000", "--runs", "1", "--no-profile"],
     "policies": ["bench_policies.py", "--enterprises", "100000", "--only", "single"],
+    "policies-match": ["bench_policies.py", "--enterprises", "20000", "--only", "match",
+                       "--runs", "1"],
     "triggers": ["bench_figure_triggers.py", "--enterprises", "50000", "--runs", "1"],
+    # A past month: a scheduling record is refused for a meeting held in the future.
+    "chain-report": ["bench_chain_report.py", "--enterprises", "20000", "--runs", "1",
+                     "--month", "2026-11", "--reuse"],
+    "backup": ["bench_backup.py", "--enterprises", "100000", "--runs", "1"],
+    "upload": ["bench_upload_bombs.py"],
+    "load": ["bench_load.py", "--backend", "sqlite", "--seconds", "30"],
 }
 # Leaves whose name says they are a duration or a rate (rates: higher is better).
 TIME_HINTS = ("seconds", "_s", "_ms", "p50", "p95", "p99", "median", "time", "wall")

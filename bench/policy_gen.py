@@ -249,6 +249,12 @@ def portrait_frame(n: int, seed: int) -> pl.DataFrame:
         "__m": pl.Series(mask),
     }
     frame = pl.select(**columns).join(lookup, on="__m", how="left", maintain_order="left")
+    # No chain memberships: the generated policies never ask for a chain or a segment.
+    frame = frame.with_columns(
+        pl.lit([], dtype=pl.List(pl.String)).alias(name)
+        for name in ("chains", "segments")
+        if name in PORTRAIT_SCHEMA
+    )
     return frame.select(pl.col(c).cast(t) for c, t in PORTRAIT_SCHEMA.items())
 
 
