@@ -68,11 +68,25 @@ def _plain(value: Any) -> Any:
     return value
 
 
-# The canonical JSON a row's hash covers: keys sorted, no spaces, characters as written. One
-# encoder for every call (`json.dumps` with options builds a new one each time).
+# The canonical JSON a row's hash covers: keys sorted, no spaces, characters as written.
 _CANON = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-_canon = _CANON.encode
 _string = json.encoder.encode_basestring  # a str as the encoder writes it (characters as written)
+# The encoder's own C function, made once: `JSONEncoder.encode` builds it anew on every call
+# (and `json.dumps` with options a whole encoder). The same text; no circular-reference check
+# (a change's values are plain data).
+_c_encoder = getattr(json.encoder, "c_make_encoder", None)
+_ENCODE = (
+    _c_encoder(None, _CANON.default, _string, None, ":", ",", True, False, True)
+    if _c_encoder is not None
+    else None
+)
+
+
+def _canon(value: Any) -> str:
+    """A value as canonical JSON (what `_CANON.encode` gives)."""
+    if _ENCODE is None or isinstance(value, str):
+        return _CANON.encode(value)
+    return "".join(_ENCODE(value, 0))
 
 
 def _digest(row: dict[str, Any]) -> str:
