@@ -8,7 +8,10 @@ The kernel never imports a domain; it runs what is registered here:
 - the listeners of a change of the working calendar (`highland.platform.calendar.years`): the
   demands' and the chain tasks' deadlines are recounted;
 - the providers policy matching reads enterprises' chain memberships through
-  (`highland.enterprises.public.register_chain_memberships`), lent by the chains domain.
+  (`highland.enterprises.public.register_chain_memberships`), lent by the chains domain;
+- the names of the codes the audit page shows (`highland.platform.audit.present`): the demands'
+  categories, and which fields of the demands', routing rules' and chain tasks' entries hold
+  institution and category codes.
 """
 
 from __future__ import annotations
@@ -19,10 +22,12 @@ from highland.chains import indicators
 from highland.chains.governance import reclock as task_reclock
 from highland.chains.governance import sweep as task_sweep
 from highland.chains.public import chain_memberships
+from highland.demands import public as demands
 from highland.demands import reclock as demand_reclock
 from highland.demands import sweep as demand_sweep
 from highland.enterprises import public as enterprises
 from highland.platform import jobs
+from highland.platform.audit import present as audit_names
 
 _done = False
 _lock = threading.Lock()
@@ -43,4 +48,19 @@ def wire() -> None:
         )
         jobs.register_calendar_listener("tasks", task_reclock.LABEL, task_reclock.reclock_tasks)
         enterprises.register_chain_memberships(chain_memberships)
+        _audit_names()
         _done = True
+
+
+def _audit_names() -> None:
+    """The codes in audit entries that the page names: institutions (the kernel's table) and
+    demand categories (the demands'), by entity, field and, where a field means either, action."""
+    audit_names.register_code_names("category", demands.category_names)
+    inst = ("institution", "co", "institution_from", "institution_to", "lead")
+    audit_names.register_coded_fields("institution", "demand", inst)
+    audit_names.register_coded_fields("institution", "demand", ("from", "to"), action="transfer")
+    audit_names.register_coded_fields("category", "demand", ("category",))
+    audit_names.register_coded_fields("category", "demand", ("from", "to"), action="recategorise")
+    audit_names.register_coded_fields("institution", "demand_routing", ("lead", "co"))
+    audit_names.register_coded_fields("institution", "institution", ("parent_code",))
+    audit_names.register_coded_fields("institution", "chain_task", ("owner_institution",))

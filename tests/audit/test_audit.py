@@ -77,3 +77,37 @@ def test_secrets_never_enter_the_log(db) -> None:  # type: ignore[no-untyped-def
 
     e = db.scalars(select(AuditEntry)).one()
     assert e.before == {} and e.after == {"role": "admin"}
+
+
+def test_a_batch_is_hashed_as_the_chain_is_verified(db) -> None:  # type: ignore[no-untyped-def]
+    """The set-based append writes each row's canonical JSON from its parts: the text must be
+    the one `verify` recomputes, whatever the values (Chinese, quotes, nesting, numbers, None,
+    an enum), and a batch larger than one INSERT slice stays one unbroken chain."""
+    from enum import StrEnum
+
+    from sqlalchemy import select
+
+    from highland.platform.audit import repository
+    from highland.platform.audit.models import AuditEntry
+    from highland.platform.audit.service import record_rows
+
+    class Kind(StrEnum):
+        a = "甲"
+
+    odd = {"z": [1, 2.5, None, True], "a": {"b": "引号\"与\\反斜杠\n", "k": Kind.a}, "n": -3}
+    record_many(db, Actor("张三", None, "ui"), [
+        Change("update", "enterprise", "91320115MA1", {"name": "旧"}, odd, "摘要 \u2028"),
+        Change("create", "policy", None, None, None),
+    ])  # fmt: skip
+    n = repository.CHUNK + 7
+    rows = [("warning", "demand", str(i), {"state": "dispatched"},
+             {"state": "dispatched", "event": i, "due": "2026-10-27T15:59:59+00:00"}, None)
+            for i in range(n)]  # fmt: skip
+    assert record_rows(db, Actor("system", None, "job"), rows) == n
+    db.flush()
+    r = verify(db)
+    assert r.ok and r.checked == n + 2
+    first = db.scalars(select(AuditEntry).where(AuditEntry.seq == 1)).one()
+    assert first.after == {"z": [1, 2.5, None, True], "a": {"b": "引号\"与\\反斜杠\n", "k": "甲"},
+                           "n": -3} and first.summary == "摘要 \u2028"  # fmt: skip
+    assert db.scalars(select(AuditEntry).where(AuditEntry.seq == 2)).one().after is None

@@ -181,6 +181,52 @@ def test_a_demand_page_links_to_its_history(
     assert "/audit?" not in html.unescape(client.get(f"/demands/{demand_id}").text)
 
 
+def test_institutions_and_categories_read_by_their_names(
+    client: Any, w: dict[str, Any], db: Any  # noqa: F811
+) -> None:
+    """The change column names a demand's institutions and categories in the reader's language
+    (a transfer's from/to are institutions, a recategorisation's are categories); a code
+    nobody knows stays as written."""
+    from highland.demands.models import DemandCategory
+    from highland.platform.institutions.models import Institution
+
+    demand_id = _walk(client, w, db)
+    key = str(demand_id)
+    who = Actor("d_analyst", "analyst", "ui")
+    record(db, who, Change("transfer", "demand", key, {"state": "accepted"},
+                           {"state": "transferred", "from": "320115-ZRZY", "to": "320115-JRJ",
+                            "co": ["320115-GXJ", "NO-SUCH"]}))  # fmt: skip
+    record(db, who, Change("recategorise", "demand", key, {"state": "transferred"},
+                           {"state": "transferred", "from": "land", "to": "financing",
+                            "institution_from": "320115-JRJ",
+                            "institution_to": "320115-ZRZY"}))  # fmt: skip
+    db.commit()
+    inst = {c: db.get(Institution, c) for c in ("320115-ZRZY", "320115-JRJ", "320115-GXJ")}
+    cats = {c: db.get(DemandCategory, c) for c in ("land", "financing")}
+    _as(client, w, "admin")
+    for lang, pick in (("zh-CN", lambda r: r.name), ("en", lambda r: r.name_en or r.name)):
+        client.cookies.set("highland_lang", lang)
+        page = html.unescape(client.get("/audit", params={"entity": "demand", "key": key}).text)
+        change = page[page.index('id="audit-entries"'):]
+        for row in (*inst.values(), *cats.values()):
+            assert pick(row) in change, (lang, row.code)
+        # Codes are shown only where no name is known (and as the record's key, not here).
+        for code in (*inst, *cats):
+            assert f"<code>{code}</code>" not in change and f">{code}<" not in change, code
+        assert "NO-SUCH" in change
+        text = present_change(client, key, lang)
+        assert pick(cats["land"]) in text and pick(inst["320115-JRJ"]) in text
+    client.cookies.delete("highland_lang")
+
+
+def present_change(client: Any, key: str, lang: str) -> str:
+    """The API's readable change lines of a demand's entries."""
+    resp = client.get("/api/v1/audit", params={"entity": "demand", "key": key},
+                      headers={"accept-language": lang})  # fmt: skip
+    assert resp.status_code == 200
+    return "\n".join(i["change"] for i in resp.json()["items"])
+
+
 def test_an_import_and_a_cli_change_appear(cli: Cli, tmp_path: Any) -> None:
     assert cli("init").code == 0
     data = tmp_path / "e.csv"

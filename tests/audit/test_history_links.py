@@ -27,6 +27,7 @@ def test_record_pages_link_to_their_history(client: Any, world: dict[str, Any]) 
         f"/enterprises/{world['a']}": f"/audit?key={world['a']}",
         f"/policies/{POLICY}": f"/audit?entity=policy&key={POLICY}",
         f"/chains/1/meetings/{CHAIN_MONTH}": f"/audit?entity=chain_task&key={task}",
+        "/chains/1": "/audit?entity=chain&key=1",
     }
     _as(client, world, "admin")
     for page, link in pages.items():

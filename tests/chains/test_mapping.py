@@ -159,8 +159,8 @@ def test_suggest_all_chains_is_audited(db: Session, w: World) -> None:
     assert set(res.chains) == {"ic", "nev"} and res.chains["nev"] == (0, 0, 0)
     entries = db.scalars(select(AuditEntry).where(AuditEntry.seq > before)).all()
     assert [(e.action, e.entity_key) for e in entries] == [
-        ("chain.suggest", "ic"),
-        ("chain.suggest", "nev"),
+        ("chain.suggest", str(w.chain.id)),
+        ("chain.suggest", str(w.other.id)),
     ]
 
 

@@ -237,7 +237,17 @@ def test_the_sweep_marks_running_rows_once_without_touching_the_version(s: Sessi
         ("warning", "system", {"due": a.due.isoformat()}),
         ("breach", "system", {"due": a.due.isoformat()}),
     ]
-    marked = s.scalars(select(AuditEntry).where(AuditEntry.action.in_(("warning", "breach"))))
+    marked = s.scalars(
+        select(AuditEntry).where(AuditEntry.action.in_(("warning", "breach")))
+    ).all()
+    # The sweep's prepared rows are what the engine's one-event writer would have logged.
+    due = {"due": a.due.isoformat()}
+    assert [(e.before, e.after) for e in marked] == [
+        (c.before, c.after)
+        for c in (WORKFLOW.audit_change(a.id, 2, "warning", "open", "open", due),
+                  WORKFLOW.audit_change(a.id, 3, "breach", "open", "open", due))
+    ]  # fmt: skip
+    assert verify(s).ok
     assert [(e.action, e.entity_key, e.actor, e.channel, e.after) for e in marked] == [
         ("warning", str(a.id), "system", "job", {"state": "open", "event": 2,
                                                  "due": a.due.isoformat()}),

@@ -206,3 +206,9 @@ def routing_status(session: Session) -> RoutingStatus:
 def institution_names(session: Session, lang: str) -> dict[str, str]:
     """Institution code → name in the reader's language."""
     return {i.code: local_name(lang, i.name, i.name_en) for i in repository.institutions(session)}
+
+
+def category_names(session: Session) -> dict[str, tuple[str, str | None]]:
+    """Every demand category's (Chinese name, English name) by code (the audit page names a
+    demand's category with it)."""
+    return {c.code: (c.name, c.name_en) for c in repository.categories(session)}

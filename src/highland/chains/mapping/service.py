@@ -295,7 +295,7 @@ def _suggest_chain(
         Change(
             "chain.suggest",
             "chain",
-            chain.code,
+            str(chain.id),
             after={"inserted": counts[0], "updated": counts[1], "withdrawn": counts[2]},
             summary=f"suggested enterprises for chain {chain.code}",
         ),
@@ -429,7 +429,7 @@ def decide(
         Change(
             f"chain.{decision}",
             "chain",
-            chain.code,
+            str(chain.id),
             after=after,
             summary=f"{status} {n} enterprise(s) in chain {chain.code}",
         ),

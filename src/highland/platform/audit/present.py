@@ -1,14 +1,14 @@
 """The audit log as people read it: the filter read from a form or a query (refused clearly
 when wrong), each entry in the reader's language (actions, objects, channels and fields named
-from the catalogue, values decoded, Beijing time to the minute) and the CSV/XLSX export of the
-filtered entries."""
+from the catalogue, values decoded, codes of institutions and categories by their names, Beijing
+time to the minute) and the CSV/XLSX export of the filtered entries."""
 
 from __future__ import annotations
 
 import csv
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -19,9 +19,10 @@ from sqlalchemy.orm import Session
 from highland.platform.audit import repository as repo
 from highland.platform.audit.models import AuditEntry
 from highland.platform.errors import InvalidInput
+from highland.platform.institutions import service as institutions
 from highland.platform.kit import inert
 from highland.platform.kit.dates import CITY_TZ, local_minute
-from highland.platform.web.i18n import catalog, has, translate
+from highland.platform.web.i18n import catalog, has, local_name, translate
 
 ACTION = "audit.action."
 ENTITY = "audit.entity."
@@ -39,6 +40,52 @@ _MOMENT = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?([+-]\d\d:\d\d|
 def register_states(entity: str, state_key: str) -> None:
     """Name the states of a workflow's rows on the audit page (`state_key` as "x.state.{}")."""
     _STATE_KEYS[entity] = state_key
+
+
+# ------------------------------------------------------------------ codes by their names
+
+# The names of the codes the log's values hold (an institution, a demand category), by kind:
+# a function giving every code's (Chinese name, English name or None). The kernel lends the
+# institutions'; a domain lends its own (highland/wiring.py: the demands' categories).
+NameTable = Callable[[Session], Mapping[str, tuple[str, str | None]]]
+_NAME_TABLES: dict[str, NameTable] = {}
+# Which values are codes of which kind: (entity, action or "" for every action, field) → kind.
+_CODED: dict[tuple[str, str, str], str] = {}
+
+
+def register_code_names(kind: str, table: NameTable) -> None:
+    """Let the audit page name the codes of a kind (`table`: every code's two names)."""
+    _NAME_TABLES[kind] = table
+
+
+def register_coded_fields(kind: str, entity: str, fields: Iterable[str], action: str = "") -> None:
+    """Say that these fields of an entity's entries (of one action, or of all) hold codes of a
+    kind: the page shows the code's name in the reader's language."""
+    for name in fields:
+        _CODED[(entity, action, name)] = kind
+
+
+register_code_names("institution", institutions.names)
+
+
+class Names:
+    """The code names one page or export reads: each kind's table loaded once, when first
+    needed (institutions and categories are tens of rows, not the log's millions)."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._loaded: dict[str, Mapping[str, tuple[str, str | None]]] = {}
+
+    def name(self, lang: str, e: AuditEntry, field: str, code: str) -> str | None:
+        """The name of a field's code in the reader's language; None: not a code, or unknown."""
+        kind = _CODED.get((e.entity, e.action, field)) or _CODED.get((e.entity, "", field))
+        if kind is None or kind not in _NAME_TABLES:
+            return None
+        table = self._loaded.get(kind)
+        if table is None:
+            table = self._loaded[kind] = _NAME_TABLES[kind](self._session)
+        row = table.get(code)
+        return local_name(lang, row[0], row[1]) if row else None
 
 
 def codes(prefix: str) -> list[str]:
@@ -173,7 +220,18 @@ class Shown:
     hash: str
 
 
-def _value(lang: str, entity: str, name: str, value: Any) -> str:
+@dataclass(frozen=True)
+class _Reading:
+    """What decoding an entry's values needs: the reader's language, the entry and the code
+    names (None: codes shown as they are)."""
+
+    lang: str
+    entry: AuditEntry
+    names: Names | None
+
+
+def _value(r: _Reading, name: str, value: Any) -> str:
+    lang, entity = r.lang, r.entry.entity
     if value is None or value == [] or value == {}:
         return "—"
     if isinstance(value, bool):
@@ -182,38 +240,43 @@ def _value(lang: str, entity: str, name: str, value: Any) -> str:
         key = _STATE_KEYS[entity].format(value)
         if has(key):
             return translate(lang, key)
+    if isinstance(value, str) and r.names is not None:
+        coded = r.names.name(lang, r.entry, name, value)
+        if coded is not None:
+            return coded
     if isinstance(value, str) and _MOMENT.match(value):
         try:
             return local_minute(datetime.fromisoformat(value))
         except ValueError:
             return value
     if isinstance(value, list) and all(not isinstance(v, dict | list) for v in value):
-        return translate(lang, "sep.list").join(_value(lang, entity, name, v) for v in value)
+        return translate(lang, "sep.list").join(_value(r, name, v) for v in value)
     if isinstance(value, dict):
         # A nested record (a demand's deadlines): each field by its label, values decoded.
         sep = translate(lang, "sep.list")
         return sep.join(
-            f"{named(lang, FIELD, str(k)) or k}: {_value(lang, entity, str(k), v)}"
-            for k, v in value.items()
+            f"{named(lang, FIELD, str(k)) or k}: {_value(r, str(k), v)}" for k, v in value.items()
         )
     if isinstance(value, list):  # of records or lists: each in brackets
-        return " ".join(f"[{_value(lang, entity, name, v)}]" for v in value)
+        return " ".join(f"[{_value(r, name, v)}]" for v in value)
     return str(value)
 
 
-def _fields(lang: str, e: AuditEntry) -> list[FieldChange]:
+def _fields(lang: str, e: AuditEntry, names: Names | None) -> list[FieldChange]:
+    r = _Reading(lang, e, names)
     before, after = e.before or {}, e.after or {}
-    names = list(before) + [k for k in after if k not in before]
+    keys = list(before) + [k for k in after if k not in before]
     out = []
-    for name in names:
-        b = _value(lang, e.entity, name, before[name]) if name in before else None
-        a = _value(lang, e.entity, name, after[name]) if name in after else None
+    for name in keys:
+        b = _value(r, name, before[name]) if name in before else None
+        a = _value(r, name, after[name]) if name in after else None
         out.append(FieldChange(name, named(lang, FIELD, name), b, a))
     return out
 
 
-def show(lang: str, e: AuditEntry) -> Shown:
-    """One entry as the page, the API's readable fields and the exports show it."""
+def show(lang: str, e: AuditEntry, names: Names | None = None) -> Shown:
+    """One entry as the page, the API's readable fields and the exports show it (codes of
+    institutions, categories… by their names when `names` is given)."""
     action = named(lang, ACTION, e.action)
     entity = named(lang, ENTITY, e.entity)
     return Shown(
@@ -229,7 +292,7 @@ def show(lang: str, e: AuditEntry) -> Shown:
         entity_code=e.entity,
         key=e.entity_key,
         summary=e.summary,
-        fields=_fields(lang, e),
+        fields=_fields(lang, e, names),
         hash=e.hash,
     )
 
@@ -268,8 +331,9 @@ def export_csv(session: Session, lang: str, f: repo.AuditFilter) -> Iterator[str
     writer = csv.writer(buf)
     buf.write("\ufeff")
     writer.writerow(headers(lang))
+    names = Names(session)
     for i, e in enumerate(repo.iter_entries(session, f), 1):
-        writer.writerow(inert.csv_row(_row(show(lang, e))))
+        writer.writerow(inert.csv_row(_row(show(lang, e, names))))
         if i % 2000 == 0:
             yield buf.getvalue()
             buf.seek(0)
@@ -282,6 +346,7 @@ def export_xlsx(session: Session, lang: str, f: repo.AuditFilter) -> bytes:
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("audit")
     inert.append(ws, headers(lang))
+    names = Names(session)
     for i, e in enumerate(repo.iter_entries(session, f), 1):
         if i > XLSX_MAX_ROWS:
             raise InvalidInput(
@@ -291,7 +356,7 @@ def export_xlsx(session: Session, lang: str, f: repo.AuditFilter) -> bytes:
                 code="export.xlsx_too_many_rows",
                 params={"limit": XLSX_MAX_ROWS},
             )
-        inert.append(ws, _row(show(lang, e)))
+        inert.append(ws, _row(show(lang, e, names)))
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -9,10 +9,23 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, cast, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Dialect,
+    Select,
+    String,
+    bindparam,
+    cast,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
-from highland.platform.audit.models import AuditEntry
+from highland.platform.audit.models import AuditEntry, AuditHead
+from highland.platform.db import table_of
 from highland.platform.pagination import Page, paginate
 
 
@@ -82,3 +95,68 @@ def iter_entries(session: Session, f: AuditFilter) -> Iterator[AuditEntry]:
     """Every filtered entry, newest first, read in batches (exports)."""
     yield from session.scalars(_filtered(f).execution_options(yield_per=2000))
 
+
+# ------------------------------------------------------------------ appending
+
+# Rows per INSERT statement (executemany in slices, so memory stays flat for a huge batch).
+CHUNK = 5000
+
+
+def lock_head(session: Session, n: int, genesis: str) -> tuple[int, str]:
+    """Reserve `n` places at the chain's end: (the seq before them, the hash they chain onto).
+
+    The UPDATE comes first: it takes the write lock (SQLite) or the row lock (PostgreSQL)
+    before the head is read, so no two transactions can chain onto the same predecessor."""
+    res = session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + n))
+    if res.rowcount == 0:  # type: ignore[attr-defined]
+        session.add(AuditHead(id=1, seq=n, last_hash=genesis))
+        session.flush()
+    head = session.execute(
+        select(AuditHead.seq, AuditHead.last_hash).where(AuditHead.id == 1)
+    ).one()
+    return head.seq - n, head.last_hash
+
+
+# The columns the append writes, in the INSERT's order (all but the id).
+APPEND_COLUMNS = ("seq", "at", "actor", "actor_role", "channel", "action", "entity",
+                  "entity_key", "before", "after", "summary", "prev_hash", "hash")  # fmt: skip
+
+
+# The INSERT as each kind of database takes it, compiled once: (SQL, named parameters?).
+_COMPILED: dict[tuple[str, str], tuple[str, bool]] = {}
+
+
+def _insert_sql(dialect: Dialect) -> tuple[str, bool]:
+    key = (dialect.name, dialect.paramstyle)
+    if key not in _COMPILED:
+        table = table_of(AuditEntry)
+        cols = table.c
+        compiled = insert(table).values(
+            {name: bindparam(name, type_=cols[name].type) for name in APPEND_COLUMNS}
+        ).compile(dialect=dialect)
+        if compiled.positional and list(compiled.positiontup or ()) != list(APPEND_COLUMNS):
+            raise RuntimeError("audit append: unexpected parameter order")
+        _COMPILED[key] = (str(compiled), not compiled.positional)
+    return _COMPILED[key]
+
+
+def append(
+    session: Session, at: datetime, rows: list[tuple[Any, ...]], last_hash: str
+) -> None:
+    """Insert the chained rows and move the head's hash. Each row holds the APPEND_COLUMNS'
+    values but `at` (the batch's one moment, given apart), `before` and `after` as JSON text.
+
+    Set-based and driver-level: the INSERT is compiled once per kind of database and run with
+    the driver's executemany over plain tuples, in slices of CHUNK, so nothing is converted
+    row by row (the moment once, by the column's own type; the JSON text as it is)."""
+    conn = session.connection()
+    dialect = conn.dialect
+    sql, named = _insert_sql(dialect)
+    stored = AuditEntry.__table__.c["at"].type.dialect_impl(dialect).bind_processor(dialect)
+    when = stored(at) if stored is not None else at
+    params: list[Any] = [(v[0], when, *v[1:]) for v in rows]
+    if named:
+        params = [dict(zip(APPEND_COLUMNS, p, strict=True)) for p in params]
+    for start in range(0, len(params), CHUNK):
+        conn.exec_driver_sql(sql, params[start : start + CHUNK])
+    session.execute(update(AuditHead).where(AuditHead.id == 1).values(last_hash=last_hash))

@@ -63,6 +63,7 @@ def _page(
         except InvalidInput as exc:
             error = error_text(lang, exc)
     query = form.params()
+    names = present.Names(db)
     return render(
         request,
         "audit.html",
@@ -71,7 +72,7 @@ def _page(
             "form": form,
             "error": error,
             "listed": listed,
-            "entries": [present.show(lang, e) for e in listed.items] if listed else [],
+            "entries": [present.show(lang, e, names) for e in listed.items] if listed else [],
             "page": page,
             "query": urlencode(query),
             "filtered": bool(query),
@@ -150,8 +151,9 @@ def audit_list(
     lang = language(request)
     listed = repo.entries(db, form.parse(), page, PER_PAGE)
     items = []
+    names = present.Names(db)
     for e in listed.items:
-        s = present.show(lang, e)
+        s = present.show(lang, e, names)
         items.append({
             "seq": e.seq, "at": e.at.isoformat(), "at_local": s.at, "actor": e.actor,
             "actor_role": e.actor_role, "channel": e.channel, "channel_name": s.channel,

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from highland.platform.audit import repository as repo
 from highland.platform.audit.models import AuditEntry, AuditHead
 from highland.platform.db import utcnow
 from highland.platform.identity.permissions import Principal
@@ -67,9 +68,29 @@ def _plain(value: Any) -> Any:
     return value
 
 
+# The canonical JSON a row's hash covers: keys sorted, no spaces, characters as written.
+_CANON = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+_string = json.encoder.encode_basestring  # a str as the encoder writes it (characters as written)
+# The encoder's own C function, made once: `JSONEncoder.encode` builds it anew on every call
+# (and `json.dumps` with options a whole encoder). The same text; no circular-reference check
+# (a change's values are plain data).
+_c_encoder = getattr(json.encoder, "c_make_encoder", None)
+_ENCODE = (
+    _c_encoder(None, _CANON.default, _string, None, ":", ",", True, False, True)
+    if _c_encoder is not None
+    else None
+)
+
+
+def _canon(value: Any) -> str:
+    """A value as canonical JSON (what `_CANON.encode` gives)."""
+    if _ENCODE is None or isinstance(value, str):
+        return _CANON.encode(value)
+    return "".join(_ENCODE(value, 0))
+
+
 def _digest(row: dict[str, Any]) -> str:
-    text = json.dumps(row, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
+    return hashlib.sha256(_canon(row).encode()).hexdigest()
 
 
 def _payload(seq: int, at: datetime, actor: Actor, ch: Change, prev: str) -> dict[str, Any]:
@@ -96,37 +117,58 @@ def record(session: Session, actor: Actor, change: Change) -> None:
 
 def record_many(session: Session, actor: Actor, changes: Iterable[Change]) -> int:
     """Append changes in order; locks the chain head so concurrent writers queue."""
-    items = [
-        Change(c.action, c.entity, c.key, _plain(c.before), _plain(c.after), c.summary)
+    return _append(session, actor, [
+        (c.action, c.entity, c.key, _plain(c.before), _plain(c.after), c.summary)
         for c in changes
-    ]
-    if not items:
+    ])  # fmt: skip
+
+
+# One change ready for the log: (action, entity, key, before, after, summary), its values
+# plain JSON (str, int, float, bool, None, lists, dicts with str keys; no secrets).
+Row = tuple[str, str, str | None, dict[str, Any] | None, dict[str, Any] | None, str | None]
+
+
+def record_rows(session: Session, actor: Actor, rows: Sequence[Row]) -> int:
+    """Append many prepared changes at once (the overdue sweep's marks): the values must be
+    plain JSON already (see `Row`); they are not converted or searched for secrets."""
+    return _append(session, actor, rows)
+
+
+def _text(value: Any) -> str:
+    """A string (or None) as canonical JSON (anything else as the encoder writes it)."""
+    if value is None:
+        return "null"
+    return _string(value) if isinstance(value, str) else _canon(value)
+
+
+def _append(session: Session, actor: Actor, rows: Sequence[Row]) -> int:
+    """Chain the rows onto the head and insert them, set-based: the head is locked and moved
+    once, each row's canonical JSON is written from its parts (the same text `_digest` of
+    `_payload` gives, which `verify` recomputes) and hashed in one pass, and all rows go in
+    one multi-row INSERT with their values' JSON text (no ORM objects, nothing encoded twice)."""
+    n = len(rows)
+    if not n:
         return 0
-    # The UPDATE comes first: it takes the write lock (SQLite) or the row lock (PostgreSQL)
-    # before the head is read, so no two transactions can chain onto the same predecessor.
-    res = session.execute(
-        update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + len(items))
-    )
-    if res.rowcount == 0:  # type: ignore[attr-defined]
-        session.add(AuditHead(id=1, seq=len(items), last_hash=GENESIS))
-        session.flush()
-    head = session.execute(
-        select(AuditHead.seq, AuditHead.last_hash).where(AuditHead.id == 1)
-    ).one()
-    seq = head.seq - len(items)
-    prev = head.last_hash
-    at = utcnow()
-    rows = []
-    for ch in items:
+    seq, prev = repo.lock_head(session, n, GENESIS)
+    at = utcnow().astimezone(UTC)
+    # The payload's keys in sorted order; the parts the whole batch shares are encoded once.
+    who = f',"actor":{_text(actor.name)},"actor_role":{_text(actor.role)},"after":'
+    when = f',"at":{_text(at.isoformat())},"before":'
+    where = f',"channel":{_text(actor.channel)},"entity":'
+    sha = hashlib.sha256
+    out = []
+    for action, entity, key, before, after, summary in rows:
         seq += 1
-        payload = _payload(seq, at, actor, ch, prev)
-        digest = _digest(payload)
-        rows.append({**payload, "at": at, "hash": digest})
+        b, a = _canon(before), _canon(after)
+        text = (f'{{"action":{_text(action)}{who}{a}{when}{b}{where}{_text(entity)},'
+                f'"entity_key":{_text(key)},"prev_hash":"{prev}","seq":{seq},'
+                f'"summary":{_text(summary)}}}')  # fmt: skip
+        digest = sha(text.encode()).hexdigest()
+        out.append((seq, actor.name, actor.role, actor.channel, action, entity, key, b, a,
+                    summary, prev, digest))  # (repo.APPEND_COLUMNS without `at`)
         prev = digest
-    for start in range(0, len(rows), 5000):
-        session.execute(insert(AuditEntry), rows[start : start + 5000])
-    session.execute(update(AuditHead).where(AuditHead.id == 1).values(last_hash=prev))
-    return len(rows)
+    repo.append(session, at, out, prev)
+    return n
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,8 @@ events (the domain turns the marks into notices).
 
 Each mark is one `UPDATE <rows> … WHERE <markable> AND <due> AND <mark IS NULL> RETURNING …`
 (no Python loop over rows to find them), then one bulk INSERT of the marks' events, and the
-same events appended to the audit log in one batch (actor "system", channel "job"). The UPDATE
+same events appended to the audit log in one batch (actor "system", channel "job"; rows as
+`Workflow.audit_change` writes them, prepared without per-row objects). The UPDATE
 adds one to `event_count` (the event's seq) but never to `version`, so that a form open on the
 row does not become stale because the sweep ran. A mark is set once: a second sweep at the same
 moment does nothing.
@@ -19,7 +20,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Table, and_, insert, true, update
 from sqlalchemy.orm import Session
 
-from highland.platform.audit.service import JOB, record_many
+from highland.platform.audit.service import JOB, record_rows
 from highland.platform.db import table_of
 from highland.platform.workflow.engine import Workflow
 
@@ -137,9 +138,11 @@ def _log(
         events.append(event)
     for start in range(0, len(events), CHUNK):
         session.execute(insert(table_of(log.model)), events[start : start + CHUNK])
-    # The same marks in the hash-chained audit log, by the scheduled job (one batch).
-    record_many(session, JOB, [
-        workflow.audit_change(e[log.fk], e["seq"], mark.kind, e["from_state"], e["to_state"],
-                              e["data"])
+    # The same marks in the hash-chained audit log, by the scheduled job: one batch of rows
+    # prepared here (their values are plain already: states, seqs and ISO times).
+    entity, kind, fk = workflow.audit_entity, mark.kind, log.fk
+    record_rows(session, JOB, [
+        (kind, entity, str(e[fk]), {"state": e["from_state"]},
+         {"state": e["to_state"], "event": e["seq"], **e["data"]}, None)
         for e in events
     ])  # fmt: skip
