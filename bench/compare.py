@@ -35,6 +35,7 @@ BENCHES: dict[str, list[str]] = {
     "chains": ["bench_chains.py", "--enterprises", "100000", "--runs", "1", "--no-profile"],
     "policies": ["bench_policies.py", "--enterprises", "100000", "--only", "single"],
     "triggers": ["bench_figure_triggers.py", "--enterprises", "50000", "--runs", "1"],
+    "desk": ["bench_desk.py", "--enterprises", "50000", "--runs", "3"],
 }
 # Leaves whose name says they are a duration or a rate (rates: higher is better).
 TIME_HINTS = ("seconds", "_s", "_ms", "p50", "p95", "p99", "median", "time", "wall")

@@ -205,6 +205,8 @@ def _like_for_like(
         }
         for column in columns
     }  # fmt: skip
+    if not any(newest.values()):
+        return out
     cur = financials("cur")
     prev = financials("prev")
     both = {column: and_(cur.c[column].is_not(None), prev.c[column].is_not(None))
@@ -227,8 +229,8 @@ def _like_for_like(
         .select_from(m)
         .join(cur, cur.c.enterprise_id == m.c.enterprise_id)
         .join(prev, and_(prev.c.enterprise_id == m.c.enterprise_id, prev.c.year == cur.c.year - 1))
-        .where(
-            cur.c.year <= year,
+        .where(  # only the years some chain's newest is: the rest would be thrown away
+            cur.c.year.in_(sorted({y for by in newest.values() for y in by.values()})),
             or_(cur.c.source_date.is_(None), cur.c.source_date <= as_of.date()),
             or_(prev.c.source_date.is_(None), prev.c.source_date <= as_of.date()),
         )
