@@ -44,6 +44,7 @@ BENCHES: dict[str, list[str]] = {
     "backup": ["bench_backup.py", "--enterprises", "100000", "--runs", "1"],
     "upload": ["bench_upload_bombs.py"],
     "load": ["bench_load.py", "--backend", "sqlite", "--seconds", "30"],
+    "desk": ["bench_desk.py", "--enterprises", "50000", "--runs", "3"],
 }
 # Leaves whose name says they are a duration or a rate (rates: higher is better).
 TIME_HINTS = ("seconds", "_s", "_ms", "p50", "p95", "p99", "median", "time", "wall")

@@ -30,7 +30,7 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import Engine, Select, and_, delete, func, or_, select
+from sqlalchemy import Engine, and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from highland.chains import figures
@@ -47,6 +47,7 @@ from highland.platform.kit.dates import CITY_TZ
 log = logging.getLogger("highland.chains.figures")
 MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 MONEY = (("output_value", "output_value"), ("revenue", "revenue"), ("tax", "tax_paid"))
+CHANGES = ("revenue", "output_value", "tax_paid")
 ORDER = (
     "members",
     "new_members",
@@ -89,19 +90,6 @@ def current_month(now: datetime | None = None) -> str:
     return (now or utcnow()).astimezone(CITY_TZ).strftime("%Y-%m")
 
 
-def _members(chain_id: int, as_of: datetime) -> Select[Any]:
-    es = EnterpriseSegment
-    return (
-        select(es.enterprise_id)
-        .where(
-            es.chain_id == chain_id,
-            es.status == "accepted",
-            func.coalesce(es.decided_at, es.created_at) <= as_of,
-        )
-        .distinct()
-    )
-
-
 def _visible(as_of: datetime, year: int) -> Any:
     f = financials().c
     return and_(
@@ -114,21 +102,40 @@ def _iso(d: date | None) -> str | None:
     return d.isoformat() if d is not None else None
 
 
-def _money(
-    session: Session, chain_id: int, as_of: datetime, year: int, total: int
-) -> dict[str, Any]:
-    members = _members(chain_id, as_of).subquery()
-    f = financials().c
-    latest = (
-        select(f.enterprise_id, func.max(f.year).label("year"))
-        .where(f.enterprise_id.in_(select(members.c.enterprise_id)), _visible(as_of, year))
-        .group_by(f.enterprise_id)
-        .subquery()
+def _memberships(chain_ids: list[int], as_of: datetime) -> Any:
+    """(chain_id, enterprise_id) of the chains' members as of `as_of`, each pair once."""
+    es = EnterpriseSegment
+    return (
+        select(es.chain_id, es.enterprise_id)
+        .where(
+            es.chain_id.in_(chain_ids),
+            es.status == "accepted",
+            func.coalesce(es.decided_at, es.created_at) <= as_of,
+        )
+        .distinct()
+        .subquery("m")
     )
-    joined = and_(f.enterprise_id == latest.c.enterprise_id, f.year == latest.c.year)
+
+
+def _money(
+    session: Session, m: Any, as_of: datetime, year: int, totals: dict[int, int]
+) -> dict[int, dict[str, Any]]:
+    fin = financials()
+    f = fin.c
+    g = financials("latest")
+    latest = (  # the member's latest visible year (read from the (enterprise, year) index)
+        select(func.max(g.c.year))
+        .where(
+            g.c.enterprise_id == m.c.enterprise_id,
+            g.c.year <= year,
+            or_(g.c.source_date.is_(None), g.c.source_date <= as_of.date()),
+        )
+        .scalar_subquery()
+    )
     columns = [f[column] for _, column in MONEY]
-    row = session.execute(  # the three sums in one pass over the members' latest rows
+    rows = session.execute(  # the three sums of every chain in one pass
         select(
+            m.c.chain_id,
             *[
                 agg
                 for col in columns
@@ -139,28 +146,29 @@ def _money(
                     func.max(f.year).filter(col.is_not(None)),
                     func.max(f.source_date).filter(col.is_not(None)),
                 )
-            ]
+            ],
         )
-        .select_from(financials())
-        .join(latest, joined)
-    ).one()
-    out: dict[str, Any] = {}
-    for i, (name, _) in enumerate(MONEY):
-        value, reported, first, last, fresh = row[5 * i : 5 * i + 5]
-        reported = int(reported or 0)
-        out[name] = {
-            "value": int(value) if reported else None,
-            "unit": "fen",
-            "reported": reported,
-            "missing": int(total) - reported,
-            "years": [first, last] if reported else [],
-            "freshness": _iso(fresh) or (str(last) if reported else None),
-        }
+        .select_from(m)
+        .join(fin, and_(f.enterprise_id == m.c.enterprise_id, f.year == latest))
+        .group_by(m.c.chain_id)
+    )
+    found = {int(r[0]): tuple(r[1:]) for r in rows}
+    out: dict[int, dict[str, Any]] = {}
+    for chain_id, total in totals.items():
+        row = found.get(chain_id, (None, 0, None, None, None) * len(MONEY))
+        out[chain_id] = {}
+        for i, (name, _) in enumerate(MONEY):
+            value, reported, first, last, fresh = row[5 * i : 5 * i + 5]
+            reported = int(reported or 0)
+            out[chain_id][name] = {
+                "value": int(value) if reported else None,
+                "unit": "fen",
+                "reported": reported,
+                "missing": int(total) - reported,
+                "years": [first, last] if reported else [],
+                "freshness": _iso(fresh) or (str(last) if reported else None),
+            }
     return out
-
-
-def _growth(session: Session, chain_id: int, as_of: datetime, year: int) -> dict[str, Any]:
-    return like_for_like(session, chain_id, as_of, year, "revenue")
 
 
 def like_for_like(
@@ -169,91 +177,144 @@ def like_for_like(
     """A yearly figure (`column` of `financials()`: revenue, output_value, tax_paid) of year Y
     (the newest year any member reports it, up to `year`) against Y-1, over the members that
     report it in both years: `value` is the change as a ratio (None when last year's sum is 0)."""
-    members = select(_members(chain_id, as_of).subquery().c.enterprise_id)
-    f = financials().c
-    newest = session.scalar(
-        select(func.max(f.year)).where(
-            f.enterprise_id.in_(members), _visible(as_of, year), f[column].is_not(None)
-        )
-    )
-    empty = {"value": None, "year": newest, "enterprises": 0, "current_fen": None,
-             "previous_fen": None, "freshness": None}  # fmt: skip
-    if newest is None:
-        return empty
+    m = _memberships([chain_id], as_of)
+    return _like_for_like(session, m, [chain_id], as_of, year, (column,))[column][chain_id]
+
+
+def _like_for_like(
+    session: Session,
+    m: Any,
+    chain_ids: list[int],
+    as_of: datetime,
+    year: int,
+    columns: tuple[str, ...],
+) -> dict[str, dict[int, dict[str, Any]]]:
+    """`like_for_like` of each column and chain, set-based: two queries grouped by chain and
+    year for all of them (the newest year of each, then the pairs of years)."""
+    fin = financials()
+    f = fin.c
+    newest: dict[str, dict[int, int]] = {column: {} for column in columns}
+    for row in session.execute(
+        select(m.c.chain_id, f.year, *[func.count(f[column]) for column in columns])
+        .select_from(m)
+        .join(fin, f.enterprise_id == m.c.enterprise_id)
+        .where(_visible(as_of, year))
+        .group_by(m.c.chain_id, f.year)
+    ):
+        for column, n in zip(columns, row[2:], strict=True):
+            if n:
+                seen = newest[column].get(int(row[0]))
+                newest[column][int(row[0])] = max(int(row[1]), seen or 0)
+    out: dict[str, dict[int, dict[str, Any]]] = {
+        column: {
+            c: {"value": None, "year": newest[column].get(c), "enterprises": 0,
+                "current_fen": None, "previous_fen": None, "freshness": None}
+            for c in chain_ids
+        }
+        for column in columns
+    }  # fmt: skip
+    if not any(newest.values()):
+        return out
     cur = financials("cur")
     prev = financials("prev")
-    visible_cur = or_(cur.c.source_date.is_(None), cur.c.source_date <= as_of.date())
-    visible_prev = or_(prev.c.source_date.is_(None), prev.c.source_date <= as_of.date())
-    row = session.execute(
+    both = {column: and_(cur.c[column].is_not(None), prev.c[column].is_not(None))
+            for column in columns}  # fmt: skip
+    rows = session.execute(
         select(
-            func.count(),
-            func.sum(cur.c[column]),
-            func.sum(prev.c[column]),
-            func.max(cur.c.source_date),
+            m.c.chain_id,
+            cur.c.year,
+            *[
+                agg
+                for column in columns
+                for agg in (
+                    func.count().filter(both[column]),
+                    func.sum(cur.c[column]).filter(both[column]),
+                    func.sum(prev.c[column]).filter(both[column]),
+                    func.max(cur.c.source_date).filter(both[column]),
+                )
+            ],
         )
-        .select_from(cur)
-        .join(
-            prev,
-            and_(prev.c.enterprise_id == cur.c.enterprise_id, prev.c.year == newest - 1),
+        .select_from(m)
+        .join(cur, cur.c.enterprise_id == m.c.enterprise_id)
+        .join(prev, and_(prev.c.enterprise_id == m.c.enterprise_id, prev.c.year == cur.c.year - 1))
+        .where(  # only the years some chain's newest is: the rest would be thrown away
+            cur.c.year.in_(sorted({y for by in newest.values() for y in by.values()})),
+            or_(cur.c.source_date.is_(None), cur.c.source_date <= as_of.date()),
+            or_(prev.c.source_date.is_(None), prev.c.source_date <= as_of.date()),
         )
-        .where(
-            cur.c.year == newest,
-            cur.c.enterprise_id.in_(members),
-            cur.c[column].is_not(None),
-            prev.c[column].is_not(None),
-            visible_cur,
-            visible_prev,
-        )
-    ).one()
-    n, now_fen, before_fen = int(row[0] or 0), row[1], row[2]
-    if not n:
-        return empty
-    value = None
-    if before_fen:
-        ratio = Decimal(int(now_fen)) / Decimal(int(before_fen)) - 1
-        value = str(ratio.quantize(Decimal("0.000001"), ROUND_HALF_UP))
-    return {"value": value, "year": newest, "enterprises": n, "current_fen": int(now_fen),
-            "previous_fen": int(before_fen), "freshness": _iso(row[3]) or str(newest)}  # fmt: skip
+        .group_by(m.c.chain_id, cur.c.year)
+    )
+    for row in rows:
+        chain_id, y = int(row[0]), int(row[1])
+        for i, column in enumerate(columns):
+            n, now_fen, before_fen, fresh = row[2 + 4 * i : 6 + 4 * i]
+            if not n or newest[column].get(chain_id) != y:
+                continue
+            value = None
+            if before_fen:
+                ratio = Decimal(int(now_fen)) / Decimal(int(before_fen)) - 1
+                value = str(ratio.quantize(Decimal("0.000001"), ROUND_HALF_UP))
+            out[column][chain_id] = {
+                "value": value, "year": y, "enterprises": int(n), "current_fen": int(now_fen),
+                "previous_fen": int(before_fen), "freshness": _iso(fresh) or str(y),
+            }  # fmt: skip
+    return out
 
 
-def _registry_items(session: Session, chain_id: int, as_of: datetime, year: int) -> dict[str, Any]:
-    """Members, new members, money and growth as of the month's end (no stamps)."""
-    members_q = _members(chain_id, as_of).subquery()
-    n_members = int(session.scalar(select(func.count()).select_from(members_q)) or 0)
+def _registry_items(
+    session: Session, chain_ids: list[int], as_of: datetime, year: int
+) -> dict[int, dict[str, Any]]:
+    """Members, new members, money and growth of each chain as of the month's end (no
+    stamps), set-based: a handful of queries grouped by chain, whatever the number of chains."""
+    m = _memberships(chain_ids, as_of)
+    reg = registry()
+    counted: dict[int, tuple[int, int]] = {
+        int(c): (int(n), 0)
+        for c, n in session.execute(  # every member is in the registry (a foreign key)
+            select(m.c.chain_id, func.count())
+            .select_from(m)
+            .join(reg, reg.c.id == m.c.enterprise_id)
+            .group_by(m.c.chain_id)
+        )
+    }
+    # New this month: a first accepted link in the month, or founded in it.
     es = EnterpriseSegment
     joined_at = func.coalesce(es.decided_at, es.created_at)
     first = (
-        select(es.enterprise_id, func.min(joined_at).label("first"))
-        .where(es.chain_id == chain_id, es.status == "accepted", joined_at <= as_of)
-        .group_by(es.enterprise_id)
+        select(es.chain_id, es.enterprise_id, func.min(joined_at).label("first"))
+        .where(es.chain_id.in_(chain_ids), es.status == "accepted", joined_at <= as_of)
+        .group_by(es.chain_id, es.enterprise_id)
         .subquery()
     )
     start = month_start(as_of)
-    reg = registry().c
-    n_new = int(
-        session.scalar(
-            select(func.count())
-            .select_from(first)
-            .join(registry(), reg.id == first.c.enterprise_id)
-            .where(
-                or_(
-                    first.c.first >= start,
-                    and_(reg.founded_on >= start.date(), reg.founded_on <= as_of.date()),
-                )
+    for c, new in session.execute(
+        select(first.c.chain_id, func.count())
+        .select_from(first)
+        .join(reg, reg.c.id == first.c.enterprise_id)
+        .where(
+            or_(
+                first.c.first >= start,
+                and_(reg.c.founded_on >= start.date(), reg.c.founded_on <= as_of.date()),
             )
         )
-        or 0
-    )
+        .group_by(first.c.chain_id)
+    ):
+        counted[int(c)] = (counted.get(int(c), (0, 0))[0], int(new or 0))
+    totals = {c: counted.get(c, (0, 0))[0] for c in chain_ids}
+    money = _money(session, m, as_of, year, totals)
+    # Growth (revenue), and the desks' change on last year of output and tax (kept here).
+    changes = _like_for_like(session, m, chain_ids, as_of, year, CHANGES)
+    growth = changes.pop("revenue")
     return {
-        "members": {"value": n_members},
-        "new_members": {"value": n_new, "month": f"{as_of.year:04d}-{as_of.month:02d}"},
-        **_money(session, chain_id, as_of, year, n_members),
-        "growth": _growth(session, chain_id, as_of, year),
-        # The desks' change on last year of output and tax (kept here, beside the rest).
-        "changes": {
-            column: like_for_like(session, chain_id, as_of, year, column)
-            for column in ("output_value", "tax_paid")
-        },
+        c: {
+            "members": {"value": totals[c]},
+            "new_members": {"value": counted.get(c, (0, 0))[1], "year": year,
+                            "month": f"{as_of.year:04d}-{as_of.month:02d}"},
+            **money[c],
+            "growth": growth[c],
+            "changes": {column: changes[column][c] for column in changes},
+        }
+        for c in chain_ids
     }
 
 
@@ -285,13 +346,29 @@ def _keep(session: Session, chain_id: int, month: str, gens: dict[str, int], ite
 
 def _registry(session: Session, chain_id: int, month: str) -> dict[str, Any]:
     """The registry part of a chain's month, kept or computed (and kept)."""
+    return registries(session, [chain_id], month)[chain_id]
+
+
+def registries(session: Session, chain_ids: list[int], month: str) -> dict[int, dict[str, Any]]:
+    """The registry part of each chain's month, kept or computed (and kept): the chains whose
+    kept part is stale are computed together, set-based (one cold visit of the city overview
+    costs a handful of grouped queries, not a handful per chain)."""
     year, mon = parse_month(month)
     gens = figures.generations(session)
-    registry = _kept(session, chain_id, month, gens)
-    if registry is None or "changes" not in registry:  # kept before the changes were
-        registry = _registry_items(session, chain_id, month_end(year, mon), year)
-        _keep(session, chain_id, month, gens, registry)
-    return dict(registry)
+    out: dict[int, dict[str, Any]] = {}
+    stale: list[int] = []
+    for chain_id in chain_ids:
+        kept = _kept(session, chain_id, month, gens)
+        if kept is None or "changes" not in kept:  # kept before the changes were
+            stale.append(chain_id)
+        else:
+            out[chain_id] = dict(kept)
+    if stale:
+        made = _registry_items(session, stale, month_end(year, mon), year)
+        for chain_id in stale:
+            _keep(session, chain_id, month, gens, made[chain_id])
+            out[chain_id] = dict(made[chain_id])
+    return out
 
 
 def compute_with_changes(
@@ -302,6 +379,17 @@ def compute_with_changes(
     indicators (the desks' change on last year)."""
     registry = _registry(session, chain_id, month)
     return _compose(session, chain_id, month, now, registry), dict(registry["changes"])
+
+
+def all_with_changes(
+    session: Session, chain_ids: list[int], month: str, now: datetime | None = None
+) -> dict[int, tuple[dict[str, Any], dict[str, dict[str, Any]]]]:
+    """`compute_with_changes` of each chain, the stale registry parts computed together."""
+    parts = registries(session, chain_ids, month)
+    return {
+        c: (_compose(session, c, month, now, parts[c]), dict(parts[c]["changes"]))
+        for c in chain_ids
+    }
 
 
 def compute(
@@ -324,7 +412,7 @@ def _compose(
     as_of = month_end(year, mon)
     stamp = now.isoformat()
     n_open, n_overdue, demand_fresh = demands_public.chain_counts(
-        session, chain_id, as_of, now, _members(chain_id, as_of)
+        session, chain_id, as_of, now, select(_memberships([chain_id], as_of).c.enterprise_id)
     )
     items: dict[str, Any] = {
         "members": {**registry["members"], "freshness": stamp},

@@ -79,9 +79,14 @@ class ChainFigures:
 
 
 def _figures(
-    session: Session, chain: Any, month: str, now: datetime, tasks: tuple[int, int]
+    session: Session,
+    chain: Any,
+    month: str,
+    now: datetime,
+    tasks: tuple[int, int],
+    computed: tuple[dict[str, Any], dict[str, dict[str, Any]]] | None = None,
 ) -> ChainFigures:
-    out, kept = indicators.compute_with_changes(session, chain.id, month, now)
+    out, kept = computed or indicators.compute_with_changes(session, chain.id, month, now)
     cur = out["items"]
 
     def change(column: str) -> Change:
@@ -100,9 +105,10 @@ def city_figures(session: Session, now: datetime) -> list[ChainFigures]:
     """Every chain not retired, in order, with its figures (see `ChainFigures`)."""
     month = indicators.current_month(now)
     tasks = overview.task_counts(session, now)
+    chains = service.list_chains(session)
+    computed = indicators.all_with_changes(session, [c.id for c in chains], month, now)
     return [
-        _figures(session, c, month, now, tasks.get(c.id, (0, 0)))
-        for c in service.list_chains(session)
+        _figures(session, c, month, now, tasks.get(c.id, (0, 0)), computed[c.id]) for c in chains
     ]
 
 
