@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-import click
 import pytest
 import typer
 
@@ -70,9 +69,9 @@ VERBATIM = re.compile(r"`[^`]*`|\[[^\]]*\]|<[^>]*>|--?[\w-]+")
 
 def _subcommands(command: Any) -> list[tuple[str, Any]]:
     """A group's commands, the lazy ones loaded (what `highland NAME …` would run)."""
-    if not isinstance(command, click.Group):
+    if not hasattr(command, "list_commands"):
         return []
-    ctx = click.Context(command)
+    ctx = command.context_class(command)
     return [(name, command.get_command(ctx, name)) for name in command.list_commands(ctx)]
 
 
