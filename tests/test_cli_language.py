@@ -67,13 +67,21 @@ SENTENCE = re.compile(r"[A-Za-z]{2,}(?:[ ,'’-]+[A-Za-z]+){2,}")
 VERBATIM = re.compile(r"`[^`]*`|\[[^\]]*\]|<[^>]*>|--?[\w-]+")
 
 
+def _subcommands(command: Any) -> list[tuple[str, Any]]:
+    """A group's commands, the lazy ones loaded (what `highland NAME …` would run)."""
+    if not hasattr(command, "list_commands"):
+        return []
+    ctx = command.context_class(command)
+    return [(name, command.get_command(ctx, name)) for name in command.list_commands(ctx)]
+
+
 def _commands() -> list[tuple[str, ...]]:
     """Every command path of `highland` (the root is ())."""
     paths: list[tuple[str, ...]] = []
 
     def walk(command: Any, path: tuple[str, ...]) -> None:
         paths.append(path)
-        for name, sub in getattr(command, "commands", {}).items():
+        for name, sub in _subcommands(command):
             walk(sub, (*path, name))
 
     walk(typer.main.get_command(app), ())
@@ -101,7 +109,7 @@ def test_every_command_and_option_has_its_help_in_the_catalogue() -> None:
             for p in command.params
             if not has(f"cli.opt.{where}.{p.name}")
         )
-        for name, sub in getattr(command, "commands", {}).items():
+        for name, sub in _subcommands(command):
             walk(sub, (*path, name))
 
     walk(typer.main.get_command(app), ())

@@ -376,7 +376,7 @@ def test_cli_suggest_accept_leading(tmp_path: Any, monkeypatch: pytest.MonkeyPat
     config.get_settings.cache_clear()
     highland_db.get_engine.cache_clear()
     runner = CliRunner()
-    from highland.cli import _init
+    from highland.cli.common import init_db as _init
 
     _init()
     engine = highland_db.get_engine()

@@ -23,7 +23,7 @@ from tests.cli import Cli, invoke
 @pytest.fixture
 def env(tmp_path: Path, cli: Cli) -> Iterator[dict[str, Any]]:
     """A fresh database with the report tests' world; an empty output folder."""
-    from highland.cli import _init
+    from highland.cli.common import init_db as _init
 
     _init()
     with Session(db.get_engine()) as s:

@@ -1,57 +1,70 @@
-"""The `highland` command: set-up, demo data, imports, exports, users, tokens, audit, backups.
+"""The `highland` command: set-up, demo data, imports, exports, users, tokens, audit, backups,
+and the domains' own command groups (policies, demands, chains, …).
 
-The commands live in modules by feature (demo, data, accounts, serve, maintenance, backup);
-the domains' own command groups (policies, demands, chains, …) are registered here.
+Every command is loaded lazily (`COMMANDS`: name → "module.path:attribute"): `highland --help`
+lists them with their help from the catalogue without importing them, and running one imports
+only that one. Before any command runs, the database preparer is set; before those that read or
+change the domains' data, the domains are wired (`highland.wiring`: the jobs, the calendar
+listeners, the chain memberships policy matching reads). See docs/PERFORMANCE.md ("One house").
 """
 
 from __future__ import annotations
 
 import typer
 
-from highland.chains.analytics import cli as analytics_cli
-from highland.chains.cli import app as chains
-from highland.chains.mapping import cli as mapping_cli
-from highland.chains.report.cli import app as report
-from highland.cli import accounts, backup, data, demo, maintenance, serve  # noqa: F401
-from highland.cli.common import actor as _actor
-from highland.cli.common import app, tokens_app, users_app
-from highland.cli.common import fail as _fail
-from highland.cli.common import init_db as _init
-from highland.demands.apikeys.cli import app as apikeys
-from highland.demands.cli import app as demands
-from highland.platform.calendar.cli import app as calendar
-from highland.platform.identity.cli import register as register_credentials
-from highland.policies.cli import app as policies
-from highland.wiring import wire
+from highland.platform.cli import SpokenGroup
 
-__all__ = ["_actor", "_fail", "_init", "app", "main"]
+__all__ = ["BEFORE", "COMMANDS", "app", "main"]
 
-wire()  # the domains' jobs, calendar listeners and providers (highland.wiring)
-
-
-def _chains_app() -> typer.Typer:
-    """`highland chains`: the core's commands and those of the mapping and analytics features."""
-    chains.add_typer(analytics_cli.reference_app, name="reference")
-    chains.add_typer(analytics_cli.prospects_app, name="prospects")
-    chains.command("analytics")(analytics_cli.analytics_command)
-    chains.command("figures")(analytics_cli.figures_command)
-    for name, command in (
-        ("suggest", mapping_cli.suggest),
-        ("accept", mapping_cli.accept),
-        ("reject", mapping_cli.reject),
-        ("leading", mapping_cli.leading),
-    ):
-        chains.command(name)(command)
-    return chains
+# In the order `highland --help` lists them.
+COMMANDS: dict[str, str] = {
+    "init": "highland.cli.common:init",
+    "backup": "highland.cli.backup:backup",
+    "restore": "highland.cli.backup:restore",
+    "demo": "highland.cli.demo:demo",
+    "prune": "highland.cli.maintenance:prune",
+    "serve": "highland.cli.serve:serve",
+    "import": "highland.cli.data:import_app",
+    "export": "highland.cli.data:export_app",
+    "users": "highland.cli.accounts:users_app",
+    "tokens": "highland.cli.accounts:tokens_app",
+    "audit": "highland.cli.maintenance:audit_app",
+    "portraits": "highland.cli.maintenance:portraits_app",
+    "policies": "highland.policies.cli:app",
+    "demands": "highland.demands.cli:app",
+    "chains": "highland.cli.chains:app",
+    "report": "highland.chains.report.cli:app",
+    "calendar": "highland.platform.calendar.cli:app",
+    "apikeys": "highland.demands.apikeys.cli:app",
+}
+READY = "highland.cli.common:ready"  # the database preparer (the schema of every domain)
+WIRE = "highland.wiring:wire"  # the domains' jobs, calendar listeners and providers
+# Commands that touch no domain's data need no wiring (it imports every domain: ~1 s).
+# `serve` builds the web app, which wires itself.
+UNWIRED = {"init", "backup", "restore", "prune", "serve", "users", "tokens", "audit"}
+BEFORE: dict[str, tuple[str, ...]] = {
+    name: (READY,) if name in UNWIRED else (READY, WIRE) for name in COMMANDS
+}
 
 
-app.add_typer(policies, name="policies")
-app.add_typer(demands, name="demands")
-app.add_typer(_chains_app(), name="chains")
-app.add_typer(report, name="report")
-app.add_typer(calendar, name="calendar")
-app.add_typer(apikeys, name="apikeys")
-register_credentials(users_app, tokens_app)
+class HighlandGroup(SpokenGroup):
+    """The `highland` group: its commands loaded when one is run (see SpokenGroup)."""
+
+    lazy = COMMANDS
+    before = BEFORE
+
+
+app = typer.Typer(
+    cls=HighlandGroup,  # its help and its commands' help in the command's language
+    help="Highland: a city's industrial-innovation platform.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def highland() -> None:
+    """The group itself does nothing: its commands, all lazy, do the work."""
 
 
 def main() -> None:

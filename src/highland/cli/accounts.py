@@ -1,5 +1,5 @@
-"""`highland users create` and `highland tokens create` (the other credential commands are
-in highland.platform.identity.cli, registered on the same apps)."""
+"""`highland users` and `highland tokens`: `create` here, the other credential commands from
+highland.platform.identity.cli, registered on the same apps when this module is imported."""
 
 from __future__ import annotations
 
@@ -13,7 +13,10 @@ from highland.enterprises.repository import id_by_uscc
 from highland.platform.cli import say
 from highland.platform.db import transaction
 from highland.platform.errors import HighlandError
+from highland.platform.identity.cli import register as register_credentials
 from highland.platform.identity.service import create_token, create_user
+
+__all__ = ["tokens_app", "users_app"]
 
 
 @users_app.command("create")
@@ -84,3 +87,6 @@ def tokens_create(
     except HighlandError as exc:
         raise fail(exc) from None
     sys.stdout.write(token + "\n")
+
+
+register_credentials(users_app, tokens_app)  # list, disable, enable, reset-password, revoke

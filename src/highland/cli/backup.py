@@ -10,15 +10,12 @@ import typer
 from highland.backup.common import human_size
 from highland.backup.service import backup as take
 from highland.backup.service import restore as put_back
-from highland.cli.common import actor, app, fail
+from highland.cli.common import actor, fail
 from highland.platform.cli import say
 from highland.platform.config import get_settings
 from highland.platform.errors import HighlandError
 
-PANEL = "Operations"
 
-
-@app.command(rich_help_panel=PANEL)
 def backup(
     out_path: Annotated[
         Path, typer.Option("--out", help="The backup file to write (written whole or not at all).")
@@ -38,7 +35,6 @@ def backup(
     )  # fmt: skip
 
 
-@app.command(rich_help_panel=PANEL)
 def restore(
     file: Annotated[Path, typer.Argument(help="A file written by `highland backup`.")],
 ) -> None:

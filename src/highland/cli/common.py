@@ -1,14 +1,15 @@
-"""What every `highland` command shares: the Typer apps, the consoles, the acting operator,
-the error exit and the schema check."""
+"""What the `highland` commands share: the Typer apps of the groups several modules fill, the
+consoles, the acting operator, the error exit and the schema check (`highland init`, and the
+database preparer every command's `init_db` runs, set when this module is imported)."""
 
 from __future__ import annotations
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy.engine import make_url
 
 from highland.enterprises.service import seed_regions
 from highland.platform.cli import (
-    SpokenGroup,
     actor,
     err,
     fail,
@@ -20,13 +21,7 @@ from highland.platform.config import get_settings
 from highland.platform.db import get_engine, transaction
 from highland.schema import upgrade
 
-app = typer.Typer(
-    cls=SpokenGroup,  # its help and its commands' help in the command's language
-    help="Highland: a city's industrial-innovation platform.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-)
-__all__ = ["actor", "app", "err", "fail", "init_db", "out", "progress"]
+__all__ = ["actor", "err", "fail", "init_db", "out", "progress", "ready"]
 import_app = typer.Typer(
     help="Import enterprises or yearly figures from CSV or XLSX.", no_args_is_help=True
 )
@@ -35,12 +30,6 @@ users_app = typer.Typer(help="Manage users.", no_args_is_help=True)
 tokens_app = typer.Typer(help="Manage API tokens.", no_args_is_help=True)
 audit_app = typer.Typer(help="Check the audit log.", no_args_is_help=True)
 portraits_app = typer.Typer(help="Portrait maintenance.", no_args_is_help=True)
-app.add_typer(import_app, name="import")
-app.add_typer(export_app, name="export")
-app.add_typer(users_app, name="users")
-app.add_typer(tokens_app, name="tokens")
-app.add_typer(audit_app, name="audit")
-app.add_typer(portraits_app, name="portraits")
 
 
 def init_db() -> None:
@@ -51,14 +40,17 @@ def init_db() -> None:
         seed_regions(s, get_settings().city_code)
 
 
-set_database_preparer(init_db)
+def ready() -> None:
+    """Tell the kernel how a command's `init_db` makes the database ready (run before every
+    `highland` command; the schema knows every domain's tables, which the kernel may not import)."""
+    set_database_preparer(init_db)
 
 
-@app.command()
+ready()
+
+
 def init() -> None:
     """Create the database schema, or upgrade it, and load reference data."""
-    from sqlalchemy.engine import make_url
-
     init_db()
     # The URL may carry a password: it is shown masked.
     shown = make_url(get_settings().database_url).render_as_string(hide_password=True)

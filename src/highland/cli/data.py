@@ -8,6 +8,8 @@ from typing import Annotated
 import typer
 
 from highland.cli.common import actor, err, export_app, fail, import_app, init_db, progress
+
+__all__ = ["export_app", "import_app"]
 from highland.enterprises import service
 from highland.enterprises.imports import report_csv, run_import
 from highland.enterprises.repository import EnterpriseFilter

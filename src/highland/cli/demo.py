@@ -13,7 +13,7 @@ from rich.progress import TaskID
 from highland.chains.demo_data.chains import load_demo_chains
 from highland.chains.demo_data.governance import load_demo_governance
 from highland.chains.demo_data.members import load_demo_members
-from highland.cli.common import app, fail, init_db, out, progress
+from highland.cli.common import fail, init_db, out, progress
 from highland.demands.demo.script import DEMO_USERS
 from highland.demands.demo.service import first_demand_owner, load_demo, load_demo_reference
 from highland.demands.sweep import sweep
@@ -34,7 +34,6 @@ from highland.policies.service import load_demo_library
 DEMO_LOGINS = "demo-logins.txt"
 
 
-@app.command()
 def demo(
     enterprises: Annotated[
         int, typer.Option(help="How many enterprises to generate.", min=1)

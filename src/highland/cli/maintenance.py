@@ -3,13 +3,15 @@ database sound and bounded."""
 
 from __future__ import annotations
 
-from highland.cli.common import actor, app, audit_app, fail, init_db, portraits_app
+from highland.cli.common import actor, audit_app, fail, init_db, portraits_app
 from highland.enterprises.portrait.refresh import refresh_all
 from highland.platform.audit.service import verify
 from highland.platform.cli import say
 from highland.platform.config import get_settings
 from highland.platform.db import session_factory, transaction
 from highland.platform.prune import prune as run_prune
+
+__all__ = ["audit_app", "portraits_app", "prune"]
 
 
 @audit_app.command("verify")
@@ -32,7 +34,6 @@ def portraits_refresh() -> None:
     say("cli.portraits.refreshed", count=n)
 
 
-@app.command(rich_help_panel="Operations")
 def prune() -> None:
     """Delete old sign-in attempts, expired sessions and long-read notices (the sweep does too)."""
     init_db()

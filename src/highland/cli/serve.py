@@ -7,12 +7,11 @@ from typing import Annotated
 import typer
 
 from highland.cli import serving
-from highland.cli.common import app, init_db
+from highland.cli.common import init_db
 from highland.cli.demo import print_logins
 from highland.platform.cli import say
 
 
-@app.command()
 def serve(
     host: Annotated[str, typer.Option(envvar="HOST", help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(envvar="PORT", help="Port to listen on.")] = 8000,

@@ -1,7 +1,8 @@
 """`highland serve`: one process, or several worker processes on one port.
 
 With `--workers N` (N > 1) uvicorn's own supervisor starts N processes that each build the
-app (`highland.main:create_app`), share the listening socket and are restarted when one dies.
+app (`highland.main:create_app`), share the listening socket and are restarted when one dies;
+with one, uvicorn builds it in this process. Either way the app is imported only then.
 What each process keeps to itself, and why that is safe, is in docs/PERFORMANCE.md
 ("Several workers"). The server's own log (the background jobs, a busy database) goes to
 stderr beside uvicorn's, each line with the worker's process id.
@@ -15,7 +16,8 @@ from typing import Any
 import uvicorn
 from uvicorn.config import LOGGING_CONFIG
 
-from highland.main import create_app
+# The app is named, not imported: uvicorn imports it when it serves (in each worker).
+APP = "highland.main:create_app"
 
 
 def log_config() -> dict[str, Any]:
@@ -44,13 +46,8 @@ def run(host: str, port: int, workers: int = 1) -> None:
     """Serve the app on host:port with `workers` processes (1: in this process)."""
     # Proxy headers are read by the app itself, only from HIGHLAND_TRUSTED_PROXIES (uvicorn's
     # own default would believe X-Forwarded-For from any local process).
-    if workers <= 1:
-        uvicorn.run(
-            create_app(), host=host, port=port, log_config=log_config(), proxy_headers=False
-        )
-        return
     uvicorn.run(
-        "highland.main:create_app",
+        APP,
         factory=True,
         workers=workers,
         host=host,

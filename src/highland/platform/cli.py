@@ -6,16 +6,18 @@ import)."""
 
 from __future__ import annotations
 
+import functools
 import getpass
+import importlib
 import os
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from typer import rich_utils
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from highland.platform.audit.service import Actor
 from highland.platform.config import get_settings
@@ -83,11 +85,96 @@ def fail(what: HighlandError | str, status: int = 1, /, **params: Any) -> typer.
 
 class SpokenGroup(TyperGroup):
     """The `highland` command's group: before it runs (and so before any `--help`), every
-    command's and option's help is put in the command's language from the catalogue."""
+    command's and option's help is put in the command's language from the catalogue.
+
+    Its commands may be lazy: `lazy` maps a command's name to "module.path:attribute" (a Typer
+    app, or a function that is the command), imported only when that command is run or its own
+    help is asked for; the group's `--help` lists them with their help from the catalogue
+    (`cli.help.<name>`) without importing them. `before` maps a lazy command's name to the
+    functions ("module.path:function", no arguments) run before any of its commands runs (not
+    for its `--help`)."""
+
+    lazy: ClassVar[Mapping[str, str]] = {}
+    before: ClassVar[Mapping[str, tuple[str, ...]]] = {}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._loaded: dict[str, Any] = {}
+        self._listing = False
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         speak_help(self)
         return super().main(*args, **kwargs)
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return [*super().list_commands(ctx), *(n for n in self.lazy if n not in self.commands)]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name in self.commands or cmd_name not in self.lazy:
+            return super().get_command(ctx, cmd_name)
+        if cmd_name in self._loaded:
+            return self._loaded[cmd_name]
+        if self._listing:  # the group's own --help: the catalogue's words, nothing imported
+            return _listed(cmd_name)
+        command = lazy_command(cmd_name, self.lazy[cmd_name])
+        _speak(command, (cmd_name,), _panels())
+        steps = self.before.get(cmd_name, ())
+        if steps:
+            _run_first(command, lambda: [load(step)() for step in steps])
+        self._loaded[cmd_name] = command
+        return command
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
+
+
+def load(path: str) -> Any:
+    """What "module.path:attribute" names, its module imported now."""
+    module, _, attribute = path.partition(":")
+    return getattr(importlib.import_module(module), attribute)
+
+
+def lazy_command(name: str, path: str) -> Any:
+    """The click command of a lazy entry: a Typer app as its group, a function as a command."""
+    target = load(path)
+    if isinstance(target, typer.Typer):
+        return typer.main.get_group(target)
+    single = typer.Typer(add_completion=False)
+    single.command(name)(target)
+    return typer.main.get_command(single)
+
+
+def _listed(name: str) -> TyperCommand:
+    """A lazy command as its group's --help lists it: its name and its catalogue help."""
+    text = escape(words(f"cli.help.{name}")) if has(f"cli.help.{name}") else ""
+    return TyperCommand(name, help=text, rich_help_panel=words("cli.panel.commands"))
+
+
+def _run_first(command: Any, step: Callable[[], object]) -> None:
+    """Run `step` before the callback of every command under `command` (not its groups')."""
+    subs = getattr(command, "commands", None)
+    if subs is not None:
+        for sub in subs.values():
+            _run_first(sub, step)
+        return
+    callback = command.callback
+    if callback is None:
+        return
+
+    @functools.wraps(callback)
+    def prepared(*args: Any, **kwargs: Any) -> Any:
+        step()
+        return callback(*args, **kwargs)
+
+    command.callback = prepared
+
+
+def _panels() -> dict[str, str]:
+    return {kind: words(f"cli.panel.{kind}") for kind in ("options", "arguments", "commands")}
 
 
 def speak_help(root: Any) -> None:
@@ -95,7 +182,7 @@ def speak_help(root: Any) -> None:
     `cli.help.<path>` (the root's from `cli.help.highland`), an option's or argument's from
     `cli.opt.<path>.<name>`, the `--help` option's and the panels' titles from `cli.panel.*`;
     a text missing from the catalogue stays as the code wrote it."""
-    panels = {kind: words(f"cli.panel.{kind}") for kind in ("options", "arguments", "commands")}
+    panels = _panels()
     # Typer's own marks beside an option ("[default: …]", "[required]"), in the same language.
     rich_utils.DEFAULT_STRING = words("cli.help_default")
     rich_utils.REQUIRED_LONG_STRING = words("cli.help_required")
