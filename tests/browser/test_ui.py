@@ -156,8 +156,8 @@ def test_portrait_from_the_list(page: Page, live_server: LiveServer, shot: Shot,
     expect(rule).to_be_hidden()
     rd.get_by_text("计算方法").click()
     expect(rule).to_be_visible()
-    expect(rule).to_contain_text("rd_spend")
-    expect(rule).to_contain_text("revenue")
+    expect(rule).to_contain_text("研发投入")  # the rule in the page's language
+    expect(rule).to_contain_text("营业收入")
 
     figures = page.locator("#figures tr:has(td)")
     assert figures.count() >= 4

@@ -308,7 +308,7 @@ def _registry_items(
     return {
         c: {
             "members": {"value": totals[c]},
-            "new_members": {"value": counted.get(c, (0, 0))[1], "year": year,
+            "new_members": {"value": counted.get(c, (0, 0))[1],
                             "month": f"{as_of.year:04d}-{as_of.month:02d}"},
             **money[c],
             "growth": growth[c],

@@ -10,7 +10,7 @@ import io
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from openpyxl import Workbook
@@ -142,7 +142,7 @@ def _day(name: str, value: str | None) -> date | None:
 
 
 def _start_of(day: date) -> datetime:
-    return datetime.combine(day, time(), CITY_TZ)
+    return datetime(day.year, day.month, day.day, tzinfo=CITY_TZ)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from highland.platform.kit.yaml_lines import LineDict
+from highland.platform.kit.yaml_lines import ALIAS_PROBLEM, DEPTH_PROBLEM, MAX_DEPTH, LineDict
 from highland.policies.rules.loader.documents import read_package, read_policy, read_tests
 from highland.policies.rules.loader.library import (
     Doc,
@@ -18,6 +18,9 @@ from highland.policies.rules.loader.library import (
     RuleError,
     split_documents,
 )
+
+# The bounded loader's own refusals (platform/kit/yaml_lines.py) → their catalogue codes.
+OWN_PROBLEMS = {DEPTH_PROBLEM: "yaml_depth", ALIAS_PROBLEM: "yaml_alias"}
 
 
 def read_text(text: str, path: str, library: Library | None = None) -> Library:
@@ -30,9 +33,13 @@ def read_text(text: str, path: str, library: Library | None = None) -> Library:
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             problem = str(exc.problem or exc)
+            line, column = ((mark.line + 1), (mark.column + 1)) if mark else (1, 1)
+            if problem in OWN_PROBLEMS:  # the bounded loader's refusals have words of their own
+                doc.error(line, f"YAML: {problem}", code=OWN_PROBLEMS[problem], detail=problem,
+                          column=column, limit=MAX_DEPTH)  # fmt: skip
+                continue
             # The parser's own words are English: pages name the line and column instead.
-            doc.error((mark.line + 1) if mark else 1, f"YAML: {problem}", code="yaml_at",
-                      detail=problem, column=(mark.column + 1) if mark else 1)  # fmt: skip
+            doc.error(line, f"YAML: {problem}", code="yaml_at", detail=problem, column=column)
             continue
         except (yaml.YAMLError, ValueError) as exc:
             doc.error(1, f"YAML: {exc}", code="yaml", detail=str(exc))
