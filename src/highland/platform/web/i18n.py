@@ -13,6 +13,9 @@ CATALOG = Path(__file__).with_name("messages.yaml")
 # Further catalogue files, one per area of work (messages/*.yaml beside messages.yaml); a key
 # may be defined in one file only.
 CATALOG_DIR = Path(__file__).with_name("messages")
+# libyaml's safe loader when PyYAML was built with it (the wheels are): the catalogue is read at
+# every start of the app and of the command, and the pure-Python parser takes seconds for it.
+SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def catalog_files() -> list[Path]:
@@ -27,7 +30,7 @@ def catalog() -> dict[str, dict[str, str]]:
     merged: dict[str, dict[str, str]] = {}
     seen: dict[str, str] = {}
     for path in catalog_files():
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER) or {}
         for k, v in data.items():
             key = str(k)
             if key in seen:
