@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from highland.cli import common as _command  # noqa: F401 (sets the database preparer, as `highland` does)
 from highland.enterprises.service import seed_regions
 from highland.platform.audit.service import Actor
 from highland.platform.config import Settings

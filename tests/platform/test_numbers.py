@@ -111,6 +111,8 @@ def test_chart_axis_numbers() -> None:
     assert numbers.axis(12_000.0) == "12,000"  # was 12,000.0 万元
     assert numbers.axis(12.25) == "12.3" and numbers.axis(3.0) == "3" and numbers.axis(0) == "0"
     assert numbers.axis(-150.4) == "-150"
+    # Below 1, two decimals: the ticks of a range of 0–0.33 亿元 stay apart.
+    assert [numbers.axis(t) for t in (0.02, 0.04, 0.25, 0.3)] == ["0.02", "0.04", "0.25", "0.30"]
 
 
 def test_beijing_time_to_the_minute() -> None:

@@ -182,11 +182,13 @@ def number(n: Number | None, digits: int | None = None) -> str:
 
 
 def axis(value: Number) -> str:
-    """A chart axis or tooltip number: whole from 100, one decimal below, no trailing `.0`
-    on whole values (the axis title carries the unit)."""
+    """A chart axis or tooltip number: whole from 100, one decimal from 1, two below 1 (so the
+    ticks of a small range stay apart: 0.05, 0.10, …), no trailing zeros on whole values (the
+    axis title carries the unit)."""
     d = _dec(value)
-    d = _round(d, Decimal(1)) if abs(d) >= 100 or d == d.to_integral_value() else _round(d, ONE)
-    return _grouped(d)
+    if abs(d) >= 100 or d == d.to_integral_value():
+        return _grouped(_round(d, Decimal(1)))
+    return _grouped(_round(d, ONE if abs(d) >= 1 else TWO))
 
 
 # --------------------------------------------------------------------------- time
