@@ -328,12 +328,14 @@ def _signed_in_cookies() -> dict[str, list[Any]]:
 
 @pytest.fixture
 def sign_in(_signed_in_cookies: dict[str, list[Any]]) -> Callable[..., None]:
-    """sign_in(page, username, password): the form once per user, then its session cookie."""
+    """sign_in(page, username, password): the form once per user, then its session cookie;
+    either way the page ends on the registry list (`/enterprises`)."""
 
     def sign(page: Page, username: str = "admin", password: str = ADMIN_PASSWORD) -> None:
         if username not in _signed_in_cookies:
-            sign_in_with_form(page, username, password)
+            sign_in_with_form(page, username, password)  # lands on the desk
             _signed_in_cookies[username] = page.context.cookies()
+            page.goto("/enterprises")  # the same page as a signed-in session's, whichever first
             return
         page.context.add_cookies(_signed_in_cookies[username])
         page.goto("/enterprises")
