@@ -9,7 +9,7 @@ import pytest
 
 from highland.platform.kit.regions import (
     CITIES,
-    DEFAULT_CUSTOM_REGIONS,
+    DEFAULT_ZONES,
     DISTRICTS,
     Region,
     districts_of,
@@ -21,7 +21,7 @@ NANJING = "320100"
 def test_nanjing_is_known() -> None:
     assert CITIES[NANJING] == ("南京市", "Nanjing")
     assert set(DISTRICTS) <= set(CITIES)
-    assert set(DEFAULT_CUSTOM_REGIONS) <= set(CITIES)
+    assert set(DEFAULT_ZONES) <= set(CITIES)
 
 
 def test_nanjing_districts() -> None:
@@ -55,15 +55,15 @@ def test_district_codes_belong_to_their_city(city: str) -> None:
 
 
 def test_custom_regions_never_clash_with_gb2260() -> None:
-    customs = DEFAULT_CUSTOM_REGIONS[NANJING]
-    assert {r.code: r.name_zh for r in customs} == {
-        "320100-JBXQ": "江北新区",
-        "320100-JKQ": "南京经济技术开发区",
-        "320100-GXQ": "南京高新技术产业开发区",
-    }
+    customs = DEFAULT_ZONES[NANJING]
+    names = {r.code: r.name_zh for r in customs}
+    assert names["320100-JBXQ"] == "江北新区"
+    wanted = {"南京经济技术开发区", "江宁经济技术开发区", "南京高新技术产业开发区"}
+    assert wanted <= set(names.values())
+    assert all(r.level in {"national", "provincial", "municipal"} for r in customs)
     district_codes = {r.code for regions in DISTRICTS.values() for r in regions}
     for r in customs:
-        assert r.kind == "custom"
+        assert r.kind == "zone"
         assert not re.fullmatch(r"[0-9]{6}", r.code)
         assert r.code not in district_codes and r.code not in CITIES
         assert r.name_en

@@ -22,7 +22,11 @@ from highland.platform.db import Base, UTCDateTime, utcnow
 
 
 class Region(Base):
-    """A GB/T 2260 district of the configured city, or a custom region (functional zone)."""
+    """A GB/T 2260 district of the configured city, or a functional zone / park (功能区、园区).
+
+    Districts come from the standard; zones are a reference list an administrator edits. A zone
+    is not an administrative division: it overlaps districts, so an enterprise has both.
+    """
 
     __tablename__ = "region"
 
@@ -30,7 +34,9 @@ class Region(Base):
     city_code: Mapped[str] = mapped_column(String(6))
     name_zh: Mapped[str] = mapped_column(String(50))
     name_en: Mapped[str] = mapped_column(String(100))
-    kind: Mapped[str] = mapped_column(String(8))  # district | custom
+    kind: Mapped[str] = mapped_column(String(8))  # district | zone
+    # A zone's level: national | provincial | municipal (None for districts or not stated).
+    level: Mapped[str | None] = mapped_column(String(12))
 
 
 class Enterprise(Base):
@@ -45,7 +51,11 @@ class Enterprise(Base):
     uscc: Mapped[str] = mapped_column(String(18), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     name_en: Mapped[str | None] = mapped_column(String(300))
-    district_code: Mapped[str] = mapped_column(ForeignKey("region.code"))
+    # The GB/T 2260 district (kind "district"); None only for rows from before zones were kept
+    # apart, whose district is not known (shown as "not given", never guessed).
+    district_code: Mapped[str | None] = mapped_column(ForeignKey("region.code"))
+    # The functional zone or park (kind "zone") where one applies, e.g. 江北新区.
+    zone_code: Mapped[str | None] = mapped_column(ForeignKey("region.code"), index=True)
     industry_code: Mapped[str] = mapped_column(String(4))
     industry_section: Mapped[str] = mapped_column(String(1), index=True)
     industry_division: Mapped[str] = mapped_column(String(2), index=True)
@@ -56,6 +66,9 @@ class Enterprise(Base):
     address: Mapped[str | None] = mapped_column(String(300))
     # 经营范围 as registered; chain segments suggest enterprises by keywords found in it.
     business_scope: Mapped[str | None] = mapped_column(Text)
+    # The year the enterprise began in its niche market (从事特定细分市场的起始年份): the
+    # 专精特新 criteria count the years since.
+    niche_since: Mapped[int | None] = mapped_column(Integer)
     # Materialised from the latest year's figures so that lists can filter on it.
     size_class: Mapped[str | None] = mapped_column(String(8), index=True)
     figures_year: Mapped[int | None] = mapped_column(Integer)
@@ -84,6 +97,9 @@ class Qualification(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id", ondelete="CASCADE"))
     code: Mapped[str] = mapped_column(String(32))
+    # Who granted it: national | provincial | municipal (Jiangsu has provincial 小巨人 and
+    # 专精特新); None when not stated.
+    level: Mapped[str | None] = mapped_column(String(12))
     valid_from: Mapped[date | None] = mapped_column(Date)
     valid_to: Mapped[date | None] = mapped_column(Date)
 
@@ -108,6 +124,14 @@ class Financial(Base):
     invention_patents: Mapped[int | None] = mapped_column(Integer)
     total_assets: Mapped[int | None] = mapped_column(BigInteger)
     last_round_usd: Mapped[int | None] = mapped_column(BigInteger)
+    # What the recognitions test (国科发火〔2016〕32号, 国科发政〔2022〕67号,
+    # 工信部企业〔2022〕63号):
+    main_revenue: Mapped[int | None] = mapped_column(BigInteger)  # 主营业务收入, fen
+    hightech_revenue: Mapped[int | None] = mapped_column(BigInteger)  # 高新技术产品（服务）收入
+    tech_staff: Mapped[int | None] = mapped_column(Integer)  # 科技人员
+    ip_class1: Mapped[int | None] = mapped_column(Integer)  # Ⅰ类知识产权 in force
+    ip_class2: Mapped[int | None] = mapped_column(Integer)  # Ⅱ类知识产权 in force
+    equity_raised: Mapped[int | None] = mapped_column(BigInteger)  # 新增股权融资 that year, fen
     valuation_usd: Mapped[int | None] = mapped_column(BigInteger)
     source: Mapped[str] = mapped_column(String(20))
     source_date: Mapped[date | None] = mapped_column(Date)

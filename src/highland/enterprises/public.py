@@ -84,7 +84,7 @@ class EnterpriseRef:
     uscc: str
     name: str
     name_en: str | None
-    district_code: str
+    district_code: str | None
     industry_code: str
     industry_section: str
     size_class: str | None

@@ -26,7 +26,7 @@ class EnterpriseOut(BaseModel):
     uscc: str
     name: str
     name_en: str | None
-    district_code: str
+    district_code: str | None
     industry_code: str
     industry_section: str
     industry_division: str

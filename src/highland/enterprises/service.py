@@ -29,17 +29,17 @@ from highland.platform.errors import InvalidInput
 from highland.platform.identity.permissions import Principal
 from highland.platform.kit import inert, numbers
 from highland.platform.kit.industry import DIVISIONS
-from highland.platform.kit.regions import DEFAULT_CUSTOM_REGIONS, districts_of
+from highland.platform.kit.regions import DEFAULT_ZONES, districts_of
 from highland.platform.web.i18n import translate
 
 XLSX_MAX_ROWS = 1_048_575
 
 
 def seed_regions(session: Session, city_code: str) -> int:
-    """Insert the city's GB/T 2260 districts and default custom regions that are missing."""
+    """Insert the city's GB/T 2260 districts and default functional zones that are missing."""
     have = set(session.scalars(select(Region.code)))
     added = 0
-    for r in [*districts_of(city_code), *DEFAULT_CUSTOM_REGIONS.get(city_code, [])]:
+    for r in [*districts_of(city_code), *DEFAULT_ZONES.get(city_code, [])]:
         if r.code not in have:
             session.add(
                 Region(
@@ -48,6 +48,7 @@ def seed_regions(session: Session, city_code: str) -> int:
                     name_zh=r.name_zh,
                     name_en=r.name_en,
                     kind=r.kind,
+                    level=r.level,
                 )
             )
             added += 1
@@ -123,7 +124,7 @@ def _export_row(e: Enterprise) -> list[str]:
         e.uscc,
         e.name,
         e.name_en or "",
-        e.district_code,
+        e.district_code or "",
         e.industry_code,
         e.founded_on.isoformat(),
         e.ownership or "",
@@ -154,7 +155,8 @@ def _zh_row(e: Enterprise, districts: dict[str, str]) -> list[str]:
     listed = "" if e.listed is None else translate(ZH, "bool.yes" if e.listed else "bool.no")
     quals = "；".join(translate(ZH, f"vocab.qualification.{q.code}") for q in e.qualifications)
     return [
-        *codes[:4], districts.get(e.district_code, ""), codes[4], division[1] if division else "",
+        *codes[:4], districts.get(e.district_code or "", ""), codes[4],
+        division[1] if division else "",
         codes[5], codes[6], translate(ZH, f"vocab.ownership.{e.ownership}") if e.ownership else "",
         codes[7], listed, codes[9], quals, codes[10], codes[11],
         translate(ZH, f"size.{codes[11]}") if codes[11] else "", codes[12],

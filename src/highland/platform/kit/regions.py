@@ -1,20 +1,21 @@
-"""Administrative divisions (GB/T 2260) and city-defined custom regions."""
+"""Administrative divisions (GB/T 2260) and the functional zones and parks a city defines."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["CITIES", "DEFAULT_CUSTOM_REGIONS", "DISTRICTS", "Region", "districts_of"]
+__all__ = ["CITIES", "DEFAULT_ZONES", "DISTRICTS", "Region", "districts_of"]
 
 
 @dataclass(frozen=True)
 class Region:
-    """A district (GB/T 2260 code) or a custom region such as a development zone."""
+    """A district (GB/T 2260 code) or a functional zone / park such as a development zone."""
 
     code: str
     name_zh: str
     name_en: str
-    kind: str  # "district" | "custom"
+    kind: str  # "district" | "zone"
+    level: str | None = None  # a zone's level: national | provincial | municipal
 
 
 # City code -> (Chinese name, English name).
@@ -45,21 +46,44 @@ DISTRICTS: dict[str, list[Region]] = {
 }
 
 
-def _custom(code: str, name_zh: str, name_en: str) -> Region:
-    return Region(code=code, name_zh=name_zh, name_en=name_en, kind="custom")
+def _zone(code: str, name_zh: str, name_en: str, level: str) -> Region:
+    return Region(code=code, name_zh=name_zh, name_en=name_en, kind="zone", level=level)
 
 
-# Functional zones are not administrative divisions and overlap several districts, so they get
-# "<city code>-<letters>" codes: GB/T 2260 codes are six digits, so these can never clash.
-DEFAULT_CUSTOM_REGIONS: dict[str, list[Region]] = {
+# Functional zones and parks are not administrative divisions and overlap districts, so they get
+# "<city code>-<letters>" codes: GB/T 2260 codes are six digits, so these can never clash. The
+# starting list an administrator then edits (Admin → Zones); levels as the State Council or the
+# province approved them.
+DEFAULT_ZONES: dict[str, list[Region]] = {
     "320100": [
-        _custom("320100-JBXQ", "江北新区", "Jiangbei New Area"),
-        _custom(
+        _zone("320100-JBXQ", "江北新区", "Jiangbei New Area", "national"),
+        _zone(
             "320100-JKQ",
             "南京经济技术开发区",
             "Nanjing Economic and Technological Development Zone",
+            "national",
         ),
-        _custom("320100-GXQ", "南京高新技术产业开发区", "Nanjing High-tech Zone"),
+        _zone(
+            "320100-JNKQ",
+            "江宁经济技术开发区",
+            "Jiangning Economic and Technological Development Zone",
+            "national",
+        ),
+        _zone("320100-GXQ", "南京高新技术产业开发区", "Nanjing High-tech Zone", "national"),
+        _zone("320100-RJG", "中国（南京）软件谷", "China (Nanjing) Software Valley", "municipal"),
+        _zone(
+            "320100-ZMQ",
+            "中国（江苏）自由贸易试验区南京片区",
+            "Nanjing Area, China (Jiangsu) Pilot Free Trade Zone",
+            "national",
+        ),
+        _zone(
+            "320100-JBXCL",
+            "南京江北新材料科技园",
+            "Nanjing Jiangbei New Materials Technology Park",
+            "provincial",
+        ),
+        _zone("320100-XZGXQ", "徐庄高新技术产业开发区", "Xuzhuang High-tech Zone", "provincial"),
     ],
 }
 
