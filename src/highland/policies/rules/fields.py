@@ -61,6 +61,8 @@ def _f(name: str, kind: Kind, zh: str, en: str, **kw: object) -> FieldSpec:
 # fmt: off
 FIELDS: dict[str, FieldSpec] = {f.name: f for f in (
     _f("district", "code", "所在区", "district", fixed=True),
+    # The functional zone or park (江北新区, 江宁经开区 …); none is a known empty value ("").
+    _f("zone", "code", "所在功能区（园区）", "functional zone or park", fixed=True),
     _f("industry", "code", "行业代码", "industry code", fixed=True),
     _f("industry_section", "code", "行业门类", "industry section", fixed=True),
     _f("industry_division", "code", "行业大类", "industry division", fixed=True),
@@ -78,16 +80,39 @@ FIELDS: dict[str, FieldSpec] = {f.name: f for f in (
     _f("rd_staff", "count", "研发人员", "R&D staff", bound=10**9),
     _f("rd_intensity", "ratio", "研发投入强度", "R&D intensity", bound=10**12),
     _f("invention_patents", "count", "发明专利", "invention patents", bound=10**9),
-    # Recognition tests the portrait does not compute yet (no source columns): a rule may name
-    # them and, until they are supplied, a firm's result is "missing data", never a fail.
+    # What the recognitions test (国科发火〔2016〕32号, 国科发政〔2022〕67号,
+    # 工信部企业〔2022〕63号):
+    # yearly figures of figures_year and what is derived from them over windows ending there.
+    _f("main_revenue", "money", "主营业务收入", "main business revenue", bound=10**16),
+    _f("hightech_revenue", "money", "高新技术产品（服务）收入",
+       "high-tech product and service revenue", bound=10**16),
+    _f("tech_staff", "count", "科技人员", "S&T staff", bound=10**9),
+    _f("ip_class1", "count", "Ⅰ类知识产权", "Class I intellectual property", bound=10**9),
+    _f("ip_class2", "count", "Ⅱ类知识产权", "Class II intellectual property", bound=10**9),
+    _f("equity_raised_2y", "money", "近两年新增股权融资", "equity raised, last two years",
+       bound=10**16),
+    _f("equity_raised_3y", "money", "近三年新增股权融资", "equity raised, last three years",
+       bound=10**16),
+    _f("rd_spend_2y", "money", "近两年研发费用总额", "R&D spend, last two years", bound=10**16),
     _f("rd_intensity_3y", "ratio", "近三年研发费用占同期销售收入比例",
        "R&D spend over sales, last three accounting years", bound=10**12),
+    _f("rd_intensity_min_2y", "ratio", "近两年研发投入强度（较低一年）",
+       "R&D intensity, lower of the last two years", bound=10**12),
     _f("tech_staff_share", "ratio", "科技人员占职工总数比例", "S&T staff share of employees",
+       bound=10**12),
+    _f("rd_staff_share", "ratio", "研发人员占职工总数比例", "R&D staff share of employees",
        bound=10**12),
     _f("hightech_revenue_share", "ratio", "高新技术产品（服务）收入占总收入比例",
        "high-tech product and service revenue share", bound=10**12),
+    _f("main_revenue_share", "ratio", "主营业务收入占营业收入比重",
+       "main business share of revenue", bound=10**12),
+    _f("main_revenue_growth_2y", "ratio", "近两年主营业务收入平均增长率",
+       "average main business revenue growth, last two years", bound=10**12),
+    _f("niche_years", "years", "从事细分市场年限", "years in the niche market", bound=10**4),
     _f("tech_sme_score", "count", "科技型中小企业评价得分", "technology-based SME evaluation score",
        bound=10**4),
+    # Qualifications held with the level that granted them, as "code:level" (srdi:provincial).
+    _f("qualification_levels", "set", "资质（含级别）", "qualifications with level"),
     _f("total_assets", "money", "资产总额", "total assets", bound=10**16),
     _f("revenue_growth", "ratio", "营收增长率", "revenue growth", bound=10**12),
     _f("revenue_cagr_3y", "ratio", "营收三年复合增长率", "3-year revenue CAGR", bound=10**12),
@@ -105,8 +130,13 @@ FIELDS: dict[str, FieldSpec] = {f.name: f for f in (
 
 # The fields above that the enterprise portrait does not hold: always missing (None) until a
 # portrait source supplies them. Evaluators add them as null columns.
-UNSOURCED_FIELDS = ("rd_intensity_3y", "tech_staff_share", "hightech_revenue_share",
-                    "tech_sme_score")  # fmt: skip
+UNSOURCED_FIELDS = (
+    "main_revenue", "hightech_revenue", "tech_staff", "ip_class1", "ip_class2",
+    "equity_raised_2y", "equity_raised_3y", "rd_spend_2y", "rd_intensity_3y",
+    "rd_intensity_min_2y", "tech_staff_share", "rd_staff_share", "hightech_revenue_share",
+    "main_revenue_share", "main_revenue_growth_2y", "niche_years", "tech_sme_score",
+    "qualification_levels", "zone",
+)  # fmt: skip
 
 FIXED_FIELDS = frozenset(n for n, f in FIELDS.items() if f.fixed)
 NUMERIC_SCALES: dict[str, int] = {n: f.scale for n, f in FIELDS.items() if f.numeric}

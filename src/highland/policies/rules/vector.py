@@ -22,6 +22,11 @@ QMASK = "__qualification_mask"
 FIELD_ORDER = {name: i for i, name in enumerate(FIELDS)}
 _TRUE = pl.lit(True, dtype=pl.Boolean)
 _NULL_BOOL = pl.lit(None, dtype=pl.Boolean)
+_NULL_TYPES: dict[str, pl.DataType] = {
+    "code": pl.String(), "set": pl.List(pl.String()), "bool": pl.Boolean(),
+    "money": pl.Int64(), "usd": pl.Int64(), "count": pl.Int64(), "years": pl.Int64(),
+    "ratio": pl.Int64(),
+}  # fmt: skip
 
 
 def prepare(frame: pl.DataFrame) -> pl.DataFrame:
@@ -29,7 +34,9 @@ def prepare(frame: pl.DataFrame) -> pl.DataFrame:
     null (missing) column for each rule field the portrait does not hold."""
     absent = [n for n in UNSOURCED_FIELDS if n not in frame.columns]
     if absent:
-        frame = frame.with_columns(pl.lit(None, dtype=pl.Int64).alias(n) for n in absent)
+        frame = frame.with_columns(
+            pl.lit(None, dtype=_NULL_TYPES[FIELDS[n].kind]).alias(n) for n in absent
+        )
     if QMASK in frame.columns:
         return frame
     bits = [
