@@ -68,6 +68,8 @@ from highland.platform.web.offline_docs import serve_offline_redoc
 from highland.platform.web.render import language, render
 from highland.policies import api as policy_api
 from highland.policies import pages as policy_pages
+from highland.policies.recognitions import api as recognition_api
+from highland.policies.recognitions import pages as recognition_pages
 from highland.wiring import wire
 
 log = logging.getLogger("highland")
@@ -177,6 +179,8 @@ def _enterprise_routes(app: FastAPI) -> None:
 def _policy_routes(app: FastAPI) -> None:
     app.include_router(policy_pages.router)
     app.include_router(policy_api.router)
+    app.include_router(recognition_pages.router)
+    app.include_router(recognition_api.router)
 
 
 def _demand_routes(app: FastAPI) -> None:

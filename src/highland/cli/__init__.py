@@ -31,6 +31,7 @@ COMMANDS: dict[str, str] = {
     "audit": "highland.cli.maintenance:audit_app",
     "portraits": "highland.cli.maintenance:portraits_app",
     "policies": "highland.policies.cli:app",
+    "recognitions": "highland.policies.recognitions.cli:app",
     "demands": "highland.demands.cli:app",
     "chains": "highland.cli.chains:app",
     "report": "highland.chains.report.cli:app",
