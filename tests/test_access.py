@@ -101,6 +101,18 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/policy-runs"): Rule(allowed="chain_head", denied="enterprise"),
     ("GET", "/api/v1/policy-runs/{run_id}"): Rule(allowed="leader", denied="handler"),
     ("GET", "/api/v1/policy-runs/{run_id}/replay"): Rule(allowed="chain_team", denied="enterprise"),
+    ("GET", "/recognitions"): Rule(allowed="leader", denied="enterprise"),
+    ("GET", "/recognitions/{ruleset_id}"): Rule(allowed="chain_team", denied="enterprise"),
+    ("GET", "/recognitions/{ruleset_id}/export.csv"): Rule(allowed="leader", denied="handler"),
+    ("GET", "/recognitions/{ruleset_id}/export.xlsx"): Rule(allowed="chain_head", denied="handler"),
+    ("GET", "/api/v1/recognitions"): Rule(allowed="leader", denied="enterprise"),
+    ("GET", "/api/v1/recognitions/{ruleset_id}"): Rule(allowed="analyst", denied="handler"),
+    ("GET", "/api/v1/recognitions/{ruleset_id}/pools/{pool}"): Rule(
+        allowed="leader", denied="enterprise"
+    ),
+    ("GET", "/api/v1/recognitions/{ruleset_id}/pools/{pool}/export"): Rule(
+        allowed="chain_team", denied="enterprise"
+    ),
     ("GET", "/api/v1/audit"): Rule(allowed="admin", denied="analyst"),
     ("GET", "/api/v1/audit/verify"): Rule(allowed="admin", denied="leader"),
     # --- demands: REST API (rows kept by the API's author) ---
@@ -207,7 +219,7 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/notices/read"): Rule(allowed="chain_team"),
     # --- chains: data (chain list, segment trees, versions) ---
     ("GET", "/chains"): Rule(allowed="handler", denied="enterprise"),
-    ("POST", "/chains"): Rule(allowed="chain_head", denied="leader"),
+    ("POST", "/chains"): Rule(allowed="chain_head", denied="handler"),
     ("GET", "/chains/{chain_id}"): Rule(allowed="handler", denied="enterprise"),
     ("GET", "/chains/{chain_id}/edit"): Rule(allowed="chain_team", denied="leader"),
     ("POST", "/chains/{chain_id}/edit"): Rule(allowed="chain_head", denied="handler", ok=303),
@@ -728,6 +740,7 @@ def _fill(path: str, w: dict[str, Any], target: str) -> str:
                 path = path.replace("{demand_id}", str(w[key]))
                 path = path.replace("{request_id}", str(w["ext_request"]))
                 break
+    path = path.replace("{ruleset_id}", "high-tech").replace("{pool}", "qualify")
     # {chain_id}: the world's chain 1 (see _chain_world).
     return path.replace("{uscc}", target).replace("{lang}", "en").replace(
         "{report_id}", w["report"]

@@ -108,8 +108,11 @@ def pool_api(
     criteria = result.compiled.criteria
     rows = [
         PoolRow(
-            uscc=r["uscc"], name=names.get(r["uscc"], (None, None))[0], district=r["district"],
-            industry=r["industry"], revenue_fen=r["revenue"],
+            uscc=r["uscc"],
+            name=names.get(r["uscc"], (None, None))[0],
+            district=r["district"],
+            industry=r["industry"],
+            revenue_fen=r["revenue"],
             near=[criteria[int(i)].label for i in r["near"].split(";") if i],
             missing=[f for f in r["missing"].split(";") if f],
         )  # fmt: skip

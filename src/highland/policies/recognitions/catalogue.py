@@ -40,8 +40,11 @@ class RuleSet:
                 f"{self.policy.effective})",
                 field="as_of",
                 code="recognitions.not_in_force",
-                params={"id": self.id, "date": as_of.isoformat(),
-                        "effective": self.policy.effective.isoformat()},  # fmt: skip
+                params={
+                    "id": self.id,
+                    "date": as_of.isoformat(),
+                    "effective": self.policy.effective.isoformat(),
+                },  # fmt: skip
             )
         return compile_policy(self.policy, as_of)
 

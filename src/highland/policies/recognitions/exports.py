@@ -10,14 +10,13 @@ from typing import Any
 
 import polars as pl
 from openpyxl import Workbook
-
 from sqlalchemy.orm import Session
 
 from highland.enterprises import public as registry
 from highland.platform.errors import InvalidInput
 from highland.platform.identity.permissions import Principal
-from highland.platform.kit.dates import today_local
 from highland.platform.kit import inert, numbers
+from highland.platform.kit.dates import today_local
 from highland.platform.kit.money import fen_to_yuan, yuan_text
 from highland.platform.web.i18n import translate
 from highland.policies.present import Formatter

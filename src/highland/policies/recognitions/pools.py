@@ -63,7 +63,7 @@ def classify(frame: pl.DataFrame, compiled: Compiled, code: str, lasting: pl.Ser
     flags = pl.DataFrame(
         {
             "holder": frame.get_column("qualifications").list.contains(code).fill_null(False),
-            "lasting": frame.get_column("uscc").is_in(lasting),
+            "lasting": frame.get_column("uscc").is_in(lasting.implode()),
             "status": result.get_column("status"),
             "near": result.get_column("near"),
             "missing": result.get_column("missing"),
@@ -116,7 +116,8 @@ class Pools:
             part = part.filter(pl.col("district") == district)
         if industry:
             part = part.filter(
-                (pl.col("industry_section") == industry) | pl.col("industry").str.starts_with(industry)
+                (pl.col("industry_section") == industry)
+                | pl.col("industry").str.starts_with(industry)
             )
         if chain:
             part = part.filter(pl.col("chains").list.contains(chain).fill_null(False))
