@@ -58,6 +58,7 @@ def test_classify_puts_each_firm_in_one_pool() -> None:
     compiled = catalogue.get("high-tech").compiled(TODAY)
     out = classify(frame, compiled, "high_tech", pl.Series(["F-lasting"]))
     got = {r["uscc"]: (r["pool"], r["near"], r["missing"]) for r in out.iter_rows(named=True)}
+    assert dict(out.select("uscc", "status").iter_rows())["E-renewal"] == "eligible"
     near = str([c.label for c in compiled.criteria].index("tech_staff_share >= 0.1"))
     assert got == {
         "A-qualify": ("qualify", "", ""),
@@ -144,6 +145,7 @@ def test_the_pages_in_both_languages(client: Any, world: dict[str, Any]) -> None
     client.get("/lang/en")
     page = client.get("/recognitions/tech-sme?pool=renewal")
     assert "Renewal due" in page.text and uscc(4) in page.text and uscc(5) not in page.text
+    assert "status-unknown" in page.text  # how the renewal stands: the score is missing
     assert client.get("/recognitions/tech-sme?pool=bogus").status_code == 422
     assert client.get("/recognitions/gazelle").status_code == 404
     library = client.get("/policies")
@@ -169,8 +171,11 @@ def test_csv_export_chinese_headers_and_exact_yuan(client: Any, world: dict[str,
     assert rows[1][at] == "12345678.91"
     res = client.get("/recognitions/tech-sme/export.csv?pool=near&headers=codes")
     rows = list(csv.reader(io.StringIO(res.content.decode("utf-8-sig"))))
-    assert rows[0] == ["uscc", "name", "pool", "district", "industry", "revenue", "near", "missing"]
-    assert rows[1][6] == "employees <= 500" and rows[1][5] == "12000000.00"
+    assert rows[0] == [
+        "uscc", "name", "pool", "status", "district", "industry", "revenue", "near", "missing",
+    ]  # fmt: skip
+    assert rows[1][7] == "employees <= 500" and rows[1][6] == "12000000.00"
+    assert rows[1][3] == "ineligible"
     assert client.get("/recognitions/tech-sme/export.csv?headers=xx").status_code == 422
 
 

@@ -42,9 +42,11 @@ class RuleSetOut(BaseModel):
 
 
 class PoolRow(BaseModel):
-    """A firm in a pool: the criterion it lacks (near) or the fields to supply (missing)."""
+    """A firm in a pool: how it stands against the criteria (eligible, ineligible, unknown),
+    the criterion it lacks (near) or the fields to supply (missing)."""
 
     uscc: str
+    status: str
     name: str | None
     district: str | None
     industry: str | None
@@ -109,6 +111,7 @@ def pool_api(
     rows = [
         PoolRow(
             uscc=r["uscc"],
+            status=r["status"],
             name=names.get(r["uscc"], (None, None))[0],
             district=r["district"],
             industry=r["industry"],

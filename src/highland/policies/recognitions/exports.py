@@ -25,10 +25,13 @@ from highland.policies.recognitions.pools import Pools, check_pool, pools
 from highland.policies.service import ExportFile
 from highland.policies.service.exports import XLSX_MEDIA
 
-CODE_COLUMNS = ("uscc", "name", "pool", "district", "industry", "revenue", "near", "missing")
+CODE_COLUMNS = (
+    "uscc", "name", "pool", "status", "district", "industry", "revenue", "near", "missing",
+)  # fmt: skip
 # Each code beside its Chinese words; 统一社会信用代码 is the key, revenue exact yuan.
 ZH_COLUMNS = (
-    "统一社会信用代码", "企业名称", "培育库代码", "培育库", "所在区代码", "所在区", "行业代码",
+    "统一社会信用代码", "企业名称", "培育库代码", "培育库", "对照认定条件代码", "对照认定条件",
+    "所在区代码", "所在区", "行业代码",
     "营业收入（元）", "仅差此项代码", "仅差此项", "缺失数据代码", "缺失数据",
 )  # fmt: skip
 ZH = "zh-CN"
@@ -92,11 +95,13 @@ def pool_file(
         name = names.get(r["uscc"], ("", None))[0]
         near = ";".join(criteria[int(i)].label for i in r["near"].split(";") if i)
         if chosen == "codes":
-            rows.append((r["uscc"], name, r["pool"], r["district"] or "", r["industry"] or "",
+            rows.append((r["uscc"], name, r["pool"], r["status"], r["district"] or "",
+                         r["industry"] or "",
                          r["revenue"], near, r["missing"]))  # fmt: skip
         else:
             rows.append((
-                r["uscc"], name, r["pool"], translate(ZH, f"rec.pool.{r['pool']}"),
+                r["uscc"], name, r["pool"], translate(ZH, f"rec.pool.{r['pool']}"), r["status"],
+                translate(ZH, f"status.{r['status']}"),
                 r["district"] or "", say.code("district", r["district"]) if r["district"] else "",
                 r["industry"] or "", r["revenue"], near, "；".join(say.labels(r["near"], criteria)),
                 r["missing"], "；".join(say.fields(r["missing"])),

@@ -6,7 +6,8 @@ For one rule set over a whole portrait frame (the set-based evaluator, no loop o
 - `near`: one criterion alone keeps the firm out (the engine's near miss, never a fixed
   condition such as age or district), named in `near`;
 - `missing`: nothing fails but data is missing, the fields to supply named in `missing`;
-- `renewal`: the firm holds the qualification, but it ends by the end of next year.
+- `renewal`: the firm holds the qualification, but it ends by the end of next year; its
+  `status` (and `near` / `missing`) say how it stands against the criteria for re-recognition.
 
 Holders whose qualification is still valid after the end of next year are left out.
 """
@@ -28,7 +29,8 @@ from highland.policies.service import snapshot_for, snapshot_frame
 
 POOLS = ("qualify", "near", "missing", "renewal")
 POOL_SCHEMA: dict[str, pl.DataType] = {
-    "uscc": pl.String(), "pool": pl.String(), "near": pl.String(), "missing": pl.String(),
+    "uscc": pl.String(), "pool": pl.String(), "status": pl.String(), "near": pl.String(),
+    "missing": pl.String(),
     "district": pl.String(), "industry": pl.String(), "industry_section": pl.String(),
     "revenue": pl.Int64(), "chains": pl.List(pl.String()),
 }  # fmt: skip
@@ -81,11 +83,9 @@ def classify(frame: pl.DataFrame, compiled: Compiled, code: str, lasting: pl.Ser
         .when(pl.col("status") == "unknown")
         .then(pl.lit("missing"))
     )
-    named = flags.select(
-        pool.alias("pool"),
-        pl.when(pool == "near").then(pl.col("near")).otherwise(pl.lit("")).alias("near"),
-        pl.when(pool == "missing").then(pl.col("missing")).otherwise(pl.lit("")).alias("missing"),
-    )
+    # A details frame has `near` only when ineligible and `missing` only when unknown, so they
+    # pass through: empty in `qualify`, one of them for a renewal that does not qualify.
+    named = flags.select(pool.alias("pool"), "status", "near", "missing")
     kept = frame.select("uscc", "district", "industry", "industry_section", "revenue", "chains")
     out = pl.concat([kept, named], how="horizontal")
     return out.filter(pl.col("pool").is_not_null()).select(
