@@ -74,14 +74,14 @@ def test_classify_puts_each_firm_in_one_pool() -> None:
 # 1 holds high_tech (第七条 route) and fits the size: qualify now.
 # 2 holds high_tech but has 501 employees: one criterion away (employees).
 # 3 fits the size, no route the portrait sees: lack data (tech_sme_score …).
-# 4 holds tech_sme until 2027-06-30 (ends before the end of 2027): renewal due.
-# 5 holds tech_sme until 2028-12-31: left out.
+# 4 holds tech_sme until 2027-12-31 (ends by the end of next year): renewal due.
+# 5 holds tech_sme until 2028-01-01 (one day past it): left out.
 QUALS = {
     1: "high_tech@2025-01-01/2027-12-31",
     2: "high_tech@2025-01-01/2027-12-31",
     3: "",
-    4: "tech_sme@2026-01-01/2027-06-30",
-    5: "tech_sme@2026-01-01/2028-12-31",
+    4: "tech_sme@2026-01-01/2027-12-31",
+    5: "tech_sme@2026-01-01/2028-01-01",
 }
 REVENUE = {1: "12345678.91", 2: "12000000.00", 3: "9000000.00", 4: "8000000.00", 5: "1.00"}
 
@@ -139,6 +139,9 @@ def test_the_pages_in_both_languages(client: Any, world: dict[str, Any]) -> None
     page = client.get("/recognitions/tech-sme?pool=near")
     assert page.status_code == 200
     assert f'href="/enterprises/{uscc(2)}"' in page.text and "从业人员" in page.text
+    assert '<option value="320115" >' in page.text  # the districts of the pools' firms
+    filtered = client.get("/recognitions/tech-sme?pool=near&district=320106")
+    assert uscc(2) not in filtered.text and 'id="pool-empty"' in filtered.text
     assert "国科发政〔2022〕67号" in page.text and "画像无法判断的条件" in page.text
     page = client.get("/recognitions/tech-sme?pool=missing")
     assert uscc(3) in page.text and "科技型中小企业评价得分" in page.text

@@ -95,6 +95,12 @@ def detail(
         "pools": POOLS,
         "pool": pool,
         "filters": {"district": district, "industry": industry, "chain": chain},
+        # The choices are the districts and chains found among the pools' firms.
+        "districts": [
+            (c, fmt.code("district", c))
+            for c in result.frame.get_column("district").drop_nulls().unique().sort()
+        ],
+        "chains": result.frame.get_column("chains").explode().drop_nulls().unique().sort(),
         "query": query,
         "total": part.height,
         "page": page,
