@@ -247,3 +247,15 @@ def test_cli_bad_flags_say_what_is_wrong(env: Path) -> None:
     code, text = _run("--ruleset", "tech-sme", "--pool", "near", "--out", str(env))
     assert code == 2
     assert not out.exists() and not (env / "x.pdf").exists()
+
+
+def test_a_pool_is_paged(client: Any, world: dict[str, Any], monkeypatch: Any) -> None:
+    from highland.policies.recognitions import pages
+
+    monkeypatch.setattr(pages, "PER_PAGE", 1)
+    # innovative-sme: 1 and 2 hold a valid 高新技术企业 qualification and are SMEs.
+    first = client.get("/recognitions/innovative-sme?pool=qualify")
+    assert uscc(1) in first.text and uscc(2) not in first.text and 'id="next-page"' in first.text
+    second = client.get("/recognitions/innovative-sme?pool=qualify&page=2")
+    assert uscc(2) in second.text and uscc(1) not in second.text
+    assert 'id="prev-page"' in second.text
