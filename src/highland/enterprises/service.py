@@ -81,6 +81,23 @@ def to_year_figures(f: Financial) -> YearFigures:
         invention_patents=f.invention_patents,
         last_round_usd=f.last_round_usd,
         valuation_usd=f.valuation_usd,
+        main_revenue=f.main_revenue,
+        hightech_revenue=f.hightech_revenue,
+        tech_staff=f.tech_staff,
+        ip_class1=f.ip_class1,
+        ip_class2=f.ip_class2,
+        equity_raised=f.equity_raised,
+    )
+
+
+def facts_of(ent: Enterprise) -> EnterpriseFacts:
+    """The slow-changing facts of an enterprise that its portrait reads."""
+    return EnterpriseFacts(
+        ent.founded_on,
+        ent.industry_code,
+        ent.industry_section,
+        ent.industry_division,
+        ent.niche_since,
     )
 
 
@@ -97,10 +114,7 @@ def portrait(session: Session, principal: Principal, uscc: str, as_of: date) -> 
     """Return an enterprise's portrait as of a date (NotFound when out of scope)."""
     ent = repo.get_by_uscc(session, principal, uscc)
     figures = repo.figures_of(session, ent.id)
-    facts = EnterpriseFacts(
-        ent.founded_on, ent.industry_code, ent.industry_section, ent.industry_division
-    )
-    p = compute_portrait(facts, [to_year_figures(f) for f in figures], as_of, lifecycle_rules())
+    p = compute_portrait(facts_of(ent), [to_year_figures(f) for f in figures], as_of, lifecycle_rules())
     return PortraitView(ent, figures, p)
 
 
