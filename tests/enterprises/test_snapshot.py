@@ -18,9 +18,9 @@ from highland.enterprises.models import Enterprise, Financial, Qualification
 from highland.enterprises.portrait import (
     classify_size,
     lifecycle_rules_from_mapping,
+    recognition,
     size_row_for,
 )
-from highland.enterprises.portrait import recognition
 from highland.enterprises.portrait.numbers import _root_growth, _round_ratio
 from highland.enterprises.snapshot import (
     PORTRAIT_SCHEMA,

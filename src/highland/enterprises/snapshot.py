@@ -21,8 +21,8 @@ from sqlalchemy import Integer, String, Text, and_, cast, func, or_, select, typ
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
-from highland.enterprises import repository as repo
 from highland.enterprises import recognition_frame as recognition
+from highland.enterprises import repository as repo
 from highland.enterprises import service
 from highland.enterprises.frame_math import i128 as _i128
 from highland.enterprises.frame_math import round_ratio as _round_ratio

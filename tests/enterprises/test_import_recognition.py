@@ -1,0 +1,154 @@
+"""Importing what the recognitions test: the six yearly figures, the niche-market start year and
+qualification levels, with their checks; the exports give them back."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from highland.enterprises import repository as repo
+from highland.enterprises import service
+from highland.enterprises.imports import run_import
+from highland.enterprises.models import Enterprise, Financial, Qualification
+from highland.enterprises.row_errors import row_error
+from highland.platform.identity.permissions import Principal, Role
+from tests.conftest import ACTOR
+from tests.factories import ENT_HEADER, FIN_HEADER, ent_row, fin_row, to_csv, uscc
+
+pytestmark = pytest.mark.clock_at("2026-12-07 10:00")
+ADMIN = Principal(0, "tester", Role.admin)
+RECOGNITION = {"main_revenue": "11000000.00", "hightech_revenue": "9000000.50",
+               "tech_staff": "40", "ip_class1": "2", "ip_class2": "7", "equity_raised": "0"}  # fmt: skip
+
+
+def _ents(sessions: sessionmaker[Session], rows: list[dict[str, str]], header: list[str]):  # type: ignore[no-untyped-def]
+    return run_import(sessions, ACTOR, "enterprises", to_csv(rows, header), "e.csv")
+
+
+def _fins(sessions: sessionmaker[Session], rows: list[dict[str, str]], header: list[str]):  # type: ignore[no-untyped-def]
+    return run_import(sessions, ACTOR, "financials", to_csv(rows, header), "f.csv")
+
+
+def test_the_recognition_figures_import_exactly_under_chinese_headers(sessions, db):  # type: ignore[no-untyped-def]
+    _ents(sessions, [ent_row(1)], ENT_HEADER)
+    zh = {"uscc": "统一社会信用代码", "year": "年度", "revenue": "营业收入",
+          "employees": "从业人员", "main_revenue": "主营业务收入",
+          "hightech_revenue": "高新技术产品（服务）收入", "tech_staff": "科技人员",
+          "ip_class1": "Ⅰ类知识产权", "ip_class2": "Ⅱ类知识产权",
+          "equity_raised": "新增股权融资"}  # fmt: skip
+    row = fin_row(1, 2025) | RECOGNITION
+    data = to_csv([{zh[k]: row[k] for k in zh}], list(zh.values()))
+    r = run_import(sessions, ACTOR, "financials", data, "f.csv")
+    assert r.written and not r.errors, r.errors
+    f = db.scalars(select(Financial)).one()
+    assert (f.main_revenue, f.hightech_revenue, f.equity_raised) == (1_100_000_000, 900_000_050, 0)
+    assert (f.tech_staff, f.ip_class1, f.ip_class2) == (40, 2, 7)
+
+
+def test_missing_recognition_figures_stay_missing(sessions, db):  # type: ignore[no-untyped-def]
+    _ents(sessions, [ent_row(1)], ENT_HEADER)
+    r = _fins(sessions, [fin_row(1, 2025)], FIN_HEADER)
+    assert r.written, r.errors
+    f = db.scalars(select(Financial)).one()
+    assert f.main_revenue is None and f.tech_staff is None and f.equity_raised is None
+
+
+@pytest.mark.parametrize(
+    ("override", "column", "code"),
+    [
+        ({"main_revenue": "-1"}, "main_revenue", "negative"),
+        ({"hightech_revenue": "-0.01"}, "hightech_revenue", "negative"),
+        ({"equity_raised": "-5"}, "equity_raised", "negative"),
+        ({"tech_staff": "-3"}, "tech_staff", "negative"),
+        ({"ip_class1": "1.5"}, "ip_class1", "not_count"),
+        ({"ip_class2": "-1"}, "ip_class2", "negative"),
+        ({"main_revenue": "12000000.01"}, "main_revenue", "main_revenue_above"),
+        ({"hightech_revenue": "12000000.01"}, "hightech_revenue", "hightech_revenue_above"),
+        ({"tech_staff": "151"}, "tech_staff", "tech_staff"),
+    ],
+)
+def test_recognition_figures_are_checked_row_by_row(sessions, db, override, column, code):  # type: ignore[no-untyped-def]
+    _ents(sessions, [ent_row(1)], ENT_HEADER)
+    rows = [fin_row(1, 2024) | RECOGNITION, fin_row(1, 2025) | RECOGNITION | override]
+    r = _fins(sessions, rows, FIN_HEADER)
+    assert not r.written
+    assert db.scalars(select(Financial)).first() is None
+    hits = [e for e in r.errors if e["column"] == column]
+    assert hits and hits[0]["row"] == 3, r.errors
+    found = row_error(hits[0]["error"])
+    assert found is not None and found[0] == code
+
+
+def test_a_part_equal_to_its_whole_or_without_it_passes(sessions, db):  # type: ignore[no-untyped-def]
+    _ents(sessions, [ent_row(1)], ENT_HEADER)
+    equal = fin_row(1, 2024) | RECOGNITION | {"main_revenue": "12000000.00", "tech_staff": "150"}
+    alone = fin_row(1, 2025, revenue="", employees="") | RECOGNITION
+    r = _fins(sessions, [equal, alone], FIN_HEADER)
+    assert r.written and not r.errors, r.errors
+
+
+def test_niche_year_and_qualification_levels_import_and_round_trip(sessions, db):  # type: ignore[no-untyped-def]
+    header = [*ENT_HEADER, "niche_since"]
+    quals = "srdi:provincial@2024-01-01/2026-12-31;专精特新小巨人：国家级;high_tech@2023-01-01/"
+    r = _ents(sessions, [ent_row(1, qualifications=quals, niche_since="2012")], header)
+    assert r.written and not r.errors, r.errors
+    ent = db.scalars(select(Enterprise)).one()
+    assert ent.niche_since == 2012
+    levels = {q.code: q.level for q in db.scalars(select(Qualification))}
+    assert levels == {"srdi": "provincial", "little_giant": "national", "high_tech": None}
+    # Exported with codes, the file imports back to the same rows: nothing changes.
+    text = "".join(service.export_csv(db, ADMIN, repo.EnterpriseFilter(), "codes")).lstrip("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert rows[0]["niche_since"] == "2012"
+    assert "srdi:provincial@2024-01-01/2026-12-31" in rows[0]["qualifications"]
+    back = run_import(sessions, ACTOR, "enterprises", text.encode(), "back.csv")
+    assert (back.created, back.updated, back.unchanged) == (0, 0, 1), back.errors
+    # A level changed is a change of the qualifications.
+    again = _ents(sessions, [ent_row(1, qualifications="srdi:national", niche_since="2012")],
+                  header)  # fmt: skip
+    assert again.updated == 1
+    db.expire_all()
+    assert [(q.code, q.level) for q in db.scalars(select(Qualification))] == [("srdi", "national")]
+
+
+@pytest.mark.parametrize(
+    ("override", "code"),
+    [
+        ({"niche_since": "2027"}, "year_range"),  # after this year by the clock
+        ({"niche_since": "1899"}, "year_range"),
+        ({"niche_since": "2O18"}, "not_year"),
+        ({"niche_since": "2018-05"}, "not_year"),
+        ({"qualifications": "srdi:county"}, "qualification_level"),
+        ({"qualifications": "专精特新：区级@2024-01-01/2026-12-31"}, "qualification_level"),
+    ],
+)
+def test_niche_year_and_level_are_checked(sessions, db, override, code):  # type: ignore[no-untyped-def]
+    header = [*ENT_HEADER, "niche_since"]
+    r = _ents(sessions, [ent_row(1), ent_row(2) | override], header)
+    assert not r.written and db.scalars(select(Enterprise)).first() is None
+    column = "niche_since" if "niche_since" in override else "qualifications"
+    hits = [e for e in r.errors if e["column"] == column]
+    assert hits and hits[0]["row"] == 3, r.errors
+    found = row_error(hits[0]["error"])
+    assert found is not None and found[0] == code
+
+
+def test_this_years_niche_start_is_accepted(sessions, db):  # type: ignore[no-untyped-def]
+    r = _ents(sessions, [ent_row(1, niche_since="2026")], [*ENT_HEADER, "niche_since"])
+    assert r.written, r.errors
+
+
+def test_chinese_export_names_the_level_and_the_niche_year(sessions, db):  # type: ignore[no-untyped-def]
+    quals = "srdi:provincial"
+    _ents(sessions, [ent_row(1, qualifications=quals, niche_since="2012")],
+          [*ENT_HEADER, "niche_since"])  # fmt: skip
+    text = "".join(service.export_csv(db, ADMIN, repo.EnterpriseFilter())).lstrip("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert rows[0]["细分市场起始年份"] == "2012"
+    assert "省级" in rows[0]["资质名称"]
+    assert rows[0]["资质代码"] == "srdi:provincial"
+    assert rows[0]["统一社会信用代码"] == uscc(1)
