@@ -21,8 +21,10 @@ from tests.factories import ENT_HEADER, FIN_HEADER, ent_row, fin_row, to_csv, us
 
 pytestmark = pytest.mark.clock_at("2026-12-07 10:00")
 ADMIN = Principal(0, "tester", Role.admin)
-RECOGNITION = {"main_revenue": "11000000.00", "hightech_revenue": "9000000.50",
-               "tech_staff": "40", "ip_class1": "2", "ip_class2": "7", "equity_raised": "0"}  # fmt: skip
+RECOGNITION = {
+    "main_revenue": "11000000.00", "hightech_revenue": "9000000.50", "tech_staff": "40",
+    "ip_class1": "2", "ip_class2": "7", "equity_raised": "0",
+}  # fmt: skip
 
 
 def _ents(sessions: sessionmaker[Session], rows: list[dict[str, str]], header: list[str]):  # type: ignore[no-untyped-def]

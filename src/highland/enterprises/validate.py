@@ -285,7 +285,8 @@ def enterprises(
         df = df.with_columns(since.alias("__niche"))
         since = pl.col("__niche")
         given = pl.col("niche_since").is_not_null()
-        checks.append(_Check("niche_since", given & since.is_null(), "not a year (write e.g. 2018)"))
+        bad = given & since.is_null()
+        checks.append(_Check("niche_since", bad, "not a year (write e.g. 2018)"))
         checks.append(
             _Check(
                 "niche_since",
