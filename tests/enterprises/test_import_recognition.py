@@ -154,3 +154,65 @@ def test_chinese_export_names_the_level_and_the_niche_year(sessions, db):  # typ
     assert "省级" in rows[0]["资质名称"]
     assert rows[0]["资质代码"] == "srdi:provincial"
     assert rows[0]["统一社会信用代码"] == uscc(1)
+
+
+def test_the_api_gives_the_figures_levels_and_derived_fields(client, sessions, db):  # type: ignore[no-untyped-def]
+    from highland.platform.identity import service as identity
+
+    _ents(sessions, [ent_row(1, qualifications="srdi:provincial", niche_since="2012")],
+          [*ENT_HEADER, "niche_since"])  # fmt: skip
+    rows = [fin_row(1, y) | RECOGNITION for y in (2023, 2024, 2025)]
+    _fins(sessions, rows, FIN_HEADER)
+    identity.create_user(db, ACTOR, username="adm", password="password-1", role="admin")
+    token = identity.create_token(db, ACTOR, "adm")
+    db.commit()
+    r = client.get(f"/api/v1/enterprises/{uscc(1)}", params={"as_of": "2026-06-30"},
+                   headers={"authorization": f"Bearer {token}"})  # fmt: skip
+    body = r.json()
+    assert body["enterprise"]["niche_since"] == 2012
+    assert body["enterprise"]["qualifications"][0]["level"] == "provincial"
+    year = next(f for f in body["figures"] if f["year"] == 2025)
+    assert (year["main_revenue"], year["hightech_revenue"], year["equity_raised"]) == (
+        "11000000.00", "9000000.50", "0.00")  # fmt: skip
+    assert (year["tech_staff"], year["ip_class1"], year["ip_class2"]) == (40, 2, 7)
+    p = body["portrait"]
+    assert p["tech_staff_share"]["value"] == "0.266667"  # 40 / 150
+    assert p["main_revenue_share"]["value"] == "0.916667"
+    assert p["niche_years"]["value"] == 14
+    assert p["equity_raised_3y"]["value"] == 0
+    # 26.7 % staff 16, 8 % R&D 50, Class I IP 30.
+    assert p["tech_sme_score"]["value"] == 96
+    assert p["rd_intensity_3y"]["inputs"]["revenue_y2"] == 1_200_000_000
+
+
+def test_the_portrait_page_shows_the_criteria_with_their_why(client, sessions, db):  # type: ignore[no-untyped-def]
+    from highland.platform.identity import service as identity
+
+    _ents(sessions, [ent_row(1, qualifications="srdi:provincial", niche_since="2012")],
+          [*ENT_HEADER, "niche_since"])  # fmt: skip
+    rows = [fin_row(1, 2024) | RECOGNITION, fin_row(1, 2025) | RECOGNITION | {"ip_class2": ""}]
+    _fins(sessions, rows, FIN_HEADER)
+    user = identity.create_user(db, ACTOR, username="ana", password="password-1", role="analyst")
+    token, _csrf = identity.open_session(db, user, 1)
+    db.commit()
+    client.cookies.set("highland_session", token)
+    page = client.get(f"/enterprises/{uscc(1)}", params={"as_of": "2026-06-30"}).text
+    card = page.split('id="recognition"')[1].split('id="figures"')[0]
+    share = card.split('data-field="tech_staff_share"')[1].split("</details>")[0]
+    assert '<div class="value">26.7%</div>' in share
+    assert "数据年度的科技人员 ÷ 从业人员" in share and "结果：0.266667" in share
+    spend = card.split('data-field="rd_spend_2y"')[1].split("</details>")[0]
+    assert "万元" in spend and "结果：1920000.00 元" in spend
+    # Ⅱ类知识产权 of 2025 is missing: the score is missing, and says for want of what.
+    score = card.split('data-field="tech_sme_score"')[1].split("</details>")[0]
+    assert '<div class="value missing">' in score and "缺少Ⅱ类知识产权，结果缺失" in score
+    # The three-year window lacks 2023: missing, never 0.
+    three = card.split('data-field="rd_intensity_3y"')[1].split("</details>")[0]
+    assert '<div class="value missing">' in three and "前两年度研发投入" in three
+    assert "14 年" in card.split('data-field="niche_years"')[1].split("</details>")[0]
+    assert 'data-level="provincial">省级' in page and 'id="niche-since">2012' in page
+    assert "主营业务收入" in page.split('id="figures"')[1]
+    client.cookies.set("highland_lang", "en")
+    english = client.get(f"/enterprises/{uscc(1)}", params={"as_of": "2026-06-30"}).text
+    assert "Recognition criteria" in english and "S&amp;T staff ÷ employees" in english
+    assert "provincial" in english and "数据年度" not in english

@@ -87,8 +87,11 @@ def _window(
     return inputs
 
 
-def _derived(name: str, inputs: Inputs, compute: Callable[[Inputs], Outcome]) -> Derived:
-    """A field from its inputs: missing when one is, else computed (or undefined)."""
+def _derived(
+    name: str, inputs: Inputs, compute: Callable[[Inputs], Outcome], money: bool = False
+) -> Derived:
+    """A field from its inputs: missing when one is, else computed (or undefined); a money
+    result is said in yuan."""
     rule = RULES[name]
     missing = [k for k, v in inputs.items() if v is None]
     value: object | None = None
@@ -103,6 +106,9 @@ def _derived(name: str, inputs: Inputs, compute: Callable[[Inputs], Outcome]) ->
         else:
             rule += f"; result {value}"
             outcome = Phrase("portrait.why.result", {"value": value})
+            if money:
+                yuan = Decimal(as_int(value)).scaleb(-2).quantize(Decimal("0.01"))
+                outcome = Phrase("portrait.why.result_yuan", {"value": yuan})
     why = (Phrase(f"portrait.rule.{name}"), outcome)
     return Derived(name, value, inputs, rule, f"{name}.recognition", missing, why)
 
@@ -115,7 +121,7 @@ def _sum_field(name: str, figure: str, span: int, by_year: Mapping[int, YearFigu
                year: int | None) -> Derived:  # fmt: skip
     inputs = _window(by_year, year, (figure,), span)
     keys = [_key(figure, back) for back in range(span)]
-    return _derived(name, inputs, lambda i: (_clamp(sum(_ints(i, *keys))), None))
+    return _derived(name, inputs, lambda i: (_clamp(sum(_ints(i, *keys))), None), money=True)
 
 
 def _zero(what: str) -> tuple[str, Phrase]:
