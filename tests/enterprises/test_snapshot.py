@@ -261,6 +261,13 @@ def test_frame_equals_portrait_on_demo_and_edge_cases(
         # The demo gives every stage and size class, so the comparison covers them all.
         assert frame["lifecycle_stage"].n_unique() == 5
         assert frame["size_class"].n_unique() == 5
+        # ... and recognition pools with content, and firms that lack the data.
+        for name in ("tech_sme_score", "rd_intensity_3y", "main_revenue_growth_2y",
+                     "equity_raised_3y", "niche_years"):  # fmt: skip
+            assert 0 < frame[name].null_count() < frame.height, name
+        assert (frame["tech_sme_score"] >= 60).sum() > 5
+        assert (frame["hightech_revenue_share"] >= 600_000).sum() > 5
+        assert (frame["qualification_levels"].list.len() > 0).sum() > 5
 
 
 def test_edge_case_values(db: Session, edge: dict[str, str]) -> None:
