@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from highland.enterprises.demo.columns import EARLIEST_YEAR, MAX_N
 from highland.enterprises.demo import recognition
+from highland.enterprises.demo.columns import EARLIEST_YEAR, MAX_N
 from highland.enterprises.demo.figures import draw_qualifications, financial_frame, yearly_figures
 from highland.enterprises.demo.industries import (
     ETYPES,
