@@ -316,6 +316,8 @@ def enterprises(
 def _qualifications(df: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Split 'code:level@from/to;code' cells into rows (row, uscc, code, level, valid_from,
     valid_to); the level and the dates are optional."""
+    # long: one list of vectorised checks over the exploded items (form, code, level, dates,
+    # order, repeats), each naming the item; split, the items would be exploded again.
     items = (
         df.select(ROW, "uscc", "qualifications")
         .filter(pl.col("qualifications").is_not_null())
