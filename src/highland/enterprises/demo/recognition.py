@@ -47,8 +47,8 @@ def recognition_figures(
 ) -> dict[str, np.ndarray]:
     """The six yearly figures as (n, years) float matrices (yuan, counts), NaN = missing."""
     revenue, employees = fin["revenue"], fin["employees"]
-    n, n_years = revenue.shape
-    shape = revenue.shape
+    n, n_years = int(revenue.shape[0]), int(revenue.shape[1])
+    shape = (n, n_years)
 
     # 主营业务收入: 70–100 % of revenue, steady within a firm.
     main_share = np.clip(
