@@ -216,3 +216,28 @@ def test_the_portrait_page_shows_the_criteria_with_their_why(client, sessions, d
     english = client.get(f"/enterprises/{uscc(1)}", params={"as_of": "2026-06-30"}).text
     assert "Recognition criteria" in english and "S&amp;T staff ÷ employees" in english
     assert "provincial" in english and "数据年度" not in english
+
+
+def test_rules_read_the_criteria_from_the_registry_in_both_evaluators(sessions, db):  # type: ignore[no-untyped-def]
+    """A recognised high-tech firm whose figures meet 国科发火〔2016〕32号 第十一条 is eligible
+    for the 15 % rate, from its imported figures (no longer "missing data")."""
+    from datetime import date
+
+    from highland.enterprises import snapshot
+    from highland.policies.rules.explain import evaluate
+    from highland.policies.rules.loader import load_library
+    from highland.policies.rules.model import compile_policy
+    from highland.policies.rules.vector import details
+    from highland.policies.service import DEMO_LIBRARY
+
+    _ents(sessions, [ent_row(1, qualifications="high_tech:national@2025-01-01/2027-12-31")],
+          ENT_HEADER)  # fmt: skip
+    _fins(sessions, [fin_row(1, y) | RECOGNITION for y in (2023, 2024, 2025)], FIN_HEADER)
+    as_of = date(2026, 6, 30)
+    compiled = compile_policy(load_library([DEMO_LIBRARY]).policies["nat-2008-hightech-cit"], as_of)
+    values = snapshot.portrait_values(db, uscc(1), as_of)
+    assert values is not None and values["rd_intensity_3y"] == 80_000
+    plain = evaluate(compiled, values)
+    assert plain.status == "eligible", (plain.failed, plain.missing)
+    row = details(snapshot.portrait_frame(db, as_of), compiled).row(0, named=True)
+    assert row["status"] == "eligible"
