@@ -241,3 +241,18 @@ def test_rules_read_the_criteria_from_the_registry_in_both_evaluators(sessions, 
     assert plain.status == "eligible", (plain.failed, plain.missing)
     row = details(snapshot.portrait_frame(db, as_of), compiled).row(0, named=True)
     assert row["status"] == "eligible"
+
+
+def test_the_xlsx_export_holds_the_niche_year_in_both_header_sets(sessions, db):  # type: ignore[no-untyped-def]
+    from openpyxl import load_workbook
+
+    _ents(sessions, [ent_row(1, qualifications="little_giant:national", niche_since="2019")],
+          [*ENT_HEADER, "niche_since"])  # fmt: skip
+    for headers, column, quals in (("zh", "细分市场起始年份", "资质代码"),
+                                   ("codes", "niche_since", "qualifications")):  # fmt: skip
+        data = service.export_xlsx(db, ADMIN, repo.EnterpriseFilter(), headers)
+        sheet = load_workbook(io.BytesIO(data)).active
+        assert sheet is not None
+        head, row = (list(r) for r in sheet.iter_rows(min_row=1, max_row=2, values_only=True))
+        assert row[head.index(column)] == "2019"
+        assert row[head.index(quals)] == "little_giant:national"
