@@ -255,7 +255,32 @@ def portrait_frame(n: int, seed: int) -> pl.DataFrame:
         for name in ("chains", "segments")
         if name in PORTRAIT_SCHEMA
     )
+    # The recognition criteria, from a generator of their own (the draws above stay the same).
+    frame = frame.with_columns(**_recognition(np.random.default_rng([seed, 1513]), n))
     return frame.select(pl.col(c).cast(t) for c, t in PORTRAIT_SCHEMA.items())
+
+
+def _recognition(rng: np.random.Generator, n: int) -> dict[str, pl.Series | pl.Expr]:
+    """Plausible recognition fields (integer representation), 5–15 % missing each."""
+
+    def ints(low: float, high: float) -> pl.Series:
+        values = np.rint(rng.uniform(low, high, n)).astype(np.int64)
+        return _col("", _blank(rng, values, float(rng.uniform(0.05, 0.15))))
+
+    revenue = pl.col("revenue")
+    return {
+        "main_revenue": (revenue * rng.uniform(0.7, 1.0)).cast(pl.Int64),
+        "hightech_revenue": (revenue * rng.uniform(0.0, 0.9)).cast(pl.Int64),
+        "tech_staff": ints(0, 60), "ip_class1": ints(0, 20), "ip_class2": ints(0, 30),
+        "equity_raised_2y": ints(0, 5e9), "equity_raised_3y": ints(0, 8e9),
+        "rd_spend_2y": ints(0, 2e9), "rd_intensity_3y": ints(0, 150_000),
+        "rd_intensity_min_2y": ints(0, 120_000), "tech_staff_share": ints(0, 450_000),
+        "rd_staff_share": ints(0, 400_000), "hightech_revenue_share": ints(0, 950_000),
+        "main_revenue_share": ints(700_000, 1_000_000),
+        "main_revenue_growth_2y": ints(-300_000, 800_000), "niche_years": ints(0, 25),
+        "tech_sme_score": ints(0, 100),
+        "qualification_levels": pl.lit([], dtype=pl.List(pl.String)),
+    }  # fmt: skip
 
 
 # --------------------------------------------------------------------------- the policies

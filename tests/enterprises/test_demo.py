@@ -39,7 +39,7 @@ DISTRICTS = {
     "320100-JBXQ",
 }
 QUALIFICATION = (
-    r"^(high_tech|tech_sme|srdi|little_giant|innovative_sme)"
+    r"^(high_tech|tech_sme|srdi|little_giant|innovative_sme)(:(national|provincial|municipal))?"
     r"(@\d{4}-\d{2}-\d{2}/\d{4}-\d{2}-\d{2})?$"
 )
 
@@ -113,7 +113,8 @@ def test_enterprise_attributes(frames: tuple[pl.DataFrame, pl.DataFrame]) -> Non
     quals = e["qualifications"].drop_nulls().str.split(";").explode()
     assert quals.str.contains(QUALIFICATION).all()
     assert quals.str.starts_with("high_tech").any()
-    dated = quals.str.extract_groups(r"^(\w+)@(.{10})/(.{10})$").struct.unnest().drop_nulls()
+    dated = quals.str.extract_groups(r"^(\w+)(?::\w+)?@(.{10})/(.{10})$")
+    dated = dated.struct.unnest().drop_nulls()
     years = dated["1"].replace_strict({"tech_sme": 1}, default=3, return_dtype=pl.Int32)
     start = dated["2"].str.to_date()
     end = dated["3"].str.to_date()
@@ -189,3 +190,28 @@ def test_synthetic_marker_is_bilingual() -> None:
     """The UI label names the data as synthetic in both languages."""
     marker = synthetic_marker()
     assert "合成" in marker and "synthetic" in marker
+
+
+def test_recognition_figures_are_plausible_and_sometimes_missing(
+    frames: tuple[pl.DataFrame, pl.DataFrame],
+) -> None:
+    """Parts within their wholes, a few per cent blank per column, levels and niche years."""
+    e, f = frames
+    num = f.select(
+        pl.col("revenue", "main_revenue", "hightech_revenue", "equity_raised").cast(pl.Float64),
+        pl.col("employees", "tech_staff", "ip_class1", "ip_class2").cast(pl.Int64),
+    )
+    assert (num["main_revenue"] <= num["revenue"]).all()
+    assert (num["main_revenue"] >= 0.699 * num["revenue"]).all()
+    assert (num["hightech_revenue"] <= num["revenue"]).all()
+    assert (num["tech_staff"] <= num["employees"]).all()
+    assert num["ip_class1"].max() <= 20 and (num["ip_class1"] > 0).any()
+    for col in ("main_revenue", "hightech_revenue", "tech_staff", "ip_class1", "ip_class2",
+                "equity_raised"):  # fmt: skip
+        assert 0 < f[col].null_count() < 0.12 * f.height, col
+    assert (num["equity_raised"] > 0).any() and (num["equity_raised"] == 0).any()
+    quals = e["qualifications"].drop_nulls()
+    assert quals.str.contains("srdi:provincial").any()
+    assert quals.str.contains("high_tech:national").any()
+    niche = e["niche_since"].drop_nulls().cast(pl.Int64)
+    assert niche.len() > 0 and niche.max() <= LAST

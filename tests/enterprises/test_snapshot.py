@@ -13,11 +13,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from highland.enterprises import demo, imports, service, snapshot
+from highland.enterprises import demo, imports, recognition_frame, service, snapshot
 from highland.enterprises.models import Enterprise, Financial, Qualification
 from highland.enterprises.portrait import (
     classify_size,
     lifecycle_rules_from_mapping,
+    recognition,
     size_row_for,
 )
 from highland.enterprises.portrait.numbers import _root_growth, _round_ratio
@@ -44,7 +45,7 @@ def add(
     db: Session,
     n: int,
     figures: dict[int, dict[str, int | None]] | None = None,
-    quals: tuple[tuple[str, date | None, date | None], ...] = (),
+    quals: tuple[tuple[Any, ...], ...] = (),
     industry: tuple[str, str, str] = SOFTWARE,
     founded: date = date(2015, 6, 1),
     **attrs: Any,
@@ -61,7 +62,10 @@ def add(
         founded_on=founded,
         **{"ownership": "private", "listed": False, **attrs},
     )
-    ent.qualifications = [Qualification(code=c, valid_from=f, valid_to=t) for c, f, t in quals]
+    ent.qualifications = [
+        Qualification(code=q[0], valid_from=q[1], valid_to=q[2], level=q[3] if q[3:] else None)
+        for q in quals
+    ]
     db.add(ent)
     db.flush()
     for year, values in (figures or {}).items():
@@ -137,6 +141,71 @@ def add_edge_cases(db: Session) -> dict[str, str]:
             db, 18, full_years(full | {"output_value": 3 * 10**9}), industry=("C", "39", "3973")
         ),
         "no_ownership": add(db, 19, revenues(y2023=10, y2024=12), ownership=None),
+        **add_recognition_cases(db),
+    }
+
+
+# A firm that meets the 科技型中小企业 score's top marks exactly: 30 % S&T staff, 6 % R&D.
+RECOGNISED = {
+    "revenue": 10**9, "employees": 100, "rd_spend": 6 * 10**7, "rd_staff": 20,
+    "main_revenue": 9 * 10**8, "hightech_revenue": 7 * 10**8, "tech_staff": 30,
+    "ip_class1": 0, "ip_class2": 4, "equity_raised": 0,
+}  # fmt: skip
+
+
+def main_revenues(m0: int | None, m1: int | None, m2: int | None) -> dict[int, dict[str, Any]]:
+    """Figures of 2022–2024 with main business revenue m2, m1, m0 and revenue 10**18."""
+    return {2024 - k: {"main_revenue": m, "revenue": 10**18} for k, m in enumerate((m0, m1, m2))}
+
+
+def add_recognition_cases(db: Session) -> dict[str, str]:
+    """Enterprises at the edges of the recognition criteria; name → uscc."""
+    r = RECOGNISED
+    full = {
+        2024: r | {"equity_raised": 5 * 10**7},
+        2023: r | {"main_revenue": 8 * 10**8, "rd_spend": 3 * 10**7},
+        2022: r | {"main_revenue": 6 * 10**8, "equity_raised": 10**8, "revenue": 5 * 10**8},
+    }
+    quals = (
+        ("srdi", None, None, "provincial"),
+        ("little_giant", date(2023, 1, 1), date(2024, 12, 31), "national"),
+        ("high_tech", None, None, None),  # level not stated: not in qualification_levels
+        ("tech_sme", date(2025, 7, 1), None, "national"),  # not yet valid
+    )
+    below = {"revenue": 10**6, "employees": 10**6, "rd_spend": 59_999, "tech_staff": 299_999,
+             "ip_class1": 0, "ip_class2": 3}  # fmt: skip
+    return {
+        "rec_full": add(db, 50, full, quals=quals, niche_since=2016),
+        "rec_below": add(db, 51, {2024: below}),
+        # 0.2999995 rounds to 0.300000: the score reads the share as held, as rules do.
+        "rec_rounds_up": add(db, 52, {2024: below | {"employees": 10**7, "tech_staff": 2_999_995,
+                                                   "ip_class1": 2, "ip_class2": 0}}),
+        "rec_ip2_missing": add(db, 53, {2024: r | {"ip_class1": 1, "ip_class2": None}}),
+        "rec_no_employees": add(db, 54, {2024: r | {"employees": 0, "tech_staff": 0,
+                                                    "rd_staff": 0}}),  # fmt: skip
+        "rec_young": add(
+            db,
+            55,
+            {2024: r, 2023: r | {"revenue": 5 * 10**8, "rd_spend": 10**6}},
+            founded=date(2023, 5, 1),
+        ),
+        "rec_equity_gap": add(
+            db, 56, {2024: r, 2023: r | {"equity_raised": None}, 2022: r | {"equity_raised": 5}}
+        ),
+        "rec_equity_zero": add(db, 57, {2024: r, 2023: r, 2022: r}),
+        "rec_base_zero": add(db, 58, main_revenues(5, 3, 0)),
+        "rec_halving": add(db, 59, main_revenues(100, 200, 400)),
+        "rec_tie_up": add(db, 60, main_revenues(10**6 + 1, 10**6, 10**6)),
+        "rec_tie_down": add(db, 61, main_revenues(10**6 - 1, 10**6, 10**6)),
+        "rec_beyond": add(db, 62, main_revenues(10**17, 10**6, 10**6)),
+        "rec_huge_growth": add(db, 63, main_revenues(10**17 - 1, 1, 1)),
+        "rec_niche_this_year": add(db, 64, niche_since=2025),
+        "rec_revenue_zero": add(
+            db,
+            65,
+            {2024: r | {"revenue": 0, "main_revenue": 0, "hightech_revenue": 0}, 2023: r, 2022: r},
+        ),
+        "rec_revenue_gap": add(db, 66, {2024: r, 2022: r}),
     }
 
 
@@ -192,6 +261,13 @@ def test_frame_equals_portrait_on_demo_and_edge_cases(
         # The demo gives every stage and size class, so the comparison covers them all.
         assert frame["lifecycle_stage"].n_unique() == 5
         assert frame["size_class"].n_unique() == 5
+        # ... and recognition pools with content, and firms that lack the data.
+        for name in ("tech_sme_score", "rd_intensity_3y", "main_revenue_growth_2y",
+                     "equity_raised_3y", "niche_years"):  # fmt: skip
+            assert 0 < frame[name].null_count() < frame.height, name
+        assert (frame["tech_sme_score"] >= 60).sum() > 5
+        assert (frame["hightech_revenue_share"] >= 600_000).sum() > 5
+        assert (frame["qualification_levels"].list.len() > 0).sum() > 5
 
 
 def test_edge_case_values(db: Session, edge: dict[str, str]) -> None:
@@ -245,6 +321,59 @@ def test_edge_case_values(db: Session, edge: dict[str, str]) -> None:
     assert earlier[edge["growth_tie"]]["revenue_growth"] == -500_000
     assert earlier[edge["gap"]]["revenue_growth"] == -666_667
     assert earlier[edge["gap"]]["revenue_cagr_3y"] == 3_641_589
+
+
+def test_recognition_values(db: Session, edge: dict[str, str]) -> None:
+    """The recognition fields, spelled out at their edges (the equality test checks both
+    paths agree; this checks what they agree on)."""
+    rows = {r["uscc"]: r for r in portrait_frame(db, AS_OF[0]).iter_rows(named=True)}
+    at = {name: rows[code] for name, code in edge.items()}
+    full = at["rec_full"]
+    assert (full["main_revenue"], full["hightech_revenue"], full["tech_staff"]) == (
+        9 * 10**8, 7 * 10**8, 30)  # fmt: skip
+    assert (full["ip_class1"], full["ip_class2"]) == (0, 4)
+    assert full["tech_staff_share"] == 300_000 and full["rd_staff_share"] == 200_000
+    assert full["hightech_revenue_share"] == 700_000 and full["main_revenue_share"] == 900_000
+    assert full["rd_intensity_3y"] == 60_000  # (6 + 3 + 6) / (100 + 100 + 50)
+    assert full["rd_intensity_min_2y"] == 30_000
+    assert full["rd_spend_2y"] == 9 * 10**7
+    assert full["equity_raised_2y"] == 5 * 10**7 and full["equity_raised_3y"] == 15 * 10**7
+    assert full["main_revenue_growth_2y"] == 229_167  # (1/8 + 1/3) / 2
+    assert full["niche_years"] == 9
+    assert full["tech_sme_score"] == 20 + 50 + 24
+    assert full["qualification_levels"] == ["srdi:provincial"]
+    assert at["rec_below"]["tech_sme_score"] == 16 + 40 + 18
+    assert at["rec_rounds_up"]["tech_staff_share"] == 300_000
+    assert at["rec_rounds_up"]["tech_sme_score"] == 20 + 40 + 30
+    assert at["rec_ip2_missing"]["tech_sme_score"] is None
+    no_staff = at["rec_no_employees"]
+    assert no_staff["tech_staff_share"] is None and no_staff["rd_staff_share"] is None
+    assert no_staff["tech_sme_score"] is None and no_staff["tech_staff"] == 0
+    assert at["rec_young"]["rd_intensity_3y"] == 40_667  # two years: 61 / 1500
+    assert at["rec_equity_gap"]["equity_raised_2y"] is None
+    assert at["rec_equity_gap"]["equity_raised_3y"] is None
+    assert at["rec_equity_zero"]["equity_raised_3y"] == 0  # known zeros, not missing
+    assert at["rec_base_zero"]["main_revenue_growth_2y"] is None
+    assert at["rec_halving"]["main_revenue_growth_2y"] == -500_000
+    assert at["rec_tie_up"]["main_revenue_growth_2y"] == 1
+    assert at["rec_tie_down"]["main_revenue_growth_2y"] == -1
+    assert at["rec_beyond"]["main_revenue_growth_2y"] is None
+    assert at["rec_huge_growth"]["main_revenue_growth_2y"] == 2**63 - 1
+    assert at["rec_niche_this_year"]["niche_years"] == 0
+    assert at["no_figures"]["niche_years"] is None
+    zero = at["rec_revenue_zero"]
+    assert zero["main_revenue_share"] is None and zero["hightech_revenue_share"] is None
+    assert zero["rd_intensity_min_2y"] is None and zero["rd_intensity_3y"] == 90_000
+    gap = at["rec_revenue_gap"]
+    assert gap["rd_intensity_3y"] is None and gap["rd_intensity_min_2y"] is None
+    assert gap["rd_spend_2y"] is None
+    assert at["no_figures"]["qualification_levels"] == []
+    earlier = {r["uscc"]: r for r in portrait_frame(db, AS_OF[1]).iter_rows(named=True)}
+    assert earlier[edge["rec_full"]]["qualification_levels"] == [
+        "little_giant:national", "srdi:provincial"]  # fmt: skip
+    assert earlier[edge["rec_young"]]["rd_intensity_3y"] == 2_000  # its one year: 2023
+    assert earlier[edge["rec_niche_this_year"]]["niche_years"] is None  # not yet begun
+    assert earlier[edge["rec_full"]]["niche_years"] == 8
 
 
 def test_custom_lifecycle_rules(
@@ -359,3 +488,41 @@ def test_size_class_matches_portrait_at_every_bound() -> None:
     got = frame.select(snapshot._size_class()).to_series().to_list()
     assert got == [classify_size(*r) for r in rows]  # type: ignore[arg-type]
     assert set(got) == {"large", "medium", "small", "micro", None}
+
+
+def test_main_revenue_growth_arithmetic_matches_portrait() -> None:
+    """The digit-by-digit growth agrees with the exact one over every magnitude an import
+    gives, ties of either sign included."""
+    rng = random.Random(20261207)
+    limit = recognition.GROWTH_LIMIT
+
+    def any_int(low: int) -> int:
+        return rng.randint(low, min(limit - 1, 10 ** rng.randint(0, 17)))
+
+    triples = [(any_int(0), any_int(1), any_int(1)) for _ in range(3000)]
+    triples += [(m + d, m, m) for m in (10**6, 2 * 10**6) for d in (-1, 1, -3, 3)]
+    triples += [(-any_int(0), any_int(1), any_int(1)) for _ in range(300)]
+    frame = pl.DataFrame(
+        triples,
+        schema={"main_revenue": pl.Int64, "base1_main_revenue": pl.Int64,
+                "base2_main_revenue": pl.Int64},
+        orient="row",
+    )  # fmt: skip
+    got = recognition_frame._with_growth(frame.lazy()).collect()["main_revenue_growth_2y"]
+    expected = [int(recognition.mean_growth_2y(*t) * 1_000_000) for t in triples]
+    assert got.to_list() == expected
+
+
+def test_tech_sme_points_follow_the_2022_table() -> None:
+    """国科发政〔2022〕67号 附件: every bound of the three indicators."""
+    staff = [(300_000, 20), (299_999, 16), (250_000, 16), (200_000, 12), (150_000, 8),
+             (100_000, 4), (99_999, 0)]  # fmt: skip
+    rd = [(60_000, 50), (59_999, 40), (50_000, 40), (40_000, 30), (30_000, 20), (20_000, 10),
+          (19_999, 0)]  # fmt: skip
+    for share, points in staff:
+        assert recognition.tech_sme_points(share, 0, 0, 0) == points
+    for ratio, points in rd:
+        assert recognition.tech_sme_points(0, ratio, 0, 0) == points
+    ip = {(1, 0): 30, (5, 9): 30, (0, 9): 24, (0, 4): 24, (0, 3): 18, (0, 2): 12, (0, 1): 6}
+    for (ip1, ip2), points in (ip | {(0, 0): 0}).items():
+        assert recognition.tech_sme_points(0, 0, ip1, ip2) == points

@@ -37,8 +37,18 @@ register_names("source_name", "vocab.source")
 READ = Depends(require(Permission.enterprises_read))
 EXPORT = Depends(require(Permission.enterprises_export))
 IMPORT = Depends(require(Permission.enterprises_import))
-MONEY_COLS = ("revenue", "output_value", "tax_paid", "rd_spend", "total_assets")
-COUNT_COLS = ("employees", "rd_staff", "invention_patents")
+MONEY_COLS = ("revenue", "output_value", "tax_paid", "rd_spend", "total_assets", "main_revenue",
+              "hightech_revenue", "equity_raised")  # fmt: skip
+COUNT_COLS = ("employees", "rd_staff", "invention_patents", "tech_staff", "ip_class1", "ip_class2")
+# How each recognition field reads: a share (percent), money (万元), years or points.
+RECOGNITION_KINDS = {
+    **dict.fromkeys(("tech_staff_share", "rd_staff_share", "hightech_revenue_share",
+                     "main_revenue_share", "rd_intensity_3y", "rd_intensity_min_2y",
+                     "main_revenue_growth_2y"), "ratio"),
+    **dict.fromkeys(("rd_spend_2y", "equity_raised_2y", "equity_raised_3y"), "money"),
+    "niche_years": "years",
+    "tech_sme_score": "points",
+}  # fmt: skip
 
 
 def filter_params(
@@ -165,6 +175,7 @@ def portrait_page(
             "as_of": when,
             "figures": [_figure_row(f) for f in view.figures],
             "money_cols": MONEY_COLS,
+            "recognition": RECOGNITION_KINDS,
             "count_cols": COUNT_COLS,
             "chart_money": money,
             "chart_people": people,

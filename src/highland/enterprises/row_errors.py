@@ -55,6 +55,11 @@ ROW_ERRORS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("year_range", _P(r"implausible year; expected (?P<low>\d+)–(?P<high>\d+)")),
     ("duplicate_year", _P(r"duplicate USCC and year in this file: first on row (?P<row>\d+)")),
     ("rd_staff", _P(r"more R&D staff than employees")),
+    ("tech_staff", _P(r"more S&T staff than employees")),
+    ("main_revenue_above", _P(r"main business revenue above revenue")),
+    ("hightech_revenue_above", _P(r"high-tech revenue above revenue")),
+    ("qualification_level", _P(r"unknown qualification level '(?P<item>.*)'; use national, "
+                               r"provincial or municipal")),
     ("unknown_source", _P(r"unknown source; .*")),
     ("no_enterprise", _P(r"no enterprise with this USCC; import the enterprise first")),
 )

@@ -16,6 +16,8 @@ class QualificationOut(BaseModel):
     """A qualification with its validity."""
 
     code: str
+    # Who granted it: national | provincial | municipal; null when not stated.
+    level: str | None = None
     valid_from: date | None
     valid_to: date | None
 
@@ -37,6 +39,8 @@ class EnterpriseOut(BaseModel):
     address: str | None
     size_class: str | None
     figures_year: int | None
+    # The year it began in its niche market (专精特新's 从事细分市场年限); null if not known.
+    niche_since: int | None = None
     synthetic: bool
     qualifications: list[QualificationOut]
 
@@ -58,9 +62,12 @@ class EnterpriseOut(BaseModel):
             address=e.address,
             size_class=e.size_class,
             figures_year=e.figures_year,
+            niche_since=e.niche_since,
             synthetic=e.synthetic,
             qualifications=[
-                QualificationOut(code=q.code, valid_from=q.valid_from, valid_to=q.valid_to)
+                QualificationOut(
+                    code=q.code, level=q.level, valid_from=q.valid_from, valid_to=q.valid_to
+                )
                 for q in e.qualifications
             ],
         )
@@ -95,6 +102,13 @@ class FiguresOut(BaseModel):
     employees: int | None
     rd_staff: int | None
     invention_patents: int | None
+    # What the recognitions test: money in yuan, counts as they are; null when missing.
+    main_revenue: str | None = None
+    hightech_revenue: str | None = None
+    equity_raised: str | None = None
+    tech_staff: int | None = None
+    ip_class1: int | None = None
+    ip_class2: int | None = None
     source: str
     source_date: date | None
 
@@ -113,6 +127,12 @@ class FiguresOut(BaseModel):
             employees=f.employees,
             rd_staff=f.rd_staff,
             invention_patents=f.invention_patents,
+            main_revenue=_money(f.main_revenue),
+            hightech_revenue=_money(f.hightech_revenue),
+            equity_raised=_money(f.equity_raised),
+            tech_staff=f.tech_staff,
+            ip_class1=f.ip_class1,
+            ip_class2=f.ip_class2,
             source=f.source,
             source_date=f.source_date,
         )

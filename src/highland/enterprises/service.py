@@ -81,6 +81,23 @@ def to_year_figures(f: Financial) -> YearFigures:
         invention_patents=f.invention_patents,
         last_round_usd=f.last_round_usd,
         valuation_usd=f.valuation_usd,
+        main_revenue=f.main_revenue,
+        hightech_revenue=f.hightech_revenue,
+        tech_staff=f.tech_staff,
+        ip_class1=f.ip_class1,
+        ip_class2=f.ip_class2,
+        equity_raised=f.equity_raised,
+    )
+
+
+def facts_of(ent: Enterprise) -> EnterpriseFacts:
+    """The slow-changing facts of an enterprise that its portrait reads."""
+    return EnterpriseFacts(
+        ent.founded_on,
+        ent.industry_code,
+        ent.industry_section,
+        ent.industry_division,
+        ent.niche_since,
     )
 
 
@@ -97,10 +114,8 @@ def portrait(session: Session, principal: Principal, uscc: str, as_of: date) -> 
     """Return an enterprise's portrait as of a date (NotFound when out of scope)."""
     ent = repo.get_by_uscc(session, principal, uscc)
     figures = repo.figures_of(session, ent.id)
-    facts = EnterpriseFacts(
-        ent.founded_on, ent.industry_code, ent.industry_section, ent.industry_division
-    )
-    p = compute_portrait(facts, [to_year_figures(f) for f in figures], as_of, lifecycle_rules())
+    years = [to_year_figures(f) for f in figures]
+    p = compute_portrait(facts_of(ent), years, as_of, lifecycle_rules())
     return PortraitView(ent, figures, p)
 
 
@@ -116,7 +131,9 @@ def _not_applicable(e: Enterprise) -> str:
 
 def _export_row(e: Enterprise) -> list[str]:
     quals = ";".join(
-        q.code + (f"@{q.valid_from or ''}/{q.valid_to or ''}" if q.valid_from or q.valid_to else "")
+        q.code
+        + (f":{q.level}" if q.level else "")
+        + (f"@{q.valid_from or ''}/{q.valid_to or ''}" if q.valid_from or q.valid_to else "")
         for q in e.qualifications
     )
     listed = "" if e.listed is None else ("true" if e.listed else "false")
@@ -132,6 +149,7 @@ def _export_row(e: Enterprise) -> list[str]:
         listed,
         quals,
         e.address or "",
+        str(e.niche_since or ""),
         e.size_class or _not_applicable(e),
         str(e.figures_year or ""),
     ]
@@ -143,7 +161,7 @@ def _export_row(e: Enterprise) -> list[str]:
 ZH_COLUMNS = (
     "统一社会信用代码", "企业名称", "英文名称", "行政区划代码", "所属区名称", "行业代码",
     "行业名称", "成立日期", "所有制代码", "所有制名称", "国别", "是否上市", "资质代码", "资质名称",
-    "地址", "规模代码", "企业规模", "数据年份",
+    "地址", "细分市场起始年份", "规模代码", "企业规模", "数据年份",
 )  # fmt: skip
 ZH = "zh-CN"
 
@@ -153,13 +171,17 @@ def _zh_row(e: Enterprise, districts: dict[str, str]) -> list[str]:
     codes = _export_row(e)
     division = DIVISIONS.get(e.industry_division)
     listed = "" if e.listed is None else translate(ZH, "bool.yes" if e.listed else "bool.no")
-    quals = "；".join(translate(ZH, f"vocab.qualification.{q.code}") for q in e.qualifications)
+    quals = "；".join(
+        translate(ZH, f"vocab.qualification.{q.code}")
+        + (f"（{translate(ZH, f'vocab.level.{q.level}')}）" if q.level else "")
+        for q in e.qualifications
+    )
     return [
         *codes[:4], districts.get(e.district_code or "", ""), codes[4],
         division[1] if division else "",
         codes[5], codes[6], translate(ZH, f"vocab.ownership.{e.ownership}") if e.ownership else "",
-        codes[7], listed, codes[9], quals, codes[10], codes[11],
-        translate(ZH, f"size.{codes[11]}") if codes[11] else "", codes[12],
+        codes[7], listed, codes[9], quals, codes[10], codes[11], codes[12],
+        translate(ZH, f"size.{codes[12]}") if codes[12] else "", codes[13],
     ]  # fmt: skip
 
 

@@ -21,19 +21,22 @@ from sqlalchemy import Integer, String, Text, and_, cast, func, or_, select, typ
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
+from highland.enterprises import recognition_frame as recognition
 from highland.enterprises import repository as repo
 from highland.enterprises import service
+from highland.enterprises.frame_math import i128 as _i128
+from highland.enterprises.frame_math import round_ratio as _round_ratio
 from highland.enterprises.memberships import membership_source
 from highland.enterprises.models import Enterprise, Financial, Qualification
 from highland.enterprises.portrait import (
     OUT_OF_SCOPE,
     SINGLE_CLASS_GROUPS,
     SIZE_ROWS_BY_SPECIFICITY,
-    EnterpriseFacts,
     IndustryMatcher,
     SizeRow,
     compute_portrait,
 )
+from highland.enterprises.portrait.recognition import RECOGNITION_FIGURES
 from highland.platform.db import table_of
 
 _S, _I = pl.String(), pl.Int64()
@@ -46,6 +49,7 @@ PORTRAIT_SCHEMA: dict[str, pl.DataType] = {
     "invention_patents": _I, "total_assets": _I, "revenue_growth": _I, "revenue_cagr_3y": _I,
     "lifecycle_stage": _S, "valuation_usd": _I, "last_round_usd": _I, "figures_year": _I,
     "chains": pl.List(pl.String()), "segments": pl.List(pl.String()),
+    **recognition.SCHEMA,
 }  # fmt: skip
 FIGURES = (
     "revenue", "output_value", "tax_paid", "employees", "rd_spend", "rd_staff",
@@ -102,8 +106,24 @@ def row_values(
         "figures_year": p.figures_year,
         "chains": sorted(set(memberships[0])),
         "segments": sorted(set(memberships[1])),
+        **_recognition_values(view, as_of),
     }
     return {name: row[name] for name in PORTRAIT_SCHEMA}
+
+
+def _recognition_values(view: service.PortraitView, as_of: date) -> dict[str, object]:
+    """The recognition fields of one enterprise's row (recognition_frame.SCHEMA)."""
+    p, ent = view.portrait, view.enterprise
+    figs = next((f for f in view.figures if f.year == p.figures_year), None)
+    out: dict[str, object] = {
+        name: getattr(figs, name) if figs else None for name in RECOGNITION_FIGURES
+    }
+    for name in recognition.RATIO_FIELDS:
+        out[name] = _millionths(p.fields[name].value, ent.uscc, name)
+    for name in (*recognition.MONEY_SUMS, "niche_years", "tech_sme_score"):
+        out[name] = p.fields[name].value
+    out["qualification_levels"] = recognition.row_levels(ent.qualifications, as_of)
+    return out
 
 
 def memberships_of(session: Session, enterprise_id: int) -> tuple[list[str], list[str]]:
@@ -139,11 +159,8 @@ def portrait_values(session: Session, uscc: str, as_of: date) -> dict[str, objec
     if ent is None:
         return None
     figures = repo.figures_of(session, ent.id)
-    facts = EnterpriseFacts(
-        ent.founded_on, ent.industry_code, ent.industry_section, ent.industry_division
-    )
     years = [service.to_year_figures(f) for f in figures]
-    p = compute_portrait(facts, years, as_of, service.lifecycle_rules())
+    p = compute_portrait(service.facts_of(ent), years, as_of, service.lifecycle_rules())
     return row_values(service.PortraitView(ent, figures, p), as_of, memberships_of(session, ent.id))
 
 
@@ -222,9 +239,11 @@ def _registry_query(scope: Scope, as_of: date) -> tuple[Any, ColumnElement[bool]
         .scalar_subquery()
     )
     cur, base1, base3 = f.alias("cur"), f.alias("base1"), f.alias("base3")
+    base2 = f.alias("base2")
     source = (
         e.outerjoin(cur, and_(cur.c.enterprise_id == e.c.id, cur.c.year == latest))
         .outerjoin(base1, and_(base1.c.enterprise_id == e.c.id, base1.c.year == cur.c.year - 1))
+        .outerjoin(base2, and_(base2.c.enterprise_id == e.c.id, base2.c.year == cur.c.year - 2))
         .outerjoin(base3, and_(base3.c.enterprise_id == e.c.id, base3.c.year == cur.c.year - 3))
     )
     columns: _Columns = {
@@ -242,6 +261,7 @@ def _registry_query(scope: Scope, as_of: date) -> tuple[Any, ColumnElement[bool]
         **{name: (cur.c[name], _I) for name in FIGURES},
         "base1_revenue": (base1.c.revenue, _I),
         "base3_revenue": (base3.c.revenue, _I),
+        **recognition.columns(e, cur, base1, base2),
     }
     return source, scope(e.c.id), columns
 
@@ -254,7 +274,9 @@ def _qualification_query(scope: Scope, as_of: date) -> tuple[Any, ColumnElement[
         or_(q.c.valid_to.is_(None), q.c.valid_to >= as_of),
         scope(q.c.enterprise_id),
     )
-    return q, valid, {"id": (q.c.enterprise_id, _I), "code": (q.c.code, _S)}
+    columns: _Columns = {"id": (q.c.enterprise_id, _I), "code": (q.c.code, _S),
+                         "level": (q.c.level, _S)}  # fmt: skip
+    return q, valid, columns
 
 
 def _membership_query(scope: Scope) -> tuple[Any, ColumnElement[bool], _Columns] | None:
@@ -281,23 +303,6 @@ def _load(
 
 
 # --------------------------------------------------------------------------- derived fields
-
-
-def _i128(value: int | pl.Expr) -> pl.Expr:
-    if isinstance(value, pl.Expr):
-        return value.cast(pl.Int128)
-    return pl.lit(value, dtype=pl.Int128)
-
-
-def _round_ratio(numerator: pl.Expr, denominator: pl.Expr) -> pl.Expr:
-    """portrait._round_ratio in Int128 millionths: half-up, ties away from zero."""
-    n, d = _i128(numerator), _i128(denominator)
-    # |n| <= 2**64, so |n| * 10**6 < 2**84: far inside Int128.
-    scaled, den = n.abs() * _i128(MILLION), d.abs()
-    quotient = scaled // den
-    rounded = quotient + (2 * (scaled - quotient * den) >= den).cast(pl.Int128)
-    sign = pl.when((n < 0) != (d < 0)).then(_i128(-1)).otherwise(_i128(1))
-    return sign * rounded
 
 
 def _cube(x: pl.Expr) -> pl.Expr:
@@ -410,6 +415,7 @@ def _derive(
 ) -> pl.DataFrame:
     """The portrait fields from the loaded rows, in PORTRAIT_SCHEMA's order and types."""
     held = quals.group_by("id").agg(pl.col("code").sort().alias("qualifications"))
+    held = held.join(recognition.levels(quals), on="id", how="left")
     if members is None:
         members = pl.DataFrame(schema={"id": _I, "chain": _S, "segment": _S})
     member_of = members.group_by("id").agg(
@@ -424,6 +430,7 @@ def _derive(
         .join(member_of.lazy(), on="id", how="left")
         .with_columns(
             pl.col("qualifications").fill_null(pl.lit([], dtype=pl.List(pl.String))),
+            pl.col("qualification_levels").fill_null(empty),
             # No accepted membership: the empty set, which is known (not missing).
             pl.col("chains").fill_null(empty),
             pl.col("segments").fill_null(empty),
@@ -435,6 +442,7 @@ def _derive(
             ),
         )
     )
+    lazy = recognition.derive(lazy, as_of)
     labels = {"lifecycle_stage": _lifecycle(), "size_class": _size_class()}
     # Lazy, so that Polars evaluates the expressions the branches share only once (3x less work).
     frame = _with_cagr(lazy).with_columns(**labels).collect()

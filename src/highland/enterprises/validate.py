@@ -8,11 +8,12 @@ from datetime import date
 import polars as pl
 
 from highland.enterprises.vocab import (
-    COUNT_COLUMNS,
     FALSE_WORDS,
+    FIGURE_COUNTS,
+    FIGURE_MONEY,
     HMT_COUNTRIES,
     ISO_COUNTRIES,
-    MONEY_COLUMNS,
+    LEVEL_ALIASES,
     OWNERSHIP_ALIASES,
     QUALIFICATION_ALIASES,
     SOURCE_ALIASES,
@@ -278,6 +279,22 @@ def enterprises(
             )
         )
         out.append(pl.col("country"))
+    if "niche_since" in present:
+        since = pl.col("niche_since").str.strip_chars().str.replace(r"\.0$", "")
+        since = pl.when(since.str.contains(r"^\d{4}$")).then(since.cast(pl.Int64, strict=False))
+        df = df.with_columns(since.alias("__niche"))
+        since = pl.col("__niche")
+        given = pl.col("niche_since").is_not_null()
+        bad = given & since.is_null()
+        checks.append(_Check("niche_since", bad, "not a year (write e.g. 2018)"))
+        checks.append(
+            _Check(
+                "niche_since",
+                (since < 1900) | (since > ctx.today.year),
+                f"implausible year; expected 1900–{ctx.today.year}",
+            )
+        )
+        out.append(since.alias("niche_since"))
     if "listed" in present:
         listed = pl.col("__listed")
         checks.append(
@@ -297,7 +314,10 @@ def enterprises(
 
 
 def _qualifications(df: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Split 'code@from/to;code' cells into rows (row, uscc, code, valid_from, valid_to)."""
+    """Split 'code:level@from/to;code' cells into rows (row, uscc, code, level, valid_from,
+    valid_to); the level and the dates are optional."""
+    # long: one list of vectorised checks over the exploded items (form, code, level, dates,
+    # order, repeats), each naming the item; split, the items would be exploded again.
     items = (
         df.select(ROW, "uscc", "qualifications")
         .filter(pl.col("qualifications").is_not_null())
@@ -307,10 +327,15 @@ def _qualifications(df: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         .filter(pl.col("qualifications") != "")
     )
     parts = pl.col("qualifications").str.extract_groups(
-        r"^([^@]+?)\s*(?:@\s*(\d{4}-\d{2}-\d{2})?\s*/\s*(\d{4}-\d{2}-\d{2})?)?$"
+        r"^([^@:：]+?)\s*(?:[:：]\s*([^@]*?))?\s*"
+        r"(?:@\s*(\d{4}-\d{2}-\d{2})?\s*/\s*(\d{4}-\d{2}-\d{2})?)?$"
     )
     items = items.with_columns(parts.alias("p")).unnest("p")
-    items = items.rename({"1": "raw_code", "2": "from_text", "3": "to_text"})
+    items = items.rename({"1": "raw_code", "2": "raw_level", "3": "from_text", "4": "to_text"})
+    level = pl.col("raw_level").str.to_lowercase()
+    items = items.with_columns(
+        level.replace_strict(LEVEL_ALIASES, default=None, return_dtype=pl.String).alias("level")
+    )
     code = pl.coalesce(
         pl.col("raw_code")
         .str.to_lowercase()
@@ -331,6 +356,15 @@ def _qualifications(df: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
             pl.col("raw_code").is_null(),
             col,
             pl.format("'{}' is not code or code@YYYY-MM-DD/YYYY-MM-DD", pl.col(col)),
+        ),
+        _err(
+            items,
+            (pl.col("raw_level").fill_null("") != "") & pl.col("level").is_null(),
+            col,
+            pl.format(
+                "unknown qualification level '{}'; use national, provincial or municipal",
+                pl.col("raw_level"),
+            ),
         ),
         _err(
             items,
@@ -368,7 +402,7 @@ def _qualifications(df: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         ),
     ]
     good = (
-        items.select(ROW, "uscc", "code", "valid_from", "valid_to")
+        items.select(ROW, "uscc", "code", "level", "valid_from", "valid_to")
         .filter(pl.col("code").is_not_null())
         .unique(subset=[ROW, "code"], keep="first")
     )
@@ -438,8 +472,8 @@ def financials(
     # long: as `enterprises`, every check is built for one vectorised pass.
     present = set(df.columns)
     df = df.with_columns(pl.col("uscc").str.to_uppercase())
-    money = [c for c in (*MONEY_COLUMNS, *USD_COLUMNS) if c in present]
-    counts = [c for c in COUNT_COLUMNS if c in present]
+    money = [c for c in (*FIGURE_MONEY, *USD_COLUMNS) if c in present]
+    counts = [c for c in FIGURE_COUNTS if c in present]
     year = pl.col("year").str.replace(r"\.0$", "").cast(pl.Int64, strict=False)
     # Typed values first, each computed once and in parallel; the rules then only compare.
     # A cell is invalid exactly when it is filled and its typed value is null.
@@ -485,14 +519,14 @@ def financials(
         )
     )
     out: list[pl.Expr] = [pl.col(ROW), pl.col("uscc"), year.alias("year")]
-    for col in (*MONEY_COLUMNS, *USD_COLUMNS):
+    for col in (*FIGURE_MONEY, *USD_COLUMNS):
         if col in present:
             value = pl.col(f"__v_{col}")
             checks.append(
                 _Check(col, pl.col(col).is_not_null() & value.is_null(), _money_error(col))
             )
             out.append(value.alias(col))
-    for col in COUNT_COLUMNS:
+    for col in FIGURE_COUNTS:
         if col in present:
             value = pl.col(f"__v_{col}")
             checks.append(
@@ -502,6 +536,14 @@ def financials(
     if "rd_staff" in present and "employees" in present:
         rd, emp = pl.col("__v_rd_staff"), pl.col("__v_employees")
         checks.append(_Check("rd_staff", rd > emp, "more R&D staff than employees"))
+    # A part never exceeds its whole (both given): 科技人员 of 从业人员, the revenues of 营业收入.
+    for part, whole, message in (
+        ("tech_staff", "employees", "more S&T staff than employees"),
+        ("main_revenue", "revenue", "main business revenue above revenue"),
+        ("hightech_revenue", "revenue", "high-tech revenue above revenue"),
+    ):
+        if part in present and whole in present:
+            checks.append(_Check(part, pl.col(f"__v_{part}") > pl.col(f"__v_{whole}"), message))
     if "source" in present:
         src = pl.coalesce(
             pl.col("source")

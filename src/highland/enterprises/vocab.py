@@ -37,6 +37,18 @@ QUALIFICATION_ALIASES: dict[str, str] = {
     "单项冠军": "single_champion",
 }
 
+# Who granted a qualification (enterprise_qualification.level); names: `vocab.level.<code>`.
+# A file writes it after the code: "srdi:provincial", "专精特新:省级".
+QUALIFICATION_LEVELS: tuple[str, ...] = ("national", "provincial", "municipal")
+LEVEL_ALIASES: dict[str, str] = {
+    **{code: code for code in QUALIFICATION_LEVELS},
+    **{_zh("level", code): code for code in QUALIFICATION_LEVELS},
+    "国家": "national",
+    "省": "provincial",
+    "省级（江苏）": "provincial",
+    "市": "municipal",
+}
+
 # names: catalogue `vocab.ownership.<code>`
 OWNERSHIP: tuple[str, ...] = ("private", "state", "collective", "foreign", "hmt")
 
@@ -85,6 +97,8 @@ ENTERPRISE_COLUMNS = (
     "listed",
     "qualifications",
     "address",
+    # The year it began in its niche market (专精特新's 从事细分市场年限).
+    "niche_since",
 )
 # What an enterprise import reads: the export's columns and the business scope (经营范围,
 # optional, at most 2,000 characters; it feeds the chains' keyword suggestions).
@@ -92,8 +106,14 @@ ENTERPRISE_IMPORT_COLUMNS = (*ENTERPRISE_COLUMNS, "business_scope")
 ENTERPRISE_REQUIRED = ("uscc", "name", "district_code", "industry_code", "founded_on")
 
 MONEY_COLUMNS = ("revenue", "output_value", "tax_paid", "rd_spend", "total_assets")
+# What the recognitions test: 主营业务收入, 高新技术产品（服务）收入, 新增股权融资 (money);
+# 科技人员, Ⅰ类 and Ⅱ类知识产权 (counts).
+RECOGNITION_MONEY = ("main_revenue", "hightech_revenue", "equity_raised")
+RECOGNITION_COUNTS = ("tech_staff", "ip_class1", "ip_class2")
 USD_COLUMNS = ("last_round_usd", "valuation_usd")
 COUNT_COLUMNS = ("employees", "rd_staff", "invention_patents")
+FIGURE_MONEY = (*MONEY_COLUMNS, *RECOGNITION_MONEY)
+FIGURE_COUNTS = (*COUNT_COLUMNS, *RECOGNITION_COUNTS)
 FINANCIAL_COLUMNS = (
     "uscc",
     "year",
@@ -107,6 +127,12 @@ FINANCIAL_COLUMNS = (
     "total_assets",
     "last_round_usd",
     "valuation_usd",
+    "main_revenue",
+    "hightech_revenue",
+    "tech_staff",
+    "ip_class1",
+    "ip_class2",
+    "equity_raised",
     "source",
     "source_date",
 )
@@ -166,6 +192,24 @@ HEADER_ALIASES: dict[str, str] = {
     "数据来源": "source",
     "来源": "source",
     "数据日期": "source_date",
+    "主营业务收入": "main_revenue",
+    "高新技术产品（服务）收入": "hightech_revenue",
+    "高新技术产品(服务)收入": "hightech_revenue",
+    "高新技术产品收入": "hightech_revenue",
+    "高新收入": "hightech_revenue",
+    "科技人员": "tech_staff",
+    "科技人员数": "tech_staff",
+    "Ⅰ类知识产权": "ip_class1",
+    "I类知识产权": "ip_class1",
+    "一类知识产权": "ip_class1",
+    "Ⅱ类知识产权": "ip_class2",
+    "II类知识产权": "ip_class2",
+    "二类知识产权": "ip_class2",
+    "新增股权融资": "equity_raised",
+    "股权融资": "equity_raised",
+    "细分市场起始年份": "niche_since",
+    "从事细分市场起始年份": "niche_since",
+    "进入细分市场年份": "niche_since",
 }
 
 # ISO 3166-1 alpha-2 codes (officially assigned), for the `country` column.

@@ -15,6 +15,7 @@ ENTERPRISE_COLUMNS = (
     "qualifications",
     "address",
     "business_scope",
+    "niche_since",
 )
 FINANCIAL_COLUMNS = (
     "uscc",
@@ -29,6 +30,12 @@ FINANCIAL_COLUMNS = (
     "total_assets",
     "last_round_usd",
     "valuation_usd",
+    "main_revenue",
+    "hightech_revenue",
+    "tech_staff",
+    "ip_class1",
+    "ip_class2",
+    "equity_raised",
 )
 
 EARLIEST_YEAR = 1990

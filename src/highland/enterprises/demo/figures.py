@@ -10,7 +10,7 @@ from highland.enterprises.demo.columns import FINANCIAL_COLUMNS
 from highland.enterprises.demo.industries import MFG, OUTPUT_KINDS, Industry
 from highland.enterprises.demo.traits import QUALIFICATIONS
 from highland.enterprises.demo.vectors import counts, fixed2, pick
-from highland.enterprises.vocab import MONEY_COLUMNS, USD_COLUMNS
+from highland.enterprises.vocab import FIGURE_MONEY, USD_COLUMNS
 
 
 def draw_qualifications(
@@ -187,7 +187,7 @@ def financial_frame(
 ) -> pl.DataFrame:
     """Flatten the (firm, year) matrices into one string row per firm and reported year."""
     firm, year_k = np.nonzero(valid)
-    money = {*MONEY_COLUMNS, *USD_COLUMNS}
+    money = {*FIGURE_MONEY, *USD_COLUMNS}
     columns: dict[str, pl.Series] = {
         "uscc": uscc.gather(firm),
         "year": pick([str(y) for y in years], year_k),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from highland.enterprises.demo import recognition
 from highland.enterprises.demo.columns import EARLIEST_YEAR, MAX_N
 from highland.enterprises.demo.figures import draw_qualifications, financial_frame, yearly_figures
 from highland.enterprises.demo.industries import (
@@ -161,6 +162,16 @@ def generate(
         qual["high_tech"],
         ownership_i,
     )
+    # -- what the recognitions test: a generator of its own, so the draws above and below
+    # stay what they were for a given (n, seed) --
+    extra = recognition.generator(seed)
+    fin |= recognition.recognition_figures(
+        extra, fin, valid, firm_age, is_tech, is_mfg, company, qual["high_tech"]
+    )
+    niche = recognition.niche_since(
+        extra, found_year, last_year, is_mfg, company, log_rev, qual["srdi"]
+    )
+    levels = recognition.qualification_levels(extra, n)
 
     # -- enterprise strings --
     log_rev_last = np.log10(revenue[:, -1])
@@ -185,6 +196,7 @@ def generate(
         listed_unknown,
         share_company,
         qual,
+        (niche, levels),
     )
     financials = financial_frame(enterprises["uscc"], fin, valid, years)
     return enterprises, financials
@@ -204,8 +216,10 @@ def _enterprise_frame(
     listed_unknown: np.ndarray,
     share_company: np.ndarray,
     qual: dict[str, np.ndarray],
+    recognised: tuple[np.ndarray, dict[str, np.ndarray]],
 ) -> pl.DataFrame:
-    """Build the enterprises frame (all strings) from the drawn attributes."""
+    """Build the enterprises frame (all strings) from the drawn attributes; `recognised` is
+    the niche-market start year (0: not stated) and each qualification's level."""
     # long: column by column, the draws in their fixed order (see generate).
     n = len(idx)
     etype_codes = [e[0] for e in ETYPES]
@@ -283,14 +297,13 @@ def _enterprise_frame(
         start = day_numbers(issue, month, day)
         end = day_numbers(issue + years_valid, month, day) - 1
         dated = pl.Series(rng.random(k) < 0.85)
+        suffixes = [f":{level}" if level else "" for level in recognition.LEVELS]
+        head = pl.lit(code) + pick(suffixes, recognised[1][code][holders])
         text = pl.select(
             pl.when(dated)
-            .then(
-                pl.concat_str(
-                    [pl.lit(code + "@"), date_strings(start), pl.lit("/"), date_strings(end)]
-                )
-            )
-            .otherwise(pl.lit(code))
+            .then(pl.concat_str([head, pl.lit("@"), date_strings(start), pl.lit("/"),
+                                 date_strings(end)]))  # fmt: skip
+            .otherwise(head)
         ).to_series()
         cell = pl.repeat(None, n, dtype=pl.String, eager=True).alias(code)
         qual_cols.append(cell.scatter(holders, text) if k else cell)
@@ -384,6 +397,7 @@ def _enterprise_frame(
         qualifications=qualifications,
         address=address,
         business_scope=business_scope(industries, industry_i),
+        niche_since=pl.Series(recognised[0], dtype=pl.Int64).cast(pl.String),
     )
     return frame.with_columns(
         pl.when(pl.col("country") == "").then(None).otherwise("country").alias("country"),
@@ -391,4 +405,7 @@ def _enterprise_frame(
         .then(None)
         .otherwise("listed")
         .alias("listed"),
+        pl.when(pl.col("niche_since") == "0").then(None).otherwise("niche_since").alias(
+            "niche_since"
+        ),
     )

@@ -219,6 +219,7 @@ def _qualification_keys(df: pl.DataFrame) -> pl.DataFrame:
     """One text per enterprise that is equal exactly when the qualification sets are."""
     item = pl.concat_str(
         pl.col("code"),
+        pl.col("level").fill_null("-"),
         pl.col("valid_from").cast(pl.String).fill_null("-"),
         pl.col("valid_to").cast(pl.String).fill_null("-"),
         separator="@",
@@ -238,16 +239,17 @@ def _merge_qualifications(
     stage = stage_enterprise()
     q = table_of(Qualification)
     existing = session.execute(
-        select(stage.c.uscc, q.c.code, q.c.valid_from, q.c.valid_to).join(
+        select(stage.c.uscc, q.c.code, q.c.level, q.c.valid_from, q.c.valid_to).join(
             q, q.c.enterprise_id == stage.c.eid
         )
     ).all()
     old = pl.DataFrame(
         [tuple(r) for r in existing],
-        schema={"uscc": pl.String, "code": pl.String, "valid_from": pl.Date, "valid_to": pl.Date},
+        schema={"uscc": pl.String, "code": pl.String, "level": pl.String, "valid_from": pl.Date,
+                "valid_to": pl.Date},  # fmt: skip
         orient="row",
     )
-    new = quals.select("uscc", "code", "valid_from", "valid_to")
+    new = quals.select("uscc", "code", "level", "valid_from", "valid_to")
     # The listed enterprises whose set differs, in file order (none or some on either side).
     compared = (
         typed.select("uscc")
@@ -283,7 +285,7 @@ def _merge_qualifications(
     rows = (
         new.join(order, on="uscc", how="inner")
         .sort(["__order", "code"])
-        .select("enterprise_id", "code", "valid_from", "valid_to")
+        .select("enterprise_id", "code", "level", "valid_from", "valid_to")
     )
     insert_frame(session, q, rows)
     # Enterprises that had qualifications before: an update of their qualifications.
@@ -294,8 +296,8 @@ def _merge_qualifications(
         def _sets(df: pl.DataFrame) -> dict[str, list[tuple[Any, ...]]]:
             out: dict[str, list[tuple[Any, ...]]] = {}
             mine = df.filter(pl.col("uscc").is_in(list(fresh)))
-            for u, c, f, t in mine.sort(["uscc", "code"]).iter_rows():
-                out.setdefault(u, []).append((c, f, t))
+            for u, c, level, f, t in mine.sort(["uscc", "code"]).iter_rows():
+                out.setdefault(u, []).append((c, level, f, t))
             return out
 
         old_sets, new_sets = _sets(old), _sets(new)

@@ -25,7 +25,8 @@ from highland.enterprises.models import (
     Enterprise,
 )
 from highland.enterprises.vocab import (
-    MONEY_COLUMNS,
+    FIGURE_COUNTS,
+    FIGURE_MONEY,
     USD_COLUMNS,
 )
 
@@ -54,6 +55,7 @@ def _make_stage_enterprise() -> Table:
         Column("listed", Boolean),
         Column("address", String),
         Column("business_scope", Text),
+        Column("niche_since", Integer),
         Column("eid", Integer),
         # Set by the merge: created by this import; name index to rebuild (created or renamed).
         Column("fresh", Boolean),
@@ -72,8 +74,8 @@ def _make_stage_financial_ids() -> Table:
 
 
 def _make_stage_financial() -> Table:
-    money = [Column(c, BigInteger) for c in (*MONEY_COLUMNS, *USD_COLUMNS)]
-    counts = [Column(c, Integer) for c in ("employees", "rd_staff", "invention_patents")]
+    money = [Column(c, BigInteger) for c in (*FIGURE_MONEY, *USD_COLUMNS)]
+    counts = [Column(c, Integer) for c in FIGURE_COUNTS]
     return Table(
         "stage_financial",
         _stage_meta,

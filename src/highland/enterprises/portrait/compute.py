@@ -17,6 +17,7 @@ from highland.enterprises.portrait.numbers import (
     growth_field,
     rd_intensity_field,
 )
+from highland.enterprises.portrait.recognition import recognition_fields
 from highland.enterprises.portrait.size_reason import size_class_field
 
 # --------------------------------------------------------------------------- the portrait
@@ -56,4 +57,8 @@ def compute_portrait(
         )
     }
     derived["lifecycle_stage"] = lifecycle_field(derived, rules, year)
+    for d in recognition_fields(
+        by_year, year, facts.founded_on, facts.niche_since, as_of, derived["rd_intensity"]
+    ):
+        derived[d.name] = d
     return Portrait(as_of=as_of, figures_year=year, fields=derived)

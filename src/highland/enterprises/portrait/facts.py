@@ -15,6 +15,12 @@ from pathlib import Path
 
 SIZE_CLASSES = ("large", "medium", "small", "micro")
 LIFECYCLE_STAGES = ("startup", "growth", "expansion", "mature")
+# What the recognitions test (portrait/recognition.py), in the order a page shows them.
+RECOGNITION_FIELDS = (
+    "tech_staff_share", "rd_staff_share", "hightech_revenue_share", "main_revenue_share",
+    "rd_intensity_3y", "rd_intensity_min_2y", "rd_spend_2y", "main_revenue_growth_2y",
+    "equity_raised_2y", "equity_raised_3y", "niche_years", "tech_sme_score",
+)  # fmt: skip
 PORTRAIT_FIELDS = (
     "age_years",
     "size_class",
@@ -22,6 +28,7 @@ PORTRAIT_FIELDS = (
     "revenue_growth",
     "revenue_cagr_3y",
     "lifecycle_stage",
+    *RECOGNITION_FIELDS,
 )
 # The numeric derived fields a lifecycle rule may compare (size_class is a label, not a number).
 LIFECYCLE_FIELDS = ("age_years", "rd_intensity", "revenue_growth", "revenue_cagr_3y")
@@ -69,6 +76,14 @@ class YearFigures:
     invention_patents: int | None = None
     last_round_usd: int | None = None
     valuation_usd: int | None = None
+    # What the recognitions test: 主营业务收入, 高新技术产品（服务）收入 (fen), 科技人员,
+    # Ⅰ/Ⅱ类知识产权 in force, 新增股权融资 of the year (fen).
+    main_revenue: int | None = None
+    hightech_revenue: int | None = None
+    tech_staff: int | None = None
+    ip_class1: int | None = None
+    ip_class2: int | None = None
+    equity_raised: int | None = None
 
     def __post_init__(self) -> None:
         """Refuse floats and other non-integers so that money stays exact."""
@@ -88,6 +103,8 @@ class EnterpriseFacts:
     industry_code: str
     industry_section: str
     industry_division: str
+    # The year it began in its niche market (专精特新's 从事细分市场年限), None if not known.
+    niche_since: int | None = None
 
     def __post_init__(self) -> None:
         """Refuse industry codes that are malformed or contradict each other."""

@@ -130,13 +130,7 @@ FIELDS: dict[str, FieldSpec] = {f.name: f for f in (
 
 # The fields above that the enterprise portrait does not hold: always missing (None) until a
 # portrait source supplies them. Evaluators add them as null columns.
-UNSOURCED_FIELDS = (
-    "main_revenue", "hightech_revenue", "tech_staff", "ip_class1", "ip_class2",
-    "equity_raised_2y", "equity_raised_3y", "rd_spend_2y", "rd_intensity_3y",
-    "rd_intensity_min_2y", "tech_staff_share", "rd_staff_share", "hightech_revenue_share",
-    "main_revenue_share", "main_revenue_growth_2y", "niche_years", "tech_sme_score",
-    "qualification_levels", "zone",
-)  # fmt: skip
+UNSOURCED_FIELDS = ("zone",)
 
 FIXED_FIELDS = frozenset(n for n, f in FIELDS.items() if f.fixed)
 NUMERIC_SCALES: dict[str, int] = {n: f.scale for n, f in FIELDS.items() if f.numeric}
