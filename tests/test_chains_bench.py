@@ -1,0 +1,40 @@
+"""The chain-analytics bench at its smoke size: on a `highland demo` database of its own, every
+part runs (loading the eight chains, suggestions and acceptance, analytics, the monthly
+indicators, trends) and the plain-Polars peer agrees with `analyse` on every LQ and HHI
+(figures, not timings, are asserted: docs/PERFORMANCE.md has the times)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent.parent / "bench" / "bench_chains.py"
+CHAINS = {"software", "nev", "medicine", "ai", "ic", "smart-grid", "rail", "smart-equipment"}
+
+
+def _bench() -> Any:
+    spec = importlib.util.spec_from_file_location("bench_chains", BENCH)
+    assert spec is not None and spec.loader is not None
+    module: Any = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_chains_smoke_runs_every_part_and_the_peer_agrees(tmp_path: Path) -> None:
+    result = _bench().main(["--smoke", "--work", str(tmp_path)])
+    assert result["runs"] == 1 and result["chain_load"]["counts"]["created"] == 8
+    (size,) = result["sizes"]
+    assert size["enterprises"] == 200
+    assert size["setup"]["accepted_rows"] > 0 and size["setup"]["decide_chain1_error"] is None
+    analyse = size["analyse"]
+    assert set(analyse["members"]) == CHAINS and sum(analyse["members"].values()) > 0
+    assert len(analyse["runs_s"]) == 1 and set(analyse["gaps"]) == CHAINS
+    assert len(size["indicators"]["after_change_runs_s"]) == 1
+    assert size["trends"]["months"] == 12
+    peer = size["peer"]
+    assert peer["agree"], peer["disagreements"]
+    assert peer["numbers_compared"] > 8
+    assert (tmp_path / "chains-200-20240601.db").exists()
