@@ -53,9 +53,7 @@ def _accepted(path: Path) -> int:
     return int(row[0] or 0)
 
 
-def working_copy(
-    n: int, seed: int, reuse: bool, where: Path = DATA
-) -> tuple[Path, dict[str, Any]]:
+def working_copy(n: int, seed: int, reuse: bool, where: Path = DATA) -> tuple[Path, dict[str, Any]]:
     """The database the reports are built over, with accepted members (see the docstring)."""
     from highland.platform.db import make_engine
     from highland.schema import upgrade
