@@ -5,8 +5,8 @@ becomes one boolean per code: every qualification, the codes the rules name of a
 as OpenFisca has no set type; a field the frame lacks is its default for all), and one
 boolean variable per policy whose formula is the policy's eligibility written with numpy
 operators, the way an OpenFisca country package writes it by hand. The formula source is
-generated from the very
-same compiled criteria Highland evaluates, so both compute the same rules.
+generated from the very same compiled criteria Highland evaluates, so both compute the same
+rules.
 
 Semantic differences, inherent to OpenFisca (see docs/PERFORMANCE.md):
 
