@@ -5,7 +5,8 @@
   such as ``min(rd_spend * 0.1, 2000000)``. Every policy is in force at AS_OF.
   With `missing` > 0, that share of the policies also reads one of the rule fields the
   portrait does not supply yet (`fields.UNSOURCED_FIELDS`, such as the recognitions' S&T staff
-  share): every enterprise is unknown on it, so those policies find no one eligible.
+  share), as one more required criterion: every enterprise is unknown on it, so those
+  policies find no one eligible.
 - `portrait_frame(n, seed)`: n enterprises in the portrait frame's integer representation
   (money in fen, USD in cents, ratios in millionths, counts and years as integers; null for
   missing, 5–15 % per numeric field), columns and types of `snapshot.PORTRAIT_SCHEMA`. A
@@ -464,14 +465,14 @@ def policies_yaml(n: int, seed: int, missing: float = 0.0) -> str:
             field, text = g.any_one(effective)
             if field not in {f for f, _ in drawn} and not (stages and field == "lifecycle_stage"):
                 drawn.append((field, text))
-        if missing and extra.r.random() < missing:
-            drawn.append(extra.unsourced())
         items = [text for _, text in drawn]
         if len(items) >= 2 and r.random() < 0.1:  # one of them negated
             items[1] = f"not: {items[1]}"
         if len(items) >= 3 and r.random() < 0.25:  # two of them as alternatives
             a, b = items.pop(), items.pop()
             items.append(f"any:\n        - {a}\n        - {b}")
+        if missing and extra.r.random() < missing:  # one more, required: never eligible
+            items.append(extra.unsourced()[1])
         lines = [
             f"id: bench-{i:03d}",
             f"title: 基准测试政策第{i}号",

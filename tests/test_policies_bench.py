@@ -1,0 +1,57 @@
+"""The policies bench at its smoke size: every part runs on a generated frame and a `highland
+demo` registry of its own — the set-based engine, the plain evaluator (which must agree with
+it), one enterprise explained, "who qualifies" through the API, `highland policies match` —
+with a quarter of the generated policies also reading a rule field the portrait does not
+supply yet, which nobody can then satisfy. OpenFisca, an optional extra ('.[bench]'), is the
+peer when installed; without it only its parts are skipped (figures, not timings, are
+asserted: docs/PERFORMANCE.md has the times)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent.parent / "bench" / "bench_policies.py"
+
+
+def _bench() -> Any:
+    spec = importlib.util.spec_from_file_location("bench_policies", BENCH)
+    assert spec is not None and spec.loader is not None
+    module: Any = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_policies_smoke_runs_every_part_and_the_evaluators_agree(tmp_path: Path) -> None:
+    bench = _bench()
+    result = bench.main(["--smoke", "--work", str(tmp_path)])
+    n, p = result["enterprises"], result["policies"]
+    assert (n, p, result["runs"]) == (200, 20, 1)
+    engine = result["engine"]
+    totals = engine["totals"]
+    assert totals["eligible"] + totals["ineligible"] + totals["unknown"] == n * p, totals
+    assert len(engine["eligible_by_policy"]) == p and totals["eligible"] > 0
+    assert engine["reading_unsourced"] > 0 and engine["eligible_reading_unsourced"] == 0
+    assert result["plain"]["agrees_with_engine_on_sample"]
+    assert result["plain"]["sample_rows"] == n
+    single = result["single"]
+    assert single["reps"] == 50 and "eligible" in single["statuses"]
+    peer = result["openfisca"]
+    if bench.openfisca_missing():
+        assert peer == {"skipped": bench.openfisca_missing()}
+        assert "openfisca_skipped" in single
+    else:  # where every field a policy reads is known, OpenFisca decides as we do
+        assert peer["agreement"]["differ_complete"] == 0, peer["agreement"]
+        assert peer["agreement"]["rows_x_policies_complete"] > 0
+        assert len(peer["eligible_by_policy"]) == p and single["openfisca_reps"] == 50
+    api = result["api"]
+    assert [r["policy"] for r in api["results"]] == list(bench.DEMO_POLICIES)
+    assert all(isinstance(r["eligible"], int) for r in api["results"]), api["results"]
+    match = result["match"]
+    assert match["portrait_frame"]["rows"] == n
+    assert match["rows_written"] > 0 and match["rows_written"] % n == 0, match
+    assert (tmp_path / f"match-{n}.csv").exists()
+    assert (tmp_path / "polbench-200" / "highland.db").exists()
