@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import random
 from datetime import date, timedelta
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -257,11 +258,10 @@ def portrait_frame(n: int, seed: int) -> pl.DataFrame:
     frame = pl.select(**columns).join(lookup, on="__m", how="left", maintain_order="left")
     # Columns not generated here (the chains and segments among them: the generated policies
     # never ask for a chain or a segment) are missing for everyone; a set is known empty.
+    absent = [(name, kind) for name, kind in PORTRAIT_SCHEMA.items() if name not in frame.columns]
     frame = frame.with_columns(
-        (pl.lit([], dtype=kind) if isinstance(kind, pl.List) else pl.lit(None, dtype=kind))
-        .alias(name)
-        for name, kind in PORTRAIT_SCHEMA.items()
-        if name not in frame.columns
+        pl.lit([] if isinstance(kind, pl.List) else None, dtype=kind).alias(name)
+        for name, kind in absent
     )
     return frame.select(pl.col(c).cast(t) for c, t in PORTRAIT_SCHEMA.items())
 
@@ -495,9 +495,7 @@ def policies_yaml(n: int, seed: int, missing: float = 0.0) -> str:
     return "\n---\n".join(docs) + "\n"
 
 
-def compiled_policies(
-    n: int, seed: int, as_of: date = AS_OF, missing: float = 0.0
-) -> list:  # type: ignore[type-arg]
+def compiled_policies(n: int, seed: int, as_of: date = AS_OF, missing: float = 0.0) -> list[Any]:
     """The n generated policies, read with loader.read_text and compiled at as_of."""
     from highland.policies.rules.loader import read_text
     from highland.policies.rules.model import compile_policy
