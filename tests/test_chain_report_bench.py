@@ -1,30 +1,23 @@
-"""The monthly chain report bench at its smoke size: on a `highland demo` database of its own,
-each of the eight chains gets a scheduling record for the month and a report built, as HTML
-and as a workbook (figures, not timings, are asserted: docs/PERFORMANCE.md has the times)."""
+"""The monthly chain report bench at its smoke size: on a 200-firm `highland demo` database
+(the session's, built by the benches' own builder), each of the eight chains gets a scheduling
+record for the month and a report built, as HTML and as a workbook (figures, not timings, are
+asserted: docs/PERFORMANCE.md has the times)."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
-from typing import Any
 
-BENCH = Path(__file__).resolve().parent.parent / "bench" / "bench_chain_report.py"
+import pytest
 
-
-def _bench() -> Any:
-    spec = importlib.util.spec_from_file_location("bench_chain_report", BENCH)
-    assert spec is not None and spec.loader is not None
-    module: Any = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+from tests.bench_shared import DEMO_N, demo_copy, load
 
 
 def test_chain_report_smoke_builds_every_chains_report_as_html_and_workbook(
-    tmp_path: Path,
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    result = _bench().main(["--smoke", "--work", str(tmp_path)])
+    bench = load("bench_chain_report")
+    demo_copy(tmp_path_factory, tmp_path / f"chains-{DEMO_N}-{bench.SEED}.db")
+    result = bench.main(["--smoke", "--work", str(tmp_path)])
     assert result["enterprises"] == 200 and result["runs"] == 1
     assert result["setup"]["setup"]["accepted_rows"] > 0
     assert result["records"]["created"] == 8  # a fresh database: one record per chain

@@ -1,30 +1,26 @@
-"""The chain-analytics bench at its smoke size: on a `highland demo` database of its own, every
-part runs (loading the eight chains, suggestions and acceptance, analytics, the monthly
-indicators, trends) and the plain-Polars peer agrees with `analyse` on every LQ and HHI
-(figures, not timings, are asserted: docs/PERFORMANCE.md has the times)."""
+"""The chain-analytics bench at its smoke size: on a 200-firm `highland demo` database (the
+session's, built by the bench's own builder), every part runs (loading the eight chains,
+suggestions and acceptance, analytics, the monthly indicators, trends) and the plain-Polars
+peer agrees with `analyse` on every LQ and HHI (figures, not timings, are asserted:
+docs/PERFORMANCE.md has the times)."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
-from typing import Any
 
-BENCH = Path(__file__).resolve().parent.parent / "bench" / "bench_chains.py"
+import pytest
+
+from tests.bench_shared import DEMO_N, demo_copy, load
+
 CHAINS = {"software", "nev", "medicine", "ai", "ic", "smart-grid", "rail", "smart-equipment"}
 
 
-def _bench() -> Any:
-    spec = importlib.util.spec_from_file_location("bench_chains", BENCH)
-    assert spec is not None and spec.loader is not None
-    module: Any = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_chains_smoke_runs_every_part_and_the_peer_agrees(tmp_path: Path) -> None:
-    result = _bench().main(["--smoke", "--work", str(tmp_path)])
+def test_chains_smoke_runs_every_part_and_the_peer_agrees(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    bench = load("bench_chains")
+    demo_copy(tmp_path_factory, tmp_path / f"chains-{DEMO_N}-{bench.SEED}.db")
+    result = bench.main(["--smoke", "--work", str(tmp_path)])
     assert result["runs"] == 1 and result["chain_load"]["counts"]["created"] == 8
     (size,) = result["sizes"]
     assert size["enterprises"] == 200
@@ -37,4 +33,4 @@ def test_chains_smoke_runs_every_part_and_the_peer_agrees(tmp_path: Path) -> Non
     peer = size["peer"]
     assert peer["agree"], peer["disagreements"]
     assert peer["numbers_compared"] > 8
-    assert (tmp_path / "chains-200-20240601.db").exists()
+    assert (tmp_path / "chains-200-work.db").exists()

@@ -1,32 +1,26 @@
-"""The policies bench at its smoke size: every part runs on a generated frame and a `highland
-demo` registry of its own — the set-based engine, the plain evaluator (which must agree with
-it), one enterprise explained, "who qualifies" through the API, `highland policies match` —
-with a quarter of the generated policies also reading a rule field the portrait does not
-supply yet, which nobody can then satisfy. OpenFisca, an optional extra ('.[bench]'), is the
-peer when installed; without it only its parts are skipped (figures, not timings, are
-asserted: docs/PERFORMANCE.md has the times)."""
+"""The policies bench at its smoke size: every part runs on a generated frame and a 200-firm
+`highland demo` registry (the session's, built by the benches' own builder) — the set-based
+engine, the plain evaluator (which must agree with it), one enterprise explained, "who
+qualifies" through the API, `highland policies match` — with a quarter of the generated
+policies also reading a rule field the portrait does not supply yet, which nobody can then
+satisfy. OpenFisca, an optional extra ('.[bench]'), is the peer when installed; without it
+only its parts are skipped (figures, not timings, are asserted: docs/PERFORMANCE.md has the
+times)."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
-from typing import Any
 
-BENCH = Path(__file__).resolve().parent.parent / "bench" / "bench_policies.py"
+import pytest
 
-
-def _bench() -> Any:
-    spec = importlib.util.spec_from_file_location("bench_policies", BENCH)
-    assert spec is not None and spec.loader is not None
-    module: Any = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+from tests.bench_shared import DEMO_N, demo_copy, load
 
 
-def test_policies_smoke_runs_every_part_and_the_evaluators_agree(tmp_path: Path) -> None:
-    bench = _bench()
+def test_policies_smoke_runs_every_part_and_the_evaluators_agree(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    bench = load("bench_policies")
+    demo_copy(tmp_path_factory, tmp_path / f"polbench-{DEMO_N}" / "highland.db")
     result = bench.main(["--smoke", "--work", str(tmp_path)])
     n, p = result["enterprises"], result["policies"]
     assert (n, p, result["runs"]) == (200, 20, 1)
