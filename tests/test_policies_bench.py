@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import polars as pl
 import pytest
 
+from highland.enterprises.snapshot import PORTRAIT_SCHEMA
 from tests.bench_shared import DEMO_N, demo_copy, load
 
 
@@ -49,3 +51,20 @@ def test_policies_smoke_runs_every_part_and_the_evaluators_agree(
     assert match["rows_written"] > 0 and match["rows_written"] % n == 0, match
     assert (tmp_path / f"match-{n}.csv").exists()
     assert (tmp_path / "polbench-200" / "highland.db").exists()
+    frame = pl.read_parquet(tmp_path / f"portraits-{n}-{bench.SEED}.parquet")
+    assert frame.schema == pl.Schema(PORTRAIT_SCHEMA)
+
+
+def test_generated_frame_keeps_up_with_columns_the_portrait_gains(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The rot the bench once had: the portrait gained columns the generator did not make. A
+    column it does not generate is missing for everyone (a set field: known empty)."""
+    gen = load("policy_gen")
+    grown = {**PORTRAIT_SCHEMA, "zone": pl.String(), "qualification_levels": pl.List(pl.String())}
+    monkeypatch.setattr(gen, "PORTRAIT_SCHEMA", grown)
+    frame = gen.portrait_frame(50, 7)
+    assert frame.schema == pl.Schema(grown)
+    assert frame["zone"].null_count() == 50
+    assert frame["qualification_levels"].to_list() == [[]] * 50
+    assert frame["chains"].to_list() == [[]] * 50 and frame["revenue"].null_count() < 50
