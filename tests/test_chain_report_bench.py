@@ -12,6 +12,8 @@ import pytest
 from tests.bench_shared import DEMO_N, demo_copy, load
 
 
+# One worker under pytest-xdist for the tests sharing the session's demo database (built once).
+@pytest.mark.xdist_group("bench_demo")
 def test_chain_report_smoke_builds_every_chains_report_as_html_and_workbook(
     tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:

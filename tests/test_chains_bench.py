@@ -15,6 +15,8 @@ from tests.bench_shared import DEMO_N, demo_copy, load
 CHAINS = {"software", "nev", "medicine", "ai", "ic", "smart-grid", "rail", "smart-equipment"}
 
 
+# One worker under pytest-xdist for the tests sharing the session's demo database (built once).
+@pytest.mark.xdist_group("bench_demo")
 def test_chains_smoke_runs_every_part_and_the_peer_agrees(
     tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:

@@ -18,6 +18,8 @@ from highland.enterprises.snapshot import PORTRAIT_SCHEMA
 from tests.bench_shared import DEMO_N, demo_copy, load
 
 
+# One worker under pytest-xdist for the tests sharing the session's demo database (built once).
+@pytest.mark.xdist_group("bench_demo")
 def test_policies_smoke_runs_every_part_and_the_evaluators_agree(
     tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
