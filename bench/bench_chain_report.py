@@ -4,6 +4,7 @@ chains for one month over a cached demo database.
     python bench/bench_chain_report.py                        # 1,000,000 enterprises, 3 runs
     python bench/bench_chain_report.py --enterprises 20000    # a small check that it works
     python bench/bench_chain_report.py --month 2026-11 --runs 5 --reuse
+    python bench/bench_chain_report.py --smoke --work /tmp/x   # what the tests run
 
 Set-up (reported, not timed as the goal): the cached database of bench_chains.py
 (bench/data/chains-N-SEED.db, built once by `highland demo` plus the demo reference figures and
@@ -18,6 +19,8 @@ THE GOAL: one monthly report ≤ 10 s at 1,000,000 enterprises. Timed per chain:
 `to_html` and `to_xlsx`; a cold first pass, then `--runs` passes; the JSON result gives the
 medians per chain and of the eight-chain totals, and whether the slowest chain's report
 (build + HTML, build + XLSX) meets the goal. Results go to bench/out/chain-report-N-*.json.
+The smoke size (200 enterprises, one run, its databases in --work, nothing saved) is what
+tests/test_chain_report_bench.py runs.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ import os
 import sqlite3
 import sys
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -50,16 +53,16 @@ def _accepted(path: Path) -> int:
     return int(row[0] or 0)
 
 
-def working_copy(n: int, seed: int, reuse: bool) -> tuple[Path, dict[str, Any]]:
+def working_copy(n: int, seed: int, reuse: bool, where: Path = DATA) -> tuple[Path, dict[str, Any]]:
     """The database the reports are built over, with accepted members (see the docstring)."""
     from highland.platform.db import make_engine
     from highland.schema import upgrade
 
-    work = DATA / f"chain-report-{n}-work.db"
+    work = where / f"chain-report-{n}-work.db"
     if reuse and work.exists():
         return work, {"reused": work.name}
-    src = chains_db(n, seed)
-    done = DATA / f"chains-{n}-work.db"
+    src = chains_db(n, seed, where)
+    done = where / f"chains-{n}-work.db"
     if done.exists() and _accepted(done):
         _copy(done, work)
         return work, {"copied": done.name, "accepted": _accepted(work)}
@@ -83,12 +86,17 @@ def records(engine: Any, month: str) -> dict[str, Any]:
     from highland.chains.models import ChainMeeting
     from highland.platform.audit.service import Actor
     from highland.platform.identity.permissions import Principal, Role
+    from highland.platform.kit import clock
     from highland.platform.kit.dates import CITY_TZ
 
     admin = Principal(user_id=0, username="bench", role=Role.admin)
     actor = Actor("bench", None, "system")
     year, mon = indicators.parse_month(month)
-    held = datetime(year, mon, 20, 10, 0, tzinfo=CITY_TZ)
+    # The 20th, or a minute ago when the month is the current one and the 20th still to come
+    # (a scheduling is recorded once held), never before the month began.
+    first = datetime(year, mon, 1, tzinfo=CITY_TZ)
+    ago = clock.now().astimezone(CITY_TZ) - timedelta(minutes=1)
+    held = max(first, min(datetime(year, mon, 20, 10, 0, tzinfo=CITY_TZ), ago))
     made, times = 0, []
     with Session(engine) as s:
         for cid in CHAINS:
@@ -131,12 +139,14 @@ def one_pass(engine: Any, month: str, lang: str) -> dict[int, dict[str, float]]:
     return out
 
 
-def bench(n: int, seed: int, runs: int, month: str, lang: str, reuse: bool) -> dict[str, Any]:
+def bench(
+    n: int, seed: int, runs: int, month: str, lang: str, reuse: bool, where: Path = DATA
+) -> dict[str, Any]:
     """Set-up, then a cold pass and `runs` timed passes."""
     from highland.platform.db import make_engine
     from highland.schema import upgrade
 
-    work, setup = working_copy(n, seed, reuse)
+    work, setup = working_copy(n, seed, reuse, where)
     engine = make_engine(f"sqlite:///{work}")
     upgrade(engine)  # a cached database from an older schema: bring it up to date
     result: dict[str, Any] = {"enterprises": n, "month": month, "lang": lang, "setup": setup}
@@ -177,8 +187,12 @@ def bench(n: int, seed: int, runs: int, month: str, lang: str, reuse: bool) -> d
     return result
 
 
-def main() -> None:
-    """Parse the arguments, run, print the JSON result and save it."""
+SMOKE_N = 200
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    """Parse the arguments, run, print the JSON result and save it (a smoke run saves
+    nothing); return it."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--enterprises", type=int, default=GOAL_N)
     parser.add_argument("--runs", type=int, default=3)
@@ -187,7 +201,13 @@ def main() -> None:
     parser.add_argument("--lang", default="zh-CN", choices=("zh-CN", "en"))
     parser.add_argument("--reuse", action="store_true",
                         help="reuse the working copy a previous run left")  # fmt: skip
-    args = parser.parse_args()
+    parser.add_argument("--smoke", action="store_true",
+                        help=f"{SMOKE_N} enterprises, 1 run, nothing saved")  # fmt: skip
+    parser.add_argument("--work", type=Path, default=None,
+                        help="databases here (default bench/data)")  # fmt: skip
+    args = parser.parse_args(argv)
+    if args.smoke:
+        args.enterprises, args.runs, args.reuse = SMOKE_N, 1, False
     from highland.chains import indicators
 
     # The current month by default: the set-up accepts the members now, so every member
@@ -195,13 +215,16 @@ def main() -> None:
     month = args.month or indicators.current_month()
     result: dict[str, Any] = {"machine": machine(), "runs": args.runs,
                               "load_at_start": os.getloadavg()}  # fmt: skip
-    result |= bench(args.enterprises, args.seed, args.runs, month, args.lang, args.reuse)
+    result |= bench(args.enterprises, args.seed, args.runs, month, args.lang, args.reuse,
+                    args.work or DATA)  # fmt: skip
     result["load_at_end"] = os.getloadavg()
     print(json.dumps({k: v for k, v in result.items() if k != "machine"}, indent=2))
     print(f"median of {args.runs} runs, 8 chains (build + html): "
           f"{result['eight_chains_median_s']['build_html']} s; slowest single report: "
           f"{result['slowest_report_median_s']} s (goal {GOAL_S} s)")  # fmt: skip
-    print(f"saved {save(f'chain-report-{args.enterprises}', result)}")
+    if not args.smoke:
+        print(f"saved {save(f'chain-report-{args.enterprises}', result)}")
+    return result
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@
     python bench/bench_chains.py --enterprises 200000 # one size
     python bench/bench_chains.py --build-only         # only build the cached databases
     python bench/bench_chains.py --reuse              # skip set-up, reuse the accepted links
+    python bench/bench_chains.py --smoke --work /tmp/x  # what tests/test_chains_bench.py runs
 
 Parts (SQLite; each size's database is built once by `highland demo --enterprises N` plus the
 demo reference figures and prospects, and cached under bench/data/chains-N-SEED.db):
@@ -20,8 +21,9 @@ demo reference figures and prospects, and cached under bench/data/chains-N-SEED.
   number agrees exactly.
 - profile: cProfile of one pass of the eight chains (top functions by cumulative time).
 
-Benchmarks are scripts, not tests. Data and databases go under bench/data/, results under
-bench/out/.
+Benchmarks are scripts, not tests. Data and databases go under bench/data/ (or --work),
+results under bench/out/. The smoke size (200 enterprises, one run, no profile, its databases
+in --work, nothing saved) checks that every part runs and that the peer agrees.
 """
 
 from __future__ import annotations
@@ -64,12 +66,13 @@ REFERENCE = ROOT / "src/highland/chains/demo_data/reference"
 # ---------------------------------------------------------------- data
 
 
-def chains_db(n: int, seed: int = SEED) -> Path:
-    """The SQLite demo database of n enterprises with the demo reference data (cached)."""
-    path = DATA / f"chains-{n}-{seed}.db"
+def chains_db(n: int, seed: int = SEED, where: Path = DATA) -> Path:
+    """The SQLite demo database of n enterprises with the demo reference data (cached under
+    bench/data/ or `where`)."""
+    path = where / f"chains-{n}-{seed}.db"
     if path.exists():
         return path
-    work = fresh_dir(f"chains-{n}-build")
+    work = fresh_dir(f"chains-{n}-build", where)
     db = work / "highland.db"
     env = highland_env(db, work / "var")
     exe = highland_bin()
@@ -105,7 +108,7 @@ def _actor() -> Any:
 # ---------------------------------------------------------------- set-up
 
 
-def bench_chain_load(runs: int) -> dict[str, Any]:
+def bench_chain_load(runs: int, where: Path = DATA) -> dict[str, Any]:
     """Loading the eight demo chains (YAML → versioned segment trees) on an empty database."""
     from sqlalchemy.orm import Session
 
@@ -115,7 +118,8 @@ def bench_chain_load(runs: int) -> dict[str, Any]:
 
     times, counts = [], {}
     for _ in range(runs):
-        with tempfile.TemporaryDirectory(dir=DATA) as tmp:
+        where.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=where) as tmp:
             engine = make_engine(f"sqlite:///{tmp}/empty.db")
             upgrade(engine)
             with Session(engine) as s:
@@ -376,6 +380,8 @@ def export(db: Path, year: int) -> dict[str, Any]:
                       "measure": pl.String, "value": pl.Int64}),
         "links": frame("SELECT DISTINCT chain_id, enterprise_id FROM chain_enterprise_segment "
                        "WHERE status = 'accepted'", {"chain_id": pl.Int64, "id": pl.Int64}),
+        "linked": frame("SELECT DISTINCT chain_id, segment_code FROM chain_enterprise_segment "
+                        "WHERE status = 'accepted'", {"chain_id": pl.Int64, "code": pl.String}),
         "segments": frame("SELECT c.id, s.code, s.parent_code, s.industry_codes FROM chain c "
                           "JOIN chain_segment s ON s.version_id = c.version_id",
                           {"chain_id": pl.Int64, "code": pl.String, "parent": pl.String,
@@ -390,6 +396,17 @@ def _lq(part: int, total: int, ref_part: int, ref_total: int) -> str | None:
         return None
     f = Fraction(part * ref_total, total * ref_part)
     return f"{f.numerator}/{f.denominator}"
+
+
+def _occupied(segments: Any, linked: set[str]) -> set[str]:
+    """The segments with an accepted member in them or in a sub-segment."""
+    parent = {code: up for code, up, _ in segments.iter_rows()}
+    out: set[str] = set()
+    for code in linked:
+        while code is not None and code not in out:
+            out.add(code)
+            code = parent.get(code)
+    return out
 
 
 def _codes(segments: Any) -> tuple[dict[str, list[str]], list[str]]:
@@ -410,7 +427,8 @@ def _codes(segments: Any) -> tuple[dict[str, list[str]], list[str]]:
 def peer(frames: dict[str, Any], results: dict[int, dict[str, Any]]) -> dict[int, dict[str, Any]]:
     """Chain, segment and district LQs (employment) and the chains' HHIs by plain Polars,
     from the exported rows and segment trees only (codes rolled up to the most specific
-    level the reference has, as docs/chains.md describes)."""
+    level the reference has, as docs/chains.md describes). A segment without accepted members
+    in it or below it has no LQ (docs/chains.md, "Segments without members")."""
     import polars as pl
 
     year = next(iter(results.values()))["year"]
@@ -443,8 +461,10 @@ def peer(frames: dict[str, Any], results: dict[int, dict[str, Any]]) -> dict[int
 
     out: dict[int, dict[str, Any]] = {}
     for cid in results:
-        per, chain_codes = _codes(frames["segments"].filter(pl.col("chain_id") == cid).drop(
-            "chain_id"))  # fmt: skip
+        tree = frames["segments"].filter(pl.col("chain_id") == cid).drop("chain_id")
+        per, chain_codes = _codes(tree)
+        linked = frames["linked"].filter(pl.col("chain_id") == cid)["code"].to_list()
+        occupied = _occupied(tree, set(linked))
         dcodes = minimal(set(chain_codes))
         dist: dict[str, str | None] = {}
         if dcodes:
@@ -468,7 +488,9 @@ def peer(frames: dict[str, Any], results: dict[int, dict[str, Any]]) -> dict[int
             hhi, share = f"{h.numerator}/{h.denominator}", f"{s.numerator}/{s.denominator}"
         out[cid] = {
             "chain": city(chain_codes),
-            "segments": {code: city(codes) for code, codes in per.items()},
+            "segments": {
+                code: city(codes) if code in occupied else None for code, codes in per.items()
+            },
             "districts": dist,
             "hhi": hhi,
             "share": share,
@@ -531,15 +553,15 @@ def bench_peer(db: Path, results: dict[int, dict[str, Any]], runs: int) -> dict[
 
 
 def bench_size(
-    n: int, seed: int, runs: int, with_profile: bool, reuse: bool = False
+    n: int, seed: int, runs: int, with_profile: bool, reuse: bool = False, where: Path = DATA
 ) -> dict[str, Any]:
     """Set-up, goal, peer (and profile) over a fresh working copy of the cached database
     (or, with `reuse`, over the working copy a previous run left, set-up skipped)."""
     from highland.platform.db import make_engine
     from highland.schema import upgrade
 
-    src = chains_db(n, seed)
-    work = DATA / f"chains-{n}-work.db"
+    src = chains_db(n, seed, where)
+    work = where / f"chains-{n}-work.db"
     reuse = reuse and work.exists()
     if not reuse:
         _copy(src, work)
@@ -571,8 +593,12 @@ def bench_size(
     return out
 
 
-def main() -> None:
-    """Parse the arguments, run the parts, print and save the results."""
+SMOKE_N = 200
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    """Parse the arguments, run the parts, print and save the results (a smoke run saves
+    nothing); return them."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="100,000 enterprises only")
     parser.add_argument("--enterprises", type=int, default=None, help="one size only")
@@ -583,7 +609,15 @@ def main() -> None:
         "--reuse", action="store_true", help="skip set-up: reuse the working copy left"
     )
     parser.add_argument("--no-profile", action="store_true")
-    args = parser.parse_args()
+    parser.add_argument(
+        "--smoke", action="store_true", help=f"{SMOKE_N} enterprises, 1 run, nothing saved"
+    )
+    parser.add_argument("--work", type=Path, default=None,
+                        help="databases here (default bench/data)")  # fmt: skip
+    args = parser.parse_args(argv)
+    where = args.work or DATA
+    if args.smoke:
+        args.enterprises, args.runs, args.no_profile, args.reuse = SMOKE_N, 1, True, False
     if args.enterprises:
         sizes = [args.enterprises]
     elif args.quick:
@@ -591,21 +625,23 @@ def main() -> None:
     else:
         sizes = [GOAL_N, 100_000]
     for n in sizes:
-        chains_db(n, args.seed)
+        chains_db(n, args.seed, where)
     if args.build_only:
-        return
+        return {"built": sizes}
 
     result: dict[str, Any] = {"machine": machine(), "runs": args.runs, "goal_s": GOAL_S,
                               "load_at_start": os.getloadavg()}  # fmt: skip
     if not args.reuse:
-        result["chain_load"] = bench_chain_load(args.runs)
+        result["chain_load"] = bench_chain_load(args.runs, where)
         print(f"chain load: {result['chain_load']}", flush=True)
     result["sizes"] = [
-        bench_size(n, args.seed, args.runs, i == 0 and not args.no_profile, args.reuse)
+        bench_size(n, args.seed, args.runs, i == 0 and not args.no_profile, args.reuse, where)
         for i, n in enumerate(sizes)
     ]
     result["load_at_end"] = os.getloadavg()
-    print(f"saved {save(f'chains-{sizes[0]}', result)}")
+    if not args.smoke:
+        print(f"saved {save(f'chains-{sizes[0]}', result)}")
+    return result
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ deadline computations.
     python bench/bench_demands.py              # 60 s intake, 1,000,000 demands, 3 runs
     python bench/bench_demands.py --quick      # 10 s intake, 100,000 demands, 1 run
     python bench/bench_demands.py --only metrics,sweep
+    python bench/bench_demands.py --smoke --work /tmp/x   # what tests/test_demands_bench.py runs
 
 Parts:
 
@@ -20,8 +21,10 @@ Parts:
 - calendar: deadlines per second with `WorkCalendar.add_working_days` (one at a time) and
   `add_working_days_many` (vectorised); peer: a naive day-by-day loop over `holidays.China`.
 
-Benchmarks are scripts, not tests. Data and databases go under bench/data/, results under
-bench/out/.
+Benchmarks are scripts, not tests. Data and databases go under bench/data/ (or --work),
+results under bench/out/. The smoke size (every part: 2,000 demands over 200 firms, 2,000
+deadlines, a 1 s intake by 2 clients on 100 firms; one run; nothing saved) checks that every
+part runs, that its counts hold and that the two ways of each figure agree.
 """
 
 from __future__ import annotations
@@ -318,16 +321,18 @@ def historical(db: Path, n: int, seed: int) -> dict[str, Any]:
             "seconds": round(time.perf_counter() - t_start, 1)}  # fmt: skip
 
 
-def history_db(n: int, seed: int) -> tuple[Path, dict[str, Any]]:
-    """The cached database of n historical demands (built once)."""
-    path = DATA / f"demands-{n}-{seed}.db"
-    meta = DATA / f"demands-{n}-{seed}.json"
+def history_db(
+    n: int, seed: int, where: Path = DATA, firms: int = 2000
+) -> tuple[Path, dict[str, Any]]:
+    """The cached database of n historical demands of `firms` firms (built once)."""
+    path = where / f"demands-{n}-{seed}.db"
+    meta = where / f"demands-{n}-{seed}.json"
     if path.exists() and meta.exists():
         return path, json.loads(meta.read_text())
-    work = fresh_dir(f"demands-{n}-build")
+    work = fresh_dir(f"demands-{n}-build", where)
     db = work / "highland.db"
     print(f"building {path.name} (one-off)…", flush=True)
-    _setup_db(db, 2000)
+    _setup_db(db, firms)
     info = historical(db, n, seed)
     shutil.move(db, path)
     meta.write_text(json.dumps(info))
@@ -385,7 +390,9 @@ def _time_sql(db: Path, runs: int) -> dict[str, Any]:
     return out
 
 
-def part_metrics(n: int, runs: int, seed: int) -> dict[str, Any]:
+def part_metrics(
+    n: int, runs: int, seed: int, where: Path = DATA, firms: int = 2000
+) -> dict[str, Any]:
     """institution_metrics (all, one year) on the schema as it is and with ix_demand_metrics,
     and metrics_from_log over the same n demands, with a check that the reports agree."""
     from sqlalchemy.orm import Session
@@ -393,10 +400,10 @@ def part_metrics(n: int, runs: int, seed: int) -> dict[str, Any]:
     from highland.demands import metrics
     from highland.platform.db import make_engine
 
-    db, info = history_db(n, seed)
+    db, info = history_db(n, seed, where, firms)
     out: dict[str, Any] = {"data": info, "schema": _time_sql(db, runs)}
     if "ix_demand_metrics" not in out["schema"]["indexes"]:
-        work = fresh_dir("demands-metrics")
+        work = fresh_dir("demands-metrics", where)
         copy = work / "indexed.db"
         shutil.copy(db, copy)
         conn = sqlite3.connect(copy)
@@ -462,14 +469,16 @@ def _sweep_once(src: Path, work: Path, settings: Any, audit: bool) -> dict[str, 
                        "events_added": int(after or 0) - int(before or 0)}}  # fmt: skip
 
 
-def part_sweep(n: int, runs: int, seed: int) -> dict[str, Any]:
+def part_sweep(
+    n: int, runs: int, seed: int, where: Path = DATA, firms: int = 2000
+) -> dict[str, Any]:
     """First sweep on a fresh copy of the n-demand database, then a second at the same moment;
     each run also sweeps a fresh copy without the audit batch (alternating which goes first),
     so that the audit log's share is measured under the same load."""
     from highland.platform.config import Settings
 
-    src, info = history_db(n, seed)
-    work = fresh_dir("demands-sweep")
+    src, info = history_db(n, seed, where, firms)
+    work = fresh_dir("demands-sweep", where)
     settings = Settings(secret_key="bench", instance_dir=work / "var")
     on: list[dict[str, Any]] = []
     off: list[dict[str, Any]] = []
@@ -522,7 +531,7 @@ def _naive_peer() -> Any:
     return add
 
 
-def part_calendar(runs: int) -> dict[str, Any]:
+def part_calendar(runs: int, n: int = 200_000) -> dict[str, Any]:
     """Deadlines per second: single, vectorised, and the naive peer, in the same run."""
     from highland.platform.calendar import official_calendar
     from highland.platform.kit.dates import CITY_TZ
@@ -533,7 +542,7 @@ def part_calendar(runs: int) -> dict[str, Any]:
         (datetime(2026, 10, 1, tzinfo=UTC) - datetime(2021, 1, 1, tzinfo=UTC)).total_seconds()
     )
     origin = datetime(2021, 1, 1, tzinfo=UTC)
-    starts = [origin + timedelta(seconds=rng.randrange(span)) for _ in range(200_000)]
+    starts = [origin + timedelta(seconds=rng.randrange(span)) for _ in range(n)]
     ns = [rng.randint(1, 20) for _ in starts]
     peer = _naive_peer()
     sample = list(zip(starts[:2000], ns[:2000], strict=True))
@@ -568,7 +577,9 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def part_intake(seconds: float, clients: int) -> dict[str, Any]:
+def part_intake(
+    seconds: float, clients: int, where: Path = DATA, firms: int = 500
+) -> dict[str, Any]:
     """POST /api/v1/demands from `clients` threads for `seconds` against `highland serve`."""
     import httpx
     from sqlalchemy import func, select
@@ -580,9 +591,9 @@ def part_intake(seconds: float, clients: int) -> dict[str, Any]:
     from highland.platform.db import make_engine
     from highland.platform.identity.service import create_token
 
-    work = fresh_dir("demands-intake")
+    work = fresh_dir("demands-intake", where)
     db = work / "highland.db"
-    _setup_db(db, 500)
+    _setup_db(db, firms)
     engine = make_engine(f"sqlite:///{db}")
     with Session(engine) as s:
         token = create_token(s, Actor("bench", "admin", "cli"), USER, "bench")
@@ -675,8 +686,12 @@ def part_intake(seconds: float, clients: int) -> dict[str, Any]:
     }
 
 
-def main() -> None:
-    """Run the chosen parts and save the results."""
+SMOKE = {"demands": 2000, "firms": 200, "starts": 2000, "seconds": 1.0, "clients": 2,
+         "intake_firms": 100}  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    """Run the chosen parts and save the results (a smoke run saves nothing); return them."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="10 s intake, 100,000 demands")
     parser.add_argument("--demands", type=int, default=None)
@@ -685,7 +700,17 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--only", default="all", help=f"comma list of {', '.join(PARTS)}")
-    args = parser.parse_args()
+    parser.add_argument("--smoke", action="store_true",
+                        help="every part at a tiny size, 1 run, nothing saved")  # fmt: skip
+    parser.add_argument("--work", type=Path, default=None,
+                        help="databases here (default bench/data)")  # fmt: skip
+    args = parser.parse_args(argv)
+    sizes = {"firms": 2000, "starts": 200_000, "intake_firms": 500}
+    if args.smoke:
+        args.demands, args.runs, args.seconds = SMOKE["demands"], 1, SMOKE["seconds"]
+        args.clients = SMOKE["clients"]
+        sizes = {k: int(SMOKE[k]) for k in sizes}
+    where = args.work or DATA
     n = args.demands or (100_000 if args.quick else 1_000_000)
     runs = args.runs or (1 if args.quick else 3)
     secs = args.seconds or (10.0 if args.quick else 60.0)
@@ -698,18 +723,20 @@ def main() -> None:
         print(f"== {part}", flush=True)
         t = time.perf_counter()
         if part == "calendar":
-            result[part] = part_calendar(runs)
+            result[part] = part_calendar(runs, sizes["starts"])
         elif part == "metrics":
-            result[part] = part_metrics(n, runs, args.seed)
+            result[part] = part_metrics(n, runs, args.seed, where, sizes["firms"])
         elif part == "sweep":
-            result[part] = part_sweep(n, runs, args.seed)
+            result[part] = part_sweep(n, runs, args.seed, where, sizes["firms"])
         elif part == "intake":
-            result[part] = part_intake(secs, args.clients)
+            result[part] = part_intake(secs, args.clients, where, sizes["intake_firms"])
         else:
             raise SystemExit(f"unknown part {part}; parts are {', '.join(PARTS)}")
         result[part]["part_wall_s"] = round(time.perf_counter() - t, 1)
         print(json.dumps(result[part], ensure_ascii=False, indent=1)[:3000], flush=True)
-    print(f"saved {save(f'demands-{n}', result)}")
+    if not args.smoke:
+        print(f"saved {save(f'demands-{n}', result)}")
+    return result
 
 
 if __name__ == "__main__":

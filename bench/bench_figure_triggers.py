@@ -1,6 +1,7 @@
 """What the chain figures' change triggers cost a bulk import on SQLite.
 
     python bench/bench_figure_triggers.py    # 200,000 enterprises, 1,000,000 figures, 3 runs
+    python bench/bench_figure_triggers.py --smoke --work /tmp/x   # what the tests run
 
 The importer merges a file set-based (staging table, then INSERT … SELECT). This measures
 that statement for the enterprises and for the yearly figures on a fresh database built by the
@@ -76,20 +77,36 @@ def one(path: Path, n: int, years: int) -> dict[str, float]:
     )
     con.commit()
     fin = time.perf_counter() - t
+    counts = {
+        f"{what}_rows": con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        for what, table in (("enterprise", "enterprise"), ("figure", "enterprise_financial"))
+    }
+    counts["triggers"] = con.execute(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'gen_%'"
+    ).fetchone()[0]
     con.close()
-    return {"enterprises_s": ent, "financials_s": fin}
+    return {"enterprises_s": ent, "financials_s": fin, **counts}
 
 
-def main() -> None:
+SMOKE_N = 500
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--enterprises", type=int, default=200_000)
     parser.add_argument("--years", type=int, default=5)
     parser.add_argument("--runs", type=int, default=3)
-    args = parser.parse_args()
+    parser.add_argument("--smoke", action="store_true",
+                        help=f"{SMOKE_N} enterprises, 2 years, 1 run; nothing saved")  # fmt: skip
+    parser.add_argument("--work", type=Path, default=None,
+                        help="the databases' folder (default: a temporary one)")  # fmt: skip
+    args = parser.parse_args(argv)
+    if args.smoke:
+        args.enterprises, args.years, args.runs = SMOKE_N, 2, 1
     out: dict[str, Any] = {"machine": machine(), "enterprises": args.enterprises,
                            "figures": args.enterprises * args.years, "runs": args.runs}  # fmt: skip
     found: dict[str, list[dict[str, float]]] = {"with_triggers": [], "without_triggers": []}
-    with tempfile.TemporaryDirectory(dir=os.environ.get("TMPDIR")) as tmp:
+    with tempfile.TemporaryDirectory(dir=args.work or os.environ.get("TMPDIR")) as tmp:
         for r in range(args.runs):
             for kind in found:  # alternate, so that load drifts hit both alike
                 path = fresh(Path(tmp), f"{kind}-{r}.db", kind == "with_triggers")
@@ -97,9 +114,12 @@ def main() -> None:
     for kind, runs in found.items():
         out[kind] = {k: round(median([x[k] for x in runs]), 3) for k in runs[0]}
     w, wo = out["with_triggers"], out["without_triggers"]
-    out["overhead"] = {k: f"{(w[k] / wo[k] - 1) * 100:.0f} %" for k in w}
+    out["overhead"] = {k: f"{(w[k] / wo[k] - 1) * 100:.0f} %" if wo[k] else "-"
+                       for k in w if k.endswith("_s")}  # fmt: skip
     print(out, flush=True)
-    print(f"saved {save('figure-triggers', out)}")
+    if not args.smoke:
+        print(f"saved {save('figure-triggers', out)}")
+    return out
 
 
 if __name__ == "__main__":

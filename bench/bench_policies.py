@@ -3,6 +3,7 @@
     python bench/bench_policies.py                                 # 1,000,000 × 300, 3 runs
     python bench/bench_policies.py --enterprises 20000 --policies 50 --runs 1   # quick check
     python bench/bench_policies.py --only engine                   # one part
+    python bench/bench_policies.py --smoke --work /tmp/x           # what the tests run
 
 Parts (each heavy step runs in a fresh subprocess, so that its peak RSS is its own):
 
@@ -18,7 +19,12 @@ Parts (each heavy step runs in a fresh subprocess, so that its peak RSS is its o
   load alone.
 
 The policies (bench/policy_gen.py) and the frame are deterministic for a seed; the frame is
-cached as Parquet under bench/data/. Results go to bench/out/policies-N-*.json.
+cached as Parquet under bench/data/ (or --work). Results go to bench/out/policies-N-*.json.
+
+OpenFisca is optional (`pip install -c constraints.txt -e '.[bench]'`): without it the peer's
+parts are reported as skipped and everything else runs. The smoke size (200 enterprises × 20
+policies, a quarter of them also reading a rule field the portrait does not supply yet, one
+run, every part, nothing saved) is what tests/test_policies_bench.py runs.
 """
 
 from __future__ import annotations
@@ -70,13 +76,29 @@ def peak_rss_mib() -> dict[str, float]:
     return {"vmhwm_mib": round(hwm, 1), "ru_maxrss_mib": round(maxrss, 1)}
 
 
-def frame_path(n: int, seed: int) -> Path:
+def openfisca_missing() -> str | None:
+    """Why the OpenFisca peer cannot run here (None: it can)."""
+    import importlib.util
+
+    if importlib.util.find_spec("openfisca_core") is None:
+        return "openfisca-core is not installed (pip install -c constraints.txt -e '.[bench]')"
+    return None
+
+
+def where(args: argparse.Namespace) -> Path:
+    """The folder of the frame, rules, registry and CSV output: --work, else bench/data/."""
+    folder: Path = args.work or DATA
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def frame_path(n: int, seed: int, folder: Path = DATA) -> Path:
     """The synthetic portrait frame as Parquet (generated once)."""
-    path = DATA / f"portraits-{n}-{seed}.parquet"
+    path = folder / f"portraits-{n}-{seed}.parquet"
     if not path.exists():
         import policy_gen
 
-        DATA.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(parents=True, exist_ok=True)
         start = time.perf_counter()
         frame = policy_gen.portrait_frame(n, seed)
         tmp = path.with_suffix(".part")
@@ -86,14 +108,24 @@ def frame_path(n: int, seed: int) -> Path:
     return path
 
 
-def rules_path(p: int, seed: int) -> Path:
-    """The synthetic policies as one YAML file (written each time: cheap, and inspectable)."""
+def rules_path(p: int, seed: int, folder: Path = DATA, missing: float = 0.0) -> Path:
+    """The synthetic policies as one YAML file (written each time: cheap, and inspectable);
+    `missing`: the share of them that also read a field the portrait does not supply."""
     import policy_gen
 
-    DATA.mkdir(parents=True, exist_ok=True)
-    path = DATA / f"policies-{p}-{seed}.yaml"
-    path.write_text(policy_gen.policies_yaml(p, seed), encoding="utf-8")
+    folder.mkdir(parents=True, exist_ok=True)
+    tail = f"-missing{missing:g}" if missing else ""
+    path = folder / f"policies-{p}-{seed}{tail}.yaml"
+    path.write_text(policy_gen.policies_yaml(p, seed, missing), encoding="utf-8")
     return path
+
+
+def rules_of(args: argparse.Namespace) -> Path:
+    return rules_path(args.policies, args.seed, where(args), args.missing_fields)
+
+
+def frame_of(args: argparse.Namespace) -> Path:
+    return frame_path(args.enterprises, args.seed, where(args))
 
 
 def load_compiled(path: Path) -> list[Any]:
@@ -137,6 +169,9 @@ def worker(
         str(args.single_reps),
         "--as-of",
         args.as_of,
+        "--missing-fields",
+        str(args.missing_fields),
+        *(["--work", str(args.work)] if args.work else []),
         *(["--breakdown"] if args.breakdown else []),
         *(extra or []),
     ]
@@ -172,8 +207,8 @@ def work_engine(args: argparse.Namespace) -> dict[str, Any]:
 
     from highland.policies.rules import vector
 
-    compiled = load_compiled(rules_path(args.policies, args.seed))
-    frame = pl.read_parquet(frame_path(args.enterprises, args.seed))
+    compiled = load_compiled(rules_of(args))
+    frame = pl.read_parquet(frame_of(args))
     after_load = peak_rss_mib()
     times, summaries = [], []
     for _ in range(args.runs):
@@ -190,10 +225,21 @@ def work_engine(args: argparse.Namespace) -> dict[str, Any]:
         "eligible_by_policy": [s.eligible for s in summaries],
         "criteria": sum(len(c.criteria) for c in compiled),
         "with_amount": sum(c.policy.benefit.amount is not None for c in compiled),
+        # Policies that read a field the portrait does not supply: nobody can be eligible.
+        "reading_unsourced": sum(map(_reads_unsourced, compiled)),
+        "eligible_reading_unsourced": sum(
+            s.eligible for c, s in zip(compiled, summaries, strict=True) if _reads_unsourced(c)
+        ),
     }
     if args.breakdown:
         out["breakdown_s"] = engine_breakdown(frame, compiled)
     return out
+
+
+def _reads_unsourced(compiled: Any) -> bool:
+    from highland.policies.rules.fields import UNSOURCED_FIELDS
+
+    return any(c.field in UNSOURCED_FIELDS for c in compiled.criteria)
 
 
 def engine_breakdown(frame: Any, compiled: list[Any]) -> dict[str, float]:
@@ -309,8 +355,8 @@ def work_openfisca(args: argparse.Namespace) -> dict[str, Any]:
     import openfisca_peer
     import polars as pl
 
-    compiled = load_compiled(rules_path(args.policies, args.seed))
-    frame = pl.read_parquet(frame_path(args.enterprises, args.seed))
+    compiled = load_compiled(rules_of(args))
+    frame = pl.read_parquet(frame_of(args))
     start = time.perf_counter()
     peer = openfisca_peer.Peer(compiled, frame)
     build_s = time.perf_counter() - start
@@ -355,7 +401,7 @@ def agreement(peer: Any, compiled: list[Any], args: argparse.Namespace) -> dict[
 
     from highland.policies.rules.explain import evaluate
 
-    sample = pl.read_parquet(frame_path(args.enterprises, args.seed))
+    sample = pl.read_parquet(frame_of(args))
     sample = sample.sample(min(2000, sample.height), seed=args.seed)
     sim = peer.simulation(peer.arrays(sample), sample.height)
     rows = sample.to_dicts()
@@ -365,7 +411,7 @@ def agreement(peer: Any, compiled: list[Any], args: argparse.Namespace) -> dict[
         fields = {cr.field for cr in c.criteria}
         for i, row in enumerate(rows):
             ours = evaluate(c, row, explain=False).status == "eligible"
-            if all(row[f] is not None for f in fields):
+            if all(row.get(f) is not None for f in fields):
                 compared += 1
                 differ += ours != bool(theirs[i])
             else:
@@ -388,8 +434,8 @@ def work_plain(args: argparse.Namespace) -> dict[str, Any]:
     # The one-criterion test (renamed from test_criterion to criterion_truth at some point).
     truth = getattr(explain, "criterion_truth", None) or explain.test_criterion
 
-    compiled = load_compiled(rules_path(args.policies, args.seed))
-    frame = pl.read_parquet(frame_path(args.enterprises, args.seed))
+    compiled = load_compiled(rules_of(args))
+    frame = pl.read_parquet(frame_of(args))
     n = frame.height
     sample = frame.sample(min(args.plain_sample, n), seed=args.seed)
     del frame
@@ -437,14 +483,14 @@ def work_plain(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def work_single(args: argparse.Namespace) -> dict[str, Any]:
-    """One enterprise × every policy, explained: per-call latency over varied enterprises."""
-    import openfisca_peer
+    """One enterprise × every policy, explained: per-call latency over varied enterprises (and
+    OpenFisca's for one entity, when it is installed)."""
     import polars as pl
 
     from highland.policies.rules.explain import evaluate_all
 
-    compiled = load_compiled(rules_path(args.policies, args.seed))
-    frame = pl.read_parquet(frame_path(args.enterprises, args.seed))
+    compiled = load_compiled(rules_of(args))
+    frame = pl.read_parquet(frame_of(args))
     sample = frame.sample(min(args.single_reps, frame.height), seed=args.seed + 1)
     rows = sample.to_dicts()
     warm = 200
@@ -456,6 +502,18 @@ def work_single(args: argparse.Namespace) -> dict[str, Any]:
         start = time.perf_counter()
         evaluate_all(compiled, row, explain=True)
         ms.append((time.perf_counter() - start) * 1000)
+    out: dict[str, Any] = {
+        "reps": len(ms),
+        "p50_ms": percentile(ms, 50),
+        "p95_ms": percentile(ms, 95),
+        "p99_ms": percentile(ms, 99),
+        "statuses": sorted({r.status for r in evaluate_all(compiled, rows[0], explain=True)}),
+    }
+    skipped = openfisca_missing()
+    if skipped:
+        return out | {"openfisca_skipped": skipped}
+    import openfisca_peer
+
     peer = openfisca_peer.Peer(compiled, frame)
     of_total, of_calc = [], []
     reps = min(200, args.single_reps)
@@ -469,11 +527,7 @@ def work_single(args: argparse.Namespace) -> dict[str, Any]:
         if i >= 20:  # warm-up
             of_total.append((end - start) * 1000)
             of_calc.append((end - mid) * 1000)
-    return {
-        "reps": len(ms),
-        "p50_ms": percentile(ms, 50),
-        "p95_ms": percentile(ms, 95),
-        "p99_ms": percentile(ms, 99),
+    return out | {
         "openfisca_reps": reps,
         "openfisca_p50_ms": percentile(of_total, 50),
         "openfisca_p95_ms": percentile(of_total, 95),
@@ -573,8 +627,8 @@ def work_frame(args: argparse.Namespace) -> dict[str, Any]:
 def work_data(args: argparse.Namespace) -> dict[str, Any]:
     """Generate (or find) the frame and write the rules; say where they are."""
     return {
-        "frame": str(frame_path(args.enterprises, args.seed)),
-        "rules": str(rules_path(args.policies, args.seed)),
+        "frame": str(frame_of(args)),
+        "rules": str(rules_of(args)),
     }
 
 
@@ -594,7 +648,7 @@ WORKERS = {
 
 def registry_db(args: argparse.Namespace) -> tuple[Path, dict[str, str]]:
     """A `highland demo --enterprises N` registry (built once, reused when its size is right)."""
-    work = DATA / f"polbench-{args.enterprises}"
+    work = where(args) / f"polbench-{args.enterprises}"
     db = args.db or work / "highland.db"
     env = highland_env(db, work / "var")
     if db.exists():
@@ -633,7 +687,12 @@ def _fmt_s(x: float) -> str:
     return f"{x * 1000:.1f} ms" if x < 1 else f"{x:.2f} s"
 
 
-def main() -> None:
+SMOKE = {"enterprises": 200, "policies": 20, "runs": 1, "plain_sample": 200, "plain_runs": 1,
+         "single_reps": 50, "missing_fields": 0.25}  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    # long: the parts in order, each with its line of the summary table, read in one place
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--enterprises", type=int, default=1_000_000)
     parser.add_argument("--policies", type=int, default=300)
@@ -655,12 +714,23 @@ def main() -> None:
         help="Also time the parts of summarise (criteria, status, near, amount).",
     )
     parser.add_argument("--db", type=Path, help="Registry (default bench/data/polbench-N/).")
+    parser.add_argument(
+        "--missing-fields", type=float, default=0.0,
+        help="Share of policies that also read a rule field the portrait does not supply.",
+    )  # fmt: skip
+    parser.add_argument("--smoke", action="store_true",
+                        help="every part at a tiny size, one run, nothing saved")  # fmt: skip
+    parser.add_argument("--work", type=Path, default=None,
+                        help="frame, rules, registry, CSV here (default bench/data)")  # fmt: skip
     parser.add_argument("--worker", choices=tuple(WORKERS), help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
+    if args.smoke:
+        for key, value in SMOKE.items():
+            setattr(args, key, value)
 
     if args.worker:
         emit(WORKERS[args.worker](args))
-        return
+        return {}
 
     info = machine()
     print(
@@ -677,8 +747,10 @@ def main() -> None:
         "runs": args.runs,
         "seed": args.seed,
         "as_of": args.as_of,
+        "missing_fields": args.missing_fields,
         "load_before": os.getloadavg(),
     }
+    no_peer = openfisca_missing()
     rows: list[tuple[str, str, str, str, str]] = []  # what, ours, peers, goal, verdict
 
     if "engine" in parts or "single" in parts:
@@ -694,9 +766,11 @@ def main() -> None:
             f"{eng['peak_whole_process']['vmhwm_mib']:.0f} MiB",
             flush=True,
         )
-        of = worker("openfisca", args)
+        of = {"skipped": no_peer} if no_peer else worker("openfisca", args)
         print(
-            f"openfisca {of['version']}: calculate median {of['median_s']:.2f} s, "
+            f"openfisca: skipped, {no_peer}"
+            if no_peer
+            else f"openfisca {of['version']}: calculate median {of['median_s']:.2f} s, "
             f"agreement {of['agreement']}",
             flush=True,
         )
@@ -708,16 +782,16 @@ def main() -> None:
             flush=True,
         )
         result |= {"engine": eng, "openfisca": of, "plain": plain}
-        ratio_of = of["median_s"] / eng["median_s"]
+        ratio_of = float("nan") if no_peer else of["median_s"] / eng["median_s"]
         ratio_plain = plain["full_scaled_median_s"] / eng["median_s"]
         peak = eng["peak_whole_process"]["vmhwm_mib"]
         rows += [
             (
                 f"summarise {n:,} × {p}",
                 _fmt_s(eng["median_s"]),
-                f"OpenFisca {_fmt_s(of['median_s'])}",
+                "OpenFisca skipped" if no_peer else f"OpenFisca {_fmt_s(of['median_s'])}",
                 "≥ 5× faster than OpenFisca",
-                f"{ratio_of:.2f}× → {'pass' if ratio_of >= 5 else 'MISS'}",
+                "-" if no_peer else f"{ratio_of:.2f}× → {'pass' if ratio_of >= 5 else 'MISS'}",
             ),
             (
                 "",
@@ -742,7 +816,9 @@ def main() -> None:
             (
                 f"one enterprise × {p}, explained",
                 f"p50 {one['p50_ms']:.2f} ms, p95 {one['p95_ms']:.2f} ms",
-                f"OpenFisca p50 {one['openfisca_p50_ms']:.1f} ms",
+                "OpenFisca skipped"
+                if "openfisca_skipped" in one
+                else f"OpenFisca p50 {one['openfisca_p50_ms']:.1f} ms",
                 "p50 ≤ 2 ms",
                 "pass" if one["p50_ms"] <= 2 else "MISS",
             )
@@ -777,7 +853,7 @@ def main() -> None:
 
     if "match" in parts:
         frame = worker("frame", args, env=env)
-        out_csv = DATA / f"match-{n}.csv"
+        out_csv = where(args) / f"match-{n}.csv"
         times, procs = [], []
         for i in range(args.runs):
             proc = run(
@@ -818,8 +894,9 @@ def main() -> None:
     ]
     for r in [("what", "ours", "peers", "goal", "verdict"), *rows]:
         print("  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)))
-    path = save(f"policies-{n}", result)
-    print(f"written: {path}")
+    if not args.smoke:
+        print(f"written: {save(f'policies-{n}', result)}")
+    return result
 
 
 if __name__ == "__main__":

@@ -7,6 +7,11 @@ Starts `highland serve` (uvicorn, one process) on the SQLite registry that bench
 left in bench/data/ (built with the CLI when missing) and sends sequential requests with httpx
 after a warm-up. Reports p50/p95/p99 per kind of request against the 100 ms p95 goal. Query
 values are drawn (seeded) from the data: substrings of real names, prefixes of real codes.
+
+    python bench/bench_search.py --smoke --work /tmp/x   # what tests/test_search_bench.py runs
+
+The smoke size builds its own registry of 300 enterprises in the --work folder (with the CLI,
+as bench_import.py does) and sends 5 requests of each kind after 1 warm-up; nothing is saved.
 """
 
 from __future__ import annotations
@@ -202,19 +207,31 @@ def _row(name: str, times: list[float], counts: list[int] | None = None) -> dict
     }
 
 
-def main() -> None:
+SMOKE_N = 300
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    # long: one sequence (registry, server, the kinds of request, the summary) read in one place
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--enterprises", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--db", type=Path, help="Registry file (default: bench/data/registry-N.db)")
-    args = parser.parse_args()
+    parser.add_argument(
+        "--smoke", action="store_true", help=f"own registry of {SMOKE_N} firms, 5 requests a kind"
+    )
+    parser.add_argument("--work", type=Path, default=None,
+                        help="registry and server log here (default bench/data)")  # fmt: skip
+    args = parser.parse_args(argv)
+    if args.smoke:
+        args.enterprises, args.requests, args.warmup = SMOKE_N, 5, 1
 
     info = machine()
     print(f"machine: {info['cpu']}, {info['cores']} cores, {info['memory_gib']} GiB", flush=True)
-    db = args.db or registry(args.enterprises, args.seed)
-    work = DATA / "search-run"
+    where = args.work or DATA
+    db = args.db or registry(args.enterprises, args.seed, where)
+    work = where / "search-run"
     work.mkdir(parents=True, exist_ok=True)
     env = highland_env(db, work / "var")
     token = _credentials(db, env)
@@ -289,11 +306,11 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
-    path = save(
-        f"search-{args.enterprises}",
-        {"machine": info, "database": str(db), "requests": args.requests, "results": rows},
-    )
-    print(f"written: {path}")
+    result = {"machine": info, "database": str(db), "enterprises": args.enterprises,
+              "requests": args.requests, "results": rows}  # fmt: skip
+    if not args.smoke:
+        print(f"written: {save(f'search-{args.enterprises}', result)}")
+    return result
 
 
 def _filtered(samples: Samples, page: int) -> tuple[str, dict[str, Any]]:

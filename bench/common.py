@@ -229,9 +229,9 @@ def save(name: str, result: dict[str, object]) -> Path:
     return path
 
 
-def fresh_dir(name: str) -> Path:
-    """An empty directory under bench/data/ (previous contents removed)."""
-    path = DATA / name
+def fresh_dir(name: str, where: Path = DATA) -> Path:
+    """An empty directory under bench/data/ or `where` (previous contents removed)."""
+    path = where / name
     if path.exists():
         shutil.rmtree(path)
     path.mkdir(parents=True)
@@ -251,16 +251,17 @@ def highland_env(db: Path, instance: Path) -> dict[str, str]:
     }
 
 
-def registry(n: int, seed: int = SEED) -> Path:
-    """The SQLite registry of n enterprises (and 5·n figure rows), built by the CLI if missing.
+def registry(n: int, seed: int = SEED, where: Path = DATA) -> Path:
+    """The SQLite registry of n enterprises (and 5·n figure rows), built by the CLI if missing
+    (under bench/data/ or `where`).
 
     bench_import.py leaves the database of its last run here too.
     """
-    path = DATA / f"registry-{n}.db"
+    path = where / f"registry-{n}.db"
     if path.exists():
         return path
-    data = dataset(n, seed)
-    work = fresh_dir(f"registry-{n}-build")
+    data = dataset(n, seed, where)
+    work = fresh_dir(f"registry-{n}-build", where)
     db = work / "highland.db"
     env = highland_env(db, work / "var")
     exe = highland_bin()

@@ -1,10 +1,12 @@
 """The same eligibility rules as an OpenFisca tax-benefit system (the peer of bench_policies.py).
 
-One entity, `enterprise`. One input variable per portrait field the rules read (qualifications
-become one boolean per code, as OpenFisca has no set type), and one boolean variable per
-policy whose formula is the policy's eligibility written with numpy operators, the way an
-OpenFisca country package writes it by hand. The formula source is generated from the very
-same compiled criteria Highland evaluates, so both compute the same rules.
+One entity, `enterprise`. One input variable per portrait field the rules read (a set field
+becomes one boolean per code: every qualification, the codes the rules name of another set,
+as OpenFisca has no set type; a field the frame lacks is its default for all), and one
+boolean variable per policy whose formula is the policy's eligibility written with numpy
+operators, the way an OpenFisca country package writes it by hand. The formula source is
+generated from the very same compiled criteria Highland evaluates, so both compute the same
+rules.
 
 Semantic differences, inherent to OpenFisca (see docs/PERFORMANCE.md):
 
@@ -30,8 +32,18 @@ PERIOD = "2025"
 NA = "NA"  # the enum item a missing code becomes (OpenFisca's default)
 
 
-def _qual_var(code: str) -> str:
-    return f"qualification_{code}"
+def _set_var(field: str, code: str) -> str:
+    if field == "qualifications":
+        return f"qualification_{code}"
+    return f"{field}__" + "".join(ch if ch.isalnum() else "_" for ch in code)
+
+
+def _set_codes(field: str, compiled: Sequence[Compiled]) -> list[str]:
+    """The codes of a set field held as booleans: every qualification, else those named."""
+    if field == "qualifications":
+        return list(QUALIFICATION_CODES)
+    named = {str(i) for p in compiled for c in p.criteria if c.field == field for i in c.items}
+    return sorted(named)
 
 
 def _enum_item(value: str) -> str:
@@ -70,18 +82,18 @@ class Peer:
                 "label": FIELDS[name].label_en,
             }
             if kind == "set":
-                for code in QUALIFICATION_CODES:
-                    tbs.add_variable(
-                        type(
-                            _qual_var(code),
-                            (Variable,),
-                            {**attrs, "value_type": bool, "label": code},
-                        )
-                    )
-                    self.inputs.append(_qual_var(code))
+                for code in _set_codes(name, compiled):
+                    var = _set_var(name, code)
+                    attrs_set = {**attrs, "value_type": bool, "label": code}
+                    tbs.add_variable(type(var, (Variable,), attrs_set))
+                    self.inputs.append(var)
                 continue
             if kind == "code":
-                values = set(frame.get_column(name).drop_nulls().unique().to_list())
+                values = (
+                    set(frame.get_column(name).drop_nulls().unique().to_list())
+                    if name in frame.columns
+                    else set()
+                )
                 values |= {
                     str(i) for p in compiled for c in p.criteria if c.field == name for i in c.items
                 }
@@ -122,15 +134,20 @@ class Peer:
         self.variables = [_policy_var(p) for p in compiled]
 
     def arrays(self, frame: pl.DataFrame) -> dict[str, np.ndarray]:
-        """The input arrays of a frame, in OpenFisca's types (nulls become the defaults)."""
+        """The input arrays of a frame, in OpenFisca's types (nulls, and the fields the frame
+        lacks, become the defaults)."""
         out: dict[str, np.ndarray] = {}
         for name in self.fields:
             spec = FIELDS[name]
-            col = frame.get_column(name)
+            if name in frame.columns:
+                col = frame.get_column(name)
+            else:  # a field the portrait does not supply: missing for every enterprise
+                dtype = {"set": pl.List(pl.String), "code": pl.String(), "bool": pl.Boolean()}
+                col = pl.Series(name, [None] * frame.height, dtype=dtype.get(spec.kind, pl.Int64))
             if spec.kind == "set":
-                for code in QUALIFICATION_CODES:
+                for code in _set_codes(name, self.compiled):
                     has = col.list.contains(code).fill_null(False)
-                    out[_qual_var(code)] = has.to_numpy()
+                    out[_set_var(name, code)] = has.to_numpy()
             elif spec.kind == "code":
                 enum = self.enums[name]
                 index = {item.value: i for i, item in enumerate(enum)}
@@ -184,7 +201,7 @@ def criterion_source(c: Criterion, enums: dict[str, Any]) -> str:
         test = f"({name} != 0)" if spec.numeric else f"({name} != {_enum_class(name)}.NA)"
         return test if kind == "exists" else f"~{test}"
     if spec.kind == "set":
-        items = [_qual_var(str(i)) for i in c.items]
+        items = [_set_var(name, str(i)) for i in c.items]
         if kind == "has_all":
             return "(" + " & ".join(items) + ")"
         hit = "(" + " | ".join(items) + ")"
@@ -230,7 +247,8 @@ def formula_source(p: Compiled, enums: dict[str, Any]) -> str:
         if FIELDS[name].kind == "set":
             codes = sorted({str(i) for c in p.criteria if c.field == name for i in c.items})
             for code in codes:
-                lines.append(f"    {_qual_var(code)} = enterprise({_qual_var(code)!r}, period)")
+                var = _set_var(name, code)
+                lines.append(f"    {var} = enterprise({var!r}, period)")
         else:
             lines.append(f"    {name} = enterprise({name!r}, period)")
     leaves = [criterion_source(c, enums) for c in p.criteria]
