@@ -225,21 +225,18 @@ def work_engine(args: argparse.Namespace) -> dict[str, Any]:
         "eligible_by_policy": [s.eligible for s in summaries],
         "criteria": sum(len(c.criteria) for c in compiled),
         "with_amount": sum(c.policy.benefit.amount is not None for c in compiled),
-        # Policies that read a field the portrait does not supply: nobody can be eligible.
-        "reading_unsourced": sum(map(_reads_unsourced, compiled)),
-        "eligible_reading_unsourced": sum(
-            s.eligible for c, s in zip(compiled, summaries, strict=True) if _reads_unsourced(c)
-        ),
+        # Policies that read one of the recognitions' criteria.
+        "reading_recognition": sum(map(_reads_recognition, compiled)),
     }
     if args.breakdown:
         out["breakdown_s"] = engine_breakdown(frame, compiled)
     return out
 
 
-def _reads_unsourced(compiled: Any) -> bool:
-    from highland.policies.rules.fields import UNSOURCED_FIELDS
+def _reads_recognition(compiled: Any) -> bool:
+    from policy_gen import RECOGNITION_CRITERIA
 
-    return any(c.field in UNSOURCED_FIELDS for c in compiled.criteria)
+    return any(c.field in RECOGNITION_CRITERIA for c in compiled.criteria)
 
 
 def engine_breakdown(frame: Any, compiled: list[Any]) -> dict[str, float]:

@@ -3,10 +3,9 @@
 - `policies_yaml(n, seed)`: n realistic support policies, 2–5 criteria each, over numeric, code,
   bool and set fields, with some `any` / `not` nesting, `stages`, dated thresholds and amounts
   such as ``min(rd_spend * 0.1, 2000000)``. Every policy is in force at AS_OF.
-  With `missing` > 0, that share of the policies also reads one of the rule fields the
-  portrait does not supply yet (`fields.UNSOURCED_FIELDS`, such as the recognitions' S&T staff
-  share), as one more required criterion: every enterprise is unknown on it, so those
-  policies find no one eligible.
+  With `missing` > 0, that share of the policies also reads one of the recognitions' criteria
+  (`RECOGNITION_CRITERIA`: S&T staff share, 3-year R&D intensity, qualification levels …) as
+  one more required criterion, so the bench covers the fields the recognitions test.
 - `portrait_frame(n, seed)`: n enterprises in the portrait frame's integer representation
   (money in fen, USD in cents, ratios in millionths, counts and years as integers; null for
   missing, 5–15 % per numeric field), columns and types of `snapshot.PORTRAIT_SCHEMA`. A
@@ -27,7 +26,13 @@ import numpy as np
 import polars as pl
 
 from highland.enterprises.snapshot import PORTRAIT_SCHEMA
-from highland.policies.rules.fields import FIELDS, QUALIFICATION_CODES, UNSOURCED_FIELDS
+from highland.policies.rules.fields import FIELDS, QUALIFICATION_CODES
+
+# The recognitions' criteria a generated policy may read (see `missing` above).
+RECOGNITION_CRITERIA = frozenset({
+    "tech_staff_share", "rd_intensity_3y", "hightech_revenue_share", "main_revenue_share",
+    "ip_class1", "niche_years", "equity_raised_2y", "qualification_levels",
+})  # fmt: skip
 
 AS_OF = date(2025, 9, 1)
 FIGURES_YEAR = AS_OF.year - 1
@@ -412,7 +417,7 @@ class _Gen:
         return "qualifications", _crit("qualifications", "not_in", _codes(picks))
 
     def unsourced(self) -> tuple[str, str]:
-        """A criterion on a field the portrait does not supply (read as missing)."""
+        """A criterion on one of the recognitions' fields (RECOGNITION_CRITERIA)."""
         r = self.r
         field, op, value = r.choice(
             [
@@ -426,7 +431,7 @@ class _Gen:
                 ("qualification_levels", "contains", "srdi:provincial"),
             ]
         )
-        assert field in UNSOURCED_FIELDS and field in FIELDS, field
+        assert field in RECOGNITION_CRITERIA and field in FIELDS, field
         return field, _crit(field, op, value)
 
     def any_one(self, effective: date) -> tuple[str, str]:
