@@ -135,7 +135,7 @@ UNSOURCED_FIELDS = (
     "equity_raised_2y", "equity_raised_3y", "rd_spend_2y", "rd_intensity_3y",
     "rd_intensity_min_2y", "tech_staff_share", "rd_staff_share", "hightech_revenue_share",
     "main_revenue_share", "main_revenue_growth_2y", "niche_years", "tech_sme_score",
-    "qualification_levels", "zone",
+    "qualification_levels",
 )  # fmt: skip
 
 FIXED_FIELDS = frozenset(n for n, f in FIELDS.items() if f.fixed)
