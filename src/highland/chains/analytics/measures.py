@@ -310,9 +310,11 @@ def district_lqs(data: ChainData, codes: list[str]) -> list[tuple[str, Quotient]
         return []
     city_part, _ = _sum(data.local, measured)
     city_total, _ = _sum(data.local, [])
-    totals = data.local.group_by("district_code").agg(pl.col("value").sum().alias("total"))
+    # A firm whose district is not given (NULL) counts in the city, in no district's LQ.
+    local = data.local.filter(pl.col("district_code").is_not_null())
+    totals = local.group_by("district_code").agg(pl.col("value").sum().alias("total"))
     parts = (
-        data.local.filter(_within("industry_code", measured))
+        local.filter(_within("industry_code", measured))
         .group_by("district_code")
         .agg(pl.col("value").sum().alias("part"))
     )
