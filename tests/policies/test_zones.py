@@ -8,7 +8,7 @@ from datetime import date
 import polars as pl
 
 from highland.enterprises.demo import generate
-from highland.policies.service import DEMO_LIBRARY  # isort: skip  (before present: import order)
+from highland.policies import service as policy_service  # before present (import order)
 from highland.policies.present import Formatter
 from highland.policies.rules.explain import evaluate
 from highland.policies.rules.fields import UNSOURCED_FIELDS
@@ -18,7 +18,7 @@ from highland.policies.rules.testcases import frame_of
 from highland.policies.rules.vector import details
 from highland.policies.sentences import criterion
 
-LIB = load_library([DEMO_LIBRARY])
+LIB = load_library([policy_service.DEMO_LIBRARY])
 AS_OF = date(2026, 6, 30)
 JIANGBEI = "320100-JBXQ"
 MUNICIPAL_FILES = ("hightech", "rd", "srdi", "manufacturing", "talent_finance")
