@@ -8,6 +8,7 @@ from datetime import date
 
 import polars as pl
 
+from highland.enterprises.places import place_checks
 from highland.enterprises.vocab import (
     COUNT_COLUMNS,
     FALSE_WORDS,
@@ -36,72 +37,12 @@ class Context:
     """What validation needs to know about the installation.
 
     `places` maps each region's code, Chinese name and English name (lower-cased) to its
-    (code, kind): kind "district" (GB/T 2260) or "zone" (a functional zone or park).
+    (code, kind): kind "district" (GB/T 2260) or "zone" (a functional zone or park); see
+    `places_of`.
     """
 
     places: Mapping[str, tuple[str, str]]
     today: date
-
-
-def places_of(regions: list[tuple[str, str, str, str]]) -> dict[str, tuple[str, str]]:
-    """The `Context.places` of (code, name_zh, name_en, kind) rows."""
-    out: dict[str, tuple[str, str]] = {}
-    for code, zh, en, kind in regions:
-        for key in (code, zh, en):
-            out.setdefault(key.strip().lower(), (code, kind))
-    return out
-
-
-def _place_checks(
-    ctx: Context, present: set[str]
-) -> tuple[list[pl.Expr], list[_Check], list[pl.Expr]]:
-    """District and zone: a code or a name each; a zone in the district column (or a district
-    in the zone column) is refused with where it belongs. (derived, checks, output)"""
-    lookup = {k: v[0] for k, v in ctx.places.items()}
-    kinds = {v[0]: v[1] for v in ctx.places.values()}
-
-    def resolve(col: str) -> pl.Expr:
-        key = pl.col(col).str.strip_chars().str.to_lowercase()
-        return key.replace_strict(lookup, default=None, return_dtype=pl.String)
-
-    def kind(col: str) -> pl.Expr:
-        return pl.col(col).replace_strict(kinds, default=None, return_dtype=pl.String)
-
-    derived = [resolve("district_code").alias("__district")]
-    district, given = pl.col("__district"), pl.col("district_code").is_not_null()
-    checks = [
-        _Check(
-            "district_code",
-            given & district.is_null(),
-            "unknown district: not a GB/T 2260 district of the configured city nor a custom region",
-        ),
-        _Check(
-            "district_code",
-            kind("__district") == "zone",
-            "a functional zone, not a district: put it in the zone column and the district "
-            "it lies in here",
-        ),
-    ]
-    out = [pl.when(kind("__district") == "district").then(district).alias("district_code")]
-    if "zone_code" in present:
-        derived.append(resolve("zone_code").alias("__zone"))
-        zone = pl.col("__zone")
-        checks.append(
-            _Check(
-                "zone_code",
-                pl.col("zone_code").is_not_null() & zone.is_null(),
-                "unknown zone: not in the list of functional zones and parks",
-            )
-        )
-        checks.append(
-            _Check(
-                "zone_code",
-                kind("__zone") == "district",
-                "a district, not a zone: put it in the district column",
-            )
-        )
-        out.append(pl.when(kind("__zone") == "zone").then(zone).alias("zone_code"))
-    return derived, checks, out
 
 
 def _err(df: pl.DataFrame, mask: pl.Expr, column: str, message: pl.Expr | str) -> pl.DataFrame:
@@ -223,7 +164,7 @@ def enterprises(
         industry_error_expr(pl.col("industry_code")).alias("__industry_error"),
         _date("founded_on").alias("__founded"),
     ]
-    place_derived, place_checks, place_out = _place_checks(ctx, present)
+    place_derived, place_rules, place_out = place_checks(ctx.places, present)
     derived.extend(place_derived)
     if "ownership" in present:
         own = (
@@ -263,7 +204,7 @@ def enterprises(
     )
     checks.append(_too_long("name", 200))
     checks.extend(_text_checks("name", visible=True))
-    checks.extend(place_checks)
+    checks.extend(_Check(column, mask, message) for column, mask, message in place_rules)
     checks.append(
         _Check(
             "industry_code",

@@ -18,6 +18,7 @@ from highland.enterprises.models import (
     ImportRun,
     Region,
 )
+from highland.enterprises.places import places_of
 from highland.enterprises.vocab import HEADER_ALIASES
 from highland.platform.audit.service import Actor, Change, record, record_many
 from highland.platform.kit.dates import today_local
@@ -108,7 +109,7 @@ def validation_context(session: Session) -> validate.Context:
     else:
         with Session(bind=session.get_bind()) as own:
             rows = [(r[0], r[1], r[2], r[3]) for r in own.execute(columns)]
-    return validate.Context(places=validate.places_of(rows), today=today_local())
+    return validate.Context(places=places_of(rows), today=today_local())
 
 
 def errors_out(errors: pl.DataFrame, limit: int = 100_000) -> list[dict[str, Any]]:
