@@ -82,6 +82,13 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/enterprises/export"): Rule(allowed="chain_team", denied="enterprise"),
     ("GET", "/api/v1/enterprises/{uscc}"): Rule(allowed="enterprise", scoped=True),
     ("GET", "/api/v1/regions"): Rule(allowed="handler"),
+    ("GET", "/api/v1/zones"): Rule(allowed="admin", denied="analyst"),
+    ("POST", "/api/v1/zones"): Rule(allowed="admin", denied="analyst", ok=201),
+    ("PUT", "/api/v1/zones/{zone}"): Rule(allowed="admin", denied="leader"),
+    ("DELETE", "/api/v1/zones/{zone}"): Rule(allowed="admin", denied="analyst", ok=204),
+    ("GET", "/admin/zones"): Rule(allowed="admin", denied="analyst"),
+    ("POST", "/admin/zones"): Rule(allowed="admin", denied="analyst", ok=303),
+    ("POST", "/admin/zones/{zone}/delete"): Rule(allowed="admin", denied="handler", ok=303),
     ("POST", "/api/v1/imports/enterprises"): Rule(allowed="analyst", denied="leader"),
     ("POST", "/api/v1/imports/financials"): Rule(allowed="analyst", denied="enterprise"),
     ("GET", "/api/v1/policies"): Rule(allowed="enterprise"),
@@ -717,6 +724,8 @@ def _page_form(path: str) -> dict[str, Any]:
                 "resolution_days": "12"}  # fmt: skip
     if path == "/admin/routing":
         return {"category": "land", "district": "320115", "lead": "320115-HR"}
+    if path == "/admin/zones":
+        return {"code": "320100-ACC", "name_zh": "测试园", "name_en": "Test park"}
     if path == "/admin/routing/delete":
         return {"category": "land", "district": "*"}
     if path.endswith("/reset-password"):
@@ -757,7 +766,7 @@ def _fill(path: str, w: dict[str, Any], target: str) -> str:
         "{category}", "land"
     ).replace("{institution}", "320115-ZRZY").replace("{district}", "320115").replace(
         "{chain_id}", "1"
-    ) + (
+    ).replace("{zone}", ACCESS_ZONE) + (
         "?from=2026-09-30T10%3A00%3A00%2B08%3A00&working_days=5"
         if path.endswith("/calendar/deadline")
         else ""
@@ -784,6 +793,8 @@ def _call_now(client: Any, method: str, path: str, user: dict[str, Any] | None, 
         return client.get(path, headers=headers)
     if path.startswith("/api/v1/demand") or path.startswith("/api/v1/institutions"):
         return _demand_api_post(client, method, path, headers)
+    if path.startswith("/api/v1/zones"):
+        return _zone_api_call(client, method, path, headers)
     data: dict[str, str] = {"kind": "enterprises"}
     if user is not None and not api:
         data["csrf_token"] = user["csrf"]
@@ -822,6 +833,20 @@ def _call_now(client: Any, method: str, path: str, user: dict[str, Any] | None, 
         data = {"username": "u_admin", "password": "password-123", "csrf_token": "t"}
         client.cookies.set("highland_login_csrf", "t")
     return client.post(path, data=data, files=files, headers=headers)
+
+
+# A default zone no enterprise of the world is placed in (renamed and removed by the rows).
+ACCESS_ZONE = "320100-XZGXQ"
+
+
+def _zone_api_call(client: Any, method: str, path: str, headers: dict[str, str]) -> Any:
+    """The zone list's API: a zone added, renamed, removed."""
+    if method == "DELETE":
+        return client.delete(path, headers=headers)
+    body = {"name_zh": "徐庄软件园", "name_en": "Xuzhuang Software Park", "level": "provincial"}
+    if method == "PUT":
+        return client.put(path, json=body, headers=headers)
+    return client.post(path, json={**body, "code": "320100-ACC"}, headers=headers)
 
 
 def _policy_api_post(client: Any, path: str, headers: dict[str, str]) -> Any:

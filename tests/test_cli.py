@@ -114,6 +114,13 @@ def test_init_demo_export_roundtrip(env: Path) -> None:
     assert code == 0, out
     rows = list(csv.DictReader(out_csv.open(encoding="utf-8-sig")))
     assert rows and all(r["行政区划代码"] == "320115" for r in rows)  # Chinese by default
+    # The demo's 江北新区 firms: a zone with their real district (浦口区 or 六合区).
+    zone_csv = env / "z.csv"
+    code, out = run("export", "enterprises", "--out", str(zone_csv), "--zone", "320100-JBXQ")
+    assert code == 0, out
+    zoned = list(csv.DictReader(zone_csv.open(encoding="utf-8-sig")))
+    assert zoned and {r["功能区名称"] for r in zoned} == {"江北新区"}
+    assert {r["行政区划代码"] for r in zoned} <= {"320111", "320116"}
     xlsx = env / "e.xlsx"
     assert run("export", "enterprises", "--format", "xlsx", "--out", str(xlsx))[0] == 0
     assert xlsx.read_bytes()[:2] == b"PK"

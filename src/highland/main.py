@@ -42,6 +42,8 @@ from highland.desk import pages as desk_pages
 from highland.enterprises import api as enterprise_api
 from highland.enterprises import pages as enterprise_pages
 from highland.enterprises.models import Enterprise, Region
+from highland.enterprises.zones import api as zone_api
+from highland.enterprises.zones import pages as zone_pages
 from highland.platform.audit import routes as audit_routes
 from highland.platform.config import Settings, get_settings
 from highland.platform.db import get_engine, session_factory
@@ -173,7 +175,9 @@ def _desk_routes(app: FastAPI) -> None:
 
 def _enterprise_routes(app: FastAPI) -> None:
     app.include_router(enterprise_pages.router)
+    app.include_router(zone_pages.router)
     app.include_router(enterprise_api.router)
+    app.include_router(zone_api.router)
 
 
 def _policy_routes(app: FastAPI) -> None:

@@ -40,6 +40,23 @@ def test_registry_cells_equal_the_sql_group_by(db: Session, measure: str, year: 
     _same(got, measures.local_figures(db, measure, year))
 
 
+def test_a_district_not_given_is_a_cell_of_its_own_and_no_district_lq(db: Session) -> None:
+    """A NULL district (rows from before zones were kept apart) is the cell "": stored, equal to
+    the direct SQL, counted in the city and in no district's LQ; the cells sum to the registry."""
+    w = build(db)
+    w["ents"][5].district_code = None
+    w["ents"][1].zone_code = "320100-JNKQ"  # a zone changes no district cell
+    db.flush()
+    for measure in ("enterprises", "employment"):
+        got = figures.current(db).local(measure, YEAR)
+        _same(got, measures.local_figures(db, measure, YEAR))
+    cells = figures.current(db).local("enterprises", YEAR)
+    assert cells.filter(pl.col("district_code") == "")["value"].sum() == 1
+    assert cells["value"].sum() == db.query(Enterprise).count()
+    districts = [d["district"] for d in analytics.analyse(db, w["chain"].id)["districts"]]
+    assert "" not in districts and None not in districts and "320115" in districts
+
+
 def test_member_figures_by_segment_subtree_and_year(db: Session) -> None:
     w = build(db)
     chain = w["chain"].id

@@ -233,3 +233,31 @@ def test_readers_only(client: Any, db: Any, users: Any) -> None:
     for role in ("handler", "chain_head"):
         client.cookies.set("highland_session", users[role]["cookie"])
         assert client.get(f"/chains/{cid}/map").status_code == 200
+
+
+def test_district_and_zone_breakdowns_count_each_member_once(
+    client: Any, db: Any, users: Any
+) -> None:
+    """A zone firm is counted once by district and once by zone; a member whose district is
+    not given sits in a bucket of its own (no LQ); both breakdowns add up to the members."""
+    w = _world(db)
+    cid = w["chain"].id
+    w["ents"][1].zone_code = "320100-JNKQ"  # 江宁经开区, inside 江宁区 320115
+    w["ents"][2].zone_code = "320100-JNKQ"
+    w["ents"][5].district_code = None  # migrated from when a zone sat in the district field
+    db.commit()
+    names = {"": "未填", "320100-JNKQ": "江宁经开区"}
+    by_district = pictures.district_rows(db, cid, YEAR, [], names)
+    by_zone = pictures.zone_rows(db, cid, YEAR, names | {"": "无"})
+    members = 4  # E1, E2, E5 in design; E3 in fab
+    assert sum(r.members for r in by_district) == members
+    assert sum(r.members for r in by_zone) == members
+    assert {r.code: r.members for r in by_district} == {"320115": 2, "320106": 1, "": 1}
+    assert by_district[-1].name == "未填"  # the bucket comes last
+    assert {r.code: r.members for r in by_zone} == {"320100-JNKQ": 2, "": 2}
+    client.cookies.set("highland_session", users["chain_team"]["cookie"])
+    body = client.get(f"/chains/{cid}/districts").text
+    assert 'data-district=""' in body and "未填" in body
+    zone = body[body.index('data-zone="320100-JNKQ"') :]
+    assert ">2<" in zone[: zone.index("</tr>")]
+    assert "江宁经济技术开发区" in zone[: zone.index("</tr>")]

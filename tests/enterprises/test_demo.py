@@ -36,7 +36,6 @@ DISTRICTS = {
     "320116",
     "320117",
     "320118",
-    "320100-JBXQ",
 }
 QUALIFICATION = (
     r"^(high_tech|tech_sme|srdi|little_giant|innovative_sme)(:(national|provincial|municipal))?"
@@ -93,6 +92,18 @@ def test_enterprise_attributes(frames: tuple[pl.DataFrame, pl.DataFrame]) -> Non
     """Districts, industries, ownership, country and listing use the contract's vocabularies."""
     e, _ = frames
     assert set(e["district_code"].unique()) <= DISTRICTS
+    # 江北新区 is a zone: its firms are in 浦口区 or 六合区 by their street; some firms elsewhere
+    # are in a development zone or park of their district.
+    jiangbei = e.filter(pl.col("zone_code") == "320100-JBXQ")
+    assert set(jiangbei["district_code"].unique()) == {"320111", "320116"}
+    for street, district in (("泰山街道", "320111"), ("长芦街道", "320116")):
+        at = jiangbei.filter(pl.col("address").str.contains(street))
+        assert at.height and set(at["district_code"].unique()) == {district}
+    parks = e.filter(pl.col("zone_code").is_not_null() & (pl.col("zone_code") != "320100-JBXQ"))
+    assert {"320100-JNKQ", "320100-JKQ", "320100-RJG", "320100-XZGXQ"} <= set(parks["zone_code"])
+    assert 0.05 < parks.height / e.height < 0.25
+    jnkq = parks.filter(pl.col("zone_code") == "320100-JNKQ")
+    assert set(jnkq["district_code"].unique()) == {"320115"}
     divisions = e["industry_code"].str.slice(0, 2).cast(pl.Int32)
     assert e["industry_code"].str.contains(r"^\d{4}$").all()
     assert divisions.is_between(1, 97).all()

@@ -55,12 +55,11 @@ def add(
     ent = Enterprise(
         uscc=uscc(n),
         name=f"南京快照测试{n}号有限公司",
-        district_code="320115",
         industry_code=code,
         industry_section=section,
         industry_division=division,
         founded_on=founded,
-        **{"ownership": "private", "listed": False, **attrs},
+        **{"district_code": "320115", "ownership": "private", "listed": False, **attrs},
     )
     ent.qualifications = [
         Qualification(code=q[0], valid_from=q[1], valid_to=q[2], level=q[3] if q[3:] else None)
@@ -141,6 +140,9 @@ def add_edge_cases(db: Session) -> dict[str, str]:
             db, 18, full_years(full | {"output_value": 3 * 10**9}), industry=("C", "39", "3973")
         ),
         "no_ownership": add(db, 19, revenues(y2023=10, y2024=12), ownership=None),
+        # District and zone: a 江北新区 firm in 浦口区, and a row whose district is not known.
+        "jiangbei": add(db, 22, revenues(y2024=5), district_code="320111", zone_code="320100-JBXQ"),
+        "district_not_given": add(db, 23, revenues(y2024=5), district_code=None),
         **add_recognition_cases(db),
     }
 
@@ -307,6 +309,10 @@ def test_edge_case_values(db: Session, edge: dict[str, str]) -> None:
         "innovative_sme",
         "tech_sme",
     ]
+    # A zone is its code; no zone is the known empty value ""; a district not given is missing.
+    assert (at["jiangbei"]["district"], at["jiangbei"]["zone"]) == ("320111", "320100-JBXQ")
+    assert at["no_figures"]["zone"] == ""
+    assert at["district_not_given"]["district"] is None
     earlier = {r["uscc"]: r for r in portrait_frame(db, AS_OF[1]).iter_rows(named=True)}
     assert earlier[edge["founded_later"]]["age_years"] is None
     assert earlier[edge["founded_later"]]["lifecycle_stage"] is None

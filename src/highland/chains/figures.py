@@ -329,6 +329,9 @@ def registry_cells(session: Session) -> pl.DataFrame:
         select(e.id, e.industry_code, e.district_code),
         {"id": pl.Int64, "industry_code": pl.String, "district_code": pl.String},
     )
+    # A district not given (NULL, docs/portrait.md) is the cell "" of its own: the key is
+    # part of the table's primary key, and "" joins where NULL would not.
+    ent = ent.with_columns(pl.col("district_code").fill_null(""))
     fin = _frame(
         session,
         select(f.enterprise_id, f.year, f.employees, f.revenue),

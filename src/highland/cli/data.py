@@ -138,6 +138,9 @@ def export_enterprises(
     ] = None,
     qualification: Annotated[str | None, typer.Option(help="Qualification code.")] = None,
     ownership: Annotated[str | None, typer.Option(help="Ownership code.")] = None,
+    zone: Annotated[
+        str | None, typer.Option(help="Functional zone or park code; none: in no zone.")
+    ] = None,
     headers: Annotated[
         str, typer.Option(help="zh: Chinese headers and values (default); codes: English.")
     ] = "zh",
@@ -150,7 +153,7 @@ def export_enterprises(
     try:
         chosen = numbers.header_set(headers)
         flt = EnterpriseFilter(
-            q, district, section, division, size_class, qualification, ownership
+            q, district, section, division, size_class, qualification, ownership, zone=zone
         ).cleaned()
         with session_factory()() as s:
             if fmt == "csv":

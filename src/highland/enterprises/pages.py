@@ -60,10 +60,12 @@ def filter_params(
     qualification: str | None = None,
     ownership: str | None = None,
     scale: str | None = None,
+    zone: str | None = None,
 ) -> repo.EnterpriseFilter:
-    """Read the shared filters from the query string."""
+    """Read the shared filters from the query string (district and zone: a code, or "none" for
+    a district not given / no zone)."""
     return repo.EnterpriseFilter(
-        q, district, section, division, size_class, qualification, ownership, scale
+        q, district, section, division, size_class, qualification, ownership, scale, zone
     ).cleaned()
 
 

@@ -65,7 +65,7 @@ __all__ = [
 
 REGISTRY_COLUMNS = (
     "id", "uscc", "name", "name_en", "district_code", "industry_code", "industry_section",
-    "industry_division", "founded_on", "size_class", "business_scope",
+    "industry_division", "founded_on", "size_class", "business_scope", "zone_code",
 )  # fmt: skip
 """The registry's columns other domains may read through `registry()`."""
 
@@ -88,6 +88,7 @@ class EnterpriseRef:
     industry_code: str
     industry_section: str
     size_class: str | None
+    zone_code: str | None = None  # the functional zone or park, if any (not a district)
 
     @classmethod
     def of(cls, values: Sequence[Any]) -> EnterpriseRef:
@@ -117,7 +118,7 @@ def ref_columns(table: NamedFromClause | None = None) -> list[ColumnElement[Any]
     t = table if table is not None else registry()
     return [
         t.c.id, t.c.uscc, t.c.name, t.c.name_en, t.c.district_code, t.c.industry_code,
-        t.c.industry_section, t.c.size_class,
+        t.c.industry_section, t.c.size_class, t.c.zone_code,
     ]  # fmt: skip
 
 
@@ -149,16 +150,19 @@ def ref_by_uscc(session: Session, uscc: str) -> EnterpriseRef | None:
 
 def regions(session: Session) -> list[RegionRef]:
     """Every region of the reference list (GB/T 2260 codes with their names)."""
-    return [RegionRef(r.code, r.name_zh, r.name_en) for r in repository.regions(session)]
+    return [
+        RegionRef(r.code, r.name_zh, r.name_en, r.kind) for r in repository.regions(session)
+    ]
 
 
 @dataclass(frozen=True)
 class RegionRef:
-    """A region's code and names."""
+    """A region's code and names; kind "district" (GB/T 2260) or "zone" (功能区、园区)."""
 
     code: str
     name_zh: str
     name_en: str
+    kind: str = "district"
 
 
 def region_exists(session: Session, code: str) -> bool:
@@ -172,7 +176,7 @@ def scoped_ref(session: Session, principal: Principal, uscc: str) -> EnterpriseR
     e = repository.get_by_uscc(session, principal, uscc)
     return EnterpriseRef(
         e.id, e.uscc, e.name, e.name_en, e.district_code, e.industry_code, e.industry_section,
-        e.size_class,
+        e.size_class, e.zone_code,
     )  # fmt: skip
 
 

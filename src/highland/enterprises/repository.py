@@ -46,6 +46,9 @@ CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 SIZE_NOT_APPLICABLE = "not_applicable"
 SIZE_VALUES = ("large", "medium", "small", "micro", SIZE_NOT_APPLICABLE)
 SCALE_VALUES = ("above",)
+# The district and zone filters' value for "not given" (a NULL district: docs/portrait.md) and
+# "in no zone"; region codes are digits or "<city>-<letters>", so it names no region.
+PLACE_NONE = "none"
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,7 @@ class EnterpriseFilter:
     qualification: str | None = None
     ownership: str | None = None
     scale: str | None = None  # "above": 规上 / 限上 (enterprises/scale.py)
+    zone: str | None = None  # a zone's code, or PLACE_NONE
 
     def cleaned(self) -> EnterpriseFilter:
         """Drop empty values and check the closed ones."""
@@ -179,8 +183,14 @@ def _filtered(
     def col(c: Any) -> Any:
         return _unindexed(c) if in_id_order or by_holders else c
 
-    if flt.district:
+    if flt.district == PLACE_NONE:
+        stmt = stmt.where(col(e.district_code).is_(None))
+    elif flt.district:
         stmt = stmt.where(col(e.district_code) == flt.district)
+    if flt.zone == PLACE_NONE:
+        stmt = stmt.where(col(e.zone_code).is_(None))
+    elif flt.zone:
+        stmt = stmt.where(col(e.zone_code) == flt.zone)
     if flt.section:
         stmt = stmt.where(col(e.industry_section) == flt.section)
     if flt.division:
@@ -246,6 +256,7 @@ def _holders_lead(session: Session, flt: EnterpriseFilter, gram: tuple[str, int]
         return False
     others = (
         flt.district, flt.section, flt.division, flt.size_class, flt.ownership, flt.q, flt.scale,
+        flt.zone,
     )  # fmt: skip
     if not any(others):
         return True

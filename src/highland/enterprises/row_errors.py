@@ -28,6 +28,9 @@ ROW_ERRORS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("control_char", _P(r"contains a control character; remove it")),
     ("invisible", _P(r"shows nothing: only invisible characters .*")),
     ("unknown_district", _P(r"unknown district: .*")),
+    ("zone_in_district", _P(r"a functional zone, not a district: .*")),
+    ("unknown_zone", _P(r"unknown zone: .*")),
+    ("district_in_zone", _P(r"a district, not a zone: .*")),
     ("industry_format", _P(r"industry code must be 2–4 digits, .*")),
     ("industry_division", _P(r"unknown division '(?P<division>.*)' \(GB/T 4754-2017 .*\)")),
     ("industry_section", _P(r"section letter '(?P<letter>.*)' does not match division "

@@ -29,6 +29,7 @@ class EnterpriseOut(BaseModel):
     name: str
     name_en: str | None
     district_code: str | None
+    zone_code: str | None
     industry_code: str
     industry_section: str
     industry_division: str
@@ -52,6 +53,7 @@ class EnterpriseOut(BaseModel):
             name=e.name,
             name_en=e.name_en,
             district_code=e.district_code,
+            zone_code=e.zone_code,
             industry_code=e.industry_code,
             industry_section=e.industry_section,
             industry_division=e.industry_division,
@@ -194,12 +196,14 @@ def _plain(v: Any) -> Any:
 
 
 class RegionOut(BaseModel):
-    """A district or custom region."""
+    """A GB/T 2260 district (kind "district") or a functional zone or park (kind "zone", with
+    its level: national, provincial, municipal or null)."""
 
     code: str
     name_zh: str
     name_en: str
     kind: str
+    level: str | None = None
 
 
 class ImportErrorOut(BaseModel):

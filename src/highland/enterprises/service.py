@@ -142,6 +142,7 @@ def _export_row(e: Enterprise) -> list[str]:
         e.name,
         e.name_en or "",
         e.district_code or "",
+        e.zone_code or "",
         e.industry_code,
         e.founded_on.isoformat(),
         e.ownership or "",
@@ -159,15 +160,17 @@ def _export_row(e: Enterprise) -> list[str]:
 # column of its own whose header the importers read (HEADER_ALIASES), and the names beside
 # them under headers the importers ignore; 统一社会信用代码 stays the key.
 ZH_COLUMNS = (
-    "统一社会信用代码", "企业名称", "英文名称", "行政区划代码", "所属区名称", "行业代码",
+    "统一社会信用代码", "企业名称", "英文名称", "行政区划代码", "所属区名称", "功能区代码",
+    "功能区名称", "行业代码",
     "行业名称", "成立日期", "所有制代码", "所有制名称", "国别", "是否上市", "资质代码", "资质名称",
     "地址", "细分市场起始年份", "规模代码", "企业规模", "数据年份",
 )  # fmt: skip
 ZH = "zh-CN"
 
 
-def _zh_row(e: Enterprise, districts: dict[str, str]) -> list[str]:
-    """An enterprise as the Chinese export writes it (codes and their names side by side)."""
+def _zh_row(e: Enterprise, places: dict[str, str]) -> list[str]:
+    """An enterprise as the Chinese export writes it (codes and their names side by side); a
+    district not given (NULL) is written 未填, a firm in no zone leaves both zone cells empty."""
     codes = _export_row(e)
     division = DIVISIONS.get(e.industry_division)
     listed = "" if e.listed is None else translate(ZH, "bool.yes" if e.listed else "bool.no")
@@ -176,12 +179,15 @@ def _zh_row(e: Enterprise, districts: dict[str, str]) -> list[str]:
         + (f"（{translate(ZH, f'vocab.level.{q.level}')}）" if q.level else "")
         for q in e.qualifications
     )
+    district = places.get(e.district_code, "") if e.district_code else translate(
+        ZH, "zones.not_given"
+    )
     return [
-        *codes[:4], districts.get(e.district_code or "", ""), codes[4],
+        *codes[:4], district, codes[4], places.get(e.zone_code or "", ""), codes[5],
         division[1] if division else "",
-        codes[5], codes[6], translate(ZH, f"vocab.ownership.{e.ownership}") if e.ownership else "",
-        codes[7], listed, codes[9], quals, codes[10], codes[11], codes[12],
-        translate(ZH, f"size.{codes[12]}") if codes[12] else "", codes[13],
+        codes[6], codes[7], translate(ZH, f"vocab.ownership.{e.ownership}") if e.ownership else "",
+        codes[8], listed, codes[10], quals, codes[11], codes[12], codes[13],
+        translate(ZH, f"size.{codes[13]}") if codes[13] else "", codes[14],
     ]  # fmt: skip
 
 

@@ -43,6 +43,7 @@ _S, _I = pl.String(), pl.Int64()
 _NO_MEMBERSHIPS: dict[str, pl.DataType] = {"id": _I, "chain": _S, "segment": _S}
 PORTRAIT_SCHEMA: dict[str, pl.DataType] = {
     "uscc": _S, "district": _S, "industry": _S, "industry_section": _S, "industry_division": _S,
+    "zone": _S,  # "" for a firm in no zone (known), never missing; district NULL is missing
     "age_years": _I, "ownership": _S, "country": _S, "listed": pl.Boolean(),
     "qualifications": pl.List(pl.String()), "size_class": _S, "revenue": _I, "output_value": _I,
     "tax_paid": _I, "employees": _I, "rd_spend": _I, "rd_staff": _I, "rd_intensity": _I,
@@ -86,6 +87,7 @@ def row_values(
     row: dict[str, object] = {
         "uscc": ent.uscc,
         "district": ent.district_code,
+        "zone": ent.zone_code or "",
         "industry": ent.industry_code,
         "industry_section": ent.industry_section,
         "industry_division": ent.industry_division,
@@ -250,6 +252,7 @@ def _registry_query(scope: Scope, as_of: date) -> tuple[Any, ColumnElement[bool]
         "id": (e.c.id, _I),
         "uscc": (e.c.uscc, _S),
         "district": (e.c.district_code, _S),
+        "zone": (e.c.zone_code, _S),
         "industry": (e.c.industry_code, _S),
         "industry_section": (e.c.industry_section, _S),
         "industry_division": (e.c.industry_division, _S),
@@ -434,6 +437,7 @@ def _derive(
             # No accepted membership: the empty set, which is known (not missing).
             pl.col("chains").fill_null(empty),
             pl.col("segments").fill_null(empty),
+            pl.col("zone").fill_null(""),  # in no zone: a known empty value
             listed=pl.col("listed").cast(pl.Boolean),
             age_years=_age(as_of),
             rd_intensity=pl.when(revenue != 0).then(_round_ratio(pl.col("rd_spend"), revenue)),

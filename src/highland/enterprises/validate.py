@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
 import polars as pl
 
+from highland.enterprises.places import place_checks
 from highland.enterprises.vocab import (
     FALSE_WORDS,
     FIGURE_COUNTS,
@@ -33,9 +35,14 @@ THOUSANDS_RE = r"^\d{1,3}(,\d{3})+(\.\d+)?$"
 
 @dataclass(frozen=True)
 class Context:
-    """What validation needs to know about the installation."""
+    """What validation needs to know about the installation.
 
-    districts: frozenset[str]
+    `places` maps each region's code, Chinese name and English name (lower-cased) to its
+    (code, kind): kind "district" (GB/T 2260) or "zone" (a functional zone or park); see
+    `places_of`.
+    """
+
+    places: Mapping[str, tuple[str, str]]
     today: date
 
 
@@ -158,6 +165,8 @@ def enterprises(
         industry_error_expr(pl.col("industry_code")).alias("__industry_error"),
         _date("founded_on").alias("__founded"),
     ]
+    place_derived, place_rules, place_out = place_checks(ctx.places, present)
+    derived.extend(place_derived)
     if "ownership" in present:
         own = (
             pl.col("ownership")
@@ -196,14 +205,7 @@ def enterprises(
     )
     checks.append(_too_long("name", 200))
     checks.extend(_text_checks("name", visible=True))
-    known = sorted(ctx.districts)
-    checks.append(
-        _Check(
-            "district_code",
-            pl.col("district_code").is_not_null() & ~pl.col("district_code").is_in(known),
-            "unknown district: not a GB/T 2260 district of the configured city nor a custom region",
-        )
-    )
+    checks.extend(_Check(column, mask, message) for column, mask, message in place_rules)
     checks.append(
         _Check(
             "industry_code",
@@ -225,7 +227,7 @@ def enterprises(
         pl.col(ROW),
         pl.col("uscc"),
         pl.col("name"),
-        pl.col("district_code"),
+        *place_out,
         code.alias("industry_code"),
         section.alias("industry_section"),
         division.alias("industry_division"),

@@ -210,7 +210,9 @@ class Formatter:
 
     def code(self, name: str, code: str) -> str:
         """A code's name: districts, industries, ownership, size, stage, qualifications."""
-        if name == "district":
+        if name == "zone" and not code:
+            return self.t("zones.none")  # in no zone: a known value, not a missing one
+        if name in ("district", "zone"):
             names = self.regions.get(code)
             return str(pick(self.lang, names[0], names[1])) if names else code
         if name == "industry_section":

@@ -194,27 +194,29 @@ def local_figures(db: Session, measure: str, year: int | None) -> pl.DataFrame:
     }
     col = _value_column(measure)
     e, f = registry().c, financials()
+    # A district not given (NULL) is the group "", as in the stored cells (chains/figures.py).
+    district = func.coalesce(e.district_code, "")
     stmt: Any
     if col is None:  # enterprises: a count, never missing
         stmt = select(
             e.industry_code,
-            e.district_code,
+            district,
             func.count(),
             func.count(),
             func.count() - func.count(),
-        ).group_by(e.industry_code, e.district_code)
+        ).group_by(e.industry_code, district)
     else:
         stmt = (
             select(
                 e.industry_code,
-                e.district_code,
+                district,
                 func.sum(col),
                 func.count(col),
                 func.count() - func.count(col),
             )
             .select_from(registry())
             .outerjoin(f, (f.c.enterprise_id == e.id) & (f.c.year == year))
-            .group_by(e.industry_code, e.district_code)
+            .group_by(e.industry_code, district)
         )
     # PostgreSQL sums BIGINT as NUMERIC: back to exact ints.
     rows = [
@@ -310,9 +312,11 @@ def district_lqs(data: ChainData, codes: list[str]) -> list[tuple[str, Quotient]
         return []
     city_part, _ = _sum(data.local, measured)
     city_total, _ = _sum(data.local, [])
-    totals = data.local.group_by("district_code").agg(pl.col("value").sum().alias("total"))
+    # A firm whose district is not given ("") counts in the city, in no district's LQ.
+    local = data.local.filter(pl.col("district_code").fill_null("") != "")
+    totals = local.group_by("district_code").agg(pl.col("value").sum().alias("total"))
     parts = (
-        data.local.filter(_within("industry_code", measured))
+        local.filter(_within("industry_code", measured))
         .group_by("district_code")
         .agg(pl.col("value").sum().alias("part"))
     )

@@ -15,7 +15,7 @@ from highland.chains.analytics import service as analytics
 from highland.chains.pictures import service as pictures
 from highland.platform.deps import DB, require
 from highland.platform.identity.permissions import Permission, Principal
-from highland.platform.web.i18n import local_name
+from highland.platform.web.i18n import local_name, translate
 from highland.platform.web.params import DbInt
 from highland.platform.web.render import language, render
 
@@ -93,8 +93,11 @@ def districts_page(
     year = pictures.revenue_year(chain_figures.current(db), chain_id)
     regions = request.app.state.region_names
     names = {c: local_name(lang, v[0], v[1]) for c, v in regions.items()}
-    rows = pictures.district_rows(db, chain_id, year, result["districts"], names)
+    rows = pictures.district_rows(
+        db, chain_id, year, result["districts"], names | {"": translate(lang, "zones.not_given")}
+    )
+    zones = pictures.zone_rows(db, chain_id, year, names | {"": translate(lang, "zones.none")})
     charts = pictures.district_charts(rows, pictures.labels(lang)) if rows else []
     ctx = {"nav": "chains", "chain": chain, "rows": rows, "charts": charts, "year": year,
-           "a": result, "measure": measure}  # fmt: skip
+           "a": result, "measure": measure, "zones": zones}  # fmt: skip
     return render(request, "chains/pictures_districts.html", ctx)

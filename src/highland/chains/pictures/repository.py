@@ -50,14 +50,27 @@ def segments_of(db: Session, chain_id: int, enterprise_ids: list[int]) -> dict[s
 
 def by_district(
     db: Session, chain_id: int, year: int | None
-) -> dict[str, tuple[int, int | None, int]]:
-    """district code → (accepted members, sum of their known revenue in `year` or None,
-    members with a revenue figure)."""
+) -> dict[str | None, tuple[int, int | None, int]]:
+    """district code (None: not given) → (accepted members, sum of their known revenue in
+    `year` or None, members with a revenue figure). Each member is in one group."""
+    return _by_place(db, chain_id, year, "district_code")
+
+
+def by_zone(
+    db: Session, chain_id: int, year: int | None
+) -> dict[str | None, tuple[int, int | None, int]]:
+    """The same by functional zone or park (None: in no zone)."""
+    return _by_place(db, chain_id, year, "zone_code")
+
+
+def _by_place(
+    db: Session, chain_id: int, year: int | None, column: str
+) -> dict[str | None, tuple[int, int | None, int]]:
     e, f = registry().c, financials()
     on = (f.c.enterprise_id == e.id) & (f.c.year == year) if year else false()
     stmt = (
         select(
-            e.district_code,
+            e[column],
             func.count(func.distinct(e.id)),
             func.sum(f.c.revenue),
             func.count(f.c.revenue),
@@ -65,6 +78,6 @@ def by_district(
         .select_from(registry())
         .outerjoin(f, on)
         .where(e.id.in_(_accepted(chain_id)))
-        .group_by(e.district_code)
+        .group_by(e[column])
     )
     return {d: (int(n), None if s is None else int(s), int(k)) for d, n, s, k in db.execute(stmt)}

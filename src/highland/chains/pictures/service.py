@@ -475,14 +475,30 @@ def map_data(
     return MapData(chain, boxes, year, result)
 
 
+def zone_rows(
+    db: Session, chain_id: int, year: int | None, names: dict[str, str]
+) -> list[DistrictRow]:
+    """Members and their output by functional zone or park, then the members in no zone
+    (keyed "", named `names[""]`); no LQ: zones overlap districts and have no city share."""
+    found = repository.by_zone(db, chain_id, year)
+    rows = []
+    for code in sorted(found, key=lambda c: (c is None, c or "")):
+        n, total, k = found[code]
+        key = code or ""
+        rows.append(DistrictRow(key, names.get(key, key), n, total if k else None, k, None, None))
+    return rows
+
+
 def district_rows(
     db: Session, chain_id: int, year: int | None, lqs: list[dict[str, Any]], names: dict[str, str]
 ) -> list[DistrictRow]:
     """Members and their output by district (SQL GROUP BY), with the district LQs."""
-    found = repository.by_district(db, chain_id, year)
-    by_lq = {q["district"]: q for q in lqs}
+    # A district not given (NULL: docs/portrait.md) is a bucket of its own, keyed "" and
+    # shown last under `names[""]`; every member is counted in exactly one row.
+    found = {k or "": v for k, v in repository.by_district(db, chain_id, year).items()}
+    by_lq = {q["district"] or "": q for q in lqs}
     rows = []
-    for code in sorted(set(found) | set(by_lq)):
+    for code in sorted(set(found) | set(by_lq), key=lambda c: (c == "", c)):
         n, total, k = found.get(code, (0, None, 0))
         q = by_lq.get(code, {})
         rows.append(

@@ -7,6 +7,7 @@ ENTERPRISE_COLUMNS = (
     "name",
     "name_en",
     "district_code",
+    "zone_code",
     "industry_code",
     "founded_on",
     "ownership",

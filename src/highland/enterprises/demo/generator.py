@@ -202,6 +202,21 @@ def generate(
     return enterprises, financials
 
 
+def _places(
+    draw: np.ndarray, district_i: np.ndarray, street_i: np.ndarray
+) -> tuple[list[str], list[str | None]]:
+    """Each firm's GB/T 2260 district (江北新区's firms: their street's) and its zone, if any:
+    the place's zone, else its district's park for a share of the firms (drawn last, so the
+    other columns stay what the seed gave before zones were drawn)."""
+    streets = [c for d in DISTRICTS for c in (d.street_districts or (d.code,) * len(d.streets))]
+    district = np.array(streets, dtype=object)[street_i]
+    whole = np.array([d.zone for d in DISTRICTS], dtype=object)[district_i]
+    park = np.array([d.park[0] if d.park else None for d in DISTRICTS], dtype=object)[district_i]
+    share = np.array([d.park[1] if d.park else 0.0 for d in DISTRICTS])[district_i]
+    zone = np.where(whole != None, whole, np.where(draw < share, park, None))  # noqa: E711
+    return list(district), list(zone)
+
+
 def _enterprise_frame(
     rng: np.random.Generator,
     idx: np.ndarray,
@@ -308,6 +323,7 @@ def _enterprise_frame(
         cell = pl.repeat(None, n, dtype=pl.String, eager=True).alias(code)
         qual_cols.append(cell.scatter(holders, text) if k else cell)
 
+    district_code, zone_code = _places(rng.random(n), district_i, street_i)
     parts = pl.DataFrame(
         {
             "etype": pick(etype_codes, etype_i),
@@ -388,7 +404,8 @@ def _enterprise_frame(
         uscc=uscc,
         name=name,
         name_en=name_en,
-        district_code=pick([d.code for d in DISTRICTS], district_i),
+        district_code=pl.Series(district_code, dtype=pl.String),
+        zone_code=pl.Series(zone_code, dtype=pl.String),
         industry_code=pick([ind.code for ind in industries], industry_i),
         founded_on=date_strings(found_days),
         ownership=pick(OWNERSHIPS, ownership_i),

@@ -1,5 +1,5 @@
 """Nanjing's districts for demo firms: where firms cluster, their streets, roads and the
-authorities that register them."""
+authorities that register them; the functional zones (功能区、园区) some of them lie in."""
 
 from __future__ import annotations
 
@@ -17,6 +17,13 @@ class _District:
     roads: tuple[str, ...]
     # Registering authorities whose code may open a USCC of a firm located here.
     authorities: tuple[str, ...]
+    # Each street's GB/T 2260 district where the place is not itself a district (江北新区);
+    # empty: every street is in `code`.
+    street_districts: tuple[str, ...] = ()
+    # The zone every firm of the place is in (江北新区), or the zone (code, share of the
+    # district's firms) some of its firms are in: a development zone or park inside it.
+    zone: str | None = None
+    park: tuple[str, float] | None = None
 
 
 # Weights follow where Nanjing's firms cluster: Jiangning, Qixia, Yuhuatai and Jianye lead.
@@ -36,6 +43,7 @@ DISTRICTS = (
         ),
         ("中山路", "珠江路", "龙蟠路", "北京东路", "玄武大道", "童卫路"),
         ("320102",),
+        park=("320100-XZGXQ", 0.2),
     ),
     _District(
         "320104",
@@ -107,6 +115,7 @@ DISTRICTS = (
         ),
         ("仙林大道", "文苑路", "纬地路", "恒竞路", "尧新大道", "栖霞大道"),
         ("320113",),
+        park=("320100-JKQ", 0.25),
     ),
     _District(
         "320114",
@@ -115,6 +124,7 @@ DISTRICTS = (
         ("雨花街道", "赛虹桥街道", "西善桥街道", "板桥街道", "铁心桥街道", "梅山街道", "古雄街道"),
         ("软件大道", "雨花大道", "宁双路", "凤集大道", "安德门大街", "玉兰路"),
         ("320114",),
+        park=("320100-RJG", 0.35),
     ),
     _District(
         "320115",
@@ -143,6 +153,7 @@ DISTRICTS = (
             "双龙大道",
         ),
         ("320115",),
+        park=("320100-JNKQ", 0.3),
     ),
     _District(
         "320116",
@@ -177,8 +188,9 @@ DISTRICTS = (
         ("宝塔路", "北岭路", "石臼湖北路", "镇兴路", "古檀大道"),
         ("320118",),
     ),
-    # Jiangbei New Area is a functional zone, not a GB/T 2260 district: the platform keys it as
-    # a custom region, and its firms are registered by the city or by Pukou and Luhe.
+    # Jiangbei New Area (江北新区) is a 国家级新区, not a GB/T 2260 district: its firms get the
+    # district of their street (泰山、顶山、沿江、盘城 in 浦口区 320111; 大厂、葛塘、长芦 in
+    # 六合区 320116) and the zone 320100-JBXQ; they are registered by the city, Pukou or Luhe.
     _District(
         "320100-JBXQ",
         "江北新区",
@@ -186,5 +198,7 @@ DISTRICTS = (
         ("泰山街道", "顶山街道", "沿江街道", "盘城街道", "大厂街道", "葛塘街道", "长芦街道"),
         ("浦滨路", "星火路", "团结路", "丽景路", "江淼路", "新锦湖路"),
         ("320100", "320111", "320116"),
+        street_districts=("320111",) * 4 + ("320116",) * 3,
+        zone="320100-JBXQ",
     ),
 )

@@ -18,6 +18,7 @@ from highland.enterprises.models import (
     ImportRun,
     Region,
 )
+from highland.enterprises.places import places_of
 from highland.enterprises.vocab import HEADER_ALIASES
 from highland.platform.audit.service import Actor, Change, record, record_many
 from highland.platform.kit.dates import today_local
@@ -102,12 +103,13 @@ def validation_context(session: Session) -> validate.Context:
     transaction has not begun, so that it can begin as a writing one once the file is
     validated (see begin_write): on SQLite a transaction that read before another writer
     committed could no longer write."""
+    columns = select(Region.code, Region.name_zh, Region.name_en, Region.kind)
     if session.in_transaction():
-        codes = frozenset(session.scalars(select(Region.code)))
+        rows = [(r[0], r[1], r[2], r[3]) for r in session.execute(columns)]
     else:
         with Session(bind=session.get_bind()) as own:
-            codes = frozenset(own.scalars(select(Region.code)))
-    return validate.Context(districts=codes, today=today_local())
+            rows = [(r[0], r[1], r[2], r[3]) for r in own.execute(columns)]
+    return validate.Context(places=places_of(rows), today=today_local())
 
 
 def errors_out(errors: pl.DataFrame, limit: int = 100_000) -> list[dict[str, Any]]:

@@ -46,6 +46,7 @@ def _make_stage_enterprise() -> Table:
         Column("name", String),
         Column("name_en", String),
         Column("district_code", String),
+        Column("zone_code", String),
         Column("industry_code", String),
         Column("industry_section", String),
         Column("industry_division", String),

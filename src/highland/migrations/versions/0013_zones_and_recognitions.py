@@ -32,6 +32,24 @@ _FIGURES = (
 )
 
 
+# The chain figures' generation triggers on enterprise (0007). On SQLite the batch above
+# rebuilds the table, which drops its triggers: made again, or the chain analytics would not
+# see a move to another district or industry.
+_BUMP = "UPDATE data_generation SET value = value + 1 WHERE name = 'registry'"
+_COLUMNS = "industry_code, district_code, founded_on"
+
+
+def _registry_triggers() -> None:
+    if op.get_bind().dialect.name != "sqlite":
+        return  # PostgreSQL alters the table in place and keeps them
+    for verb, event in (("ins", "INSERT"), ("upd", f"UPDATE OF {_COLUMNS}"), ("del", "DELETE")):
+        op.execute(f"DROP TRIGGER IF EXISTS gen_registry_enterprise_{verb}")
+        op.execute(
+            f"CREATE TRIGGER gen_registry_enterprise_{verb} AFTER {event} ON enterprise "
+            f"BEGIN {_BUMP}; END"
+        )
+
+
 def upgrade() -> None:
     with op.batch_alter_table("region", schema=None) as batch_op:
         batch_op.add_column(sa.Column("level", sa.String(length=12), nullable=True))
@@ -42,6 +60,7 @@ def upgrade() -> None:
         batch_op.alter_column("district_code", existing_type=sa.String(length=20), nullable=True)
         batch_op.create_index("ix_enterprise_zone_code", ["zone_code"], unique=False)
         batch_op.create_foreign_key("fk_enterprise_zone_code", "region", ["zone_code"], ["code"])
+    _registry_triggers()
     op.execute(
         "UPDATE enterprise SET zone_code = district_code, district_code = NULL "
         "WHERE district_code IN (SELECT code FROM region WHERE kind = 'zone')"
@@ -68,6 +87,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_enterprise_zone_code")
         batch_op.drop_column("niche_since")
         batch_op.drop_column("zone_code")
+    _registry_triggers()
     op.execute("UPDATE region SET kind = 'custom' WHERE kind = 'zone'")
     with op.batch_alter_table("region", schema=None) as batch_op:
         batch_op.drop_column("level")

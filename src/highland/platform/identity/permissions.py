@@ -33,6 +33,7 @@ class Permission(StrEnum):
     demands_route = "demands:route"
     demands_metrics = "demands:metrics"
     demands_admin = "demands:admin"
+    regions_manage = "regions:manage"  # the zone list (Admin → Zones)
     chains_read = "chains:read"
     chains_write = "chains:write"
     chains_data = "chains:data"

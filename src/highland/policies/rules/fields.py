@@ -130,7 +130,7 @@ FIELDS: dict[str, FieldSpec] = {f.name: f for f in (
 
 # The fields above that the enterprise portrait does not hold: always missing (None) until a
 # portrait source supplies them. Evaluators add them as null columns.
-UNSOURCED_FIELDS = ("zone",)
+UNSOURCED_FIELDS: tuple[str, ...] = ()
 
 FIXED_FIELDS = frozenset(n for n, f in FIELDS.items() if f.fixed)
 NUMERIC_SCALES: dict[str, int] = {n: f.scale for n, f in FIELDS.items() if f.numeric}
