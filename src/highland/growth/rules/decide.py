@@ -94,3 +94,21 @@ def decide(ruleset: RuleSet, truths: Sequence[Truth]) -> tuple[str, str, str, st
         shown = changeable[0] if changeable else cats[0]
     failed = _failed(ruleset, shown.tree, truths)
     return shown.id, "ineligible", near.id if near else "", _labels(ruleset, failed), ""
+
+
+def truths_of(key: str) -> list[Truth]:
+    """Leaf truths from their digits (0 false, 1 true, 2 unknown)."""
+    return [None if d == "2" else d == "1" for d in key]
+
+
+def reasons(ruleset: RuleSet, key: str, category_id: str) -> tuple[str, str]:
+    """One category for one combination of leaf truths: its status and the criteria behind
+    it (failed when ineligible, missing when unknown, ';'-joined)."""
+    truths = truths_of(key)
+    tree = ruleset.category(category_id).tree
+    status = rules.evaluate_tree(tree, truths)
+    if status is True:
+        return "eligible", ""
+    if status is None:
+        return "unknown", _labels(ruleset, rules.decided_by(tree, truths, None))
+    return "ineligible", _labels(ruleset, _failed(ruleset, tree, truths))

@@ -18,7 +18,7 @@ from fractions import Fraction
 
 import polars as pl
 
-from highland.growth.rules.decide import OUTPUT_COLUMNS, decide
+from highland.growth.rules.decide import OUTPUT_COLUMNS, decide, truths_of
 from highland.growth.rules.model import FieldLeaf, FnLeaf, RuleSet
 from highland.policies import public as rules
 
@@ -111,7 +111,8 @@ def needs_portrait(ruleset: RuleSet) -> bool:
 
 def classify(frame: pl.DataFrame, ruleset: RuleSet, year: int) -> pl.DataFrame:
     """uscc, category, status, near_miss, failed, missing per enterprise (the frame's order),
-    and `status:<category>` for each category."""
+    `status:<category>` for each category, and `__truths` (each leaf as 0 false, 1 true,
+    2 unknown: what `decide.reasons` reads)."""
     if needs_portrait(ruleset) and "qualifications" in frame.columns:
         frame = rules.prepare(frame)  # a whole portrait: its qualification mask and null fields
     names = [f"__l{i}" for i in range(len(ruleset.leaves))]
@@ -125,7 +126,7 @@ def classify(frame: pl.DataFrame, ruleset: RuleSet, year: int) -> pl.DataFrame:
     done = leaves.with_columns(*statuses, key.alias("__key")).collect()
     combos = done.get_column("__key").unique().to_list()
     table = pl.DataFrame(
-        [(k, *decide(ruleset, [None if d == "2" else d == "1" for d in k])) for k in combos],
+        [(k, *decide(ruleset, truths_of(k))) for k in combos],
         schema=["__key", *OUTPUT_COLUMNS[1:]],
         orient="row",
     )
@@ -136,4 +137,4 @@ def classify(frame: pl.DataFrame, ruleset: RuleSet, year: int) -> pl.DataFrame:
         .otherwise(pl.lit("unknown")).alias(f"status:{c.id}")
         for c in ruleset.categories
     ]  # fmt: skip
-    return out.select(*OUTPUT_COLUMNS, *status_text)
+    return out.select(*OUTPUT_COLUMNS, *status_text, pl.col("__key").alias("__truths"))

@@ -54,6 +54,7 @@ KEYS = {"id", "title", "title_en", "issuer", "document", "dated", "figures_year"
 CATEGORY_KEYS = {"id", "title", "title_en", "eligibility", "cite", "note"}
 FN_KEYS = {"fn", "of", "back", "within", "years", "op", "value", "cite"}
 MAX_WINDOW = 20
+WHERE = {"rule set": "@growth.where.ruleset", "category": "@growth.where.category"}
 # Products in the set-based evaluator stay inside Int128: a figure (< 2**63) times the
 # threshold's numerator or denominator raised to the window.
 MAX_FACTOR = 2**63
@@ -88,6 +89,8 @@ class _Reader:
         self.leaves: list[Leaf] = []
 
     def error(self, line: int, message: str, code: str, **params: Any) -> None:
+        if "where" in params:  # a part of the file, named in the reader's language
+            params["where"] = WHERE.get(params["where"], params["where"])
         self.problems.append(Problem(self.path, line, message, f"growth.{code}", params))
 
     def text(self, data: LineDict, key: str, where: str) -> str:
