@@ -222,3 +222,13 @@ def test_the_two_evaluators_agree_on_a_generated_registry(ruleset_id: str) -> No
     )
     statuses = {s for _, _, s, *_ in plain}
     assert statuses == {"eligible", "ineligible", "unknown"}
+
+
+def test_an_open_category_is_shown_with_the_near_miss_beside_it() -> None:
+    base = 500 * WAN  # unlisted, no valuation on record: the unicorn tests stay open
+    f = _gazelle(base, (base * 9 // 8, base * 18 // 8, base * 27 // 8 - 1))
+    f.listed = False
+    row = _one("nanjing-2024", f)
+    assert (row["category"], row["status"], row["near_miss"]) == ("unicorn", "unknown", "gazelle")
+    assert row["missing"] == "latest(valuation_usd, 2y) > 1000000000"
+    assert row["failed"] == "cagr(revenue, 3y) >= 0.5"

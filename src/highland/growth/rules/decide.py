@@ -2,7 +2,8 @@
 (one per firm, by precedence), status, near miss, and the criteria failed or missing.
 
 - eligible: the first category by precedence that holds;
-- unknown: none holds and at least one is open (missing figures): the first open one;
+- unknown: none holds and at least one is open (missing figures): the first open one, with
+  its missing criteria; a near miss (below) is named beside it with the criteria it fails;
 - ineligible: every category fails. The line then names the near miss — the first category
   one criterion away (never a fixed condition: age, industry, being listed) — or else the
   first category whose failure is in criteria the enterprise can change, or else the first.
@@ -81,11 +82,13 @@ def decide(ruleset: RuleSet, truths: Sequence[Truth]) -> tuple[str, str, str, st
     for c, s in zip(cats, status, strict=True):
         if s is True:
             return c.id, "eligible", "", "", ""
-    for c, s in zip(cats, status, strict=True):
-        if s is None:
-            missing = rules.decided_by(c.tree, list(truths), None)
-            return c.id, "unknown", "", "", _labels(ruleset, missing)
     near = next((c for c in cats if _near(ruleset, c.tree, truths)), None)
+    near_id = near.id if near else ""
+    near_failed = _labels(ruleset, _failed(ruleset, near.tree, truths)) if near else ""
+    for c, s in zip(cats, status, strict=True):
+        if s is None:  # the near miss, if any, with what it fails, beside what is missing
+            missing = rules.decided_by(c.tree, list(truths), None)
+            return c.id, "unknown", near_id, near_failed, _labels(ruleset, missing)
     shown = near
     if shown is None:
         changeable = [
@@ -93,7 +96,7 @@ def decide(ruleset: RuleSet, truths: Sequence[Truth]) -> tuple[str, str, str, st
         ]
         shown = changeable[0] if changeable else cats[0]
     failed = _failed(ruleset, shown.tree, truths)
-    return shown.id, "ineligible", near.id if near else "", _labels(ruleset, failed), ""
+    return shown.id, "ineligible", near_id, _labels(ruleset, failed), ""
 
 
 def truths_of(key: str) -> list[Truth]:
