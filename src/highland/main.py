@@ -42,6 +42,7 @@ from highland.desk import pages as desk_pages
 from highland.enterprises import api as enterprise_api
 from highland.enterprises import pages as enterprise_pages
 from highland.enterprises.models import Enterprise, Region
+from highland.growth import pages as growth_pages
 from highland.platform.audit import routes as audit_routes
 from highland.platform.config import Settings, get_settings
 from highland.platform.db import get_engine, session_factory
@@ -177,6 +178,7 @@ def _enterprise_routes(app: FastAPI) -> None:
 def _policy_routes(app: FastAPI) -> None:
     app.include_router(policy_pages.router)
     app.include_router(policy_api.router)
+    app.include_router(growth_pages.router)
 
 
 def _demand_routes(app: FastAPI) -> None:

@@ -111,3 +111,29 @@ def lists(session: Session) -> list[GrowthList]:
     """Every published list, newest first."""
     stmt = select(GrowthList).order_by(GrowthList.year.desc(), GrowthList.ruleset_id)
     return list(session.scalars(stmt))
+
+
+def lines(
+    session: Session,
+    principal: Principal,
+    list_id: int,
+    district: str | None = None,
+    industry: str | None = None,
+) -> list[tuple[GrowthEntry, str | None, str | None, str | None, str | None]]:
+    """A list's lines the principal may see, with each firm's name, English name, district
+    and industry section (None once it is gone from the registry); by district or industry
+    section when given; by category, movement and uscc."""
+    reg = registry.registry()
+    stmt = (
+        select(
+            GrowthEntry, reg.c.name, reg.c.name_en, reg.c.district_code, reg.c.industry_section
+        )  # fmt: skip
+        .outerjoin(reg, reg.c.id == GrowthEntry.enterprise_id)
+        .where(GrowthEntry.list_id == list_id, ENTRIES.condition(principal))
+        .order_by(GrowthEntry.category, GrowthEntry.movement, GrowthEntry.uscc)
+    )
+    if district:
+        stmt = stmt.where(reg.c.district_code == district)
+    if industry:
+        stmt = stmt.where(reg.c.industry_section == industry)
+    return [tuple(r) for r in session.execute(stmt).all()]
