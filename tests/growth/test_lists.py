@@ -58,6 +58,7 @@ def world(db: Session) -> dict[str, Any]:
         "cultivated": _firm(db, 5, "C", "3972", _rising(WAN, (1, 1), years), 6 * 10**7 * USD),
         "flat": _firm(db, 6, "I", "6513", _rising(600 * WAN, (1, 1), years), 0),
         "gone": _firm(db, 7, "I", "6513", _rising(600 * WAN, (3, 2), years)),
+        "ipo": _firm(db, 8, "I", "6513", _rising(600 * WAN, (3, 2), years)),
     }
     db.flush()
     return firms
@@ -74,10 +75,10 @@ def test_a_published_list_holds_one_category_per_firm(db: Session, world: dict[s
     lines = _lines(db, done.list)
     assert {u: c for u, (c, m, _, _) in lines.items()} == {
         uscc(1): "gazelle", uscc(2): "gazelle", uscc(3): "gazelle", uscc(4): "unicorn",
-        uscc(5): "cultivated-unicorn", uscc(7): "gazelle",
+        uscc(5): "cultivated-unicorn", uscc(7): "gazelle", uscc(8): "gazelle",
     }  # fmt: skip
     assert {m for _, m, _, _ in lines.values()} == {"new"}
-    assert (done.list.listed, done.list.entered, done.list.exited) == (6, 6, 0)
+    assert (done.list.listed, done.list.entered, done.list.exited) == (7, 7, 0)
     assert done.list.figures_year == 2023 and done.previous_year is None
     assert "gazelle" in done.list.ruleset_source
     with pytest.raises(Conflict) as info:
@@ -98,6 +99,7 @@ def test_exits_say_why(db: Session, world: dict[str, Any]) -> None:
     fin[uscc(1)][2024].revenue = 100 * WAN
     fin[uscc(2)][2024].revenue = None
     f["unicorn"].listed = True
+    f["ipo"].listed = True  # a gazelle need not be unlisted: it stays
     f["mfg"].district_code = None
     db.execute(delete(Financial).where(Financial.enterprise_id == f["gone"].id))
     db.execute(delete(Enterprise).where(Enterprise.id == f["gone"].id))
@@ -114,7 +116,8 @@ def test_exits_say_why(db: Session, world: dict[str, Any]) -> None:
     assert lines[uscc(3)][:3] == ("gazelle", "exited", "moved_away")
     assert lines[uscc(7)][:3] == ("gazelle", "exited", "closed")
     assert lines[uscc(5)][:2] == ("unicorn", "changed")
-    assert (done.previous_year, done.list.exited, done.list.listed) == (2024, 5, 1)
+    assert lines[uscc(8)][:2] == ("gazelle", "kept")
+    assert (done.previous_year, done.list.exited, done.list.listed) == (2024, 5, 2)
 
 
 def test_a_year_the_registry_has_no_figures_for_is_refused(db: Session, world: dict[str, Any]
@@ -147,3 +150,16 @@ def test_an_empty_registry_has_no_year(db: Session) -> None:
     with pytest.raises(InvalidInput) as info:
         service.classify(db, service.ruleset("gei"), 2024)
     assert info.value.code == "growth.year_not_in_data"
+
+
+def test_the_demo_publishes_every_year_the_figures_allow_once(
+    db: Session, world: dict[str, Any]
+) -> None:
+    from highland.growth.demo import publish_demo_lists
+
+    assert publish_demo_lists(db, ACTOR) == 2 + 3 + 2 + 2
+    got = {(r.ruleset_id, r.year) for r in repository.lists(db)}
+    assert {y for r, y in got if r == "nanjing-2024"} == {2024, 2025}
+    assert {y for r, y in got if r == "gei"} == {2022, 2023, 2024}
+    assert {y for r, y in got if r == "oecd-hge-10"} == {2023, 2024}
+    assert publish_demo_lists(db, ACTOR) == 0

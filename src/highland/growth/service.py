@@ -158,6 +158,7 @@ def _lines(rs: RuleSet, result: pl.DataFrame, frame: pl.DataFrame,
             "previous": pl.String,
             "__status": pl.String,
             "detail": pl.String,
+            "__listed": pl.Boolean,
         },
         orient="row",
     )
@@ -168,7 +169,8 @@ def _lines(rs: RuleSet, result: pl.DataFrame, frame: pl.DataFrame,
             .then(pl.lit("closed"))
             .when(pl.col("district_code").is_null() & pl.col("zone_code").is_null())
             .then(pl.lit("moved_away"))
-            .when(pl.col("listed").fill_null(False))
+            # Listed now, and its category asks for an unlisted firm.
+            .when(pl.col("__listed").fill_null(False))
             .then(pl.lit("listed"))
             .when(pl.col("__status") == "unknown")
             .then(pl.lit("data_missing"))

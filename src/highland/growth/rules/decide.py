@@ -104,14 +104,17 @@ def truths_of(key: str) -> list[Truth]:
     return [None if d == "2" else d == "1" for d in key]
 
 
-def reasons(ruleset: RuleSet, key: str, category_id: str) -> tuple[str, str]:
-    """One category for one combination of leaf truths: its status and the criteria behind
-    it (failed when ineligible, missing when unknown, ';'-joined)."""
+def reasons(ruleset: RuleSet, key: str, category_id: str) -> tuple[str, str, bool]:
+    """One category for one combination of leaf truths: its status, the criteria behind it
+    (failed when ineligible, missing when unknown, ';'-joined), and whether being listed on a
+    stock exchange is among the failed criteria."""
     truths = truths_of(key)
     tree = ruleset.category(category_id).tree
     status = rules.evaluate_tree(tree, truths)
     if status is True:
-        return "eligible", ""
+        return "eligible", "", False
     if status is None:
-        return "unknown", _labels(ruleset, rules.decided_by(tree, truths, None))
-    return "ineligible", _labels(ruleset, _failed(ruleset, tree, truths))
+        return "unknown", _labels(ruleset, rules.decided_by(tree, truths, None)), False
+    failed = _failed(ruleset, tree, truths)
+    listed = any(getattr(ruleset.leaves[i], "fn", None) == "listed" for i in failed)
+    return "ineligible", _labels(ruleset, failed), listed
