@@ -67,6 +67,8 @@ def test_a_broken_rule_set_file_is_reported_by_line(env: Path, cli: Cli) -> None
     assert f"{bad}:19:" in ran.stderr and "birthday" in ran.stderr
     ran = cli("growth", "publish", "--year", "2024", "--ruleset", str(bad), app=app)
     assert ran.code == 1
+    # Nothing was stored: the year is not published.
+    assert cli("growth", "replay", "--year", "2024", "--ruleset", "gei", app=app).code == 1
     assert cli("growth", "check", str(bad.with_name("gei.yaml")), app=app).code == 2
     good = env / "good.yaml"
     good.write_text(text, encoding="utf-8")
