@@ -77,6 +77,8 @@ def test_the_list_exports_as_csv(client: Any, world: dict[str, Any]) -> None:
 
 def test_an_enterprise_sees_its_own_history_only(client: Any, world: dict[str, Any]) -> None:
     client.cookies.set("highland_session", world["users"]["enterprise"])
+    portrait = client.get(f"/enterprises/{uscc(1)}")
+    assert f'href="/enterprises/{uscc(1)}/growth"' in portrait.text
     own = client.get(f"/enterprises/{uscc(1)}/growth")
     assert own.status_code == 200
     assert own.text.count("瞪羚企业") == 2 and "nanjing-2024" in own.text
