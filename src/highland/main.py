@@ -44,6 +44,7 @@ from highland.enterprises import pages as enterprise_pages
 from highland.enterprises.models import Enterprise, Region
 from highland.enterprises.zones import api as zone_api
 from highland.enterprises.zones import pages as zone_pages
+from highland.growth import pages as growth_pages
 from highland.platform.audit import routes as audit_routes
 from highland.platform.config import Settings, get_settings
 from highland.platform.db import get_engine, session_factory
@@ -185,6 +186,7 @@ def _policy_routes(app: FastAPI) -> None:
     app.include_router(policy_api.router)
     app.include_router(recognition_pages.router)
     app.include_router(recognition_api.router)
+    app.include_router(growth_pages.router)
 
 
 def _demand_routes(app: FastAPI) -> None:

@@ -32,6 +32,7 @@ from highland.enterprises.models import (
     Qualification,
     Region,
 )
+from highland.growth.models import GrowthEntry, GrowthList
 from highland.platform.audit.models import AuditEntry, AuditHead
 from highland.platform.calendar.models import CalendarDay, CalendarYear
 from highland.platform.db import Base
@@ -70,6 +71,8 @@ __all__ = [
     "Enterprise",
     "EnterpriseSegment",
     "Financial",
+    "GrowthEntry",
+    "GrowthList",
     "ImportReport",
     "ImportRun",
     "Institution",

@@ -35,6 +35,7 @@ COMMANDS: dict[str, str] = {
     "demands": "highland.demands.cli:app",
     "chains": "highland.cli.chains:app",
     "report": "highland.chains.report.cli:app",
+    "growth": "highland.growth.cli:app",
     "calendar": "highland.platform.calendar.cli:app",
     "apikeys": "highland.demands.apikeys.cli:app",
 }

@@ -20,6 +20,7 @@ from highland.demands.sweep import sweep
 from highland.enterprises import demo as demo_data
 from highland.enterprises import imports
 from highland.enterprises.repository import count_all, get_or_first
+from highland.growth.demo import publish_demo_lists
 from highland.platform import institutions
 from highland.platform.audit.service import Actor
 from highland.platform.cli import say, words
@@ -97,6 +98,7 @@ def demo(
     _demo_demands()
     _demo_governance()
     _demo_policy_run(enterprises)
+    _demo_growth(enterprises)
     say("cli.demo.loaded", enterprises=f"{ents.height:,}", figures=f"{figs.height:,}")
     print_logins()
 
@@ -168,6 +170,17 @@ def _demo_policy_run(enterprises: int) -> None:
             return
         r = policies.run_match(s, today_local(), Actor("demo", None, "system"))
     say("cli.demo.run", enterprises=f"{r.enterprises:,}")
+
+
+def _demo_growth(enterprises: int) -> None:
+    """The high-growth lists of every year the demo's figures allow, under each rule set."""
+
+    if enterprises > DEMO_POLICY_RUN_MAX:
+        return
+    with transaction() as s:
+        published = publish_demo_lists(s, Actor("demo", None, "system"))
+    if published:
+        say("cli.demo.growth", lists=published)
 
 
 def _demo_people() -> None:

@@ -65,12 +65,14 @@ __all__ = [
 
 REGISTRY_COLUMNS = (
     "id", "uscc", "name", "name_en", "district_code", "industry_code", "industry_section",
-    "industry_division", "founded_on", "size_class", "business_scope", "zone_code",
+    "industry_division", "founded_on", "size_class", "business_scope", "zone_code", "listed",
 )  # fmt: skip
 """The registry's columns other domains may read through `registry()`."""
 
 FINANCIAL_COLUMNS = (
     "enterprise_id", "year", "revenue", "output_value", "tax_paid", "employees", "source_date",
+    "main_revenue", "total_assets", "rd_spend", "rd_staff", "tech_staff", "equity_raised",
+    "valuation_usd", "last_round_usd",
 )  # fmt: skip
 """One enterprise's yearly figures other domains may read through `financials()` (money in fen,
 None is missing)."""

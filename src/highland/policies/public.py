@@ -1,5 +1,7 @@
 """What the policies domain lends other domains: an enterprise's policies in a few lines (the
-desks), and the city's reach of the last official match run."""
+desks), the city's reach of the last official match run, and the rule engine itself for other
+rule sets (the high-growth lists): reading a field criterion, resolving it exactly for a date,
+its truth for one value and as a Polars column, and the three-valued combination of a tree."""
 
 from __future__ import annotations
 
@@ -10,8 +12,22 @@ from datetime import date, datetime
 from sqlalchemy.orm import Session
 
 from highland.platform.identity.permissions import Principal
+from highland.platform.kit.yaml_lines import LineDict
 from highland.policies import service
 from highland.policies.present import Formatter
+from highland.policies.rules.explain import Truth, criterion_truth, decided_by, evaluate_tree
+from highland.policies.rules.fields import FIELDS, FieldSpec
+from highland.policies.rules.loader.criteria import read_node
+from highland.policies.rules.loader.library import Doc, LineLoader, RuleError
+from highland.policies.rules.model import Criterion, Predicate, Tree, resolve
+from highland.policies.rules.vector import criterion_expr, prepare, tree_expr
+
+__all__ = [
+    "FIELDS", "Criterion", "EnterprisePolicies", "FieldSpec", "LineLoader", "PolicyLine",
+    "PolicyReach", "Predicate", "RuleError", "Tree", "Truth", "criterion_expr", "criterion_truth",
+    "decided_by", "enterprise_policies", "evaluate_tree", "prepare", "reach", "read_criterion",
+    "resolve", "tree_expr",
+]  # fmt: skip
 
 LACKING_SHOWN = 8
 
@@ -103,3 +119,18 @@ def reach(session: Session) -> PolicyReach | None:
         sum(c.amount_fen for c in counts),
         sum(c.amount_unknown for c in counts),
     )
+
+
+# --------------------------------------------------------------------------- the rule engine
+
+
+def read_criterion(
+    raw: LineDict, path: str, index: int
+) -> tuple[Predicate | None, list[RuleError]]:
+    """One `{field, op, value}` criterion as policies write it (line numbers of `raw`'s file),
+    checked against the field catalogue: the predicate (numbered `index`), or the errors."""
+    errors: list[RuleError] = []
+    node = read_node(raw, raw.line, Doc(path, 1, errors), [index], None)
+    if errors or not isinstance(node, Predicate):
+        return None, errors
+    return node, []

@@ -1,0 +1,139 @@
+"""All SQL of the high-growth lists: the yearly series frame the rule sets read (from the
+registry's published tables), and the lists and their lines."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import polars as pl
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from highland.enterprises import public as registry
+from highland.growth.models import GrowthEntry, GrowthList
+from highland.growth.scope import ENTRIES
+from highland.platform.identity.permissions import Principal
+
+
+def data_years(session: Session) -> tuple[int, int] | None:
+    """The first and last year of the registry's yearly figures (None when there are none)."""
+    fin = registry.financials()
+    first, last = session.execute(select(func.min(fin.c.year), func.max(fin.c.year))).one()
+    return None if first is None else (int(first), int(last))
+
+
+def registry_frame(session: Session) -> pl.DataFrame:
+    """Every enterprise: uscc, enterprise_id, founded_on, listed, district, zone."""
+    reg = registry.registry()
+    rows = session.execute(
+        select(
+            reg.c.uscc,
+            reg.c.id,
+            reg.c.founded_on,
+            reg.c.listed,
+            reg.c.district_code,
+            reg.c.zone_code,
+        ).order_by(reg.c.uscc)  # fmt: skip
+    ).all()
+    schema = {"uscc": pl.String, "enterprise_id": pl.Int64, "founded_on": pl.Date,
+              "listed": pl.Boolean, "district_code": pl.String, "zone_code": pl.String}  # fmt: skip
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def series_frame(session: Session, figures: Sequence[str], first: int, last: int) -> pl.DataFrame:
+    """enterprise_id, year and the named yearly figures of the years first … last."""
+    fin = registry.financials()
+    cols = [fin.c[name] for name in figures]
+    rows = session.execute(
+        select(fin.c.enterprise_id, fin.c.year, *cols).where(fin.c.year.between(first, last))
+    ).all()
+    schema = {"enterprise_id": pl.Int64, "year": pl.Int64} | {n: pl.Int64 for n in figures}
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def published(session: Session, ruleset_id: str, year: int) -> GrowthList | None:
+    """The list published for a rule set and year."""
+    stmt = select(GrowthList).where(GrowthList.ruleset_id == ruleset_id, GrowthList.year == year)
+    return session.scalars(stmt).first()
+
+
+def previous(session: Session, ruleset_id: str, year: int) -> GrowthList | None:
+    """The newest list of a rule set before a year."""
+    stmt = (
+        select(GrowthList)
+        .where(GrowthList.ruleset_id == ruleset_id, GrowthList.year < year)
+        .order_by(GrowthList.year.desc())
+    )
+    return session.scalars(stmt).first()
+
+
+def listed_frame(session: Session, list_id: int) -> pl.DataFrame:
+    """uscc and category of the firms a list holds (not its exits)."""
+    rows = session.execute(
+        select(GrowthEntry.uscc, GrowthEntry.category).where(
+            GrowthEntry.list_id == list_id, GrowthEntry.movement != "exited"
+        )
+    ).all()
+    return pl.DataFrame(rows, schema={"uscc": pl.String, "previous": pl.String}, orient="row")
+
+
+def add_list(session: Session, row: GrowthList, lines: pl.DataFrame) -> GrowthList:
+    """Store a list and its lines (one multi-row INSERT)."""
+    session.add(row)
+    session.flush()
+    if lines.height:
+        values = lines.with_columns(pl.lit(row.id).alias("list_id")).to_dicts()
+        session.execute(insert(GrowthEntry), values)
+    return row
+
+
+def entries(session: Session, principal: Principal, list_id: int) -> list[GrowthEntry]:
+    """The lines of a list the principal may see, by category and uscc."""
+    stmt = ENTRIES.select(principal).where(GrowthEntry.list_id == list_id)
+    return list(session.scalars(stmt.order_by(GrowthEntry.category, GrowthEntry.uscc)))
+
+
+History = list[tuple[GrowthList, GrowthEntry]]
+
+
+def history(session: Session, principal: Principal, uscc: str) -> History:
+    """An enterprise's lines in every list, newest year first (within the principal's scope)."""
+    stmt = (
+        select(GrowthList, GrowthEntry)
+        .join(GrowthEntry, GrowthEntry.list_id == GrowthList.id)
+        .where(GrowthEntry.uscc == uscc, ENTRIES.condition(principal))
+        .order_by(GrowthList.year.desc(), GrowthList.ruleset_id)
+    )
+    return [(a, b) for a, b in session.execute(stmt).tuples()]
+
+
+def lists(session: Session) -> list[GrowthList]:
+    """Every published list, newest first."""
+    stmt = select(GrowthList).order_by(GrowthList.year.desc(), GrowthList.ruleset_id)
+    return list(session.scalars(stmt))
+
+
+def lines(
+    session: Session,
+    principal: Principal,
+    list_id: int,
+    district: str | None = None,
+    industry: str | None = None,
+) -> list[tuple[GrowthEntry, str | None, str | None, str | None, str | None]]:
+    """A list's lines the principal may see, with each firm's name, English name, district
+    and industry section (None once it is gone from the registry); by district or industry
+    section when given; by category, movement and uscc."""
+    reg = registry.registry()
+    stmt = (
+        select(
+            GrowthEntry, reg.c.name, reg.c.name_en, reg.c.district_code, reg.c.industry_section
+        )  # fmt: skip
+        .outerjoin(reg, reg.c.id == GrowthEntry.enterprise_id)
+        .where(GrowthEntry.list_id == list_id, ENTRIES.condition(principal))
+        .order_by(GrowthEntry.category, GrowthEntry.movement, GrowthEntry.uscc)
+    )
+    if district:
+        stmt = stmt.where(reg.c.district_code == district)
+    if industry:
+        stmt = stmt.where(reg.c.industry_section == industry)
+    return [tuple(r) for r in session.execute(stmt).all()]
