@@ -34,7 +34,7 @@ from highland.policies.rules.model import (
     Tree,
     Value,
 )
-from highland.policies.service.whatif import EDITED
+from highland.policies.rules.whatif import EDITED
 
 if TYPE_CHECKING:  # the service imports this module (exports speak its words)
     from highland.policies.service import EnterpriseMatch

@@ -13,6 +13,9 @@ from highland.policies.rules.loader import LineLoader, check_value
 from highland.policies.rules.model import AllOf, AnyOf, Node, Not, Policy, Predicate
 from highland.policies.rules.problems import RuleProblem
 
+# The suffix of an edited policy's source name in its problems (the pages say it in words).
+EDITED = " (edited)"
+
 
 def parse_threshold(pred: Predicate, text: str) -> Predicate:
     """The criterion with a new value written as in YAML (0.035, [small, micro], "320115")."""

@@ -15,6 +15,7 @@ from highland.policies.rules.loader import (
 )
 from highland.policies.rules.model import compile_policy
 from highland.policies.rules.vector import Summary, summarise
+from highland.policies.rules.whatif import EDITED
 from highland.policies.service.library import get_version, parsed_policy
 from highland.policies.service.snapshots import snapshot_for, snapshot_frame
 
@@ -22,7 +23,6 @@ from highland.policies.service.snapshots import snapshot_for, snapshot_frame
 
 # What the edited text is called where its errors are listed (`<policy> (edited):<line>: …`);
 # pages name it in their reader's language (present.rule_error_line).
-EDITED = " (edited)"
 
 
 class RuleErrors(InvalidInput):
