@@ -25,6 +25,7 @@ DOMAINS: dict[str, set[str]] = {
     "demands": {"enterprises"},
     "chains": {"enterprises", "demands"},
     "desk": {"enterprises", "policies", "demands", "chains"},
+    "innovation": {"enterprises", "demands", "chains"},
 }
 ASSEMBLY = {"cli", "main", "models", "schema", "migrations", "backup", "wiring", "__init__"}
 

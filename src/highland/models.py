@@ -32,6 +32,13 @@ from highland.enterprises.models import (
     Qualification,
     Region,
 )
+from highland.innovation.models import (
+    CoopProject,
+    CoopProjectEvent,
+    InnovationEvent,
+    InnovationPlatform,
+    OverseasCentre,
+)
 from highland.platform.audit.models import AuditEntry, AuditHead
 from highland.platform.calendar.models import CalendarDay, CalendarYear
 from highland.platform.db import Base
@@ -62,6 +69,8 @@ __all__ = [
     "ChainTask",
     "ChainTaskEvent",
     "ChainVersion",
+    "CoopProject",
+    "CoopProjectEvent",
     "Demand",
     "DemandCallback",
     "DemandCategory",
@@ -72,6 +81,8 @@ __all__ = [
     "Financial",
     "ImportReport",
     "ImportRun",
+    "InnovationEvent",
+    "InnovationPlatform",
     "Institution",
     "LeadingFirm",
     "LoginAttempt",
@@ -81,6 +92,7 @@ __all__ = [
     "MeetingAttendee",
     "NameGram",
     "Notification",
+    "OverseasCentre",
     "PackageHead",
     "PackageVersion",
     "PolicyHead",

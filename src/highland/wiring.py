@@ -26,6 +26,7 @@ from highland.demands import public as demands
 from highland.demands import reclock as demand_reclock
 from highland.demands import sweep as demand_sweep
 from highland.enterprises import public as enterprises
+from highland.innovation.pipeline import sweep as project_sweep
 from highland.platform import jobs
 from highland.platform.audit import present as audit_names
 
@@ -42,6 +43,9 @@ def wire() -> None:
 
         jobs.register_job(jobs.Job("demands.sweep", jobs.SWEEP, demand_sweep.sweep_job, order=10))
         jobs.register_job(jobs.Job("chains.task_sweep", jobs.SWEEP, task_sweep.sweep_job, order=20))
+        jobs.register_job(
+            jobs.Job("innovation.project_sweep", jobs.SWEEP, project_sweep.sweep_job, order=30)
+        )
         jobs.register_job(jobs.Job("chains.figures", jobs.AFTER, indicators.refresh_job, order=90))
         jobs.register_calendar_listener(
             "demands", demand_reclock.LABEL, demand_reclock.reclock_demands
@@ -64,3 +68,4 @@ def _audit_names() -> None:
     audit_names.register_coded_fields("institution", "demand_routing", ("lead", "co"))
     audit_names.register_coded_fields("institution", "institution", ("parent_code",))
     audit_names.register_coded_fields("institution", "chain_task", ("owner_institution",))
+    audit_names.register_coded_fields("institution", "innovation_project", ("owner_institution",))
