@@ -30,13 +30,13 @@ ORDER: dict[str, Any] = {"platforms": InnovationPlatform.id, "centres": Overseas
 
 def event_codes(session: Session) -> dict[str, int]:
     """Event code → id."""
-    return dict(session.execute(select(InnovationEvent.code, InnovationEvent.id)).tuples())
+    return {c: i for c, i in session.execute(select(InnovationEvent.code, InnovationEvent.id))}
 
 
 def platform_names(session: Session) -> dict[str, int]:
     """Platform name → id."""
-    rows = session.execute(select(InnovationPlatform.name, InnovationPlatform.id)).tuples()
-    return dict(rows)
+    rows = session.execute(select(InnovationPlatform.name, InnovationPlatform.id))
+    return {n: i for n, i in rows}
 
 
 def taken_names(session: Session) -> dict[str, set[str]]:
@@ -166,7 +166,7 @@ def funnels(
     if by_event:
         stmt = stmt.where(CoopProject.event_id.is_not(None)).group_by(CoopProject.event_id)
     out: dict[int | None, Funnel] = {}
-    for k, *n in session.execute(_filtered(stmt, f)).tuples():
+    for k, *n in session.execute(_filtered(stmt, f)):
         if n[0]:
             out[k] = Funnel(*(int(x or 0) for x in n))
     return out
@@ -177,11 +177,11 @@ def by_country(session: Session, principal: Principal) -> dict[str, tuple[int, i
     out: dict[str, list[int]] = {}
     for c, n in session.execute(
         select(OverseasCentre.country, func.count()).group_by(OverseasCentre.country)
-    ).tuples():
+    ):
         out.setdefault(c, [0, 0])[0] = int(n)
     base: Any = select(CoopProject.partner_country, func.count())
     stmt = PROJECTS.apply(base, principal)
-    for c, n in session.execute(stmt.group_by(CoopProject.partner_country)).tuples():
+    for c, n in session.execute(stmt.group_by(CoopProject.partner_country)):
         out.setdefault(c, [0, 0])[1] = int(n)
     return {c: (v[0], v[1]) for c, v in out.items()}
 

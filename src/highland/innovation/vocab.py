@@ -41,6 +41,7 @@ HEADERS_ZH: dict[str, str] = {
     "uscc": "统一社会信用代码", "platform": "创新平台", "chain": "产业链代码",
     "segment": "环节代码", "amount": "金额", "currency": "币种", "event": "签约活动编号",
     "signed_on": "签约日期", "owner_institution": "跟进责任单位代码", "stage": "阶段",
-    "stage_on": "阶段日期", "next_review": "下次跟进日期", "reason": "原因",
+    "registered_on": "注册日期", "started_on": "开工日期", "operating_on": "运营日期",
+    "stalled_on": "停滞日期", "next_review": "下次跟进日期", "reason": "原因",
 }  # fmt: skip
 ALIASES = {v: k for k, v in HEADERS_ZH.items()}

@@ -163,8 +163,11 @@ def chain_links(row: Row, name: str, look: Lookups) -> list[str]:
     return out
 
 
-def chain_segment(name: str, chain: str | None, segment: str | None, look: Lookups) -> None:
-    """Refuse a chain code not of a chain, or a segment not of that chain's current version."""
+def chain_segment(
+    name: str, chain: str | None, segment: str | None, look: Lookups, seg_name: str | None = None
+) -> None:
+    """Refuse a chain code not of a chain, or a segment not of that chain's current version
+    (named by `seg_name` when the segment has a column of its own)."""
     if chain is None:
         if segment is not None:
             raise bad(name, "segment_without_chain", segment=segment)
@@ -173,7 +176,7 @@ def chain_segment(name: str, chain: str | None, segment: str | None, look: Looku
     if ref is None:
         raise bad(name, "unknown_chain", value=chain)
     if segment is not None and segment not in ref.segments:
-        raise bad(name, "unknown_segment", value=segment, chain=chain)
+        raise bad(seg_name or name, "unknown_segment", value=segment, chain=chain)
 
 
 def uscc(row: Row, name: str, look: Lookups) -> tuple[str | None, int | None]:
@@ -293,7 +296,7 @@ def project_row(row: Row, look: Lookups, today: date) -> dict[str, Any]:
     if ent is None and platform_id is None:
         raise bad("uscc", "no_party")
     chain, segment = text(row, "chain", 32), text(row, "segment", 64)
-    chain_segment("segment" if segment and chain else "chain", chain, segment, look)
+    chain_segment("chain", chain, segment, look, "segment")
     event = text(row, "event", 64)
     event_id = None
     if event is not None:
