@@ -83,7 +83,7 @@ def test_a_date_before_signing_is_refused(db: Session, w: World) -> None:
     assert "2024-06-12" in error_text("zh-CN", info.value)
 
 
-def test_a_date_before_the_previous_stage_or_in_the_future_is_refused(
+def test_a_date_before_the_previous_stage_or_in_future_is_refused(
     db: Session, w: World
 ) -> None:
     p = _new(db, w)

@@ -122,7 +122,7 @@ def test_an_unknown_register_is_refused(db: Session) -> None:
     assert info.value.code == "innovation.bad_kind"
 
 
-def test_exports_have_chinese_headers_by_default_and_codes_on_request(
+def test_exports_have_chinese_headers_by_default_codes_on_request(
     db: Session, w: World
 ) -> None:
     registry.add(db, ACTOR, "projects", project_data(w.a.uscc), now=NOW)
