@@ -83,9 +83,7 @@ def test_a_date_before_signing_is_refused(db: Session, w: World) -> None:
     assert "2024-06-12" in error_text("zh-CN", info.value)
 
 
-def test_a_date_before_the_previous_stage_or_in_future_is_refused(
-    db: Session, w: World
-) -> None:
+def test_a_date_before_the_previous_stage_or_in_future_is_refused(db: Session, w: World) -> None:
     p = _new(db, w)
     _act(db, p, "register", on="2025-01-10")
     with pytest.raises(InvalidInput) as info:

@@ -122,9 +122,7 @@ def test_an_unknown_register_is_refused(db: Session) -> None:
     assert info.value.code == "innovation.bad_kind"
 
 
-def test_exports_have_chinese_headers_by_default_codes_on_request(
-    db: Session, w: World
-) -> None:
+def test_exports_have_chinese_headers_by_default_codes_on_request(db: Session, w: World) -> None:
     registry.add(db, ACTOR, "projects", project_data(w.a.uscc), now=NOW)
     text = exports.export_csv(db, ADMIN, "projects", None).decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))

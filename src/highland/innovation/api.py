@@ -31,7 +31,6 @@ router = APIRouter(prefix="/api/v1/innovation", tags=["innovation"])
 READ = Depends(require(Permission.innovation_read))
 WRITE = Depends(require(Permission.innovation_write))
 CSRF = [Depends(csrf_protect)]
-Q = Query(None, max_length=64)
 
 
 def _actor(principal: Principal) -> Actor:
@@ -79,9 +78,14 @@ class ProjectOut(BaseModel):
 
 @router.get("/pipeline")
 def pipeline_api(
-    request: Request, event: str | None = Q, country: str | None = Q, chain: str | None = Q,
-    stage: str | None = Q, db: Session = DB, principal: Principal = READ,
-) -> dict[str, Any]:  # fmt: skip
+    request: Request,
+    event: str | None = Query(None, max_length=64),
+    country: str | None = Query(None, max_length=64),
+    chain: str | None = Query(None, max_length=64),
+    stage: str | None = Query(None, max_length=64),
+    db: Session = DB,
+    principal: Principal = READ,
+) -> dict[str, Any]:
     """The funnel, each event's line and the projects (stuck first) of the filters."""
     now = utcnow()
     v = view.view(db, principal, view.parse_filter(db, event, country, chain, stage),

@@ -31,16 +31,15 @@ router = APIRouter(include_in_schema=False)
 READ = Depends(require(Permission.innovation_read))
 CSRF = [Depends(csrf_protect)]
 FORM_FIELDS = ("on", "reason", "note", "review_days", "owner_institution")
-Q = Query(None, max_length=64)
 
 
 @router.get("/innovation/pipeline")
 def pipeline_page(
     request: Request,
-    event: str | None = Q,
-    country: str | None = Q,
-    chain: str | None = Q,
-    stage: str | None = Q,
+    event: str | None = Query(None, max_length=64),
+    country: str | None = Query(None, max_length=64),
+    chain: str | None = Query(None, max_length=64),
+    stage: str | None = Query(None, max_length=64),
     db: Session = DB,
     principal: Principal = READ,
 ) -> Response:
@@ -86,10 +85,10 @@ def _filtered(
 
 @router.get("/innovation/pipeline/export.csv")
 def pipeline_csv(
-    event: str | None = Q,
-    country: str | None = Q,
-    chain: str | None = Q,
-    stage: str | None = Q,
+    event: str | None = Query(None, max_length=64),
+    country: str | None = Query(None, max_length=64),
+    chain: str | None = Query(None, max_length=64),
+    stage: str | None = Query(None, max_length=64),
     headers: str | None = Query(None, max_length=40),
     db: Session = DB,
     principal: Principal = READ,
@@ -105,10 +104,10 @@ def pipeline_csv(
 
 @router.get("/innovation/pipeline/export.xlsx")
 def pipeline_xlsx(
-    event: str | None = Q,
-    country: str | None = Q,
-    chain: str | None = Q,
-    stage: str | None = Q,
+    event: str | None = Query(None, max_length=64),
+    country: str | None = Query(None, max_length=64),
+    chain: str | None = Query(None, max_length=64),
+    stage: str | None = Query(None, max_length=64),
     headers: str | None = Query(None, max_length=40),
     db: Session = DB,
     principal: Principal = READ,
