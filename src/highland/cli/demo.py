@@ -18,9 +18,9 @@ from highland.demands.demo.script import DEMO_USERS
 from highland.demands.demo.service import first_demand_owner, load_demo, load_demo_reference
 from highland.demands.sweep import sweep
 from highland.enterprises import demo as demo_data
-from highland.innovation.demo.service import load_demo_innovation
 from highland.enterprises import imports
 from highland.enterprises.repository import count_all, get_or_first
+from highland.innovation.demo.service import load_demo_innovation
 from highland.platform import institutions
 from highland.platform.audit.service import Actor
 from highland.platform.cli import say, words
