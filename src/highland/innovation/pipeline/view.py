@@ -150,11 +150,28 @@ def funnel_svg(f: Funnel, lang: str) -> str:
     return "".join(out)
 
 
+def _titled(svg: str, title: str) -> str:
+    """A pygal chart with its title in the reader's language (pygal writes its own name)."""
+    return svg.replace("<title>Pygal</title>", f"<title>{escape(title)}</title>", 1)
+
+
+def _empty(lang: str, title: str) -> str:
+    """A small picture saying there is nothing to draw yet."""
+    text = escape(translate(lang, "innovation.none"))
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 560 60" '
+            f'aria-label="{escape(title)}"><title>{escape(title)}</title>'
+            f'<rect width="560" height="60" fill="#ffffff"/>'
+            f'<text x="8" y="34" font-size="13" fill="#52606d">{text}</text></svg>')  # fmt: skip
+
+
 def country_svg(counts: dict[str, tuple[int, int]], lang: str) -> str:
     """Overseas centres and cooperation projects by country (bars, most first)."""
     order = sorted(counts, key=lambda c: (-sum(counts[c]), c))
     labels = [local_name(lang, *iso.country_names(c)) for c in order]
-    return charts.bars(
+    title = translate(lang, "innovation.chart.by_country")
+    if not order:
+        return _empty(lang, title)
+    svg = charts.bars(
         labels,
         [
             (translate(lang, "innovation.chart.centres"), [counts[c][0] for c in order]),
@@ -164,6 +181,7 @@ def country_svg(counts: dict[str, tuple[int, int]], lang: str) -> str:
         width=760,
         rotate=-45,
     )
+    return _titled(svg, title)
 
 
 def chain_svg(session: Session, lang: str) -> str:
@@ -174,8 +192,11 @@ def chain_svg(session: Session, lang: str) -> str:
         n.update({link.partition("/")[0] for link in links})
     order = sorted(n, key=lambda c: (-n[c], c))
     labels = [local_name(lang, refs[c].name, refs[c].name_en) if c in refs else c for c in order]
+    title = translate(lang, "innovation.chart.by_chain")
+    if not order:
+        return _empty(lang, title)
     series = [(translate(lang, "innovation.chart.platforms"), [n[c] for c in order])]
-    return charts.bars(labels, series, integers=True, width=760, rotate=-30)
+    return _titled(charts.bars(labels, series, integers=True, width=760, rotate=-30), title)
 
 
 def chart_context(session: Session, principal: Principal, lang: str) -> dict[str, Any]:
