@@ -6,7 +6,7 @@ not drawn), platforms by chain."""
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from html import escape
 from typing import Any
@@ -100,7 +100,8 @@ def summary_line(lang: str, event: InnovationEvent, f: Funnel) -> str:
 def view(session: Session, principal: Principal, f: Filter, lang: str, now: datetime) -> View:
     """The pipeline page's data."""
     events = repository.events(session)
-    by_event = repository.funnels(session, principal, f, by_event=True)
+    # An event's line counts every stage: the stage filter narrows the list, not the line.
+    by_event = repository.funnels(session, principal, replace(f, stage=None), by_event=True)
     lines = [
         EventLine(e, by_event[e.id], summary_line(lang, e, by_event[e.id]))
         for e in events
