@@ -200,3 +200,29 @@ def test_bad_filters_are_refused(db: Session, w: World) -> None:
         with pytest.raises(InvalidInput) as info:
             view.parse_filter(db, *args)
         assert info.value.code == code
+
+
+def test_a_project_links_its_enterprises_demands(db: Session, w: World) -> None:
+    from highland.demands import service as demands
+
+    filed = demands.file_demand(
+        db, ADMIN, ACTOR,
+        demands.DemandInput(enterprise=w.a.uscc, category="land", title="外方专家签证",
+                            description="x"),
+        dispatch=False,
+    )  # fmt: skip
+    other = demands.file_demand(
+        db, ADMIN, ACTOR,
+        demands.DemandInput(enterprise=w.b.uscc, category="land", title="别家的", description="x"),
+        dispatch=False,
+    )  # fmt: skip
+    p = _new(db, w)
+    _act(db, p, "link", demand=str(filed.id))
+    assert p.demand_ids == [filed.id] and p.state == "signed"
+    for value, code in ((str(other.id), "innovation.demand_not_of_enterprise"),
+                        (str(filed.id), "innovation.demand_linked"),
+                        ("999999", "innovation.unknown_demand")):  # fmt: skip
+        with pytest.raises(InvalidInput) as info:
+            _act(db, p, "link", demand=value)
+        assert info.value.code == code
+    assert p.demand_ids == [filed.id]

@@ -60,6 +60,7 @@ class ProjectOut(BaseModel):
     stalled_on: date | None
     cancelled_on: date | None
     reason: str | None
+    demand_ids: list[int]
     owner_institution: str | None
     next_review: datetime | None
     review_overdue: bool

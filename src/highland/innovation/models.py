@@ -121,6 +121,7 @@ class CoopProject(Base):
     stalled_on: Mapped[date | None] = mapped_column(Date)
     cancelled_on: Mapped[date | None] = mapped_column(Date)
     reason: Mapped[str | None] = mapped_column(Text)  # why stalled or cancelled
+    demand_ids: Mapped[list[int]] = mapped_column(JSON, default=list)  # linked demands
     owner_institution: Mapped[str | None] = mapped_column(
         ForeignKey("institution.code", ondelete="RESTRICT"), index=True
     )

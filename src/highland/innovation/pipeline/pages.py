@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from highland.demands import public as demands
 from highland.enterprises import public as enterprises
 from highland.innovation import iso, repository
 from highland.innovation.pipeline import service, view
@@ -30,7 +31,7 @@ from highland.platform.web.render import language, render
 router = APIRouter(include_in_schema=False)
 READ = Depends(require(Permission.innovation_read))
 CSRF = [Depends(csrf_protect)]
-FORM_FIELDS = ("on", "reason", "note", "review_days", "owner_institution")
+FORM_FIELDS = ("on", "reason", "note", "review_days", "owner_institution", "demand")
 
 
 @router.get("/innovation/pipeline")
@@ -155,6 +156,7 @@ def _project(
         "error": error_text(lang, error) if error else None,
         "done": done,
         "country": iso.country_names(row.partner_country),
+        "demands": demands.demand_refs(db, principal, list(row.demand_ids or [])),
     }
     return render(request, "innovation/project.html", context, error.status_code if error else 200)
 

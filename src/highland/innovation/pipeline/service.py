@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from highland.demands import public as demands
 from highland.innovation import repository
 from highland.innovation.models import CoopProject, CoopProjectEvent
 from highland.innovation.pipeline import notices
@@ -69,6 +70,7 @@ TRANSITIONS = (
     Transition("resume", frozenset({S.stalled}), None, ALL),
     Transition("review", RUNNING, None, ALL),
     Transition("assign", RUNNING, None, ONLY_OFFICE, ("owner_institution",)),
+    Transition("link", RUNNING, None, ALL, ("demand",)),
     Transition("cancel", RUNNING, S.cancelled, ONLY_OFFICE, ("reason",)),
 )
 MACHINE = Machine.declare(
@@ -180,6 +182,35 @@ def _stage_on(row: CoopProject, data: dict[str, Any], now: datetime) -> date:
     return on
 
 
+def _demand(session: Session, principal: Principal, row: CoopProject, value: Any) -> int:
+    """A demand the caller may see, of the project's enterprise, not linked yet."""
+    t = str(value).strip()
+    found = demands.demand_refs(session, principal, [int(t)]) if t.isdigit() else {}
+    ref = found.get(int(t)) if t.isdigit() else None
+    if ref is None:
+        raise InvalidInput(
+            f"demand: no demand '{t[:20]}'",
+            field="demand",
+            code="innovation.unknown_demand",
+            params={"value": t[:20]},
+        )
+    if row.enterprise_id is not None and ref.enterprise_id != row.enterprise_id:
+        raise InvalidInput(
+            f"demand: demand {ref.id} is not the project's enterprise's",
+            field="demand",
+            code="innovation.demand_not_of_enterprise",
+            params={"value": ref.id},
+        )
+    if ref.id in (row.demand_ids or []):
+        raise InvalidInput(
+            f"demand: demand {ref.id} is linked already",
+            field="demand",
+            code="innovation.demand_linked",
+            params={"value": ref.id},
+        )
+    return ref.id
+
+
 def _set_review(session: Session, row: CoopProject, now: datetime, days: int) -> None:
     row.next_review, row.escalate_at = review_deadlines(session, now, days)
     row.review_breached_at = row.escalated_at = None
@@ -248,8 +279,12 @@ def act(
         prev = repository.last_state_before(session, row.id, "stall")
         to = Stage(prev) if prev in MOVING else S.signed
         row.reason = None
-    elif action in ("review", "assign"):
+    elif action in ("review", "assign", "link"):
         to = before
+    if action == "link":
+        demand = _demand(session, principal, row, data["demand"])
+        row.demand_ids = [*(row.demand_ids or []), demand]
+        event["demand"] = demand
     if action == "assign":
         code = str(data["owner_institution"]).strip()
         if not institutions.exists(session, code):

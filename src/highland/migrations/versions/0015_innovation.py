@@ -113,6 +113,7 @@ def upgrade() -> None:
         sa.Column("stalled_on", sa.Date(), nullable=True),
         sa.Column("cancelled_on", sa.Date(), nullable=True),
         sa.Column("reason", sa.Text(), nullable=True),
+        sa.Column("demand_ids", sa.JSON(), nullable=False),
         sa.Column("owner_institution", sa.String(length=32), nullable=True),
         sa.Column("next_review", highland.platform.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("escalate_at", highland.platform.db.UTCDateTime(timezone=True), nullable=True),
