@@ -26,6 +26,7 @@ from highland.demands import public as demands
 from highland.demands import reclock as demand_reclock
 from highland.demands import sweep as demand_sweep
 from highland.enterprises import public as enterprises
+from highland.innovation.pipeline import reclock as project_reclock
 from highland.innovation.pipeline import sweep as project_sweep
 from highland.platform import jobs
 from highland.platform.audit import present as audit_names
@@ -51,6 +52,9 @@ def wire() -> None:
             "demands", demand_reclock.LABEL, demand_reclock.reclock_demands
         )
         jobs.register_calendar_listener("tasks", task_reclock.LABEL, task_reclock.reclock_tasks)
+        jobs.register_calendar_listener(
+            "projects", project_reclock.LABEL, project_reclock.reclock_projects
+        )
         enterprises.register_chain_memberships(chain_memberships)
         _audit_names()
         _done = True

@@ -226,3 +226,22 @@ def test_a_project_links_its_enterprises_demands(db: Session, w: World) -> None:
             _act(db, p, "link", demand=value)
         assert info.value.code == code
     assert p.demand_ids == [filed.id]
+
+
+def test_review_dates_move_with_an_entered_year(db: Session, w: World) -> None:
+    from datetime import date, datetime
+
+    from highland.platform.calendar.years import enter_year
+    from highland.platform.kit.dates import CITY_TZ
+
+    at = datetime(2027, 1, 4, 10, 0, tzinfo=CITY_TZ)  # a provisional year's first weekdays
+    p = registry.add(db, ACTOR, "projects", project_data(w.a.uscc), now=at)
+    before = p.next_review
+    assert before is not None
+    # Every weekday of the review's count off: the review date moves later.
+    days = {date(2027, 1, d): (False, "测试假日") for d in (5, 6, 7, 8)}
+    moved = enter_year(db, ACTOR, 2027, "test notice", days, now=at)
+    assert moved.projects == [p.id]
+    db.refresh(p)
+    assert p.next_review is not None and p.next_review > before
+    assert repository.project_events(db, p.id)[-1].action == "reclock"

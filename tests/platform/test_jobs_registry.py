@@ -18,7 +18,7 @@ def test_the_assembly_registers_the_domains_jobs_and_listeners() -> None:
         "innovation.project_sweep",
     ]
     assert {"platform.email", "platform.prune", "chains.figures"} <= set(names)
-    assert [x.kind for x in jobs.calendar_listeners()] == ["demands", "tasks"]
+    assert [x.kind for x in jobs.calendar_listeners()] == ["demands", "tasks", "projects"]
 
 
 def test_a_round_result_sums_counts_and_orders_its_lines() -> None:

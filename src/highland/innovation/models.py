@@ -125,6 +125,7 @@ class CoopProject(Base):
     owner_institution: Mapped[str | None] = mapped_column(
         ForeignKey("institution.code", ondelete="RESTRICT"), index=True
     )
+    review_from: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the clock's start
     next_review: Mapped[datetime | None] = mapped_column(UTCDateTime())
     escalate_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     review_breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -212,6 +212,7 @@ def _demand(session: Session, principal: Principal, row: CoopProject, value: Any
 
 
 def _set_review(session: Session, row: CoopProject, now: datetime, days: int) -> None:
+    row.review_from = now
     row.next_review, row.escalate_at = review_deadlines(session, now, days)
     row.review_breached_at = row.escalated_at = None
 
@@ -302,7 +303,7 @@ def act(
         _set_review(session, row, now, days)
         event["next_review"] = row.next_review.isoformat() if row.next_review else None
     else:
-        row.next_review = row.escalate_at = None
+        row.review_from = row.next_review = row.escalate_at = None
     WORKFLOW.log(session, row, actor, action, before, row.state, event, now)
     WORKFLOW.finish(row, now)
     session.flush()

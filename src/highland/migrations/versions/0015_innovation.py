@@ -115,6 +115,7 @@ def upgrade() -> None:
         sa.Column("reason", sa.Text(), nullable=True),
         sa.Column("demand_ids", sa.JSON(), nullable=False),
         sa.Column("owner_institution", sa.String(length=32), nullable=True),
+        sa.Column("review_from", highland.platform.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("next_review", highland.platform.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("escalate_at", highland.platform.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column(
