@@ -5,12 +5,14 @@ the reader's language and write nothing."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from highland.chains import public as chains
 from highland.demands import public as demands
 from highland.enterprises import public as enterprises
 from highland.innovation import iso, repository
@@ -23,6 +25,7 @@ from highland.platform.db import utcnow
 from highland.platform.deps import DB, csrf_protect, require
 from highland.platform.errors import HighlandError, NotFound
 from highland.platform.identity.permissions import Permission, Principal
+from highland.platform.kit import numbers
 from highland.platform.kit.dates import today_local
 from highland.platform.web.i18n import error_text
 from highland.platform.web.params import XLSX_TYPE, DbInt
@@ -122,6 +125,12 @@ def pipeline_xlsx(
     )
 
 
+def _amount(minor: int | None, currency: str | None) -> str | None:
+    """The exact amount with thousands separators ("12,000,000.00"), or None."""
+    text = exports.amount_text(minor, currency)
+    return None if text is None else numbers.number(Decimal(text))
+
+
 def _project(
     request: Request,
     db: Session,
@@ -152,7 +161,8 @@ def _project(
         "needs": {a: service.MACHINE.transitions[a].needs for a in service.MACHINE.transitions},
         "institutions": institutions.names(db),
         "overdue": service.overdue(row, utcnow()),
-        "amount": exports.amount_text(row.amount_minor, row.currency),
+        "amount": _amount(row.amount_minor, row.currency),
+        "chain": chains.chain_refs(db).get(row.chain_code or ""),
         "error": error_text(lang, error) if error else None,
         "done": done,
         "country": iso.country_names(row.partner_country),

@@ -179,6 +179,7 @@ def country_svg(counts: dict[str, tuple[int, int]], lang: str) -> str:
             (translate(lang, "innovation.chart.projects"), [counts[c][1] for c in order]),
         ],
         integers=True,
+        whole_ticks=True,
         width=760,
         rotate=-45,
     )
@@ -197,7 +198,9 @@ def chain_svg(session: Session, lang: str) -> str:
     if not order:
         return _empty(lang, title)
     series = [(translate(lang, "innovation.chart.platforms"), [n[c] for c in order])]
-    return _titled(charts.bars(labels, series, integers=True, width=760, rotate=-30), title)
+    return _titled(
+        charts.bars(labels, series, integers=True, whole_ticks=True, width=760, rotate=-30), title
+    )
 
 
 def chart_context(session: Session, principal: Principal, lang: str) -> dict[str, Any]:
