@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from highland.innovation import repository
 from highland.innovation.models import CoopProject, CoopProjectEvent, OverseasCentre
 from highland.innovation.registry import exports
 from highland.innovation.registry import service as registry
@@ -147,3 +148,21 @@ def test_an_exported_file_imports_back(db: Session, w: World) -> None:
     db.execute(OverseasCentre.__table__.delete())
     r = registry.import_file(db, ACTOR, "centres", data, "again.csv", now=NOW)
     assert r.created == 2, [e.as_dict() for e in r.errors]
+
+
+def test_an_xlsx_file_of_events_is_imported(db: Session, w: World) -> None:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["编号", "名称", "英文名称", "类型", "开始日期", "结束日期", "国家代码", "论坛数",
+               "展品数", "参与国家"])  # fmt: skip
+    ws.append(["week-2021", "2021南京创新周", "Innovation Week 2021", "innovation_week",
+               "2021-06-09", "2021-06-13", "CN", 29, 485, "RU;KR;SG"])  # fmt: skip
+    buf = io.BytesIO()
+    wb.save(buf)
+    r = registry.import_file(db, ACTOR, "events", buf.getvalue(), "events.xlsx", now=NOW)
+    assert (r.created, r.errors) == (1, [])
+    (event,) = [e for e in repository.events(db) if e.code == "week-2021"]
+    assert (event.forums, event.exhibits, event.countries) == (29, 485, ["KR", "RU", "SG"])
