@@ -292,6 +292,7 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/innovation"): Rule(allowed="enterprise"),
     ("POST", "/innovation/imports"): Rule(allowed="analyst", denied="leader"),
     ("GET", "/innovation/registers/{kind}"): Rule(allowed="enterprise"),
+    ("POST", "/innovation/registers/{kind}"): Rule(allowed="analyst", denied="leader", ok=303),
     ("GET", "/innovation/registers/{kind}/export.csv"): Rule(allowed="enterprise"),
     ("GET", "/innovation/registers/{kind}/export.xlsx"): Rule(allowed="enterprise"),
     ("GET", "/innovation/pipeline"): Rule(allowed="enterprise"),
@@ -522,7 +523,9 @@ def _innovation_post(client: Any, path: str, headers: dict[str, str], data: dict
             return client.post(path, json={"version": 1}, headers=headers)
         return client.post(path, data={**data, "version": "1"}, headers=headers)
     body = {"name": "访问测试平台", "kind": "other", "level": "municipal"}
-    return client.post(path, json=body, headers=headers)
+    if api:
+        return client.post(path, json=body, headers=headers)
+    return client.post(path, data={**data, **body}, headers=headers)
 
 
 def _creds_world(db: Any) -> dict[str, Any]:

@@ -182,3 +182,27 @@ def test_the_api_adds_acts_and_refuses_with_codes(
         files={"file": ("e.csv", sheet, "text/csv")},
     )
     assert r.status_code == 422 and r.json()["errors"]
+
+
+def test_a_register_row_added_from_its_form(client: Any, db: Session, w: World, users: Any) -> None:
+    from sqlalchemy import func, select
+
+    from highland.innovation.models import OverseasCentre
+
+    c = _as(client, users["admin"])
+    form = {"csrf_token": users["admin"]["csrf"], "name": "南京-罗马协同创新中心", "country": "XX",
+            "city": "罗马"}  # fmt: skip
+    r = c.post("/innovation/registers/centres", data=form)
+    assert r.status_code == 422 and "不是 ISO 3166-1 两位国家代码" in r.text
+    assert 'value="南京-罗马协同创新中心"' in r.text  # the form keeps what was typed
+    assert db.scalar(select(func.count()).select_from(OverseasCentre)) == 0
+    r = c.post("/innovation/registers/centres", data={**form, "country": "IT"})
+    assert r.status_code == 303
+    assert "南京-罗马协同创新中心" in c.get(r.headers["location"]).text
+    form = {"csrf_token": users["admin"]["csrf"], **project_data(w.a.uscc, currency="")}
+    r = c.post("/innovation/registers/projects", data=form)
+    assert r.status_code == 422 and "币种" in r.text
+    r = c.post("/innovation/registers/projects", data={**form, "currency": "EUR"})
+    assert r.status_code == 303 and r.headers["location"].startswith("/innovation/projects/")
+    assert _as(client, users["leader"]).get("/innovation/registers/centres").status_code == 200
+    assert "add-form" not in _as(client, users["leader"]).get("/innovation/registers/centres").text

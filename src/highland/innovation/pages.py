@@ -90,26 +90,62 @@ def import_page(
     return _front(request, db, principal, report=report, status=422 if report.errors else 200)
 
 
-@router.get("/innovation/registers/{kind}")
-def register_page(
-    request: Request, kind: str, db: Session = DB, principal: Principal = READ
-) -> Response:
-    """One register's rows."""
-    if registry.check_kind(kind) == "projects":
-        return RedirectResponse("/innovation/pipeline", status_code=303)
-    items = repository.listed(db, principal, kind)
+# The form's label of a column where the list's header would mislead.
+FORM_LABELS = {"uscc": "innovation.col.uscc_code", "start_on": "innovation.col.start_date",
+               "countries": "innovation.col.country_list", "chains": "innovation.col.chain_links",
+               "amount": "innovation.col.amount_major"}  # fmt: skip
+
+
+def _register(request: Request, db: Session, principal: Principal, kind: str,
+              error: str | None = None, form: dict[str, str] | None = None,
+              status: int = 200) -> Response:  # fmt: skip
+    items = [] if kind == "projects" else repository.listed(db, principal, kind)
     ids = [i.enterprise_id for i in items if getattr(i, "enterprise_id", None)]
     context = {
         "nav": "innovation",
         "kind": kind,
         "items": items,
         "columns": COLUMNS[kind],
+        "labels": {c: FORM_LABELS.get(c, f"innovation.col.{c}") for c in COLUMNS[kind]},
         "enterprises": enterprises.refs(db, ids),
         "chains": chains.chain_refs(db),
-        "events": {e.id: e for e in repository.events(db)},
-        "amount": exports.amount_text,
+        "error": error,
+        "form": form or {},
+        "done": request.query_params.get("done") == "1",
     }
-    return render(request, "innovation/register.html", context)
+    return render(request, "innovation/register.html", context, status)
+
+
+@router.get("/innovation/registers/{kind}")
+def register_page(
+    request: Request, kind: str, db: Session = DB, principal: Principal = READ
+) -> Response:
+    """One register's rows (projects: the pipeline) and, for staff who write, the form of a new
+    row."""
+    registry.check_kind(kind)
+    return _register(request, db, principal, kind)
+
+
+@router.post("/innovation/registers/{kind}", dependencies=CSRF)
+async def add_page(
+    request: Request, kind: str, db: Session = DB, principal: Principal = WRITE
+) -> Response:
+    """Add one row from the form; a refusal re-renders the form with the reason in the
+    reader's language and writes nothing."""
+    registry.check_kind(kind)
+    data = await request.form()
+    form = {c: str(data.get(c) or "") for c in COLUMNS[kind]}
+    values: dict[str, object] = {k: v for k, v in form.items() if k != "illustrative"}
+    values["illustrative"] = bool(form.get("illustrative"))
+    try:
+        row = registry.add(db, actor_of(principal), kind, values)
+    except HighlandError as exc:
+        db.rollback()
+        return _register(request, db, principal, kind, error_text(language(request), exc),
+                         form, exc.status_code)  # fmt: skip
+    if kind == "projects":
+        return RedirectResponse(f"/innovation/projects/{row.id}", status_code=303)
+    return RedirectResponse(f"/innovation/registers/{kind}?done=1", status_code=303)
 
 
 @router.get("/innovation/registers/{kind}/export.csv")
