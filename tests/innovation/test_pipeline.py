@@ -18,6 +18,7 @@ from highland.platform.errors import Conflict, Forbidden, InvalidInput, NotFound
 from highland.platform.identity import service as identity
 from highland.platform.identity.permissions import Principal, Role
 from highland.platform.notices.models import Notification
+from highland.platform.notices.service import text
 from highland.platform.web.i18n import error_text
 from tests.conftest import ACTOR
 from tests.innovation.world import (
@@ -161,7 +162,14 @@ def test_overdue_reviews_are_swept_notified_and_escalated(db: Session, w: World)
     assert sweep_projects(db, p.next_review + timedelta(hours=1))[:2] == (1, 0)
     assert sweep_projects(db, p.next_review + timedelta(hours=2))[:2] == (0, 0)  # once
     assert sweep_projects(db, p.escalate_at + timedelta(hours=1))[:2] == (0, 1)
-    kinds = {(n.user_id, n.kind) for n in db.scalars(select(Notification))}
+    notes = list(db.scalars(select(Notification)))
+    kinds = {(n.user_id, n.kind) for n in notes}
+    for n in notes:
+        for lang in ("zh-CN", "en"):
+            subject, body = text(lang, n.kind, n.params or {})
+            assert "{" not in subject + body and "博世" in subject + body + str(n.params)
+    overdue = next(n for n in notes if n.kind == "innovation.review_overdue")
+    assert "区科学技术局" in text("zh-CN", overdue.kind, overdue.params)[1]
     assert (kjj.id, "innovation.review_overdue") in kinds
     assert (boss.id, "innovation.escalation") in kinds
     db.refresh(p)
