@@ -310,6 +310,33 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/chains/{chain_id}/report"): Rule(allowed="leader", denied="enterprise"),
     ("GET", "/api/v1/chains/{chain_id}/report"): Rule(allowed="handler", denied="enterprise"),
     # --- end chains: report ---
+    # --- innovation (rows kept by the innovation helper; see _innovation_world) ---
+    ("GET", "/innovation"): Rule(allowed="enterprise"),
+    ("POST", "/innovation/imports"): Rule(allowed="analyst", denied="leader"),
+    ("GET", "/innovation/registers/{kind}"): Rule(allowed="enterprise"),
+    ("POST", "/innovation/registers/{kind}"): Rule(allowed="analyst", denied="leader", ok=303),
+    ("GET", "/innovation/registers/{kind}/export.csv"): Rule(allowed="enterprise"),
+    ("GET", "/innovation/registers/{kind}/export.xlsx"): Rule(allowed="enterprise"),
+    ("GET", "/innovation/pipeline"): Rule(allowed="enterprise"),
+    ("GET", "/innovation/pipeline/export.csv"): Rule(allowed="enterprise"),
+    ("GET", "/innovation/pipeline/export.xlsx"): Rule(allowed="enterprise"),
+    ("GET", "/innovation/projects/{project_id}"): Rule(allowed="enterprise", scoped=True),
+    ("POST", "/innovation/projects/{project_id}/actions/{action}"): Rule(
+        allowed="analyst", denied="leader", ok=303
+    ),
+    ("GET", "/api/v1/innovation/pipeline"): Rule(allowed="enterprise"),
+    ("GET", "/api/v1/innovation/projects/{project_id}"): Rule(allowed="enterprise", scoped=True),
+    ("POST", "/api/v1/innovation/projects/{project_id}/actions/{action}"): Rule(
+        allowed="analyst", denied="leader"
+    ),
+    ("GET", "/api/v1/innovation/registers/{kind}"): Rule(allowed="enterprise"),
+    ("POST", "/api/v1/innovation/registers/{kind}"): Rule(
+        allowed="analyst", denied="leader", ok=201
+    ),
+    ("POST", "/api/v1/innovation/registers/{kind}/import"): Rule(
+        allowed="analyst", denied="chain_head"
+    ),
+    # --- end innovation ---
     # --- identity: accounts and tokens (creds; rows act on the world's spare users) ---
     ("GET", "/admin/users"): Rule(allowed="admin", denied="analyst"),
     ("POST", "/admin/users/{user_id}/disable"): Rule(allowed="admin", denied="leader", ok=303),
@@ -452,6 +479,7 @@ def _build_world(sessions, db, client):  # type: ignore[no-untyped-def]
     demands.update(_page_world(db, a))
     demands.update(_practice_world(db, a))
     demands.update(_creds_world(db))
+    demands.update(_innovation_world(db, a, b))
     service.store(db, _small_library(), ACTOR)
     run = service.run_match(db, date(2026, 6, 30), ACTOR)
     db.commit()
@@ -488,6 +516,38 @@ routing:
   - {category: land, district: "320115", lead: 320115-ZRZY}
   - {category: land, district: "*", lead: 320115-GOV}
 """
+
+
+def _innovation_world(db: Any, a: Enterprise, b: Enterprise) -> dict[str, Any]:
+    """A cooperation project of each enterprise (the enterprise user, B's, gets 404 for A's),
+    followed by the handler's institution."""
+    from highland.innovation.registry import service as innovation
+
+    made = {}
+    for key, ent in (("project_a", a), ("project_b", b)):
+        p = innovation.add(db, ACTOR, "projects", {
+            "title": f"访问测试项目 {key}", "partner": "博世", "partner_country": "DE",
+            "uscc": ent.uscc, "signed_on": "2024-06-12", "owner_institution": "320115-ZRZY",
+        })  # fmt: skip
+        made[key] = p.id
+    return made
+
+
+def _innovation_post(client: Any, path: str, headers: dict[str, str], data: dict[str, str]) -> Any:
+    """Innovation: a platform added or imported, a project reviewed (version 1)."""
+    api = path.startswith("/api/")
+    if path.endswith("/import") or path == "/innovation/imports":
+        sheet = "name,kind,level\n导入的平台,other,municipal\n".encode()
+        files = {"file": ("p.csv", sheet, "text/csv")}
+        return client.post(path, data={**data, "kind": "platforms"}, files=files, headers=headers)
+    if "/actions/" in path:
+        if api:
+            return client.post(path, json={"version": 1}, headers=headers)
+        return client.post(path, data={**data, "version": "1"}, headers=headers)
+    body = {"name": "访问测试平台", "kind": "other", "level": "municipal"}
+    if api:
+        return client.post(path, json=body, headers=headers)
+    return client.post(path, data={**data, **body}, headers=headers)
 
 
 def _creds_world(db: Any) -> dict[str, Any]:
@@ -739,6 +799,10 @@ def _page_form(path: str) -> dict[str, Any]:
 
 
 def _fill(path: str, w: dict[str, Any], target: str) -> str:
+    if "{project_id}" in path or "{kind}" in path:  # the innovation rows
+        project = w["project_a"] if target == w["a"] else w["project_b"]
+        path = path.replace("{project_id}", str(project)).replace("{action}", "review")
+        path = path.replace("{kind}", "platforms")
     if "{user_id}" in path or "{token_id}" in path:  # the account rows (see _creds_world)
         user = w["off_user"] if path.endswith("/enable") else w["spare_user"]
         return path.replace("{user_id}", str(user)).replace("{token_id}", str(w["spare_token"]))
@@ -801,6 +865,10 @@ def _call_now(client: Any, method: str, path: str, user: dict[str, Any] | None, 
     data: dict[str, str] = {"kind": "enterprises"}
     if user is not None and not api:
         data["csrf_token"] = user["csrf"]
+    if path.startswith(("/innovation/", "/api/v1/innovation/")):
+        return _innovation_post(
+            client, path, headers, {k: v for k, v in data.items() if k != "kind"}
+        )
     files = None
     if path.endswith("financials"):
         files = {"file": ("f.csv", to_csv([fin_row(1, 2024)], FIN_HEADER), "text/csv")}

@@ -26,6 +26,7 @@ DOMAINS: dict[str, set[str]] = {
     "chains": {"enterprises", "demands"},
     "desk": {"enterprises", "policies", "demands", "chains"},
     "growth": {"enterprises", "policies"},
+    "innovation": {"enterprises", "demands", "chains"},
 }
 ASSEMBLY = {"cli", "main", "models", "schema", "migrations", "backup", "wiring", "__init__"}
 

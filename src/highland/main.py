@@ -45,6 +45,9 @@ from highland.enterprises.models import Enterprise, Region
 from highland.enterprises.zones import api as zone_api
 from highland.enterprises.zones import pages as zone_pages
 from highland.growth import pages as growth_pages
+from highland.innovation import api as innovation_api
+from highland.innovation import pages as innovation_pages
+from highland.innovation.pipeline import pages as innovation_pipeline_pages
 from highland.platform.audit import routes as audit_routes
 from highland.platform.config import Settings, get_settings
 from highland.platform.db import get_engine, session_factory
@@ -148,7 +151,7 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
     serve_offline_redoc(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for include in (_platform_routes, _desk_routes, _enterprise_routes, _policy_routes,
-                    _demand_routes, _chain_routes):  # fmt: skip
+                    _demand_routes, _chain_routes, _innovation_routes):  # fmt: skip
         include(app)
     document_errors(app)
     _handle_errors(app)
@@ -203,6 +206,12 @@ def _chain_routes(app: FastAPI) -> None:
     for api in (chain_api, chain_mapping_api, chain_analytics_api, chain_governance_api,
                 chain_report_api, chain_trends_api):  # fmt: skip
         app.include_router(api.router)
+
+
+def _innovation_routes(app: FastAPI) -> None:
+    app.include_router(innovation_pages.router)
+    app.include_router(innovation_pipeline_pages.router)
+    app.include_router(innovation_api.router)
 
 
 def _handle_errors(app: FastAPI) -> None:

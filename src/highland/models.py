@@ -33,6 +33,13 @@ from highland.enterprises.models import (
     Region,
 )
 from highland.growth.models import GrowthEntry, GrowthList
+from highland.innovation.models import (
+    CoopProject,
+    CoopProjectEvent,
+    InnovationEvent,
+    InnovationPlatform,
+    OverseasCentre,
+)
 from highland.platform.audit.models import AuditEntry, AuditHead
 from highland.platform.calendar.models import CalendarDay, CalendarYear
 from highland.platform.db import Base
@@ -63,6 +70,8 @@ __all__ = [
     "ChainTask",
     "ChainTaskEvent",
     "ChainVersion",
+    "CoopProject",
+    "CoopProjectEvent",
     "Demand",
     "DemandCallback",
     "DemandCategory",
@@ -75,6 +84,8 @@ __all__ = [
     "GrowthList",
     "ImportReport",
     "ImportRun",
+    "InnovationEvent",
+    "InnovationPlatform",
     "Institution",
     "LeadingFirm",
     "LoginAttempt",
@@ -84,6 +95,7 @@ __all__ = [
     "MeetingAttendee",
     "NameGram",
     "Notification",
+    "OverseasCentre",
     "PackageHead",
     "PackageVersion",
     "PolicyHead",

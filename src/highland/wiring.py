@@ -26,6 +26,8 @@ from highland.demands import public as demands
 from highland.demands import reclock as demand_reclock
 from highland.demands import sweep as demand_sweep
 from highland.enterprises import public as enterprises
+from highland.innovation.pipeline import reclock as project_reclock
+from highland.innovation.pipeline import sweep as project_sweep
 from highland.platform import jobs
 from highland.platform.audit import present as audit_names
 
@@ -42,11 +44,17 @@ def wire() -> None:
 
         jobs.register_job(jobs.Job("demands.sweep", jobs.SWEEP, demand_sweep.sweep_job, order=10))
         jobs.register_job(jobs.Job("chains.task_sweep", jobs.SWEEP, task_sweep.sweep_job, order=20))
+        jobs.register_job(
+            jobs.Job("innovation.project_sweep", jobs.SWEEP, project_sweep.sweep_job, order=30)
+        )
         jobs.register_job(jobs.Job("chains.figures", jobs.AFTER, indicators.refresh_job, order=90))
         jobs.register_calendar_listener(
             "demands", demand_reclock.LABEL, demand_reclock.reclock_demands
         )
         jobs.register_calendar_listener("tasks", task_reclock.LABEL, task_reclock.reclock_tasks)
+        jobs.register_calendar_listener(
+            "projects", project_reclock.LABEL, project_reclock.reclock_projects
+        )
         enterprises.register_chain_memberships(chain_memberships)
         _audit_names()
         _done = True
@@ -64,3 +72,4 @@ def _audit_names() -> None:
     audit_names.register_coded_fields("institution", "demand_routing", ("lead", "co"))
     audit_names.register_coded_fields("institution", "institution", ("parent_code",))
     audit_names.register_coded_fields("institution", "chain_task", ("owner_institution",))
+    audit_names.register_coded_fields("institution", "innovation_project", ("owner_institution",))

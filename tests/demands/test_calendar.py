@@ -527,7 +527,10 @@ def test_cli_load_years_delete(env: Path, monkeypatch: pytest.MonkeyPatch) -> No
     assert code == 0, err
     assert "entered 2027 following test fixture" in out and "12 weekday holidays" in out
     assert "2 make-up working days" in out
-    assert "0 open demand(s) and 0 open chain task(s) had their deadlines recomputed" in out
+    assert (
+        "0 open demand(s) and 0 open chain task(s) and 0 open cooperation project review(s) "
+        "had their deadlines recomputed"
+    ) in out
     code, out, _ = run("deadline", "--from", "2026-12-28", "--working-days", "10")
     assert (code, out) == (0, "2027-01-12T23:59:59+08:00\n")  # final now: no mark
     with clock.use(sh(2026, 12, 7, 9)):

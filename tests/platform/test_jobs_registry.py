@@ -12,9 +12,13 @@ from highland.platform.jobs.scheduler import RunResult
 
 def test_the_assembly_registers_the_domains_jobs_and_listeners() -> None:
     names = [j.name for j in jobs.jobs()]
-    assert [j.name for j in jobs.jobs(jobs.SWEEP)] == ["demands.sweep", "chains.task_sweep"]
+    assert [j.name for j in jobs.jobs(jobs.SWEEP)] == [
+        "demands.sweep",
+        "chains.task_sweep",
+        "innovation.project_sweep",
+    ]
     assert {"platform.email", "platform.prune", "chains.figures"} <= set(names)
-    assert [x.kind for x in jobs.calendar_listeners()] == ["demands", "tasks"]
+    assert [x.kind for x in jobs.calendar_listeners()] == ["demands", "tasks", "projects"]
 
 
 def test_a_round_result_sums_counts_and_orders_its_lines() -> None:

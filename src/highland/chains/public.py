@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from highland.chains import indicators, service
 from highland.chains.governance import overview
 from highland.chains.governance import service as governance
-from highland.chains.models import Chain, EnterpriseSegment
+from highland.chains.models import Chain, EnterpriseSegment, Segment
 from highland.enterprises.public import MembershipSource
 from highland.platform.db import table_of
 
@@ -156,3 +156,42 @@ def chain_desk(session: Session, chain_id: int, now: datetime, limit: int = 20) 
         len(governance.tasks(session, meeting.id)) if meeting else 0,
         rows,
     )
+
+
+# --------------------------------------------------------------------------- codes for others
+
+
+@dataclass(frozen=True)
+class ChainRef:
+    """A chain not retired as other domains name it: its code, names and the segments of its
+    current version (code → (name, English name))."""
+
+    id: int
+    code: str
+    name: str
+    name_en: str | None
+    segments: dict[str, tuple[str, str | None]]
+
+
+def chain_refs(session: Session) -> dict[str, ChainRef]:
+    """Every chain not retired by code, with its current segments (two queries); what other
+    domains validate chain and segment codes against."""
+    chains = session.execute(
+        select(Chain.id, Chain.code, Chain.name, Chain.name_en, Chain.version_id).where(
+            Chain.retired.is_(False)
+        )
+    ).all()
+    versions = {c.version_id for c in chains if c.version_id is not None}
+    segs: dict[int, dict[str, tuple[str, str | None]]] = {v: {} for v in versions}
+    if versions:
+        rows = session.execute(
+            select(Segment.version_id, Segment.code, Segment.name, Segment.name_en)
+            .where(Segment.version_id.in_(versions))
+            .order_by(Segment.id)
+        )
+        for vid, code, name, name_en in rows:
+            segs[vid][code] = (name, name_en)
+    return {
+        c.code: ChainRef(c.id, c.code, c.name, c.name_en, segs.get(c.version_id or -1, {}))
+        for c in chains
+    }

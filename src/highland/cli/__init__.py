@@ -38,6 +38,7 @@ COMMANDS: dict[str, str] = {
     "growth": "highland.growth.cli:app",
     "calendar": "highland.platform.calendar.cli:app",
     "apikeys": "highland.demands.apikeys.cli:app",
+    "innovation": "highland.innovation.cli:app",
 }
 READY = "highland.cli.common:ready"  # the database preparer (the schema of every domain)
 WIRE = "highland.wiring:wire"  # the domains' jobs, calendar listeners and providers

@@ -21,6 +21,7 @@ from highland.enterprises import demo as demo_data
 from highland.enterprises import imports
 from highland.enterprises.repository import count_all, get_or_first
 from highland.growth.demo import publish_demo_lists
+from highland.innovation.demo.service import load_demo_innovation
 from highland.platform import institutions
 from highland.platform.audit.service import Actor
 from highland.platform.cli import say, words
@@ -56,6 +57,7 @@ def demo(
             _demo_people()
             _demo_demands()
             _demo_governance()
+            _demo_innovation()
             print_logins()
             return
     with progress() as bar:
@@ -97,6 +99,7 @@ def demo(
     _demo_people()
     _demo_demands()
     _demo_governance()
+    _demo_innovation()
     _demo_policy_run(enterprises)
     _demo_growth(enterprises)
     say("cli.demo.loaded", enterprises=f"{ents.height:,}", figures=f"{figs.height:,}")
@@ -151,6 +154,16 @@ def _demo_governance() -> None:
         counts = load_demo_governance(s)
     if counts["records"]:
         say("cli.demo.governance", records=counts["records"], tasks=counts["tasks"])
+
+
+def _demo_innovation() -> None:
+    """Innovation platforms, overseas centres, Innovation Week and the Munich delegation with
+    its projects in every stage (once; all illustrative)."""
+
+    with transaction() as s:
+        counts = load_demo_innovation(s)
+    if counts["platforms"]:
+        say("cli.demo.innovation", **counts)
 
 
 # Above this many demo enterprises the demo leaves the first official policy run to the user

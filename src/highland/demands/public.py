@@ -16,6 +16,7 @@ from highland.demands.metrics.institutions import Counts, institution_metrics
 from highland.demands.models import Demand, DemandEvent
 from highland.demands.present import flag
 from highland.demands.rates import Rate, Satisfaction
+from highland.demands.scope import DEMANDS
 from highland.demands.workflow import FINAL, State
 from highland.platform.identity.permissions import Principal
 from highland.platform.kit.dates import CITY_TZ
@@ -135,9 +136,7 @@ def counts(session: Session, principal: Principal) -> DemandCounts:
 
 def figures(session: Session, principal: Principal, now: datetime) -> DemandFigures:
     """The desks' demand figures for the caller (see `DemandFigures`)."""
-    total = sum(
-        (m.counts for m in institution_metrics(session, now=now).institutions), Counts()
-    )
+    total = sum((m.counts for m in institution_metrics(session, now=now).institutions), Counts())
     sat = Satisfaction(total.ratings, total.rating_sum, total.ratings_high)
     c = counts(session, principal)
     return DemandFigures(
@@ -170,8 +169,16 @@ class QueueRow:
 def queue(session: Session, principal: Principal, now: datetime, limit: int = 20) -> list[QueueRow]:
     """The caller's open demands, overdue first, then by resolution deadline."""
     return [
-        QueueRow(d.id, d.title, d.state, d.institution_code, name, name_en, d.resolution_due,
-                 flag(d, now))  # fmt: skip
+        QueueRow(
+            d.id,
+            d.title,
+            d.state,
+            d.institution_code,
+            name,
+            name_en,
+            d.resolution_due,
+            flag(d, now),
+        )  # fmt: skip
         for d, name, name_en, _uscc in repository.urgent(session, principal, now, limit)
     ]
 
@@ -182,8 +189,16 @@ def recent(
     """The caller's newest demands (an enterprise's own), newest first."""
     stmt = repository.with_enterprise(repository.demands(principal, repository.DemandFilter()))
     return [
-        QueueRow(d.id, d.title, d.state, d.institution_code, name, name_en, d.resolution_due,
-                 flag(d, now))  # fmt: skip
+        QueueRow(
+            d.id,
+            d.title,
+            d.state,
+            d.institution_code,
+            name,
+            name_en,
+            d.resolution_due,
+            flag(d, now),
+        )  # fmt: skip
         for d, name, name_en, _uscc in session.execute(stmt.limit(limit)).all()
     ]
 
@@ -212,3 +227,26 @@ def category_names(session: Session) -> dict[str, tuple[str, str | None]]:
     """Every demand category's (Chinese name, English name) by code (the audit page names a
     demand's category with it)."""
     return {c.code: (c.name, c.name_en) for c in repository.categories(session)}
+
+
+# --------------------------------------------------------------------------- refs for others
+
+
+@dataclass(frozen=True)
+class DemandRef:
+    """A demand as other domains show it (a cooperation project's linked demands)."""
+
+    id: int
+    title: str
+    state: str
+    open: bool
+    enterprise_id: int
+
+
+def demand_refs(session: Session, principal: Principal, ids: list[int]) -> dict[int, DemandRef]:
+    """The demands with these ids that the principal may see, by id (others left out)."""
+    if not ids:
+        return {}
+    cols: list[Any] = [Demand.id, Demand.title, Demand.state, Demand.open, Demand.enterprise_id]
+    stmt = DEMANDS.apply(select(*cols).where(Demand.id.in_(set(ids))), principal)
+    return {r[0]: DemandRef(*r) for r in session.execute(stmt)}

@@ -37,6 +37,8 @@ class Permission(StrEnum):
     chains_read = "chains:read"
     chains_write = "chains:write"
     chains_data = "chains:data"
+    innovation_read = "innovation:read"
+    innovation_write = "innovation:write"
     users_manage = "users:manage"
     audit_read = "audit:read"
 
@@ -60,6 +62,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.chains_read,
             P.chains_write,
             P.chains_data,
+            P.innovation_read,
+            P.innovation_write,
         }
     ),
     Role.chain_head: frozenset(
@@ -72,6 +76,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.demands_metrics,
             P.chains_read,
             P.chains_write,
+            P.innovation_read,
         }
     ),
     Role.chain_team: frozenset(
@@ -85,11 +90,14 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.demands_metrics,
             P.chains_read,
             P.chains_write,
+            P.innovation_read,
         }
     ),
-    Role.handler: frozenset({P.enterprises_read, P.policies_read, P.demands_read, P.chains_read}),
+    Role.handler: frozenset(
+        {P.enterprises_read, P.policies_read, P.demands_read, P.chains_read, P.innovation_read}
+    ),
     Role.enterprise: frozenset(
-        {P.enterprises_read, P.policies_read, P.demands_read, P.demands_file}
+        {P.enterprises_read, P.policies_read, P.demands_read, P.demands_file, P.innovation_read}
     ),
     Role.leader: frozenset(
         {
@@ -100,6 +108,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.demands_read,
             P.demands_metrics,
             P.chains_read,
+            P.innovation_read,
         }
     ),
 }

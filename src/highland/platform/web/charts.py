@@ -54,9 +54,11 @@ def bars(
     integers: bool = False,
     width: int = 560,
     rotate: int = 0,
+    whole_ticks: bool = False,
 ) -> str:
     """A grouped bar chart over labelled groups (years, chains…); missing values stay gaps,
-    never zeros. Long labels may be turned (`rotate`, degrees)."""
+    never zeros. Long labels may be turned (`rotate`, degrees); counts may ask for whole-number
+    ticks only (`whole_ticks`: small counts otherwise get 0.5 steps shown rounded)."""
     chart = pygal.Bar(
         style=_STYLE,
         js=(),
@@ -74,7 +76,9 @@ def bars(
         value_formatter=_whole if integers else numbers.axis,
         y_labels_major_every=None,
     )
-    if integers:
+    if whole_ticks:
+        chart.y_labels = _count_ticks([v for _, values in series for v in values])
+    elif integers:
         chart.config.min_scale = 2
         chart.config.max_scale = 6
     chart.x_labels = list(x_labels)

@@ -1,0 +1,1 @@
+"""Illustrative (示例) innovation data for `highland demo`."""
