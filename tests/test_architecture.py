@@ -25,6 +25,7 @@ DOMAINS: dict[str, set[str]] = {
     "demands": {"enterprises"},
     "chains": {"enterprises", "demands"},
     "desk": {"enterprises", "policies", "demands", "chains"},
+    "docking": {"enterprises", "chains", "demands"},
 }
 ASSEMBLY = {"cli", "main", "models", "schema", "migrations", "backup", "wiring", "__init__"}
 
