@@ -36,6 +36,7 @@ COMMANDS: dict[str, str] = {
     "report": "highland.chains.report.cli:app",
     "calendar": "highland.platform.calendar.cli:app",
     "apikeys": "highland.demands.apikeys.cli:app",
+    "docking": "highland.docking.cli:app",
 }
 READY = "highland.cli.common:ready"  # the database preparer (the schema of every domain)
 WIRE = "highland.wiring:wire"  # the domains' jobs, calendar listeners and providers

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from highland.docking.models import Achievement, DockingEvent, DockingRecord, TechNeed
 from highland.docking.scope import NEEDS, RECORDS
+from highland.enterprises import public as enterprises
 from highland.platform.errors import NotFound
 from highland.platform.generations import DataGeneration
 from highland.platform.identity.permissions import Principal
@@ -199,3 +200,9 @@ def events(session: Session, record_id: int) -> list[DockingEvent]:
     """A record's log, oldest first."""
     stmt = select(DockingEvent).where(DockingEvent.record_id == record_id)
     return list(session.scalars(stmt.order_by(DockingEvent.seq)))
+
+
+def sample_usccs(session: Session, n: int) -> list[str]:
+    """The USCCs of the registry's first n enterprises (the demo's needs are theirs)."""
+    reg = enterprises.registry()
+    return list(session.scalars(select(reg.c.uscc).order_by(reg.c.id).limit(n)))

@@ -50,8 +50,8 @@ def need(ti: int, app: str, variant: int, rng: random.Random) -> dict[str, Any]:
     t = TOPICS[ti]
     asked = t.paraphrases[variant % 2]
     return {
-        "title": f"{app}{rng.choice(VERBS)}{asked}",
-        "description": (f"我们是{app}领域企业，{t.need_problem}，希望找到{asked}方面的成熟技术，"
+        "title": f"{app}方向{rng.choice(VERBS)}{asked}",
+        "description": (f"我司业务涉及{app}，{t.need_problem}，希望找到{asked}方面的成熟技术，"
                         f"{rng.choice(ASKS)}。（示例数据）"),  # fmt: skip
         "keywords": [asked, app],
         "field": t.field,
