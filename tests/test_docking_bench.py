@@ -26,12 +26,13 @@ def test_the_labelled_set_is_the_generators() -> None:
     assert bench.LABELS.read_text(encoding="utf-8") == bench.label_text()
     rows = bench.read_labels()
     assert len(rows) >= 200 and len({r["ach_ref"] for r in rows}) == len(rows)
+    assert len({r["need"] for r in rows}) == 220
 
 
 def test_docking_smoke_measures_quality_and_speed() -> None:
     result = _bench().main(["--smoke"])
     q = result["quality"]
-    assert q["pairs"] >= 200 and q["pool"] == q["pairs"] + 200
+    assert q["pairs"] == 660 and q["needs"] == 220 and q["pool"] == q["pairs"] + 200
     for name in ("keywords", "bm25", "match"):
         assert 0 <= q[name]["recall_at_10"] <= 1 and 0 <= q[name]["mrr"] <= 1
     # The matcher beats plain keyword overlap on the labelled set (the point of it).

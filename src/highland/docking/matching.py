@@ -24,8 +24,7 @@ _KEPT: dict[tuple[str, str], tuple[int, Index]] = {}
 
 
 def _doc(row: Any) -> Doc:
-    return Doc(row.id, document(row[1], row[2], row.keywords or []), row.field, row.chain_id,
-               row.segment_code)  # fmt: skip
+    return Doc(row.id, list(row.terms or []), row.field, row.chain_id, row.segment_code)
 
 
 def _index(session: Session, name: str) -> Index:

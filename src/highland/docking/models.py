@@ -40,6 +40,9 @@ class Achievement(Base):
     chain_id: Mapped[int | None] = mapped_column(ForeignKey("chain.id", ondelete="RESTRICT"))
     segment_code: Mapped[str | None] = mapped_column(String(64))
     illustrative: Mapped[bool] = mapped_column(Boolean, default=False)  # 示例 (demo data)
+    # The segmented search terms (docking.text.document), kept so that rebuilding the matching
+    # index never segments the registry again.
+    terms: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_by: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
 
@@ -61,6 +64,7 @@ class TechNeed(Base):
     chain_id: Mapped[int | None] = mapped_column(ForeignKey("chain.id", ondelete="RESTRICT"))
     segment_code: Mapped[str | None] = mapped_column(String(64))
     illustrative: Mapped[bool] = mapped_column(Boolean, default=False)
+    terms: Mapped[list[str]] = mapped_column(JSON, default=list)  # as the achievement's
     created_by: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
 

@@ -105,7 +105,7 @@ def update_achievements(session: Session, rows: list[dict[str, Any]]) -> None:
 def achievement_docs(session: Session) -> Iterator[Any]:
     """Every achievement's indexed columns, by id."""
     a = Achievement
-    stmt = select(a.id, a.title, a.abstract, a.keywords, a.field, a.chain_id, a.segment_code)
+    stmt = select(a.id, a.terms, a.field, a.chain_id, a.segment_code)
     yield from session.execute(stmt.order_by(a.id)).yield_per(5000)
 
 
@@ -146,7 +146,7 @@ def needs_by_id(session: Session, ids: Iterable[int]) -> dict[int, TechNeed]:
 def need_docs(session: Session) -> Iterator[Any]:
     """Every need's indexed columns, by id."""
     n = TechNeed
-    stmt = select(n.id, n.title, n.description, n.keywords, n.field, n.chain_id, n.segment_code)
+    stmt = select(n.id, n.terms, n.field, n.chain_id, n.segment_code)
     yield from session.execute(stmt.order_by(n.id)).yield_per(5000)
 
 

@@ -19,7 +19,7 @@ from highland.chains import service as chains
 from highland.docking import repository
 from highland.docking.models import TechNeed
 from highland.docking.scope import is_staff
-from highland.docking.text import split_keywords
+from highland.docking.text import document, split_keywords
 from highland.docking.vocab import FIELDS, TRL_MAX, TRL_MIN
 from highland.enterprises import public as enterprises
 from highland.platform.audit.service import Actor, Change, record, record_many
@@ -235,6 +235,7 @@ def import_frame(
                 "field": checked["ach_field"], "institution": checked["ach_institution"],
                 "trl": checked["ach_trl"], "contact": checked["ach_contact"],
                 "chain_id": chain_id, "segment_code": segment, "illustrative": illustrative,
+                "terms": document(checked["ach_title"], checked["ach_abstract"], checked["ach_kw"]),
                 "created_by": actor.name, "updated_at": now,
             })  # fmt: skip
     if report.problems or not rows:
@@ -282,13 +283,14 @@ def need_values(session: Session, data: NeedInput) -> dict[str, Any]:
                            field="enterprise", code="docking.unknown_uscc",
                            params={"value": (data.enterprise or "").strip()})  # fmt: skip
     chain_id, segment = ChainBook.read(session).check(data.chain, data.segment, "need")
+    title = _text(data.title, "need_title", 300, required=True) or ""
+    description = _text(data.description, "need_description", 20_000)
+    keywords = _keywords(data.keywords, "keywords")
     return {
-        "enterprise_id": ref.id,
-        "title": _text(data.title, "need_title", 300, required=True),
-        "description": _text(data.description, "need_description", 20_000),
-        "keywords": _keywords(data.keywords, "keywords"),
-        "field": check_field(data.field, "field"),
+        "enterprise_id": ref.id, "title": title, "description": description,
+        "keywords": keywords, "field": check_field(data.field, "field"),
         "chain_id": chain_id, "segment_code": segment,
+        "terms": document(title, description, keywords),
     }  # fmt: skip
 
 
@@ -305,7 +307,8 @@ def create_need(
     session.flush()
     repository.bump(session, repository.GEN_NEEDS)
     record(session, actor, Change("create", "docking_need", str(need.id), None, {
-        **values, "uscc": normalize(data.enterprise)}))  # fmt: skip
+        **{k: v for k, v in values.items() if k != "terms"},
+        "uscc": normalize(data.enterprise)}))  # fmt: skip
     return need
 
 
@@ -337,10 +340,11 @@ def _fast_values(session: Session, data: NeedInput, book: ChainBook) -> dict[str
                            field="enterprise", code="docking.unknown_uscc",
                            params={"value": data.enterprise})  # fmt: skip
     chain_id, segment = book.check(data.chain, data.segment, "need")
+    keywords = _keywords(data.keywords, "keywords")
     return {"enterprise_id": ref.id, "title": data.title, "description": data.description,
-            "keywords": _keywords(data.keywords, "keywords"),
-            "field": check_field(data.field, "field"), "chain_id": chain_id,
-            "segment_code": segment}  # fmt: skip
+            "keywords": keywords, "field": check_field(data.field, "field"),
+            "chain_id": chain_id, "segment_code": segment,
+            "terms": document(data.title, data.description, keywords)}  # fmt: skip
 
 
 def staff_only(principal: Principal) -> None:

@@ -60,15 +60,20 @@ def need(ti: int, app: str, variant: int, rng: random.Random) -> dict[str, Any]:
     }
 
 
-def labelled(seed: int = 17) -> list[tuple[dict[str, Any], dict[str, Any]]]:
-    """The labelled pairs (need, its achievement): every topic in each of its field's first
-    LABELLED_APPS applications (44 × 5 = 220)."""
+def labelled(seed: int = 17, wordings: int = 3) -> list[tuple[int, dict[str, Any], dict[str, Any]]]:
+    """The labelled pairs (need number, need, achievement): every topic in each of its field's
+    first LABELLED_APPS applications is one need (44 × 5 = 220), answered by `wordings`
+    achievements of that technology in that application (other titles, results and owners):
+    660 pairs by default."""
     rng = random.Random(seed)
     pairs = []
+    number = 0
     for ti, t in enumerate(TOPICS):
         for ai, app in enumerate(APPLICATIONS[t.field][:LABELLED_APPS]):
-            ref = f"L-{ti:02d}-{ai}"
-            pairs.append((need(ti, app, ai, rng), achievement(ti, app, 0, ref, rng)))
+            number += 1
+            asked = need(ti, app, ai, rng)
+            for v in range(wordings):
+                pairs.append((number, asked, achievement(ti, app, v, f"L-{ti:02d}-{ai}-{v}", rng)))
     return pairs
 
 
