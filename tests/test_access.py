@@ -510,25 +510,27 @@ DOCKING_CSV = (
 
 
 def _docking_world(db: Any, a: Enterprise, b: Enterprise) -> dict[str, Any]:
-    """Achievements 1 and 2, a need of A and one of B, each introduced to achievement 1
-    ({record_id}: the need's record, at version 1); a new introduction pairs A's need with
-    achievement 2 and a step on the record is "meet"."""
+    """Achievements A-1 and A-2, a need of A and one of B, each introduced to A-1 ({record_id}:
+    the need's record, at version 1); a new introduction pairs A's need with A-2 and a step on
+    the record is "meet"."""
+    from highland.docking import repository as docking_repo
     from highland.docking import service as docking
     from highland.docking import workflow as docking_flow
     from highland.platform.identity.permissions import Principal, Role
 
     staff = Principal(user_id=0, username="tester", role=Role.admin)
     docking.import_achievements(db, ACTOR, DOCKING_CSV.encode(), "a.csv")
+    first, second = (docking_repo.ids_by_ref(db, ["A-1", "A-2"])[r] for r in ("A-1", "A-2"))
     needs = {}
     for who in (a, b):
         need = docking.create_need(db, ACTOR, docking.NeedInput(
             enterprise=who.uscc, title="分布式数据库", field="software", chain="access",
             segment="up"))  # fmt: skip
         needs[who.uscc] = need.id
-    records = {u: docking_flow.introduce(db, staff, ACTOR, n, 1).id for u, n in needs.items()}
-    global _DOCKING_NEED_A
-    _DOCKING_NEED_A = needs[a.uscc]
-    return {"docking_needs": needs, "docking_records": records}
+    records = {u: docking_flow.introduce(db, staff, ACTOR, n, first).id for u, n in needs.items()}
+    global _DOCKING_NEED_A, _DOCKING_SECOND
+    _DOCKING_NEED_A, _DOCKING_SECOND = needs[a.uscc], second
+    return {"docking_needs": needs, "docking_records": records, "docking_first": first}
 
 
 def _docking_fill(path: str, w: dict[str, Any], target: str) -> str:
@@ -537,7 +539,7 @@ def _docking_fill(path: str, w: dict[str, Any], target: str) -> str:
         return path
     path = path.replace("{need_id}", str(w["docking_needs"][target]))
     path = path.replace("{record_id}", str(w["docking_records"][target]))
-    return path.replace("{achievement_id}", "1").replace("{action}", "meet")
+    return path.replace("{achievement_id}", str(w["docking_first"])).replace("{action}", "meet")
 
 
 def _docking_post(client: Any, path: str, headers: dict[str, str], data: dict[str, str]) -> Any:
@@ -550,7 +552,7 @@ def _docking_post(client: Any, path: str, headers: dict[str, str], data: dict[st
     if path.endswith("/needs"):
         body: dict[str, Any] = {"enterprise": _WORLD_A, "title": "数据库", "field": "software"}
     elif path.endswith("/records"):
-        body = {"need": _DOCKING_NEED_A, "achievement": 2}
+        body = {"need": _DOCKING_NEED_A, "achievement": _DOCKING_SECOND}
     else:
         body = {"version": 1}
     if api:
@@ -963,6 +965,7 @@ def _demand_api_post(client: Any, method: str, path: str, headers: dict[str, str
 
 _WORLD_A = ""
 _DOCKING_NEED_A = 0
+_DOCKING_SECOND = 0
 
 
 CASES = sorted(ROUTES.items())

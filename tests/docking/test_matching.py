@@ -95,7 +95,7 @@ def test_api_and_pages_show_matches_to_staff_only(client: Any, world: Any) -> No
     browse(client, world, "analyst")
     page = client.get(f"/docking/needs/{need}")
     assert "共同关键词" in page.text and "技术领域一致：软件和信息服务" in page.text
-    assert 'data-introduce="1"' in page.text
+    assert f'data-introduce="{world["nju"]}"' in page.text
     browse(client, world, "enterprise")
     own = client.get(f"/docking/needs/{world['need_b']}")
     assert own.status_code == 200 and "match-table" not in own.text

@@ -31,7 +31,7 @@ def _events(db: Any, record_id: int) -> list[tuple[str, str | None, str]]:
 
 
 def test_introduce_meet_agree(db: Any, world: Any) -> None:
-    row = flow.introduce(db, STAFF, ACTOR, world["need_a"], 1, "请尽快对接")
+    row = flow.introduce(db, STAFF, ACTOR, world["need_a"], world["nju"], "请尽快对接")
     assert (row.state, row.version, row.open) == ("introduced", 1, True)
     assert row.score > 0.9 and row.explanation["why"][0]["key"] == "docking.why.terms"
     flow.act(db, STAFF, ACTOR, row.id, "meet", version=1)
@@ -42,7 +42,7 @@ def test_introduce_meet_agree(db: Any, world: Any) -> None:
 
 
 def test_decline_needs_a_reason(db: Any, world: Any) -> None:
-    row = flow.introduce(db, STAFF, ACTOR, world["need_a"], 1)
+    row = flow.introduce(db, STAFF, ACTOR, world["need_a"], world["nju"])
     with pytest.raises(InvalidInput) as err:
         flow.act(db, STAFF, ACTOR, row.id, "decline", version=1, data={"reason": "  "})
     assert err.value.code == "docking.record.required_for"
@@ -52,7 +52,7 @@ def test_decline_needs_a_reason(db: Any, world: Any) -> None:
 
 
 def test_a_step_out_of_order_writes_nothing(db: Any, world: Any) -> None:
-    row = flow.introduce(db, STAFF, ACTOR, world["need_a"], 1)
+    row = flow.introduce(db, STAFF, ACTOR, world["need_a"], world["nju"])
     with pytest.raises(Conflict) as err:
         flow.act(db, STAFF, ACTOR, row.id, "agree", version=1)
     assert err.value.code == "docking.record.wrong_state"
@@ -66,15 +66,15 @@ def test_a_step_out_of_order_writes_nothing(db: Any, world: Any) -> None:
 
 
 def test_the_same_pair_is_introduced_once(db: Any, world: Any) -> None:
-    flow.introduce(db, STAFF, ACTOR, world["need_a"], 1)
+    flow.introduce(db, STAFF, ACTOR, world["need_a"], world["nju"])
     with pytest.raises(Conflict) as err:
-        flow.introduce(db, STAFF, ACTOR, world["need_a"], 1)
+        flow.introduce(db, STAFF, ACTOR, world["need_a"], world["nju"])
     assert err.value.code == "docking.already_introduced"
     assert db.scalar(select(func.count()).select_from(DockingRecord)) == 1
 
 
 def test_only_writing_staff_take_steps(db: Any, world: Any) -> None:
-    row = flow.introduce(db, STAFF, ACTOR, world["need_a"], 1)
+    row = flow.introduce(db, STAFF, ACTOR, world["need_a"], world["nju"])
     with pytest.raises(Forbidden) as err:
         flow.act(db, LEADER, ACTOR, row.id, "meet", version=1)
     assert err.value.code == "docking.record.not_your_part"
@@ -83,7 +83,7 @@ def test_only_writing_staff_take_steps(db: Any, world: Any) -> None:
 
 
 def test_events_are_append_only(db: Any, world: Any) -> None:
-    row = flow.introduce(db, STAFF, ACTOR, world["need_a"], 1)
+    row = flow.introduce(db, STAFF, ACTOR, world["need_a"], world["nju"])
     db.commit()
     with pytest.raises(Exception, match="append-only"):
         db.execute(DockingEvent.__table__.update().where(DockingEvent.record_id == row.id)
@@ -94,8 +94,8 @@ def test_events_are_append_only(db: Any, world: Any) -> None:
 def test_enterprise_sees_its_records_and_pages_speak_its_language(
     client: Any, db: Any, world: Any
 ) -> None:
-    own = flow.introduce(db, STAFF, ACTOR, world["need_b"], 3)
-    other = flow.introduce(db, STAFF, ACTOR, world["need_a"], 1)
+    own = flow.introduce(db, STAFF, ACTOR, world["need_b"], world["nuaa"])
+    other = flow.introduce(db, STAFF, ACTOR, world["need_a"], world["nju"])
     db.commit()
     h = bearer(world, "enterprise")
     assert [r["id"] for r in client.get("/api/v1/docking/records", headers=h).json()["items"]] == [
@@ -115,10 +115,10 @@ def test_enterprise_sees_its_records_and_pages_speak_its_language(
 def test_introduce_from_the_need_page(client: Any, db: Any, world: Any) -> None:
     form = browse(client, world, "analyst")
     resp = client.post("/docking/records", data={**form, "need": str(world["need_a"]),
-                                                  "achievement": "1"})  # fmt: skip
+                                                  "achievement": str(world["nju"])})  # fmt: skip
     assert resp.status_code == 303
     page = client.get(resp.headers["location"])
     assert "已引荐" in page.text and 'data-action="meet"' in page.text
     again = client.post("/api/v1/docking/records", headers=bearer(world, "analyst"),
-                        json={"need": world["need_a"], "achievement": 1})  # fmt: skip
+                        json={"need": world["need_a"], "achievement": world["nju"]})  # fmt: skip
     assert again.status_code == 409 and again.json()["code"] == "docking.already_introduced"

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from highland.chains import service as chains
 from highland.chains.loader import read_yaml
-from highland.docking import service
+from highland.docking import repository, service
 from highland.enterprises.imports import run_import
 from highland.enterprises.models import Enterprise
 from highland.platform.identity import service as identity
@@ -64,7 +64,9 @@ def make_world(db: Any, sessions: Any) -> dict[str, Any]:
         enterprise=b.uscc, title="动力电池负极材料升级", description="提高锂电池能量密度",
         keywords="硅碳负极", field="materials"))  # fmt: skip
     db.commit()
-    return {"a": a.uscc, "b": b.uscc, "users": users, "need_a": need_a.id, "need_b": need_b.id}
+    ach = {r: i for r, i in repository.ids_by_ref(db, ["NJU-001", "SEU-002", "NUAA-003"]).items()}
+    return {"a": a.uscc, "b": b.uscc, "users": users, "need_a": need_a.id, "need_b": need_b.id,
+            "nju": ach["NJU-001"], "seu": ach["SEU-002"], "nuaa": ach["NUAA-003"]}
 
 
 def bearer(world: dict[str, Any], role: str) -> dict[str, str]:
