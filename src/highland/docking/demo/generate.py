@@ -34,7 +34,7 @@ def achievement(ti: int, app: str, variant: int, ref: str, rng: random.Random) -
         "ach_title_en": None,
         "ach_abstract": (f"针对{app}{t.problem}的问题，课题组研发{t.name}，突破{t.terms[0]}、"
                          f"{t.terms[1]}等关键技术，{rng.choice(RESULTS)}。成果已完成"
-                         f"{rng.choice(STAGES)}。（示例数据）"),  # fmt: skip
+                         f"{rng.choice(STAGES)}。"),  # fmt: skip
         "ach_keywords": "；".join((t.name, t.terms[0], t.terms[1], app)),
         "ach_field": t.field,
         "ach_institution": rng.choice(INSTITUTIONS),
@@ -52,7 +52,7 @@ def need(ti: int, app: str, variant: int, rng: random.Random) -> dict[str, Any]:
     return {
         "title": f"{app}方向{rng.choice(VERBS)}{asked}",
         "description": (f"我司业务涉及{app}，{t.need_problem}，希望找到{asked}方面的成熟技术，"
-                        f"{rng.choice(ASKS)}。（示例数据）"),  # fmt: skip
+                        f"{rng.choice(ASKS)}。"),  # fmt: skip
         "keywords": [asked, app],
         "field": t.field,
         "chain": t.chain,
