@@ -122,3 +122,22 @@ def test_introduce_from_the_need_page(client: Any, db: Any, world: Any) -> None:
     again = client.post("/api/v1/docking/records", headers=bearer(world, "analyst"),
                         json={"need": world["need_a"], "achievement": world["nju"]})  # fmt: skip
     assert again.status_code == 409 and again.json()["code"] == "docking.already_introduced"
+
+
+def test_api_step_out_of_order_and_the_enterprises_view(client: Any, db: Any, world: Any) -> None:
+    own = flow.introduce(db, STAFF, ACTOR, world["need_b"], world["nuaa"])
+    db.commit()
+    h = {**bearer(world, "analyst"), "accept-language": "en"}
+    resp = client.post(f"/api/v1/docking/records/{own.id}/actions/agree", headers=h,
+                       json={"version": 1})  # fmt: skip
+    assert resp.status_code == 409 and resp.json()["code"] == "docking.record.wrong_state"
+    resp = client.post(f"/api/v1/docking/records/{own.id}/actions/fly", headers=h,
+                       json={"version": 1})  # fmt: skip
+    assert resp.status_code == 422 and resp.json()["code"] == "docking.record.unknown_action"
+    ok = client.post(f"/api/v1/docking/records/{own.id}/actions/meet", headers=h,
+                     json={"version": 1})  # fmt: skip
+    assert ok.status_code == 200 and ok.json()["state"] == "met"
+    assert ok.json()["actions"] == ["agree", "decline"]
+    browse(client, world, "enterprise")
+    page = client.get(f"/docking/records/{own.id}")
+    assert page.status_code == 200 and "已洽谈" in page.text and "record-action" not in page.text
