@@ -301,16 +301,16 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/chains/{chain_id}/map"): Rule(allowed="handler", denied="enterprise"),
     ("GET", "/chains/{chain_id}/map.svg"): Rule(allowed="handler", denied="enterprise"),
     ("GET", "/chains/{chain_id}/districts"): Rule(allowed="handler", denied="enterprise"),
-    # --- chains: trends (rows kept by the trends helper) ---
+    # --- chains: trends ---
     ("GET", "/api/v1/chains/{chain_id}/trends"): Rule(allowed="handler", denied="enterprise"),
     ("GET", "/chains/{chain_id}/trends"): Rule(allowed="leader", denied="enterprise"),
     # --- end chains: trends ---
-    # --- chains: report (rows kept by the report helper) ---
+    # --- chains: report ---
     # Without ?month= the report is the current month's: a real 200 (HTML) for the allowed.
     ("GET", "/chains/{chain_id}/report"): Rule(allowed="leader", denied="enterprise"),
     ("GET", "/api/v1/chains/{chain_id}/report"): Rule(allowed="handler", denied="enterprise"),
     # --- end chains: report ---
-    # --- innovation (rows kept by the innovation helper; see _innovation_world) ---
+    # --- innovation (see _innovation_world) ---
     ("GET", "/innovation"): Rule(allowed="enterprise"),
     ("POST", "/innovation/imports"): Rule(allowed="analyst", denied="leader"),
     ("GET", "/innovation/registers/{kind}"): Rule(allowed="enterprise"),
@@ -346,6 +346,39 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ),
     ("POST", "/admin/tokens/{token_id}/revoke"): Rule(allowed="admin", denied="enterprise", ok=303),
     # --- end identity ---
+    # --- docking (tech docking; see _docking_world) ---
+    ("GET", "/docking"): Rule(allowed="enterprise"),
+    ("POST", "/docking/imports"): Rule(allowed="analyst", denied="leader"),
+    ("GET", "/docking/achievements/export.csv"): Rule(allowed="enterprise"),
+    ("GET", "/docking/achievements/{achievement_id}"): Rule(allowed="enterprise"),
+    ("GET", "/docking/needs"): Rule(allowed="enterprise"),
+    ("POST", "/docking/needs"): Rule(allowed="analyst", denied="leader", ok=303),
+    ("GET", "/docking/needs/{need_id}"): Rule(allowed="enterprise", scoped=True),
+    ("POST", "/docking/records"): Rule(allowed="analyst", denied="enterprise", ok=303),
+    ("GET", "/docking/records"): Rule(allowed="enterprise"),
+    ("GET", "/docking/records/{record_id}"): Rule(allowed="enterprise", scoped=True),
+    ("POST", "/docking/records/{record_id}/actions/{action}"): Rule(
+        allowed="analyst", denied="leader", ok=303
+    ),
+    ("GET", "/api/v1/docking/achievements"): Rule(allowed="enterprise"),
+    ("GET", "/api/v1/docking/achievements/{achievement_id}"): Rule(allowed="enterprise"),
+    ("GET", "/api/v1/docking/achievements/{achievement_id}/matches"): Rule(
+        allowed="leader", denied="enterprise"
+    ),
+    ("POST", "/api/v1/docking/imports"): Rule(allowed="analyst", denied="leader"),
+    ("GET", "/api/v1/docking/needs"): Rule(allowed="enterprise"),
+    ("POST", "/api/v1/docking/needs"): Rule(allowed="analyst", denied="chain_head", ok=201),
+    ("GET", "/api/v1/docking/needs/{need_id}"): Rule(allowed="enterprise", scoped=True),
+    ("GET", "/api/v1/docking/needs/{need_id}/matches"): Rule(
+        allowed="handler", denied="enterprise"
+    ),
+    ("POST", "/api/v1/docking/records"): Rule(allowed="analyst", denied="leader", ok=201),
+    ("GET", "/api/v1/docking/records"): Rule(allowed="enterprise"),
+    ("GET", "/api/v1/docking/records/{record_id}"): Rule(allowed="enterprise", scoped=True),
+    ("POST", "/api/v1/docking/records/{record_id}/actions/{action}"): Rule(
+        allowed="analyst", denied="leader"
+    ),
+    # --- end docking ---
     ("GET", "/docs"): Rule(public=True),
     ("GET", "/redoc"): Rule(public=True),
     ("GET", "/static-offline-docs/redoc.standalone.js"): Rule(public=True),
@@ -480,6 +513,7 @@ def _build_world(sessions, db, client):  # type: ignore[no-untyped-def]
     demands.update(_practice_world(db, a))
     demands.update(_creds_world(db))
     demands.update(_innovation_world(db, a, b))
+    demands.update(_docking_world(db, a, b))
     service.store(db, _small_library(), ACTOR)
     run = service.run_match(db, date(2026, 6, 30), ACTOR)
     db.commit()
@@ -548,6 +582,65 @@ def _innovation_post(client: Any, path: str, headers: dict[str, str], data: dict
     if api:
         return client.post(path, json=body, headers=headers)
     return client.post(path, data={**data, **body}, headers=headers)
+
+
+DOCKING_CSV = (
+    "成果编号,成果名称,摘要,关键词,技术领域,完成单位,技术成熟度,产业链,环节\n"
+    "A-1,分布式数据库事务引擎,强一致事务,分布式数据库,software,南京大学,6,access,up\n"
+    "A-2,分布式数据库存储引擎,列式存储,分布式数据库,software,东南大学,5,access,up\n"
+)
+
+
+def _docking_world(db: Any, a: Enterprise, b: Enterprise) -> dict[str, Any]:
+    """Achievements A-1 and A-2, a need of A and one of B, each introduced to A-1 ({record_id}:
+    the need's record, at version 1); a new introduction pairs A's need with A-2 and a step on
+    the record is "meet"."""
+    from highland.docking import repository as docking_repo
+    from highland.docking import service as docking
+    from highland.docking import workflow as docking_flow
+    from highland.platform.identity.permissions import Principal, Role
+
+    staff = Principal(user_id=0, username="tester", role=Role.admin)
+    docking.import_achievements(db, ACTOR, DOCKING_CSV.encode(), "a.csv")
+    first, second = (docking_repo.ids_by_ref(db, ["A-1", "A-2"])[r] for r in ("A-1", "A-2"))
+    needs = {}
+    for who in (a, b):
+        need = docking.create_need(db, ACTOR, docking.NeedInput(
+            enterprise=who.uscc, title="分布式数据库", field="software", chain="access",
+            segment="up"))  # fmt: skip
+        needs[who.uscc] = need.id
+    records = {u: docking_flow.introduce(db, staff, ACTOR, n, first).id for u, n in needs.items()}
+    global _DOCKING_NEED_A, _DOCKING_SECOND
+    _DOCKING_NEED_A, _DOCKING_SECOND = needs[a.uscc], second
+    return {"docking_needs": needs, "docking_records": records, "docking_first": first}
+
+
+def _docking_fill(path: str, w: dict[str, Any], target: str) -> str:
+    """{need_id} and {record_id}: the target enterprise's; {action} on a record: meet."""
+    if "/docking" not in path:
+        return path
+    path = path.replace("{need_id}", str(w["docking_needs"][target]))
+    path = path.replace("{record_id}", str(w["docking_records"][target]))
+    return path.replace("{achievement_id}", str(w["docking_first"])).replace("{action}", "meet")
+
+
+def _docking_post(client: Any, path: str, headers: dict[str, str], data: dict[str, str]) -> Any:
+    """The docking routes' bodies: an import, a need of A, A's need introduced to achievement 2,
+    and the "meet" step at version 1."""
+    api = path.startswith("/api/")
+    if path.endswith("/imports"):
+        files = {"file": ("a.csv", DOCKING_CSV.encode(), "text/csv")}
+        return client.post(path, data=data if not api else None, files=files, headers=headers)
+    if path.endswith("/needs"):
+        body: dict[str, Any] = {"enterprise": _WORLD_A, "title": "数据库", "field": "software"}
+    elif path.endswith("/records"):
+        body = {"need": _DOCKING_NEED_A, "achievement": _DOCKING_SECOND}
+    else:
+        body = {"version": 1}
+    if api:
+        return client.post(path, json=body, headers=headers)
+    return client.post(path, data={**data, **{k: str(v) for k, v in body.items()}},
+                       headers=headers)  # fmt: skip
 
 
 def _creds_world(db: Any) -> dict[str, Any]:
@@ -803,6 +896,7 @@ def _fill(path: str, w: dict[str, Any], target: str) -> str:
         project = w["project_a"] if target == w["a"] else w["project_b"]
         path = path.replace("{project_id}", str(project)).replace("{action}", "review")
         path = path.replace("{kind}", "platforms")
+    path = _docking_fill(path, w, target)
     if "{user_id}" in path or "{token_id}" in path:  # the account rows (see _creds_world)
         user = w["off_user"] if path.endswith("/enable") else w["spare_user"]
         return path.replace("{user_id}", str(user)).replace("{token_id}", str(w["spare_token"]))
@@ -869,6 +963,8 @@ def _call_now(client: Any, method: str, path: str, user: dict[str, Any] | None, 
         return _innovation_post(
             client, path, headers, {k: v for k, v in data.items() if k != "kind"}
         )
+    if "/docking" in path:
+        return _docking_post(client, path, headers, data)
     files = None
     if path.endswith("financials"):
         files = {"file": ("f.csv", to_csv([fin_row(1, 2024)], FIN_HEADER), "text/csv")}
@@ -977,6 +1073,8 @@ def _demand_api_post(client: Any, method: str, path: str, headers: dict[str, str
 
 
 _WORLD_A = ""
+_DOCKING_NEED_A = 0
+_DOCKING_SECOND = 0
 
 
 CASES = sorted(ROUTES.items())

@@ -27,6 +27,7 @@ DOMAINS: dict[str, set[str]] = {
     "desk": {"enterprises", "policies", "demands", "chains"},
     "growth": {"enterprises", "policies"},
     "innovation": {"enterprises", "demands", "chains"},
+    "docking": {"enterprises", "chains", "demands"},
 }
 ASSEMBLY = {"cli", "main", "models", "schema", "migrations", "backup", "wiring", "__init__"}
 

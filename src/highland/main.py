@@ -39,6 +39,8 @@ from highland.demands.open311 import api as open311
 from highland.demands.practice import api as demand_practice_api
 from highland.desk import api as desk_api
 from highland.desk import pages as desk_pages
+from highland.docking import api as docking_api
+from highland.docking import pages as docking_pages
 from highland.enterprises import api as enterprise_api
 from highland.enterprises import pages as enterprise_pages
 from highland.enterprises.models import Enterprise, Region
@@ -151,7 +153,8 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
     serve_offline_redoc(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for include in (_platform_routes, _desk_routes, _enterprise_routes, _policy_routes,
-                    _demand_routes, _chain_routes, _innovation_routes):  # fmt: skip
+                    _demand_routes, _chain_routes, _innovation_routes,
+                    _docking_routes):  # fmt: skip
         include(app)
     document_errors(app)
     _handle_errors(app)
@@ -212,6 +215,11 @@ def _innovation_routes(app: FastAPI) -> None:
     app.include_router(innovation_pages.router)
     app.include_router(innovation_pipeline_pages.router)
     app.include_router(innovation_api.router)
+
+
+def _docking_routes(app: FastAPI) -> None:
+    app.include_router(docking_pages.router)
+    app.include_router(docking_api.router)
 
 
 def _handle_errors(app: FastAPI) -> None:

@@ -23,6 +23,7 @@ from highland.demands.models import (
     RoutingRule,
 )
 from highland.demands.practice.models import DemandCallback, DemandExtension
+from highland.docking.models import Achievement, DockingEvent, DockingRecord, TechNeed
 from highland.enterprises.models import (
     Enterprise,
     Financial,
@@ -57,6 +58,10 @@ from highland.policies.models import (
 )
 
 __all__ = [
+    "Achievement",
+    "DockingEvent",
+    "DockingRecord",
+    "TechNeed",
     "ApiKey",
     "ApiToken",
     "Attachment",

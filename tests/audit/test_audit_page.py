@@ -19,6 +19,7 @@ from highland.chains.governance.service import WORKFLOW as TASKS
 from highland.chains.governance.sweep import MARKS as TASK_MARKS
 from highland.demands.sweep import MARKS as DEMAND_MARKS
 from highland.demands.workflow import WORKFLOW as DEMANDS
+from highland.docking.workflow import WORKFLOW as DOCKING
 from highland.platform.audit.models import AuditEntry
 from highland.platform.audit.service import Actor, Change, record, verify
 from highland.platform.kit.dates import CITY_TZ, local_minute
@@ -283,14 +284,14 @@ def test_a_broken_chain_is_said_in_the_readers_language(
 
 
 def test_every_workflow_action_and_object_has_its_words() -> None:
-    for workflow in (DEMANDS, TASKS):
+    for workflow in (DEMANDS, TASKS, DOCKING):
         assert has(f"audit.entity.{workflow.audit_entity}")
         for action in workflow.machine.transitions:
             assert has(f"audit.action.{action}"), action
     for mark in (*DEMAND_MARKS, *TASK_MARKS):
         assert has(f"audit.action.{mark.kind}"), mark.kind
     for action in ("submit", "callback", "extend_ask", "extend_ok", "extend_no", "reclock",
-                   "attach", "create"):  # fmt: skip
+                   "attach", "create", "introduce"):  # fmt: skip
         assert has(f"audit.action.{action}"), action
     for channel in ("ui", "api", "open311", "cli", "import", "job", "system"):
         assert has(f"audit.channel.{channel}"), channel

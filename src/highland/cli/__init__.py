@@ -39,6 +39,7 @@ COMMANDS: dict[str, str] = {
     "calendar": "highland.platform.calendar.cli:app",
     "apikeys": "highland.demands.apikeys.cli:app",
     "innovation": "highland.innovation.cli:app",
+    "docking": "highland.docking.cli:app",
 }
 READY = "highland.cli.common:ready"  # the database preparer (the schema of every domain)
 WIRE = "highland.wiring:wire"  # the domains' jobs, calendar listeners and providers

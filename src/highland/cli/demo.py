@@ -17,6 +17,7 @@ from highland.cli.common import fail, init_db, out, progress
 from highland.demands.demo.script import DEMO_USERS
 from highland.demands.demo.service import first_demand_owner, load_demo, load_demo_reference
 from highland.demands.sweep import sweep
+from highland.docking.demo.service import load_demo as load_demo_docking
 from highland.enterprises import demo as demo_data
 from highland.enterprises import imports
 from highland.enterprises.repository import count_all, get_or_first
@@ -58,6 +59,7 @@ def demo(
             _demo_demands()
             _demo_governance()
             _demo_innovation()
+            _demo_docking()
             print_logins()
             return
     with progress() as bar:
@@ -100,6 +102,7 @@ def demo(
     _demo_demands()
     _demo_governance()
     _demo_innovation()
+    _demo_docking()
     _demo_policy_run(enterprises)
     _demo_growth(enterprises)
     say("cli.demo.loaded", enterprises=f"{ents.height:,}", figures=f"{figs.height:,}")
@@ -164,6 +167,14 @@ def _demo_innovation() -> None:
         counts = load_demo_innovation(s)
     if counts["platforms"]:
         say("cli.demo.innovation", **counts)
+
+
+def _demo_docking() -> None:
+    """Illustrative research achievements and technology needs (once)."""
+    with transaction() as s:
+        counts = load_demo_docking(s, Actor("demo", None, "system"))
+    if counts["achievements"] or counts["needs"]:
+        say("cli.demo.docking", achievements=counts["achievements"], needs=counts["needs"])
 
 
 # Above this many demo enterprises the demo leaves the first official policy run to the user
