@@ -279,10 +279,17 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--sample", type=int, default=20_000,
                         help="firms the plain-Python peer evaluates (all when ≥ N)")  # fmt: skip
-    parser.add_argument("--smoke", action="store_true",
-                        help=f"{SMOKE_N} enterprises, all checked by the peer, 1 run, not saved")
-    parser.add_argument("--work", type=Path, default=None,
-                        help="where results go (default bench/out/; the smoke size saves none)")
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help=f"{SMOKE_N} enterprises, all checked by the peer, 1 run, not saved",
+    )
+    parser.add_argument(
+        "--work",
+        type=Path,
+        default=None,
+        help="where results go (default bench/out/; the smoke size saves none)",
+    )
     args = parser.parse_args(argv)
     out: dict[str, Any] = {"machine": machine(), "year": YEAR, "rulesets": list(RULESETS)}
     if args.smoke:
