@@ -295,6 +295,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     if args.smoke:
         return out | {"enterprises": SMOKE_N, "runs": 1,
                       **measure(SMOKE_N, args.seed, 1, SMOKE_N)}  # fmt: skip
+    print(f"machine: {out['machine']}", flush=True)
     out |= {"enterprises": args.enterprises, "runs": args.runs}
     out |= measure(args.enterprises, args.seed, args.runs, args.sample)
     print({k: v for k, v in out.items() if k not in ("machine",)}, flush=True)

@@ -38,4 +38,5 @@ def test_growth_smoke_classifies_every_firm_and_the_two_evaluators_agree(tmp_pat
     assert agreement["checked"] == 3000 * 4
     assert agreement["agree"] == agreement["checked"], agreement["examples"]
     assert result["peak_rss_mib"] > 0 and len(result["load_at_start"]) == 3
+    assert len(result["machine"]["load_average"].split()) == 3  # the machine is shared
     assert not list(tmp_path.iterdir())  # the smoke size saves nothing
