@@ -218,6 +218,8 @@ def machine() -> dict[str, str | int]:
         "polars": pl.__version__,
         "sqlalchemy": sqlalchemy.__version__,
         "os": platform.platform(),
+        # The machine is shared: the 1-, 5- and 15-minute load averages when this was asked.
+        "load_average": " ".join(f"{x:.2f}" for x in os.getloadavg()),
     }
 
 

@@ -13,8 +13,10 @@ distinct combination and joined back: no loop over enterprises.
 from __future__ import annotations
 
 import operator
+from collections.abc import Callable
 from datetime import date
 from fractions import Fraction
+from typing import Any
 
 import polars as pl
 
@@ -109,6 +111,25 @@ def needs_portrait(ruleset: RuleSet) -> bool:
     return any(isinstance(leaf, FieldLeaf) for leaf in ruleset.leaves)
 
 
+_PACKED = 39  # leaves whose base-3 digits fit an Int64 (3**40 > 2**63)
+
+
+def _combination_key(names: list[str]) -> tuple[pl.Expr, Callable[[Any], str]]:
+    """The key of a combination of leaf truths, and its text: each leaf a digit 0 (false),
+    1 (true), 2 (unknown), leaf 0 first. Packed in base 3 into one integer when the digits fit
+    (summing integer columns is several times cheaper than concatenating texts); the text
+    itself otherwise."""
+    digits = [pl.col(n).cast(pl.Int8).fill_null(2) for n in names]
+    if len(names) > _PACKED:
+        return pl.concat_str([d.cast(pl.String) for d in digits]), str
+    key = pl.sum_horizontal([d.cast(pl.Int64) * 3**i for i, d in enumerate(digits)])
+
+    def text(k: int) -> str:
+        return "".join(str(k // 3**i % 3) for i in range(len(names)))
+
+    return key, text
+
+
 def classify(frame: pl.DataFrame, ruleset: RuleSet, year: int) -> pl.DataFrame:
     """uscc, category, status, near_miss, failed, missing per enterprise (the frame's order),
     `status:<category>` for each category, and `__truths` (each leaf as 0 false, 1 true,
@@ -121,13 +142,12 @@ def classify(frame: pl.DataFrame, ruleset: RuleSet, year: int) -> pl.DataFrame:
         rules.tree_expr(c.tree, [pl.col(n) for n in names]).alias(f"status:{c.id}")
         for c in ruleset.categories
     ]
-    # Each leaf as a digit 0 (false), 1 (true), 2 (unknown): the key of a combination.
-    key = pl.concat_str([pl.col(n).cast(pl.Int8).fill_null(2).cast(pl.String) for n in names])
+    key, text = _combination_key(names)
     done = leaves.with_columns(*statuses, key.alias("__key")).collect()
     combos = done.get_column("__key").unique().to_list()
     table = pl.DataFrame(
-        [(k, *decide(ruleset, truths_of(k))) for k in combos],
-        schema=["__key", *OUTPUT_COLUMNS[1:]],
+        [(k, text(k), *decide(ruleset, truths_of(text(k)))) for k in combos],
+        schema=["__key", "__truths", *OUTPUT_COLUMNS[1:]],
         orient="row",
     )
     out = done.join(table, on="__key", how="left", maintain_order="left")
@@ -137,4 +157,4 @@ def classify(frame: pl.DataFrame, ruleset: RuleSet, year: int) -> pl.DataFrame:
         .otherwise(pl.lit("unknown")).alias(f"status:{c.id}")
         for c in ruleset.categories
     ]  # fmt: skip
-    return out.select(*OUTPUT_COLUMNS, *status_text, pl.col("__key").alias("__truths"))
+    return out.select(*OUTPUT_COLUMNS, *status_text, "__truths")
