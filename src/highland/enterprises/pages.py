@@ -9,8 +9,8 @@ from fastapi.responses import Response, StreamingResponse
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from highland.enterprises import figures_export, service
 from highland.enterprises import repository as repo
-from highland.enterprises import service
 from highland.enterprises.imports import load_report, run_import, save_report
 from highland.enterprises.portrait.numbers import labels as portrait_labels
 from highland.enterprises.row_errors import column_label, row_error_phrase
@@ -128,6 +128,49 @@ def export_xlsx(
         service.export_xlsx(db, principal, flt, numbers.header_set(headers)),
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"content-disposition": f'attachment; filename="enterprises-{today_local()}.xlsx"'},
+    )
+
+
+def figure_years(
+    year: int | None = Query(None, ge=1900, le=9999),
+    year_from: int | None = Query(None, alias="from", ge=1900, le=9999),
+    year_to: int | None = Query(None, alias="to", ge=1900, le=9999),
+) -> figures_export.Years:
+    """The years of a figures export from the query string: `year`, or `from` and/or `to`."""
+    return figures_export.year_range(year, year_from, year_to)
+
+
+@router.get("/enterprises/export-figures.csv")
+def export_figures_csv(
+    headers: str | None = Query(None, max_length=40),
+    flt: repo.EnterpriseFilter = Depends(filter_params),
+    years: figures_export.Years = Depends(figure_years),
+    db: Session = DB,
+    principal: Principal = EXPORT,
+) -> Response:
+    """Download the yearly figures of the filtered list as CSV."""
+    name = f"figures-{today_local()}.csv"
+    return StreamingResponse(
+        figures_export.export_csv(db, principal, flt, years, numbers.header_set(headers)),
+        media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.get("/enterprises/export-figures.xlsx")
+def export_figures_xlsx(
+    headers: str | None = Query(None, max_length=40),
+    flt: repo.EnterpriseFilter = Depends(filter_params),
+    years: figures_export.Years = Depends(figure_years),
+    db: Session = DB,
+    principal: Principal = EXPORT,
+) -> Response:
+    """Download the yearly figures of the filtered list as XLSX."""
+    name = f"figures-{today_local()}.xlsx"
+    return Response(
+        figures_export.export_xlsx(db, principal, flt, years, numbers.header_set(headers)),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"content-disposition": f'attachment; filename="{name}"'},
     )
 
 
