@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     BigInteger,
@@ -422,11 +422,9 @@ def iter_figures(
     """Yield (USCC, name, figures) of the filter's enterprises, by enterprise then year, in
     chunks (the yearly-figures export); `years` bounds the year (both ends included)."""
     f = Financial
-    base = ENTERPRISES.apply(
-        select(Enterprise.uscc, Enterprise.name, f).join(f, f.enterprise_id == Enterprise.id),
-        principal,
-    )
-    base = apply_filter(session, base, flt)
+    # The registry's filter and scope apply to the enterprise each figures row is joined to.
+    joined = select(Enterprise.uscc, Enterprise.name, f).join(f, f.enterprise_id == Enterprise.id)
+    base = apply_filter(session, ENTERPRISES.apply(cast("Select[Any]", joined), principal), flt)
     first, last = years
     if first is not None:
         base = base.where(f.year >= first)
