@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
@@ -12,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from highland.enterprises import figures_export, service
 from highland.enterprises import repository as repo
 from highland.enterprises.imports import load_report, run_import, save_report
+from highland.enterprises.portrait import not_applicable_reason
 from highland.enterprises.portrait.numbers import labels as portrait_labels
 from highland.enterprises.row_errors import column_label, row_error_phrase
 from highland.enterprises.vocab import OWNERSHIP, QUALIFICATIONS
@@ -94,11 +97,26 @@ def list_page(
             "divisions": DIVISIONS,
             "qualifications": list(QUALIFICATIONS),
             "ownership": OWNERSHIP,
+            # An industry the 2017 size standard does not cover reads 不适用, with the reason.
+            "size_na": _size_not_applicable(language(request)),
             # The page an admin lands on after signing in: warns from 1 November when next
             # year's holiday schedule is missing (docs/calendar.md).
             "calendar_warning": calendar_warning(db, principal),
         },
     )
+
+
+def _size_not_applicable(lang: str) -> Callable[[Any], str | None]:
+    """Why an enterprise has no size because of its industry (the 2017 standard does not cover
+    it), in the reader's language; None when its size is missing for want of figures."""
+
+    def why(e: Any) -> str | None:
+        reason = not_applicable_reason(e.industry_section, e.industry_division, e.industry_code)
+        if reason is None:
+            return None
+        return translate(lang, f"size.na.{reason}", code=e.industry_code)
+
+    return why
 
 
 @router.get("/enterprises/export.csv")
