@@ -353,6 +353,35 @@ def test_pages_say_not_applicable_with_the_reason(
     assert "Not applicable" in field and "finance" in field and "missing" not in field.lower()
 
 
+def _list_row(page: str, code: str) -> str:
+    """The registry list's row of an enterprise (by its USCC)."""
+    start = page.index(f'<td class="mono">{code}</td>')
+    return page[page.rindex("<tr>", 0, start) : page.index("</tr>", start)]
+
+
+def test_the_list_says_not_applicable_with_the_reason_apart_from_missing(
+    client: Any, registry: Session
+) -> None:
+    user = identity.create_user(registry, ACTOR, username="ana", password="password-1",
+                                role="analyst")  # fmt: skip
+    token, _ = identity.open_session(registry, user, 1)
+    registry.commit()
+    client.cookies.set("highland_session", token)
+    page = client.get("/enterprises").text
+    bank, railway = _list_row(page, uscc(1)), _list_row(page, uscc(2))
+    assert 'data-size="not_applicable" title="不适用：行业 6621 属金融业' in bank
+    assert "银发〔2015〕309号" in bank and ">不适用</span>" in bank and "—" not in bank
+    assert 'title="不适用：行业 5311 属铁路运输业' in railway
+    # A covered industry without figures: the size is missing, not "not applicable".
+    software = _list_row(page, uscc(5))
+    assert ">—</span>" in software and "不适用" not in software
+    assert 'class="badge large"' in _list_row(page, uscc(4))
+    client.cookies.set("highland_lang", "en")
+    bank = _list_row(client.get("/enterprises").text, uscc(1))
+    assert 'title="Not applicable: industry 6621 is finance' in bank
+    assert ">Not applicable</span>" in bank
+
+
 def _size_metric(page: str) -> str:
     """The portrait page's size-class metric: up to the next derived field."""
     start = page.index('data-field="size_class"')

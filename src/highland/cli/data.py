@@ -10,7 +10,7 @@ import typer
 from highland.cli.common import actor, err, export_app, fail, import_app, init_db, progress
 
 __all__ = ["export_app", "import_app"]
-from highland.enterprises import service
+from highland.enterprises import figures_export, service
 from highland.enterprises.imports import report_csv, run_import
 from highland.enterprises.repository import EnterpriseFilter
 from highland.enterprises.row_errors import column_label, row_error_phrase
@@ -162,6 +162,55 @@ def export_enterprises(
                         fh.write(chunk)
             else:
                 out_path.write_bytes(service.export_xlsx(s, everyone, flt, chosen))
+    except HighlandError as exc:
+        raise fail(exc) from None
+    say("cli.written", file=str(out_path))
+
+
+@export_app.command("financials")
+def export_financials(
+    out_path: Annotated[Path, typer.Option("--out", help="File to write (.csv or .xlsx).")],
+    year: Annotated[int | None, typer.Option(help="One year.")] = None,
+    year_from: Annotated[int | None, typer.Option("--from", help="First year.")] = None,
+    year_to: Annotated[int | None, typer.Option("--to", help="Last year.")] = None,
+    q: Annotated[str | None, typer.Option(help="Name substring or USCC prefix.")] = None,
+    district: Annotated[str | None, typer.Option(help="District code.")] = None,
+    section: Annotated[str | None, typer.Option(help="GB/T 4754 section letter.")] = None,
+    division: Annotated[str | None, typer.Option(help="GB/T 4754 division (2 digits).")] = None,
+    size_class: Annotated[
+        str | None, typer.Option(help="large, medium, small, micro or not_applicable.")
+    ] = None,
+    qualification: Annotated[str | None, typer.Option(help="Qualification code.")] = None,
+    ownership: Annotated[str | None, typer.Option(help="Ownership code.")] = None,
+    zone: Annotated[
+        str | None, typer.Option(help="Functional zone or park code; none: in no zone.")
+    ] = None,
+    headers: Annotated[
+        str, typer.Option(help="zh: Chinese headers and values (default); codes: English.")
+    ] = "zh",
+) -> None:
+    """Export the yearly figures of the (filtered) registry in the financials import format."""
+    fmt = out_path.suffix.lower().lstrip(".")
+    if fmt not in ("csv", "xlsx"):
+        raise fail("cli.data.bad_suffix", 2, file=str(out_path))
+    everyone = Principal(0, "cli", Role.admin, channel="cli")
+    try:
+        chosen = numbers.header_set(headers)
+        years = figures_export.year_range(year, year_from, year_to)
+        flt = EnterpriseFilter(
+            q, district, section, division, size_class, qualification, ownership, zone=zone
+        ).cleaned()
+    except HighlandError as exc:
+        raise fail(exc, 2) from None
+    init_db()
+    try:
+        with session_factory()() as s:
+            if fmt == "csv":
+                with out_path.open("w", encoding="utf-8", newline="") as fh:
+                    for chunk in figures_export.export_csv(s, everyone, flt, years, chosen):
+                        fh.write(chunk)
+            else:
+                out_path.write_bytes(figures_export.export_xlsx(s, everyone, flt, years, chosen))
     except HighlandError as exc:
         raise fail(exc) from None
     say("cli.written", file=str(out_path))

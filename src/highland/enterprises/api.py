@@ -10,11 +10,11 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from highland.enterprises import figures_export, service
 from highland.enterprises import repository as repo
-from highland.enterprises import service
 from highland.enterprises.imports import run_import
 from highland.enterprises.models import Enterprise
-from highland.enterprises.pages import filter_params
+from highland.enterprises.pages import figure_years, filter_params
 from highland.enterprises.schemas import (
     EnterpriseOut,
     EnterprisePage,
@@ -85,6 +85,36 @@ def export(
         return Response(
             service.export_xlsx(db, principal, flt, chosen),
             media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    raise InvalidInput(
+        "format must be csv or xlsx", field="format", code="export.bad_format", params={}
+    )
+
+
+@router.get(
+    "/enterprises/export-figures",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}, XLSX_TYPE: {}}}},
+)
+def export_figures(
+    fmt: str = Query("csv", alias="format"),
+    headers: str | None = Query(None, max_length=40, description="zh (default) or codes"),
+    flt: repo.EnterpriseFilter = Depends(filter_params),
+    years: figures_export.Years = Depends(figure_years),
+    db: Session = DB,
+    principal: Principal = EXPORT,
+) -> Response:
+    """Export the yearly figures of the filtered list (optionally one `year`, or `from`/`to`)
+    as CSV or XLSX, in the financials import format: exact yuan, empty = missing."""
+    chosen = numbers.header_set(headers)  # refused before a byte is streamed
+    if fmt == "csv":
+        return StreamingResponse(
+            figures_export.export_csv(db, principal, flt, years, chosen),
+            media_type="text/csv; charset=utf-8",
+        )
+    if fmt == "xlsx":
+        return Response(
+            figures_export.export_xlsx(db, principal, flt, years, chosen), media_type=XLSX_TYPE
         )
     raise InvalidInput(
         "format must be csv or xlsx", field="format", code="export.bad_format", params={}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
@@ -9,9 +11,10 @@ from fastapi.responses import Response, StreamingResponse
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from highland.enterprises import figures_export, service
 from highland.enterprises import repository as repo
-from highland.enterprises import service
 from highland.enterprises.imports import load_report, run_import, save_report
+from highland.enterprises.portrait import not_applicable_reason
 from highland.enterprises.portrait.numbers import labels as portrait_labels
 from highland.enterprises.row_errors import column_label, row_error_phrase
 from highland.enterprises.vocab import OWNERSHIP, QUALIFICATIONS
@@ -94,11 +97,26 @@ def list_page(
             "divisions": DIVISIONS,
             "qualifications": list(QUALIFICATIONS),
             "ownership": OWNERSHIP,
+            # An industry the 2017 size standard does not cover reads 不适用, with the reason.
+            "size_na": _size_not_applicable(language(request)),
             # The page an admin lands on after signing in: warns from 1 November when next
             # year's holiday schedule is missing (docs/calendar.md).
             "calendar_warning": calendar_warning(db, principal),
         },
     )
+
+
+def _size_not_applicable(lang: str) -> Callable[[Any], str | None]:
+    """Why an enterprise has no size because of its industry (the 2017 standard does not cover
+    it), in the reader's language; None when its size is missing for want of figures."""
+
+    def why(e: Any) -> str | None:
+        reason = not_applicable_reason(e.industry_section, e.industry_division, e.industry_code)
+        if reason is None:
+            return None
+        return translate(lang, f"size.na.{reason}", code=e.industry_code)
+
+    return why
 
 
 @router.get("/enterprises/export.csv")
@@ -128,6 +146,49 @@ def export_xlsx(
         service.export_xlsx(db, principal, flt, numbers.header_set(headers)),
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"content-disposition": f'attachment; filename="enterprises-{today_local()}.xlsx"'},
+    )
+
+
+def figure_years(
+    year: int | None = Query(None, ge=1900, le=9999),
+    year_from: int | None = Query(None, alias="from", ge=1900, le=9999),
+    year_to: int | None = Query(None, alias="to", ge=1900, le=9999),
+) -> figures_export.Years:
+    """The years of a figures export from the query string: `year`, or `from` and/or `to`."""
+    return figures_export.year_range(year, year_from, year_to)
+
+
+@router.get("/enterprises/export-figures.csv")
+def export_figures_csv(
+    headers: str | None = Query(None, max_length=40),
+    flt: repo.EnterpriseFilter = Depends(filter_params),
+    years: figures_export.Years = Depends(figure_years),
+    db: Session = DB,
+    principal: Principal = EXPORT,
+) -> Response:
+    """Download the yearly figures of the filtered list as CSV."""
+    name = f"figures-{today_local()}.csv"
+    return StreamingResponse(
+        figures_export.export_csv(db, principal, flt, years, numbers.header_set(headers)),
+        media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.get("/enterprises/export-figures.xlsx")
+def export_figures_xlsx(
+    headers: str | None = Query(None, max_length=40),
+    flt: repo.EnterpriseFilter = Depends(filter_params),
+    years: figures_export.Years = Depends(figure_years),
+    db: Session = DB,
+    principal: Principal = EXPORT,
+) -> Response:
+    """Download the yearly figures of the filtered list as XLSX."""
+    name = f"figures-{today_local()}.xlsx"
+    return Response(
+        figures_export.export_xlsx(db, principal, flt, years, numbers.header_set(headers)),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"content-disposition": f'attachment; filename="{name}"'},
     )
 
 

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     BigInteger,
@@ -409,6 +409,37 @@ def iter_filtered(
             return
         yield from rows
         last = rows[-1].id
+        session.expunge_all()
+
+
+def iter_figures(
+    session: Session,
+    principal: Principal,
+    flt: EnterpriseFilter,
+    years: tuple[int | None, int | None] = (None, None),
+    chunk: int = 5000,
+) -> Iterator[tuple[str, str, Financial]]:
+    """Yield (USCC, name, figures) of the filter's enterprises, by enterprise then year, in
+    chunks (the yearly-figures export); `years` bounds the year (both ends included)."""
+    f = Financial
+    # The registry's filter and scope apply to the enterprise each figures row is joined to.
+    joined = select(Enterprise.uscc, Enterprise.name, f).join(f, f.enterprise_id == Enterprise.id)
+    base = apply_filter(session, ENTERPRISES.apply(cast("Select[Any]", joined), principal), flt)
+    first, last = years
+    if first is not None:
+        base = base.where(f.year >= first)
+    if last is not None:
+        base = base.where(f.year <= last)
+    after = (0, 0)
+    while True:
+        page = base.where(
+            (f.enterprise_id > after[0]) | ((f.enterprise_id == after[0]) & (f.year > after[1]))
+        )
+        rows = session.execute(page.order_by(f.enterprise_id, f.year).limit(chunk)).all()
+        if not rows:
+            return
+        yield from ((uscc, name, fig) for uscc, name, fig in rows)
+        after = (rows[-1][2].enterprise_id, rows[-1][2].year)
         session.expunge_all()
 
 

@@ -139,6 +139,31 @@ FINANCIAL_COLUMNS = (
 )
 FINANCIAL_REQUIRED = ("uscc", "year")
 
+# The yearly-figures export's Chinese headers (the default, docs/numbers.md): money says its
+# unit (exact yuan, US dollars for the rounds); each header is an alias the import reads back.
+FINANCIAL_ZH_HEADERS: dict[str, str] = {
+    "uscc": "统一社会信用代码",
+    "year": "年份",
+    "revenue": "营业收入（元）",
+    "output_value": "工业总产值（元）",
+    "tax_paid": "纳税额（元）",
+    "employees": "从业人员",
+    "rd_spend": "研发投入（元）",
+    "rd_staff": "研发人员",
+    "invention_patents": "发明专利",
+    "total_assets": "资产总额（元）",
+    "last_round_usd": "最近一轮融资额（美元）",
+    "valuation_usd": "估值（美元）",
+    "main_revenue": "主营业务收入（元）",
+    "hightech_revenue": "高新技术产品（服务）收入（元）",
+    "tech_staff": "科技人员",
+    "ip_class1": "Ⅰ类知识产权",
+    "ip_class2": "Ⅱ类知识产权",
+    "equity_raised": "新增股权融资（元）",
+    "source": "数据来源",
+    "source_date": "数据日期",
+}
+
 # Chinese (and a few English) header aliases → column names.
 HEADER_ALIASES: dict[str, str] = {
     "统一社会信用代码": "uscc",
@@ -219,6 +244,8 @@ HEADER_ALIASES: dict[str, str] = {
     "细分市场起始年份": "niche_since",
     "从事细分市场起始年份": "niche_since",
     "进入细分市场年份": "niche_since",
+    # What the yearly-figures export writes (with units) reads back as its column.
+    **{zh: code for code, zh in FINANCIAL_ZH_HEADERS.items()},
 }
 
 # ISO 3166-1 alpha-2 codes (officially assigned), for the `country` column.
