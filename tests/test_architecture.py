@@ -25,7 +25,7 @@ DOMAINS: dict[str, set[str]] = {
     "demands": {"enterprises"},
     "chains": {"enterprises", "demands"},
     "desk": {"enterprises", "policies", "demands", "chains"},
-    "growth": {"enterprises", "policies"},
+    "growth": {"enterprises", "policies", "chains"},
 }
 ASSEMBLY = {"cli", "main", "models", "schema", "migrations", "backup", "wiring", "__init__"}
 

@@ -45,6 +45,7 @@ from highland.enterprises.models import Enterprise, Region
 from highland.enterprises.zones import api as zone_api
 from highland.enterprises.zones import pages as zone_pages
 from highland.growth import pages as growth_pages
+from highland.growth.whitepaper import pages as whitepaper_pages
 from highland.platform.audit import routes as audit_routes
 from highland.platform.config import Settings, get_settings
 from highland.platform.db import get_engine, session_factory
@@ -187,6 +188,7 @@ def _policy_routes(app: FastAPI) -> None:
     app.include_router(recognition_pages.router)
     app.include_router(recognition_api.router)
     app.include_router(growth_pages.router)
+    app.include_router(whitepaper_pages.router)
 
 
 def _demand_routes(app: FastAPI) -> None:
