@@ -229,6 +229,7 @@ def test_the_page_for_staff_only(client: Any, staff: dict[str, str]) -> None:
     page = client.get("/growth/whitepaper", params={"year": 2026})
     assert page.status_code == 200 and 'id="sec-pool"' in page.text
     assert "@media print" in page.text and 'id="whitepaper-links"' in page.text
+    assert "2026年度高成长企业白皮书" in page.text  # Chinese first, whatever the browser asks
     newest = client.get("/growth/whitepaper")  # no year: the newest list
     assert newest.status_code == 200 and 'data-year="2026"' in newest.text
     en = client.get("/growth/whitepaper", params={"year": 2026, "lang": "en"})
@@ -240,3 +241,22 @@ def test_the_page_for_staff_only(client: Any, staff: dict[str, str]) -> None:
     assert bad.status_code == 422 and "pdf" in bad.text
     client.cookies.set("highland_session", staff["enterprise"])
     assert client.get("/growth/whitepaper", params={"year": 2026}).status_code in (403, 404)
+
+
+def test_the_demo_history_moves_across_three_years(db: Session) -> None:
+    """The demo's figures (2020–2025) give three nanjing-2024 lists, each after the first with
+    firms entering and leaving."""
+    from highland.cli.demo import DEMO_FIRST_YEAR
+    from highland.enterprises import demo as demo_data
+    from highland.enterprises import imports
+    from highland.growth.demo import publish_demo_lists
+
+    ents, figs = demo_data.generate(400, 2024, first_year=DEMO_FIRST_YEAR)
+    assert not imports.import_enterprise_frame(db, ACTOR, ents, "demo", "generated", sha256="e",
+                                               synthetic=True).errors  # fmt: skip
+    assert not imports.import_financial_frame(db, ACTOR, figs, "demo", "generated",
+                                              sha256="f").errors  # fmt: skip
+    publish_demo_lists(db, ACTOR)
+    paper = service.build(db, "nanjing-2024", 2026, "zh-CN")
+    assert [y for y, *_ in paper.trend] == [2024, 2025, 2026]
+    assert all(entered > 0 and exited > 0 for _, _, entered, exited in paper.trend[1:])

@@ -13,7 +13,6 @@ from highland.growth.whitepaper import render, service
 from highland.growth.whitepaper import xlsx as sheets
 from highland.platform.deps import DB, require
 from highland.platform.identity.permissions import Permission, Principal
-from highland.platform.web.render import language
 from highland.platform.web.render import render as render_page
 
 router = APIRouter(include_in_schema=False)
@@ -33,7 +32,7 @@ def whitepaper_page(
 ) -> Response:
     """The white paper of a published list (printable HTML) or its XLSX."""
     service.check_format(fmt)
-    chosen = service.check_lang(lang or language(request))
+    chosen = service.check_lang(lang or service.LANGUAGES[0])  # Chinese first, as the bureau
     if year is None:  # the newest list of the rule set; none yet: a page that says so
         year = service.newest_year(db, ruleset)
         if year is None:
