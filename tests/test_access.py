@@ -75,6 +75,7 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/enterprises/{uscc}/policies"): Rule(allowed="enterprise", scoped=True),
     ("GET", "/growth"): Rule(allowed="leader", denied="enterprise"),
     ("GET", "/growth/export.csv"): Rule(allowed="chain_team", denied="handler"),
+    ("GET", "/growth/whitepaper"): Rule(allowed="leader", denied="enterprise"),
     ("GET", "/enterprises/{uscc}/growth"): Rule(allowed="enterprise", scoped=True),
     ("GET", "/policy-packages"): Rule(allowed="enterprise"),
     ("GET", "/policy-packages/{package_id}"): Rule(allowed="handler"),

@@ -25,7 +25,7 @@ DOMAINS: dict[str, set[str]] = {
     "demands": {"enterprises"},
     "chains": {"enterprises", "demands"},
     "desk": {"enterprises", "policies", "demands", "chains"},
-    "growth": {"enterprises", "policies"},
+    "growth": {"enterprises", "policies", "chains"},
     "innovation": {"enterprises", "demands", "chains"},
     "docking": {"enterprises", "chains", "demands"},
 }

@@ -50,6 +50,7 @@ from highland.growth import pages as growth_pages
 from highland.innovation import api as innovation_api
 from highland.innovation import pages as innovation_pages
 from highland.innovation.pipeline import pages as innovation_pipeline_pages
+from highland.growth.whitepaper import pages as whitepaper_pages
 from highland.platform.audit import routes as audit_routes
 from highland.platform.config import Settings, get_settings
 from highland.platform.db import get_engine, session_factory
@@ -193,6 +194,7 @@ def _policy_routes(app: FastAPI) -> None:
     app.include_router(recognition_pages.router)
     app.include_router(recognition_api.router)
     app.include_router(growth_pages.router)
+    app.include_router(whitepaper_pages.router)
 
 
 def _demand_routes(app: FastAPI) -> None:

@@ -34,7 +34,7 @@ COMMANDS: dict[str, str] = {
     "recognitions": "highland.policies.recognitions.cli:app",
     "demands": "highland.demands.cli:app",
     "chains": "highland.cli.chains:app",
-    "report": "highland.chains.report.cli:app",
+    "report": "highland.cli.report:app",
     "growth": "highland.growth.cli:app",
     "calendar": "highland.platform.calendar.cli:app",
     "apikeys": "highland.demands.apikeys.cli:app",

@@ -35,6 +35,9 @@ from highland.policies import service as policies
 from highland.policies.service import load_demo_library
 
 DEMO_LOGINS = "demo-logins.txt"
+# Six years of figures (2020–2025): the nanjing-2024 lists, which read a three-year window
+# of the year before, then run 2024–2026, so the white paper has three years of movement.
+DEMO_FIRST_YEAR = 2020
 
 
 def demo(
@@ -64,7 +67,7 @@ def demo(
             return
     with progress() as bar:
         task = bar.add_task(words("cli.progress.generating"), total=enterprises)
-        ents, figs = demo_data.generate(enterprises, seed)
+        ents, figs = demo_data.generate(enterprises, seed, first_year=DEMO_FIRST_YEAR)
         bar.update(task, completed=enterprises)
         actor = Actor("demo", None, "system")
         for kind, frame in (("enterprises", ents), ("financials", figs)):

@@ -22,7 +22,8 @@ from highland.platform.db import transaction
 from highland.platform.errors import HighlandError
 from highland.platform.kit import numbers
 
-app = typer.Typer(help="Reports: the monthly chain report.", no_args_is_help=True)
+app = typer.Typer(help="Reports: the monthly chain report, the high-growth white paper.",
+                  no_args_is_help=True)
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 FLAGS = {"month": "--month", "format": "--format", "lang": "--lang", "headers": "--headers"}

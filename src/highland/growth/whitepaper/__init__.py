@@ -1,0 +1,1 @@
+"""The yearly white paper of high-growth enterprises, computed from the published lists."""
