@@ -47,10 +47,10 @@ from highland.enterprises.models import Enterprise, Region
 from highland.enterprises.zones import api as zone_api
 from highland.enterprises.zones import pages as zone_pages
 from highland.growth import pages as growth_pages
+from highland.growth.whitepaper import pages as whitepaper_pages
 from highland.innovation import api as innovation_api
 from highland.innovation import pages as innovation_pages
 from highland.innovation.pipeline import pages as innovation_pipeline_pages
-from highland.growth.whitepaper import pages as whitepaper_pages
 from highland.platform.audit import routes as audit_routes
 from highland.platform.config import Settings, get_settings
 from highland.platform.db import get_engine, session_factory
