@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import json
 import sys
 import time
 from pathlib import Path
@@ -152,6 +153,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--smoke", action="store_true")
     p.add_argument("--write-labels", action="store_true")
+    p.add_argument("--work", type=Path, help="write the result here instead of bench/out/")
     args = p.parse_args(argv)
     if args.write_labels:
         LABELS.parent.mkdir(parents=True, exist_ok=True)
@@ -166,7 +168,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "quality": quality(labels, args.distractors),
         "speed": speed(args.n, labels_for_speed, args.rounds),
     }
-    if not args.smoke:
+    if args.work is not None:
+        args.work.mkdir(parents=True, exist_ok=True)
+        (args.work / "docking.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
+    elif not args.smoke:
         result["machine"] = machine()
         print(save("docking", result))
     print(result)

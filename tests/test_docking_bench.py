@@ -29,8 +29,9 @@ def test_the_labelled_set_is_the_generators() -> None:
     assert len({r["need"] for r in rows}) == 220
 
 
-def test_docking_smoke_measures_quality_and_speed() -> None:
-    result = _bench().main(["--smoke"])
+def test_docking_smoke_measures_quality_and_speed(tmp_path: Path) -> None:
+    result = _bench().main(["--smoke", "--work", str(tmp_path)])
+    assert (tmp_path / "docking.json").exists()
     q = result["quality"]
     assert q["pairs"] == 660 and q["needs"] == 220 and q["pool"] == q["pairs"] + 200
     for name in ("keywords", "bm25", "match"):
