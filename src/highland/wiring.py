@@ -8,7 +8,8 @@ The kernel never imports a domain; it runs what is registered here:
 - the listeners of a change of the working calendar (`highland.platform.calendar.years`): the
   demands' and the chain tasks' deadlines are recounted;
 - the providers policy matching reads enterprises' chain memberships through
-  (`highland.enterprises.public.register_chain_memberships`), lent by the chains domain;
+  (`highland.enterprises.public.register_chain_memberships`), lent by the chains domain, and
+  their high-growth categories (`register_growth_categories`), lent by the growth domain;
 - the names of the codes the audit page shows (`highland.platform.audit.present`): the demands'
   categories, and which fields of the demands', routing rules' and chain tasks' entries hold
   institution and category codes.
@@ -26,6 +27,7 @@ from highland.demands import public as demands
 from highland.demands import reclock as demand_reclock
 from highland.demands import sweep as demand_sweep
 from highland.enterprises import public as enterprises
+from highland.growth.public import growth_categories
 from highland.platform import jobs
 from highland.platform.audit import present as audit_names
 
@@ -48,6 +50,7 @@ def wire() -> None:
         )
         jobs.register_calendar_listener("tasks", task_reclock.LABEL, task_reclock.reclock_tasks)
         enterprises.register_chain_memberships(chain_memberships)
+        enterprises.register_growth_categories(growth_categories)
         _audit_names()
         _done = True
 

@@ -4,9 +4,10 @@ registry's published tables), and the lists and their lines."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
 import polars as pl
-from sqlalchemy import func, insert, select
+from sqlalchemy import and_, func, insert, select
 from sqlalchemy.orm import Session
 
 from highland.enterprises import public as registry
@@ -137,3 +138,29 @@ def lines(
     if industry:
         stmt = stmt.where(reg.c.industry_section == industry)
     return [tuple(r) for r in session.execute(stmt).all()]
+
+
+# The city's own rounds (南京市发展和改革委员会): rule sets named `nanjing-<round>`. A support
+# policy's `growth_category` reads the newest of their lists valid at its date.
+CITY_RULESETS = "nanjing-"
+
+
+def category_source(as_of: date) -> registry.CategorySource:
+    """The firms' categories on the city's list valid at a date — a list stands for its year,
+    so the list of the date's year; the newest round when several are published — for the
+    portrait's `growth_category` (a firm on no such list has none)."""
+    valid = (
+        select(GrowthList.id)
+        .where(GrowthList.year == as_of.year, GrowthList.ruleset_id.like(f"{CITY_RULESETS}%"))
+        .order_by(GrowthList.ruleset_id.desc(), GrowthList.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    e = GrowthEntry.__table__
+    return registry.CategorySource(
+        source=e,
+        where=and_(e.c.list_id == valid, e.c.movement != "exited",
+                   e.c.enterprise_id.is_not(None)),  # fmt: skip
+        enterprise_id=e.c.enterprise_id,
+        category=e.c.category,
+    )
