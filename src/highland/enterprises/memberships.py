@@ -1,6 +1,7 @@
 """Where the registry reads enterprises' chain memberships and high-growth categories: sources
 the chains and growth domains lend (registered by the assembly, `highland.wiring`), so that
-enterprises never read those domains' tables by name. Other domains reach this through `enterprises.public`."""
+enterprises never read those domains' tables by name. Other domains reach this through
+`enterprises.public`."""
 
 from __future__ import annotations
 
