@@ -12,6 +12,7 @@ import pytest
 from highland.growth.demo import publish_demo_lists
 from highland.platform.audit.service import Actor
 from tests.browser.conftest import LiveServer, Shot, SignIn, expect
+from tests.browser.test_every_page import AXE_OPTIONS, Axe, failures
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -28,8 +29,12 @@ def published(live_server: LiveServer) -> LiveServer:
 
 
 def _fits(page: Page) -> None:
+    """The page fits a phone and axe-core finds no serious or critical WCAG 2.1 AA problem
+    (with the lists' tables filled, which the every-page sweep's world has not)."""
     width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], width
+    assert width <= PHONE["width"], (page.url, width)
+    bad = failures(Axe().run(page, options=AXE_OPTIONS).response)
+    assert not bad, (page.url, [(v["id"], v["help"]) for v in bad])
 
 
 def test_the_list_page(page: Page, published: LiveServer, shot: Shot, sign_in: SignIn) -> None:
@@ -70,7 +75,9 @@ def test_the_pool_page(page: Page, published: LiveServer, shot: Shot, sign_in: S
     page.click("#pool-tabs a[data-kind='unknown']")
     page.wait_for_url("**kind=unknown**")
     unknown = page.locator("#pool-table tr[data-kind='unknown']").first
-    expect(unknown).to_contain_text("估值")  # the data to supply, in words
+    supply = unknown.locator("td").last  # the data to supply, in words (估值, 是否上市 …)
+    expect(supply).not_to_have_text("—")
+    expect(supply).not_to_contain_text("_usd")
     assert page.locator("#pool-table tr[data-kind='near']").count() == 0
     shot(page, "pool")
     with page.expect_download() as got:
@@ -78,4 +85,6 @@ def test_the_pool_page(page: Page, published: LiveServer, shot: Shot, sign_in: S
     assert got.value.suggested_filename.endswith(".xlsx")
     page.set_viewport_size(PHONE)
     page.goto("/growth/pool?ruleset=nanjing-2024")
+    _fits(page)
+    page.goto("/growth/movements?ruleset=nanjing-2024")
     _fits(page)
