@@ -8,7 +8,7 @@ import io
 from typing import Any
 
 import pytest
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
 from highland.enterprises.models import Enterprise, Financial
 from highland.growth import service
@@ -112,9 +112,25 @@ def test_entries_and_exits_with_reasons(client: Any, world: dict[str, Any]) -> N
 
 
 def test_filters_by_zone_and_chain(client: Any, db: Any, world: dict[str, Any]) -> None:
+    from highland.chains.models import Chain, EnterpriseSegment
+
     assert client.get("/growth", params={"zone": "320100-JBXQ"}).text.count("测试企业1") == 0
-    assert "测试企业1" in client.get("/growth", params={"year": 2024, "chain": ""}).text
-    assert "测试企业1" not in client.get("/growth", params={"chain": "ic"}).text
+    firm = db.scalars(select(Enterprise).where(Enterprise.uscc == uscc(1))).one()
+    firm.zone_code = "320100-JBXQ"
+    chain = Chain(code="ic", name="集成电路", name_en="Integrated circuits")
+    db.add(chain)
+    db.flush()
+    db.add(EnterpriseSegment(enterprise_id=firm.id, chain_id=chain.id, segment_code="design",
+                             evidence="manual", confidence=100, status="accepted"))  # fmt: skip
+    db.commit()
+    assert "测试企业1" in client.get("/growth", params={"zone": "320100-JBXQ"}).text
+    assert "测试企业1" in client.get("/growth", params={"chain": "ic"}).text
+    assert "测试企业1" not in client.get("/growth", params={"chain": "auto"}).text
+    rows = client.get("/growth/export.csv", params={"chain": "ic", "headers": "codes"})
+    lines = list(csv.DictReader(io.StringIO(rows.content.decode("utf-8-sig"))))
+    assert [(r["uscc"], r["zone"], r["chains"]) for r in lines] == [
+        (uscc(1), "320100-JBXQ", "ic")
+    ]
     assert client.get("/growth", params={"zone": "bad code!"}).status_code == 422
 
 
