@@ -164,8 +164,10 @@ def test_the_cultivation_pool(client: Any, db: Any, world: dict[str, Any]) -> No
     table = page.text.split('id="pool-table"')[1]
     assert near.name in table and gap.name in table
     assert "复合年均增长率不低于 50%" in table  # the one criterion, in words
-    # The data to supply for the first category open for it: a valuation of 2022–2024.
-    assert "估值（2022–2024 年任一年）" in table
+    # The data to supply for every category open to it: a valuation of 2022–2024 (unicorn)
+    # and the revenue of 2021 (gazelle's base year).
+    gap_row = table.split(gap.name)[1].split("</tr>")[0]
+    assert "估值（2022–2024 年任一年）" in gap_row and "营业收入（2021 年）" in gap_row
     only = client.get("/growth/pool", params={"year": 2025, "kind": "near"}).text
     assert near.name in only and gap.name not in only.split('id="pool-table"')[1]
     resp = client.get("/growth/pool/export.csv", params={"year": 2025, "headers": "codes"})

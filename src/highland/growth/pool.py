@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from highland.growth import repository, service, why
 from highland.growth.models import GrowthList
 from highland.growth.rules import frame as vector
+from highland.growth.rules.decide import reasons
 from highland.growth.rules.loader import read_ruleset
 from highland.growth.rules.model import FieldLeaf, FnLeaf, RuleSet
 from highland.growth.views import Filters, chains_of, chosen_list
@@ -40,7 +41,7 @@ class PoolLine:
     category: str  # near: the category one criterion away; unknown: the open one
     failed: list[str]  # the criteria it fails, in words
     missing: list[str]  # the criteria lacking data, in words
-    supply: list[str]  # the data to supply: figure and years
+    supply: list[str]  # the data to supply (every open category's): figure and years
     chains: tuple[str, ...] = ()
 
 
@@ -122,6 +123,13 @@ def pool_view(session: Session, ruleset_id: str | None, year: int | None, filter
     if limit is not None:
         pool = pool.head(limit)
     words: dict[str, list[str]] = {}
+    lacking: dict[str, str] = {}
+
+    def open_for(key: str) -> str:  # the criteria lacking data of every open category
+        if key not in lacking:
+            parts = [reasons(rs, key, c.id) for c in rs.categories]
+            lacking[key] = ";".join(m for status, m, _ in parts if status == "unknown")
+        return lacking[key]
 
     def said(labels: str) -> list[str]:  # the same criteria recur: word them once
         if labels not in words:
@@ -134,6 +142,7 @@ def pool_view(session: Session, ruleset_id: str | None, year: int | None, filter
             r["uscc"], r["name"], r["name_en"], r["district_code"], r["zone_code"],
             r["industry_section"], r["kind"], r["near_miss"] if near else r["category"],
             said(r["failed"]), said(r["missing"]),
-            _supply(rs, r["missing"], r, chosen.year, lang), chains.get(r["uscc"], ()),
+            _supply(rs, open_for(r["__truths"]), r, chosen.year, lang),
+            chains.get(r["uscc"], ()),
         ))  # fmt: skip
     return view
