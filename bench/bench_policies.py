@@ -56,7 +56,7 @@ from common import (  # noqa: E402
 
 SEED = 20240601
 PARTS = ("engine", "single", "api", "match")
-DEMO_POLICIES = ("nj-2025-hightech-first", "jn-2025-rd-subsidy", "nj-2024-gazelle-mfg")
+DEMO_POLICIES = ("nj-2025-hightech-first", "jn-2025-rd-subsidy", "nj-2025-output-growth")
 BENCH_USER = "admin"  # created by `highland demo`
 
 

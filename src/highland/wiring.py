@@ -8,7 +8,8 @@ The kernel never imports a domain; it runs what is registered here:
 - the listeners of a change of the working calendar (`highland.platform.calendar.years`): the
   demands' and the chain tasks' deadlines are recounted;
 - the providers policy matching reads enterprises' chain memberships through
-  (`highland.enterprises.public.register_chain_memberships`), lent by the chains domain;
+  (`highland.enterprises.public.register_chain_memberships`), lent by the chains domain, and
+  their high-growth categories (`register_growth_categories`), lent by the growth domain;
 - the names of the codes the audit page shows (`highland.platform.audit.present`): the demands'
   categories, and which fields of the demands', routing rules' and chain tasks' entries hold
   institution and category codes.
@@ -28,6 +29,7 @@ from highland.demands import sweep as demand_sweep
 from highland.enterprises import public as enterprises
 from highland.innovation.pipeline import reclock as project_reclock
 from highland.innovation.pipeline import sweep as project_sweep
+from highland.growth.public import growth_categories
 from highland.platform import jobs
 from highland.platform.audit import present as audit_names
 
@@ -56,6 +58,7 @@ def wire() -> None:
             "projects", project_reclock.LABEL, project_reclock.reclock_projects
         )
         enterprises.register_chain_memberships(chain_memberships)
+        enterprises.register_growth_categories(growth_categories)
         _audit_names()
         _done = True
 

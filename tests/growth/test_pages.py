@@ -8,7 +8,7 @@ import io
 from typing import Any
 
 import pytest
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
 from highland.enterprises.models import Enterprise, Financial
 from highland.growth import service
@@ -81,9 +81,99 @@ def test_an_enterprise_sees_its_own_history_only(client: Any, world: dict[str, A
     assert f'href="/enterprises/{uscc(1)}/growth"' in portrait.text
     own = client.get(f"/enterprises/{uscc(1)}/growth")
     assert own.status_code == 200
-    assert own.text.count("瞪羚企业") == 2 and "nanjing-2024" in own.text
+    assert own.text.count("<td>瞪羚企业</td>") == 2 and "nanjing-2024" in own.text
     assert client.get(f"/enterprises/{uscc(2)}/growth").status_code == 404
     assert client.get("/growth").status_code == 403
-    assert client.get("/growth/export.csv").status_code == 403
+    for path in ("/growth/export.csv", "/growth/export.xlsx", "/growth/pool",
+                 "/growth/movements", "/growth/pool/export.csv"):  # fmt: skip
+        assert client.get(path).status_code == 403, path
     client.cookies.set("highland_session", world["users"]["handler"])
     assert client.get("/growth").status_code == 403
+
+
+def test_a_firm_page_says_why_in_words(client: Any, world: dict[str, Any]) -> None:
+    page = client.get(f"/enterprises/{uscc(1)}/growth").text
+    # Each criterion of its category, met, in the catalogue's words; no rule code.
+    assert "满足：2020 年营业收入不低于 500 万元" in page  # the 2024 list's base year
+    assert "复合年均增长率不低于 50%" in page and "cagr(" not in page
+    assert "制造业" not in page.split('id="why"')[1]  # the manufacturing branch is not its own
+    client.cookies.set("highland_lang", "en")
+    en = client.get(f"/enterprises/{uscc(1)}/growth").text
+    assert "Met: revenue in 2020 at least" in en
+
+
+def test_entries_and_exits_with_reasons(client: Any, world: dict[str, Any]) -> None:
+    page = client.get("/growth/movements", params={"year": 2025})
+    assert page.status_code == 200
+    exits = page.text.split('id="exit-table"')[1]
+    assert uscc(2) in exits and "已注销" in exits
+    first = client.get("/growth/movements", params={"year": 2024}).text
+    assert "测试企业1" in first.split('id="entry-table"')[1] and "新进" in first
+
+
+def test_filters_by_zone_and_chain(client: Any, db: Any, world: dict[str, Any]) -> None:
+    from highland.chains.models import Chain, EnterpriseSegment
+
+    assert client.get("/growth", params={"zone": "320100-JBXQ"}).text.count("测试企业1") == 0
+    firm = db.scalars(select(Enterprise).where(Enterprise.uscc == uscc(1))).one()
+    firm.zone_code = "320100-JBXQ"
+    chain = Chain(code="ic", name="集成电路", name_en="Integrated circuits")
+    db.add(chain)
+    db.flush()
+    db.add(EnterpriseSegment(enterprise_id=firm.id, chain_id=chain.id, segment_code="design",
+                             evidence="manual", confidence=100, status="accepted"))  # fmt: skip
+    db.commit()
+    assert "测试企业1" in client.get("/growth", params={"zone": "320100-JBXQ"}).text
+    assert "测试企业1" in client.get("/growth", params={"chain": "ic"}).text
+    assert "测试企业1" not in client.get("/growth", params={"chain": "auto"}).text
+    rows = client.get("/growth/export.csv", params={"chain": "ic", "headers": "codes"})
+    lines = list(csv.DictReader(io.StringIO(rows.content.decode("utf-8-sig"))))
+    assert [(r["uscc"], r["zone"], r["chains"]) for r in lines] == [
+        (uscc(1), "320100-JBXQ", "ic")
+    ]
+    assert client.get("/growth", params={"zone": "bad code!"}).status_code == 422
+
+
+def test_the_list_exports_as_xlsx_with_exact_money(client: Any, world: dict[str, Any]) -> None:
+    from openpyxl import load_workbook
+
+    resp = client.get("/growth/export.xlsx", params={"year": 2024, "headers": "codes"})
+    assert resp.status_code == 200 and resp.headers["content-type"].startswith("application/vnd")
+    ws = load_workbook(io.BytesIO(resp.content)).active
+    rows = list(ws.iter_rows(values_only=True))
+    head = rows[0]
+    assert head[0] == "uscc" and "revenue" in head and "valuation_usd" in head
+    first = next(r for r in rows[1:] if r[0] == uscc(1))
+    # 2023 revenue: 600万 × 1.5³ = 2025万 yuan, exactly.
+    assert str(first[head.index("revenue")]) in ("20250000", "20250000.00")
+    zh = client.get("/growth/export.xlsx", params={"year": 2024})
+    zh_head = next(load_workbook(io.BytesIO(zh.content)).active.iter_rows(values_only=True))
+    assert zh_head[0] == "统一社会信用代码" and "数据年度营业收入（元）" in zh_head
+    csv_text = client.get("/growth/export.csv", params={"year": 2024}).content.decode("utf-8-sig")
+    assert "20250000.00" in csv_text or "20250000" in csv_text
+
+
+def test_the_cultivation_pool(client: Any, db: Any, world: dict[str, Any]) -> None:
+    # A services firm one criterion away (growth 40 %, not 50 %) and one with a year missing.
+    near = _firm(db, 3, "I", "6513", _rising(600 * WAN, (7, 5), range(2020, 2025)))
+    gap = _firm(db, 4, "I", "6513", {2021: None, 2022: 900 * WAN, 2023: 1350 * WAN,
+                                     2024: 2025 * WAN})  # fmt: skip
+    db.commit()
+    page = client.get("/growth/pool", params={"year": 2025})
+    assert page.status_code == 200
+    table = page.text.split('id="pool-table"')[1]
+    assert near.name in table and gap.name in table
+    assert "复合年均增长率不低于 50%" in table  # the one criterion, in words
+    # The data to supply for every category open to it: a valuation of 2022–2024 (unicorn)
+    # and the revenue of 2021 (gazelle's base year).
+    gap_row = table.split(gap.name)[1].split("</tr>")[0]
+    assert "估值（2022–2024 年任一年）" in gap_row and "营业收入（2021 年）" in gap_row
+    only = client.get("/growth/pool", params={"year": 2025, "kind": "near"}).text
+    assert near.name in only and gap.name not in only.split('id="pool-table"')[1]
+    resp = client.get("/growth/pool/export.csv", params={"year": 2025, "headers": "codes"})
+    rows = list(csv.DictReader(io.StringIO(resp.content.decode("utf-8-sig"))))
+    kinds = {r["uscc"]: r["kind"] for r in rows}
+    assert kinds[uscc(3)] == "near" and kinds[uscc(4)] == "unknown"
+    assert client.get("/growth/pool/export.xlsx", params={"year": 2025}).status_code == 200
+    assert client.get("/growth/pool", params={"kind": "other"}).status_code == 422
+    assert client.get("/growth/pool", params={"year": 2031}).status_code == 422

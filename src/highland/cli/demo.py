@@ -106,8 +106,8 @@ def demo(
     _demo_governance()
     _demo_innovation()
     _demo_docking()
+    _demo_growth(enterprises)  # first: the gazelle and unicorn awards read the lists
     _demo_policy_run(enterprises)
-    _demo_growth(enterprises)
     say("cli.demo.loaded", enterprises=f"{ents.height:,}", figures=f"{figs.height:,}")
     print_logins()
 

@@ -1,11 +1,13 @@
-"""Where the registry reads enterprises' chain memberships: a source the chains domain lends
-(registered by the assembly, `highland.wiring`), so that enterprises never read the chains'
-tables by name. Other domains reach this through `enterprises.public`."""
+"""Where the registry reads enterprises' chain memberships and high-growth categories: sources
+the chains and growth domains lend (registered by the assembly, `highland.wiring`), so that
+enterprises never read those domains' tables by name. Other domains reach this through
+`enterprises.public`."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy.sql.elements import ColumnElement
@@ -36,3 +38,29 @@ def register_chain_memberships(provider: Callable[[], MembershipSource]) -> None
 def membership_source() -> MembershipSource | None:
     """The memberships lent by the chains domain, or None when none is registered."""
     return _provider() if _provider is not None else None
+
+
+@dataclass(frozen=True)
+class CategorySource:
+    """Where enterprises' categories on the high-growth list valid at a date are read (lent by
+    the growth domain): a FROM clause, the condition of a line of that list, and the columns
+    of the enterprise id and the category code."""
+
+    source: Any
+    where: ColumnElement[bool]
+    enterprise_id: ColumnElement[Any]
+    category: ColumnElement[Any]
+
+
+_categories: Callable[[date], CategorySource] | None = None
+
+
+def register_growth_categories(provider: Callable[[date], CategorySource]) -> None:
+    """Lend the registry the high-growth categories (without it, every firm is on no list)."""
+    global _categories
+    _categories = provider
+
+
+def category_source(as_of: date) -> CategorySource | None:
+    """The categories lent by the growth domain as of a date, or None when none is lent."""
+    return _categories(as_of) if _categories is not None else None

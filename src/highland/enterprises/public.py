@@ -10,7 +10,9 @@ registry's tables can change behind this module. What is lent:
 - the portrait as policy rules match it: `portrait_frame` (every enterprise, one Polars row
   each) and `portrait_values` (one enterprise's row);
 - `MembershipSource`: what the chains domain lends the registry (its accepted memberships),
-  registered by the assembly with `register_chain_memberships`;
+  registered by the assembly with `register_chain_memberships`; `CategorySource`: what the
+  growth domain lends (each firm's category on the high-growth list valid at a date),
+  registered with `register_growth_categories`;
 - for set-based reads that join the registry (chain analytics, indicators, pictures, mapping),
   read-only selectables: `registry()` and `financials()` are aliases of the registry's tables
   (an alias, not a subquery, so the database uses the same indexes and plans; an alias cannot be
@@ -32,7 +34,12 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import NamedFromClause
 
 from highland.enterprises import repository, snapshot
-from highland.enterprises.memberships import MembershipSource, register_chain_memberships
+from highland.enterprises.memberships import (
+    CategorySource,
+    MembershipSource,
+    register_chain_memberships,
+    register_growth_categories,
+)
 from highland.enterprises.models import Enterprise, Financial, Region
 from highland.enterprises.vocab import QUALIFICATIONS
 from highland.platform.identity.permissions import Principal
@@ -43,6 +50,7 @@ __all__ = [
     "EnterpriseRef",
     "ImportRunRef",
     "RegistryCounts",
+    "CategorySource",
     "MembershipSource",
     "financials",
     "import_runs",
@@ -58,6 +66,7 @@ __all__ = [
     "regions",
     "RegionRef",
     "register_chain_memberships",
+    "register_growth_categories",
     "registry",
     "registry_counts",
     "scoped_ref",

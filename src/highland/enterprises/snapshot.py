@@ -26,7 +26,7 @@ from highland.enterprises import repository as repo
 from highland.enterprises import service
 from highland.enterprises.frame_math import i128 as _i128
 from highland.enterprises.frame_math import round_ratio as _round_ratio
-from highland.enterprises.memberships import membership_source
+from highland.enterprises.memberships import category_source, membership_source
 from highland.enterprises.models import Enterprise, Financial, Qualification
 from highland.enterprises.portrait import (
     OUT_OF_SCOPE,
@@ -41,6 +41,7 @@ from highland.platform.db import table_of
 
 _S, _I = pl.String(), pl.Int64()
 _NO_MEMBERSHIPS: dict[str, pl.DataType] = {"id": _I, "chain": _S, "segment": _S}
+_NO_CATEGORIES: dict[str, pl.DataType] = {"id": _I, "growth_category": _S}
 PORTRAIT_SCHEMA: dict[str, pl.DataType] = {
     "uscc": _S, "district": _S, "industry": _S, "industry_section": _S, "industry_division": _S,
     "zone": _S,  # "" for a firm in no zone (known), never missing; district NULL is missing
@@ -51,6 +52,7 @@ PORTRAIT_SCHEMA: dict[str, pl.DataType] = {
     "lifecycle_stage": _S, "valuation_usd": _I, "last_round_usd": _I, "figures_year": _I,
     "chains": pl.List(pl.String()), "segments": pl.List(pl.String()),
     **recognition.SCHEMA,
+    "growth_category": _S,  # "" for a firm on no list (known), never missing
 }  # fmt: skip
 FIGURES = (
     "revenue", "output_value", "tax_paid", "employees", "rd_spend", "rd_staff",
@@ -74,10 +76,12 @@ def row_values(
     view: service.PortraitView,
     as_of: date,
     memberships: tuple[list[str], list[str]] = ([], []),
+    growth_category: str = "",
 ) -> dict[str, object]:
     """One enterprise's frame row from an already computed PortraitView.
 
     `memberships` are its chains and segments (memberships_of); none is an empty set.
+    `growth_category` its category on the high-growth list valid at as_of ("" for none).
     """
     p, ent = view.portrait, view.enterprise
     if p.as_of != as_of:
@@ -109,6 +113,7 @@ def row_values(
         "chains": sorted(set(memberships[0])),
         "segments": sorted(set(memberships[1])),
         **_recognition_values(view, as_of),
+        "growth_category": growth_category,
     }
     return {name: row[name] for name in PORTRAIT_SCHEMA}
 
@@ -142,6 +147,15 @@ def memberships_of(session: Session, enterprise_id: int) -> tuple[list[str], lis
     return sorted({c for c, _ in rows}), sorted({f"{c}/{seg}" for c, seg in rows})
 
 
+def growth_category_of(session: Session, enterprise_id: int, as_of: date) -> str:
+    """An enterprise's category on the high-growth list valid at as_of ("" on no list)."""
+    g = category_source(as_of)
+    if g is None:
+        return ""
+    stmt = select(g.category).select_from(g.source).where(g.where, g.enterprise_id == enterprise_id)
+    return session.execute(stmt.limit(1)).scalar() or ""
+
+
 def _millionths(value: object, uscc: str, name: str) -> int | None:
     if value is None:
         return None
@@ -163,7 +177,9 @@ def portrait_values(session: Session, uscc: str, as_of: date) -> dict[str, objec
     figures = repo.figures_of(session, ent.id)
     years = [service.to_year_figures(f) for f in figures]
     p = compute_portrait(service.facts_of(ent), years, as_of, service.lifecycle_rules())
-    return row_values(service.PortraitView(ent, figures, p), as_of, memberships_of(session, ent.id))
+    view = service.PortraitView(ent, figures, p)
+    category = growth_category_of(session, ent.id, as_of)
+    return row_values(view, as_of, memberships_of(session, ent.id), category)
 
 
 # --------------------------------------------------------------------------- loading
@@ -174,7 +190,7 @@ def portrait_frame(
 ) -> pl.DataFrame:
     """The portrait of every enterprise (or of those usccs) as of a date, one row each by uscc."""
     agg = _json_array_agg(session.connection().dialect.name)
-    raws, quals, members = [], [], []
+    raws, quals, members, cats = [], [], [], []
     for scope in _scopes(session, usccs):
         enterprises = _load(session, agg, *_registry_query(scope, as_of))
         if enterprises.height:
@@ -184,9 +200,13 @@ def portrait_frame(
             members.append(
                 _load(session, agg, *query) if query else pl.DataFrame(schema=_NO_MEMBERSHIPS)
             )
+            lent = _category_query(scope, as_of)
+            cats.append(_load(session, agg, *lent) if lent else pl.DataFrame(schema=_NO_CATEGORIES))
     if not raws:
         return pl.DataFrame(schema=PORTRAIT_SCHEMA)
-    frame = _derive(pl.concat(raws), pl.concat(quals), as_of, pl.concat(members))
+    frame = _derive(
+        pl.concat(raws), pl.concat(quals), as_of, pl.concat(members), pl.concat(cats)
+    )
     return frame.sort("uscc")
 
 
@@ -291,6 +311,18 @@ def _membership_query(scope: Scope) -> tuple[Any, ColumnElement[bool], _Columns]
     columns: _Columns = {"id": (m.enterprise_id, _I), "chain": (m.chain, _S),
                          "segment": (m.segment, _S)}  # fmt: skip
     return m.source, and_(m.where, scope(m.enterprise_id)), columns
+
+
+def _category_query(
+    scope: Scope, as_of: date
+) -> tuple[Any, ColumnElement[bool], _Columns] | None:
+    """Each firm's category on the high-growth list valid at as_of: enterprise id, category
+    (None: no growth domain lends them)."""
+    g = category_source(as_of)
+    if g is None:
+        return None
+    columns: _Columns = {"id": (g.enterprise_id, _I), "growth_category": (g.category, _S)}
+    return g.source, and_(g.where, scope(g.enterprise_id)), columns
 
 
 def _load(
@@ -414,7 +446,11 @@ def _lifecycle() -> pl.Expr:
 
 
 def _derive(
-    raw: pl.DataFrame, quals: pl.DataFrame, as_of: date, members: pl.DataFrame | None = None
+    raw: pl.DataFrame,
+    quals: pl.DataFrame,
+    as_of: date,
+    members: pl.DataFrame | None = None,
+    categories: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """The portrait fields from the loaded rows, in PORTRAIT_SCHEMA's order and types."""
     held = quals.group_by("id").agg(pl.col("code").sort().alias("qualifications"))
@@ -425,12 +461,16 @@ def _derive(
         pl.col("chain").unique().sort().alias("chains"),
         pl.concat_str("chain", pl.lit("/"), "segment").unique().sort().alias("segments"),
     )
+    if categories is None:
+        categories = pl.DataFrame(schema=_NO_CATEGORIES)
+    category = categories.unique("id", keep="first")
     empty = pl.lit([], dtype=pl.List(pl.String))
     revenue, base1 = pl.col("revenue"), pl.col("base1_revenue")
     lazy = (
         raw.lazy()
         .join(held.lazy(), on="id", how="left")
         .join(member_of.lazy(), on="id", how="left")
+        .join(category.lazy(), on="id", how="left")
         .with_columns(
             pl.col("qualifications").fill_null(pl.lit([], dtype=pl.List(pl.String))),
             pl.col("qualification_levels").fill_null(empty),
@@ -438,6 +478,7 @@ def _derive(
             pl.col("chains").fill_null(empty),
             pl.col("segments").fill_null(empty),
             pl.col("zone").fill_null(""),  # in no zone: a known empty value
+            pl.col("growth_category").fill_null(""),  # on no list: known, not missing
             listed=pl.col("listed").cast(pl.Boolean),
             age_years=_age(as_of),
             rd_intensity=pl.when(revenue != 0).then(_round_ratio(pl.col("rd_spend"), revenue)),

@@ -43,6 +43,7 @@ if TYPE_CHECKING:  # the service imports this module (exports speak its words)
 VOCABULARY: dict[str, str] = {
     "ownership": "vocab.ownership",
     "qualifications": "vocab.qualification",
+    "growth_category": "growthpages.category",
 }
 # The wording of a gap's target, by the comparison the criterion makes.
 NEED = {
@@ -212,6 +213,8 @@ class Formatter:
         """A code's name: districts, industries, ownership, size, stage, qualifications."""
         if name == "zone" and not code:
             return self.t("zones.none")  # in no zone: a known value, not a missing one
+        if name == "growth_category" and not code:
+            return self.t("growthpages.category.none")  # on no list: known, not missing
         if name in ("district", "zone"):
             names = self.regions.get(code)
             return str(pick(self.lang, names[0], names[1])) if names else code

@@ -21,10 +21,12 @@ from highland.policies.rules.loader.criteria import read_node
 from highland.policies.rules.loader.library import Doc, LineLoader, RuleError
 from highland.policies.rules.model import Criterion, Predicate, Tree, resolve
 from highland.policies.rules.vector import criterion_expr, prepare, tree_expr
+from highland.policies.sentences import criterion
 
 __all__ = [
     "FIELDS", "Criterion", "EnterprisePolicies", "FieldSpec", "LineLoader", "PolicyLine",
     "PolicyReach", "Predicate", "RuleError", "Tree", "Truth", "criterion_expr", "criterion_truth",
+    "criterion_words",
     "decided_by", "enterprise_policies", "evaluate_tree", "prepare", "reach", "read_criterion",
     "resolve", "tree_expr",
 ]  # fmt: skip
@@ -134,3 +136,9 @@ def read_criterion(
     if errors or not isinstance(node, Predicate):
         return None, errors
     return node, []
+
+
+def criterion_words(lang: str, predicate: Predicate, as_of: date) -> str:
+    """A portrait criterion as written in a rule, as a sentence in the reader's language
+    (所在行业门类为制造业 …): for other domains' rules that embed the policies' criteria."""
+    return criterion(Formatter(lang, {}), resolve(predicate, as_of))

@@ -125,6 +125,10 @@ FIELDS: dict[str, FieldSpec] = {f.name: f for f in (
     # missing: `chains contains ic` is false for it, `chains not_in [ic]` true.
     _f("chains", "set", "所属产业链", "chains"),
     _f("segments", "set", "所属产业链环节", "chain segments"),
+    # The firm's category on the city's published high-growth list valid at the date (unicorn,
+    # cultivated-unicorn, gazelle), lent by the growth domain; on no list is a known EMPTY
+    # value (""), never missing: `growth_category in [gazelle]` is false for it.
+    _f("growth_category", "code", "高成长企业类别", "high-growth category"),
 )}
 # fmt: on
 

@@ -133,7 +133,7 @@ def _check_code(name: str, op: str, value: str) -> None:
     pattern = {
         "industry_section": r"[A-T]", "industry_division": r"\d{2}", "industry": r"\d{2,4}",
         "country": r"[A-Z]{2}", "district": r"[0-9A-Za-z_-]{2,20}",
-        "zone": r"[0-9A-Za-z_-]{2,20}",
+        "zone": r"[0-9A-Za-z_-]{2,20}", "growth_category": r"[a-z0-9-]{1,40}",
     }.get(name)  # fmt: skip
     if pattern and not re.fullmatch(pattern, value):
         raise RuleProblem(
