@@ -27,9 +27,9 @@ from highland.demands import public as demands
 from highland.demands import reclock as demand_reclock
 from highland.demands import sweep as demand_sweep
 from highland.enterprises import public as enterprises
+from highland.growth.public import growth_categories
 from highland.innovation.pipeline import reclock as project_reclock
 from highland.innovation.pipeline import sweep as project_sweep
-from highland.growth.public import growth_categories
 from highland.platform import jobs
 from highland.platform.audit import present as audit_names
 
