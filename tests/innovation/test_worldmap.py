@@ -51,6 +51,7 @@ def test_the_map_colours_every_demo_country_in_both_languages(db: Session) -> No
         assert all(w in svg for w in words)
         assert _coloured(svg) == set(counts)
         assert "<script" not in svg and "Pygal" not in svg and "<!--" not in svg
+        assert "ns0" not in svg and svg.count("<path") > 1000  # plain SVG elements in a page
         assert "http" not in svg.replace("http://www.w3.org/2000/svg", "")  # nothing to fetch
     en = worldmap.world_svg(counts, "en")
     assert not re.search(r"[\u4e00-\u9fff]", en)  # no Chinese on the English map

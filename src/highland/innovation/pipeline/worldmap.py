@@ -21,6 +21,10 @@ from highland.platform.web.i18n import local_name, translate
 
 ON_MAP = frozenset(COUNTRIES)  # the map's lowercase ISO 3166-1 alpha-2 codes
 _COMMENTS = re.compile(r"<!--.*?-->", re.S)
+# pygal parses the package's map with ElementTree, which writes its elements back as `ns0:svg`,
+# `ns0:g`, `ns0:path`: fine in an SVG file, but inline in an HTML page a browser does not know
+# them as SVG and draws nothing. They are written as plain SVG elements.
+_NS0 = re.compile(r"(</?)ns0:|\s+xmlns:ns0=\"[^\"]*\"")
 
 
 @dataclass(frozen=True)
@@ -94,7 +98,13 @@ def _world_svg(key: tuple[tuple[str, tuple[int, int]], ...], lang: str) -> str:
     }
     values = {c.lower(): a + b for c, (a, b) in counts.items() if c.lower() in ON_MAP and a + b}
     chart.add(translate(lang, "worldmap.legend"), values)
-    svg = _COMMENTS.sub("", charts.svg_of(chart))
+    svg = _NS0.sub(lambda m: m.group(1) or "", _COMMENTS.sub("", charts.svg_of(chart)))
+    # pygal fills land without data like the sea (white): grey land, darker borders.
+    cid = re.search(r'id="(chart-[0-9a-f-]+)"', svg)
+    if cid:
+        land = (f"#{cid[1]} .country.map-element:not(.series){{fill:#e4e9ee}}"
+                f"#{cid[1]} .country.map-element{{stroke:#9aa5b1 !important}}")  # fmt: skip
+        svg = svg.replace("</style>", land + "</style>", 1)
     svg = svg.replace("<svg ", f'<svg role="img" aria-label="{escape(title)}" ', 1)
     return svg.replace(
         "<title>Pygal</title>",
