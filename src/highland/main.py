@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -107,10 +108,23 @@ def _page_problem(lang: str, e: Any) -> str:
     return translate(lang, f"error.request.{kind}", field=label)
 
 
+def freeze_startup() -> None:
+    """Once per process, when the app starts serving: what startup built (modules, the app and
+    its routes) is moved out of the cyclic collector's reach (`gc.freeze`). Otherwise every
+    full collection walks all of it — a pause of 100–300 ms on a busy machine, which set the
+    p95 of the pipeline page (docs/PERFORMANCE.md, "Cooperation pipeline"). Frozen objects are
+    still freed by reference counting."""
+    if gc.get_freeze_count() == 0:
+        gc.collect()
+        gc.freeze()
+
+
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Background jobs of a serving app: the overdue sweep of demands (and its e-mails)."""
+    """Background jobs of a serving app: the overdue sweep of demands (and its e-mails); the
+    startup objects frozen for the garbage collector."""
     start_scheduler(app)
+    freeze_startup()
     try:
         yield
     finally:

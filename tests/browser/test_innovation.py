@@ -64,6 +64,21 @@ def test_the_pipeline_answers_the_leaders_question(
     expect(page.locator("#event-lines")).to_contain_text("12 signed, 7 started, 2 stalled")
 
 
+def test_the_world_map_draws_the_partner_countries(
+    page: Page, innovated: LiveServer, shot: Shot, sign_in: SignIn
+) -> None:
+    sign_in(page)
+    page.goto(f"{innovated.url}/innovation")
+    germany = page.locator("#chart-country g.de.country").first
+    expect(germany).to_be_visible()  # drawn as SVG, not unknown elements
+    box = germany.bounding_box()  # all its shapes (the first is an island)
+    assert box is not None and box["width"] > 5 and box["height"] > 5
+    expect(page.locator("#country-table tr[data-country]")).to_have_count(23)
+    expect(page.locator("#country-table tr[data-country='DE']")).to_contain_text("德国")
+    page.locator("#chart-country").scroll_into_view_if_needed()
+    shot(page, "innovation-world-map-zh", docs="innovation-world-map.png")
+
+
 def test_a_project_moves_on_and_bad_steps_are_refused(
     page: Page, innovated: LiveServer, shot: Shot, sign_in: SignIn
 ) -> None:

@@ -1,7 +1,7 @@
 """The leader's view of the pipeline: the funnel and the projects of the filters (the stuck
 ones first), one summary line per event ("Munich 2024: 12 signed, 7 started, 2 stalled"), and
-the charts as offline SVG — the funnel, centres and projects by country (bars: a world map is
-not drawn), platforms by chain."""
+the charts as offline SVG — the funnel, centres and projects by country on a world map
+(`worldmap`), platforms by chain."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from highland.chains import public as chains
 from highland.innovation import iso, repository
 from highland.innovation.models import CoopProject, InnovationEvent
+from highland.innovation.pipeline import worldmap
 from highland.innovation.repository import Filter, Funnel
 from highland.innovation.vocab import STAGES
 from highland.platform.errors import InvalidInput
@@ -165,27 +166,6 @@ def _empty(lang: str, title: str) -> str:
             f'<text x="8" y="34" font-size="13" fill="#52606d">{text}</text></svg>')  # fmt: skip
 
 
-def country_svg(counts: dict[str, tuple[int, int]], lang: str) -> str:
-    """Overseas centres and cooperation projects by country (bars, most first)."""
-    order = sorted(counts, key=lambda c: (-sum(counts[c]), c))
-    labels = [local_name(lang, *iso.country_names(c)) for c in order]
-    title = translate(lang, "innovation.chart.by_country")
-    if not order:
-        return _empty(lang, title)
-    svg = charts.bars(
-        labels,
-        [
-            (translate(lang, "innovation.chart.centres"), [counts[c][0] for c in order]),
-            (translate(lang, "innovation.chart.projects"), [counts[c][1] for c in order]),
-        ],
-        integers=True,
-        whole_ticks=True,
-        width=760,
-        rotate=-45,
-    )
-    return _titled(svg, title)
-
-
 def chain_svg(session: Session, lang: str) -> str:
     """Innovation platforms by the chain they serve (a platform serving two counts in both)."""
     refs = chains.chain_refs(session)
@@ -206,8 +186,12 @@ def chain_svg(session: Session, lang: str) -> str:
 def chart_context(session: Session, principal: Principal, lang: str) -> dict[str, Any]:
     """The three charts of the domain's front page."""
     f = repository.funnels(session, principal, Filter()).get(None, Funnel())
+    counts = repository.by_country(session, principal)
     return {
         "funnel_svg": funnel_svg(f, lang),
-        "country_svg": country_svg(repository.by_country(session, principal), lang),
+        "country_svg": worldmap.world_svg(counts, lang)
+        if counts
+        else _empty(lang, translate(lang, "worldmap.title")),
+        "country_rows": worldmap.rows(counts, lang),
         "chain_svg": chain_svg(session, lang),
     }

@@ -25,6 +25,7 @@ _STYLE = Style(
     value_font_size=11,
     tooltip_font_size=12,
 )
+STYLE = _STYLE  # the house style, for charts drawn elsewhere (the world map of innovation)
 
 
 # pygal always writes an inline <script> with its tooltip config; its script itself is never
