@@ -22,7 +22,7 @@ from highland.enterprises.schemas import (
     PortraitOut,
     RegionOut,
 )
-from highland.platform.deps import DB, csrf_protect, require
+from highland.platform.deps import DB, csrf_protect, require, streamed
 from highland.platform.errors import InvalidInput
 from highland.platform.identity.permissions import Permission, Principal
 from highland.platform.kit import numbers
@@ -79,7 +79,8 @@ def export(
     chosen = numbers.header_set(headers)  # refused before a byte is streamed
     if fmt == "csv":
         return StreamingResponse(
-            service.export_csv(db, principal, flt, chosen), media_type="text/csv; charset=utf-8"
+            streamed(db, service.export_csv(db, principal, flt, chosen)),
+            media_type="text/csv; charset=utf-8",
         )
     if fmt == "xlsx":
         return Response(
@@ -109,7 +110,7 @@ def export_figures(
     chosen = numbers.header_set(headers)  # refused before a byte is streamed
     if fmt == "csv":
         return StreamingResponse(
-            figures_export.export_csv(db, principal, flt, years, chosen),
+            streamed(db, figures_export.export_csv(db, principal, flt, years, chosen)),
             media_type="text/csv; charset=utf-8",
         )
     if fmt == "xlsx":

@@ -20,7 +20,7 @@ from highland.enterprises.row_errors import column_label, row_error_phrase
 from highland.enterprises.vocab import OWNERSHIP, QUALIFICATIONS
 from highland.enterprises.wording import phrase_text
 from highland.platform.calendar.provisional import calendar_warning
-from highland.platform.deps import DB, csrf_protect, require
+from highland.platform.deps import DB, csrf_protect, require, streamed
 from highland.platform.errors import HighlandError, NotFound
 from highland.platform.identity.permissions import Permission, Principal
 from highland.platform.kit import numbers
@@ -128,7 +128,7 @@ def export_csv(
 ) -> Response:
     """Download the filtered list as CSV."""
     return StreamingResponse(
-        service.export_csv(db, principal, flt, numbers.header_set(headers)),
+        streamed(db, service.export_csv(db, principal, flt, numbers.header_set(headers))),
         media_type="text/csv; charset=utf-8",
         headers={"content-disposition": f'attachment; filename="enterprises-{today_local()}.csv"'},
     )
@@ -169,7 +169,9 @@ def export_figures_csv(
     """Download the yearly figures of the filtered list as CSV."""
     name = f"figures-{today_local()}.csv"
     return StreamingResponse(
-        figures_export.export_csv(db, principal, flt, years, numbers.header_set(headers)),
+        streamed(
+            db, figures_export.export_csv(db, principal, flt, years, numbers.header_set(headers))
+        ),
         media_type="text/csv; charset=utf-8",
         headers={"content-disposition": f'attachment; filename="{name}"'},
     )

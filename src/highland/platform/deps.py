@@ -72,6 +72,19 @@ def _touch_token(request: Request) -> None:
 DB = Depends(get_db, scope="function")
 
 
+def streamed(session: Session, chunks: Iterator[str]) -> Iterator[str]:
+    """A streamed body read through the request's session, then that session closed.
+
+    `DB` ends with the handler (scope "function"), before a streamed body is sent; the body's
+    reads then begin a transaction of their own, which must end with the body — after the last
+    chunk, or when the client goes away — or its connection stays out of the pool until the
+    garbage collector finds it, and a busy server runs out of connections."""
+    try:
+        yield from chunks
+    finally:
+        session.close()
+
+
 def optional_principal(request: Request, db: Session = DB) -> Principal | None:
     """Return the caller from a bearer token or a session cookie, or None.
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from highland.platform.audit import present
 from highland.platform.audit import repository as repo
 from highland.platform.audit.service import verify
-from highland.platform.deps import DB, require
+from highland.platform.deps import DB, require, streamed
 from highland.platform.errors import InvalidInput
 from highland.platform.identity.permissions import Permission, Principal
 from highland.platform.kit.clock import today_local
@@ -114,7 +114,7 @@ def audit_export_csv(
     except InvalidInput as exc:
         return _page(request, db, form, 1, error_text(language(request), exc))
     return StreamingResponse(
-        present.export_csv(db, language(request), flt),
+        streamed(db, present.export_csv(db, language(request), flt)),
         media_type="text/csv; charset=utf-8",
         headers=_export_name("csv"),
     )
