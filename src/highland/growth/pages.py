@@ -28,9 +28,17 @@ def _code() -> Any:
     return Query(None, max_length=40, pattern=r"^[0-9A-Za-z_-]*$")
 
 
-def _filters(district: str | None, zone: str | None, chain: str | None,
-             industry: str | None) -> views.Filters:  # fmt: skip
+def _filters(
+    district: str | None = _code(),
+    zone: str | None = _code(),
+    chain: str | None = _code(),
+    industry: str | None = _code(),
+) -> views.Filters:
+    """The list filters from the query string (each a code; empty = any)."""
     return views.Filters(district or "", zone or "", chain or "", industry or "")
+
+
+FILTERS = Depends(_filters)
 
 
 def _context(db: Session, f: views.Filters, ruleset: str, year: int) -> dict[str, Any]:
@@ -51,15 +59,11 @@ def list_page(
     request: Request,
     ruleset: str | None = _code(),
     year: int | None = YEAR,
-    district: str | None = _code(),
-    zone: str | None = _code(),
-    chain: str | None = _code(),
-    industry: str | None = _code(),
+    f: views.Filters = FILTERS,
     db: Session = DB,
     principal: Principal = STAFF,
 ) -> Response:
     """A published list by category, with the firms that entered, stayed, changed or left."""
-    f = _filters(district, zone, chain, industry)
     view = views.list_view(db, principal, ruleset or None, year, f)
     ctx = {
         "nav": "growth",
@@ -103,16 +107,12 @@ def pool_page(
     request: Request,
     ruleset: str | None = _code(),
     year: int | None = YEAR,
-    district: str | None = _code(),
-    zone: str | None = _code(),
-    chain: str | None = _code(),
-    industry: str | None = _code(),
+    f: views.Filters = FILTERS,
     kind: str | None = Query(None, pattern=r"^(near|unknown)?$"),
     db: Session = DB,
     principal: Principal = STAFF,
 ) -> Response:
     """The cultivation pool: near misses and unknowns with the data to supply."""
-    f = _filters(district, zone, chain, industry)
     view = pool.pool_view(db, ruleset or None, year, f, language(request), kind or "",
                           pool.SHOWN)  # fmt: skip
     ctx: dict[str, Any] = {"nav": "growth", "view": view, "kind": kind or "",
@@ -132,16 +132,12 @@ def _list_export(db: Session, principal: Principal, fmt: str, ruleset: str | Non
 def export_csv(
     ruleset: str | None = _code(),
     year: int | None = YEAR,
-    district: str | None = _code(),
-    zone: str | None = _code(),
-    chain: str | None = _code(),
-    industry: str | None = _code(),
+    f: views.Filters = FILTERS,
     headers: str | None = Query(None, max_length=40),
     db: Session = DB,
     principal: Principal = STAFF,
 ) -> Response:
     """The list's lines as CSV (Chinese headers unless headers=codes)."""
-    f = _filters(district, zone, chain, industry)
     return _list_export(db, principal, "csv", ruleset, year, f, headers)
 
 
@@ -149,16 +145,12 @@ def export_csv(
 def export_xlsx(
     ruleset: str | None = _code(),
     year: int | None = YEAR,
-    district: str | None = _code(),
-    zone: str | None = _code(),
-    chain: str | None = _code(),
-    industry: str | None = _code(),
+    f: views.Filters = FILTERS,
     headers: str | None = Query(None, max_length=40),
     db: Session = DB,
     principal: Principal = STAFF,
 ) -> Response:
     """The list's lines as XLSX (Chinese headers unless headers=codes)."""
-    f = _filters(district, zone, chain, industry)
     return _list_export(db, principal, "xlsx", ruleset, year, f, headers)
 
 
@@ -172,17 +164,13 @@ def _pool_export(db: Session, fmt: str, ruleset: str | None, year: int | None,
 def pool_csv(
     ruleset: str | None = _code(),
     year: int | None = YEAR,
-    district: str | None = _code(),
-    zone: str | None = _code(),
-    chain: str | None = _code(),
-    industry: str | None = _code(),
+    f: views.Filters = FILTERS,
     kind: str | None = Query(None, pattern=r"^(near|unknown)?$"),
     headers: str | None = Query(None, max_length=40),
     db: Session = DB,
     principal: Principal = STAFF,
 ) -> Response:
     """The cultivation pool as CSV."""
-    f = _filters(district, zone, chain, industry)
     return _pool_export(db, "csv", ruleset, year, f, kind, headers)
 
 
@@ -190,17 +178,13 @@ def pool_csv(
 def pool_xlsx(
     ruleset: str | None = _code(),
     year: int | None = YEAR,
-    district: str | None = _code(),
-    zone: str | None = _code(),
-    chain: str | None = _code(),
-    industry: str | None = _code(),
+    f: views.Filters = FILTERS,
     kind: str | None = Query(None, pattern=r"^(near|unknown)?$"),
     headers: str | None = Query(None, max_length=40),
     db: Session = DB,
     principal: Principal = STAFF,
 ) -> Response:
     """The cultivation pool as XLSX."""
-    f = _filters(district, zone, chain, industry)
     return _pool_export(db, "xlsx", ruleset, year, f, kind, headers)
 
 
