@@ -75,30 +75,33 @@ def pipeline_page(
     return render(request, "innovation/pipeline.html", context)
 
 
-def _filtered(
-    db: Session,
-    principal: Principal,
-    event: str | None,
-    country: str | None,
-    chain: str | None,
-    stage: str | None,
-) -> list[object]:
-    f = view.parse_filter(db, event, country, chain, stage)
+def pipeline_filter(
+    event: str | None = Query(None, max_length=64),
+    country: str | None = Query(None, max_length=64),
+    chain: str | None = Query(None, max_length=64),
+    stage: str | None = Query(None, max_length=64),
+    db: Session = DB,
+) -> repository.Filter:
+    """The pipeline's filters from the query string, checked (the exports and the API)."""
+    return view.parse_filter(db, event, country, chain, stage)
+
+
+FILTER = Depends(pipeline_filter)
+
+
+def _filtered(db: Session, principal: Principal, f: repository.Filter) -> list[object]:
     return list(repository.pipeline(db, principal, f, utcnow(), limit=100_000))
 
 
 @router.get("/innovation/pipeline/export.csv")
 def pipeline_csv(
-    event: str | None = Query(None, max_length=64),
-    country: str | None = Query(None, max_length=64),
-    chain: str | None = Query(None, max_length=64),
-    stage: str | None = Query(None, max_length=64),
+    f: repository.Filter = FILTER,
     headers: str | None = Query(None, max_length=40),
     db: Session = DB,
     principal: Principal = READ,
 ) -> Response:
     """The filtered projects as CSV, the stuck ones first."""
-    items = _filtered(db, principal, event, country, chain, stage)
+    items = _filtered(db, principal, f)
     return Response(
         exports.export_csv(db, principal, "projects", headers, items),
         media_type="text/csv; charset=utf-8",
@@ -108,16 +111,13 @@ def pipeline_csv(
 
 @router.get("/innovation/pipeline/export.xlsx")
 def pipeline_xlsx(
-    event: str | None = Query(None, max_length=64),
-    country: str | None = Query(None, max_length=64),
-    chain: str | None = Query(None, max_length=64),
-    stage: str | None = Query(None, max_length=64),
+    f: repository.Filter = FILTER,
     headers: str | None = Query(None, max_length=40),
     db: Session = DB,
     principal: Principal = READ,
 ) -> Response:
     """The filtered projects as XLSX, the stuck ones first."""
-    items = _filtered(db, principal, event, country, chain, stage)
+    items = _filtered(db, principal, f)
     return Response(
         exports.export_xlsx(db, principal, "projects", headers, items),
         media_type=XLSX_TYPE,
