@@ -22,9 +22,15 @@ $(TEST_STAMP): pyproject.toml constraints.txt | $(BIN)/python
 	$(BIN)/pip install -q -c constraints.txt -e '.[test]'
 	@touch $@ $(RUN_STAMP)
 
+# Python's compiled modules of the source tree, written even where PYTHONDONTWRITEBYTECODE is
+# set (Python still reads them): without them every `highland` process compiles ≈ 300 modules
+# again (≈ 1 s of its start). Up-to-date files are only looked at (≈ 0.1 s).
+COMPILE = $(BIN)/python -m compileall -q src
+
+# One process: the demo is loaded only into an empty registry, then the platform serves.
 run: $(RUN_STAMP)
-	$(BIN)/highland demo --if-empty
-	HOST=$(HOST) PORT=$(PORT) $(BIN)/highland serve
+	@$(COMPILE)
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/highland serve --demo-if-empty
 
 # The suite in TEST_WORKERS processes (pytest-xdist; each on databases, ports and folders of
 # its own; the browser tests together in one of them). TEST_WORKERS=0 runs it in this process.
@@ -32,6 +38,7 @@ TEST_WORKERS ?= 2
 test: $(TEST_STAMP)
 	$(BIN)/ruff check src tests $(wildcard bench)
 	$(BIN)/mypy src
+	@$(COMPILE)
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
 
 # The whole suite with the process clock at the turn of a year, 10:00 Beijing time on each day
@@ -40,6 +47,7 @@ test: $(TEST_STAMP)
 TEST_DATES ?= 2026-12-28 2027-01-04
 PYTEST_ARGS ?=
 test-dates: $(TEST_STAMP)
+	@$(COMPILE)
 	@command -v faketime >/dev/null || { echo "make test-dates needs faketime (apt-get install faketime)"; exit 1; }
 	@failed=""; for day in $(TEST_DATES); do \
 	  echo "=== the suite with the clock at $$day 10:00 Beijing time (faketime) ==="; \

@@ -13,13 +13,14 @@ from highland.platform.cli import (
     actor,
     err,
     fail,
+    load,
     out,
     say,
     set_database_preparer,
 )
 from highland.platform.config import get_settings
 from highland.platform.db import get_engine, transaction
-from highland.schema import upgrade
+from highland.schema_state import at_head
 
 __all__ = ["actor", "err", "fail", "init_db", "out", "progress", "ready"]
 import_app = typer.Typer(
@@ -32,10 +33,14 @@ audit_app = typer.Typer(help="Check the audit log.", no_args_is_help=True)
 portraits_app = typer.Typer(help="Portrait maintenance.", no_args_is_help=True)
 
 
+UPGRADE = "highland.schema:upgrade"
+
+
 def init_db() -> None:
     """Create or upgrade the schema and load the reference data (idempotent)."""
     engine = get_engine()
-    upgrade(engine)
+    if not at_head(engine):  # Alembic is loaded only when there is a migration to run
+        load(UPGRADE)(engine)
     with transaction(engine) as s:
         seed_regions(s, get_settings().city_code)
 

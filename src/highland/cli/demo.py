@@ -13,7 +13,8 @@ from rich.progress import TaskID
 from highland.chains.demo_data.chains import load_demo_chains
 from highland.chains.demo_data.governance import load_demo_governance
 from highland.chains.demo_data.members import load_demo_members
-from highland.cli.common import fail, init_db, out, progress
+from highland.cli.common import fail, init_db, progress
+from highland.cli.logins import DEMO_LOGINS, print_logins
 from highland.demands.demo.script import DEMO_USERS
 from highland.demands.demo.service import first_demand_owner, load_demo, load_demo_reference
 from highland.demands.sweep import sweep
@@ -34,7 +35,6 @@ from highland.platform.kit.dates import today_local
 from highland.policies import service as policies
 from highland.policies.service import load_demo_library
 
-DEMO_LOGINS = "demo-logins.txt"
 # Six years of figures (2020–2025): the nanjing-2024 lists, which read a three-year window
 # of the year before, then run 2024–2026, so the white paper has three years of movement.
 DEMO_FIRST_YEAR = 2020
@@ -265,14 +265,3 @@ def _demo_users() -> None:
         with path.open("a", encoding="utf-8") as fh:
             fh.write("".join(line + "\n" for line in lines))
         path.chmod(0o600)
-
-
-def print_logins() -> None:
-    """Print the demo accounts kept in the instance folder, if any."""
-    path = get_settings().instance_dir / DEMO_LOGINS
-    if not path.exists():
-        return
-    say("cli.demo.logins", file=str(path))
-    for line in path.read_text(encoding="utf-8").splitlines():
-        user, password, role = line.split("\t")
-        out.print(f"  {user:<11} {password:<14} {role}", highlight=False)

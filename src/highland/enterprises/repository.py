@@ -448,6 +448,11 @@ def regions(session: Session) -> list[Region]:
     return list(session.scalars(select(Region).order_by(Region.kind, Region.code)))
 
 
+def any_enterprise(session: Session) -> bool:
+    """Whether the registry holds at least one enterprise (one index probe, at any size)."""
+    return session.execute(select(Enterprise.id).limit(1)).first() is not None
+
+
 def count_all(session: Session) -> int:
     """Return the number of enterprises in the registry."""
     return session.execute(select(func.count()).select_from(Enterprise)).scalar_one()
