@@ -8,7 +8,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
-HELPERS = {"common.py", "policy_gen.py", "openfisca_peer.py", "run_all.py", "compare.py"}
+HELPERS = {
+    "common.py", "policy_gen.py", "openfisca_peer.py", "run_all.py", "compare.py", "tables.py"
+}  # fmt: skip
 
 
 def _benches() -> list[Path]:
