@@ -42,7 +42,6 @@ from highland.enterprises.imports.staging import (
     insert_frame,
     load_stage,
     stage_enterprise,
-    uscc_ids,
 )
 from highland.enterprises.models import (
     Enterprise,
@@ -130,12 +129,12 @@ def _merge_enterprises(
     """Insert the new enterprises and update the changed ones from the staged file."""
     # long: the merge is one sequence of set-based statements over the staging
     # table (stage, match, insert, update, audit) that share its state; each step is commented.
-    ids = uscc_ids(session, typed.get_column("uscc"))
-    typed = typed.join(ids, on="uscc", how="left").rename({ROW: "row"})
     stage = stage_enterprise()
-    load_stage(session, stage, typed)
+    load_stage(session, stage, typed.rename({ROW: "row"}))
     session.execute(text(f"CREATE UNIQUE INDEX ux_{stage.name}_uscc ON {stage.name} (uscc)"))
     e = table_of(Enterprise)
+    # The ids of the enterprises already registered, through the registry's unique index.
+    session.execute(update(stage).values(eid=e.c.id).where(e.c.uscc == stage.c.uscc))
     compare = [c for c in present if c in e.c]
     details: list[Change] = []
     if compare:
