@@ -203,12 +203,8 @@ def _merge_enterprises(
     # Remember which enterprises were created or renamed: their names need indexing.
     session.execute(
         update(stage)
-        .values(
-            eid=select(e.c.id).where(e.c.uscc == stage.c.uscc).scalar_subquery(),
-            fresh=True,
-            reindex=True,
-        )
-        .where(stage.c.eid.is_(None))
+        .values(eid=e.c.id, fresh=True, reindex=True)
+        .where(e.c.uscc == stage.c.uscc, stage.c.eid.is_(None))
     )
     result.unchanged = typed.height - result.created - result.updated
     return details

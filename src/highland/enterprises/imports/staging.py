@@ -117,6 +117,9 @@ def load_stage(session: Session, table: Table, frame: pl.DataFrame) -> None:
         pages = raw.execute("PRAGMA main.cache_size").fetchone()[0]
         raw.execute(f"PRAGMA temp.cache_size = {int(pages)}")
     insert_frame(session, table, frame)
+    if conn.dialect.name == "postgresql":
+        # No autovacuum for temporary tables: without statistics the planner guesses its size.
+        conn.exec_driver_sql(f"ANALYZE {table.name}")
 
 
 def insert_frame(session: Session, table: Table, frame: pl.DataFrame) -> None:
