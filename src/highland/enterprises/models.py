@@ -148,9 +148,11 @@ class NameGram(Base):
 
     gram: Mapped[str] = mapped_column(String(2))
     # Derived from the enterprise's name by the import, in the same transaction: no foreign
-    # key (checking 11 million rows one by one cost more than building them; migration 0017).
-    # Searches join back to the enterprise, so rows of a deleted enterprise are never shown.
-    enterprise_id: Mapped[int] = mapped_column(Integer, index=True)
+    # key and no index of its own (checking 11 million rows one by one, and building a second
+    # index of them, cost more than the rows; migration 0017). A renamed enterprise's old rows
+    # are found from its old name, by primary key. Searches join back to the enterprise, so
+    # rows of a deleted enterprise are never shown.
+    enterprise_id: Mapped[int] = mapped_column(Integer)
 
 
 class ImportRun(Base):

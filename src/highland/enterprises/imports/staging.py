@@ -91,6 +91,14 @@ def _make_stage_financial() -> Table:
     )
 
 
+# The name-index rows of renamed enterprises' old names (see names.unindex_names).
+STAGE_GRAM = Table(
+    "stage_gram",
+    _stage_meta,
+    Column("gram", String(2)),
+    Column("enterprise_id", Integer),
+    prefixes=["TEMPORARY"],
+)
 STAGE_USCC = Table("stage_uscc", _stage_meta, Column("uscc", String(18)), prefixes=["TEMPORARY"])
 STAGE_ENTERPRISE = _make_stage_enterprise()
 STAGE_FINANCIAL = _make_stage_financial()

@@ -1,9 +1,12 @@
-"""The name index is derived data: no foreign key on enterprise_name_gram.enterprise_id
+"""The name index is derived data: no foreign key and no index by enterprise on
+enterprise_name_gram
 
 Its rows are built by the import from the names of enterprises it has just written, in the
 same transaction; checking each of the 11 million rows of a million names against the
-enterprise table cost more than half of building the index. Searches join it back to the
-enterprise table, so a row left behind by a deleted enterprise is never shown.
+enterprise table, and building a second index of them by enterprise, cost more than the rows
+themselves. A renamed enterprise's old rows are found from its old name, by primary key.
+Searches join the rows back to the enterprise table, so a row left behind by a deleted
+enterprise is never shown.
 
 Revision ID: 0017_name_gram_derived
 Revises: 0016
@@ -43,10 +46,11 @@ def _rebuild_sqlite(with_fk: bool) -> None:
         "INSERT INTO _enterprise_name_gram_new (gram, enterprise_id) "
         f"SELECT gram, enterprise_id FROM enterprise_name_gram {keep} ORDER BY gram, enterprise_id"
     )
-    op.drop_index(INDEX, table_name="enterprise_name_gram")
+    op.drop_index(INDEX, table_name="enterprise_name_gram", if_exists=True)
     op.drop_table("enterprise_name_gram")
     op.rename_table("_enterprise_name_gram_new", "enterprise_name_gram")
-    op.create_index(INDEX, "enterprise_name_gram", ["enterprise_id"], unique=False)
+    if with_fk:
+        op.create_index(INDEX, "enterprise_name_gram", ["enterprise_id"], unique=False)
 
 
 def upgrade() -> None:
@@ -54,6 +58,7 @@ def upgrade() -> None:
         _rebuild_sqlite(with_fk=False)
     else:
         op.drop_constraint(FK, "enterprise_name_gram", type_="foreignkey")
+        op.drop_index(INDEX, table_name="enterprise_name_gram")
 
 
 def downgrade() -> None:
@@ -67,3 +72,4 @@ def downgrade() -> None:
         op.create_foreign_key(
             FK, "enterprise_name_gram", "enterprise", ["enterprise_id"], ["id"], ondelete="CASCADE"
         )
+        op.create_index(INDEX, "enterprise_name_gram", ["enterprise_id"], unique=False)
