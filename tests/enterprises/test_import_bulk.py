@@ -98,3 +98,14 @@ def test_scratch_files_are_detached_when_the_connection_is_returned(engine, monk
     with engine.connect() as c:
         names = [r[1] for r in c.exec_driver_sql("PRAGMA database_list")]
         assert not any(n.startswith("highland_bulk_") for n in names)
+
+
+def test_a_deleted_enterprise_leaves_no_name_rows_to_the_next(sessions, db):  # type: ignore[no-untyped-def]
+    _import(sessions, "enterprises", to_csv([ent_row(1), ent_row(2)], ENT_HEADER))
+    last = db.scalars(select(Enterprise).order_by(Enterprise.id.desc())).first()
+    db.execute(text("DELETE FROM enterprise WHERE id = :id"), {"id": last.id})
+    db.commit()
+    _import(sessions, "enterprises", to_csv([ent_row(3, name="无锡新来公司")], ENT_HEADER))
+    new = db.scalars(select(Enterprise).where(Enterprise.name == "无锡新来公司")).one()
+    grams = {g for g, eid in _stored(db)["grams"] if eid == new.id}
+    assert grams == {"无锡", "锡新", "新来", "来公", "公司"}

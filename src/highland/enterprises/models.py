@@ -150,8 +150,8 @@ class NameGram(Base):
     # Derived from the enterprise's name by the import, in the same transaction: no foreign
     # key and no index of its own (checking 11 million rows one by one, and building a second
     # index of them, cost more than the rows; migration 0017). A renamed enterprise's old rows
-    # are found from its old name, by primary key. Searches join back to the enterprise, so
-    # rows of a deleted enterprise are never shown.
+    # are found from its old name, by primary key. Searches join back to the enterprise; on
+    # SQLite, which reuses the highest id, a trigger deletes a deleted enterprise's rows.
     enterprise_id: Mapped[int] = mapped_column(Integer)
 
 

@@ -53,9 +53,19 @@ def _rebuild_sqlite(with_fk: bool) -> None:
         op.create_index(INDEX, "enterprise_name_gram", ["enterprise_id"], unique=False)
 
 
+# SQLite reuses the highest id after a delete: a deleted enterprise's rows must not pass to
+# the next one (no product path deletes an enterprise; the trigger keeps the index exact if
+# one is deleted by hand). PostgreSQL's ids come from a sequence and are never reused.
+TRIGGER = "name_gram_enterprise_del"
+
+
 def upgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
         _rebuild_sqlite(with_fk=False)
+        op.execute(
+            f"CREATE TRIGGER {TRIGGER} AFTER DELETE ON enterprise BEGIN "
+            "DELETE FROM enterprise_name_gram WHERE enterprise_id = OLD.id; END"
+        )
     else:
         op.drop_constraint(FK, "enterprise_name_gram", type_="foreignkey")
         op.drop_index(INDEX, table_name="enterprise_name_gram")
@@ -63,6 +73,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
+        op.execute(f"DROP TRIGGER IF EXISTS {TRIGGER}")
         _rebuild_sqlite(with_fk=True)
     else:
         op.execute(
