@@ -149,6 +149,28 @@ def test_import_refusal_exit_status_and_report(env: Path) -> None:
     assert run("import", "financials", str(fins))[0] == 0
 
 
+def test_import_several_files_in_turn_stops_at_the_first_refused(env: Path) -> None:
+    run("init")
+    parts = [env / f"part-{i}.csv" for i in range(3)]
+    parts[0].write_bytes(to_csv([ent_row(1), ent_row(2)], ENT_HEADER))
+    parts[1].write_bytes(to_csv([ent_row(3)], ENT_HEADER))
+    parts[2].write_bytes(to_csv([ent_row(4, founded_on="2020-02-30")], ENT_HEADER))
+    report = env / "report.csv"
+    code, out = run("import", "enterprises", *map(str, parts), "--report", str(report))
+    assert code == 1, out
+    assert "[1/3] part-0.csv" in out and "[3/3] part-2.csv" in out
+    assert out.count("新增 2") == 1 and out.count("新增 1") == 1 and "未写入任何内容" in out
+    assert (env / "report-part-2.csv").exists() and not report.exists()
+    # A refused file in the middle: the ones after it are not imported.
+    fins = [env / "f-0.csv", env / "f-1.csv"]
+    fins[0].write_bytes(to_csv([fin_row(9, 2024)], FIN_HEADER))  # no such enterprise
+    fins[1].write_bytes(to_csv([fin_row(1, 2024)], FIN_HEADER))
+    code, out = run("import", "financials", *map(str, fins))
+    assert code == 1 and "[2/2]" not in out and "其后 1 个文件未导入" in out, out
+    code, out = run("import", "financials", *map(str, reversed(fins)), "--skip-invalid")
+    assert code == 0 and out.count("新增 1") == 1 and "拒绝 1" in out, out
+
+
 @pytest.mark.parametrize(
     ("args", "needle"),
     [

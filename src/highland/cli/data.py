@@ -29,6 +29,34 @@ def _report(result: object, report: Path | None) -> None:
         say("cli.data.report_written", file=str(report))
 
 
+def _run_imports(
+    kind: str,
+    files: list[Path],
+    dry_run: bool,
+    skip_invalid: bool,
+    report: Path | None,
+    source: str = "statistics",
+) -> None:
+    """Import the files one after another, each as its own import (its own transaction, audit
+    entry and report), in one process: a registry split into files within the upload limit
+    is imported without starting the command again for every part. Stops at the first file
+    that is refused; the files before it stay imported."""
+    for path in files:
+        if not path.exists() or not path.is_file():
+            raise fail("cli.no_such_file", file=str(path))
+    init_db()
+    for number, path in enumerate(files, 1):
+        if len(files) > 1:
+            say("cli.data.part", n=number, total=len(files), file=path.name)
+        mine = report
+        if report is not None and len(files) > 1:  # one report per file, named after it
+            mine = report.with_name(f"{report.stem}-{path.stem}{report.suffix}")
+        if not _run_import(kind, path, dry_run, skip_invalid, mine, source):
+            if number < len(files):
+                say("cli.data.stopped", left=len(files) - number)
+            raise typer.Exit(1)
+
+
 def _run_import(
     kind: str,
     file: Path,
@@ -36,10 +64,8 @@ def _run_import(
     skip_invalid: bool,
     report: Path | None,
     source: str = "statistics",
-) -> None:
-    if not file.exists() or not file.is_file():
-        raise fail("cli.no_such_file", file=str(file))
-    init_db()
+) -> bool:
+    """Import one file and tell what it did; False when it was refused."""
     data = file.read_bytes()
     try:
         with progress() as bar:
@@ -88,8 +114,7 @@ def _run_import(
         rejected=result.rejected,
         status=words(status),
     )
-    if result.errors and not skip_invalid:
-        raise typer.Exit(1)
+    return not (result.errors and not skip_invalid)
 
 
 DRY = Annotated[bool, typer.Option("--dry-run", help="Validate and count; write nothing.")]
@@ -99,17 +124,20 @@ SKIP = Annotated[
 REPORT = Annotated[Path | None, typer.Option("--report", help="Write the row report (CSV) here.")]
 
 
+FILES = Annotated[list[Path], typer.Argument(help="The CSV or XLSX files, imported in turn.")]
+
+
 @import_app.command("enterprises")
 def import_enterprises(
-    file: Path, dry_run: DRY = False, skip_invalid: SKIP = False, report: REPORT = None
+    files: FILES, dry_run: DRY = False, skip_invalid: SKIP = False, report: REPORT = None
 ) -> None:
     """Import enterprises (uscc, name, district_code, industry_code, founded_on, …)."""
-    _run_import("enterprises", file, dry_run, skip_invalid, report)
+    _run_imports("enterprises", files, dry_run, skip_invalid, report)
 
 
 @import_app.command("financials")
 def import_financials(
-    file: Path,
+    files: FILES,
     dry_run: DRY = False,
     skip_invalid: SKIP = False,
     report: REPORT = None,
@@ -120,7 +148,7 @@ def import_financials(
     """Import yearly figures (uscc, year, revenue, …); money in yuan, empty = missing."""
     if source not in SOURCES:
         raise fail("cli.data.bad_source", 2, choices=", ".join(SOURCES))
-    _run_import("financials", file, dry_run, skip_invalid, report, source)
+    _run_imports("financials", files, dry_run, skip_invalid, report, source)
 
 
 @export_app.command("enterprises")

@@ -147,9 +147,12 @@ class NameGram(Base):
     )
 
     gram: Mapped[str] = mapped_column(String(2))
-    enterprise_id: Mapped[int] = mapped_column(
-        ForeignKey("enterprise.id", ondelete="CASCADE"), index=True
-    )
+    # Derived from the enterprise's name by the import, in the same transaction: no foreign
+    # key and no index of its own (checking 11 million rows one by one, and building a second
+    # index of them, cost more than the rows; migration 0017). A renamed enterprise's old rows
+    # are found from its old name, by primary key. Searches join back to the enterprise; on
+    # SQLite, which reuses the highest id, a trigger deletes a deleted enterprise's rows.
+    enterprise_id: Mapped[int] = mapped_column(Integer)
 
 
 class ImportRun(Base):

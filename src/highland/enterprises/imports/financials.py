@@ -109,31 +109,25 @@ def import_financial_frame(
     result.rejected = bad.len()
     typed = typed.filter(~pl.col(ROW).is_in(bad.to_list())).rename({ROW: "row"})
     progress("merge", 0, typed.height)
-    details = _merge_financials(session, result, typed)
+    # The file's enterprises: what the merge compares against, and whose size class changes.
     touched = STAGE_FINANCIAL_IDS
     load_stage(session, touched, typed.select(pl.col("eid").unique().sort()))
+    details = _merge_financials(session, result, typed)
     refresh_size_classes(session, select(touched.c.eid))
     drop_stages(session, stage_financial(), touched)
     progress("done", typed.height, typed.height)
     return finish_run(session, actor, result, sha256, details)
 
 
-def _existing_years(session: Session, typed: pl.DataFrame) -> pl.DataFrame:
-    """(eid, year) of the stored figures of the file's enterprises."""
-    schema = {"eid": pl.Int64, "year": pl.Int64}
-    if typed.height > 20_000:
-        rows = fetch_all(session, "SELECT enterprise_id, year FROM enterprise_financial")
-    else:
-        f = table_of(Financial)
-        eids = typed.get_column("eid").unique().to_list()
-        rows = []
-        for start in range(0, len(eids), 900):
-            rows += session.execute(
-                select(f.c.enterprise_id, f.c.year).where(
-                    f.c.enterprise_id.in_(eids[start : start + 900])
-                )
-            ).all()
-    return pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
+def _existing_years(session: Session) -> pl.DataFrame:
+    """(eid, year) of the stored figures of the file's enterprises (staged in
+    STAGE_FINANCIAL_IDS): found through the (enterprise, year) index, not by reading them all."""
+    rows = fetch_all(
+        session,
+        "SELECT f.enterprise_id, f.year FROM stage_financial_eid AS s "
+        "JOIN enterprise_financial AS f ON f.enterprise_id = s.eid",
+    )
+    return pl.DataFrame(rows, schema={"eid": pl.Int64, "year": pl.Int64}, orient="row")
 
 
 def _merge_financials(session: Session, result: ImportResult, typed: pl.DataFrame) -> list[Change]:
@@ -145,7 +139,7 @@ def _merge_financials(session: Session, result: ImportResult, typed: pl.DataFram
     f = table_of(Financial)
     compare = [c for c in typed.columns if c in f.c and c not in ("year",)]
     cols = ["year", *compare]
-    stored = _existing_years(session, typed)
+    stored = _existing_years(session)
     known = typed.join(stored, on=["eid", "year"], how="semi", maintain_order="left")
     fresh = typed.join(stored, on=["eid", "year"], how="anti", maintain_order="left")
     stage = stage_financial()

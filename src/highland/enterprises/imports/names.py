@@ -10,10 +10,18 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    true,
+    tuple_,
 )
 from sqlalchemy.orm import Session
 
-from highland.enterprises.imports.staging import fetch_all, insert_frame, stage_enterprise
+from highland.enterprises.imports.staging import (
+    STAGE_GRAM,
+    fetch_all,
+    insert_frame,
+    load_stage,
+    stage_enterprise,
+)
 from highland.enterprises.models import (
     Enterprise,
     NameGram,
@@ -21,42 +29,58 @@ from highland.enterprises.models import (
 from highland.platform.db import table_of
 
 
-def index_names(session: Session) -> None:
-    """Rebuild the two-character name index of the created and renamed enterprises."""
+def unindex_names(session: Session) -> None:
+    """Remove the name-index rows of the renamed enterprises (marked `reindex` in the stage
+    before the new enterprises are), computed from the names still stored: by primary key,
+    so the index needs no second index by enterprise."""
     stage = stage_enterprise()
     g = table_of(NameGram)
-    e = table_of(Enterprise)
-    todo = select(stage.c.eid).where(stage.c.reindex.is_(True))
-    session.execute(delete(g).where(g.c.enterprise_id.in_(todo)))
-    if session.get_bind().dialect.name != "postgresql":
-        _index_names_sqlite(session)
+    if session.get_bind().dialect.name == "postgresql":
+        old = _grams_sql(stage)
+    else:
+        grams = _grams(_reindexed_names(session))
+        if not grams.height:
+            return
+        load_stage(session, STAGE_GRAM, grams)
+        old = select(STAGE_GRAM.c.gram, STAGE_GRAM.c.enterprise_id)
+    session.execute(delete(g).where(tuple_(g.c.gram, g.c.enterprise_id).in_(old)))
+
+
+def index_names(session: Session) -> None:
+    """Index the names of the created and renamed enterprises (their old rows are gone)."""
+    g = table_of(NameGram)
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            insert(g).from_select(["gram", "enterprise_id"], _grams_sql(stage_enterprise()))
+        )
         return
-    nums: Any = select(func.generate_series(1, 199).label("i")).subquery()
+    grams = _grams(_reindexed_names(session))
+    if grams.height:
+        insert_frame(session, g, grams)
+
+
+def _grams_sql(stage: Any) -> Any:
+    """The (gram, enterprise_id) pairs of the staged enterprises marked `reindex`, from the
+    names stored now (PostgreSQL): characters 1–199, each name's positions generated for that
+    name only (a join to a fixed 1..199 series made 40 M candidate rows for 200 k names)."""
+    e = table_of(Enterprise)
     name = func.lower(e.c.name)
+    last = func.least(func.length(name) - 1, 199)
+    nums: Any = func.generate_series(1, last).table_valued("i").render_derived().lateral()
     piece = func.substr(name, nums.c.i, 2)
-    grams = (
-        select(piece.label("gram"), e.c.id)
+    return (
+        select(piece.label("gram"), e.c.id.label("enterprise_id"))
         .select_from(e.join(stage, stage.c.eid == e.c.id))
-        .join(nums, nums.c.i < func.length(name))
+        .join(nums, true())
         .where(stage.c.reindex.is_(True))
         .where(func.length(func.trim(piece)) == 2)
         .distinct()
+        .order_by(piece, e.c.id)  # the primary key's order
     )
-    session.execute(insert(g).from_select(["gram", "enterprise_id"], grams))
 
 
-_ASCII_UPPER = [chr(c) for c in range(ord("A"), ord("Z") + 1)]
-_ASCII_LOWER = [c.lower() for c in _ASCII_UPPER]
-GRAM_INDEX_REBUILD_ROWS = 100_000  # bulk loads of names rebuild the gram → id index once
-
-
-def _index_names_sqlite(session: Session) -> None:
-    """The grams computed with Polars and inserted in primary-key order.
-
-    Exactly what the SQL of the PostgreSQL branch gives on SQLite: SQLite's lower() folds
-    ASCII letters only and trim() strips spaces only; characters 1–199, as there.
-    """
-    names = pl.DataFrame(
+def _reindexed_names(session: Session) -> pl.DataFrame:
+    return pl.DataFrame(
         fetch_all(
             session,
             "SELECT s.eid, e.name FROM stage_enterprise AS s "
@@ -65,8 +89,18 @@ def _index_names_sqlite(session: Session) -> None:
         schema={"enterprise_id": pl.Int64, "name": pl.String},
         orient="row",
     ).sort("enterprise_id")
-    if not names.height:
-        return
+
+
+_ASCII_UPPER = [chr(c) for c in range(ord("A"), ord("Z") + 1)]
+_ASCII_LOWER = [c.lower() for c in _ASCII_UPPER]
+
+
+def _grams(names: pl.DataFrame) -> pl.DataFrame:
+    """The (gram, enterprise_id) pairs of the names, in primary-key order (SQLite).
+
+    Exactly what the SQL of the PostgreSQL branch gives on SQLite: SQLite's lower() folds
+    ASCII letters only and trim() strips spaces only; characters 1–199, as there.
+    """
     low = pl.col("name").str.replace_many(_ASCII_UPPER, _ASCII_LOWER)
     grams = (
         names.select(
@@ -93,15 +127,4 @@ def _index_names_sqlite(session: Session) -> None:
         pl.col("enterprise_id") == pl.col("enterprise_id").shift(1)
     )
     grams = grams.filter(~repeated.fill_null(False)).drop("__key")
-    g = table_of(NameGram)
-    registry = session.execute(select(func.count()).select_from(table_of(Enterprise))).scalar_one()
-    rebuild = names.height >= GRAM_INDEX_REBUILD_ROWS and 2 * names.height >= registry
-    if rebuild:
-        # A bulk load: inserting into the secondary index in id order while the table is
-        # filled in gram order costs more than building the index once afterwards.
-        for index in g.indexes:
-            index.drop(session.connection())
-    insert_frame(session, g, grams)
-    if rebuild:
-        for index in g.indexes:
-            index.create(session.connection())
+    return grams

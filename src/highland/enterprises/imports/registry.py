@@ -23,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from highland.enterprises import validate
-from highland.enterprises.imports.names import index_names
+from highland.enterprises.imports.names import index_names, unindex_names
 from highland.enterprises.imports.outcome import (
     PER_ROW_AUDIT_LIMIT,
     ImportResult,
@@ -42,7 +42,6 @@ from highland.enterprises.imports.staging import (
     insert_frame,
     load_stage,
     stage_enterprise,
-    uscc_ids,
 )
 from highland.enterprises.models import (
     Enterprise,
@@ -130,12 +129,12 @@ def _merge_enterprises(
     """Insert the new enterprises and update the changed ones from the staged file."""
     # long: the merge is one sequence of set-based statements over the staging
     # table (stage, match, insert, update, audit) that share its state; each step is commented.
-    ids = uscc_ids(session, typed.get_column("uscc"))
-    typed = typed.join(ids, on="uscc", how="left").rename({ROW: "row"})
     stage = stage_enterprise()
-    load_stage(session, stage, typed)
+    load_stage(session, stage, typed.rename({ROW: "row"}))
     session.execute(text(f"CREATE UNIQUE INDEX ux_{stage.name}_uscc ON {stage.name} (uscc)"))
     e = table_of(Enterprise)
+    # The ids of the enterprises already registered, through the registry's unique index.
+    _set_ids(session, stage, None)
     compare = [c for c in present if c in e.c]
     details: list[Change] = []
     if compare:
@@ -164,6 +163,7 @@ def _merge_enterprises(
                     )
                 )
             )
+            unindex_names(session)  # from the old names, before they are overwritten
         if changed_rows:
             now = utcnow()
             session.execute(
@@ -189,7 +189,10 @@ def _merge_enterprises(
             literal(now, e.c.created_at.type),
             literal(now, e.c.updated_at.type),
             literal(1),
-        ).where(stage.c.eid.is_(None)),
+        )
+        .where(stage.c.eid.is_(None))
+        # In USCC order: the unique index then grows page by page instead of at random.
+        .order_by(stage.c.uscc),
     )
     # Counted before inserting: drivers differ in what rowcount says for INSERT … SELECT.
     created = session.execute(
@@ -202,17 +205,24 @@ def _merge_enterprises(
             after = {c: r[c] for c in ("uscc", *new_cols) if r[c] is not None}
             details.append(Change("create", "enterprise", r["uscc"], None, after))
     # Remember which enterprises were created or renamed: their names need indexing.
-    session.execute(
-        update(stage)
-        .values(
-            eid=select(e.c.id).where(e.c.uscc == stage.c.uscc).scalar_subquery(),
-            fresh=True,
-            reindex=True,
-        )
-        .where(stage.c.eid.is_(None))
-    )
+    _set_ids(session, stage, stage.c.eid.is_(None), fresh=True, reindex=True)
     result.unchanged = typed.height - result.created - result.updated
     return details
+
+
+def _set_ids(session: Session, stage: Any, where: Any, **values: Any) -> None:
+    """Give the staged rows (those matching `where`) their enterprise's id, by USCC."""
+    e = table_of(Enterprise)
+    if session.get_bind().dialect.name == "postgresql":  # one join (UPDATE … FROM)
+        stmt = update(stage).values(eid=e.c.id, **values).where(e.c.uscc == stage.c.uscc)
+    else:  # one lookup in the unique index a row (SQLite may otherwise scan the registry)
+        found = select(e.c.id).where(e.c.uscc == stage.c.uscc)
+        stmt = update(stage).values(eid=found.scalar_subquery(), **values)
+        if where is None:
+            stmt = stmt.where(found.exists())
+    if where is not None:
+        stmt = stmt.where(where)
+    session.execute(stmt)
 
 
 def _qualification_keys(df: pl.DataFrame) -> pl.DataFrame:
@@ -245,8 +255,13 @@ def _merge_qualifications(
     ).all()
     old = pl.DataFrame(
         [tuple(r) for r in existing],
-        schema={"uscc": pl.String, "code": pl.String, "level": pl.String, "valid_from": pl.Date,
-                "valid_to": pl.Date},  # fmt: skip
+        schema={
+            "uscc": pl.String,
+            "code": pl.String,
+            "level": pl.String,
+            "valid_from": pl.Date,
+            "valid_to": pl.Date,
+        },  # fmt: skip
         orient="row",
     )
     new = quals.select("uscc", "code", "level", "valid_from", "valid_to")

@@ -3,7 +3,6 @@ in set-based SQL."""
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any
 
 import polars as pl
@@ -21,6 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from highland.enterprises.imports.bulk import load_rows
 from highland.enterprises.models import (
     Enterprise,
 )
@@ -91,6 +91,15 @@ def _make_stage_financial() -> Table:
     )
 
 
+# The name-index rows of renamed enterprises' old names (see names.unindex_names).
+STAGE_GRAM = Table(
+    "stage_gram",
+    _stage_meta,
+    Column("gram", String(2)),
+    Column("enterprise_id", Integer),
+    prefixes=["TEMPORARY"],
+)
+STAGE_USCC = Table("stage_uscc", _stage_meta, Column("uscc", String(18)), prefixes=["TEMPORARY"])
 STAGE_ENTERPRISE = _make_stage_enterprise()
 STAGE_FINANCIAL = _make_stage_financial()
 STAGE_FINANCIAL_IDS = _make_stage_financial_ids()
@@ -116,52 +125,15 @@ def load_stage(session: Session, table: Table, frame: pl.DataFrame) -> None:
         pages = raw.execute("PRAGMA main.cache_size").fetchone()[0]
         raw.execute(f"PRAGMA temp.cache_size = {int(pages)}")
     insert_frame(session, table, frame)
+    if conn.dialect.name == "postgresql":
+        # No autovacuum for temporary tables: without statistics the planner guesses its size.
+        conn.exec_driver_sql(f"ANALYZE {table.name}")
 
 
 def insert_frame(session: Session, table: Table, frame: pl.DataFrame) -> None:
-    """Bulk-insert the frame's columns that the table has (COPY on PostgreSQL).
-
-    SQLite gets multi-row INSERT … VALUES statements filled column by column: far fewer
-    statement executions and Python tuples than one executemany row per row.
-    """
-    conn = session.connection()
+    """Bulk-insert the frame's columns that the table has (see bulk.load_rows)."""
     cols = [c.name for c in table.columns if c.name in frame.columns]
-    frame = frame.select(cols)
-    if not frame.height:
-        return
-    if conn.dialect.name == "postgresql":
-        raw: Any = conn.connection.driver_connection
-        with (
-            raw.cursor() as cur,
-            cur.copy(f"COPY {table.name} ({', '.join(cols)}) FROM STDIN") as copy,
-        ):
-            for row in frame.iter_rows():
-                copy.write_row(row)
-        return
-    # What SQLAlchemy would store: dates as ISO text (booleans are already 0/1 to sqlite3).
-    frame = frame.with_columns(
-        pl.col(c).dt.to_string("%Y-%m-%d") for c, t in frame.schema.items() if t == pl.Date
-    )
-    raw = conn.connection.driver_connection
-    width = len(cols)
-    limit = raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-    per_statement = max(1, min(500, limit // width))
-    head = f"INSERT INTO {table.name} ({', '.join(cols)}) VALUES "
-    one = "(" + ", ".join("?" for _ in cols) + ")"
-    many_sql = head + ", ".join(one for _ in range(per_statement))
-    cursor = raw.cursor()
-    step = per_statement * width
-    for chunk in frame.iter_slices(100 * per_statement):
-        flat: list[Any] = [None] * (chunk.height * width)
-        for j, name in enumerate(cols):
-            flat[j::width] = chunk.get_column(name).to_list()
-        full = len(flat) - len(flat) % step
-        if full:
-            cursor.executemany(many_sql, (flat[i : i + step] for i in range(0, full, step)))
-        if full < len(flat):
-            rest = flat[full:]
-            cursor.execute(head + ", ".join(one for _ in range(len(rest) // width)), rest)
-    cursor.close()
+    load_rows(session, table.name, frame.select(cols))
 
 
 def drop_stages(session: Session, *tables: Table) -> None:
@@ -182,20 +154,24 @@ def fetch_all(session: Session, sql: str) -> list[tuple[Any, ...]]:
 
 
 def uscc_ids(session: Session, usccs: pl.Series) -> pl.DataFrame:
-    """Map USCCs to enterprise ids: by lookup for small files, by one scan for large ones."""
+    """Map USCCs to enterprise ids: by lookup for small files; for large ones the file's codes
+    are staged and joined to the registry's unique index (not every enterprise read)."""
     schema = {"uscc": pl.String, "eid": pl.Int64}
-    if usccs.len() > 20_000:
-        rows = fetch_all(session, "SELECT uscc, id FROM enterprise")
+    values = usccs.drop_nulls().unique()
+    if values.len() > 20_000:
+        load_stage(session, STAGE_USCC, values.sort().to_frame("uscc"))
+        rows = fetch_all(
+            session,
+            "SELECT e.uscc, e.id FROM stage_uscc AS s JOIN enterprise AS e ON e.uscc = s.uscc",
+        )
+        drop_stages(session, STAGE_USCC)
     else:
-        values = usccs.drop_nulls().unique().to_list()
+        codes = values.to_list()
         rows = []
-        for start in range(0, len(values), 900):
+        for start in range(0, len(codes), 900):
             rows += session.execute(
                 select(Enterprise.uscc, Enterprise.id).where(
-                    Enterprise.uscc.in_(values[start : start + 900])
+                    Enterprise.uscc.in_(codes[start : start + 900])
                 )
             ).all()
     return pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
-
-
-# ------------------------------------------------------------ entry points ----
