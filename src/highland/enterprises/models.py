@@ -184,3 +184,19 @@ class ImportReport(Base):
     user_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     csv_text: Mapped[str] = mapped_column(Text)
+
+
+class EnterpriseChange(Base):
+    """The change log of the enterprises' portraits: database triggers add one row for every
+    write to a table a portrait is read from (the enterprise, its figures, qualifications,
+    chain links and high-growth lines), with the enterprise's id; `enterprise_id` None means
+    a change no single enterprise holds (an enterprise deleted or its USCC changed, a chain or
+    a high-growth list changed: everything is to be read again). `seq` grows in commit order
+    (writers take turns), so "changed since seq N" is exact: the portrait snapshots and the
+    chains' figures rebuild only the enterprises changed since they were built."""
+
+    __tablename__ = "enterprise_change"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, index=True)
+    enterprise_id: Mapped[int | None] = mapped_column(BigInteger)

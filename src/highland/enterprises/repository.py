@@ -28,6 +28,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from highland.enterprises import scale
 from highland.enterprises.models import (
     Enterprise,
+    EnterpriseChange,
     Financial,
     ImportRun,
     NameGram,
@@ -496,3 +497,45 @@ def import_runs(session: Session, limit: int = 5) -> list[ImportRun]:
     """The newest import runs, newest first."""
     stmt = select(ImportRun).order_by(ImportRun.at.desc(), ImportRun.id.desc()).limit(limit)
     return list(session.scalars(stmt))
+
+
+# --------------------------------------------------------------------------- the change log
+
+
+def change_seq(session: Session) -> int:
+    """The newest position of the enterprises' change log the session sees (0: none yet)."""
+    return int(session.scalar(select(func.max(EnterpriseChange.seq))) or 0)
+
+
+def changed_since(session: Session, seq: int, limit: int) -> list[int] | None:
+    """The ids of the enterprises changed after position `seq` of the change log, sorted;
+    None when a change touched everything (or the log no longer reaches back to `seq`, or
+    more than `limit` enterprises changed): then everything is to be read again."""
+    floor = session.scalar(select(func.min(EnterpriseChange.seq)))
+    if floor is not None and floor > seq + 1 and seq < int(
+        session.scalar(select(func.max(EnterpriseChange.seq))) or 0
+    ):
+        return None  # pruned past seq: what changed in between is not known any more
+    c = EnterpriseChange.__table__.c
+    whole = session.scalar(
+        select(c.id).where(c.seq > seq, c.enterprise_id.is_(None)).limit(1)
+    )
+    if whole is not None:
+        return None
+    ids = session.scalars(
+        select(c.enterprise_id).where(c.seq > seq).distinct().limit(limit + 1)
+    ).all()
+    if len(ids) > limit:
+        return None
+    return sorted(int(i) for i in ids)
+
+
+def prune_changes(session: Session, below: int) -> int:
+    """Forget the log's entries before position `below` (the newest is always kept, so that
+    the positions keep growing); how many were removed."""
+    newest = change_seq(session)
+    below = min(below, newest)
+    result = session.execute(
+        EnterpriseChange.__table__.delete().where(EnterpriseChange.__table__.c.seq < below)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
