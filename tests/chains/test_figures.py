@@ -193,18 +193,18 @@ def test_one_long_session_builds_once(tmp_path: Path, monkeypatch: pytest.Monkey
         chain = build(s)["chain"].id
         s.commit()
     calls = {"registry": 0, "links": 0}
-    real_cells, real_chains = figures.registry_cells, figures.chain_figures
+    real_cells, real_chains = figures.cells_from, figures.figures_from
 
-    def cells(session: Session) -> pl.DataFrame:
+    def cells(*args: Any) -> pl.DataFrame:
         calls["registry"] += 1
-        return real_cells(session)
+        return real_cells(*args)
 
-    def chains(session: Session) -> pl.DataFrame:
+    def chains(*args: Any) -> pl.DataFrame:
         calls["links"] += 1
-        return real_chains(session)
+        return real_chains(*args)
 
-    monkeypatch.setattr(figures, "registry_cells", cells)
-    monkeypatch.setattr(figures, "chain_figures", chains)
+    monkeypatch.setattr(figures, "cells_from", cells)
+    monkeypatch.setattr(figures, "figures_from", chains)
     with factory() as s:
         for _ in range(3):
             analytics.analyse(s, chain)
@@ -234,14 +234,14 @@ def test_concurrent_readers_build_once(tmp_path: Path, monkeypatch: pytest.Monke
         chain = build(s)["chain"].id
         s.commit()
     calls = []
-    real = figures.registry_cells
+    real = figures.cells_from
 
-    def slow(session: Session) -> pl.DataFrame:
+    def slow(*args: Any) -> pl.DataFrame:
         calls.append(1)
         time.sleep(0.3)  # long enough for the other readers to arrive
-        return real(session)
+        return real(*args)
 
-    monkeypatch.setattr(figures, "registry_cells", slow)
+    monkeypatch.setattr(figures, "cells_from", slow)
     results: list[str] = []
 
     def reader() -> None:
