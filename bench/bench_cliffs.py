@@ -84,7 +84,10 @@ def changed_files(db: Path, n: int, seed: int, folder: Path) -> tuple[Path, Path
             "enterprise_financial g WHERE g.enterprise_id = f.enterprise_id)",
             chosen,
         ).fetchall()
-    ent_path, fin_path = folder / f"changed-{seed}-enterprises.csv", folder / f"changed-{seed}-f.csv"
+    ent_path, fin_path = (
+        folder / f"changed-{seed}-enterprises.csv",
+        folder / f"changed-{seed}-f.csv",
+    )
     with ent_path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(ENT_COLUMNS)
@@ -197,9 +200,13 @@ def measure(db: Path, rounds: int, changed: int, seed: int, folder: Path) -> dic
     engine.dispose()
     per_view = {name: {"median_s": round(median(v), 3), "runs_s": v} for name, v in times.items()}
     eight = [sum(times[f"indicators_chain{c}"][i] for c in range(1, 9)) for i in range(rounds)]
-    return {"warm_up_s": warm, "views": per_view, "imports": imports,
-            "indicators_eight_chains_median_s": round(median(eight), 3),
-            "over_goal": sorted(k for k, v in per_view.items() if v["median_s"] > GOAL_S)}  # fmt: skip
+    return {
+        "warm_up_s": warm,
+        "views": per_view,
+        "imports": imports,
+        "indicators_eight_chains_median_s": round(median(eight), 3),
+        "over_goal": sorted(k for k, v in per_view.items() if v["median_s"] > GOAL_S),
+    }
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:

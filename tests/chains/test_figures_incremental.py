@@ -39,8 +39,8 @@ def _write(s: Session, rng: random.Random, chain_id: int, step: int) -> None:
     target = rng.choice(ids)
     kind = step % 5
     if kind == 0:
-        s.execute(update(Financial).where(Financial.enterprise_id == target)
-                  .values(revenue=rng.randrange(1, 10**6), employees=rng.randrange(1, 900)))  # fmt: skip
+        values = {"revenue": rng.randrange(1, 10**6), "employees": rng.randrange(1, 900)}
+        s.execute(update(Financial).where(Financial.enterprise_id == target).values(**values))
     elif kind == 1:
         year = rng.choice([YEAR - 1, YEAR - 2, YEAR - 3])
         if s.scalar(select(Financial.id).where(Financial.enterprise_id == target,
@@ -58,7 +58,8 @@ def _write(s: Session, rng: random.Random, chain_id: int, step: int) -> None:
         ind = parse_industry(code)
         e = Enterprise(uscc=uscc(50_000 + rng.randrange(10**6)), name="新企业",
                        district_code="320115", industry_code=code,
-                       industry_section=ind.section, industry_division=ind.division, founded_on=date(2020, 1, 1))  # fmt: skip
+                       industry_section=ind.section, industry_division=ind.division,
+                       founded_on=date(2020, 1, 1))  # fmt: skip
         s.add(e)
         s.flush()
         s.add(Financial(enterprise_id=e.id, year=YEAR, revenue=rng.randrange(1, 10**6),

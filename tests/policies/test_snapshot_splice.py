@@ -53,10 +53,12 @@ def _write(db: Session, rng: random.Random, step: int) -> None:
         )
     elif kind == 1:
         db.execute(delete(Qualification).where(Qualification.enterprise_id == target))
-        db.add(Qualification(enterprise_id=target, code=rng.choice(["srdi", "little_giant", "tech_sme"]),
-                             valid_from=date(2024, 1, 1), valid_to=None))  # fmt: skip
+        code = rng.choice(["srdi", "little_giant", "tech_sme"])
+        db.add(Qualification(enterprise_id=target, code=code, valid_from=date(2024, 1, 1)))
     elif kind == 2:
-        add(db, 9000 + rng.randrange(10**6), figures={2024: {"revenue": 5 * 10**8, "employees": 40}})
+        add(
+            db, 9000 + rng.randrange(10**6), figures={2024: {"revenue": 5 * 10**8, "employees": 40}}
+        )
     elif kind == 3:
         db.execute(update(Enterprise).where(Enterprise.id == target).values(district_code="320102"))
     else:

@@ -378,8 +378,9 @@ def _rows(
     parts = [
         pl.DataFrame(
             [tuple(r) for r in session.execute(stmt.where(key.in_(ids[i : i + _BATCH])))],
-            schema=schema, orient="row",
-        )  # fmt: skip
+            schema=schema,
+            orient="row",
+        )
         for i in range(0, len(ids), _BATCH)
     ]
     return pl.concat(parts) if parts else pl.DataFrame(schema=schema)

@@ -7,8 +7,9 @@ from it: only the changed enterprises' rows are computed and stored (a spliced s
 `base_id` naming the one it splices into), so a write or an import of a thousand firms costs
 the next "who qualifies" a fraction of a second instead of rebuilding a million portraits.
 A snapshot is still never refreshed by itself: the newest of a date is what views read until
-someone rebuilds it (the page's button, `refresh`, or an official run). After MAX_DEPTH splices, or when a change touched everything (a chain, a high-growth list, a
-deleted enterprise), the snapshot is built whole again."""
+someone rebuilds it (the page's button, `refresh`, or an official run). After MAX_DEPTH
+splices, or when a change touched everything (a chain, a high-growth list, a deleted
+enterprise), the snapshot is built whole again."""
 
 from __future__ import annotations
 
@@ -52,13 +53,14 @@ def build_snapshot(
     """Freeze the registry's portraits as of a date (reused if identical to a stored one);
     spliced into `base` (a snapshot of the same date) when only some enterprises changed."""
     seq = registry.change_seq(session)  # read first: the rows read below are at least as new
-    if base is not None and base.as_of == as_of and base.change_seq is not None:
-        if _depth(session, base) < MAX_DEPTH:
-            changed = registry.changed_since(session, base.change_seq, MAX_CHANGED)
-            if changed == []:
-                return base  # nothing a portrait reads has changed
-            if changed is not None:
-                return _splice_snapshot(session, as_of, base, seq, changed)
+    spliceable = base is not None and base.as_of == as_of and base.change_seq is not None
+    if base is not None and spliceable and _depth(session, base) < MAX_DEPTH:
+        assert base.change_seq is not None
+        changed = registry.changed_since(session, base.change_seq, MAX_CHANGED)
+        if changed == []:
+            return base  # nothing a portrait reads has changed
+        if changed is not None:
+            return _splice_snapshot(session, as_of, base, seq, changed)
     frame = registry.portrait_frame(session, as_of).sort("uscc")
     data = _to_parquet(frame)
     sha = hashlib.sha256(data).hexdigest()
