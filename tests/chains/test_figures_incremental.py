@@ -14,7 +14,7 @@ from polars.testing import assert_frame_equal
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from highland.chains import figures
+from highland.chains import figures, inputs
 from highland.chains.models import Chain, EnterpriseSegment
 from highland.enterprises.models import Enterprise, Financial
 from highland.enterprises.service import seed_regions
@@ -68,6 +68,13 @@ def _write(s: Session, rng: random.Random, chain_id: int, step: int) -> None:
                                 evidence="manual", confidence=100, status="accepted"))  # fmt: skip
 
 
+def _same_as_whole(s: Session, got: figures.Figures, load: Any) -> None:
+    rows = load(s)  # every row read again
+    assert_frame_equal(got.cells, figures.cells_from(rows.enterprises, rows.financials))
+    whole = figures.figures_from(rows.links, figures.closure(s), rows.financials)
+    assert_frame_equal(got.chains, whole)
+
+
 def test_incremental_figures_equal_a_whole_build(
     own_database: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -79,17 +86,17 @@ def test_incremental_figures_equal_a_whole_build(
         chain = build(s)["chain"].id
         s.commit()
     figures._cache.clear()
-    figures._inputs.clear()
+    inputs.clear()
     with factory() as s:
         figures.current(s)  # reads every row once, and keeps them
     whole_reads: list[int] = []
-    real = figures.load_inputs
+    real = inputs.load
 
-    def counted(session: Session) -> figures.Inputs:
+    def counted(session: Session) -> inputs.Rows:
         whole_reads.append(1)
         return real(session)
 
-    monkeypatch.setattr(figures, "load_inputs", counted)
+    monkeypatch.setattr(inputs, "load", counted)
     rng = random.Random(18)
     for step in range(12):
         with factory() as s:
@@ -98,8 +105,7 @@ def test_incremental_figures_equal_a_whole_build(
             s.commit()
         with factory() as s:
             got = figures.current(s)
-            assert_frame_equal(got.cells, figures.registry_cells(s))
-            assert_frame_equal(got.chains, figures.chain_figures(s))
+            _same_as_whole(s, got, real)
     assert whole_reads == []  # every rebuild read only the changed enterprises
     with factory() as s:  # a chain's change touches every member: everything is read again
         s.execute(update(Chain).where(Chain.id == chain).values(name_en="IC"))
@@ -107,6 +113,5 @@ def test_incremental_figures_equal_a_whole_build(
         s.commit()
     with factory() as s:
         got = figures.current(s)
-        assert_frame_equal(got.cells, figures.registry_cells(s))
-        assert_frame_equal(got.chains, figures.chain_figures(s))
+        _same_as_whole(s, got, real)
     assert whole_reads == [1]

@@ -30,20 +30,12 @@ from datetime import datetime
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Select, delete, event, insert, select, text
+from sqlalchemy import delete, event, insert, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, SessionTransaction
 
-from highland.chains.models import (
-    Chain,
-    ChainFigure,
-    EnterpriseSegment,
-    FigureState,
-    RegistryCell,
-    Segment,
-)
-from highland.enterprises import public as enterprises
-from highland.enterprises.public import financials, registry
+from highland.chains import inputs
+from highland.chains.models import Chain, ChainFigure, FigureState, RegistryCell, Segment
 from highland.platform.db import is_sqlite, session_factory, utcnow
 from highland.platform.generations import DataGeneration
 
@@ -306,20 +298,6 @@ def _store(session: Session, part: Part, ms: int) -> bool:
 # --------------------------------------------------------------------------- the builds
 
 
-def _frame(session: Session, sql: str | Select[Any], schema: dict[str, Any]) -> pl.DataFrame:
-    """Rows of a plain SELECT (without parameters) in the session's transaction, read with the
-    driver's own cursor (millions of rows: no SQLAlchemy row objects)."""
-    if not isinstance(sql, str):  # the registry's published tables, compiled for this database
-        sql = str(sql.compile(session.get_bind(), compile_kwargs={"literal_binds": True}))
-    cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    try:
-        cursor.execute(sql)
-        rows = cursor.fetchall()
-    finally:
-        cursor.close()
-    return pl.DataFrame(rows, schema=schema, orient="row")
-
-
 def _check_int64(frame: pl.DataFrame, cols: list[str]) -> pl.DataFrame:
     for c in cols:
         top = frame[c].max()
@@ -328,129 +306,21 @@ def _check_int64(frame: pl.DataFrame, cols: list[str]) -> pl.DataFrame:
     return frame.with_columns(pl.col(c).cast(pl.Int64) for c in cols)
 
 
-ENT_SCHEMA = {"id": pl.Int64, "industry_code": pl.String, "district_code": pl.String}
-FIN_SCHEMA = {"enterprise_id": pl.Int64, "year": pl.Int64, "employees": pl.Int64,
-              "revenue": pl.Int64}  # fmt: skip
-LINK_SCHEMA = {"chain_id": pl.Int64, "segment_code": pl.String, "enterprise_id": pl.Int64}
-_LINKS = ("SELECT chain_id, segment_code, enterprise_id FROM chain_enterprise_segment "
-          "WHERE status = 'accepted'")  # fmt: skip
-
-
-@dataclass(frozen=True)
-class Inputs:
-    """The rows the two aggregates are computed from, as of a position of the registry's
-    change log (`seq`): enterprises (id, industry, district), yearly figures (employees,
-    revenue) and accepted links. Kept in memory per database, so that after a write only the
-    changed enterprises' rows are read again (`_refreshed`) instead of millions."""
-
-    seq: int
-    enterprises: pl.DataFrame
-    financials: pl.DataFrame
-    links: pl.DataFrame
-
-
-def _load_enterprises(session: Session, ids: list[int] | None = None) -> pl.DataFrame:
-    e = registry().c
-    stmt = select(e.id, e.industry_code, e.district_code)
-    return _rows(session, stmt, e.id, ids, ENT_SCHEMA)
-
-
-def _load_financials(session: Session, ids: list[int] | None = None) -> pl.DataFrame:
-    f = financials().c
-    stmt = select(f.enterprise_id, f.year, f.employees, f.revenue)
-    return _rows(session, stmt, f.enterprise_id, ids, FIN_SCHEMA)
-
-
-def _load_links(session: Session, ids: list[int] | None = None) -> pl.DataFrame:
-    if ids is None:
-        return _frame(session, _LINKS, LINK_SCHEMA)
-    es = EnterpriseSegment
-    stmt = select(es.chain_id, es.segment_code, es.enterprise_id).where(es.status == "accepted")
-    return _rows(session, stmt, es.enterprise_id, ids, LINK_SCHEMA)
-
-
-def _rows(
-    session: Session, stmt: Select[Any], key: Any, ids: list[int] | None, schema: dict[str, Any]
-) -> pl.DataFrame:
-    """All rows of a SELECT (the driver's cursor), or those of the enterprises `ids`."""
-    if ids is None:
-        return _frame(session, stmt, schema)
-    parts = [
-        pl.DataFrame(
-            [tuple(r) for r in session.execute(stmt.where(key.in_(ids[i : i + _BATCH])))],
-            schema=schema,
-            orient="row",
-        )
-        for i in range(0, len(ids), _BATCH)
-    ]
-    return pl.concat(parts) if parts else pl.DataFrame(schema=schema)
-
-
-def load_inputs(session: Session) -> Inputs:
-    """Every row the aggregates read, at the change log's position (read first)."""
-    seq = enterprises.change_seq(session)
-    return Inputs(seq, _load_enterprises(session), _load_financials(session),
-                  _load_links(session))  # fmt: skip
-
-
-def _refreshed(session: Session, inputs: Inputs) -> Inputs | None:
-    """The inputs with the rows of the enterprises changed since they were read replaced by
-    what the session sees now; None when that is not possible (a change that touched
-    everything, or too many changed: read everything again)."""
-    seq = enterprises.change_seq(session)
-    changed = enterprises.changed_since(session, inputs.seq, MAX_CHANGED)
-    if changed is None:
-        return None
-    if not changed:
-        return Inputs(seq, inputs.enterprises, inputs.financials, inputs.links)
-    gone = pl.Series(changed, dtype=pl.Int64).implode()
-
-    def swap(old: pl.DataFrame, key: str, new: pl.DataFrame) -> pl.DataFrame:
-        return pl.concat([old.filter(~pl.col(key).is_in(gone)), new])
-
-    return Inputs(
-        seq,
-        swap(inputs.enterprises, "id", _load_enterprises(session, changed)),
-        swap(inputs.financials, "enterprise_id", _load_financials(session, changed)),
-        swap(inputs.links, "enterprise_id", _load_links(session, changed)),
-    )
-
-
-MAX_CHANGED = 100_000  # more changed enterprises than this: every row is read again
-_inputs: dict[tuple[str, int], Inputs] = {}  # (database, instance) → the latest inputs
-
-
 def _build_part(session: Session, name: str, db_key: tuple[str, int]) -> pl.DataFrame:
-    """One aggregate from the session's view: from the inputs kept in memory with the changed
-    enterprises' rows read again, else from every row; the inputs are kept for the next build
-    when the session's view is the committed state."""
-    with _lock:
-        kept = _inputs.get(db_key)
-    inputs = _refreshed(session, kept) if kept is not None else None
-    if inputs is None:
-        inputs = load_inputs(session)
-    if inputs is not kept and _committed_view(session, inputs.seq):
-        with _lock:
-            _inputs[db_key] = inputs
+    """One aggregate from the session's view, over the rows kept in memory with the changed
+    enterprises' rows read again (chains.inputs)."""
+    rows = inputs.current(session, db_key, committed=lambda s: generations(s) == generations(
+        session))  # fmt: skip
     if name == "registry":
-        return cells_from(inputs.enterprises, inputs.financials)
-    return figures_from(inputs.links, closure(session), inputs.financials)
-
-
-def _committed_view(session: Session, seq: int) -> bool:
-    """Whether the change log position the session sees is the committed one and the session
-    wrote nothing of its own (rows read from its own writes must not outlive it)."""
-    if session.new or session.dirty or session.deleted:
-        return False
-    factory = session_factory(session.get_bind().engine)
-    with factory() as s:
-        return enterprises.change_seq(s) == seq and generations(s) == generations(session)
+        return cells_from(rows.enterprises, rows.financials)
+    return figures_from(rows.links, closure(session), rows.financials)
 
 
 def registry_cells(session: Session) -> pl.DataFrame:
     """Year 0: enterprises per (industry_code, district_code); each year: the sums and counts
     of the known employees and revenue."""
-    return cells_from(_load_enterprises(session), _load_financials(session))
+    rows = inputs.load(session)
+    return cells_from(rows.enterprises, rows.financials)
 
 
 def cells_from(ent: pl.DataFrame, fin: pl.DataFrame) -> pl.DataFrame:
@@ -509,7 +379,8 @@ def closure(session: Session) -> pl.DataFrame:
 
 def chain_figures(session: Session) -> pl.DataFrame:
     """Members of each chain ("") and segment subtree (year 0) and their revenue by year."""
-    return figures_from(_load_links(session), closure(session), _load_financials(session))
+    rows = inputs.load(session)
+    return figures_from(rows.links, closure(session), rows.financials)
 
 
 def figures_from(links: pl.DataFrame, tree: pl.DataFrame, fin: pl.DataFrame) -> pl.DataFrame:

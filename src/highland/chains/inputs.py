@@ -1,0 +1,186 @@
+"""The registry rows the chains' figures and monthly indicators are computed from, kept in
+memory and brought up to date from the registry's change log.
+
+Reading a million enterprises, millions of yearly figures and hundreds of thousands of links
+takes tens of seconds; aggregating them in Polars takes well under one. So each process keeps
+the rows it read (per database, with the position of the change log they were read at,
+`enterprises.public.change_seq`), and after a write or an import reads again only the rows
+of the enterprises changed since (`changed_since`), swapping them in. A change no single
+enterprise holds (a chain, a deleted enterprise) or more than MAX_CHANGED changed firms
+reads everything again. The rows are kept only when the reader's view is the committed
+state (never rows a session wrote and may still roll back); a new process, or another
+server worker, starts by reading everything once.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from highland.chains.models import EnterpriseSegment
+from highland.enterprises import public as enterprises
+from highland.enterprises.public import financials, registry
+from highland.platform.db import is_sqlite, session_factory
+
+MAX_CHANGED = 100_000  # more changed enterprises than this: every row is read again
+_BATCH = 5000  # ids per IN list
+_UTC = pl.Datetime("us", "UTC")
+ENT_SCHEMA = {"id": pl.Int64, "industry_code": pl.String, "district_code": pl.String,
+              "founded_on": pl.Date}  # fmt: skip
+FIN_SCHEMA = {"enterprise_id": pl.Int64, "year": pl.Int64, "employees": pl.Int64,
+              "revenue": pl.Int64, "output_value": pl.Int64, "tax_paid": pl.Int64,
+              "source_date": pl.Date}  # fmt: skip
+LINK_SCHEMA = {"chain_id": pl.Int64, "segment_code": pl.String, "enterprise_id": pl.Int64,
+               "joined_at": _UTC}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Rows:
+    """Enterprises (ENT_SCHEMA), their yearly figures (FIN_SCHEMA) and the accepted links
+    (LINK_SCHEMA: `joined_at` is when the link was decided, or made when never decided), as
+    of the change log's position `seq`."""
+
+    seq: int
+    enterprises: pl.DataFrame
+    financials: pl.DataFrame
+    links: pl.DataFrame
+
+
+def _enterprises(session: Session, ids: list[int] | None = None) -> pl.DataFrame:
+    e = registry().c
+    stmt = select(e.id, e.industry_code, e.district_code, e.founded_on)
+    return _rows(session, stmt, e.id, ids, ENT_SCHEMA)
+
+
+def _financials(session: Session, ids: list[int] | None = None) -> pl.DataFrame:
+    f = financials().c
+    stmt = select(f.enterprise_id, f.year, f.employees, f.revenue, f.output_value, f.tax_paid,
+                  f.source_date)  # fmt: skip
+    return _rows(session, stmt, f.enterprise_id, ids, FIN_SCHEMA)
+
+
+def _links(session: Session, ids: list[int] | None = None) -> pl.DataFrame:
+    es = EnterpriseSegment
+    stmt = select(
+        es.chain_id, es.segment_code, es.enterprise_id, func.coalesce(es.decided_at, es.created_at)
+    ).where(es.status == "accepted")
+    return _rows(session, stmt, es.enterprise_id, ids, LINK_SCHEMA)
+
+
+def _rows(
+    session: Session, stmt: Select[Any], key: Any, ids: list[int] | None, schema: dict[str, Any]
+) -> pl.DataFrame:
+    """All rows of a SELECT, or those of the enterprises `ids`, in `schema`'s types."""
+    if ids is None:
+        return _all(session, stmt, schema)
+    parts = [
+        _typed([tuple(r) for r in session.execute(stmt.where(key.in_(ids[i : i + _BATCH])))],
+               schema)  # fmt: skip
+        for i in range(0, len(ids), _BATCH)
+    ]
+    return pl.concat(parts) if parts else pl.DataFrame(schema=schema)
+
+
+def _typed(rows: list[tuple[Any, ...]], schema: dict[str, Any]) -> pl.DataFrame:
+    """Rows whose dates and times the driver or SQLAlchemy gave as objects."""
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def _all(session: Session, stmt: Select[Any], schema: dict[str, Any]) -> pl.DataFrame:
+    """Every row of a SELECT, read with the driver's own cursor (millions of rows: no
+    SQLAlchemy row objects); dates and times arrive as text from SQLite and are parsed."""
+    sql = str(stmt.compile(session.get_bind(), compile_kwargs={"literal_binds": True}))
+    cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(sql)
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
+    if not is_sqlite(session):
+        return _typed(rows, schema)
+    text = {n: (pl.String if t in (pl.Date, _UTC) else t) for n, t in schema.items()}
+    frame = pl.DataFrame(rows, schema=text, orient="row")
+    return frame.with_columns(
+        (pl.col(n).str.slice(0, 10).str.to_date("%Y-%m-%d") if t == pl.Date else
+         pl.col(n).str.to_datetime("%Y-%m-%d %H:%M:%S%.f", time_unit="us")
+         .dt.replace_time_zone("UTC")).alias(n)
+        for n, t in schema.items() if t in (pl.Date, _UTC)
+    )  # fmt: skip
+
+
+def load(session: Session) -> Rows:
+    """Every row, at the change log's position (read first: the rows are at least as new)."""
+    seq = enterprises.change_seq(session)
+    return Rows(seq, _enterprises(session), _financials(session), _links(session))
+
+
+def refreshed(session: Session, rows: Rows) -> Rows | None:
+    """`rows` with the rows of the enterprises changed since they were read replaced by what
+    the session sees now; None when that is not possible (read everything again)."""
+    seq = enterprises.change_seq(session)
+    changed = enterprises.changed_since(session, rows.seq, MAX_CHANGED)
+    if changed is None:
+        return None
+    if not changed:
+        return Rows(seq, rows.enterprises, rows.financials, rows.links)
+    gone = pl.Series(changed, dtype=pl.Int64).implode()
+
+    def swap(old: pl.DataFrame, key: str, new: pl.DataFrame) -> pl.DataFrame:
+        return pl.concat([old.filter(~pl.col(key).is_in(gone)), new])
+
+    return Rows(
+        seq,
+        swap(rows.enterprises, "id", _enterprises(session, changed)),
+        swap(rows.financials, "enterprise_id", _financials(session, changed)),
+        swap(rows.links, "enterprise_id", _links(session, changed)),
+    )
+
+
+_kept: dict[tuple[str, int], Rows] = {}  # (database URL, instance number) → the latest rows
+_lock = threading.Lock()
+_loading: dict[tuple[str, int], threading.Lock] = {}
+
+
+def current(
+    session: Session, db_key: tuple[str, int], committed: Callable[[Session], bool]
+) -> Rows:
+    """The rows as the session sees them: the kept ones brought up to date, else all read.
+    They are kept for the next reader when `committed(s)` (a session of its own) holds, the
+    change log's committed position is theirs, and the session wrote nothing of its own."""
+    with _lock:
+        loading = _loading.setdefault(db_key, threading.Lock())
+    with loading:  # one reader per process reads at a time: the others reuse what it read
+        with _lock:
+            kept = _kept.get(db_key)
+        rows = refreshed(session, kept) if kept is not None else None
+        if rows is None:
+            rows = load(session)
+        if rows is not kept and _is_committed(session, rows.seq, committed):
+            with _lock:
+                _kept[db_key] = rows
+    return rows
+
+
+def db_key(session: Session, instance: int) -> tuple[str, int]:
+    """The key of a database's rows: its URL and its instance number."""
+    return (str(session.get_bind().engine.url), instance)
+
+
+def _is_committed(session: Session, seq: int, committed: Callable[[Session], bool]) -> bool:
+    if session.new or session.dirty or session.deleted:
+        return False
+    factory = session_factory(session.get_bind().engine)
+    with factory() as s:
+        return enterprises.change_seq(s) == seq and committed(s)
+
+
+def clear() -> None:
+    """Forget every database's rows (tests)."""
+    with _lock:
+        _kept.clear()
