@@ -201,6 +201,7 @@ def current(session: Session) -> Figures:
         with _lock:
             _cache[key] = part
         parts[name] = part
+    inputs.warm_later(session, (url, gens.get("instance", 0)))
     return Figures(parts["registry"], parts["links"])
 
 

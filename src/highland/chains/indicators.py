@@ -364,6 +364,8 @@ def registries(session: Session, chain_ids: list[int], month: str) -> dict[int, 
             stale.append(chain_id)
         else:
             out[chain_id] = dict(kept)
+    if not stale:
+        inputs.warm_later(session, inputs.db_key(session, gens.get("instance", 0)))
     if stale:
         as_of = month_end(year, mon)
         rows = inputs.current(

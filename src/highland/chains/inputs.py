@@ -14,6 +14,7 @@ server worker, starts by reading everything once.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from highland.enterprises import public as enterprises
 from highland.enterprises.public import financials, registry
 from highland.platform.db import is_sqlite, session_factory
 
+log = logging.getLogger("highland.chains.figures")
 MAX_CHANGED = 100_000  # more changed enterprises than this: every row is read again
 _BATCH = 5000  # ids per IN list
 _UTC = pl.Datetime("us", "UTC")
@@ -165,6 +167,41 @@ def current(
             with _lock:
                 _kept[db_key] = rows
     return rows
+
+
+_warming: set[tuple[str, int]] = set()
+WARM_AHEAD = True  # the test suite turns it off: no threads outliving a test's database
+
+
+def warm_later(session: Session, db_key: tuple[str, int]) -> None:
+    """Read every row in a background thread of this process, once, when none are kept (a
+    reader that found the stored aggregates fresh): so that the first rebuild after a write
+    or an import reads only the changed firms, not millions of rows while someone waits."""
+    if not WARM_AHEAD:
+        return
+    with _lock:
+        if db_key in _kept or db_key in _warming:
+            return
+        _warming.add(db_key)
+    engine = session.get_bind().engine
+
+    def run() -> None:
+        try:
+            with session_factory(engine)() as s:
+                current(s, db_key, committed=lambda _: True)
+        except Exception:  # noqa: BLE001 (a reader reads everything itself then)
+            log.exception("chains: reading the registry rows ahead failed")
+        finally:
+            with _lock:
+                _warming.discard(db_key)
+
+    threading.Thread(target=run, name="highland-chain-rows", daemon=True).start()
+
+
+def is_kept(db_key: tuple[str, int]) -> bool:
+    """Whether this process keeps rows of that database (the benches wait for it)."""
+    with _lock:
+        return db_key in _kept
 
 
 def db_key(session: Session, instance: int) -> tuple[str, int]:
