@@ -107,3 +107,17 @@ def test_changed_since_names_the_enterprises_written(db: Session) -> None:
     assert registry.changed_since(db, seq) == sorted({ids[1], ids[3]})
     assert registry.changed_since(db, registry.change_seq(db)) == []
     assert registry.changed_since(db, seq, limit=1) is None  # too many: rebuild whole
+
+
+def test_a_pruned_log_reads_everything_again(db: Session) -> None:
+    rng = random.Random(9)
+    _seed(db, 5, rng)
+    old = registry.change_seq(db) - 3
+    ids = sorted(db.scalars(select(Enterprise.id)))
+    db.execute(update(Financial).where(Financial.enterprise_id == ids[0]).values(revenue=7))
+    db.flush()
+    newest = registry.change_seq(db)
+    assert registry.changed_since(db, old) is not None
+    assert registry.prune_changes(db, newest) > 0
+    assert registry.changed_since(db, old) is None  # what changed in between is not known
+    assert registry.changed_since(db, newest) == []  # the newest position is kept

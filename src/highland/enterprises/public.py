@@ -42,7 +42,9 @@ from highland.enterprises.memberships import (
 )
 from highland.enterprises.models import Enterprise, Financial, Region
 from highland.enterprises.vocab import QUALIFICATIONS
+from highland.platform.db import transaction
 from highland.platform.identity.permissions import Principal
+from highland.platform.jobs.registry import Report
 
 __all__ = [
     "FINANCIAL_COLUMNS",
@@ -229,6 +231,17 @@ def changed_since(session: Session, seq: int, limit: int = 100_000) -> list[int]
 def prune_changes(session: Session, below: int) -> int:
     """Forget the change log's entries before position `below` (the newest is kept)."""
     return repository.prune_changes(session, below)
+
+
+CHANGES_KEPT = 1_000_000  # log entries kept: well over MAX_CHANGED firms' worth
+
+
+def prune_changes_job(engine: Any, now: datetime, settings: Any) -> Report:
+    """Keep the newest CHANGES_KEPT entries of the change log (a job of the scheduled round;
+    a reader whose position was pruned away simply reads everything again)."""
+    with transaction(engine) as s:
+        repository.prune_changes(s, repository.change_seq(s) - CHANGES_KEPT)
+    return Report()
 
 
 def portrait_values(session: Session, uscc: str, as_of: date) -> dict[str, object] | None:
