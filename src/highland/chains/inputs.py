@@ -76,7 +76,7 @@ def _links(session: Session, ids: list[int] | None = None) -> pl.DataFrame:
 
 
 def _rows(
-    session: Session, stmt: Select[Any], key: Any, ids: list[int] | None, schema: dict[str, Any]
+    session: Session, stmt: Any, key: Any, ids: list[int] | None, schema: dict[str, Any]
 ) -> pl.DataFrame:
     """All rows of a SELECT, or those of the enterprises `ids`, in `schema`'s types."""
     if ids is None:
@@ -89,7 +89,7 @@ def _rows(
     return pl.concat(parts) if parts else pl.DataFrame(schema=schema)
 
 
-def _typed(rows: list[tuple[Any, ...]], schema: dict[str, Any]) -> pl.DataFrame:
+def _typed(rows: Any, schema: dict[str, Any]) -> pl.DataFrame:
     """Rows whose dates and times the driver or SQLAlchemy gave as objects."""
     return pl.DataFrame(rows, schema=schema, orient="row")
 

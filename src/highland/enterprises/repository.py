@@ -14,6 +14,7 @@ from sqlalchemy import (
     Select,
     and_,
     case,
+    delete,
     exists,
     func,
     literal,
@@ -535,7 +536,5 @@ def prune_changes(session: Session, below: int) -> int:
     the positions keep growing); how many were removed."""
     newest = change_seq(session)
     below = min(below, newest)
-    result = session.execute(
-        EnterpriseChange.__table__.delete().where(EnterpriseChange.__table__.c.seq < below)
-    )
+    result = session.execute(delete(EnterpriseChange).where(EnterpriseChange.seq < below))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
