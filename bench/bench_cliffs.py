@@ -209,6 +209,7 @@ def measure(db: Path, rounds: int, changed: int, seed: int, folder: Path) -> dic
         for name, path in paths:  # warm every view: the snapshot, the figures, the months
             warm[name] = round(_timed(client.get, path), 3)
         warm["chain_rows_ahead"] = _rows_ahead(engine)
+        print(f"warm: {warm}", flush=True)
         for r in range(rounds):
             ents, fins, n_fin = changed_files(db, changed, seed + r, folder)
             t = time.perf_counter()
@@ -258,7 +259,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             args.db = chains_db(200, 20240601, args.work or Path(tempfile.mkdtemp()))
     if args.db is None:
         parser.error("--db is required (a `highland demo` database)")
-    folder = args.work or DATA / "cliffs"
+    folder = (args.work or DATA / "cliffs").resolve()
     folder.mkdir(parents=True, exist_ok=True)
     work = folder / "cliffs-work.db"
     for suffix in ("", "-wal", "-shm"):
