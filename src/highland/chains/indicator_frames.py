@@ -49,7 +49,10 @@ def registry_items(
     )
     new_by = dict(new.group_by("chain_id").len().iter_rows())
     members = first.select("chain_id", "enterprise_id")
-    visible = rows.financials.filter(
+    # Only the members' figures (one chain's are a fraction of the registry's millions).
+    visible = rows.financials.join(
+        members.select("enterprise_id").unique(), on="enterprise_id", how="semi"
+    ).filter(
         pl.col("year") <= year, pl.col("source_date").is_null() | (pl.col("source_date") <= day)
     )
     money = _money(members, visible, chain_ids, {c: int(totals.get(c, 0)) for c in chain_ids})
