@@ -34,7 +34,7 @@ from sqlalchemy import delete, event, insert, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, SessionTransaction
 
-from highland.chains import inputs
+from highland.chains import figure_sums, inputs
 from highland.chains.models import Chain, ChainFigure, FigureState, RegistryCell, Segment
 from highland.platform.db import is_sqlite, session_factory, utcnow
 from highland.platform.generations import DataGeneration
@@ -307,14 +307,29 @@ def _check_int64(frame: pl.DataFrame, cols: list[str]) -> pl.DataFrame:
     return frame.with_columns(pl.col(c).cast(pl.Int64) for c in cols)
 
 
+_sums: dict[tuple[str, int], tuple[int, figure_sums.Sums]] = {}  # db → (seq, sums)
+_sums_lock = threading.Lock()
+
+
 def _build_part(session: Session, name: str, db_key: tuple[str, int]) -> pl.DataFrame:
-    """One aggregate from the session's view, over the rows kept in memory with the changed
-    enterprises' rows read again (chains.inputs)."""
-    rows = inputs.current(session, db_key, committed=lambda s: generations(s) == generations(
-        session))  # fmt: skip
-    if name == "registry":
-        return cells_from(rows.enterprises, rows.financials)
-    return figures_from(rows.links, closure(session), rows.financials)
+    """One aggregate from the session's view: the kept sums with the changed enterprises'
+    rows taken out and put in again (chains.figure_sums), else summed from every row kept in
+    memory (chains.inputs); the sums are kept for the next reader from a committed view."""
+    with _sums_lock:  # both parts come from one pass: the second finds the sums made
+        rows = inputs.current(session, db_key, committed=lambda s: generations(s) == generations(
+            session))  # fmt: skip
+        kept = _sums.get(db_key)
+        change = rows.change
+        if kept is not None and kept[0] == rows.seq:
+            sums = kept[1]
+        elif kept is not None and change is not None and kept[0] == change.from_seq:
+            sums = kept[1].apply(change.ids, change.old, change.new, rows.financials)
+        else:
+            sums = figure_sums.Sums.build(rows.enterprises, rows.financials, rows.links,
+                                          closure(session))  # fmt: skip
+        if rows.kept:
+            _sums[db_key] = (rows.seq, sums)
+    return figure_sums.cells_of(sums.cells) if name == "registry" else sums.figures()
 
 
 def registry_cells(session: Session) -> pl.DataFrame:
@@ -326,35 +341,7 @@ def registry_cells(session: Session) -> pl.DataFrame:
 
 def cells_from(ent: pl.DataFrame, fin: pl.DataFrame) -> pl.DataFrame:
     """registry_cells from the enterprises (ENT_SCHEMA) and their figures (FIN_SCHEMA)."""
-    # A district not given (NULL, docs/portrait.md) is the cell "" of its own: the key is
-    # part of the table's primary key, and "" joins where NULL would not.
-    ent = ent.with_columns(pl.col("district_code").fill_null(""))
-    keys = ["industry_code", "district_code"]
-    base = ent.group_by(keys).agg(pl.len().cast(pl.Int64).alias("enterprises"))
-    yearly = (
-        fin.join(ent, left_on="enterprise_id", right_on="id", how="inner")
-        .group_by(["year", *keys])
-        .agg(
-            pl.col("employees").cast(pl.Int128).sum().alias("employees"),
-            pl.col("employees").count().cast(pl.Int64).alias("employees_known"),
-            pl.col("revenue").cast(pl.Int128).sum().alias("revenue"),
-            pl.col("revenue").count().cast(pl.Int64).alias("revenue_known"),
-            pl.len().cast(pl.Int64).alias("enterprises"),
-        )
-    )
-    yearly = _check_int64(yearly, ["employees", "revenue"]).with_columns(
-        pl.when(pl.col("employees_known") > 0).then(pl.col("employees")).alias("employees"),
-        pl.when(pl.col("revenue_known") > 0).then(pl.col("revenue")).alias("revenue"),
-    )
-    zero = base.with_columns(
-        pl.lit(0, dtype=pl.Int64).alias("year"),
-        pl.lit(None, dtype=pl.Int64).alias("employees"),
-        pl.lit(0, dtype=pl.Int64).alias("employees_known"),
-        pl.lit(None, dtype=pl.Int64).alias("revenue"),
-        pl.lit(0, dtype=pl.Int64).alias("revenue_known"),
-    )
-    cols = list(CELL_SCHEMA)
-    return pl.concat([zero.select(cols), yearly.select(cols)]).sort(["year", *keys])
+    return figure_sums.cells_of(figure_sums.cell_sums(ent, fin))
 
 
 def closure(session: Session) -> pl.DataFrame:
@@ -387,68 +374,11 @@ def chain_figures(session: Session) -> pl.DataFrame:
 def figures_from(links: pl.DataFrame, tree: pl.DataFrame, fin: pl.DataFrame) -> pl.DataFrame:
     """chain_figures from the accepted links (LINK_SCHEMA, one row per enterprise, chain and
     segment), the segment tree (`closure`) and the yearly figures (FIN_SCHEMA)."""
-    # Scopes as small integers (0 = the whole chain) so that the de-duplication of millions
-    # of (chain, scope, enterprise) rows compares integers, not strings.
-    names = tree.select("chain_id", "ancestor").unique().sort(["chain_id", "ancestor"])
-    names = names.with_row_index("scope", offset=1).with_columns(pl.col("scope").cast(pl.Int64))
-    scopes = tree.join(names, on=["chain_id", "ancestor"]).select(
-        "chain_id", "segment_code", "scope"
-    )
-    whole = links.select("chain_id", pl.lit(0, dtype=pl.Int64).alias("scope"), "enterprise_id")
-    subtree = links.join(scopes, on=["chain_id", "segment_code"], how="inner").select(
-        "chain_id", "scope", "enterprise_id"
-    )
-    members = pl.concat([whole, subtree]).unique()
-    code_of = pl.concat(
-        [
-            names.select("scope", pl.col("ancestor").alias("code")),
-            pl.DataFrame(
-                {"scope": [0], "code": [""]}, schema={"scope": pl.Int64, "code": pl.String}
-            ),
-        ]
-    )
-    counts = members.group_by(["chain_id", "scope"]).agg(
-        pl.lit(0, dtype=pl.Int64).alias("year"),
-        pl.len().cast(pl.Int64).alias("members"),
-    )
-    fin = fin.select("enterprise_id", "year", "revenue").filter(pl.col("revenue").is_not_null())
-    keys = ["chain_id", "scope", "year"]
-    joined = members.join(fin, on="enterprise_id", how="inner")
-    big = pl.col("revenue").cast(pl.Int128)
-    yearly = joined.group_by(keys).agg(
-        pl.len().cast(pl.Int64).alias("members"),
-        big.sum().alias("revenue"),
-        (big * big).sum().alias("squares"),
-        pl.col("revenue").max().alias("largest_revenue"),
-    )
-    largest = (  # the highest revenue; the lowest id among equals
-        joined.join(yearly.select(*keys, "largest_revenue"), on=keys)
-        .filter(pl.col("revenue") == pl.col("largest_revenue"))
-        .group_by(keys)
-        .agg(pl.col("enterprise_id").min().alias("largest_id"))
-    )
-    yearly = yearly.join(largest, on=keys, how="left")
-    yearly = _check_int64(yearly, ["revenue"]).with_columns(
-        pl.col("squares").cast(pl.String).alias("revenue_squares")
-    )
-    counts = counts.join(code_of, on="scope")
-    yearly = yearly.join(code_of, on="scope")
-    out = pl.concat(
-        [
-            counts.select(
-                "chain_id", pl.col("code").alias("segment_code"), "year", "members",
-                pl.lit(None, dtype=pl.Int64).alias("revenue"),
-                pl.lit(None, dtype=pl.String).alias("revenue_squares"),
-                pl.lit(None, dtype=pl.Int64).alias("largest_id"),
-                pl.lit(None, dtype=pl.Int64).alias("largest_revenue"),
-            ),
-            yearly.select(
-                "chain_id", pl.col("code").alias("segment_code"), "year", "members", "revenue",
-                "revenue_squares", "largest_id", "largest_revenue",
-            ),
-        ]
-    )  # fmt: skip
-    return out.sort(["chain_id", "segment_code", "year"])
+    scopes, code_of = figure_sums.scope_names(tree)
+    members = figure_sums.members_of(links, scopes)
+    counts = members.group_by("chain_id", "scope").agg(pl.len().cast(pl.Int64).alias("members"))
+    yearly = figure_sums._yearly(figure_sums._revenues(members, fin))
+    return figure_sums.Sums(pl.DataFrame(), members, counts, yearly, scopes, code_of).figures()
 
 
 def state(session: Session) -> dict[str, Any]:

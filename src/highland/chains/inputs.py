@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import polars as pl
@@ -52,6 +52,19 @@ class Rows:
     enterprises: pl.DataFrame
     financials: pl.DataFrame
     links: pl.DataFrame
+    change: Change | None = None  # how they differ from the rows they were brought up from
+    kept: bool = False  # kept in memory for the next reader (a committed view)
+
+
+@dataclass(frozen=True)
+class Change:
+    """The enterprises changed between two positions of the change log, with their rows
+    before (as kept) and after (as read now): enterprises, figures, links."""
+
+    from_seq: int
+    ids: list[int]
+    old: tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]
+    new: tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]
 
 
 def _enterprises(session: Session, ids: list[int] | None = None) -> pl.DataFrame:
@@ -130,17 +143,27 @@ def refreshed(session: Session, rows: Rows) -> Rows | None:
     if changed is None:
         return None
     if not changed:
-        return Rows(seq, rows.enterprises, rows.financials, rows.links)
+        same = (rows.enterprises, rows.financials, rows.links)
+        empty = tuple(f.clear() for f in same)
+        return Rows(seq, *same, change=Change(rows.seq, [], empty, empty))  # type: ignore[arg-type]
     gone = pl.Series(changed, dtype=pl.Int64).implode()
+    new = (_enterprises(session, changed), _financials(session, changed),
+           _links(session, changed))  # fmt: skip
+    old = tuple(
+        frame.filter(pl.col(key).is_in(gone))
+        for frame, key in ((rows.enterprises, "id"), (rows.financials, "enterprise_id"),
+                           (rows.links, "enterprise_id"))
+    )  # fmt: skip
 
-    def swap(old: pl.DataFrame, key: str, new: pl.DataFrame) -> pl.DataFrame:
-        return pl.concat([old.filter(~pl.col(key).is_in(gone)), new])
+    def swap(frame: pl.DataFrame, key: str, fresh: pl.DataFrame) -> pl.DataFrame:
+        return pl.concat([frame.filter(~pl.col(key).is_in(gone)), fresh])
 
     return Rows(
         seq,
-        swap(rows.enterprises, "id", _enterprises(session, changed)),
-        swap(rows.financials, "enterprise_id", _financials(session, changed)),
-        swap(rows.links, "enterprise_id", _links(session, changed)),
+        swap(rows.enterprises, "id", new[0]),
+        swap(rows.financials, "enterprise_id", new[1]),
+        swap(rows.links, "enterprise_id", new[2]),
+        change=Change(rows.seq, changed, old, new),  # type: ignore[arg-type]
     )
 
 
@@ -164,8 +187,9 @@ def current(
         if rows is None:
             rows = load(session)
         if rows is not kept and _is_committed(session, rows.seq, committed):
+            rows = replace(rows, kept=True)
             with _lock:
-                _kept[db_key] = rows
+                _kept[db_key] = replace(rows, change=None)
     return rows
 
 
