@@ -14,7 +14,7 @@ from polars.testing import assert_frame_equal
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from highland.chains import figures, inputs
+from highland.chains import figure_sums, figures, inputs
 from highland.chains.models import Chain, EnterpriseSegment
 from highland.enterprises.models import Enterprise, Financial
 from highland.enterprises.service import seed_regions
@@ -107,6 +107,19 @@ def test_incremental_figures_equal_a_whole_build(
             got = figures.current(s)
             _same_as_whole(s, got, real)
     assert whole_reads == []  # every rebuild read only the changed enterprises
+    builds: list[int] = []
+    real_build = figure_sums.Sums.build
+    monkeypatch.setattr(figure_sums.Sums, "build", staticmethod(
+        lambda *a: builds.append(1) or real_build(*a)))  # fmt: skip
+    with factory() as s:  # another reader (the monthly indicators) reads the change first
+        _write(s, rng, chain, 0)
+        _write(s, rng, chain, 4)
+        s.commit()
+    with factory() as s:
+        key = inputs.db_key(s, figures.generations(s).get("instance", 0))
+        inputs.current(s, key, committed=lambda _: True)
+        _same_as_whole(s, figures.current(s), real)
+    assert builds == [] and whole_reads == []  # the sums followed the change
     with factory() as s:  # the largest firm of every group shrinks: each group computed again
         for eid in set(figures.current(s).chains["largest_id"].drop_nulls().to_list()):
             s.execute(update(Financial).where(Financial.enterprise_id == eid).values(revenue=1))

@@ -311,13 +311,29 @@ _sums: dict[tuple[str, int], tuple[int, figure_sums.Sums]] = {}  # db → (seq, 
 _sums_lock = threading.Lock()
 
 
+def _follow(session: Session, db_key: tuple[str, int], rows: inputs.Rows) -> None:
+    """Bring the kept sums up to date with rows a reader kept (e.g. the monthly indicators
+    read the change first): the same change, taken out and put in."""
+    with _sums_lock:
+        kept = _sums.get(db_key)
+        change = rows.change
+        if kept is None or change is None or kept[0] != change.from_seq:
+            return
+        sums = kept[1].apply(change.ids, change.old, change.new, rows.financials) if (
+            change.ids) else kept[1]  # fmt: skip
+        _sums[db_key] = (rows.seq, sums)
+
+
+inputs.follow(_follow)
+
+
 def _build_part(session: Session, name: str, db_key: tuple[str, int]) -> pl.DataFrame:
     """One aggregate from the session's view: the kept sums with the changed enterprises'
     rows taken out and put in again (chains.figure_sums), else summed from every row kept in
     memory (chains.inputs); the sums are kept for the next reader from a committed view."""
-    with _sums_lock:  # both parts come from one pass: the second finds the sums made
-        rows = inputs.current(session, db_key, committed=lambda s: generations(s) == generations(
-            session))  # fmt: skip
+    rows = inputs.current(session, db_key, committed=lambda s: generations(s) == generations(
+        session))  # fmt: skip
+    with _sums_lock:
         kept = _sums.get(db_key)
         change = rows.change
         if kept is not None and kept[0] == rows.seq:

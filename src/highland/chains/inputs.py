@@ -190,7 +190,21 @@ def current(
             rows = replace(rows, kept=True)
             with _lock:
                 _kept[db_key] = replace(rows, change=None)
+            for follow in _followers:  # whatever is derived from the kept rows follows them
+                follow(session, db_key, rows)
     return rows
+
+
+Follower = Callable[[Session, tuple[str, int], Rows], None]
+_followers: list[Follower] = []
+
+
+def follow(follower: Follower) -> None:
+    """Call `follower(session, db_key, rows)` whenever a reader keeps newer rows (with their
+    `change` from the rows kept before), so that what it derives from them is brought up to
+    date with the same change whoever read it (the chain figures' sums)."""
+    if follower not in _followers:
+        _followers.append(follower)
 
 
 _warming: set[tuple[str, int]] = set()
