@@ -138,11 +138,26 @@ def snapshot_frame(session: Session, snap: PortraitSnapshot) -> pl.DataFrame:
         if frame is not None:
             _frames.move_to_end(snap.sha256)
             return frame
-    rows = pl.read_parquet(io.BytesIO(snap.data))
-    if snap.base_id is None:
-        return _remember(snap.sha256, rows)
-    base = get_snapshot(session, snap.base_id)
-    return _remember(snap.sha256, splice(snapshot_frame(session, base), prepare(rows)))
+    # Down the splices to a frame in memory or a whole snapshot; then one splice of all their
+    # rows, the newest of each enterprise winning (no splice ever removes an enterprise).
+    deltas: list[pl.DataFrame] = []
+    node = snap
+    while True:
+        with _frames_lock:
+            found = _frames.get(node.sha256)
+        if found is not None:
+            base = found
+            break
+        rows = pl.read_parquet(io.BytesIO(node.data))
+        if node.base_id is None:
+            base = prepare(rows)
+            break
+        deltas.append(rows)
+        node = get_snapshot(session, node.base_id)
+    if not deltas:
+        return _remember(snap.sha256, base)
+    newest = pl.concat(deltas).unique("uscc", keep="first", maintain_order=True)
+    return _remember(snap.sha256, splice(base, prepare(newest)))
 
 
 def latest_snapshot(session: Session, as_of: date) -> PortraitSnapshot | None:
