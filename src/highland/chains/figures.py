@@ -11,7 +11,9 @@ for them (see docs/chains.md, "How fresh the figures are"):
   largest firm.
 
 Both are built set-based (Polars group-bys over plain column reads, so the same rules can run
-on a distributed engine) and never trusted blindly: database triggers on the source tables
+on a distributed engine) — after a write, from sums kept in memory with only the changed
+firms' rows taken out and put in again (chains/inputs.py, chains/figure_sums.py) — and never
+trusted blindly: database triggers on the source tables
 add one to a generation number (`data_generation`) for every write, and a reader uses the
 stored figures only when they were built from the generations it sees; otherwise it builds
 them from its own view of the data. It stores what it built for the next reader only when
@@ -40,7 +42,6 @@ from highland.platform.db import is_sqlite, session_factory, utcnow
 from highland.platform.generations import DataGeneration
 
 NAMES = ("registry", "links")
-INT64_MAX = 2**63 - 1
 _BATCH = 5000
 
 CELL_SCHEMA = {
@@ -297,14 +298,6 @@ def _store(session: Session, part: Part, ms: int) -> bool:
 
 
 # --------------------------------------------------------------------------- the builds
-
-
-def _check_int64(frame: pl.DataFrame, cols: list[str]) -> pl.DataFrame:
-    for c in cols:
-        top = frame[c].max()
-        if top is not None and int(top) > INT64_MAX:  # type: ignore[arg-type]
-            raise OverflowError(f"a sum of {c} exceeds 64-bit integers")
-    return frame.with_columns(pl.col(c).cast(pl.Int64) for c in cols)
 
 
 _sums: dict[tuple[str, int], tuple[int, figure_sums.Sums]] = {}  # db → (seq, sums)
