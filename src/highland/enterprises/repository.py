@@ -39,6 +39,7 @@ from highland.enterprises.models import (
 from highland.enterprises.portrait.size_sql import size_not_applicable
 from highland.enterprises.scope import ENTERPRISES
 from highland.platform.errors import InvalidInput, NotFound
+from highland.platform.generations import DataGeneration
 from highland.platform.identity.permissions import Principal
 
 USCC_PREFIX = re.compile(r"^(?=.*\d)[0-9A-HJ-NP-RTUWXY]{2,18}$")
@@ -505,36 +506,42 @@ def import_runs(session: Session, limit: int = 5) -> list[ImportRun]:
 
 def change_seq(session: Session) -> int:
     """The newest position of the enterprises' change log the session sees (0: none yet)."""
-    return int(session.scalar(select(func.max(EnterpriseChange.seq))) or 0)
+    return int(session.scalar(select(func.max(EnterpriseChange.id))) or 0)
 
 
 def changed_since(session: Session, seq: int, limit: int) -> list[int] | None:
     """The ids of the enterprises changed after position `seq` of the change log, sorted;
     None when a change touched everything (or the log no longer reaches back to `seq`, or
     more than `limit` enterprises changed): then everything is to be read again."""
-    floor = session.scalar(select(func.min(EnterpriseChange.seq)))
-    if floor is not None and floor > seq + 1 and seq < int(
-        session.scalar(select(func.max(EnterpriseChange.seq))) or 0
-    ):
+    pruned = session.scalar(select(DataGeneration.value).where(DataGeneration.name == PRUNED))
+    if pruned is not None and seq + 1 < int(pruned):
         return None  # pruned past seq: what changed in between is not known any more
     c = EnterpriseChange.__table__.c
-    whole = session.scalar(
-        select(c.id).where(c.seq > seq, c.enterprise_id.is_(None)).limit(1)
-    )
+    whole = session.scalar(select(c.id).where(c.id > seq, c.enterprise_id.is_(None)).limit(1))
     if whole is not None:
         return None
     ids = session.scalars(
-        select(c.enterprise_id).where(c.seq > seq).distinct().limit(limit + 1)
+        select(c.enterprise_id).where(c.id > seq).distinct().limit(limit + 1)
     ).all()
     if len(ids) > limit:
         return None
     return sorted(int(i) for i in ids)
 
 
+PRUNED = "changes.pruned"  # data_generation: the log's entries before it are gone
+
+
 def prune_changes(session: Session, below: int) -> int:
     """Forget the log's entries before position `below` (the newest is always kept, so that
     the positions keep growing); how many were removed."""
-    newest = change_seq(session)
-    below = min(below, newest)
-    result = session.execute(delete(EnterpriseChange).where(EnterpriseChange.seq < below))
+    below = min(below, change_seq(session))
+    if below <= 1:
+        return 0
+    result = session.execute(delete(EnterpriseChange).where(EnterpriseChange.id < below))
+    row = session.get(DataGeneration, PRUNED)
+    if row is None:
+        session.add(DataGeneration(name=PRUNED, value=below))
+    elif row.value < below:
+        row.value = below
+    session.flush()
     return int(result.rowcount or 0)  # type: ignore[attr-defined]

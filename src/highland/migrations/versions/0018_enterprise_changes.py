@@ -22,7 +22,6 @@ BY_ENTERPRISE = (
 )
 # Writes that no single enterprise holds: everything is read again after them.
 WHOLE = ("chain", "growth_list")
-_NEXT = "(SELECT coalesce(max(seq), 0) + 1 FROM enterprise_change)"
 
 
 def _sqlite() -> None:
@@ -30,7 +29,7 @@ def _sqlite() -> None:
         tail = "" if row == "NULL" else f" WHERE {row} IS NOT NULL"  # NULL is "everything"
         op.execute(
             f"CREATE TRIGGER {name} AFTER {event} {when}BEGIN INSERT INTO enterprise_change "
-            f"(seq, enterprise_id) SELECT {_NEXT}, {row}{tail}; END"
+            f"(enterprise_id) SELECT {row}{tail}; END"
         )
 
     for table, column in BY_ENTERPRISE:
@@ -49,31 +48,29 @@ def _sqlite() -> None:
 
 
 def _function(name: str, body: str) -> None:
-    # Writers take turns (a lock held until commit), so seq grows in commit order.
+    # Writers take turns (a lock held until commit), so the ids grow in commit order.
     op.execute(
-        f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ DECLARE v bigint; "
+        f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ "
         "BEGIN PERFORM pg_advisory_xact_lock(hashtext('highland.enterprise_change')); "
-        f"SELECT coalesce(max(seq), 0) + 1 INTO v FROM enterprise_change; {body} "
-        "RETURN NULL; END $$"
+        f"{body} RETURN NULL; END $$"
     )
 
 
 def _postgresql() -> None:
     for column in ("id", "enterprise_id"):
-        ins = (f"INSERT INTO enterprise_change (seq, enterprise_id) SELECT DISTINCT v, {column} "
+        ins = (f"INSERT INTO enterprise_change (enterprise_id) SELECT DISTINCT {column} "
                f"FROM new_rows WHERE {column} IS NOT NULL;")  # fmt: skip
         dele = ins.replace("new_rows", "old_rows")
         _function(f"chg_ins_{column}", ins)
         _function(f"chg_del_{column}", dele)
         _function(f"chg_upd_{column}", ins + " " + dele)
-    _function("chg_whole", "INSERT INTO enterprise_change (seq, enterprise_id) VALUES (v, NULL);")
+    _function("chg_whole", "INSERT INTO enterprise_change (enterprise_id) VALUES (NULL);")
     op.execute(
         "CREATE FUNCTION chg_enterprise_key() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
         "IF EXISTS (SELECT 1 FROM old_rows o JOIN new_rows n ON n.id = o.id "
         "WHERE n.uscc IS DISTINCT FROM o.uscc) THEN "
         "PERFORM pg_advisory_xact_lock(hashtext('highland.enterprise_change')); "
-        "INSERT INTO enterprise_change (seq, enterprise_id) "
-        "SELECT coalesce(max(seq), 0) + 1, NULL FROM enterprise_change; END IF; "
+        "INSERT INTO enterprise_change (enterprise_id) VALUES (NULL); END IF; "
         "RETURN NULL; END $$"
     )
 
@@ -101,12 +98,10 @@ def _postgresql() -> None:
 def upgrade() -> None:
     op.create_table(
         "enterprise_change",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("seq", sa.BigInteger(), nullable=False),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("enterprise_id", sa.BigInteger(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_enterprise_change")),
     )
-    op.create_index(op.f("ix_enterprise_change_seq"), "enterprise_change", ["seq"], unique=False)
     with op.batch_alter_table("portrait_snapshot", schema=None) as batch_op:
         batch_op.add_column(sa.Column("change_seq", sa.BigInteger(), nullable=True))
         batch_op.add_column(sa.Column("base_id", sa.Integer(), nullable=True))
@@ -134,5 +129,4 @@ def downgrade() -> None:
     with op.batch_alter_table("portrait_snapshot", schema=None) as batch_op:
         batch_op.drop_column("base_id")
         batch_op.drop_column("change_seq")
-    op.drop_index(op.f("ix_enterprise_change_seq"), table_name="enterprise_change")
     op.drop_table("enterprise_change")
