@@ -1,12 +1,14 @@
-"""What the chain figures' change triggers cost a bulk import on SQLite.
+"""What the change triggers cost a bulk import on SQLite: the chain figures' counters and the
+enterprises' change log (`enterprise_change`, issue 18).
 
     python bench/bench_figure_triggers.py    # 200,000 enterprises, 1,000,000 figures, 3 runs
     python bench/bench_figure_triggers.py --smoke --work /tmp/x   # what the tests run
 
 The importer merges a file set-based (staging table, then INSERT … SELECT). This measures
 that statement for the enterprises and for the yearly figures on a fresh database built by the
-migrations, with the triggers of chains/figures (one counter UPDATE per row on SQLite) and,
-in the same run, on a copy whose triggers were dropped. Results go to bench/out/.
+migrations, with the triggers of chains/figures (one counter UPDATE per row on SQLite) and of
+the change log (one INSERT per row), and, in the same run, on a copy whose triggers were
+dropped. Results go to bench/out/.
 """
 
 from __future__ import annotations
@@ -38,7 +40,8 @@ def fresh(folder: Path, name: str, triggers: bool) -> Path:
                 "VALUES ('320115', '320100', '江宁区', 'Jiangning', 'district')")  # fmt: skip
     if not triggers:
         for (name_,) in con.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'gen_%'"
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND (name LIKE 'gen_%' OR "
+            "name LIKE 'chg_%')"
         ).fetchall():
             con.execute(f"DROP TRIGGER {name_}")
     con.commit()
@@ -82,7 +85,8 @@ def one(path: Path, n: int, years: int) -> dict[str, float]:
         for what, table in (("enterprise", "enterprise"), ("figure", "enterprise_financial"))
     }
     counts["triggers"] = con.execute(
-        "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'gen_%'"
+        "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND (name LIKE 'gen_%' OR "
+        "name LIKE 'chg_%')"
     ).fetchone()[0]
     con.close()
     return {"enterprises_s": ent, "financials_s": fin, **counts}

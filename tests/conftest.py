@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from highland.chains import inputs as _chain_rows
 from highland.cli import common as _command  # noqa: F401 (sets the database preparer, as `highland` does)
 from highland.enterprises.service import seed_regions
 from highland.platform.audit.service import Actor
@@ -28,6 +29,7 @@ from tests.clock import Moment, frozen, mend_sleep_under_faketime, under_faketim
 from tests.pg import BACKENDS, fresh_engine
 
 wire()  # the assembly's wiring, as the app and the `highland` command do it
+_chain_rows.WARM_AHEAD = False  # no background reads outliving a test's database
 
 # Cheap argon2id for the hundreds of users the tests create (production keeps the defaults;
 # sign-in still verifies real argon2id hashes).

@@ -50,6 +50,9 @@ def wire() -> None:
             jobs.Job("innovation.project_sweep", jobs.SWEEP, project_sweep.sweep_job, order=30)
         )
         jobs.register_job(jobs.Job("chains.figures", jobs.AFTER, indicators.refresh_job, order=90))
+        jobs.register_job(
+            jobs.Job("enterprises.changes", jobs.AFTER, enterprises.prune_changes_job, order=95)
+        )
         jobs.register_calendar_listener(
             "demands", demand_reclock.LABEL, demand_reclock.reclock_demands
         )

@@ -193,18 +193,13 @@ def test_one_long_session_builds_once(tmp_path: Path, monkeypatch: pytest.Monkey
         chain = build(s)["chain"].id
         s.commit()
     calls = {"registry": 0, "links": 0}
-    real_cells, real_chains = figures.registry_cells, figures.chain_figures
+    real = figures._build_part
 
-    def cells(session: Session) -> pl.DataFrame:
-        calls["registry"] += 1
-        return real_cells(session)
+    def counted(session: Session, name: str, key: Any) -> pl.DataFrame:
+        calls[name] += 1
+        return real(session, name, key)
 
-    def chains(session: Session) -> pl.DataFrame:
-        calls["links"] += 1
-        return real_chains(session)
-
-    monkeypatch.setattr(figures, "registry_cells", cells)
-    monkeypatch.setattr(figures, "chain_figures", chains)
+    monkeypatch.setattr(figures, "_build_part", counted)
     with factory() as s:
         for _ in range(3):
             analytics.analyse(s, chain)
@@ -234,14 +229,15 @@ def test_concurrent_readers_build_once(tmp_path: Path, monkeypatch: pytest.Monke
         chain = build(s)["chain"].id
         s.commit()
     calls = []
-    real = figures.registry_cells
+    real = figures._build_part
 
-    def slow(session: Session) -> pl.DataFrame:
-        calls.append(1)
-        time.sleep(0.3)  # long enough for the other readers to arrive
-        return real(session)
+    def slow(session: Session, name: str, key: Any) -> pl.DataFrame:
+        if name == "registry":
+            calls.append(1)
+            time.sleep(0.3)  # long enough for the other readers to arrive
+        return real(session, name, key)
 
-    monkeypatch.setattr(figures, "registry_cells", slow)
+    monkeypatch.setattr(figures, "_build_part", slow)
     results: list[str] = []
 
     def reader() -> None:

@@ -11,7 +11,9 @@ for them (see docs/chains.md, "How fresh the figures are"):
   largest firm.
 
 Both are built set-based (Polars group-bys over plain column reads, so the same rules can run
-on a distributed engine) and never trusted blindly: database triggers on the source tables
+on a distributed engine) — after a write, from sums kept in memory with only the changed
+firms' rows taken out and put in again (chains/inputs.py, chains/figure_sums.py) — and never
+trusted blindly: database triggers on the source tables
 add one to a generation number (`data_generation`) for every write, and a reader uses the
 stored figures only when they were built from the generations it sees; otherwise it builds
 them from its own view of the data. It stores what it built for the next reader only when
@@ -30,17 +32,16 @@ from datetime import datetime
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Select, delete, event, insert, select, text
+from sqlalchemy import delete, event, insert, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, SessionTransaction
 
+from highland.chains import figure_sums, inputs
 from highland.chains.models import Chain, ChainFigure, FigureState, RegistryCell, Segment
-from highland.enterprises.public import financials, registry
 from highland.platform.db import is_sqlite, session_factory, utcnow
 from highland.platform.generations import DataGeneration
 
 NAMES = ("registry", "links")
-INT64_MAX = 2**63 - 1
 _BATCH = 5000
 
 CELL_SCHEMA = {
@@ -191,7 +192,7 @@ def current(session: Session) -> Figures:
                     parts[name] = cached
                     continue
                 started = time.perf_counter()
-                frame = registry_cells(session) if name == "registry" else chain_figures(session)
+                frame = _build_part(session, name, (url, gens.get("instance", 0)))
                 part = Part(name, gen, frame, utcnow())
                 if not _store(session, part, int((time.perf_counter() - started) * 1000)):
                     parts[name] = part  # the session's own view: used once, not remembered
@@ -201,6 +202,7 @@ def current(session: Session) -> Figures:
         with _lock:
             _cache[key] = part
         parts[name] = part
+    inputs.warm_later(session, (url, gens.get("instance", 0)))
     return Figures(parts["registry"], parts["links"])
 
 
@@ -298,71 +300,57 @@ def _store(session: Session, part: Part, ms: int) -> bool:
 # --------------------------------------------------------------------------- the builds
 
 
-def _frame(session: Session, sql: str | Select[Any], schema: dict[str, Any]) -> pl.DataFrame:
-    """Rows of a plain SELECT (without parameters) in the session's transaction, read with the
-    driver's own cursor (millions of rows: no SQLAlchemy row objects)."""
-    if not isinstance(sql, str):  # the registry's published tables, compiled for this database
-        sql = str(sql.compile(session.get_bind(), compile_kwargs={"literal_binds": True}))
-    cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    try:
-        cursor.execute(sql)
-        rows = cursor.fetchall()
-    finally:
-        cursor.close()
-    return pl.DataFrame(rows, schema=schema, orient="row")
+_sums: dict[tuple[str, int], tuple[int, figure_sums.Sums]] = {}  # db → (seq, sums)
+_sums_lock = threading.Lock()
 
 
-def _check_int64(frame: pl.DataFrame, cols: list[str]) -> pl.DataFrame:
-    for c in cols:
-        top = frame[c].max()
-        if top is not None and int(top) > INT64_MAX:  # type: ignore[arg-type]
-            raise OverflowError(f"a sum of {c} exceeds 64-bit integers")
-    return frame.with_columns(pl.col(c).cast(pl.Int64) for c in cols)
+def _follow(session: Session, db_key: tuple[str, int], rows: inputs.Rows) -> None:
+    """Bring the kept sums up to date with rows a reader kept (e.g. the monthly indicators
+    read the change first): the same change, taken out and put in."""
+    with _sums_lock:
+        kept = _sums.get(db_key)
+        change = rows.change
+        if kept is None or change is None or kept[0] != change.from_seq:
+            return
+        sums = kept[1].apply(change.ids, change.old, change.new, rows.financials) if (
+            change.ids) else kept[1]  # fmt: skip
+        _sums[db_key] = (rows.seq, sums)
+
+
+inputs.follow(_follow)
+
+
+def _build_part(session: Session, name: str, db_key: tuple[str, int]) -> pl.DataFrame:
+    """One aggregate from the session's view: the kept sums with the changed enterprises'
+    rows taken out and put in again (chains.figure_sums), else summed from every row kept in
+    memory (chains.inputs); the sums are kept for the next reader from a committed view."""
+    rows = inputs.current(session, db_key, committed=lambda s: generations(s) == generations(
+        session))  # fmt: skip
+    with _sums_lock:
+        kept = _sums.get(db_key)
+        change = rows.change
+        if kept is not None and kept[0] == rows.seq:
+            sums = kept[1]
+        elif kept is not None and change is not None and kept[0] == change.from_seq:
+            sums = kept[1].apply(change.ids, change.old, change.new, rows.financials)
+        else:
+            sums = figure_sums.Sums.build(rows.enterprises, rows.financials, rows.links,
+                                          closure(session))  # fmt: skip
+        if rows.kept:
+            _sums[db_key] = (rows.seq, sums)
+    return figure_sums.cells_of(sums.cells) if name == "registry" else sums.figures()
 
 
 def registry_cells(session: Session) -> pl.DataFrame:
     """Year 0: enterprises per (industry_code, district_code); each year: the sums and counts
     of the known employees and revenue."""
-    e, f = registry().c, financials().c
-    ent = _frame(
-        session,
-        select(e.id, e.industry_code, e.district_code),
-        {"id": pl.Int64, "industry_code": pl.String, "district_code": pl.String},
-    )
-    # A district not given (NULL, docs/portrait.md) is the cell "" of its own: the key is
-    # part of the table's primary key, and "" joins where NULL would not.
-    ent = ent.with_columns(pl.col("district_code").fill_null(""))
-    fin = _frame(
-        session,
-        select(f.enterprise_id, f.year, f.employees, f.revenue),
-        {"enterprise_id": pl.Int64, "year": pl.Int64, "employees": pl.Int64, "revenue": pl.Int64},
-    )
-    keys = ["industry_code", "district_code"]
-    base = ent.group_by(keys).agg(pl.len().cast(pl.Int64).alias("enterprises"))
-    yearly = (
-        fin.join(ent, left_on="enterprise_id", right_on="id", how="inner")
-        .group_by(["year", *keys])
-        .agg(
-            pl.col("employees").cast(pl.Int128).sum().alias("employees"),
-            pl.col("employees").count().cast(pl.Int64).alias("employees_known"),
-            pl.col("revenue").cast(pl.Int128).sum().alias("revenue"),
-            pl.col("revenue").count().cast(pl.Int64).alias("revenue_known"),
-            pl.len().cast(pl.Int64).alias("enterprises"),
-        )
-    )
-    yearly = _check_int64(yearly, ["employees", "revenue"]).with_columns(
-        pl.when(pl.col("employees_known") > 0).then(pl.col("employees")).alias("employees"),
-        pl.when(pl.col("revenue_known") > 0).then(pl.col("revenue")).alias("revenue"),
-    )
-    zero = base.with_columns(
-        pl.lit(0, dtype=pl.Int64).alias("year"),
-        pl.lit(None, dtype=pl.Int64).alias("employees"),
-        pl.lit(0, dtype=pl.Int64).alias("employees_known"),
-        pl.lit(None, dtype=pl.Int64).alias("revenue"),
-        pl.lit(0, dtype=pl.Int64).alias("revenue_known"),
-    )
-    cols = list(CELL_SCHEMA)
-    return pl.concat([zero.select(cols), yearly.select(cols)]).sort(["year", *keys])
+    rows = inputs.load(session)
+    return cells_from(rows.enterprises, rows.financials)
+
+
+def cells_from(ent: pl.DataFrame, fin: pl.DataFrame) -> pl.DataFrame:
+    """registry_cells from the enterprises (ENT_SCHEMA) and their figures (FIN_SCHEMA)."""
+    return figure_sums.cells_of(figure_sums.cell_sums(ent, fin))
 
 
 def closure(session: Session) -> pl.DataFrame:
@@ -388,80 +376,18 @@ def closure(session: Session) -> pl.DataFrame:
 
 def chain_figures(session: Session) -> pl.DataFrame:
     """Members of each chain ("") and segment subtree (year 0) and their revenue by year."""
-    links = _frame(  # one row per enterprise, chain and segment (a unique constraint)
-        session,
-        "SELECT chain_id, segment_code, enterprise_id FROM chain_enterprise_segment "
-        "WHERE status = 'accepted'",
-        {"chain_id": pl.Int64, "segment_code": pl.String, "enterprise_id": pl.Int64},
-    )
-    # Scopes as small integers (0 = the whole chain) so that the de-duplication of millions
-    # of (chain, scope, enterprise) rows compares integers, not strings.
-    tree = closure(session)
-    names = tree.select("chain_id", "ancestor").unique().sort(["chain_id", "ancestor"])
-    names = names.with_row_index("scope", offset=1).with_columns(pl.col("scope").cast(pl.Int64))
-    scopes = tree.join(names, on=["chain_id", "ancestor"]).select(
-        "chain_id", "segment_code", "scope"
-    )
-    whole = links.select("chain_id", pl.lit(0, dtype=pl.Int64).alias("scope"), "enterprise_id")
-    subtree = links.join(scopes, on=["chain_id", "segment_code"], how="inner").select(
-        "chain_id", "scope", "enterprise_id"
-    )
-    members = pl.concat([whole, subtree]).unique()
-    code_of = pl.concat(
-        [
-            names.select("scope", pl.col("ancestor").alias("code")),
-            pl.DataFrame(
-                {"scope": [0], "code": [""]}, schema={"scope": pl.Int64, "code": pl.String}
-            ),
-        ]
-    )
-    counts = members.group_by(["chain_id", "scope"]).agg(
-        pl.lit(0, dtype=pl.Int64).alias("year"),
-        pl.len().cast(pl.Int64).alias("members"),
-    )
-    f = financials().c
-    fin = _frame(
-        session,
-        select(f.enterprise_id, f.year, f.revenue).where(f.revenue.is_not(None)),
-        {"enterprise_id": pl.Int64, "year": pl.Int64, "revenue": pl.Int64},
-    )
-    keys = ["chain_id", "scope", "year"]
-    joined = members.join(fin, on="enterprise_id", how="inner")
-    big = pl.col("revenue").cast(pl.Int128)
-    yearly = joined.group_by(keys).agg(
-        pl.len().cast(pl.Int64).alias("members"),
-        big.sum().alias("revenue"),
-        (big * big).sum().alias("squares"),
-        pl.col("revenue").max().alias("largest_revenue"),
-    )
-    largest = (  # the highest revenue; the lowest id among equals
-        joined.join(yearly.select(*keys, "largest_revenue"), on=keys)
-        .filter(pl.col("revenue") == pl.col("largest_revenue"))
-        .group_by(keys)
-        .agg(pl.col("enterprise_id").min().alias("largest_id"))
-    )
-    yearly = yearly.join(largest, on=keys, how="left")
-    yearly = _check_int64(yearly, ["revenue"]).with_columns(
-        pl.col("squares").cast(pl.String).alias("revenue_squares")
-    )
-    counts = counts.join(code_of, on="scope")
-    yearly = yearly.join(code_of, on="scope")
-    out = pl.concat(
-        [
-            counts.select(
-                "chain_id", pl.col("code").alias("segment_code"), "year", "members",
-                pl.lit(None, dtype=pl.Int64).alias("revenue"),
-                pl.lit(None, dtype=pl.String).alias("revenue_squares"),
-                pl.lit(None, dtype=pl.Int64).alias("largest_id"),
-                pl.lit(None, dtype=pl.Int64).alias("largest_revenue"),
-            ),
-            yearly.select(
-                "chain_id", pl.col("code").alias("segment_code"), "year", "members", "revenue",
-                "revenue_squares", "largest_id", "largest_revenue",
-            ),
-        ]
-    )  # fmt: skip
-    return out.sort(["chain_id", "segment_code", "year"])
+    rows = inputs.load(session)
+    return figures_from(rows.links, closure(session), rows.financials)
+
+
+def figures_from(links: pl.DataFrame, tree: pl.DataFrame, fin: pl.DataFrame) -> pl.DataFrame:
+    """chain_figures from the accepted links (LINK_SCHEMA, one row per enterprise, chain and
+    segment), the segment tree (`closure`) and the yearly figures (FIN_SCHEMA)."""
+    scopes, code_of = figure_sums.scope_names(tree)
+    members = figure_sums.members_of(links, scopes)
+    counts = members.group_by("chain_id", "scope").agg(pl.len().cast(pl.Int64).alias("members"))
+    yearly = figure_sums._yearly(figure_sums._revenues(members, fin))
+    return figure_sums.Sums(pl.DataFrame(), members, counts, yearly, scopes, code_of).figures()
 
 
 def state(session: Session) -> dict[str, Any]:

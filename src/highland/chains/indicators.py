@@ -33,7 +33,7 @@ from typing import Any
 from sqlalchemy import Engine, and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from highland.chains import figures
+from highland.chains import figures, indicator_frames, inputs
 from highland.chains.models import ChainMonthFigure, EnterpriseSegment
 from highland.demands import public as demands_public
 from highland.enterprises.public import financials, registry
@@ -351,8 +351,9 @@ def _registry(session: Session, chain_id: int, month: str) -> dict[str, Any]:
 
 def registries(session: Session, chain_ids: list[int], month: str) -> dict[int, dict[str, Any]]:
     """The registry part of each chain's month, kept or computed (and kept): the chains whose
-    kept part is stale are computed together, set-based (one cold visit of the city overview
-    costs a handful of grouped queries, not a handful per chain)."""
+    kept part is stale are computed together, set-based, in Polars over the registry rows kept
+    in memory (chains.inputs: after a write or an import only the changed firms' rows are read
+    again); `_registry_items` is the same computation in SQL."""
     year, mon = parse_month(month)
     gens = figures.generations(session)
     out: dict[int, dict[str, Any]] = {}
@@ -363,8 +364,16 @@ def registries(session: Session, chain_ids: list[int], month: str) -> dict[int, 
             stale.append(chain_id)
         else:
             out[chain_id] = dict(kept)
+    if not stale:
+        inputs.warm_later(session, inputs.db_key(session, gens.get("instance", 0)))
     if stale:
-        made = _registry_items(session, stale, month_end(year, mon), year)
+        as_of = month_end(year, mon)
+        rows = inputs.current(
+            session,
+            inputs.db_key(session, gens.get("instance", 0)),
+            committed=lambda s: figures.generations(s) == gens,
+        )
+        made = indicator_frames.registry_items(rows, stale, as_of, year, month_start(as_of))
         for chain_id in stale:
             _keep(session, chain_id, month, gens, made[chain_id])
             out[chain_id] = dict(made[chain_id])

@@ -187,3 +187,22 @@ class ImportReport(Base):
     user_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     csv_text: Mapped[str] = mapped_column(Text)
+
+
+class EnterpriseChange(Base):
+    """The change log of the enterprises' portraits: database triggers add one row for every
+    write to a table a portrait is read from (the enterprise, its figures, qualifications,
+    chain links and high-growth lines), with the enterprise's id; `enterprise_id` None means
+    a change no single enterprise holds (an enterprise deleted or its USCC changed, a chain or
+    a high-growth list changed: everything is to be read again). `id` is the log's position:
+    it grows in commit order (writers take turns), so "changed after position N" is exact —
+    the portrait snapshots and the chains' figures rebuild only the enterprises changed since
+    the position they were built at. (SQLite: one row per row written, the cheapest insert
+    there is, into the table's rowid; PostgreSQL: one per enterprise and statement.)"""
+
+    __tablename__ = "enterprise_change"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True
+    )
+    enterprise_id: Mapped[int | None] = mapped_column(BigInteger)

@@ -42,7 +42,9 @@ from highland.enterprises.memberships import (
 )
 from highland.enterprises.models import Enterprise, Financial, Region
 from highland.enterprises.vocab import QUALIFICATIONS
+from highland.platform.db import transaction
 from highland.platform.identity.permissions import Principal
+from highland.platform.jobs.registry import Report
 
 __all__ = [
     "FINANCIAL_COLUMNS",
@@ -52,12 +54,15 @@ __all__ = [
     "RegistryCounts",
     "CategorySource",
     "MembershipSource",
+    "change_seq",
+    "changed_since",
     "financials",
     "import_runs",
     "names_by_uscc",
     "own_enterprise",
     "portrait_frame",
     "portrait_values",
+    "prune_changes",
     "ref",
     "ref_by_uscc",
     "ref_columns",
@@ -200,11 +205,43 @@ def names_by_uscc(
 
 
 def portrait_frame(
-    session: Session, as_of: date, usccs: Sequence[str] | None = None
+    session: Session,
+    as_of: date,
+    usccs: Sequence[str] | None = None,
+    enterprise_ids: Sequence[int] | None = None,
 ) -> pl.DataFrame:
-    """The portrait of every enterprise (or of those USCCs) as of a date as one Polars frame,
-    one row each, sorted by uscc (columns: `snapshot.PORTRAIT_SCHEMA`)."""
-    return snapshot.portrait_frame(session, as_of, usccs)
+    """The portrait of every enterprise (or of those USCCs, or of those ids) as of a date as
+    one Polars frame, one row each, sorted by uscc (columns: `snapshot.PORTRAIT_SCHEMA`)."""
+    return snapshot.portrait_frame(session, as_of, usccs, enterprise_ids)
+
+
+def change_seq(session: Session) -> int:
+    """The newest position of the enterprises' change log (triggers log every write to what a
+    portrait is read from): a marker to build from and to ask `changed_since` about."""
+    return repository.change_seq(session)
+
+
+def changed_since(session: Session, seq: int, limit: int = 100_000) -> list[int] | None:
+    """The ids of the enterprises changed after log position `seq`, sorted; None when a change
+    touched everything (a chain, a high-growth list, a deleted enterprise), the log was pruned
+    past `seq`, or more than `limit` enterprises changed: then rebuild whole."""
+    return repository.changed_since(session, seq, limit)
+
+
+def prune_changes(session: Session, below: int) -> int:
+    """Forget the change log's entries before position `below` (the newest is kept)."""
+    return repository.prune_changes(session, below)
+
+
+CHANGES_KEPT = 1_000_000  # log entries kept: well over MAX_CHANGED firms' worth
+
+
+def prune_changes_job(engine: Any, now: datetime, settings: Any) -> Report:
+    """Keep the newest CHANGES_KEPT entries of the change log (a job of the scheduled round;
+    a reader whose position was pruned away simply reads everything again)."""
+    with transaction(engine) as s:
+        repository.prune_changes(s, repository.change_seq(s) - CHANGES_KEPT)
+    return Report()
 
 
 def portrait_values(session: Session, uscc: str, as_of: date) -> dict[str, object] | None:

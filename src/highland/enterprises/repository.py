@@ -14,6 +14,7 @@ from sqlalchemy import (
     Select,
     and_,
     case,
+    delete,
     exists,
     func,
     literal,
@@ -28,6 +29,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from highland.enterprises import scale
 from highland.enterprises.models import (
     Enterprise,
+    EnterpriseChange,
     Financial,
     ImportRun,
     NameGram,
@@ -37,6 +39,7 @@ from highland.enterprises.models import (
 from highland.enterprises.portrait.size_sql import size_not_applicable
 from highland.enterprises.scope import ENTERPRISES
 from highland.platform.errors import InvalidInput, NotFound
+from highland.platform.generations import DataGeneration
 from highland.platform.identity.permissions import Principal
 
 USCC_PREFIX = re.compile(r"^(?=.*\d)[0-9A-HJ-NP-RTUWXY]{2,18}$")
@@ -501,3 +504,49 @@ def import_runs(session: Session, limit: int = 5) -> list[ImportRun]:
     """The newest import runs, newest first."""
     stmt = select(ImportRun).order_by(ImportRun.at.desc(), ImportRun.id.desc()).limit(limit)
     return list(session.scalars(stmt))
+
+
+# --------------------------------------------------------------------------- the change log
+
+
+def change_seq(session: Session) -> int:
+    """The newest position of the enterprises' change log the session sees (0: none yet)."""
+    return int(session.scalar(select(func.max(EnterpriseChange.id))) or 0)
+
+
+def changed_since(session: Session, seq: int, limit: int) -> list[int] | None:
+    """The ids of the enterprises changed after position `seq` of the change log, sorted;
+    None when a change touched everything (or the log no longer reaches back to `seq`, or
+    more than `limit` enterprises changed): then everything is to be read again."""
+    pruned = session.scalar(select(DataGeneration.value).where(DataGeneration.name == PRUNED))
+    if pruned is not None and seq + 1 < int(pruned):
+        return None  # pruned past seq: what changed in between is not known any more
+    c = EnterpriseChange.__table__.c
+    whole = session.scalar(select(c.id).where(c.id > seq, c.enterprise_id.is_(None)).limit(1))
+    if whole is not None:
+        return None
+    ids = session.scalars(
+        select(c.enterprise_id).where(c.id > seq).distinct().limit(limit + 1)
+    ).all()
+    if len(ids) > limit:
+        return None
+    return sorted(int(i) for i in ids)
+
+
+PRUNED = "changes.pruned"  # data_generation: the log's entries before it are gone
+
+
+def prune_changes(session: Session, below: int) -> int:
+    """Forget the log's entries before position `below` (the newest is always kept, so that
+    the positions keep growing); how many were removed."""
+    below = min(below, change_seq(session))
+    if below <= 1:
+        return 0
+    result = session.execute(delete(EnterpriseChange).where(EnterpriseChange.id < below))
+    row = session.get(DataGeneration, PRUNED)
+    if row is None:
+        session.add(DataGeneration(name=PRUNED, value=below))
+    elif row.value < below:
+        row.value = below
+    session.flush()
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

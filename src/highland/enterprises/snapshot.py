@@ -186,12 +186,17 @@ def portrait_values(session: Session, uscc: str, as_of: date) -> dict[str, objec
 
 
 def portrait_frame(
-    session: Session, as_of: date, usccs: Sequence[str] | None = None
+    session: Session,
+    as_of: date,
+    usccs: Sequence[str] | None = None,
+    enterprise_ids: Sequence[int] | None = None,
 ) -> pl.DataFrame:
-    """The portrait of every enterprise (or of those usccs) as of a date, one row each by uscc."""
+    """The portrait of every enterprise (or of those usccs, or of those ids) as of a date, one
+    row each by uscc."""
     agg = _json_array_agg(session.connection().dialect.name)
     raws, quals, members, cats = [], [], [], []
-    for scope in _scopes(session, usccs):
+    scopes = _id_scopes(enterprise_ids) if enterprise_ids is not None else _scopes(session, usccs)
+    for scope in scopes:
         enterprises = _load(session, agg, *_registry_query(scope, as_of))
         if enterprises.height:
             raws.append(enterprises)
@@ -239,6 +244,13 @@ def _scopes(session: Session, usccs: Sequence[str] | None) -> Iterator[Scope]:
         return
     for start in range(low, high + 1, CHUNK):
         yield _between(start, start + CHUNK - 1)
+
+
+def _id_scopes(ids: Sequence[int]) -> Iterator[Scope]:
+    """Predicates covering the enterprises of those ids, USCC_CHUNK ids each."""
+    wanted = sorted(set(ids))
+    for i in range(0, len(wanted), USCC_CHUNK):
+        yield _within(wanted[i : i + USCC_CHUNK])
 
 
 def _within(ids: Any) -> Scope:

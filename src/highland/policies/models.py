@@ -100,6 +100,11 @@ class PortraitSnapshot(Base):
     # Deferred: finding the newest snapshot must not fetch tens of MB of Parquet every request
     # (the frame is usually in the process's cache already).
     data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    # The registry's change log position it was built at (enterprises.public.change_seq); None
+    # for snapshots from before the log was kept. With a base, `data` holds only the rows of
+    # the enterprises changed since the base's position (a spliced snapshot).
+    change_seq: Mapped[int | None] = mapped_column(BigInteger)
+    base_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class MatchRun(Base):

@@ -26,7 +26,7 @@ from highland.policies.rules.model import compile_policy
 from highland.policies.rules.vector import details, summarise
 from highland.policies.service.library import ENGINE, current_packages, parsed_policy
 from highland.policies.service.matching import compiled_in_force
-from highland.policies.service.snapshots import build_snapshot, snapshot_frame
+from highland.policies.service.snapshots import build_snapshot, latest_snapshot, snapshot_frame
 
 # --------------------------------------------------------------------------- runs and replay
 
@@ -42,7 +42,7 @@ def _result_digest(frames: Iterable[pl.DataFrame]) -> str:
 def run_match(session: Session, as_of: date, actor: Actor) -> MatchRun:
     """An official run: freeze the portraits, match every policy in force, keep the counts."""
     started = utcnow()
-    snap = build_snapshot(session, as_of)
+    snap = build_snapshot(session, as_of, base=latest_snapshot(session, as_of))
     frame = snapshot_frame(session, snap)
     pairs = compiled_in_force(session, as_of)
     summaries = summarise(frame, [c for _, c in pairs])
