@@ -1,0 +1,21 @@
+"""The desks read when the registry last changed: an index on enterprise.updated_at
+
+Revision ID: 0019
+Revises: 0016
+Create Date: 2026-12-07 23:45:00
+"""
+
+from alembic import op
+
+revision = "0019"
+down_revision = "0016"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_index("ix_enterprise_updated_at", "enterprise", ["updated_at"], unique=False)
+
+
+def downgrade() -> None:
+    op.drop_index("ix_enterprise_updated_at", table_name="enterprise")
