@@ -309,6 +309,7 @@ def walk_reads(
     only: str | None,
     profile: bool,
     budget_s: float,
+    one_role: bool = False,
 ) -> tuple[list[dict[str, Any]], list[str]]:
     """Each page × role: one untimed visit, then n timed ones (at least 2, fewer than n once
     they took budget_s seconds together)."""
@@ -318,7 +319,8 @@ def walk_reads(
     for label, entry in READS.items():
         if (only and not re.search(only, label)) or ("GET", entry.route) not in routes:
             continue  # a route gone is reported by coverage()
-        for role in roles_for(entry, routes[("GET", entry.route)]):
+        roles = roles_for(entry, routes[("GET", entry.route)])
+        for role in roles[:1] if one_role else roles:
             path = fill(entry.route, role, got, entry.fill)
             query = fill(entry.query, role, got, entry.fill) if entry.query else ""
             if path is None or query is None:
@@ -410,6 +412,7 @@ def measure(
     profile: bool,
     with_writes: bool = True,
     budget_s: float = 15.0,
+    one_role: bool = False,
 ) -> dict[str, Any]:
     from starlette.testclient import TestClient
 
@@ -428,7 +431,7 @@ def measure(
     with TestClient(app, follow_redirects=False) as client:
         cl = Client(client, tokens)
         t = time.perf_counter()
-        reads, read_errors = walk_reads(cl, app, got, n, only, profile, budget_s)
+        reads, read_errors = walk_reads(cl, app, got, n, only, profile, budget_s, one_role)
         read_s = time.perf_counter() - t
         write_rows, write_errors = (
             ([], []) if not with_writes else walk_writes(cl, engine, got, writes)
@@ -494,6 +497,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         default=15.0,
         help="seconds of timed visits per page × role before it stops (≥ 2)",
     )
+    parser.add_argument("--one-role", action="store_true", help="each page with its first role")
     parser.add_argument("--no-reads", action="store_true", help="only the writes")
     parser.add_argument("--profile", action="store_true", help="cProfile each page's visits")
     parser.add_argument("--keep", action="store_true", help="walk --db's copy of a previous run")
@@ -539,6 +543,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             args.profile,
             with_writes=not args.only,
             budget_s=args.budget,
+            one_role=args.one_role,
         )
         out["load_average_end"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
     from sqlalchemy import create_engine, text

@@ -199,6 +199,12 @@ def names_by_uscc(
     return repository.names_by_uscc(session, principal, usccs, chunk)
 
 
+def holders_on(session: Session, code: str, day: date) -> set[str]:
+    """The USCCs of the enterprises whose qualification `code` is valid on `day` (the
+    portrait's `qualifications` of that day hold it), read from the qualifications alone."""
+    return repository.holders_on(session, code, day)
+
+
 def portrait_frame(
     session: Session, as_of: date, usccs: Sequence[str] | None = None
 ) -> pl.DataFrame:

@@ -19,6 +19,7 @@ from sqlalchemy import (
     func,
     literal,
     null,
+    or_,
     select,
 )
 from sqlalchemy.ext.compiler import compiles
@@ -453,6 +454,20 @@ def regions(session: Session) -> list[Region]:
 def count_all(session: Session) -> int:
     """Return the number of enterprises in the registry."""
     return session.execute(select(func.count()).select_from(Enterprise)).scalar_one()
+
+
+def holders_on(session: Session, code: str, day: date) -> set[str]:
+    """The USCCs holding qualification `code` valid on `day` (the portrait's rule: from and
+    to inclusive, a missing end open)."""
+    q = Qualification
+    stmt = (
+        select(Enterprise.uscc)
+        .join(q, q.enterprise_id == Enterprise.id)
+        .where(q.code == code)
+        .where(or_(q.valid_from.is_(None), q.valid_from <= day))
+        .where(or_(q.valid_to.is_(None), q.valid_to >= day))
+    )
+    return set(session.scalars(stmt))
 
 
 def names_by_uscc(
