@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import json
 import os
 import pstats
 import re
@@ -451,6 +452,36 @@ def measure(
     }
 
 
+def matrix(result: dict[str, Any]) -> str:
+    """The p95 (ms) of each page type (rows) with each role (columns), **bold** over the goal,
+    the slowest first visit of the page (`first`: caches cold), then the writes."""
+    roles = [r for r in (*ROLES, "anonymous") if any(x["role"] == r for x in result["reads"])]
+    cells: dict[str, dict[str, str]] = {}
+    first: dict[str, float] = {}
+    for r in result["reads"]:
+        row = cells.setdefault(r["page"], {})
+        if "p95_ms" not in r:
+            row[r["role"]] = "no row"
+            continue
+        p95 = r["p95_ms"]
+        row[r["role"]] = f"**{p95:.0f}**" if p95 > GOAL_MS else f"{p95:.0f}"
+        first[r["page"]] = max(first.get(r["page"], 0.0), r["first_ms"])
+    short = {"chain_head": "chain head", "chain_team": "chain team", "anonymous": "anon."}
+    head = "| page | " + " | ".join(short.get(r, r) for r in roles) + " | first |"
+    lines = [head, "|---|" + "---:|" * (len(roles) + 1)]
+    for page, row in cells.items():
+        f = first.get(page)
+        tail = f" | {f:.0f} |" if f is not None else " | |"
+        lines.append(f"| `{page}` | " + " | ".join(row.get(r, "") for r in roles) + tail)
+    lines += ["", "| write | role | n | p50 ms | p95 ms |", "|---|---|---:|---:|---:|"]
+    for w in result["writes"]:
+        lines.append(
+            f"| {w['write']} | {w['role']} | {w['n']} | {w.get('p50_ms', '—')} "
+            f"| {w.get('p95_ms', '—')} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
 def table(result: dict[str, Any]) -> str:
     """The markdown table of a result: page × role p50/p95, then the writes."""
     lines = ["| page | role | p50 ms | p95 ms | first ms |", "|---|---|---:|---:|---:|"]
@@ -498,6 +529,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         help="seconds of timed visits per page × role before it stops (≥ 2)",
     )
     parser.add_argument("--one-role", action="store_true", help="each page with its first role")
+    parser.add_argument("--table", type=Path, help="print the matrix of a saved result; no run")
     parser.add_argument("--no-reads", action="store_true", help="only the writes")
     parser.add_argument("--profile", action="store_true", help="cProfile each page's visits")
     parser.add_argument("--keep", action="store_true", help="walk --db's copy of a previous run")
@@ -508,6 +540,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     )
     parser.add_argument("--work", type=Path, default=None, help="the working folder")
     args = parser.parse_args(argv)
+    if args.table:
+        saved = json.loads(args.table.read_text())
+        print(matrix(saved))
+        return dict(saved)
     n, writes = (1, 1) if args.smoke else (args.requests, args.writes)
     work = args.work or DATA / "pages"
     work.mkdir(parents=True, exist_ok=True)
@@ -555,7 +591,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     eng.dispose()
     if not args.smoke:
         path = save(f"pages-{out['database']}-{out['enterprises']}", out)
-        path.with_suffix(".md").write_text(table(out))
+        path.with_suffix(".md").write_text(table(out) + "\n" + matrix(out))
         print(f"saved {path} and {path.with_suffix('.md').name} in {OUT}")
     if out["coverage"]["missing"] or out["coverage"]["stale"]:
         raise SystemExit(f"pages_list.py does not match the app's routes: {out['coverage']}")

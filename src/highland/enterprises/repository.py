@@ -470,6 +470,30 @@ def holders_on(session: Session, code: str, day: date) -> set[str]:
     return set(session.scalars(stmt))
 
 
+def holder_ids_sums(session: Session, code: str, day: date) -> tuple[int, int, int]:
+    """(count, sum, sum of squares) of the ids of the enterprises holding `code` valid on
+    `day`, read from the qualifications alone (no enterprise row is visited)."""
+    q = Qualification
+    e = q.enterprise_id
+    n, s1, s2 = session.execute(
+        select(func.count(), func.sum(e), func.sum(e * e)).where(q.code == code)
+        .where(or_(q.valid_from.is_(None), q.valid_from <= day))
+        .where(or_(q.valid_to.is_(None), q.valid_to >= day))
+    ).one()  # fmt: skip
+    return int(n or 0), int(s1 or 0), int(s2 or 0)
+
+
+def registry_mark(session: Session) -> tuple[int, int] | None:
+    """(database instance, registry generation): it moves with every enterprise inserted or
+    deleted (None: no generations in this database)."""
+    marks = dict(session.execute(
+        select(DataGeneration.name, DataGeneration.value).where(
+            DataGeneration.name.in_(("instance", "registry")))).all())  # fmt: skip
+    if len(marks) != 2:
+        return None
+    return int(marks["instance"]), int(marks["registry"])
+
+
 def names_by_uscc(
     session: Session, principal: Principal, usccs: list[str], chunk: int = 1000
 ) -> dict[str, tuple[str, str | None]]:
@@ -543,12 +567,10 @@ _KEPT_MAX = 256
 
 
 def _per_generation(session: Session, key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
-    marks = dict(session.execute(
-        select(DataGeneration.name, DataGeneration.value).where(
-            DataGeneration.name.in_(("instance", "registry")))).all())  # fmt: skip
-    if len(marks) != 2 or session.new or session.dirty or session.deleted:
+    mark = registry_mark(session)
+    if mark is None or session.new or session.dirty or session.deleted:
         return build()  # no generations yet, or the session's own writes are pending
-    full = (marks["instance"], marks["registry"], *key)
+    full = (*mark, *key)
     with _KEPT_LOCK:
         if full in _KEPT:
             return _KEPT[full]

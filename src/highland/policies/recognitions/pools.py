@@ -32,6 +32,7 @@ from highland.policies.rules.vector import details, prepare
 from highland.policies.service import snapshot_for, snapshot_frame
 
 POOLS = ("qualify", "near", "missing", "renewal")
+_DAY = timedelta(days=1)
 POOL_SCHEMA: dict[str, pl.DataType] = {
     "uscc": pl.String(), "pool": pl.String(), "status": pl.String(), "near": pl.String(),
     "missing": pl.String(),
@@ -136,21 +137,23 @@ def lasting_holders(session: Session, frame: pl.DataFrame, code: str, today: dat
     ).get_column("uscc")
     if holders.is_empty():
         return pl.Series("uscc", [], dtype=pl.String)
-    later = registry.holders_on(session, code, horizon(today) + timedelta(days=1))
+    later = registry.holders_on(session, code, horizon(today) + _DAY)
     return holders.filter(holders.is_in(pl.Series(sorted(later), dtype=pl.String).implode()))
 
 
 # Pools kept in this process, keyed by what they are computed from: the snapshot's content,
 # the rule set, the date and the lasting holders (so never stale). A whole registry's pools
 # are large (up to a row per firm): two are kept whole, the counts of any number.
-_kept: OrderedDict[tuple[str, str, date, int], Pools] = OrderedDict()
-_counts: dict[tuple[str, str, date, int], dict[str, int]] = {}
+_kept: OrderedDict[Any, Pools] = OrderedDict()
+_counts: dict[Any, dict[str, int]] = {}
 _KEEP = 2
 _kept_lock = threading.Lock()
 
 
-def _key(snap: PortraitSnapshot, ruleset_id: str, as_of: date, lasting: pl.Series) -> Any:
-    return (snap.sha256, ruleset_id, as_of, hash(tuple(lasting.sort().to_list())))
+def _key(session: Session, snap: PortraitSnapshot, rs: RuleSet, as_of: date) -> Any:
+    """What a rule set's pools are computed from; None when it cannot be told cheaply."""
+    held = registry.holders_fingerprint(session, rs.qualification, horizon(as_of) + _DAY)
+    return None if held is None else (snap.sha256, rs.id, as_of, held)
 
 
 def pools(session: Session, ruleset_id: str, as_of: date, fresh: bool = False) -> Pools:
@@ -163,14 +166,16 @@ def pools(session: Session, ruleset_id: str, as_of: date, fresh: bool = False) -
         return _classified(rs, as_of, frame, lasting_holders(session, frame, rs.qualification,
                                                               as_of))  # fmt: skip
     snap = snapshot_for(session, as_of)
-    frame = snapshot_frame(session, snap)
-    lasting = lasting_holders(session, frame, rs.qualification, as_of)
-    key = _key(snap, rs.id, as_of, lasting)
+    key = _key(session, snap, rs, as_of)
     with _kept_lock:
         if key in _kept:
             _kept.move_to_end(key)
             return _kept[key]
-    result = _classified(rs, as_of, frame, lasting)
+    frame = snapshot_frame(session, snap)
+    result = _classified(rs, as_of, frame, lasting_holders(session, frame, rs.qualification,
+                                                           as_of))  # fmt: skip
+    if key is None:
+        return result
     with _kept_lock:
         _kept[key] = result
         _counts[key] = result.counts()
@@ -184,9 +189,7 @@ def pools(session: Session, ruleset_id: str, as_of: date, fresh: bool = False) -
 def pool_counts(session: Session, ruleset_id: str, as_of: date) -> dict[str, int]:
     """Firms in each pool of a rule set as of a date (`pools(...).counts()`, kept)."""
     rs = get(ruleset_id)
-    snap = snapshot_for(session, as_of)
-    frame = snapshot_frame(session, snap)
-    key = _key(snap, rs.id, as_of, lasting_holders(session, frame, rs.qualification, as_of))
+    key = _key(session, snapshot_for(session, as_of), rs, as_of)
     with _kept_lock:
         if key in _counts:
             return dict(_counts[key])
