@@ -93,6 +93,12 @@ class Qualification(Base):
         UniqueConstraint("enterprise_id", "code", name="uq_qualification"),
         # Covering: the holders of a qualification without reading the rows (list filters).
         Index("ix_enterprise_qualification_code", "code", "enterprise_id"),
+        # Covering: who holds a code valid on a day, without reading the rows (the recognition
+        # pools tell whether their holders changed by it on every visit).
+        Index(
+            "ix_enterprise_qualification_validity", "code", "valid_from", "valid_to",
+            "enterprise_id",
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
