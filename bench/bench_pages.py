@@ -294,12 +294,8 @@ class Client:
 
 
 def _stats(ms: list[float]) -> dict[str, Any]:
-    return {
-        "n": len(ms),
-        "p50_ms": round(percentile(ms, 50), 1),
-        "p95_ms": round(percentile(ms, 95), 1),
-        "max_ms": round(max(ms), 1),
-    }
+    p50, p95 = (round(percentile(ms, p), 1) for p in (50, 95))
+    return {"n": len(ms), "p50_ms": p50, "p95_ms": p95, "max_ms": round(max(ms), 1)}
 
 
 def walk_reads(

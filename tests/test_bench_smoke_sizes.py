@@ -8,7 +8,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
-HELPERS = {"common.py", "policy_gen.py", "openfisca_peer.py", "run_all.py", "compare.py"}
+HELPERS = {"common.py", "policy_gen.py", "openfisca_peer.py", "run_all.py", "compare.py",
+           "pages_list.py", "bench_writes.py"}  # the last two: bench_pages.py's list and writes
 
 
 def _benches() -> list[Path]:
