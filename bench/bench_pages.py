@@ -2,7 +2,7 @@
 it, and the single-record writes, p50/p95 against 300 ms, on a `highland demo` registry.
 
     python bench/bench_pages.py --db /path/to/highland.db          # a copy of it is walked
-    python bench/bench_pages.py --db ... --requests 10 --only /audit --profile
+    python bench/bench_pages.py --db ... --requests 10 --only /audit   # some pages
     python bench/bench_pages.py --pg-url postgresql://…/pages_1m    # the same walk on PostgreSQL
     python bench/bench_pages.py --smoke --work /tmp/x [--db demo.db]  # what the test runs
 
@@ -25,11 +25,8 @@ Nothing here asserts a time. JSON to bench/out/pages-*.json and a markdown table
 from __future__ import annotations
 
 import argparse
-import cProfile
-import io
 import json
 import os
-import pstats
 import re
 import shutil
 import sys
@@ -304,7 +301,6 @@ def walk_reads(
     got: dict[str, Any],
     n: int,
     only: str | None,
-    profile: bool,
     budget_s: float,
     one_role: bool = False,
 ) -> tuple[list[dict[str, Any]], list[str]]:
@@ -328,14 +324,9 @@ def walk_reads(
             if resp.status_code != entry.ok:
                 errors.append(f"GET {url} as {role}: {resp.status_code} {resp.text[:200]}")
                 continue
-            prof = cProfile.Profile() if profile else None
             ms: list[float] = []
             for _ in range(n):
-                if prof:
-                    prof.enable()
                 ms.append(cl.call(role, "GET", url)[0])
-                if prof:
-                    prof.disable()
                 if len(ms) >= 2 and sum(ms) > budget_s * 1000:
                     break  # a slow page: fewer visits (its n says how many)
             row = {
@@ -346,10 +337,6 @@ def walk_reads(
                 "bytes": len(resp.content),
                 **_stats(ms),
             }
-            if prof:
-                buf = io.StringIO()
-                pstats.Stats(prof, stream=buf).sort_stats("cumulative").print_stats(25)
-                row["profile"] = buf.getvalue()
             rows.append(row)
             print(f"{row['p95_ms']:>8.1f} ms p95  {label:<55} {role}", flush=True)
     return rows, errors
@@ -406,7 +393,6 @@ def measure(
     n: int,
     writes: int,
     only: str | None,
-    profile: bool,
     with_writes: bool = True,
     budget_s: float = 15.0,
     one_role: bool = False,
@@ -428,7 +414,7 @@ def measure(
     with TestClient(app, follow_redirects=False) as client:
         cl = Client(client, tokens)
         t = time.perf_counter()
-        reads, read_errors = walk_reads(cl, app, got, n, only, profile, budget_s, one_role)
+        reads, read_errors = walk_reads(cl, app, got, n, only, budget_s, one_role)
         read_s = time.perf_counter() - t
         write_rows, write_errors = (
             ([], []) if not with_writes else walk_writes(cl, engine, got, writes)
@@ -527,7 +513,6 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--one-role", action="store_true", help="each page with its first role")
     parser.add_argument("--table", type=Path, help="print the matrix of a saved result; no run")
     parser.add_argument("--no-reads", action="store_true", help="only the writes")
-    parser.add_argument("--profile", action="store_true", help="cProfile each page's visits")
     parser.add_argument("--keep", action="store_true", help="walk --db's copy of a previous run")
     parser.add_argument(
         "--smoke",
@@ -572,7 +557,6 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             n,
             writes,
             "^$" if args.no_reads else args.only,
-            args.profile,
             with_writes=not args.only,
             budget_s=args.budget,
             one_role=args.one_role,
