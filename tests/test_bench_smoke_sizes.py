@@ -11,6 +11,8 @@ BENCH = ROOT / "bench"
 HELPERS = {
     "common.py", "policy_gen.py", "openfisca_peer.py", "run_all.py", "compare.py", "tables.py"
 }  # fmt: skip
+HELPERS = {"common.py", "policy_gen.py", "openfisca_peer.py", "run_all.py", "compare.py",
+           "pages_list.py", "bench_writes.py"}  # the last two: bench_pages.py's list and writes
 
 
 def _benches() -> list[Path]:

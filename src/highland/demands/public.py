@@ -43,7 +43,8 @@ def chain_counts(
     d = Demand
     of_chain: Any = d.chain_id == chain_id
     if members is not None:
-        of_chain = or_(of_chain, and_(d.chain_id.is_(None), d.enterprise_id.in_(members)))
+        among = _members_filing(session, members, as_of >= now)
+        of_chain = or_(of_chain, and_(d.chain_id.is_(None), among))
     if as_of >= now:
         overdue = or_(d.breached_at.is_not(None), d.resolution_due < as_of)
         n_open, n_overdue = session.execute(
@@ -94,6 +95,29 @@ def chain_counts(
     ).one()
     fresh = newest.astimezone(CITY_TZ).isoformat() if isinstance(newest, datetime) else None
     return int(n_open or 0), int(n_overdue or 0), fresh
+
+
+# Above this many firms with demands filed for no chain, the members are matched in SQL.
+_FEW_FILERS = 2000
+
+
+def _members_filing(session: Session, members: Select[Any], open_only: bool) -> Any:
+    """The condition "filed by one of `members`" on Demand: the few firms that filed demands
+    for no chain (open ones when `open_only`) are looked up among the members, rather than
+    the members (100,000s in a chain of a 1,000,000-firm registry) listed for each count."""
+    d = Demand
+    filers = select(d.enterprise_id).where(d.chain_id.is_(None)).distinct()
+    if open_only:
+        filers = filers.where(d.open.is_(True))
+    ids = list(session.scalars(filers.limit(_FEW_FILERS + 1)))
+    if len(ids) > _FEW_FILERS:
+        return d.enterprise_id.in_(members)
+    if not ids:
+        return d.enterprise_id.in_([])
+    member = members.subquery()
+    col = next(iter(member.c))
+    inside = list(session.scalars(select(col).where(col.in_(ids)).distinct()))
+    return d.enterprise_id.in_(inside)
 
 
 # --------------------------------------------------------------------------- the desks

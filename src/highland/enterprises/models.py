@@ -74,7 +74,8 @@ class Enterprise(Base):
     figures_year: Mapped[int | None] = mapped_column(Integer)
     synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Indexed: the desks show when the registry last changed (its newest change, read at once).
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     qualifications: Mapped[list[Qualification]] = relationship(
@@ -92,6 +93,12 @@ class Qualification(Base):
         UniqueConstraint("enterprise_id", "code", name="uq_qualification"),
         # Covering: the holders of a qualification without reading the rows (list filters).
         Index("ix_enterprise_qualification_code", "code", "enterprise_id"),
+        # Covering: who holds a code valid on a day, without reading the rows (the recognition
+        # pools tell whether their holders changed by it on every visit).
+        Index(
+            "ix_enterprise_qualification_validity", "code", "valid_from", "valid_to",
+            "enterprise_id",
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

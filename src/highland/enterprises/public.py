@@ -204,6 +204,24 @@ def names_by_uscc(
     return repository.names_by_uscc(session, principal, usccs, chunk)
 
 
+def holders_on(session: Session, code: str, day: date) -> set[str]:
+    """The USCCs of the enterprises whose qualification `code` is valid on `day` (the
+    portrait's `qualifications` of that day hold it), read from the qualifications alone."""
+    return repository.holders_on(session, code, day)
+
+
+def holders_fingerprint(session: Session, code: str, day: date) -> tuple[object, ...] | None:
+    """Who holds `code` valid on `day`, told cheaply: the count, sum and sum of squares of
+    their ids, with the registry's generation (an id names one enterprise, and so one USCC,
+    until an enterprise is inserted or deleted, which moves the generation). A change of
+    holders that keeps all three equal would go unseen: it takes three or more firms changed
+    in exact balance. None: no generations here."""
+    mark = repository.registry_mark(session)
+    if mark is None:
+        return None
+    return (*mark, *repository.holder_ids_sums(session, code, day))
+
+
 def portrait_frame(
     session: Session,
     as_of: date,

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any, cast
@@ -19,6 +20,7 @@ from sqlalchemy import (
     func,
     literal,
     null,
+    or_,
     select,
 )
 from sqlalchemy.ext.compiler import compiles
@@ -461,6 +463,44 @@ def count_all(session: Session) -> int:
     return session.execute(select(func.count()).select_from(Enterprise)).scalar_one()
 
 
+def holders_on(session: Session, code: str, day: date) -> set[str]:
+    """The USCCs holding qualification `code` valid on `day` (the portrait's rule: from and
+    to inclusive, a missing end open)."""
+    q = Qualification
+    stmt = (
+        select(Enterprise.uscc)
+        .join(q, q.enterprise_id == Enterprise.id)
+        .where(q.code == code)
+        .where(or_(q.valid_from.is_(None), q.valid_from <= day))
+        .where(or_(q.valid_to.is_(None), q.valid_to >= day))
+    )
+    return set(session.scalars(stmt))
+
+
+def holder_ids_sums(session: Session, code: str, day: date) -> tuple[int, int, int]:
+    """(count, sum, sum of squares) of the ids of the enterprises holding `code` valid on
+    `day`, read from the qualifications alone (no enterprise row is visited)."""
+    q = Qualification
+    e = q.enterprise_id
+    n, s1, s2 = session.execute(
+        select(func.count(), func.sum(e), func.sum(e * e)).where(q.code == code)
+        .where(or_(q.valid_from.is_(None), q.valid_from <= day))
+        .where(or_(q.valid_to.is_(None), q.valid_to >= day))
+    ).one()  # fmt: skip
+    return int(n or 0), int(s1 or 0), int(s2 or 0)
+
+
+def registry_mark(session: Session) -> tuple[int, int] | None:
+    """(database instance, registry generation): it moves with every enterprise inserted or
+    deleted (None: no generations in this database)."""
+    marks = dict(session.execute(
+        select(DataGeneration.name, DataGeneration.value).where(
+            DataGeneration.name.in_(("instance", "registry")))).all())  # fmt: skip
+    if len(marks) != 2:
+        return None
+    return int(marks["instance"]), int(marks["registry"])
+
+
 def names_by_uscc(
     session: Session, principal: Principal, usccs: list[str], chunk: int = 1000
 ) -> dict[str, tuple[str, str | None]]:
@@ -480,7 +520,24 @@ def names_by_uscc(
 
 def count(session: Session, principal: Principal, flt: EnterpriseFilter) -> int:
     """How many enterprises in scope the filter matches, uncapped (the desks' figures, which
-    link to the list of the same filter)."""
+    link to the list of the same filter).
+
+    For a caller who sees the whole registry, two counts are cheaper ways to the same number:
+    a qualification's holders are counted on its (code, enterprise) index alone (one row per
+    enterprise and code, each of an enterprise that exists); the registry's and the 规上
+    count are kept per registry generation (`_per_generation`): at 1,000,000 firms the 规上
+    count reads every enterprise's figures of its year (seconds)."""
+    if ENTERPRISES.rules.get(principal.role) is None:
+        if flt == EnterpriseFilter(qualification=flt.qualification) and flt.qualification:
+            return int(session.execute(select(func.count()).where(
+                Qualification.code == flt.qualification)).scalar_one())  # fmt: skip
+        if flt in (EnterpriseFilter(), EnterpriseFilter(scale="above")):
+            build = lambda: _count(session, principal, flt)  # noqa: E731
+            return cast(int, _per_generation(session, ("count", flt.scale), build))
+    return _count(session, principal, flt)
+
+
+def _count(session: Session, principal: Principal, flt: EnterpriseFilter) -> int:
     found = _search_gram(session, flt.q)
     # A qualification's holders lead (read from the (code, enterprise) index), as the list's
     # pages do: far fewer rows than walking the registry and probing each enterprise.
@@ -491,13 +548,45 @@ def count(session: Session, principal: Principal, flt: EnterpriseFilter) -> int:
 
 
 def registry_freshness(session: Session) -> tuple[datetime | None, date | None, int | None]:
-    """When the registry last changed, the newest source date of a yearly figure and the
-    newest year of figures."""
+    """When the registry last changed (on the index of updated_at), the newest source date of
+    a yearly figure and the newest year of figures (kept per registry generation: every write
+    to the figures moves it)."""
     changed = session.scalar(select(func.max(Enterprise.updated_at)))
-    fresh, year = session.execute(
-        select(func.max(Financial.source_date), func.max(Financial.year))
-    ).one()
+
+    def newest() -> tuple[date | None, int | None]:
+        fresh, year = session.execute(
+            select(func.max(Financial.source_date), func.max(Financial.year))
+        ).one()
+        return fresh, year
+
+    fresh, year = _per_generation(session, ("newest figures",), newest)
     return changed, fresh, year
+
+
+# Figures of the whole registry kept in this process per (database, registry generation): the
+# database triggers add one to the "registry" generation on every insert and delete of an
+# enterprise or a yearly figure, and on every change of the columns these figures read
+# (industry, district, founding date; a figure's year, amounts and source date). A new
+# generation is a new key, so a kept figure is never stale; old keys are dropped in bulk.
+_KEPT: dict[tuple[Any, ...], Any] = {}
+_KEPT_LOCK = threading.Lock()
+_KEPT_MAX = 256
+
+
+def _per_generation(session: Session, key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
+    mark = registry_mark(session)
+    if mark is None or session.new or session.dirty or session.deleted:
+        return build()  # no generations yet, or the session's own writes are pending
+    full = (*mark, *key)
+    with _KEPT_LOCK:
+        if full in _KEPT:
+            return _KEPT[full]
+    value = build()
+    with _KEPT_LOCK:
+        if len(_KEPT) >= _KEPT_MAX:
+            _KEPT.clear()
+        _KEPT[full] = value
+    return value
 
 
 def import_runs(session: Session, limit: int = 5) -> list[ImportRun]:

@@ -199,6 +199,34 @@ def _upstream_counts(mem: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _candidates(
+    firms: pl.DataFrame, revenue: dict[int, int], total: int, limit: int
+) -> pl.DataFrame:
+    """The firms that can be among the first `limit` suggestions: ranked by share (the same
+    order as revenue: the chain's total is one number), then upstream members, every firm
+    tied with the last one kept (the USCC breaks those ties, read only for these).
+
+    A chain of 1,000,000 firms' members is a few hundred thousand: their names and the
+    suggestions are built for the few that can be shown, not for all."""
+    rev = pl.DataFrame(
+        {"enterprise_id": list(revenue), "rev": list(revenue.values())},
+        schema={"enterprise_id": pl.Int64, "rev": pl.Int64},
+    )
+    has = pl.col("rev").is_not_null() & pl.lit(total > 0)
+    ranked = (
+        firms.join(rev, on="enterprise_id", how="left")
+        .with_columns(has.alias("has"), pl.when(has).then(pl.col("rev")).alias("rank_rev"))
+        .sort(["has", "rank_rev", "upstream"], descending=True, nulls_last=True)
+    )
+    if ranked.height <= limit:
+        return ranked
+    key = ("has", "rank_rev", "upstream")
+    last = ranked.row(limit - 1, named=True)
+    tied = pl.all_horizontal(pl.col(k).eq_missing(last[k]) for k in key)
+    ties: list[int] = ranked.with_row_index("at").filter(tied)["at"].to_list()
+    return ranked.head(ties[-1] + 1)
+
+
 def leading_suggestions(
     session: Session, chain_id: int, limit: int = 20
 ) -> tuple[list[LeadingSuggestion], int | None]:
@@ -230,13 +258,13 @@ def leading_suggestions(
     ids = mem["enterprise_id"].unique().to_list()
     year, revenue = _latest_revenue(session, ids)
     total = sum(revenue.values())
-    firms = _upstream_counts(mem)
-    ents = refs(session, ids)
+    firms = _candidates(_upstream_counts(mem), revenue, total, limit)
+    ents = refs(session, firms["enterprise_id"].to_list())
     marked = set(
         session.scalars(select(LeadingFirm.enterprise_id).where(LeadingFirm.chain_id == chain.id))
     )
     out: list[LeadingSuggestion] = []
-    for r in firms.to_dicts():
+    for r in firms.iter_rows(named=True):
         eid = r["enterprise_id"]
         rev = revenue.get(eid)
         out.append(

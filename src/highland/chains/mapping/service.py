@@ -582,8 +582,12 @@ def members(
             EnterpriseSegment.id,
         )
     )
-    found = paginate(session, cast(Select[Any], stmt), page, per_page, rows=True)
-    return found.total or 0, [(r[0], EnterpriseRef.of(r[1:])) for r in found.items]
+    found = paginate(session, cast(Select[Any], stmt), page, per_page, rows=True, counted=False)
+    if not found.more and (found.items or found.page == 1):
+        total = found.offset + len(found.items)
+    else:  # every row has its enterprise (a restricting foreign key): counted without the join
+        total = int(session.scalar(select(func.count()).where(*where)) or 0)
+    return total, [(r[0], EnterpriseRef.of(r[1:])) for r in found.items]
 
 
 def when_text(at: datetime | None) -> str:

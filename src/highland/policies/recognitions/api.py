@@ -17,7 +17,7 @@ from highland.platform.kit.dates import today_local
 from highland.platform.web.params import DbInt
 from highland.policies.recognitions import catalogue
 from highland.policies.recognitions.exports import pool_download
-from highland.policies.recognitions.pools import check_pool, pools
+from highland.policies.recognitions.pools import check_pool, horizon, pool_counts, pools
 
 router = APIRouter(prefix="/api/v1", tags=["recognitions"])
 MATCH = Depends(require(Permission.policies_match))
@@ -68,12 +68,13 @@ class PoolPage(BaseModel):
 
 def _out(ruleset_id: str, db: Session) -> RuleSetOut:
     today = today_local()
-    result = pools(db, ruleset_id, today)
-    p = result.ruleset.policy
+    rs = catalogue.get(ruleset_id)
+    counts = pool_counts(db, rs.id, today)
+    p = rs.policy
     return RuleSetOut(
-        id=p.id, title=p.title, title_en=p.title_en, qualification=result.ruleset.qualification,
+        id=p.id, title=p.title, title_en=p.title_en, qualification=rs.qualification,
         document=p.document, article=p.article, issuer=p.issuer, effective=p.effective,
-        note=p.benefit.note, as_of=today, horizon=result.horizon, counts=result.counts(),
+        note=p.benefit.note, as_of=today, horizon=horizon(today), counts=counts,
     )  # fmt: skip
 
 

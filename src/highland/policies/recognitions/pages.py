@@ -19,7 +19,7 @@ from highland.platform.web.render import language, render
 from highland.policies.present import Formatter
 from highland.policies.recognitions import catalogue
 from highland.policies.recognitions.exports import pool_download
-from highland.policies.recognitions.pools import POOLS, Pools, check_pool, pools
+from highland.policies.recognitions.pools import POOLS, Pools, check_pool, pool_counts, pools
 
 router = APIRouter(include_in_schema=False)
 MATCH = Depends(require(Permission.policies_match))
@@ -57,7 +57,7 @@ def index(request: Request, db: Session = DB, principal: Principal = MATCH) -> R
     today = today_local()
     fmt = _fmt(request)
     sets = [
-        {"rs": rs, "title": fmt.title(rs.policy), "counts": pools(db, rs.id, today).counts()}
+        {"rs": rs, "title": fmt.title(rs.policy), "counts": pool_counts(db, rs.id, today)}
         for rs in catalogue.rulesets()
     ]
     ctx = {"nav": "policies", "sets": sets, "pools": POOLS, "as_of": today}

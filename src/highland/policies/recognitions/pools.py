@@ -14,20 +14,25 @@ Holders whose qualification is still valid after the end of next year are left o
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 import polars as pl
 from sqlalchemy.orm import Session
 
 from highland.enterprises import public as registry
 from highland.platform.errors import InvalidInput
+from highland.policies.models import PortraitSnapshot
 from highland.policies.recognitions.catalogue import RuleSet, get
 from highland.policies.rules.model import Compiled
 from highland.policies.rules.vector import details, prepare
 from highland.policies.service import snapshot_for, snapshot_frame
 
 POOLS = ("qualify", "near", "missing", "renewal")
+_DAY = timedelta(days=1)
 POOL_SCHEMA: dict[str, pl.DataType] = {
     "uscc": pl.String(), "pool": pl.String(), "status": pl.String(), "near": pl.String(),
     "missing": pl.String(),
@@ -125,28 +130,74 @@ class Pools:
 
 
 def lasting_holders(session: Session, frame: pl.DataFrame, code: str, today: date) -> pl.Series:
-    """The holders (in `frame`) whose qualification is still valid the day after the horizon."""
+    """The holders (in `frame`) whose qualification is still valid the day after the horizon
+    (read from the registry's qualifications: the portrait of that day would say the same)."""
     holders = frame.filter(
         pl.col("qualifications").list.contains(code).fill_null(False)
     ).get_column("uscc")
     if holders.is_empty():
         return pl.Series("uscc", [], dtype=pl.String)
-    later = registry.portrait_frame(session, horizon(today) + timedelta(days=1), holders.to_list())
-    return later.filter(pl.col("qualifications").list.contains(code).fill_null(False)).get_column(
-        "uscc"
-    )
+    later = registry.holders_on(session, code, horizon(today) + _DAY)
+    return holders.filter(holders.is_in(pl.Series(sorted(later), dtype=pl.String).implode()))
+
+
+# Pools kept in this process, keyed by what they are computed from: the snapshot's content,
+# the rule set, the date and the lasting holders (so never stale). A whole registry's pools
+# are large (up to a row per firm): two are kept whole, the counts of any number.
+_kept: OrderedDict[Any, Pools] = OrderedDict()
+_counts: dict[Any, dict[str, int]] = {}
+_KEEP = 2
+_kept_lock = threading.Lock()
+
+
+def _key(session: Session, snap: PortraitSnapshot, rs: RuleSet, as_of: date) -> Any:
+    """What a rule set's pools are computed from; None when it cannot be told cheaply."""
+    held = registry.holders_fingerprint(session, rs.qualification, horizon(as_of) + _DAY)
+    return None if held is None else (snap.sha256, rs.id, as_of, held)
 
 
 def pools(session: Session, ruleset_id: str, as_of: date, fresh: bool = False) -> Pools:
     """A rule set's pools as of a date: from the policies' portrait snapshot of the date (the
-    one the policy pages read), or `fresh` from the registry itself (the command line)."""
+    one the policy pages read, kept in this process per snapshot), or `fresh` from the
+    registry itself (the command line)."""
     rs = get(ruleset_id)
-    compiled = rs.compiled(as_of)
     if fresh:
         frame = registry.portrait_frame(session, as_of)
-    else:
-        frame = snapshot_frame(session, snapshot_for(session, as_of))
-    lasting = lasting_holders(session, frame, rs.qualification, as_of)
+        return _classified(rs, as_of, frame, lasting_holders(session, frame, rs.qualification,
+                                                              as_of))  # fmt: skip
+    snap = snapshot_for(session, as_of)
+    key = _key(session, snap, rs, as_of)
+    with _kept_lock:
+        if key in _kept:
+            _kept.move_to_end(key)
+            return _kept[key]
+    frame = snapshot_frame(session, snap)
+    result = _classified(rs, as_of, frame, lasting_holders(session, frame, rs.qualification,
+                                                           as_of))  # fmt: skip
+    if key is None:
+        return result
+    with _kept_lock:
+        _kept[key] = result
+        _counts[key] = result.counts()
+        while len(_kept) > _KEEP:
+            _kept.popitem(last=False)
+        if len(_counts) > 256:
+            _counts.clear()
+    return result
+
+
+def pool_counts(session: Session, ruleset_id: str, as_of: date) -> dict[str, int]:
+    """Firms in each pool of a rule set as of a date (`pools(...).counts()`, kept)."""
+    rs = get(ruleset_id)
+    key = _key(session, snapshot_for(session, as_of), rs, as_of)
+    with _kept_lock:
+        if key in _counts:
+            return dict(_counts[key])
+    return pools(session, ruleset_id, as_of).counts()
+
+
+def _classified(rs: RuleSet, as_of: date, frame: pl.DataFrame, lasting: pl.Series) -> Pools:
+    compiled = rs.compiled(as_of)
     classified = classify(frame, compiled, rs.qualification, lasting)
     order = {p: i for i, p in enumerate(POOLS)}
     classified = classified.sort(
