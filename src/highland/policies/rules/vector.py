@@ -14,11 +14,13 @@ from functools import reduce
 
 import polars as pl
 
+from highland.policies.rules import bitset
 from highland.policies.rules.amount import polars_amount_fen
 from highland.policies.rules.fields import FIELDS, QUALIFICATION_CODES, UNSOURCED_FIELDS
 from highland.policies.rules.model import Benefit, Compiled, Criterion, Tree, qualification_bit
 
 QMASK = "__qualification_mask"
+CODE_PREFIX = "__code_"  # a String code field as Enum codes (prepare)
 FIELD_ORDER = {name: i for i, name in enumerate(FIELDS)}
 _TRUE = pl.lit(True, dtype=pl.Boolean)
 _NULL_BOOL = pl.lit(None, dtype=pl.Boolean)
@@ -30,8 +32,10 @@ _NULL_TYPES: dict[str, pl.DataType] = {
 
 
 def prepare(frame: pl.DataFrame) -> pl.DataFrame:
-    """Add the qualification bitmask the set criteria test (one integer per enterprise), and a
-    null (missing) column for each rule field the portrait does not hold."""
+    """Add the qualification bitmask the set criteria test (one integer per enterprise), a
+    null (missing) column for each rule field the portrait does not hold, and each String
+    code field as small integer codes (`__code_<field>`, an Enum of the values present), so
+    that membership tests compare integers. Done once per snapshot frame (it is cached)."""
     absent = [n for n in UNSOURCED_FIELDS if n not in frame.columns]
     if absent:
         frame = frame.with_columns(
@@ -44,7 +48,12 @@ def prepare(frame: pl.DataFrame) -> pl.DataFrame:
         for code in QUALIFICATION_CODES
     ]
     mask = pl.when(pl.col("qualifications").is_null()).then(None).otherwise(pl.sum_horizontal(bits))
-    return frame.with_columns(mask.cast(pl.Int64).alias(QMASK))
+    coded = []
+    for name, spec in FIELDS.items():
+        if spec.kind == "code" and frame.schema.get(name) == pl.String:
+            cats = frame.get_column(name).unique().drop_nulls().sort()
+            coded.append(pl.col(name).cast(pl.Enum(cats)).alias(CODE_PREFIX + name))
+    return frame.with_columns(mask.cast(pl.Int64).alias(QMASK), *coded)
 
 
 def criterion_expr(c: Criterion) -> pl.Expr:
@@ -264,7 +273,6 @@ class Summary:
 
 # --------------------------------------------------------------------------- shared leaves
 
-CODE_PREFIX = "__code_"
 LeafKey = tuple[object, ...]
 
 
@@ -284,27 +292,13 @@ def _coded(c: Criterion, frame: pl.DataFrame) -> bool:
     )
 
 
-def _encode(frame: pl.DataFrame, criteria: Sequence[Criterion]
-            ) -> tuple[pl.DataFrame, dict[str, dict[str, int]]]:  # fmt: skip
-    """Add integer codes of the String code fields the criteria test by membership.
-
-    The dictionary is the field's distinct values in the data; an item not in it can match no
-    row. Nulls stay null, so the test stays unknown on a missing value.
-    """
-    uses: dict[str, set[LeafKey]] = {}
-    for c in criteria:
-        if _coded(c, frame):
-            uses.setdefault(c.field, set()).add(_key(c))
-    # Encoding costs about two passes over the column: worth it for several tests only.
-    fields = sorted(f for f, keys in uses.items() if len(keys) >= 3)
-    codes: dict[str, dict[str, int]] = {}
-    cols: list[pl.Expr] = []
-    for f in fields:
-        cats = frame.get_column(f).unique().drop_nulls().sort()
-        codes[f] = {v: i for i, v in enumerate(cats.to_list())}
-        cols.append(pl.col(f).cast(pl.Enum(cats)).to_physical().cast(pl.UInt32)
-                    .alias(CODE_PREFIX + f))  # fmt: skip
-    return (frame.with_columns(cols) if cols else frame), codes
+def _codes(frame: pl.DataFrame) -> dict[str, dict[str, int]]:
+    """Each prepared code field's integer code of every value present in the frame."""
+    out: dict[str, dict[str, int]] = {}
+    for name, dtype in frame.schema.items():
+        if name.startswith(CODE_PREFIX) and isinstance(dtype, pl.Enum):
+            out[name[len(CODE_PREFIX) :]] = {v: i for i, v in enumerate(dtype.categories)}
+    return out
 
 
 def _leaf_expr(c: Criterion, codes: dict[str, dict[str, int]], coded: bool) -> pl.Expr:
@@ -314,7 +308,7 @@ def _leaf_expr(c: Criterion, codes: dict[str, dict[str, int]], coded: bool) -> p
     table = codes.get(c.field)
     values: Sequence[object]
     if table is not None:
-        col = pl.col(CODE_PREFIX + c.field)
+        col = pl.col(CODE_PREFIX + c.field).to_physical()
         values = sorted({table[x] for x in c.items if isinstance(x, str) and x in table})
     else:
         col, values = pl.col(c.field), sorted({str(x) for x in c.items})
@@ -327,24 +321,32 @@ def _leaf_expr(c: Criterion, codes: dict[str, dict[str, int]], coded: bool) -> p
     return hit if c.kind == "one_of" else ~hit
 
 
-def _leaves(frame: pl.DataFrame, compiled: Sequence[Compiled]
-            ) -> tuple[pl.DataFrame, list[list[str]]]:  # fmt: skip
-    """Each distinct criterion once as a boolean column; per policy, its criteria's columns."""
-    crits = [c for cp in compiled for c in cp.criteria]
-    coded, codes = _encode(frame, crits)
-    names: dict[LeafKey, str] = {}
+def leaf_exprs(frame: pl.DataFrame, compiled: Sequence[Compiled]
+               ) -> tuple[list[pl.Expr], list[list[int]]]:  # fmt: skip
+    """Each distinct criterion once as a boolean expression over a prepared frame; per
+    policy, the position of each of its criteria among them."""
+    codes = _codes(frame)
+    index: dict[LeafKey, int] = {}
     exprs: list[pl.Expr] = []
-    per_policy: list[list[str]] = []
+    per_policy: list[list[int]] = []
     for cp in compiled:
         cols = []
         for c in cp.criteria:
             k = _key(c)
-            if k not in names:
-                names[k] = f"__leaf{len(names)}"
-                exprs.append(_leaf_expr(c, codes, _coded(c, frame)).alias(names[k]))
-            cols.append(names[k])
+            if k not in index:
+                index[k] = len(exprs)
+                exprs.append(_leaf_expr(c, codes, _coded(c, frame)).alias(f"__leaf{len(exprs)}"))
+            cols.append(index[k])
         per_policy.append(cols)
-    return coded.select(exprs) if exprs else coded.select([]), per_policy
+    return exprs, per_policy
+
+
+def _leaves(frame: pl.DataFrame, compiled: Sequence[Compiled]
+            ) -> tuple[pl.DataFrame, list[list[str]]]:  # fmt: skip
+    """Each distinct criterion once as a boolean column; per policy, its criteria's columns."""
+    exprs, per_policy = leaf_exprs(frame, compiled)
+    names = [[f"__leaf{i}" for i in cols] for cols in per_policy]
+    return frame.select(exprs), names
 
 
 def _status(cp: Compiled, cols: Sequence[str]) -> pl.Expr:
@@ -367,14 +369,25 @@ def _near_flag(cp: Compiled, cols: Sequence[str], status: pl.Expr, i: int) -> pl
 
 
 def _amounts(frame: pl.DataFrame, cp: Compiled, ok: pl.Series) -> pl.Series | None:
-    """The amount (Int64, null when it cannot be computed) on the rows where `ok` is true."""
+    """The amount (Int64, null when it cannot be computed) on the rows where `ok` is true.
+
+    Exact: Int64 when the largest inputs present prove that nothing can overflow 2**62,
+    Int128 otherwise (rules/amount/vector.py); a row with an input beyond its field's
+    catalogue bound has no amount, as the plain evaluator says.
+    """
     benefit = cp.policy.benefit
     if benefit.amount is None:
         return None
     fields = list(dict.fromkeys(benefit.amount.fields))
     rows = frame.select(fields).filter(ok) if fields else ok.filter(ok).to_frame("__ok")
-    value = polars_amount_fen(benefit.amount, benefit.rounding)
-    inside = [pl.col(f).abs().fill_null(0) <= FIELDS[f].bound for f in fields]
+    bounds: dict[str, int] = {}
+    if fields and rows.height:
+        top = rows.select(pl.col(f).abs().max() for f in fields).row(0, named=True)
+        bounds = {f: int(v) if v is not None else 0 for f, v in top.items()}
+    value = polars_amount_fen(benefit.amount, benefit.rounding, narrow=True, bounds=bounds)
+    # Only where some value lies beyond its field's catalogue bound is there a row to null.
+    inside = [pl.col(f).abs().fill_null(0) <= FIELDS[f].bound
+              for f in fields if bounds.get(f, FIELDS[f].bound + 1) > FIELDS[f].bound]  # fmt: skip
     if inside:
         value = pl.when(reduce(lambda a, b: a & b, inside)).then(value)
         value = value.otherwise(pl.lit(None, dtype=pl.Int64))
@@ -386,63 +399,24 @@ def summarise(
 ) -> list[Summary]:
     """Status counts, near-miss counts per criterion and total amount of each policy.
 
-    Each distinct criterion is evaluated once, as a shared boolean column. Policies are then
-    taken in batches: statuses and near-miss flags of one batch are materialised as columns
-    and counted, and amounts are computed on each policy's eligible rows only.
+    Each distinct criterion is evaluated once into bitsets, statuses and near misses are bit
+    operations on them (rules/bitset.py), and amounts are computed exactly on each policy's
+    eligible rows only. `batch_size` is kept for callers; the bitsets need no batching.
     """
     frame = prepare(frame)
-    leaves, cols = _leaves(frame, compiled)
+    lv = bitset.leaves(frame, compiled)
     out: list[Summary] = []
-    for start in range(0, len(compiled), max(batch_size, 1)):
-        batch = range(start, min(start + batch_size, len(compiled)))
-        status = leaves.select([_status(compiled[j], cols[j]).alias(f"s{j}") for j in batch])
-        near: list[pl.Expr] = []
-        for j in batch:
-            s = pl.col(f"s{j}")
-            near += [
-                _near_flag(compiled[j], cols[j], s, i).alias(f"n{j}_{i}")
-                for i in range(len(cols[j]))
-            ]
-        aggs: list[pl.Expr] = []
-        for j in batch:
-            s = pl.col(f"s{j}")
-            flags = [pl.col(f"n{j}_{i}") for i in range(len(cols[j]))]
-            any_near = pl.any_horizontal(flags) if flags else pl.lit(False)
-            aggs += [
-                s.sum().alias(f"e{j}"),
-                s.not_().sum().alias(f"i{j}"),
-                s.null_count().alias(f"u{j}"),
-                any_near.sum().alias(f"n{j}"),
-                *(f.sum() for f in flags),
-            ]
-        row = (
-            pl.concat([leaves, status], how="horizontal")
-            .lazy()
-            .with_columns(near)
-            .select(aggs)
-            .collect()
-            .row(0, named=True)
-        )
-        for j in batch:
-            cp = compiled[j]
-            eligible = int(row[f"e{j}"])
-            amounts = _amounts(frame, cp, status.get_column(f"s{j}").fill_null(False))
-            if amounts is None:
-                total, unknown = 0, eligible
-            else:
-                total, unknown = int(amounts.sum() or 0), amounts.null_count()
-            out.append(
-                Summary(
-                    cp.policy.id,
-                    eligible,
-                    int(row[f"i{j}"]),
-                    int(row[f"u{j}"]),
-                    int(row[f"n{j}"]),
-                    tuple(int(row[f"n{j}_{i}"]) for i in range(len(cols[j]))),
-                    total,
-                    unknown,
-                )
-            )
+    for j, cp in enumerate(compiled):
+        leaf = lv.of(j)
+        status = bitset.tree_pair(cp.tree, leaf)
+        eligible, ineligible, unknown, near, per = bitset.summary_counts(cp, leaf, status, lv.n)
+        total, amount_unknown = 0, eligible
+        if cp.policy.benefit.amount is not None and eligible:
+            amounts = _amounts(frame, cp, bitset.eligible_series(status, lv.n))
+            assert amounts is not None
+            total, amount_unknown = int(amounts.sum() or 0), amounts.null_count()
+        out.append(Summary(cp.policy.id, eligible, ineligible, unknown, near, per, total,
+                           amount_unknown))  # fmt: skip
     return out
 
 
