@@ -142,66 +142,6 @@ def _status_and_missing(
     return code.otherwise(pl.lit("unknown")), missing
 
 
-def _leaf_names(prefix: str, n: int) -> list[str]:
-    return [f"{prefix}c{i}" for i in range(n)]
-
-
-@dataclass(frozen=True)
-class PolicyPlan:
-    """Column expressions of one policy: criteria, status, and per-criterion forced passes."""
-
-    compiled: Compiled
-    prefix: str
-
-    @property
-    def leaf_columns(self) -> list[str]:
-        """Names of the criterion columns."""
-        return _leaf_names(self.prefix, len(self.compiled.criteria))
-
-    def leaf_exprs(self) -> list[pl.Expr]:
-        """The criterion columns, named."""
-        return [
-            criterion_expr(c).alias(name)
-            for c, name in zip(self.compiled.criteria, self.leaf_columns, strict=True)
-        ]
-
-    def status(self) -> pl.Expr:
-        """The policy's result over the criterion columns: true, false or null."""
-        return tree_expr(self.compiled.tree, [pl.col(n) for n in self.leaf_columns])
-
-    def forced(self, i: int) -> pl.Expr:
-        """The result with criterion i made to pass."""
-        leaves = [pl.col(n) for n in self.leaf_columns]
-        leaves[i] = pl.lit(not self.compiled.criteria[i].negated, dtype=pl.Boolean)
-        return tree_expr(self.compiled.tree, leaves)
-
-    def near_misses(self) -> list[pl.Expr]:
-        """Per criterion: ineligible now, eligible if that one criterion passed (never for a
-        fixed condition)."""
-        status = self.status()
-        return [
-            pl.lit(False, dtype=pl.Boolean)
-            if self.compiled.criteria[i].fixed
-            else (status.not_() & self.forced(i)).fill_null(False)
-            for i in range(self.width)
-        ]
-
-    @property
-    def width(self) -> int:
-        """Number of criteria."""
-        return len(self.compiled.criteria)
-
-    def amount(self) -> pl.Expr:
-        """The amount in fen where eligible (null otherwise or when inputs are missing)."""
-        benefit = self.compiled.policy.benefit
-        if benefit.amount is None:
-            return pl.lit(None, dtype=pl.Int64)
-        value = polars_amount_fen(benefit.amount, benefit.rounding)
-        inside = [pl.col(f).abs().fill_null(0) <= FIELDS[f].bound for f in benefit.amount.fields]
-        ok = reduce(lambda a, b: a & b, inside, self.status())
-        return pl.when(ok).then(value).otherwise(pl.lit(None, dtype=pl.Int64))
-
-
 def _path_exprs(tree: Tree, leaves: Sequence[pl.Expr], want: bool | None, parity: bool,
                 acc: pl.Expr, out: dict[int, pl.Expr]) -> None:  # fmt: skip
     """For each criterion, whether every node on its path evaluates to `want` (after nots)."""
@@ -216,45 +156,6 @@ def _path_exprs(tree: Tree, leaves: Sequence[pl.Expr], want: bool | None, parity
     else:
         for child in tree[1]:
             _path_exprs(child, leaves, want, parity, acc, out)
-
-
-def detail_exprs(plan: PolicyPlan) -> list[pl.Expr]:
-    """status, amount_fen, failed and missing columns, as `policies match` writes them."""
-    leaves = [pl.col(n) for n in plan.leaf_columns]
-    crits = plan.compiled.criteria
-    status = plan.status()
-    failed_paths: dict[int, pl.Expr] = {}
-    _path_exprs(plan.compiled.tree, leaves, False, False, _TRUE, failed_paths)
-    unknown_paths: dict[int, pl.Expr] = {}
-    _path_exprs(plan.compiled.tree, leaves, None, False, _TRUE, unknown_paths)
-    failed = _joined([pl.when(failed_paths[i]).then(pl.lit(c.label)) for i, c in enumerate(crits)])
-    # One name per field, in criterion order, as the plain evaluator lists them.
-    by_field: dict[str, pl.Expr] = {}
-    for i, c in sorted(enumerate(crits), key=lambda ic: FIELD_ORDER[ic[1].field]):
-        by_field[c.field] = (
-            by_field[c.field] | unknown_paths[i] if c.field in by_field else (unknown_paths[i])
-        )
-    missing_unknown = _joined([pl.when(e).then(pl.lit(f)) for f, e in by_field.items()])
-    amount = plan.amount()
-    code, missing = _status_and_missing(status, missing_unknown, plan.compiled.policy.benefit)
-    return [
-        code.alias("status"),
-        amount.alias("amount_fen"),
-        pl.when(status.not_()).then(failed).otherwise(pl.lit("")).fill_null("").alias("failed"),
-        missing.fill_null("").alias("missing"),
-    ]
-
-
-def plans(compiled: Sequence[Compiled]) -> list[PolicyPlan]:
-    """One plan per policy, with distinct column prefixes."""
-    return [PolicyPlan(c, f"p{i}_") for i, c in enumerate(compiled)]
-
-
-def with_leaves(frame: pl.DataFrame | pl.LazyFrame, batch: Sequence[PolicyPlan]
-                ) -> pl.LazyFrame:  # fmt: skip
-    """The frame with the criterion columns of a batch of policies."""
-    lazy = frame.lazy() if isinstance(frame, pl.DataFrame) else frame
-    return lazy.with_columns([e for p in batch for e in p.leaf_exprs()])
 
 
 @dataclass(frozen=True)
