@@ -76,9 +76,11 @@ def tree_pair(tree: Tree, leaf: Callable[[int], Pair]) -> Pair:
     parts = [tree_pair(child, leaf) for child in tree[1]]
     if len(parts) == 1:
         return parts[0]
-    t, f = parts[0][0].copy(), parts[0][1].copy()
     and_t = kind == "all"
-    for pt, pf in parts[1:]:
+    (t0, f0), (t1, f1) = parts[0], parts[1]
+    # The first operation writes a new array (no copy first), the others in place.
+    t, f = (t0 & t1, f0 | f1) if and_t else (t0 | t1, f0 & f1)
+    for pt, pf in parts[2:]:
         if and_t:
             t &= pt
             f |= pf

@@ -8,9 +8,10 @@ Nothing here loops over enterprises: the plan can move to any engine with the sa
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import reduce
+from typing import TypeVar
 
 import polars as pl
 
@@ -175,6 +176,7 @@ class Summary:
 # --------------------------------------------------------------------------- shared leaves
 
 LeafKey = tuple[object, ...]
+FrameT = TypeVar("FrameT", pl.DataFrame, pl.LazyFrame)
 
 
 def _key(c: Criterion) -> LeafKey:
@@ -183,20 +185,20 @@ def _key(c: Criterion) -> LeafKey:
     return (c.field, c.kind, c.lo, c.hi, items)
 
 
-def _coded(c: Criterion, frame: pl.DataFrame) -> bool:
+def _coded(c: Criterion, schema: Mapping[str, pl.DataType]) -> bool:
     """Whether a criterion tests a String code column by membership (encoded as integers)."""
     return (
         c.kind in ("one_of", "none_of")
         and FIELDS[c.field].kind == "code"
-        and frame.schema.get(c.field) == pl.String
+        and schema.get(c.field) == pl.String
         and all(isinstance(x, str) for x in c.items)
     )
 
 
-def _codes(frame: pl.DataFrame) -> dict[str, dict[str, int]]:
+def _codes(schema: Mapping[str, pl.DataType]) -> dict[str, dict[str, int]]:
     """Each prepared code field's integer code of every value present in the frame."""
     out: dict[str, dict[str, int]] = {}
-    for name, dtype in frame.schema.items():
+    for name, dtype in schema.items():
         if name.startswith(CODE_PREFIX) and isinstance(dtype, pl.Enum):
             out[name[len(CODE_PREFIX) :]] = {v: i for i, v in enumerate(dtype.categories)}
     return out
@@ -226,7 +228,8 @@ def leaf_exprs(frame: pl.DataFrame, compiled: Sequence[Compiled]
                ) -> tuple[list[pl.Expr], list[list[int]]]:  # fmt: skip
     """Each distinct criterion once as a boolean expression over a prepared frame; per
     policy, the position of each of its criteria among them."""
-    codes = _codes(frame)
+    schema = frame.schema  # built anew on each access: once here
+    codes = _codes(schema)
     index: dict[LeafKey, int] = {}
     exprs: list[pl.Expr] = []
     per_policy: list[list[int]] = []
@@ -236,7 +239,7 @@ def leaf_exprs(frame: pl.DataFrame, compiled: Sequence[Compiled]
             k = _key(c)
             if k not in index:
                 index[k] = len(exprs)
-                exprs.append(_leaf_expr(c, codes, _coded(c, frame)).alias(f"__leaf{len(exprs)}"))
+                exprs.append(_leaf_expr(c, codes, _coded(c, schema)).alias(f"__leaf{len(exprs)}"))
             cols.append(index[k])
         per_policy.append(cols)
     return exprs, per_policy
@@ -269,22 +272,25 @@ def _near_flag(cp: Compiled, cols: Sequence[str], status: pl.Expr, i: int) -> pl
     return (status.not_() & _forced(cp, cols, i)).fill_null(False)
 
 
-def _amounts(frame: pl.DataFrame, cp: Compiled, ok: pl.Series) -> pl.Series | None:
-    """The amount (Int64, null when it cannot be computed) on the rows where `ok` is true.
+def _bounds(rows: pl.DataFrame, fields: Sequence[str]) -> dict[str, int]:
+    """The largest magnitude of each field in `rows` (0 when all missing)."""
+    if not fields or not rows.height:
+        return {}
+    top = rows.select(pl.col(f).abs().max() for f in fields).row(0, named=True)
+    return {f: int(v) if v is not None else 0 for f, v in top.items()}
 
-    Exact: Int64 when the largest inputs present prove that nothing can overflow 2**62,
-    Int128 otherwise (rules/amount/vector.py); a row with an input beyond its field's
-    catalogue bound has no amount, as the plain evaluator says.
+
+def _amount_expr(cp: Compiled, bounds: Mapping[str, int]) -> pl.Expr:
+    """The amount as an Int64 column "__a" (null when it cannot be computed) on rows whose
+    inputs lie within `bounds`.
+
+    Exact: Int64 when those bounds prove that nothing can overflow 2**62, Int128 otherwise
+    (rules/amount/vector.py); a row with an input beyond its field's catalogue bound has no
+    amount, as the plain evaluator says.
     """
     benefit = cp.policy.benefit
-    if benefit.amount is None:
-        return None
+    assert benefit.amount is not None
     fields = list(dict.fromkeys(benefit.amount.fields))
-    rows = frame.select(fields).filter(ok) if fields else ok.filter(ok).to_frame("__ok")
-    bounds: dict[str, int] = {}
-    if fields and rows.height:
-        top = rows.select(pl.col(f).abs().max() for f in fields).row(0, named=True)
-        bounds = {f: int(v) if v is not None else 0 for f, v in top.items()}
     value = polars_amount_fen(benefit.amount, benefit.rounding, narrow=True, bounds=bounds)
     # Only where some value lies beyond its field's catalogue bound is there a row to null.
     inside = [pl.col(f).abs().fill_null(0) <= FIELDS[f].bound
@@ -292,7 +298,42 @@ def _amounts(frame: pl.DataFrame, cp: Compiled, ok: pl.Series) -> pl.Series | No
     if inside:
         value = pl.when(reduce(lambda a, b: a & b, inside)).then(value)
         value = value.otherwise(pl.lit(None, dtype=pl.Int64))
-    return rows.with_columns(value.cast(pl.Int64).alias("__a")).get_column("__a")
+    return value.cast(pl.Int64).alias("__a")
+
+
+def _eligible_rows(frame: FrameT, cp: Compiled, ok: pl.Series) -> FrameT:
+    """The amount inputs of the rows where `ok` is true (a placeholder column without any)."""
+    benefit = cp.policy.benefit
+    fields = list(dict.fromkeys(benefit.amount.fields)) if benefit.amount is not None else []
+    if not fields:
+        rows = ok.filter(ok).to_frame("__ok")
+        return rows.lazy() if isinstance(frame, pl.LazyFrame) else rows  # type: ignore[return-value]
+    return frame.select(fields).filter(pl.lit(ok))
+
+
+def _amounts(frame: pl.DataFrame, cp: Compiled, ok: pl.Series) -> pl.Series | None:
+    """The amount (Int64, null when it cannot be computed) on the rows where `ok` is true."""
+    benefit = cp.policy.benefit
+    if benefit.amount is None:
+        return None
+    rows = _eligible_rows(frame, cp, ok)
+    expr = _amount_expr(cp, _bounds(rows, list(dict.fromkeys(benefit.amount.fields))))
+    return rows.with_columns(expr).get_column("__a")
+
+
+def _amount_totals(frame: pl.DataFrame, wanted: Sequence[tuple[Compiled, pl.Series]]
+                   ) -> list[tuple[int, int]]:  # fmt: skip
+    """(total, rows without an amount) of each policy on its `ok` rows, in one Polars call
+    (the policies' queries run side by side); Int64 where the frame's largest inputs allow."""
+    fields = sorted({f for cp, _ in wanted for f in cp.policy.benefit.amount.fields})  # type: ignore[union-attr]
+    bounds = _bounds(frame, fields)
+    queries = [
+        _eligible_rows(frame.lazy(), cp, ok)
+        .with_columns(_amount_expr(cp, bounds))  # a constant amount: one per row
+        .select(pl.col("__a").sum().alias("total"), pl.col("__a").null_count().alias("unknown"))
+        for cp, ok in wanted
+    ]
+    return [(int(r.item(0, 0) or 0), int(r.item(0, 1))) for r in pl.collect_all(queries)]
 
 
 def summarise(
@@ -306,18 +347,46 @@ def summarise(
     """
     frame = prepare(frame)
     lv = bitset.leaves(frame, compiled)
-    out: list[Summary] = []
+    counts = []
+    wanted: list[tuple[Compiled, pl.Series]] = []
+    with_amount: list[int] = []
     for j, cp in enumerate(compiled):
         leaf = lv.of(j)
         status = bitset.tree_pair(cp.tree, leaf)
-        eligible, ineligible, unknown, near, per = bitset.summary_counts(cp, leaf, status, lv.n)
-        total, amount_unknown = 0, eligible
-        if cp.policy.benefit.amount is not None and eligible:
-            amounts = _amounts(frame, cp, bitset.eligible_series(status, lv.n))
-            assert amounts is not None
-            total, amount_unknown = int(amounts.sum() or 0), amounts.null_count()
+        counts.append(bitset.summary_counts(cp, leaf, status, lv.n))
+        if cp.policy.benefit.amount is not None and counts[-1][0]:
+            wanted.append((cp, bitset.eligible_series(status, lv.n)))
+            with_amount.append(j)
+    totals = dict(zip(with_amount, _amount_totals(frame, wanted), strict=True))
+    out: list[Summary] = []
+    for j, cp in enumerate(compiled):
+        eligible, ineligible, unknown, near, per = counts[j]
+        total, amount_unknown = totals.get(j, (0, eligible))
         out.append(Summary(cp.policy.id, eligible, ineligible, unknown, near, per, total,
                            amount_unknown))  # fmt: skip
+    return out
+
+
+def eligible(frame: pl.DataFrame, compiled: Sequence[Compiled], amounts: bool = True
+             ) -> list[pl.DataFrame]:  # fmt: skip
+    """Per policy, its eligible enterprises: (uscc, policy_id, amount_fen).
+
+    Statuses only (rules/bitset.py), and the amounts (as `details` gives them; null without
+    `amounts`) on the eligible rows only: what stacking and notices need, without the failed
+    and missing texts of every enterprise.
+    """
+    frame = prepare(frame)
+    st = bitset.statuses(frame, compiled)
+    out = []
+    for j, cp in enumerate(compiled):
+        ok = bitset.eligible_series(st.pairs[j], st.n)
+        rows = frame.select("uscc").filter(ok)
+        amount = _amounts(frame, cp, ok) if amounts else None
+        if amount is None:
+            amount = pl.Series("amount_fen", [None] * rows.height, dtype=pl.Int64)
+        out.append(
+            rows.with_columns(pl.lit(cp.policy.id).alias("policy_id"), amount.alias("amount_fen"))
+        )
     return out
 
 
