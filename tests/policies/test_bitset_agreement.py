@@ -107,7 +107,7 @@ benefit: {type: subsidy, amount: "min(rd_spend * 0.10, 2000000)"}
 """
 
 
-def test_frame_words_across_chunks_and_offsets() -> None:
+def test_frame_pairs_across_chunks_and_offsets() -> None:
     rng = np.random.default_rng(7)
     for n in (1, 63, 64, 65, 1000, 4099):
         raw = rng.integers(0, 3, n)
@@ -124,12 +124,12 @@ def test_frame_words_across_chunks_and_offsets() -> None:
             ),  # fmt: skip
             pl.DataFrame([col, full]).slice(min(3, n - 1)),
         ):
-            for (values, known), name in zip(arrowbits.frame_words(frame), frame.columns,
-                                             strict=True):  # fmt: skip
+            pairs = arrowbits.frame_pairs(frame)
+            for (t, f), name in zip(pairs, frame.columns, strict=True):
                 s = frame.get_column(name)
-                known = arrowbits.ones(frame.height) if known is None else known
+                assert arrowbits.unpack(t, frame.height).tolist() == s.fill_null(False).to_list()
                 assert (
-                    arrowbits.unpack(values & known, frame.height).tolist()
-                    == s.fill_null(False).to_list()
+                    arrowbits.unpack(f, frame.height).tolist()
+                    == s.not_().fill_null(False).to_list()
                 )
-                assert arrowbits.unpack(known, frame.height).tolist() == s.is_not_null().to_list()
+                assert int(t[-1] | f[-1]) >> (frame.height % 64 or 64) == 0  # no bits past n

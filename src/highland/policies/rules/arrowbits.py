@@ -11,6 +11,7 @@ does not expect (a bit offset inside a byte) is converted the slow way instead.
 from __future__ import annotations
 
 import ctypes
+from collections.abc import Callable
 
 import numpy as np
 import polars as pl
@@ -84,52 +85,24 @@ def ones(n: int) -> np.ndarray:
     return out
 
 
-def _copy_bits(address: int | None, bit_offset: int, length: int, out: np.ndarray, start: int
-               ) -> bool:  # fmt: skip
-    """Copy `length` bits at `address` (from `bit_offset`) into `out` from bit `start`.
-
-    False when the bits are not byte-aligned on both sides (the caller converts otherwise).
-    """
-    if bit_offset % 8 or start % 8:
-        return False
+def _bytes(address: int | None, bit_offset: int, length: int) -> np.ndarray | None:
+    """The bytes holding `length` bits at `address` from `bit_offset`, as a numpy view (None
+    when there is no buffer or the bits do not start on a byte)."""
+    if not address or bit_offset % 8:
+        return None
     nbytes = (length + 7) // 8
-    if address is None:
-        return False
     src = (ctypes.c_uint8 * nbytes).from_address(address + bit_offset // 8)
-    view = out.view(np.uint8)
-    view[start // 8 : start // 8 + nbytes] = np.frombuffer(memoryview(src), dtype=np.uint8)
-    return True
+    return np.frombuffer(memoryview(src), dtype=np.uint8)
 
 
-def _slow(column: pl.Series) -> tuple[np.ndarray, np.ndarray | None]:
-    """(values, known) words through numpy bytes: the fallback for unexpected layouts."""
-    n = column.len()
-
-    def pack(s: pl.Series) -> np.ndarray:
-        out = np.zeros(word_count(n), dtype=np.uint64)
-        packed = np.packbits(s.cast(pl.UInt8).to_numpy().astype(bool), bitorder="little")
-        out.view(np.uint8)[: packed.size] = packed
-        return out
-
-    return pack(column.fill_null(False)), pack(column.is_not_null())
+# visit(column, first row, rows, values bytes, validity bytes, whether it has nulls)
+Visit = Callable[[int, int, int, "np.ndarray | None", "np.ndarray | None", bool], None]
 
 
-def frame_words(frame: pl.DataFrame) -> list[tuple[np.ndarray, np.ndarray | None]]:
-    """(values, known) uint64 words of each Boolean column of `frame`, in column order.
-
-    `known` is None for a column without nulls. Bits past the frame's height are clear;
-    `values` may hold set bits where `known` is clear.
-    """
-    n = frame.height
+def _each_batch(frame: pl.DataFrame, visit: Visit) -> None:
+    """Call `visit` for each Boolean column of each Arrow batch of the frame; the views are
+    valid only during the call."""
     width = frame.width
-    if width == 0:
-        return []
-    words = word_count(n)
-    values = np.empty((width, words), dtype=np.uint64)  # one block: fewer page faults
-    if words:
-        values[:, -1] = 0  # the copied bytes may end inside the last word
-    valid: list[np.ndarray | None] = [None] * width
-    exact = [True] * width
     capsule = frame.__arrow_c_stream__()  # owns the stream: kept until the loop ends
     stream = _Stream.from_address(_capsule_pointer(capsule, b"arrow_array_stream"))
     start = 0
@@ -146,44 +119,66 @@ def frame_words(frame: pl.DataFrame) -> list[tuple[np.ndarray, np.ndarray | None
             for j in range(width):
                 child = batch.children[j].contents
                 offset = child.offset + batch.offset
-                ok = child.n_buffers == 2 and _copy_bits(
-                    child.buffers[1], offset, rows, values[j], start
-                )
-                if ok and child.buffers[0] and child.null_count:
-                    mask = valid[j]
-                    if mask is None:  # the rows of earlier batches had no nulls: all known
-                        mask = valid[j] = np.full(words, np.uint64(2**64 - 1), dtype=np.uint64)
-                    ok = _copy_bits(child.buffers[0], offset, rows, mask, start)
-                elif ok and valid[j] is not None:  # a batch without nulls after one with
-                    mask = np.zeros(words, dtype=np.uint64)
-                    _set_range(mask, start, rows)
-                    valid[j] = valid[j] | mask
-                exact[j] = exact[j] and ok
+                two = child.n_buffers == 2
+                values = _bytes(child.buffers[1], offset, rows) if two else None
+                nulls = bool(child.null_count)
+                valid = _bytes(child.buffers[0], offset, rows) if two and nulls else None
+                visit(j, start, rows, values, valid, nulls)
             start += rows
         finally:
             batch.release(ctypes.byref(batch))
     del capsule  # its destructor releases the stream
-    blank = ones(n)
-    out: list[tuple[np.ndarray, np.ndarray | None]] = []
-    for j in range(width):
-        if not exact[j]:
-            out.append(_slow(frame.to_series(j)))
-            continue
-        row = values[j]
-        row &= blank
-        mask = valid[j]
-        if mask is not None:
-            mask &= blank  # the validity bitmap's bits past n are not ours
-        out.append((row, mask))
-    return out
 
 
-def _set_range(words: np.ndarray, start: int, length: int) -> None:
-    """Set bits [start, start + length) (start a multiple of 8)."""
-    bits = unpack(np.zeros_like(words), words.size * 64)
-    bits[start : start + length] = True
-    packed = np.packbits(bits, bitorder="little")
-    words.view(np.uint8)[:] |= packed
+def _slow(column: pl.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(T, F) words through numpy bytes: the fallback for unexpected layouts."""
+    n = column.len()
+
+    def pack(s: pl.Series) -> np.ndarray:
+        out = np.zeros(word_count(n), dtype=np.uint64)
+        packed = np.packbits(s.cast(pl.UInt8).to_numpy().astype(bool), bitorder="little")
+        out.view(np.uint8)[: packed.size] = packed
+        return out
+
+    return pack(column.fill_null(False)), pack(column.not_().fill_null(False))
+
+
+def frame_pairs(frame: pl.DataFrame) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(T, F) uint64 words of each Boolean column: the rows known true, the rows known false.
+
+    Read straight from the Arrow bitmaps: T = values & valid, F = ~values & valid. Bits past
+    the frame's height are clear.
+    """
+    n, width = frame.height, frame.width
+    words = word_count(n)
+    block = np.empty((2 * width, words), dtype=np.uint64)  # one block: fewer page faults
+    if words:
+        block[:, -1] = 0  # the bytes written may end inside the last word
+    exact = [True] * width
+
+    def visit(j: int, start: int, rows: int, values: np.ndarray | None,
+              valid: np.ndarray | None, nulls: bool) -> None:  # fmt: skip
+        if values is None or start % 8 or (nulls and valid is None):
+            exact[j] = False
+            return
+        first = start // 8
+        t = block[2 * j].view(np.uint8)[first : first + values.size]
+        f = block[2 * j + 1].view(np.uint8)[first : first + values.size]
+        np.invert(values, out=f)
+        if valid is None:
+            t[:] = values
+        else:
+            np.bitwise_and(values, valid, out=t)
+            f &= valid
+
+    if width:
+        _each_batch(frame, visit)
+    if words:
+        block[:, -1] &= ones(n)[-1]  # bits past n are not rows
+    return [
+        (block[2 * j], block[2 * j + 1]) if exact[j] else _slow(frame.to_series(j))
+        for j in range(width)
+    ]
 
 
 def unpack(words: np.ndarray, n: int) -> np.ndarray:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from highland.policies.rules.arrowbits import frame_words, ones, popcount, unpack, word_count
+from highland.policies.rules.arrowbits import frame_pairs, ones, popcount, unpack, word_count
 from highland.policies.rules.model import Compiled, Tree
 
 Pair = tuple[np.ndarray, np.ndarray]  # (T, F) words: known true, known false
@@ -50,15 +50,9 @@ def leaves(frame: pl.DataFrame, compiled: Sequence[Compiled]) -> Leaves:
     from highland.policies.rules import vector  # the expressions; vector delegates back here
 
     exprs, per_policy = vector.leaf_exprs(frame, compiled)
-    words = frame_words(frame.select([e.cast(pl.Boolean) for e in exprs])) if exprs else []
-    blank = ones(frame.height)
-    pairs: list[Pair] = []
-    for values, known in words:
-        known = blank if known is None else known
-        t = values & known
-        np.invert(values, out=values)
-        values &= known  # F: known and not true
-        pairs.append((t, values))
+    pairs: list[Pair] = (
+        frame_pairs(frame.select([e.cast(pl.Boolean) for e in exprs])) if exprs else []
+    )
     return Leaves(frame.height, pairs, per_policy)
 
 

@@ -210,8 +210,10 @@ def _extreme_static(func: str, x: _Pair, y: _Pair, xden: int, yden: int, column:
     _fit(2 * num_max, column)
     spread = _lit(_add(a, c, -1)).abs()
     twice = _add(_add(a, c, 1), spread, -1 if func == "min" else 1)
-    num = _lit(twice) // pl.lit(2, dtype=_WIDTH.get()[0])  # exact: twice is always even
     refs = 2 * (x.num_refs + y.num_refs)
+    if _WIDTH.get()[1] == NARROW_LIMIT:  # twice over 2·den: the same value, no division
+        return _Pair(twice, 2 * den, _fit(2 * num_max, column), _fit(2 * den, column), refs, 0)
+    num = _lit(twice) // pl.lit(2, dtype=_WIDTH.get()[0])  # exact: twice is always even
     return _Pair(num, den, num_max, _fit(den, column), refs, 0)
 
 
