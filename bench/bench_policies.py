@@ -270,7 +270,6 @@ def engine_breakdown(frame: Any, compiled: list[Any]) -> dict[str, float]:
     boolean columns, their bitmaps copied into words, the policies' trees, near misses and
     counts, and the amounts on the eligible rows.
     """
-    import polars as pl
 
     from highland.policies.rules import arrowbits, bitset, vector
 
@@ -280,7 +279,7 @@ def engine_breakdown(frame: Any, compiled: list[Any]) -> dict[str, float]:
         return round(time.perf_counter() - start, 3), value
 
     exprs, _ = vector.leaf_exprs(frame, compiled)
-    select_s, columns = seconds(lambda: frame.select([e.cast(pl.Boolean) for e in exprs]))
+    select_s, columns = seconds(lambda: bitset.leaf_columns(frame, exprs))
     words_s, _ = seconds(lambda: arrowbits.frame_pairs(columns))
     leaves_s, lv = seconds(lambda: bitset.leaves(frame, compiled))
     trees_s, pairs = seconds(

@@ -50,10 +50,19 @@ def leaves(frame: pl.DataFrame, compiled: Sequence[Compiled]) -> Leaves:
     from highland.policies.rules import vector  # the expressions; vector delegates back here
 
     exprs, per_policy = vector.leaf_exprs(frame, compiled)
-    pairs: list[Pair] = (
-        frame_pairs(frame.select([e.cast(pl.Boolean) for e in exprs])) if exprs else []
-    )
+    pairs: list[Pair] = frame_pairs(leaf_columns(frame, exprs)) if exprs else []
     return Leaves(frame.height, pairs, per_policy)
+
+
+# The criteria are distinct already: looking for common sub-expressions among a few hundred
+# of them costs more than the little it finds (the code columns' to_physical).
+_NO_CSE = pl.QueryOptFlags(comm_subexpr_elim=False)
+
+
+def leaf_columns(frame: pl.DataFrame, exprs: Sequence[pl.Expr]) -> pl.DataFrame:
+    """The criteria as Boolean columns (null: unknown), evaluated side by side."""
+    query = frame.lazy().select([e.cast(pl.Boolean) for e in exprs])
+    return query.collect(optimizations=_NO_CSE)
 
 
 def tree_pair(tree: Tree, leaf: Callable[[int], Pair]) -> Pair:

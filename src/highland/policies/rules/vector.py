@@ -36,7 +36,8 @@ def prepare(frame: pl.DataFrame) -> pl.DataFrame:
     """Add the qualification bitmask the set criteria test (one integer per enterprise), a
     null (missing) column for each rule field the portrait does not hold, and each String
     code field as small integer codes (`__code_<field>`, an Enum of the values present), so
-    that membership tests compare integers. Done once per snapshot frame (it is cached)."""
+    that membership tests compare integers; in one chunk per column. Done once per snapshot
+    frame (it is cached)."""
     absent = [n for n in UNSOURCED_FIELDS if n not in frame.columns]
     if absent:
         frame = frame.with_columns(
@@ -54,7 +55,9 @@ def prepare(frame: pl.DataFrame) -> pl.DataFrame:
         if spec.kind == "code" and frame.schema.get(name) == pl.String:
             cats = frame.get_column(name).unique().drop_nulls().sort()
             coded.append(pl.col(name).cast(pl.Enum(cats)).alias(CODE_PREFIX + name))
-    return frame.with_columns(mask.cast(pl.Int64).alias(QMASK), *coded)
+    # One chunk per column: the criterion columns computed from it are then single Arrow
+    # arrays, which rules/arrowbits.py reads without Polars first joining their chunks.
+    return frame.with_columns(mask.cast(pl.Int64).alias(QMASK), *coded).rechunk()
 
 
 def criterion_expr(c: Criterion) -> pl.Expr:
@@ -307,7 +310,7 @@ def _eligible_rows(frame: FrameT, cp: Compiled, ok: pl.Series) -> FrameT:
     fields = list(dict.fromkeys(benefit.amount.fields)) if benefit.amount is not None else []
     if not fields:
         rows = ok.filter(ok).to_frame("__ok")
-        return rows.lazy() if isinstance(frame, pl.LazyFrame) else rows  # type: ignore[return-value]
+        return rows.lazy() if isinstance(frame, pl.LazyFrame) else rows
     return frame.select(fields).filter(pl.lit(ok))
 
 
