@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from highland.policies.rules import framebits
 from highland.policies.rules.arrowbits import frame_pairs, ones, popcount, unpack, word_count
 from highland.policies.rules.model import Compiled, Tree
 
@@ -46,12 +47,21 @@ class Leaves:
 
 
 def leaves(frame: pl.DataFrame, compiled: Sequence[Compiled]) -> Leaves:
-    """Evaluate each distinct criterion of the policies once over a prepared frame."""
+    """Evaluate each distinct criterion of the policies once over a prepared frame: code and
+    numeric tests on numpy views (rules/framebits.py), the others as one Polars query."""
     from highland.policies.rules import vector  # the expressions; vector delegates back here
 
-    exprs, per_policy = vector.leaf_exprs(frame, compiled)
-    pairs: list[Pair] = frame_pairs(leaf_columns(frame, exprs)) if exprs else []
-    return Leaves(frame.height, pairs, per_policy)
+    distinct, per_policy = vector.distinct_criteria(compiled)
+    schema = frame.schema  # built anew on each access: once here
+    codes = vector.code_tables(schema)
+    cache = framebits.of(frame)
+    pairs: list[Pair | None] = [framebits.pair(frame, cache, schema, codes, c) for c in distinct]
+    rest = [i for i, p in enumerate(pairs) if p is None]
+    if rest:
+        exprs = [vector.leaf_expr(distinct[i], codes, schema).alias(f"__leaf{i}") for i in rest]
+        for i, p in zip(rest, frame_pairs(leaf_columns(frame, exprs)), strict=True):
+            pairs[i] = p
+    return Leaves(frame.height, [p for p in pairs if p is not None], per_policy)
 
 
 # The criteria are distinct already: looking for common sub-expressions among a few hundred

@@ -198,7 +198,7 @@ def _coded(c: Criterion, schema: Mapping[str, pl.DataType]) -> bool:
     )
 
 
-def _codes(schema: Mapping[str, pl.DataType]) -> dict[str, dict[str, int]]:
+def code_tables(schema: Mapping[str, pl.DataType]) -> dict[str, dict[str, int]]:
     """Each prepared code field's integer code of every value present in the frame."""
     out: dict[str, dict[str, int]] = {}
     for name, dtype in schema.items():
@@ -227,24 +227,41 @@ def _leaf_expr(c: Criterion, codes: dict[str, dict[str, int]], coded: bool) -> p
     return hit if c.kind == "one_of" else ~hit
 
 
-def leaf_exprs(frame: pl.DataFrame, compiled: Sequence[Compiled]
-               ) -> tuple[list[pl.Expr], list[list[int]]]:  # fmt: skip
-    """Each distinct criterion once as a boolean expression over a prepared frame; per
-    policy, the position of each of its criteria among them."""
-    schema = frame.schema  # built anew on each access: once here
-    codes = _codes(schema)
+def distinct_criteria(compiled: Sequence[Compiled]) -> tuple[list[Criterion], list[list[int]]]:
+    """Each distinct criterion once; per policy, the position of each of its criteria."""
     index: dict[LeafKey, int] = {}
-    exprs: list[pl.Expr] = []
+    distinct: list[Criterion] = []
     per_policy: list[list[int]] = []
     for cp in compiled:
         cols = []
         for c in cp.criteria:
             k = _key(c)
             if k not in index:
-                index[k] = len(exprs)
-                exprs.append(_leaf_expr(c, codes, _coded(c, schema)).alias(f"__leaf{len(exprs)}"))
+                index[k] = len(distinct)
+                distinct.append(c)
             cols.append(index[k])
         per_policy.append(cols)
+    return distinct, per_policy
+
+
+def leaf_expr(c: Criterion, codes: dict[str, dict[str, int]],
+              schema: Mapping[str, pl.DataType]) -> pl.Expr:  # fmt: skip
+    """One criterion as a boolean expression over a prepared frame of that schema (`codes`:
+    its code_tables)."""
+    return _leaf_expr(c, codes, _coded(c, schema))
+
+
+def leaf_exprs(frame: pl.DataFrame, compiled: Sequence[Compiled]
+               ) -> tuple[list[pl.Expr], list[list[int]]]:  # fmt: skip
+    """Each distinct criterion once as a boolean expression over a prepared frame; per
+    policy, the position of each of its criteria among them."""
+    schema = frame.schema  # built anew on each access: once here
+    codes = code_tables(schema)
+    distinct, per_policy = distinct_criteria(compiled)
+    exprs = [
+        _leaf_expr(c, codes, _coded(c, schema)).alias(f"__leaf{i}")
+        for i, c in enumerate(distinct)
+    ]
     return exprs, per_policy
 
 
