@@ -16,7 +16,7 @@ a first call on a frame with it).
 from __future__ import annotations
 
 import weakref
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import numpy as np
 import polars as pl
@@ -49,7 +49,7 @@ class FrameBits:
         self.zero = np.zeros(word_count(n), dtype=np.uint64)
         self._ints: dict[str, np.ndarray] = {}
         self._known: dict[str, np.ndarray] = {}
-        self._values: dict[tuple[str, int], np.ndarray] = {}
+        self._tests: dict[tuple[str, str, int], np.ndarray] = {}  # (column, test, operand)
 
     def known(self, frame: pl.DataFrame, name: str) -> np.ndarray:
         """The rows where the column is not null, as words."""
@@ -64,21 +64,41 @@ class FrameBits:
         return words
 
     def ints(self, frame: pl.DataFrame, name: str) -> np.ndarray:
-        """The column as int64 (a null as 0: read it with `known`)."""
+        """The column's integers (a null as 0: read it with `known`): int64, or the physical
+        type of an Enum's codes (small integers, faster to compare)."""
         values = self._ints.get(name)
         if values is None:
-            column = frame.get_column(name).to_physical()
-            values = column.fill_null(0).cast(pl.Int64).to_numpy()
+            column = frame.get_column(name)
+            if isinstance(column.dtype, pl.Enum):
+                column = column.to_physical()
+            else:
+                column = column.cast(pl.Int64)
+            values = column.fill_null(0).to_numpy()
             self._ints[name] = values
         return values
 
     def value(self, frame: pl.DataFrame, name: str, code: int) -> np.ndarray:
         """The rows whose integer code (column `name`) is `code`, as words."""
-        words = self._values.get((name, code))
+        return self._cached(frame, name, ("=", code), lambda v: v == code)
+
+    def at_least(self, frame: pl.DataFrame, name: str, bound: int) -> np.ndarray:
+        """The rows whose value is >= `bound` (any Python int), as words."""
+        if bound <= _INT64_MIN:
+            return self.known(frame, name)
+        if bound > _INT64_MAX:
+            return self.zero
+        return self._cached(frame, name, (">=", bound), lambda v: v >= np.int64(bound))
+
+    def flag(self, frame: pl.DataFrame, name: str, bit: int) -> np.ndarray:
+        """The rows whose value has the bit `bit` set, as words."""
+        return self._cached(frame, name, ("&", bit), lambda v: (v & np.int64(bit)) != 0)
+
+    def _cached(self, frame: pl.DataFrame, name: str, key: tuple[str, int],
+                test: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:  # fmt: skip
+        words = self._tests.get((name, *key))
         if words is None:
-            codes = self.ints(frame, name)
-            words = pack(codes == code, self.n) & self.known(frame, name)
-            self._values[(name, code)] = words
+            words = pack(test(self.ints(frame, name)), self.n) & self.known(frame, name)
+            self._tests[(name, *key)] = words
         return words
 
 
@@ -109,21 +129,14 @@ def forget(frame: pl.DataFrame) -> None:
     _FRAMES.pop(id(frame), None)
 
 
-def _range(values: np.ndarray, lo: int | None, hi: int | None, n: int) -> np.ndarray | None:
-    """lo <= v <= hi as words (None: every row), exact for any Python int bounds."""
-    if (lo is not None and lo > _INT64_MAX) or (hi is not None and hi < _INT64_MIN):
-        return np.zeros(word_count(n), dtype=np.uint64)
-    lo = None if lo is None or lo <= _INT64_MIN else lo
-    hi = None if hi is None or hi >= _INT64_MAX else hi
+def _range(frame: pl.DataFrame, bits: FrameBits, name: str, lo: int | None, hi: int | None
+           ) -> np.ndarray | None:  # fmt: skip
+    """The known rows with lo <= v <= hi as words (None: every row), from the cached
+    `v >= bound` bitsets: [lo, hi] is ">= lo" and not ">= hi + 1"."""
     if lo is None and hi is None:
         return None
-    if lo is None:
-        return pack(values <= np.int64(hi), n)
-    if hi is None:
-        return pack(values >= np.int64(lo), n)
-    # lo <= v <= hi  ⇔  (v - lo) mod 2**64 <= hi - lo, one pass (int64 wraps in numpy arrays).
-    shifted = (values - np.int64(lo)).view(np.uint64)
-    return pack(shifted <= np.uint64(hi - lo), n)
+    hit = bits.at_least(frame, name, lo) if lo is not None else bits.known(frame, name)
+    return hit if hi is None else hit & ~bits.at_least(frame, name, hi + 1)
 
 
 def _split(hit: np.ndarray | None, known: np.ndarray, bits: FrameBits, negated: bool) -> Pair:
@@ -155,8 +168,7 @@ def pair(frame: pl.DataFrame, bits: FrameBits, schema: Mapping[str, pl.DataType]
     if spec.kind in NUMERIC_KINDS and kind == "range" and dtype in _INTEGER:
         if c.lo is not None and c.hi is not None and c.lo > c.hi:
             return bits.zero.copy(), bits.known(frame, name).copy()
-        return _split(_range(bits.ints(frame, name), c.lo, c.hi, bits.n),
-                      bits.known(frame, name), bits, False)  # fmt: skip
+        return _split(_range(frame, bits, name, c.lo, c.hi), bits.known(frame, name), bits, False)
     if spec.kind == "code" and kind in ("one_of", "none_of") and dtype == pl.String:
         table = codes.get(name)
         if table is None or not all(isinstance(x, str) for x in c.items):
@@ -167,8 +179,16 @@ def pair(frame: pl.DataFrame, bits: FrameBits, schema: Mapping[str, pl.DataType]
             hit |= bits.value(frame, coded, code)
         return _split(hit, bits.known(frame, coded), bits, kind == "none_of")
     if name == "qualifications" and kind in ("one_of", "none_of", "has_all") and QMASK in schema:
-        mask = sum(qualification_bit(code) for code in {str(i) for i in c.items})
-        q = bits.ints(frame, QMASK) & np.int64(mask)
-        hit = pack(q == mask if kind == "has_all" else q != 0, bits.n)
+        flags = [bits.flag(frame, QMASK, qualification_bit(code)) for code in
+                 sorted({str(i) for i in c.items})]  # fmt: skip
+        if not flags:  # holds all of nothing: true; any of nothing: false
+            hit = bits.all if kind == "has_all" else bits.zero
+        else:
+            hit = flags[0].copy()
+            for words in flags[1:]:
+                if kind == "has_all":
+                    hit &= words
+                else:
+                    hit |= words
         return _split(hit, bits.known(frame, QMASK), bits, kind == "none_of")
     return None
