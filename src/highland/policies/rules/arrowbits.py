@@ -189,3 +189,53 @@ def unpack(words: np.ndarray, n: int) -> np.ndarray:
 def popcount(words: np.ndarray) -> int:
     """Number of set bits."""
     return int(np.bitwise_count(words).sum(dtype=np.int64))
+
+
+# --- words as a Polars Boolean column, without a copy --------------------------------------
+
+_ReleaseSchema = ctypes.CFUNCTYPE(None, ctypes.POINTER(_Schema))
+_ReleaseArray = ctypes.CFUNCTYPE(None, ctypes.POINTER(_Array))
+_EXPORTED: dict[int, object] = {}  # what an exported array points into, until released
+
+
+@_ReleaseSchema
+def _release_schema(schema: ctypes._Pointer[_Schema]) -> None:
+    schema.contents.release = _ReleaseSchema()
+
+
+@_ReleaseArray
+def _release_array(array: ctypes._Pointer[_Array]) -> None:
+    _EXPORTED.pop(array.contents.private_data, None)
+    array.contents.release = _ReleaseArray()
+
+
+_capsule_new = ctypes.pythonapi.PyCapsule_New
+_capsule_new.restype = ctypes.py_object
+_capsule_new.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_void_p]
+
+
+class _Bits:
+    """uint64 words offered through the Arrow PyCapsule interface as a Boolean array: the
+    consumer moves the structures and calls `_release_array` when it drops the buffer."""
+
+    def __init__(self, words: np.ndarray, n: int) -> None:
+        self.words = np.ascontiguousarray(words)
+        self.n = n
+        self.structs: tuple[_Schema, _Array] | None = None
+
+    def __arrow_c_array__(self, requested_schema: object = None) -> tuple[object, object]:
+        schema = _Schema(format=b"b", release=_release_schema)
+        buffers = (ctypes.c_void_p * 2)(None, self.words.ctypes.data)
+        key = id(buffers)
+        _EXPORTED[key] = (self.words, buffers)
+        array = _Array(length=self.n, n_buffers=2, buffers=buffers, release=_release_array,
+                       private_data=key)  # fmt: skip
+        self.structs = (schema, array)  # alive until the consumer has moved them
+        return (_capsule_new(ctypes.addressof(schema), b"arrow_schema", None),
+                _capsule_new(ctypes.addressof(array), b"arrow_array", None))  # fmt: skip
+
+
+def boolean_series(words: np.ndarray, n: int, name: str = "") -> pl.Series:
+    """The first n bits of the words as a Polars Boolean Series (no nulls), sharing the
+    words' memory (kept alive until Polars drops it)."""
+    return pl.Series(_Bits(words, n)).alias(name)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable, Mapping
+from typing import TypeVar
 
 import numpy as np
 import polars as pl
@@ -26,6 +27,7 @@ from highland.policies.rules.fields import FIELDS, NUMERIC_KINDS
 from highland.policies.rules.model import Criterion, qualification_bit
 
 Pair = tuple[np.ndarray, np.ndarray]  # (T, F) words: known true, known false
+T = TypeVar("T")
 
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 _INTEGER = (pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.UInt8, pl.UInt16, pl.UInt32)
@@ -50,6 +52,13 @@ class FrameBits:
         self._ints: dict[str, np.ndarray] = {}
         self._known: dict[str, np.ndarray] = {}
         self._tests: dict[tuple[str, str, int], np.ndarray] = {}  # (column, test, operand)
+        self._memo: dict[tuple[object, ...], object] = {}
+
+    def memo(self, key: tuple[object, ...], make: Callable[[], T]) -> T:
+        """Anything else derived from the frame alone, made once."""
+        if key not in self._memo:
+            self._memo[key] = make()
+        return self._memo[key]  # type: ignore[no-any-return]
 
     def known(self, frame: pl.DataFrame, name: str) -> np.ndarray:
         """The rows where the column is not null, as words."""

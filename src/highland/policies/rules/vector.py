@@ -13,10 +13,13 @@ from dataclasses import dataclass
 from functools import reduce
 from typing import TypeVar
 
+import numpy as np
 import polars as pl
 
 from highland.policies.rules import bitset
-from highland.policies.rules.amount import polars_amount_fen
+from highland.policies.rules.amounts import amount_expr as _amount_expr
+from highland.policies.rules.amounts import bounds as _bounds
+from highland.policies.rules.amounts import shared_totals
 from highland.policies.rules.fields import FIELDS, QUALIFICATION_CODES, UNSOURCED_FIELDS
 from highland.policies.rules.model import Benefit, Compiled, Criterion, Tree, qualification_bit
 
@@ -259,8 +262,7 @@ def leaf_exprs(frame: pl.DataFrame, compiled: Sequence[Compiled]
     codes = code_tables(schema)
     distinct, per_policy = distinct_criteria(compiled)
     exprs = [
-        _leaf_expr(c, codes, _coded(c, schema)).alias(f"__leaf{i}")
-        for i, c in enumerate(distinct)
+        _leaf_expr(c, codes, _coded(c, schema)).alias(f"__leaf{i}") for i, c in enumerate(distinct)
     ]
     return exprs, per_policy
 
@@ -292,35 +294,6 @@ def _near_flag(cp: Compiled, cols: Sequence[str], status: pl.Expr, i: int) -> pl
     return (status.not_() & _forced(cp, cols, i)).fill_null(False)
 
 
-def _bounds(rows: pl.DataFrame, fields: Sequence[str]) -> dict[str, int]:
-    """The largest magnitude of each field in `rows` (0 when all missing)."""
-    if not fields or not rows.height:
-        return {}
-    top = rows.select(pl.col(f).abs().max() for f in fields).row(0, named=True)
-    return {f: int(v) if v is not None else 0 for f, v in top.items()}
-
-
-def _amount_expr(cp: Compiled, bounds: Mapping[str, int]) -> pl.Expr:
-    """The amount as an Int64 column "__a" (null when it cannot be computed) on rows whose
-    inputs lie within `bounds`.
-
-    Exact: Int64 when those bounds prove that nothing can overflow 2**62, Int128 otherwise
-    (rules/amount/vector.py); a row with an input beyond its field's catalogue bound has no
-    amount, as the plain evaluator says.
-    """
-    benefit = cp.policy.benefit
-    assert benefit.amount is not None
-    fields = list(dict.fromkeys(benefit.amount.fields))
-    value = polars_amount_fen(benefit.amount, benefit.rounding, narrow=True, bounds=bounds)
-    # Only where some value lies beyond its field's catalogue bound is there a row to null.
-    inside = [pl.col(f).abs().fill_null(0) <= FIELDS[f].bound
-              for f in fields if bounds.get(f, FIELDS[f].bound + 1) > FIELDS[f].bound]  # fmt: skip
-    if inside:
-        value = pl.when(reduce(lambda a, b: a & b, inside)).then(value)
-        value = value.otherwise(pl.lit(None, dtype=pl.Int64))
-    return value.cast(pl.Int64).alias("__a")
-
-
 def _eligible_rows(frame: FrameT, cp: Compiled, ok: pl.Series) -> FrameT:
     """The amount inputs of the rows where `ok` is true (a placeholder column without any)."""
     benefit = cp.policy.benefit
@@ -341,43 +314,29 @@ def _amounts(frame: pl.DataFrame, cp: Compiled, ok: pl.Series) -> pl.Series | No
     return rows.with_columns(expr).get_column("__a")
 
 
-def _amount_totals(frame: pl.DataFrame, wanted: Sequence[tuple[Compiled, pl.Series]]
-                   ) -> list[tuple[int, int]]:  # fmt: skip
-    """(total, rows without an amount) of each policy on its `ok` rows, in one Polars call
-    (the policies' queries run side by side); Int64 where the frame's largest inputs allow."""
-    fields = sorted({f for cp, _ in wanted for f in cp.policy.benefit.amount.fields})  # type: ignore[union-attr]
-    bounds = _bounds(frame, fields)
-    queries = [
-        _eligible_rows(frame.lazy(), cp, ok)
-        .with_columns(_amount_expr(cp, bounds))  # a constant amount: one per row
-        .select(pl.col("__a").sum().alias("total"), pl.col("__a").null_count().alias("unknown"))
-        for cp, ok in wanted
-    ]
-    return [(int(r.item(0, 0) or 0), int(r.item(0, 1))) for r in pl.collect_all(queries)]
-
-
 def summarise(
     frame: pl.DataFrame, compiled: Sequence[Compiled], batch_size: int = 25
 ) -> list[Summary]:
     """Status counts, near-miss counts per criterion and total amount of each policy.
 
     Each distinct criterion is evaluated once into bitsets, statuses and near misses are bit
-    operations on them (rules/bitset.py), and amounts are computed exactly on each policy's
-    eligible rows only. `batch_size` is kept for callers; the bitsets need no batching.
+    operations on them (rules/bitset.py), and each distinct amount formula is computed
+    exactly once, on the rows eligible for any policy using it, then summed per policy
+    (rules/amounts.py). `batch_size` is kept for callers; the bitsets need no batching.
     """
     frame = prepare(frame)
     lv = bitset.leaves(frame, compiled)
     counts = []
-    wanted: list[tuple[Compiled, pl.Series]] = []
+    wanted: list[tuple[Compiled, np.ndarray]] = []
     with_amount: list[int] = []
     for j, cp in enumerate(compiled):
         leaf = lv.of(j)
         status = bitset.tree_pair(cp.tree, leaf)
         counts.append(bitset.summary_counts(cp, leaf, status, lv.n))
         if cp.policy.benefit.amount is not None and counts[-1][0]:
-            wanted.append((cp, bitset.eligible_series(status, lv.n)))
+            wanted.append((cp, status[0]))
             with_amount.append(j)
-    totals = dict(zip(with_amount, _amount_totals(frame, wanted), strict=True))
+    totals = dict(zip(with_amount, shared_totals(frame, wanted), strict=True))
     out: list[Summary] = []
     for j, cp in enumerate(compiled):
         eligible, ineligible, unknown, near, per = counts[j]
