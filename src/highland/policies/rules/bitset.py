@@ -54,8 +54,7 @@ def leaves(frame: pl.DataFrame, compiled: Sequence[Compiled]) -> Leaves:
     distinct, per_policy = vector.distinct_criteria(compiled)
     schema = frame.schema  # built anew on each access: once here
     codes = vector.code_tables(schema)
-    cache = framebits.of(frame)
-    pairs: list[Pair | None] = [framebits.pair(frame, cache, schema, codes, c) for c in distinct]
+    pairs = framebits.pairs(frame, schema, codes, distinct)
     rest = [i for i, p in enumerate(pairs) if p is None]
     if rest:
         exprs = [vector.leaf_expr(distinct[i], codes, schema).alias(f"__leaf{i}") for i in rest]

@@ -15,9 +15,11 @@ a first call on a frame with it).
 
 from __future__ import annotations
 
+import os
 import weakref
-from collections.abc import Callable, Mapping
-from typing import TypeVar
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar, cast
 
 import numpy as np
 import polars as pl
@@ -58,7 +60,7 @@ class FrameBits:
         """Anything else derived from the frame alone, made once."""
         if key not in self._memo:
             self._memo[key] = make()
-        return self._memo[key]  # type: ignore[no-any-return]
+        return cast(T, self._memo[key])
 
     def known(self, frame: pl.DataFrame, name: str) -> np.ndarray:
         """The rows where the column is not null, as words."""
@@ -123,7 +125,11 @@ def of(frame: pl.DataFrame) -> FrameBits:
     if len(_FRAMES) >= _MAX_FRAMES:
         _FRAMES.pop(next(iter(_FRAMES)))
     bits = FrameBits(frame.height)
-    _FRAMES[key] = (weakref.ref(frame, lambda _r, key=key: _drop(key, _r)), bits)
+
+    def dropped(ref: weakref.ref[pl.DataFrame], key: int = key) -> None:
+        _drop(key, ref)
+
+    _FRAMES[key] = (weakref.ref(frame, dropped), bits)
     return bits
 
 
@@ -201,3 +207,36 @@ def pair(frame: pl.DataFrame, bits: FrameBits, schema: Mapping[str, pl.DataType]
                     hit |= words
         return _split(hit, bits.known(frame, QMASK), bits, kind == "none_of")
     return None
+
+
+_POOL: ThreadPoolExecutor | None = None
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _POOL
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1),
+                                   thread_name_prefix="framebits")  # fmt: skip
+    return _POOL
+
+
+def pairs(frame: pl.DataFrame, schema: Mapping[str, pl.DataType],
+          codes: Mapping[str, Mapping[str, int]], criteria: Sequence[Criterion]
+          ) -> list[Pair | None]:  # fmt: skip
+    """`pair` of each criterion, in threads (numpy and Polars release the GIL): the columns
+    first, then the tests, so that the first call on a frame builds its bitsets in parallel."""
+    from highland.policies.rules.vector import CODE_PREFIX, QMASK
+
+    bits = of(frame)
+    names = set()
+    for c in criteria:
+        if FIELDS[c.field].kind == "code" and c.field in codes:
+            names.add(CODE_PREFIX + c.field)
+        elif c.field == "qualifications":
+            names.add(QMASK)
+        elif FIELDS[c.field].kind in NUMERIC_KINDS:
+            names.add(c.field)
+    names = {name for name in names if name in schema}
+    pool = _pool()
+    list(pool.map(lambda name: (bits.ints(frame, name), bits.known(frame, name)), sorted(names)))
+    return list(pool.map(lambda c: pair(frame, bits, schema, codes, c), criteria))
