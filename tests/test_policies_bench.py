@@ -33,10 +33,13 @@ def test_policies_smoke_runs_every_part_and_the_evaluators_agree(
     assert totals["eligible"] + totals["ineligible"] + totals["unknown"] == n * p, totals
     assert len(engine["eligible_by_policy"]) == p and totals["eligible"] > 0
     assert engine["reading_recognition"] > 0
+    assert engine["eligibility_agrees_with_full"], "statuses only and summarise count alike"
+    assert len(engine["eligibility_times_s"]) == 1
     assert result["plain"]["agrees_with_engine_on_sample"]
     assert result["plain"]["sample_rows"] == n
     single = result["single"]
     assert single["reps"] == 50 and "eligible" in single["statuses"]
+    assert single["all_fields_read_p50_ms"] > 0 and single["eager_per_policy_p50_ms"] > 0
     peer = result["openfisca"]
     if bench.openfisca_missing():
         assert peer == {"skipped": bench.openfisca_missing()}

@@ -29,7 +29,7 @@ from highland.platform.identity.permissions import Role
 from highland.platform.notices import service as notices
 from highland.policies.models import MatchRun, PolicyVersion, PortraitSnapshot
 from highland.policies.rules.model import Compiled, compile_policy
-from highland.policies.rules.vector import details
+from highland.policies.rules.vector import eligible
 
 ELIGIBLE = pl.Schema({"uscc": pl.String, "policy_id": pl.String, "version_id": pl.Int64})
 
@@ -52,11 +52,10 @@ def _accounts(session: Session) -> pl.DataFrame:
 
 def _eligible(frame: pl.DataFrame, pairs: Sequence[tuple[PolicyVersion, Compiled]]) -> pl.DataFrame:
     """(uscc, policy_id, version_id) of every eligible result in the frame."""
+    found = eligible(frame, [compiled for _, compiled in pairs], amounts=False)
     parts = [
-        details(frame, compiled)
-        .filter(pl.col("status") == "eligible")
-        .select("uscc", "policy_id", pl.lit(v.id, dtype=pl.Int64).alias("version_id"))
-        for v, compiled in pairs
+        rows.select("uscc", "policy_id", pl.lit(v.id, dtype=pl.Int64).alias("version_id"))
+        for (v, _), rows in zip(pairs, found, strict=True)
     ]
     return pl.concat(parts) if parts else pl.DataFrame(schema=ELIGIBLE)
 

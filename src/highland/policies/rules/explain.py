@@ -576,8 +576,14 @@ def _extra_rd_spend(lo: int, revenue: object, rd_spend: object) -> int | None:
 def evaluate_all(
     compiled: Sequence[Compiled], values: Mapping[str, Any], explain: bool = True
 ) -> list[PolicyResult]:
-    """Evaluate several policies for one enterprise, in the order given."""
-    return [evaluate(c, values, explain) for c in compiled]
+    """Evaluate several policies for one enterprise, in the order given.
+
+    Every status is computed at once; the rest of each result (criteria, failed, missing,
+    near misses, amounts) when first read (rules/lazy.py), equal to evaluate's.
+    """
+    from highland.policies.rules import lazy
+
+    return lazy.evaluate_all(compiled, values, explain)
 
 
 def field_unit(name: str) -> tuple[int, str]:

@@ -8,17 +8,23 @@ Nothing here loops over enterprises: the plan can move to any engine with the sa
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import reduce
+from typing import TypeVar
 
+import numpy as np
 import polars as pl
 
-from highland.policies.rules.amount import polars_amount_fen
+from highland.policies.rules import bitset
+from highland.policies.rules.amounts import amount_expr as _amount_expr
+from highland.policies.rules.amounts import bounds as _bounds
+from highland.policies.rules.amounts import shared_totals
 from highland.policies.rules.fields import FIELDS, QUALIFICATION_CODES, UNSOURCED_FIELDS
 from highland.policies.rules.model import Benefit, Compiled, Criterion, Tree, qualification_bit
 
 QMASK = "__qualification_mask"
+CODE_PREFIX = "__code_"  # a String code field as Enum codes (prepare)
 FIELD_ORDER = {name: i for i, name in enumerate(FIELDS)}
 _TRUE = pl.lit(True, dtype=pl.Boolean)
 _NULL_BOOL = pl.lit(None, dtype=pl.Boolean)
@@ -30,8 +36,11 @@ _NULL_TYPES: dict[str, pl.DataType] = {
 
 
 def prepare(frame: pl.DataFrame) -> pl.DataFrame:
-    """Add the qualification bitmask the set criteria test (one integer per enterprise), and a
-    null (missing) column for each rule field the portrait does not hold."""
+    """Add the qualification bitmask the set criteria test (one integer per enterprise), a
+    null (missing) column for each rule field the portrait does not hold, and each String
+    code field as small integer codes (`__code_<field>`, an Enum of the values present), so
+    that membership tests compare integers; in one chunk per column. Done once per snapshot
+    frame (it is cached)."""
     absent = [n for n in UNSOURCED_FIELDS if n not in frame.columns]
     if absent:
         frame = frame.with_columns(
@@ -44,7 +53,14 @@ def prepare(frame: pl.DataFrame) -> pl.DataFrame:
         for code in QUALIFICATION_CODES
     ]
     mask = pl.when(pl.col("qualifications").is_null()).then(None).otherwise(pl.sum_horizontal(bits))
-    return frame.with_columns(mask.cast(pl.Int64).alias(QMASK))
+    coded = []
+    for name, spec in FIELDS.items():
+        if spec.kind == "code" and frame.schema.get(name) == pl.String:
+            cats = frame.get_column(name).unique().drop_nulls().sort()
+            coded.append(pl.col(name).cast(pl.Enum(cats)).alias(CODE_PREFIX + name))
+    # One chunk per column: the criterion columns computed from it are then single Arrow
+    # arrays, which rules/arrowbits.py reads without Polars first joining their chunks.
+    return frame.with_columns(mask.cast(pl.Int64).alias(QMASK), *coded).rechunk()
 
 
 def criterion_expr(c: Criterion) -> pl.Expr:
@@ -133,66 +149,6 @@ def _status_and_missing(
     return code.otherwise(pl.lit("unknown")), missing
 
 
-def _leaf_names(prefix: str, n: int) -> list[str]:
-    return [f"{prefix}c{i}" for i in range(n)]
-
-
-@dataclass(frozen=True)
-class PolicyPlan:
-    """Column expressions of one policy: criteria, status, and per-criterion forced passes."""
-
-    compiled: Compiled
-    prefix: str
-
-    @property
-    def leaf_columns(self) -> list[str]:
-        """Names of the criterion columns."""
-        return _leaf_names(self.prefix, len(self.compiled.criteria))
-
-    def leaf_exprs(self) -> list[pl.Expr]:
-        """The criterion columns, named."""
-        return [
-            criterion_expr(c).alias(name)
-            for c, name in zip(self.compiled.criteria, self.leaf_columns, strict=True)
-        ]
-
-    def status(self) -> pl.Expr:
-        """The policy's result over the criterion columns: true, false or null."""
-        return tree_expr(self.compiled.tree, [pl.col(n) for n in self.leaf_columns])
-
-    def forced(self, i: int) -> pl.Expr:
-        """The result with criterion i made to pass."""
-        leaves = [pl.col(n) for n in self.leaf_columns]
-        leaves[i] = pl.lit(not self.compiled.criteria[i].negated, dtype=pl.Boolean)
-        return tree_expr(self.compiled.tree, leaves)
-
-    def near_misses(self) -> list[pl.Expr]:
-        """Per criterion: ineligible now, eligible if that one criterion passed (never for a
-        fixed condition)."""
-        status = self.status()
-        return [
-            pl.lit(False, dtype=pl.Boolean)
-            if self.compiled.criteria[i].fixed
-            else (status.not_() & self.forced(i)).fill_null(False)
-            for i in range(self.width)
-        ]
-
-    @property
-    def width(self) -> int:
-        """Number of criteria."""
-        return len(self.compiled.criteria)
-
-    def amount(self) -> pl.Expr:
-        """The amount in fen where eligible (null otherwise or when inputs are missing)."""
-        benefit = self.compiled.policy.benefit
-        if benefit.amount is None:
-            return pl.lit(None, dtype=pl.Int64)
-        value = polars_amount_fen(benefit.amount, benefit.rounding)
-        inside = [pl.col(f).abs().fill_null(0) <= FIELDS[f].bound for f in benefit.amount.fields]
-        ok = reduce(lambda a, b: a & b, inside, self.status())
-        return pl.when(ok).then(value).otherwise(pl.lit(None, dtype=pl.Int64))
-
-
 def _path_exprs(tree: Tree, leaves: Sequence[pl.Expr], want: bool | None, parity: bool,
                 acc: pl.Expr, out: dict[int, pl.Expr]) -> None:  # fmt: skip
     """For each criterion, whether every node on its path evaluates to `want` (after nots)."""
@@ -207,45 +163,6 @@ def _path_exprs(tree: Tree, leaves: Sequence[pl.Expr], want: bool | None, parity
     else:
         for child in tree[1]:
             _path_exprs(child, leaves, want, parity, acc, out)
-
-
-def detail_exprs(plan: PolicyPlan) -> list[pl.Expr]:
-    """status, amount_fen, failed and missing columns, as `policies match` writes them."""
-    leaves = [pl.col(n) for n in plan.leaf_columns]
-    crits = plan.compiled.criteria
-    status = plan.status()
-    failed_paths: dict[int, pl.Expr] = {}
-    _path_exprs(plan.compiled.tree, leaves, False, False, _TRUE, failed_paths)
-    unknown_paths: dict[int, pl.Expr] = {}
-    _path_exprs(plan.compiled.tree, leaves, None, False, _TRUE, unknown_paths)
-    failed = _joined([pl.when(failed_paths[i]).then(pl.lit(c.label)) for i, c in enumerate(crits)])
-    # One name per field, in criterion order, as the plain evaluator lists them.
-    by_field: dict[str, pl.Expr] = {}
-    for i, c in sorted(enumerate(crits), key=lambda ic: FIELD_ORDER[ic[1].field]):
-        by_field[c.field] = (
-            by_field[c.field] | unknown_paths[i] if c.field in by_field else (unknown_paths[i])
-        )
-    missing_unknown = _joined([pl.when(e).then(pl.lit(f)) for f, e in by_field.items()])
-    amount = plan.amount()
-    code, missing = _status_and_missing(status, missing_unknown, plan.compiled.policy.benefit)
-    return [
-        code.alias("status"),
-        amount.alias("amount_fen"),
-        pl.when(status.not_()).then(failed).otherwise(pl.lit("")).fill_null("").alias("failed"),
-        missing.fill_null("").alias("missing"),
-    ]
-
-
-def plans(compiled: Sequence[Compiled]) -> list[PolicyPlan]:
-    """One plan per policy, with distinct column prefixes."""
-    return [PolicyPlan(c, f"p{i}_") for i, c in enumerate(compiled)]
-
-
-def with_leaves(frame: pl.DataFrame | pl.LazyFrame, batch: Sequence[PolicyPlan]
-                ) -> pl.LazyFrame:  # fmt: skip
-    """The frame with the criterion columns of a batch of policies."""
-    lazy = frame.lazy() if isinstance(frame, pl.DataFrame) else frame
-    return lazy.with_columns([e for p in batch for e in p.leaf_exprs()])
 
 
 @dataclass(frozen=True)
@@ -264,8 +181,8 @@ class Summary:
 
 # --------------------------------------------------------------------------- shared leaves
 
-CODE_PREFIX = "__code_"
 LeafKey = tuple[object, ...]
+FrameT = TypeVar("FrameT", pl.DataFrame, pl.LazyFrame)
 
 
 def _key(c: Criterion) -> LeafKey:
@@ -274,37 +191,23 @@ def _key(c: Criterion) -> LeafKey:
     return (c.field, c.kind, c.lo, c.hi, items)
 
 
-def _coded(c: Criterion, frame: pl.DataFrame) -> bool:
+def _coded(c: Criterion, schema: Mapping[str, pl.DataType]) -> bool:
     """Whether a criterion tests a String code column by membership (encoded as integers)."""
     return (
         c.kind in ("one_of", "none_of")
         and FIELDS[c.field].kind == "code"
-        and frame.schema.get(c.field) == pl.String
+        and schema.get(c.field) == pl.String
         and all(isinstance(x, str) for x in c.items)
     )
 
 
-def _encode(frame: pl.DataFrame, criteria: Sequence[Criterion]
-            ) -> tuple[pl.DataFrame, dict[str, dict[str, int]]]:  # fmt: skip
-    """Add integer codes of the String code fields the criteria test by membership.
-
-    The dictionary is the field's distinct values in the data; an item not in it can match no
-    row. Nulls stay null, so the test stays unknown on a missing value.
-    """
-    uses: dict[str, set[LeafKey]] = {}
-    for c in criteria:
-        if _coded(c, frame):
-            uses.setdefault(c.field, set()).add(_key(c))
-    # Encoding costs about two passes over the column: worth it for several tests only.
-    fields = sorted(f for f, keys in uses.items() if len(keys) >= 3)
-    codes: dict[str, dict[str, int]] = {}
-    cols: list[pl.Expr] = []
-    for f in fields:
-        cats = frame.get_column(f).unique().drop_nulls().sort()
-        codes[f] = {v: i for i, v in enumerate(cats.to_list())}
-        cols.append(pl.col(f).cast(pl.Enum(cats)).to_physical().cast(pl.UInt32)
-                    .alias(CODE_PREFIX + f))  # fmt: skip
-    return (frame.with_columns(cols) if cols else frame), codes
+def code_tables(schema: Mapping[str, pl.DataType]) -> dict[str, dict[str, int]]:
+    """Each prepared code field's integer code of every value present in the frame."""
+    out: dict[str, dict[str, int]] = {}
+    for name, dtype in schema.items():
+        if name.startswith(CODE_PREFIX) and isinstance(dtype, pl.Enum):
+            out[name[len(CODE_PREFIX) :]] = {v: i for i, v in enumerate(dtype.categories)}
+    return out
 
 
 def _leaf_expr(c: Criterion, codes: dict[str, dict[str, int]], coded: bool) -> pl.Expr:
@@ -314,7 +217,7 @@ def _leaf_expr(c: Criterion, codes: dict[str, dict[str, int]], coded: bool) -> p
     table = codes.get(c.field)
     values: Sequence[object]
     if table is not None:
-        col = pl.col(CODE_PREFIX + c.field)
+        col = pl.col(CODE_PREFIX + c.field).to_physical()
         values = sorted({table[x] for x in c.items if isinstance(x, str) and x in table})
     else:
         col, values = pl.col(c.field), sorted({str(x) for x in c.items})
@@ -327,24 +230,49 @@ def _leaf_expr(c: Criterion, codes: dict[str, dict[str, int]], coded: bool) -> p
     return hit if c.kind == "one_of" else ~hit
 
 
-def _leaves(frame: pl.DataFrame, compiled: Sequence[Compiled]
-            ) -> tuple[pl.DataFrame, list[list[str]]]:  # fmt: skip
-    """Each distinct criterion once as a boolean column; per policy, its criteria's columns."""
-    crits = [c for cp in compiled for c in cp.criteria]
-    coded, codes = _encode(frame, crits)
-    names: dict[LeafKey, str] = {}
-    exprs: list[pl.Expr] = []
-    per_policy: list[list[str]] = []
+def distinct_criteria(compiled: Sequence[Compiled]) -> tuple[list[Criterion], list[list[int]]]:
+    """Each distinct criterion once; per policy, the position of each of its criteria."""
+    index: dict[LeafKey, int] = {}
+    distinct: list[Criterion] = []
+    per_policy: list[list[int]] = []
     for cp in compiled:
         cols = []
         for c in cp.criteria:
             k = _key(c)
-            if k not in names:
-                names[k] = f"__leaf{len(names)}"
-                exprs.append(_leaf_expr(c, codes, _coded(c, frame)).alias(names[k]))
-            cols.append(names[k])
+            if k not in index:
+                index[k] = len(distinct)
+                distinct.append(c)
+            cols.append(index[k])
         per_policy.append(cols)
-    return coded.select(exprs) if exprs else coded.select([]), per_policy
+    return distinct, per_policy
+
+
+def leaf_expr(c: Criterion, codes: dict[str, dict[str, int]],
+              schema: Mapping[str, pl.DataType]) -> pl.Expr:  # fmt: skip
+    """One criterion as a boolean expression over a prepared frame of that schema (`codes`:
+    its code_tables)."""
+    return _leaf_expr(c, codes, _coded(c, schema))
+
+
+def leaf_exprs(frame: pl.DataFrame, compiled: Sequence[Compiled]
+               ) -> tuple[list[pl.Expr], list[list[int]]]:  # fmt: skip
+    """Each distinct criterion once as a boolean expression over a prepared frame; per
+    policy, the position of each of its criteria among them."""
+    schema = frame.schema  # built anew on each access: once here
+    codes = code_tables(schema)
+    distinct, per_policy = distinct_criteria(compiled)
+    exprs = [
+        _leaf_expr(c, codes, _coded(c, schema)).alias(f"__leaf{i}") for i, c in enumerate(distinct)
+    ]
+    return exprs, per_policy
+
+
+def _leaves(frame: pl.DataFrame, compiled: Sequence[Compiled]
+            ) -> tuple[pl.DataFrame, list[list[str]]]:  # fmt: skip
+    """Each distinct criterion once as a boolean column; per policy, its criteria's columns."""
+    exprs, per_policy = leaf_exprs(frame, compiled)
+    names = [[f"__leaf{i}" for i in cols] for cols in per_policy]
+    return frame.select(exprs), names
 
 
 def _status(cp: Compiled, cols: Sequence[str]) -> pl.Expr:
@@ -366,19 +294,24 @@ def _near_flag(cp: Compiled, cols: Sequence[str], status: pl.Expr, i: int) -> pl
     return (status.not_() & _forced(cp, cols, i)).fill_null(False)
 
 
+def _eligible_rows(frame: FrameT, cp: Compiled, ok: pl.Series) -> FrameT:
+    """The amount inputs of the rows where `ok` is true (a placeholder column without any)."""
+    benefit = cp.policy.benefit
+    fields = list(dict.fromkeys(benefit.amount.fields)) if benefit.amount is not None else []
+    if not fields:
+        rows = ok.filter(ok).to_frame("__ok")
+        return rows.lazy() if isinstance(frame, pl.LazyFrame) else rows
+    return frame.select(fields).filter(pl.lit(ok))
+
+
 def _amounts(frame: pl.DataFrame, cp: Compiled, ok: pl.Series) -> pl.Series | None:
     """The amount (Int64, null when it cannot be computed) on the rows where `ok` is true."""
     benefit = cp.policy.benefit
     if benefit.amount is None:
         return None
-    fields = list(dict.fromkeys(benefit.amount.fields))
-    rows = frame.select(fields).filter(ok) if fields else ok.filter(ok).to_frame("__ok")
-    value = polars_amount_fen(benefit.amount, benefit.rounding)
-    inside = [pl.col(f).abs().fill_null(0) <= FIELDS[f].bound for f in fields]
-    if inside:
-        value = pl.when(reduce(lambda a, b: a & b, inside)).then(value)
-        value = value.otherwise(pl.lit(None, dtype=pl.Int64))
-    return rows.with_columns(value.cast(pl.Int64).alias("__a")).get_column("__a")
+    rows = _eligible_rows(frame, cp, ok)
+    expr = _amount_expr(cp, _bounds(rows, list(dict.fromkeys(benefit.amount.fields))))
+    return rows.with_columns(expr).get_column("__a")
 
 
 def summarise(
@@ -386,63 +319,53 @@ def summarise(
 ) -> list[Summary]:
     """Status counts, near-miss counts per criterion and total amount of each policy.
 
-    Each distinct criterion is evaluated once, as a shared boolean column. Policies are then
-    taken in batches: statuses and near-miss flags of one batch are materialised as columns
-    and counted, and amounts are computed on each policy's eligible rows only.
+    Each distinct criterion is evaluated once into bitsets, statuses and near misses are bit
+    operations on them (rules/bitset.py), and each distinct amount formula is computed
+    exactly once, on the rows eligible for any policy using it, then summed per policy
+    (rules/amounts.py). `batch_size` is kept for callers; the bitsets need no batching.
     """
     frame = prepare(frame)
-    leaves, cols = _leaves(frame, compiled)
+    lv = bitset.leaves(frame, compiled)
+    counts = []
+    wanted: list[tuple[Compiled, np.ndarray]] = []
+    with_amount: list[int] = []
+    for j, cp in enumerate(compiled):
+        leaf = lv.of(j)
+        status = bitset.tree_pair(cp.tree, leaf)
+        counts.append(bitset.summary_counts(cp, leaf, status, lv.n))
+        if cp.policy.benefit.amount is not None and counts[-1][0]:
+            wanted.append((cp, status[0]))
+            with_amount.append(j)
+    totals = dict(zip(with_amount, shared_totals(frame, wanted), strict=True))
     out: list[Summary] = []
-    for start in range(0, len(compiled), max(batch_size, 1)):
-        batch = range(start, min(start + batch_size, len(compiled)))
-        status = leaves.select([_status(compiled[j], cols[j]).alias(f"s{j}") for j in batch])
-        near: list[pl.Expr] = []
-        for j in batch:
-            s = pl.col(f"s{j}")
-            near += [
-                _near_flag(compiled[j], cols[j], s, i).alias(f"n{j}_{i}")
-                for i in range(len(cols[j]))
-            ]
-        aggs: list[pl.Expr] = []
-        for j in batch:
-            s = pl.col(f"s{j}")
-            flags = [pl.col(f"n{j}_{i}") for i in range(len(cols[j]))]
-            any_near = pl.any_horizontal(flags) if flags else pl.lit(False)
-            aggs += [
-                s.sum().alias(f"e{j}"),
-                s.not_().sum().alias(f"i{j}"),
-                s.null_count().alias(f"u{j}"),
-                any_near.sum().alias(f"n{j}"),
-                *(f.sum() for f in flags),
-            ]
-        row = (
-            pl.concat([leaves, status], how="horizontal")
-            .lazy()
-            .with_columns(near)
-            .select(aggs)
-            .collect()
-            .row(0, named=True)
+    for j, cp in enumerate(compiled):
+        eligible, ineligible, unknown, near, per = counts[j]
+        total, amount_unknown = totals.get(j, (0, eligible))
+        out.append(Summary(cp.policy.id, eligible, ineligible, unknown, near, per, total,
+                           amount_unknown))  # fmt: skip
+    return out
+
+
+def eligible(frame: pl.DataFrame, compiled: Sequence[Compiled], amounts: bool = True
+             ) -> list[pl.DataFrame]:  # fmt: skip
+    """Per policy, its eligible enterprises: (uscc, policy_id, amount_fen).
+
+    Statuses only (rules/bitset.py), and the amounts (as `details` gives them; null without
+    `amounts`) on the eligible rows only: what stacking and notices need, without the failed
+    and missing texts of every enterprise.
+    """
+    frame = prepare(frame)
+    st = bitset.statuses(frame, compiled)
+    out = []
+    for j, cp in enumerate(compiled):
+        ok = bitset.eligible_series(st.pairs[j], st.n)
+        rows = frame.select("uscc").filter(ok)
+        amount = _amounts(frame, cp, ok) if amounts else None
+        if amount is None:
+            amount = pl.Series("amount_fen", [None] * rows.height, dtype=pl.Int64)
+        out.append(
+            rows.with_columns(pl.lit(cp.policy.id).alias("policy_id"), amount.alias("amount_fen"))
         )
-        for j in batch:
-            cp = compiled[j]
-            eligible = int(row[f"e{j}"])
-            amounts = _amounts(frame, cp, status.get_column(f"s{j}").fill_null(False))
-            if amounts is None:
-                total, unknown = 0, eligible
-            else:
-                total, unknown = int(amounts.sum() or 0), amounts.null_count()
-            out.append(
-                Summary(
-                    cp.policy.id,
-                    eligible,
-                    int(row[f"i{j}"]),
-                    int(row[f"u{j}"]),
-                    int(row[f"n{j}"]),
-                    tuple(int(row[f"n{j}_{i}"]) for i in range(len(cols[j]))),
-                    total,
-                    unknown,
-                )
-            )
     return out
 
 

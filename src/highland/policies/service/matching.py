@@ -20,7 +20,7 @@ from highland.policies.models import (
 from highland.policies.rules import stacking
 from highland.policies.rules.explain import PolicyResult, evaluate
 from highland.policies.rules.model import Compiled, compile_policy
-from highland.policies.rules.vector import Summary, details, summarise
+from highland.policies.rules.vector import Summary, details, eligible, summarise
 from highland.policies.service.library import (
     current_packages,
     current_policies,
@@ -191,11 +191,8 @@ def _package_numbers(
     mine = [(v, c) for v, c in pairs if v.package_id == package_id]
     summaries = list(zip([v.id for v, _ in mine], summarise(frame, [c for _, c in mine]),
                          strict=True))  # fmt: skip
-    eligible = [
-        details(frame, c).filter(pl.col("status") == "eligible").select(*stacking.LONG_SCHEMA)
-        for _, c in pairs
-    ]
-    long = pl.concat(eligible) if eligible else pl.DataFrame(schema=stacking.LONG_SCHEMA)
+    found = [rows.select(*stacking.LONG_SCHEMA) for rows in eligible(frame, [c for _, c in pairs])]
+    long = pl.concat(found) if found else pl.DataFrame(schema=stacking.LONG_SCHEMA)
     ids = [v.policy_id for v, _ in mine]
     reached = long.filter(pl.col("policy_id").is_in(ids)).select("uscc").unique()
     rules = stacking_rules(session)
