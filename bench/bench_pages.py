@@ -348,8 +348,8 @@ def walk_reads(
 def walk_writes(
     cl: Client, engine: Any, got: dict[str, Any], n: int
 ) -> tuple[list[dict[str, Any]], list[str]]:
-    """Each write of pages_list.WRITES, n times (bench_writes.py says how each is made)."""
-    from bench_writes import make_writes
+    """Each write of pages_list.WRITES, n times (pages_writes.py says how each is made)."""
+    from pages_writes import make_writes
 
     times: dict[str, list[float]] = {w.label: [] for w in WRITES}
     errors: list[str] = []

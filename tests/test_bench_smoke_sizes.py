@@ -8,11 +8,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
+# pages_list.py and pages_writes.py: bench_pages.py's list of page types and its writes
 HELPERS = {
-    "common.py", "policy_gen.py", "openfisca_peer.py", "run_all.py", "compare.py", "tables.py"
+    "common.py", "policy_gen.py", "openfisca_peer.py", "run_all.py", "compare.py", "tables.py",
+    "pages_list.py", "pages_writes.py",
 }  # fmt: skip
-HELPERS = {"common.py", "policy_gen.py", "openfisca_peer.py", "run_all.py", "compare.py",
-           "pages_list.py", "bench_writes.py"}  # the last two: bench_pages.py's list and writes
 
 
 def _benches() -> list[Path]:

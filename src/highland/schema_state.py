@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
-HEAD = "0016"
+HEAD = "0019"
 
 
 def at_head(engine: Engine) -> bool:

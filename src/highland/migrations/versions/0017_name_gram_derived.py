@@ -8,7 +8,7 @@ themselves. A renamed enterprise's old rows are found from its old name, by prim
 Searches join the rows back to the enterprise table, so a row left behind by a deleted
 enterprise is never shown.
 
-Revision ID: 0017_name_gram_derived
+Revision ID: 0017
 Revises: 0016
 Create Date: 2026-12-07 23:30:00
 """
@@ -16,7 +16,7 @@ Create Date: 2026-12-07 23:30:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0017_name_gram_derived"
+revision = "0017"
 down_revision = "0016"
 branch_labels = None
 depends_on = None

@@ -2,14 +2,14 @@
 registry last changed) and the qualifications' validity by code (the recognition pools)
 
 Revision ID: 0019
-Revises: 0016
+Revises: 0018
 Create Date: 2026-12-07 23:45:00
 """
 
 from alembic import op
 
 revision = "0019"
-down_revision = "0016"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
