@@ -28,7 +28,7 @@ from highland.platform.errors import NotFound
 from highland.policies.models import (
     PortraitSnapshot,
 )
-from highland.policies.rules.vector import prepare
+from highland.policies.rules.vector import CODE_PREFIX, QMASK, prepare
 
 # --------------------------------------------------------------------------- snapshots
 
@@ -94,8 +94,12 @@ def splice(base: pl.DataFrame, changed: pl.DataFrame) -> pl.DataFrame:
     only those enterprises changed (a deleted enterprise or a changed USCC is never spliced)."""
     if changed.height == 0:
         return base
-    kept = base.filter(~pl.col("uscc").is_in(changed["uscc"].implode()))
-    return kept.merge_sorted(changed.select(kept.columns).sort("uscc"), key="uscc")
+    # The portrait's own columns, then prepared again: what `prepare` adds (the qualification
+    # mask, the integer codes, whose categories are the values present in one frame alone)
+    # is computed over the spliced frame, as over a whole build.
+    own = [c for c in changed.columns if c != QMASK and not c.startswith(CODE_PREFIX)]
+    kept = base.select(own).filter(~pl.col("uscc").is_in(changed["uscc"].implode()))
+    return prepare(kept.merge_sorted(changed.select(own).sort("uscc"), key="uscc"))
 
 
 def _splice_snapshot(
