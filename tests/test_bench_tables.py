@@ -4,23 +4,14 @@ bench's own summary when it gives one, and never touching the prose around them.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import sys
 from pathlib import Path
-from typing import Any
+
+from tests.bench_shared import load
 
 BENCH = Path(__file__).resolve().parent.parent / "bench"
-
-
-def _load(name: str) -> Any:
-    sys.path.insert(0, str(BENCH))
-    spec = importlib.util.spec_from_file_location(name, BENCH / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module: Any = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+sys.path.insert(0, str(BENCH))  # run_all imports tables as the scripts do
 
 
 def _results(out: Path) -> None:
@@ -40,7 +31,7 @@ def _results(out: Path) -> None:
 
 
 def test_tables_are_written_between_the_markers_from_the_newest_results(tmp_path: Path) -> None:
-    tables = _load("tables")
+    tables = load("tables")
     out = tmp_path / "out"
     _results(out)
     doc = tmp_path / "PERFORMANCE.md"
@@ -59,7 +50,7 @@ def test_tables_are_written_between_the_markers_from_the_newest_results(tmp_path
 
 
 def test_run_all_runs_every_bench_and_writes_only_the_tables(tmp_path: Path) -> None:
-    run_all = _load("run_all")
+    run_all = load("run_all")
     names = run_all.benches()
     on_disk = {p.stem.removeprefix("bench_") for p in BENCH.glob("bench_*.py")}
     assert set(names) == on_disk and names.index("import") < names.index("search")
