@@ -109,3 +109,23 @@ def test_a_deleted_enterprise_leaves_no_name_rows_to_the_next(sessions, db):  # 
     new = db.scalars(select(Enterprise).where(Enterprise.name == "无锡新来公司")).one()
     grams = {g for g, eid in _stored(db)["grams"] if eid == new.id}
     assert grams == {"无锡", "锡新", "新来", "来公", "公司"}
+
+
+def test_a_bad_row_in_a_bulk_file_writes_nothing(sessions, db, monkeypatch):  # type: ignore[no-untyped-def]
+    """Large files (the scratch-file path on SQLite, COPY on PostgreSQL) are refused whole on
+    one bad row, as small ones are: the row and column named, nothing stored or half-stored."""
+    monkeypatch.setattr(bulk, "SCRATCH_ROWS", 1)
+    assert _import(sessions, "enterprises", to_csv(ROWS, ENT_HEADER)).written
+    assert _import(sessions, "financials", to_csv(FIGURES, FIN_HEADER)).written
+    before = _stored(db)
+    bad_ents = [*ROWS[:-1], ent_row(29, name="改名公司", founded_on="2019-13-40")]
+    r = _import(sessions, "enterprises", to_csv(bad_ents, ENT_HEADER))
+    assert not r.written and (len(ROWS) + 1, "founded_on") in {
+        (e["row"], e["column"]) for e in r.errors
+    }
+    bad_figs = [*FIGURES, fin_row(3, 2024, revenue="很多")]
+    r = _import(sessions, "financials", to_csv(bad_figs, FIN_HEADER))
+    assert not r.written and (len(bad_figs) + 1, "revenue") in {
+        (e["row"], e["column"]) for e in r.errors
+    }
+    assert _stored(db) == before
