@@ -151,27 +151,37 @@ def import_financials(
     _run_imports("financials", files, dry_run, skip_invalid, report, source)
 
 
+# The registry filters and the header choice both exports take.
+Q = Annotated[str | None, typer.Option(help="Name substring or USCC prefix.")]
+DISTRICT = Annotated[str | None, typer.Option(help="District code.")]
+SECTION = Annotated[str | None, typer.Option(help="GB/T 4754 section letter.")]
+DIVISION = Annotated[str | None, typer.Option(help="GB/T 4754 division (2 digits).")]
+SIZE_CLASS = Annotated[
+    str | None, typer.Option(help="large, medium, small, micro or not_applicable.")
+]
+QUALIFICATION = Annotated[str | None, typer.Option(help="Qualification code.")]
+OWNERSHIP = Annotated[str | None, typer.Option(help="Ownership code.")]
+ZONE = Annotated[str | None, typer.Option(help="Functional zone or park code; none: in no zone.")]
+HEADERS = Annotated[
+    str, typer.Option(help="zh: Chinese headers and values (default); codes: English.")
+]
+
+
 @export_app.command("enterprises")
 def export_enterprises(
     fmt: Annotated[str, typer.Option("--format", help="csv or xlsx")] = "csv",
     out_path: Annotated[Path, typer.Option("--out", help="File to write.")] = Path(
         "enterprises.csv"
     ),
-    q: Annotated[str | None, typer.Option(help="Name substring or USCC prefix.")] = None,
-    district: Annotated[str | None, typer.Option(help="District code.")] = None,
-    section: Annotated[str | None, typer.Option(help="GB/T 4754 section letter.")] = None,
-    division: Annotated[str | None, typer.Option(help="GB/T 4754 division (2 digits).")] = None,
-    size_class: Annotated[
-        str | None, typer.Option(help="large, medium, small, micro or not_applicable.")
-    ] = None,
-    qualification: Annotated[str | None, typer.Option(help="Qualification code.")] = None,
-    ownership: Annotated[str | None, typer.Option(help="Ownership code.")] = None,
-    zone: Annotated[
-        str | None, typer.Option(help="Functional zone or park code; none: in no zone.")
-    ] = None,
-    headers: Annotated[
-        str, typer.Option(help="zh: Chinese headers and values (default); codes: English.")
-    ] = "zh",
+    q: Q = None,
+    district: DISTRICT = None,
+    section: SECTION = None,
+    division: DIVISION = None,
+    size_class: SIZE_CLASS = None,
+    qualification: QUALIFICATION = None,
+    ownership: OWNERSHIP = None,
+    zone: ZONE = None,
+    headers: HEADERS = "zh",
 ) -> None:
     """Export the (filtered) registry to CSV or XLSX (Chinese headers unless --headers codes)."""
     if fmt not in ("csv", "xlsx"):
@@ -201,21 +211,15 @@ def export_financials(
     year: Annotated[int | None, typer.Option(help="One year.")] = None,
     year_from: Annotated[int | None, typer.Option("--from", help="First year.")] = None,
     year_to: Annotated[int | None, typer.Option("--to", help="Last year.")] = None,
-    q: Annotated[str | None, typer.Option(help="Name substring or USCC prefix.")] = None,
-    district: Annotated[str | None, typer.Option(help="District code.")] = None,
-    section: Annotated[str | None, typer.Option(help="GB/T 4754 section letter.")] = None,
-    division: Annotated[str | None, typer.Option(help="GB/T 4754 division (2 digits).")] = None,
-    size_class: Annotated[
-        str | None, typer.Option(help="large, medium, small, micro or not_applicable.")
-    ] = None,
-    qualification: Annotated[str | None, typer.Option(help="Qualification code.")] = None,
-    ownership: Annotated[str | None, typer.Option(help="Ownership code.")] = None,
-    zone: Annotated[
-        str | None, typer.Option(help="Functional zone or park code; none: in no zone.")
-    ] = None,
-    headers: Annotated[
-        str, typer.Option(help="zh: Chinese headers and values (default); codes: English.")
-    ] = "zh",
+    q: Q = None,
+    district: DISTRICT = None,
+    section: SECTION = None,
+    division: DIVISION = None,
+    size_class: SIZE_CLASS = None,
+    qualification: QUALIFICATION = None,
+    ownership: OWNERSHIP = None,
+    zone: ZONE = None,
+    headers: HEADERS = "zh",
 ) -> None:
     """Export the yearly figures of the (filtered) registry in the financials import format."""
     fmt = out_path.suffix.lower().lstrip(".")
